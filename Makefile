@@ -1,0 +1,48 @@
+# StackAudit: every command a person needs. Run as root (the lab makes namespaces and firewalls).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := openssh-server openssh-client iptables iproute2 mariadb-server mariadb-client tini procps openssl
+SCENARIO ?= lab/scenarios/compliant.yml
+STATE_DIR ?= .lab
+
+.PHONY: setup system-packages test test-fast lab-up lab-down lab-status demo clean
+
+setup: system-packages $(VENV)/.installed
+
+# Installs the Debian packages the lab needs, only where one is missing.
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+test: setup
+	$(PY) -m pytest tests
+
+test-fast: setup
+	$(PY) -m pytest tests -m "not lab"
+
+lab-up: setup
+	$(PY) -m lab up $(SCENARIO) --state-dir $(STATE_DIR)
+
+lab-down:
+	$(PY) -m lab down --state-dir $(STATE_DIR)
+
+lab-status:
+	$(PY) -m lab status --state-dir $(STATE_DIR)
+
+# Until the suite lands (issue 4), the demo brings up the lab with seeded violations and shows it.
+demo: setup
+	$(PY) -m lab up lab/scenarios/violations.yml --state-dir $(STATE_DIR)
+	$(PY) -m lab status --state-dir $(STATE_DIR)
+	$(PY) -m lab down --state-dir $(STATE_DIR)
+
+clean: lab-down
+	rm -rf $(STATE_DIR)

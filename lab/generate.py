@@ -1,0 +1,36 @@
+"""`python -m lab generate`: a compliant scenario of any size, for scale tests and benchmarks.
+
+Hosts are spread over the zones; each zone alternates KVM clusters and XenServer pools of up to
+CLUSTER_SIZE hosts (every pool at least 3, as an HA pool needs), with a secondary storage VM and a
+console proxy per zone and a virtual router per cluster.
+"""
+from __future__ import annotations
+
+CLUSTER_SIZE = 8
+
+
+def generate_scenario(hosts: int, zones: int) -> dict:
+    if hosts < zones:
+        raise ValueError(f"--hosts {hosts} is fewer than --zones {zones}; give each zone at least one host")
+    scenario = {"name": f"generated-{hosts}h-{zones}z",
+                "description": f"{hosts} hosts in {zones} zones, compliant (python -m lab generate)",
+                "zones": []}
+    per_zone = [hosts // zones + (1 if z < hosts % zones else 0) for z in range(zones)]
+    for z, count in enumerate(per_zone, start=1):
+        clusters, system_vms, made = [], [], 0
+        while made < count:
+            size = min(CLUSTER_SIZE, count - made)
+            index = len(clusters) + 1
+            xen = index % 2 == 0 and size >= 3
+            prefix = f"z{z}{'xs' if xen else 'kvm'}{index}h"
+            names = [f"{prefix}{i + 1}" for i in range(size)]
+            clusters.append({"name": f"z{z}-c{index}", "hypervisor": "XenServer" if xen else "KVM",
+                             "hosts": [{"name": n} for n in names]})
+            system_vms.append({"name": f"r-{z}{index:03d}-VM", "type": "router", "host": names[0]})
+            made += size
+        first = clusters[0]["hosts"]
+        system_vms.insert(0, {"name": f"s-{z}-VM", "type": "secondarystoragevm", "host": first[0]["name"]})
+        system_vms.insert(1, {"name": f"v-{z}-VM", "type": "consoleproxy", "host": first[-1]["name"]})
+        scenario["zones"].append({"name": f"zone{z}", "pods": [{"name": f"zone{z}-pod1", "clusters": clusters}],
+                                  "system_vms": system_vms})
+    return scenario

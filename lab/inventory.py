@@ -1,0 +1,52 @@
+"""DIR/inventory.yml and DIR/known_hosts: how StackAudit reaches the lab cloud.
+
+The inventory is in the suite's own format (inventories/example.yml documents it); paths in it are
+relative to the inventory file. Secrets are never inline: they are 0600 files beside it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from lab.topology import Topology
+
+
+def known_hosts_lines(topo: Topology, host_keys: dict[str, tuple[str, str]]) -> list[str]:
+    lines = []
+    for node in topo.machines:
+        public = " ".join(host_keys[node.name][1].split()[:2])
+        if node.kind == "systemvm":
+            lines.append(f"[{node.address}]:3922 {public}")
+        else:
+            lines.append(f"{node.address} {public}")
+            if node.address6:
+                lines.append(f"{node.address6} {public}")
+    return lines
+
+
+def inventory_document(topo: Topology) -> dict:
+    api = next((m for m in topo.management if m.facts["state"] == "Up"), topo.management[0])
+    return {
+        "cloud": {
+            "name": f"lab-{topo.scenario['name']}",
+            "api": {"endpoint": f"http://{api.address}:8080/client/api",
+                    "key_file": "keys/api.key", "secret_file": "keys/api.secret"},
+        },
+        "ssh": {"user": "root", "private_key": "keys/id_ed25519", "known_hosts": "known_hosts"},
+        "system_vms": {"access": "via-host", "port": 3922, "key_on_host": "/root/.ssh/id_rsa.cloud"},
+        "xenserver": {"username": "root", "password_file": "keys/xapi.password", "ca_file": "keys/xapi-cert.pem"},
+        "databases": {
+            "user": "stackaudit", "password_file": "keys/db-audit.password",
+            "servers": [{"name": d.name, "address": d.address, "port": 3306, "ssh_address": d.address}
+                        for d in topo.databases],
+        },
+        "management_servers": [{"name": m.name, "ssh_address": m.address} for m in topo.management],
+    }
+
+
+def write(topo: Topology, state_dir: Path, secrets) -> None:
+    (state_dir / "known_hosts").write_text("\n".join(known_hosts_lines(topo, secrets.ssh.host_keys)) + "\n")
+    header = (f"# StackAudit inventory of the lab cloud of scenario {topo.scenario['name']!r},\n"
+              "# written by `python -m lab up`. Paths are relative to this file.\n")
+    (state_dir / "inventory.yml").write_text(header + yaml.safe_dump(inventory_document(topo), sort_keys=False))

@@ -1,0 +1,1 @@
+"""Parts of the lab: each builds one kind of real component inside lab machines."""

@@ -1,0 +1,238 @@
+"""What the simulated CloudStack API answers, derived from the same topology as the lab machines.
+
+Field names and types follow interfaces.md §1.5 (the 4.22.1 response classes).
+"""
+from __future__ import annotations
+
+from lab.build import template_debian
+from lab.scenario import DEFAULT_GLOBAL_SETTINGS
+from lab.topology import Node, Topology, stable_id
+
+CREATED = "2025-03-02T10:11:12+0000"
+MIB = 1024 * 1024
+# Where each setting takes effect (its scope in CloudStack's ConfigKey); unlisted ones are global.
+SETTING_SCOPES = {
+    "cpu.overprovisioning.factor": "cluster", "mem.overprovisioning.factor": "cluster",
+    "max.account.cpus": "account", "max.account.memory": "account",
+    "allow.user.expunge.recover.vm": "account", "allow.user.view.destroyed.vm": "account",
+    "ldap.truststore": "domain", "ldap.truststore.password": "domain",
+}
+HYPERVISOR_VERSION = {"KVM": "Debian GNU/Linux 12", "XenServer": "8.2.1"}
+
+
+def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict], ready_file: str) -> dict:
+    scenario = topo.scenario
+    settings = {**DEFAULT_GLOBAL_SETTINGS, "host": ",".join(m.address for m in topo.management),
+                **{k: v for k, v in scenario["global_settings"].items()}}
+    page_size = int(settings.get("default.page.size") or 500)
+    return {
+        "credentials": credentials,
+        "default_page_size": page_size,
+        "json_content_type": "application/json; charset=UTF-8",
+        "listen": listen,
+        "ready_file": ready_file,
+        "lists": {
+            "listZones": {"key": "zone", "rows": [zone_row(z) for z in scenario["zones"]]},
+            "listPods": {"key": "pod", "rows": pod_rows(scenario)},
+            "listClusters": {"key": "cluster", "rows": cluster_rows(scenario, settings)},
+            "listHosts": {"key": "host", "rows": host_rows(topo)},
+            "listSystemVms": {"key": "systemvm", "rows": [system_vm_row(topo, n) for n in topo.system_vms
+                                                          if n.facts["type"] != "router"]},
+            "listRouters": {"key": "router", "rows": [router_row(topo, n) for n in topo.system_vms
+                                                      if n.facts["type"] == "router"]},
+            "listManagementServers": {"key": "managementserver",
+                                      "rows": [management_row(topo, n) for n in topo.management]},
+            "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
+            "listStoragePools": {"key": "storagepool", "rows": storage_pool_rows(scenario)},
+            "listImageStores": {"key": "imagestore", "rows": image_store_rows(scenario)},
+            "listLdapConfigurations": {"key": "ldapconfiguration", "rows": [
+                {"hostname": l["hostname"], "port": l["port"], "domainid": stable_id("domain", l["domain"])}
+                for l in scenario["ldap"]]},
+        },
+        "configurations": configuration_rows(scenario, settings),
+    }
+
+
+def zone_row(zone: dict) -> dict:
+    return {"id": stable_id("zone", zone["name"]), "name": zone["name"], "allocationstate": zone["allocationstate"],
+            "networktype": "Advanced", "securitygroupsenabled": False, "localstorageenabled": False,
+            "dns1": "198.18.0.2", "internaldns1": "198.18.0.2", "dhcpprovider": "VirtualRouter",
+            "zonetoken": stable_id("zonetoken", zone["name"]), "type": "Core"}
+
+
+def pod_rows(scenario: dict) -> list[dict]:
+    return [{"id": stable_id("pod", p["name"]), "name": p["name"], "zoneid": stable_id("zone", z["name"]),
+             "zonename": z["name"], "gateway": "198.18.0.1", "netmask": "255.254.0.0",
+             "allocationstate": "Enabled"} for z in scenario["zones"] for p in z["pods"]]
+
+
+def cluster_rows(scenario: dict, settings: dict) -> list[dict]:
+    rows = []
+    for z in scenario["zones"]:
+        for p in z["pods"]:
+            for c in p["clusters"]:
+                cpu_ratio = scoped_value(scenario, "cpu.overprovisioning.factor", "cluster", c["name"], settings)
+                rows.append({"id": stable_id("cluster", c["name"]), "name": c["name"],
+                             "podid": stable_id("pod", p["name"]), "podname": p["name"],
+                             "zoneid": stable_id("zone", z["name"]), "zonename": z["name"],
+                             "hypervisortype": c["hypervisor"], "clustertype": "CloudManaged",
+                             "allocationstate": "Enabled", "managedstate": "Managed",
+                             "cpuovercommitratio": cpu_ratio, "memoryovercommitratio": "1.0"})
+    return rows
+
+
+def scoped_value(scenario: dict, name: str, scope: str, target: str, settings: dict) -> str:
+    for s in scenario["scoped_settings"]:
+        if s["name"] == name and s["scope"] == scope and s["target"] == target:
+            return s["value"]
+    return settings.get(name) or ""
+
+
+def location(node: Node) -> dict:
+    return {"zoneid": stable_id("zone", node.zone["name"]), "zonename": node.zone["name"],
+            "podid": stable_id("pod", node.pod["name"]), "podname": node.pod["name"]}
+
+
+def host_rows(topo: Topology) -> list[dict]:
+    rows = [hypervisor_host_row(topo, n) for n in topo.hosts]
+    # CloudStack lists each running secondary storage and console proxy VM as a host too.
+    for svm in topo.system_vms:
+        kind = {"secondarystoragevm": "SecondaryStorageVM", "consoleproxy": "ConsoleProxy"}.get(svm.facts["type"])
+        if kind and svm.facts["state"] == "Running":
+            rows.append({"id": stable_id("svm-host", svm.name), "name": svm.name, "type": kind,
+                         "state": "Up", "resourcestate": "Enabled", "ipaddress": private_ip(svm),
+                         "version": topo.version(svm.facts["agent_version"]), "created": CREATED,
+                         **location(svm)})
+    return rows
+
+
+def hypervisor_host_row(topo: Topology, node: Node) -> dict:
+    f = node.facts
+    hypervisor = node.cluster["hypervisor"]
+    ratio = float(scoped_value(topo.scenario, "cpu.overprovisioning.factor", "cluster", node.cluster["name"],
+                               {**DEFAULT_GLOBAL_SETTINGS, **topo.scenario["global_settings"]}) or 1)
+    cpu_total = f["cpu_cores"] * f["cpu_speed_mhz"]
+    cpu_percent = f"{100.0 * f['cpu_allocated_mhz'] / (cpu_total * ratio):.2f}%"
+    memory = f["memory_mib"] * MIB
+    memory_allocated = f["memory_allocated_mib"] * MIB
+    return {
+        "id": node.id, "name": node.name, "type": "Routing", "state": f["state"],
+        "resourcestate": f["resourcestate"], "ipaddress": node.address, "hypervisor": hypervisor,
+        "hypervisorversion": HYPERVISOR_VERSION[hypervisor], "version": topo.version(f["version"]),
+        "clusterid": stable_id("cluster", node.cluster["name"]), "clustername": node.cluster["name"],
+        "clustertype": "CloudManaged", **location(node),
+        "cpunumber": f["cpu_cores"], "cpuspeed": f["cpu_speed_mhz"], "cpuallocated": cpu_percent,
+        "cpuallocatedvalue": f["cpu_allocated_mhz"], "cpuallocatedpercentage": cpu_percent,
+        "cpuwithoverprovisioning": f"{cpu_total * ratio:.1f}", "cpuused": "3.5%",
+        "memorytotal": memory, "memoryallocated": memory_allocated, "memoryallocatedbytes": memory_allocated,
+        "memoryallocatedpercentage": f"{100.0 * memory_allocated / memory:.2f}%",
+        "memorywithoverprovisioning": f"{float(memory):.1f}", "memoryused": memory_allocated // 2,
+        "islocalstorageactive": False, "hahost": False, "created": CREATED,
+        "lastpinged": "1970-01-20T12:34:56+0000", "managementserverid": topo.management[0].id,
+        "managementservername": topo.management[0].name, "hosttags": "", "encryptionsupported": True,
+    }
+
+
+def private_ip(svm: Node) -> str:
+    """A pod-range address for the VM's private NIC (not reachable in the lab; access is link-local)."""
+    return f"198.19.{svm.index // 250}.{svm.index % 250 + 1}"
+
+
+def system_vm_common(topo: Topology, node: Node) -> dict:
+    host = node.host
+    return {"id": node.id, "name": node.name, "state": node.facts["state"], **location(node),
+            "hostid": host.id, "hostname": host.name, "hypervisor": host.cluster["hypervisor"],
+            "linklocalip": node.address, "linklocalnetmask": "255.255.0.0",
+            "linklocalmacaddress": f"0e:00:a9:fe:{node.index // 256:02x}:{node.index % 256:02x}",
+            "privateip": private_ip(node), "privatenetmask": "255.254.0.0",
+            "templateid": stable_id("template", "systemvm"),
+            "templatename": f"systemvm-{host.cluster['hypervisor'].lower()}-{topo.scenario['cloudstack_version']}",
+            "created": CREATED}
+
+
+def system_vm_row(topo: Topology, node: Node) -> dict:
+    row = {**system_vm_common(topo, node), "systemvmtype": node.facts["type"],
+           "agentstate": "Up" if node.facts["state"] == "Running" else "Disconnected",
+           "version": topo.version(node.facts["agent_version"]), "isdynamicallyscalable": False}
+    if node.facts["type"] == "consoleproxy":
+        row["activeviewersessions"] = 0
+    return row
+
+
+def router_row(topo: Topology, node: Node) -> dict:
+    f = node.facts
+    release = f["cloudstack_release"] or topo.version(f["agent_version"])
+    return {**system_vm_common(topo, node), "role": "VIRTUAL_ROUTER", "isredundantrouter": False,
+            "redundantstate": "UNKNOWN", "account": "system", "domain": "ROOT",
+            "domainid": stable_id("domain", "ROOT"), "version": release,
+            "scriptsversion": "6d3c3b7b7a3c1d2e9f0a8b7c6d5e4f3a", "requiresupgrade": f["requiresupgrade"],
+            "healthchecksfailed": False, "guestnetworkid": stable_id("network", node.name),
+            "softwareversion": template_debian(topo.scenario["cloudstack_version"])}
+
+
+def management_row(topo: Topology, node: Node) -> dict:
+    return {"id": node.id, "name": node.name, "ipaddress": node.address, "serviceip": node.address,
+            "state": node.facts["state"], "version": topo.version(node.facts["version"]),
+            "javaversion": "17.0.15", "javadistribution": "OpenJDK", "osdistribution": "Debian GNU/Linux 12",
+            "kernelversion": "6.1.0-28-amd64", "lastserverstart": CREATED, "lastboottime": CREATED}
+
+
+def capacity_rows(topo: Topology) -> list[dict]:
+    rows = []
+    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts):
+        members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
+        first = members[0]
+        where = {**location(first), "clusterid": stable_id("cluster", cluster_name), "clustername": cluster_name}
+        for kind, name, used, total in (
+                (0, "MEMORY", sum(n.facts["memory_allocated_mib"] for n in members) * MIB,
+                 sum(n.facts["memory_mib"] for n in members) * MIB),
+                (1, "CPU", sum(n.facts["cpu_allocated_mhz"] for n in members),
+                 sum(n.facts["cpu_cores"] * n.facts["cpu_speed_mhz"] for n in members))):
+            rows.append({"type": kind, "name": name, "capacityused": used, "capacitytotal": total,
+                         "capacityallocated": used, "percentused": f"{100.0 * used / total:.2f}", **where})
+    return rows
+
+
+def storage_pool_rows(scenario: dict) -> list[dict]:
+    return [{"id": stable_id("storagepool", c["name"]), "name": f"primary-{c['name']}",
+             "type": "NetworkFilesystem", "scope": "CLUSTER", "state": "Up",
+             "clusterid": stable_id("cluster", c["name"]), "clustername": c["name"],
+             "podid": stable_id("pod", p["name"]), "podname": p["name"],
+             "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "ipaddress": "198.19.255.1",
+             "path": f"/export/primary/{c['name']}", "disksizetotal": 4 * 1024 ** 4, "disksizeused": 1024 ** 4,
+             "hypervisor": c["hypervisor"], "created": CREATED}
+            for z in scenario["zones"] for p in z["pods"] for c in p["clusters"]]
+
+
+def image_store_rows(scenario: dict) -> list[dict]:
+    return [{"id": stable_id("imagestore", z["name"]), "name": f"secondary-{z['name']}", "protocol": "nfs",
+             "providername": "NFS", "scope": "ZONE", "url": f"nfs://198.19.255.2/export/secondary/{z['name']}",
+             "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "readonly": False}
+            for z in scenario["zones"]]
+
+
+def configuration_rows(scenario: dict, settings: dict) -> list[dict]:
+    ldap_domains = {l["domain"]: l for l in scenario["ldap"]}
+    rows = []
+    for name, value in sorted(settings.items()):
+        if value is None:
+            continue
+        scope = SETTING_SCOPES.get(name, "global")
+        rows.append({"name": name, "value": value, "scope": scope, "category": "Advanced",
+                     "description": f"{name} (lab)", "isdynamic": True, "type": "String",
+                     "component": "management-server", "scoped_values": scoped_values(scenario, name)})
+    for key in ("ldap.truststore", "ldap.truststore.password"):
+        field = "truststore" if key == "ldap.truststore" else "truststore_password"
+        values = {stable_id("domain", d): l[field] for d, l in ldap_domains.items()}
+        rows.append({"name": key, "value": "", "scope": "domain", "category": "Secure" if "password" in key
+                     else "Advanced", "description": f"{key} (lab)", "isdynamic": True, "type": "String",
+                     "component": "LdapManager", "scoped_values": {"domain": values}})
+    return rows
+
+
+def scoped_values(scenario: dict, name: str) -> dict:
+    out: dict[str, dict[str, str]] = {}
+    for s in scenario["scoped_settings"]:
+        if s["name"] == name:
+            out.setdefault(s["scope"], {})[stable_id(s["scope"], s["target"])] = s["value"]
+    return out

@@ -1,0 +1,93 @@
+"""What the simulated XAPI of each XenServer pool answers, derived from the same topology.
+
+Records use XAPI's field names and wire types (interfaces.md §3): ints as decimal strings, maps as
+dicts, sets as lists, references as "OpaqueRef:<uuid>".
+"""
+from __future__ import annotations
+
+from lab.build import control_domain_uuid, host_uuid
+from lab.topology import Node, Topology, stable_id
+
+NULL_REF = "OpaqueRef:NULL"
+SOFTWARE_VERSION = {
+    "product_version": "8.2.1", "product_version_text": "8.2", "product_version_text_short": "8.2 CU1",
+    "platform_name": "XCP", "platform_version": "3.2.1", "product_brand": "XenServer",
+    "build_number": "release/yangtze/master/58", "xapi": "1.20", "xen": "4.13.5-9.40", "linux": "4.19.0+1",
+    "network_backend": "openvswitch", "db_schema": "5.602",
+}
+
+
+def ref(kind: str, name: str) -> str:
+    return "OpaqueRef:" + stable_id(f"xapi-{kind}", name)
+
+
+def xapi_pools(topo: Topology) -> dict[str, dict]:
+    """Pool name -> {"master_address", "objects"} for every XenServer cluster."""
+    pools = {}
+    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts if n.kind == "xenserver-host"):
+        members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
+        pools[cluster_name] = pool_objects(members)
+    return pools
+
+
+def pool_objects(members: list[Node]) -> dict:
+    cluster = members[0].cluster
+    pool = cluster["pool"]
+    master = next(m for m in members if m.name == (pool["master"] or members[0].name))
+    sr, vdi = ref("SR", cluster["name"]), ref("VDI", cluster["name"])
+    objects = {"pool": {}, "host": {}, "host_metrics": {}, "VM": {}, "SR": {}, "PBD": {}, "VDI": {}}
+    pbds = []
+    for host in members:
+        pbd = ref("PBD", host.name)
+        pbds.append(pbd)
+        objects["PBD"][pbd] = {
+            "uuid": stable_id("pbd", host.name), "host": ref("host", host.name), "SR": sr,
+            "currently_attached": host.name not in pool["statefile_unattached_on"],
+            "device_config": {"server": "198.19.255.1", "serverpath": f"/export/heartbeat/{cluster['name']}"},
+            "other_config": {}}
+        objects["host_metrics"][ref("host_metrics", host.name)] = {
+            "uuid": stable_id("host_metrics", host.name), "live": host.facts["live"],
+            "memory_total": str(host.facts["memory_mib"] * 1024 * 1024),
+            "memory_free": str((host.facts["memory_mib"] - host.facts["memory_allocated_mib"]) * 1024 * 1024),
+            "other_config": {}}
+        dom0 = ref("VM", f"dom0-{host.name}")
+        objects["VM"][dom0] = vm_record(control_domain_uuid(host), f"Control domain on host: {host.name}",
+                                        "control_domain", "", "Running", ref("host", host.name))
+        objects["host"][ref("host", host.name)] = {
+            "uuid": host_uuid(host), "name_label": host.facts["name_label"] or host.name,
+            "name_description": "Default install", "hostname": host.name, "address": host.address,
+            "enabled": host.facts["enabled"], "API_version_major": "2", "API_version_minor": "16",
+            "API_version_vendor": "XenSource", "software_version": {**SOFTWARE_VERSION, "hostname": host.name},
+            "metrics": ref("host_metrics", host.name), "PBDs": [pbd], "control_domain": dom0,
+            "resident_VMs": [dom0], "other_config": {}, "tags": []}
+    for vm in pool["vms"]:
+        vm_ref = ref("VM", f"{cluster['name']}/{vm['name']}")
+        running = vm["kind"] == "vm" and vm["power_state"] == "Running"
+        objects["VM"][vm_ref] = vm_record(stable_id("vm", f"{cluster['name']}/{vm['name']}"), vm["name"],
+                                          vm["kind"], vm["ha_restart_priority"], vm["power_state"],
+                                          ref("host", master.name) if running else NULL_REF)
+    objects["SR"][sr] = {
+        "uuid": stable_id("sr", cluster["name"]), "name_label": f"NFS heartbeat {cluster['name']}",
+        "name_description": "", "type": pool["statefile_sr_type"], "shared": pool["statefile_sr_shared"],
+        "content_type": "", "physical_size": str(2 * 1024 ** 4), "PBDs": pbds, "VDIs": [vdi], "other_config": {}}
+    objects["VDI"][vdi] = {
+        "uuid": stable_id("vdi", cluster["name"]), "name_label": "Statefile for HA",
+        "name_description": "Used for storage heartbeating", "type": "ha_statefile", "SR": sr,
+        "virtual_size": "4194304", "sharable": True, "read_only": False, "other_config": {}}
+    ha_configuration = {} if pool["ha_timeout"] is None else {"timeout": str(pool["ha_timeout"])}
+    objects["pool"][ref("pool", cluster["name"])] = {
+        "uuid": stable_id("pool", cluster["name"]), "name_label": cluster["name"], "name_description": "",
+        "master": ref("host", master.name), "default_SR": sr, "suspend_image_SR": sr, "crash_dump_SR": sr,
+        "ha_enabled": pool["ha_enabled"], "ha_configuration": ha_configuration if pool["ha_enabled"] else {},
+        "ha_statefiles": [vdi] if pool["ha_enabled"] else [],
+        "ha_host_failures_to_tolerate": "1" if pool["ha_enabled"] else "0",
+        "ha_plan_exists_for": "1" if pool["ha_enabled"] else "0", "ha_allow_overcommit": False,
+        "ha_overcommitted": False, "ha_cluster_stack": "xhad", "other_config": {}, "tags": []}
+    return {"master_address": master.address, "objects": objects}
+
+
+def vm_record(uuid: str, name: str, kind: str, priority: str, power_state: str, resident_on: str) -> dict:
+    return {"uuid": uuid, "name_label": name, "name_description": "", "power_state": power_state,
+            "is_a_template": kind == "template", "is_a_snapshot": kind == "snapshot",
+            "is_control_domain": kind == "control_domain", "resident_on": resident_on,
+            "ha_restart_priority": priority, "ha_always_run": False, "other_config": {}, "tags": []}

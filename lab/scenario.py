@@ -1,0 +1,263 @@
+"""The scenario format: a cloud described as data, compliant by default.
+
+A scenario states only how its cloud deviates from the compliant defaults below; `load_scenario`
+validates it and returns the resolved scenario (plain dicts, every default filled in). Which rule
+of the catalog each default satisfies is named beside it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from lab.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
+                        ScenarioError, Str, f)
+
+# Seed 004: the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
+DEFAULT_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
+DEFAULT_MASKED_SOCKETS = ["libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket"]
+# Seed 004's global settings whose names and values survived in the seed text.
+DEFAULT_GLOBAL_SETTINGS = {
+    "allow.user.expunge.recover.vm": "true",
+    "allow.user.view.destroyed.vm": "true",
+    "expunge.delay": "1",
+    "expunge.interval": "1",
+    "network.securitygroups.defaultadding": "false",
+    "allow.public.user.templates": "false",
+    "network.throttling.rate": "0",
+    "cpu.overprovisioning.factor": "4.0",
+    "allow.user.create.projects": "false",
+    "max.project.cpus": "8",
+    "max.project.memory": "8192",
+    "max.account.cpus": "8",
+    "max.account.memory": "8192",
+    "ca.plugin.root.auth.strictness": "true",
+    "default.page.size": "500",
+}
+
+FILES = MapOf(Optional(Str()))          # path -> content; null hides the file on the machine
+KEY_OVERRIDES = MapOf(Optional(Str()))  # key -> value; null removes the key
+
+
+def _firewall_persisted_default():
+    return {"v4": "same", "v6": "same"}
+
+
+FIREWALL = Record({
+    "reject_ports": f(ListOf(Int(1)), DEFAULT_REJECT_PORTS),
+    "chain": f(Bool(), True),            # CLOUDSTACK-SERVICES exists
+    "jump": f(Bool(), True),             # INPUT jumps to it
+    "v6_return_prefix": f(Optional(Str()), "lab"),  # "lab": the lab's management /64
+    "v4_running": f(Optional(Str())),    # full iptables-save text instead of the generated rules
+    "v6_running": f(Optional(Str())),
+    # "same" (persisted equals running), "absent" (no file), or the file's full text
+    "persisted": f(Record({"v4": f(Str(), "same"), "v6": f(Str(), "same")}), _firewall_persisted_default),
+    "persistent_enabled": f(Bool(), True),  # the persisted rules are loaded at boot
+})
+
+CAPACITY = {
+    "cpu_cores": f(Int(1), 32),
+    "cpu_speed_mhz": f(Int(1), 2400),
+    "cpu_allocated_mhz": f(Int(0), 19200),
+    "memory_mib": f(Int(1), 262144),
+    "memory_allocated_mib": f(Int(0), 65536),
+}
+
+HOST_COMMON = {
+    "name": f(Str(), REQUIRED),
+    "state": f(Enum("Up", "Down", "Disconnected", "Alert", "Connecting", "Error"), "Up"),
+    "resourcestate": f(Enum("Enabled", "Disabled", "Maintenance", "PrepareForMaintenance",
+                            "ErrorInMaintenance", "ErrorInPrepareForMaintenance"), "Enabled"),
+    "version": f(Optional(Str())),      # agent version; null: the cloud's version
+    "ssh": f(Bool(), True),             # false: no sshd (the API still lists the host)
+    "firewall": f(FIREWALL, dict),
+    "files": f(FILES, dict),
+    **CAPACITY,
+}
+
+KVM_HOST = Record({
+    **HOST_COMMON,
+    "guid": f(Optional(Str())),         # null: derived from the address as the KVM discoverer does
+    "agent_properties": f(KEY_OVERRIDES, dict),
+    "libvirtd_conf": f(KEY_OVERRIDES, dict),
+    "libvirtd_args": f(Str(), "--listen"),
+    "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
+})
+
+XENSERVER_HOST = Record({
+    **HOST_COMMON,
+    "installation_uuid": f(Optional(Str())),
+    "control_domain_uuid": f(Optional(Str())),
+    "name_label": f(Optional(Str())),   # null: equals the hostname
+    "enabled": f(Bool(), True),
+    "live": f(Bool(), True),
+})
+
+POOL_VM = Record({
+    "name": f(Str(), REQUIRED),
+    "kind": f(Enum("vm", "template", "snapshot", "control_domain"), "vm"),
+    "ha_restart_priority": f(Enum("", "restart", "best-effort"), ""),
+    "power_state": f(Enum("Running", "Halted", "Paused", "Suspended"), "Running"),
+})
+
+POOL = Record({
+    "ha_enabled": f(Bool(), True),
+    "ha_timeout": f(Optional(Int(1)), 180),   # null: no `timeout` key in ha_configuration
+    "statefile_sr_type": f(Str(), "nfs"),
+    "statefile_sr_shared": f(Bool(), True),
+    "statefile_unattached_on": f(ListOf(Str()), list),   # hosts whose PBD to the SR is not attached
+    "master": f(Optional(Str())),            # null: the first host
+    "vms": f(ListOf(POOL_VM), lambda: [{"name": "i-2-10-VM"}, {"name": "i-2-11-VM"}]),
+})
+
+CLUSTER = Record({
+    "name": f(Str(), REQUIRED),
+    "hypervisor": f(Enum("KVM", "XenServer"), REQUIRED),
+    "hosts": f(ListOf(Mapping()), REQUIRED),   # checked per hypervisor in _check_cluster
+    "pool": f(POOL, dict),
+})
+
+SYSTEM_VM = Record({
+    "name": f(Str(), REQUIRED),
+    "type": f(Enum("secondarystoragevm", "consoleproxy", "router"), REQUIRED),
+    "host": f(Str(), REQUIRED),
+    "state": f(Enum("Running", "Stopped", "Starting", "Stopping", "Error"), "Running"),
+    "debian": f(Optional(Enum("7", "10", "11", "12"))),   # null: the template's release for the version
+    "packages": f(MapOf(Optional(Str())), dict),  # package -> version (null: not installed)
+    "stale_library": f(Optional(Record({
+        "process": f(Str(), "apache2"),
+        "library": f(Enum("libssl", "libcrypto"), "libcrypto"),
+    }))),
+    "agent_version": f(Optional(Str())),     # null: the cloud's version
+    "cloudstack_release": f(Optional(Str())),
+    "requiresupgrade": f(Bool(), False),
+    "files": f(FILES, dict),
+})
+
+ZONE = Record({
+    "name": f(Str(), REQUIRED),
+    "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled"),
+    "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
+              REQUIRED),
+    "system_vms": f(ListOf(SYSTEM_VM), list),
+})
+
+DATABASE = Record({
+    "name": f(Str(), REQUIRED),
+    "server_id": f(Optional(Int(1))),          # null: 1, 2, ... in order
+    "auto_increment_increment": f(Int(1), 2),
+    "auto_increment_offset": f(Optional(Int(1))),  # null: 1, 2, ... in order
+    "log_bin": f(Bool(), True),
+    "binlog_format": f(Enum("ROW", "STATEMENT", "MIXED"), "ROW"),
+    "bind_address": f(Optional(Str())),
+    "cnf": f(KEY_OVERRIDES, dict),
+    "replicate": f(Bool(), True),
+    "version_rows": f(Optional(ListOf(Record({"version": f(Str(), REQUIRED),
+                                                "step": f(Str(), "Complete")})))),
+})
+
+MANAGEMENT_SERVER = Record({
+    "name": f(Str(), REQUIRED),
+    "version": f(Optional(Str())),
+    "state": f(Enum("Up", "Down", "PreparingForMaintenance", "Maintenance"), "Up"),
+    "process_user": f(Str(), "cloud"),
+    "db_properties": f(KEY_OVERRIDES, dict),
+    "firewall": f(FIREWALL, dict),
+    "files": f(FILES, dict),
+})
+
+LDAP = Record({
+    "domain": f(Str(), "ROOT"),
+    "hostname": f(Str(), "ldap.lab.example"),
+    "port": f(Int(1), 636),
+    "truststore": f(Str(), "/etc/cloudstack/management/ldap-truststore.jks"),
+    "truststore_password": f(Str(), "set"),   # any non-empty value: the setting is set
+})
+
+SCOPED_SETTING = Record({
+    "name": f(Str(), REQUIRED),
+    "scope": f(Enum("zone", "cluster", "account", "domain"), REQUIRED),
+    "target": f(Str(), REQUIRED),   # the zone, cluster, account or domain name
+    "value": f(Str(), REQUIRED),
+})
+
+SCENARIO = Record({
+    "name": f(Str(), REQUIRED),
+    "description": f(Str(), ""),
+    "cloudstack_version": f(Str(), "4.19.1.0"),
+    "global_settings": f(MapOf(Optional(Str())), dict),
+    "scoped_settings": f(ListOf(SCOPED_SETTING), list),
+    "ldap": f(ListOf(LDAP), lambda: [{}]),
+    "zones": f(ListOf(ZONE), REQUIRED),
+    "databases": f(ListOf(DATABASE), lambda: [{"name": "db1"}, {"name": "db2"}]),
+    "management_servers": f(ListOf(MANAGEMENT_SERVER), lambda: [{"name": "ms1"}, {"name": "ms2"}]),
+})
+
+
+def load_scenario(path: Path) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot read: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{path}:{where}: not valid YAML; fix the syntax there") from None
+    return resolve_scenario(raw, str(path))
+
+
+def resolve_scenario(raw: object, source: str) -> dict:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: the scenario must be a mapping with keys {', '.join(SCENARIO.fields)}")
+    scenario = SCENARIO.check(raw, f"{source}:")
+    for zi, zone in enumerate(scenario["zones"]):
+        for pi, pod in enumerate(zone["pods"]):
+            for ci, cluster in enumerate(pod["clusters"]):
+                where = f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}]"
+                kind = KVM_HOST if cluster["hypervisor"] == "KVM" else XENSERVER_HOST
+                cluster["hosts"] = [kind.check(h, f"{where}.hosts[{hi}]")
+                                    for hi, h in enumerate(cluster["hosts"])]
+                if not cluster["hosts"]:
+                    raise ScenarioError(f"{where}.hosts: empty; expected at least one host")
+    _check_names(scenario, source)
+    return scenario
+
+
+def _check_names(scenario: dict, source: str) -> None:
+    """Machine names become namespace names and target ids: they must be unique and plain."""
+    seen: dict[str, str] = {}
+
+    def claim(name: str, where: str) -> None:
+        if not name.replace("-", "").replace("_", "").isalnum() or len(name) > 40:
+            raise ScenarioError(f"{source}: {where}.name: {name!r} is not a plain name; "
+                                "use letters, digits, '-' and '_' (at most 40)")
+        if name in seen:
+            raise ScenarioError(f"{source}: {where}.name: {name!r} is already used at {seen[name]}; "
+                                "machine names must be unique")
+        seen[name] = where
+
+    for zi, zone in enumerate(scenario["zones"]):
+        hosts = set()
+        for pi, pod in enumerate(zone["pods"]):
+            for ci, cluster in enumerate(pod["clusters"]):
+                for hi, host in enumerate(cluster["hosts"]):
+                    claim(host["name"], f"zones[{zi}].pods[{pi}].clusters[{ci}].hosts[{hi}]")
+                    hosts.add(host["name"])
+                master = cluster["pool"]["master"]
+                if master is not None and master not in {h["name"] for h in cluster["hosts"]}:
+                    raise ScenarioError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
+                                        f"{master!r} is not a host of this cluster")
+        for si, svm in enumerate(zone["system_vms"]):
+            claim(svm["name"], f"zones[{zi}].system_vms[{si}]")
+            if svm["host"] not in hosts:
+                raise ScenarioError(f"{source}: zones[{zi}].system_vms[{si}].host: {svm['host']!r} is not "
+                                    f"a host of zone {zone['name']!r}; expected one of {', '.join(sorted(hosts))}")
+    for i, db in enumerate(scenario["databases"]):
+        claim(db["name"], f"databases[{i}]")
+    for i, ms in enumerate(scenario["management_servers"]):
+        claim(ms["name"], f"management_servers[{i}]")
+    if len(scenario["databases"]) not in (0, 2):
+        raise ScenarioError(f"{source}: databases: {len(scenario['databases'])} servers; expected none or "
+                            "exactly two (a master-master pair)")
+    if not scenario["management_servers"]:
+        raise ScenarioError(f"{source}: management_servers: empty; expected at least one management server")

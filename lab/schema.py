@@ -1,0 +1,175 @@
+"""A small declarative schema: validates scenario data and fills in defaults.
+
+Errors are one line: `FILE: KEY.PATH: what was found; what is expected`.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Callable
+
+REQUIRED = object()
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message is one line naming the file and key path."""
+
+
+@dataclass
+class Field:
+    kind: "Kind"
+    default: Any = None  # REQUIRED, a value (deep-copied), or a callable taking nothing
+
+    def default_value(self) -> Any:
+        if callable(self.default):
+            return self.default()
+        return copy.deepcopy(self.default)
+
+
+class Kind:
+    expected = "a value"
+
+    def check(self, value: Any, where: str) -> Any:
+        raise NotImplementedError
+
+    def fail(self, value: Any, where: str, expected: str | None = None) -> None:
+        shown = "nothing" if value is None else f"{type(value).__name__} {value!r}"
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        raise ScenarioError(f"{where}: found {shown}; expected {expected or self.expected}")
+
+
+def child(where: str, key: object) -> str:
+    """The path of a key below `where`; the file name is followed by ': ', keys by '.'."""
+    return f"{where} {key}" if where.endswith(":") else f"{where}.{key}"
+
+
+class Str(Kind):
+    expected = "a string"
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.fail(value, where)
+        return str(value)
+
+
+class Int(Kind):
+    def __init__(self, minimum: int | None = None):
+        self.minimum = minimum
+        self.expected = "an integer" + (f" >= {minimum}" if minimum is not None else "")
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(value, where)
+        if self.minimum is not None and value < self.minimum:
+            self.fail(value, where)
+        return value
+
+
+class Bool(Kind):
+    expected = "true or false"
+
+    def check(self, value, where):
+        if not isinstance(value, bool):
+            self.fail(value, where)
+        return value
+
+
+class Enum(Kind):
+    def __init__(self, *choices: str):
+        self.choices = choices
+        self.expected = "one of " + ", ".join(choices)
+
+    def check(self, value, where):
+        if value not in self.choices:
+            self.fail(value, where)
+        return value
+
+
+class Optional(Kind):
+    """The inner kind, or null (meaning: absent on the target)."""
+
+    def __init__(self, inner: Kind):
+        self.inner = inner
+        self.expected = f"{inner.expected}, or null"
+
+    def check(self, value, where):
+        if value is None:
+            return None
+        if isinstance(self.inner, (Record, ListOf, MapOf)):
+            return self.inner.check(value, where)
+        try:
+            return self.inner.check(value, where)
+        except ScenarioError:
+            self.fail(value, where)
+
+
+class Mapping(Kind):
+    """Any mapping, checked later by the caller (used where the schema depends on a sibling key)."""
+    expected = "a mapping"
+
+    def check(self, value, where):
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(value, where)
+        return value
+
+
+class ListOf(Kind):
+    def __init__(self, item: Kind):
+        self.item = item
+        self.expected = f"a list of {item.expected}"
+
+    def check(self, value, where):
+        if not isinstance(value, list):
+            self.fail(value, where)
+        return [self.item.check(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+
+class MapOf(Kind):
+    """A mapping with free keys (strings) and values of one kind."""
+
+    def __init__(self, value: Kind):
+        self.value = value
+        self.expected = f"a mapping of names to {value.expected}"
+
+    def check(self, value, where):
+        if not isinstance(value, dict):
+            self.fail(value, where)
+        return {str(k): self.value.check(v, child(where, k)) for k, v in value.items()}
+
+
+class Record(Kind):
+    """A mapping with known keys; unknown keys are errors (a typo must not pass silently)."""
+
+    def __init__(self, fields: dict[str, Field], check: Callable[[dict, str], None] | None = None):
+        self.fields = fields
+        self.extra_check = check
+        self.expected = "a mapping with keys " + ", ".join(fields)
+
+    def check(self, value, where):
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            self.fail(value, where)
+        for key in value:
+            if key not in self.fields:
+                raise ScenarioError(f"{child(where, key)}: unknown key; expected one of {', '.join(self.fields)}")
+        out = {}
+        for key, spec in self.fields.items():
+            if key in value:
+                out[key] = spec.kind.check(value[key], child(where, key))
+            elif spec.default is REQUIRED:
+                raise ScenarioError(f"{child(where, key)}: missing; expected {spec.kind.expected}")
+            else:
+                default = spec.default_value()
+                # Defaults pass through their kind too, so nested records get their own defaults.
+                out[key] = None if default is None else spec.kind.check(default, child(where, key))
+        if self.extra_check:
+            self.extra_check(out, where)
+        return out
+
+
+def f(kind: Kind, default: Any = None) -> Field:
+    return Field(kind, default)

@@ -1,0 +1,188 @@
+"""Simulated XenServer XAPI (XML-RPC over HTTP(S) POST) on every XenServer host of the lab.
+
+    python -m lab.sim.xapi MODEL.json
+
+One process serves every host entry of the model: each entry gets its own listening socket, made
+inside that host's network namespace, and one selector thread accepts on all of them; each
+connection is then served on its own thread. Once all are listening, the model's ready_file gets
+the JSON list of bound [address, port]. SIGTERM or SIGINT shuts down.
+
+Only method names and result status are logged, never parameters (passwords, session refs).
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import ssl
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
+
+from lab.sim.xapi_model import Pool
+
+log = logging.getLogger("lab.sim.xapi")
+
+CLONE_NEWNET = 0x40000000
+POLL_INTERVAL = 0.2       # seconds between checks for stop()
+HANDSHAKE_TIMEOUT = 10    # seconds for a TLS handshake
+IDLE_TIMEOUT = 60         # seconds a kept-alive connection may sit idle
+
+
+@contextmanager
+def _netns(path: str | None):
+    """Run the body with the calling thread inside the network namespace at `path` (None: stay)."""
+    if path is None:
+        yield
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def setns(fd: int) -> None:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns: {os.strerror(err)}")
+
+    with open("/proc/self/ns/net") as home, open(path) as target:
+        setns(target.fileno())
+        try:
+            yield
+        finally:
+            setns(home.fileno())
+
+
+class _Handler(SimpleXMLRPCRequestHandler):
+    rpc_paths = ()   # any path: xapi's POST "/" handler matches by longest prefix, so "/RPC2" reaches it
+    protocol_version = "HTTP/1.1"   # keep-alive, as xapi
+    timeout = IDLE_TIMEOUT
+
+
+class _Endpoint:
+    """The XML-RPC instance of one host: every call goes to its pool."""
+
+    def __init__(self, pool: Pool, address: str):
+        self._pool = pool
+        self._address = address
+        self._on_master = address == pool.master_address
+
+    def _dispatch(self, method: str, params: tuple) -> dict:
+        result = self._pool.call(self._on_master, method, params)
+        outcome = result["Status"] if result["Status"] == "Success" else result["ErrorDescription"][0]
+        log.info("%s %s %s", self._address, method, outcome)
+        return result
+
+
+class _HostServer(ThreadingMixIn, SimpleXMLRPCServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 64
+    timeout = 0   # handle_request() is only called when a connection is waiting
+
+    def __init__(self, address: str, port: int, tls: ssl.SSLContext | None):
+        self.address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        super().__init__((address, port), _Handler, logRequests=False)
+        self._tls = tls
+
+    def finish_request(self, request, client_address):
+        if self._tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            conn = self._tls.wrap_socket(request, server_side=True)
+        except OSError:   # includes ssl.SSLError: a client that gave up or does not speak TLS
+            return
+        with conn:
+            super().finish_request(conn, client_address)
+
+
+class Server:
+    """All simulated XAPI endpoints of one model. start() enters each host's netns on the calling
+    thread (only that thread switches); the lab calls it from the main thread."""
+
+    def __init__(self, model: dict):
+        self._model = model
+        self._servers: list[_HostServer] = []
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        """Bound (address, port) per host entry, in model order."""
+        return [srv.server_address[:2] for srv in self._servers]
+
+    def start(self) -> None:
+        model = self._model
+        tls = None
+        if model.get("tls"):
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.minimum_version = ssl.TLSVersion.TLSv1_2
+            tls.load_cert_chain(model["tls"]["cert"], model["tls"]["key"])
+        pools = {name: Pool(spec, model["credentials"]) for name, spec in model["pools"].items()}
+        try:
+            for host in model["hosts"]:
+                with _netns(host.get("netns")):
+                    srv = _HostServer(host["address"], host["port"], tls)
+                self._servers.append(srv)
+                srv.register_instance(_Endpoint(pools[host["pool"]], host["address"]))
+        except BaseException:
+            self._close()
+            raise
+        self._thread = threading.Thread(target=self._accept_loop, name="xapi-accept", daemon=True)
+        self._thread.start()
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            for srv in self._servers:
+                selector.register(srv, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in selector.select(POLL_INTERVAL):
+                    key.fileobj.handle_request()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._close()
+
+    def _close(self) -> None:
+        for srv in self._servers:
+            srv.server_close()
+
+
+def serve(model: dict) -> Server:
+    return Server(model)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m lab.sim.xapi MODEL.json", file=sys.stderr)
+        return 2
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="xapi: %(message)s")
+    model = json.loads(Path(argv[0]).read_text())
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    server = serve(model)
+    server.start()
+    try:
+        ready = Path(model["ready_file"])
+        tmp = ready.with_name(ready.name + ".tmp")
+        tmp.write_text(json.dumps(server.addresses))
+        tmp.replace(ready)
+        log.info("listening on %d endpoints", len(server.addresses))
+        stop.wait()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,60 @@
+"""Lab fixtures: a lab brought up once per module in its own state dir, always brought down."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import paramiko
+import pytest
+import yaml
+
+from lab.lifecycle import down, up
+
+SCENARIOS = Path(__file__).resolve().parent.parent.parent / "lab" / "scenarios"
+
+
+class LabHandle:
+    def __init__(self, state_dir: Path, topology):
+        self.state_dir = state_dir
+        self.topology = topology
+        self.inventory = yaml.safe_load((state_dir / "inventory.yml").read_text())
+
+    def path(self, relative: str) -> Path:
+        return self.state_dir / relative
+
+    def secret(self, relative: str) -> str:
+        return self.path(relative).read_text().strip()
+
+    def ssh(self, address: str, port: int = 22, sock=None, key=None) -> paramiko.SSHClient:
+        """A client that trusts only the lab's known_hosts (an unknown key is refused)."""
+        client = paramiko.SSHClient()
+        client.load_host_keys(str(self.path("known_hosts")))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        client.connect(address, port=port, username="root", sock=sock,
+                       pkey=key or paramiko.Ed25519Key.from_private_key_file(str(self.path("keys/id_ed25519"))),
+                       look_for_keys=False, allow_agent=False, timeout=10)
+        return client
+
+
+def run(client: paramiko.SSHClient, command: str) -> str:
+    _, stdout, stderr = client.exec_command(command, timeout=20)
+    out = stdout.read().decode()
+    status = stdout.channel.recv_exit_status()
+    assert status == 0, f"{command!r} exited {status}: {stderr.read().decode()}"
+    return out
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        pytest.fail("lab tests need root (network namespaces, iptables); run `make test` as root")
+
+
+@pytest.fixture(scope="module")
+def compliant_lab(tmp_path_factory):
+    require_root()
+    state_dir = tmp_path_factory.mktemp("lab-compliant")
+    topology = up(SCENARIOS / "compliant.yml", state_dir, out=lambda *_: None)
+    try:
+        yield LabHandle(state_dir, topology)
+    finally:
+        down(state_dir, out=lambda *_: None)

@@ -1,0 +1,241 @@
+"""Two real MariaDB servers in lab machines, in master-master replication."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pymysql
+import pytest
+
+from lab import files
+from lab.machine import MachineSpec, machine_dir, start_machine, write_machine_files
+from lab.parts.database import (DatabaseFacts, admin_connection, database_machine_files, database_ready,
+                                database_services, database_views, setup_databases)
+
+pytestmark = pytest.mark.lab
+
+BRIDGE = "tdbbr0"
+BRIDGE_ADDRESS = "198.18.0.1"
+AUDIT_USER, AUDIT_PASSWORD, REPLICATION_PASSWORD = "audit", "audit-secret-1", "repl-secret-1"
+VERSIONS = [("4.0.0", "Complete"), ("4.18.0.0", "Complete"), ("4.19.1.0", "Complete")]
+READY_TIMEOUT = 30.0
+
+
+def ip_batch(lines: list[str], force: bool = False) -> None:
+    command = ["ip"] + (["-force"] if force else []) + ["-batch", "-"]
+    result = subprocess.run(command, input="\n".join(lines) + "\n", text=True, capture_output=True)
+    if result.returncode and not force:
+        raise RuntimeError(f"ip -batch failed: {result.stderr.strip()}")
+
+
+def holder_of(address: str) -> str | None:
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show"], text=True, capture_output=True, check=True).stdout
+    return next((line.split()[1] for line in out.splitlines() if f" {address}/" in line), None)
+
+
+@pytest.fixture(scope="module")
+def bridge():
+    if os.geteuid() != 0:
+        pytest.fail("the database part test needs root (namespaces, overlay mounts)")
+    holder = holder_of(BRIDGE_ADDRESS)
+    if holder is not None:
+        pytest.fail(f"{BRIDGE_ADDRESS} is already on {holder}: a lab is up; take it down (make lab-down) first")
+    ip_batch([f"link add {BRIDGE} type bridge", f"addr add {BRIDGE_ADDRESS}/15 dev {BRIDGE}",
+              f"link set {BRIDGE} up"])
+    yield BRIDGE
+    ip_batch([f"link del {BRIDGE}"], force=True)
+
+
+class Lab:
+    """Machines started by one test, torn down by the pids it started."""
+
+    def __init__(self, state_dir: Path):
+        self.state_dir = state_dir
+        self.started: list[subprocess.Popen] = []
+        self.links: list[tuple[str, str]] = []   # (netns, veth)
+        self.host_key = state_dir / "host_key"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.host_key)],
+                       check=True, stdin=subprocess.DEVNULL)
+
+    def start(self, facts: DatabaseFacts, index: int) -> subprocess.Popen:
+        netns, veth = f"tdb-{facts.name}", f"tdbv{index}"
+        if Path(f"/run/netns/{netns}").exists():
+            pytest.fail(f"netns {netns} is left from an earlier run: ip netns del {netns}")
+        self.links.append((netns, veth))
+        ip_batch([f"netns add {netns}", f"link add {veth} type veth peer name eth0 netns {netns}",
+                  f"link set {veth} master {BRIDGE} up"])
+        db_files, opaque = database_machine_files(facts)
+        spec = MachineSpec(
+            name=facts.name, kind="database", netns=netns, ssh_address=facts.address, views=database_views(),
+            files={**db_files, "/etc/ssh/sshd_config": files.sshd_config(facts.address, 22),
+                   "/etc/ssh/ssh_host_ed25519_key": self.host_key.read_text(),
+                   "/root/.ssh/authorized_keys": self.host_key.with_suffix(".pub").read_text()},
+            modes={"/etc/ssh/ssh_host_ed25519_key": 0o600, "/root/.ssh/authorized_keys": 0o600},
+            opaque_dirs=opaque, services=database_services(facts),
+            network_setup=[f"addr add {facts.address}/15 dev eth0", "link set eth0 up"])
+        write_machine_files(self.state_dir, spec)
+        proc = start_machine(self.state_dir, spec)
+        self.started.append(proc)
+        return proc
+
+    def teardown(self) -> None:
+        for proc in self.started:
+            # The machine's PID 1 is unshare's child; when it dies its whole PID namespace goes.
+            for pid in [*children(proc.pid), proc.pid]:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            proc.wait(timeout=10)
+        # A veth goes with its netns only when the kernel gets round to it: delete it now.
+        ip_batch([line for ns, veth in self.links for line in (f"link del {veth}", f"netns del {ns}")],
+                 force=True)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def machine_pid(proc: subprocess.Popen, name: str) -> int:
+    deadline = time.monotonic() + 5
+    while not children(proc.pid):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{name}: machine did not start (unshare exit {proc.poll()})")
+        time.sleep(0.02)
+    return children(proc.pid)[0]
+
+
+def bring_up(lab: Lab, pair: list[DatabaseFacts]) -> list[int]:
+    t0 = time.monotonic()
+    procs = [lab.start(facts, i) for i, facts in enumerate(pair)]
+    pids = [machine_pid(p, f.name) for p, f in zip(procs, pair)]
+    pending = dict(zip((f.name for f in pair), pids))
+    while pending:
+        for name, pid in list(pending.items()):
+            if database_ready(pid):
+                print(f"{name}: ready {time.monotonic() - t0:.2f}s after start_machine")
+                del pending[name]
+        if time.monotonic() - t0 > READY_TIMEOUT:
+            logs = {n: machine_dir(lab.state_dir, n) / "upper/var/log/mysql/error.log" for n in pending}
+            tails = {n: p.read_text()[-400:] if p.exists() else "no error.log" for n, p in logs.items()}
+            pytest.fail(f"not ready after {READY_TIMEOUT}s: {tails}")
+        time.sleep(0.1)
+    t1 = time.monotonic()
+    setup_databases(pair, AUDIT_USER, AUDIT_PASSWORD, REPLICATION_PASSWORD, pids)
+    print(f"setup_databases: {time.monotonic() - t1:.2f}s")
+    return pids
+
+
+@pytest.fixture
+def lab(bridge, tmp_path):
+    lab = Lab(tmp_path)
+    try:
+        yield lab
+    finally:
+        lab.teardown()
+
+
+def pair_facts(**db1) -> list[DatabaseFacts]:
+    return [DatabaseFacts("db1", "198.18.200.1", 1, auto_increment_offset=1, version_rows=VERSIONS, **db1),
+            DatabaseFacts("db2", "198.18.200.2", 2, auto_increment_offset=2, version_rows=VERSIONS)]
+
+
+def audit(facts: DatabaseFacts) -> pymysql.connections.Connection:
+    """The auditor's view: TCP from the root namespace, as the read-only user."""
+    return pymysql.connect(host=facts.address, user=AUDIT_USER, password=AUDIT_PASSWORD, connect_timeout=5)
+
+
+def query(conn, sql: str) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute(sql)
+        return list(cur.fetchall())
+
+
+def variables(conn) -> dict[str, str]:
+    return dict(query(conn, "SHOW GLOBAL VARIABLES"))
+
+
+def slave(conn) -> dict:
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute("SHOW SLAVE STATUS")
+        return cur.fetchone()
+
+
+def wait_for_row(conn, sql: str, timeout: float = 10.0) -> list[tuple]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = query(conn, sql)
+        if rows or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.1)
+
+
+def test_master_master_pair_replicates_both_ways_with_cloudstack_settings(lab):
+    pair = pair_facts()
+    pids = bring_up(lab, pair)
+
+    for facts in pair:
+        with audit(facts) as conn:
+            v = variables(conn)
+            assert (v["binlog_format"], v["log_bin"], v["innodb_lock_wait_timeout"], v["max_connections"],
+                    v["innodb_rollback_on_timeout"], v["skip_name_resolve"], v["time_zone"]) == \
+                   ("ROW", "ON", "600", "350", "ON", "ON", "+00:00")
+            assert (v["server_id"], v["auto_increment_increment"], v["auto_increment_offset"]) == \
+                   (str(facts.server_id), "2", str(facts.auto_increment_offset))
+            assert v["bind_address"] == ""
+            assert query(conn, "SELECT version, step FROM cloud.version ORDER BY id") == [tuple(r) for r in VERSIONS]
+            status = slave(conn)
+            assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")
+            assert status["Master_Host"] == next(p.address for p in pair if p is not facts)
+            with pytest.raises(pymysql.err.OperationalError) as denied:
+                query(conn, "INSERT INTO cloud.version (version, updated, step) VALUES ('9.9', NOW(), 'x')")
+            assert denied.value.args[0] == 1142   # INSERT command denied
+
+    db1, db2 = (admin_connection(pid) for pid in pids)
+    with db1, db2:
+        query(db1, "CREATE DATABASE scratch")
+        query(db1, "CREATE TABLE scratch.t (id int AUTO_INCREMENT PRIMARY KEY, origin char(8)) ENGINE=InnoDB")
+        query(db1, "INSERT INTO scratch.t (origin) VALUES ('db1')")
+        assert wait_for_row(db2, "SELECT id FROM scratch.t WHERE origin = 'db1'") == [(1,)]
+        query(db2, "INSERT INTO scratch.t (origin) VALUES ('db2')")
+        assert wait_for_row(db1, "SELECT id FROM scratch.t WHERE origin = 'db2'") == [(2,)]
+
+    # The data lives in the machines' upper layers; the real server files are untouched.
+    state = lab.state_dir / "machines"
+    assert (state / "db1/upper/var/lib/mysql/mysql-bin.000001").exists()
+    assert "binlog-format = 'ROW'" in (state / "db1/overlay/etc/mysql/conf.d/cloudstack.cnf").read_text()
+    assert not Path("/etc/mysql/conf.d/cloudstack.cnf").exists()
+    assert not Path("/var/lib/mysql/mysql-bin.000001").exists()
+
+
+def test_statement_format_and_stopped_replica_show_at_run_time(lab):
+    pair = pair_facts(binlog_format="STATEMENT")
+    pair[1].replicate = False
+    pair[1].bind_address = "127.0.0.1"
+    pids = bring_up(lab, pair)
+
+    with audit(pair[0]) as conn:
+        assert variables(conn)["binlog_format"] == "STATEMENT"
+        status = slave(conn)
+        assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")
+    with admin_connection(pids[1]) as conn:   # db2 listens on 127.0.0.1 only: not reachable over the bridge
+        assert variables(conn)["bind_address"] == "127.0.0.1"
+        status = slave(conn)
+        assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("No", "No")
+        assert status["Master_Host"] == pair[0].address
+    with pytest.raises(pymysql.err.OperationalError):
+        audit(pair[1])
+
+    # Why CloudStack needs ROW: at its READ COMMITTED, InnoDB refuses statement-based logging.
+    with admin_connection(pids[0]) as db1:
+        query(db1, "CREATE TABLE cloud.probe (id int PRIMARY KEY) ENGINE=InnoDB")
+        query(db1, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        with pytest.raises(pymysql.err.MySQLError) as refused:
+            query(db1, "INSERT INTO cloud.probe VALUES (1)")
+        assert "BINLOG_FORMAT = STATEMENT" in str(refused.value)
