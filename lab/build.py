@@ -158,18 +158,29 @@ def libssl_names(release: str) -> tuple[str, str]:
 def stale_library_script(library_file: str) -> str:
     """A process that maps a library and then sees it replaced on disk, as after an unrestarted upgrade.
 
-    It maps a copy of the machine's real libcrypto under the system VM's library name, then
-    replaces the file by rename, so /proc/PID/maps lists the mapping as '(deleted)'.
+    It installs a copy of the machine's real libcrypto under the system VM's library name, maps
+    it, then replaces the file by rename as dpkg does, so /proc/PID/maps lists it '(deleted)'.
     """
     return f'''#!/usr/bin/python3
-import ctypes, os, shutil, time
+import ctypes, os, time
 lib = "/usr/lib/x86_64-linux-gnu/{library_file}"
-shutil.copyfile("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", lib)
+with open("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "rb") as real:
+    data = real.read()
+
+def install(path):
+    with open(path + ".dpkg-new", "wb") as out:
+        out.write(data)
+    os.rename(path + ".dpkg-new", path)
+
+install(lib)
 handle = ctypes.CDLL(lib)
-shutil.copyfile("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", lib + ".dpkg-new")
-os.rename(lib + ".dpkg-new", lib)
-while True:
-    time.sleep(3600)
+install(lib)
+# Daemonize like `apache2 -k start`: the caller goes on only once the library is replaced, so no
+# process started after this one maps the old copy.
+if os.fork() == 0:
+    os.setsid()
+    while True:
+        time.sleep(3600)
 '''
 
 
@@ -198,7 +209,7 @@ def system_vm_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         script = f"/usr/sbin/{stale['process']}"
         content[script] = stale_library_script(crypto_file if stale["library"] == "libcrypto" else ssl_file)
         modes[script] = 0o755
-        services.append(Service(stale["process"], [script, "-k", "start"]))
+        services.append(Service(stale["process"], [script, "-k", "start"], daemonizes=True))
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, ssh_port=3922,
         views=("/etc", "/root", "/run", "/var/lib/dpkg", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"),

@@ -95,9 +95,14 @@ def dpkg_status(packages: dict[str, str], arch: str = "amd64") -> str:
         stanzas.append(
             f"Package: {name}\nStatus: install ok installed\nPriority: optional\nSection: libs\n"
             f"Installed-Size: 4096\nMaintainer: Debian OpenSSL Team <pkg-openssl-devel@alioth-lists.debian.net>\n"
-            f"Architecture: {arch}\nMulti-Arch: same\nSource: openssl\nVersion: {version}\n"
+            f"Architecture: {arch}\n{multi_arch(name)}Source: openssl\nVersion: {version}\n"
             f"Description: {name} (lab package record)\n This stanza stands for the package in the system VM.\n")
     return "\n".join(stanzas)
+
+
+def multi_arch(package: str) -> str:
+    """Shared libraries are Multi-Arch: same (dpkg-query then names them `libssl3:amd64`)."""
+    return "Multi-Arch: same\n" if package.startswith("lib") else "Multi-Arch: foreign\n"
 
 
 def passwd_with_user(base_passwd: str, user: str, uid: int, home: str) -> str:

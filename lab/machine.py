@@ -24,6 +24,7 @@ class Service:
     name: str
     argv: list[str]
     user: str | None = None  # run as this user (looked up in the machine's own /etc/passwd)
+    daemonizes: bool = False  # forks into the background itself; the next service waits for that
 
 
 @dataclass
@@ -121,7 +122,7 @@ def services_script(spec: MachineSpec) -> str:
         if service.user:
             command = (f"setpriv --reuid={shlex.quote(service.user)} --regid={shlex.quote(service.user)} "
                        f"--init-groups {command}")
-        lines.append(f"{command} </dev/null >/dev/null 2>&1 &")
+        lines.append(f"{command} </dev/null >/dev/null 2>&1" + ("" if service.daemonizes else " &"))
     lines.append("exec /usr/sbin/sshd -D -e")
     return "\n".join(lines) + "\n"
 

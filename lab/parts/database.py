@@ -293,23 +293,17 @@ def setup_databases(pair: list[DatabaseFacts], audit_user: str, audit_password: 
             _prepare_server(conn, facts, audit_user, audit_password, replication_password)
         # Each replica starts at its master's current binlog position: nothing before it is replayed.
         positions = [_scalar(conn, "SELECT @@GLOBAL.gtid_binlog_pos") for conn in conns]
-        started = []
         for i, (facts, conn) in enumerate(zip(pair, conns)):
-            peer = pair[1 - i]
-            if not peer.log_bin:
-                continue
             with conn.cursor() as cur:
                 cur.execute("SET GLOBAL gtid_slave_pos = %s", (positions[1 - i],))
                 cur.execute("CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=3306, MASTER_USER=%s, "
                             "MASTER_PASSWORD=%s, MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos",
-                            (peer.address, REPLICATION_USER, replication_password))
-                cur.execute("START SLAVE")
-            started.append(i)
-        _wait_replicating([(pair[i], pair[1 - i], conns[i]) for i in started], timeout)
-        for i in started:
-            if not pair[i].replicate:
-                with conns[i].cursor() as cur:
-                    cur.execute("STOP SLAVE")
+                            (pair[1 - i].address, REPLICATION_USER, replication_password))
+                # A replica that should not run is configured but left stopped, as after STOP SLAVE:
+                # its master may be unreachable on purpose (bind-address 127.0.0.1, no log_bin).
+                if facts.replicate:
+                    cur.execute("START SLAVE")
+        _wait_replicating([(pair[i], pair[1 - i], conns[i]) for i in range(2) if pair[i].replicate], timeout)
     finally:
         for conn in conns:
             conn.close()

@@ -87,6 +87,10 @@ def without_nulls(value):
     return value
 
 
+def page_of(rows: list, start: int, limit: int | None) -> list:
+    return rows[start:] if limit is None else rows[start:start + limit]
+
+
 def dumps(value) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -100,18 +104,17 @@ class Api:
         self.credentials = {c["apikey"]: c for c in model.get("credentials", [])}
         self.lists = dict(model.get("lists", {}))
         self.configurations = model.get("configurations", [])
+        # The commands this cloud has (names are case-sensitive); any other is unknown to it.
+        self.commands = {*self.lists, "listConfigurations"}
 
-    def commands(self) -> set[str]:
-        return {*self.lists, "listConfigurations"}
-
-    def response_name(self, params: dict[str, str], unsupported: bool = False) -> str:
+    def response_name(self, params: dict[str, str]) -> str:
         """ApiServer.getSerializedApiError: the command's name, else errorresponse ("null" is Java's own)."""
         command = params.get("command")
-        if unsupported or not params:
+        if not params:
             return "errorresponse"
         if command is None:
             return "null"
-        return f"{command.lower()}response" if command in self.commands() else "errorresponse"
+        return f"{command.lower()}response" if command in self.commands else "errorresponse"
 
     def handle(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         headers = {"Content-Type": self.content_type}
@@ -123,13 +126,13 @@ class Api:
             return 200, headers, dumps({f"{command.lower()}response": self.execute(command, params)})
         except ApiError as e:
             error = {"uuidList": [], "errorcode": e.status, "cserrorcode": e.cserrorcode, "errortext": e.text}
-            body = dumps({self.response_name(params, e.status == 432): error})
+            body = dumps({self.response_name(params): error})
             description = re.sub(r"[\r\n]", " ", e.text).encode("latin-1", "replace").decode("latin-1")
             return e.status, {**headers, "X-Description": description}, body
 
     def authentic(self, params: dict[str, str]) -> bool:
         """ApiServer.verifyRequest: a command that exists, a known enabled key and a valid signature."""
-        if params.get("command") not in self.commands():
+        if params.get("command") not in self.commands:
             return False
         credential = self.credentials.get(param(params, "apikey") or "")
         return (credential is not None and str(credential.get("state", "")).lower() == "enabled"
@@ -146,7 +149,7 @@ class Api:
             return self.list_configurations(params, start, limit)
         listing = self.lists[command]
         rows = self.filter(command, listing["rows"], params)
-        return self.envelope(listing["key"], len(rows), rows[start:start + limit if limit is not None else None])
+        return self.envelope(listing["key"], len(rows), page_of(rows, start, limit))
 
     @staticmethod
     def integer(command: str, params: dict[str, str], name: str) -> int | None:
@@ -206,18 +209,21 @@ class Api:
             raise ApiError(431, "cannot handle multiple IDs, provide only one ID corresponding to the scope",
                            INVALID_PARAMETER_VALUE)
         keyword, name, category = params.get("keyword"), params.get("name"), params.get("category")
-        rows = sorted((c for c in self.configurations if str(c.get("category", "")).lower() != "hidden"
-                       and (keyword is None or any(like(f"%{keyword}%", c.get(f, "")) for f in CONFIG_KEYWORD_FIELDS))
-                       and (name is None or like(f"%{name}%", c.get("name", "")))
-                       and (category is None or str(c.get("category", "")).lower() == category.lower())
-                       and (not scopes or str(c.get("scope", "")).lower() == scopes[0][0])),
-                      key=lambda c: c["name"])
-        page = [{k: v for k, v in c.items() if k != "scoped_values"}
-                for c in rows[start:start + limit if limit is not None else None]]
+
+        def wanted(c: dict) -> bool:
+            return (str(c.get("category", "")).lower() != "hidden"  # hidden settings are never listed
+                    and (keyword is None or any(like(f"%{keyword}%", c.get(f, "")) for f in CONFIG_KEYWORD_FIELDS))
+                    and (name is None or like(f"%{name}%", c.get("name", "")))
+                    and (category is None or str(c.get("category", "")).lower() == category.lower())
+                    and (not scopes or str(c.get("scope", "")).lower() == scopes[0][0]))
+
+        matching = sorted(filter(wanted, self.configurations), key=lambda c: c["name"])
+        rows = page_of(matching, start, limit)
+        page = [{k: v for k, v in c.items() if k != "scoped_values"} for c in rows]
         if not scopes:
-            return self.envelope("configuration", len(rows), page)
+            return self.envelope("configuration", len(matching), page)
         kind, target = scopes[0]
-        for row, config in zip(page, rows[start:]):
+        for row, config in zip(page, rows):
             row["value"] = config.get("scoped_values", {}).get(kind, {}).get(target, config.get("value"))
             row["scope"] = kind
         # The scoped branch returns configVOList.size() as the count: the rows on this page.

@@ -247,3 +247,16 @@ def test_command_line_server(tmp_path: Path):
     assert proc.returncode == 0
     assert "listZones 200" in log.splitlines()
     assert KEY not in log and SECRET not in log and "signature" not in log.lower()
+
+
+def test_missing_command_is_a_credentials_failure(endpoint):
+    # With no command, getSerializedApiError leaves the response name null, and Java writes "null".
+    assert raw(endpoint).json() == {"null": BAD_CREDENTIALS}
+    assert requests.get(endpoint, timeout=5).json() == {"errorresponse": BAD_CREDENTIALS}
+
+
+def test_scoped_configuration_count_is_the_page_length(endpoint):
+    body = raw(endpoint, command="listConfigurations", zoneid=ZONES[0], page="1", pagesize="1").json()
+    assert body["listconfigurationsresponse"]["count"] == 1
+    assert raw(endpoint, command="listConfigurations", page="1", pagesize="1").json()[
+        "listconfigurationsresponse"]["count"] == 4

@@ -67,7 +67,7 @@ def test_small_lab_up_status_stale_library_and_clean_down(tmp_path, capsys):
                 maps = run(vm, "grep -l 'libcrypto.so.3 (deleted)' /proc/[0-9]*/maps || true")
                 pid = maps.strip().split("/")[2]
                 assert run(vm, f"cat /proc/{pid}/comm").strip() == "apache2"
-                assert "libssl3\t3.0.19-1~deb12u2" in run(vm, "dpkg-query -W libssl3")
+                assert "libssl3:amd64\t3.0.19-1~deb12u2" in run(vm, "dpkg-query -W libssl3")
     finally:
         down(state_dir, out=lambda *_: None)
     assert leftovers(state_dir) == []
