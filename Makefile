@@ -6,7 +6,7 @@ APT_PACKAGES := openssh-server openssh-client iptables iproute2 mariadb-server m
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup system-packages test test-fast lab-up lab-down lab-status demo clean
+.PHONY: setup system-packages test test-fast lab-up lab-down lab-status demo clean bench-lab
 
 setup: system-packages $(VENV)/.installed
 
@@ -46,3 +46,6 @@ demo: setup
 
 clean: lab-down
 	rm -rf $(STATE_DIR)
+
+bench-lab: setup
+	$(PY) benchmarks/lab_up.py 10 50 200
