@@ -80,6 +80,9 @@ def write_machine_files(state_dir: Path, spec: MachineSpec) -> None:
         if not link.is_symlink():
             link.symlink_to(target)
     for directory in spec.opaque_dirs:
+        if directory in spec.views:
+            # overlayfs ignores an opaque mark on a layer's root: it would silently hide nothing.
+            raise ValueError(f"{spec.name}: opaque dir {directory} is itself a view; make a parent the view")
         view_for(spec, directory)
         target = root / "overlay" / directory.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,7 @@ def write_machine_files(state_dir: Path, spec: MachineSpec) -> None:
     if spec.iptables_v6 is not None:
         (root / "iptables.v6").write_text(spec.iptables_v6)
     (root / "boot.sh").write_text(boot_script(root, spec))
+    (root / "services.sh").write_text(services_script(spec))
 
 
 def boot_script(root: Path, spec: MachineSpec) -> str:
@@ -110,13 +114,14 @@ def boot_script(root: Path, spec: MachineSpec) -> str:
     # A private /tmp: machines share pid numbers (each has its own PID namespace), so programs that
     # name temporary files by pid would collide in a shared one. Mounted last: the state dir may
     # itself lie under /tmp, and nothing after this line reads it (mounted views keep their layers).
+    lines.append(f"cp {root}/services.sh /run/lab-services.sh")
     lines.append("mount -t tmpfs -o mode=1777,size=256m lab-tmp /tmp")
-    lines.append(f"exec tini -s -- /bin/sh -c {shlex.quote(services_script(spec))}")
+    lines.append("exec tini -s -- /bin/sh /run/lab-services.sh")
     return "\n".join(lines) + "\n"
 
 
 def services_script(spec: MachineSpec) -> str:
-    lines = []
+    lines = ["#!/bin/sh"]
     for service in spec.services:
         command = " ".join(shlex.quote(a) for a in service.argv)
         if service.user:

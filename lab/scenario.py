@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from lab.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
-                        ScenarioError, Str, f)
+from stackaudit.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
+                        SchemaError, Str, f)
 
 # Seed 004: the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
 DEFAULT_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
@@ -198,17 +198,17 @@ def load_scenario(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text())
     except OSError as err:
-        raise ScenarioError(f"{path}: cannot read: {err.strerror}") from None
+        raise SchemaError(f"{path}: cannot read: {err.strerror}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}:{where}: not valid YAML; fix the syntax there") from None
+        raise SchemaError(f"{path}:{where}: not valid YAML; fix the syntax there") from None
     return resolve_scenario(raw, str(path))
 
 
 def resolve_scenario(raw: object, source: str) -> dict:
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{source}: the scenario must be a mapping with keys {', '.join(SCENARIO.fields)}")
+        raise SchemaError(f"{source}: the scenario must be a mapping with keys {', '.join(SCENARIO.fields)}")
     scenario = SCENARIO.check(raw, f"{source}:")
     for zi, zone in enumerate(scenario["zones"]):
         for pi, pod in enumerate(zone["pods"]):
@@ -218,7 +218,7 @@ def resolve_scenario(raw: object, source: str) -> dict:
                 cluster["hosts"] = [kind.check(h, f"{where}.hosts[{hi}]")
                                     for hi, h in enumerate(cluster["hosts"])]
                 if not cluster["hosts"]:
-                    raise ScenarioError(f"{where}.hosts: empty; expected at least one host")
+                    raise SchemaError(f"{where}.hosts: empty; expected at least one host")
     _check_names(scenario, source)
     return scenario
 
@@ -229,10 +229,10 @@ def _check_names(scenario: dict, source: str) -> None:
 
     def claim(name: str, where: str) -> None:
         if not name.replace("-", "").replace("_", "").isalnum() or len(name) > 40:
-            raise ScenarioError(f"{source}: {where}.name: {name!r} is not a plain name; "
+            raise SchemaError(f"{source}: {where}.name: {name!r} is not a plain name; "
                                 "use letters, digits, '-' and '_' (at most 40)")
         if name in seen:
-            raise ScenarioError(f"{source}: {where}.name: {name!r} is already used at {seen[name]}; "
+            raise SchemaError(f"{source}: {where}.name: {name!r} is already used at {seen[name]}; "
                                 "machine names must be unique")
         seen[name] = where
 
@@ -245,19 +245,19 @@ def _check_names(scenario: dict, source: str) -> None:
                     hosts.add(host["name"])
                 master = cluster["pool"]["master"]
                 if master is not None and master not in {h["name"] for h in cluster["hosts"]}:
-                    raise ScenarioError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
+                    raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
                                         f"{master!r} is not a host of this cluster")
         for si, svm in enumerate(zone["system_vms"]):
             claim(svm["name"], f"zones[{zi}].system_vms[{si}]")
             if svm["host"] not in hosts:
-                raise ScenarioError(f"{source}: zones[{zi}].system_vms[{si}].host: {svm['host']!r} is not "
+                raise SchemaError(f"{source}: zones[{zi}].system_vms[{si}].host: {svm['host']!r} is not "
                                     f"a host of zone {zone['name']!r}; expected one of {', '.join(sorted(hosts))}")
     for i, db in enumerate(scenario["databases"]):
         claim(db["name"], f"databases[{i}]")
     for i, ms in enumerate(scenario["management_servers"]):
         claim(ms["name"], f"management_servers[{i}]")
     if len(scenario["databases"]) not in (0, 2):
-        raise ScenarioError(f"{source}: databases: {len(scenario['databases'])} servers; expected none or "
+        raise SchemaError(f"{source}: databases: {len(scenario['databases'])} servers; expected none or "
                             "exactly two (a master-master pair)")
     if not scenario["management_servers"]:
-        raise ScenarioError(f"{source}: management_servers: empty; expected at least one management server")
+        raise SchemaError(f"{source}: management_servers: empty; expected at least one management server")

@@ -256,7 +256,8 @@ def _prepare_server(conn, facts: DatabaseFacts, audit_user: str, audit_password:
         for row_id, (version, step) in enumerate(facts.version_rows, start=1):
             cur.execute("INSERT INTO `cloud`.`version` (`id`, `version`, `updated`, `step`) "
                         "VALUES (%s, %s, UTC_TIMESTAMP(), %s)", (row_id, version, step))
-        cur.execute("CREATE OR REPLACE USER %s@'%%' IDENTIFIED BY %s", (REPLICATION_USER, replication_password))
+        cur.execute("CREATE OR REPLACE USER %s@'%%' IDENTIFIED BY %s",
+                    (REPLICATION_USER, replication_password))
         cur.execute("GRANT REPLICATION SLAVE ON *.* TO %s@'%%'", (REPLICATION_USER,))
         cur.execute("CREATE OR REPLACE USER %s@'%%' IDENTIFIED BY %s", (audit_user, audit_password))
         cur.execute("GRANT SELECT ON `cloud`.* TO %s@'%%'", (audit_user,))
@@ -286,7 +287,8 @@ def setup_databases(pair: list[DatabaseFacts], audit_user: str, audit_password: 
         raise ValueError("setup_databases needs exactly two servers and their two machine pids")
     for facts, peer in ((pair[0], pair[1]), (pair[1], pair[0])):
         if facts.replicate and not peer.log_bin:
-            raise DatabaseSetupError(f"{facts.name}: replicate is set but its master {peer.name} has log_bin off")
+            raise DatabaseSetupError(
+                f"{facts.name}: replicate is set but its master {peer.name} has log_bin off")
     conns = [admin_connection(pid) for pid in machine_pids]
     try:
         for facts, conn in zip(pair, conns):
@@ -323,6 +325,7 @@ def _wait_replicating(replicas: list[tuple[DatabaseFacts, DatabaseFacts, object]
             s = status[facts.name]
             error = s.get("Last_IO_Error") or s.get("Last_SQL_Error") or "no error reported"
             raise DatabaseSetupError(
-                f"{facts.name}: replication from {peer.name} ({peer.address}) not running after {timeout:.0f}s "
-                f"(IO {s.get('Slave_IO_Running')}, SQL {s.get('Slave_SQL_Running')}): {error}")
+                f"{facts.name}: replication from {peer.name} ({peer.address}) not running "
+                f"after {timeout:.0f}s (IO {s.get('Slave_IO_Running')}, "
+                f"SQL {s.get('Slave_SQL_Running')}): {error}")
         time.sleep(0.2)

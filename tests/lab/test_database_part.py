@@ -33,7 +33,8 @@ def ip_batch(lines: list[str], force: bool = False) -> None:
 
 
 def holder_of(address: str) -> str | None:
-    out = subprocess.run(["ip", "-o", "-4", "addr", "show"], text=True, capture_output=True, check=True).stdout
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show"], text=True, capture_output=True,
+                         check=True).stdout
     return next((line.split()[1] for line in out.splitlines() if f" {address}/" in line), None)
 
 
@@ -43,7 +44,8 @@ def bridge():
         pytest.fail("the database part test needs root (namespaces, overlay mounts)")
     holder = holder_of(BRIDGE_ADDRESS)
     if holder is not None:
-        pytest.fail(f"{BRIDGE_ADDRESS} is already on {holder}: a lab is up; take it down (make lab-down) first")
+        pytest.fail(f"{BRIDGE_ADDRESS} is already on {holder}: a lab is up; "
+                    "take it down (make lab-down) first")
     ip_batch([f"link add {BRIDGE} type bridge", f"addr add {BRIDGE_ADDRESS}/15 dev {BRIDGE}",
               f"link set {BRIDGE} up"])
     yield BRIDGE
@@ -192,7 +194,8 @@ def test_master_master_pair_replicates_both_ways_with_cloudstack_settings(lab):
             assert (v["server_id"], v["auto_increment_increment"], v["auto_increment_offset"]) == \
                    (str(facts.server_id), "2", str(facts.auto_increment_offset))
             assert v["bind_address"] == ""
-            assert query(conn, "SELECT version, step FROM cloud.version ORDER BY id") == [tuple(r) for r in VERSIONS]
+            rows = query(conn, "SELECT version, step FROM cloud.version ORDER BY id")
+            assert rows == [tuple(r) for r in VERSIONS]
             status = slave(conn)
             assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("Yes", "Yes")
             assert status["Master_Host"] == next(p.address for p in pair if p is not facts)

@@ -1,4 +1,5 @@
-"""A small declarative schema: validates scenario data and fills in defaults.
+"""A small declarative schema: validates YAML data (inventories, policies, lab scenarios) and fills
+in defaults.
 
 Errors are one line: `FILE: KEY.PATH: what was found; what is expected`.
 """
@@ -11,8 +12,8 @@ from typing import Any, Callable
 REQUIRED = object()
 
 
-class ScenarioError(Exception):
-    """A scenario that cannot be used; the message is one line naming the file and key path."""
+class SchemaError(Exception):
+    """Data that cannot be used; the message is one line naming the file and key path."""
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Kind:
         shown = "nothing" if value is None else f"{type(value).__name__} {value!r}"
         if len(shown) > 60:
             shown = shown[:57] + "..."
-        raise ScenarioError(f"{where}: found {shown}; expected {expected or self.expected}")
+        raise SchemaError(f"{where}: found {shown}; expected {expected or self.expected}")
 
 
 def child(where: str, key: object) -> str:
@@ -100,7 +101,7 @@ class Optional(Kind):
             return self.inner.check(value, where)
         try:
             return self.inner.check(value, where)
-        except ScenarioError:
+        except SchemaError:
             self.fail(value, where)
 
 
@@ -155,13 +156,13 @@ class Record(Kind):
             self.fail(value, where)
         for key in value:
             if key not in self.fields:
-                raise ScenarioError(f"{child(where, key)}: unknown key; expected one of {', '.join(self.fields)}")
+                raise SchemaError(f"{child(where, key)}: unknown key; expected one of {', '.join(self.fields)}")
         out = {}
         for key, spec in self.fields.items():
             if key in value:
                 out[key] = spec.kind.check(value[key], child(where, key))
             elif spec.default is REQUIRED:
-                raise ScenarioError(f"{child(where, key)}: missing; expected {spec.kind.expected}")
+                raise SchemaError(f"{child(where, key)}: missing; expected {spec.kind.expected}")
             else:
                 default = spec.default_value()
                 # Defaults pass through their kind too, so nested records get their own defaults.

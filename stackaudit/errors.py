@@ -1,0 +1,37 @@
+"""The suite's exception types, and what each means for a result.
+
+Only a violated rule raises AssertionError (Allure: failed). Everything that prevents checking a
+target raises a TargetError (Allure: broken), with a one-line reason. A bad inventory or policy is
+a ConfigError: the run stops before anything connects.
+"""
+from __future__ import annotations
+
+from stackaudit.schema import SchemaError
+
+
+class ConfigError(SchemaError):
+    """The inventory, policy or command line cannot be used (exit code 4); one line naming file and key."""
+
+
+class TargetError(Exception):
+    """A target could not be checked: the result is broken, never passed or failed."""
+
+
+class Unreachable(TargetError):
+    """No connection: refused, timed out, no route."""
+
+
+class AuthenticationFailed(TargetError):
+    """The target refused the credentials, or its host key is unknown or changed."""
+
+
+class CollectionFailed(TargetError):
+    """A command or API call ran but did not give what a check needs (error status, missing tool)."""
+
+
+class UnparsableOutput(TargetError):
+    """Output that a parser does not understand; the message names the parser and the line."""
+
+
+class NotCheckable(TargetError):
+    """The policy gives no expected value for this target (e.g. no libssl floor for its release)."""
