@@ -38,11 +38,16 @@ lab-down:
 lab-status:
 	$(PY) -m lab status --state-dir $(STATE_DIR)
 
-# Until the suite lands (issue 4), the demo brings up the lab with seeded violations and shows it.
+# The main job against the lab: bring up the cloud with seeded violations, run every check in
+# parallel, print the per-check summary and the results' path, bring the lab down.
+DEMO_STATE := .lab-demo
 demo: setup
-	$(PY) -m lab up lab/scenarios/violations.yml --state-dir $(STATE_DIR)
-	$(PY) -m lab status --state-dir $(STATE_DIR)
-	$(PY) -m lab down --state-dir $(STATE_DIR)
+	@$(PY) -m lab down --state-dir $(DEMO_STATE) >/dev/null 2>&1 || true
+	$(PY) -m lab up lab/scenarios/violations.yml --state-dir $(DEMO_STATE)
+	@status=0; $(PY) -m stackaudit run --inventory $(DEMO_STATE)/inventory.yml || status=$$?; \
+	$(PY) -m lab down --state-dir $(DEMO_STATE); \
+	echo "suite exit code: $$status (1 = violations found, as seeded)"; \
+	echo "Allure results: $$(pwd)/reports/allure-results"
 
 clean: lab-down
 	rm -rf $(STATE_DIR)

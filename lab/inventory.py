@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from lab.topology import Topology
+from lab.topology import MGMT_V6_PREFIX, Topology
 
 
 def known_hosts_lines(topo: Topology, host_keys: dict[str, tuple[str, str]]) -> list[str]:
@@ -34,7 +34,7 @@ def inventory_document(topo: Topology) -> dict:
                     "key_file": "keys/api.key", "secret_file": "keys/api.secret"},
         },
         "ssh": {"user": "root", "private_key": "keys/id_ed25519", "known_hosts": "known_hosts"},
-        "system_vms": {"access": "via-host", "port": 3922, "key_on_host": "/root/.ssh/id_rsa.cloud"},
+        "system_vms": {"port": 3922, "key_on_host": "/root/.ssh/id_rsa.cloud"},
         "xenserver": {"username": "root", "password_file": "keys/xapi.password", "ca_file": "keys/xapi-cert.pem"},
         "databases": {
             "user": "stackaudit", "password_file": "keys/db-audit.password",
@@ -42,7 +42,17 @@ def inventory_document(topo: Topology) -> dict:
                         for d in topo.databases],
         },
         "management_servers": [{"name": m.name, "ssh_address": m.address} for m in topo.management],
+        "policy": "policy.yml",
     }
+
+
+# The lab site's policy: libssl floors for every release its system VMs run (the shipped default
+# has only seed 003's Debian 7 floor), and the lab's management prefix for the IPv6 exception.
+LAB_POLICY = {
+    "firewall": {"v6_management_prefix": str(MGMT_V6_PREFIX)},
+    "system_vms": {"libssl_floors": {"7": "1.0.1e-2+deb7u6", "10": "1.1.1n-0+deb10u6",
+                                     "11": "1.1.1w-0+deb11u1", "12": "3.0.15-1~deb12u1"}},
+}
 
 
 def write(topo: Topology, state_dir: Path, secrets) -> None:
@@ -50,3 +60,5 @@ def write(topo: Topology, state_dir: Path, secrets) -> None:
     header = (f"# StackAudit inventory of the lab cloud of scenario {topo.scenario['name']!r},\n"
               "# written by `python -m lab up`. Paths are relative to this file.\n")
     (state_dir / "inventory.yml").write_text(header + yaml.safe_dump(inventory_document(topo), sort_keys=False))
+    (state_dir / "policy.yml").write_text("# The lab site's StackAudit policy (python -m lab up).\n"
+                                          + yaml.safe_dump(LAB_POLICY, sort_keys=False))

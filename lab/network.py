@@ -44,7 +44,11 @@ def create_network(nodes: list[Node]) -> None:
 def delete_network(namespaces: list[str], bridge: str) -> None:
     """Remove what create_network made; missing pieces are not errors (down is safe to repeat)."""
     existing = {p.name for p in Path("/run/netns").glob("*")} if Path("/run/netns").exists() else set()
-    lines = [f"netns del {ns}" for ns in namespaces if ns in existing]
+    # The bridge's veth ends are deleted first, by name: a namespace is freed (and its veth pair
+    # with it) asynchronously, so a lab brought up right after would find the old names taken.
+    ports = sorted(p.name for p in Path(f"/sys/class/net/{bridge}/brif").glob("*")) if bridge else []
+    lines = [f"link del {port}" for port in ports]
+    lines += [f"netns del {ns}" for ns in namespaces if ns in existing]
     if bridge and bridge_exists(bridge):
         lines.append(f"link del {bridge}")
     if lines:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from stackaudit.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
-                        SchemaError, Str, f)
+                               SchemaError, Str, f, read_yaml)
 
 # Seed 004: the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
 DEFAULT_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
@@ -195,14 +193,7 @@ SCENARIO = Record({
 
 
 def load_scenario(path: Path) -> dict:
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise SchemaError(f"{path}: cannot read: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise SchemaError(f"{path}:{where}: not valid YAML; fix the syntax there") from None
+    raw = read_yaml(path, "check the scenario's path")
     return resolve_scenario(raw, str(path))
 
 

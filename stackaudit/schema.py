@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
+
+import yaml
 
 REQUIRED = object()
 
@@ -174,3 +177,15 @@ class Record(Kind):
 
 def f(kind: Kind, default: Any = None) -> Field:
     return Field(kind, default)
+
+
+def read_yaml(path: Path, unreadable_fix: str, error: type[SchemaError] = SchemaError) -> Any:
+    """A YAML file's data; an unreadable file or a syntax error is one line naming the file (and line)."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise error(f"{path}: cannot read: {err.strerror}; {unreadable_fix}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise error(f"{path}:{where}: not valid YAML; fix the syntax there") from None

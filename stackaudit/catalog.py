@@ -1,0 +1,69 @@
+"""The check catalog (catalog.yml): one record of metadata per check ID, and the @check decorator
+that ties a check function to its record (markers for the profiles, Allure labels)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import allure
+import pytest
+import yaml
+
+from stackaudit.schema import REQUIRED, Enum, ListOf, MapOf, Record, Str, f
+from stackaudit.targets import KINDS
+
+CATALOG_FILE = Path(__file__).with_name("catalog.yml")
+SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+PROFILES = ("nightly", "pre_upgrade", "security")
+RECORD = Record({
+    "title": f(Str(), REQUIRED), "area": f(Str(), REQUIRED), "targets": f(ListOf(Enum(*KINDS)), REQUIRED),
+    "severity": f(Enum(*SEVERITIES), REQUIRED), "profiles": f(ListOf(Enum(*PROFILES)), REQUIRED),
+    "source": f(Str(), REQUIRED), "rationale": f(Str(), REQUIRED), "remediation": f(Str(), REQUIRED),
+    "disruption": f(Enum("none", "restart", "downtime"), REQUIRED), "verify": f(Str(), REQUIRED),
+})
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    id: str
+    title: str
+    area: str
+    targets: tuple[str, ...]
+    severity: str
+    profiles: tuple[str, ...]
+    source: str
+    rationale: str
+    remediation: str
+    disruption: str
+    verify: str
+
+    def description(self, docstring: str | None) -> str:
+        """What an auditor reads beside the result (Markdown)."""
+        rule = " ".join((docstring or self.title).split())
+        return (f"**{self.id}**: {rule}\n\n**Why** ({self.source}): {self.rationale}\n\n"
+                f"**Remediation** (disruption: {self.disruption}): {self.remediation}\n\n"
+                f"**Verify by hand**: {self.verify}")
+
+
+@cache
+def catalog() -> dict[str, CheckRecord]:
+    raw = yaml.safe_load(CATALOG_FILE.read_text())
+    records = MapOf(RECORD).check(raw, f"{CATALOG_FILE}:")
+    return {cid: CheckRecord(id=cid, **{k: tuple(v) if isinstance(v, list) else v for k, v in rec.items()})
+            for cid, rec in records.items()}
+
+
+def check(check_id: str):
+    """Mark a check function as the implementation of catalog record `check_id`."""
+    record = catalog()[check_id]
+
+    def decorate(function):
+        marks = [pytest.mark.check_id(check_id), *(getattr(pytest.mark, p) for p in record.profiles),
+                 allure.label("check_id", check_id), allure.severity(record.severity), allure.epic(record.area),
+                 allure.feature(check_id), allure.description(record.description(function.__doc__))]
+        for mark in marks:
+            function = mark(function)
+        function.stackaudit_check_id = check_id
+        return function
+    return decorate

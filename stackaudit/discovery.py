@@ -1,0 +1,125 @@
+"""Discovery: the controller asks the CloudStack API for the cloud's parts, finds each XenServer
+pool's master through XAPI, merges the inventory's static targets, and freezes the result.
+
+Runs once per run, in the pytest controller only; workers read the frozen snapshot, so every
+worker collects the same items in the same order.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from stackaudit.errors import TargetError
+from stackaudit.targets import Snapshot, Target
+from stackaudit.transports import cloudstack, xapi
+
+HYPERVISOR_KIND = {"KVM": "kvm-host", "XenServer": "xs-host"}
+SYSTEM_VM_KIND = {"secondarystoragevm": "ssvm", "consoleproxy": "cpvm"}
+
+
+def discover(inventory) -> Snapshot:
+    api = cloudstack.client(inventory.api.endpoint, inventory.api.key.read(), inventory.api.secret.read(),
+                            inventory.api.verify, inventory.ssh.connect_timeout)
+    rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
+        ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
+        ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}
+    snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    hosts = {h["id"]: h for h in rows["listHosts"]}
+    snapshot.targets += hypervisor_targets(rows["listHosts"], snapshot.notes)
+    snapshot.targets += system_vm_targets(rows["listSystemVms"] + rows["listRouters"], hosts, snapshot.notes)
+    snapshot.targets += pool_targets(inventory, rows["listClusters"], rows["listHosts"], snapshot.notes)
+    snapshot.targets += management_targets(inventory, rows["listManagementServers"], snapshot.notes)
+    snapshot.targets += database_targets(inventory)
+    snapshot.targets.append(Target("cloud", inventory.cloud_name, attrs={"endpoint": inventory.api.endpoint}))
+    return snapshot
+
+
+def hypervisor_targets(host_rows: list[dict], notes: list[str]) -> list[Target]:
+    targets = []
+    for row in host_rows:
+        kind = HYPERVISOR_KIND.get(row.get("hypervisor"))
+        if kind is None:
+            notes.append(f"host {row['name']}: hypervisor {row.get('hypervisor')} has no checks; not a target")
+            continue
+        targets.append(Target(kind, row["name"], row["zonename"], row.get("ipaddress"), attrs={
+            "id": row["id"], "cluster": row.get("clustername"), "clusterid": row.get("clusterid"),
+            "state": row.get("state"), "resourcestate": row.get("resourcestate"), "version": row.get("version")}))
+    return targets
+
+
+def system_vm_targets(vm_rows: list[dict], hosts: dict[str, dict], notes: list[str]) -> list[Target]:
+    targets = []
+    for row in vm_rows:
+        kind = SYSTEM_VM_KIND.get(row.get("systemvmtype"), "router" if "role" in row or "requiresupgrade" in row
+                                  else None)
+        if kind is None:
+            continue
+        if row.get("state") != "Running":
+            notes.append(f"{kind} {row['name']}: {row.get('state')}, not running; its on-VM checks are not run")
+            continue
+        host = hosts.get(row.get("hostid"), {})
+        targets.append(Target(kind, row["name"], row["zonename"], row.get("linklocalip"), attrs={
+            "id": row["id"], "host": host.get("name"), "host_address": host.get("ipaddress"),
+            "hypervisor": row.get("hypervisor"), "privateip": row.get("privateip"),
+            "version": row.get("version"), "requiresupgrade": row.get("requiresupgrade")}))
+    return targets
+
+
+def pool_targets(inventory, clusters: list[dict], host_rows: list[dict], notes: list[str]) -> list[Target]:
+    pools = [c for c in clusters if c.get("hypervisortype") == "XenServer"]
+    if not pools:
+        return []
+    if inventory.xenserver is None:
+        notes.append("XenServer clusters found but the inventory has no xenserver section; pools not checked")
+        return [Target("xs-pool", c["name"], c["zonename"], None, attrs={"id": c["id"], "reason":
+                "the inventory has no xenserver section (username, password)"}) for c in pools]
+
+    def one(cluster: dict) -> Target:
+        members = sorted((h for h in host_rows if h.get("clusterid") == cluster["id"]), key=lambda h: h["name"])
+        master, reason = find_master(inventory.xenserver, [h["ipaddress"] for h in members])
+        attrs = {"id": cluster["id"], "members": [h["name"] for h in members],
+                 "member_addresses": [h["ipaddress"] for h in members]}
+        if reason:
+            attrs["reason"] = reason
+            notes.append(f"pool {cluster['name']}: {reason}")
+        return Target("xs-pool", cluster["name"], cluster["zonename"], master, attrs=attrs)
+
+    with ThreadPoolExecutor(8) as workers:
+        return list(workers.map(one, pools))
+
+
+def find_master(settings, addresses: list[str]) -> tuple[str | None, str | None]:
+    """The master's address, following HOST_IS_SLAVE from the first member that answers."""
+    errors = []
+    for address in addresses:
+        try:
+            session = xapi.login(address, settings.port, settings.username, settings.password.read(),
+                                 settings.ca_file, settings.timeout)
+        except xapi.NotMaster as redirect:
+            return redirect.master_address, None
+        except TargetError as err:
+            errors.append(str(err))
+            continue
+        xapi.logout(session)
+        return address, None
+    return None, "no member answered XAPI: " + ("; ".join(errors[:2]) or "the pool has no hosts in CloudStack")
+
+
+def management_targets(inventory, rows: list[dict], notes: list[str]) -> list[Target]:
+    ssh = {s.name: s.ssh_address for s in inventory.management_servers}
+    targets = []
+    for row in rows:
+        targets.append(Target("mgmt", row["name"], None, ssh.get(row["name"]), attrs={
+            "id": row["id"], "ipaddress": row.get("ipaddress"), "state": row.get("state"),
+            "version": row.get("version")}))
+    for name in sorted(set(ssh) - {r["name"] for r in rows}):
+        notes.append(f"management server {name}: in the inventory, not listed by the API")
+        targets.append(Target("mgmt", name, None, ssh[name], attrs={"state": "not listed by the API"}))
+    return targets
+
+
+def database_targets(inventory) -> list[Target]:
+    if inventory.databases is None:
+        return []
+    return [Target("db", s.name, None, s.address, attrs={"port": s.port, "ssh_address": s.ssh_address})
+            for s in inventory.databases.servers]

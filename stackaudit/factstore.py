@@ -1,0 +1,100 @@
+"""Each target's facts, collected once per run and shared by every worker.
+
+A run directory holds one JSON file per target. The first process to claim a target (an O_EXCL
+lock file) collects it; any other process that needs it waits for the file. Every process
+prefetches the targets of its items concurrently, so a run is bounded by the SSH handshakes the
+targets can take, not by two workers doing one target at a time. A target that could not be
+collected is stored as its error, so every check on it is broken for the same reason.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from stackaudit import errors
+from stackaudit.errors import CollectionFailed, TargetError
+from stackaudit.targets import Target
+
+WAIT_SECONDS = 900.0
+
+
+class FactStore:
+    def __init__(self, run_dir: Path, collect, max_workers: int = 16):
+        self.dir = run_dir / "facts"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._collect = collect
+        self._max_workers = max_workers
+        self._memo: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def path(self, target: Target) -> Path:
+        return self.dir / (re.sub(r"[^A-Za-z0-9._-]+", "_", target.id) + ".json")
+
+    def raw(self, target: Target) -> dict:
+        """The target's raw facts; raises the TargetError its collection ended in."""
+        data = self._load(target)
+        if "error" in data:
+            error_class = getattr(errors, data["error"]["type"], CollectionFailed)
+            raise error_class(data["error"]["message"])
+        return data["facts"]
+
+    def _load(self, target: Target) -> dict:
+        with self._lock:
+            if target.id in self._memo:
+                return self._memo[target.id]
+        path = self.path(target)
+        if not path.exists() and self._claim(path):
+            self._write(path, self._collect_safely(target))
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not path.exists():
+            if time.monotonic() > deadline:
+                return {"error": {"type": "CollectionFailed",
+                                  "message": f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"}}
+            time.sleep(0.05)
+        data = json.loads(path.read_text())
+        with self._lock:
+            self._memo[target.id] = data
+        return data
+
+    def _claim(self, path: Path) -> bool:
+        try:
+            os.close(os.open(path.with_suffix(".lock"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return True
+        except FileExistsError:
+            return False
+
+    def _collect_safely(self, target: Target) -> dict:
+        started = time.monotonic()
+        try:
+            facts = self._collect(target)
+            return {"target": target.id, "seconds": round(time.monotonic() - started, 3), "facts": facts}
+        except TargetError as err:
+            kind = type(err).__name__
+            return {"target": target.id, "error": {"type": kind, "message": str(err)}}
+        except Exception as err:  # noqa: BLE001 - an unexpected failure is still "not checked", never a crash
+            return {"target": target.id, "error": {"type": "CollectionFailed",
+                                                   "message": f"{target.id}: {type(err).__name__}: {err}"}}
+
+    @staticmethod
+    def _write(path: Path, data: dict) -> None:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        tmp.replace(path)
+
+    def prefetch(self, targets: list[Target]) -> None:
+        """Start collecting these targets in the background (claimed ones are left to their claimant)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="stackaudit-prefetch")
+        for target in targets:
+            if not self.path(target).exists():
+                self._pool.submit(self._load, target)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,46 @@
+"""/etc/os-release and /etc/debian_version."""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from stackaudit.errors import UnparsableOutput
+
+
+def parse_os_release(text: str) -> dict[str, str]:
+    """os-release(5): shell-style KEY=value lines, values optionally quoted.
+
+        PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+        VERSION_ID="12"
+        ID=debian
+    """
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, raw = line.partition("=")
+        if not sep or not re.fullmatch(r"[A-Z0-9_]+", key):
+            raise UnparsableOutput(f"os-release line {number}: expected KEY=value, got {line[:80]!r}")
+        try:
+            words = shlex.split(raw)
+        except ValueError:
+            raise UnparsableOutput(f"os-release line {number}: unbalanced quotes in {line[:80]!r}") from None
+        values[key] = " ".join(words)
+    return values
+
+
+@dataclass(frozen=True)
+class DebianRelease:
+    text: str     # as in the file, e.g. "11.8"
+    major: str    # "11"
+
+
+def parse_debian_version(text: str) -> DebianRelease:
+    """/etc/debian_version: `7.11`, `10.13`, `12.12` (a testing system says `trixie/sid`: no major)."""
+    value = text.strip()
+    match = re.fullmatch(r"(\d+)(\.\d+)*", value)
+    if not match:
+        raise UnparsableOutput(f"/etc/debian_version: {value[:40]!r} is not a numbered Debian release")
+    return DebianRelease(value, match.group(1))

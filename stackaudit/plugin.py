@@ -1,0 +1,180 @@
+"""The StackAudit pytest plugin: inventory -> discovery -> targets -> facts -> checks -> outcomes.
+
+- The controller (or the only process) loads the inventory and policy, discovers the cloud once
+  and freezes the targets to a snapshot; xdist workers get its path through `workerinput`, so
+  every worker collects the same items in the same order.
+- A check names its target kind by its fixture (`pool`, `firewalled_host`, `system_vm`, ...);
+  it is parametrized over exactly those targets, sorted, with the target id as the id and an
+  `xdist_group` mark, so `--dist loadgroup` keeps a target on one worker.
+- Outcomes: passed; failed (AssertionError: the rule is violated); broken (anything else: the
+  target could not be checked). Exit code: 0 all passed, 1 something failed, 6 something was
+  broken and nothing failed, 4 bad inventory or policy.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import allure
+import pytest
+
+from stackaudit.catalog import catalog
+from stackaudit.collectors import Collector
+from stackaudit.discovery import discover
+from stackaudit.errors import ConfigError, TargetError
+from stackaudit.facts import Facts
+from stackaudit.factstore import FactStore
+from stackaudit.inventory import load_inventory
+from stackaudit.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
+from stackaudit.policy import load_policy
+from stackaudit.targets import Snapshot, Target
+
+TARGET_FIXTURES = {
+    "pool": ("xs-pool",),
+    "hypervisor_host": ("kvm-host", "xs-host"),
+    "firewalled_host": ("kvm-host", "xs-host", "mgmt"),
+    "system_vm": ("ssvm", "cpvm", "router"),
+    "database": ("db",),
+    "management_server": ("mgmt",),
+    "cloud": ("cloud",),
+}
+SUITE_INI = Path(__file__).resolve().parent.parent / "pytest.ini"
+STATE = pytest.StashKey["RunState | None"]()
+
+
+@dataclass
+class RunState:
+    inventory: object
+    policy: object
+    snapshot: Snapshot
+    run_dir: Path
+    store: FactStore
+
+
+@dataclass
+class TargetHandle:
+    """What a check gets for its target: the target and its facts."""
+    target: Target
+    facts: Facts
+
+    @property
+    def id(self) -> str:
+        return self.target.id
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("stackaudit")
+    group.addoption("--inventory", metavar="FILE", help="the cloud's inventory (YAML); required to run checks")
+    group.addoption("--reports-dir", metavar="DIR", default="reports",
+                    help="where the target snapshot and collected facts go (default: reports)")
+
+
+def pytest_configure(config):
+    config.stash[STATE] = None
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Tally(), "stackaudit-outcomes")
+    inventory_path = config.getoption("--inventory")
+    if not inventory_path:
+        return
+    if config.inipath != SUITE_INI:
+        # Without it pytest runs without the suite's markers, strictness and test paths. pytest
+        # picks its ini from the command's path-like words, before it knows our options.
+        pytest.exit(f"stackaudit: pytest did not read {SUITE_INI} (it read {config.inipath or 'no ini file'}); "
+                    f"run from {SUITE_INI.parent} and write path options as --inventory=FILE, "
+                    f"--alluredir=DIR, or add -c {SUITE_INI}", returncode=EXIT_CONFIG)
+    try:
+        inventory = load_inventory(Path(inventory_path))
+        policy = load_policy(inventory.policy_path)
+    except ConfigError as err:
+        pytest.exit(f"stackaudit: {err}", returncode=EXIT_CONFIG)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        run_dir = Path(workerinput["stackaudit_run_dir"])
+        snapshot = Snapshot.load(run_dir / "targets.json")
+    else:
+        run_dir = Path(config.getoption("--reports-dir")) / "runs" / time.strftime("%Y%m%dT%H%M%S") \
+            / f"{os.getpid()}"
+        try:
+            snapshot = discover(inventory)
+        except TargetError as err:
+            pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
+        snapshot.save(run_dir / "targets.json")
+        snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
+    store = FactStore(run_dir, Collector(inventory).collect, inventory.ssh.max_connections)
+    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store)
+
+
+def pytest_configure_node(node):
+    """xdist controller: hand each worker the frozen snapshot's run directory."""
+    state = node.config.stash[STATE]
+    if state is not None:
+        node.workerinput["stackaudit_run_dir"] = str(state.run_dir)
+
+
+def pytest_unconfigure(config):
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        state.store.close()
+
+
+def pytest_generate_tests(metafunc):
+    names = [n for n in TARGET_FIXTURES if n in metafunc.fixturenames]
+    if not names:
+        return
+    state = metafunc.config.stash[STATE]
+    if state is None:
+        raise pytest.UsageError("stackaudit: checks need an inventory: pass --inventory FILE")
+    (name,) = names
+    kinds = TARGET_FIXTURES[name]
+    targets = state.snapshot.of_kinds(kinds)
+    if targets:
+        params = [pytest.param(t.id, id=t.id, marks=pytest.mark.xdist_group(t.id)) for t in targets]
+    else:
+        reason = f"the cloud {state.snapshot.cloud} has no {' or '.join(kinds)} targets"
+        params = [pytest.param(None, id="no-targets", marks=pytest.mark.skip(reason=reason))]
+    metafunc.parametrize(name, params, indirect=True)
+
+
+def _target_fixture(request) -> TargetHandle:
+    state = request.config.stash[STATE]
+    target = state.snapshot.by_id(request.param)
+    allure.dynamic.label("target", target.id)
+    return TargetHandle(target, Facts(target, state.store))
+
+
+for _name in TARGET_FIXTURES:
+    globals()[_name] = pytest.fixture(name=_name)(_target_fixture)
+
+
+@pytest.fixture(scope="session")
+def policy(request):
+    return request.config.stash[STATE].policy
+
+
+def pytest_collection_finish(session):
+    """Start collecting every target this process's items need, concurrently, in the background."""
+    state = session.config.stash[STATE]
+    if state is None:
+        return
+    ids = {item.callspec.params[n] for item in session.items if hasattr(item, "callspec")
+           for n in TARGET_FIXTURES if item.callspec.params.get(n)}
+    state.store.prefetch([state.snapshot.by_id(i) for i in sorted(ids)])
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    check_id = getattr(getattr(item, "function", None), "stackaudit_check_id", None)
+    if check_id is None:
+        return report
+    if report.when == "call" or not report.passed:
+        outcome, reason = classify(report, call)
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        target = next((v for k, v in params.items() if k in TARGET_FIXTURES), None)
+        report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
+                             "severity": catalog()[check_id].severity, "message": reason or ""}
+        if reason:
+            report.longrepr = f"{outcome}: {reason}"
+    return report

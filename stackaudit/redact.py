@@ -1,0 +1,18 @@
+"""Secrets out of collected text, before it is stored as facts or attached as evidence.
+
+Collected files carry secrets in the clear (agent.properties `keystore.passphrase`, db.properties
+`db.cloud.password`, private keys); no report may show them.
+"""
+from __future__ import annotations
+
+import re
+
+MASK = "********"
+_SECRET_NAME = r"[\w.\-]*(?:password|passwd|passphrase|secret|secretkey|apikey|api_key|token)[\w.\-]*"
+_ASSIGNMENT = re.compile(rf"(?im)^(\s*{_SECRET_NAME}\s*[=:]\s*)(\S.*?)\s*$")
+_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?-----END \1-----", re.S)
+
+
+def redact_text(text: str) -> str:
+    text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}-----\n{MASK}\n-----END {m.group(1)}-----", text)
+    return _ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)

@@ -1,0 +1,45 @@
+"""Reading a run's Allure result files: one Result per (check, target)."""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Result:
+    check_id: str
+    target: str
+    status: str          # passed, failed, broken, skipped
+    message: str
+    severity: str
+
+
+def load_results(allure_dir: Path) -> list[Result]:
+    results = []
+    for path in sorted(allure_dir.glob("*-result.json")):
+        data = json.loads(path.read_text())
+        labels = {label["name"]: label["value"] for label in data.get("labels", [])}
+        if "check_id" not in labels:
+            continue
+        results.append(Result(labels["check_id"], labels.get("target", ""), data.get("status", "unknown"),
+                              (data.get("statusDetails") or {}).get("message", ""), labels.get("severity", "")))
+    return results
+
+
+def summary_lines(results: list[Result]) -> list[str]:
+    by_check: dict[str, list[Result]] = defaultdict(list)
+    for result in results:
+        by_check[result.check_id].append(result)
+    lines = [f"{'check':<24} {'severity':<9} passed failed broken  not passing"]
+    for check_id in sorted(by_check):
+        group = by_check[check_id]
+        counts = Counter(r.status for r in group)
+        bad = ", ".join(f"{r.target} ({r.status})" for r in sorted(group, key=lambda r: r.target)
+                        if r.status in ("failed", "broken"))
+        lines.append(f"{check_id:<24} {group[0].severity:<9} {counts['passed']:>6} {counts['failed']:>6} "
+                     f"{counts['broken']:>6}  {bad}")
+    total = Counter(r.status for r in results)
+    lines.append(f"total: {total['passed']} passed, {total['failed']} failed, {total['broken']} broken")
+    return lines

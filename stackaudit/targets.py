@@ -1,0 +1,74 @@
+"""Targets: what a check is run against, with ids that stay the same from run to run.
+
+An id names the kind and the target's place in the cloud (`kvm-host://zone1/hv03`), never an
+address or an index: Allure's history id hashes the parameters, so an unstable id breaks trends.
+The controller discovers targets once and freezes them to a snapshot that every worker reads.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from stackaudit.errors import ConfigError
+
+KINDS = {
+    "xs-pool": "XenServer pool (facts from its master, over XAPI)",
+    "xs-host": "XenServer host",
+    "kvm-host": "KVM host",
+    "ssvm": "secondary storage VM",
+    "cpvm": "console proxy VM",
+    "router": "virtual router",
+    "db": "database server",
+    "mgmt": "management server",
+    "cloud": "the whole cloud",
+}
+SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
+HYPERVISOR_KINDS = ("xs-host", "kvm-host")
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    name: str
+    zone: str | None = None
+    address: str | None = None          # where it is reached (SSH, XAPI, MariaDB); None: not reachable
+    attrs: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}://{self.zone}/{self.name}" if self.zone else f"{self.kind}://{self.name}"
+
+
+@dataclass
+class Snapshot:
+    cloud: str
+    targets: list[Target]
+    discovered_at: str = ""
+    notes: list[str] = field(default_factory=list)   # what discovery noticed (e.g. a pool master it could not reach)
+
+    def of_kinds(self, kinds) -> list[Target]:
+        return sorted((t for t in self.targets if t.kind in kinds), key=lambda t: t.id)
+
+    def by_id(self, target_id: str) -> Target:
+        for target in self.targets:
+            if target.id == target_id:
+                return target
+        raise KeyError(target_id)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes,
+                                   "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)]},
+                                  indent=1, sort_keys=True))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "Snapshot":
+        try:
+            raw = json.loads(path.read_text())
+            return cls(raw["cloud"], [Target(**t) for t in raw["targets"]], raw.get("discovered_at", ""),
+                       raw.get("notes", []))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise ConfigError(f"{path}: not a target snapshot ({type(err).__name__}); rerun discovery") from None

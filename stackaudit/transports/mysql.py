@@ -1,0 +1,28 @@
+"""MariaDB/MySQL through PyMySQL, as the read-only audit user."""
+from __future__ import annotations
+
+import pymysql
+
+from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable
+
+ACCESS_DENIED = {1044, 1045, 1698}
+
+
+def connect(address: str, port: int, user: str, password: str, timeout: float) -> pymysql.Connection:
+    try:
+        return pymysql.connect(host=address, port=port, user=user, password=password, connect_timeout=timeout,
+                               read_timeout=timeout, cursorclass=pymysql.cursors.DictCursor)
+    except pymysql.err.OperationalError as err:
+        code = err.args[0] if err.args else 0
+        if code in ACCESS_DENIED:
+            raise AuthenticationFailed(f"MariaDB {address}:{port}: login as {user} refused ({code})") from None
+        raise Unreachable(f"MariaDB {address}:{port}: cannot connect ({code})") from None
+
+
+def query(conn: pymysql.Connection, label: str, sql: str) -> list[dict]:
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return list(cur.fetchall())
+    except pymysql.err.MySQLError as err:
+        raise CollectionFailed(f"MariaDB {label}: {sql.split()[0]} failed: {err.args[-1] if err.args else err}") from None

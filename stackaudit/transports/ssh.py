@@ -1,0 +1,114 @@
+"""SSH through pytest-testinfra's paramiko backend, with host keys verified against known_hosts.
+
+testinfra's own backend accepts an unknown host key with a warning (paramiko.WarningPolicy);
+here an unknown or changed key refuses the connection, and the target is reported broken.
+System VMs are reached through their host: a direct-tcpip channel over the host's connection,
+authenticated with the key the host holds (read over SSH, kept in memory only).
+"""
+from __future__ import annotations
+
+import functools
+import io
+import socket
+from pathlib import Path
+
+import paramiko
+from testinfra.backend.paramiko import ParamikoBackend
+from testinfra.host import Host
+
+from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable
+
+KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
+
+
+class VerifiedParamikoBackend(ParamikoBackend):
+    def __init__(self, address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path,
+                 timeout: float, sock=None, label: str | None = None, command_timeout: float = 120):
+        host = f"[{address}]" if ":" in address else address
+        super().__init__(f"paramiko://{user}@{host}:{port}", timeout=int(timeout))
+        self.address, self.port, self.user = address, port, user
+        self.command_timeout = command_timeout
+        self.pkey, self.known_hosts, self.sock = pkey, known_hosts, sock
+        self.label = label or f"{address}:{port}"
+
+    @functools.cached_property
+    def client(self) -> paramiko.SSHClient:
+        client = paramiko.SSHClient()
+        client.load_host_keys(str(self.known_hosts))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        try:
+            client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=self.sock,
+                           timeout=self.timeout, banner_timeout=self.timeout, auth_timeout=self.timeout,
+                           look_for_keys=False, allow_agent=False)
+        except paramiko.BadHostKeyException:
+            raise AuthenticationFailed(f"{self.label}: host key changed (differs from {self.known_hosts}); "
+                                       "verify the host and update known_hosts") from None
+        except paramiko.AuthenticationException:
+            raise AuthenticationFailed(f"{self.label}: SSH login as {self.user} refused") from None
+        except paramiko.SSHException as err:
+            if "not found in known_hosts" in str(err):
+                raise AuthenticationFailed(f"{self.label}: host key unknown (not in {self.known_hosts})") from None
+            raise Unreachable(f"{self.label}: SSH failed: {err}") from None
+        except (OSError, socket.timeout) as err:
+            reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+            raise Unreachable(f"{self.label}: cannot connect: {reason}") from None
+        return client
+
+    def _exec_command(self, command: bytes) -> tuple[int, bytes, bytes]:
+        """testinfra's, with a deadline: a command that hangs makes the target broken, not the run stuck."""
+        channel = self.client.get_transport().open_session(timeout=self.timeout)
+        channel.settimeout(self.command_timeout)
+        try:
+            channel.exec_command(command)
+            stdout = b"".join(channel.makefile("rb"))
+            stderr = b"".join(channel.makefile_stderr("rb"))
+            return channel.recv_exit_status(), stdout, stderr
+        except socket.timeout:
+            raise CollectionFailed(f"{self.label}: no answer within {self.command_timeout:.0f}s") from None
+        finally:
+            channel.close()
+
+    def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()
+
+
+def load_private_key(path: Path) -> paramiko.PKey:
+    return private_key_from_text(path.read_text(), str(path))
+
+
+def private_key_from_text(text: str, source: str) -> paramiko.PKey:
+    for key_class in KEY_CLASSES:
+        try:
+            return key_class.from_private_key(io.StringIO(text))
+        except (paramiko.SSHException, ValueError):
+            continue
+    raise CollectionFailed(f"{source}: not a private key paramiko can read (Ed25519, ECDSA or RSA, unencrypted)")
+
+
+def connect(address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path, timeout: float,
+            label: str | None = None, command_timeout: float = 120) -> Host:
+    backend = VerifiedParamikoBackend(address, port, user, pkey, known_hosts, timeout, label=label,
+                                      command_timeout=command_timeout)
+    backend.client  # connect now, so connection errors surface here
+    return Host(backend)
+
+
+def connect_through(host: Host, address: str, port: int, user: str, key_path_on_host: str, known_hosts: Path,
+                    timeout: float, label: str | None = None, command_timeout: float = 120) -> Host:
+    """A system VM behind `host`: its key is read from the host, the TCP hop is the host's sshd."""
+    result = host.run("cat %s", key_path_on_host)
+    if result.rc != 0:
+        raise CollectionFailed(f"{host.backend.label}: cannot read {key_path_on_host} (exit {result.rc}); "
+                               "it is the key that reaches the system VMs")
+    pkey = private_key_from_text(result.stdout, f"{host.backend.label}:{key_path_on_host}")
+    label = label or f"{address}:{port} via {host.backend.label}"
+    try:
+        channel = host.backend.client.get_transport().open_channel(
+            "direct-tcpip", (address, port), ("127.0.0.1", 0), timeout=timeout)
+    except (paramiko.ChannelException, paramiko.SSHException, OSError) as err:
+        raise Unreachable(f"{label}: the host could not open a connection: {err}") from None
+    backend = VerifiedParamikoBackend(address, port, user, pkey, known_hosts, timeout, sock=channel, label=label,
+                                      command_timeout=command_timeout)
+    backend.client
+    return Host(backend)

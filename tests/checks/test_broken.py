@@ -1,0 +1,59 @@
+"""Targets that cannot be checked are broken, never passed or failed, and the exit code says so."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from lab.lifecycle import down, up
+from lab.scenario import load_scenario
+from tests.checks.suite_run import run_suite
+from tests.lab.conftest import SCENARIOS, require_root
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+EXIT_BROKEN = 6
+
+
+@pytest.fixture(scope="module")
+def host_without_ssh(tmp_path_factory):
+    """The compliant cloud, except that kvm02 runs no sshd: the API still lists it and its console proxy."""
+    require_root()
+    work = tmp_path_factory.mktemp("no-ssh")
+    scenario = yaml.safe_load((SCENARIOS / "compliant.yml").read_text())
+    scenario["name"] = "kvm02-no-ssh"
+    scenario["zones"][0]["pods"][0]["clusters"][1]["hosts"][1]["ssh"] = False
+    path = work / "scenario.yml"
+    path.write_text(yaml.safe_dump(scenario))
+    load_scenario(path)
+    up(path, work / "lab", out=lambda *_: None)
+    try:
+        yield work
+    finally:
+        down(work / "lab", out=lambda *_: None)
+
+
+def test_unreachable_host_is_broken_for_its_ssh_checks_and_its_vms(host_without_ssh):
+    result = run_suite(host_without_ssh / "lab" / "inventory.yml", host_without_ssh / "run1")
+    assert result.not_passed() == {
+        ("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02"): "broken",
+        ("SVM-LIBSSL-PATCHED", "cpvm://zone1/v-2-VM"): "broken",
+    }, result.output
+    messages = {(r.check_id, r.target): r.message for r in result.results}
+    assert "cannot connect" in messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")]
+    assert result.exit_code == EXIT_BROKEN
+
+
+def test_unknown_host_key_is_refused_and_broken(host_without_ssh):
+    lab = host_without_ssh / "lab"
+    strict = host_without_ssh / "strict"
+    strict.mkdir()
+    for name in ("keys", "policy.yml"):
+        (shutil.copytree if name == "keys" else shutil.copy)(lab / name, strict / name)
+    (strict / "inventory.yml").write_text((lab / "inventory.yml").read_text())
+    kept = [line for line in (lab / "known_hosts").read_text().splitlines() if not line.startswith("198.18.1.4 ")]
+    (strict / "known_hosts").write_text("\n".join(kept) + "\n")
+    result = run_suite(strict / "inventory.yml", host_without_ssh / "run2", "-k", "iptables")
+    assert result.outcomes()[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm01")] == "broken"
+    message = next(r.message for r in result.results if r.target == "kvm-host://zone1/kvm01")
+    assert "host key unknown" in message

@@ -1,0 +1,113 @@
+"""The detection matrix: each check fails on exactly the seeded targets and passes everywhere else."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lab.lifecycle import down, up
+from tests.checks.suite_run import run_suite
+from tests.lab.conftest import SCENARIOS, require_root
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+FOUR_CHECKS = ("XS-POOL-HA-TIMEOUT", "HOST-IPTABLES-V4", "SVM-LIBSSL-PATCHED", "DB-BINLOG-ROW")
+COMPLIANT_TARGETS = {
+    "XS-POOL-HA-TIMEOUT": ["xs-pool://zone1/xen-pool1"],
+    "HOST-IPTABLES-V4": ["kvm-host://zone1/kvm01", "kvm-host://zone1/kvm02", "kvm-host://zone1/kvm03",
+                         "mgmt://ms1", "mgmt://ms2", "xs-host://zone1/xs01", "xs-host://zone1/xs02",
+                         "xs-host://zone1/xs03"],
+    "SVM-LIBSSL-PATCHED": ["cpvm://zone1/v-2-VM", "router://zone1/r-3-VM", "router://zone1/r-4-VM",
+                           "ssvm://zone1/s-1-VM"],
+    "DB-BINLOG-ROW": ["db://db1", "db://db2"],
+}
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory):
+    """Bring a scenario's lab up, run the suite against it, bring it down."""
+    require_root()
+    runs = {}
+
+    def run(scenario: Path, *args: str):
+        key = (scenario.name, args)
+        if key not in runs:
+            work = tmp_path_factory.mktemp(scenario.stem)
+            up(scenario, work / "lab", out=lambda *_: None)
+            try:
+                runs[key] = run_suite(work / "lab" / "inventory.yml", work, *args)
+            finally:
+                down(work / "lab", out=lambda *_: None)
+        return runs[key]
+    return run
+
+
+def test_compliant_cloud_passes_every_check_on_every_target(lab_run):
+    result = lab_run(SCENARIOS / "compliant.yml")
+    expected = {(c, t): "passed" for c, targets in COMPLIANT_TARGETS.items() for t in targets}
+    assert {k: v for k, v in result.outcomes().items() if k[0] in FOUR_CHECKS} == expected, result.output
+    assert result.exit_code == 0, result.output
+
+
+def test_seeded_violations_fail_on_exactly_the_seeded_targets(lab_run):
+    result = lab_run(SCENARIOS / "violations.yml")
+    assert result.not_passed() == {
+        ("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1"): "failed",
+        ("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02"): "failed",
+        ("SVM-LIBSSL-PATCHED", "cpvm://zone1/v-2-VM"): "failed",
+        ("DB-BINLOG-ROW", "db://db2"): "failed",
+    }, result.output
+    everything = {(c, t) for c, targets in COMPLIANT_TARGETS.items() for t in targets}
+    assert set(result.outcomes()) >= everything
+    assert result.exit_code == 1
+
+
+def test_failure_messages_say_what_was_found_and_what_is_wanted(lab_run):
+    messages = {(r.check_id, r.target): r.message for r in lab_run(SCENARIOS / "violations.yml").results}
+    assert "no explicit timeout: XenServer's default applies; the policy wants 180 s" in \
+        messages[("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1")]
+    assert "/etc/iptables/rules.v4 does not exist" in messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")]
+    assert "1.1.1k-1+deb11u1" in messages[("SVM-LIBSSL-PATCHED", "cpvm://zone1/v-2-VM")]
+    assert "binlog_format STATEMENT" in messages[("DB-BINLOG-ROW", "db://db2")]
+
+
+def test_parallel_run_gives_the_same_results(lab_run):
+    serial = lab_run(SCENARIOS / "violations.yml")
+    parallel = lab_run(SCENARIOS / "violations.yml", "-n", "4")
+    assert parallel.outcomes() == serial.outcomes(), parallel.output
+    assert parallel.exit_code == 1
+
+
+def test_pre_upgrade_profile_selects_its_checks(lab_run):
+    result = lab_run(SCENARIOS / "violations.yml", "-m", "pre_upgrade")
+    assert {c for c, _ in result.outcomes()} == {"XS-POOL-HA-TIMEOUT", "DB-BINLOG-ROW"}
+    assert result.exit_code == 1
+
+
+def test_allure_label_selects_one_check_by_its_id(lab_run):
+    result = lab_run(SCENARIOS / "violations.yml", "--allure-label", "check_id=DB-BINLOG-ROW")
+    assert result.outcomes() == {("DB-BINLOG-ROW", "db://db1"): "passed", ("DB-BINLOG-ROW", "db://db2"): "failed"}
+
+
+def test_every_result_carries_its_metadata_and_evidence(lab_run):
+    result = lab_run(SCENARIOS / "violations.yml")
+    for path in (result.work / "allure-results").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        labels = {label["name"]: label["value"] for label in data["labels"]}
+        assert {"check_id", "target", "severity", "epic"} <= set(labels), path
+        assert "**Why** (seeds/" in data["description"] and "**Remediation**" in data["description"]
+        assert data.get("attachments"), f"{labels['check_id']} {labels['target']} has no evidence"
+
+
+def test_no_secret_of_the_lab_reaches_a_report_or_the_collected_facts(lab_run):
+    result = lab_run(SCENARIOS / "violations.yml")
+    keys = result.work / "lab" / "keys"
+    secrets = [(keys / name).read_text().strip() for name in
+               ("api.key", "api.secret", "xapi.password", "db-audit.password", "db-replication.password")]
+    secrets += ["lab-keystore-passphrase"]   # agent.properties keystore.passphrase, collected from KVM hosts
+    secrets += [line for line in (keys / "id_rsa.cloud").read_text().splitlines()[1:-1]]
+    written = [p for d in ("allure-results", "reports") for p in (result.work / d).rglob("*") if p.is_file()]
+    assert written
+    leaks = [(p.name, s[:8]) for p in written for s in secrets if s and s in p.read_text(errors="replace")]
+    assert leaks == []

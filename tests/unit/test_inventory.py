@@ -1,0 +1,128 @@
+"""A bad inventory or policy is one line naming the file, the key and the fix: exit code 4, no traceback."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stackaudit.errors import ConfigError
+from stackaudit.inventory import load_inventory
+from stackaudit.policy import load_policy, policy_from_data
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def valid_inventory() -> dict:
+    return {
+        "cloud": {"name": "test", "api": {"endpoint": "http://127.0.0.1:9/client/api",
+                                          "key_env": "SA_TEST_KEY", "secret_file": "api.secret"}},
+        "ssh": {"private_key": "id_ed25519", "known_hosts": "known_hosts"},
+        "databases": {"user": "audit", "password_env": "SA_TEST_DB",
+                      "servers": [{"name": "db1", "address": "127.0.0.1"}]},
+        "management_servers": [{"name": "ms1", "ssh_address": "127.0.0.1"}],
+    }
+
+
+@pytest.fixture
+def write(tmp_path):
+    for name in ("id_ed25519", "known_hosts", "api.secret"):
+        (tmp_path / name).write_text("x\n")
+        (tmp_path / name).chmod(0o600)
+
+    def write_inventory(document) -> Path:
+        path = tmp_path / "inventory.yml"
+        path.write_text(document if isinstance(document, str) else yaml.safe_dump(document))
+        return path
+    return write_inventory
+
+
+def test_a_valid_inventory_loads_with_paths_relative_to_it(write):
+    inventory = load_inventory(write(valid_inventory()))
+    assert inventory.ssh.private_key == inventory.path.parent / "id_ed25519"
+    assert inventory.api.secret.read() == "x"
+    assert inventory.databases.servers[0].port == 3306
+    assert inventory.policy_path is None
+
+
+def edit(change):
+    document = valid_inventory()
+    change(document)
+    return document
+
+
+@pytest.mark.parametrize("document, message", [
+    ("cloud: [", "inventory.yml: line 1: not valid YAML; fix the syntax there"),
+    (edit(lambda d: d.pop("ssh")), "inventory.yml: ssh: missing; expected a mapping with keys user, port, "
+                                   "private_key, known_hosts, connect_timeout, command_timeout, max_connections"),
+    (edit(lambda d: d["ssh"].update(prot=22)), "inventory.yml: ssh.prot: unknown key; expected one of user, port, "
+                                               "private_key, known_hosts, connect_timeout, command_timeout, "
+                                               "max_connections"),
+    (edit(lambda d: d["cloud"]["api"].update(secret="s3cr3t")),
+     "inventory.yml: cloud.api.secret: inline secrets are refused; use secret_env (an environment variable) "
+     "or secret_file (a file with mode 0600)"),
+    (edit(lambda d: d["cloud"]["api"].pop("key_env")),
+     "inventory.yml: cloud.api.key_env: give exactly one of key_env or key_file"),
+    (edit(lambda d: d["ssh"].update(known_hosts="nowhere")),
+     "inventory.yml: ssh.known_hosts: {dir}/nowhere does not exist; fix the path"),
+    (edit(lambda d: d["ssh"].update(port="ssh")),
+     "inventory.yml: ssh.port: found str 'ssh'; expected an integer >= 1"),
+    (edit(lambda d: d.update(policy="missing.yml")),
+     "inventory.yml: policy: {dir}/missing.yml does not exist; fix the path or remove the key to use the "
+     "default policy"),
+    (edit(lambda d: d.update(system_vms={"vmware_jump_host": "ms9"})),
+     "inventory.yml: system_vms.vmware_jump_host: 'ms9' is not a management server with an ssh_address in "
+     "management_servers; name one"),
+])
+def test_inventory_mistakes_name_the_file_key_and_fix(write, document, message):
+    path = write(document)
+    with pytest.raises(ConfigError) as error:
+        load_inventory(path)
+    assert str(error.value) == f"{path.parent}/" + message.format(dir=path.parent)
+
+
+def test_a_secret_file_others_can_read_is_refused(write, tmp_path):
+    (tmp_path / "api.secret").chmod(0o644)
+    with pytest.raises(ConfigError, match=r"cloud\.api\.secret_file: .*api.secret is readable by others "
+                                          r"\(mode 0644\); run chmod 600 "):
+        load_inventory(write(valid_inventory()))
+
+
+def test_an_unset_environment_variable_is_named_when_the_secret_is_read(write, monkeypatch):
+    monkeypatch.delenv("SA_TEST_KEY", raising=False)
+    inventory = load_inventory(write(valid_inventory()))
+    with pytest.raises(ConfigError, match="cloud.api.key_env: environment variable SA_TEST_KEY is not set"):
+        inventory.api.key.read()
+
+
+def test_the_shipped_policy_file_states_exactly_the_defaults():
+    assert load_policy(REPO / "inventories" / "policy.yml").__dict__ | {"source": ""} == \
+        load_policy(None).__dict__ | {"source": ""}
+
+
+@pytest.mark.parametrize("policy, message", [
+    ({"xenserver": {"ha_timeout": "3m"}}, "p.yml: xenserver.ha_timeout: found str '3m'; expected an integer >= 1"),
+    ({"firewall": {"v6_management_prefix": "10.0.0.0/8"}},
+     "p.yml: firewall.v6_management_prefix: '10.0.0.0/8' is not an IPv6 network; write it as 2001:db8:1::/64"),
+    ({"system_vms": {"libssl_floors": {"12": "3.0_1"}}},
+     "p.yml: system_vms.libssl_floors.12: '3.0_1' is not a Debian version; write it as dpkg shows it, "
+     "e.g. 3.0.15-1~deb12u1"),
+    ({"system_vms": {"libssl_floors": {"bookworm": "3.0.15-1"}}},
+     "p.yml: system_vms.libssl_floors.bookworm: 'bookworm' is not a Debian major release; use e.g. \"12\""),
+])
+def test_policy_mistakes_name_the_file_key_and_fix(policy, message):
+    with pytest.raises(ConfigError) as error:
+        policy_from_data(policy, "p.yml")
+    assert str(error.value) == message
+
+
+def test_pytest_with_a_bad_inventory_exits_4_with_one_line_and_no_traceback(write):
+    path = write(edit(lambda d: d["cloud"]["api"].update(secret="s3cr3t")))
+    done = subprocess.run([sys.executable, "-m", "pytest", f"--inventory={path}", "-q"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "inline secrets are refused" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "s3cr3t" not in done.stdout + done.stderr

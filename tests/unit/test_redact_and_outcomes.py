@@ -1,0 +1,52 @@
+"""Secrets never reach a report; outcomes map to the documented exit codes."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from stackaudit.errors import Unreachable
+from stackaudit.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, Tally, classify
+from stackaudit.redact import MASK, redact_text
+from stackaudit.report import Result
+
+AGENT_PROPERTIES = """#Storage
+guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69
+keystore.passphrase=lab-keystore-passphrase
+host=198.18.0.10,198.18.0.11
+"""
+DB_PROPERTIES = "db.cloud.password=ENC(abc)\ndb.cloud.host=198.18.0.100\ndb.usage.password = plain-text\n"
+PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+
+
+def test_passwords_passphrases_and_keys_are_masked_and_the_rest_kept():
+    text = redact_text(AGENT_PROPERTIES + DB_PROPERTIES + PRIVATE_KEY)
+    for secret in ("lab-keystore-passphrase", "ENC(abc)", "plain-text", "b3BlbnNzaC1rZXktdjEAAAAA"):
+        assert secret not in text
+    assert f"keystore.passphrase={MASK}" in text and f"db.usage.password = {MASK}" in text
+    assert "guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69" in text and "db.cloud.host=198.18.0.100" in text
+
+
+def report(passed=False, skipped=False):
+    return SimpleNamespace(passed=passed, skipped=skipped)
+
+
+def call(error):
+    return SimpleNamespace(excinfo=SimpleNamespace(value=error))
+
+
+def test_assertion_is_failed_target_error_is_broken_anything_else_is_broken_too():
+    assert classify(report(), call(AssertionError("x 1\nassert 1 == 2"))) == ("failed", "x 1")
+    assert classify(report(), call(Unreachable("h: cannot connect"))) == ("broken", "h: cannot connect")
+    assert classify(report(), call(KeyError("k"))) == ("broken", "KeyError: 'k'")
+    assert classify(report(passed=True), None) == ("passed", None)
+
+
+@pytest.mark.parametrize("outcomes, code", [
+    (["passed", "passed"], EXIT_OK), (["passed", "failed", "broken"], EXIT_FAILED),
+    (["passed", "broken"], EXIT_BROKEN),
+])
+def test_exit_code(outcomes, code):
+    tally = Tally()
+    tally.results = [Result("X", str(i), o, "", "critical") for i, o in enumerate(outcomes)]
+    assert tally.exit_code() == code
