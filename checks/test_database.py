@@ -1,5 +1,8 @@
-"""Database servers: facts from the running server, as the read-only audit user (seeds 003, 004)."""
+"""Database servers: the running server as the read-only audit user, its files over SSH (seeds 000,
+001, 003, 004)."""
+from stackaudit import groups
 from stackaudit.catalog import check
+from stackaudit.rules import database as rules
 
 
 @check("DB-BINLOG-ROW")
@@ -9,3 +12,43 @@ def test_binlog_row(database, policy):
     found = (variables.get("log_bin"), variables.get("binlog_format"))
     wanted = ("ON", policy.database.binlog_format)
     assert found == wanted, f"log_bin {found[0]}, binlog_format {found[1]}; the rule wants log_bin ON, {wanted[1]}"
+
+
+@check("DB-CNF-PERSISTED")
+def test_cnf_persisted(database, policy):
+    """The configuration files (following !includedir) set every line of CloudStack's block, and each
+    holds at run time, so a restart changes nothing."""
+    findings = rules.cnf_findings(database.facts.mysqld_options, database.facts.variables, policy)
+    assert not findings, "; ".join(findings)
+
+
+@check("DB-REPLICATION-HEALTHY")
+def test_replication_healthy(cloud, policy):
+    """Replication in the policy's topology is healthy: replica threads run, lag is under the limit,
+    server ids differ, and master-master pairs use distinct auto-increment offsets."""
+    gathered = groups.database_servers(cloud.facts)
+    findings = groups.verdict(rules.replication_findings(gathered.values, policy), gathered)
+    assert not findings, "; ".join(findings)
+
+
+@check("DB-BIND-ADDRESS")
+def test_bind_address(database, inventory, policy):
+    """Where the database is replicated or behind an address of its own, the server listens on more
+    than loopback."""
+    replicated = inventory.databases is not None and len(inventory.databases.servers) > 1
+    if not replicated and policy.database.address is None:
+        database.facts.attach("scope", "one database server and no database address in the policy: "
+                                       "listening on loopback only is allowed")
+        return
+    findings = rules.bind_findings(database.facts.listeners, database.target.attrs.get("port", 3306))
+    assert not findings, "; ".join(findings)
+
+
+@check("DB-SCHEMA-VERSION")
+def test_schema_version(database):
+    """The schema version (highest-id Complete row of cloud.version) equals the management servers'
+    version as that CloudStack compares them; no newer row is left incomplete."""
+    servers = database.facts.api_rows("listManagementServers")
+    findings = rules.schema_findings(database.facts.sql("schema_versions"),
+                                     {s["name"]: s["version"] for s in servers if s.get("version")})
+    assert not findings, "; ".join(findings)

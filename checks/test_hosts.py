@@ -1,6 +1,36 @@
-"""Hypervisor hosts (and, for the firewall rules, management servers): facts over SSH (seed 004)."""
-from stackaudit import rules
+"""Hypervisor hosts (and, for the firewall rules, management servers): facts over SSH and from the
+CloudStack API (seeds 001, 004)."""
+import allure
+
+from stackaudit import groups
 from stackaudit.catalog import check
+from stackaudit.errors import NotCheckable
+from stackaudit.rules import hosts as rules
+from stackaudit.rules import xenserver as xen_rules
+
+
+@check("HOST-UUID-UNIQUE")
+def test_host_identities_unique(cloud):
+    """No two hosts share an identity: XenServer INSTALLATION_UUID and CONTROL_DOMAIN_UUID, KVM agent guid."""
+    gathered = groups.host_identities(cloud.facts)
+    cloud.facts.attach("identities by host", gathered.values, as_json=True)
+    findings = groups.verdict(rules.duplicate_identities(gathered.values), gathered)
+    assert not findings, "; ".join(findings)
+
+
+@check("XS-HOST-NAME-LABEL")
+def test_xenserver_name_label(xen_host):
+    """A XenServer's name-label equals its hostname (a cloned host keeps its template's label)."""
+    pool = next((t for t in xen_host.facts.snapshot.of_kinds(("xs-pool",))
+                 if xen_host.target.name in t.attrs.get("members", [])), None)
+    if pool is None:
+        raise NotCheckable(f"{xen_host.id}: no pool lists this host")
+    hosts = xen_host.facts.of(pool).records("host")
+    record = xen_rules.host_record_by_address(hosts, xen_host.target.address, xen_host.target.name)
+    if record is None:
+        raise NotCheckable(f"{xen_host.id}: the pool's XAPI has no host at {xen_host.target.address}")
+    assert record["name_label"] == record["hostname"], \
+        f"name-label {record['name_label']!r}; hostname {record['hostname']!r}"
 
 
 @check("HOST-IPTABLES-V4")
@@ -8,4 +38,54 @@ def test_iptables_v4(firewalled_host, policy):
     """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, it REJECTs the policy's tcp ports; the
     persisted rules hold the same chain and are loaded at boot."""
     findings = rules.firewall_findings(firewalled_host.facts.firewall(4), policy.firewall)
+    assert not findings, "; ".join(findings)
+
+
+@check("HOST-IPTABLES-V6")
+def test_iptables_v6(firewalled_host, policy):
+    """The same for ip6tables: the management prefix is RETURNed before the REJECT of the policy's
+    tcp ports; persisted and loaded at boot."""
+    findings = rules.firewall_findings(firewalled_host.facts.firewall(6), policy.firewall)
+    assert not findings, "; ".join(findings)
+
+
+@check("KVM-LIBVIRTD-LISTEN")
+def test_libvirtd_listen(kvm_host, policy):
+    """libvirtd listens as the policy's transport needs (tcp: 16509 with --listen and masked sockets;
+    tls: 16514); unauthenticated tcp is tolerated only while the firewall rejects 16509."""
+    facts = kvm_host.facts
+    transport = policy.libvirt.transport
+    conf = facts.libvirtd_conf
+    findings = rules.libvirtd_findings(conf, facts.libvirtd_defaults, rules.libvirtd_process_args(facts.processes),
+                                       facts.socket_units, transport)
+    if rules.unauthenticated_tcp(conf, transport):
+        open_in = [f"IPv{family}" for family in (4, 6)
+                   if not rules.rejects_port(facts.firewall(family).running, family, 16509)]
+        if open_in:
+            allure.dynamic.severity(allure.severity_level.CRITICAL)
+            findings.insert(0, f"auth_tcp = \"none\" and tcp 16509 is not rejected over {' and '.join(open_in)}: "
+                               "anyone on the network controls libvirt")
+    assert not findings, "; ".join(findings)
+
+
+@check("KVM-AGENT-MGMT-HOSTS")
+def test_agent_management_hosts(kvm_host):
+    """agent.properties `host=` names the same management servers as CloudStack's global `host` setting."""
+    properties = kvm_host.facts.agent_properties
+    if properties is None:
+        raise NotCheckable(f"{kvm_host.id}: /etc/cloudstack/agent/agent.properties does not exist")
+    cloud = kvm_host.facts.snapshot.of_kinds(("cloud",))[0]
+    settings = kvm_host.facts.of(cloud).api("configurations")
+    setting = next((c.get("value") for c in settings if c["name"] == "host"), None)
+    findings = rules.management_host_findings(properties.get("host"), setting)
+    assert not findings, "; ".join(findings)
+
+
+@check("HOST-CS-STATE")
+def test_cloudstack_host_state(hypervisor_host):
+    """CloudStack reports the host Up and Enabled (not Disconnected, Alert, or in or failing maintenance)."""
+    attrs = hypervisor_host.target.attrs
+    hypervisor_host.facts.attach("listHosts state", {k: attrs.get(k) for k in ("state", "resourcestate")},
+                                 as_json=True)
+    findings = rules.cloudstack_state_findings(attrs.get("state"), attrs.get("resourcestate"))
     assert not findings, "; ".join(findings)

@@ -1,6 +1,10 @@
-"""System VMs (secondary storage, console proxy, virtual routers): reached through their host (seed 003)."""
-from stackaudit import rules
+"""System VMs (secondary storage, console proxy, virtual routers): reached through their host, and
+the zones they serve (seeds 002, 003)."""
+import pytest
+
 from stackaudit.catalog import check
+from stackaudit.rules import system_vms as rules
+from stackaudit.rules.management import cloud_version
 
 
 @check("SVM-LIBSSL-PATCHED")
@@ -8,4 +12,36 @@ def test_libssl_patched(system_vm, policy):
     """openssl and the release's libssl package are at or above the policy's fixed version for the
     VM's Debian release, compared by Debian version rules."""
     findings = rules.libssl_findings(system_vm.facts.debian_release, system_vm.facts.packages, policy.system_vms)
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-LIBSSL-NO-STALE")
+def test_no_stale_libssl(system_vm):
+    """No running process still maps a deleted or replaced libssl or libcrypto (an upgrade takes effect
+    only once the processes using the library restart)."""
+    findings = rules.stale_mapping_findings(system_vm.facts.stale_mappings)
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-VERSION-CURRENT")
+def test_system_vm_version_current(system_vm):
+    """After an upgrade every system VM runs the new code: no router requires an upgrade, and each
+    secondary storage and console proxy VM's agent version equals the management servers'."""
+    facts = system_vm.facts
+    servers = facts.api_rows("listManagementServers")
+    attrs = system_vm.target.attrs
+    version = cloud_version(servers)
+    release = facts.cloudstack_release if rules.reads_release_file(system_vm.target.kind, version) else None
+    findings = rules.version_findings(system_vm.target.kind, attrs.get("version"), attrs.get("requiresupgrade"),
+                                      release, version, {s.get("version") for s in servers})
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-PER-ZONE")
+def test_system_vms_per_zone(zone):
+    """Every enabled zone has at least one Running secondary storage VM and one Running console proxy VM."""
+    if zone.target.attrs.get("allocationstate") != "Enabled":
+        pytest.skip(f"not in scope: zone {zone.target.name} is {zone.target.attrs.get('allocationstate')}")
+    vms = [v for v in zone.facts.api_rows("listSystemVms") if v.get("zonename") == zone.target.name]
+    findings = rules.per_zone_findings(vms)
     assert not findings, "; ".join(findings)

@@ -1,6 +1,7 @@
 """Turns the topology into machine specs: each machine's files, firewall, services and network."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,27 @@ def template_debian(version: str) -> str:
     if major_minor < (4, 16):
         return "10"
     return "11" if major_minor < (4, 20) else "12"
+
+
+BACKUP_DIR = "/var/backups/cloudstack"
+LIBVIRT_SOCKETS = ("libvirtd", "libvirtd-ro", "libvirtd-admin", "libvirtd-tls", "libvirtd-tcp")
+
+
+def libvirt_socket_units() -> dict[str, str]:
+    """The vendor socket units libvirt installs, so that masking them is something to check."""
+    return {f"/usr/lib/systemd/system/{name}.socket":
+            f"[Unit]\nDescription=libvirt {name} socket\n\n[Socket]\nListenStream=/run/libvirt/{name}-sock\n"
+            "\n[Install]\nWantedBy=sockets.target\n" for name in LIBVIRT_SOCKETS}
+
+
+def backup_files(stems: tuple[str, ...], suffix: str, age_hours: int | None) -> tuple[dict, dict]:
+    """Backup files of the given age under /var/backups/cloudstack (none when age_hours is null)."""
+    if age_hours is None:
+        return {}, {}
+    made = time.time() - age_hours * 3600
+    stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(made))
+    paths = [f"{BACKUP_DIR}/{stem}-{stamp}{suffix}" for stem in stems]
+    return ({p: f"lab backup {p}\n" for p in paths}, {p: made for p in paths})
 
 
 def veth_name(node: Node) -> str:
@@ -110,9 +132,13 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         **fw_files, **facts["files"]})
     modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755})
     links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
+    content.update(libvirt_socket_units())
+    backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
+    content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run", "/usr/sbin"), files=content, modes=modes, symlinks=links,
+        views=("/etc", "/root", "/run", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups"), files=content,
+        modes=modes, symlinks=links, mtimes=mtimes,
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
         iptables_v4=v4, iptables_v6=v6, network_setup=host_network(node))
 
@@ -241,9 +267,12 @@ def management_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Pat
         "/usr/bin/java": STANDIN,
         **fw_files, **facts["files"]})
     modes.update({"/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
+    backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
+    content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run", "/usr/bin"), files=content, modes=modes, symlinks=links,
+        views=("/etc", "/root", "/run", "/usr/bin", "/var/backups"), files=content, modes=modes, symlinks=links,
+        mtimes=mtimes,
         services=[Service("cloudstack-management", java, user=user)], iptables_v4=v4, iptables_v6=v6,
         network_setup=[f"addr add {node.address}/15 dev eth0",
                        f"addr add {node.address6}/64 dev eth0 nodad", "link set eth0 up"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from lab import files
-from lab.build import Keys, common_files
+from lab.build import Keys, backup_files, common_files
 from lab.machine import MachineSpec
 from lab.parts.database import (DatabaseFacts, database_machine_files, database_ready, database_services,
                                 database_views, setup_databases)
@@ -23,17 +23,18 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         auto_increment_increment=f["auto_increment_increment"],
         auto_increment_offset=f["auto_increment_offset"] or position, log_bin=f["log_bin"],
         binlog_format=f["binlog_format"], bind_address=f["bind_address"], cnf_overrides=f["cnf"],
-        replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows])
+        replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"])
 
 
 def database_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     facts = database_facts(topo, node)
     content, modes = common_files(node, keys)
     db_files, opaque = database_machine_files(facts)
-    content.update({"/etc/os-release": files.os_release_debian("12"), **db_files})
+    backups, mtimes = backup_files(("cloud", "cloud_usage"), ".sql.gz", node.facts["backup_age_hours"])
+    content.update({"/etc/os-release": files.os_release_debian("12"), **db_files, **backups})
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=database_views(), files=content, modes=modes, opaque_dirs=opaque,
+        views=(*database_views(), "/var/backups"), files=content, modes=modes, opaque_dirs=opaque, mtimes=mtimes,
         services=database_services(facts),
         network_setup=[f"addr add {node.address}/15 dev eth0", f"addr add {node.address6}/64 dev eth0 nodad",
                        "link set eth0 up"])

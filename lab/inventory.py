@@ -47,9 +47,16 @@ def inventory_document(topo: Topology) -> dict:
 
 
 # The lab site's policy: libssl floors for every release its system VMs run (the shipped default
-# has only seed 003's Debian 7 floor), and the lab's management prefix for the IPv6 exception.
+# has only seed 003's Debian 7 floor), the lab's management prefix for the IPv6 exception, and
+# where its machines keep their backups.
 LAB_POLICY = {
     "firewall": {"v6_management_prefix": str(MGMT_V6_PREFIX)},
+    "backups": {"database_servers": ["/var/backups/cloudstack/cloud-*.sql.gz",
+                                     "/var/backups/cloudstack/cloud_usage-*.sql.gz"],
+                "management_servers": ["/var/backups/cloudstack/etc-cloudstack-*.tar.gz",
+                                       "/var/backups/cloudstack/var-lib-cloudstack-*.tar.gz"],
+                "kvm_hosts": ["/var/backups/cloudstack/etc-cloudstack-*.tar.gz",
+                              "/var/backups/cloudstack/var-lib-cloudstack-*.tar.gz"]},
     "system_vms": {"libssl_floors": {"7": "1.0.1e-2+deb7u6", "10": "1.1.1n-0+deb10u6",
                                      "11": "1.1.1w-0+deb11u1", "12": "3.0.15-1~deb12u1"}},
 }
@@ -60,5 +67,19 @@ def write(topo: Topology, state_dir: Path, secrets) -> None:
     header = (f"# StackAudit inventory of the lab cloud of scenario {topo.scenario['name']!r},\n"
               "# written by `python -m lab up`. Paths are relative to this file.\n")
     (state_dir / "inventory.yml").write_text(header + yaml.safe_dump(inventory_document(topo), sort_keys=False))
+    policy = merged(LAB_POLICY, topo.scenario["policy"])
     (state_dir / "policy.yml").write_text("# The lab site's StackAudit policy (python -m lab up).\n"
-                                          + yaml.safe_dump(LAB_POLICY, sort_keys=False))
+                                          + yaml.safe_dump(policy, sort_keys=False))
+
+
+def merged(base: dict, over: dict) -> dict:
+    """`over` laid on `base`, mapping by mapping; a null in `over` removes the key."""
+    out = dict(base)
+    for key, value in over.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out

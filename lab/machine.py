@@ -44,6 +44,7 @@ class MachineSpec:
     iptables_v4: str | None = None    # running rules, iptables-restore format
     iptables_v6: str | None = None
     network_setup: list[str] = field(default_factory=list)  # `ip` commands run inside the netns at boot
+    mtimes: dict[str, float] = field(default_factory=dict)   # path -> modification time of that file
 
 
 def machine_dir(state_dir: Path, name: str) -> Path:
@@ -73,6 +74,8 @@ def write_machine_files(state_dir: Path, spec: MachineSpec) -> None:
             continue
         target.write_text(content)
         os.chmod(target, spec.modes.get(path, 0o644))
+        if path in spec.mtimes:
+            os.utime(target, (spec.mtimes[path], spec.mtimes[path]))
     for path, target in spec.symlinks.items():
         view_for(spec, path)
         link = root / "overlay" / path.lstrip("/")

@@ -45,12 +45,29 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
             "listStoragePools": {"key": "storagepool", "rows": storage_pool_rows(scenario)},
             "listImageStores": {"key": "imagestore", "rows": image_store_rows(scenario)},
+            "listDomains": {"key": "domain", "rows": domain_rows(scenario)},
+            "listAccounts": {"key": "account", "rows": account_rows(scenario)},
             "listLdapConfigurations": {"key": "ldapconfiguration", "rows": [
                 {"hostname": l["hostname"], "port": l["port"], "domainid": stable_id("domain", l["domain"])}
                 for l in scenario["ldap"]]},
         },
         "configurations": configuration_rows(scenario, settings),
     }
+
+
+def domain_rows(scenario: dict) -> list[dict]:
+    names = ["ROOT", *sorted({l["domain"] for l in scenario["ldap"]} - {"ROOT"})]
+    return [{"id": stable_id("domain", n), "name": n, "level": 0 if n == "ROOT" else 1,
+             "path": "ROOT" if n == "ROOT" else f"ROOT/{n}", "state": "Active",
+             **({} if n == "ROOT" else {"parentdomainid": stable_id("domain", "ROOT"), "parentdomainname": "ROOT"})}
+            for n in names]
+
+
+def account_rows(scenario: dict) -> list[dict]:
+    names = ["admin", "system", *sorted({s["target"] for s in scenario["scoped_settings"] if s["scope"] == "account"}
+                                        - {"admin", "system"})]
+    return [{"id": stable_id("account", n), "name": n, "accounttype": 1, "roletype": "Admin",
+             "domainid": stable_id("domain", "ROOT"), "domain": "ROOT", "state": "enabled"} for n in names]
 
 
 def zone_row(zone: dict) -> dict:

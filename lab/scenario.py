@@ -61,6 +61,9 @@ CAPACITY = {
     "memory_allocated_mib": f(Int(0), 65536),
 }
 
+# Age in hours of the machine's backups under /var/backups/cloudstack (GATE-BACKUP-FRESH); null: none.
+BACKUP_AGE = f(Optional(Int(0)), 1)
+
 HOST_COMMON = {
     "name": f(Str(), REQUIRED),
     "state": f(Enum("Up", "Down", "Disconnected", "Alert", "Connecting", "Error"), "Up"),
@@ -80,6 +83,7 @@ KVM_HOST = Record({
     "libvirtd_conf": f(KEY_OVERRIDES, dict),
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
+    "backup_age_hours": BACKUP_AGE,
 })
 
 XENSERVER_HOST = Record({
@@ -150,6 +154,8 @@ DATABASE = Record({
     "bind_address": f(Optional(Str())),
     "cnf": f(KEY_OVERRIDES, dict),
     "replicate": f(Bool(), True),
+    "runtime": f(MapOf(Str()), dict),          # SET GLOBAL name = value after start (not in the files)
+    "backup_age_hours": BACKUP_AGE,
     "version_rows": f(Optional(ListOf(Record({"version": f(Str(), REQUIRED),
                                                 "step": f(Str(), "Complete")})))),
 })
@@ -162,6 +168,7 @@ MANAGEMENT_SERVER = Record({
     "db_properties": f(KEY_OVERRIDES, dict),
     "firewall": f(FIREWALL, dict),
     "files": f(FILES, dict),
+    "backup_age_hours": BACKUP_AGE,
 })
 
 LDAP = Record({
@@ -179,9 +186,20 @@ SCOPED_SETTING = Record({
     "value": f(Str(), REQUIRED),
 })
 
+# What a scenario breaks, on purpose: the detection matrix asserts that exactly these (check, target)
+# results are not passed, and every other one is.
+SEEDED = Record({
+    "case": f(Str(), REQUIRED),              # the violation's name, e.g. ha_timeout_missing
+    "check": f(Str(), REQUIRED),
+    "targets": f(ListOf(Str()), REQUIRED),   # target ids, e.g. xs-pool://zone1/xen-pool1
+    "outcome": f(Enum("failed", "broken", "skipped"), "failed"),  # skipped: out of the rule's scope
+})
+
 SCENARIO = Record({
     "name": f(Str(), REQUIRED),
     "description": f(Str(), ""),
+    "seeded": f(ListOf(SEEDED), list),
+    "policy": f(Mapping(), dict),            # the lab site's policy, over the lab's own (lab/inventory.py)
     "cloudstack_version": f(Str(), "4.19.1.0"),
     "global_settings": f(MapOf(Optional(Str())), dict),
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),

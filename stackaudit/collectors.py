@@ -2,21 +2,28 @@
 
 An SSH target's commands run as ONE batched exec (a connection costs 0.1-0.6 s and every further
 exec 0.13-0.3 s, almost all of it on the remote side); a pool's records come from one XAPI session;
-a database's from one connection. Output is redacted before it leaves this module. Raw facts are
-JSON: {"sections": {name: {"exit_code", "stdout", "stderr"}}} for SSH, {"records": ...} for XAPI,
-{"queries": ...} for SQL.
+a database's from one connection; the cloud's settings from the API. Each part of a target's facts
+is collected on its own: a database whose SSH is refused still has its SQL facts. Text is redacted
+before it leaves this module.
+
+Raw facts are JSON: {"ssh": {"sections": {name: {exit_code, stdout, stderr}}}, "xapi": {"records"},
+"sql": {"queries"}, "api": {...}}; a part that could not be collected is {"error": {type, message}}.
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
 
-from stackaudit.errors import CollectionFailed, Unreachable
+from stackaudit.errors import CollectionFailed, TargetError, Unreachable
 from stackaudit.parsers.dpkg import DPKG_QUERY_FORMAT
+from stackaudit.parsers.mycnf import CNF_FILES_COMMAND
+from stackaudit.parsers.net import LISTEN_COMMAND
+from stackaudit.parsers.procs import PS_COMMAND, STALE_LIBRARY_COMMAND
 from stackaudit.parsers.sections import build_batch_script, parse_sections
-from stackaudit.redact import redact_text
+from stackaudit.parsers.units import SOCKET_UNITS_COMMAND
+from stackaudit.redact import redact_config_rows, redact_text
 from stackaudit.targets import SYSTEM_VM_KINDS, Target
-from stackaudit.transports import mysql, ssh, xapi
+from stackaudit.transports import cloudstack, mysql, ssh, xapi
 
 FIREWALL_COMMANDS = {
     "os_release": "cat /etc/os-release",
@@ -28,38 +35,66 @@ FIREWALL_COMMANDS = {
     "sysconfig_ip6tables": "cat /etc/sysconfig/ip6tables",
     "boot_units": "ls -1 /etc/systemd/system/multi-user.target.wants",
 }
-SSH_COMMANDS = {
-    "kvm-host": FIREWALL_COMMANDS,
-    "xs-host": FIREWALL_COMMANDS,
-    "mgmt": FIREWALL_COMMANDS,
-    "ssvm": {
-        "os_release": "cat /etc/os-release",
-        "debian_version": "cat /etc/debian_version",
-        "packages": f"dpkg-query -W -f='{DPKG_QUERY_FORMAT}' openssl 'libssl*'",
-    },
+SYSTEM_VM_COMMANDS = {
+    "os_release": "cat /etc/os-release",
+    "debian_version": "cat /etc/debian_version",
+    "packages": f"dpkg-query -W -f='{DPKG_QUERY_FORMAT}' openssl 'libssl*'",
+    "stale_libraries": STALE_LIBRARY_COMMAND,
+    "cloudstack_release": "cat /etc/cloudstack-release",
 }
-for _kind in SYSTEM_VM_KINDS:
-    SSH_COMMANDS[_kind] = SSH_COMMANDS["ssvm"]
+SSH_COMMANDS = {
+    "kvm-host": {**FIREWALL_COMMANDS,
+                 "agent_properties": "cat /etc/cloudstack/agent/agent.properties",
+                 "libvirtd_conf": "cat /etc/libvirt/libvirtd.conf",
+                 "libvirtd_default": "cat /etc/default/libvirtd",
+                 "libvirtd_sysconfig": "cat /etc/sysconfig/libvirtd",
+                 "socket_units": SOCKET_UNITS_COMMAND,
+                 "processes": PS_COMMAND},
+    "xs-host": {**FIREWALL_COMMANDS, "xensource_inventory": "cat /etc/xensource-inventory"},
+    "mgmt": {**FIREWALL_COMMANDS,
+             "db_properties": "cat /etc/cloudstack/management/db.properties",
+             "processes": PS_COMMAND},
+    "db": {"cnf_files": CNF_FILES_COMMAND, "listening": LISTEN_COMMAND},
+    **{kind: SYSTEM_VM_COMMANDS for kind in SYSTEM_VM_KINDS},
+}
 XAPI_CLASSES = ("pool", "host", "host_metrics", "VM", "SR", "PBD", "VDI")
 SQL_QUERIES = {
     "variables": "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'server_id', "
-                 "'auto_increment_increment', 'auto_increment_offset', 'bind_address', 'version')",
+                 "'auto_increment_increment', 'auto_increment_offset', 'bind_address', 'version', "
+                 "'innodb_rollback_on_timeout', 'innodb_lock_wait_timeout', 'max_connections', 'time_zone', "
+                 "'skip_name_resolve', 'port')",
+    "replicas": "SHOW ALL SLAVES STATUS",
+    "schema_versions": "SELECT id, version, step FROM cloud.version ORDER BY id",
 }
+SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
 
 
 class Collector:
-    def __init__(self, inventory):
+    def __init__(self, inventory, policy, snapshot):
         self.inventory = inventory
+        self.policy = policy
+        self.snapshot = snapshot
         self._ssh_key = None
 
     def collect(self, target: Target) -> dict:
+        parts = {}
         if target.kind in SSH_COMMANDS:
-            return self.collect_ssh(target)
+            parts["ssh"] = guarded(self.collect_ssh, target)
         if target.kind == "xs-pool":
-            return self.collect_pool(target)
+            parts["xapi"] = guarded(self.collect_pool, target)
         if target.kind == "db":
-            return self.collect_database(target)
-        return {}
+            parts["sql"] = guarded(self.collect_database, target)
+        if target.kind == "cloud":
+            parts["api"] = guarded(self.collect_cloud_settings, target)
+        return parts
+
+    def commands(self, target: Target) -> dict[str, str]:
+        commands = dict(SSH_COMMANDS[target.kind])
+        globs = self.policy.backups.locations.get(target.kind, ())
+        if globs:
+            commands["backups"] = backup_listing_command(globs)
+            commands["clock"] = "date +%s"
+        return commands
 
     # --- SSH ---------------------------------------------------------------------------------
     def ssh_key(self):
@@ -76,9 +111,10 @@ class Collector:
 
     def collect_ssh(self, target: Target) -> dict:
         if target.kind not in SYSTEM_VM_KINDS:
-            host = self.connect_ssh(target.address, target.id)
+            address = target.attrs.get("ssh_address", target.address) if target.kind == "db" else target.address
+            host = self.connect_ssh(address, target.id)
             try:
-                return run_batch(host, SSH_COMMANDS[target.kind], target.id)
+                return run_batch(host, self.commands(target), target.id)
             finally:
                 host.backend.close()
         hop_name, hop_address, vm_address, key_path = self.system_vm_route(target)
@@ -91,7 +127,7 @@ class Collector:
                                      settings.known_hosts, settings.connect_timeout,
                                      label=f"{target.id} via {hop_name}", command_timeout=settings.command_timeout)
             try:
-                return run_batch(vm, SSH_COMMANDS[target.kind], target.id)
+                return run_batch(vm, self.commands(target), target.id)
             finally:
                 vm.backend.close()
         finally:
@@ -133,26 +169,52 @@ class Collector:
         conn = mysql.connect(target.address, target.attrs.get("port", 3306), settings.user, settings.password.read(),
                              self.inventory.ssh.connect_timeout)
         try:
-            return {"queries": {name: [{k: _jsonable(v) for k, v in row.items()} for row in
-                                       mysql.query(conn, target.id, sql)] for name, sql in SQL_QUERIES.items()}}
+            return {"queries": {name: mysql.query_or_error(conn, target.id, sql) for name, sql in SQL_QUERIES.items()}}
         finally:
             conn.close()
+
+    # --- CloudStack API ----------------------------------------------------------------------
+    def collect_cloud_settings(self, target: Target) -> dict:
+        """Global settings, each scope's own values, LDAP configurations, domains and accounts."""
+        settings = self.inventory.api
+        api = cloudstack.client(settings.endpoint, settings.key.read(), settings.secret.read(), settings.verify,
+                                self.inventory.ssh.connect_timeout)
+        domains = cloudstack.list_all(api, "listDomains", listall="true")
+        accounts = cloudstack.list_all(api, "listAccounts", listall="true")
+        scope_objects = {"zone": self.snapshot.api.get("listZones", []),
+                         "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
+                         "domain": domains}
+        scoped = {scope: {obj["id"]: {"name": obj.get("name"), "settings": redact_config_rows(
+                      cloudstack.list_all(api, "listConfigurations", **{SCOPES[scope]: obj["id"]}))}
+                          for obj in objects} for scope, objects in scope_objects.items()}
+        return {"configurations": redact_config_rows(cloudstack.list_all(api, "listConfigurations")),
+                "scoped": scoped, "ldap": cloudstack.list_all(api, "listLdapConfigurations", listall="true"),
+                "domains": domains, "accounts": accounts}
+
+
+def guarded(collect, target: Target) -> dict:
+    """One part of a target's facts, or the reason it could not be collected."""
+    try:
+        return collect(target)
+    except TargetError as err:
+        return {"error": {"type": type(err).__name__, "message": str(err)}}
+
+
+def backup_listing_command(globs: tuple[str, ...]) -> str:
+    """`stat` of every file matching the policy's globs (validated: absolute, no shell syntax)."""
+    return " ".join(["for f in", *globs, '; do [ -e "$f" ] && stat -c \'%Y %s %n\' "$f"; done; true'])
 
 
 def run_batch(host, commands: dict[str, str], label: str) -> dict:
     token = secrets.token_hex(8)
     result = host.run("/bin/sh -c %s", build_batch_script(commands, token))
     if result.rc == 255 or not result.stdout:
-        raise CollectionFailed(f"{label}: the batched commands did not run (exit {result.rc}): "
-                               f"{redact_text(result.stderr.strip())[:200]}")
+        raise_collection_failed(label, result)
     sections = parse_sections(result.stdout, token)
     return {"sections": {name: {**asdict(section), "stdout": redact_text(section.stdout),
                                 "stderr": redact_text(section.stderr)} for name, section in sections.items()}}
 
 
-def _jsonable(value):
-    if isinstance(value, bytes):
-        return value.decode(errors="replace")
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
+def raise_collection_failed(label: str, result) -> None:
+    raise CollectionFailed(f"{label}: the batched commands did not run (exit {result.rc}): "
+                           f"{redact_text(result.stderr.strip())[:200]}")

@@ -23,13 +23,18 @@ def discover(inventory) -> Snapshot:
     rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
         ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}
-    snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows)
     hosts = {h["id"]: h for h in rows["listHosts"]}
     snapshot.targets += hypervisor_targets(rows["listHosts"], snapshot.notes)
     snapshot.targets += system_vm_targets(rows["listSystemVms"] + rows["listRouters"], hosts, snapshot.notes)
     snapshot.targets += pool_targets(inventory, rows["listClusters"], rows["listHosts"], snapshot.notes)
     snapshot.targets += management_targets(inventory, rows["listManagementServers"], snapshot.notes)
     snapshot.targets += database_targets(inventory)
+    snapshot.targets += [Target("zone", z["name"], attrs={"id": z["id"], "allocationstate": z.get("allocationstate")})
+                         for z in rows["listZones"]]
+    snapshot.targets += [Target("cluster", c["name"], c["zonename"], attrs={
+        "id": c["id"], "hypervisor": c.get("hypervisortype"), "cpuovercommitratio": c.get("cpuovercommitratio"),
+        "memoryovercommitratio": c.get("memoryovercommitratio")}) for c in rows["listClusters"]]
     snapshot.targets.append(Target("cloud", inventory.cloud_name, attrs={"endpoint": inventory.api.endpoint}))
     return snapshot
 
@@ -43,7 +48,8 @@ def hypervisor_targets(host_rows: list[dict], notes: list[str]) -> list[Target]:
             continue
         targets.append(Target(kind, row["name"], row["zonename"], row.get("ipaddress"), attrs={
             "id": row["id"], "cluster": row.get("clustername"), "clusterid": row.get("clusterid"),
-            "state": row.get("state"), "resourcestate": row.get("resourcestate"), "version": row.get("version")}))
+            "hypervisor": row.get("hypervisor"), "state": row.get("state"),
+            "resourcestate": row.get("resourcestate"), "version": row.get("version")}))
     return targets
 
 

@@ -2,20 +2,31 @@
 
 A check never touches commands or raw output; it asks `target.facts.<fact>`. Reading a fact
 attaches the raw text or record it was parsed from to the result (Allure attachment), so every
-result carries what it was judged on. Secrets were removed at collection.
+result carries what it was judged on. Secrets were removed at collection. A group check (the
+cloud, a pool) reads its members' facts through `facts.of(member)`: collected once per run, shared
+by every worker through the fact store.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from functools import cached_property
 
 import allure
 
+from stackaudit import errors
 from stackaudit.errors import CollectionFailed
 from stackaudit.parsers.dpkg import parse_dpkg_query
+from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.iptables import parse_iptables_save
+from stackaudit.parsers.libvirt import parse_libvirtd_conf
+from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
 from stackaudit.parsers.mysql import parse_global_variables
+from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
+from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
+from stackaudit.parsers.properties import parse_java_properties, parse_shell_assignments
+from stackaudit.parsers.cloudstack import parse_cloudstack_release
+from stackaudit.parsers.units import parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.targets import Target
 
@@ -25,41 +36,52 @@ PERSISTED_SECTIONS = {"/etc/iptables/rules.v4": "rules_v4", "/etc/iptables/rules
                       "/etc/sysconfig/iptables": "sysconfig_iptables", "/etc/sysconfig/ip6tables": "sysconfig_ip6tables"}
 BOOT_UNITS = {("debian", 4): "netfilter-persistent.service", ("debian", 6): "netfilter-persistent.service",
               ("rhel", 4): "iptables.service", ("rhel", 6): "ip6tables.service"}
+MYCNF_ROOTS = ("/etc/mysql/my.cnf", "/etc/my.cnf")
 
 
-@dataclass(frozen=True)
 class Firewall:
-    family: int
-    running: object                 # parsers.iptables.Ruleset
-    persisted_path: str
-    persisted: object | None        # Ruleset, or None when the file does not exist
-    boot_unit: str
-    loaded_at_boot: bool
+    def __init__(self, family, running, persisted_path, persisted, boot_unit, loaded_at_boot):
+        self.family, self.running, self.persisted_path = family, running, persisted_path
+        self.persisted, self.boot_unit, self.loaded_at_boot = persisted, boot_unit, loaded_at_boot
 
 
 class Facts:
-    def __init__(self, target: Target, store):
+    def __init__(self, target: Target, store, snapshot=None, evidence_prefix: str = ""):
         self.target = target
+        self.snapshot = snapshot
         self._store = store
+        self._prefix = evidence_prefix
         self._attached: set[str] = set()
 
-    @property
-    def raw(self) -> dict:
-        return self._store.raw(self.target)
+    def of(self, member: Target) -> "Facts":
+        """Another target's facts, attached as evidence under its id."""
+        return Facts(member, self._store, self.snapshot, f"{member.id}: ")
 
     def attach(self, name: str, content, as_json: bool = False) -> None:
+        name = self._prefix + name
         if name in self._attached:
             return
         self._attached.add(name)
         if as_json:
-            allure.attach(json.dumps(content, indent=1, sort_keys=True), name, allure.attachment_type.JSON)
+            allure.attach(json.dumps(content, indent=1, sort_keys=True, default=str), name,
+                          allure.attachment_type.JSON)
         else:
             allure.attach(content, name, allure.attachment_type.TEXT)
+
+    def part(self, name: str) -> dict:
+        """One part of the raw facts (ssh, xapi, sql, api); raises the error its collection ended in."""
+        data = self._store.raw(self.target).get(name)
+        if data is None:
+            raise CollectionFailed(f"{self.target.id}: no {name} facts are collected for a {self.target.kind}")
+        if "error" in data:
+            error_class = getattr(errors, data["error"]["type"], CollectionFailed)
+            raise error_class(data["error"]["message"])
+        return data
 
     # --- SSH sections ----------------------------------------------------------------------
     def section(self, name: str, allow_missing_file: bool = False, ok_exit_codes: tuple = (0,)) -> str | None:
         """A command's output; None for a file that does not exist (when allowed); else broken."""
-        section = self.raw["sections"].get(name)
+        section = self.part("ssh")["sections"].get(name)
         if section is None:
             raise CollectionFailed(f"{self.target.id}: no output for {name}")
         if section["exit_code"] not in ok_exit_codes:
@@ -87,6 +109,46 @@ class Facts:
         return Firewall(family, running, path, None if text is None else parse_iptables_save(text), unit,
                         unit in units.split())
 
+    def config_file(self, section: str, path: str, parser):
+        """A configuration file's parsed content; None when the file does not exist."""
+        text = self.section(section, allow_missing_file=True)
+        return None if text is None else parser(text, path)
+
+    @property
+    def agent_properties(self) -> dict[str, str] | None:
+        return self.config_file("agent_properties", "/etc/cloudstack/agent/agent.properties", parse_java_properties)
+
+    @property
+    def db_properties(self) -> dict[str, str] | None:
+        return self.config_file("db_properties", "/etc/cloudstack/management/db.properties", parse_java_properties)
+
+    @property
+    def xensource_inventory(self) -> dict[str, str] | None:
+        return self.config_file("xensource_inventory", "/etc/xensource-inventory", parse_shell_assignments)
+
+    @property
+    def libvirtd_conf(self) -> dict | None:
+        text = self.section("libvirtd_conf", allow_missing_file=True)
+        return None if text is None else parse_libvirtd_conf(text)
+
+    @property
+    def libvirtd_defaults(self) -> tuple[str, dict[str, str]] | None:
+        """(path, assignments) of the distribution's libvirtd defaults file."""
+        for section, path in (("libvirtd_default", "/etc/default/libvirtd"),
+                              ("libvirtd_sysconfig", "/etc/sysconfig/libvirtd")):
+            values = self.config_file(section, path, parse_shell_assignments)
+            if values is not None:
+                return path, values
+        return None
+
+    @property
+    def socket_units(self):
+        return parse_socket_units(self.section("socket_units"))
+
+    @property
+    def processes(self):
+        return parse_ps(self.section("processes"))
+
     # --- system VMs --------------------------------------------------------------------------
     @property
     def debian_release(self):
@@ -97,23 +159,72 @@ class Facts:
         # dpkg-query exits 1 when one of its patterns matches nothing; the rest is still listed.
         return parse_dpkg_query(self.section("packages", ok_exit_codes=(0, 1)))
 
+    @property
+    def stale_mappings(self):
+        return parse_stale_mappings(self.section("stale_libraries"))
+
+    @property
+    def cloudstack_release(self) -> str | None:
+        text = self.section("cloudstack_release", allow_missing_file=True)
+        return None if text is None else parse_cloudstack_release(text)
+
+    # --- database servers --------------------------------------------------------------------
+    @cached_property
+    def mysqld_options(self):
+        files = parse_tail_files(self.section("cnf_files"))
+        root = next((r for r in MYCNF_ROOTS if r in files), None)
+        if root is None:
+            raise CollectionFailed(f"{self.target.id}: neither {' nor '.join(MYCNF_ROOTS)} exists")
+        return mysqld_options(files, root)
+
+    @property
+    def listeners(self):
+        return parse_ss_listening(self.section("listening"))
+
+    def sql(self, name: str) -> list[dict]:
+        result = self.part("sql")["queries"][name]
+        if "error" in result:
+            raise CollectionFailed(result["error"]["message"])
+        self.attach(f"SQL {name}", result["rows"], as_json=True)
+        return result["rows"]
+
+    @property
+    def variables(self) -> dict[str, str]:
+        return parse_global_variables(self.sql("variables"))
+
+    # --- backups -------------------------------------------------------------------------------
+    @property
+    def backup_files(self):
+        """(files matching the policy's globs, the target's clock), or None if the policy names none."""
+        if "backups" not in self.part("ssh")["sections"]:
+            return None
+        return parse_stat_lines(self.section("backups")), parse_epoch(self.section("clock"))
+
     # --- XAPI ----------------------------------------------------------------------------------
+    def records(self, xapi_class: str) -> dict[str, dict]:
+        records = self.part("xapi")["records"][xapi_class]
+        self.attach(f"XAPI {xapi_class}.get_all_records", records, as_json=True)
+        return records
+
     @property
     def pool_record(self) -> dict:
-        pools = self.raw["records"]["pool"]
+        pools = self.records("pool")
         if len(pools) != 1:
             raise CollectionFailed(f"{self.target.id}: XAPI lists {len(pools)} pool records, expected 1")
-        (record,) = pools.values()
-        self.attach("pool record (XAPI pool.get_all_records)", record, as_json=True)
-        return record
+        return next(iter(pools.values()))
 
     @property
     def ha(self):
         return parse_pool_ha(self.pool_record)
 
-    # --- SQL -----------------------------------------------------------------------------------
-    @property
-    def variables(self) -> dict[str, str]:
-        rows = self.raw["queries"]["variables"]
-        self.attach("SHOW GLOBAL VARIABLES", rows, as_json=True)
-        return parse_global_variables(rows)
+    # --- CloudStack API (the cloud target) -------------------------------------------------------
+    def api(self, name: str):
+        value = self.part("api")[name]
+        self.attach(f"API {name}", value, as_json=True)
+        return value
+
+    def api_rows(self, command: str) -> list[dict]:
+        """Rows of a list command as discovery saw them."""
+        rows = self.snapshot.api.get(command, [])
+        self.attach(f"API {command}", rows, as_json=True)
+        return rows

@@ -34,13 +34,19 @@ from stackaudit.targets import Snapshot, Target
 TARGET_FIXTURES = {
     "pool": ("xs-pool",),
     "hypervisor_host": ("kvm-host", "xs-host"),
+    "kvm_host": ("kvm-host",),
+    "xen_host": ("xs-host",),
     "firewalled_host": ("kvm-host", "xs-host", "mgmt"),
     "system_vm": ("ssvm", "cpvm", "router"),
     "database": ("db",),
     "management_server": ("mgmt",),
+    "backed_up_machine": ("db", "mgmt", "kvm-host"),
+    "zone": ("zone",),
+    "cluster": ("cluster",),
     "cloud": ("cloud",),
 }
 SUITE_INI = Path(__file__).resolve().parent.parent / "pytest.ini"
+GROUP_READERS = ("cloud", "xs-host")
 STATE = pytest.StashKey["RunState | None"]()
 
 
@@ -102,7 +108,7 @@ def pytest_configure(config):
             pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
         snapshot.save(run_dir / "targets.json")
         snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
-    store = FactStore(run_dir, Collector(inventory).collect, inventory.ssh.max_connections)
+    store = FactStore(run_dir, Collector(inventory, policy, snapshot).collect, inventory.ssh.max_connections)
     config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store)
 
 
@@ -141,7 +147,7 @@ def _target_fixture(request) -> TargetHandle:
     state = request.config.stash[STATE]
     target = state.snapshot.by_id(request.param)
     allure.dynamic.label("target", target.id)
-    return TargetHandle(target, Facts(target, state.store))
+    return TargetHandle(target, Facts(target, state.store, state.snapshot))
 
 
 for _name in TARGET_FIXTURES:
@@ -153,6 +159,11 @@ def policy(request):
     return request.config.stash[STATE].policy
 
 
+@pytest.fixture(scope="session")
+def inventory(request):
+    return request.config.stash[STATE].inventory
+
+
 def pytest_collection_finish(session):
     """Start collecting every target this process's items need, concurrently, in the background."""
     state = session.config.stash[STATE]
@@ -160,7 +171,11 @@ def pytest_collection_finish(session):
         return
     ids = {item.callspec.params[n] for item in session.items if hasattr(item, "callspec")
            for n in TARGET_FIXTURES if item.callspec.params.get(n)}
-    state.store.prefetch([state.snapshot.by_id(i) for i in sorted(ids)])
+    targets = [state.snapshot.by_id(i) for i in sorted(ids)]
+    if any(t.kind in GROUP_READERS for t in targets):
+        # Checks on these read other targets' facts (the cloud reads every member, a XenServer host its pool).
+        targets += [t for t in state.snapshot.targets if t.id not in ids]
+    state.store.prefetch(targets)
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)

@@ -15,28 +15,67 @@ from stackaudit.errors import ConfigError
 from stackaudit.schema import Enum, Int, ListOf, MapOf, Optional, Record, SchemaError, Str, child, f, read_yaml
 
 SEED_004_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
+# Seed 004's global settings whose names and values survived in the seed's text (two lines are
+# garbled there: `allow.public.user.templates = false = 0` and `max.project.memory = 8192 = 40 = 20`;
+# their first value is taken). ca.plugin.root.auth.strictness is MS-CA-STRICT's own rule.
+SEED_004_GLOBAL_SETTINGS = {
+    "allow.user.expunge.recover.vm": "true", "allow.user.view.destroyed.vm": "true", "expunge.delay": "1",
+    "expunge.interval": "1", "network.securitygroups.defaultadding": "false",
+    "allow.public.user.templates": "false", "network.throttling.rate": "0", "cpu.overprovisioning.factor": "4.0",
+    "allow.user.create.projects": "false", "max.project.cpus": "8", "max.project.memory": "8192",
+    "max.account.cpus": "8", "max.account.memory": "8192",
+}
+GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
 
 POLICY = Record({
     "xenserver": f(Record({
-        "ha_timeout": f(Int(1), 180),                       # seed 001
+        "ha_timeout": f(Int(1), 180),                                   # seed 001
+        "min_pool_hosts": f(Int(1), 3),                                 # seed 001
+        "ha_sr_types": f(ListOf(Str()), lambda: ["nfs", "lvmoiscsi", "lvmohba"]),  # seed 001
+        "ha_required_from": f(Str(), "4.5"),                            # seed 001: 4.5+ relies on pool HA
+        "ha_required_patch_levels": f(ListOf(Str()), list),             # seed 001 names 4.3.x/4.4.x, not levels
     }), dict),
     "firewall": f(Record({
-        "reject_ports": f(ListOf(Int(1)), SEED_004_REJECT_PORTS),  # seed 004
-        "v4_exceptions": f(ListOf(Str()), list),            # seed 004: the IPv4 chain has none
-        "v6_management_prefix": f(Optional(Str())),         # seed 004 uses the site's management /64
+        "reject_ports": f(ListOf(Int(1)), SEED_004_REJECT_PORTS),       # seed 004
+        "v4_exceptions": f(ListOf(Str()), list),                        # seed 004: the IPv4 chain has none
+        "v6_management_prefix": f(Optional(Str())),                     # seed 004 uses the site's management /64
+    }), dict),
+    "libvirt": f(Record({
+        "transport": f(Enum("tcp", "tls"), "tcp"),                      # seed 004 (tcp); current docs: tls
     }), dict),
     "system_vms": f(Record({
         "libssl_floors": f(MapOf(Str()), lambda: {"7": "1.0.1e-2+deb7u6"}),  # seed 003: Debian 7 only
     }), dict),
     "database": f(Record({
-        "binlog_format": f(Enum("ROW"), "ROW"),             # seeds 003, 004
+        "binlog_format": f(Enum("ROW"), "ROW"),                         # seeds 003, 004
+        "topology": f(Enum("master-master", "master-replica"), "master-master"),  # seed 004; 003 master-replica
+        "max_replication_lag_seconds": f(Int(0), 60),
+        "innodb_lock_wait_timeout": f(Int(1), 600),                     # seed 003
+        "min_max_connections": f(Int(1), 350),                          # seed 003
+        "time_zone": f(Str(), "+00:00"),                                # seed 003
+        "address": f(Optional(Str())),                                  # seed 004: the VIP db.properties names
+    }), dict),
+    "management": f(Record({
+        "min_servers": f(Int(1), 2),                                    # seed 000
+        "global_settings": f(MapOf(Str()), lambda: dict(SEED_004_GLOBAL_SETTINGS)),  # seed 004
+    }), dict),
+    "backups": f(Record({
+        "max_age_hours": f(Int(1), 24),                                 # seed 004: a backup before the upgrade
+        "database_servers": f(ListOf(Str()), list),                     # globs of cloud and cloud_usage dumps
+        "management_servers": f(ListOf(Str()), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
+        "kvm_hosts": f(ListOf(Str()), list),
     }), dict),
 })
+BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
 
 
 @dataclass(frozen=True)
 class XenServerPolicy:
     ha_timeout: int
+    min_pool_hosts: int
+    ha_sr_types: tuple[str, ...]
+    ha_required_from: str
+    ha_required_patch_levels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -47,6 +86,11 @@ class FirewallPolicy:
 
 
 @dataclass(frozen=True)
+class LibvirtPolicy:
+    transport: str
+
+
+@dataclass(frozen=True)
 class SystemVmPolicy:
     libssl_floors: dict[str, str]       # Debian major release -> fixed version
 
@@ -54,6 +98,24 @@ class SystemVmPolicy:
 @dataclass(frozen=True)
 class DatabasePolicy:
     binlog_format: str
+    topology: str
+    max_replication_lag_seconds: int
+    innodb_lock_wait_timeout: int
+    min_max_connections: int
+    time_zone: str
+    address: str | None
+
+
+@dataclass(frozen=True)
+class ManagementPolicy:
+    min_servers: int
+    global_settings: dict[str, str]
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    max_age_hours: int
+    locations: dict[str, tuple[str, ...]]   # target kind -> globs that must each match a fresh file
 
 
 @dataclass(frozen=True)
@@ -61,8 +123,11 @@ class Policy:
     source: str
     xenserver: XenServerPolicy
     firewall: FirewallPolicy
+    libvirt: LibvirtPolicy
     system_vms: SystemVmPolicy
     database: DatabasePolicy
+    management: ManagementPolicy
+    backups: BackupPolicy
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -83,7 +148,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
     fw_at = child(where, "firewall")
     return Policy(
         source=source,
-        xenserver=XenServerPolicy(**data["xenserver"]),
+        xenserver=XenServerPolicy(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["xenserver"].items()}),
         firewall=FirewallPolicy(
             tuple(fw["reject_ports"]),
             tuple(network(v, f"{child(fw_at, 'v4_exceptions')}[{i}]", 4) for i, v in enumerate(fw["v4_exceptions"])),
@@ -91,7 +156,12 @@ def policy_from_data(raw: object, source: str) -> Policy:
             else network(fw["v6_management_prefix"], child(fw_at, "v6_management_prefix"), 6)),
         system_vms=SystemVmPolicy(libssl_floors(data["system_vms"]["libssl_floors"],
                                                 child(child(where, "system_vms"), "libssl_floors"))),
-        database=DatabasePolicy(**data["database"]))
+        libvirt=LibvirtPolicy(**data["libvirt"]),
+        database=DatabasePolicy(**data["database"]),
+        management=ManagementPolicy(**data["management"]),
+        backups=BackupPolicy(data["backups"]["max_age_hours"], {
+            BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
+                                     for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}))
 
 
 def libssl_floors(floors: dict[str, str], where: str) -> dict[str, str]:
@@ -104,6 +174,13 @@ def libssl_floors(floors: dict[str, str], where: str) -> dict[str, str]:
             raise ConfigError(f"{child(where, release)}: {floor!r} is not a Debian version; "
                               "write it as dpkg shows it, e.g. 3.0.15-1~deb12u1") from None
     return dict(floors)
+
+
+def backup_glob(value: str, where: str) -> str:
+    if not value.startswith("/") or not set(value) <= GLOB_CHARACTERS:
+        raise ConfigError(f"{where}: {value!r} is not an absolute path pattern of letters, digits and . _ - + @ * ?; "
+                          "write it like /var/backups/cloudstack/cloud-*.sql.gz")
+    return value
 
 
 def network(value: str, where: str, family: int) -> str:

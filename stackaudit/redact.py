@@ -16,3 +16,13 @@ _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?-----END \1-----",
 def redact_text(text: str) -> str:
     text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}-----\n{MASK}\n-----END {m.group(1)}-----", text)
     return _ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)
+
+
+def is_secret_name(name: str) -> bool:
+    return re.fullmatch(_SECRET_NAME, name, re.I) is not None
+
+
+def redact_config_rows(rows: list[dict]) -> list[dict]:
+    """CloudStack settings whose name says secret keep only whether they are set."""
+    return [{**row, "value": MASK if row.get("value") else row.get("value")} if is_secret_name(row.get("name", ""))
+            else row for row in rows]

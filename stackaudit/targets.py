@@ -21,7 +21,9 @@ KINDS = {
     "router": "virtual router",
     "db": "database server",
     "mgmt": "management server",
-    "cloud": "the whole cloud",
+    "zone": "zone (facts from the API)",
+    "cluster": "cluster (facts from the API)",
+    "cloud": "the whole cloud (facts from the API and from every member target)",
 }
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
 HYPERVISOR_KINDS = ("xs-host", "kvm-host")
@@ -46,6 +48,7 @@ class Snapshot:
     targets: list[Target]
     discovered_at: str = ""
     notes: list[str] = field(default_factory=list)   # what discovery noticed (e.g. a pool master it could not reach)
+    api: dict[str, list[dict]] = field(default_factory=dict)  # every row of each list command, as discovered
 
     def of_kinds(self, kinds) -> list[Target]:
         return sorted((t for t in self.targets if t.kind in kinds), key=lambda t: t.id)
@@ -60,8 +63,8 @@ class Snapshot:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes,
-                                   "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)]},
-                                  indent=1, sort_keys=True))
+                                   "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)],
+                                   "api": self.api}, indent=1, sort_keys=True))
         tmp.replace(path)
 
     @classmethod
@@ -69,6 +72,6 @@ class Snapshot:
         try:
             raw = json.loads(path.read_text())
             return cls(raw["cloud"], [Target(**t) for t in raw["targets"]], raw.get("discovered_at", ""),
-                       raw.get("notes", []))
+                       raw.get("notes", []), raw.get("api", {}))
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ConfigError(f"{path}: not a target snapshot ({type(err).__name__}); rerun discovery") from None

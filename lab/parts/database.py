@@ -37,6 +37,7 @@ class DatabaseFacts:
     cnf_overrides: dict[str, str | None] = field(default_factory=dict)  # None removes; "" is a bare flag
     replicate: bool = True                  # False: replica threads stopped after setup
     version_rows: list[tuple[str, str]] = field(default_factory=list)  # (version, step) in id order
+    runtime: dict[str, str] = field(default_factory=dict)   # SET GLOBAL after start: in effect, not in the files
 
 
 class DatabaseSetupError(Exception):
@@ -293,6 +294,7 @@ def setup_databases(pair: list[DatabaseFacts], audit_user: str, audit_password: 
     try:
         for facts, conn in zip(pair, conns):
             _prepare_server(conn, facts, audit_user, audit_password, replication_password)
+            _set_runtime(conn, facts.runtime)
         # Each replica starts at its master's current binlog position: nothing before it is replayed.
         positions = [_scalar(conn, "SELECT @@GLOBAL.gtid_binlog_pos") for conn in conns]
         for i, (facts, conn) in enumerate(zip(pair, conns)):
@@ -309,6 +311,14 @@ def setup_databases(pair: list[DatabaseFacts], audit_user: str, audit_password: 
     finally:
         for conn in conns:
             conn.close()
+
+
+def _set_runtime(conn, variables: dict[str, str]) -> None:
+    with conn.cursor() as cur:
+        for name, value in variables.items():
+            if not name.replace("_", "").isalnum():
+                raise DatabaseSetupError(f"runtime variable {name!r} is not a variable name")
+            cur.execute(f"SET GLOBAL {name} = %s", (int(value) if value.isdigit() else value,))
 
 
 def _wait_replicating(replicas: list[tuple[DatabaseFacts, DatabaseFacts, object]], timeout: float) -> None:

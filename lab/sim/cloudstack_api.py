@@ -48,6 +48,8 @@ FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split())
     "listImageStores": "id name protocol provider=providername readonly zoneid",
     "listCapacity": "clusterid podid tag type zoneid",
     "listLdapConfigurations": "domainid hostname id port",
+    "listDomains": "id level name",
+    "listAccounts": "accounttype domainid id name state",
 }.items()}
 # Never filters, for list commands outside FILTERS (matched case-insensitively).
 CONTROL_PARAMS = {"listall", "response", "apikey", "signature", "signatureversion", "expires", "page", "pagesize",

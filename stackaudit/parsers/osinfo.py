@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.properties import parse_shell_assignments
 
 
 def parse_os_release(text: str) -> dict[str, str]:
@@ -15,20 +15,7 @@ def parse_os_release(text: str) -> dict[str, str]:
         VERSION_ID="12"
         ID=debian
     """
-    values: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, raw = line.partition("=")
-        if not sep or not re.fullmatch(r"[A-Z0-9_]+", key):
-            raise UnparsableOutput(f"os-release line {number}: expected KEY=value, got {line[:80]!r}")
-        try:
-            words = shlex.split(raw)
-        except ValueError:
-            raise UnparsableOutput(f"os-release line {number}: unbalanced quotes in {line[:80]!r}") from None
-        values[key] = " ".join(words)
-    return values
+    return parse_shell_assignments(text, "os-release")
 
 
 @dataclass(frozen=True)

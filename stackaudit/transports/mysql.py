@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymysql
 
-from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable
+from stackaudit.errors import AuthenticationFailed, Unreachable
 
 ACCESS_DENIED = {1044, 1045, 1698}
 
@@ -19,10 +19,20 @@ def connect(address: str, port: int, user: str, password: str, timeout: float) -
         raise Unreachable(f"MariaDB {address}:{port}: cannot connect ({code})") from None
 
 
-def query(conn: pymysql.Connection, label: str, sql: str) -> list[dict]:
+def query_or_error(conn: pymysql.Connection, label: str, sql: str) -> dict:
+    """{"rows": [...]} with JSON-ready values, or {"error": ...}: one refused query spoils no other."""
     try:
         with conn.cursor() as cur:
             cur.execute(sql)
-            return list(cur.fetchall())
+            return {"rows": [{k: jsonable(v) for k, v in row.items()} for row in cur.fetchall()]}
     except pymysql.err.MySQLError as err:
-        raise CollectionFailed(f"MariaDB {label}: {sql.split()[0]} failed: {err.args[-1] if err.args else err}") from None
+        reason = err.args[-1] if err.args else err
+        return {"error": {"type": "CollectionFailed", "message": f"MariaDB {label}: {sql} failed: {reason}"}}
+
+
+def jsonable(value):
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

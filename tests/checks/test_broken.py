@@ -34,11 +34,18 @@ def host_without_ssh(tmp_path_factory):
 
 
 def test_unreachable_host_is_broken_for_its_ssh_checks_and_its_vms(host_without_ssh):
+    """Drift: the API lists kvm02, SSH cannot reach it. Its SSH checks, its console proxy's, and the
+    cloud-wide identity check that needs its agent.properties are broken; its API check still runs."""
     result = run_suite(host_without_ssh / "lab" / "inventory.yml", host_without_ssh / "run1")
+    ssh_checks = ("HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-LIBVIRTD-LISTEN", "KVM-AGENT-MGMT-HOSTS",
+                  "GATE-BACKUP-FRESH")
     assert result.not_passed() == {
-        ("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02"): "broken",
+        **{(check, "kvm-host://zone1/kvm02"): "broken" for check in ssh_checks},
         ("SVM-LIBSSL-PATCHED", "cpvm://zone1/v-2-VM"): "broken",
+        ("SVM-LIBSSL-NO-STALE", "cpvm://zone1/v-2-VM"): "broken",
+        ("HOST-UUID-UNIQUE", "cloud://lab-kvm02-no-ssh"): "broken",
     }, result.output
+    assert result.outcomes()[("HOST-CS-STATE", "kvm-host://zone1/kvm02")] == "passed"
     messages = {(r.check_id, r.target): r.message for r in result.results}
     assert "cannot connect" in messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")]
     assert result.exit_code == EXIT_BROKEN

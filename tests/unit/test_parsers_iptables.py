@@ -9,7 +9,7 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.facts import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.policy import policy_from_data
-from stackaudit.rules import chain_findings, firewall_findings
+from stackaudit.rules.hosts import chain_findings, firewall_findings
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall

@@ -1,0 +1,75 @@
+"""Management servers and the cloud's settings: over SSH and from the CloudStack API (seeds 000, 003, 004)."""
+import pytest
+
+from stackaudit import groups
+from stackaudit.catalog import check
+from stackaudit.rules import management as rules
+
+
+@check("MS-VERSION-CONSISTENT")
+def test_versions_consistent(cloud):
+    """Every management server is Up and runs the same version; every host agent reports it too."""
+    facts = cloud.facts
+    findings = rules.version_consistency_findings(facts.api_rows("listManagementServers"), facts.api_rows("listHosts"))
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-COUNT")
+def test_management_server_count(cloud, policy):
+    """At least the policy's number of management servers are Up, so one can be upgraded at a time."""
+    findings = rules.count_findings(cloud.facts.api_rows("listManagementServers"), policy.management.min_servers)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-DB-HOST-NOT-LOCAL")
+def test_db_host_not_local(management_server, inventory, policy):
+    """db.properties points db.cloud.host and db.usage.host at the database address, not localhost,
+    where the database is replicated."""
+    replicated = inventory.databases is not None and len(inventory.databases.servers) > 1
+    if not replicated and policy.database.address is None:
+        pytest.skip("not in scope: one database server and no database address in the policy")
+    findings = rules.db_host_findings(management_server.facts.db_properties, policy.database.address)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-RUNS-AS-CLOUD")
+def test_runs_as_cloud(management_server):
+    """The management server process runs as user `cloud`."""
+    findings = rules.runs_as_findings(management_server.facts.processes)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-GLOBAL-SETTINGS")
+def test_global_settings(cloud, policy):
+    """The global settings equal the policy baseline, each read at the scope where it takes effect."""
+    facts = cloud.facts
+    findings = rules.settings_findings(facts.api("configurations"), facts.api("scoped"),
+                                       policy.management.global_settings)
+    assert not findings, f"{len(findings)} setting(s) off the baseline: " + "; ".join(findings)
+
+
+@check("MS-LDAP-TLS")
+def test_ldap_tls(cloud):
+    """Every domain with an LDAP configuration has ldap.truststore and ldap.truststore.password set,
+    so CloudStack binds over TLS."""
+    facts = cloud.facts
+    findings = rules.ldap_tls_findings(facts.api("ldap"), facts.api("configurations"), facts.api("scoped")["domain"])
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-CA-STRICT")
+def test_ca_strict(cloud, policy):
+    """ca.plugin.root.auth.strictness is true; or it is false and its compensating control holds:
+    HOST-IPTABLES-V4 and V6 pass on every host and management server."""
+    facts = cloud.facts
+    version = rules.cloud_version(facts.api_rows("listManagementServers"))
+    if not rules.applies_from(version, "4.11"):
+        pytest.skip(f"not in scope: CloudStack {version} has no CA framework (4.11+)")
+    strictness = rules.ca_strictness(facts.api("configurations"))
+    if str(strictness).lower() == "true":
+        return
+    gathered = groups.firewall_findings(facts, policy.firewall)
+    findings = [f"{target}: {'; '.join(found)}" for target, found in sorted(gathered.values.items()) if found]
+    findings = groups.verdict(findings, gathered)
+    assert not findings, (f"ca.plugin.root.auth.strictness is {strictness} and the firewall that compensates "
+                          "does not hold on: " + " | ".join(findings))

@@ -1,0 +1,28 @@
+"""The pre-upgrade gate: capacity to drain one host at a time, and fresh backups (seed 004)."""
+from stackaudit.catalog import check
+from stackaudit.errors import NotCheckable
+from stackaudit.policy import BACKUP_KINDS
+from stackaudit.rules import gate as rules
+
+
+@check("GATE-CAPACITY-N1")
+def test_capacity_n_plus_one(cluster):
+    """The other hosts of the cluster can take the allocated CPU and memory of its largest host, with
+    CloudStack's overprovisioned capacities, so hosts go into maintenance one at a time."""
+    hosts = [h for h in cluster.facts.api_rows("listHosts") if h.get("clusterid") == cluster.target.attrs["id"]]
+    findings = rules.capacity_findings(hosts)
+    assert not findings, "; ".join(findings)
+
+
+@check("GATE-BACKUP-FRESH")
+def test_backups_fresh(backed_up_machine, policy):
+    """The backups the policy names (database dumps; copies of /etc/cloudstack and /var/lib/cloudstack)
+    exist and are newer than the policy's age."""
+    listing = backed_up_machine.facts.backup_files
+    globs = policy.backups.locations[backed_up_machine.target.kind]
+    if listing is None or not globs:
+        key = next(k for k, kind in BACKUP_KINDS.items() if kind == backed_up_machine.target.kind)
+        raise NotCheckable(f"the policy names no backup location for this kind of machine (backups.{key})")
+    files, clock = listing
+    findings = rules.backup_findings(files, clock, globs, policy.backups.max_age_hours)
+    assert not findings, "; ".join(findings)

@@ -1,0 +1,69 @@
+"""Facts of a group of targets for the checks whose target is the group (the cloud, a pool).
+
+Each member's facts come from the fact store: collected once per run by whichever process claimed
+the member, read by every other. A member that could not be read is named, never skipped silently:
+with no finding elsewhere, the group's result is broken (not checked), never passed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stackaudit.errors import NotCheckable, TargetError
+from stackaudit.rules import hosts as host_rules
+from stackaudit.targets import Target
+
+
+@dataclass
+class Gathered:
+    values: dict = field(default_factory=dict)        # target id -> what was read
+    unreadable: list[str] = field(default_factory=list)  # "target id: reason"
+
+    def read(self, facts, member: Target, reader) -> None:
+        try:
+            self.values[member.id] = reader(facts.of(member))
+        except TargetError as err:
+            self.unreadable.append(f"{member.id}: {err}")
+
+
+def verdict(findings: list[str], gathered: Gathered) -> list[str]:
+    """The findings to assert on; broken when nothing was found but some member could not be read."""
+    if findings:
+        return findings + [f"(not checked: {', '.join(u.split(':')[0] for u in gathered.unreadable)})"] \
+            if gathered.unreadable else findings
+    if gathered.unreadable:
+        raise NotCheckable("could not read " + "; ".join(gathered.unreadable))
+    return findings
+
+
+def members(facts, *kinds: str) -> list[Target]:
+    return facts.snapshot.of_kinds(kinds)
+
+
+def host_identities(facts) -> Gathered:
+    """HOST-UUID-UNIQUE's input: each XenServer's inventory UUIDs and each KVM agent's guid."""
+    gathered = Gathered()
+    for member in members(facts, "xs-host"):
+        gathered.read(facts, member, lambda f: {
+            key: (f.xensource_inventory or {}).get(key) for key in ("INSTALLATION_UUID", "CONTROL_DOMAIN_UUID")})
+    for member in members(facts, "kvm-host"):
+        gathered.read(facts, member, lambda f: {"agent guid": host_rules.kvm_identity_of(f.agent_properties)})
+    return gathered
+
+
+def database_servers(facts) -> Gathered:
+    """DB-REPLICATION-HEALTHY's input: each server's address, variables and replica connections."""
+    gathered = Gathered()
+    for member in members(facts, "db"):
+        gathered.read(facts, member, lambda f: {"address": f.target.address, "variables": f.variables,
+                                                "replicas": f.sql("replicas")})
+    return gathered
+
+
+def firewall_findings(facts, firewall_policy) -> Gathered:
+    """MS-CA-STRICT's compensating control: HOST-IPTABLES-V4 and V6 on every host and management server."""
+    gathered = Gathered()
+    for member in members(facts, "kvm-host", "xs-host", "mgmt"):
+        gathered.read(facts, member, lambda f: [
+            f"IPv{family}: {finding}" for family in (4, 6)
+            for finding in host_rules.firewall_findings(f.firewall(family), firewall_policy)])
+    return gathered

@@ -1,0 +1,76 @@
+"""CloudStack versions: a system VM's /etc/cloudstack-release, and comparing versions as CloudStack does."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stackaudit.errors import UnparsableOutput
+
+# major.minor[.patch[.security]][-brand][-SNAPSHOT], e.g. 4.19.0, 4.18.1.0, 4.0.0-incubating
+RELEASE_VERSION = re.compile(r"\d+\.\d+(?:\.\d+){0,2}(?:-(?!SNAPSHOT\b)[A-Za-z0-9]+)?(?:-SNAPSHOT)?")
+VERSION_NUMBERS = re.compile(r"(\d+)\.(\d+)(?:\.(\d+)(?:\.(\d+))?)?")
+
+# CloudStackVersion (four parts, 4.8.2.0 and later); before it, Version.trimToPatch compared three
+FOUR_PART_COMPARISON_SINCE = (4, 8, 2, 0)
+
+
+@dataclass(frozen=True, order=True)
+class CloudStackVersion:
+    major: int
+    minor: int
+    patch: int = 0
+    security: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> CloudStackVersion:
+        return cls(*parse_cloudstack_version(text))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}.{self.security}"
+
+
+def parse_cloudstack_release(text: str) -> str:
+    """The version in a system VM's /etc/cloudstack-release, written when its template was built:
+
+        Cloudstack Release 4.19.0 Wed Oct 11 10:00:00 UTC 2023
+
+    CloudStack takes the third space-separated word; so does this.
+    """
+    line = text.strip("\n")
+    words = line.split(" ")
+    if len(words) < 3 or words[:2] != ["Cloudstack", "Release"] or "\n" in line:
+        raise UnparsableOutput(f"/etc/cloudstack-release: expected 'Cloudstack Release VERSION DATE', "
+                               f"got {line[:80]!r}")
+    if not RELEASE_VERSION.fullmatch(words[2]):
+        raise UnparsableOutput(f"/etc/cloudstack-release: {words[2][:40]!r} is not a CloudStack version "
+                               f"(major.minor[.patch[.security]][-brand][-SNAPSHOT])")
+    return words[2]
+
+
+def parse_cloudstack_version(text: str) -> tuple[int, int, int, int]:
+    """(major, minor, patch, security) of `4.19.1.0`, `4.19.1` (security 0), `4.19` (patch 0) or any of
+    them with a `-suffix` (`4.18.0.0-SNAPSHOT`, `4.0.0-incubating`), which is dropped."""
+    numbers = text.strip().split("-", 1)[0]
+    match = VERSION_NUMBERS.fullmatch(numbers)
+    if not match:
+        raise UnparsableOutput(f"CloudStack version {text.strip()[:40]!r}: expected "
+                               f"major.minor[.patch[.security]][-suffix]")
+    major, minor, patch, security = (int(part or 0) for part in match.groups())
+    return major, minor, patch, security
+
+
+def versions_equal(a: str, b: str) -> bool:
+    """Same four parts: `4.19.1` equals `4.19.1.0`, suffixes aside."""
+    return parse_cloudstack_version(a) == parse_cloudstack_version(b)
+
+
+def schema_matches_code(db_version: str, code_version: str) -> bool:
+    """The management server's start-up check that no database upgrade is due (DatabaseUpgradeChecker).
+
+    Code from 4.8.2 on compares CloudStackVersion's four parts (a three-part version counting as
+    x.y.z.0); older code compared only major.minor.patch (Version.trimToPatch).
+    """
+    db, code = parse_cloudstack_version(db_version), parse_cloudstack_version(code_version)
+    if code >= FOUR_PART_COMPARISON_SINCE:
+        return db == code
+    return db[:3] == code[:3]

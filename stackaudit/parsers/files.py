@@ -1,0 +1,45 @@
+"""File times and sizes from GNU stat, and the target's clock from date."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stackaudit.errors import UnparsableOutput
+
+STAT_FORMAT = "%Y %s %n"    # modification time (epoch seconds), size in bytes, name as given
+EPOCH_COMMAND = "date +%s"
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    mtime: int    # seconds since the epoch
+    size: int     # bytes
+
+
+def parse_stat_lines(text: str) -> list[FileStat]:
+    """`stat -c '%Y %s %n' FILE...`: one line per file that exists (stat names the others on stderr).
+
+        -60 4096 /tmp/stackaudit-rec.VHnBiT/stat/agent
+        1700000000 1835 /tmp/stackaudit-rec.VHnBiT/stat/agent/cloud.jks
+        1700086400 0 /tmp/stackaudit-rec.VHnBiT/stat/agent/name with  spaces.log
+
+    The name is the rest of the line, spaces included.
+    """
+    stats = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line:
+            continue
+        match = re.fullmatch(r"(-?\d+) (\d+) (.+)", line)
+        if not match:
+            raise UnparsableOutput(f"stat line {number}: expected 'MTIME SIZE PATH', got {line[:80]!r}")
+        stats.append(FileStat(match[3], int(match[1]), int(match[2])))
+    return stats
+
+
+def parse_epoch(text: str) -> int:
+    """`date +%s`: the target's clock in seconds since the epoch, e.g. `1795463486`."""
+    value = text.strip()
+    if not re.fullmatch(r"-?\d+", value):
+        raise UnparsableOutput(f"date +%s: expected seconds since the epoch, got {value[:40]!r}")
+    return int(value)

@@ -1,0 +1,176 @@
+"""MariaDB option files: collecting them in one command, and the options the server takes from them.
+
+The reading follows MariaDB's mysys/my_default.c (search_default_file_with_ext), checked against
+`my_print_defaults` on a recorded Debian 12 layout (tests/data/recorded/mariadb-print-defaults-*).
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from stackaudit.errors import UnparsableOutput
+
+# Every regular file of the option-file trees of Debian (/etc/mysql) and RHEL (/etc/my.cnf,
+# /etc/my.cnf.d), symlinks followed, each after a `==> PATH <==` header (tail -v). Paths that do
+# not exist are left out before find, so its status is not spoiled; -r: no file, no tail.
+CNF_FILES_COMMAND = (
+    "set --; for p in /etc/mysql /etc/my.cnf /etc/my.cnf.d; do [ -e \"$p\" ] && set -- \"$@\" \"$p\"; done; "
+    "[ $# -eq 0 ] || find -L \"$@\" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r tail -v -n +1"
+)
+
+# The groups mariadbd reads (`mariadbd --help --verbose`: "mysqld server mysqld-10.11 mariadb
+# mariadb-10.11 mariadbd mariadbd-10.11 client-server galera"), for any version suffix.
+SERVER_GROUPS = {"mysqld", "server", "mariadb", "mariadbd", "client-server", "galera"}
+VERSIONED_SERVER_GROUP = re.compile(r"(?:mysqld|mariadb|mariadbd)-\d+(?:\.\d+)*")
+MAX_INCLUDE_DEPTH = 10
+ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", '"': '"', "'": "'", "\\": "\\"}
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str | None     # None for an option given without '=' (skip-name-resolve)
+    path: str             # the file of the setting that is in force
+
+
+def parse_tail_files(text: str) -> dict[str, str]:
+    """`tail -v -n +1 FILE...`: each file's text after a header; a blank line before every header
+    but the first is tail's separator, not part of the file.
+
+        ==> /etc/mysql/conf.d/mysql.cnf <==
+        [mysql]
+
+        ==> /etc/mysql/mariadb.cnf <==
+        ...
+    """
+    if not text:
+        return {}
+    headers = list(re.finditer(r"^==> (.+) <==\n", text, re.M))
+    if not headers or headers[0].start() != 0:
+        first = text.split("\n", 1)[0]
+        raise UnparsableOutput(f"tail -v line 1: expected '==> PATH <==', got {first[:80]!r}")
+    files = {}
+    for header, following in zip(headers, headers[1:] + [None]):
+        end = following.start() - 1 if following else len(text)
+        files[header[1]] = text[header.end():end]
+    return files
+
+
+def mysqld_options(files: dict[str, str], root: str, server_version: str | None = None) -> dict[str, Option]:
+    """The options mariadbd takes from its option files, starting at `root`, reading only `files`.
+
+        [mysqld]
+        innodb_rollback_on_timeout=1
+        binlog-format = 'ROW'
+        skip-name-resolve
+        !includedir /etc/mysql/conf.d/
+
+    `!include FILE` and `!includedir DIR` (its *.cnf in name order) are followed; a file they name
+    that is not in `files` is taken as absent, which the server skips. Names are given with '_'
+    for '-' and without a `loose-` prefix; values unquoted and unescaped; the last setting wins.
+    A version group ([mysqld-10.11]) counts for any version unless `server_version` ("10.11")
+    says which one the server reads.
+
+    A line the server cannot read is UnparsableOutput, also in an included file (where the
+    server would only stop reading that file). The server also ignores world-writable files,
+    which text alone cannot show.
+    """
+    if root not in files:
+        raise UnparsableOutput(f"option files: {root} is not among the collected files")
+    options: dict[str, Option] = {}
+    read_option_file(files, root, 0, options, server_version)
+    return options
+
+
+def read_option_file(files: dict[str, str], path: str, depth: int, options: dict[str, Option],
+                     server_version: str | None) -> None:
+    group = None
+    for number, line in enumerate(files[path].splitlines(), 1):
+        line = line.strip()
+        where = f"{path} line {number}"
+        if not line or line[0] in "#;":
+            continue
+        if line[0] == "!":
+            if depth < MAX_INCLUDE_DEPTH:
+                for included in included_files(files, line, where):
+                    read_option_file(files, included, depth + 1, options, server_version)
+            continue
+        if line[0] == "[":
+            end = line.find("]")
+            if end < 0:
+                raise UnparsableOutput(f"{where}: expected ']' after the group name, got {line[:80]!r}")
+            # MariaDB drops trailing blanks only: "[ mysqld ]" is a group no program reads
+            group = line[1:end].rstrip().lower()
+            continue
+        if group is None:
+            raise UnparsableOutput(f"{where}: option {line[:80]!r} before any [group]")
+        if is_server_group(group, server_version):
+            name, value = parse_option_line(line)
+            options[normalise_option_name(name)] = Option(value, path)
+
+
+def is_server_group(group: str, server_version: str | None) -> bool:
+    if group in SERVER_GROUPS:
+        return True
+    return bool(VERSIONED_SERVER_GROUP.fullmatch(group)) and (
+        server_version is None or group.endswith("-" + server_version))
+
+
+def included_files(files: dict[str, str], line: str, where: str) -> list[str]:
+    """The files an `!include`/`!includedir` line brings in; other `!` directives are ignored."""
+    directive = line[1:].lstrip()
+    for keyword in ("includedir", "include"):
+        rest = directive[len(keyword):]
+        if directive.startswith(keyword) and (not rest or rest[0].isspace()):
+            target = rest.strip()
+            if not target:
+                raise UnparsableOutput(f"{where}: '!{keyword}' without a path")
+            if keyword == "include":
+                target = posixpath.normpath(target)
+                return [target] if target in files else []
+            directory = posixpath.normpath(target)
+            return sorted((path for path in files if posixpath.dirname(path) == directory
+                           and path.endswith(".cnf")), key=posixpath.basename)
+    return []
+
+
+def parse_option_line(line: str) -> tuple[str, str | None]:
+    line = without_end_comment(line)
+    name, sep, value = line.partition("=")
+    if not sep:
+        return line.rstrip(), None
+    value = value.strip()
+    if len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]:
+        value = value[1:-1]
+    return name.rstrip(), unescape_option(value)
+
+
+def without_end_comment(line: str) -> str:
+    """The line up to the first '#' outside quotes (remove_end_comment)."""
+    quote, escaped = None, False
+    for position, char in enumerate(line):
+        if char in "'\"" and not escaped:
+            quote = char if quote is None else (None if quote == char else quote)
+        if quote is None and char == "#":
+            return line[:position]
+        escaped = bool(quote) and char == "\\" and not escaped
+    return line
+
+
+def unescape_option(value: str) -> str:
+    out, position = [], 0
+    while position < len(value):
+        char = value[position]
+        if char == "\\" and position + 1 < len(value):
+            following = value[position + 1]
+            out.append(ESCAPES.get(following, "\\" + following))
+            position += 2
+        else:
+            out.append(char)
+            position += 1
+    return "".join(out)
+
+
+def normalise_option_name(name: str) -> str:
+    name = name.replace("-", "_")
+    return name[len("loose_"):] if name.startswith("loose_") else name

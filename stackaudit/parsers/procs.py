@@ -1,0 +1,72 @@
+"""Processes: which still map a replaced (deleted) libssl/libcrypto, and the process list."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stackaudit.errors import UnparsableOutput
+
+# For each process, the libssl*/libcrypto* files that /proc/PID/maps shows as " (deleted)": the
+# library was replaced on disk (dpkg renames the new file over the old one) but the process still
+# runs the old code. The maps fields before the path are "addr perms offset dev inode" and
+# padding. A process that exits mid-scan, or a maps file that cannot be read, is skipped.
+STALE_LIBRARY_COMMAND = r"""for maps in /proc/[0-9]*/maps; do
+  found=$(grep -E '/lib(ssl|crypto)[^/]* \(deleted\)$' "$maps" 2>/dev/null) || continue
+  dir=${maps%/maps}
+  comm=$(cat "$dir/comm" 2>/dev/null) || continue
+  printf '%s\n' "$found" | sed -E 's/^([^ ]+ +){5}//; s/ \(deleted\)$//' | sort -u |
+  while IFS= read -r path; do printf '%s\t%s\t%s\n' "${dir#/proc/}" "$comm" "$path"; done
+done"""
+
+PS_COMMAND = "ps -eo user:32,pid,args --no-headers"
+
+
+@dataclass(frozen=True)
+class StaleMapping:
+    pid: int
+    process: str      # the command name (/proc/PID/comm), e.g. "libvirtd"
+    path: str         # the library's path as mapped, without the " (deleted)" mark
+
+
+@dataclass(frozen=True)
+class Process:
+    user: str
+    pid: int
+    args: str         # the command line; "[kthreadd]" for a kernel thread, "[x] <defunct>" for a zombie
+
+
+def parse_stale_mappings(text: str) -> list[StaleMapping]:
+    """STALE_LIBRARY_COMMAND's output: `PID<TAB>COMM<TAB>PATH` lines.
+
+        7\tstale worker\t/tmp/stackaudit-rec.VHnBiT/libs/libcrypto.so.3
+        7\tstale worker\t/tmp/stackaudit-rec.VHnBiT/libs/libssl.so.3
+        8\tpython3\t/tmp/stackaudit-rec.VHnBiT/libs/libcrypto.so.3
+    """
+    mappings = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line:
+            continue
+        fields = line.split("\t", 2)
+        if len(fields) != 3 or not fields[0].isdigit() or not fields[2].startswith("/"):
+            raise UnparsableOutput(f"stale library scan line {number}: expected 'PID<TAB>COMMAND<TAB>/path', "
+                                   f"got {line[:80]!r}")
+        mappings.append(StaleMapping(int(fields[0]), fields[1], fields[2]))
+    return mappings
+
+
+def parse_ps(text: str) -> list[Process]:
+    """`ps -eo user:32,pid,args --no-headers` (procps): user padded to 32 columns, pid, command line.
+
+        nobody                                 3 sleep 60
+        systemd-timesync                       4 sleep 61
+        mysql                                  7 [sleep] <defunct>
+    """
+    processes = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = re.fullmatch(r"\s*(\S+)\s+(\d+) (.*)", line)
+        if not match:
+            raise UnparsableOutput(f"ps line {number}: expected 'USER PID ARGS', got {line[:80]!r}")
+        processes.append(Process(match[1], int(match[2]), match[3].strip()))
+    return processes

@@ -1,0 +1,154 @@
+"""Key/value configuration files: Java properties (CloudStack) and shell variable assignments."""
+from __future__ import annotations
+
+import re
+import shlex
+
+from stackaudit.errors import UnparsableOutput
+
+PROPERTIES_BLANKS = " \t\f"
+PROPERTIES_ESCAPE = re.compile(r"\\(?:u(?P<hex>.{0,4})|(?P<char>.))", re.S)
+PROPERTIES_ESCAPES = {"t": "\t", "r": "\r", "n": "\n", "f": "\f"}
+SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_java_properties(text: str, source: str) -> dict[str, str]:
+    """java.util.Properties.load(): what CloudStack reads from agent.properties and db.properties.
+
+        #Storage
+        #Mon Nov 23 19:49:37 UTC 2026
+        host=10.0.0.1,10.0.0.2
+        guid=5b1fa3d6-8d7c-3e0e-a1b6-cf07cc2b7e50
+        hypervisor.uri=qemu\\:///system
+
+    `key=value`, `key: value` and `key value`; `#`/`!` comment lines; a line ending in an odd
+    number of backslashes goes on with the next one (its leading blanks dropped); `\\t \\n \\r \\f
+    \\uXXXX` escapes, and a backslash before any other character stands for that character. A
+    key given twice keeps its last value, as Properties does.
+    """
+    properties: dict[str, str] = {}
+    for number, line in logical_lines(text):
+        key_end, value_start = split_property(line)
+        key = unescape_property(line[:key_end], source, number)
+        properties[key] = unescape_property(line[value_start:], source, number)
+    return properties
+
+
+def logical_lines(text: str):
+    """(line number, logical line) pairs, read as Properties' LineReader reads them."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    line: list[str] = []
+    number = start = 1
+    skip_blanks, continued, backslash = True, False, False
+    position = 0
+    while position < len(text):
+        char = text[position]
+        position += 1
+        if skip_blanks:
+            if char in PROPERTIES_BLANKS:
+                continue
+            if char == "\n" and not continued:
+                number += 1
+                continue
+            skip_blanks = continued = False
+        if not line and char in "#!":
+            end = text.find("\n", position)
+            position, number = (len(text), number) if end < 0 else (end + 1, number + 1)
+            skip_blanks = True
+        elif char != "\n":
+            if not line:
+                start = number
+            line.append(char)
+            backslash = char == "\\" and not backslash
+        else:
+            number += 1
+            skip_blanks = True
+            if backslash:
+                line.pop()
+                continued, backslash = True, False
+            elif line:
+                yield start, "".join(line)
+                line = []
+    if backslash:
+        line.pop()
+    if line:
+        yield start, "".join(line)
+
+
+def split_property(line: str) -> tuple[int, int]:
+    """End of the key and start of the value: the first unescaped `=`, `:` or blank ends the key;
+    blanks and one `=`/`:` around it are skipped."""
+    key_end, escaped = len(line), False
+    for position, char in enumerate(line):
+        if not escaped and (char in "=:" or char in PROPERTIES_BLANKS):
+            key_end = position
+            break
+        escaped = char == "\\" and not escaped
+    value_start, separator_seen = key_end, False
+    while value_start < len(line):
+        char = line[value_start]
+        if char in "=:" and not separator_seen:
+            separator_seen = True
+        elif char not in PROPERTIES_BLANKS:
+            break
+        value_start += 1
+    return key_end, value_start
+
+
+def unescape_property(raw: str, source: str, number: int) -> str:
+    def replace(match: re.Match) -> str:
+        if match["hex"] is None:
+            return PROPERTIES_ESCAPES.get(match["char"], match["char"])
+        if not re.fullmatch(r"[0-9a-fA-F]{4}", match["hex"]):
+            raise UnparsableOutput(f"{source} line {number}: malformed \\uXXXX escape {match[0]!r}")
+        return chr(int(match["hex"], 16))
+
+    text = PROPERTIES_ESCAPE.sub(replace, raw)
+    # Java strings are UTF-16: \uD83D\uDE00 is one character
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+
+
+def parse_shell_assignments(text: str, source: str) -> dict[str, str]:
+    """Files of shell variable assignments, with the value as the shell would see it.
+
+        INSTALLATION_UUID='0a7a8a6e-5cf3-4c11-9a3e-6b8b5f0e4d21'    (XenServer /etc/xensource-inventory)
+        LIBVIRTD_ARGS="--listen"                                     (/etc/default/libvirtd, /etc/sysconfig/libvirtd)
+        libvirtd_opts="-l"                                           (Ubuntu's old /etc/default/libvirt-bin)
+
+    Blank lines and comments are skipped, `export NAME=value` is read as `NAME=value`; a value
+    that is more than one shell word (`A=b c`, which runs `c`) is not an assignment.
+    """
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, raw = re.sub(r"^export\s+", "", line).partition("=")
+        if not sep or not SHELL_NAME.fullmatch(key):
+            raise UnparsableOutput(f"{source} line {number}: expected KEY=value, got {line[:80]!r}")
+        try:
+            words = shlex.split(without_shell_comment(raw))
+        except ValueError:
+            raise UnparsableOutput(f"{source} line {number}: unbalanced quotes in {line[:80]!r}") from None
+        if len(words) > 1:
+            raise UnparsableOutput(f"{source} line {number}: the value of {key} is more than one shell "
+                                   f"word: {line[:80]!r}")
+        values[key] = words[0] if words else ""
+    return values
+
+
+def without_shell_comment(raw: str) -> str:
+    """`raw` up to an unquoted `#` that starts a word (`a#b` is one word in sh, `a #b` is not)."""
+    quote, escaped = None, False
+    for position, char in enumerate(raw):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (position == 0 or raw[position - 1].isspace()):
+            return raw[:position]
+    return raw

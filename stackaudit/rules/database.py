@@ -1,0 +1,138 @@
+"""Database servers: configuration persisted and in effect, replication, binding, schema version."""
+from __future__ import annotations
+
+import ipaddress
+
+from stackaudit.errors import NotCheckable
+from stackaudit.parsers.cloudstack import schema_matches_code
+
+TRUE_WORDS = {"1", "on", "true", "yes"}
+
+
+def unquote(value: str | None) -> str:
+    return (value or "").strip().strip("'\"")
+
+
+def cnf_rules(policy) -> list[tuple[str, str, object, object]]:
+    """(option, what the rule wants, test of a file value, test of the running variable)."""
+    db = policy.database
+    number = lambda v: unquote(v).isdigit()  # noqa: E731 - a one-line predicate reads best here
+    return [
+        ("innodb_rollback_on_timeout", "1", lambda v: unquote(v).lower() in TRUE_WORDS,
+         lambda v: v.upper() == "ON"),
+        ("innodb_lock_wait_timeout", str(db.innodb_lock_wait_timeout),
+         lambda v: number(v) and int(unquote(v)) == db.innodb_lock_wait_timeout,
+         lambda v: v == str(db.innodb_lock_wait_timeout)),
+        ("max_connections", f">= {db.min_max_connections}",
+         lambda v: number(v) and int(unquote(v)) >= db.min_max_connections,
+         lambda v: v.isdigit() and int(v) >= db.min_max_connections),
+        ("log_bin", "set", lambda v: v is None or unquote(v).lower() not in {"0", "off"},
+         lambda v: v.upper() == "ON"),
+        ("binlog_format", db.binlog_format, lambda v: unquote(v).upper() == db.binlog_format,
+         lambda v: v.upper() == db.binlog_format),
+        ("default_time_zone", f"'{db.time_zone}'", lambda v: unquote(v) == db.time_zone,
+         lambda v: v == db.time_zone),
+        ("skip_name_resolve", "set", lambda v: v is None or unquote(v).lower() in TRUE_WORDS,
+         lambda v: v.upper() == "ON"),
+    ]
+
+
+RUNTIME_NAME = {"default_time_zone": "time_zone"}
+
+
+def cnf_findings(options: dict, variables: dict[str, str], policy) -> list[str]:
+    """DB-CNF-PERSISTED: every line of the CloudStack block in the files, and the same in effect."""
+    findings = []
+    for option, wanted, file_ok, runtime_ok in cnf_rules(policy):
+        setting = options.get(option)
+        if setting is None:
+            findings.append(f"{option} is not set in the configuration files; the rule wants {wanted}")
+        elif not file_ok(setting.value):
+            findings.append(f"{option} = {setting.value} in {setting.path}; the rule wants {wanted}")
+        running = variables.get(RUNTIME_NAME.get(option, option))
+        if running is None:
+            raise NotCheckable(f"the server does not report the variable {RUNTIME_NAME.get(option, option)}")
+        if not runtime_ok(running):
+            findings.append(f"at run time {RUNTIME_NAME.get(option, option)} is {running}; the rule wants {wanted}")
+    return findings
+
+
+def replication_findings(servers: dict[str, dict], policy) -> list[str]:
+    """DB-REPLICATION-HEALTHY over every database server: {name: {address, variables, replicas}}."""
+    if len(servers) < 2:
+        return [f"{len(servers)} database server(s) in the inventory: nothing is replicated"]
+    findings = []
+    ids: dict[str, list[str]] = {}
+    for name, s in sorted(servers.items()):
+        ids.setdefault(s["variables"].get("server_id", "?"), []).append(name)
+    findings += [f"server_id {sid} is shared by {', '.join(names)}" for sid, names in sorted(ids.items())
+                 if len(names) > 1]
+    by_address = {s["address"]: name for name, s in servers.items()}
+    sources: dict[str, list[str]] = {}
+    for name, s in sorted(servers.items()):
+        for row in s["replicas"]:
+            source = by_address.get(row.get("Master_Host"), row.get("Master_Host"))
+            sources.setdefault(name, []).append(source)
+            label = f"{name} replicating from {source}"
+            for thread in ("Slave_IO_Running", "Slave_SQL_Running"):
+                if row.get(thread) != "Yes":
+                    error = row.get("Last_IO_Error" if "IO" in thread else "Last_SQL_Error") or ""
+                    findings.append(f"{label}: {thread} is {row.get(thread)}" + (f" ({error})" if error else ""))
+            lag = row.get("Seconds_Behind_Master")
+            if lag is not None and int(lag) > policy.database.max_replication_lag_seconds:
+                findings.append(f"{label}: {lag} s behind; the policy allows "
+                                f"{policy.database.max_replication_lag_seconds} s")
+    if policy.database.topology == "master-master":
+        for name in sorted(servers):
+            peers = set(servers) - {name}
+            if not peers & set(sources.get(name, [])):
+                findings.append(f"{name} does not replicate from its peer ({', '.join(sorted(peers))}): "
+                                "master-master needs both directions")
+        increments = {n: s["variables"].get("auto_increment_increment") for n, s in servers.items()}
+        findings += [f"{n}: auto_increment_increment {v}; master-master needs >= 2"
+                     for n, v in sorted(increments.items()) if not (v or "0").isdigit() or int(v) < 2]
+        offsets: dict[str, list[str]] = {}
+        for n, s in sorted(servers.items()):
+            offsets.setdefault(s["variables"].get("auto_increment_offset", "?"), []).append(n)
+        findings += [f"auto_increment_offset {o} is shared by {', '.join(names)}: both hand out the same ids"
+                     for o, names in sorted(offsets.items()) if len(names) > 1]
+    elif not sources:
+        findings.append("no server replicates from another (master-replica needs a replica)")
+    return findings
+
+
+def is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return address == "localhost"
+
+
+def bind_findings(listeners, port: int) -> list[str]:
+    """DB-BIND-ADDRESS: the server listens on more than loopback."""
+    on_port = sorted({l.address for l in listeners if l.port == port})
+    if not on_port:
+        return [f"nothing listens on port {port}"]
+    if all(is_loopback(a) for a in on_port):
+        return [f"the server listens on {', '.join(on_port)} only (loopback): replication and failover cannot "
+                "reach it"]
+    return []
+
+
+def current_schema_version(rows: list[dict]) -> tuple[dict | None, list[dict]]:
+    """(the highest-id Complete row, rows after it that are not Complete), as VersionDaoImpl reads them."""
+    complete = [r for r in rows if str(r.get("step")) == "Complete"]
+    current = max(complete, key=lambda r: int(r["id"])) if complete else None
+    after = [r for r in rows if current is None or int(r["id"]) > int(current["id"])]
+    return current, [r for r in after if str(r.get("step")) != "Complete"]
+
+
+def schema_findings(rows: list[dict], management_versions: dict[str, str]) -> list[str]:
+    current, unfinished = current_schema_version(rows)
+    if current is None:
+        return ["cloud.version has no row whose step is Complete: an upgrade never finished"]
+    findings = [f"cloud.version row {r['id']} ({r['version']}) is left at step {r['step']}" for r in unfinished]
+    for name, code in sorted(management_versions.items()):
+        if not schema_matches_code(str(current["version"]), code):
+            findings.append(f"the schema is at {current['version']}; management server {name} runs {code}")
+    return findings

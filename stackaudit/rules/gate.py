@@ -1,0 +1,52 @@
+"""The pre-upgrade gate: N+1 capacity per cluster, fresh backups (seed 004)."""
+from __future__ import annotations
+
+import fnmatch
+
+from stackaudit.errors import UnparsableOutput
+
+
+def host_capacity(row: dict) -> tuple[float, float, float, float]:
+    """(cpu MHz with overprovisioning, cpu MHz allocated, memory bytes with overprovisioning, memory allocated)."""
+    try:
+        cpu_total = float(row["cpuwithoverprovisioning"])
+        cpu_used = float(row.get("cpuallocatedvalue", 0))
+        memory_total = float(row.get("memorywithoverprovisioning") or row["memorytotal"])
+        memory_used = float(row.get("memoryallocatedbytes", row.get("memoryallocated", 0)))
+    except (KeyError, TypeError, ValueError) as err:
+        raise UnparsableOutput(f"listHosts {row.get('name')}: capacity field missing or not a number ({err})") from None
+    return cpu_total, cpu_used, memory_total, memory_used
+
+
+def capacity_findings(hosts: list[dict]) -> list[str]:
+    """GATE-CAPACITY-N1: the other Up and Enabled hosts can take the largest host's allocation."""
+    if len(hosts) < 2:
+        return [f"the cluster has {len(hosts)} host(s): none can be put into maintenance without downtime"]
+    capacity = {h["name"]: host_capacity(h) for h in hosts}
+    usable = {h["name"] for h in hosts if h.get("state") == "Up" and h.get("resourcestate") == "Enabled"}
+    findings = []
+    for label, total_at, used_at, unit, scale in (("CPU", 0, 1, "MHz", 1), ("memory", 2, 3, "MiB", 1024 ** 2)):
+        largest = max(capacity, key=lambda n: (capacity[n][used_at], n))
+        need = capacity[largest][used_at]
+        free = sum(max(0.0, capacity[n][total_at] - capacity[n][used_at]) for n in usable - {largest})
+        if free < need:
+            findings.append(f"{label}: {largest} has {need / scale:.0f} {unit} allocated; the other Up and Enabled "
+                            f"hosts have {free / scale:.0f} {unit} free")
+    return findings
+
+
+def backup_findings(files, clock: int, globs: tuple[str, ...], max_age_hours: int) -> list[str]:
+    findings = []
+    for pattern in globs:
+        matching = [f for f in files if fnmatch.fnmatchcase(f.path, pattern)]
+        if not matching:
+            findings.append(f"no file matches {pattern}")
+            continue
+        newest = max(matching, key=lambda f: f.mtime)
+        age = (clock - newest.mtime) / 3600
+        if age > max_age_hours:
+            findings.append(f"the newest {pattern} is {newest.path}, {age:.0f} h old; the policy wants one newer "
+                            f"than {max_age_hours} h")
+        elif newest.size == 0:
+            findings.append(f"the newest {pattern} is {newest.path}, and it is empty")
+    return findings

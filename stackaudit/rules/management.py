@@ -1,0 +1,136 @@
+"""Management servers and the cloud's settings (seeds 000, 003, 004)."""
+from __future__ import annotations
+
+import ipaddress
+
+from stackaudit.errors import NotCheckable
+from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
+
+MANAGEMENT_PROCESS_MARKERS = ("org.apache.cloudstack.ServerDaemon", "cloudstack-management",
+                              "com.cloud.utils.server")
+
+
+def version_consistency_findings(servers: list[dict], hosts: list[dict]) -> list[str]:
+    """MS-VERSION-CONSISTENT: every management server Up and on one version; every agent on it too."""
+    if not servers:
+        return ["the API lists no management server"]
+    findings = [f"management server {s['name']} is {s.get('state')}, not Up" for s in servers if s.get("state") != "Up"]
+    versions = sorted({s.get("version") or "?" for s in servers})
+    if len(versions) > 1:
+        findings.append("management servers run different versions: " +
+                        ", ".join(f"{s['name']} {s.get('version')}" for s in sorted(servers, key=lambda s: s["name"])))
+        return findings
+    (version,) = versions
+    for host in sorted(hosts, key=lambda h: h["name"]):
+        if host.get("version") and not versions_equal(host["version"], version):
+            findings.append(f"host {host['name']} runs agent {host['version']}; the management servers run {version}")
+    return findings
+
+
+def count_findings(servers: list[dict], minimum: int) -> list[str]:
+    up = sorted(s["name"] for s in servers if s.get("state") == "Up")
+    if len(up) >= minimum:
+        return []
+    return [f"{len(up)} management server(s) Up ({', '.join(up) or 'none'}); the policy wants at least {minimum}, "
+            "so one can be upgraded while the others serve"]
+
+
+def is_local(host: str) -> bool:
+    if host.strip().lower() in ("localhost", "localhost.localdomain", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:
+        return False
+
+
+def db_host_findings(properties: dict[str, str] | None, database_address: str | None) -> list[str]:
+    """MS-DB-HOST-NOT-LOCAL: db.cloud.host and db.usage.host name the database address, not this box."""
+    if properties is None:
+        return ["/etc/cloudstack/management/db.properties does not exist"]
+    findings = []
+    for key in ("db.cloud.host", "db.usage.host"):
+        value = properties.get(key)
+        if value is None:
+            findings.append(f"{key} is not set")
+        elif is_local(value):
+            findings.append(f"{key}={value} points at this server, not at the replicated database")
+        elif database_address and value != database_address:
+            findings.append(f"{key}={value}; the policy's database address is {database_address}")
+    return findings
+
+
+def management_process_users(processes) -> list[tuple[str, int]]:
+    return [(p.user, p.pid) for p in processes if any(m in p.args for m in MANAGEMENT_PROCESS_MARKERS)]
+
+
+def runs_as_findings(processes, user: str = "cloud") -> list[str]:
+    found = management_process_users(processes)
+    if not found:
+        return ["no management server process is running"]
+    return [f"the management server process (pid {pid}) runs as {owner}, not {user}" for owner, pid in found
+            if owner != user]
+
+
+def same_value(have: str | None, want: str) -> bool:
+    if have is None:
+        return False
+    if have.strip().lower() == want.strip().lower():
+        return True
+    try:
+        return float(have) == float(want)
+    except ValueError:
+        return False
+
+
+def settings_findings(configurations: list[dict], scoped: dict, baseline: dict[str, str]) -> list[str]:
+    """MS-GLOBAL-SETTINGS: each baseline setting at the scope where it takes effect."""
+    by_name = {c["name"]: c for c in configurations}
+    findings = []
+    for name, want in sorted(baseline.items()):
+        row = by_name.get(name)
+        if row is None:
+            findings.append(f"{name} is not listed by the API; the baseline wants {want}")
+            continue
+        scope = str(row.get("scope") or "global").lower()
+        if scope == "global" or scope not in scoped:
+            if not same_value(row.get("value"), want):
+                findings.append(f"{name} = {row.get('value')} (global); the baseline wants {want}")
+            continue
+        for obj in sorted(scoped[scope].values(), key=lambda o: str(o.get("name"))):
+            value = next((c.get("value") for c in obj["settings"] if c["name"] == name), row.get("value"))
+            if not same_value(value, want):
+                findings.append(f"{name} = {value} in {scope} {obj.get('name')}; the baseline wants {want}")
+    return findings
+
+
+def ldap_tls_findings(ldap_rows: list[dict], configurations: list[dict], scoped_domains: dict) -> list[str]:
+    """MS-LDAP-TLS: every domain with an LDAP configuration has a truststore and its password set."""
+    defaults = {c["name"]: c.get("value") for c in configurations}
+    findings = []
+    for domain_id in sorted({r.get("domainid") for r in ldap_rows if r.get("domainid")}):
+        domain = scoped_domains.get(domain_id, {"name": domain_id, "settings": []})
+        values = {c["name"]: c.get("value") for c in domain["settings"]}
+        missing = [k for k in ("ldap.truststore", "ldap.truststore.password")
+                   if not values.get(k, defaults.get(k))]
+        if missing:
+            servers = ", ".join(f"{r.get('hostname')}:{r.get('port')}" for r in ldap_rows if r.get("domainid") == domain_id)
+            findings.append(f"domain {domain['name']} binds to LDAP {servers} without TLS: {' and '.join(missing)} "
+                            "not set")
+    return findings
+
+
+def ca_strictness(configurations: list[dict]) -> str | None:
+    return next((c.get("value") for c in configurations if c["name"] == "ca.plugin.root.auth.strictness"), None)
+
+
+def applies_from(cloud_version: str, first: str) -> bool:
+    return parse_cloudstack_version(cloud_version) >= parse_cloudstack_version(first)
+
+
+def cloud_version(servers: list[dict]) -> str:
+    """The version the cloud runs: the highest management server's (they should agree)."""
+    versions = [s["version"] for s in servers if s.get("version")]
+    if not versions:
+        raise NotCheckable("the API reports no management server version")
+    return max(versions, key=parse_cloudstack_version)

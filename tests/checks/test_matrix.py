@@ -1,0 +1,56 @@
+"""The detection matrix: every scenario under lab/scenarios/matrix declares what it breaks
+(`seeded`); the suite must report exactly those (check, target) results as failed (or broken, or
+out of scope), and pass every other one. Together with the compliant run, every check is proven to
+fail on its seeded targets only and to pass where the rule holds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.lifecycle import down, up
+from lab.scenario import load_scenario
+from stackaudit.catalog import catalog
+from tests.checks.suite_run import run_suite
+from tests.lab.conftest import SCENARIOS, require_root
+
+MATRIX = sorted((SCENARIOS / "matrix").glob("*.yml")) + [SCENARIOS / "violations.yml"]
+
+
+def seeded_outcomes(scenario: Path) -> dict[tuple[str, str], str]:
+    return {(s["check"], target): s["outcome"] for s in load_scenario(scenario)["seeded"] for target in s["targets"]}
+
+
+def test_every_check_of_the_catalog_has_a_seeded_failure():
+    failing = {check for scenario in MATRIX for (check, _), outcome in seeded_outcomes(scenario).items()
+               if outcome == "failed"}
+    assert sorted(set(catalog()) - failing) == []
+
+
+def test_seeded_checks_and_targets_are_named_as_the_suite_names_them():
+    for scenario in MATRIX:
+        for check, target in seeded_outcomes(scenario):
+            assert check in catalog(), f"{scenario.name}: unknown check {check}"
+            assert "://" in target, f"{scenario.name}: {target} is not a target id"
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", MATRIX, ids=lambda p: p.stem)
+def test_scenario_fails_exactly_its_seeded_results(scenario, tmp_path):
+    require_root()
+    up(scenario, tmp_path / "lab", out=lambda *_: None)
+    try:
+        result = run_suite(tmp_path / "lab" / "inventory.yml", tmp_path)
+    finally:
+        down(tmp_path / "lab", out=lambda *_: None)
+    expected = seeded_outcomes(scenario)
+    assert result.results, result.output
+    assert set(expected) <= set(result.outcomes()), f"seeded results missing from the run: {result.output[-3000:]}"
+    # A check whose kind of target the cloud lacks (no XenServer, say) is reported once, skipped.
+    without_targets = {k: v for k, v in result.not_passed().items() if not k[1]}
+    assert set(without_targets.values()) <= {"skipped"}
+    observed = {k: v for k, v in result.not_passed().items() if k[1]}
+    messages = {(r.check_id, r.target): r.message for r in result.results if (r.check_id, r.target) in observed}
+    assert observed == expected, "\n".join(f"{k}: {v}: {messages.get(k, '')}" for k, v in sorted(observed.items()))
+    assert result.exit_code == (1 if "failed" in expected.values() else 6 if "broken" in expected.values() else 0)
