@@ -6,7 +6,7 @@ APT_PACKAGES := openssh-server openssh-client iptables iproute2 mariadb-server m
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup system-packages test test-fast lab-up lab-down lab-status demo clean bench-lab
+.PHONY: setup system-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite
 
 setup: system-packages $(VENV)/.installed
 
@@ -54,3 +54,7 @@ clean: lab-down
 
 bench-lab: setup
 	$(PY) benchmarks/lab_up.py 10 50 200
+
+# Wall time of the whole suite against a generated 50-host lab, serial and with 1, 2 and 4 workers.
+bench-suite: setup
+	$(PY) benchmarks/suite_run.py --hosts 50 --zones 2 --workers 0,1,2,4

@@ -193,6 +193,7 @@ SEEDED = Record({
     "check": f(Str(), REQUIRED),
     "targets": f(ListOf(Str()), REQUIRED),   # target ids, e.g. xs-pool://zone1/xen-pool1
     "outcome": f(Enum("failed", "broken", "skipped"), "failed"),  # skipped: out of the rule's scope
+    "severity": f(Optional(Enum("blocker", "critical", "normal", "minor", "trivial"))),  # when not the record's
 })
 
 SCENARIO = Record({

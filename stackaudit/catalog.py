@@ -54,6 +54,16 @@ def catalog() -> dict[str, CheckRecord]:
             for cid, rec in records.items()}
 
 
+# A result's severity when its check raised it above the record's (set during the test call).
+ESCALATED = pytest.StashKey[str]()
+
+
+def escalate(request, severity: str) -> None:
+    """This result is more severe than its check's record says (e.g. a normal check's critical case)."""
+    request.node.stash[ESCALATED] = severity
+    allure.dynamic.severity(allure.severity_level(severity))
+
+
 def check(check_id: str):
     """Mark a check function as the implementation of catalog record `check_id`."""
     record = catalog()[check_id]

@@ -2,15 +2,19 @@
 
 passed: the rule holds. failed: an AssertionError, the rule is violated. broken: anything else,
 the target could not be checked (never counted as passed or failed).
+
+The exit code lets a pre-upgrade gate tell its three answers apart: a blocker (a blocker or
+critical check failed), could-not-check (something broken, no blocker), a warning (only lower
+severities failed). A run that could not check something cannot clear the gate, so that answer
+outranks a warning.
 """
 from __future__ import annotations
-
-from collections import Counter
 
 from stackaudit.errors import TargetError
 from stackaudit.report import Result, summary_lines
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BROKEN = 0, 1, 4, 6
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BROKEN, EXIT_WARNING = 0, 1, 4, 6, 7
+BLOCKING_SEVERITIES = ("blocker", "critical")
 
 
 def classify(report, call) -> tuple[str, str | None]:
@@ -49,7 +53,13 @@ class Tally:
                 terminalreporter.write_line(line)
 
     def exit_code(self) -> int:
-        counts = Counter(r.status for r in self.results)
-        if counts["failed"]:
-            return EXIT_FAILED
-        return EXIT_BROKEN if counts["broken"] else EXIT_OK
+        return exit_code(self.results)
+
+
+def exit_code(results: list[Result]) -> int:
+    failed = [r for r in results if r.status == "failed"]
+    if any(r.severity in BLOCKING_SEVERITIES for r in failed):
+        return EXIT_FAILED
+    if any(r.status == "broken" for r in results):
+        return EXIT_BROKEN
+    return EXIT_WARNING if failed else EXIT_OK

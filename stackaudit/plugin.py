@@ -20,7 +20,7 @@ from pathlib import Path
 import allure
 import pytest
 
-from stackaudit.catalog import catalog
+from stackaudit.catalog import ESCALATED, catalog
 from stackaudit.collectors import Collector
 from stackaudit.discovery import discover
 from stackaudit.errors import ConfigError, TargetError
@@ -178,6 +178,21 @@ def pytest_collection_finish(session):
     state.store.prefetch(targets)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """An escalated result keeps one severity label: allure-pytest adds the record's at teardown,
+    after the check's own, and a reader may take either."""
+    result = yield
+    severity = item.stash.get(ESCALATED, None)
+    listener = item.config.pluginmanager.get_plugin("allure_listener")
+    if severity is not None and listener is not None:
+        test_result = listener.allure_logger.get_test(listener._cache.get(item.nodeid))
+        if test_result is not None:
+            test_result.labels = [label for label in test_result.labels
+                                  if label.name != "severity" or label.value == severity]
+    return result
+
+
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_makereport(item, call):
     report = yield
@@ -189,7 +204,8 @@ def pytest_runtest_makereport(item, call):
         params = item.callspec.params if hasattr(item, "callspec") else {}
         target = next((v for k, v in params.items() if k in TARGET_FIXTURES), None)
         report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
-                             "severity": catalog()[check_id].severity, "message": reason or ""}
+                             "severity": item.stash.get(ESCALATED, catalog()[check_id].severity),
+                             "message": reason or ""}
         if reason:
             report.longrepr = f"{outcome}: {reason}"
     return report

@@ -21,6 +21,19 @@ def seeded_outcomes(scenario: Path) -> dict[tuple[str, str], str]:
     return {(s["check"], target): s["outcome"] for s in load_scenario(scenario)["seeded"] for target in s["targets"]}
 
 
+def seeded_severities(scenario: Path) -> dict[tuple[str, str], str]:
+    return {(s["check"], target): s["severity"] for s in load_scenario(scenario)["seeded"] if s["severity"]
+            for target in s["targets"]}
+
+
+def expected_exit_code(outcomes: dict[tuple[str, str], str], severities: dict[tuple[str, str], str]) -> int:
+    """The documented codes: 1 a blocker or critical check failed, 6 something broken, 7 only warnings."""
+    failed = [severities.get(key, catalog()[key[0]].severity) for key, o in outcomes.items() if o == "failed"]
+    if set(failed) & {"blocker", "critical"}:
+        return 1
+    return 6 if "broken" in outcomes.values() else 7 if failed else 0
+
+
 def test_every_check_of_the_catalog_has_a_seeded_failure():
     failing = {check for scenario in MATRIX for (check, _), outcome in seeded_outcomes(scenario).items()
                if outcome == "failed"}
@@ -53,4 +66,6 @@ def test_scenario_fails_exactly_its_seeded_results(scenario, tmp_path):
     observed = {k: v for k, v in result.not_passed().items() if k[1]}
     messages = {(r.check_id, r.target): r.message for r in result.results if (r.check_id, r.target) in observed}
     assert observed == expected, "\n".join(f"{k}: {v}: {messages.get(k, '')}" for k, v in sorted(observed.items()))
-    assert result.exit_code == (1 if "failed" in expected.values() else 6 if "broken" in expected.values() else 0)
+    severities = {(r.check_id, r.target): r.severity for r in result.results}
+    assert {key: severities[key] for key in seeded_severities(scenario)} == seeded_severities(scenario)
+    assert result.exit_code == expected_exit_code(expected, seeded_severities(scenario)), result.output[-2000:]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -54,3 +55,24 @@ def test_a_record_with_a_missing_field_is_refused_with_its_id_and_key():
 
 def test_catalog_ids_are_upper_case_and_stable_in_form():
     assert all(cid.replace("-", "").isalnum() and cid == cid.upper() for cid in catalog())
+
+
+def test_the_catalog_covers_every_id_of_the_shared_check_catalog():
+    """The project keeps its own catalog; this proves it has every ID of ../shared/CHECKS.md."""
+    shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
+    if not shared.is_file():
+        pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
+    ids = set(re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \|", shared.read_text(), re.M))
+    assert len(ids) >= 32
+    assert sorted(ids - set(catalog())) == []
+
+
+def test_every_record_is_in_the_profiles_of_the_shared_catalog():
+    shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
+    if not shared.is_file():
+        pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
+    rows = re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \| (\w+) \| ([\w, ]+) \|", shared.read_text(), re.M)
+    assert len(rows) >= 32
+    for check_id, severity, profiles in rows:
+        record = catalog()[check_id]
+        assert (record.severity, set(record.profiles)) == (severity, set(profiles.replace(" ", "").split(","))), check_id

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from stackaudit.errors import Unreachable
-from stackaudit.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, Tally, classify
+from stackaudit.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, Tally, classify
 from stackaudit.redact import MASK, redact_text
 from stackaudit.report import Result
 
@@ -43,10 +43,14 @@ def test_assertion_is_failed_target_error_is_broken_anything_else_is_broken_too(
 
 
 @pytest.mark.parametrize("outcomes, code", [
-    (["passed", "passed"], EXIT_OK), (["passed", "failed", "broken"], EXIT_FAILED),
-    (["passed", "broken"], EXIT_BROKEN),
+    ([("passed", "critical"), ("passed", "minor")], EXIT_OK),
+    ([("failed", "critical"), ("broken", "normal")], EXIT_FAILED),       # a blocker outranks the rest
+    ([("failed", "blocker")], EXIT_FAILED),
+    ([("failed", "normal"), ("broken", "critical")], EXIT_BROKEN),       # cannot clear the gate unchecked
+    ([("passed", "critical"), ("broken", "normal")], EXIT_BROKEN),
+    ([("failed", "normal"), ("failed", "minor"), ("passed", "critical")], EXIT_WARNING),
 ])
-def test_exit_code(outcomes, code):
+def test_exit_code_tells_blocker_could_not_check_and_warning_apart(outcomes, code):
     tally = Tally()
-    tally.results = [Result("X", str(i), o, "", "critical") for i, o in enumerate(outcomes)]
+    tally.results = [Result("X", str(i), status, "", severity) for i, (status, severity) in enumerate(outcomes)]
     assert tally.exit_code() == code
