@@ -29,7 +29,7 @@ def run_suite(inventory: Path, work: Path, workers: int) -> tuple[float, float, 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "pytest", f"--inventory={inventory}", f"--alluredir={allure_dir}",
-                    f"--reports-dir={work / 'reports'}", "-q", "-p", "no:terminal", f"--numprocesses={workers}"],
+                    f"--reports-dir={work / 'reports'}", "-q", f"--numprocesses={workers}"],
                    cwd=REPO, capture_output=True, text=True, timeout=1800)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

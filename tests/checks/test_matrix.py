@@ -4,6 +4,7 @@ out of scope), and pass every other one. Together with the compliant run, every 
 fail on its seeded targets only and to pass where the rule holds."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from tests.checks.suite_run import run_suite
 from tests.lab.conftest import SCENARIOS, require_root
 
 MATRIX = sorted((SCENARIOS / "matrix").glob("*.yml")) + [SCENARIOS / "violations.yml"]
+# Each run's seeded cases with what was observed, for the matrix table (python -m tests.checks.matrix_table).
+OBSERVED_DIR = Path(__file__).resolve().parent.parent.parent / "reports" / "detection-matrix"
 
 
 def seeded_outcomes(scenario: Path) -> dict[tuple[str, str], str]:
@@ -66,6 +69,16 @@ def test_scenario_fails_exactly_its_seeded_results(scenario, tmp_path):
     observed = {k: v for k, v in result.not_passed().items() if k[1]}
     messages = {(r.check_id, r.target): r.message for r in result.results if (r.check_id, r.target) in observed}
     assert observed == expected, "\n".join(f"{k}: {v}: {messages.get(k, '')}" for k, v in sorted(observed.items()))
+    record_observed(scenario, result)
     severities = {(r.check_id, r.target): r.severity for r in result.results}
     assert {key: severities[key] for key in seeded_severities(scenario)} == seeded_severities(scenario)
     assert result.exit_code == expected_exit_code(expected, seeded_severities(scenario)), result.output[-2000:]
+
+
+def record_observed(scenario: Path, result) -> None:
+    outcomes = result.outcomes()
+    rows = [{"scenario": scenario.name, "case": s["case"], "check": s["check"], "target": target,
+             "expected": s["outcome"], "observed": outcomes.get((s["check"], target), "missing")}
+            for s in load_scenario(scenario)["seeded"] for target in s["targets"]]
+    OBSERVED_DIR.mkdir(parents=True, exist_ok=True)
+    (OBSERVED_DIR / f"{scenario.stem}.json").write_text(json.dumps(rows, indent=1))
