@@ -46,7 +46,7 @@ demo: setup
 	$(PY) -m lab up lab/scenarios/violations.yml --state-dir $(DEMO_STATE)
 	@status=0; $(PY) -m stackaudit run --inventory $(DEMO_STATE)/inventory.yml || status=$$?; \
 	$(PY) -m lab down --state-dir $(DEMO_STATE); \
-	echo "suite exit code: $$status (1 = violations found, as seeded)"; \
+	echo "suite exit code: $$status (1: a critical check failed, as seeded; see README for the codes)"; \
 	echo "Allure results: $$(pwd)/reports/allure-results"
 
 clean: lab-down

@@ -19,11 +19,7 @@ def test_host_identities_unique(cloud):
 @check("XS-HOST-NAME-LABEL")
 def test_xenserver_name_label(xen_host):
     """A XenServer's name-label equals its hostname (a cloned host keeps its template's label)."""
-    pool = next((t for t in xen_host.facts.snapshot.of_kinds(("xs-pool",))
-                 if xen_host.target.name in t.attrs.get("members", [])), None)
-    if pool is None:
-        raise NotCheckable(f"{xen_host.id}: no pool lists this host")
-    hosts = xen_host.facts.of(pool).records("host")
+    hosts = xen_host.facts.of(groups.pool_of(xen_host.facts)).records("host")
     record = xen_rules.host_record_by_address(hosts, xen_host.target.address, xen_host.target.name)
     if record is None:
         raise NotCheckable(f"{xen_host.id}: the pool's XAPI has no host at {xen_host.target.address}")
@@ -72,9 +68,7 @@ def test_agent_management_hosts(kvm_host):
     properties = kvm_host.facts.agent_properties
     if properties is None:
         raise NotCheckable(f"{kvm_host.id}: /etc/cloudstack/agent/agent.properties does not exist")
-    cloud = kvm_host.facts.snapshot.of_kinds(("cloud",))[0]
-    settings = kvm_host.facts.of(cloud).api("configurations")
-    setting = next((c.get("value") for c in settings if c["name"] == "host"), None)
+    setting = next((c.get("value") for c in groups.cloud_settings(kvm_host.facts) if c["name"] == "host"), None)
     findings = rules.management_host_findings(properties.get("host"), setting)
     assert not findings, "; ".join(findings)
 

@@ -42,6 +42,5 @@ def test_system_vms_per_zone(zone):
     """Every enabled zone has at least one Running secondary storage VM and one Running console proxy VM."""
     if zone.target.attrs.get("allocationstate") != "Enabled":
         pytest.skip(f"not in scope: zone {zone.target.name} is {zone.target.attrs.get('allocationstate')}")
-    vms = [v for v in zone.facts.api_rows("listSystemVms") if v.get("zonename") == zone.target.name]
-    findings = rules.per_zone_findings(vms)
+    findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs["id"]))
     assert not findings, "; ".join(findings)

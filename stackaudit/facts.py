@@ -223,8 +223,8 @@ class Facts:
         self.attach(f"API {name}", value, as_json=True)
         return value
 
-    def api_rows(self, command: str) -> list[dict]:
-        """Rows of a list command as discovery saw them."""
-        rows = self.snapshot.api.get(command, [])
-        self.attach(f"API {command}", rows, as_json=True)
+    def api_rows(self, command: str, **where) -> list[dict]:
+        """Rows of a list command as discovery saw them, those whose fields equal `where`."""
+        rows = [r for r in self.snapshot.api.get(command, []) if all(r.get(k) == v for k, v in where.items())]
+        self.attach(f"API {command}" + "".join(f" {k}={v}" for k, v in where.items()), rows, as_json=True)
         return rows

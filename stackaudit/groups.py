@@ -67,3 +67,17 @@ def firewall_findings(facts, firewall_policy) -> Gathered:
             f"IPv{family}: {finding}" for family in (4, 6)
             for finding in host_rules.firewall_findings(f.firewall(family), firewall_policy)])
     return gathered
+
+
+def pool_of(facts) -> Target:
+    """The pool a XenServer host belongs to, as discovery found it."""
+    pool = next((t for t in members(facts, "xs-pool") if facts.target.name in t.attrs.get("members", [])), None)
+    if pool is None:
+        raise NotCheckable(f"{facts.target.id}: no pool lists this host")
+    return pool
+
+
+def cloud_settings(facts) -> list[dict]:
+    """The cloud's global settings, read once per run by whoever collects the cloud target."""
+    (cloud,) = members(facts, "cloud")
+    return facts.of(cloud).api("configurations")
