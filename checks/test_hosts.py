@@ -31,7 +31,10 @@ def test_xenserver_name_label(xen_host):
 def test_iptables_v4(firewalled_host, policy):
     """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, it REJECTs the policy's tcp ports; the
     persisted rules hold the same chain and are loaded at boot."""
-    findings = rules.firewall_findings(firewalled_host.facts.firewall(4), policy.firewall)
+    firewall = firewalled_host.facts.firewall(4)
+    firewalled_host.facts.attach("CLOUDSTACK-SERVICES: wanted, running, persisted (IPv4)",
+                                 rules.firewall_evidence(firewall, policy.firewall))
+    findings = rules.firewall_findings(firewall, policy.firewall)
     assert not findings, "; ".join(findings)
 
 
@@ -39,7 +42,10 @@ def test_iptables_v4(firewalled_host, policy):
 def test_iptables_v6(firewalled_host, policy):
     """The same for ip6tables: the management prefix is RETURNed before the REJECT of the policy's
     tcp ports; persisted and loaded at boot."""
-    findings = rules.firewall_findings(firewalled_host.facts.firewall(6), policy.firewall)
+    firewall = firewalled_host.facts.firewall(6)
+    firewalled_host.facts.attach("CLOUDSTACK-SERVICES: wanted, running, persisted (IPv6)",
+                                 rules.firewall_evidence(firewall, policy.firewall))
+    findings = rules.firewall_findings(firewall, policy.firewall)
     assert not findings, "; ".join(findings)
 
 

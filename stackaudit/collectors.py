@@ -21,7 +21,7 @@ from stackaudit.parsers.net import LISTEN_COMMAND
 from stackaudit.parsers.procs import PS_COMMAND, STALE_LIBRARY_COMMAND
 from stackaudit.parsers.sections import build_batch_script, parse_sections
 from stackaudit.parsers.units import SOCKET_UNITS_COMMAND
-from stackaudit.redact import redact_config_rows, redact_text
+from stackaudit.redact import redact_config_rows, redact_mapping, redact_text
 from stackaudit.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.transports import cloudstack, mysql, ssh, xapi
 
@@ -158,7 +158,8 @@ class Collector:
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
                              settings.ca_file, settings.timeout)
         try:
-            records = {cls: xapi.call(session, target.address, f"{cls}.get_all_records") for cls in XAPI_CLASSES}
+            records = {cls: redact_mapping(xapi.call(session, target.address, f"{cls}.get_all_records"))
+                       for cls in XAPI_CLASSES}
         finally:
             xapi.logout(session)
         return {"master_address": target.address, "records": records}
@@ -179,8 +180,8 @@ class Collector:
         settings = self.inventory.api
         api = cloudstack.client(settings.endpoint, settings.key.read(), settings.secret.read(), settings.verify,
                                 self.inventory.ssh.connect_timeout)
-        domains = cloudstack.list_all(api, "listDomains", listall="true")
-        accounts = cloudstack.list_all(api, "listAccounts", listall="true")
+        domains = redact_mapping(cloudstack.list_all(api, "listDomains", listall="true"))
+        accounts = redact_mapping(cloudstack.list_all(api, "listAccounts", listall="true"))
         scope_objects = {"zone": self.snapshot.api.get("listZones", []),
                          "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
                          "domain": domains}
@@ -188,7 +189,8 @@ class Collector:
                       cloudstack.list_all(api, "listConfigurations", **{SCOPES[scope]: obj["id"]}))}
                           for obj in objects} for scope, objects in scope_objects.items()}
         return {"configurations": redact_config_rows(cloudstack.list_all(api, "listConfigurations")),
-                "scoped": scoped, "ldap": cloudstack.list_all(api, "listLdapConfigurations", listall="true"),
+                "scoped": scoped,
+                "ldap": redact_mapping(cloudstack.list_all(api, "listLdapConfigurations", listall="true")),
                 "domains": domains, "accounts": accounts}
 
 

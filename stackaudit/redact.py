@@ -22,6 +22,19 @@ def is_secret_name(name: str) -> bool:
     return re.fullmatch(_SECRET_NAME, name, re.I) is not None
 
 
+def redact_mapping(value):
+    """Records (XAPI, API rows): any key named like a secret keeps only whether it is set.
+
+    XAPI's PBD device_config can hold an iSCSI `chappassword` or SMB `password` in the clear, and
+    older listAccounts answers carry users' `apikey` and `secretkey`."""
+    if isinstance(value, dict):
+        return {k: (MASK if v not in (None, "") else v) if isinstance(k, str) and is_secret_name(k)
+                else redact_mapping(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_mapping(v) for v in value]
+    return value
+
+
 def redact_config_rows(rows: list[dict]) -> list[dict]:
     """CloudStack settings whose name says secret keep only whether they are set."""
     return [{**row, "value": MASK if row.get("value") else row.get("value")} if is_secret_name(row.get("name", ""))

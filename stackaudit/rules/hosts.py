@@ -1,6 +1,8 @@
 """Hypervisor hosts and management servers: the CLOUDSTACK-SERVICES firewall (seed 004)."""
 from __future__ import annotations
 
+import difflib
+
 from stackaudit.errors import NotCheckable
 
 SERVICES_CHAIN = "CLOUDSTACK-SERVICES"
@@ -67,13 +69,44 @@ def expand_ports(dports) -> set[int]:
     return ports
 
 
+def chain_lines(ruleset) -> list[str]:
+    """The INPUT jump and the CLOUDSTACK-SERVICES rules of a ruleset, in iptables-save form."""
+    chain = ruleset.chain("filter", SERVICES_CHAIN)
+    jump = ["-A INPUT -j " + SERVICES_CHAIN] if ruleset.jumps("filter", "INPUT", SERVICES_CHAIN) else []
+    return jump + ([f"-A {SERVICES_CHAIN} {r.text}" for r in chain.rules] if chain else [])
+
+
+def wanted_chain_lines(family: int, firewall_policy) -> list[str]:
+    """Seed 004's rules, with the policy's ports and exceptions (the verdict is chain_findings';
+    these lines are the auditor's picture of what is wanted)."""
+    lines = ["-A INPUT -j " + SERVICES_CHAIN]
+    exceptions = firewall_policy.v4_exceptions if family == 4 else (
+        [firewall_policy.v6_management_prefix] if firewall_policy.v6_management_prefix else [])
+    lines += [f"-A {SERVICES_CHAIN} -s {source} -j RETURN" for source in exceptions]
+    ports = ",".join(str(p) for p in firewall_policy.reject_ports)
+    # iptables-save writes a plain REJECT with its default answer; so is it written here.
+    answer = "icmp-port-unreachable" if family == 4 else "icmp6-port-unreachable"
+    return lines + [f"-A {SERVICES_CHAIN} -p tcp -m multiport --dports {ports} -j REJECT --reject-with {answer}"]
+
+
+def firewall_evidence(firewall, firewall_policy) -> str:
+    """For the auditor: the rules wanted, running and persisted, and the differences between them."""
+    wanted, running = wanted_chain_lines(firewall.family, firewall_policy), chain_lines(firewall.running)
+    persisted = None if firewall.persisted is None else chain_lines(firewall.persisted)
+    parts = [f"wanted (policy, seed 004):\n  " + "\n  ".join(wanted),
+             "running:\n  " + ("\n  ".join(running) or "(no chain, no jump)"),
+             f"persisted ({firewall.persisted_path}):\n  " + (
+                 "(file absent)" if persisted is None else "\n  ".join(persisted) or "(no chain, no jump)"),
+             f"loaded at boot ({firewall.boot_unit} enabled): {'yes' if firewall.loaded_at_boot else 'no'}",
+             "wanted -> running:\n" + "\n".join(difflib.unified_diff(wanted, running, "wanted", "running", lineterm="")),
+             "running -> persisted:\n" + "\n".join(difflib.unified_diff(running, persisted or [], "running",
+                                                                         "persisted", lineterm=""))]
+    return "\n\n".join(parts) + "\n"
+
+
 def chain_differences(running, persisted) -> str:
     """What differs between the running and persisted CLOUDSTACK-SERVICES chain and its INPUT jump."""
-    def lines(ruleset) -> list[str]:
-        chain = ruleset.chain("filter", SERVICES_CHAIN)
-        jump = ["-A INPUT -j " + SERVICES_CHAIN] if ruleset.jumps("filter", "INPUT", SERVICES_CHAIN) else []
-        return jump + ([f"-A {SERVICES_CHAIN} {r.text}" for r in chain.rules] if chain else [])
-    want, have = lines(running), lines(persisted)
+    want, have = chain_lines(running), chain_lines(persisted)
     if want == have:
         return ""
     missing = [line for line in want if line not in have]

@@ -9,7 +9,7 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.facts import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.policy import policy_from_data
-from stackaudit.rules.hosts import chain_findings, firewall_findings
+from stackaudit.rules.hosts import chain_findings, firewall_evidence, firewall_findings
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall
@@ -97,3 +97,15 @@ def test_malformed_rules_are_unparsable_with_the_line(text, message):
     with pytest.raises(UnparsableOutput) as error:
         parse_iptables_save(text)
     assert str(error.value) == message
+
+
+def test_evidence_shows_wanted_running_and_persisted_rules_and_their_differences():
+    text = firewall_evidence(firewall("iptables-save-v4-compliant.txt", "iptables-save-v4-empty.txt", False), POLICY)
+    wanted_to_running, running_to_persisted = text.split("wanted -> running:\n")[1].split("running -> persisted:\n")
+    reject = ("-A CLOUDSTACK-SERVICES -p tcp -m multiport --dports 16509,16514,45335,41047,8250 -j REJECT "
+              "--reject-with icmp-port-unreachable")
+    assert f"wanted (policy, seed 004):\n  -A INPUT -j CLOUDSTACK-SERVICES\n  {reject}\n" in text
+    assert "persisted (/etc/iptables/rules.v4):\n  (no chain, no jump)" in text
+    assert "loaded at boot (netfilter-persistent.service enabled): no" in text
+    assert wanted_to_running.strip() == ""                     # the running rules are the wanted ones
+    assert f"--A INPUT -j CLOUDSTACK-SERVICES\n-{reject}" in running_to_persisted

@@ -7,7 +7,7 @@ import pytest
 
 from stackaudit.errors import Unreachable
 from stackaudit.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, Tally, classify
-from stackaudit.redact import MASK, redact_text
+from stackaudit.redact import MASK, redact_mapping, redact_text
 from stackaudit.report import Result
 
 AGENT_PROPERTIES = """#Storage
@@ -25,6 +25,16 @@ def test_passwords_passphrases_and_keys_are_masked_and_the_rest_kept():
         assert secret not in text
     assert f"keystore.passphrase={MASK}" in text and f"db.usage.password = {MASK}" in text
     assert "guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69" in text and "db.cloud.host=198.18.0.100" in text
+
+
+def test_secret_keys_in_records_are_masked_at_any_depth():
+    pbd = {"OpaqueRef:1": {"device_config": {"target": "198.51.100.5", "chapuser": "iqn", "chappassword": "s3"},
+                           "currently_attached": True}}
+    accounts = [{"name": "admin", "user": [{"username": "admin", "apikey": "AK", "secretkey": "SK"}]}]
+    assert redact_mapping(pbd)["OpaqueRef:1"]["device_config"] == {"target": "198.51.100.5", "chapuser": "iqn",
+                                                                   "chappassword": MASK}
+    assert redact_mapping(accounts)[0]["user"][0] == {"username": "admin", "apikey": MASK, "secretkey": MASK}
+    assert redact_mapping({"password": ""}) == {"password": ""}   # unset stays visibly unset
 
 
 def report(passed=False, skipped=False):
