@@ -194,6 +194,8 @@ SEEDED = Record({
     "targets": f(ListOf(Str()), REQUIRED),   # target ids, e.g. xs-pool://zone1/xen-pool1
     "outcome": f(Enum("failed", "broken", "skipped"), "failed"),  # skipped: out of the rule's scope
     "severity": f(Optional(Enum("blocker", "critical", "normal", "minor", "trivial"))),  # when not the record's
+    "mentions": f(ListOf(Str()), list),      # text the result's message must name
+    "omits": f(ListOf(Str()), list),         # text it must not (e.g. what the rule excludes)
 })
 
 SCENARIO = Record({

@@ -70,6 +70,12 @@ def test_scenario_fails_exactly_its_seeded_results(scenario, tmp_path):
     messages = {(r.check_id, r.target): r.message for r in result.results if (r.check_id, r.target) in observed}
     assert observed == expected, "\n".join(f"{k}: {v}: {messages.get(k, '')}" for k, v in sorted(observed.items()))
     record_observed(scenario, result)
+    by_key = {(r.check_id, r.target): r.message for r in result.results}
+    for seed in load_scenario(scenario)["seeded"]:
+        for target in seed["targets"]:
+            message = by_key[(seed["check"], target)]
+            assert [m for m in seed["mentions"] if m not in message] == [], f"{seed['case']}: {message}"
+            assert [m for m in seed["omits"] if m in message] == [], f"{seed['case']}: {message}"
     severities = {(r.check_id, r.target): r.severity for r in result.results}
     assert {key: severities[key] for key in seeded_severities(scenario)} == seeded_severities(scenario)
     assert result.exit_code == expected_exit_code(expected, seeded_severities(scenario)), result.output[-2000:]
