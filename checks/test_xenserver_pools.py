@@ -38,6 +38,7 @@ def test_pool_min_hosts(pool, policy):
 @check("XS-POOL-HA-SR-SHARED")
 def test_pool_ha_sr_shared(pool, policy):
     """The HA statefile lives on a shared SR of an HA-capable type, attached on every pool member."""
+    require_pool_ha_in_scope(pool, policy)
     facts = pool.facts
     findings = rules.ha_sr_findings(facts.pool_record, facts.records("host"), facts.records("SR"),
                                     facts.records("PBD"), facts.records("VDI"), policy.xenserver.ha_sr_types)

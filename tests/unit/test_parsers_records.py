@@ -55,3 +55,4 @@ def test_global_variables_as_mariadb_10_11_returns_them():
 def test_a_row_without_the_columns_is_unparsable():
     with pytest.raises(UnparsableOutput, match="SHOW GLOBAL VARIABLES: unexpected row"):
         parse_global_variables([{"name": "log_bin"}])
+
