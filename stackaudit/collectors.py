@@ -16,6 +16,7 @@ from dataclasses import asdict
 
 from stackaudit.errors import CollectionFailed, TargetError, Unreachable
 from stackaudit.parsers.dpkg import DPKG_QUERY_FORMAT
+from stackaudit.parsers.files import EPOCH_COMMAND, STAT_FORMAT
 from stackaudit.parsers.mycnf import CNF_FILES_COMMAND
 from stackaudit.parsers.net import LISTEN_COMMAND
 from stackaudit.parsers.procs import PS_COMMAND, STALE_LIBRARY_COMMAND
@@ -93,7 +94,7 @@ class Collector:
         globs = self.policy.backups.locations.get(target.kind, ())
         if globs:
             commands["backups"] = backup_listing_command(globs)
-            commands["clock"] = "date +%s"
+            commands["clock"] = EPOCH_COMMAND
         return commands
 
     # --- SSH ---------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def guarded(collect, target: Target) -> dict:
 
 def backup_listing_command(globs: tuple[str, ...]) -> str:
     """`stat` of every file matching the policy's globs (validated: absolute, no shell syntax)."""
-    return " ".join(["for f in", *globs, '; do [ -e "$f" ] && stat -c \'%Y %s %n\' "$f"; done; true'])
+    return " ".join(["for f in", *globs, f'; do [ -e "$f" ] && stat -c \'{STAT_FORMAT}\' "$f"; done; true'])
 
 
 def run_batch(host, commands: dict[str, str], label: str) -> dict:

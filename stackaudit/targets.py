@@ -26,7 +26,6 @@ KINDS = {
     "cloud": "the whole cloud (facts from the API and from every member target)",
 }
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
-HYPERVISOR_KINDS = ("xs-host", "kvm-host")
 
 
 @dataclass(frozen=True)

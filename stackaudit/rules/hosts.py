@@ -215,9 +215,6 @@ def management_host_findings(agent_host: str | None, setting: str | None) -> lis
     return [f"agent.properties host={','.join(have) or '(absent)'}; CloudStack's host setting is {','.join(wanted)}"]
 
 
-BAD_HOST_STATES = {"Disconnected", "Alert", "Down", "Error", "Connecting", "Removed"}
-
-
 def cloudstack_state_findings(state: str | None, resourcestate: str | None) -> list[str]:
     findings = []
     if state != "Up":
