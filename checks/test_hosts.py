@@ -27,14 +27,19 @@ def test_xenserver_name_label(xen_host):
         f"name-label {record['name_label']!r}; hostname {record['hostname']!r}"
 
 
+def firewall_findings(host, family: int, policy) -> list[str]:
+    """The firewall rule's findings for one family, with the wanted/running/persisted evidence attached."""
+    firewall = host.facts.firewall(family)
+    host.facts.attach(f"CLOUDSTACK-SERVICES: wanted, running, persisted (IPv{family})",
+                      rules.firewall_evidence(firewall, policy.firewall))
+    return rules.firewall_findings(firewall, policy.firewall)
+
+
 @check("HOST-IPTABLES-V4")
 def test_iptables_v4(firewalled_host, policy):
     """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, it REJECTs the policy's tcp ports; the
     persisted rules hold the same chain and are loaded at boot."""
-    firewall = firewalled_host.facts.firewall(4)
-    firewalled_host.facts.attach("CLOUDSTACK-SERVICES: wanted, running, persisted (IPv4)",
-                                 rules.firewall_evidence(firewall, policy.firewall))
-    findings = rules.firewall_findings(firewall, policy.firewall)
+    findings = firewall_findings(firewalled_host, 4, policy)
     assert not findings, "; ".join(findings)
 
 
@@ -42,10 +47,7 @@ def test_iptables_v4(firewalled_host, policy):
 def test_iptables_v6(firewalled_host, policy):
     """The same for ip6tables: the management prefix is RETURNed before the REJECT of the policy's
     tcp ports; persisted and loaded at boot."""
-    firewall = firewalled_host.facts.firewall(6)
-    firewalled_host.facts.attach("CLOUDSTACK-SERVICES: wanted, running, persisted (IPv6)",
-                                 rules.firewall_evidence(firewall, policy.firewall))
-    findings = rules.firewall_findings(firewall, policy.firewall)
+    findings = firewall_findings(firewalled_host, 6, policy)
     assert not findings, "; ".join(findings)
 
 
