@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict
 
-from stackaudit.errors import CollectionFailed, TargetError, Unreachable
+from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record
 from stackaudit.parsers.dpkg import DPKG_QUERY_FORMAT
 from stackaudit.parsers.files import EPOCH_COMMAND, STAT_FORMAT
 from stackaudit.parsers.mycnf import CNF_FILES_COMMAND
@@ -200,7 +200,7 @@ def guarded(collect, target: Target) -> dict:
     try:
         return collect(target)
     except TargetError as err:
-        return {"error": {"type": type(err).__name__, "message": str(err)}}
+        return error_record(err)
 
 
 def backup_listing_command(globs: tuple[str, ...]) -> str:

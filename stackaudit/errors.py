@@ -35,3 +35,17 @@ class UnparsableOutput(TargetError):
 
 class NotCheckable(TargetError):
     """The policy gives no expected value for this target (e.g. no libssl floor for its release)."""
+
+
+def error_record(error: TargetError) -> dict:
+    """How a collection error is stored with the facts (JSON), to be raised again where it is read."""
+    return {"error": {"type": type(error).__name__, "message": str(error)}}
+
+
+def raise_if_error(data: dict) -> None:
+    """Raise the error a stored record holds, as its own TargetError type (CollectionFailed if unknown)."""
+    if "error" in data:
+        error_class = globals().get(data["error"]["type"], CollectionFailed)
+        if not (isinstance(error_class, type) and issubclass(error_class, TargetError)):
+            error_class = CollectionFailed
+        raise error_class(data["error"]["message"])

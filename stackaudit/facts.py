@@ -13,8 +13,7 @@ from functools import cached_property
 
 import allure
 
-from stackaudit import errors
-from stackaudit.errors import CollectionFailed
+from stackaudit.errors import CollectionFailed, raise_if_error
 from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.iptables import parse_iptables_save
@@ -73,9 +72,7 @@ class Facts:
         data = self._store.raw(self.target).get(name)
         if data is None:
             raise CollectionFailed(f"{self.target.id}: no {name} facts are collected for a {self.target.kind}")
-        if "error" in data:
-            error_class = getattr(errors, data["error"]["type"], CollectionFailed)
-            raise error_class(data["error"]["message"])
+        raise_if_error(data)
         return data
 
     # --- SSH sections ----------------------------------------------------------------------
@@ -183,8 +180,7 @@ class Facts:
 
     def sql(self, name: str) -> list[dict]:
         result = self.part("sql")["queries"][name]
-        if "error" in result:
-            raise CollectionFailed(result["error"]["message"])
+        raise_if_error(result)
         self.attach(f"SQL {name}", result["rows"], as_json=True)
         return result["rows"]
 

@@ -16,8 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from stackaudit import errors
-from stackaudit.errors import CollectionFailed, TargetError
+from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
 from stackaudit.targets import Target
 
 WAIT_SECONDS = 900.0
@@ -39,9 +38,7 @@ class FactStore:
     def raw(self, target: Target) -> dict:
         """The target's raw facts; raises the TargetError its collection ended in."""
         data = self._load(target)
-        if "error" in data:
-            error_class = getattr(errors, data["error"]["type"], CollectionFailed)
-            raise error_class(data["error"]["message"])
+        raise_if_error(data)
         return data["facts"]
 
     def _load(self, target: Target) -> dict:
@@ -54,8 +51,7 @@ class FactStore:
         deadline = time.monotonic() + WAIT_SECONDS
         while not path.exists():
             if time.monotonic() > deadline:
-                return {"error": {"type": "CollectionFailed",
-                                  "message": f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"}}
+                return error_record(CollectionFailed(f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"))
             time.sleep(0.05)
         data = json.loads(path.read_text())
         with self._lock:
@@ -75,11 +71,9 @@ class FactStore:
             facts = self._collect(target)
             return {"target": target.id, "seconds": round(time.monotonic() - started, 3), "facts": facts}
         except TargetError as err:
-            kind = type(err).__name__
-            return {"target": target.id, "error": {"type": kind, "message": str(err)}}
+            return {"target": target.id, **error_record(err)}
         except Exception as err:  # noqa: BLE001 - an unexpected failure is still "not checked", never a crash
-            return {"target": target.id, "error": {"type": "CollectionFailed",
-                                                   "message": f"{target.id}: {type(err).__name__}: {err}"}}
+            return {"target": target.id, **error_record(CollectionFailed(f"{target.id}: {type(err).__name__}: {err}"))}
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:

@@ -7,8 +7,8 @@
   it is parametrized over exactly those targets, sorted, with the target id as the id and an
   `xdist_group` mark, so `--dist loadgroup` keeps a target on one worker.
 - Outcomes: passed; failed (AssertionError: the rule is violated); broken (anything else: the
-  target could not be checked). Exit code: 0 all passed, 1 something failed, 6 something was
-  broken and nothing failed, 4 bad inventory or policy.
+  target could not be checked). Exit codes are stackaudit.outcomes' (0, 1 blocker, 6 could not
+  check, 7 warning) and 4 for a bad inventory or policy.
 """
 from __future__ import annotations
 

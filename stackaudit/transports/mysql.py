@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymysql
 
-from stackaudit.errors import AuthenticationFailed, Unreachable
+from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable, error_record
 
 ACCESS_DENIED = {1044, 1045, 1698}
 
@@ -27,7 +27,7 @@ def query_or_error(conn: pymysql.Connection, label: str, sql: str) -> dict:
             return {"rows": [{k: jsonable(v) for k, v in row.items()} for row in cur.fetchall()]}
     except pymysql.err.MySQLError as err:
         reason = err.args[-1] if err.args else err
-        return {"error": {"type": "CollectionFailed", "message": f"MariaDB {label}: {sql} failed: {reason}"}}
+        return error_record(CollectionFailed(f"MariaDB {label}: {sql} failed: {reason}"))
 
 
 def jsonable(value):

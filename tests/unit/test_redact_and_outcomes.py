@@ -64,3 +64,12 @@ def test_exit_code_tells_blocker_could_not_check_and_warning_apart(outcomes, cod
     tally = Tally()
     tally.results = [Result("X", str(i), status, "", severity) for i, (status, severity) in enumerate(outcomes)]
     assert tally.exit_code() == code
+
+
+def test_a_stored_collection_error_is_raised_again_as_its_own_type():
+    from stackaudit.errors import AuthenticationFailed, CollectionFailed, error_record, raise_if_error
+    with pytest.raises(AuthenticationFailed, match="h: host key unknown"):
+        raise_if_error(error_record(AuthenticationFailed("h: host key unknown")))
+    with pytest.raises(CollectionFailed, match="odd"):
+        raise_if_error({"error": {"type": "SchemaError", "message": "odd"}})   # not a TargetError: broken anyway
+    raise_if_error({"rows": []})
