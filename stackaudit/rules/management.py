@@ -1,7 +1,6 @@
 """Management servers and the cloud's settings (seeds 000, 003, 004)."""
 from __future__ import annotations
 
-
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 
