@@ -60,11 +60,15 @@ def parse_jdbc_url(url: str) -> JdbcUrl:
 
 def is_host_list(inner: str) -> bool:
     """`[a:1,b:2]` is Connector/J's bracketed host list; `[::1]` is one IPv6 address."""
+    return not is_ipv6(inner)
+
+
+def is_ipv6(text: str) -> bool:
     try:
-        ipaddress.IPv6Address(inner)
+        ipaddress.IPv6Address(text)
     except ValueError:
-        return True
-    return False
+        return False
+    return True
 
 
 def split_top_level(text: str, url: str) -> list[str]:
@@ -103,6 +107,12 @@ def host_of(spec: str, url: str) -> str:
             raise UnparsableOutput(f"JDBC URL {shown(url)}: expected (key=value,key=value) in {spec[:60]!r}")
         return keyed_host([(k.strip(), v.strip()) for k, v in pairs], spec, url)
     match = BRACKETED.fullmatch(spec) if spec.startswith("[") else HOST_PORT.fullmatch(spec)
+    if match is None and not spec.startswith("["):
+        head, _, port = spec.rpartition(":")
+        if is_ipv6(head) and port.isascii() and port.isdigit():
+            # CloudStack writes `<db.cloud.host>:<port>`: an unbracketed IPv6 host, then the port
+            check_port(port, spec, url)
+            return head
     if match is None:
         raise UnparsableOutput(f"JDBC URL {shown(url)}: cannot read host {spec[:60]!r} (an IPv6 address "
                                "goes in brackets)")
