@@ -25,8 +25,8 @@ from urllib.parse import unquote
 from stackaudit.errors import UnparsableOutput
 
 DEFAULT_HOST = "localhost"
-URL = re.compile(r"(?P<scheme>jdbc:(?P<vendor>mysql|mysql\+srv|mariadb|postgresql):(?:[a-z]+:)?)"
-                 r"//(?P<authority>[^/?#]*)(?P<rest>[/?#].*)?", re.I | re.S)
+URL = re.compile(r"jdbc:(?:mysql|mysql\+srv|mariadb|postgresql):(?:[a-z]+:)?//(?P<authority>[^/?#]*)(?:[/?#].*)?",
+                 re.I | re.S)
 PAIR = re.compile(r"\(\s*([^=()]*?)\s*=\s*([^()]*?)\s*\)")
 HOST_PORT = re.compile(r"(?P<host>[^:\[\]()=,@]*)(?::(?P<port>[^:]*))?")
 BRACKETED = re.compile(r"\[(?P<host>[^\[\]]*)\](?::(?P<port>.*))?")
@@ -34,7 +34,6 @@ BRACKETED = re.compile(r"\[(?P<host>[^\[\]]*)\](?::(?P<port>.*))?")
 
 @dataclass(frozen=True)
 class JdbcUrl:
-    driver: str              # the first two ':' fields, as CloudStack's TransactionLegacy takes them
     hosts: tuple[str, ...]   # every host named, in order; IPv6 without its brackets
 
 
@@ -45,6 +44,7 @@ def cloudstack_driver(url: str) -> str | None:
 
 
 def parse_jdbc_url(url: str) -> JdbcUrl:
+    """Every host of a MySQL, MariaDB or PostgreSQL JDBC URL (the forms in the module docstring)."""
     match = URL.fullmatch(url.strip())
     if match is None:
         raise UnparsableOutput(f"JDBC URL {shown(url)}: expected jdbc:mysql://, jdbc:mariadb:// or "
@@ -55,7 +55,7 @@ def parse_jdbc_url(url: str) -> JdbcUrl:
         hosts_text = hosts_text[1:-1]
     specs = split_top_level(hosts_text, url)
     hosts = tuple(host_of(spec, url) for spec in specs) if hosts_text.strip() else (DEFAULT_HOST,)
-    return JdbcUrl(cloudstack_driver(url.strip()) or "", hosts)
+    return JdbcUrl(hosts)
 
 
 def is_host_list(inner: str) -> bool:
