@@ -354,3 +354,22 @@ def test_db_rule_on_mutated_properties_raises_only_target_errors(text):
         db_host_findings(parse_java_properties(text, "db.properties"), OWN, None)
     except UnparsableOutput:
         pass
+
+
+@pytest.mark.parametrize("url, message", [
+    ("jdbc:mysql://[::1", "unclosed bracket"),
+    ("jdbc:mysql://address=(host=198.18.0.100", "unclosed bracket"),
+    ("jdbc:mysql://address=(host=198.18.0.100)(port=33", "unclosed bracket"),
+    ("jdbc:mysql://198.18.0.100:3306,", "an empty host"),
+    ("jdbc:mysql:", "expected jdbc:mysql://"),
+])
+def test_truncated_urls_are_unparsable(url, message):
+    with pytest.raises(UnparsableOutput, match=message):
+        parse_jdbc_url(url)
+
+
+def test_a_truncated_host_value_is_a_finding_not_a_pass():
+    after = properties("agent-properties-pr10524-after.txt")["host"]
+    cut = management_hosts_verdict(after[:-3], settings_rows("10.0.35.136,10.0.35.137")).findings
+    assert cut == ["agent.properties host= ends in @sta, which is no algorithm CloudStack has "
+                   "(static, roundrobin, shuffle)"]
