@@ -4,6 +4,7 @@ from stackaudit import groups
 from stackaudit.catalog import check, escalate
 from stackaudit.errors import NotCheckable
 from stackaudit.rules import hosts as rules
+from stackaudit.rules import kvm_agent as kvm_agent_rules
 from stackaudit.rules import xenserver as xen_rules
 
 
@@ -72,13 +73,14 @@ def test_libvirtd_listen(kvm_host, policy, request):
 
 @check("KVM-AGENT-MGMT-HOSTS")
 def test_agent_management_hosts(kvm_host):
-    """agent.properties `host=` names the same management servers as CloudStack's global `host` setting."""
+    """agent.properties `host=` names the same management servers as CloudStack's global `host` setting,
+    read as the agent and the management server read them (in order where the algorithm is static)."""
     properties = kvm_host.facts.agent_properties
     if properties is None:
         raise NotCheckable(f"{kvm_host.id}: /etc/cloudstack/agent/agent.properties does not exist")
-    setting = next((c.get("value") for c in groups.cloud_settings(kvm_host.facts) if c["name"] == "host"), None)
-    findings = rules.management_host_findings(properties.get("host"), setting)
-    assert not findings, "; ".join(findings)
+    verdict = kvm_agent_rules.management_hosts_verdict(properties.get("host"), groups.cloud_settings(kvm_host.facts))
+    kvm_host.facts.attach("agent host= against CloudStack's host setting", verdict.evidence, as_json=True)
+    assert not verdict.findings, "; ".join(verdict.findings)
 
 
 @check("HOST-CS-STATE")

@@ -3,6 +3,7 @@ import pytest
 
 from stackaudit import groups
 from stackaudit.catalog import check
+from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import management as rules
 
 
@@ -23,12 +24,15 @@ def test_management_server_count(cloud, policy):
 
 @check("MS-DB-HOST-NOT-LOCAL")
 def test_db_host_not_local(management_server, inventory, policy):
-    """db.properties points db.cloud.host and db.usage.host at the database address, not localhost,
+    """db.properties points the cloud and usage pools at the database address, not at this server
+    (db.cloud.uri / db.usage.uri, where set, take precedence over db.cloud.host / db.usage.host),
     where the database is replicated."""
     replicated = inventory.databases is not None and len(inventory.databases.servers) > 1
     if not replicated and policy.database.address is None:
         pytest.skip("not in scope: one database server and no database address in the policy")
-    findings = rules.db_host_findings(management_server.facts.db_properties, policy.database.address)
+    facts = management_server.facts
+    findings, evidence = db_rules.db_host_findings(facts.db_properties, facts.own_names, policy.database.address)
+    facts.attach("database hosts as CloudStack reads db.properties", evidence, as_json=True)
     assert not findings, "; ".join(findings)
 
 

@@ -53,6 +53,15 @@ def backup_files(stems: tuple[str, ...], suffix: str, age_hours: int | None) -> 
     return ({p: f"lab backup {p}\n" for p in paths}, {p: made for p in paths})
 
 
+def db_id(topo: Topology, kind: str, name: str) -> int:
+    """The database id CloudStack gives a zone, pod or cluster: 1, 2, ... in the scenario's order."""
+    zones = topo.scenario["zones"]
+    names = {"zone": [z["name"] for z in zones],
+             "pod": [p["name"] for z in zones for p in z["pods"]],
+             "cluster": [c["name"] for z in zones for p in z["pods"] for c in p["clusters"]]}[kind]
+    return names.index(name) + 1
+
+
 def veth_name(node: Node) -> str:
     return f"sa{node.index}"
 
@@ -111,14 +120,22 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     facts = node.facts
     content, modes = common_files(node, keys)
     fw_files, links, v4, v6 = firewall_parts(node, rhel=False)
+    # agent.properties as a 4.19 agent leaves it after cloudstack-setup-agent, keystore-setup and its
+    # first connection, in the key order of a real file (apache/cloudstack issue 5240): the packaged
+    # keys (agent/conf/agent.properties), zone/pod/cluster as database ids, the host's own id
+    # (LibvirtComputingResource.id) and host= with the algorithm (Agent.processManagementServerList).
     agent = {
-        "guid": facts["guid"] or kvm_guid(node.address),
+        "cluster": str(db_id(topo, "cluster", node.cluster["name"])), "pod": str(db_id(topo, "pod", node.pod["name"])),
         "resource": "com.cloud.hypervisor.kvm.resource.LibvirtComputingResource",
-        "workers": "5", "host": ",".join(m.address for m in topo.management), "port": "8250",
-        "cluster": node.cluster["name"], "pod": node.pod["name"], "zone": node.zone["name"],
-        "local.storage.uuid": node.id, "local.storage.path": "/var/lib/libvirt/images",
-        "hypervisor.type": "kvm", "private.network.device": "cloudbr0", "public.network.device": "cloudbr0",
-        "guest.network.device": "cloudbr0", "keystore.passphrase": "lab-keystore-passphrase",
+        "private.network.device": "cloudbr0", "domr.scripts.dir": "scripts/network/domr/kvm",
+        "router.aggregation.command.each.timeout": "600", "guest.network.device": "cloudbr0",
+        "hypervisor.type": "kvm", "public.network.device": "cloudbr0", "port": "8250",
+        "keystore.passphrase": "lab-keystore-passphrase",
+        "zone": str(db_id(topo, "zone", node.zone["name"])), "local.storage.uuid": node.id,
+        "host": ",".join(m.address for m in topo.management) + "@static",
+        "guid": facts["guid"] or kvm_guid(node.address),
+        "LibvirtComputingResource.id": str(topo.hosts.index(node) + 1), "workers": "5",
+        "iscsi.session.cleanup.enabled": "false",
         **facts["agent_properties"]}
     libvirtd = {"listen_tls": "0", "listen_tcp": "1", "tcp_port": '"16509"', "auth_tcp": '"none"',
                 "mdns_adv": "0", **facts["libvirtd_conf"]}
@@ -248,12 +265,16 @@ def management_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Pat
     content, modes = common_files(node, keys)
     fw_files, links, v4, v6 = firewall_parts(node, rhel=False)
     db_host = topo.databases[0].address if topo.databases else "localhost"
-    db = {"cluster.node.IP": node.address, "cluster.servlet.port": "9090", "region.id": "1",
-          "db.cloud.username": "cloud", "db.cloud.password": "ENC(lab-encrypted-password)",
-          "db.cloud.host": db_host, "db.cloud.port": "3306", "db.cloud.name": "cloud",
-          "db.usage.username": "cloud", "db.usage.password": "ENC(lab-encrypted-password)",
-          "db.usage.host": db_host, "db.usage.port": "3306", "db.usage.name": "cloud_usage",
-          "db.cloud.encryption.type": "file", **facts["db_properties"]}
+    # db.properties as cloudstack-setup-databases fills the packaged file of a 4.19 install
+    # (lab/files.py DB_PROPERTIES_IN): jasypt ENC(...) values with encryption type file; db.cloud.uri
+    # and db.usage.uri stay empty (unset). The ciphertexts are the lab's own, not from any install.
+    db = {"cluster.node.IP": node.address,
+          "db.cloud.username": "cloud", "db.cloud.password": "ENC(5z2R3y1Lb8kq0m9VtQeW4w==)",
+          "db.cloud.host": db_host, "db.cloud.driver": "jdbc:mysql", "db.cloud.port": "3306",
+          "db.cloud.encryption.type": "file", "db.cloud.encrypt.secret": "ENC(Qm9oHq7d0V3uZs1kXa2PbA==)",
+          "db.usage.username": "cloud", "db.usage.password": "ENC(5z2R3y1Lb8kq0m9VtQeW4w==)",
+          "db.usage.host": db_host, "db.usage.driver": "jdbc:mysql", "db.usage.port": "3306",
+          "region.id": "1", **facts["db_properties"]}
     java = ["/usr/bin/java", "-Djava.security.properties=/etc/cloudstack/management/java.security.ciphers",
             "-Xmx2G", "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
             "org.apache.cloudstack.ServerDaemon"]
@@ -264,6 +285,7 @@ def management_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Pat
                                               "/var/lib/cloudstack/management"),
         "/etc/group": files.group_with_group((base_etc / "group").read_text(), user, CLOUD_UID),
         "/etc/cloudstack/management/db.properties": files.db_properties(db),
+        "/etc/hosts": files.debian_etc_hosts(node.name),
         "/usr/bin/java": STANDIN,
         **fw_files, **facts["files"]})
     modes.update({"/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})

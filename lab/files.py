@@ -25,8 +25,29 @@ def key_value_lines(pairs: dict[str, str | None], separator: str = "=") -> str:
 
 
 def agent_properties(pairs: dict[str, str | None]) -> str:
-    """agent.properties as the agent rewrites it: java.util.Properties.store(), a date comment first."""
-    return "#Storage\n#Sat Nov 21 09:12:44 UTC 2026\n" + key_value_lines(dict(sorted(pairs.items())))
+    """agent.properties as the agent rewrites it (PropertiesStorage: java.util.Properties.store() with
+    the comment "Storage", then the date): one `key=value` a line in the table's own order, with
+    store()'s escapes. The order of `pairs` is kept: a real file's (apache/cloudstack issue 5240)."""
+    return "#Storage\n#Sat Nov 21 09:12:44 UTC 2026\n" + "".join(
+        f"{java_store_escape(k, True)}={java_store_escape(v, False)}\n" for k, v in pairs.items() if v is not None)
+
+
+def java_store_escape(text: str, is_key: bool) -> str:
+    """Properties.saveConvert: `\\ \\t \\n \\r \\f`, `= : # !` escaped; a space escaped in a key
+    and at the start of a value; characters outside printable ASCII as \\uXXXX."""
+    out = []
+    for position, char in enumerate(text):
+        if char == " " and (is_key or position == 0):
+            out.append("\\ ")
+        elif char in "\\=:#!":
+            out.append("\\" + char)
+        elif char in "\t\n\r\f":
+            out.append("\\" + {"\t": "t", "\n": "n", "\r": "r", "\f": "f"}[char])
+        elif not 0x20 <= ord(char) <= 0x7e:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def xensource_inventory(pairs: dict[str, str]) -> str:
@@ -117,8 +138,135 @@ def group_with_group(base_group: str, group: str, gid: int) -> str:
     return base_group.rstrip("\n") + f"\n{group}:x:{gid}:\n"
 
 
+# client/conf/db.properties.in of apache/cloudstack (the file the 4.19+ packages install; license
+# header left out), whose values cloudstack-setup-databases fills in place.
+DB_PROPERTIES_IN = """\
+# management server clustering parameters, change cluster.node.IP to the machine IP address
+# in which the management server is running
+cluster.node.IP=127.0.0.1
+cluster.servlet.port=9090
+region.id=1
+
+# CloudStack database settings
+db.cloud.username=@DBUSER@
+db.cloud.password=@DBPW@
+db.cloud.host=@DBHOST@
+db.cloud.driver=@DBDRIVER@
+db.cloud.port=3306
+db.cloud.name=cloud
+
+# Connection URI to the database "cloud". When this property is set, only the following properties will be used along with it: db.cloud.maxActive, db.cloud.maxIdle, db.cloud.maxWait, db.cloud.username, db.cloud.password, db.cloud.driver, db.cloud.validationQuery, db.cloud.isolation.level. Other properties will be ignored.
+db.cloud.uri=
+
+
+# CloudStack database tuning parameters
+db.cloud.maxActive=250
+db.cloud.maxIdle=30
+db.cloud.maxWait=600000
+db.cloud.validationQuery=/* ping */ SELECT 1
+db.cloud.testOnBorrow=true
+db.cloud.testWhileIdle=true
+db.cloud.timeBetweenEvictionRunsMillis=40000
+db.cloud.minEvictableIdleTimeMillis=240000
+db.cloud.poolPreparedStatements=false
+db.cloud.url.params=prepStmtCacheSize=517&cachePrepStmts=true&sessionVariables=sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'&serverTimezone=UTC
+
+# CloudStack database SSL settings
+db.cloud.useSSL=false
+db.cloud.keyStore=
+db.cloud.keyStorePassword=
+db.cloud.trustStore=
+db.cloud.trustStorePassword=
+
+# Encryption Settings
+db.cloud.encryption.type=none
+db.cloud.encrypt.secret=
+db.cloud.encryptor.version=
+
+# usage database settings
+db.usage.username=@DBUSER@
+db.usage.password=@DBPW@
+db.usage.host=@DBHOST@
+db.usage.driver=@DBDRIVER@
+db.usage.port=3306
+db.usage.name=cloud_usage
+
+# Connection URI to the database "usage". When this property is set, only the following properties will be used along with it: db.usage.maxActive, db.cloud.maxIdle, db.cloud.maxWait, db.usage.username, db.usage.password, db.usage.driver, db.usage.validationQuery, db.usage.isolation.level. Other properties will be ignored.
+db.usage.uri=
+
+
+# usage database tuning parameters
+db.usage.maxActive=100
+db.usage.maxIdle=30
+db.usage.maxWait=600000
+db.usage.url.params=serverTimezone=UTC
+
+# Simulator database settings
+db.simulator.username=@DBUSER@
+db.simulator.password=@DBPW@
+db.simulator.host=@DBHOST@
+db.simulator.driver=@DBDRIVER@
+db.simulator.port=3306
+db.simulator.name=simulator
+db.simulator.maxActive=250
+db.simulator.maxIdle=30
+db.simulator.maxWait=600000
+db.simulator.autoReconnect=true
+
+# Connection URI to the database "simulator". When this property is set, only the following properties will be used along with it: db.simulator.host, db.simulator.port, db.simulator.name, db.simulator.autoReconnect. Other properties will be ignored.
+db.simulator.uri=
+
+
+# High Availability And Cluster Properties
+db.ha.enabled=false
+db.ha.loadBalanceStrategy=com.cloud.utils.db.StaticStrategy
+# cloud stack Database
+db.cloud.replicas=localhost,localhost
+db.cloud.autoReconnect=true
+db.cloud.failOverReadOnly=false
+db.cloud.reconnectAtTxEnd=true
+db.cloud.autoReconnectForPools=true
+db.cloud.secondsBeforeRetrySource=3600
+db.cloud.queriesBeforeRetrySource=5000
+db.cloud.initialTimeout=3600
+
+#usage Database
+db.usage.replicas=localhost,localhost
+db.usage.autoReconnect=true
+db.usage.failOverReadOnly=false
+db.usage.reconnectAtTxEnd=true
+db.usage.autoReconnectForPools=true
+db.usage.secondsBeforeRetrySource=3600
+db.usage.queriesBeforeRetrySource=5000
+db.usage.initialTimeout=3600
+"""
+
+
 def db_properties(pairs: dict[str, str | None]) -> str:
-    return "# management server clustering parameters\n" + key_value_lines(pairs)
+    """db.properties as cloudstack-setup-databases writes it (apache/cloudstack
+    setup/bindir/cloud-setup-databases.in, prepareDBDotProperties/finalizeDbProperties): the packaged
+    file's lines stripped, each `key=value` given a new value in place, keys it adds at the end,
+    joined by newlines with no newline after the last. A value of None removes the key."""
+    pending = dict(pairs)
+    lines = []
+    for line in DB_PROPERTIES_IN.splitlines():
+        key = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
+        if key is not None and key in pending:
+            value = pending.pop(key)
+            if value is None:
+                continue
+            line = f"{key}={value}"
+        lines.append(line.strip())
+    lines += [f"{k}={v}" for k, v in pending.items() if v is not None]
+    return "\n".join(lines)
+
+
+def debian_etc_hosts(name: str) -> str:
+    """/etc/hosts as Debian's installer writes it: the host's own name on 127.0.1.1 (Debian Reference,
+    5.1.1 "The hostname resolution")."""
+    return (f"127.0.0.1\tlocalhost\n127.0.1.1\t{name}.lab.example\t{name}\n\n"
+            "# The following lines are desirable for IPv6 capable hosts\n"
+            "::1     localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n")
 
 
 def sshd_config(address: str, port: int, address6: str | None = None) -> str:

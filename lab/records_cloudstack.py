@@ -22,7 +22,9 @@ HYPERVISOR_VERSION = {"KVM": "Debian GNU/Linux 12", "XenServer": "8.2.1"}
 
 def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict], ready_file: str) -> dict:
     scenario = topo.scenario
+    # `host` and CloudStack's default indirect.agent.lb.algorithm (IndirectAgentLBServiceImpl, since 4.11)
     settings = {**DEFAULT_GLOBAL_SETTINGS, "host": ",".join(m.address for m in topo.management),
+                "indirect.agent.lb.algorithm": "static",
                 **{k: v for k, v in scenario["global_settings"].items()}}
     page_size = int(settings.get("default.page.size") or 500)
     return {

@@ -54,6 +54,11 @@ SSH_COMMANDS = {
     "xs-host": {**FIREWALL_COMMANDS, "xensource_inventory": "cat /etc/xensource-inventory"},
     "mgmt": {**FIREWALL_COMMANDS,
              "db_properties": "cat /etc/cloudstack/management/db.properties",
+             # what `localhost`-like names and its own addresses mean on it (MS-DB-HOST-NOT-LOCAL)
+             "hostname": "hostname",
+             "etc_hostname": "cat /etc/hostname",
+             "etc_hosts": "cat /etc/hosts",
+             "ip_addresses": "ip -o addr show",
              "processes": PS_COMMAND},
     "db": {"cnf_files": CNF_FILES_COMMAND, "listening": LISTEN_COMMAND},
     **{kind: SYSTEM_VM_COMMANDS for kind in SYSTEM_VM_KINDS},

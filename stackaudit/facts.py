@@ -18,6 +18,7 @@ from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
+from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
 from stackaudit.parsers.mysql import parse_global_variables
 from stackaudit.parsers.net import parse_ss_listening
@@ -118,6 +119,17 @@ class Facts:
     @property
     def db_properties(self) -> dict[str, str] | None:
         return self.config_file("db_properties", "/etc/cloudstack/management/db.properties", parse_java_properties)
+
+    @property
+    def own_names(self) -> OwnNames:
+        """This server's host names, its interfaces' addresses and /etc/hosts."""
+        names = {parse_hostname(self.section("hostname"), "hostname")}
+        etc_hostname = self.section("etc_hostname", allow_missing_file=True)
+        if etc_hostname is not None:
+            names.add(parse_hostname(etc_hostname, "/etc/hostname"))
+        hosts_file = self.section("etc_hosts", allow_missing_file=True) or ""
+        addresses = frozenset(address for _, address in parse_ip_addresses(self.section("ip_addresses")))
+        return OwnNames(frozenset(names), addresses, tuple(parse_etc_hosts(hosts_file)))
 
     @property
     def xensource_inventory(self) -> dict[str, str] | None:

@@ -9,12 +9,22 @@ import re
 
 MASK = "********"
 _SECRET_NAME = r"[\w.\-]*(?:password|passwd|passphrase|secret|secretkey|apikey|api_key|token)[\w.\-]*"
-_ASSIGNMENT = re.compile(rf"(?im)^(\s*{_SECRET_NAME}\s*[=:]\s*)(\S.*?)\s*$")
+# `key=value`, `key: value` and `key value` (java.util.Properties accepts all three)
+_ASSIGNMENT = re.compile(rf"(?im)^(\s*{_SECRET_NAME}(?:\s*[=:]\s*|\s+))(\S.*?)\s*$")
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?-----END \1-----", re.S)
+# Inside a JDBC URL (db.cloud.uri): `//user:password@host` and password parameters, as `?password=`,
+# `address=(password=...)` or `(host=...,password=...)` (MySQL Connector/J's connection URL syntax).
+_URL_USERINFO = re.compile(r"(//[^/?#@\s:]*:)[^/?#@\s]*@")
+_URL_PASSWORD = re.compile(r"(?i)([?&;(,]\s*[\w.]*(?:password|passwd|secret)[\w.]*\s*=)[^&;),\s]*")
+# jasypt-encrypted values CloudStack writes (db.cloud.password=ENC(...)): ciphertext of a secret
+_ENCRYPTED = re.compile(r"ENC\([^)\s]*\)?")
 
 
 def redact_text(text: str) -> str:
     text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}-----\n{MASK}\n-----END {m.group(1)}-----", text)
+    text = _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
+    text = _ENCRYPTED.sub(f"ENC({MASK})", text)
     return _ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)
 
 

@@ -204,17 +204,6 @@ def kvm_identity_of(agent_properties: dict[str, str] | None) -> str | None:
     return guid.split("-LibvirtComputingResource")[0] if guid else None
 
 
-def management_host_findings(agent_host: str | None, setting: str | None) -> list[str]:
-    """KVM-AGENT-MGMT-HOSTS: agent.properties host= against CloudStack's `host` setting, as sets."""
-    if setting is None:
-        raise NotCheckable("the CloudStack API lists no global setting `host`")
-    wanted = [h.strip() for h in setting.split(",") if h.strip()]
-    have = [h.strip() for h in (agent_host or "").split(",") if h.strip()]
-    if set(have) == set(wanted):
-        return []
-    return [f"agent.properties host={','.join(have) or '(absent)'}; CloudStack's host setting is {','.join(wanted)}"]
-
-
 def cloudstack_state_findings(state: str | None, resourcestate: str | None) -> list[str]:
     findings = []
     if state != "Up":

@@ -1,8 +1,6 @@
 """Management servers and the cloud's settings (seeds 000, 003, 004)."""
 from __future__ import annotations
 
-import ipaddress
-
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 
@@ -33,31 +31,6 @@ def count_findings(servers: list[dict], minimum: int) -> list[str]:
         return []
     return [f"{len(up)} management server(s) Up ({', '.join(up) or 'none'}); the policy wants at least {minimum}, "
             "so one can be upgraded while the others serve"]
-
-
-def is_local(host: str) -> bool:
-    if host.strip().lower() in ("localhost", "localhost.localdomain", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip()).is_loopback
-    except ValueError:
-        return False
-
-
-def db_host_findings(properties: dict[str, str] | None, database_address: str | None) -> list[str]:
-    """MS-DB-HOST-NOT-LOCAL: db.cloud.host and db.usage.host name the database address, not this box."""
-    if properties is None:
-        return ["/etc/cloudstack/management/db.properties does not exist"]
-    findings = []
-    for key in ("db.cloud.host", "db.usage.host"):
-        value = properties.get(key)
-        if value is None:
-            findings.append(f"{key} is not set")
-        elif is_local(value):
-            findings.append(f"{key}={value} points at this server, not at the replicated database")
-        elif database_address and value != database_address:
-            findings.append(f"{key}={value}; the policy's database address is {database_address}")
-    return findings
 
 
 def management_process_users(processes) -> list[tuple[str, int]]:
