@@ -62,7 +62,7 @@ def test_libvirtd_listen(kvm_host, policy, request):
                                        facts.socket_units, transport)
     if rules.unauthenticated_tcp(conf, transport):
         open_in = [f"IPv{family}" for family in (4, 6)
-                   if not rules.rejects_port(facts.firewall(family).running, family, 16509)]
+                   if not rules.rejects_port(facts.firewall(family).running, family, 16509, policy.firewall)]
         if open_in:
             escalate(request, "critical")
             findings.insert(0, f"auth_tcp = \"none\" and tcp 16509 is not rejected over {' and '.join(open_in)}: "
