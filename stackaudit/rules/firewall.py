@@ -68,8 +68,9 @@ def open_findings(port: int, results: list[Verdict]) -> list[str]:
         named = "every source" if everyone else "sources " + ", ".join(sources[:SHOWN]) + (
             f" and {len(sources) - SHOWN} more" if len(sources) > SHOWN else "")
         interfaces = sorted({v.connection.interface for v in opened})
+        # a connection that fell through to INPUT's policy met a REJECT that did not match it
         closed = sorted({v.reason for v in results if v.outcome in ("REJECT", "DROP")})
-        limited = f" (closed only where {closed[0]} matches)" if closed else ""
+        limited = f" (closed only where {closed[0]} matches)" if closed and reason.startswith("INPUT's") else ""
         findings.append(f"tcp {port} is open to {named} on {', '.join(interfaces)}: accepted by {reason}{limited}")
     return findings
 

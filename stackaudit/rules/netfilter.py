@@ -214,7 +214,7 @@ def networks_in(ruleset: Ruleset, option: str, family: int) -> list:
     return found
 
 
-def boundary_points(networks: list, family: int) -> list:
+def boundary_points(networks: list, family: int, avoid_loopback: bool = False) -> list:
     """One address in every region the networks cut the address space into: each region begins at
     the space's first address, at a network's first address or just after a network's last."""
     top = (2 ** 32 if family == 4 else 2 ** 128) - 1
@@ -225,9 +225,17 @@ def boundary_points(networks: list, family: int) -> list:
             points.add(int(net.broadcast_address) + 1)
     make = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
     starts = sorted(points)
-    # the region's second address where it has one (0.0.0.1 rather than 0.0.0.0, 10.0.0.1 rather than 10.0.0.0)
-    ends = starts[1:] + [top + 1]
-    return [make(start + 1 if start + 1 < end else start) for start, end in zip(starts, ends)]
+    found = []
+    for start, end in zip(starts, starts[1:] + [top + 1]):
+        # the region's second address where it has one (0.0.0.1 rather than 0.0.0.0, 10.0.0.1 rather
+        # than 10.0.0.0); for a destination, not a loopback address (::1 is the second address of ::/0)
+        candidates = [make(a) for a in (start + 1, start + 2, start, end - 1) if start <= a < end]
+        usable = [a for a in candidates if not (avoid_loopback and a.is_loopback)]
+        if usable:
+            found.append(usable[0])
+        elif not avoid_loopback:
+            found.append(candidates[0])
+    return found
 
 
 def representative_sources(rulesets: list[Ruleset], family: int, exceptions: list[str]) -> list[str]:
@@ -241,7 +249,7 @@ def representative_destinations(rulesets: list[Ruleset], family: int) -> list[st
     """The host's own address is unknown here: one destination per region, loopback left out (the
     kernel drops a loopback destination arriving on another interface before INPUT)."""
     mentioned = [n for r in rulesets for n in networks_in(r, "-d", family)]
-    return [str(p) for p in boundary_points(mentioned, family) if not p.is_loopback][:64]
+    return [str(p) for p in boundary_points(mentioned, family, avoid_loopback=True)][:64]
 
 
 def representative_interfaces(rulesets: list[Ruleset]) -> list[str]:
