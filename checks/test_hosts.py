@@ -37,8 +37,9 @@ def firewall_findings(host, family: int, policy) -> list[str]:
 
 @check("HOST-IPTABLES-V4")
 def test_iptables_v4(firewalled_host, policy):
-    """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, it REJECTs the policy's tcp ports; the
-    persisted rules hold the same chain and are loaded at boot."""
+    """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, and a new TCP connection to each policy port
+    from outside the exceptions meets a REJECT (walking INPUT as netfilter does); the persisted rules
+    would load, hold the same chain with the same verdicts, and are loaded at boot."""
     findings = firewall_findings(firewalled_host, 4, policy)
     assert not findings, "; ".join(findings)
 
@@ -46,7 +47,7 @@ def test_iptables_v4(firewalled_host, policy):
 @check("HOST-IPTABLES-V6")
 def test_iptables_v6(firewalled_host, policy):
     """The same for ip6tables: the management prefix is RETURNed before the REJECT of the policy's
-    tcp ports; persisted and loaded at boot."""
+    tcp ports, every other source meets the REJECT; persisted and loaded at boot."""
     findings = firewall_findings(firewalled_host, 6, policy)
     assert not findings, "; ".join(findings)
 
@@ -54,7 +55,8 @@ def test_iptables_v6(firewalled_host, policy):
 @check("KVM-LIBVIRTD-LISTEN")
 def test_libvirtd_listen(kvm_host, policy, request):
     """libvirtd listens as the policy's transport needs (tcp: 16509 with --listen and masked sockets;
-    tls: 16514); unauthenticated tcp is tolerated only while the firewall rejects 16509."""
+    tls: 16514); unauthenticated tcp is tolerated only while every new connection to 16509 from outside
+    the firewall's exceptions meets a REJECT over IPv4 and IPv6."""
     facts = kvm_host.facts
     transport = policy.libvirt.transport
     conf = facts.libvirtd_conf
