@@ -81,8 +81,8 @@ def prefix_findings(ruleset, prefix: str, ports) -> list[str]:
     net = ipaddress.ip_network(prefix, strict=False)
     inside = [str(p) for p in boundary_points([net], 6) if p in net]
     for port in ports:
-        for destination in representative_destinations([ruleset], 6):
-            for interface in representative_interfaces([ruleset]):
+        for destination in representative_destinations([ruleset], 6, port):
+            for interface in representative_interfaces([ruleset], port):
                 for source in inside:
                     verdict = evaluate(ruleset, Connection(port, source, destination, interface))
                     closed_in_chain = verdict.outcome in ("REJECT", "DROP") and verdict.path and \

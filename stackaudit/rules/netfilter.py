@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stackaudit.parsers.iptables import Rule, Ruleset, parse_ports
 
@@ -71,8 +72,9 @@ class Verdict:
         return self.outcome == "ACCEPT"
 
 
-def evaluate(ruleset: Ruleset, connection: Connection) -> Verdict:
-    """The first ACCEPT, REJECT or DROP the connection meets from the top of filter/INPUT."""
+def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None = None) -> Verdict:
+    """The first ACCEPT, REJECT or DROP the connection meets from the top of filter/INPUT. `port_cache`
+    (one per port) remembers which rules the port alone rules out, for many connections to one port."""
     path: list[Step] = []
     entered: set[str] = set()
     input_chain = ruleset.chain("filter", "INPUT")
@@ -94,6 +96,11 @@ def evaluate(ruleset: Ruleset, connection: Connection) -> Verdict:
                            frozenset(entered))
         rule = rules[index]
         index += 1
+        if port_cache is not None:
+            if id(rule) not in port_cache:
+                port_cache[id(rule)] = excluded_by_port(rule, connection)
+            if port_cache[id(rule)]:
+                continue
         judged = rule_matches(rule, connection)
         if judged is False:
             continue
@@ -156,6 +163,21 @@ def rule_matches(rule: Rule, connection: Connection) -> bool | str:
     return True if unjudged is None else unjudged
 
 
+PORT_ONLY = {"-p", "-f", "--dport", "--dports", "--ports", "--state", "--ctstate", "--ctproto", "--syn",
+             "--tcp-flags", "--icmp-type", "--icmpv6-type"}
+
+
+def excluded_by_port(rule: Rule, connection: Connection) -> bool:
+    """Whether a condition that depends on the port (and the connection being a new TCP one) alone
+    already fails: then no source or interface can make the rule match."""
+    for match in rule.matches:
+        if match.option in PORT_ONLY:
+            result = condition_holds(match.option, match.values, connection)
+            if result is not None and result == match.negated:
+                return True
+    return False
+
+
 def condition_holds(option: str, values: tuple[str, ...], connection: Connection) -> bool | None:
     """Whether one (not negated) condition holds for the connection; None when it cannot be judged."""
     value = values[0] if values else ""
@@ -170,7 +192,7 @@ def condition_holds(option: str, values: tuple[str, ...], connection: Connection
     if option == "-f":
         return False                            # a SYN is never a second fragment
     if option in ("--dport", "--dports", "--ports"):
-        return parse_ports(value, option, "rule").contains(connection.port)
+        return ports_of(value, option).contains(connection.port)
     if option in ("--state", "--ctstate"):
         return "NEW" in value.split(",")
     if option == "--ctproto":
@@ -188,10 +210,24 @@ def condition_holds(option: str, values: tuple[str, ...], connection: Connection
     return None
 
 
+@lru_cache(maxsize=4096)
+def ports_of(value: str, option: str):
+    return parse_ports(value, option, "rule")
+
+
+@lru_cache(maxsize=4096)
+def networks_of(value: str) -> tuple:
+    return tuple(ipaddress.ip_network(v, strict=False) for v in value.split(","))
+
+
+@lru_cache(maxsize=4096)
+def address_of(address: str):
+    return ipaddress.ip_address(address)
+
+
 def in_networks(address: str, value: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return any(ip in ipaddress.ip_network(v, strict=False) for v in value.split(",")
-               if ipaddress.ip_network(v, strict=False).version == ip.version)
+    ip = address_of(address)
+    return any(ip in net for net in networks_of(value) if net.version == ip.version)
 
 
 def interface_matches(pattern: str, name: str) -> bool:
@@ -201,16 +237,21 @@ def interface_matches(pattern: str, name: str) -> bool:
 
 # ---- the representative connections ------------------------------------------------------------
 
-def networks_in(ruleset: Ruleset, option: str, family: int) -> list:
-    found = []
+def relevant_rules(ruleset: Ruleset, port: int):
+    """The filter rules a new TCP connection to `port` can match at all (the port does not rule them out)."""
+    probe = Connection(port, "0.0.0.0", "0.0.0.0", OTHER_INTERFACE)
     for chain in ruleset.tables.get("filter", {}).values():
         for rule in chain.rules:
-            for match in rule.matches:
-                if match.option == option:
-                    for value in match.values[0].split(","):
-                        net = ipaddress.ip_network(value, strict=False)
-                        if net.version == family:
-                            found.append(net)
+            if not excluded_by_port(rule, probe):
+                yield rule
+
+
+def networks_in(ruleset: Ruleset, option: str, family: int, port: int) -> list:
+    found = []
+    for rule in relevant_rules(ruleset, port):
+        for match in rule.matches:
+            if match.option == option:
+                found += [net for net in networks_of(match.values[0]) if net.version == family]
     return found
 
 
@@ -238,24 +279,24 @@ def boundary_points(networks: list, family: int, avoid_loopback: bool = False) -
     return found
 
 
-def representative_sources(rulesets: list[Ruleset], family: int, exceptions: list[str]) -> list[str]:
-    """Sources outside the exceptions, one per region of the networks any rule mentions."""
+def representative_sources(rulesets: list[Ruleset], family: int, exceptions: list[str], port: int) -> list[str]:
+    """Sources outside the exceptions, one per region of the networks the rules that can match mention."""
     excluded = [ipaddress.ip_network(e, strict=False) for e in exceptions]
-    mentioned = [n for r in rulesets for n in networks_in(r, "-s", family)] + excluded
+    mentioned = [n for r in rulesets for n in networks_in(r, "-s", family, port)] + excluded
     return [str(p) for p in boundary_points(mentioned, family) if not any(p in e for e in excluded)]
 
 
-def representative_destinations(rulesets: list[Ruleset], family: int) -> list[str]:
+def representative_destinations(rulesets: list[Ruleset], family: int, port: int) -> list[str]:
     """The host's own address is unknown here: one destination per region, loopback left out (the
     kernel drops a loopback destination arriving on another interface before INPUT)."""
-    mentioned = [n for r in rulesets for n in networks_in(r, "-d", family)]
+    mentioned = [n for r in rulesets for n in networks_in(r, "-d", family, port)]
     return [str(p) for p in boundary_points(mentioned, family, avoid_loopback=True)][:64]
 
 
-def representative_interfaces(rulesets: list[Ruleset]) -> list[str]:
-    """Every interface a rule names, except loopback, and one no rule names."""
-    patterns = sorted({m.values[0] for r in rulesets for c in r.tables.get("filter", {}).values()
-                       for rule in c.rules for m in rule.matches if m.option == "-i"})
+def representative_interfaces(rulesets: list[Ruleset], port: int) -> list[str]:
+    """Every interface a rule that can match names, except loopback, and one no rule names."""
+    patterns = sorted({m.values[0] for r in rulesets for rule in relevant_rules(r, port)
+                       for m in rule.matches if m.option == "-i"})
     names = {p[:-1] + "0" if p.endswith("+") else p for p in patterns}
     other = OTHER_INTERFACE
     while any(interface_matches(p, other) for p in patterns):
@@ -264,9 +305,9 @@ def representative_interfaces(rulesets: list[Ruleset]) -> list[str]:
 
 
 def connections(rulesets: list[Ruleset], family: int, port: int, exceptions: list[str]) -> list[Connection]:
-    sources = representative_sources(rulesets, family, exceptions)
-    destinations = representative_destinations(rulesets, family)
-    interfaces = representative_interfaces(rulesets)
+    sources = representative_sources(rulesets, family, exceptions, port)
+    destinations = representative_destinations(rulesets, family, port)
+    interfaces = representative_interfaces(rulesets, port)
     return [Connection(port, s, d, i) for s in sources for d in destinations for i in interfaces]
 
 
@@ -274,4 +315,5 @@ def port_verdicts(ruleset: Ruleset, family: int, port: int, exceptions: list[str
                   compared_with: Ruleset | None = None) -> list[Verdict]:
     """The verdict for every representative connection to `port` from outside the exceptions."""
     rulesets = [ruleset] + ([compared_with] if compared_with is not None else [])
-    return [evaluate(ruleset, c) for c in connections(rulesets, family, port, exceptions)]
+    cache: dict = {}
+    return [evaluate(ruleset, c, cache) for c in connections(rulesets, family, port, exceptions)]

@@ -45,7 +45,7 @@ def test_rejects_limited_to_an_interface_or_a_negated_source_leave_the_port_open
                            "ACCEPT (closed only where CLOUDSTACK-SERVICES:2 `-i eth1 -p tcp --dport 16509 -j "
                            "REJECT --reject-with tcp-reset` matches)")
     # 198.51.100.0/24 is RETURNed before the REJECT and is no exception of the policy: open to it
-    assert findings[2].startswith("tcp 45335 is open to sources 198.51.100.1, 198.51.100.7, 198.51.100.9 on ")
+    assert findings[2].startswith("tcp 45335 is open to sources 198.51.100.1 on ")
     assert any(f.startswith("tcp 8250 is open to sources 198.51.100.1, 198.51.100.7") for f in findings)
 
 
