@@ -63,6 +63,9 @@ def test_libvirtd_listen(kvm_host, policy, request):
     findings = rules.libvirtd_findings(conf, facts.libvirtd_defaults, rules.libvirtd_process_args(facts.processes),
                                        facts.socket_units, transport)
     if rules.unauthenticated_tcp(conf, transport):
+        for family in (4, 6):
+            facts.attach(f"tcp 16509 through INPUT (IPv{family})",
+                         rules.path_evidence(family, facts.firewall(family).running, policy.firewall, [16509]))
         open_in = [f"IPv{family}" for family in (4, 6)
                    if not rules.rejects_port(facts.firewall(family).running, family, 16509, policy.firewall)]
         if open_in:

@@ -178,14 +178,14 @@ def chain_differences(running, persisted) -> str:
     return "; ".join(parts) or "same rules in another order"
 
 
-def path_evidence(family: int, ruleset, firewall_policy) -> str:
-    """Per policy port, each distinct path a new connection takes through INPUT, rule by rule."""
+def path_evidence(family: int, ruleset, firewall_policy, ports=None) -> str:
+    """Per port (the policy's by default), each distinct path a new connection takes through INPUT."""
     try:
         exceptions = exceptions_of(family, firewall_policy)
     except NotCheckable as err:
         return f"(not evaluated: {err})"
     blocks = []
-    for port in firewall_policy.reject_ports:
+    for port in ports or firewall_policy.reject_ports:
         paths: dict[tuple, list[Verdict]] = {}
         for verdict in port_verdicts(ruleset, family, port, exceptions):
             paths.setdefault((verdict.outcome, verdict.path), []).append(verdict)

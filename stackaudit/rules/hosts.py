@@ -5,7 +5,7 @@ from stackaudit.errors import NotCheckable
 # The firewall rules (HOST-IPTABLES-V4/V6, the 16509 part of KVM-LIBVIRTD-LISTEN) judge each port by
 # evaluating the ruleset: rules/firewall.py and rules/netfilter.py.
 from stackaudit.rules.firewall import (SERVICES_CHAIN, chain_differences, firewall_evidence,  # noqa: F401
-                                       firewall_findings, judge, rejects_port)
+                                       firewall_findings, judge, path_evidence, rejects_port)
 
 
 # Libvirt's settings per transport (seed 004 for tcp; current CloudStack docs for tls).
