@@ -42,9 +42,10 @@ BUILTIN_CHAINS = {
 # extension this reader does not know (the evaluator cannot judge it).
 BUILTIN_TARGETS = {"ACCEPT", "DROP", "RETURN", "QUEUE"}
 # Options that take one value / two values / none (iptables(8), iptables-extensions(8)).
-TWO_VALUES = {"--tcp-flags", "-c", "--set-counters"}
+TWO_VALUES = {"--tcp-flags", "-c", "--set-counters", "--match-set"}
+FREE_TEXT = {"--comment"}           # a quoted text that may start with "-"
 NO_VALUE = {"--syn", "-f", "--fragment", "--rcheck", "--update", "--set", "--remove", "--log-uid",
-            "--log-tcp-sequence", "--log-tcp-options", "--log-ip-options", "--ctdir", "--physdev-is-in",
+            "--log-tcp-sequence", "--log-tcp-options", "--log-ip-options", "--physdev-is-in",
             "--physdev-is-out", "--physdev-is-bridged", "--rsource", "--rdest", "--reap", "--nodst",
             "--log-macdecode", "--random", "--random-fully", "--persistent", "--ipv4", "--ipv6", "-4", "-6"}
 ALIASES = {"--protocol": "-p", "--source": "-s", "--src": "-s", "--destination": "-d", "--dst": "-d",
@@ -247,9 +248,19 @@ def parse_rule(chain: str, words: list[str], table: dict, where: str) -> Rule:
             break
         if not word.startswith("-") or word == "-":
             raise UnparsableOutput(f"{where}: unexpected word {word[:30]!r} (bad argument)")
-        count = 0 if word in NO_VALUE else 2 if word in TWO_VALUES else 1
+        if word == "-p" and not negate and i + 1 < len(words) and words[i + 1].lower() in PROTOCOL_MODULES:
+            modules.append(PROTOCOL_MODULES[words[i + 1].lower()])   # -p tcp loads tcp's options
+        owner = None if word in ("-m", "-c") else option_owner(word, modules, where)
+        if owner is not None and owner not in MODULE_OPTIONS:
+            # an option of a module this reader does not know: its values are the words up to the next option
+            count = 0
+            while i + 1 + count < len(words) and not words[i + 1 + count].startswith(("-", "!")):
+                count += 1
+        else:
+            count = 0 if word in NO_VALUE else 2 if word in TWO_VALUES else 1
         values = tuple(words[i + 1:i + 1 + count])
-        if len(values) < count or any(v.startswith("-") and not re.fullmatch(r"-\d+", v) for v in values):
+        if len(values) < count or any(v.startswith("-") and not re.fullmatch(r"-\d+", v) and word not in FREE_TEXT
+                                      for v in values):
             raise UnparsableOutput(f"{where}: option {word[:30]} needs {count} value(s)")
         i += 1 + count
         if word == "-c":
@@ -259,9 +270,6 @@ def parse_rule(chain: str, words: list[str], table: dict, where: str) -> Rule:
             if values[0] not in ("tcp", "udp"):       # loaded implicitly by -p tcp/udp
                 canonical += ["-m", values[0]]
             continue
-        if word == "-p" and not negate and values[0].lower() in PROTOCOL_MODULES:
-            modules.append(PROTOCOL_MODULES[values[0].lower()])   # -p tcp loads tcp's options
-        owner = option_owner(word, modules, where)
         values = canonical_values(word, values, where)
         matches.append(Match(word, values, negate, owner))
         canonical += (["!"] if negate else []) + [word, *(quoted(v) for v in values)]

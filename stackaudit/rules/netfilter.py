@@ -195,6 +195,8 @@ def condition_holds(option: str, values: tuple[str, ...], connection: Connection
         return ports_of(value, option).contains(connection.port)
     if option in ("--state", "--ctstate"):
         return "NEW" in value.split(",")
+    if option == "--ctdir":
+        return value.upper() == "ORIGINAL"          # the first packet travels in the original direction
     if option == "--ctproto":
         return value.lower() in ("tcp", "6", "all")
     if option == "--syn":

@@ -146,6 +146,26 @@ def test_what_iptables_restore_refuses_is_unparsable(text, message):
     assert str(error.value) == ("f " + message if message.startswith("line") else "f: " + message)
 
 
+def test_options_of_modules_this_reader_does_not_know_take_their_own_values():
+    ruleset = parse_iptables_save(with_input(
+        "-A INPUT -m set --match-set blocklist src -p udp -j DROP",
+        "-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -p udp -j RETURN",
+        '-A INPUT -m comment --comment "-- kept by hand" -j CLOUDSTACK-SERVICES'))
+    assert [r.text for r in ruleset.chain("filter", "INPUT").rules] == [
+        "-m set --match-set blocklist src -p udp -j DROP",
+        "-m addrtype --dst-type LOCAL --limit-iface-in -p udp -j RETURN",
+        '-m comment --comment "-- kept by hand" -j CLOUDSTACK-SERVICES']
+    # both unknown matches are for udp: a tcp connection never depends on them
+    assert judge(ruleset, 4, POLICY).findings == []
+
+
+def test_a_set_match_on_the_path_is_undecidable():
+    ruleset = parse_iptables_save(with_input("-A INPUT -m set --match-set admins src -j ACCEPT",
+                                             "-A INPUT -j CLOUDSTACK-SERVICES"))
+    with pytest.raises(NotCheckable, match=r"INPUT:1 `-m set --match-set admins src -j ACCEPT`: -m set"):
+        rejects_port(ruleset, 4, 16509, POLICY)
+
+
 def test_a_huge_port_range_is_kept_as_one_range():
     ruleset = parse_iptables_save(with_input("-A INPUT -p tcp -m multiport --dports 0:65535,1:2 -j ACCEPT"))
     (rule,) = ruleset.chain("filter", "INPUT").rules
