@@ -110,7 +110,7 @@ class Facts:
             try:
                 persisted = parse_iptables_save(text, path)
             except UnparsableOutput as err:
-                refused = str(err)
+                refused = str(err).removeprefix(path + ": ").removeprefix(path + " ")   # the path is named once
         return Firewall(family, running, path, persisted, unit, unit in units.split(), refused)
 
     def config_file(self, section: str, path: str, parser):
