@@ -1,5 +1,5 @@
 """The lab's compliant firewall, as a real CloudStack install leaves it (tests/data/recorded/SOURCES.md,
-section "kvm-host-iptables-save-c.txt and mgmt-server-iptables-save-c.txt").
+section "The lab's compliant firewall", and the recorded originals named there).
 
 The running rules are written as `iptables-save -c` prints them (rule counters `[packets:bytes]`,
 which iptables-restore reads and, without --counters, ignores); the persisted files as the tools that
@@ -11,7 +11,8 @@ Order of INPUT, from the order things happen on a real host (each step inserts a
     /etc/sysconfig/iptables: `-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT`, `-A INPUT -i lo
     -j ACCEPT`; Fedora/CentOS iptables-services, https://src.fedoraproject.org/rpms/iptables);
  2. libvirtd starts and inserts `-I INPUT -j LIBVIRT_INP` (libvirt >= 5.1 private chains, libvirt
-    src/network/network_iptables.c, https://gitlab.com/libvirt/libvirt);
+    src/network/network_iptables.c and tests/networkxml2firewalldata/nat-default-linux.args,
+    https://gitlab.com/libvirt/libvirt);
  3. cloudstack-setup-agent inserts one ACCEPT per agent port with `iptables -I INPUT -p tcp -m tcp
     --dport <port> -j ACCEPT` (apache/cloudstack python/lib/cloudutils/serviceConfig.py,
     firewallConfigBase.allowPort); the result as on the real host of apache/cloudstack issue #7318:

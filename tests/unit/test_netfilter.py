@@ -57,6 +57,25 @@ def test_cloudstack_7318_kvm_host_accepts_libvirt_ports_and_has_no_chain():
                             POLICY)
 
 
+def test_the_iptables_services_default_closes_every_port_with_its_catch_all_reject():
+    ruleset = parse_iptables_save(recorded("sysconfig-iptables-iptables-services-default.txt"), "/etc/sysconfig/iptables")
+    assert judge(ruleset, 4, POLICY).findings == ["chain CLOUDSTACK-SERVICES does not exist"]
+    verdict = evaluate(ruleset, Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert (verdict.outcome, verdict.reason) == ("REJECT", "INPUT:5 `-j REJECT --reject-with icmp-host-prohibited`")
+
+
+def test_the_lab_defaults_use_libvirts_and_the_agents_recorded_rules():
+    from lab.firewall_rules import LIBVIRT_V4_RULES, KVM_AGENT_PORTS
+    args = recorded("libvirt-nat-default-linux.args.txt").replace("\\\n", "")
+    inserted = [line.split("--insert ")[1] for line in args.splitlines() if "LIBVIRT_INP" in line]
+    assert len(inserted) == 4 and all("--in-interface virbr0" in line for line in inserted)
+    assert sum("-A LIBVIRT_INP -i virbr0" in rule for rule in LIBVIRT_V4_RULES) == 4
+    agent = recorded("cloudstack-serviceConfig-firewall.py.txt")
+    assert 'iptables -I INPUT -p tcp -m tcp --dport %s -j ACCEPT' in agent
+    kvmhost2 = parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt"))
+    assert tuple(r.match("--dport").values[0] for r in kvmhost2.chain("filter", "INPUT").rules) == KVM_AGENT_PORTS
+
+
 @pytest.mark.parametrize("name, index, through_libvirt", [("sysconfig-iptables-cloudstack-7838-kvm001.txt", 6, True),
                                                           ("sysconfig-iptables-cloudstack-7838-kvm002.txt", 5, False)])
 def test_cloudstack_7838_sysconfig_files_walk_through_libvirts_chain_to_the_accept(name, index, through_libvirt):
