@@ -286,6 +286,12 @@ def test_v6_management_prefix_must_return_before_the_reject():
         "-j REJECT --reject-with icmp6-port-unreachable`)"]
 
 
+def test_an_empty_v6_ruleset_leaves_every_port_open():
+    # the address space's second address is ::1, loopback; the walk still needs a destination
+    findings = judge(parse_iptables_save("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"), 6, POLICY).findings
+    assert findings[1] == "tcp 16509 is open to every source on eth-other: accepted by INPUT's policy ACCEPT"
+
+
 def test_an_accept_for_the_exception_prefix_is_compliant():
     text = recorded("ip6tables-save-v6-compliant.txt").replace(
         "-A INPUT -j CLOUDSTACK-SERVICES", "-A INPUT -s fd00:5341:4c41::/64 -j ACCEPT\n-A INPUT -j CLOUDSTACK-SERVICES")
