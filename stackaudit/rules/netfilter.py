@@ -42,7 +42,9 @@ class Connection:
     interface: str
 
     def describe(self) -> str:
-        return f"tcp {self.source} -> {self.destination}:{self.port} in {self.interface}"
+        # 0.0.0.1 and ::2 stand for "any of the host's addresses" when no rule names a destination
+        to = "" if self.destination in ("0.0.0.1", "::2") else f" (to {self.destination})"
+        return f"new tcp connection from {self.source} to port {self.port} on {self.interface}{to}"
 
 
 @dataclass(frozen=True)
