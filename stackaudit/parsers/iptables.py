@@ -102,6 +102,7 @@ class Rule:
     matches: tuple[Match, ...] = ()
     modules: tuple[str, ...] = ()   # -m modules, in order
     target_args: tuple[str, ...] = ()
+    written: str = ""               # the rule as the file has it (without counters), for quoting
 
     def match(self, option: str) -> Match | None:
         return next((m for m in self.matches if m.option == option), None)
@@ -276,7 +277,8 @@ def parse_rule(chain: str, words: list[str], table: dict, where: str) -> Rule:
         negate = False
     if negate:
         raise UnparsableOutput(f"{where}: '!' at the end of the rule")
-    return Rule(chain, " ".join(canonical), target, goto, tuple(matches), tuple(modules), target_args)
+    return Rule(chain, " ".join(canonical), target, goto, tuple(matches), tuple(modules), target_args,
+                " ".join(quoted(w) for w in words))
 
 
 def quoted(value: str) -> str:

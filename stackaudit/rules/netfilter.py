@@ -106,17 +106,18 @@ def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None =
         judged = rule_matches(rule, connection)
         if judged is False:
             continue
-        here = Step(chain_name, index, rule.text, "")
+        quote = rule.written or rule.text
+        here = Step(chain_name, index, quote, "")
         if judged is not True:
             path.append(replace_effect(here, "cannot judge: " + judged))
             return Verdict(connection, "UNDECIDABLE", tuple(path),
-                           f"{chain_name}:{index} `{rule.text}`: {judged}", frozenset(entered))
+                           f"{chain_name}:{index} `{quote}`: {judged}", frozenset(entered))
         target = rule.target
         if target is None:
             continue
         if target in ("ACCEPT", "DROP", "REJECT"):
             path.append(replace_effect(here, target + (" (closed: dropped, not refused)" if target == "DROP" else "")))
-            return Verdict(connection, target, tuple(path), f"{chain_name}:{index} `{rule.text}`", frozenset(entered))
+            return Verdict(connection, target, tuple(path), f"{chain_name}:{index} `{quote}`", frozenset(entered))
         if target == "RETURN":
             path.append(replace_effect(here, "RETURN"))
             if chain_name == "INPUT" or not stack:
@@ -138,7 +139,7 @@ def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None =
             continue
         path.append(replace_effect(here, f"target {target} cannot be judged"))
         return Verdict(connection, "UNDECIDABLE", tuple(path),
-                       f"{chain_name}:{index} `{rule.text}`: target {target} cannot be judged", frozenset(entered))
+                       f"{chain_name}:{index} `{quote}`: target {target} cannot be judged", frozenset(entered))
 
 
 def replace_effect(step: Step, effect: str) -> Step:

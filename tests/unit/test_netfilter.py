@@ -52,7 +52,7 @@ def test_cloudstack_7318_kvm_host_accepts_libvirt_ports_and_has_no_chain():
     findings = judge(parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt")), 4, POLICY).findings
     assert findings[:2] == ["chain CLOUDSTACK-SERVICES does not exist",
                             "tcp 16509 is open to every source on eth-other: accepted by INPUT:4 "
-                            "`-p tcp --dport 16509 -j ACCEPT`"]
+                            "`-p tcp -m tcp --dport 16509 -j ACCEPT`"]
     assert not rejects_port(parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt")), 4, 16509,
                             POLICY)
 
@@ -82,7 +82,7 @@ def test_cloudstack_7838_sysconfig_files_walk_through_libvirts_chain_to_the_acce
     ruleset = parse_iptables_save(first_table(recorded(name)))
     verdict = evaluate(ruleset, Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
     assert verdict.outcome == "ACCEPT"
-    assert verdict.reason == f"INPUT:{index} `-p tcp --dport 16509 -j ACCEPT`"
+    assert verdict.reason == f"INPUT:{index} `-p tcp -m tcp --dport 16509 -j ACCEPT`"
     # kvm001 jumps to libvirt's (empty) chain before the ACCEPT and comes back; kvm002 after it
     assert ("LIBVIRT_INP" in verdict.chains) is through_libvirt
 
@@ -200,7 +200,7 @@ def findings(text: str, family: int = 4, policy=POLICY) -> list[str]:
 def test_accept_of_16509_before_the_jump_opens_it_and_libvirt_is_exposed():
     text = with_input("-A INPUT -p tcp -m tcp --dport 16509 -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
     assert findings(text) == ["tcp 16509 is open to every source on eth-other: accepted by INPUT:1 "
-                              "`-p tcp --dport 16509 -j ACCEPT`"]
+                              "`-p tcp -m tcp --dport 16509 -j ACCEPT`"]
     assert not rejects_port(parse_iptables_save(text), 4, 16509, POLICY)
 
 

@@ -42,7 +42,7 @@ def test_empty_ruleset_has_no_chain_and_every_port_open():
 def test_rejects_limited_to_an_interface_or_a_negated_source_leave_the_port_open_to_the_rest():
     findings = judge(ruleset("iptables-save-v4-conditions.txt"), 4, POLICY).findings
     assert findings[0] == ("tcp 16509 is open to every source on eth-other, eth1: accepted by INPUT's policy "
-                           "ACCEPT (closed only where CLOUDSTACK-SERVICES:2 `-i eth1 -p tcp --dport 16509 -j "
+                           "ACCEPT (closed only where CLOUDSTACK-SERVICES:2 `-i eth1 -p tcp -m tcp --dport 16509 -j "
                            "REJECT --reject-with tcp-reset` matches)")
     # 198.51.100.0/24 is RETURNed before the REJECT and is no exception of the policy: open to it
     assert findings[2].startswith("tcp 45335 is open to sources 198.51.100.1 on ")
