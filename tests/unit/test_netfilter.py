@@ -254,6 +254,23 @@ def test_the_jump_reached_through_a_user_chain_and_a_goto_counts():
     assert findings(text) == []
 
 
+def test_the_end_of_a_goto_chain_returns_to_the_chain_that_jumped_last():
+    # INPUT -j A; A -g B; B ends: netfilter goes back to INPUT after its jump to A, not to A
+    text = with_input("-A INPUT -j A", "-A INPUT -p tcp --dport 16509 -j REJECT").replace(
+        ":CLOUDSTACK-SERVICES - [0:0]", ":CLOUDSTACK-SERVICES - [0:0]\n:A - [0:0]\n:B - [0:0]\n"
+        "-A A -g B\n-A A -j ACCEPT\n-A B -j LOG")
+    verdict = evaluate(parse_iptables_save(text), Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert (verdict.outcome, verdict.reason) == ("REJECT", "INPUT:2 `-p tcp --dport 16509 -j REJECT`")
+    assert [step.effect for step in verdict.path] == ["jump to A", "goto B", "LOG, continues", "REJECT"]
+
+
+def test_return_in_input_applies_the_policy():
+    text = with_input("-A INPUT -p tcp --dport 16509 -j RETURN", "-A INPUT -j CLOUDSTACK-SERVICES", policy="DROP")
+    verdict = evaluate(parse_iptables_save(text), Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert (verdict.outcome, verdict.reason) == ("DROP", "INPUT's policy DROP")
+    assert findings(text) == []          # dropped by the policy: closed
+
+
 def test_drop_closes_the_port_and_the_evidence_says_so():
     text = with_input("-A INPUT -p tcp --dport 16509 -j DROP", "-A INPUT -j CLOUDSTACK-SERVICES")
     ruleset = parse_iptables_save(text)
