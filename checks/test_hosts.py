@@ -38,8 +38,9 @@ def firewall_findings(host, family: int, policy) -> list[str]:
 
 @check("HOST-IPTABLES-V4")
 def test_iptables_v4(firewalled_host, policy):
-    """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, it REJECTs the policy's tcp ports; the
-    persisted rules hold the same chain and are loaded at boot."""
+    """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, and a new TCP connection to each policy port
+    from outside the exceptions meets a REJECT (walking INPUT as netfilter does); the persisted rules
+    would load, hold the same chain with the same verdicts, and are loaded at boot."""
     findings = firewall_findings(firewalled_host, 4, policy)
     assert not findings, "; ".join(findings)
 
@@ -47,7 +48,7 @@ def test_iptables_v4(firewalled_host, policy):
 @check("HOST-IPTABLES-V6")
 def test_iptables_v6(firewalled_host, policy):
     """The same for ip6tables: the management prefix is RETURNed before the REJECT of the policy's
-    tcp ports; persisted and loaded at boot."""
+    tcp ports, every other source meets the REJECT; persisted and loaded at boot."""
     findings = firewall_findings(firewalled_host, 6, policy)
     assert not findings, "; ".join(findings)
 
@@ -55,15 +56,19 @@ def test_iptables_v6(firewalled_host, policy):
 @check("KVM-LIBVIRTD-LISTEN")
 def test_libvirtd_listen(kvm_host, policy, request):
     """libvirtd listens as the policy's transport needs (tcp: 16509 with --listen and masked sockets;
-    tls: 16514); unauthenticated tcp is tolerated only while the firewall rejects 16509."""
+    tls: 16514); unauthenticated tcp is tolerated only while every new connection to 16509 from outside
+    the firewall's exceptions meets a REJECT over IPv4 and IPv6."""
     facts = kvm_host.facts
     transport = policy.libvirt.transport
     conf = facts.libvirtd_conf
     findings = rules.libvirtd_findings(conf, facts.libvirtd_defaults, rules.libvirtd_process_args(facts.processes),
                                        facts.socket_units, transport)
     if rules.unauthenticated_tcp(conf, transport):
+        for family in (4, 6):
+            facts.attach(f"tcp 16509 through INPUT (IPv{family})",
+                         rules.path_evidence(family, facts.firewall(family).running, policy.firewall, [16509]))
         open_in = [f"IPv{family}" for family in (4, 6)
-                   if not rules.rejects_port(facts.firewall(family).running, family, 16509)]
+                   if not rules.rejects_port(facts.firewall(family).running, family, 16509, policy.firewall)]
         if open_in:
             escalate(request, "critical")
             findings.insert(0, f"auth_tcp = \"none\" and tcp 16509 is not rejected over {' and '.join(open_in)}: "

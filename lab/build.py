@@ -89,8 +89,8 @@ def firewall_parts(node: Node, rhel: bool) -> tuple[dict, dict, str, str]:
     """(files, symlinks, running v4, running v6) for a host or management server's firewall."""
     fw = node.facts["firewall"]
     prefix = str(MGMT_V6_PREFIX) if fw["v6_return_prefix"] == "lab" else fw["v6_return_prefix"]
-    running = {4: fw["v4_running"] or files.iptables_rules(4, fw, None),
-               6: fw["v6_running"] or files.iptables_rules(6, fw, prefix)}
+    running = {4: fw["v4_running"] or files.iptables_rules(4, fw, None, node.kind),
+               6: fw["v6_running"] or files.iptables_rules(6, fw, prefix, node.kind)}
     paths = ({4: "/etc/sysconfig/iptables", 6: "/etc/sysconfig/ip6tables"} if rhel
              else {4: "/etc/iptables/rules.v4", 6: "/etc/iptables/rules.v6"})
     content = {}

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import allure
 
-from stackaudit.errors import CollectionFailed, raise_if_error
+from stackaudit.errors import CollectionFailed, UnparsableOutput, raise_if_error
 from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.iptables import parse_iptables_save
@@ -40,9 +40,10 @@ MYCNF_ROOTS = ("/etc/mysql/my.cnf", "/etc/my.cnf")
 
 
 class Firewall:
-    def __init__(self, family, running, persisted_path, persisted, boot_unit, loaded_at_boot):
+    def __init__(self, family, running, persisted_path, persisted, boot_unit, loaded_at_boot, persisted_error=None):
         self.family, self.running, self.persisted_path = family, running, persisted_path
         self.persisted, self.boot_unit, self.loaded_at_boot = persisted, boot_unit, loaded_at_boot
+        self.persisted_error = persisted_error   # why iptables-restore would refuse the file, if it would
 
 
 class Facts:
@@ -104,8 +105,14 @@ class Facts:
         text = self.section(PERSISTED_SECTIONS[path], allow_missing_file=True)
         units = self.section("boot_units", allow_missing_file=True) or ""
         unit = BOOT_UNITS[(os_family, family)]
-        return Firewall(family, running, path, None if text is None else parse_iptables_save(text), unit,
-                        unit in units.split())
+        persisted, refused = None, None
+        if text is not None:
+            # The file is read as iptables-restore reads it at boot: what it refuses is a finding.
+            try:
+                persisted = parse_iptables_save(text, path)
+            except UnparsableOutput as err:
+                refused = str(err).removeprefix(path + ": ").removeprefix(path + " ")   # the path is named once
+        return Firewall(family, running, path, persisted, unit, unit in units.split(), refused)
 
     def config_file(self, section: str, path: str, parser):
         """A configuration file's parsed content; None when the file does not exist."""

@@ -9,7 +9,7 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.facts import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.policy import policy_from_data
-from stackaudit.rules.hosts import chain_findings, firewall_evidence, firewall_findings
+from stackaudit.rules.hosts import firewall_evidence, firewall_findings, judge
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall
@@ -22,52 +22,58 @@ def ruleset(name: str):
 def test_compliant_chain_is_parsed_with_its_jump_and_ports():
     rules = ruleset("iptables-save-v4-compliant.txt")
     chain = rules.chain("filter", "CLOUDSTACK-SERVICES")
-    assert rules.jumps("filter", "INPUT", "CLOUDSTACK-SERVICES")
+    assert rules.calls("filter", "INPUT", "CLOUDSTACK-SERVICES")
     (reject,) = chain.rules
-    assert (reject.target, reject.protocol, reject.dports, reject.conditions) == (
-        "REJECT", "tcp", (16509, 16514, 45335, 41047, 8250), ())
-    assert chain_findings(rules, 4, POLICY) == []
+    assert (reject.target, reject.match("-p").values, reject.match("--dports").values) == (
+        "REJECT", ("tcp",), ("16509,16514,45335,41047,8250",))
+    assert judge(rules, 4, POLICY).findings == []
 
 
-def test_ipv6_chain_returns_the_management_prefix_first():
-    rules = ruleset("ip6tables-save-v6-compliant.txt")
-    first = rules.chain("filter", "CLOUDSTACK-SERVICES").rules[0]
-    assert (first.source, first.target) == ("fd00:5341:4c41::/64", "RETURN")
-    assert chain_findings(rules, 6, POLICY) == []
+def test_compliant_v6_chain_returns_the_management_prefix_first():
+    assert judge(ruleset("ip6tables-save-v6-compliant.txt"), 6, POLICY).findings == []
 
 
-def test_empty_ruleset_has_no_chain():
-    assert chain_findings(ruleset("iptables-save-v4-empty.txt"), 4, POLICY) == [
-        "chain CLOUDSTACK-SERVICES does not exist"]
+def test_empty_ruleset_has_no_chain_and_every_port_open():
+    findings = judge(ruleset("iptables-save-v4-empty.txt"), 4, POLICY).findings
+    assert findings[0] == "chain CLOUDSTACK-SERVICES does not exist"
+    assert findings[1] == "tcp 16509 is open to every source on eth-other: accepted by INPUT's policy ACCEPT"
 
 
-def test_rejects_limited_to_an_interface_or_a_negated_source_do_not_count():
-    rules = ruleset("iptables-save-v4-conditions.txt")
-    chain = rules.chain("filter", "CLOUDSTACK-SERVICES")
-    assert [r.conditions for r in chain.rules] == [(), ("-i eth1",), ("! -s 198.51.100.7/32",), ()]
-    assert chain.rules[3].dports == (45335, 41047, (5900, 6100))
-    # INPUT accepts lo and established traffic first (conditional ACCEPTs), then jumps: still a jump.
-    assert rules.jumps("filter", "INPUT", "CLOUDSTACK-SERVICES")
-    assert chain_findings(rules, 4, POLICY) == [
-        "RETURN for 198.51.100.0/24 before the REJECT is not an exception the policy allows (none)",
-        "tcp ports not rejected: 8250,16509,16514"]
+def test_rejects_limited_to_an_interface_or_a_negated_source_leave_the_port_open_to_the_rest():
+    findings = judge(ruleset("iptables-save-v4-conditions.txt"), 4, POLICY).findings
+    assert findings[0] == ("tcp 16509 is open to every source on eth-other, eth1: accepted by INPUT's policy "
+                           "ACCEPT (closed only where CLOUDSTACK-SERVICES:2 `-i eth1 -p tcp -m tcp --dport 16509 -j "
+                           "REJECT --reject-with tcp-reset` matches)")
+    # 198.51.100.0/24 is RETURNed before the REJECT and is no exception of the policy: open to it
+    assert findings[2].startswith("tcp 45335 is open to sources 198.51.100.1 on ")
+    assert any(f.startswith("tcp 8250 is open to sources 198.51.100.1, 198.51.100.7") for f in findings)
 
 
 def test_an_allowed_v4_exception_is_not_a_finding():
     policy = policy_from_data({"firewall": {"v4_exceptions": ["198.51.100.0/24"]}}, "test").firewall
-    assert chain_findings(ruleset("iptables-save-v4-conditions.txt"), 4, policy) == [
-        "tcp ports not rejected: 8250,16509,16514"]
+    findings = judge(ruleset("iptables-save-v4-conditions.txt"), 4, policy).findings
+    assert [f.split(" is open")[0] for f in findings] == ["tcp 16509", "tcp 16514"]
 
 
-def test_an_unconditional_accept_before_the_jump_means_no_jump():
+def test_an_unconditional_accept_before_the_jump_opens_every_port():
     text = (RECORDED / "iptables-save-v4-compliant.txt").read_text().replace(
         "-A INPUT -j CLOUDSTACK-SERVICES", "-A INPUT -j ACCEPT\n-A INPUT -j CLOUDSTACK-SERVICES")
-    assert chain_findings(parse_iptables_save(text), 4, POLICY) == ["INPUT does not jump to CLOUDSTACK-SERVICES"]
+    findings = judge(parse_iptables_save(text), 4, POLICY).findings
+    assert findings[0] == "tcp 16509 is open to every source on eth-other: accepted by INPUT:1 `-j ACCEPT`"
 
 
 def firewall(running: str, persisted: str | None, loaded: bool = True) -> Firewall:
     return Firewall(4, ruleset(running), "/etc/iptables/rules.v4",
                     None if persisted is None else ruleset(persisted), "netfilter-persistent.service", loaded)
+
+
+def test_a_persisted_file_iptables_restore_refuses_would_not_load_at_boot():
+    running = ruleset("iptables-save-v4-compliant.txt")
+    broken = Firewall(4, running, "/etc/iptables/rules.v4", None, "netfilter-persistent.service", True,
+                      "/etc/iptables/rules.v4: no COMMIT for *filter (the input ends inside the table)")
+    assert firewall_findings(broken, POLICY) == [
+        "/etc/iptables/rules.v4 would not load at boot: /etc/iptables/rules.v4: no COMMIT for *filter "
+        "(the input ends inside the table)"]
 
 
 def test_persisted_file_equal_to_the_running_rules_and_loaded_at_boot_passes():
@@ -83,15 +89,19 @@ def test_persisted_file_missing_drifted_or_not_loaded_is_each_a_finding():
         "/etc/iptables/rules.v4 differs from the running rules: missing from the file: "
         "-A INPUT -j CLOUDSTACK-SERVICES | -A CLOUDSTACK-SERVICES -p tcp -m multiport --dports "
         "16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable",
+        "/etc/iptables/rules.v4 gives other verdicts at boot than the running rules: tcp 16509 from 0.0.0.1: "
+        "running REJECT, at boot ACCEPT; tcp 16514 from 0.0.0.1: running REJECT, at boot ACCEPT; tcp 45335 from "
+        "0.0.0.1: running REJECT, at boot ACCEPT; tcp 41047 from 0.0.0.1: running REJECT, at boot ACCEPT; "
+        "tcp 8250 from 0.0.0.1: running REJECT, at boot ACCEPT",
         "netfilter-persistent.service is not enabled: the persisted rules are not loaded at boot"]
 
 
 @pytest.mark.parametrize("text, message", [
     ("-A INPUT -j ACCEPT\n", "iptables-save line 1: '-A INPUT -j ACCEPT' outside a *table ... COMMIT block"),
-    ("*filter\n-A NOPE -j ACCEPT\nCOMMIT\n", "iptables-save line 2: rule for undeclared chain 'NOPE'"),
+    ("*filter\n-A NOPE -j ACCEPT\nCOMMIT\n", "iptables-save line 2: -A for undeclared chain 'NOPE'"),
     ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s not-an-address -j ACCEPT\nCOMMIT\n",
-     "iptables-save line 3: source 'not-an-address' is not an address or network"),
-    ("*filter\nbogus\nCOMMIT\n", "iptables-save line 2: unexpected line 'bogus'"),
+     "iptables-save line 3: 'not-an-address' is not an address or network"),
+    ("*filter\nbogus\nCOMMIT\n", "iptables-save line 2: 'bogus' is not a command with a chain"),
 ])
 def test_malformed_rules_are_unparsable_with_the_line(text, message):
     with pytest.raises(UnparsableOutput) as error:

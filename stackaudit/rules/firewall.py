@@ -1,0 +1,220 @@
+"""HOST-IPTABLES-V4/V6 and the 16509 part of KVM-LIBVIRTD-LISTEN: the CLOUDSTACK-SERVICES firewall of
+seed 004, judged by what a new TCP connection to each policy port actually meets (rules/netfilter.py).
+
+Seed 004 creates the chain, REJECTs tcp 16509,16514,45335,41047,8250 in it and, for IPv6, RETURNs the
+management /64 first. A port is closed when every representative connection from outside the policy's
+exceptions meets REJECT or DROP (a DROP closes it too: the connection times out instead of being
+refused; the evidence says which). An ACCEPT anywhere before that, or INPUT's policy ACCEPT, opens it.
+"""
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from dataclasses import dataclass
+
+from stackaudit.errors import NotCheckable
+from stackaudit.rules.netfilter import Verdict, evaluate, Connection, port_verdicts, representative_destinations, \
+    representative_interfaces, boundary_points
+
+SERVICES_CHAIN = "CLOUDSTACK-SERVICES"
+SHOWN = 4       # sources named in a finding before "and N more"
+
+
+@dataclass
+class Judgement:
+    findings: list[str]
+    undecidable: list[str]
+    verdicts: dict[int, list[Verdict]]
+
+
+def exceptions_of(family: int, firewall_policy) -> list[str]:
+    if family == 4:
+        return list(firewall_policy.v4_exceptions)
+    prefix = firewall_policy.v6_management_prefix
+    if prefix is None:
+        raise NotCheckable("the policy names no IPv6 management prefix (firewall.v6_management_prefix); "
+                           "set the /64 whose traffic is RETURNed before the REJECT")
+    return [prefix]
+
+
+def judge(ruleset, family: int, firewall_policy, compared_with=None) -> Judgement:
+    """The running (or persisted) rules against the policy: structure, then each port's verdicts."""
+    findings, undecidable = [], []
+    if ruleset.chain("filter", SERVICES_CHAIN) is None:
+        findings.append(f"chain {SERVICES_CHAIN} does not exist")
+    elif not ruleset.calls("filter", "INPUT", SERVICES_CHAIN):
+        findings.append(f"INPUT does not jump to {SERVICES_CHAIN}")
+    exceptions = exceptions_of(family, firewall_policy)
+    verdicts = {port: port_verdicts(ruleset, family, port, exceptions, compared_with)
+                for port in firewall_policy.reject_ports}
+    for port, results in verdicts.items():
+        findings += open_findings(port, results)
+        undecidable += sorted({v.reason for v in results if v.outcome == "UNDECIDABLE"})
+    if family == 6:
+        findings += prefix_findings(ruleset, firewall_policy.v6_management_prefix, firewall_policy.reject_ports)
+    return Judgement(findings, undecidable, verdicts)
+
+
+def open_findings(port: int, results: list[Verdict]) -> list[str]:
+    """One finding per rule (or policy) that lets the port through, naming the sources it admits."""
+    by_reason: dict[str, list[Verdict]] = {}
+    for verdict in results:
+        if verdict.open:
+            by_reason.setdefault(verdict.reason, []).append(verdict)
+    findings = []
+    for reason, opened in by_reason.items():
+        sources = sorted({v.connection.source for v in opened}, key=ipaddress.ip_address)
+        everyone = len(sources) == len({v.connection.source for v in results})
+        named = "every source" if everyone else "sources " + ", ".join(sources[:SHOWN]) + (
+            f" and {len(sources) - SHOWN} more" if len(sources) > SHOWN else "")
+        interfaces = sorted({v.connection.interface for v in opened})
+        # a connection that fell through to INPUT's policy met a REJECT that did not match it
+        closed = sorted({v.reason for v in results if v.outcome in ("REJECT", "DROP")})
+        limited = f" (closed only where {closed[0]} matches)" if closed and reason.startswith("INPUT's") else ""
+        findings.append(f"tcp {port} is open to {named} on {', '.join(interfaces)}: accepted by {reason}{limited}")
+    return findings
+
+
+def prefix_findings(ruleset, prefix: str, ports) -> list[str]:
+    """IPv6 (seed 004): a connection from the management prefix is RETURNed from CLOUDSTACK-SERVICES
+    before its REJECT (it leaves the chain instead of being closed there)."""
+    net = ipaddress.ip_network(prefix, strict=False)
+    inside = [str(p) for p in boundary_points([net], 6) if p in net]
+    for port in ports:
+        for destination in representative_destinations([ruleset], 6, port):
+            for interface in representative_interfaces([ruleset], port):
+                for source in inside:
+                    verdict = evaluate(ruleset, Connection(port, source, destination, interface))
+                    closed_in_chain = verdict.outcome in ("REJECT", "DROP") and verdict.path and \
+                        verdict.path[-1].chain == SERVICES_CHAIN
+                    if closed_in_chain:
+                        return [f"no RETURN for the management prefix {prefix} before the REJECT "
+                                f"(tcp {port} from {source}: {verdict.reason})"]
+    return []
+
+
+def rejects_port(ruleset, family: int, port: int, firewall_policy) -> bool:
+    """KVM-LIBVIRTD-LISTEN: whether every new connection to `port` from outside the exceptions is
+    closed; NotCheckable (quoting the rule) when one of them cannot be judged and none is open."""
+    exceptions = exceptions_of(family, firewall_policy) if family == 4 or firewall_policy.v6_management_prefix \
+        else []
+    results = port_verdicts(ruleset, family, port, exceptions)
+    if any(v.open for v in results):
+        return False
+    undecided = [v.reason for v in results if v.outcome == "UNDECIDABLE"]
+    if undecided:
+        raise NotCheckable(f"IPv{family} tcp {port}: cannot judge {undecided[0]}")
+    return True
+
+
+def firewall_findings(firewall, firewall_policy) -> list[str]:
+    """HOST-IPTABLES-V4/V6: the running rules, the persisted file, and loading at boot. Raises
+    NotCheckable when nothing is found wrong but a rule on the path could not be judged."""
+    running = judge(firewall.running, firewall.family, firewall_policy)
+    findings = [f"running rules: {f}" for f in running.findings]
+    if firewall.persisted_error is not None:
+        findings.append(f"{firewall.persisted_path} would not load at boot: {firewall.persisted_error}")
+    elif firewall.persisted is None:
+        findings.append(f"{firewall.persisted_path} does not exist: the rules are lost at the next boot")
+    else:
+        drift = chain_differences(firewall.running, firewall.persisted)
+        if drift:
+            findings.append(f"{firewall.persisted_path} differs from the running rules: {drift}")
+        changed = verdict_differences(firewall, firewall_policy)
+        if changed:
+            findings.append(f"{firewall.persisted_path} gives other verdicts at boot than the running rules: {changed}")
+    if not firewall.loaded_at_boot:
+        findings.append(f"{firewall.boot_unit} is not enabled: the persisted rules are not loaded at boot")
+    if running.undecidable:
+        if not findings:
+            raise NotCheckable(f"IPv{firewall.family} rules cannot be judged: {running.undecidable[0]}")
+        findings.append(f"(also not judged: {running.undecidable[0]})")
+    return findings
+
+
+def verdict_differences(firewall, firewall_policy) -> str:
+    """Ports whose verdict at boot (the persisted file restored) differs from the running verdict."""
+    exceptions = exceptions_of(firewall.family, firewall_policy)
+    changed = []
+    for port in firewall_policy.reject_ports:
+        now = port_verdicts(firewall.running, firewall.family, port, exceptions, firewall.persisted)
+        boot = port_verdicts(firewall.persisted, firewall.family, port, exceptions, firewall.running)
+        for a, b in zip(now, boot):
+            if a.outcome != b.outcome:
+                changed.append(f"tcp {port} from {a.connection.source}: running {a.outcome}, at boot {b.outcome}")
+                break
+    return "; ".join(changed)
+
+
+def chain_lines(ruleset) -> list[str]:
+    """The INPUT jump and the CLOUDSTACK-SERVICES rules, normalised (counters, -I order, service names
+    and `-m tcp` as iptables-save would print them after restoring)."""
+    chain = ruleset.chain("filter", SERVICES_CHAIN)
+    jump = ["-A INPUT -j " + SERVICES_CHAIN] if ruleset.calls("filter", "INPUT", SERVICES_CHAIN) else []
+    return jump + ([f"-A {SERVICES_CHAIN} {r.text}" for r in chain.rules] if chain else [])
+
+
+def wanted_chain_lines(family: int, firewall_policy) -> list[str]:
+    """Seed 004's rules, with the policy's ports and exceptions (the auditor's picture of what is wanted)."""
+    lines = ["-A INPUT -j " + SERVICES_CHAIN]
+    exceptions = firewall_policy.v4_exceptions if family == 4 else (
+        [firewall_policy.v6_management_prefix] if firewall_policy.v6_management_prefix else [])
+    lines += [f"-A {SERVICES_CHAIN} -s {source} -j RETURN" for source in exceptions]
+    ports = ",".join(str(p) for p in firewall_policy.reject_ports)
+    # iptables-save writes a plain REJECT with its default answer; so is it written here.
+    answer = "icmp-port-unreachable" if family == 4 else "icmp6-port-unreachable"
+    return lines + [f"-A {SERVICES_CHAIN} -p tcp -m multiport --dports {ports} -j REJECT --reject-with {answer}"]
+
+
+def chain_differences(running, persisted) -> str:
+    """What differs between the running and persisted CLOUDSTACK-SERVICES chain and its INPUT jump."""
+    want, have = chain_lines(running), chain_lines(persisted)
+    if want == have:
+        return ""
+    missing = [line for line in want if line not in have]
+    extra = [line for line in have if line not in want]
+    parts = ([f"missing from the file: {' | '.join(missing)}"] if missing else []) + \
+            ([f"only in the file: {' | '.join(extra)}"] if extra else [])
+    return "; ".join(parts) or "same rules in another order"
+
+
+def path_evidence(family: int, ruleset, firewall_policy, ports=None) -> str:
+    """Per port (the policy's by default), each distinct path a new connection takes through INPUT."""
+    try:
+        exceptions = exceptions_of(family, firewall_policy)
+    except NotCheckable as err:
+        return f"(not evaluated: {err})"
+    blocks = []
+    for port in ports or firewall_policy.reject_ports:
+        paths: dict[tuple, list[Verdict]] = {}
+        for verdict in port_verdicts(ruleset, family, port, exceptions):
+            paths.setdefault((verdict.outcome, verdict.path), []).append(verdict)
+        for (outcome, path), verdicts in paths.items():
+            sample = verdicts[0].connection
+            more = f" (and {len(verdicts) - 1} more connections the same way)" if len(verdicts) > 1 else ""
+            steps = "\n".join("    " + step.line() for step in path) or "    (no rule matched)"
+            shown = {"DROP": "DROP (closed: dropped, not refused)"}.get(outcome, outcome)
+            blocks.append(f"  {sample.describe()}{more}:\n{steps}\n    => {shown}")
+    exceptions_text = ", ".join(exceptions) or "none"
+    return f"new connections from outside the exceptions ({exceptions_text}):\n" + "\n".join(blocks)
+
+
+def firewall_evidence(firewall, firewall_policy) -> str:
+    """For the auditor: the rules wanted, running and persisted, their differences, and each port's path."""
+    wanted, running = wanted_chain_lines(firewall.family, firewall_policy), chain_lines(firewall.running)
+    if firewall.persisted_error is not None:
+        persisted, shown = [], f"(would not load: {firewall.persisted_error})"
+    elif firewall.persisted is None:
+        persisted, shown = [], "(file absent)"
+    else:
+        persisted = chain_lines(firewall.persisted)
+        shown = "\n  ".join(persisted) or "(no chain, no jump)"
+    parts = [f"wanted (policy, seed 004):\n  " + "\n  ".join(wanted),
+             "running:\n  " + ("\n  ".join(running) or "(no chain, no jump)"),
+             f"persisted ({firewall.persisted_path}):\n  " + shown,
+             f"loaded at boot ({firewall.boot_unit} enabled): {'yes' if firewall.loaded_at_boot else 'no'}",
+             "wanted -> running:\n" + "\n".join(difflib.unified_diff(wanted, running, "wanted", "running", lineterm="")),
+             "running -> persisted:\n" + "\n".join(difflib.unified_diff(running, persisted, "running",
+                                                                         "persisted", lineterm="")),
+             "running rules, per port:\n" + path_evidence(firewall.family, firewall.running, firewall_policy)]
+    return "\n\n".join(parts) + "\n"

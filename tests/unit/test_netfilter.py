@@ -1,0 +1,363 @@
+"""Rules files read as iptables-restore reads them, and the INPUT walk, on real recorded rulesets
+(tests/data/recorded/SOURCES.md) and on the forms iptables-restore accepts and refuses."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from stackaudit.errors import NotCheckable, UnparsableOutput
+from stackaudit.facts import Firewall
+from stackaudit.parsers.iptables import parse_iptables_save
+from stackaudit.policy import policy_from_data
+from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port
+from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts
+
+RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
+POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall
+REAL = ["iptables-save-cloudstack-7318-kvmhost2.txt", "sysconfig-iptables-cloudstack-7838-kvm001.txt",
+        "sysconfig-iptables-cloudstack-7838-kvm002.txt", "iptables-save-cloudstack-7961-kvm.txt",
+        "iptables-save-v4-compliant.txt", "iptables-save-v4-conditions.txt", "ip6tables-save-v6-compliant.txt"]
+
+COMPLIANT = """*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:CLOUDSTACK-SERVICES - [0:0]
+-A INPUT -j CLOUDSTACK-SERVICES
+-A CLOUDSTACK-SERVICES -p tcp -m multiport --dports 16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable
+COMMIT
+"""
+
+
+def recorded(name: str) -> str:
+    return (RECORDED / name).read_text()
+
+
+def first_table(text: str) -> str:
+    """A paste cut at its first '# Completed' line: the complete filter table it starts with."""
+    return text[:text.index("# Completed")]
+
+
+def with_input(*rules: str, services: str = "", policy: str = "ACCEPT") -> str:
+    return COMPLIANT.replace(":INPUT ACCEPT", f":INPUT {policy}").replace(
+        "-A INPUT -j CLOUDSTACK-SERVICES\n", "".join(r + "\n" for r in rules)).replace(
+        "-A CLOUDSTACK-SERVICES -p tcp", services + "-A CLOUDSTACK-SERVICES -p tcp")
+
+
+# ---- real rulesets recorded by others ------------------------------------------------------------
+
+def test_cloudstack_7318_kvm_host_accepts_libvirt_ports_and_has_no_chain():
+    findings = judge(parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt")), 4, POLICY).findings
+    assert findings[:2] == ["chain CLOUDSTACK-SERVICES does not exist",
+                            "tcp 16509 is open to every source on eth-other: accepted by INPUT:4 "
+                            "`-p tcp -m tcp --dport 16509 -j ACCEPT`"]
+    assert not rejects_port(parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt")), 4, 16509,
+                            POLICY)
+
+
+def test_the_iptables_services_default_closes_every_port_with_its_catch_all_reject():
+    ruleset = parse_iptables_save(recorded("sysconfig-iptables-iptables-services-default.txt"), "/etc/sysconfig/iptables")
+    assert judge(ruleset, 4, POLICY).findings == ["chain CLOUDSTACK-SERVICES does not exist"]
+    verdict = evaluate(ruleset, Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert (verdict.outcome, verdict.reason) == ("REJECT", "INPUT:5 `-j REJECT --reject-with icmp-host-prohibited`")
+
+
+def test_the_lab_defaults_use_libvirts_and_the_agents_recorded_rules():
+    from lab.firewall_rules import LIBVIRT_V4_RULES, KVM_AGENT_PORTS
+    args = recorded("libvirt-nat-default-linux.args.txt").replace("\\\n", "")
+    inserted = [line.split("--insert ")[1] for line in args.splitlines() if "LIBVIRT_INP" in line]
+    assert len(inserted) == 4 and all("--in-interface virbr0" in line for line in inserted)
+    assert sum("-A LIBVIRT_INP -i virbr0" in rule for rule in LIBVIRT_V4_RULES) == 4
+    agent = recorded("cloudstack-serviceConfig-firewall.py.txt")
+    assert 'iptables -I INPUT -p tcp -m tcp --dport %s -j ACCEPT' in agent
+    kvmhost2 = parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt"))
+    assert tuple(r.match("--dport").values[0] for r in kvmhost2.chain("filter", "INPUT").rules) == KVM_AGENT_PORTS
+
+
+@pytest.mark.parametrize("name, index, through_libvirt", [("sysconfig-iptables-cloudstack-7838-kvm001.txt", 6, True),
+                                                          ("sysconfig-iptables-cloudstack-7838-kvm002.txt", 5, False)])
+def test_cloudstack_7838_sysconfig_files_walk_through_libvirts_chain_to_the_accept(name, index, through_libvirt):
+    ruleset = parse_iptables_save(first_table(recorded(name)))
+    verdict = evaluate(ruleset, Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert verdict.outcome == "ACCEPT"
+    assert verdict.reason == f"INPUT:{index} `-p tcp -m tcp --dport 16509 -j ACCEPT`"
+    # kvm001 jumps to libvirt's (empty) chain before the ACCEPT and comes back; kvm002 after it
+    assert ("LIBVIRT_INP" in verdict.chains) is through_libvirt
+
+
+@pytest.mark.parametrize("name, message", [
+    ("sysconfig-iptables-cloudstack-7838-kvm001.txt",
+     "/etc/sysconfig/iptables line 29: chain line ':INPUT ACCEPT [' is not ':NAME POLICY [packets:bytes]'"),
+    ("sysconfig-iptables-cloudstack-7838-kvm002.txt",
+     "/etc/sysconfig/iptables line 43: chain line ':POSTROUTI' is not ':NAME POLICY [packets:bytes]'"),
+    ("iptables-save-cloudstack-7961-kvm.txt", "/etc/sysconfig/iptables line 37: -j with no target"),
+])
+def test_truncated_pastes_are_refused_with_the_line(name, message):
+    with pytest.raises(UnparsableOutput) as error:
+        parse_iptables_save(recorded(name), "/etc/sysconfig/iptables")
+    assert str(error.value) == message
+
+
+def test_a_paste_cut_before_commit_would_not_load():
+    text = recorded("iptables-save-cloudstack-7318-kvmhost2.txt").replace("COMMIT\n", "")
+    with pytest.raises(UnparsableOutput, match=r"no COMMIT for \*filter"):
+        parse_iptables_save(text, "/etc/iptables/rules.v4")
+
+
+# ---- what iptables-restore accepts: same chain, same verdicts ----------------------------------
+
+RESTORE_FORMS = """# written by hand, restored by netfilter-persistent
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -s 192.168.122.0/24 ! -d 192.168.122.0/24 -j MASQUERADE
+COMMIT
+*filter
+:INPUT ACCEPT [1043:88412]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-N CLOUDSTACK-SERVICES
+[12:720] -A CLOUDSTACK-SERVICES -p tcp -m tcp -m multiport --dports 16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable
+-I INPUT -m comment --comment "seed 004" -j CLOUDSTACK-SERVICES
+-I INPUT 1 -p tcp --dport ssh -j ACCEPT
+COMMIT
+"""
+
+
+def test_insert_counters_service_names_and_other_tables_restore_the_same_chain():
+    running, persisted = parse_iptables_save(COMPLIANT), parse_iptables_save(RESTORE_FORMS, "rules.v4")
+    firewall = Firewall(4, running, "/etc/iptables/rules.v4", persisted, "netfilter-persistent.service", True)
+    assert [r.text for r in persisted.chain("filter", "INPUT").rules] == [
+        "-p tcp --dport 22 -j ACCEPT", '-m comment --comment "seed 004" -j CLOUDSTACK-SERVICES']
+    assert judge(persisted, 4, POLICY).findings == []
+    # the chain differs in `-m tcp` only, which iptables-save drops: no finding
+    assert firewall_findings(firewall, POLICY) == []
+
+
+@pytest.mark.parametrize("text, message", [
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j\nCOMMIT\n", "line 3: -j with no target"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport\nCOMMIT\n", "line 3: option --dport needs 1 value(s)"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j NOCHAIN\nCOMMIT\n", None),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j nochain\nCOMMIT\n",
+     "line 3: jump to undeclared chain 'nochain' (iptables: Couldn't load target)"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 70000 -j ACCEPT\nCOMMIT\n",
+     "line 3: --dport '70000': '70000' is not a port"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 30:20 -j ACCEPT\nCOMMIT\n",
+     "line 3: --dport '30:20': invalid port range (min > max)"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dpo 22 -j ACCEPT\nCOMMIT\n",
+     "line 3: unknown option '--dpo' for -m tcp"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-I INPUT 3 -j ACCEPT\nCOMMIT\n", "line 3: -I INPUT 3: index of insertion too big"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"open -j ACCEPT\nCOMMIT\n",
+     "line 3: unbalanced quotes in '-A INPUT -m comment --comment \"open -j ACCEPT'"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n", "no COMMIT for *filter (the input ends inside the table)"),
+    ("*bogus\nCOMMIT\n", "line 1: unknown table 'bogus'"),
+])
+def test_what_iptables_restore_refuses_is_unparsable(text, message):
+    if message is None:        # an upper-case name iptables would load as an extension target
+        parse_iptables_save(text)
+        return
+    with pytest.raises(UnparsableOutput) as error:
+        parse_iptables_save(text, "f")
+    assert str(error.value) == ("f " + message if message.startswith("line") else "f: " + message)
+
+
+def test_options_of_modules_this_reader_does_not_know_take_their_own_values():
+    ruleset = parse_iptables_save(with_input(
+        "-A INPUT -m set --match-set blocklist src -p udp -j DROP",
+        "-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -p udp -j RETURN",
+        '-A INPUT -m comment --comment "-- kept by hand" -j CLOUDSTACK-SERVICES'))
+    assert [r.text for r in ruleset.chain("filter", "INPUT").rules] == [
+        "-m set --match-set blocklist src -p udp -j DROP",
+        "-m addrtype --dst-type LOCAL --limit-iface-in -p udp -j RETURN",
+        '-m comment --comment "-- kept by hand" -j CLOUDSTACK-SERVICES']
+    # both unknown matches are for udp: a tcp connection never depends on them
+    assert judge(ruleset, 4, POLICY).findings == []
+
+
+def test_a_set_match_on_the_path_is_undecidable():
+    ruleset = parse_iptables_save(with_input("-A INPUT -m set --match-set admins src -j ACCEPT",
+                                             "-A INPUT -j CLOUDSTACK-SERVICES"))
+    with pytest.raises(NotCheckable, match=r"INPUT:1 `-m set --match-set admins src -j ACCEPT`: -m set"):
+        rejects_port(ruleset, 4, 16509, POLICY)
+
+
+def test_a_huge_port_range_is_kept_as_one_range():
+    ruleset = parse_iptables_save(with_input("-A INPUT -p tcp -m multiport --dports 0:65535,1:2 -j ACCEPT"))
+    (rule,) = ruleset.chain("filter", "INPUT").rules
+    assert rule.match("--dports").values == ("0:65535,1:2",)
+
+
+# ---- the walk ------------------------------------------------------------------------------------
+
+def findings(text: str, family: int = 4, policy=POLICY) -> list[str]:
+    return judge(parse_iptables_save(text), family, policy).findings
+
+
+def test_accept_of_16509_before_the_jump_opens_it_and_libvirt_is_exposed():
+    text = with_input("-A INPUT -p tcp -m tcp --dport 16509 -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
+    assert findings(text) == ["tcp 16509 is open to every source on eth-other: accepted by INPUT:1 "
+                              "`-p tcp -m tcp --dport 16509 -j ACCEPT`"]
+    assert not rejects_port(parse_iptables_save(text), 4, 16509, POLICY)
+
+
+def test_accept_after_the_jump_is_never_reached_for_the_policy_ports():
+    text = with_input("-A INPUT -j CLOUDSTACK-SERVICES", "-A INPUT -p tcp -m tcp --dport 16509 -j ACCEPT")
+    assert findings(text) == []
+
+
+@pytest.mark.parametrize("rule", [
+    "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    "-A INPUT -m state --state ESTABLISHED -j ACCEPT",
+    "-A INPUT -i lo -j ACCEPT",
+    "-A INPUT -p udp -m udp --dport 16509 -j ACCEPT",
+    "-A INPUT -p tcp -m tcp ! --dport 16509:16514 -m multiport ! --ports 8250,45335,41047 -j ACCEPT",
+    "-A INPUT -p tcp -m tcp --tcp-flags SYN,ACK ACK -j ACCEPT",
+    "-A INPUT -p tcp -m tcp --dport 16509 -m conntrack --ctstate INVALID -j ACCEPT",
+    "-A INPUT -j LOG --log-prefix \"in: \"",
+    "-A INPUT -p tcp -m multiport --dports 5900:6100,49152:49216 -j ACCEPT",
+    "-A INPUT -f -j ACCEPT",
+])
+def test_accepts_a_new_connection_to_a_policy_port_never_meets_pass(rule):
+    assert findings(with_input(rule, "-A INPUT -j CLOUDSTACK-SERVICES")) == []
+
+
+def test_negated_state_invalid_matches_new_connections():
+    text = with_input("-A INPUT -m conntrack ! --ctstate INVALID -p tcp --dport 8250 -j ACCEPT",
+                      "-A INPUT -j CLOUDSTACK-SERVICES")
+    assert findings(text)[0].startswith("tcp 8250 is open to every source")
+
+
+def test_a_reject_limited_to_one_source_leaves_the_others_open():
+    text = with_input("-A INPUT -j CLOUDSTACK-SERVICES").replace(
+        "-A CLOUDSTACK-SERVICES -p tcp", "-A CLOUDSTACK-SERVICES -s 198.18.0.0/15 -p tcp")
+    assert findings(text)[0] == (
+        "tcp 16509 is open to sources 0.0.0.1, 198.20.0.1 on eth-other: accepted by INPUT's policy ACCEPT "
+        "(closed only where CLOUDSTACK-SERVICES:1 `-s 198.18.0.0/15 -p tcp -m multiport --dports "
+        "16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable` matches)")
+
+
+def test_an_accept_on_one_interface_opens_the_port_on_that_interface_only():
+    text = with_input("-A INPUT -i eth1 -p tcp --dport 16509 -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
+    assert findings(text) == ["tcp 16509 is open to every source on eth1: accepted by INPUT:1 "
+                              "`-i eth1 -p tcp --dport 16509 -j ACCEPT`"]
+
+
+def test_the_jump_reached_through_a_user_chain_and_a_goto_counts():
+    text = with_input("-A INPUT -j LIBVIRT_INP", "-A INPUT -g HOST-IN", "-A INPUT -j ACCEPT").replace(
+        ":CLOUDSTACK-SERVICES - [0:0]",
+        ":CLOUDSTACK-SERVICES - [0:0]\n:LIBVIRT_INP - [0:0]\n:HOST-IN - [0:0]\n"
+        "-A LIBVIRT_INP -i virbr0 -p tcp -m tcp --dport 67 -j ACCEPT\n-A HOST-IN -j CLOUDSTACK-SERVICES")
+    assert findings(text) == []
+
+
+def test_the_end_of_a_goto_chain_returns_to_the_chain_that_jumped_last():
+    # INPUT -j A; A -g B; B ends: netfilter goes back to INPUT after its jump to A, not to A
+    text = with_input("-A INPUT -j A", "-A INPUT -p tcp --dport 16509 -j REJECT").replace(
+        ":CLOUDSTACK-SERVICES - [0:0]", ":CLOUDSTACK-SERVICES - [0:0]\n:A - [0:0]\n:B - [0:0]\n"
+        "-A A -g B\n-A A -j ACCEPT\n-A B -j LOG")
+    verdict = evaluate(parse_iptables_save(text), Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert (verdict.outcome, verdict.reason) == ("REJECT", "INPUT:2 `-p tcp --dport 16509 -j REJECT`")
+    assert [step.effect for step in verdict.path] == ["jump to A", "goto B", "LOG, continues", "REJECT"]
+
+
+def test_return_in_input_applies_the_policy():
+    text = with_input("-A INPUT -p tcp --dport 16509 -j RETURN", "-A INPUT -j CLOUDSTACK-SERVICES", policy="DROP")
+    verdict = evaluate(parse_iptables_save(text), Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert (verdict.outcome, verdict.reason) == ("DROP", "INPUT's policy DROP")
+    assert findings(text) == []          # dropped by the policy: closed
+
+
+def test_drop_closes_the_port_and_the_evidence_says_so():
+    text = with_input("-A INPUT -p tcp --dport 16509 -j DROP", "-A INPUT -j CLOUDSTACK-SERVICES")
+    ruleset = parse_iptables_save(text)
+    assert findings(text) == []
+    firewall = Firewall(4, ruleset, "/etc/iptables/rules.v4", ruleset, "netfilter-persistent.service", True)
+    assert "=> DROP (closed: dropped, not refused)" in firewall_evidence(firewall, POLICY)
+
+
+def test_an_undecidable_match_before_the_verdict_is_not_checked_and_quotes_the_rule():
+    text = with_input("-A INPUT -p tcp -m recent --rcheck --seconds 60 -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
+    ruleset = parse_iptables_save(text)
+    firewall = Firewall(4, ruleset, "/etc/iptables/rules.v4", ruleset, "netfilter-persistent.service", True)
+    with pytest.raises(NotCheckable, match=r"INPUT:1 `-p tcp -m recent --rcheck --seconds 60 -j ACCEPT`: -m recent"):
+        firewall_findings(firewall, POLICY)
+    with pytest.raises(NotCheckable, match="cannot judge INPUT:1"):
+        rejects_port(ruleset, 4, 16509, POLICY)
+
+
+def test_an_undecidable_rule_that_cannot_match_anyway_does_not_matter():
+    text = with_input("-A INPUT -p udp -m limit --limit 3/min -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
+    assert findings(text) == []
+
+
+def test_v6_management_prefix_must_return_before_the_reject():
+    text = recorded("ip6tables-save-v6-compliant.txt").replace(
+        "-A CLOUDSTACK-SERVICES -s fd00:5341:4c41::/64 -j RETURN\n", "")
+    assert findings(text, 6) == [
+        "no RETURN for the management prefix fd00:5341:4c41::/64 before the REJECT (tcp 16509 from "
+        "fd00:5341:4c41::1: CLOUDSTACK-SERVICES:1 `-p tcp -m multiport --dports 16509,16514,45335,41047,8250 "
+        "-j REJECT --reject-with icmp6-port-unreachable`)"]
+
+
+def test_an_empty_v6_ruleset_leaves_every_port_open():
+    # the address space's second address is ::1, loopback; the walk still needs a destination
+    findings = judge(parse_iptables_save("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"), 6, POLICY).findings
+    assert findings[1] == "tcp 16509 is open to every source on eth-other: accepted by INPUT's policy ACCEPT"
+
+
+def test_an_accept_for_the_exception_prefix_is_compliant():
+    text = recorded("ip6tables-save-v6-compliant.txt").replace(
+        "-A INPUT -j CLOUDSTACK-SERVICES", "-A INPUT -s fd00:5341:4c41::/64 -j ACCEPT\n-A INPUT -j CLOUDSTACK-SERVICES")
+    assert findings(text, 6) == []
+
+
+def test_a_chain_that_jumps_in_a_circle_ends_undecidable_not_in_a_loop():
+    # iptables refuses loops; a hand-built ruleset may still hold one
+    ruleset = parse_iptables_save(with_input("-A INPUT -j A").replace(
+        ":CLOUDSTACK-SERVICES - [0:0]", ":CLOUDSTACK-SERVICES - [0:0]\n:A - [0:0]\n:B - [0:0]\n-A B -j A"))
+    ruleset.chain("filter", "A").rules.append(ruleset.chain("filter", "B").rules[0].__class__(
+        "A", "-j B", "B"))
+    verdict = evaluate(ruleset, Connection(16509, "203.0.113.9", "198.18.0.21", "eth0"))
+    assert verdict.outcome == "UNDECIDABLE"
+
+
+# ---- Hypothesis: only UnparsableOutput, and always a verdict ---------------------------------------
+
+MUTATIONS = st.sampled_from([" ", "!", "-j", "--dport", ":", ",", "\n", "[0:0]", "COMMIT", "*filter", "\"", "-I",
+                             "-m", "multiport", "65536", "-g", "ACCEPT", "#", "x"])
+
+
+@st.composite
+def mutated(draw):
+    text = recorded(draw(st.sampled_from(REAL)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        cut = draw(st.integers(0, 12))
+        text = text[:at] + draw(MUTATIONS) + text[at + cut:]
+    return text
+
+
+def check_text(text: str) -> None:
+    try:
+        ruleset = parse_iptables_save(text)
+    except UnparsableOutput:
+        return
+    for port in (16509, 8250):
+        for verdict in port_verdicts(ruleset, 4, port, []):
+            assert verdict.outcome in ("ACCEPT", "REJECT", "DROP", "UNDECIDABLE")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_random_text_is_parsed_or_unparsable(text):
+    check_text(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated())
+def test_mutated_real_rulesets_are_parsed_or_unparsable_and_always_get_a_verdict(text):
+    check_text(text)
