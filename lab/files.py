@@ -11,7 +11,11 @@ DEBIAN_RELEASES = {  # /etc/debian_version, codename
     "11": ("11.8", "bullseye"),
     "12": ("12.12", "bookworm"),
 }
-# The libssl package of each Debian release, and a patched version of it (the policy floors).
+# The libssl package of each Debian release the lab's templates use, and a patched version of it
+# (the lab policy's floors). Names from Debian's package data: 7 libssl1.0.0 (seed 003),
+# 10 libssl1.1 1.1.1n-0+deb10u6 (packages.debian.org/buster/libssl1.1), 11 libssl1.1
+# 1.1.1w-0+deb11u1 (packages.debian.org/bullseye/libssl1.1), 12 libssl3 (apt-cache show libssl3
+# on Debian 12; packages.debian.org/source/bookworm/openssl).
 LIBSSL_PACKAGES = {
     "7": ("libssl1.0.0", "1.0.1e-2+deb7u6"),
     "10": ("libssl1.1", "1.1.1n-0+deb10u6"),
