@@ -13,11 +13,13 @@ from lab.topology import MGMT_V6_PREFIX, Topology
 
 
 def known_hosts_lines(topo: Topology, host_keys: dict[str, tuple[str, str]]) -> list[str]:
+    """Hosts, management and database servers by address. System VMs are not here: the suite pins
+    their keys by CloudStack id (their link-local addresses repeat across hosts)."""
     lines = []
     for node in topo.machines:
         public = " ".join(host_keys[node.name][1].split()[:2])
         if node.kind == "systemvm":
-            lines.append(f"[{node.address}]:3922 {public}")
+            continue
         else:
             lines.append(f"{node.address} {public}")
             if node.address6:
