@@ -18,16 +18,33 @@ from lab.topology import build_topology
 from tests.checks.suite_run import run_suite
 from tests.lab.conftest import SCENARIOS, require_root
 
-SCENARIO = SCENARIOS / "matrix" / "system_vm_keys.yml"
+MATRIX_SCENARIO = SCENARIOS / "matrix" / "system_vm_keys.yml"
+PINNED = ("s-1-VM", "r-3-VM", "v-2-VM", "r-4-VM", "r-6-VM")    # the matrix scenario's compliant five
 SVM_CHECKS = ("SVM-LIBSSL-PATCHED", "SVM-LIBSSL-NO-STALE")
 
 
+def scenario_with(tmp_path: Path, name: str, vms: list[dict]) -> Path:
+    scenario = yaml.safe_load(MATRIX_SCENARIO.read_text())
+    scenario.update(name=name, seeded=[])
+    scenario["zones"][0]["system_vms"] = vms
+    path = tmp_path / f"{name}.yml"
+    path.write_text(yaml.safe_dump(scenario))
+    return path
+
+
+def pinned_vms() -> list[dict]:
+    vms = yaml.safe_load(MATRIX_SCENARIO.read_text())["zones"][0]["system_vms"]
+    return [vm for vm in vms if vm["name"] in PINNED]
+
+
 def test_link_local_addresses_repeat_across_hosts_and_not_behind_one_host():
-    topo = build_topology(load_scenario(SCENARIO))
-    by_address = {}
+    topo = build_topology(load_scenario(MATRIX_SCENARIO))
+    by_host = {}
     for vm in topo.system_vms:
-        by_address.setdefault(vm.address, []).append(vm.host.name)
-    assert by_address == {"169.254.1.1": ["kvm01", "kvm02", "xs21"], "169.254.1.2": ["kvm01", "xs21"]}
+        by_host.setdefault(vm.host.name, []).append(vm.address)
+    assert all(len(set(addresses)) == len(addresses) for addresses in by_host.values())
+    assert {host: addresses[0] for host, addresses in by_host.items()} == {
+        host: "169.254.1.1" for host in ("kvm01", "kvm02", "xs21", "xs22", "xs23")}
 
 
 def ssh_keygen_fingerprint(public_key: Path) -> str:
@@ -54,7 +71,7 @@ def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_chan
     require_root()
     lab, reports = tmp_path / "lab", tmp_path / "reports"
     selection = ("-k", "libssl_patched or no_stale_libssl")
-    up(SCENARIO, lab, out=lambda *_: None)
+    up(scenario_with(tmp_path, "pinned", pinned_vms()), lab, out=lambda *_: None)
     try:
         first = run_suite(lab / "inventory.yml", tmp_path / "run1", f"--reports-dir={reports}", *selection)
     finally:
@@ -70,11 +87,8 @@ def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_chan
 
     # Between the runs: r-4-VM was destroyed and CloudStack recreated it as r-5-VM (a new id and a
     # new key, at the same link-local address behind xs21); r-3-VM answers with another key.
-    scenario = yaml.safe_load(SCENARIO.read_text())
-    scenario["zones"][0]["system_vms"] = [
-        vm if vm["name"] != "r-4-VM" else {**vm, "name": "r-5-VM"} for vm in scenario["zones"][0]["system_vms"]]
-    changed = tmp_path / "recreated.yml"
-    changed.write_text(yaml.safe_dump(scenario))
+    changed = scenario_with(tmp_path, "recreated", [vm if vm["name"] != "r-4-VM" else {**vm, "name": "r-5-VM"}
+                                                    for vm in pinned_vms()])
     for suffix in ("", ".pub"):
         (lab / "keys" / "hosts" / f"r-3-VM{suffix}").unlink()
     up(changed, lab, out=lambda *_: None)
@@ -87,7 +101,7 @@ def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_chan
     assert second.not_passed() == {(c, "router://zone1/r-3-VM"): "broken" for c in SVM_CHECKS}, second.output[-3000:]
     message = next(r.message for r in second.results if r.target == "router://zone1/r-3-VM")
     assert f"pinned {old_r3}" in message and f"now {new_r3}" in message
-    assert f"deleting the entry" in message and str(reports / "system-vm-host-keys.json") in message
+    assert "deleting the entry" in message and str(reports / "system-vm-host-keys.json") in message
     notes = host_key_evidence(tmp_path / "run2" / "allure-results")
     new_r5 = ssh_keygen_fingerprint(lab / "keys" / "hosts" / "r-5-VM.pub")
     assert notes[("SVM-LIBSSL-PATCHED", "router://zone1/r-5-VM")].startswith(f"first use: pinned {new_r5}")
