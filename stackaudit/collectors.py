@@ -147,7 +147,11 @@ class Collector:
         """Pinned by CloudStack id (the default), or None: checked against known_hosts by address."""
         if self.inventory.system_vms.host_keys == "known_hosts":
             return None
-        return PinningPolicy(functools.partial(self.host_key_pins.verify, target.attrs["id"], target.id))
+        vm_id = target.attrs["id"]
+        row = next((r for r in self.snapshot.api.get("listSystemVms", []) + self.snapshot.api.get("listRouters", [])
+                    if r.get("id") == vm_id), {})
+        template = row.get("templatename") or row.get("templateid")
+        return PinningPolicy(functools.partial(self.host_key_pins.verify, vm_id, target.id, template))
 
     def system_vm_route(self, target: Target) -> tuple[str, str | None, str | None, str]:
         """(hop label, hop address, VM address, key path on the hop) for a system VM.

@@ -50,25 +50,31 @@ class PinnedHostKeys:
     def __init__(self, path: Path):
         self.path = path
 
-    def verify(self, vm_id: str, target_id: str, key: paramiko.PKey) -> str:
-        """The note for the evidence; AuthenticationFailed (broken) when the id's key changed."""
+    def verify(self, vm_id: str, target_id: str, template: str | None, key: paramiko.PKey) -> str:
+        """The note for the evidence; AuthenticationFailed (broken) when the id's key changed.
+        `template` is the API's templatename (or templateid): the template the key came from."""
         seen = fingerprint(key)
         with self._locked():
             pins = self._load()
             pin = pins.get(vm_id)
             if pin is None:
                 when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-                pins[vm_id] = {"name": target_id, "key_type": key.get_name(), "fingerprint": seen, "pinned": when}
+                pins[vm_id] = {"name": target_id, "key_type": key.get_name(), "fingerprint": seen, "pinned": when,
+                               "template": template}
                 self._save(pins)
                 return f"first use: pinned {seen} ({key.get_name()}) for CloudStack id {vm_id} in {self.path}"
         if pin.get("fingerprint") == seen:
             return f"host key {seen} matches the key pinned for CloudStack id {vm_id} on {pin.get('pinned')}"
+        if pin.get("template") and template and pin["template"] != template:
+            why = (f"its template changed since the pin ({pin['template']} -> {template}), and a template brings "
+                   "its own keys")
+        else:
+            why = (f"its template is the same ({template or 'not listed'}): system VM keys are made at template "
+                   "build and kept across reboots and patches, so this is not a reboot")
         raise AuthenticationFailed(
             f"{target_id}: host key changed for CloudStack id {vm_id}: pinned {pin.get('fingerprint')} "
-            f"({pin.get('key_type')}, {pin.get('pinned')}), now {seen} ({key.get_name()}). System VM keys are made "
-            "at template build and kept across reboots and patches; a router restarted onto a new template "
-            f"changes it. If that is what happened, accept the new key by deleting the entry \"{vm_id}\" "
-            f"from {self.path}")
+            f"({pin.get('key_type')}, {pin.get('pinned')}), now {seen} ({key.get_name()}); {why}. If the VM was "
+            f"rebuilt on purpose, accept the new key by deleting the entry \"{vm_id}\" from {self.path}")
 
     def _locked(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
