@@ -94,3 +94,24 @@ def test_paramiko_policy_keeps_the_note_for_the_evidence(tmp_path, keys):
     policy = PinningPolicy(lambda k: PinnedHostKeys(tmp_path / "p.json").verify("id", "ssvm://z/s-1-VM", None, k))
     policy.missing_host_key(None, "[169.254.1.1]:3922", key)
     assert policy.note.startswith(f"first use: pinned {printed}")
+
+
+def test_the_collector_pins_by_id_with_the_apis_template_unless_the_site_keeps_known_hosts(tmp_path, keys):
+    from types import SimpleNamespace
+
+    from stackaudit.collectors import Collector
+    from stackaudit.targets import Target
+
+    (key, printed), _ = keys
+    snapshot = SimpleNamespace(api={"listRouters": [{"id": "r4-id", "templatename": "systemvm-kvm-4.19.1"}]})
+    target = Target("router", "r-4-VM", "zone1", "169.254.1.1", attrs={"id": "r4-id"})
+
+    def inventory(mode):
+        return SimpleNamespace(system_vms=SimpleNamespace(host_keys=mode))
+
+    assert Collector(inventory("known_hosts"), None, snapshot, tmp_path).system_vm_key_policy(target) is None
+    policy = Collector(inventory("pinned"), None, snapshot, tmp_path).system_vm_key_policy(target)
+    policy.missing_host_key(None, "[169.254.1.1]:3922", key)
+    assert policy.note.startswith(f"first use: pinned {printed} (ssh-ed25519) for CloudStack id r4-id")
+    pin = json.loads((tmp_path / "system-vm-host-keys.json").read_text())["r4-id"]
+    assert (pin["name"], pin["template"]) == (target.id, "systemvm-kvm-4.19.1")
