@@ -194,7 +194,8 @@ def control_domain_uuid(node: Node) -> str:
 
 def libssl_names(release: str) -> tuple[str, str]:
     """(libssl file, libcrypto file) of a Debian release, as in /usr/lib/<arch>/."""
-    suffix = {"7": "1.0.0", "10": "1.1", "11": "1.1", "12": "3"}[release]
+    # The library openssl itself links (Debian 9: libssl1.1; 13's libssl3t64 keeps the .so.3 names).
+    suffix = {"7": "1.0.0", "8": "1.0.0", "9": "1.1", "10": "1.1", "11": "1.1", "12": "3", "13": "3"}[release]
     return f"libssl.so.{suffix}", f"libcrypto.so.{suffix}"
 
 
@@ -230,8 +231,7 @@ if os.fork() == 0:
 def system_vm_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     facts = node.facts
     release = facts["debian"] or template_debian(topo.scenario["cloudstack_version"])
-    libssl_package, patched = files.LIBSSL_PACKAGES[release]
-    packages = {"openssl": patched, libssl_package: patched, "base-files": files.DEBIAN_RELEASES[release][0]}
+    packages = {**files.LIBSSL_PACKAGES[release], "base-files": files.DEBIAN_RELEASES[release][0]}
     for name, version in facts["packages"].items():
         if version is None:
             packages.pop(name, None)

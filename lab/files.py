@@ -7,18 +7,29 @@ from __future__ import annotations
 
 from lab import firewall_rules
 
-DEBIAN_RELEASES = {  # /etc/debian_version, codename
+DEBIAN_RELEASES = {  # /etc/debian_version of the last point release the lab uses, codename
     "7": ("7.11", "wheezy"),
+    "8": ("8.11", "jessie"),
+    "9": ("9.13", "stretch"),
     "10": ("10.13", "buster"),
     "11": ("11.8", "bullseye"),
     "12": ("12.12", "bookworm"),
+    # base-files 13.8+deb13u7 (a Debian 13 machine's installed list) is point release 13.7.
+    "13": ("13.7", "trixie"),
 }
-# The libssl package of each Debian release, and a patched version of it (the policy floors).
+# The ssl packages of each Debian release the lab's system VMs can run, at a patched version (the
+# lab policy's floors, lab/inventory.py). Names and versions from Debian's package data
+# (tests/data/recorded/SOURCES.md, "libssl package names per Debian release"):
 LIBSSL_PACKAGES = {
-    "7": ("libssl1.0.0", "1.0.1e-2+deb7u6"),
-    "10": ("libssl1.1", "1.1.1n-0+deb10u6"),
-    "11": ("libssl1.1", "1.1.1w-0+deb11u1"),
-    "12": ("libssl3", "3.0.19-1~deb12u2"),
+    "7": {"openssl": "1.0.1e-2+deb7u6", "libssl1.0.0": "1.0.1e-2+deb7u6"},        # seed 003
+    # Debian's pool: libssl1.0.0_1.0.1t-1+deb8u7 (matthewhartman/debian-setup#1).
+    "8": {"openssl": "1.0.1t-1+deb8u7", "libssl1.0.0": "1.0.1t-1+deb8u7"},
+    # Both libraries side by side, as in multicast/docker-stretch's dpkg -l.
+    "9": {"openssl": "1.1.0k-1~deb9u1", "libssl1.1": "1.1.0k-1~deb9u1", "libssl1.0.2": "1.0.2s-1~deb9u1"},
+    "10": {"openssl": "1.1.1n-0+deb10u6", "libssl1.1": "1.1.1n-0+deb10u6"},      # packages.debian.org/buster
+    "11": {"openssl": "1.1.1w-0+deb11u1", "libssl1.1": "1.1.1w-0+deb11u1"},      # packages.debian.org/bullseye
+    "12": {"openssl": "3.0.19-1~deb12u2", "libssl3": "3.0.19-1~deb12u2"},        # a Debian 12 install (interfaces.md §5)
+    "13": {"openssl": "3.5.7-1~deb13u2", "libssl3t64": "3.5.7-1~deb13u2"},       # a Debian 13 install: the t64 rename
 }
 
 

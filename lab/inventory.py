@@ -13,11 +13,13 @@ from lab.topology import MGMT_V6_PREFIX, Topology
 
 
 def known_hosts_lines(topo: Topology, host_keys: dict[str, tuple[str, str]]) -> list[str]:
+    """Hosts, management and database servers by address. System VMs are not here: the suite pins
+    their keys by CloudStack id (their link-local addresses repeat across hosts)."""
     lines = []
     for node in topo.machines:
         public = " ".join(host_keys[node.name][1].split()[:2])
         if node.kind == "systemvm":
-            lines.append(f"[{node.address}]:3922 {public}")
+            continue
         else:
             lines.append(f"{node.address} {public}")
             if node.address6:
@@ -57,8 +59,11 @@ LAB_POLICY = {
                                        "/var/backups/cloudstack/var-lib-cloudstack-*.tar.gz"],
                 "kvm_hosts": ["/var/backups/cloudstack/etc-cloudstack-*.tar.gz",
                               "/var/backups/cloudstack/var-lib-cloudstack-*.tar.gz"]},
-    "system_vms": {"libssl_floors": {"7": "1.0.1e-2+deb7u6", "10": "1.1.1n-0+deb10u6",
-                                     "11": "1.1.1w-0+deb11u1", "12": "3.0.15-1~deb12u1"}},
+    "system_vms": {"libssl_floors": {
+        "7": "1.0.1e-2+deb7u6", "8": "1.0.1t-1+deb8u7",
+        # Debian 9's two libraries have two version lines: a floor per package.
+        "9": {"openssl": "1.1.0k-1~deb9u1", "libssl1.1": "1.1.0k-1~deb9u1", "libssl1.0.2": "1.0.2s-1~deb9u1"},
+        "10": "1.1.1n-0+deb10u6", "11": "1.1.1w-0+deb11u1", "12": "3.0.15-1~deb12u1", "13": "3.5.7-1~deb13u2"}},
 }
 
 

@@ -124,7 +124,7 @@ SYSTEM_VM = Record({
     "type": f(Enum("secondarystoragevm", "consoleproxy", "router"), REQUIRED),
     "host": f(Str(), REQUIRED),
     "state": f(Enum("Running", "Stopped", "Starting", "Stopping", "Error"), "Running"),
-    "debian": f(Optional(Enum("7", "10", "11", "12"))),   # null: the template's release for the version
+    "debian": f(Optional(Enum("7", "8", "9", "10", "11", "12", "13"))),   # null: the template's release
     "packages": f(MapOf(Optional(Str())), dict),  # package -> version (null: not installed)
     "stale_library": f(Optional(Record({
         "process": f(Str(), "apache2"),

@@ -96,7 +96,9 @@ def build_topology(scenario: dict) -> Topology:
                     zone_hosts[host["name"]] = n
         for svm in zone["system_vms"]:
             parent = zone_hosts[svm["host"]]
-            n = node("systemvm", svm, _LINK_LOCAL_BASE + len(system_vms), zone=zone, pod=parent.pod,
+            # Each host's cloud0 bridge is its own L2 domain: its system VMs start again at the
+            # same base, so addresses repeat across hosts as they do across pods in a real cloud.
+            n = node("systemvm", svm, _LINK_LOCAL_BASE + len(parent.system_vms), zone=zone, pod=parent.pod,
                      cluster=parent.cluster, host=parent)
             parent.system_vms.append(n)
             system_vms.append(n)

@@ -11,10 +11,13 @@ Raw facts are JSON: {"ssh": {"sections": {name: {exit_code, stdout, stderr}}}, "
 """
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import asdict
+from pathlib import Path
 
 from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record
+from stackaudit.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPolicy
 from stackaudit.parsers.dpkg import DPKG_QUERY_FORMAT
 from stackaudit.parsers.files import EPOCH_COMMAND, STAT_FORMAT
 from stackaudit.parsers.mycnf import CNF_FILES_COMMAND
@@ -76,11 +79,12 @@ SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "dom
 
 
 class Collector:
-    def __init__(self, inventory, policy, snapshot):
+    def __init__(self, inventory, policy, snapshot, reports_dir: Path = Path("reports")):
         self.inventory = inventory
         self.policy = policy
         self.snapshot = snapshot
         self._ssh_key = None
+        self.host_key_pins = PinnedHostKeys(reports_dir / PIN_FILE_NAME)
 
     def collect(self, target: Target) -> dict:
         parts = {}
@@ -129,15 +133,30 @@ class Collector:
             if not vm_address:
                 raise Unreachable(f"{target.id}: the API gives no address to reach it from {hop_name}")
             settings = self.inventory.ssh
+            pinning = self.system_vm_key_policy(target)
             vm = ssh.connect_through(hop, vm_address, self.inventory.system_vms.port, "root", key_path,
                                      settings.known_hosts, settings.connect_timeout,
-                                     label=f"{target.id} via {hop_name}", command_timeout=settings.command_timeout)
+                                     label=f"{target.id} via {hop_name}", command_timeout=settings.command_timeout,
+                                     host_key_policy=pinning)
             try:
-                return run_batch(vm, self.commands(target), target.id)
+                facts = run_batch(vm, self.commands(target), target.id)
             finally:
                 vm.backend.close()
+            if pinning is not None:
+                facts["host_key"] = pinning.note
+            return facts
         finally:
             hop.backend.close()
+
+    def system_vm_key_policy(self, target: Target) -> PinningPolicy | None:
+        """Pinned by CloudStack id (the default), or None: checked against known_hosts by address."""
+        if self.inventory.system_vms.host_keys == "known_hosts":
+            return None
+        vm_id = target.attrs["id"]
+        row = next((r for r in self.snapshot.api.get("listSystemVms", []) + self.snapshot.api.get("listRouters", [])
+                    if r.get("id") == vm_id), {})
+        template = row.get("templatename") or row.get("templateid")
+        return PinningPolicy(functools.partial(self.host_key_pins.verify, vm_id, target.id, template))
 
     def system_vm_route(self, target: Target) -> tuple[str, str | None, str | None, str]:
         """(hop label, hop address, VM address, key path on the hop) for a system VM.

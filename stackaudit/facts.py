@@ -75,6 +75,9 @@ class Facts:
         if data is None:
             raise CollectionFailed(f"{self.target.id}: no {name} facts are collected for a {self.target.kind}")
         raise_if_error(data)
+        if data.get("host_key"):
+            # A system VM's key, pinned by its CloudStack id: every result judged on it says how.
+            self.attach("host key", data["host_key"])
         return data
 
     # --- SSH sections ----------------------------------------------------------------------

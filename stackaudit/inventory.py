@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackaudit.errors import ConfigError
-from stackaudit.schema import REQUIRED, Int, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+from stackaudit.schema import REQUIRED, Enum, Int, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
 from stackaudit.secrets import SecretSource
 
 INLINE_SECRET_KEYS = ("key", "secret", "password")
@@ -33,6 +33,9 @@ SYSTEM_VMS = Record({
     "key_on_host": f(Str(), "/root/.ssh/id_rsa.cloud"),
     "vmware_jump_host": f(Optional(Str())),
     "key_on_jump_host": f(Str(), "/var/lib/cloudstack/management/.ssh/id_rsa"),
+    # pinned: each VM's key is pinned by its CloudStack id on first use (reports/system-vm-host-keys.json);
+    # known_hosts: checked against ssh.known_hosts by [address]:port, for sites that maintain it.
+    "host_keys": f(Enum("pinned", "known_hosts"), "pinned"),
 })
 XENSERVER = Record({"username": f(Str(), "root"), **_secret_fields("password"), "ca_file": f(Optional(Str())),
                     "port": f(Int(1), 443), "timeout": f(Int(1), 30)})
@@ -77,6 +80,7 @@ class SystemVmAccess:
     key_on_host: str
     vmware_jump_host: str | None     # a management server's name
     key_on_jump_host: str
+    host_keys: str = "pinned"        # or "known_hosts"
 
 
 @dataclass(frozen=True)

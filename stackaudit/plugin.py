@@ -108,7 +108,8 @@ def pytest_configure(config):
             pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
         snapshot.save(run_dir / "targets.json")
         snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
-    store = FactStore(run_dir, Collector(inventory, policy, snapshot).collect, inventory.ssh.max_connections)
+    collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
+    store = FactStore(run_dir, collector.collect, inventory.ssh.max_connections)
     config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store)
 
 

@@ -12,7 +12,17 @@ from pathlib import Path
 from debian.debian_support import Version
 
 from stackaudit.errors import ConfigError
-from stackaudit.schema import Enum, Int, ListOf, MapOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+from stackaudit.schema import Enum, Int, Kind, ListOf, MapOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+
+
+class VersionOrPerPackage(Kind):
+    expected = "a Debian version, or a mapping of package names to Debian versions"
+
+    def check(self, value, where):
+        if isinstance(value, dict):
+            return MapOf(Str()).check(value, where)
+        return Str().check(value, where)
+
 
 SEED_004_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
 # Seed 004's global settings whose names and values survived in the seed's text (two lines are
@@ -44,7 +54,9 @@ POLICY = Record({
         "transport": f(Enum("tcp", "tls"), "tcp"),                      # seed 004 (tcp); current docs: tls
     }), dict),
     "system_vms": f(Record({
-        "libssl_floors": f(MapOf(Str()), lambda: {"7": "1.0.1e-2+deb7u6"}),  # seed 003: Debian 7 only
+        # seed 003: Debian 7 only. A release's value is one version, or one per package (Debian 9
+        # ships libssl1.0.2 and libssl1.1, whose versions differ).
+        "libssl_floors": f(MapOf(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
     }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # seeds 003, 004
@@ -92,7 +104,7 @@ class LibvirtPolicy:
 
 @dataclass(frozen=True)
 class SystemVmPolicy:
-    libssl_floors: dict[str, str]       # Debian major release -> fixed version
+    libssl_floors: dict[str, str | dict[str, str]]   # Debian major release -> fixed version(s)
 
 
 @dataclass(frozen=True)
@@ -164,15 +176,18 @@ def policy_from_data(raw: object, source: str) -> Policy:
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}))
 
 
-def libssl_floors(floors: dict[str, str], where: str) -> dict[str, str]:
+def libssl_floors(floors: dict, where: str) -> dict:
     for release, floor in floors.items():
         if not release.isdigit():
             raise ConfigError(f"{child(where, release)}: {release!r} is not a Debian major release; use e.g. \"12\"")
-        try:
-            Version(floor)
-        except ValueError:
-            raise ConfigError(f"{child(where, release)}: {floor!r} is not a Debian version; "
-                              "write it as dpkg shows it, e.g. 3.0.15-1~deb12u1") from None
+        per_package = floor.items() if isinstance(floor, dict) else [(None, floor)]
+        for package, version in per_package:
+            at = child(where, release) if package is None else child(child(where, release), package)
+            try:
+                Version(version)
+            except ValueError:
+                raise ConfigError(f"{at}: {version!r} is not a Debian version; "
+                                  "write it as dpkg shows it, e.g. 3.0.15-1~deb12u1") from None
     return dict(floors)
 
 

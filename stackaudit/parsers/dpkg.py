@@ -50,6 +50,45 @@ def parse_dpkg_query(text: str) -> dict[str, Package]:
     return packages
 
 
+# dpkg-query --list: the first letter is the wanted state, the second the package's status
+# (dpkg-query(1), "--list"); a third letter, if any, is an error flag.
+LIST_WANTED = {"u": "unknown", "i": "install", "h": "hold", "r": "deinstall", "p": "purge"}
+LIST_STATUS = {"n": "not-installed", "c": "config-files", "h": "half-installed", "u": "unpacked",
+               "f": "half-configured", "w": "triggers-awaited", "t": "triggers-pending", "i": "installed"}
+LIST_HEADER = ("Desired=", "| Status=", "|/ Err?=", "||/ Name", "+++-")
+
+
+def parse_dpkg_list(text: str) -> dict[str, Package]:
+    """Packages from `dpkg -l` (dpkg-query --list), the form operators paste; a fragment kept by
+    `grep` (no header) reads the same.
+
+        ||/ Name                       Version                        Architecture Description
+        +++-==========================-==============================-============-=========
+        ii  libssl1.0.2:amd64          1.0.2s-1~deb9u1                amd64        Secure Sockets ...
+        rc  libssl1.0.0:amd64          1.0.2n-1ubuntu5.4              amd64        Secure Sockets ...
+
+    The `:arch` suffix is dropped (${Package} in parse_dpkg_query's format has none); a package
+    listed for two architectures keeps its older version, as there.
+    """
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(LIST_HEADER):
+            continue
+        fields = stripped.split()
+        flags = fields[0]
+        if (len(fields) < 3 or len(flags) not in (2, 3) or flags[0] not in LIST_WANTED
+                or flags[1] not in LIST_STATUS):
+            raise UnparsableOutput(f"dpkg -l line {number}: expected 'flags name version ...', got {line[:80]!r}")
+        error = "reinst-required" if flags[2:] == "R" else "ok"
+        status = f"{LIST_WANTED[flags[0]]} {error} {LIST_STATUS[flags[1]]}"
+        version = fields[2] if fields[2] != "<none>" else ""
+        if LIST_STATUS[flags[1]] == "installed":
+            parse_version(version, f"dpkg -l line {number}")
+        lines.append("\t".join((fields[1].split(":")[0], status, version)))
+    return parse_dpkg_query("\n".join(lines))
+
+
 def parse_version(text: str, where: str) -> Version:
     try:
         return Version(text)

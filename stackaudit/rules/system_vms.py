@@ -5,31 +5,59 @@ from stackaudit.errors import NotCheckable
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 from stackaudit.parsers.dpkg import version_at_least
 
-# The runtime libssl package of each Debian release (interfaces.md section 5).
-LIBSSL_PACKAGE = {"7": "libssl1.0.0", "8": "libssl1.0.2", "9": "libssl1.1", "10": "libssl1.1",
-                  "11": "libssl1.1", "12": "libssl3", "13": "libssl3t64"}
+# The runtime libssl packages of each Debian release, from Debian's own package data
+# (tests/data/recorded/SOURCES.md, "libssl package names"):
+#  7 wheezy, 8 jessie: libssl1.0.0 (source openssl 1.0.1e / 1.0.1t; seed 003 names it for 7).
+#  9 stretch: libssl1.1 (source openssl 1.1.0) and libssl1.0.2 (source openssl1.0, kept for
+#    compatibility; both are installed side by side, e.g. multicast/docker-stretch's dpkg -l).
+#  10 buster, 11 bullseye: libssl1.1 (packages.debian.org/buster|bullseye/libssl1.1).
+#  12 bookworm: libssl3 (packages.debian.org/source/bookworm/openssl; apt-cache show libssl3).
+#  13 trixie: libssl3t64, renamed by the 64-bit time_t transition (Debian 13's installed list).
+LIBSSL_PACKAGES = {"7": ("libssl1.0.0",), "8": ("libssl1.0.0",), "9": ("libssl1.0.2", "libssl1.1"),
+                   "10": ("libssl1.1",), "11": ("libssl1.1",), "12": ("libssl3",), "13": ("libssl3t64",)}
 
 
 def libssl_findings(release, packages: dict, system_vm_policy) -> list[str]:
-    floor = system_vm_policy.libssl_floors.get(release.major)
-    if floor is None:
+    """SVM-LIBSSL-PATCHED: openssl and the release's libssl packages, as dpkg lists them.
+
+    Only installed packages are judged (dpkg has no version for the others, and nothing loads
+    them); at least one of the release's libssl packages must be installed, or the VM's TLS
+    library is not the one the suite knows and it is not checked. A release the suite has no
+    package names for, or the policy no floor for, is not checked either: never passed.
+    """
+    libraries = LIBSSL_PACKAGES.get(release.major or "")
+    if libraries is None:
+        known = ", ".join(sorted(LIBSSL_PACKAGES, key=int))
+        raise NotCheckable(f"{release.name}: the suite knows the libssl package names of Debian {known} only; "
+                           "this release cannot be checked")
+    floors = system_vm_policy.libssl_floors.get(release.major)
+    if floors is None:
         raise NotCheckable(f"the policy has no libssl floor for Debian {release.major} "
                            f"(system_vms.libssl_floors); add the fixed version for that release")
-    library = LIBSSL_PACKAGE.get(release.major)
     installed = {name: p for name, p in packages.items() if p.installed}
-    if library not in installed:
-        listed = ", ".join(sorted(installed)) or "none"
-        raise NotCheckable(f"{library}, the libssl package of Debian {release.major}, is not installed "
+    if not set(libraries) & set(installed):
+        listed = ", ".join(f"{n} {p.version}" for n, p in sorted(installed.items())) or "none"
+        raise NotCheckable(f"{' or '.join(libraries)}, the libssl package of {release.name}, is not installed "
                            f"(installed ssl packages: {listed})")
     findings = []
-    for name in ("openssl", library):
+    for name in ("openssl", *libraries):
         package = installed.get(name)
-        if package and not version_at_least(package.version, floor):
-            findings.append(f"{name} {package.version} is below the fixed version {floor} "
-                            f"for Debian {release.major}")
+        if package is None:
+            continue
+        floor = floor_for(floors, name, release)
+        if not version_at_least(package.version, floor):
+            findings.append(f"{name} {package.version} is below the fixed version {floor} for {release.name}")
     return findings
 
 
+def floor_for(floors, package: str, release) -> str:
+    """One floor for the release, or one per package (Debian 9's two libraries have two)."""
+    if isinstance(floors, str):
+        return floors
+    if package not in floors:
+        raise NotCheckable(f"the policy's libssl floors for Debian {release.major} name no fixed version for "
+                           f"{package} (system_vms.libssl_floors.\"{release.major}\".{package})")
+    return floors[package]
 
 
 def stale_mapping_findings(mappings) -> list[str]:

@@ -3,7 +3,9 @@
 testinfra's own backend accepts an unknown host key with a warning (paramiko.WarningPolicy);
 here an unknown or changed key refuses the connection, and the target is reported broken.
 System VMs are reached through their host: a direct-tcpip channel over the host's connection,
-authenticated with the key the host holds (read over SSH, kept in memory only).
+authenticated with the key the host holds (read over SSH, kept in memory only). Their own host key
+is checked by a policy the caller gives (pinned per CloudStack id: stackaudit.hostkeys), or,
+where the inventory says so, against known_hosts like any host.
 """
 from __future__ import annotations
 
@@ -22,20 +24,23 @@ KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 
 
 class VerifiedParamikoBackend(ParamikoBackend):
-    def __init__(self, address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path,
-                 timeout: float, sock=None, label: str | None = None, command_timeout: float = 120):
+    def __init__(self, address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path | None,
+                 timeout: float, sock=None, label: str | None = None, command_timeout: float = 120,
+                 host_key_policy: paramiko.MissingHostKeyPolicy | None = None):
         host = f"[{address}]" if ":" in address else address
         super().__init__(f"paramiko://{user}@{host}:{port}", timeout=int(timeout))
         self.address, self.port, self.user = address, port, user
         self.command_timeout = command_timeout
         self.pkey, self.known_hosts, self.sock = pkey, known_hosts, sock
         self.label = label or f"{address}:{port}"
+        self.host_key_policy = host_key_policy
 
     @functools.cached_property
     def client(self) -> paramiko.SSHClient:
         client = paramiko.SSHClient()
-        client.load_host_keys(str(self.known_hosts))
-        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        if self.host_key_policy is None:
+            client.load_host_keys(str(self.known_hosts))
+        client.set_missing_host_key_policy(self.host_key_policy or paramiko.RejectPolicy())
         try:
             client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=self.sock,
                            timeout=self.timeout, banner_timeout=self.timeout, auth_timeout=self.timeout,
@@ -95,8 +100,10 @@ def connect(address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts
 
 
 def connect_through(host: Host, address: str, port: int, user: str, key_path_on_host: str, known_hosts: Path,
-                    timeout: float, label: str | None = None, command_timeout: float = 120) -> Host:
-    """A system VM behind `host`: its key is read from the host, the TCP hop is the host's sshd."""
+                    timeout: float, label: str | None = None, command_timeout: float = 120,
+                    host_key_policy: paramiko.MissingHostKeyPolicy | None = None) -> Host:
+    """A system VM behind `host`: its key is read from the host, the TCP hop is the host's sshd.
+    With a host_key_policy, the VM's host key is judged by it alone (known_hosts is not read)."""
     result = host.run("cat %s", key_path_on_host)
     if result.rc != 0:
         raise CollectionFailed(f"{host.backend.label}: cannot read {key_path_on_host} (exit {result.rc}); "
@@ -109,6 +116,6 @@ def connect_through(host: Host, address: str, port: int, user: str, key_path_on_
     except (paramiko.ChannelException, paramiko.SSHException, OSError) as err:
         raise Unreachable(f"{label}: the host could not open a connection: {err}") from None
     backend = VerifiedParamikoBackend(address, port, user, pkey, known_hosts, timeout, sock=channel, label=label,
-                                      command_timeout=command_timeout)
+                                      command_timeout=command_timeout, host_key_policy=host_key_policy)
     backend.client
     return Host(backend)

@@ -25,10 +25,16 @@ class LabHandle:
     def secret(self, relative: str) -> str:
         return self.path(relative).read_text().strip()
 
-    def ssh(self, address: str, port: int = 22, sock=None, key=None) -> paramiko.SSHClient:
-        """A client that trusts only the lab's known_hosts (an unknown key is refused)."""
+    def ssh(self, address: str, port: int = 22, sock=None, key=None, machine: str | None = None) -> paramiko.SSHClient:
+        """A client that trusts only the lab's known_hosts (an unknown key is refused). A system VM
+        (`machine`) is not there, its link-local address repeats across hosts: its own key is trusted."""
         client = paramiko.SSHClient()
-        client.load_host_keys(str(self.path("known_hosts")))
+        if machine is None:
+            client.load_host_keys(str(self.path("known_hosts")))
+        else:
+            key_type, key_text = self.path(f"keys/hosts/{machine}.pub").read_text().split()[:2]
+            client.get_host_keys().add(f"[{address}]:{port}", key_type, paramiko.PKey.from_type_string(
+                key_type, __import__("base64").b64decode(key_text)))
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
         client.connect(address, port=port, username="root", sock=sock,
                        pkey=key or paramiko.Ed25519Key.from_private_key_file(str(self.path("keys/id_ed25519"))),

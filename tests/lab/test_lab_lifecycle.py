@@ -63,7 +63,7 @@ def test_small_lab_up_status_stale_library_and_clean_down(tmp_path, capsys):
         with lab.ssh("198.18.1.1") as host:
             key = paramiko.RSAKey.from_private_key(io.StringIO(run(host, "cat /root/.ssh/id_rsa.cloud")))
             channel = host.get_transport().open_channel("direct-tcpip", ("169.254.1.1", 3922), ("127.0.0.1", 0))
-            with lab.ssh("169.254.1.1", port=3922, sock=channel, key=key) as vm:
+            with lab.ssh("169.254.1.1", port=3922, sock=channel, key=key, machine="s-1-VM") as vm:
                 maps = run(vm, "grep -l 'libcrypto.so.3 (deleted)' /proc/[0-9]*/maps || true")
                 pid = maps.strip().split("/")[2]
                 assert run(vm, f"cat /proc/{pid}/comm").strip() == "apache2"

@@ -44,7 +44,7 @@ def test_each_system_vm_is_reached_from_its_host_with_id_rsa_cloud(compliant_lab
             cloud_key = paramiko.RSAKey.from_private_key(__import__("io").StringIO(key_text))
             for svm in host.system_vms:
                 channel = client.get_transport().open_channel("direct-tcpip", (svm.address, 3922), ("127.0.0.1", 0))
-                with compliant_lab.ssh(svm.address, port=3922, sock=channel, key=cloud_key) as vm:
+                with compliant_lab.ssh(svm.address, port=3922, sock=channel, key=cloud_key, machine=svm.name) as vm:
                     assert run(vm, "hostname").strip() == svm.name
 
 
@@ -52,7 +52,9 @@ def test_system_vm_is_reachable_only_from_its_own_host(compliant_lab):
     # Tried from another lab host: the root namespace has no lab route to 169.254.0.0/16, so a
     # probe from there would leave the machine.
     svm = nodes(compliant_lab, "systemvm")[0]
-    other = next(h for h in nodes(compliant_lab, "kvm-host", "xenserver-host") if h is not svm.host)
+    # Another host whose own cloud0 has nothing at that address (link-local addresses repeat per host).
+    other = next(h for h in nodes(compliant_lab, "kvm-host", "xenserver-host")
+                 if h is not svm.host and svm.address not in {v.address for v in h.system_vms})
     probe = f"timeout 3 bash -c 'echo > /dev/tcp/{svm.address}/3922' && echo open || echo closed"
     with compliant_lab.ssh(other.address) as client:
         assert run(client, probe).strip() == "closed"
@@ -90,7 +92,7 @@ def test_system_vm_dpkg_shows_the_scenarios_libssl(compliant_lab):
         key = paramiko.RSAKey.from_private_key(__import__("io").StringIO(run(client, "cat /root/.ssh/id_rsa.cloud")))
         svm = host.system_vms[0]
         channel = client.get_transport().open_channel("direct-tcpip", (svm.address, 3922), ("127.0.0.1", 0))
-        with compliant_lab.ssh(svm.address, port=3922, sock=channel, key=key) as vm:
+        with compliant_lab.ssh(svm.address, port=3922, sock=channel, key=key, machine=svm.name) as vm:
             packages = run(vm, "dpkg-query -W 'libssl*' openssl")
             release = run(vm, "cat /etc/debian_version").strip()
     # CloudStack 4.19 system VMs are Debian 11: libssl1.1.

@@ -75,12 +75,21 @@ def edit(change):
     (edit(lambda d: d.update(system_vms={"vmware_jump_host": "ms9"})),
      "inventory.yml: system_vms.vmware_jump_host: 'ms9' is not a management server with an ssh_address in "
      "management_servers; name one"),
+    (edit(lambda d: d.update(system_vms={"host_keys": "tofu"})),
+     "inventory.yml: system_vms.host_keys: found str 'tofu'; expected one of pinned, known_hosts"),
 ])
 def test_inventory_mistakes_name_the_file_key_and_fix(write, document, message):
     path = write(document)
     with pytest.raises(ConfigError) as error:
         load_inventory(path)
     assert str(error.value) == f"{path.parent}/" + message.format(dir=path.parent)
+
+
+def test_system_vm_host_keys_are_pinned_unless_the_site_keeps_known_hosts(write):
+    assert load_inventory(write(valid_inventory())).system_vms.host_keys == "pinned"
+    strict = valid_inventory()
+    strict["system_vms"] = {"host_keys": "known_hosts"}
+    assert load_inventory(write(strict)).system_vms.host_keys == "known_hosts"
 
 
 def test_a_secret_file_others_can_read_is_refused(write, tmp_path):

@@ -1,0 +1,117 @@
+"""System VM host keys pinned by CloudStack id on first use (stackaudit.hostkeys)."""
+from __future__ import annotations
+
+import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import paramiko
+import pytest
+
+from stackaudit.errors import AuthenticationFailed, CollectionFailed
+from stackaudit.hostkeys import PinnedHostKeys, PinningPolicy, fingerprint
+
+TEMPLATE = "systemvm-kvm-4.19.1"   # CloudStack's registered template name for 4.19 KVM system VMs
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    """Two real host keys made by ssh-keygen, and the fingerprints ssh-keygen prints for them."""
+    made = []
+    for name in ("a", "b"):
+        path = tmp_path_factory.mktemp("keys") / f"ssh_host_ed25519_key_{name}"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+        listed = subprocess.run(["ssh-keygen", "-lf", str(path) + ".pub"], check=True, capture_output=True, text=True)
+        made.append((paramiko.Ed25519Key.from_private_key_file(str(path)), listed.stdout.split()[1]))
+    return made
+
+
+def test_fingerprint_is_the_one_ssh_keygen_prints(keys):
+    for key, printed in keys:
+        assert fingerprint(key) == printed
+
+
+def test_first_use_pins_then_the_same_key_matches(tmp_path, keys):
+    (key, printed), _ = keys
+    pins = PinnedHostKeys(tmp_path / "reports" / "system-vm-host-keys.json")
+    note = pins.verify("f1e2-id", "router://zone1/r-4-VM", TEMPLATE, key)
+    assert note.startswith(f"first use: pinned {printed} (ssh-ed25519) for CloudStack id f1e2-id")
+    stored = json.loads(pins.path.read_text())
+    assert stored["f1e2-id"]["fingerprint"] == printed and stored["f1e2-id"]["name"] == "router://zone1/r-4-VM"
+    assert pins.verify("f1e2-id", "router://zone1/r-4-VM", TEMPLATE, key).startswith(f"host key {printed} matches")
+
+
+def test_a_changed_key_for_the_same_id_is_refused_with_both_fingerprints_and_the_fix(tmp_path, keys):
+    (old, old_printed), (new, new_printed) = keys
+    pins = PinnedHostKeys(tmp_path / "system-vm-host-keys.json")
+    pins.verify("f1e2-id", "router://zone1/r-4-VM", TEMPLATE, old)
+    with pytest.raises(AuthenticationFailed) as error:
+        pins.verify("f1e2-id", "router://zone1/r-4-VM", TEMPLATE, new)
+    message = str(error.value)
+    assert f"pinned {old_printed}" in message and f"now {new_printed}" in message
+    assert f'deleting the entry "f1e2-id" from {pins.path}' in message
+    assert "its template is the same (systemvm-kvm-4.19.1)" in message and "not a reboot" in message
+    assert json.loads(pins.path.read_text())["f1e2-id"]["fingerprint"] == old_printed   # the pin stays
+
+
+def test_a_key_changed_with_the_template_says_so(tmp_path, keys):
+    (old, _), (new, _) = keys
+    pins = PinnedHostKeys(tmp_path / "system-vm-host-keys.json")
+    pins.verify("f1e2-id", "router://zone1/r-4-VM", "systemvm-kvm-4.19.1", old)
+    with pytest.raises(AuthenticationFailed, match=r"its template changed since the pin "
+                                                   r"\(systemvm-kvm-4.19.1 -> systemvm-kvm-4.20.0\)"):
+        pins.verify("f1e2-id", "router://zone1/r-4-VM", "systemvm-kvm-4.20.0", new)
+
+
+def test_a_recreated_router_is_a_new_id_and_its_new_key_is_pinned_with_a_note(tmp_path, keys):
+    (old, _), (new, new_printed) = keys
+    pins = PinnedHostKeys(tmp_path / "system-vm-host-keys.json")
+    pins.verify("old-id", "router://zone1/r-4-VM", TEMPLATE, old)
+    assert pins.verify("new-id", "router://zone1/r-5-VM", TEMPLATE, new).startswith(f"first use: pinned {new_printed}")
+    assert set(json.loads(pins.path.read_text())) == {"old-id", "new-id"}
+
+
+def test_workers_pinning_at_once_lose_no_entry(tmp_path, keys):
+    (key, _), _ = keys
+    pins = PinnedHostKeys(tmp_path / "system-vm-host-keys.json")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: PinnedHostKeys(pins.path).verify(f"id-{i}", f"router://z/r-{i}-VM", None, key), range(40)))
+    assert len(json.loads(pins.path.read_text())) == 40
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_an_unreadable_pin_file_is_broken_not_overwritten(tmp_path, keys, content):
+    (key, _), _ = keys
+    path = tmp_path / "system-vm-host-keys.json"
+    path.write_text(content)
+    with pytest.raises(CollectionFailed, match="fix or delete the file"):
+        PinnedHostKeys(path).verify("id", "router://z/r-1-VM", None, key)
+    assert path.read_text() == content
+
+
+def test_paramiko_policy_keeps_the_note_for_the_evidence(tmp_path, keys):
+    (key, printed), _ = keys
+    policy = PinningPolicy(lambda k: PinnedHostKeys(tmp_path / "p.json").verify("id", "ssvm://z/s-1-VM", None, k))
+    policy.missing_host_key(None, "[169.254.1.1]:3922", key)
+    assert policy.note.startswith(f"first use: pinned {printed}")
+
+
+def test_the_collector_pins_by_id_with_the_apis_template_unless_the_site_keeps_known_hosts(tmp_path, keys):
+    from types import SimpleNamespace
+
+    from stackaudit.collectors import Collector
+    from stackaudit.targets import Target
+
+    (key, printed), _ = keys
+    snapshot = SimpleNamespace(api={"listRouters": [{"id": "r4-id", "templatename": "systemvm-kvm-4.19.1"}]})
+    target = Target("router", "r-4-VM", "zone1", "169.254.1.1", attrs={"id": "r4-id"})
+
+    def inventory(mode):
+        return SimpleNamespace(system_vms=SimpleNamespace(host_keys=mode))
+
+    assert Collector(inventory("known_hosts"), None, snapshot, tmp_path).system_vm_key_policy(target) is None
+    policy = Collector(inventory("pinned"), None, snapshot, tmp_path).system_vm_key_policy(target)
+    policy.missing_host_key(None, "[169.254.1.1]:3922", key)
+    assert policy.note.startswith(f"first use: pinned {printed} (ssh-ed25519) for CloudStack id r4-id")
+    pin = json.loads((tmp_path / "system-vm-host-keys.json").read_text())["r4-id"]
+    assert (pin["name"], pin["template"]) == (target.id, "systemvm-kvm-4.19.1")
