@@ -19,7 +19,7 @@ from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
-from stackaudit.parsers.mysql import parse_global_variables
+from stackaudit.parsers.mysql import parse_global_variables, parse_replica_status
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
 from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
@@ -187,6 +187,12 @@ class Facts:
     @property
     def variables(self) -> dict[str, str]:
         return parse_global_variables(self.sql("variables"))
+
+    @property
+    def replica_channels(self):
+        """Replication status, asked in the statement the server's version calls for (collectors.py)."""
+        rows = self.sql("replicas")
+        return parse_replica_status(rows, self.part("sql")["queries"]["replicas"].get("statement", "SHOW SLAVE STATUS"))
 
     # --- backups -------------------------------------------------------------------------------
     @property
