@@ -52,6 +52,6 @@ def test_debians_bind_line_kept_wins_over_cloudstack_cnf():
 
 
 def test_etc_hosts_names_the_database_servers():
-    files, _ = database_machine_files(DatabaseFacts("db1", "198.18.0.100", 1,
-                                                    host_names={"db1": "198.18.0.100", "db2.lab.example": "198.18.0.101"}))
+    names = {"db1": "198.18.0.100", "db2.lab.example": "198.18.0.101"}
+    files, _ = database_machine_files(DatabaseFacts("db1", "198.18.0.100", 1, host_names=names))
     assert files["/etc/hosts"].splitlines()[-2:] == ["198.18.0.100\tdb1", "198.18.0.101\tdb2.lab.example"]

@@ -246,9 +246,9 @@ def test_includes_that_fan_out_are_bounded():
 
 
 @pytest.mark.parametrize("line, name, value", [
-    ("skip-log-bin", "log_bin", "0"), ("disable_log_bin", "log_bin", "0"), ("skip-name-resolve", "skip_name_resolve", None),
-    ("enable-skip-name-resolve", "skip_name_resolve", "1"), ("loose-skip-innodb-rollback-on-timeout",
-                                                             "innodb_rollback_on_timeout", "0"),
+    ("skip-log-bin", "log_bin", "0"), ("disable_log_bin", "log_bin", "0"),
+    ("skip-name-resolve", "skip_name_resolve", None), ("enable-skip-name-resolve", "skip_name_resolve", "1"),
+    ("loose-skip-innodb-rollback-on-timeout", "innodb_rollback_on_timeout", "0"),
     ("skip_slave_start", "skip_slave_start", None), ("maximum-max_connections=900", "maximum_max_connections", "900"),
 ])
 def test_boolean_prefixes_as_the_server_takes_them(line, name, value):

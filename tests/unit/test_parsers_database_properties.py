@@ -28,6 +28,8 @@ CNF_LINES = ["!include /etc/mysql/my.cnf", "!includedir /etc/mysql/conf.d/", "!i
              "!include /etc/mysql/mariadb.cnf", "[mysqld]", "[mariadb-10.11]", "[client-server]", "[galera]",
              "skip-log-bin", "skip-log-bin=1", "enable-x", "loose-", "= 1", "'", '"', "#", "\\", "[", "!include",
              "==> /etc/mysql/conf.d/x.cnf <==", "==> /etc/mysql/my.cnf <=="]
+INCLUDE_LINES = (["[mysqld]", "port=1", "!includedir /etc/mysql/d", "!includedir /etc/mysql/"]
+                 + [f"!include /etc/mysql/{n}.cnf" for n in "abcde"])
 STATUS_LINES = ["*************************** 1. row ***************************", "Slave_IO_Running: Connecting",
                 "Replica_IO_Running: YES", "Seconds_Behind_Master: NULL", "Seconds_Behind_Source: -1",
                 "Master_Port: 99999999999999999999", "Master_Host:", "Connection_name: x", "NULL", ""]
@@ -106,8 +108,6 @@ def test_option_files_raise_only_unparsable(text):
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from([f"/etc/mysql/{n}.cnf" for n in "abcde"] + ["/etc/mysql/d/x.cnf"]),
-                       st.lists(st.sampled_from(["[mysqld]", "port=1"] + [f"!include /etc/mysql/{n}.cnf" for n in "abcde"]
-                                                + ["!includedir /etc/mysql/d", "!includedir /etc/mysql/"]),
-                                max_size=8).map("\n".join), min_size=1))
+                       st.lists(st.sampled_from(INCLUDE_LINES), max_size=8).map("\n".join), min_size=1))
 def test_includes_between_any_files_end(files):
     only_unparsable(lambda: mysqld_options(files, sorted(files)[0]))

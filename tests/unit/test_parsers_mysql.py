@@ -131,7 +131,7 @@ def first_lines(name: str, count: int) -> str:
     ("Replica_IO_Running: Yes\nReplica_SQL_Running: Yes\nSeconds_Behind_Source: 0\n", "SHOW REPLICA STATUS",
      "SHOW REPLICA STATUS row 1: no Source_Host column (a truncated or foreign row?)"),
     # values mangled in a paste
-    (first_lines("mariadb-10.5.4-show-all-slaves-status.txt", 200).replace("Slave_SQL_Running: Yes", "Slave_SQL_Running: Ye"),
+    (first_lines("mariadb-10.5.4-show-all-slaves-status.txt", 200).replace("SQL_Running: Yes", "SQL_Running: Ye"),
      "SHOW ALL SLAVES STATUS",
      "SHOW ALL SLAVES STATUS row 1: Slave_SQL_Running is 'ye'; expected one of connecting, no, preparing, yes"),
     (first_lines("mariadb-10.5-show-all-slaves-status-named.txt", 200).replace("Master: NULL", "Master: NU"),
