@@ -1,6 +1,7 @@
 """A lab database server: a real MariaDB inside a lab machine, and master-master replication of two.
 
-Inside the machine /etc/mysql is a Debian layout of the lab's own (the real one is hidden), and
+Inside the machine /etc/mysql is Debian 12's own (verbatim copies in mariadb_debian12/) with
+CloudStack's block in conf.d/cloudstack.cnf (the machine's real /etc/mysql is hidden), and
 /var/lib/mysql is an empty directory of the machine's own upper layer, so the datadir lives under
 the lab's state dir. The server initialises that datadir on first boot, then runs as `mysql` with
 no arguments, reading /etc/mysql/my.cnf like a packaged server does.

@@ -8,6 +8,7 @@ Recorded on Debian 12 by tests/data/recorded/recorders/record-hosts-and-config.s
   on a copy with CloudStack's block in conf.d/cloudstack.cnf, and on a layout of corner cases
   (recorders/mysql-edge); mariadb-print-defaults-*.txt: what MariaDB's own reader,
   `my_print_defaults` with mariadbd's groups, took from the same files (the expected values).
+  The "lab" pair is the lab's compliant /etc/mysql (recorders/record-lab-mysql.sh).
 - default-libvirtd-*.txt: /etc/default/libvirtd of Debian's libvirt-daemon-system 9.0.0-4+deb12u2,
   and with LIBVIRTD_ARGS="--listen" uncommented as CloudStack's KVM guide asks.
 
@@ -137,7 +138,7 @@ def print_defaults(name: str) -> dict[str, str | None]:
     return options
 
 
-@pytest.mark.parametrize("layout", ["debian12", "cloudstack", "edge"])
+@pytest.mark.parametrize("layout", ["debian12", "cloudstack", "edge", "lab"])
 def test_options_are_those_mariadb_reads(layout):
     files = parse_tail_files(recorded(f"mysql-cnf-files-{layout}.txt"))
     options = mysqld_options(files, "/etc/mysql/my.cnf", server_version="10.11")
