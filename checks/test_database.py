@@ -24,7 +24,9 @@ def test_cnf_persisted(database, policy):
 
 @check("DB-REPLICATION-HEALTHY")
 def test_replication_healthy(cloud, policy):
-    """Replication in the policy's topology is healthy: replica threads run, lag is under the limit,
+    """Replication in the policy's topology is healthy: on every replica connection (MariaDB's named
+    connections, MySQL's channels, read in the statement of the server's version) both threads run
+    and lag is under the limit; each source is a server of the inventory (by name, alias or address);
     server ids differ, and master-master pairs use distinct auto-increment offsets."""
     gathered = groups.database_servers(cloud.facts)
     findings = groups.verdict(rules.replication_findings(gathered.values, policy), gathered)

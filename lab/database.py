@@ -23,7 +23,10 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         auto_increment_increment=f["auto_increment_increment"],
         auto_increment_offset=f["auto_increment_offset"] or position, log_bin=f["log_bin"],
         binlog_format=f["binlog_format"], bind_address=f["bind_address"], cnf_overrides=f["cnf"],
-        replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"])
+        replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"],
+        connection_name=f["connection_name"], source_host=f["source_host"], io_thread=f["io_thread"],
+        host_names={name: db.address for db in topo.databases
+                    for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])})
 
 
 def database_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
@@ -48,7 +51,7 @@ def setup_lab_databases(topo: Topology, machine_pids: dict[str, int], secrets, t
         if time.monotonic() > deadline:
             waiting = [n.name for n, pid in zip(topo.databases, pids) if not database_ready(pid)]
             raise DatabaseStartError(f"database servers not accepting connections after {timeout:.0f}s: "
-                                     f"{', '.join(waiting)} (see machines/NAME/upper/var/log/mysql)")
+                                     f"{', '.join(waiting)} (see machines/NAME/console.log)")
         time.sleep(0.1)
     setup_databases([database_facts(topo, n) for n in topo.databases], secrets.db_audit_user,
                     secrets.db_audit_password, secrets.db_replication_password, pids)

@@ -40,7 +40,8 @@ def inventory_document(topo: Topology) -> dict:
         "xenserver": {"username": "root", "password_file": "keys/xapi.password", "ca_file": "keys/xapi-cert.pem"},
         "databases": {
             "user": "stackaudit", "password_file": "keys/db-audit.password",
-            "servers": [{"name": d.name, "address": d.address, "port": 3306, "ssh_address": d.address}
+            "servers": [{"name": d.name, "address": d.address, "port": 3306, "ssh_address": d.address,
+                         **({"aliases": d.facts["aliases"]} if d.facts["aliases"] else {})}
                         for d in topo.databases],
         },
         "management_servers": [{"name": m.name, "ssh_address": m.address} for m in topo.management],

@@ -158,6 +158,13 @@ DATABASE = Record({
     "backup_age_hours": BACKUP_AGE,
     "version_rows": f(Optional(ListOf(Record({"version": f(Str(), REQUIRED),
                                                 "step": f(Str(), "Complete")})))),
+    # Names of this server in the database machines' /etc/hosts: `aliases` are in the inventory
+    # too, `unlisted_names` only in /etc/hosts (the site's DNS knows them, the inventory does not).
+    "aliases": f(ListOf(Str()), list),
+    "unlisted_names": f(ListOf(Str()), list),
+    "source_host": f(Optional(Str())),         # how CHANGE MASTER names the peer; null: its address
+    "connection_name": f(Str(), ""),           # MariaDB multi-source: CHANGE MASTER 'name' TO ...
+    "io_thread": f(Bool(), True),              # false: STOP SLAVE 'name' IO_THREAD after it ran
 })
 
 MANAGEMENT_SERVER = Record({
@@ -271,5 +278,14 @@ def _check_names(scenario: dict, source: str) -> None:
     if len(scenario["databases"]) not in (0, 2):
         raise SchemaError(f"{source}: databases: {len(scenario['databases'])} servers; expected none or "
                             "exactly two (a master-master pair)")
+    for i, db in enumerate(scenario["databases"]):
+        peer = scenario["databases"][1 - i]
+        known = [peer["name"], *peer["aliases"], *peer["unlisted_names"]]
+        if db["source_host"] is not None and db["source_host"] not in known:
+            raise SchemaError(f"{source}: databases[{i}].source_host: {db['source_host']!r} does not resolve to "
+                                f"the peer; expected one of {', '.join(known)}")
+        if not db["connection_name"].replace("-", "").replace("_", "").isalnum() and db["connection_name"]:
+            raise SchemaError(f"{source}: databases[{i}].connection_name: {db['connection_name']!r}; use "
+                                "letters, digits, '-' and '_'")
     if not scenario["management_servers"]:
         raise SchemaError(f"{source}: management_servers: empty; expected at least one management server")

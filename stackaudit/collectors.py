@@ -16,11 +16,12 @@ import secrets
 from dataclasses import asdict
 from pathlib import Path
 
-from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record
+from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record, raise_if_error
 from stackaudit.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPolicy
 from stackaudit.parsers.dpkg import DPKG_QUERY_FORMAT
 from stackaudit.parsers.files import EPOCH_COMMAND, STAT_FORMAT
 from stackaudit.parsers.mycnf import CNF_FILES_COMMAND
+from stackaudit.parsers.mysql import parse_server_version
 from stackaudit.parsers.net import LISTEN_COMMAND
 from stackaudit.parsers.procs import PS_COMMAND, STALE_LIBRARY_COMMAND
 from stackaudit.parsers.sections import build_batch_script, parse_sections
@@ -68,11 +69,12 @@ SSH_COMMANDS = {
 }
 XAPI_CLASSES = ("pool", "host", "host_metrics", "VM", "SR", "PBD", "VDI")
 SQL_QUERIES = {
+    # First: "replicas" is then asked in the statement this server's version has (parsers/mysql.py).
+    "server_version": "SELECT @@version AS version, @@version_comment AS version_comment",
     "variables": "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'server_id', "
                  "'auto_increment_increment', 'auto_increment_offset', 'bind_address', 'version', "
                  "'innodb_rollback_on_timeout', 'innodb_lock_wait_timeout', 'max_connections', 'time_zone', "
                  "'skip_name_resolve', 'port')",
-    "replicas": "SHOW ALL SLAVES STATUS",
     "schema_versions": "SELECT id, version, step FROM cloud.version ORDER BY id",
 }
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
@@ -195,7 +197,17 @@ class Collector:
         conn = mysql.connect(target.address, target.attrs.get("port", 3306), settings.user, settings.password.read(),
                              self.inventory.ssh.connect_timeout)
         try:
-            return {"queries": {name: mysql.query_or_error(conn, target.id, sql) for name, sql in SQL_QUERIES.items()}}
+            queries = {name: mysql.query_or_error(conn, target.id, sql) for name, sql in SQL_QUERIES.items()}
+            version = queries["server_version"]
+            try:
+                raise_if_error(version)
+                statement = parse_server_version(version["rows"]).replica_status_statement
+            except TargetError as err:
+                queries["replicas"] = error_record(CollectionFailed(
+                    f"{target.id}: replication status not read: the server's version is unknown ({err})"))
+            else:
+                queries["replicas"] = {**mysql.query_or_error(conn, target.id, statement), "statement": statement}
+            return {"queries": queries}
         finally:
             conn.close()
 

@@ -128,5 +128,6 @@ def management_targets(inventory, rows: list[dict], notes: list[str]) -> list[Ta
 def database_targets(inventory) -> list[Target]:
     if inventory.databases is None:
         return []
-    return [Target("db", s.name, None, s.address, attrs={"port": s.port, "ssh_address": s.ssh_address})
+    return [Target("db", s.name, None, s.address,
+                   attrs={"port": s.port, "ssh_address": s.ssh_address, "aliases": list(s.aliases)})
             for s in inventory.databases.servers]

@@ -13,14 +13,14 @@ from functools import cached_property
 
 import allure
 
-from stackaudit.errors import CollectionFailed, UnparsableOutput, raise_if_error
+from stackaudit.errors import CollectionFailed, TargetError, UnparsableOutput, raise_if_error
 from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
-from stackaudit.parsers.mysql import parse_global_variables
+from stackaudit.parsers.mysql import parse_global_variables, parse_replica_status, parse_server_version
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
 from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
@@ -194,7 +194,17 @@ class Facts:
         root = next((r for r in MYCNF_ROOTS if r in files), None)
         if root is None:
             raise CollectionFailed(f"{self.target.id}: neither {' nor '.join(MYCNF_ROOTS)} exists")
-        return mysqld_options(files, root)
+        return mysqld_options(files, root, self.server_group_version)
+
+    @property
+    def server_group_version(self) -> str | None:
+        """"10.11" for [mariadb-10.11]: the only version group the running server reads; None (every
+        version group counts) when its version could not be read."""
+        try:
+            numbers = parse_server_version(self.sql("server_version")).numbers
+        except TargetError:
+            return None
+        return f"{numbers[0]}.{numbers[1]}"
 
     @property
     def listeners(self):
@@ -209,6 +219,12 @@ class Facts:
     @property
     def variables(self) -> dict[str, str]:
         return parse_global_variables(self.sql("variables"))
+
+    @property
+    def replica_channels(self):
+        """Replication status, asked in the statement the server's version calls for (collectors.py)."""
+        rows = self.sql("replicas")
+        return parse_replica_status(rows, self.part("sql")["queries"]["replicas"].get("statement", "SHOW SLAVE STATUS"))
 
     # --- backups -------------------------------------------------------------------------------
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stackaudit.errors import NotCheckable, TargetError
+from stackaudit.rules import database as db_rules
 from stackaudit.rules import hosts as host_rules
 from stackaudit.targets import Target
 
@@ -51,11 +52,12 @@ def host_identities(facts) -> Gathered:
 
 
 def database_servers(facts) -> Gathered:
-    """DB-REPLICATION-HEALTHY's input: each server's address, variables and replica connections."""
+    """DB-REPLICATION-HEALTHY's input: each server's names, address, variables and replica channels."""
     gathered = Gathered()
     for member in members(facts, "db"):
-        gathered.read(facts, member, lambda f: {"address": f.target.address, "variables": f.variables,
-                                                "replicas": f.sql("replicas")})
+        gathered.read(facts, member, lambda f: db_rules.ReplicationMember(
+            f.target.name, f.target.address, tuple(f.target.attrs.get("aliases", ())), f.variables,
+            tuple(f.replica_channels)))
     return gathered
 
 

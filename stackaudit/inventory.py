@@ -39,8 +39,10 @@ SYSTEM_VMS = Record({
 })
 XENSERVER = Record({"username": f(Str(), "root"), **_secret_fields("password"), "ca_file": f(Optional(Str())),
                     "port": f(Int(1), 443), "timeout": f(Int(1), 30)})
+# aliases: the other names replicas may give this server as their source (Master_Host / Source_Host
+# is whatever CHANGE MASTER was given); name and address always count.
 DATABASE_SERVER = Record({"name": f(Str(), REQUIRED), "address": f(Str(), REQUIRED), "port": f(Int(1), 3306),
-                          "ssh_address": f(Optional(Str()))})
+                          "ssh_address": f(Optional(Str())), "aliases": f(ListOf(Str()), list)})
 DATABASES = Record({"user": f(Str(), REQUIRED), **_secret_fields("password"),
                     "servers": f(ListOf(DATABASE_SERVER), REQUIRED)})
 MANAGEMENT_SERVER = Record({"name": f(Str(), REQUIRED), "ssh_address": f(Optional(Str()))})
@@ -98,6 +100,7 @@ class DatabaseServer:
     address: str
     port: int
     ssh_address: str | None
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ def load_inventory(path: Path) -> Inventory:
             xen["port"], xen["timeout"]),
         databases=None if dbs is None else DatabaseSettings(
             dbs["user"], secret(dbs, "password", child(where, "databases")),
-            tuple(DatabaseServer(**s) for s in dbs["servers"])),
+            tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"])),
         management_servers=tuple(ManagementServer(**m) for m in data["management_servers"]),
         policy_path=local(data["policy"]))
     jump = inventory.system_vms.vmware_jump_host

@@ -1,6 +1,7 @@
 """A lab database server: a real MariaDB inside a lab machine, and master-master replication of two.
 
-Inside the machine /etc/mysql is a Debian layout of the lab's own (the real one is hidden), and
+Inside the machine /etc/mysql is Debian 12's own (verbatim copies in mariadb_debian12/) with
+CloudStack's block in conf.d/cloudstack.cnf (the machine's real /etc/mysql is hidden), and
 /var/lib/mysql is an empty directory of the machine's own upper layer, so the datadir lives under
 the lab's state dir. The server initialises that datadir on first boot, then runs as `mysql` with
 no arguments, reading /etc/mysql/my.cnf like a packaged server does.
@@ -38,6 +39,10 @@ class DatabaseFacts:
     replicate: bool = True                  # False: replica threads stopped after setup
     version_rows: list[tuple[str, str]] = field(default_factory=list)  # (version, step) in id order
     runtime: dict[str, str] = field(default_factory=dict)   # SET GLOBAL after start: in effect, not in the files
+    connection_name: str = ""               # MariaDB multi-source: CHANGE MASTER 'name' TO ...
+    source_host: str | None = None          # how CHANGE MASTER names the peer; None: its address
+    io_thread: bool = True                  # False: the IO thread stopped after replication ran
+    host_names: dict[str, str] = field(default_factory=dict)  # /etc/hosts: name -> address
 
 
 class DatabaseSetupError(Exception):
@@ -46,109 +51,46 @@ class DatabaseSetupError(Exception):
 
 # --- files ------------------------------------------------------------------------------------
 
-MARIADB_CNF = """\
-# The MariaDB configuration file
-#
-# The MariaDB/MySQL tools read configuration files in the following order:
-# 0. "/etc/mysql/my.cnf" symlinks to this file, reason why all the rest is read.
-# 1. "/etc/mysql/mariadb.cnf" (this file) to set global defaults,
-# 2. "/etc/mysql/conf.d/*.cnf" to set global options.
-# 3. "/etc/mysql/mariadb.conf.d/*.cnf" to set MariaDB-only options.
-# 4. "~/.my.cnf" to set user-specific options.
-#
-# If the same option is defined multiple times, the last one will apply.
+# /etc/mysql as Debian 12 ships it: verbatim copies of the conffiles of mariadb-server, mariadb-client
+# and mariadb-common 1:10.11.19-0+deb12u1 and mysql-common 5.8+1.1.0 (Debian, "mariadb" source
+# package, bookworm, 2025, https://packages.debian.org/bookworm/mariadb-server), taken from an
+# installed system (`dpkg -S` names the package of each). /etc/mysql/my.cnf is the alternatives
+# symlink to mariadb.cnf; debian.cnf and debian-start hold no server option and are left out.
+DEBIAN_FILES = Path(__file__).resolve().parent / "mariadb_debian12"
+DEBIAN_CNF_FILES = ("mariadb.cnf", "conf.d/mysql.cnf", "conf.d/mysqldump.cnf", "mariadb.conf.d/50-client.cnf",
+                    "mariadb.conf.d/50-mysql-clients.cnf", "mariadb.conf.d/50-mysqld_safe.cnf",
+                    "mariadb.conf.d/50-server.cnf", "mariadb.conf.d/60-galera.cnf")
+DEBIAN_BIND_LINE = "bind-address            = 127.0.0.1\n"
 
-#
-# This group is read both by the client and the server
-# use it for options that affect everything
-#
-[client-server]
-# Port or socket location where to connect
-# port = 3306
-socket = /run/mysqld/mysqld.sock
 
-# Import all .cnf files from configuration directory
-!includedir /etc/mysql/conf.d/
-!includedir /etc/mysql/mariadb.conf.d/
-"""
-
-CLIENT_CNF = """\
-#
-# This group is read by the client library
-# Use it for options that affect all clients, but not the server
-#
-
-[client]
-
-# This group is *never* read by mysql client library, though this
-# /etc/mysql/mariadb.cnf.d/client.cnf file is not read by Oracle MySQL
-# client anyway.
-# If you use the same .cnf file for MySQL and MariaDB,
-# use it for MariaDB-only client options
-[client-mariadb]
-"""
-
-SERVER_CNF = """\
-#
-# These groups are read by MariaDB server.
-# Use it for options that only the server (but not clients) should see
-
-# this is read by the standalone daemon and embedded servers
-[server]
-
-# this is only for the mysqld standalone daemon
-[mysqld]
-
-#
-# * Basic Settings
-#
-
-#user                    = mysql
-pid-file                = /run/mysqld/mysqld.pid
-basedir                 = /usr
-#datadir                 = /var/lib/mysql
-#tmpdir                  = /tmp
-{bind}
-#
-# * Logging and Replication
-#
-
-# Enable this if you want to have error logging into a separate file
-log_error = /var/log/mysql/error.log
-expire_logs_days        = 10
-#max_binlog_size        = 100M
-
-#
-# * Character sets
-#
-
-# MySQL/MariaDB default is Latin1, but in Debian we rather default to the full
-# utf8 4-byte character set. See also client.cnf
-character-set-server  = utf8mb4
-collation-server      = utf8mb4_general_ci
-
-# this is only for embedded server
-[embedded]
-
-# This group is only read by MariaDB servers, not by MySQL.
-[mariadb]
-
-# This group is only read by MariaDB-10.11 servers.
-[mariadb-10.11]
-"""
+def debian_file(name: str) -> str:
+    return (DEBIAN_FILES / name).read_text()
 
 
 def cloudstack_block(facts: DatabaseFacts) -> list[tuple[str, str]]:
-    """(option, value) lines of the CloudStack block, as the install guide spells them; "" is a flag."""
-    lines = [("server-id", str(facts.server_id)),
-             ("auto_increment_increment", str(facts.auto_increment_increment)),
-             ("auto_increment_offset", str(facts.auto_increment_offset)),
-             ("innodb_rollback_on_timeout", "1"),
+    """(option, value) lines of /etc/mysql/conf.d/cloudstack.cnf; "" is a bare flag.
+
+    CloudStack Installation Guide, "Install the Database on a Separate Node" (Apache CloudStack,
+    cloudstack-documentation, source/installguide/management-server/_database.rst, 2025,
+    https://docs.cloudstack.apache.org/en/latest/installguide/management-server/index.html):
+    max_connections is 350 per management server (the lab has two), bind-address=0.0.0.0, and
+    "On Ubuntu, you can also create /etc/mysql/conf.d/cloudstack.cnf". Then the replication
+    settings of a master-master pair (seed 004: "master-master replication between two MariaDB
+    instances"): a server_id each, and auto_increment_increment/offset so that the two never hand
+    out the same id (MariaDB KB, "Replication and Binary Log System Variables", auto_increment_increment,
+    https://mariadb.com/kb/en/replication-and-binary-log-system-variables/). Last, the policy's own
+    lines (seeds 000, 001): UTC and no name resolution.
+    """
+    lines = [("innodb_rollback_on_timeout", "1"),
              ("innodb_lock_wait_timeout", "600"),
-             ("max_connections", "350")]
+             ("max_connections", "700")]
     if facts.log_bin:
-        lines.append(("log-bin", "mysql-bin"))
-    lines += [("binlog-format", f"'{facts.binlog_format}'"),
+        lines.append(("log_bin", "mysql-bin"))
+    lines += [("binlog_format", facts.binlog_format),
+              ("bind-address", "0.0.0.0"),
+              ("server_id", str(facts.server_id)),
+              ("auto_increment_increment", str(facts.auto_increment_increment)),
+              ("auto_increment_offset", str(facts.auto_increment_offset)),
               ("default-time-zone", "'+00:00'"),
               ("skip-name-resolve", "")]
     for option, value in facts.cnf_overrides.items():
@@ -167,28 +109,41 @@ def _option_key(option: str) -> str:
 
 
 def cloudstack_cnf(facts: DatabaseFacts) -> str:
-    body = []
-    for option, value in cloudstack_block(facts):
-        spaced = option.startswith("binlog-format")  # the docs' own spelling: binlog-format = 'ROW'
-        body.append(option if value == "" else f"{option} = {value}" if spaced else f"{option}={value}")
+    body = [option if value == "" else f"{option}={value}" for option, value in cloudstack_block(facts)]
     return "[mysqld]\n" + "\n".join(body) + "\n"
 
 
+def server_cnf(bind_address: str | None) -> str:
+    """Debian's 50-server.cnf; its `bind-address = 127.0.0.1` commented out, as seed 004 does
+    ("comment out (or remove) the following line in /etc/mysql/mariadb.conf.d/50-server.cnf"):
+    it is read after conf.d/ and would win over cloudstack.cnf's 0.0.0.0. A site that kept it (or
+    set another address) has `bind_address`."""
+    text = debian_file("mariadb.conf.d/50-server.cnf")
+    if DEBIAN_BIND_LINE not in text:
+        raise DatabaseSetupError(f"{DEBIAN_FILES}/mariadb.conf.d/50-server.cnf has no {DEBIAN_BIND_LINE.strip()!r}")
+    replacement = "#" + DEBIAN_BIND_LINE if bind_address is None else \
+        DEBIAN_BIND_LINE.replace("127.0.0.1", bind_address)
+    return text.replace(DEBIAN_BIND_LINE, replacement)
+
+
+def etc_hosts(names: dict[str, str]) -> str:
+    """/etc/hosts as Debian's installer writes it, plus the site's names of its database servers."""
+    lines = ["127.0.0.1\tlocalhost", "::1\t\tlocalhost ip6-localhost ip6-loopback",
+             "ff02::1\t\tip6-allnodes", "ff02::2\t\tip6-allrouters"]
+    return "\n".join(lines + [f"{address}\t{name}" for name, address in names.items()]) + "\n"
+
+
 def database_machine_files(facts: DatabaseFacts) -> tuple[dict[str, str | None], tuple[str, ...]]:
-    """(files, opaque dirs) for the machine's views: the lab's /etc/mysql and an empty datadir."""
-    bind = (f"\n# Instead of skip-networking the default is now to listen only on\n"
-            f"# localhost which is more compatible and is not less secure.\n"
-            f"bind-address            = {facts.bind_address}\n") if facts.bind_address else ""
-    files: dict[str, str | None] = {
+    """(files, opaque dirs) for the machine's views: Debian's /etc/mysql with CloudStack's block,
+    /etc/hosts, and an empty datadir."""
+    files: dict[str, str | None] = {f"/etc/mysql/{name}": debian_file(name) for name in DEBIAN_CNF_FILES}
+    files.update({
         # Debian's my.cnf is an alternatives symlink to mariadb.cnf; a copy reads the same.
-        "/etc/mysql/my.cnf": MARIADB_CNF,
-        "/etc/mysql/mariadb.cnf": MARIADB_CNF,
-        "/etc/mysql/conf.d/mysql.cnf": "[mysql]\n",
-        "/etc/mysql/conf.d/mysqldump.cnf": "[mysqldump]\nquick\nquote-names\nmax_allowed_packet\t= 16M\n",
+        "/etc/mysql/my.cnf": debian_file("mariadb.cnf"),
+        "/etc/mysql/mariadb.conf.d/50-server.cnf": server_cnf(facts.bind_address),
         "/etc/mysql/conf.d/cloudstack.cnf": cloudstack_cnf(facts),
-        "/etc/mysql/mariadb.conf.d/50-client.cnf": CLIENT_CNF,
-        "/etc/mysql/mariadb.conf.d/50-server.cnf": SERVER_CNF.format(bind=bind),
-    }
+        "/etc/hosts": etc_hosts(facts.host_names),
+    })
     return files, ("/etc/mysql", "/var/lib/mysql")
 
 
@@ -247,8 +202,10 @@ def _prepare_server(conn, facts: DatabaseFacts, audit_user: str, audit_password:
     nothing of it is replayed on the peer (a replayed CREATE USER stops the peer's SQL thread)."""
     with conn.cursor() as cur:
         cur.execute("SET SESSION sql_log_bin = 0")
-        cur.execute("STOP SLAVE")
-        cur.execute("RESET SLAVE ALL")
+        cur.execute("STOP ALL SLAVES")
+        cur.execute("SHOW ALL SLAVES STATUS")
+        for (name, *_) in cur.fetchall():
+            cur.execute("RESET SLAVE %s ALL", (name,))
         cur.execute("CREATE DATABASE IF NOT EXISTS `cloud`")
         cur.execute("CREATE DATABASE IF NOT EXISTS `cloud_usage`")
         cur.execute(VERSION_TABLE)
@@ -274,9 +231,9 @@ def _scalar(conn, query: str):
         return cur.fetchone()[0]
 
 
-def slave_status(conn) -> dict | None:
+def slave_status(conn, connection_name: str = "") -> dict | None:
     with conn.cursor(pymysql.cursors.DictCursor) as cur:
-        cur.execute("SHOW SLAVE STATUS")
+        cur.execute("SHOW SLAVE %s STATUS", (connection_name,))
         return cur.fetchone()
 
 
@@ -298,16 +255,24 @@ def setup_databases(pair: list[DatabaseFacts], audit_user: str, audit_password: 
         # Each replica starts at its master's current binlog position: nothing before it is replayed.
         positions = [_scalar(conn, "SELECT @@GLOBAL.gtid_binlog_pos") for conn in conns]
         for i, (facts, conn) in enumerate(zip(pair, conns)):
+            peer = pair[1 - i]
             with conn.cursor() as cur:
                 cur.execute("SET GLOBAL gtid_slave_pos = %s", (positions[1 - i],))
-                cur.execute("CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=3306, MASTER_USER=%s, "
+                # The connection name is a string literal in MariaDB's grammar ('' is the default one).
+                cur.execute("CHANGE MASTER %s TO MASTER_HOST=%s, MASTER_PORT=3306, MASTER_USER=%s, "
                             "MASTER_PASSWORD=%s, MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos",
-                            (pair[1 - i].address, REPLICATION_USER, replication_password))
+                            (facts.connection_name, facts.source_host or peer.address, REPLICATION_USER,
+                             replication_password))
                 # A replica that should not run is configured but left stopped, as after STOP SLAVE:
                 # its master may be unreachable on purpose (bind-address 127.0.0.1, no log_bin).
                 if facts.replicate:
-                    cur.execute("START SLAVE")
-        _wait_replicating([(pair[i], pair[1 - i], conns[i]) for i in range(2) if pair[i].replicate], timeout)
+                    cur.execute("START SLAVE %s", (facts.connection_name,))
+        running = [(pair[i], pair[1 - i], conns[i]) for i in range(2) if pair[i].replicate]
+        _wait_replicating(running, timeout)
+        for facts, _, conn in running:
+            if not facts.io_thread:
+                with conn.cursor() as cur:
+                    cur.execute("STOP SLAVE %s IO_THREAD", (facts.connection_name,))
     finally:
         for conn in conns:
             conn.close()
@@ -325,7 +290,7 @@ def _wait_replicating(replicas: list[tuple[DatabaseFacts, DatabaseFacts, object]
     deadline = time.monotonic() + timeout
     waiting = list(replicas)
     while waiting:
-        status = {facts.name: slave_status(conn) or {} for facts, _, conn in waiting}
+        status = {facts.name: slave_status(conn, facts.connection_name) or {} for facts, _, conn in waiting}
         waiting = [r for r in waiting if not (status[r[0].name].get("Slave_IO_Running") == "Yes"
                                               and status[r[0].name].get("Slave_SQL_Running") == "Yes")]
         if not waiting:

@@ -24,6 +24,14 @@ CNF_FILES_COMMAND = (
 SERVER_GROUPS = {"mysqld", "server", "mariadb", "mariadbd", "client-server", "galera"}
 VERSIONED_SERVER_GROUP = re.compile(r"(?:mysqld|mariadb|mariadbd)-\d+(?:\.\d+)*")
 MAX_INCLUDE_DEPTH = 10
+# Bounds the work of includes that fan out (each file including several others, no cycle).
+MAX_FILE_READS = 500
+# my_getopt.c (handle_options): an option not found by its own name is tried without a special
+# prefix, "skip"/"disable" (the boolean off) or "enable" (on), joined by '-' or '_'. mariadbd's own
+# options that start with one (`mariadbd --verbose --help`, 10.11) are found first.
+BOOLEAN_PREFIXES = {"skip_": "0", "disable_": "0", "enable_": "1"}
+SERVER_SKIP_OPTIONS = {"skip_grant_tables", "skip_host_cache", "skip_name_resolve", "skip_networking",
+                       "skip_show_database", "skip_slave_start"}
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", '"': '"', "'": "'", "\\": "\\"}
 
 
@@ -78,12 +86,19 @@ def mysqld_options(files: dict[str, str], root: str, server_version: str | None 
     if root not in files:
         raise UnparsableOutput(f"option files: {root} is not among the collected files")
     options: dict[str, Option] = {}
-    read_option_file(files, root, 0, options, server_version)
+    read_option_file(files, root, (root,), options, server_version, [0])
     return options
 
 
-def read_option_file(files: dict[str, str], path: str, depth: int, options: dict[str, Option],
-                     server_version: str | None) -> None:
+def read_option_file(files: dict[str, str], path: str, chain: tuple[str, ...], options: dict[str, Option],
+                     server_version: str | None, reads: list[int]) -> None:
+    """One file, and the files it includes where it includes them. `chain`: the files that
+    included this one. The server stops descending at depth 10; a cycle would have it read the
+    same files over and over, so it is refused here, naming the files."""
+    reads[0] += 1
+    if reads[0] > MAX_FILE_READS:
+        raise UnparsableOutput(f"option files: more than {MAX_FILE_READS} files read through !include")
+    depth = len(chain) - 1
     group = None
     for number, line in enumerate(files[path].splitlines(), 1):
         line = line.strip()
@@ -93,7 +108,9 @@ def read_option_file(files: dict[str, str], path: str, depth: int, options: dict
         if line[0] == "!":
             if depth < MAX_INCLUDE_DEPTH:
                 for included in included_files(files, line, where):
-                    read_option_file(files, included, depth + 1, options, server_version)
+                    if included in chain:
+                        raise UnparsableOutput(f"{where}: !include cycle: {' -> '.join((*chain, included))}")
+                    read_option_file(files, included, (*chain, included), options, server_version, reads)
             continue
         if line[0] == "[":
             end = line.find("]")
@@ -106,7 +123,8 @@ def read_option_file(files: dict[str, str], path: str, depth: int, options: dict
             raise UnparsableOutput(f"{where}: option {line[:80]!r} before any [group]")
         if is_server_group(group, server_version):
             name, value = parse_option_line(line)
-            options[normalise_option_name(name)] = Option(value, path)
+            name, value = boolean_prefix(normalise_option_name(name), value, where)
+            options[name] = Option(value, path)
 
 
 def is_server_group(group: str, server_version: str | None) -> bool:
@@ -174,3 +192,17 @@ def unescape_option(value: str) -> str:
 def normalise_option_name(name: str) -> str:
     name = name.replace("-", "_")
     return name[len("loose_"):] if name.startswith("loose_") else name
+
+
+def boolean_prefix(name: str, value: str | None, where: str) -> tuple[str, str | None]:
+    """`skip-log-bin` is log_bin = 0 and `enable-X` is X = 1, as the server takes them; a skip or
+    disable with a value is refused by the server ("cannot take an argument")."""
+    if name in SERVER_SKIP_OPTIONS:
+        return name, value
+    for prefix, meaning in BOOLEAN_PREFIXES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            if value is not None and meaning == "0":
+                raise UnparsableOutput(f"{where}: {name.replace('_', '-')} takes no value (the server refuses "
+                                       f"'={value[:40]}')")
+            return name[len(prefix):], meaning if value is None else value
+    return name, value

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 from stackaudit.errors import NotCheckable
+from stackaudit.parsers.mysql import ReplicaChannel
 from stackaudit.parsers.cloudstack import schema_matches_code
 
 TRUE_WORDS = {"1", "on", "true", "yes"}
@@ -57,43 +59,71 @@ def cnf_findings(options: dict, variables: dict[str, str], policy) -> list[str]:
     return findings
 
 
-def replication_findings(servers: dict[str, dict], policy) -> list[str]:
-    """DB-REPLICATION-HEALTHY over every database server: {name: {address, variables, replicas}}."""
+@dataclass(frozen=True)
+class ReplicationMember:
+    """A database server of the inventory as DB-REPLICATION-HEALTHY reads it."""
+    name: str                              # the inventory's name
+    address: str
+    aliases: tuple[str, ...]               # other names replicas may give it (inventory `aliases`)
+    variables: dict[str, str]
+    channels: tuple[ReplicaChannel, ...]   # its own replica connections/channels
+
+
+def host_matches(host: str, member: ReplicationMember) -> bool:
+    """Master_Host/Source_Host names this member: its name or an alias (as DNS compares names:
+    case-insensitively, a final dot ignored) or its address (as an address, so `::1` == `0::1`)."""
+    wanted = host.strip().strip("[]").rstrip(".").lower()
+    if wanted in {n.rstrip(".").lower() for n in (member.name, *member.aliases)}:
+        return True
+    try:
+        return ipaddress.ip_address(wanted) == ipaddress.ip_address(member.address.strip("[]"))
+    except ValueError:
+        return wanted == member.address.lower()
+
+
+def source_of(channel: ReplicaChannel, members: dict[str, ReplicationMember]) -> str | None:
+    return next((target for target, m in sorted(members.items()) if host_matches(channel.source_host, m)), None)
+
+
+def replication_findings(servers: dict[str, ReplicationMember], policy) -> list[str]:
+    """DB-REPLICATION-HEALTHY over every database server of the inventory, by target id."""
     if len(servers) < 2:
         return [f"{len(servers)} database server(s) in the inventory: nothing is replicated"]
     findings = []
     ids: dict[str, list[str]] = {}
     for name, s in sorted(servers.items()):
-        ids.setdefault(s["variables"].get("server_id", "?"), []).append(name)
+        ids.setdefault(s.variables.get("server_id", "?"), []).append(name)
     findings += [f"server_id {sid} is shared by {', '.join(names)}" for sid, names in sorted(ids.items())
                  if len(names) > 1]
-    by_address = {s["address"]: name for name, s in servers.items()}
     sources: dict[str, list[str]] = {}
+    limit = policy.database.max_replication_lag_seconds
     for name, s in sorted(servers.items()):
-        for row in s["replicas"]:
-            source = by_address.get(row.get("Master_Host"), row.get("Master_Host"))
-            sources.setdefault(name, []).append(source)
-            label = f"{name} replicating from {source}"
-            for thread in ("Slave_IO_Running", "Slave_SQL_Running"):
-                if row.get(thread) != "Yes":
-                    error = row.get("Last_IO_Error" if "IO" in thread else "Last_SQL_Error") or ""
-                    findings.append(f"{label}: {thread} is {row.get(thread)}" + (f" ({error})" if error else ""))
-            lag = row.get("Seconds_Behind_Master")
-            if lag is not None and int(lag) > policy.database.max_replication_lag_seconds:
-                findings.append(f"{label}: {lag} s behind; the policy allows "
-                                f"{policy.database.max_replication_lag_seconds} s")
+        for channel in s.channels:
+            source = source_of(channel, servers)
+            sources.setdefault(name, []).append(source or channel.source_host)
+            label = f"{name} replicating from {source or channel.source_host}" + (
+                f" (connection '{channel.connection_name}')" if channel.connection_name else "")
+            if source is None and policy.database.topology == "master-master":
+                findings.append(f"{label}: {channel.source_host} is not a database server of the inventory "
+                                "(by name, alias or address)")
+            for column, state, error in ((channel.io_column, channel.io_running, channel.last_io_error),
+                                         (channel.sql_column, channel.sql_running, channel.last_sql_error)):
+                if state != "yes":
+                    findings.append(f"{label}: {column} is {state.capitalize()}" + (f" ({error})" if error else ""))
+            if channel.seconds_behind is not None and channel.seconds_behind > limit:
+                findings.append(f"{label}: {channel.seconds_behind} s behind; the policy allows {limit} s")
     if policy.database.topology == "master-master":
         for name in sorted(servers):
             peers = set(servers) - {name}
             if not peers & set(sources.get(name, [])):
                 findings.append(f"{name} does not replicate from its peer ({', '.join(sorted(peers))}): "
                                 "master-master needs both directions")
-        increments = {n: s["variables"].get("auto_increment_increment") for n, s in servers.items()}
+        increments = {n: s.variables.get("auto_increment_increment") for n, s in servers.items()}
         findings += [f"{n}: auto_increment_increment {v}; master-master needs >= 2"
                      for n, v in sorted(increments.items()) if not (v or "0").isdigit() or int(v) < 2]
         offsets: dict[str, list[str]] = {}
         for n, s in sorted(servers.items()):
-            offsets.setdefault(s["variables"].get("auto_increment_offset", "?"), []).append(n)
+            offsets.setdefault(s.variables.get("auto_increment_offset", "?"), []).append(n)
         findings += [f"auto_increment_offset {o} is shared by {', '.join(names)}: both hand out the same ids"
                      for o, names in sorted(offsets.items()) if len(names) > 1]
     elif not sources:

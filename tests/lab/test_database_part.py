@@ -127,8 +127,10 @@ def bring_up(lab: Lab, pair: list[DatabaseFacts]) -> list[int]:
                 print(f"{name}: ready {time.monotonic() - t0:.2f}s after start_machine")
                 del pending[name]
         if time.monotonic() - t0 > READY_TIMEOUT:
-            logs = {n: machine_dir(lab.state_dir, n) / "upper/var/log/mysql/error.log" for n in pending}
-            tails = {n: p.read_text()[-400:] if p.exists() else "no error.log" for n, p in logs.items()}
+            # Debian's 50-server.cnf leaves log_error unset: the server logs to stderr, the console.
+            logs = {n: machine_dir(lab.state_dir, n) / "console.log" for n in pending}
+            tails = {n: p.read_text(errors="replace")[-400:] if p.exists() else "no console.log"
+                     for n, p in logs.items()}
             pytest.fail(f"not ready after {READY_TIMEOUT}s: {tails}")
         time.sleep(0.1)
     t1 = time.monotonic()
@@ -190,10 +192,10 @@ def test_master_master_pair_replicates_both_ways_with_cloudstack_settings(lab):
             v = variables(conn)
             assert (v["binlog_format"], v["log_bin"], v["innodb_lock_wait_timeout"], v["max_connections"],
                     v["innodb_rollback_on_timeout"], v["skip_name_resolve"], v["time_zone"]) == \
-                   ("ROW", "ON", "600", "350", "ON", "ON", "+00:00")
+                   ("ROW", "ON", "600", "700", "ON", "ON", "+00:00")
             assert (v["server_id"], v["auto_increment_increment"], v["auto_increment_offset"]) == \
                    (str(facts.server_id), "2", str(facts.auto_increment_offset))
-            assert v["bind_address"] == ""
+            assert v["bind_address"] == "0.0.0.0"   # CloudStack's guide; Debian's 127.0.0.1 commented out
             rows = query(conn, "SELECT version, step FROM cloud.version ORDER BY id")
             assert rows == [tuple(r) for r in VERSIONS]
             status = slave(conn)
@@ -215,7 +217,9 @@ def test_master_master_pair_replicates_both_ways_with_cloudstack_settings(lab):
     # The data lives in the machines' upper layers; the real server files are untouched.
     state = lab.state_dir / "machines"
     assert (state / "db1/upper/var/lib/mysql/mysql-bin.000001").exists()
-    assert "binlog-format = 'ROW'" in (state / "db1/overlay/etc/mysql/conf.d/cloudstack.cnf").read_text()
+    assert "binlog_format=ROW" in (state / "db1/overlay/etc/mysql/conf.d/cloudstack.cnf").read_text()
+    assert "\n#bind-address            = 127.0.0.1\n" in \
+        (state / "db1/overlay/etc/mysql/mariadb.conf.d/50-server.cnf").read_text()
     assert not Path("/etc/mysql/conf.d/cloudstack.cnf").exists()
     assert not Path("/var/lib/mysql/mysql-bin.000001").exists()
 
@@ -243,3 +247,25 @@ def test_statement_format_and_stopped_replica_show_at_run_time(lab):
         status = slave(db2)
         assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("No", "No")
         assert status["Master_Host"] == pair[0].address
+
+
+def test_named_connection_to_a_peer_given_by_host_name(lab):
+    names = {"db1": "198.18.200.1", "db2.lab.example": "198.18.200.2"}
+    pair = pair_facts(connection_name="peer", source_host="db2.lab.example", host_names=names)
+    pair[1].host_names = names
+    pair[1].connection_name, pair[1].io_thread = "back", False
+    pids = bring_up(lab, pair)
+
+    with audit(pair[0]) as db1, audit(pair[1]) as db2:
+        with db1.cursor(pymysql.cursors.DictCursor) as cur:
+            cur.execute("SHOW ALL SLAVES STATUS")
+            (status,) = cur.fetchall()
+        assert (status["Connection_name"], status["Master_Host"], status["Slave_IO_Running"],
+                status["Slave_SQL_Running"], status["Using_Gtid"]) == ("peer", "db2.lab.example", "Yes", "Yes",
+                                                                       "Slave_Pos")
+        with db2.cursor(pymysql.cursors.DictCursor) as cur:
+            cur.execute("SHOW ALL SLAVES STATUS")
+            (status,) = cur.fetchall()
+        assert (status["Connection_name"], status["Slave_IO_Running"], status["Slave_SQL_Running"]) == \
+            ("back", "No", "Yes")
+    assert len(pids) == 2

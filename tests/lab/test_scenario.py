@@ -84,3 +84,17 @@ def test_generator_makes_valid_compliant_scenarios(hosts, zones):
         assert kinds.count("secondarystoragevm") == 1 and kinds.count("consoleproxy") == 1
         for cluster in (c for p in zone["pods"] for c in p["clusters"]):
             assert cluster["hypervisor"] == "KVM" or len(cluster["hosts"]) >= 3
+
+
+@pytest.mark.parametrize("databases, message", [
+    ([{"name": "db1", "source_host": "db3"}, {"name": "db2", "aliases": ["db2.lab.example"]}],
+     "databases[0].source_host: 'db3' does not resolve to the peer; expected one of db2, db2.lab.example"),
+    ([{"name": "db1", "connection_name": "peer one"}, {"name": "db2"}],
+     "databases[0].connection_name: 'peer one'; use letters, digits, '-' and '_'"),
+])
+def test_replication_names_must_resolve_to_the_peer(databases, message):
+    raw = {"name": "t", "zones": [{"name": "zone1", "pods": [{"name": "pod1", "clusters": [
+        {"name": "c1", "hypervisor": "KVM", "hosts": [{"name": "kvm01"}]}]}]}], "databases": databases}
+    with pytest.raises(ScenarioError) as err:
+        resolve_scenario(raw, "t.yml")
+    assert str(err.value) == f"t.yml: {message}"

@@ -44,7 +44,13 @@ def test_a_valid_inventory_loads_with_paths_relative_to_it(write):
     assert inventory.ssh.private_key == inventory.path.parent / "id_ed25519"
     assert inventory.api.secret.read() == "x"
     assert inventory.databases.servers[0].port == 3306
+    assert inventory.databases.servers[0].aliases == ()
     assert inventory.policy_path is None
+
+
+def test_database_aliases_are_the_other_names_of_a_server(write):
+    document = edit(lambda d: d["databases"]["servers"][0].update(aliases=["db1.example.org", "mariadb-a"]))
+    assert load_inventory(write(document)).databases.servers[0].aliases == ("db1.example.org", "mariadb-a")
 
 
 def edit(change):
@@ -72,6 +78,8 @@ def edit(change):
     (edit(lambda d: d.update(policy="missing.yml")),
      "inventory.yml: policy: {dir}/missing.yml does not exist; fix the path or remove the key to use the "
      "default policy"),
+    (edit(lambda d: d["databases"]["servers"][0].update(aliases="db1.example.org")),
+     "inventory.yml: databases.servers[0].aliases: found str 'db1.example.org'; expected a list of a string"),
     (edit(lambda d: d.update(system_vms={"vmware_jump_host": "ms9"})),
      "inventory.yml: system_vms.vmware_jump_host: 'ms9' is not a management server with an ssh_address in "
      "management_servers; name one"),

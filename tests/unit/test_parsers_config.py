@@ -8,6 +8,7 @@ Recorded on Debian 12 by tests/data/recorded/recorders/record-hosts-and-config.s
   on a copy with CloudStack's block in conf.d/cloudstack.cnf, and on a layout of corner cases
   (recorders/mysql-edge); mariadb-print-defaults-*.txt: what MariaDB's own reader,
   `my_print_defaults` with mariadbd's groups, took from the same files (the expected values).
+  The "lab" pair is the lab's compliant /etc/mysql (recorders/record-lab-mysql.sh).
 - default-libvirtd-*.txt: /etc/default/libvirtd of Debian's libvirt-daemon-system 9.0.0-4+deb12u2,
   and with LIBVIRTD_ARGS="--listen" uncommented as CloudStack's KVM guide asks.
 
@@ -137,7 +138,7 @@ def print_defaults(name: str) -> dict[str, str | None]:
     return options
 
 
-@pytest.mark.parametrize("layout", ["debian12", "cloudstack", "edge"])
+@pytest.mark.parametrize("layout", ["debian12", "cloudstack", "edge", "lab"])
 def test_options_are_those_mariadb_reads(layout):
     files = parse_tail_files(recorded(f"mysql-cnf-files-{layout}.txt"))
     options = mysqld_options(files, "/etc/mysql/my.cnf", server_version="10.11")
@@ -226,9 +227,39 @@ def test_rhel_layout_with_a_version_group():
     assert "skip_name_resolve" not in mysqld_options(files, "/etc/my.cnf", server_version="10.5")  # ... unless told
 
 
-def test_include_cycles_end_as_the_servers_do():
+def test_include_cycles_are_refused_naming_the_files():
+    # The server would read the files again and again to depth 10; a cycle is a clear error here.
     files = {"/etc/my.cnf": "[mysqld]\nport=3306\n!include /etc/my.cnf\n"}
-    assert mysqld_options(files, "/etc/my.cnf") == {"port": Option("3306", "/etc/my.cnf")}
+    assert unparsable(lambda: mysqld_options(files, "/etc/my.cnf")) == \
+        "/etc/my.cnf line 3: !include cycle: /etc/my.cnf -> /etc/my.cnf"
+    files = {"/etc/my.cnf": "[mysqld]\n!includedir /etc/my.cnf.d\n",
+             "/etc/my.cnf.d/a.cnf": "[mysqld]\n!include /etc/my.cnf\n"}
+    assert unparsable(lambda: mysqld_options(files, "/etc/my.cnf")) == \
+        "/etc/my.cnf.d/a.cnf line 2: !include cycle: /etc/my.cnf -> /etc/my.cnf.d/a.cnf -> /etc/my.cnf"
+
+
+def test_includes_that_fan_out_are_bounded():
+    # Ten levels of files that each include the next level twice: 2**10 reads, no cycle.
+    files = {f"/etc/l{i}.cnf": f"[mysqld]\nport={i}\n!include /etc/l{i + 1}.cnf\n!include /etc/l{i + 1}.cnf\n"
+             for i in range(10)}
+    assert unparsable(lambda: mysqld_options(files, "/etc/l0.cnf")) == \
+        "option files: more than 500 files read through !include"
+
+
+@pytest.mark.parametrize("line, name, value", [
+    ("skip-log-bin", "log_bin", "0"), ("disable_log_bin", "log_bin", "0"),
+    ("skip-name-resolve", "skip_name_resolve", None), ("enable-skip-name-resolve", "skip_name_resolve", "1"),
+    ("loose-skip-innodb-rollback-on-timeout", "innodb_rollback_on_timeout", "0"),
+    ("skip_slave_start", "skip_slave_start", None), ("maximum-max_connections=900", "maximum_max_connections", "900"),
+])
+def test_boolean_prefixes_as_the_server_takes_them(line, name, value):
+    options = mysqld_options({"/etc/my.cnf": f"[mysqld]\n{line}\n"}, "/etc/my.cnf")
+    assert options == {name: Option(value, "/etc/my.cnf")}
+
+
+def test_skip_with_a_value_is_refused_as_the_server_refuses_it():
+    assert unparsable(lambda: mysqld_options({"/etc/my.cnf": "[mysqld]\nskip-log-bin=1\n"}, "/etc/my.cnf")) == \
+        "/etc/my.cnf line 2: skip-log-bin takes no value (the server refuses '=1')"
 
 
 @pytest.mark.parametrize("files, message", [

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stackaudit.parsers.mysql import parse_replica_status
 from stackaudit.policy import policy_from_data
 from stackaudit.rules import database, gate, management
 from stackaudit.rules.xenserver import ha_required
@@ -58,7 +59,9 @@ def servers(server: str | None = None, part: str | None = None, key: str | None 
     if server is not None:
         target = pair[server][part][0] if part == "replicas" else pair[server][part]
         target[key] = value
-    return pair
+    return {target_id: database.ReplicationMember(
+        target_id.removeprefix("db://"), s["address"], (), s["variables"],
+        tuple(parse_replica_status(s["replicas"], "SHOW ALL SLAVES STATUS"))) for target_id, s in pair.items()}
 
 
 def test_recorded_master_master_pair_is_healthy():

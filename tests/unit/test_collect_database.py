@@ -1,0 +1,59 @@
+"""collect_database asks the server's version first, then replication status in that server's words."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from stackaudit import collectors
+from stackaudit.errors import CollectionFailed, error_record
+from stackaudit.targets import Target
+
+
+class FakeServer:
+    """Answers the suite's queries as a server of `version` would; records what was asked."""
+
+    def __init__(self, version: str | None, comment: str = ""):
+        self.version, self.comment, self.asked = version, comment, []
+
+    def query(self, conn, label, sql):
+        self.asked.append(sql)
+        if sql.startswith("SELECT @@version"):
+            if self.version is None:
+                return error_record(CollectionFailed(f"MariaDB {label}: {sql} failed: denied"))
+            return {"rows": [{"version": self.version, "version_comment": self.comment}]}
+        return {"rows": []}
+
+
+@pytest.fixture
+def collect(monkeypatch):
+    def run(server: FakeServer) -> dict:
+        monkeypatch.setattr(collectors.mysql, "connect", lambda *a: SimpleNamespace(close=lambda: None))
+        monkeypatch.setattr(collectors.mysql, "query_or_error", server.query)
+        inventory = SimpleNamespace(databases=SimpleNamespace(user="audit", password=SimpleNamespace(read=lambda: "x")),
+                                    ssh=SimpleNamespace(connect_timeout=5))
+        collector = collectors.Collector(inventory, policy=None, snapshot=None)
+        return collector.collect_database(Target("db", "db1", None, "198.51.100.1"))["queries"]
+    return run
+
+
+@pytest.mark.parametrize("version, comment, statement", [
+    ("10.11.19-MariaDB-0+deb12u1", "Debian 12", "SHOW ALL SLAVES STATUS"),
+    ("8.0.21-0ubuntu0.20.04.2", "(Ubuntu)", "SHOW SLAVE STATUS"),
+    ("8.0.22", "MySQL Community Server - GPL", "SHOW REPLICA STATUS"),
+])
+def test_the_version_is_read_first_and_chooses_the_statement(collect, version, comment, statement):
+    server = FakeServer(version, comment)
+    queries = collect(server)
+    assert server.asked[0].startswith("SELECT @@version")
+    assert server.asked[-1] == statement and not any("SLAVE" in q or "REPLICA" in q for q in server.asked[:-1])
+    assert queries["replicas"] == {"rows": [], "statement": statement}
+
+
+def test_without_a_version_replication_status_is_not_read_and_says_why(collect):
+    server = FakeServer(None)
+    queries = collect(server)
+    assert not any("STATUS" in q for q in server.asked)
+    assert queries["replicas"]["error"]["type"] == "CollectionFailed"
+    assert queries["replicas"]["error"]["message"].startswith(
+        "db://db1: replication status not read: the server's version is unknown (MariaDB db://db1: SELECT @@version")
