@@ -1,6 +1,7 @@
 """XAPI records (XML-RPC: ints arrive as decimal strings, maps as dicts)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
@@ -30,8 +31,9 @@ def parse_pool_ha(pool: dict) -> PoolHA:
     raw = configuration.get("timeout")
     if raw is None:
         return PoolHA(enabled, None, DEFAULT_TIMEOUT_TEXT)
-    try:
-        timeout = int(raw)
-    except ValueError:
-        raise UnparsableOutput(f"XAPI pool record: ha_configuration timeout {raw!r} is not a number") from None
+    # XML-RPC map values are strings; anything else, or not ASCII digits (int() would take " 180",
+    # "1_80" or Arabic-Indic digits), is not what XAPI stores
+    if not isinstance(raw, str) or not re.fullmatch(r"[0-9]+", raw):
+        raise UnparsableOutput(f"XAPI pool record: ha_configuration timeout {raw!r} is not a number")
+    timeout = int(raw)
     return PoolHA(enabled, timeout, f"{timeout} s")
