@@ -60,8 +60,16 @@ def db_host_findings(properties: dict[str, str] | None, database_address: str | 
     return findings
 
 
+# The server is a JVM (packaging/systemd/cloudstack-management.service runs java ... ServerDaemon; the
+# Tomcat era ran java or jsvc with catalina.base under cloudstack-management). Only those count: an
+# operator's `journalctl -fu cloudstack-management` running as root is not the server.
+MANAGEMENT_PROGRAMS = ("java", "jsvc")
+
+
 def management_process_users(processes) -> list[tuple[str, int]]:
-    return [(p.user, p.pid) for p in processes if any(m in p.args for m in MANAGEMENT_PROCESS_MARKERS)]
+    return [(p.user, p.pid) for p in processes
+            if p.args.split(" ", 1)[0].rsplit("/", 1)[-1].split(".")[0] in MANAGEMENT_PROGRAMS   # jsvc.exec
+            and any(m in p.args for m in MANAGEMENT_PROCESS_MARKERS)]
 
 
 def runs_as_findings(processes, user: str = "cloud") -> list[str]:

@@ -1,0 +1,37 @@
+"""Rules that read a fact as its real consumer does (issue 9, item 8): the small fixes, each on the
+case that the suite used to read differently."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+from stackaudit.collectors import backup_listing_command
+from stackaudit.parsers.files import parse_stat_lines
+from stackaudit.parsers.procs import Process
+from stackaudit.rules.management import runs_as_findings
+
+
+def test_an_operator_following_the_servers_journal_is_not_the_server():
+    processes = [Process("root", 812, "journalctl -fu cloudstack-management"),
+                 Process("cloud", 1204, "/usr/bin/java -Djava.security.properties=/etc/cloudstack/management/java.security."
+                                        "ciphers -cp /usr/share/cloudstack-management/lib/*:/etc/cloudstack/management "
+                                        "org.apache.cloudstack.ServerDaemon")]
+    assert runs_as_findings(processes) == []
+    assert runs_as_findings(processes[:1]) == ["no management server process is running"]
+
+
+def test_the_tomcat_era_server_under_jsvc_counts():
+    tomcat = Process("root", 77, "jsvc.exec -user cloud -Dcatalina.base=/usr/share/cloudstack-management "
+                                 "org.apache.catalina.startup.Bootstrap start")
+    assert runs_as_findings([tomcat]) == ["the management server process (pid 77) runs as root, not cloud"]
+
+
+def test_a_latest_symlink_is_judged_by_the_dump_it_points_to(tmp_path):
+    dump = tmp_path / "cloud-2026-11-01.sql.gz"
+    dump.write_bytes(b"x" * 10)
+    os.utime(dump, (1_700_000_000, 1_700_000_000))
+    (tmp_path / "latest.sql.gz").symlink_to(dump.name)
+    command = backup_listing_command((f"{tmp_path}/latest.sql.gz",))
+    out = subprocess.run(["dash", "-c", command], capture_output=True, text=True, check=True).stdout
+    (stat,) = parse_stat_lines(out)
+    assert (stat.mtime, stat.size) == (1_700_000_000, 10)     # the link itself is new and 20 bytes long
