@@ -62,13 +62,14 @@ def db_host_findings(properties: dict[str, str] | None, database_address: str | 
 
 # The server is a JVM (packaging/systemd/cloudstack-management.service runs java ... ServerDaemon; the
 # Tomcat era ran java or jsvc with catalina.base under cloudstack-management). Only those count: an
-# operator's `journalctl -fu cloudstack-management` running as root is not the server.
-MANAGEMENT_PROGRAMS = ("java", "jsvc")
+# operator's `journalctl -fu cloudstack-management` running as root is not the server. The program
+# may follow a wrapper or an interpreter (the lab's stand-in is `/bin/sh /usr/bin/java ...`).
+MANAGEMENT_PROGRAMS = ("java", "jsvc", "jsvc.exec")
 
 
 def management_process_users(processes) -> list[tuple[str, int]]:
     return [(p.user, p.pid) for p in processes
-            if p.args.split(" ", 1)[0].rsplit("/", 1)[-1].split(".")[0] in MANAGEMENT_PROGRAMS   # jsvc.exec
+            if any(word.rsplit("/", 1)[-1] in MANAGEMENT_PROGRAMS for word in p.args.split())
             and any(m in p.args for m in MANAGEMENT_PROCESS_MARKERS)]
 
 
