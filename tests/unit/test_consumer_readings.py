@@ -35,3 +35,12 @@ def test_a_latest_symlink_is_judged_by_the_dump_it_points_to(tmp_path):
     out = subprocess.run(["dash", "-c", command], capture_output=True, text=True, check=True).stdout
     (stat,) = parse_stat_lines(out)
     assert (stat.mtime, stat.size) == (1_700_000_000, 10)     # the link itself is new and 20 bytes long
+
+
+def test_xapi_falls_back_to_the_pools_persistent_default_ha_timeout():
+    from stackaudit.parsers.xapi import DEFAULT_TIMEOUT_TEXT, PoolHA, parse_pool_ha
+    pool = {"ha_enabled": True, "ha_configuration": {}, "other_config": {"default_ha_timeout": "180"}}
+    assert parse_pool_ha(pool) == PoolHA(True, 180, "180 s (pool other_config default_ha_timeout)")
+    # the key of ha_configuration wins, as in Timeouts.get_base_t
+    assert parse_pool_ha({**pool, "ha_configuration": {"timeout": "60"}}) == PoolHA(True, 60, "60 s")
+    assert parse_pool_ha({**pool, "other_config": {}}) == PoolHA(True, None, DEFAULT_TIMEOUT_TEXT)
