@@ -251,18 +251,30 @@ def test_stale_scan_on_real_maps(tmp_path):
 
 # --- socket units on disk (systemd unit search path) ---------------------------------------------
 
-def run_units_scan(tmp_path: Path, vendor_dir: str, vendor: list[str], masked: list[str]) -> str:
+def run_units_scan(tmp_path: Path, vendor_dir: str, vendor: list[str], masked: list[str],
+                   runtime_masked: tuple[str, ...] = ()) -> str:
+    """SOCKET_UNITS_COMMAND itself, by dash, over a root holding the layout a report shows."""
     root = tmp_path / "root"
-    (root / "etc/systemd/system").mkdir(parents=True)
-    for directory in ("lib/systemd/system", "usr/lib/systemd/system"):
+    for directory in ("etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system"):
         (root / directory).mkdir(parents=True, exist_ok=True)
     for unit in vendor:
         (root / vendor_dir / unit).write_text("[Socket]\n")
     for unit in masked:
         os.symlink("/dev/null", root / "etc/systemd/system" / unit)
-    command = SOCKET_UNITS_COMMAND.replace("readlink /etc/", f"readlink {root}/etc/") \
-        .replace(" /lib/systemd/", f" {root}/lib/systemd/").replace(" /usr/lib/systemd/", f" {root}/usr/lib/systemd/")
+    for unit in runtime_masked:
+        os.symlink("/dev/null", root / "run/systemd/system" / unit)
+    command = SOCKET_UNITS_COMMAND
+    for directory in ("/etc/systemd/", "/run/systemd/", "/lib/systemd/", "/usr/lib/systemd/"):
+        command = command.replace(f" {directory}", f" {root}{directory}")
     return subprocess.run(["dash", "-c", command], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_runtime_mask_in_run_counts_as_systemd_reads_it(tmp_path):
+    units = parse_socket_units(run_units_scan(tmp_path, "lib/systemd/system", list(LIBVIRTD_SOCKETS), [],
+                                              runtime_masked=("libvirtd.socket", "libvirtd-ro.socket")))
+    assert units["libvirtd.socket"] == SocketUnit("libvirtd.socket", True, True)
+    assert libvirtd_findings(TLS_CONF, None, LISTENING, units, "tls") == [
+        "socket units not masked: libvirtd-admin.socket"]
 
 
 def test_units_of_a_rhel_family_host_as_crc_2154_reports_them(tmp_path):
