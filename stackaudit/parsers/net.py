@@ -12,7 +12,8 @@ from stackaudit.errors import UnparsableOutput
 LISTEN_COMMAND = "ss -ltn"
 
 ANY_ADDRESS = "*"
-HEADER = re.compile(r"State\s+Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port(\s+Process)?\s*")
+# iproute2 6.1 runs the last two together: "Peer Address:PortProcess"
+HEADER = re.compile(r"State\s+Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port\s*(Process)?\s*")
 
 
 @dataclass(frozen=True)

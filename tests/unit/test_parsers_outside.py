@@ -192,6 +192,13 @@ def test_ss_header_with_trailing_blanks():
                                                                                    Listener("::", 22)]
 
 
+def test_ss_header_of_iproute2_6_1_without_a_blank_before_process():
+    # `ss -ltn` on Debian 12 (iproute2 6.1.0), as the lab's database servers print it
+    text = "State  Recv-Q Send-Q             Local Address:Port Peer Address:PortProcess\n" \
+           "LISTEN 0      80                       0.0.0.0:3306      0.0.0.0:*\n"
+    assert parse_ss_listening(text) == [Listener("0.0.0.0", 3306)]
+
+
 def test_ss_without_n_prints_service_names_and_is_unparsable():
     assert unparsable(lambda: parse_ss_listening(recorded("outside-ss-tl-util-linux-2066.txt"))) == \
         "ss line 2: '127.0.0.53%lo:domain' is not ADDRESS:PORT with a numeric port"
