@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 
 from stackaudit.errors import UnparsableOutput
 
@@ -126,15 +125,64 @@ def parse_shell_assignments(text: str, source: str) -> dict[str, str]:
         key, sep, raw = re.sub(r"^export\s+", "", line).partition("=")
         if not sep or not SHELL_NAME.fullmatch(key):
             raise UnparsableOutput(f"{source} line {number}: expected KEY=value, got {line[:80]!r}")
-        try:
-            words = shlex.split(without_shell_comment(raw))
-        except ValueError:
-            raise UnparsableOutput(f"{source} line {number}: unbalanced quotes in {line[:80]!r}") from None
+        words = shell_words(without_shell_comment(raw))
+        if words is None:
+            raise UnparsableOutput(f"{source} line {number}: unbalanced quotes in {line[:80]!r}")
         if len(words) > 1:
             raise UnparsableOutput(f"{source} line {number}: the value of {key} is more than one shell "
                                    f"word: {line[:80]!r}")
         values[key] = words[0] if words else ""
     return values
+
+
+def shell_words(raw: str) -> list[str] | None:
+    """The words sh makes of `raw` (quote removal, no expansion), or None for an open quote or a
+    trailing backslash. POSIX Shell Command Language 2.2: '...' is literal; in "..." a backslash
+    escapes only $ ` " \\ and newline; outside quotes it escapes any character. Linear: shlex
+    grows each token by string concatenation, quadratic on a long value."""
+    words: list[str] = []
+    word: list[str] | None = None
+    position, length = 0, len(raw)
+    while position < length:
+        char = raw[position]
+        if char in " \t\n":
+            if word is not None:
+                words.append("".join(word))
+                word = None
+            position += 1
+            continue
+        word = [] if word is None else word
+        if char == "'":
+            end = raw.find("'", position + 1)
+            if end < 0:
+                return None
+            word.append(raw[position + 1:end])
+            position = end + 1
+        elif char == '"':
+            position += 1
+            while position < length and raw[position] != '"':
+                if raw[position] == "\\" and position + 1 < length and raw[position + 1] in '$`"\\\n':
+                    if raw[position + 1] != "\n":
+                        word.append(raw[position + 1])
+                    position += 2
+                else:
+                    word.append(raw[position])
+                    position += 1
+            if position >= length:
+                return None
+            position += 1
+        elif char == "\\":
+            if position + 1 >= length:
+                return None
+            if raw[position + 1] != "\n":
+                word.append(raw[position + 1])
+            position += 2
+        else:
+            word.append(char)
+            position += 1
+    if word is not None:
+        words.append("".join(word))
+    return words
 
 
 def without_shell_comment(raw: str) -> str:

@@ -44,3 +44,9 @@ def test_xapi_falls_back_to_the_pools_persistent_default_ha_timeout():
     # the key of ha_configuration wins, as in Timeouts.get_base_t
     assert parse_pool_ha({**pool, "ha_configuration": {"timeout": "60"}}) == PoolHA(True, 60, "60 s")
     assert parse_pool_ha({**pool, "other_config": {}}) == PoolHA(True, None, DEFAULT_TIMEOUT_TEXT)
+
+
+def test_shell_assignments_unescape_as_sh_does_inside_double_quotes():
+    from stackaudit.parsers.properties import parse_shell_assignments
+    # POSIX 2.2.3: in "..." a backslash escapes $ ` " \ and newline (shlex kept the backslash before $)
+    assert parse_shell_assignments('A="a\\$b" \nB="c\\d"\n', "f") == {"A": "a$b", "B": "c\\d"}
