@@ -51,7 +51,7 @@ def parse_ss_listening(text: str) -> list[Listener]:
 
 
 def parse_local_address(text: str, where: str) -> Listener:
-    match = re.fullmatch(r"(?:\[(?P<v6>[^]]+)\]|(?P<other>[^%\[\]]+))(?:%(?P<interface>[^:]+))?:(?P<port>\d{1,5})",
+    match = re.fullmatch(r"(?:\[(?P<v6>[^]]+)\]|(?P<other>[^%\[\]]+))(?:%(?P<interface>[^:]+))?:(?P<port>[0-9]{1,5})",
                          text)
     if not match or int(match["port"]) > 65535:
         raise UnparsableOutput(f"{where}: {text!r} is not ADDRESS:PORT with a numeric port")

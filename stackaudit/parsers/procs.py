@@ -48,7 +48,7 @@ def parse_stale_mappings(text: str) -> list[StaleMapping]:
         if not line:
             continue
         fields = line.split("\t", 2)
-        if len(fields) != 3 or not fields[0].isdigit() or not fields[2].startswith("/"):
+        if len(fields) != 3 or not re.fullmatch(r"[0-9]+", fields[0]) or not fields[2].startswith("/"):
             raise UnparsableOutput(f"stale library scan line {number}: expected 'PID<TAB>COMMAND<TAB>/path', "
                                    f"got {line[:80]!r}")
         mappings.append(StaleMapping(int(fields[0]), fields[1], fields[2]))
@@ -66,7 +66,7 @@ def parse_ps(text: str) -> list[Process]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        match = re.fullmatch(r"\s*(\S+)\s+(\d+) (.*)", line)
+        match = re.fullmatch(r"\s*(\S+)\s+([0-9]+) (.*)", line)
         if not match:
             raise UnparsableOutput(f"ps line {number}: expected 'USER PID ARGS', got {line[:80]!r}")
         if match.start(2) < USER_COLUMNS + 1:

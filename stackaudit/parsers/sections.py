@@ -61,7 +61,7 @@ def parse_sections(text: str, token: str) -> dict[str, Section]:
             break
         name, stdout_start = opened[1], opened.end()
         end = text.find(f"\n@@{token} end {name} ", stdout_start)
-        closing = re.compile(rf"(\d+)@@\n@@{token} stderr {name}@@\n").match(
+        closing = re.compile(rf"([0-9]+)@@\n@@{token} stderr {name}@@\n").match(
             text, end + len(f"\n@@{token} end {name} ")) if end >= 0 else None
         done = text.find(f"@@{token} done {name}@@", closing.end()) if closing else -1
         if done < 0:

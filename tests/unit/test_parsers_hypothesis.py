@@ -70,8 +70,9 @@ PARSERS = [
     TextParser("socket units", parse_socket_units, seeds=(
         "libvirtd.socket\t/dev/null\t/lib/systemd/system/libvirtd.socket\n"
         "libvirtd-ro.socket\t\t/usr/lib/systemd/system/libvirtd-ro.socket\nlibvirtd-tcp.socket\t\t\n",)),
-    TextParser("stat", parse_stat_lines, ("stat-debian12.stdout",)),
-    TextParser("date +%s", parse_epoch, ("date-epoch-debian12.txt",)),
+    TextParser("stat", parse_stat_lines, ("stat-debian12.stdout", "outside-stat-default-catalyst2.txt")),
+    TextParser("date +%s", parse_epoch, ("date-epoch-debian12.txt", "outside-date-epoch-unixtutorial.txt",
+                                         "outside-date-epoch-checkmk-1970.txt")),
     TextParser("cloudstack-release", parse_cloudstack_release, (
         "outside-cloudstack-release-docs-4.0.txt", "outside-cloudstack-release-ansible-sample.txt"),
         seeds=("Cloudstack Release 4.19.1.0 Wed Nov 25 17:00:00 UTC 2026\n",)),
@@ -81,7 +82,8 @@ PARSERS = [
 IDS = [p.name for p in PARSERS]
 
 # characters the formats give a meaning to, and some that trip naive readers
-SPECIAL = list("\"'\\#;!=:[],%*@\t \n\r\f{}$`") + ["\x00", "\u00e9", "\u2028", "\x85", "\ud800"[:0] or "\u0664"]
+# and digits that str.isdigit() or re's \d take but the tools never print (superscript, Arabic-Indic)
+SPECIAL = list("\"'\\#;!=:[],%*@\t \n\r\f{}$`") + ["\x00", "\u00e9", "\u2028", "\x85", "\u0664", "\u00b2", "\uff11"]
 
 
 def parse_or_refuse(parser: TextParser, text: str):
@@ -219,3 +221,14 @@ def test_the_table_covers_every_parser_module_of_this_brief():
     modules = {re.sub(r"^stackaudit\.parsers\.", "", getattr(p.parse, "__module__", "")) for p in PARSERS}
     # lambdas report this module; their names are in the table ids
     assert {"libvirt", "net", "osinfo", "procs", "units", "files", "cloudstack"} <= modules
+
+
+@pytest.mark.parametrize("parser, text", [
+    (by_name("stale libraries"), "\u00b2\tsshd\t/usr/lib/libssl.so.3\n"),      # "²".isdigit() is True, int("²") fails
+    (by_name("ps"), f"{'root':<32} \u0664\u0662 /usr/sbin/libvirtd\n"),       # Arabic-Indic digits match re's \d
+    (by_name("ss -ltn"), "LISTEN 0 128 0.0.0.0:\u0662\u0662 0.0.0.0:*\n"),
+    (by_name("date +%s"), "\u0661\u0667\u0660\u0660\n"),
+    (by_name("stat"), "\u0661 2 /x\n"),
+])
+def test_digits_the_tools_never_print_are_refused(parser, text):
+    assert parse_or_refuse(parser, text) is None

@@ -15,6 +15,7 @@ import pytest
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.cloudstack import parse_cloudstack_release
+from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.net import Listener, parse_ss_listening
 from stackaudit.parsers.osinfo import parse_os_release
@@ -360,3 +361,23 @@ def test_batch_framing_keeps_real_outputs_byte_for_byte(shell, tmp_path):
         assert sections[f"f{i}"].exit_code == 0
     assert sections["missing"].exit_code == 1 and "No such file" in sections["missing"].stderr
     assert unparsable(lambda: parse_sections(out[:len(out) // 2], token)).startswith("batch output: cut short")
+
+
+# --- date +%s and stat (GNU coreutils) -------------------------------------------------------------
+
+@pytest.mark.parametrize("name, seconds", [
+    ("outside-date-epoch-unixtutorial.txt", 1547311301),
+    ("outside-date-epoch-checkmk-1970.txt", -3600),          # before the epoch: date prints a minus sign
+    ("outside-date-epoch-checkmk-2008.txt", 1229600040),
+])
+def test_epoch_seconds_printed_by_date(name, seconds):
+    prompt, output = recorded(name).splitlines()
+    assert parse_epoch(output + "\n") == seconds
+    # the paste with its prompt is not date's output
+    assert unparsable(lambda: parse_epoch(recorded(name))) == \
+        f"date +%s: expected seconds since the epoch, got {recorded(name).strip()[:40]!r}"
+
+
+def test_stats_default_format_is_not_the_suites_and_is_unparsable():
+    assert unparsable(lambda: parse_stat_lines(recorded("outside-stat-default-catalyst2.txt"))) == \
+        "stat line 1: expected 'MTIME SIZE PATH', got '  File: config.php'"
