@@ -49,6 +49,7 @@ def parse_sections(text: str, token: str) -> dict[str, Section]:
     output, whatever it holds (a regex with lazy groups rescans the rest of the output at every
     marker-like line of a garbled output)."""
     begin = re.compile(rf"@@{token} begin (\w+)@@\n")
+    end_of_stdout = re.compile(rf"([0-9]+)@@\n@@{token} stderr (\w+)@@\n")
     sections: dict[str, Section] = {}
     position = 0
     while position < len(text):
@@ -61,8 +62,9 @@ def parse_sections(text: str, token: str) -> dict[str, Section]:
             break
         name, stdout_start = opened[1], opened.end()
         end = text.find(f"\n@@{token} end {name} ", stdout_start)
-        closing = re.compile(rf"([0-9]+)@@\n@@{token} stderr {name}@@\n").match(
-            text, end + len(f"\n@@{token} end {name} ")) if end >= 0 else None
+        closing = end_of_stdout.match(text, end + len(f"\n@@{token} end {name} ")) if end >= 0 else None
+        if closing and closing[2] != name:
+            closing = None
         done = text.find(f"@@{token} done {name}@@", closing.end()) if closing else -1
         if done < 0:
             break
