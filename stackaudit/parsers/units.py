@@ -14,7 +14,8 @@ LIBVIRTD_SOCKETS = ("libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.soc
 UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
 SOCKET_UNITS_COMMAND = (
     "for u in " + " ".join(LIBVIRTD_SOCKETS) + "; do "
-    "printf '%s\\t%s\\t%s\\n' \"$u\" \"$(if [ -L /etc/systemd/system/$u ] || [ -e /etc/systemd/system/$u ]; then readlink /etc/systemd/system/$u; "
+    "printf '%s\\t%s\\t%s\\n' \"$u\" "
+    "\"$(if [ -L /etc/systemd/system/$u ] || [ -e /etc/systemd/system/$u ]; then readlink /etc/systemd/system/$u; "
     "else readlink /run/systemd/system/$u; fi)\" "
     "\"$(ls -d " + " ".join(f"{d}/$u" for d in UNIT_DIRS) + " 2>/dev/null | head -n 1)\"; done")
 

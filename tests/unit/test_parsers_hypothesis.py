@@ -58,7 +58,8 @@ PARSERS = [
         "outside-libvirtd.sysconf-libvirt.txt", "outside-sysconfig-libvirtd-cloudstack-4754.txt",
         "outside-default-libvirt-bin-puppet-nova.txt")),
     TextParser("shell assignments", lambda text: parse_shell_assignments(text, "/etc/xensource-inventory"), (
-        "xensource-inventory-sample.txt", "default-libvirtd-cloudstack.txt", "outside-sysconfig-libvirtd-nova-doc.txt")),
+        "xensource-inventory-sample.txt", "default-libvirtd-cloudstack.txt",
+        "outside-sysconfig-libvirtd-nova-doc.txt")),
     TextParser("os-release", parse_os_release, (
         "os-release-debian12.txt", "outside-os-release-rhel8.7-briefcase.txt",
         "outside-os-release-tumbleweed-briefcase.txt", "outside-os-release-ubuntu22.04-briefcase.txt")),
@@ -76,7 +77,8 @@ PARSERS = [
     TextParser("cloudstack-release", parse_cloudstack_release, (
         "outside-cloudstack-release-docs-4.0.txt", "outside-cloudstack-release-ansible-sample.txt"),
         seeds=("Cloudstack Release 4.19.1.0 Wed Nov 25 17:00:00 UTC 2026\n",)),
-    TextParser("cloudstack version", parse_cloudstack_version, seeds=("4.19.1.0", "4.18.0.0-SNAPSHOT", "4.0.0-incubating")),
+    TextParser("cloudstack version", parse_cloudstack_version,
+               seeds=("4.19.1.0", "4.18.0.0-SNAPSHOT", "4.0.0-incubating")),
     TextParser("batch sections", lambda text: parse_sections(text, TOKEN), ("batch-sh-debian12.txt",)),
 ]
 IDS = [p.name for p in PARSERS]
@@ -183,16 +185,20 @@ GROWTH = [
     Growth(by_name("libvirtd.conf"), lambda k: "a = " + "[" * (20000 * k), refused),
     Growth(by_name("java properties"), lambda k: "a=" + "\\" * (20000 * k) + "\n",
            lambda r, k: r["a"] == "\\" * (10000 * k)),
-    Growth(by_name("java properties"), lambda k: "a=\\\n" * (5000 * k) + "b\n", lambda r, k: r["a"] == "a=" * (5000 * k - 1) + "b"),
+    Growth(by_name("java properties"), lambda k: "a=\\\n" * (5000 * k) + "b\n",
+           lambda r, k: r["a"] == "a=" * (5000 * k - 1) + "b"),
     Growth(by_name("java properties"), lambda k: "a\\u00" * (5000 * k), refused),
-    Growth(by_name("EnvironmentFile"), lambda k: 'A="' + "x\\\n" * (5000 * k) + '"\n', lambda r, k: r["A"] == "x" * (5000 * k)),
-    Growth(by_name("shell assignments"), lambda k: "A='" + "x" * (20000 * k) + "'\n", lambda r, k: len(r["A"]) == 20000 * k),
+    Growth(by_name("EnvironmentFile"), lambda k: 'A="' + "x\\\n" * (5000 * k) + '"\n',
+           lambda r, k: r["A"] == "x" * (5000 * k)),
+    Growth(by_name("shell assignments"), lambda k: "A='" + "x" * (20000 * k) + "'\n",
+           lambda r, k: len(r["A"]) == 20000 * k),
     Growth(by_name("ss -ltn"), repeated("ss -ltn", "ss-listening-debian12.txt"), lambda r, k: len(r) == 6 * 300 * k),
     Growth(by_name("ss -ltn"), lambda k: "LISTEN 0 1 " + ":" * (20000 * k) + "1 x\n", refused),
     Growth(by_name("ps"), lambda k: "root" + " " * (20000 * k) + "x\n", refused),
     Growth(by_name("stat"), lambda k: "1 " * (10000 * k) + "\n", lambda r, k: len(r) == 1),
-    Growth(by_name("batch sections"), lambda k: f"@@{TOKEN} begin a@@\n" + f"x\n@@{TOKEN} end a 0@@\n@@{TOKEN} stderr a@@\n"
-           * (1000 * k), refused),
+    Growth(by_name("batch sections"),
+           lambda k: f"@@{TOKEN} begin a@@\n" + f"x\n@@{TOKEN} end a 0@@\n@@{TOKEN} stderr a@@\n" * (1000 * k),
+           refused),
     Growth(by_name("batch sections"), lambda k: f"@@{TOKEN} begin a@@\n" * (2000 * k), refused),
     Growth(by_name("batch sections"), lambda k: "".join(
         f"@@{TOKEN} begin s{i}@@\nout\n@@{TOKEN} end s{i} 0@@\n@@{TOKEN} stderr s{i}@@\n\n@@{TOKEN} done s{i}@@\n"

@@ -58,7 +58,8 @@ def test_libvirts_own_test_file_and_the_rule_on_it():
         "tls_allowed_dn_list": ["DN1", "DN2"], "sasl_allowed_username_list": ["joe@EXAMPLE.COM", "fred@EXAMPLE.COM"]}
     # the tcp transport's settings are all there: only the missing --listen is a finding
     assert libvirtd_findings(conf, ("/etc/default/libvirtd", {}), ["/usr/sbin/libvirtd"], {}, "tcp") == [
-        "/etc/default/libvirtd does not pass --listen to libvirtd", "libvirtd runs without --listen: /usr/sbin/libvirtd"]
+        "/etc/default/libvirtd does not pass --listen to libvirtd",
+        "libvirtd runs without --listen: /usr/sbin/libvirtd"]
 
 
 def test_xen_config_of_libvirts_tests_nested_lists_numbers_and_a_comment_after_a_value():
