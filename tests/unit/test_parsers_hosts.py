@@ -8,7 +8,8 @@ Recorded on Debian 12 by tests/data/recorded/recorders/record-hosts-and-config.s
 - stale-libraries-*.txt: STALE_LIBRARY_COMMAND run by dash in a private PID namespace, before and
   after two processes that map copies of libcrypto.so.3/libssl.so.3 saw them replaced by rename.
 - ps-debian12.txt: PS_COMMAND (procps 4.0.2) in a private PID namespace: four users and a zombie.
-- ss-listening-debian12.txt: LISTEN_COMMAND (iproute2 6.1.0) with a filter on the ports of
+- ss-listening-debian12.txt: `ss -Hltn` (iproute2 6.1.0; LISTEN_COMMAND has since dropped -H, which
+  CentOS 7's iproute2 4.11 lacks, and skips the header instead) with a filter on the ports of
   recorders/listeners.py: IPv4, IPv6-only, dual-stack and device-bound sockets.
 - stat-debian12.stdout/.stderr: `stat -c '%Y %s %n'` on four files and a missing one (exit 1);
   date-epoch-debian12.txt: `date +%s`.
