@@ -241,7 +241,8 @@ def guarded(collect, target: Target) -> dict:
 
 def backup_listing_command(globs: tuple[str, ...]) -> str:
     """`stat` of every file matching the policy's globs (validated: absolute, no shell syntax)."""
-    return " ".join(["for f in", *globs, f'; do [ -e "$f" ] && stat -c \'{STAT_FORMAT}\' "$f"; done; true'])
+    # -L: a "latest" symlink is judged by the dump it points to, not by when the link was made
+    return " ".join(["for f in", *globs, f'; do [ -e "$f" ] && stat -L -c \'{STAT_FORMAT}\' "$f"; done; true'])
 
 
 def run_batch(host, commands: dict[str, str], label: str) -> dict:

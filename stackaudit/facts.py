@@ -24,7 +24,7 @@ from stackaudit.parsers.mysql import parse_global_variables, parse_replica_statu
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
 from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
-from stackaudit.parsers.properties import parse_java_properties, parse_shell_assignments
+from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
 from stackaudit.parsers.cloudstack import parse_cloudstack_release
 from stackaudit.parsers.units import parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
@@ -152,10 +152,11 @@ class Facts:
 
     @property
     def libvirtd_defaults(self) -> tuple[str, dict[str, str]] | None:
-        """(path, assignments) of the distribution's libvirtd defaults file."""
+        """(path, assignments) of the distribution's libvirtd defaults file, read as systemd reads
+        libvirtd.service's EnvironmentFile= (not as a shell would source it)."""
         for section, path in (("libvirtd_default", "/etc/default/libvirtd"),
                               ("libvirtd_sysconfig", "/etc/sysconfig/libvirtd")):
-            values = self.config_file(section, path, parse_shell_assignments)
+            values = self.config_file(section, path, parse_environment_file)
             if values is not None:
                 return path, values
         return None

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
 
-# major.minor[.patch[.security]][-brand][-SNAPSHOT], e.g. 4.19.0, 4.18.1.0, 4.0.0-incubating
-RELEASE_VERSION = re.compile(r"\d+\.\d+(?:\.\d+){0,2}(?:-(?!SNAPSHOT\b)[A-Za-z0-9]+)?(?:-SNAPSHOT)?")
-VERSION_NUMBERS = re.compile(r"(\d+)\.(\d+)(?:\.(\d+)(?:\.(\d+))?)?")
+# CloudStackVersion.FULL_VERSION_FORMAT (apache/cloudstack utils/.../org/apache/cloudstack/utils/
+# CloudStackVersion.java), what trimRouterVersion accepts: x.y.z[.s][-brand][-epoch][-SNAPSHOT]
+ROUTER_VERSION = re.compile(r"([0-9]+\.){2}([0-9]+\.)?[0-9]+(-[a-zA-Z]+)?(-[0-9]+)?(-SNAPSHOT)?")
+VERSION_NUMBERS = re.compile(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+)(?:\.([0-9]+))?)?")
 
 # CloudStackVersion (four parts, 4.8.2.0 and later); before it, Version.trimToPatch compared three
 FOUR_PART_COMPARISON_SINCE = (4, 8, 2, 0)
@@ -34,16 +35,19 @@ def parse_cloudstack_release(text: str) -> str:
 
         Cloudstack Release 4.19.0 Wed Oct 11 10:00:00 UTC 2023
 
-    CloudStack takes the third space-separated word; so does this.
+    Read as CloudStack reads it: get_template_version.sh prints the line, and
+    CloudStackVersion.trimRouterVersion takes the third word of `line.split(" ")` when it matches
+    FULL_VERSION_FORMAT and makes the version "0" otherwise (so `4.11`, a two-part version, or a
+    doubled space reads as "0": a router that needs an upgrade). The first two words are not checked.
     """
-    line = text.strip("\n")
+    line = text.strip("\n")      # the script's backticks drop the trailing newlines
     words = line.split(" ")
-    if len(words) < 3 or words[:2] != ["Cloudstack", "Release"] or "\n" in line:
-        raise UnparsableOutput(f"/etc/cloudstack-release: expected 'Cloudstack Release VERSION DATE', "
-                               f"got {line[:80]!r}")
-    if not RELEASE_VERSION.fullmatch(words[2]):
-        raise UnparsableOutput(f"/etc/cloudstack-release: {words[2][:40]!r} is not a CloudStack version "
-                               f"(major.minor[.patch[.security]][-brand][-SNAPSHOT])")
+    while words and not words[-1]:
+        words.pop()               # Java's String.split drops trailing empty strings
+    if "\n" in line or len(words) < 3 or not ROUTER_VERSION.fullmatch(words[2]):
+        raise UnparsableOutput(f"/etc/cloudstack-release: no version where CloudStack reads it (third word, "
+                               f"major.minor.patch[.security][-brand][-SNAPSHOT]) in {line[:80]!r}; "
+                               f"CloudStack's trimRouterVersion reads it as 0")
     return words[2]
 
 
@@ -51,7 +55,7 @@ def parse_cloudstack_version(text: str) -> tuple[int, int, int, int]:
     """(major, minor, patch, security) of `4.19.1.0`, `4.19.1` (security 0), `4.19` (patch 0) or any of
     them with a `-suffix` (`4.18.0.0-SNAPSHOT`, `4.0.0-incubating`), which is dropped."""
     numbers = text.strip().split("-", 1)[0]
-    match = VERSION_NUMBERS.fullmatch(numbers)
+    match = VERSION_NUMBERS.fullmatch(numbers)   # [0-9]: Java's \\d is ASCII only
     if not match:
         raise UnparsableOutput(f"CloudStack version {text.strip()[:40]!r}: expected "
                                f"major.minor[.patch[.security]][-suffix]")

@@ -30,7 +30,7 @@ def parse_stat_lines(text: str) -> list[FileStat]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line:
             continue
-        match = re.fullmatch(r"(-?\d+) (\d+) (.+)", line)
+        match = re.fullmatch(r"(-?[0-9]+) ([0-9]+) (.+)", line)
         if not match:
             raise UnparsableOutput(f"stat line {number}: expected 'MTIME SIZE PATH', got {line[:80]!r}")
         stats.append(FileStat(match[3], int(match[1]), int(match[2])))
@@ -40,6 +40,6 @@ def parse_stat_lines(text: str) -> list[FileStat]:
 def parse_epoch(text: str) -> int:
     """`date +%s`: the target's clock in seconds since the epoch, e.g. `1795463486`."""
     value = text.strip()
-    if not re.fullmatch(r"-?\d+", value):
+    if not re.fullmatch(r"-?[0-9]+", value):
         raise UnparsableOutput(f"date +%s: expected seconds since the epoch, got {value[:40]!r}")
     return int(value)

@@ -5,10 +5,12 @@ import re
 
 from stackaudit.errors import UnparsableOutput
 
-Value = str | int | list[str]
+Value = str | int | list  # a list holds values of the same grammar, lists included
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NUMBER = re.compile(r"[-+]?[0-9]+")
+# libvirt recurses without a bound; the suite stops at a depth no real file reaches
+MAX_LIST_DEPTH = 32
 
 
 class ConfReader:
@@ -43,7 +45,7 @@ class ConfReader:
 
 
 def parse_libvirtd_conf(text: str) -> dict[str, Value]:
-    """Settings of libvirtd.conf; strings unquoted, numbers as int, lists as lists of strings.
+    """Settings of libvirtd.conf; strings unquoted, numbers as int, lists as lists.
 
         listen_tls = 0
         listen_tcp = 1
@@ -81,11 +83,15 @@ def parse_libvirtd_conf(text: str) -> dict[str, Value]:
             raise reader.fail(f"the end of the line after the value of {name}")
 
 
-def parse_value(reader: ConfReader, name: str) -> Value:
+def parse_value(reader: ConfReader, name: str, depth: int = 0) -> Value:
+    """A string, a number or a list of values (virConfParseValue: a list item is any value, a
+    nested list too; libvirtd.conf's own settings only use lists of strings)."""
     reader.skip_blanks()
     if reader.current == "[":
+        if depth >= MAX_LIST_DEPTH:
+            raise reader.fail(f"lists nested at most {MAX_LIST_DEPTH} deep in the value of {name}")
         reader.position += 1
-        items: list[str] = []
+        items: list[Value] = []
         reader.skip_blanks(newlines=True)
         while reader.current != "]":
             if items:
@@ -95,9 +101,9 @@ def parse_value(reader: ConfReader, name: str) -> Value:
                 reader.skip_blanks(newlines=True)
                 if reader.current == "]":
                     break
-            if reader.current not in ("'", '"'):
-                raise reader.fail(f"a quoted string in the list of {name}")
-            items.append(parse_string(reader, name))
+            if not reader.current or reader.current == "#":
+                raise reader.fail(f"a value in the list of {name}")
+            items.append(parse_value(reader, name, depth + 1))
             reader.skip_blanks(newlines=True)
         reader.position += 1
         return items
@@ -111,7 +117,7 @@ def parse_value(reader: ConfReader, name: str) -> Value:
 
 def parse_string(reader: ConfReader, name: str) -> str:
     text, start = reader.text, reader.position
-    if text.startswith('"""', start):
+    if text.startswith('"""', start) and start + 6 < len(text):    # virConfParseString's own condition
         end = text.find('"""', start + 3)
         if end < 0:
             raise reader.fail(f'a closing """ for the value of {name}')

@@ -7,32 +7,39 @@ from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
 
-# -H no header, -l listening, -t TCP, -n numeric addresses and ports
-LISTEN_COMMAND = "ss -Hltn"
+# -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
+# CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
+LISTEN_COMMAND = "ss -ltn"
 
 ANY_ADDRESS = "*"
+# iproute2 6.1 runs the last two together: "Peer Address:PortProcess"
+HEADER = re.compile(r"State\s+Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port\s*(Process)?\s*")
 
 
 @dataclass(frozen=True)
 class Listener:
-    address: str                  # "0.0.0.0", "::", "127.0.0.1", or "*" (IPv6 any, also taking IPv4)
+    address: str                  # "0.0.0.0", "::", "127.0.0.1", or "*" (any address, IPv4 included)
     port: int
     interface: str | None = None  # set when the socket is bound to a device (SO_BINDTODEVICE)
 
 
 def parse_ss_listening(text: str) -> list[Listener]:
-    """`ss -Hltn` lines: state, queues, local address:port, peer address:port.
+    """`ss -ltn`: a header, then lines of state, queues, local address:port, peer address:port.
 
-        LISTEN 0      80        127.0.0.1:3306  0.0.0.0:*
-        LISTEN 0      128    127.0.0.1%lo:53    0.0.0.0:*
-        LISTEN 0      128            [::]:16509    [::]:*
-        LISTEN 0      128               *:8250        *:*
+        State  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process
+        LISTEN 0      80        127.0.0.1:3306       0.0.0.0:*
+        LISTEN 0      128    127.0.0.1%lo:53         0.0.0.0:*
+        LISTEN 0      128            [::]:16509         [::]:*
+        LISTEN 0      128               *:8250             *:*
 
-    ss prints `[::]` for an IPv6-only wildcard socket and `*` for one that takes IPv4 too.
+    iproute2 from 4.17 on prints IPv6 in brackets, `0.0.0.0` for the IPv4 wildcard and `*` for an
+    IPv6 socket that takes IPv4 too; older releases (CentOS 7, Debian 9) print `:::22`, `::1:631`
+    and `*:22` for the IPv4 wildcard (misc/ss.c, inet_addr_print). The port is what follows the
+    last colon, as ss prints `address:port`. Both `*` read as "every address, IPv4 included".
     """
     listeners = []
     for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+        if not line.strip() or (number == 1 and HEADER.fullmatch(line)):
             continue
         fields = line.split()
         where = f"ss line {number}"
@@ -44,15 +51,14 @@ def parse_ss_listening(text: str) -> list[Listener]:
 
 
 def parse_local_address(text: str, where: str) -> Listener:
-    match = re.fullmatch(r"(?:\[(?P<v6>[^]]+)\]|(?P<other>[^%\[\]]+))(?:%(?P<interface>[^:]+))?:(?P<port>\d+)", text)
-    if not match:
-        raise UnparsableOutput(f"{where}: {text!r} is not ADDRESS:PORT")
+    match = re.fullmatch(r"(?:\[(?P<v6>[^]]+)\]|(?P<other>[^%\[\]]+))(?:%(?P<interface>[^:]+))?:(?P<port>[0-9]{1,5})",
+                         text)
+    if not match or int(match["port"]) > 65535:
+        raise UnparsableOutput(f"{where}: {text!r} is not ADDRESS:PORT with a numeric port")
     address = match["v6"] or match["other"]
     if address != ANY_ADDRESS:
         try:
             address = str(ipaddress.ip_address(address))
         except ValueError:
             raise UnparsableOutput(f"{where}: {address!r} in {text!r} is not an IP address") from None
-        if match["other"] and ":" in address:
-            raise UnparsableOutput(f"{where}: IPv6 address without brackets in {text!r}")
     return Listener(address, int(match["port"]), match["interface"])

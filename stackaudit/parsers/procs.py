@@ -18,7 +18,8 @@ STALE_LIBRARY_COMMAND = r"""for maps in /proc/[0-9]*/maps; do
   while IFS= read -r path; do printf '%s\t%s\t%s\n' "${dir#/proc/}" "$comm" "$path"; done
 done"""
 
-PS_COMMAND = "ps -eo user:32,pid,args --no-headers"
+USER_COLUMNS = 32
+PS_COMMAND = f"ps -eo user:{USER_COLUMNS},pid,args --no-headers"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def parse_stale_mappings(text: str) -> list[StaleMapping]:
         if not line:
             continue
         fields = line.split("\t", 2)
-        if len(fields) != 3 or not fields[0].isdigit() or not fields[2].startswith("/"):
+        if len(fields) != 3 or not re.fullmatch(r"[0-9]+", fields[0]) or not fields[2].startswith("/"):
             raise UnparsableOutput(f"stale library scan line {number}: expected 'PID<TAB>COMMAND<TAB>/path', "
                                    f"got {line[:80]!r}")
         mappings.append(StaleMapping(int(fields[0]), fields[1], fields[2]))
@@ -65,8 +66,13 @@ def parse_ps(text: str) -> list[Process]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        match = re.fullmatch(r"\s*(\S+)\s+(\d+) (.*)", line)
+        match = re.fullmatch(r"\s*(\S+)\s+([0-9]+) (.*)", line)
         if not match:
             raise UnparsableOutput(f"ps line {number}: expected 'USER PID ARGS', got {line[:80]!r}")
+        if match.start(2) < USER_COLUMNS + 1:
+            # `ps -ef`/`ps aux` lines also start with a user and a number (the PID, then the PPID
+            # or %CPU): only the 32-column user field says the columns are PS_COMMAND's
+            raise UnparsableOutput(f"ps line {number}: the user is not padded to {USER_COLUMNS} columns as "
+                                   f"in `{PS_COMMAND}`: {line[:80]!r}")
         processes.append(Process(match[1], int(match[2]), match[3].strip()))
     return processes

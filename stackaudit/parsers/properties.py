@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 
 from stackaudit.errors import UnparsableOutput
 
@@ -126,15 +125,64 @@ def parse_shell_assignments(text: str, source: str) -> dict[str, str]:
         key, sep, raw = re.sub(r"^export\s+", "", line).partition("=")
         if not sep or not SHELL_NAME.fullmatch(key):
             raise UnparsableOutput(f"{source} line {number}: expected KEY=value, got {line[:80]!r}")
-        try:
-            words = shlex.split(without_shell_comment(raw))
-        except ValueError:
-            raise UnparsableOutput(f"{source} line {number}: unbalanced quotes in {line[:80]!r}") from None
+        words = shell_words(without_shell_comment(raw))
+        if words is None:
+            raise UnparsableOutput(f"{source} line {number}: unbalanced quotes in {line[:80]!r}")
         if len(words) > 1:
             raise UnparsableOutput(f"{source} line {number}: the value of {key} is more than one shell "
                                    f"word: {line[:80]!r}")
         values[key] = words[0] if words else ""
     return values
+
+
+def shell_words(raw: str) -> list[str] | None:
+    """The words sh makes of `raw` (quote removal, no expansion), or None for an open quote or a
+    trailing backslash. POSIX Shell Command Language 2.2: '...' is literal; in "..." a backslash
+    escapes only $ ` " \\ and newline; outside quotes it escapes any character. Linear: shlex
+    grows each token by string concatenation, quadratic on a long value."""
+    words: list[str] = []
+    word: list[str] | None = None
+    position, length = 0, len(raw)
+    while position < length:
+        char = raw[position]
+        if char in " \t\n":
+            if word is not None:
+                words.append("".join(word))
+                word = None
+            position += 1
+            continue
+        word = [] if word is None else word
+        if char == "'":
+            end = raw.find("'", position + 1)
+            if end < 0:
+                return None
+            word.append(raw[position + 1:end])
+            position = end + 1
+        elif char == '"':
+            position += 1
+            while position < length and raw[position] != '"':
+                if raw[position] == "\\" and position + 1 < length and raw[position + 1] in '$`"\\\n':
+                    if raw[position + 1] != "\n":
+                        word.append(raw[position + 1])
+                    position += 2
+                else:
+                    word.append(raw[position])
+                    position += 1
+            if position >= length:
+                return None
+            position += 1
+        elif char == "\\":
+            if position + 1 >= length:
+                return None
+            if raw[position + 1] != "\n":
+                word.append(raw[position + 1])
+            position += 2
+        else:
+            word.append(char)
+            position += 1
+    if word is not None:
+        words.append("".join(word))
+    return words
 
 
 def without_shell_comment(raw: str) -> str:
@@ -152,3 +200,110 @@ def without_shell_comment(raw: str) -> str:
         elif char == "#" and (position == 0 or raw[position - 1].isspace()):
             return raw[:position]
     return raw
+
+
+# systemd's sets (src/basic/string-util.h, escape.h)
+ENV_WHITESPACE, ENV_NEWLINE, ENV_COMMENTS, ENV_NEED_ESCAPE = " \t\n\r", "\n\r", "#;", "\"\\`$"
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_environment_file(text: str, source: str) -> dict[str, str]:
+    """A unit's EnvironmentFile= as systemd reads it (src/basic/env-file.c, parse_env_file_internal):
+    how libvirtd.service reads /etc/default/libvirtd (Debian, Ubuntu) and /etc/sysconfig/libvirtd
+    (RHEL family) before it runs `libvirtd $LIBVIRTD_ARGS`.
+
+        # If systemd socket activation is disabled, then the following
+        # can be used to listen on TCP/TLS sockets
+        LIBVIRTD_ARGS="--listen"
+
+    Not a shell: `#`/`;` start a comment only at the start of a line; an unquoted value runs to the
+    end of the line, blanks inside kept and trailing blanks dropped (`A=b c # d` is "b c # d");
+    quotes join (`A="a"'b'c` is "abc"); `\\` escapes as in sh; a line without `=` is ignored; a
+    name that is not a valid variable name (`export A=b` names "export A") is dropped, as
+    systemd drops invalid assignments. A quote still open at the end of the file is refused here
+    (systemd would take the cut value): the file was cut short.
+    """
+    values: dict[str, str] = {}
+    state, key, value, line = "pre_key", [], [], 1
+    key_blank = value_blank = None      # where trailing blanks start, as env-file.c tracks them
+
+    def push() -> None:
+        name = "".join(key[:key_blank] if key_blank is not None else key)
+        text_value = "".join(value[:value_blank] if state == "value" and value_blank is not None else value)
+        if ENV_NAME.fullmatch(name):
+            values[name] = text_value
+
+    for char in text:
+        if state == "pre_key":
+            if char in ENV_COMMENTS:
+                state = "comment"
+            elif char not in ENV_WHITESPACE:
+                state, key, key_blank = "key", [char], None
+        elif state == "key":
+            if char in ENV_NEWLINE:
+                state, line = "pre_key", line + 1
+            elif char == "=":
+                state, value, value_blank = "pre_value", [], None
+            else:
+                if char not in ENV_WHITESPACE:
+                    key_blank = None
+                elif key_blank is None:
+                    key_blank = len(key)
+                key.append(char)
+        elif state in ("pre_value", "value") and char in ENV_NEWLINE:
+            push()
+            state, line = "pre_key", line + 1
+        elif state == "pre_value":
+            if char == "'":
+                state = "single"
+            elif char == '"':
+                state = "double"
+            elif char == "\\":
+                state = "value_escape"
+            elif char not in ENV_WHITESPACE:
+                state = "value"
+                value.append(char)
+        elif state == "value":
+            if char == "\\":
+                state, value_blank = "value_escape", None
+            else:
+                if char not in ENV_WHITESPACE:
+                    value_blank = None
+                elif value_blank is None:
+                    value_blank = len(value)
+                value.append(char)
+        elif state == "value_escape":
+            state = "value"
+            if char not in ENV_NEWLINE:
+                value.append(char)
+        elif state == "single":
+            if char == "'":
+                state = "pre_value"
+            else:
+                value.append(char)
+        elif state == "double":
+            if char == '"':
+                state = "pre_value"
+            elif char == "\\":
+                state = "double_escape"
+            else:
+                value.append(char)
+        elif state == "double_escape":
+            state = "double"
+            if char in ENV_NEED_ESCAPE:
+                value.append(char)
+            elif char != "\n":
+                value += ["\\", char]
+        elif state == "comment":
+            if char == "\\":
+                state = "comment_escape"
+            elif char in ENV_NEWLINE:
+                state, line = "pre_key", line + 1
+        elif state == "comment_escape":
+            state, line = ("pre_key", line + 1) if char in ENV_NEWLINE else ("comment", line)
+    if state in ("single", "double", "double_escape"):
+        raise UnparsableOutput(f"{source} line {line}: a quoted value still open at the end of the file "
+                               f"(cut short?)")
+    if state in ("pre_value", "value", "value_escape"):
+        push()
+    return values

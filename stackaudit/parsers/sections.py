@@ -43,18 +43,36 @@ def build_batch_script(commands: dict[str, str], token: str) -> str:
 
 
 def parse_sections(text: str, token: str) -> dict[str, Section]:
-    """Split the batch script's output into one Section per command."""
-    pattern = re.compile(
-        rf"@@{token} begin (?P<name>\w+)@@\n(?P<stdout>.*?)\n@@{token} end (?P=name) (?P<rc>\d+)@@\n"
-        rf"@@{token} stderr (?P=name)@@\n(?P<stderr>.*?)\n?@@{token} done (?P=name)@@\n?", re.S)
+    """Split the batch script's output into one Section per command.
+
+    Each marker is looked up once with str.find, from where the last one ended: linear in the
+    output, whatever it holds (a regex with lazy groups rescans the rest of the output at every
+    marker-like line of a garbled output)."""
+    begin = re.compile(rf"@@{token} begin (\w+)@@\n")
+    end_of_stdout = re.compile(rf"([0-9]+)@@\n@@{token} stderr (\w+)@@\n")
     sections: dict[str, Section] = {}
     position = 0
-    for match in pattern.finditer(text):
-        if match.start() != position:
-            raise UnparsableOutput(f"batch output: unexpected text before section {match['name']!r}: "
-                                   f"{text[position:match.start()][:80]!r}")
-        sections[match["name"]] = Section(int(match["rc"]), match["stdout"], match["stderr"])
-        position = match.end()
+    while position < len(text):
+        opened = begin.match(text, position)
+        if not opened:
+            first = text.find(f"@@{token} begin ", position)
+            if first > position and (later := begin.match(text, first)):
+                raise UnparsableOutput(f"batch output: unexpected text before section {later[1]!r}: "
+                                       f"{text[position:first][:80]!r}")
+            break
+        name, stdout_start = opened[1], opened.end()
+        end = text.find(f"\n@@{token} end {name} ", stdout_start)
+        closing = end_of_stdout.match(text, end + len(f"\n@@{token} end {name} ")) if end >= 0 else None
+        if closing and closing[2] != name:
+            closing = None
+        done = text.find(f"@@{token} done {name}@@", closing.end()) if closing else -1
+        if done < 0:
+            break
+        stderr = text[closing.end():done]
+        stderr = stderr[:-1] if stderr.endswith("\n") else stderr
+        sections[name] = Section(int(closing[1]), text[stdout_start:end], stderr)
+        position = done + len(f"@@{token} done {name}@@")
+        position += text.startswith("\n", position)
     if position != len(text):
         raise UnparsableOutput(f"batch output: cut short or garbled after {len(sections)} sections: "
                                f"{text[position:position + 80]!r}")

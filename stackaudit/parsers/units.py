@@ -7,12 +7,17 @@ from stackaudit.errors import UnparsableOutput
 
 LIBVIRTD_SOCKETS = ("libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket", "libvirtd-tls.socket",
                     "libvirtd-tcp.socket")
-# For each unit: its name, where /etc/systemd/system/UNIT points (empty: no such link), and the
-# vendor unit file (empty: not installed). Reading files only: no systemd is asked.
+# For each unit: its name, where its mask link points (empty: no link), and the first unit file
+# systemd would load (empty: none). systemd's unit search path, highest priority first: /etc, then
+# /run (`systemctl mask --runtime`), then the vendor directories (systemd.unit(5), "Unit File Load
+# Path"); a link to /dev/null in the first two masks the unit. Reading files only: no systemd is asked.
+UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
 SOCKET_UNITS_COMMAND = (
     "for u in " + " ".join(LIBVIRTD_SOCKETS) + "; do "
-    "printf '%s\\t%s\\t%s\\n' \"$u\" \"$(readlink /etc/systemd/system/$u)\" "
-    "\"$(ls -d /lib/systemd/system/$u /usr/lib/systemd/system/$u 2>/dev/null | head -n 1)\"; done")
+    "printf '%s\\t%s\\t%s\\n' \"$u\" "
+    "\"$(if [ -L /etc/systemd/system/$u ] || [ -e /etc/systemd/system/$u ]; then readlink /etc/systemd/system/$u; "
+    "else readlink /run/systemd/system/$u; fi)\" "
+    "\"$(ls -d " + " ".join(f"{d}/$u" for d in UNIT_DIRS) + " 2>/dev/null | head -n 1)\"; done")
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class SocketUnit:
 
 
 def parse_socket_units(text: str) -> dict[str, SocketUnit]:
-    """Lines `UNIT<TAB>LINK TARGET<TAB>VENDOR FILE`:
+    """Lines `UNIT<TAB>MASK LINK TARGET<TAB>UNIT FILE`:
 
         libvirtd.socket\t/dev/null\t/lib/systemd/system/libvirtd.socket
         libvirtd-tcp.socket\t\t

@@ -1,6 +1,7 @@
 """XAPI records (XML-RPC: ints arrive as decimal strings, maps as dicts)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
@@ -16,22 +17,34 @@ class PoolHA:
 
 
 def parse_pool_ha(pool: dict) -> PoolHA:
-    """A pool record's HA fields: `ha_enabled` and the `timeout` key of `ha_configuration`.
+    """A pool record's HA fields: `ha_enabled` and the HA timeout, found where XAPI looks for it.
 
-        {"ha_enabled": True, "ha_configuration": {"timeout": "180"}, ...}
+        {"ha_enabled": True, "ha_configuration": {"timeout": "180"}, "other_config": {...}, ...}
+
+    XAPI (ocaml/xapi/xapi_ha.ml, Timeouts.get_base_t) takes `ha_configuration["timeout"]`, else the
+    pool's persistent override `other_config["default_ha_timeout"]` (Xapi_globs.default_ha_timeout),
+    else its built-in base; only the last is "no explicit timeout".
     """
     try:
         enabled, configuration = pool["ha_enabled"], pool["ha_configuration"]
     except (KeyError, TypeError):
         raise UnparsableOutput("XAPI pool record: no ha_enabled or ha_configuration field") from None
+    other_config = pool.get("other_config", {})
     if not isinstance(enabled, bool) or not isinstance(configuration, dict):
         raise UnparsableOutput(f"XAPI pool record: ha_enabled {enabled!r} / ha_configuration "
                                f"{configuration!r} are not a bool and a map")
-    raw = configuration.get("timeout")
-    if raw is None:
-        return PoolHA(enabled, None, DEFAULT_TIMEOUT_TEXT)
-    try:
+    if not isinstance(other_config, dict):
+        raise UnparsableOutput("XAPI pool record: other_config is not a map")
+    for where, source, key in (("ha_configuration", configuration, "timeout"),
+                               ("other_config", other_config, "default_ha_timeout")):
+        raw = source.get(key)
+        if raw is None:
+            continue
+        # XML-RPC map values are strings; anything else, or not ASCII digits (int() would take
+        # " 180", "1_80" or Arabic-Indic digits), is not a timeout XAPI wrote
+        if not isinstance(raw, str) or not re.fullmatch(r"[0-9]+", raw):
+            raise UnparsableOutput(f"XAPI pool record: {where} {key} {raw!r} is not a number")
         timeout = int(raw)
-    except ValueError:
-        raise UnparsableOutput(f"XAPI pool record: ha_configuration timeout {raw!r} is not a number") from None
-    return PoolHA(enabled, timeout, f"{timeout} s")
+        return PoolHA(enabled, timeout, f"{timeout} s" if where == "ha_configuration" else
+                      f"{timeout} s (pool other_config default_ha_timeout)")
+    return PoolHA(enabled, None, DEFAULT_TIMEOUT_TEXT)

@@ -6,6 +6,7 @@ from stackaudit.errors import NotCheckable
 # evaluating the ruleset: rules/firewall.py and rules/netfilter.py.
 from stackaudit.rules.firewall import (SERVICES_CHAIN, chain_differences, firewall_evidence,  # noqa: F401
                                        firewall_findings, judge, path_evidence, rejects_port)
+from stackaudit.rules.libvirtd_options import turns_on_listen
 
 
 # Libvirt's settings per transport (seed 004 for tcp; current CloudStack docs for tls).
@@ -16,7 +17,6 @@ LIBVIRTD_WANTED = {
 # libvirtd's own defaults where a key is absent (libvirtd.conf comments).
 LIBVIRTD_DEFAULTS = {"listen_tls": 1, "listen_tcp": 0, "tcp_port": "16509", "tls_port": "16514", "mdns_adv": 0,
                      "auth_tcp": "sasl"}
-LISTEN_FLAGS = ("--listen", "-l")
 MASKED_SOCKETS = ("libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket")
 
 
@@ -36,7 +36,7 @@ def libvirtd_findings(conf: dict | None, defaults: tuple[str, dict] | None, proc
         findings.append(f"{defaults[0]} does not pass --listen to libvirtd")
     if process_args is None:
         findings.append("libvirtd is not running")
-    elif not any(a in LISTEN_FLAGS for a in process_args):
+    elif not turns_on_listen(process_args[1:]):
         findings.append(f"libvirtd runs without --listen: {' '.join(process_args)}")
     unmasked = [u for u in MASKED_SOCKETS if u in units and units[u].installed and not units[u].masked]
     if unmasked:
@@ -50,7 +50,7 @@ def defaults_listen(defaults: tuple[str, dict] | None) -> bool | None:
         return None
     _, values = defaults
     args = " ".join(values.get(k, "") for k in ("LIBVIRTD_ARGS", "libvirtd_opts", "LIBVIRTD_OPTS")).split()
-    return any(a in LISTEN_FLAGS for a in args)
+    return turns_on_listen(args)
 
 
 def unauthenticated_tcp(conf: dict | None, transport: str) -> bool:

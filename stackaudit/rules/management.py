@@ -33,8 +33,17 @@ def count_findings(servers: list[dict], minimum: int) -> list[str]:
             "so one can be upgraded while the others serve"]
 
 
+# The server is a JVM (packaging/systemd/cloudstack-management.service runs java ... ServerDaemon; the
+# Tomcat era ran java or jsvc with catalina.base under cloudstack-management). Only those count: an
+# operator's `journalctl -fu cloudstack-management` running as root is not the server. The program
+# may follow a wrapper or an interpreter (the lab's stand-in is `/bin/sh /usr/bin/java ...`).
+MANAGEMENT_PROGRAMS = ("java", "jsvc", "jsvc.exec")
+
+
 def management_process_users(processes) -> list[tuple[str, int]]:
-    return [(p.user, p.pid) for p in processes if any(m in p.args for m in MANAGEMENT_PROCESS_MARKERS)]
+    return [(p.user, p.pid) for p in processes
+            if any(word.rsplit("/", 1)[-1] in MANAGEMENT_PROGRAMS for word in p.args.split())
+            and any(m in p.args for m in MANAGEMENT_PROCESS_MARKERS)]
 
 
 def runs_as_findings(processes, user: str = "cloud") -> list[str]:

@@ -8,7 +8,8 @@ Recorded on Debian 12 by tests/data/recorded/recorders/record-hosts-and-config.s
 - stale-libraries-*.txt: STALE_LIBRARY_COMMAND run by dash in a private PID namespace, before and
   after two processes that map copies of libcrypto.so.3/libssl.so.3 saw them replaced by rename.
 - ps-debian12.txt: PS_COMMAND (procps 4.0.2) in a private PID namespace: four users and a zombie.
-- ss-listening-debian12.txt: LISTEN_COMMAND (iproute2 6.1.0) with a filter on the ports of
+- ss-listening-debian12.txt: `ss -Hltn` (iproute2 6.1.0; LISTEN_COMMAND has since dropped -H, which
+  CentOS 7's iproute2 4.11 lacks, and skips the header instead) with a filter on the ports of
   recorders/listeners.py: IPv4, IPv6-only, dual-stack and device-bound sockets.
 - stat-debian12.stdout/.stderr: `stat -c '%Y %s %n'` on four files and a missing one (exit 1);
   date-epoch-debian12.txt: `date +%s`.
@@ -70,6 +71,9 @@ def test_every_example_setting_of_the_shipped_file_parses():
      {"listen_tls": 0, "listen_tcp": 1, "keepalive_interval": -1}),
     ('auth_tcp = "none"\nauth_tcp = "sasl"\n', {"auth_tcp": "none"}),     # libvirt uses the first one
     ("  \t\n# only comments\n", {}),
+    # virconf.c reads any value in a list (libvirtd's string-list getter refuses this one at start-up)
+    ('access_drivers = [ "polkit", 1, [ 2 ] ]\n', {"access_drivers": ["polkit", 1, [2]]}),
+    ('x = """"""\n', {"x": ""}),     # triple quotes: virConfParseString wants 7 characters left
 ])
 def test_libvirtd_conf_grammar(text, expected):
     assert parse_libvirtd_conf(text) == expected
@@ -83,10 +87,10 @@ def test_libvirtd_conf_grammar(text, expected):
                               "auth_tcp, got 'none'"),
     ('access_drivers = [\n  "polkit" # why\n]\n',
      "libvirtd.conf line 2: expected ',' or ']' in the list of access_drivers, got '# why'"),
-    ('access_drivers = [ "polkit", 1 ]\n',
-     "libvirtd.conf line 1: expected a quoted string in the list of access_drivers, got '1 ]'"),
     ('access_drivers = [ "polkit"\n', "libvirtd.conf line 2: expected ',' or ']' in the list of "
                                       "access_drivers, got ''"),
+    ('x = """"""', "libvirtd.conf line 1: expected the end of the line after the value of x, "
+                    "got '\"\"\"\"'"),     # at the end of the file: no triple quotes, as in virconf.c
     ("_private = 1\n", "libvirtd.conf line 1: expected a setting name, got '_private = 1'"),
     ("listen_tls = 0 1\n", "libvirtd.conf line 1: expected the end of the line after the value of "
                            "listen_tls, got '1'"),
@@ -152,13 +156,17 @@ def test_ipv6_address_bound_to_a_device():
     assert parse_ss_listening("LISTEN 0 128 [fe80::1]%eth0:22 [::]:*\n") == [Listener("fe80::1", 22, "eth0")]
 
 
+def test_unbracketed_ipv6_of_iproute2_before_4_17_reads_up_to_the_last_colon():
+    assert parse_ss_listening("LISTEN 0 128 ::1:22 [::]:*\n") == [Listener("::1", 22)]
+
+
 @pytest.mark.parametrize("line, message", [
-    ("State  Recv-Q Send-Q Local Address:Port Peer Address:Port",
-     "ss line 1: expected 'LISTEN RECV-Q SEND-Q ADDRESS:PORT PEER', got 'State  Recv-Q Send-Q Local "
+    ("LISTEN 0 128 0.0.0.0:22 0.0.0.0:*\nState  Recv-Q Send-Q Local Address:Port Peer Address:Port",
+     "ss line 2: expected 'LISTEN RECV-Q SEND-Q ADDRESS:PORT PEER', got 'State  Recv-Q Send-Q Local "
      "Address:Port Peer Address:Port'"),
-    ("LISTEN 0 128 ::1:22 [::]:*", "ss line 1: IPv6 address without brackets in '::1:22'"),
     ("LISTEN 0 128 db1:3306 0.0.0.0:*", "ss line 1: 'db1' in 'db1:3306' is not an IP address"),
-    ("LISTEN 0 128 0.0.0.0:ssh 0.0.0.0:*", "ss line 1: '0.0.0.0:ssh' is not ADDRESS:PORT"),
+    ("LISTEN 0 128 0.0.0.0:ssh 0.0.0.0:*", "ss line 1: '0.0.0.0:ssh' is not ADDRESS:PORT with a numeric port"),
+    ("LISTEN 0 128 0.0.0.0:99999 0.0.0.0:*", "ss line 1: '0.0.0.0:99999' is not ADDRESS:PORT with a numeric port"),
 ])
 def test_unexpected_ss_lines_are_unparsable(line, message):
     assert unparsable(lambda: parse_ss_listening(line + "\n")) == message
