@@ -1,7 +1,7 @@
 """The pre-upgrade gate: capacity to drain one host at a time, and fresh backups (seed 004)."""
 from stackaudit.catalog import check
 from stackaudit.errors import NotCheckable
-from stackaudit.policy import BACKUP_KINDS
+from stackaudit.config.policy import BACKUP_KINDS
 from stackaudit.rules import gate as rules
 
 

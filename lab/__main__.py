@@ -9,7 +9,7 @@ import yaml
 
 from lab.generate import generate_scenario
 from lab.lifecycle import LabError, down, status, up
-from stackaudit.schema import SchemaError as ScenarioError
+from stackaudit.config.schema import SchemaError as ScenarioError
 
 EXIT_SCENARIO, EXIT_LAB = 2, 3
 

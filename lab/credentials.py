@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.build import Keys
+from lab.parts.common import Keys
 from lab.keys import secret_file, ssh_keypair
 from lab.topology import Topology
 
@@ -50,7 +50,7 @@ def make(state_dir: Path, topo: Topology) -> LabSecrets:
 def _xapi_certificate(keys: Path, topo: Topology) -> tuple[Path, Path]:
     """One self-signed certificate naming every XenServer host's address; the inventory trusts it."""
     cert, key = keys / "xapi-cert.pem", keys / "xapi-key.pem"
-    addresses = [h.address for h in topo.hosts if h.kind == "xenserver-host"] or ["127.0.0.1"]
+    addresses = [h.address for h in topo.hosts if h.kind == "xs-host"] or ["127.0.0.1"]
     san = ",".join(f"IP:{a}" for a in addresses)
     if not cert.exists() or (keys / "xapi-cert.san").read_text() != san:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lab import build, credentials, inventory
-from lab.database import database_spec, setup_lab_databases
+from lab.parts.db import setup_lab_databases
 from lab.machine import is_listening, start_machine, write_machine_files
 from lab.network import bridge_exists, create_network, delete_network, interfaces_holding_lab_range
 from lab.records_cloudstack import cloudstack_model
@@ -57,12 +57,7 @@ def up(scenario_path: Path, state_dir: Path, out=print) -> Topology:
 def _bring_up(topo: Topology, state_dir: Path, state: LabState, out) -> None:
     secrets = credentials.make(state_dir, topo)
     machines = [n for n in topo.machines if n.kind == "systemvm" or n.facts.get("ssh", True)]
-    specs = {}
-    for node in machines:
-        if node.kind == "database":
-            specs[node.name] = database_spec(topo, node, secrets.ssh)
-        else:
-            specs[node.name] = build.SPEC_BUILDERS[node.kind](topo, node, secrets.ssh)
+    specs = {node.name: build.SPEC_BUILDERS[node.kind](topo, node, secrets.ssh) for node in machines}
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda s: write_machine_files(state_dir, s), specs.values()))
     state.namespaces = [n.netns for n in topo.machines]
@@ -124,7 +119,7 @@ def _start_simulators(topo: Topology, state_dir: Path, state: LabState, secrets,
             "ready_file": str(sim_dir / "xapi.ready"),
             "hosts": [{"netns": f"/run/netns/{h.netns}", "address": h.address, "port": XAPI_PORT,
                        "pool": h.cluster["name"]} for h in topo.hosts
-                      if h.kind == "xenserver-host" and h.facts["ssh"]],
+                      if h.kind == "xs-host" and h.facts["ssh"]],
             "pools": pools,
         }
     procs = {}

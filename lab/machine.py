@@ -30,7 +30,7 @@ class Service:
 @dataclass
 class MachineSpec:
     name: str
-    kind: str                 # kvm-host, xenserver-host, systemvm, database, management
+    kind: str                 # kvm-host, xs-host, systemvm (ssvm, cpvm, router), db, mgmt
     netns: str
     ssh_address: str          # where its sshd listens
     ssh_port: int = 22

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from lab.build import link_local_veth, veth_name
+from lab.parts.common import link_local_veth, veth_name
 from lab.topology import BRIDGE, BRIDGE_V4, BRIDGE_V6, Node
 
 

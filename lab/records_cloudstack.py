@@ -4,7 +4,7 @@ Field names and types follow interfaces.md §1.5 (the 4.22.1 response classes).
 """
 from __future__ import annotations
 
-from lab.build import template_debian
+from lab.parts.system_vm import template_debian
 from lab.scenario import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 

@@ -5,7 +5,7 @@ dicts, sets as lists, references as "OpaqueRef:<uuid>".
 """
 from __future__ import annotations
 
-from lab.build import control_domain_uuid, host_uuid
+from lab.parts.xs_host import control_domain_uuid, host_uuid
 from lab.topology import Node, Topology, stable_id
 
 NULL_REF = "OpaqueRef:NULL"
@@ -24,7 +24,7 @@ def ref(kind: str, name: str) -> str:
 def xapi_pools(topo: Topology) -> dict[str, dict]:
     """Pool name -> {"master_address", "objects"} for every XenServer cluster."""
     pools = {}
-    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts if n.kind == "xenserver-host"):
+    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts if n.kind == "xs-host"):
         members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
         pools[cluster_name] = pool_objects(members)
     return pools

@@ -39,7 +39,7 @@ def v6_for(v4: ipaddress.IPv4Address) -> str:
 @dataclass
 class Node:
     """One machine of the lab and where it is."""
-    kind: str            # kvm-host, xenserver-host, systemvm, database, management
+    kind: str            # kvm-host, xs-host, systemvm (ssvm, cpvm, router), db, mgmt
     name: str
     facts: dict          # the resolved scenario entry
     id: str
@@ -82,14 +82,14 @@ def build_topology(scenario: dict) -> Topology:
         return Node(kind, facts["name"], facts, stable_id(kind, facts["name"]),
                     NETNS_PREFIX + facts["name"], str(addr), six, next(counter), **where)
 
-    management = [node("management", ms, _MS_BASE + i) for i, ms in enumerate(scenario["management_servers"])]
-    databases = [node("database", db, _DB_BASE + i) for i, db in enumerate(scenario["databases"])]
+    management = [node("mgmt", ms, _MS_BASE + i) for i, ms in enumerate(scenario["management_servers"])]
+    databases = [node("db", db, _DB_BASE + i) for i, db in enumerate(scenario["databases"])]
     hosts, system_vms = [], []
     for zone in scenario["zones"]:
         zone_hosts = {}
         for pod in zone["pods"]:
             for cluster in pod["clusters"]:
-                kind = "kvm-host" if cluster["hypervisor"] == "KVM" else "xenserver-host"
+                kind = "kvm-host" if cluster["hypervisor"] == "KVM" else "xs-host"
                 for host in cluster["hosts"]:
                     n = node(kind, host, _HOST_BASE + len(hosts), zone=zone, pod=pod, cluster=cluster)
                     hosts.append(n)

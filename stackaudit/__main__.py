@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.report import load_results, summary_lines
+from stackaudit.report.summary import load_results, summary_lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,8 +10,8 @@ import allure
 import pytest
 import yaml
 
-from stackaudit.schema import REQUIRED, Enum, ListOf, MapOf, Record, Str, f
-from stackaudit.targets import KINDS
+from stackaudit.config.schema import REQUIRED, Enum, ListOf, MapOf, Record, Str, f
+from stackaudit.discovery.targets import KINDS
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yml")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")

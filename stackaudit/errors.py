@@ -6,7 +6,7 @@ a ConfigError: the run stops before anything connects.
 """
 from __future__ import annotations
 
-from stackaudit.schema import SchemaError
+from stackaudit.config.schema import SchemaError
 
 
 class ConfigError(SchemaError):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from stackaudit.errors import NotCheckable, TargetError
 from stackaudit.rules import database as db_rules
 from stackaudit.rules import hosts as host_rules
-from stackaudit.targets import Target
+from stackaudit.discovery.targets import Target
 
 
 @dataclass

@@ -7,7 +7,7 @@
   it is parametrized over exactly those targets, sorted, with the target id as the id and an
   `xdist_group` mark, so `--dist loadgroup` keeps a target on one worker.
 - Outcomes: passed; failed (AssertionError: the rule is violated); broken (anything else: the
-  target could not be checked). Exit codes are stackaudit.outcomes' (0, 1 blocker, 6 could not
+  target could not be checked). Exit codes are stackaudit.report.outcomes' (0, 1 blocker, 6 could not
   check, 7 warning) and 4 for a bad inventory or policy.
 """
 from __future__ import annotations
@@ -21,15 +21,15 @@ import allure
 import pytest
 
 from stackaudit.catalog import ESCALATED, catalog
-from stackaudit.collectors import Collector
-from stackaudit.discovery import discover
+from stackaudit.collect.collectors import Collector
+from stackaudit.discovery.discovery import discover
 from stackaudit.errors import ConfigError, TargetError
-from stackaudit.facts import Facts
-from stackaudit.factstore import FactStore
-from stackaudit.inventory import load_inventory
-from stackaudit.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
-from stackaudit.policy import load_policy
-from stackaudit.targets import Snapshot, Target
+from stackaudit.collect.facts import Facts
+from stackaudit.collect.factstore import FactStore
+from stackaudit.config.inventory import load_inventory
+from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
+from stackaudit.config.policy import load_policy
+from stackaudit.discovery.targets import Snapshot, Target
 
 TARGET_FIXTURES = {
     "pool": ("xs-pool",),

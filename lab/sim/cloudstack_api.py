@@ -9,24 +9,21 @@ and wraps them.
 """
 from __future__ import annotations
 
-import ctypes
 import json
-import os
 import re
 import signal
 import socket
 import socketserver
 import sys
 import threading
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from lab.sim.cloudstack_signing import param, verify
+from lab.sim.netns import network_namespace
 
-CLONE_NEWNET = 0x40000000
 BAD_CREDENTIALS = "unable to verify user credentials and/or request signature"
 SERVER_API_EXCEPTION = 9999  # CSExceptionErrorCode of a bare ServerApiException
 INVALID_PARAMETER_VALUE = 4350  # ... of InvalidParameterValueException
@@ -283,27 +280,6 @@ class HTTPServer(ThreadingHTTPServer):
 
 class HTTPServer6(HTTPServer):
     address_family = socket.AF_INET6
-
-
-@contextmanager
-def network_namespace(path: str | None):
-    """Run the body in the network namespace at `path` (this thread only), then come back."""
-    if not path:
-        yield
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def setns(fd: int) -> None:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"setns {path}: {os.strerror(err)}")
-
-    with open("/proc/self/ns/net") as home, open(path) as target:
-        setns(target.fileno())
-        try:
-            yield
-        finally:
-            setns(home.fileno())
 
 
 class Server:

@@ -11,50 +11,26 @@ Only method names and result status are logged, never parameters (passwords, ses
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
-import os
 import selectors
 import signal
 import socket
 import ssl
 import sys
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
+from lab.sim.netns import network_namespace
 from lab.sim.xapi_model import Pool
 
 log = logging.getLogger("lab.sim.xapi")
 
-CLONE_NEWNET = 0x40000000
 POLL_INTERVAL = 0.2       # seconds between checks for stop()
 HANDSHAKE_TIMEOUT = 10    # seconds for a TLS handshake
 IDLE_TIMEOUT = 60         # seconds a kept-alive connection may sit idle
-
-
-@contextmanager
-def _netns(path: str | None):
-    """Run the body with the calling thread inside the network namespace at `path` (None: stay)."""
-    if path is None:
-        yield
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def setns(fd: int) -> None:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"setns: {os.strerror(err)}")
-
-    with open("/proc/self/ns/net") as home, open(path) as target:
-        setns(target.fileno())
-        try:
-            yield
-        finally:
-            setns(home.fileno())
 
 
 class _Handler(SimpleXMLRPCRequestHandler):
@@ -128,7 +104,7 @@ class Server:
         pools = {name: Pool(spec, model["credentials"]) for name, spec in model["pools"].items()}
         try:
             for host in model["hosts"]:
-                with _netns(host.get("netns")):
+                with network_namespace(host.get("netns")):
                     srv = _HostServer(host["address"], host["port"], tls)
                 self._servers.append(srv)
                 srv.register_instance(_Endpoint(pools[host["pool"]], host["address"]))

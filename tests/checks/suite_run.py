@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackaudit.report import Result, load_results
+from stackaudit.report.summary import Result, load_results
 
 REPO = Path(__file__).resolve().parent.parent.parent
 

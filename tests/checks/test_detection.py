@@ -82,7 +82,7 @@ def test_no_secret_of_the_lab_reaches_a_report_or_the_collected_facts(lab_run):
     secrets = [(keys / name).read_text().strip() for name in
                ("api.key", "api.secret", "xapi.password", "db-audit.password", "db-replication.password")]
     secrets += ["lab-keystore-passphrase"]   # agent.properties keystore.passphrase, collected from KVM hosts
-    # db.properties' jasypt ciphertexts (lab/build.py management_spec), collected from management servers
+    # db.properties' jasypt ciphertexts (lab/parts/mgmt.py mgmt_spec), collected from management servers
     secrets += ["5z2R3y1Lb8kq0m9VtQeW4w==", "Qm9oHq7d0V3uZs1kXa2PbA=="]
     secrets += [line for line in (keys / "id_rsa.cloud").read_text().splitlines()[1:-1]]
     written = [p for d in ("allure-results", "reports") for p in (result.work / d).rglob("*") if p.is_file()]

@@ -13,7 +13,7 @@ import pytest
 
 from lab import files
 from lab.machine import MachineSpec, machine_dir, start_machine, write_machine_files
-from lab.parts.database import (DatabaseFacts, admin_connection, database_machine_files, database_ready,
+from lab.parts.db import (DatabaseFacts, admin_connection, database_machine_files, database_ready,
                                 database_services, database_views, setup_databases)
 
 pytestmark = pytest.mark.lab
@@ -72,7 +72,7 @@ class Lab:
                   f"link set {veth} master {BRIDGE} up"])
         db_files, opaque = database_machine_files(facts)
         spec = MachineSpec(
-            name=facts.name, kind="database", netns=netns, ssh_address=facts.address, views=database_views(),
+            name=facts.name, kind="db", netns=netns, ssh_address=facts.address, views=database_views(),
             files={**db_files, "/etc/ssh/sshd_config": files.sshd_config(facts.address, 22),
                    "/etc/ssh/ssh_host_ed25519_key": self.host_key.read_text(),
                    "/root/.ssh/authorized_keys": self.host_key.with_suffix(".pub").read_text()},

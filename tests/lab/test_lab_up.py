@@ -21,7 +21,7 @@ def nodes(lab, *kinds):
 
 
 def test_every_host_answers_ssh_with_the_inventory_key_and_a_known_host_key(compliant_lab):
-    for node in nodes(compliant_lab, "kvm-host", "xenserver-host", "management", "database"):
+    for node in nodes(compliant_lab, "kvm-host", "xs-host", "mgmt", "db"):
         with compliant_lab.ssh(node.address) as client:
             assert run(client, "hostname").strip() == node.name
 
@@ -36,7 +36,7 @@ def test_an_unknown_host_key_is_refused(compliant_lab, tmp_path):
 
 
 def test_each_system_vm_is_reached_from_its_host_with_id_rsa_cloud(compliant_lab):
-    for host in nodes(compliant_lab, "kvm-host", "xenserver-host"):
+    for host in nodes(compliant_lab, "kvm-host", "xs-host"):
         if not host.system_vms:
             continue
         with compliant_lab.ssh(host.address) as client:
@@ -53,7 +53,7 @@ def test_system_vm_is_reachable_only_from_its_own_host(compliant_lab):
     # probe from there would leave the machine.
     svm = nodes(compliant_lab, "systemvm")[0]
     # Another host whose own cloud0 has nothing at that address (link-local addresses repeat per host).
-    other = next(h for h in nodes(compliant_lab, "kvm-host", "xenserver-host")
+    other = next(h for h in nodes(compliant_lab, "kvm-host", "xs-host")
                  if h is not svm.host and svm.address not in {v.address for v in h.system_vms})
     probe = f"timeout 3 bash -c 'echo > /dev/tcp/{svm.address}/3922' && echo open || echo closed"
     with compliant_lab.ssh(other.address) as client:
@@ -79,7 +79,7 @@ def test_each_host_sees_only_its_own_processes(compliant_lab):
         processes = run(client, "ps -eo user=,args=")
     assert "/usr/sbin/libvirtd --listen" in processes
     assert "org.apache.cloudstack.ServerDaemon" not in processes
-    ms = nodes(compliant_lab, "management")[0]
+    ms = nodes(compliant_lab, "mgmt")[0]
     with compliant_lab.ssh(ms.address) as client:
         users = run(client, "ps -eo user=,args=")
     assert any(line.split()[0] == "cloud" and "org.apache.cloudstack.ServerDaemon" in line
@@ -106,7 +106,7 @@ def db_connect(lab, node) -> pymysql.Connection:
 
 
 def test_both_databases_replicate_from_each_other(compliant_lab):
-    dbs = nodes(compliant_lab, "database")
+    dbs = nodes(compliant_lab, "db")
     for node, peer in ((dbs[0], dbs[1]), (dbs[1], dbs[0])):
         with db_connect(compliant_lab, node) as conn, conn.cursor() as cur:
             cur.execute("SHOW SLAVE STATUS")
@@ -128,7 +128,7 @@ def cloudstack(lab) -> CloudStack:
 def test_cs_client_lists_the_labs_hosts_and_pages(compliant_lab):
     api = cloudstack(compliant_lab)
     hosts = api.listHosts(type="Routing", fetch_list=True)
-    assert sorted(h["name"] for h in hosts) == sorted(n.name for n in nodes(compliant_lab, "kvm-host", "xenserver-host"))
+    assert sorted(h["name"] for h in hosts) == sorted(n.name for n in nodes(compliant_lab, "kvm-host", "xs-host"))
     everything = api.listHosts(fetch_list=True)
     pages = [api.listHosts(page=p, pagesize=3) for p in (1, 2, 3)]
     paged = [h["id"] for page in pages for h in page.get("host", [])]
@@ -146,7 +146,7 @@ def test_api_and_boxes_agree(compliant_lab):
         assert vm["linklocalip"] == by_name[vm["name"]].address
         assert vm["hostname"] == by_name[vm["name"]].host.name
     assert {m["ipaddress"] for m in api.listManagementServers(fetch_list=True)} == \
-           {n.address for n in nodes(compliant_lab, "management")}
+           {n.address for n in nodes(compliant_lab, "mgmt")}
 
 
 def test_bad_signature_gets_cloudstacks_401(compliant_lab):
@@ -167,7 +167,7 @@ def xapi_session(lab, address) -> XenAPI.Session:
 
 
 def test_xenapi_reads_the_pool_from_its_master_with_a_verified_certificate(compliant_lab):
-    xs = nodes(compliant_lab, "xenserver-host")
+    xs = nodes(compliant_lab, "xs-host")
     session = xapi_session(compliant_lab, xs[0].address)
     session.xenapi.login_with_password("root", compliant_lab.secret("keys/xapi.password"), "2.16", "stackaudit-test")
     try:
@@ -181,7 +181,7 @@ def test_xenapi_reads_the_pool_from_its_master_with_a_verified_certificate(compl
 
 
 def test_xenapi_member_answers_host_is_slave_with_the_masters_address(compliant_lab):
-    xs = nodes(compliant_lab, "xenserver-host")
+    xs = nodes(compliant_lab, "xs-host")
     session = xapi_session(compliant_lab, xs[1].address)
     with pytest.raises(XenAPI.Failure) as failure:
         session.xenapi.login_with_password("root", compliant_lab.secret("keys/xapi.password"), "2.16", "t")

@@ -6,7 +6,7 @@ import pytest
 from lab.__main__ import EXIT_SCENARIO, main
 from lab.generate import generate_scenario
 from lab.scenario import load_scenario, resolve_scenario
-from stackaudit.schema import SchemaError as ScenarioError
+from stackaudit.config.schema import SchemaError as ScenarioError
 from lab.topology import build_topology, kvm_guid
 
 DATA = Path(__file__).parent.parent / "data" / "scenarios"

@@ -24,7 +24,7 @@ from stackaudit.parsers.agent import AgentHosts, parse_agent_hosts
 from stackaudit.parsers.jdbc import parse_jdbc_url
 from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
 from stackaudit.parsers.properties import parse_java_properties
-from stackaudit.redact import MASK, redact_text
+from stackaudit.config.redact import MASK, redact_text
 from stackaudit.rules.db_properties import db_host_findings, java_address, local_meaning
 from stackaudit.rules.kvm_agent import management_hosts_verdict
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from stackaudit.catalog import CATALOG_FILE, RECORD, catalog
-from stackaudit.schema import MapOf, SchemaError
+from stackaudit.config.schema import MapOf, SchemaError
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent.parent / "checks"
 

@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from stackaudit import collectors
+from stackaudit.collect import collectors
 from stackaudit.errors import CollectionFailed, error_record
-from stackaudit.targets import Target
+from stackaudit.discovery.targets import Target
 
 
 class FakeServer:

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from stackaudit.errors import ConfigError
-from stackaudit.inventory import load_inventory
-from stackaudit.policy import load_policy, policy_from_data
+from stackaudit.config.inventory import load_inventory
+from stackaudit.config.policy import load_policy, policy_from_data
 
 REPO = Path(__file__).resolve().parent.parent.parent
 

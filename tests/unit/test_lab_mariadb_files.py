@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.parts.database import DEBIAN_CNF_FILES, DEBIAN_FILES, DatabaseFacts, database_machine_files
+from lab.parts.db import DEBIAN_CNF_FILES, DEBIAN_FILES, DatabaseFacts, database_machine_files
 from stackaudit.parsers.mycnf import Option, mysqld_options, parse_tail_files
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"

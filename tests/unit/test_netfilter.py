@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from stackaudit.errors import NotCheckable, UnparsableOutput
-from stackaudit.facts import Firewall
+from stackaudit.collect.facts import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
-from stackaudit.policy import policy_from_data
+from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port
 from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts
 

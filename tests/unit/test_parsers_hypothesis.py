@@ -23,7 +23,7 @@ from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_os_release
 from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
-from stackaudit.parsers.sections import parse_sections
+from stackaudit.collect.batch import parse_sections
 from stackaudit.parsers.units import parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from stackaudit.errors import UnparsableOutput
-from stackaudit.facts import Firewall
+from stackaudit.collect.facts import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
-from stackaudit.policy import policy_from_data
+from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.hosts import firewall_evidence, firewall_findings, judge
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"

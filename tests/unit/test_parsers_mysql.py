@@ -20,7 +20,7 @@ import pytest
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.mysql import ReplicaChannel, parse_replica_status, parse_server_version
-from stackaudit.policy import policy_from_data
+from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.database import ReplicationMember, replication_findings
 from tests.unit.vertical import vertical_rows
 

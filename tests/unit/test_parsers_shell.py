@@ -8,7 +8,7 @@ import pytest
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.dpkg import parse_dpkg_query, version_at_least
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
-from stackaudit.parsers.sections import Section, build_batch_script, parse_sections
+from stackaudit.collect.batch import Section, build_batch_script, parse_sections
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 TOKEN = "0123456789abcdef"

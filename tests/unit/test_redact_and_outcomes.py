@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 
 from stackaudit.errors import Unreachable
-from stackaudit.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, Tally, classify
-from stackaudit.redact import MASK, redact_mapping, redact_text
-from stackaudit.report import Result
+from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, Tally, classify
+from stackaudit.config.redact import MASK, redact_mapping, redact_text
+from stackaudit.report.summary import Result
 
 AGENT_PROPERTIES = """#Storage
 guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stackaudit.parsers.mysql import parse_replica_status
-from stackaudit.policy import policy_from_data
+from stackaudit.config.policy import policy_from_data
 from stackaudit.rules import database, gate, management
 from stackaudit.rules.xenserver import ha_required
 

@@ -1,4 +1,4 @@
-"""System VM host keys pinned by CloudStack id on first use (stackaudit.hostkeys)."""
+"""System VM host keys pinned by CloudStack id on first use (stackaudit.collect.hostkeys)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import paramiko
 import pytest
 
 from stackaudit.errors import AuthenticationFailed, CollectionFailed
-from stackaudit.hostkeys import PinnedHostKeys, PinningPolicy, fingerprint
+from stackaudit.collect.hostkeys import PinnedHostKeys, PinningPolicy, fingerprint
 
 TEMPLATE = "systemvm-kvm-4.19.1"   # CloudStack's registered template name for 4.19 KVM system VMs
 
@@ -99,8 +99,8 @@ def test_paramiko_policy_keeps_the_note_for_the_evidence(tmp_path, keys):
 def test_the_collector_pins_by_id_with_the_apis_template_unless_the_site_keeps_known_hosts(tmp_path, keys):
     from types import SimpleNamespace
 
-    from stackaudit.collectors import Collector
-    from stackaudit.targets import Target
+    from stackaudit.collect.collectors import Collector
+    from stackaudit.discovery.targets import Target
 
     (key, printed), _ = keys
     snapshot = SimpleNamespace(api={"listRouters": [{"id": "r4-id", "templatename": "systemvm-kvm-4.19.1"}]})

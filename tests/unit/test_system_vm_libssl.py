@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.parsers.dpkg import parse_dpkg_list, parse_dpkg_query
 from stackaudit.parsers.osinfo import parse_debian_version
-from stackaudit.policy import SystemVmPolicy
+from stackaudit.config.policy import SystemVmPolicy
 from stackaudit.rules.system_vms import LIBSSL_PACKAGES, libssl_findings
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"

@@ -11,7 +11,7 @@ outranks a warning.
 from __future__ import annotations
 
 from stackaudit.errors import TargetError
-from stackaudit.report import Result, summary_lines
+from stackaudit.report.summary import Result, summary_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BROKEN, EXIT_WARNING = 0, 1, 4, 6, 7
 BLOCKING_SEVERITIES = ("blocker", "critical")

@@ -4,7 +4,7 @@ testinfra's own backend accepts an unknown host key with a warning (paramiko.War
 here an unknown or changed key refuses the connection, and the target is reported broken.
 System VMs are reached through their host: a direct-tcpip channel over the host's connection,
 authenticated with the key the host holds (read over SSH, kept in memory only). Their own host key
-is checked by a policy the caller gives (pinned per CloudStack id: stackaudit.hostkeys), or,
+is checked by a policy the caller gives (pinned per CloudStack id: stackaudit.collect.hostkeys), or,
 where the inventory says so, against known_hosts like any host.
 """
 from __future__ import annotations

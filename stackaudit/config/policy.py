@@ -12,7 +12,7 @@ from pathlib import Path
 from debian.debian_support import Version
 
 from stackaudit.errors import ConfigError
-from stackaudit.schema import Enum, Int, Kind, ListOf, MapOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+from stackaudit.config.schema import Enum, Int, Kind, ListOf, MapOf, Optional, Record, SchemaError, Str, child, f, read_yaml
 
 
 class VersionOrPerPackage(Kind):

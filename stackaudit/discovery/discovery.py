@@ -10,9 +10,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from stackaudit.errors import TargetError
-from stackaudit.redact import redact_mapping
-from stackaudit.targets import Snapshot, Target
-from stackaudit.transports import cloudstack, xapi
+from stackaudit.config.redact import redact_mapping
+from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.collect.transports import cloudstack, xapi
 
 HYPERVISOR_KIND = {"KVM": "kvm-host", "XenServer": "xs-host"}
 SYSTEM_VM_KIND = {"secondarystoragevm": "ssvm", "consoleproxy": "cpvm"}

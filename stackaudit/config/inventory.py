@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackaudit.errors import ConfigError
-from stackaudit.schema import REQUIRED, Enum, Int, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
-from stackaudit.secrets import SecretSource
+from stackaudit.config.schema import REQUIRED, Enum, Int, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+from stackaudit.config.secrets import SecretSource
 
 INLINE_SECRET_KEYS = ("key", "secret", "password")
 

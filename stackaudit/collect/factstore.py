@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
-from stackaudit.targets import Target
+from stackaudit.discovery.targets import Target
 
 WAIT_SECONDS = 900.0
 

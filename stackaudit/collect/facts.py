@@ -28,7 +28,7 @@ from stackaudit.parsers.properties import parse_environment_file, parse_java_pro
 from stackaudit.parsers.cloudstack import parse_cloudstack_release
 from stackaudit.parsers.units import parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
-from stackaudit.targets import Target
+from stackaudit.discovery.targets import Target
 
 PERSISTED_PATHS = {("debian", 4): "/etc/iptables/rules.v4", ("debian", 6): "/etc/iptables/rules.v6",
                    ("rhel", 4): "/etc/sysconfig/iptables", ("rhel", 6): "/etc/sysconfig/ip6tables"}

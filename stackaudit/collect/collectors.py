@@ -17,18 +17,18 @@ from dataclasses import asdict
 from pathlib import Path
 
 from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record, raise_if_error
-from stackaudit.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPolicy
+from stackaudit.collect.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPolicy
 from stackaudit.parsers.dpkg import DPKG_QUERY_FORMAT
 from stackaudit.parsers.files import EPOCH_COMMAND, STAT_FORMAT
 from stackaudit.parsers.mycnf import CNF_FILES_COMMAND
 from stackaudit.parsers.mysql import parse_server_version
 from stackaudit.parsers.net import LISTEN_COMMAND
 from stackaudit.parsers.procs import PS_COMMAND, STALE_LIBRARY_COMMAND
-from stackaudit.parsers.sections import build_batch_script, parse_sections
+from stackaudit.collect.batch import build_batch_script, parse_sections
 from stackaudit.parsers.units import SOCKET_UNITS_COMMAND
-from stackaudit.redact import redact_config_rows, redact_mapping, redact_text
-from stackaudit.targets import SYSTEM_VM_KINDS, Target
-from stackaudit.transports import cloudstack, mysql, ssh, xapi
+from stackaudit.config.redact import redact_config_rows, redact_mapping, redact_text
+from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
+from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 
 FIREWALL_COMMANDS = {
     "os_release": "cat /etc/os-release",

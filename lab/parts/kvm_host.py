@@ -1,0 +1,61 @@
+"""The lab's KVM hosts (kind kvm-host): agent.properties, libvirtd and its sockets, the firewall."""
+from __future__ import annotations
+
+from lab import files
+from lab.machine import MachineSpec, Service
+from lab.parts.common import (STANDIN, SYSTEMD, Keys, backup_files, common_files, db_id, firewall_parts,
+                               host_network)
+from lab.topology import Node, Topology, kvm_guid
+
+LIBVIRT_SOCKETS = ("libvirtd", "libvirtd-ro", "libvirtd-admin", "libvirtd-tls", "libvirtd-tcp")
+
+
+def libvirt_socket_units() -> dict[str, str]:
+    """The vendor socket units libvirt installs, so that masking them is something to check."""
+    return {f"/usr/lib/systemd/system/{name}.socket":
+            f"[Unit]\nDescription=libvirt {name} socket\n\n[Socket]\nListenStream=/run/libvirt/{name}-sock\n"
+            "\n[Install]\nWantedBy=sockets.target\n" for name in LIBVIRT_SOCKETS}
+
+
+def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
+    facts = node.facts
+    content, modes = common_files(node, keys)
+    fw_files, links, v4, v6 = firewall_parts(node, rhel=False)
+    # agent.properties as a 4.19 agent leaves it after cloudstack-setup-agent, keystore-setup and its
+    # first connection, in the key order of a real file (apache/cloudstack issue 5240): the packaged
+    # keys (agent/conf/agent.properties), zone/pod/cluster as database ids, the host's own id
+    # (LibvirtComputingResource.id) and host= with the algorithm (Agent.processManagementServerList).
+    agent = {
+        "cluster": str(db_id(topo, "cluster", node.cluster["name"])), "pod": str(db_id(topo, "pod", node.pod["name"])),
+        "resource": "com.cloud.hypervisor.kvm.resource.LibvirtComputingResource",
+        "private.network.device": "cloudbr0", "domr.scripts.dir": "scripts/network/domr/kvm",
+        "router.aggregation.command.each.timeout": "600", "guest.network.device": "cloudbr0",
+        "hypervisor.type": "kvm", "public.network.device": "cloudbr0", "port": "8250",
+        "keystore.passphrase": "lab-keystore-passphrase",
+        "zone": str(db_id(topo, "zone", node.zone["name"])), "local.storage.uuid": node.id,
+        "host": ",".join(m.address for m in topo.management) + "@static",
+        "guid": facts["guid"] or kvm_guid(node.address),
+        "LibvirtComputingResource.id": str(topo.hosts.index(node) + 1), "workers": "5",
+        "iscsi.session.cleanup.enabled": "false",
+        **facts["agent_properties"]}
+    libvirtd = {"listen_tls": "0", "listen_tcp": "1", "tcp_port": '"16509"', "auth_tcp": '"none"',
+                "mdns_adv": "0", **facts["libvirtd_conf"]}
+    content.update({
+        "/etc/os-release": files.os_release_debian("12"),
+        "/etc/cloudstack/agent/agent.properties": files.agent_properties(agent),
+        "/etc/libvirt/libvirtd.conf": files.libvirtd_conf(libvirtd),
+        "/etc/default/libvirtd": files.default_libvirtd(facts["libvirtd_args"]),
+        "/root/.ssh/id_rsa.cloud": keys.cloud_private,
+        "/usr/sbin/libvirtd": STANDIN,
+        **fw_files, **facts["files"]})
+    modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755})
+    links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
+    content.update(libvirt_socket_units())
+    backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
+    content.update(backups)
+    return MachineSpec(
+        name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
+        views=("/etc", "/root", "/run", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups"), files=content,
+        modes=modes, symlinks=links, mtimes=mtimes,
+        services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
+        iptables_v4=v4, iptables_v6=v6, network_setup=host_network(node))
