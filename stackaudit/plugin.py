@@ -20,6 +20,7 @@ from pathlib import Path
 import allure
 import pytest
 
+from stackaudit import suite
 from stackaudit.catalog import ESCALATED, catalog
 from stackaudit.collectors import Collector
 from stackaudit.discovery import discover
@@ -45,7 +46,6 @@ TARGET_FIXTURES = {
     "cluster": ("cluster",),
     "cloud": ("cloud",),
 }
-SUITE_INI = Path(__file__).resolve().parent.parent / "pytest.ini"
 GROUP_READERS = ("cloud", "xs-host")
 STATE = pytest.StashKey["RunState | None"]()
 
@@ -79,17 +79,15 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[STATE] = None
+    suite.register_markers(config)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(Tally(), "stackaudit-outcomes")
     inventory_path = config.getoption("--inventory")
     if not inventory_path:
         return
-    if config.inipath != SUITE_INI:
-        # Without it pytest runs without the suite's markers, strictness and test paths. pytest
-        # picks its ini from the command's path-like words, before it knows our options.
-        pytest.exit(f"stackaudit: pytest did not read {SUITE_INI} (it read {config.inipath or 'no ini file'}); "
-                    f"run from {SUITE_INI.parent} and write path options as --inventory=FILE, "
-                    f"--alluredir=DIR, or add -c {SUITE_INI}", returncode=EXIT_CONFIG)
+    problem = suite.choose_test_paths(config)
+    if problem:
+        pytest.exit(f"stackaudit: {problem}", returncode=EXIT_CONFIG)
     try:
         inventory = load_inventory(Path(inventory_path))
         policy = load_policy(inventory.policy_path)
