@@ -97,7 +97,8 @@ def test_catalog_ids_are_upper_case_and_stable_in_form():
 
 
 def test_the_catalog_covers_every_id_of_the_shared_check_catalog():
-    """The project keeps its own catalog; this proves it has every ID of ../shared/CHECKS.md."""
+    """The project keeps its own catalog; this proves it has every ID of the shared CHECKS.md
+    (a developer's checkout keeps it beside the repository)."""
     shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
     if not shared.is_file():
         pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
