@@ -96,36 +96,33 @@ def test_catalog_ids_are_upper_case_and_stable_in_form():
     assert all(cid.replace("-", "").isalnum() and cid == cid.upper() for cid in catalog())
 
 
-def test_the_catalog_covers_every_id_of_the_shared_check_catalog():
-    """The project keeps its own catalog; this proves it has every ID of the shared CHECKS.md
-    (a developer's checkout keeps it beside the repository)."""
+def shared_catalog_rows(columns: str) -> list:
+    """The rows of the shared CHECKS.md (a developer's checkout keeps it beside the repository):
+    the check ID, then what `columns` (a pattern of the following cells) captures."""
     shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
     if not shared.is_file():
         pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
-    ids = set(re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \|", shared.read_text(), re.M))
-    assert len(ids) >= 32
+    rows = re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \|" + columns, shared.read_text(), re.M)
+    assert len(rows) >= 32
+    return rows
+
+
+def test_the_catalog_covers_every_id_of_the_shared_check_catalog():
+    """The project keeps its own catalog; this proves it has every ID of the shared CHECKS.md."""
+    ids = {row[0] for row in shared_catalog_rows(r"( )")}
     assert sorted(ids - set(catalog())) == []
 
 
 def test_every_record_is_in_the_profiles_of_the_shared_catalog():
-    shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
-    if not shared.is_file():
-        pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
-    rows = re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \| (\w+) \| ([\w, ]+) \|", shared.read_text(), re.M)
-    assert len(rows) >= 32
+    rows = shared_catalog_rows(r" (\w+) \| ([\w, ]+) \|")
     for check_id, severity, profiles in rows:
         record = catalog()[check_id]
         assert (record.severity, set(record.profiles)) == (severity, set(profiles.replace(" ", "").split(","))), check_id
 
 
 def test_every_record_cites_the_documents_the_shared_catalog_names():
-    """../shared/CHECKS.md names its sources by seed number; the record cites each seed publicly."""
-    shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
-    if not shared.is_file():
-        pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
-    rows = re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \|.*\| ([^|]*) \|$", shared.read_text(), re.M)
-    assert len(rows) >= 32
-    for check_id, source_column in rows:
+    """The shared CHECKS.md names its sources by seed number; the record cites each seed publicly."""
+    for check_id, source_column in shared_catalog_rows(r".*\| ([^|]*) \|$"):
         keys = set(cited(catalog()[check_id]))
         for seed in re.findall(r"\b00[0-4]\b", source_column):
             assert keys & SEED_SOURCES[seed], (check_id, seed)
