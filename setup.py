@@ -2,7 +2,7 @@
 
 The checks stay at the top of the repository (pytest.ini's test path, the README's layout): the
 wheel carries them as stackaudit/checks, so an installed plugin runs the same checks from any
-directory (stackaudit.suite.checks_dir). Packages are found by pattern, so a new subpackage of
+directory (stackaudit.plugin.checks_dir). Packages are found by pattern, so a new subpackage of
 stackaudit is picked up without listing it here.
 """
 from setuptools import find_packages, setup

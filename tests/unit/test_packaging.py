@@ -70,7 +70,7 @@ def test_the_console_script_is_the_module_entry():
 
 
 def test_the_checks_found_are_the_repository_checks():
-    from stackaudit.suite import checks_dir
+    from stackaudit.plugin import checks_dir
     assert checks_dir() == REPO / "checks"
 
 
