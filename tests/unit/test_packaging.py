@@ -31,7 +31,8 @@ PROBE = textwrap.dedent("""
 """)
 
 
-def run_with_entry_point(tmp_path: Path, entry_point_name: str, *args: str) -> subprocess.CompletedProcess:
+def run_with_entry_point(tmp_path: Path, entry_point_name: str, *args: str,
+                         ini: str = os.devnull) -> subprocess.CompletedProcess:
     site = tmp_path / "site"
     dist_info = site / "stackaudit_probe-0.dist-info"
     dist_info.mkdir(parents=True)
@@ -41,7 +42,7 @@ def run_with_entry_point(tmp_path: Path, entry_point_name: str, *args: str) -> s
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)])}
     env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
     command = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-p", "no:randomly",
-               "-c", os.devnull, "--rootdir", str(tmp_path), *args, str(tmp_path / "test_probe.py")]
+               "-c", ini, "--rootdir", str(tmp_path), *args, str(tmp_path / "test_probe.py")]
     return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -52,6 +53,13 @@ def test_the_entry_point_is_named_like_the_module_it_loads():
 @pytest.mark.parametrize("args", [(), ("-p", "stackaudit.plugin")], ids=["entry point", "entry point and -p"])
 def test_the_plugin_is_registered_once(tmp_path, args):
     done = run_with_entry_point(tmp_path, "stackaudit.plugin", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "STACKAUDIT-NAMES ['stackaudit.plugin']" in done.stdout
+
+
+def test_the_suite_s_pytest_ini_and_the_entry_point_register_it_once(tmp_path):
+    """pytest.ini's addopts carry `-p stackaudit.plugin`, as in every run from the checkout."""
+    done = run_with_entry_point(tmp_path, "stackaudit.plugin", ini=str(REPO / "pytest.ini"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "STACKAUDIT-NAMES ['stackaudit.plugin']" in done.stdout
 
