@@ -18,9 +18,13 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: requirements.txt
+# The pinned lock first, then StackAudit itself (editable: the checkout is what runs; --no-deps: the
+# lock already holds its dependencies). Installing it registers the pytest plugin (entry point
+# `stackaudit.plugin`) and the `stackaudit` command.
+$(VENV)/.installed: requirements.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
 test: setup
@@ -44,7 +48,7 @@ DEMO_STATE := .lab-demo
 demo: setup
 	@$(PY) -m lab down --state-dir $(DEMO_STATE) >/dev/null 2>&1 || true
 	$(PY) -m lab up lab/scenarios/violations.yml --state-dir $(DEMO_STATE)
-	@status=0; $(PY) -m stackaudit run --inventory $(DEMO_STATE)/inventory.yml || status=$$?; \
+	@status=0; $(VENV)/bin/stackaudit run --inventory=$(DEMO_STATE)/inventory.yml || status=$$?; \
 	$(PY) -m lab down --state-dir $(DEMO_STATE); \
 	echo "suite exit code: $$status (1: a critical check failed, as seeded; see README for the codes)"; \
 	echo "Allure results: $$(pwd)/reports/allure-results"

@@ -1,4 +1,5 @@
-"""Management servers and the cloud's settings: over SSH and from the CloudStack API (seeds 000, 003, 004)."""
+"""Management servers and the cloud's settings: over SSH and from the CloudStack API
+([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in the README's Sources)."""
 import pytest
 
 from stackaudit import groups

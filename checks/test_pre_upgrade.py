@@ -1,4 +1,5 @@
-"""The pre-upgrade gate: capacity to drain one host at a time, and fresh backups (seed 004)."""
+"""The pre-upgrade gate: capacity to drain one host at a time, and fresh backups
+([CSC-WIKI] in the README's Sources)."""
 from stackaudit.catalog import check
 from stackaudit.errors import NotCheckable
 from stackaudit.config.policy import BACKUP_KINDS

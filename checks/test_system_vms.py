@@ -1,5 +1,5 @@
 """System VMs (secondary storage, console proxy, virtual routers): reached through their host, and
-the zones they serve (seeds 002, 003)."""
+the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources)."""
 import pytest
 
 from stackaudit.catalog import check

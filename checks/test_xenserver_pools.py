@@ -1,4 +1,4 @@
-"""XenServer pools: facts from each pool's master, over XAPI (seed 001)."""
+"""XenServer pools: facts from each pool's master, over XAPI ([BERGSMA-XS-HA] in the README's Sources)."""
 import pytest
 
 from stackaudit.catalog import check
@@ -9,7 +9,7 @@ from stackaudit.rules.management import cloud_version
 def require_pool_ha_in_scope(pool, policy):
     version = cloud_version(pool.facts.api_rows("listManagementServers"))
     if not rules.ha_required(version, policy.xenserver):
-        pytest.skip(f"not in scope: CloudStack {version} elects the pool master itself (seed 001)")
+        pytest.skip(f"not in scope: CloudStack {version} elects the pool master itself (Bergsma, 2015)")
 
 
 @check("XS-POOL-HA-ENABLED")

@@ -1,7 +1,8 @@
 """The files a lab machine holds, written in the formats the real software writes.
 
-Formats follow ../shared/reference/interfaces.md (agent.properties §4, /etc/xensource-inventory §3,
-libvirtd §4, /etc/cloudstack-release §5) and the tools' own output (iptables-save, dpkg status).
+Formats follow their sources (README, Sources): agent.properties and the template's
+/etc/cloudstack-release as apache/cloudstack writes them [CS-CODE], /etc/xensource-inventory [XAPI],
+libvirtd [CS-DOCS-KVM]; and the tools' own output (iptables-save, dpkg status).
 """
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ DEBIAN_RELEASES = {  # /etc/debian_version of the last point release the lab use
 # lab policy's floors, lab/inventory.py). Names and versions from Debian's package data
 # (tests/data/recorded/SOURCES.md, "libssl package names per Debian release"):
 LIBSSL_PACKAGES = {
-    "7": {"openssl": "1.0.1e-2+deb7u6", "libssl1.0.0": "1.0.1e-2+deb7u6"},        # seed 003
+    "7": {"openssl": "1.0.1e-2+deb7u6", "libssl1.0.0": "1.0.1e-2+deb7u6"},        # [CS-HEARTBLEED]
     # Debian's pool: libssl1.0.0_1.0.1t-1+deb8u7 (matthewhartman/debian-setup#1).
     "8": {"openssl": "1.0.1t-1+deb8u7", "libssl1.0.0": "1.0.1t-1+deb8u7"},
     # Both libraries side by side, as in multicast/docker-stretch's dpkg -l.
     "9": {"openssl": "1.1.0k-1~deb9u1", "libssl1.1": "1.1.0k-1~deb9u1", "libssl1.0.2": "1.0.2s-1~deb9u1"},
     "10": {"openssl": "1.1.1n-0+deb10u6", "libssl1.1": "1.1.1n-0+deb10u6"},      # packages.debian.org/buster
     "11": {"openssl": "1.1.1w-0+deb11u1", "libssl1.1": "1.1.1w-0+deb11u1"},      # packages.debian.org/bullseye
-    "12": {"openssl": "3.0.19-1~deb12u2", "libssl3": "3.0.19-1~deb12u2"},        # a Debian 12 install (interfaces.md §5)
+    "12": {"openssl": "3.0.19-1~deb12u2", "libssl3": "3.0.19-1~deb12u2"},        # a Debian 12 install
     "13": {"openssl": "3.5.7-1~deb13u2", "libssl3t64": "3.5.7-1~deb13u2"},       # a Debian 13 install: the t64 rename
 }
 
@@ -81,7 +82,7 @@ def default_libvirtd(args: str) -> str:
 
 
 def iptables_rules(family: int, firewall: dict, mgmt_prefix: str | None, kind: str = "kvm-host") -> str:
-    """The running rules of a host or management server: seed 004's CLOUDSTACK-SERVICES chain among the
+    """The running rules of a host or management server: [CSC-WIKI]'s CLOUDSTACK-SERVICES chain among the
     rules a real install has (lab/firewall_rules.py, with the sources)."""
     return firewall_rules.running_rules(kind, family, firewall, mgmt_prefix)
 

@@ -18,7 +18,7 @@ Order of INPUT, from the order things happen on a real host (each step inserts a
     firewallConfigBase.allowPort); the result as on the real host of apache/cloudstack issue #7318:
     49152:49216, 5900:6100, 16514, 16509, 1798, 22. A management server gets firewallConfigServer's
     8080, 8096, 8250, 9090 the same way;
- 4. seed 004's chain, its jump inserted above everything: `iptables -I INPUT -j CLOUDSTACK-SERVICES`.
+ 4. [CSC-WIKI]'s chain, its jump inserted above everything: `iptables -I INPUT -j CLOUDSTACK-SERVICES`.
 XenServer hosts (RHEL family) keep /etc/sysconfig/iptables in the form of apache/cloudstack issue
 #7838's EL hosts (iptables-save output, ACCEPTs, policy ACCEPT) with XenServer's ports 22, 80, 443.
 """

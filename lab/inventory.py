@@ -50,7 +50,7 @@ def inventory_document(topo: Topology) -> dict:
 
 
 # The lab site's policy: libssl floors for every release its system VMs run (the shipped default
-# has only seed 003's Debian 7 floor), the lab's management prefix for the IPv6 exception, and
+# has only [CS-HEARTBLEED]'s Debian 7 floor), the lab's management prefix for the IPv6 exception, and
 # where its machines keep their backups.
 LAB_POLICY = {
     "firewall": {"v6_management_prefix": str(MGMT_V6_PREFIX)},

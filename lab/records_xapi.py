@@ -1,6 +1,6 @@
 """What the simulated XAPI of each XenServer pool answers, derived from the same topology.
 
-Records use XAPI's field names and wire types (interfaces.md §3): ints as decimal strings, maps as
+Records use XAPI's field names and wire types ([XAPI]): ints as decimal strings, maps as
 dicts, sets as lists, references as "OpaqueRef:<uuid>".
 """
 from __future__ import annotations

@@ -11,10 +11,10 @@ from pathlib import Path
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
-# Seed 004: the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
+# [CSC-WIKI] (README, Sources): the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
 DEFAULT_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
 DEFAULT_MASKED_SOCKETS = ["libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket"]
-# Seed 004's global settings whose names and values survived in the seed text.
+# [CSC-WIKI]'s global settings whose names and values survived in the page's text.
 DEFAULT_GLOBAL_SETTINGS = {
     "allow.user.expunge.recover.vm": "true",
     "allow.user.view.destroyed.vm": "true",

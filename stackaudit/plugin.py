@@ -45,7 +45,6 @@ TARGET_FIXTURES = {
     "cluster": ("cluster",),
     "cloud": ("cloud",),
 }
-SUITE_INI = Path(__file__).resolve().parent.parent / "pytest.ini"
 GROUP_READERS = ("cloud", "xs-host")
 STATE = pytest.StashKey["RunState | None"]()
 
@@ -79,17 +78,15 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[STATE] = None
+    register_markers(config)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(Tally(), "stackaudit-outcomes")
     inventory_path = config.getoption("--inventory")
     if not inventory_path:
         return
-    if config.inipath != SUITE_INI:
-        # Without it pytest runs without the suite's markers, strictness and test paths. pytest
-        # picks its ini from the command's path-like words, before it knows our options.
-        pytest.exit(f"stackaudit: pytest did not read {SUITE_INI} (it read {config.inipath or 'no ini file'}); "
-                    f"run from {SUITE_INI.parent} and write path options as --inventory=FILE, "
-                    f"--alluredir=DIR, or add -c {SUITE_INI}", returncode=EXIT_CONFIG)
+    problem = choose_test_paths(config)
+    if problem:
+        pytest.exit(f"stackaudit: {problem}", returncode=EXIT_CONFIG)
     try:
         inventory = load_inventory(Path(inventory_path))
         policy = load_policy(inventory.policy_path)
@@ -210,3 +207,54 @@ def pytest_runtest_makereport(item, call):
         if reason:
             report.longrepr = f"{outcome}: {reason}"
     return report
+
+
+# Where the checks are and what a run needs from pytest, with or without the repository's pytest.ini.
+# Installed (`pip install .`), the plugin loads through its `pytest11` entry point in any directory,
+# where pytest reads no pytest.ini of ours: so the plugin registers the suite's markers itself, and a
+# run that names no test path runs the checks, wherever they are (the repository's `checks/`, or
+# `stackaudit/checks/` in an installed wheel: setup.py maps one onto the other).
+PACKAGE = Path(__file__).resolve().parent
+MARKERS = (
+    "nightly: the nightly compliance run (every check of the catalog in that profile)",
+    "pre_upgrade: the gate before an upgrade (exit code decides)",
+    "security: security rules",
+    "check_id(id): the catalog ID a check implements",
+)
+
+
+def checks_dir() -> Path:
+    """The checks: the wheel's stackaudit/checks, else the checkout's checks/ (also an editable install)."""
+    for candidate in (PACKAGE / "checks", PACKAGE.parent / "checks"):
+        if any(candidate.glob("test_*.py")):
+            return candidate
+    raise FileNotFoundError(f"no checks beside {PACKAGE} (neither ../checks nor checks/)")
+
+
+def is_suite_ini(path: Path) -> bool:
+    """pytest.ini of a StackAudit checkout (its addopts, markers and `testpaths = checks`)."""
+    return path.name == "pytest.ini" and (path.parent / "checks").is_dir() \
+        and (path.parent / "stackaudit" / "catalog.yml").is_file()
+
+
+def register_markers(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+
+
+def choose_test_paths(config: pytest.Config) -> str | None:
+    """Point a run that named no test path at the checks; or say why the run cannot go on.
+
+    pytest picks its configuration file from the path-like words of the command line before it
+    knows our options, so a run may have read another project's file; its `testpaths` would
+    replace the checks. Returns the problem (exit code 4) or None.
+    """
+    inipath = config.inipath
+    if inipath is not None and is_suite_ini(inipath):
+        return None
+    if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        return (f"pytest read {inipath}, whose testpaths are not StackAudit's checks; run from another "
+                f"directory, name the checks ({checks_dir()}), or write path options as --inventory=FILE")
+    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
+        config.args = [str(checks_dir())]
+    return None

@@ -78,11 +78,11 @@ def cloudstack_block(facts: DatabaseFacts) -> list[tuple[str, str]]:
     https://docs.cloudstack.apache.org/en/latest/installguide/management-server/index.html):
     max_connections is 350 per management server (the lab has two), bind-address=0.0.0.0, and
     "On Ubuntu, you can also create /etc/mysql/conf.d/cloudstack.cnf". Then the replication
-    settings of a master-master pair (seed 004: "master-master replication between two MariaDB
+    settings of a master-master pair ([CSC-WIKI]: "master-master replication between two MariaDB
     instances"): a server_id each, and auto_increment_increment/offset so that the two never hand
     out the same id (MariaDB KB, "Replication and Binary Log System Variables", auto_increment_increment,
     https://mariadb.com/kb/en/replication-and-binary-log-system-variables/). Last, the policy's own
-    lines (seeds 000, 001): UTC and no name resolution.
+    lines ([BERGSMA-OPS], [SHAPEBLUE-HOWTO]): UTC and no name resolution.
     """
     lines = [("innodb_rollback_on_timeout", "1"),
              ("innodb_lock_wait_timeout", "600"),
@@ -117,7 +117,7 @@ def cloudstack_cnf(facts: DatabaseFacts) -> str:
 
 
 def server_cnf(bind_address: str | None) -> str:
-    """Debian's 50-server.cnf; its `bind-address = 127.0.0.1` commented out, as seed 004 does
+    """Debian's 50-server.cnf; its `bind-address = 127.0.0.1` commented out, as the CSC wiki does
     ("comment out (or remove) the following line in /etc/mysql/mariadb.conf.d/50-server.cnf"):
     it is read after conf.d/ and would win over cloudstack.cnf's 0.0.0.0. A site that kept it (or
     set another address) has `bind_address`."""

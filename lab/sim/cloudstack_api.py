@@ -4,7 +4,7 @@ Usage: python -m lab.sim.cloudstack_api MODEL.json
 
 It answers the list commands in the model with CloudStack's own wire behaviour: request signing,
 envelopes, paging and errors as ApiServlet, ApiServer, BaseListCmd and ParamProcessWorker produce
-them (interfaces.md §1).  The model rows are already in API field shapes; this only filters, pages
+them (apache/cloudstack ApiServer, ApiResponseSerializer [CS-CODE]).  The model rows are already in API field shapes; this only filters, pages
 and wraps them.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b-\x0c\x0e-\x1f\x7f]")
 JAVA_INT = re.compile(r"[+-]?\d+")
 
 # Request parameter -> row field, for the parameters each list command filters on with equality
-# (interfaces.md §1.5, minus those that select views or join other tables).
+# ([CS-API], minus those that select views or join other tables).
 FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split()) for cmd, spec in {
     "listHosts": "arch clusterid hypervisor id managementserverid name podid resourcestate state type version zoneid",
     "listSystemVms": "arch hostid id name podid state systemvmtype zoneid",

@@ -1,6 +1,6 @@
 """CloudStack API request signing, checked the way the management server checks it.
 
-Source: apache/cloudstack ApiServer.verifyRequest and DateUtil.parseTZDateString (interfaces.md §1.1).
+Source: apache/cloudstack ApiServer.verifyRequest and DateUtil.parseTZDateString ([CS-CODE], https://github.com/apache/cloudstack).
 """
 from __future__ import annotations
 

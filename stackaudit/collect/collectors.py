@@ -164,7 +164,7 @@ class Collector:
         """(hop label, hop address, VM address, key path on the hop) for a system VM.
 
         XenServer and KVM: from the host it runs on, to its link-local address; VMware: from a
-        management server, to its private address, with the cloud user's key (interfaces.md §5).
+        management server, to its private address, with the cloud user's key ([CS-DOCS-SYSTEMVM]).
         """
         access = self.inventory.system_vms
         if target.attrs.get("hypervisor") == "VMware":

@@ -27,7 +27,7 @@ SSH = Record({
     "max_connections": f(Int(1), 16),
 })
 # XenServer and KVM system VMs are reached from the host they run on, at their link-local
-# address; VMware ones from a management server, at their private address (interfaces.md §5).
+# address; VMware ones from a management server, at their private address ([CS-DOCS-SYSTEMVM]).
 SYSTEM_VMS = Record({
     "port": f(Int(1), 3922),
     "key_on_host": f(Str(), "/root/.ssh/id_rsa.cloud"),

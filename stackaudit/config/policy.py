@@ -24,11 +24,12 @@ class VersionOrPerPackage(Kind):
         return Str().check(value, where)
 
 
-SEED_004_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
-# Seed 004's global settings whose names and values survived in the seed's text (two lines are
+# [CSC-WIKI] (README, Sources): the ports its CLOUDSTACK-SERVICES chain rejects.
+CSC_WIKI_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
+# [CSC-WIKI]'s global settings whose names and values survived in the page's text (two lines are
 # garbled there: `allow.public.user.templates = false = 0` and `max.project.memory = 8192 = 40 = 20`;
 # their first value is taken). ca.plugin.root.auth.strictness is MS-CA-STRICT's own rule.
-SEED_004_GLOBAL_SETTINGS = {
+CSC_WIKI_GLOBAL_SETTINGS = {
     "allow.user.expunge.recover.vm": "true", "allow.user.view.destroyed.vm": "true", "expunge.delay": "1",
     "expunge.interval": "1", "network.securitygroups.defaultadding": "false",
     "allow.public.user.templates": "false", "network.throttling.rate": "0", "cpu.overprovisioning.factor": "4.0",
@@ -39,40 +40,40 @@ GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 
 POLICY = Record({
     "xenserver": f(Record({
-        "ha_timeout": f(Int(1), 180),                                   # seed 001
-        "min_pool_hosts": f(Int(1), 3),                                 # seed 001
-        "ha_sr_types": f(ListOf(Str()), lambda: ["nfs", "lvmoiscsi", "lvmohba"]),  # seed 001
-        "ha_required_from": f(Str(), "4.5"),                            # seed 001: 4.5+ relies on pool HA
-        "ha_required_patch_levels": f(ListOf(Str()), list),             # seed 001 names 4.3.x/4.4.x, not levels
+        "ha_timeout": f(Int(1), 180),                                   # [BERGSMA-XS-HA]
+        "min_pool_hosts": f(Int(1), 3),                                 # [BERGSMA-XS-HA]
+        "ha_sr_types": f(ListOf(Str()), lambda: ["nfs", "lvmoiscsi", "lvmohba"]),  # [BERGSMA-XS-HA]
+        "ha_required_from": f(Str(), "4.5"),                            # [BERGSMA-XS-HA]: 4.5+ relies on pool HA
+        "ha_required_patch_levels": f(ListOf(Str()), list),             # [BERGSMA-XS-HA] names 4.3.x/4.4.x, not levels
     }), dict),
     "firewall": f(Record({
-        "reject_ports": f(ListOf(Int(1)), SEED_004_REJECT_PORTS),       # seed 004
-        "v4_exceptions": f(ListOf(Str()), list),                        # seed 004: the IPv4 chain has none
-        "v6_management_prefix": f(Optional(Str())),                     # seed 004 uses the site's management /64
+        "reject_ports": f(ListOf(Int(1)), CSC_WIKI_REJECT_PORTS),       # [CSC-WIKI]
+        "v4_exceptions": f(ListOf(Str()), list),                        # [CSC-WIKI]: the IPv4 chain has none
+        "v6_management_prefix": f(Optional(Str())),                     # [CSC-WIKI] uses the site's management /64
     }), dict),
     "libvirt": f(Record({
-        "transport": f(Enum("tcp", "tls"), "tcp"),                      # seed 004 (tcp); current docs: tls
+        "transport": f(Enum("tcp", "tls"), "tcp"),                      # [CSC-WIKI] (tcp); [CS-DOCS-KVM]: tls
     }), dict),
     "system_vms": f(Record({
-        # seed 003: Debian 7 only. A release's value is one version, or one per package (Debian 9
+        # [CS-HEARTBLEED]: Debian 7 only. A release's value is one version, or one per package (Debian 9
         # ships libssl1.0.2 and libssl1.1, whose versions differ).
         "libssl_floors": f(MapOf(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
     }), dict),
     "database": f(Record({
-        "binlog_format": f(Enum("ROW"), "ROW"),                         # seeds 003, 004
-        "topology": f(Enum("master-master", "master-replica"), "master-master"),  # seed 004; 003 master-replica
+        "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
+        "topology": f(Enum("master-master", "master-replica"), "master-master"),  # [CSC-WIKI]; [SHAPEBLUE-HOWTO] master-replica
         "max_replication_lag_seconds": f(Int(0), 60),
-        "innodb_lock_wait_timeout": f(Int(1), 600),                     # seed 003
-        "min_max_connections": f(Int(1), 350),                          # seed 003
-        "time_zone": f(Str(), "+00:00"),                                # seed 003
-        "address": f(Optional(Str())),                                  # seed 004: the VIP db.properties names
+        "innodb_lock_wait_timeout": f(Int(1), 600),                     # [SHAPEBLUE-HOWTO]
+        "min_max_connections": f(Int(1), 350),                          # [SHAPEBLUE-HOWTO]
+        "time_zone": f(Str(), "+00:00"),                                # [SHAPEBLUE-HOWTO]
+        "address": f(Optional(Str())),                                  # [CSC-WIKI]: the VIP db.properties names
     }), dict),
     "management": f(Record({
-        "min_servers": f(Int(1), 2),                                    # seed 000
-        "global_settings": f(MapOf(Str()), lambda: dict(SEED_004_GLOBAL_SETTINGS)),  # seed 004
+        "min_servers": f(Int(1), 2),                                    # [BERGSMA-OPS]
+        "global_settings": f(MapOf(Str()), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
     }), dict),
     "backups": f(Record({
-        "max_age_hours": f(Int(1), 24),                                 # seed 004: a backup before the upgrade
+        "max_age_hours": f(Int(1), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(Str()), list),                     # globs of cloud and cloud_usage dumps
         "management_servers": f(ListOf(Str()), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
         "kvm_hosts": f(ListOf(Str()), list),

@@ -1,7 +1,7 @@
 """HOST-IPTABLES-V4/V6 and the 16509 part of KVM-LIBVIRTD-LISTEN: the CLOUDSTACK-SERVICES firewall of
-seed 004, judged by what a new TCP connection to each policy port actually meets (rules/netfilter.py).
+[CSC-WIKI], judged by what a new TCP connection to each policy port actually meets (rules/netfilter.py).
 
-Seed 004 creates the chain, REJECTs tcp 16509,16514,45335,41047,8250 in it and, for IPv6, RETURNs the
+The CSC wiki's cloud creates the chain, REJECTs tcp 16509,16514,45335,41047,8250 in it and, for IPv6, RETURNs the
 management /64 first. A port is closed when every representative connection from outside the policy's
 exceptions meets REJECT or DROP (a DROP closes it too: the connection times out instead of being
 refused; the evidence says which). An ACCEPT anywhere before that, or INPUT's policy ACCEPT, opens it.
@@ -76,7 +76,7 @@ def open_findings(port: int, results: list[Verdict]) -> list[str]:
 
 
 def prefix_findings(ruleset, prefix: str, ports) -> list[str]:
-    """IPv6 (seed 004): a connection from the management prefix is RETURNed from CLOUDSTACK-SERVICES
+    """IPv6 ([CSC-WIKI]): a connection from the management prefix is RETURNed from CLOUDSTACK-SERVICES
     before its REJECT (it leaves the chain instead of being closed there)."""
     net = ipaddress.ip_network(prefix, strict=False)
     inside = [str(p) for p in boundary_points([net], 6) if p in net]
@@ -155,7 +155,7 @@ def chain_lines(ruleset) -> list[str]:
 
 
 def wanted_chain_lines(family: int, firewall_policy) -> list[str]:
-    """Seed 004's rules, with the policy's ports and exceptions (the auditor's picture of what is wanted)."""
+    """[CSC-WIKI]'s rules, with the policy's ports and exceptions (the auditor's picture of what is wanted)."""
     lines = ["-A INPUT -j " + SERVICES_CHAIN]
     exceptions = firewall_policy.v4_exceptions if family == 4 else (
         [firewall_policy.v6_management_prefix] if firewall_policy.v6_management_prefix else [])
@@ -209,7 +209,7 @@ def firewall_evidence(firewall, firewall_policy) -> str:
     else:
         persisted = chain_lines(firewall.persisted)
         shown = "\n  ".join(persisted) or "(no chain, no jump)"
-    parts = [f"wanted (policy, seed 004):\n  " + "\n  ".join(wanted),
+    parts = [f"wanted (policy; CSC wiki, CloudStack, 2022):\n  " + "\n  ".join(wanted),
              "running:\n  " + ("\n  ".join(running) or "(no chain, no jump)"),
              f"persisted ({firewall.persisted_path}):\n  " + shown,
              f"loaded at boot ({firewall.boot_unit} enabled): {'yes' if firewall.loaded_at_boot else 'no'}",

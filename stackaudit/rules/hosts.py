@@ -1,4 +1,5 @@
-"""Hypervisor hosts and management servers: the CLOUDSTACK-SERVICES firewall (seed 004)."""
+"""Hypervisor hosts and management servers: the CLOUDSTACK-SERVICES firewall
+([CSC-WIKI] in the README's Sources)."""
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable
@@ -9,7 +10,7 @@ from stackaudit.rules.firewall import (SERVICES_CHAIN, chain_differences, firewa
 from stackaudit.rules.libvirtd_options import turns_on_listen
 
 
-# Libvirt's settings per transport (seed 004 for tcp; current CloudStack docs for tls).
+# Libvirt's settings per transport ([CSC-WIKI] for tcp; [CS-DOCS-KVM] for tls).
 LIBVIRTD_WANTED = {
     "tcp": {"listen_tls": 0, "listen_tcp": 1, "tcp_port": "16509", "mdns_adv": 0},
     "tls": {"listen_tls": 1, "listen_tcp": 0, "tls_port": "16514", "mdns_adv": 0},

@@ -1,4 +1,5 @@
-"""Management servers and the cloud's settings (seeds 000, 003, 004)."""
+"""Management servers and the cloud's settings
+([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in the README's Sources)."""
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable

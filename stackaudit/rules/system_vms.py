@@ -1,4 +1,5 @@
-"""System VMs: libssl versions and stale mappings (seed 003), versions after an upgrade."""
+"""System VMs: libssl versions and stale mappings ([CS-HEARTBLEED], README's Sources),
+versions after an upgrade."""
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable
@@ -7,7 +8,7 @@ from stackaudit.parsers.dpkg import version_at_least
 
 # The runtime libssl packages of each Debian release, from Debian's own package data
 # (tests/data/recorded/SOURCES.md, "libssl package names"):
-#  7 wheezy, 8 jessie: libssl1.0.0 (source openssl 1.0.1e / 1.0.1t; seed 003 names it for 7).
+#  7 wheezy, 8 jessie: libssl1.0.0 (source openssl 1.0.1e / 1.0.1t; [CS-HEARTBLEED] names it for 7).
 #  9 stretch: libssl1.1 (source openssl 1.1.0) and libssl1.0.2 (source openssl1.0, kept for
 #    compatibility; both are installed side by side, e.g. multicast/docker-stretch's dpkg -l).
 #  10 buster, 11 bullseye: libssl1.1 (packages.debian.org/buster|bullseye/libssl1.1).

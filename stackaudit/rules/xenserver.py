@@ -1,4 +1,5 @@
-"""XenServer pools: pool HA, its heartbeat SR, members, VM restart priorities (seed 001)."""
+"""XenServer pools: pool HA, its heartbeat SR, members, VM restart priorities
+([BERGSMA-XS-HA] in the README's Sources)."""
 from __future__ import annotations
 
 from stackaudit.errors import UnparsableOutput
@@ -8,7 +9,7 @@ NULL_REF = "OpaqueRef:NULL"
 
 
 def ha_required(cloud_version: str, xenserver_policy) -> bool:
-    """Seed 001: CloudStack 4.5+ (and the policy's listed 4.3.x/4.4.x patch levels) relies on pool HA."""
+    """[BERGSMA-XS-HA]: CloudStack 4.5+ (and the policy's listed 4.3.x/4.4.x patch levels) relies on pool HA."""
     version = parse_cloudstack_version(cloud_version)
     listed = {parse_cloudstack_version(v) for v in xenserver_policy.ha_required_patch_levels}
     return version >= parse_cloudstack_version(xenserver_policy.ha_required_from) or version in listed

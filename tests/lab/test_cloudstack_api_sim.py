@@ -1,4 +1,5 @@
-"""The simulated CloudStack API against real CloudStack wire behaviour (interfaces.md §1), via `cs` and raw HTTP."""
+"""The simulated CloudStack API against real CloudStack wire behaviour (apache/cloudstack
+ApiServer, ApiResponseSerializer, BaseListCmd: [CS-CODE]), via `cs` and raw HTTP."""
 import json
 import signal
 import subprocess

@@ -1,4 +1,4 @@
-"""CloudStack request signing as the management server checks it (interfaces.md §1.1)."""
+"""CloudStack request signing as the management server checks it (apache/cloudstack ApiServer.verifyRequest, [CS-CODE])."""
 from datetime import datetime, timedelta, timezone
 
 import pytest

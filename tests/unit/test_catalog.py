@@ -38,10 +38,49 @@ def test_every_check_has_a_docstring_stating_its_rule():
     assert [f.__qualname__ for _, f in implementations() if len((f.__doc__ or "").split()) < 5] == []
 
 
-def test_every_record_is_complete_and_cites_a_source_the_project_names():
+README = CHECKS_DIR.parent / "README.md"
+CITATION = re.compile(r"\[([A-Z0-9-]+)\] (.+?)(?=; \[[A-Z0-9-]+\] |$)")
+# The documents this project started from (../shared/seeds/NNN_*.txt, which users never have, and
+# which ../shared/CHECKS.md's "source" column names by number), and the README's Sources keys that
+# cite each one publicly. One seed file is a blog archive page holding several posts.
+SEED_SOURCES = {
+    "000": {"BERGSMA-OPS"},                                        # blog.remibergsma.com, front page
+    "001": {"BERGSMA-XS-HA", "BERGSMA-XS-UUID", "BERGSMA-OPS"},    # blog.remibergsma.com, howto archive
+    "002": {"NALLEY-SSVM"},                                        # ke4qqq.wordpress.com
+    "003": {"CS-HEARTBLEED", "SHAPEBLUE-HOWTO"},                   # shapeblue.com, CloudStack How-To tag
+    "004": {"CSC-WIKI"},                                           # wiki.csclub.uwaterloo.ca/CloudStack
+}
+
+
+def readme_sources() -> dict[str, str]:
+    """The README's Sources table: key -> citation."""
+    section = README.read_text().split("\n## Sources\n", 1)[1]
+    return dict(re.findall(r"^\| \[([A-Z0-9-]+)\] \| ([^|]+?) \|", section, re.M))
+
+
+def cited(record) -> dict[str, str]:
+    return dict(CITATION.findall(record.source))
+
+
+def test_every_record_is_complete_and_cites_public_sources_of_the_readme_table():
+    sources = readme_sources()
     for record in catalog().values():
         assert all(part.strip() for part in (record.title, record.rationale, record.remediation, record.verify))
-        assert all(s.strip().startswith(("seeds/0", "reference")) for s in record.source.split(",")), record.id
+        citations = cited(record)
+        assert citations and "; ".join(f"[{k}] {v}" for k, v in citations.items()) == record.source, record.id
+        assert {key: sources.get(key) for key in citations} == citations, record.id
+        assert all("https://" in text for text in citations.values()), record.id
+
+
+def test_nothing_a_user_reads_names_the_project_s_internal_documents():
+    internal = re.compile(r"seeds?[ /]0|interfaces\.md|\.\./shared|\b00[0-4]\b|§")
+    for record in catalog().values():
+        for part in (record.title, record.source, record.rationale, record.remediation, record.verify):
+            assert not internal.search(part), (record.id, internal.search(part).group())
+
+
+def test_every_seed_maps_to_sources_of_the_readme_table():
+    assert set().union(*SEED_SOURCES.values()) <= set(readme_sources())
 
 
 def test_a_record_with_a_missing_field_is_refused_with_its_id_and_key():
@@ -57,22 +96,33 @@ def test_catalog_ids_are_upper_case_and_stable_in_form():
     assert all(cid.replace("-", "").isalnum() and cid == cid.upper() for cid in catalog())
 
 
-def test_the_catalog_covers_every_id_of_the_shared_check_catalog():
-    """The project keeps its own catalog; this proves it has every ID of ../shared/CHECKS.md."""
+def shared_catalog_rows(columns: str) -> list:
+    """The rows of the shared CHECKS.md (a developer's checkout keeps it beside the repository):
+    the check ID, then what `columns` (a pattern of the following cells) captures."""
     shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
     if not shared.is_file():
         pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
-    ids = set(re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \|", shared.read_text(), re.M))
-    assert len(ids) >= 32
+    rows = re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \|" + columns, shared.read_text(), re.M)
+    assert len(rows) >= 32
+    return rows
+
+
+def test_the_catalog_covers_every_id_of_the_shared_check_catalog():
+    """The project keeps its own catalog; this proves it has every ID of the shared CHECKS.md."""
+    ids = {row[0] for row in shared_catalog_rows(r"( )")}
     assert sorted(ids - set(catalog())) == []
 
 
 def test_every_record_is_in_the_profiles_of_the_shared_catalog():
-    shared = CHECKS_DIR.parent.parent / "shared" / "CHECKS.md"
-    if not shared.is_file():
-        pytest.skip(f"{shared} is not beside this repository (a developer's checkout has it)")
-    rows = re.findall(r"^\| ([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+) \| (\w+) \| ([\w, ]+) \|", shared.read_text(), re.M)
-    assert len(rows) >= 32
+    rows = shared_catalog_rows(r" (\w+) \| ([\w, ]+) \|")
     for check_id, severity, profiles in rows:
         record = catalog()[check_id]
         assert (record.severity, set(record.profiles)) == (severity, set(profiles.replace(" ", "").split(","))), check_id
+
+
+def test_every_record_cites_the_documents_the_shared_catalog_names():
+    """The shared CHECKS.md names its sources by seed number; the record cites each seed publicly."""
+    for check_id, source_column in shared_catalog_rows(r".*\| ([^|]*) \|$"):
+        keys = set(cited(catalog()[check_id]))
+        for seed in re.findall(r"\b00[0-4]\b", source_column):
+            assert keys & SEED_SOURCES[seed], (check_id, seed)

@@ -122,7 +122,7 @@ COMMIT
 :OUTPUT ACCEPT [0:0]
 -N CLOUDSTACK-SERVICES
 [12:720] -A CLOUDSTACK-SERVICES -p tcp -m tcp -m multiport --dports 16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable
--I INPUT -m comment --comment "seed 004" -j CLOUDSTACK-SERVICES
+-I INPUT -m comment --comment "site firewall" -j CLOUDSTACK-SERVICES
 -I INPUT 1 -p tcp --dport ssh -j ACCEPT
 COMMIT
 """
@@ -132,7 +132,7 @@ def test_insert_counters_service_names_and_other_tables_restore_the_same_chain()
     running, persisted = parse_iptables_save(COMPLIANT), parse_iptables_save(RESTORE_FORMS, "rules.v4")
     firewall = Firewall(4, running, "/etc/iptables/rules.v4", persisted, "netfilter-persistent.service", True)
     assert [r.text for r in persisted.chain("filter", "INPUT").rules] == [
-        "-p tcp --dport 22 -j ACCEPT", '-m comment --comment "seed 004" -j CLOUDSTACK-SERVICES']
+        "-p tcp --dport 22 -j ACCEPT", '-m comment --comment "site firewall" -j CLOUDSTACK-SERVICES']
     assert judge(persisted, 4, POLICY).findings == []
     # the chain differs in `-m tcp` only, which iptables-save drops: no finding
     assert firewall_findings(firewall, POLICY) == []

@@ -114,7 +114,7 @@ def test_evidence_shows_wanted_running_and_persisted_rules_and_their_differences
     wanted_to_running, running_to_persisted = text.split("wanted -> running:\n")[1].split("running -> persisted:\n")
     reject = ("-A CLOUDSTACK-SERVICES -p tcp -m multiport --dports 16509,16514,45335,41047,8250 -j REJECT "
               "--reject-with icmp-port-unreachable")
-    assert f"wanted (policy, seed 004):\n  -A INPUT -j CLOUDSTACK-SERVICES\n  {reject}\n" in text
+    assert f"wanted (policy; CSC wiki, CloudStack, 2022):\n  -A INPUT -j CLOUDSTACK-SERVICES\n  {reject}\n" in text
     assert "persisted (/etc/iptables/rules.v4):\n  (no chain, no jump)" in text
     assert "loaded at boot (netfilter-persistent.service enabled): no" in text
     assert wanted_to_running.strip() == ""                     # the running rules are the wanted ones

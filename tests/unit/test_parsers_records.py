@@ -1,7 +1,7 @@
 """Parsers of records from XAPI and MariaDB.
 
-The XAPI pool records follow XAPI's data model and wire types (interfaces.md §3: maps as dicts,
-ints as decimal strings); seed 001 shows the same fields through `xe pool-list params=all`
+The XAPI pool records follow XAPI's data model and wire types ([XAPI]: maps as dicts,
+ints as decimal strings); [BERGSMA-XS-HA] shows the same fields through `xe pool-list params=all`
 (`ha-configuration ( RO): timeout: 180`). No real XenServer is reachable here to record from.
 """
 from __future__ import annotations
