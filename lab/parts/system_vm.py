@@ -9,7 +9,7 @@ from lab.topology import Node, Topology
 
 
 def template_debian(version: str) -> str:
-    """The Debian release of the system VM template of a CloudStack version (interfaces.md §5)."""
+    """The Debian release of the system VM template of a CloudStack version (its release notes, [CS-DOCS-SYSTEMVM]; the template build in [CS-CODE])."""
     major_minor = tuple(int(p) for p in version.split("-")[0].split(".")[:2])
     if major_minor < (4, 15):
         return "7"
