@@ -13,7 +13,7 @@ def test_capacity_n_plus_one(cluster):
     assert not findings, "; ".join(findings)
 
 
-@check("GATE-BACKUP-FRESH")
+@check("GATE-BACKUP-FRESH", reads=("backup_files",))
 def test_backups_fresh(backed_up_machine, policy):
     """The backups the policy names (database dumps; copies of /etc/cloudstack and /var/lib/cloudstack)
     exist and are newer than the policy's age."""

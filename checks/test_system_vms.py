@@ -7,7 +7,7 @@ from stackaudit.rules import system_vms as rules
 from stackaudit.rules.management import cloud_version
 
 
-@check("SVM-LIBSSL-PATCHED")
+@check("SVM-LIBSSL-PATCHED", reads=("debian_release", "packages"))
 def test_libssl_patched(system_vm, policy):
     """openssl and the release's libssl package are at or above the policy's fixed version for the
     VM's Debian release, compared by Debian version rules."""
@@ -15,7 +15,7 @@ def test_libssl_patched(system_vm, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-LIBSSL-NO-STALE")
+@check("SVM-LIBSSL-NO-STALE", reads=("stale_mappings",))
 def test_no_stale_libssl(system_vm):
     """No running process still maps a deleted or replaced libssl or libcrypto (an upgrade takes effect
     only once the processes using the library restart)."""
@@ -23,7 +23,7 @@ def test_no_stale_libssl(system_vm):
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-VERSION-CURRENT")
+@check("SVM-VERSION-CURRENT", reads=("cloudstack_release",))
 def test_system_vm_version_current(system_vm):
     """After an upgrade every system VM runs the new code: no router requires an upgrade, and each
     secondary storage and console proxy VM's agent version equals the management servers'."""

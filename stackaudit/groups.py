@@ -82,4 +82,4 @@ def pool_of(facts) -> Target:
 def cloud_settings(facts) -> list[dict]:
     """The cloud's global settings, read once per run by whoever collects the cloud target."""
     (cloud,) = members(facts, "cloud")
-    return facts.of(cloud).api("configurations")
+    return facts.of(cloud).configurations

@@ -46,7 +46,6 @@ TARGET_FIXTURES = {
     "cloud": ("cloud",),
 }
 SUITE_INI = Path(__file__).resolve().parent.parent / "pytest.ini"
-GROUP_READERS = ("cloud", "xs-host")
 STATE = pytest.StashKey["RunState | None"]()
 
 
@@ -57,6 +56,7 @@ class RunState:
     snapshot: Snapshot
     run_dir: Path
     store: FactStore
+    collector: Collector
 
 
 @dataclass
@@ -110,7 +110,7 @@ def pytest_configure(config):
         snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
     store = FactStore(run_dir, collector.collect, inventory.ssh.max_connections)
-    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store)
+    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector)
 
 
 def pytest_configure_node(node):
@@ -148,7 +148,8 @@ def _target_fixture(request) -> TargetHandle:
     state = request.config.stash[STATE]
     target = state.snapshot.by_id(request.param)
     allure.dynamic.label("target", target.id)
-    return TargetHandle(target, Facts(target, state.store, state.snapshot))
+    declared = getattr(request.function, "stackaudit_reads", None)
+    return TargetHandle(target, Facts(target, state.store, state.snapshot, declared=declared))
 
 
 for _name in TARGET_FIXTURES:
@@ -165,18 +166,36 @@ def inventory(request):
     return request.config.stash[STATE].inventory
 
 
+def item_target(item) -> str | None:
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    return next((v for k, v in params.items() if k in TARGET_FIXTURES and v), None)
+
+
+def fact_needs(items, snapshot: Snapshot) -> dict[str, set[str]]:
+    """Target id -> the facts the selected checks read on it: each check's own facts on its
+    target, and the facts it reads of other targets (members) on every target of their kind."""
+    needs: dict[str, set[str]] = {}
+    for item in items:
+        declared = getattr(getattr(item, "function", None), "stackaudit_reads", None)
+        target_id = item_target(item)
+        if declared is None or target_id is None:
+            continue
+        own, members = declared
+        needs.setdefault(target_id, set()).update(own)
+        for kind, names in members.items():
+            for member in snapshot.of_kinds((kind,)):
+                needs.setdefault(member.id, set()).update(names)
+    return needs
+
+
 def pytest_collection_finish(session):
-    """Start collecting every target this process's items need, concurrently, in the background."""
+    """Start collecting, concurrently and in the background, the facts this run's checks read."""
     state = session.config.stash[STATE]
     if state is None:
         return
-    ids = {item.callspec.params[n] for item in session.items if hasattr(item, "callspec")
-           for n in TARGET_FIXTURES if item.callspec.params.get(n)}
-    targets = [state.snapshot.by_id(i) for i in sorted(ids)]
-    if any(t.kind in GROUP_READERS for t in targets):
-        # Checks on these read other targets' facts (the cloud reads every member, a XenServer host its pool).
-        targets += [t for t in state.snapshot.targets if t.id not in ids]
-    state.store.prefetch(targets)
+    needs = fact_needs(session.items, state.snapshot)
+    state.collector.needs = needs
+    state.store.prefetch([state.snapshot.by_id(i) for i in sorted(needs) if needs[i]])
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -202,8 +221,7 @@ def pytest_runtest_makereport(item, call):
         return report
     if report.when == "call" or not report.passed:
         outcome, reason = classify(report, call)
-        params = item.callspec.params if hasattr(item, "callspec") else {}
-        target = next((v for k, v in params.items() if k in TARGET_FIXTURES), None)
+        target = item_target(item)
         report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
                              "severity": item.stash.get(ESCALATED, catalog()[check_id].severity),
                              "message": reason or ""}
