@@ -3,6 +3,7 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import database as rules
+from stackaudit.rules.scope import DATABASE_ADDRESSED
 
 
 @check("DB-BINLOG-ROW", reads=("variables",))
@@ -37,10 +38,10 @@ def test_replication_healthy(cloud, policy):
 def test_bind_address(database, inventory, policy):
     """Where the database is replicated or behind an address of its own, the server listens on more
     than loopback."""
-    replicated = inventory.databases is not None and len(inventory.databases.servers) > 1
-    if not replicated and policy.database.address is None:
-        database.facts.attach("scope", "one database server and no database address in the policy: "
-                                       "listening on loopback only is allowed")
+    # Not a scope: with one server and no address of its own, listening on loopback only is the rule.
+    loopback_allowed = DATABASE_ADDRESSED.out_of_scope(database.target, None, policy, inventory)
+    if loopback_allowed:
+        database.facts.attach("scope", f"{loopback_allowed}: listening on loopback only is allowed")
         return
     findings = rules.bind_findings(database.facts.listeners, database.target.attrs.get("port", 3306))
     assert not findings, "; ".join(findings)

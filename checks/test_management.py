@@ -1,8 +1,7 @@
 """Management servers and the cloud's settings: over SSH and from the CloudStack API (seeds 000, 003, 004)."""
-import pytest
-
 from stackaudit import groups
 from stackaudit.catalog import check
+from stackaudit.rules.scope import CA_FRAMEWORK, DATABASE_ADDRESSED
 from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import management as rules
 
@@ -22,14 +21,11 @@ def test_management_server_count(cloud, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("MS-DB-HOST-NOT-LOCAL", reads=("db_properties", "own_names"))
-def test_db_host_not_local(management_server, inventory, policy):
+@check("MS-DB-HOST-NOT-LOCAL", reads=("db_properties", "own_names"), scope=(DATABASE_ADDRESSED,))
+def test_db_host_not_local(management_server, policy):
     """db.properties points the cloud and usage pools at the database address, not at this server
     (db.cloud.uri / db.usage.uri, where set, take precedence over db.cloud.host / db.usage.host),
     where the database is replicated."""
-    replicated = inventory.databases is not None and len(inventory.databases.servers) > 1
-    if not replicated and policy.database.address is None:
-        pytest.skip("not in scope: one database server and no database address in the policy")
     facts = management_server.facts
     findings, evidence = db_rules.db_host_findings(facts.db_properties, facts.own_names, policy.database.address)
     facts.attach("database hosts as CloudStack reads db.properties", evidence, as_json=True)
@@ -62,14 +58,12 @@ def test_ldap_tls(cloud):
 
 
 @check("MS-CA-STRICT", reads=("configurations",),
-       members={kind: ("firewall_v4", "firewall_v6") for kind in ("kvm-host", "xs-host", "mgmt")})
+       members={kind: ("firewall_v4", "firewall_v6") for kind in ("kvm-host", "xs-host", "mgmt")},
+       scope=(CA_FRAMEWORK,))
 def test_ca_strict(cloud, policy):
     """ca.plugin.root.auth.strictness is true; or it is false and its compensating control holds:
     HOST-IPTABLES-V4 and V6 pass on every host and management server."""
     facts = cloud.facts
-    version = rules.cloud_version(facts.api_rows("listManagementServers"))
-    if not rules.applies_from(version, "4.11"):
-        pytest.skip(f"not in scope: CloudStack {version} has no CA framework (4.11+)")
     strictness = rules.ca_strictness(facts.configurations)
     if str(strictness).lower() == "true":
         return

@@ -1,10 +1,9 @@
 """System VMs (secondary storage, console proxy, virtual routers): reached through their host, and
 the zones they serve (seeds 002, 003)."""
-import pytest
-
 from stackaudit.catalog import check
 from stackaudit.rules import system_vms as rules
 from stackaudit.rules.management import cloud_version
+from stackaudit.rules.scope import ZONE_ENABLED
 
 
 @check("SVM-LIBSSL-PATCHED", reads=("debian_release", "packages"))
@@ -37,10 +36,8 @@ def test_system_vm_version_current(system_vm):
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-PER-ZONE")
+@check("SVM-PER-ZONE", scope=(ZONE_ENABLED,))
 def test_system_vms_per_zone(zone):
     """Every enabled zone has at least one Running secondary storage VM and one Running console proxy VM."""
-    if zone.target.attrs.get("allocationstate") != "Enabled":
-        pytest.skip(f"not in scope: zone {zone.target.name} is {zone.target.attrs.get('allocationstate')}")
     findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs["id"]))
     assert not findings, "; ".join(findings)

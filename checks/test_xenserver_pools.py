@@ -1,28 +1,18 @@
 """XenServer pools: facts from each pool's master, over XAPI (seed 001)."""
-import pytest
-
 from stackaudit.catalog import check
 from stackaudit.rules import xenserver as rules
-from stackaudit.rules.management import cloud_version
+from stackaudit.rules.scope import POOL_HA_RELIED_ON
 
 
-def require_pool_ha_in_scope(pool, policy):
-    version = cloud_version(pool.facts.api_rows("listManagementServers"))
-    if not rules.ha_required(version, policy.xenserver):
-        pytest.skip(f"not in scope: CloudStack {version} elects the pool master itself (seed 001)")
-
-
-@check("XS-POOL-HA-ENABLED", reads=("ha",))
+@check("XS-POOL-HA-ENABLED", reads=("ha",), scope=(POOL_HA_RELIED_ON,))
 def test_pool_ha_enabled(pool, policy):
     """Pool HA is enabled: CloudStack 4.4 and later relies on it to replace a failed pool master."""
-    require_pool_ha_in_scope(pool, policy)
     assert pool.facts.ha.enabled, "pool HA is disabled: a failed master is not replaced"
 
 
-@check("XS-POOL-HA-TIMEOUT", reads=("ha",))
+@check("XS-POOL-HA-TIMEOUT", reads=("ha",), scope=(POOL_HA_RELIED_ON,))
 def test_pool_ha_timeout(pool, policy):
     """Pool HA's timeout is set explicitly (ha_configuration key `timeout`) and equals the policy value."""
-    require_pool_ha_in_scope(pool, policy)
     ha = pool.facts.ha
     wanted = policy.xenserver.ha_timeout
     assert ha.timeout == wanted, f"HA timeout: {ha.timeout_text}; the policy wants {wanted} s"
@@ -35,10 +25,9 @@ def test_pool_min_hosts(pool, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("XS-POOL-HA-SR-SHARED", reads=("pool_record", "pool_hosts", "pool_srs", "pool_pbds", "pool_vdis"))
+@check("XS-POOL-HA-SR-SHARED", reads=("pool_record", "pool_hosts", "pool_srs", "pool_pbds", "pool_vdis"), scope=(POOL_HA_RELIED_ON,))
 def test_pool_ha_sr_shared(pool, policy):
     """The HA statefile lives on a shared SR of an HA-capable type, attached on every pool member."""
-    require_pool_ha_in_scope(pool, policy)
     facts = pool.facts
     findings = rules.ha_sr_findings(facts.pool_record, facts.pool_hosts, facts.pool_srs,
                                     facts.pool_pbds, facts.pool_vdis, policy.xenserver.ha_sr_types)

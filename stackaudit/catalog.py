@@ -77,12 +77,15 @@ def validate_reads(record: CheckRecord, reads, members) -> None:
                              f"{', '.join(FACTS[name].kinds)}")
 
 
-def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[str, ...]] | None = None):
+def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[str, ...]] | None = None,
+          scope: tuple = ()):
     """Mark a check function as the implementation of catalog record `check_id`.
 
     reads: the facts it reads on its own target; members: those it reads on other targets, by kind
     (a group check reading every host, a host check reading the cloud's settings). A run collects
-    only the facts its selected checks declare, and a check reading an undeclared fact is broken."""
+    only the facts its selected checks declare, and a check reading an undeclared fact is broken.
+    scope: conditions (rules/scope.py) under which it applies to a target of its kinds; a result
+    out of scope is skipped with the condition's reason, before the check runs."""
     record = catalog()[check_id]
     members = {kind: tuple(names) for kind, names in (members or {}).items()}
     validate_reads(record, reads, members)
@@ -95,5 +98,6 @@ def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[s
             function = mark(function)
         function.stackaudit_check_id = check_id
         function.stackaudit_reads = (tuple(reads), members)
+        function.stackaudit_scope = tuple(scope)
         return function
     return decorate

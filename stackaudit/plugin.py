@@ -27,6 +27,7 @@ from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.factstore import FactStore
 from stackaudit.config.inventory import load_inventory
+from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
 from stackaudit.discovery.targets import Snapshot, Target
@@ -134,7 +135,9 @@ def pytest_generate_tests(metafunc):
     if state is None:
         raise pytest.UsageError("stackaudit: checks need an inventory: pass --inventory FILE")
     (name,) = names
-    kinds = TARGET_FIXTURES[name]
+    check_id = getattr(metafunc.function, "stackaudit_check_id", None)
+    # A check runs on the kinds its catalog record names; its fixture's name only reads well.
+    kinds = catalog()[check_id].targets if check_id else TARGET_FIXTURES[name]
     targets = state.snapshot.of_kinds(kinds)
     if targets:
         params = [pytest.param(t.id, id=t.id, marks=pytest.mark.xdist_group(t.id)) for t in targets]
@@ -196,6 +199,21 @@ def pytest_collection_finish(session):
     needs = fact_needs(session.items, state.snapshot)
     state.collector.needs = needs
     state.store.prefetch([state.snapshot.by_id(i) for i in sorted(needs) if needs[i]])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """A result out of the check's declared scope is skipped, with the reason, before the check runs."""
+    scopes = getattr(getattr(item, "function", None), "stackaudit_scope", ())
+    if not scopes:
+        return
+    state = item.config.stash[STATE]
+    handle = next(item.funcargs[name] for name in TARGET_FIXTURES if name in item.funcargs)
+    for scope in scopes:
+        version = cloud_version(handle.facts.api_rows("listManagementServers")) if scope.needs_cloud_version else None
+        reason = scope.out_of_scope(handle.target, version, state.policy, state.inventory)
+        if reason:
+            pytest.skip(f"not in scope: {reason}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
