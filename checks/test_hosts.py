@@ -24,8 +24,7 @@ def test_xenserver_name_label(xen_host):
     record = xen_rules.host_record_by_address(hosts, xen_host.target.address, xen_host.target.name)
     if record is None:
         raise NotCheckable(f"{xen_host.id}: the pool's XAPI has no host at {xen_host.target.address}")
-    assert record["name_label"] == record["hostname"], \
-        f"name-label {record['name_label']!r}; hostname {record['hostname']!r}"
+    assert record.name_label == record.hostname, f"name-label {record.name_label!r}; hostname {record.hostname!r}"
 
 
 def firewall_findings(host, family: int, policy) -> list[str]:

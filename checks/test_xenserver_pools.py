@@ -25,7 +25,8 @@ def test_pool_min_hosts(pool, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("XS-POOL-HA-SR-SHARED", reads=("pool_record", "pool_hosts", "pool_srs", "pool_pbds", "pool_vdis"), scope=(POOL_HA_RELIED_ON,))
+@check("XS-POOL-HA-SR-SHARED", reads=("pool_record", "pool_hosts", "pool_srs", "pool_pbds", "pool_vdis"),
+       scope=(POOL_HA_RELIED_ON,))
 def test_pool_ha_sr_shared(pool, policy):
     """The HA statefile lives on a shared SR of an HA-capable type, attached on every pool member."""
     facts = pool.facts

@@ -137,8 +137,8 @@ class Collector:
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
                              settings.ca_file, settings.timeout)
         try:
-            records = {r.xapi_class: redact_mapping(xapi.call(session, target.address, f"{r.xapi_class}.get_all_records"))
-                       for r in self.readings(target, Records)}
+            records = {cls: redact_mapping(xapi.call(session, target.address, f"{cls}.get_all_records"))
+                       for cls in (r.xapi_class for r in self.readings(target, Records))}
         finally:
             xapi.logout(session)
         return {"master_address": target.address, "records": records}

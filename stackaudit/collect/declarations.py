@@ -28,6 +28,7 @@ from stackaudit.parsers.procs import USER_COLUMNS, parse_ps, parse_stale_mapping
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
+from stackaudit.parsers.xapi_records import XapiPool, parse_xapi_records
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS
 
 
@@ -102,7 +103,8 @@ OS_RELEASE = Command("os_release", shell("cat", "/etc/os-release"))
 PERSISTED_PATHS = {("debian", 4): "/etc/iptables/rules.v4", ("debian", 6): "/etc/iptables/rules.v6",
                    ("rhel", 4): "/etc/sysconfig/iptables", ("rhel", 6): "/etc/sysconfig/ip6tables"}
 PERSISTED_SECTIONS = {"/etc/iptables/rules.v4": "rules_v4", "/etc/iptables/rules.v6": "rules_v6",
-                      "/etc/sysconfig/iptables": "sysconfig_iptables", "/etc/sysconfig/ip6tables": "sysconfig_ip6tables"}
+                      "/etc/sysconfig/iptables": "sysconfig_iptables",
+                      "/etc/sysconfig/ip6tables": "sysconfig_ip6tables"}
 PERSISTED = {key: cat(PERSISTED_SECTIONS[path], path) for key, path in PERSISTED_PATHS.items()}
 BOOT_UNITS = {("debian", 4): "netfilter-persistent.service", ("debian", 6): "netfilter-persistent.service",
               ("rhel", 4): "iptables.service", ("rhel", 6): "ip6tables.service"}
@@ -267,15 +269,21 @@ def replica_channels(facts):
 
 
 # --- XAPI ------------------------------------------------------------------------------------------
-def pool_record(facts) -> dict:
+def raw_pool_record(facts) -> dict:
     pools = facts.records("pool")
     if len(pools) != 1:
         raise CollectionFailed(f"{facts.target.id}: XAPI lists {len(pools)} pool records, expected 1")
     return next(iter(pools.values()))
 
 
+def pool_record(facts) -> XapiPool:
+    raw_pool_record(facts)   # exactly one
+    return next(iter(parse_xapi_records("pool", facts.records("pool")).values()))
+
+
 def xapi_records(name: str, xapi_class: str) -> Fact:
-    return Fact(name, ("xs-pool",), (Records(xapi_class),), lambda facts: facts.records(xapi_class))
+    return Fact(name, ("xs-pool",), (Records(xapi_class),),
+                lambda facts: parse_xapi_records(xapi_class, facts.records(xapi_class)))
 
 
 # --- the facts -------------------------------------------------------------------------------------
@@ -331,8 +339,7 @@ DECLARED = [
     Fact("backup_files", ("db", "mgmt", "kvm-host"),
          (Command("backups", backup_listing), Command("clock", backup_clock)), backup_files),
     Fact("pool_record", ("xs-pool",), (Records("pool"),), pool_record),
-    Fact("ha", ("xs-pool",), (Records("pool"),), lambda facts: parse_pool_ha(facts.pool_record),
-         uses=("pool_record",)),
+    Fact("ha", ("xs-pool",), (Records("pool"),), lambda facts: parse_pool_ha(raw_pool_record(facts))),
     *(xapi_records(f"pool_{name}", cls) for name, cls in (("hosts", "host"), ("host_metrics", "host_metrics"),
                                                            ("vms", "VM"), ("srs", "SR"), ("pbds", "PBD"),
                                                            ("vdis", "VDI"))),
