@@ -53,5 +53,5 @@ def test_schema_version(database):
     version as that CloudStack compares them; no newer row is left incomplete."""
     servers = database.facts.api_rows("listManagementServers")
     findings = rules.schema_findings(database.facts.schema_versions,
-                                     {s["name"]: s["version"] for s in servers if s.get("version")})
+                                     {s.name: s.version for s in servers if s.version})
     assert not findings, "; ".join(findings)

@@ -32,7 +32,7 @@ def test_system_vm_version_current(system_vm):
     version = cloud_version(servers)
     release = facts.cloudstack_release if rules.reads_release_file(system_vm.target.kind, version) else None
     findings = rules.version_findings(system_vm.target.kind, attrs.get("version"), attrs.get("requiresupgrade"),
-                                      release, version, {s.get("version") for s in servers})
+                                      release, version, {s.version for s in servers})
     assert not findings, "; ".join(findings)
 
 

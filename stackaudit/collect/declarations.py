@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from stackaudit.errors import CollectionFailed, TargetError, UnparsableOutput
+from stackaudit.parsers.api_rows import parse_schema_versions
 from stackaudit.parsers.cloudstack import parse_cloudstack_release
 from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
@@ -335,7 +336,8 @@ DECLARED = [
          lambda facts: parse_ss_listening(facts.section("listening"))),
     Fact("variables", ("db",), (VARIABLES,), lambda facts: parse_global_variables(facts.sql("variables"))),
     Fact("replica_channels", ("db",), (SERVER_VERSION, REPLICAS), replica_channels),
-    Fact("schema_versions", ("db",), (SCHEMA_VERSIONS,), lambda facts: facts.sql("schema_versions")),
+    Fact("schema_versions", ("db",), (SCHEMA_VERSIONS,),
+         lambda facts: parse_schema_versions(facts.sql("schema_versions"))),
     Fact("backup_files", ("db", "mgmt", "kvm-host"),
          (Command("backups", backup_listing), Command("clock", backup_clock)), backup_files),
     Fact("pool_record", ("xs-pool",), (Records("pool"),), pool_record),

@@ -15,6 +15,7 @@ import json
 import allure
 
 from stackaudit.collect.declarations import FACTS, closure, command_reading
+from stackaudit.parsers.api_rows import parse_api_rows
 from stackaudit.discovery.targets import Target
 from stackaudit.errors import CollectionFailed, raise_if_error
 
@@ -111,8 +112,9 @@ class Facts:
         return value
 
     # --- what discovery saw (the snapshot): no collection ----------------------------------------
-    def api_rows(self, command: str, **where) -> list[dict]:
-        """Rows of a list command as discovery saw them, those whose fields equal `where`."""
+    def api_rows(self, command: str, **where) -> list:
+        """Rows of a list command as discovery saw them, those whose fields equal `where`, typed
+        (parsers/api_rows.py)."""
         rows = [r for r in self.snapshot.api.get(command, []) if all(r.get(k) == v for k, v in where.items())]
         self.attach(f"API {command}" + "".join(f" {k}={v}" for k, v in where.items()), rows, as_json=True)
-        return rows
+        return parse_api_rows(command, rows)

@@ -2,31 +2,32 @@
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable
+from stackaudit.parsers.api_rows import HostRow, ManagementServerRow
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 
 MANAGEMENT_PROCESS_MARKERS = ("org.apache.cloudstack.ServerDaemon", "cloudstack-management",
                               "com.cloud.utils.server")
 
 
-def version_consistency_findings(servers: list[dict], hosts: list[dict]) -> list[str]:
+def version_consistency_findings(servers: list[ManagementServerRow], hosts: list[HostRow]) -> list[str]:
     """MS-VERSION-CONSISTENT: every management server Up and on one version; every agent on it too."""
     if not servers:
         return ["the API lists no management server"]
-    findings = [f"management server {s['name']} is {s.get('state')}, not Up" for s in servers if s.get("state") != "Up"]
-    versions = sorted({s.get("version") or "?" for s in servers})
+    findings = [f"management server {s.name} is {s.state}, not Up" for s in servers if s.state != "Up"]
+    versions = sorted({s.version or "?" for s in servers})
     if len(versions) > 1:
         findings.append("management servers run different versions: " +
-                        ", ".join(f"{s['name']} {s.get('version')}" for s in sorted(servers, key=lambda s: s["name"])))
+                        ", ".join(f"{s.name} {s.version}" for s in sorted(servers, key=lambda s: s.name)))
         return findings
     (version,) = versions
-    for host in sorted(hosts, key=lambda h: h["name"]):
-        if host.get("version") and not versions_equal(host["version"], version):
-            findings.append(f"host {host['name']} runs agent {host['version']}; the management servers run {version}")
+    for host in sorted(hosts, key=lambda h: h.name):
+        if host.version and not versions_equal(host.version, version):
+            findings.append(f"host {host.name} runs agent {host.version}; the management servers run {version}")
     return findings
 
 
-def count_findings(servers: list[dict], minimum: int) -> list[str]:
-    up = sorted(s["name"] for s in servers if s.get("state") == "Up")
+def count_findings(servers: list[ManagementServerRow], minimum: int) -> list[str]:
+    up = sorted(s.name for s in servers if s.state == "Up")
     if len(up) >= minimum:
         return []
     return [f"{len(up)} management server(s) Up ({', '.join(up) or 'none'}); the policy wants at least {minimum}, "
@@ -110,9 +111,9 @@ def applies_from(cloud_version: str, first: str) -> bool:
     return parse_cloudstack_version(cloud_version) >= parse_cloudstack_version(first)
 
 
-def cloud_version(servers: list[dict]) -> str:
+def cloud_version(servers: list[ManagementServerRow]) -> str:
     """The version the cloud runs: the highest management server's (they should agree)."""
-    versions = [s["version"] for s in servers if s.get("version")]
+    versions = [s.version for s in servers if s.version]
     if not versions:
         raise NotCheckable("the API reports no management server version")
     return max(versions, key=parse_cloudstack_version)

@@ -135,7 +135,8 @@ def test_scope_conditions_give_the_reasons_the_results_were_skipped_with():
     assert DATABASE_ADDRESSED.out_of_scope(None, None, policy, one_db) == \
         "one database server and no database address in the policy"
     assert DATABASE_ADDRESSED.out_of_scope(None, None, policy, two_dbs) is None
-    assert CA_FRAMEWORK.out_of_scope(None, "4.9.3.0", policy, one_db) == "CloudStack 4.9.3.0 has no CA framework (4.11+)"
+    assert CA_FRAMEWORK.out_of_scope(None, "4.9.3.0", policy, one_db) == \
+        "CloudStack 4.9.3.0 has no CA framework (4.11+)"
     assert CA_FRAMEWORK.out_of_scope(None, "4.19.1.0", policy, one_db) is None
     assert POOL_HA_RELIED_ON.out_of_scope(None, "4.3.0", policy, one_db) == \
         "CloudStack 4.3.0 elects the pool master itself (seed 001)"

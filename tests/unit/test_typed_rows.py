@@ -1,4 +1,5 @@
-"""Rows enter as dataclasses: XAPI records (parsers/xapi_records.py). A record missing a field the
+"""Rows enter as dataclasses: XAPI records (parsers/xapi_records.py), API list rows and cloud.version
+rows (parsers/api_rows.py). A record missing a field the
 suite reads is UnparsableOutput naming the call, the record and the field, never a KeyError in a rule.
 
 Input: the pool record of Ansible's fake XenAPI (tests/data/recorded/SOURCES.md,
@@ -7,6 +8,7 @@ outside-xapi-pool-ansible-fake-xenapi.py.txt), XML-RPC types as XAPI returns the
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.api_rows import ManagementServerRow, SchemaVersionRow, parse_api_rows, parse_schema_versions
 from stackaudit.parsers.xapi_records import SHAPES, XapiPool, parse_xapi_records
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -51,5 +54,44 @@ def test_random_records_and_mutations_of_the_recorded_one_raise_only_unparsable_
     for candidate in (records, {"OpaqueRef:p": {**POOL, **mutation}}):
         try:
             parse_xapi_records(xapi_class, candidate)
+        except UnparsableOutput:
+            pass
+
+
+# --- CloudStack API rows and cloud.version rows (parsers/api_rows.py) -----------------------------
+# listManagementServers as CloudStack 4.19 returns it (apache/cloudstack ManagementServerResponse:
+# id, name, state, version, ...; null fields left out), and cloud.version as recorded from the lab's
+# MariaDB (tests/data/recorded/mariadb-cloud-version.json).
+SERVERS = [{"id": "a9a1", "name": "ms1", "state": "Up", "version": "4.19.1.0"}, {"id": "b2b2", "name": "ms2"}]
+VERSIONS = json.loads((RECORDED / "mariadb-cloud-version.json").read_text())
+
+
+def test_api_rows_read_as_dataclasses_with_absent_fields_as_none():
+    assert parse_api_rows("listManagementServers", SERVERS) == [
+        ManagementServerRow("ms1", "Up", "4.19.1.0"), ManagementServerRow("ms2", None, None)]
+
+
+def test_an_api_row_without_a_name_is_unparsable_naming_the_command_and_the_field():
+    with pytest.raises(UnparsableOutput) as error:
+        parse_api_rows("listSystemVms", [{"id": "x", "state": "Running"}])
+    assert str(error.value) == "API listSystemVms: row 1 ('no name') has no field name"
+
+
+def test_cloud_version_rows_read_as_dataclasses_and_a_missing_step_is_named():
+    assert parse_schema_versions(VERSIONS)[-1] == SchemaVersionRow(2, "4.19.1.0", "Complete")
+    with pytest.raises(UnparsableOutput, match="SQL schema_versions: row 1 has no field step"):
+        parse_schema_versions([{"id": 1, "version": "4.0.0"}])
+
+
+@settings(max_examples=200, deadline=None)
+@given(command=st.sampled_from(["listManagementServers", "listHosts", "listSystemVms"]), rows=values,
+       mutation=st.dictionaries(st.sampled_from(["name", "state", "version", "id", "step", "systemvmtype"]), values,
+                                max_size=3))
+def test_random_rows_and_mutations_of_recorded_ones_raise_only_unparsable_output(command, rows, mutation):
+    for parse, candidate in ((lambda r: parse_api_rows(command, r), rows),
+                             (lambda r: parse_api_rows(command, r), [{**SERVERS[0], **mutation}]),
+                             (parse_schema_versions, rows), (parse_schema_versions, [{**VERSIONS[0], **mutation}])):
+        try:
+            parse(candidate)
         except UnparsableOutput:
             pass
