@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from stackaudit.errors import CollectionFailed, TargetError, UnparsableOutput
-from stackaudit.parsers.api_rows import parse_schema_versions
+from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_schema_versions,
+                                         parse_scoped_settings)
 from stackaudit.parsers.cloudstack import parse_cloudstack_release
 from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
@@ -345,10 +346,12 @@ DECLARED = [
     *(xapi_records(f"pool_{name}", cls) for name, cls in (("hosts", "host"), ("host_metrics", "host_metrics"),
                                                            ("vms", "VM"), ("srs", "SR"), ("pbds", "PBD"),
                                                            ("vdis", "VDI"))),
-    Fact("configurations", ("cloud",), (ApiCall("configurations"),), lambda facts: facts.api("configurations")),
+    Fact("configurations", ("cloud",), (ApiCall("configurations"),),
+         lambda facts: parse_configurations(facts.api("configurations"))),
     Fact("scoped_settings", ("cloud",), (ApiCall("scoped", after=("domains", "accounts")),),
-         lambda facts: facts.api("scoped")),
-    Fact("ldap_configurations", ("cloud",), (ApiCall("ldap"),), lambda facts: facts.api("ldap")),
+         lambda facts: parse_scoped_settings(facts.api("scoped"))),
+    Fact("ldap_configurations", ("cloud",), (ApiCall("ldap"),),
+         lambda facts: parse_ldap_configurations(facts.api("ldap"))),
 ]
 FACTS: dict[str, Fact] = {fact.name: fact for fact in DECLARED}
 

@@ -49,26 +49,7 @@ TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype"}
 
 def parse_api_rows(command: str, rows) -> list:
     """A list command's rows (JSON objects) as its dataclass."""
-    cls = ROWS[command]
-    if not isinstance(rows, list):
-        raise UnparsableOutput(f"API {command}: expected a list of rows, got {type(rows).__name__}")
-    parsed = []
-    for number, row in enumerate(rows, 1):
-        if not isinstance(row, dict):
-            raise UnparsableOutput(f"API {command}: row {number} is not an object")
-        label = f"API {command}: row {number} ({row.get('name', 'no name')!r})"
-        values = {}
-        for field in fields(cls):
-            if field.name not in row:
-                if field.default is not None:
-                    raise UnparsableOutput(f"{label} has no field {field.name}")
-                continue
-            value = row[field.name]
-            if field.name in TEXT_FIELDS and not isinstance(value, str):
-                raise UnparsableOutput(f"{label}: field {field.name} is {type(value).__name__}, not text")
-            values[field.name] = value
-        parsed.append(cls(**values))
-    return parsed
+    return _rows(f"API {command}", ROWS[command], rows, TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -97,3 +78,71 @@ def parse_schema_versions(rows) -> list[SchemaVersionRow]:
             raise UnparsableOutput(f"SQL schema_versions: row {number}: id {identifier!r} is not a number")
         parsed.append(SchemaVersionRow(int(identifier), str(row["version"]), str(row["step"])))
     return parsed
+
+
+# --- the cloud's settings (collectors.collect_cloud_settings) --------------------------------------
+@dataclass(frozen=True)
+class ConfigurationRow:
+    """A listConfigurations row (ConfigurationResponse): a setting's name, value and scope."""
+    name: str
+    value: str | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopedObject:
+    """A zone, cluster, account or domain, with the settings listConfigurations gives at its scope."""
+    name: str | None
+    settings: tuple[ConfigurationRow, ...]
+
+
+@dataclass(frozen=True)
+class LdapConfigurationRow:
+    """A listLdapConfigurations row (LdapConfigurationResponse)."""
+    hostname: str | None = None
+    port: Any = None
+    domainid: str | None = None
+
+
+def _rows(call: str, cls, rows, text_fields) -> list:
+    if not isinstance(rows, list):
+        raise UnparsableOutput(f"{call}: expected a list of rows, got {type(rows).__name__}")
+    parsed = []
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise UnparsableOutput(f"{call}: row {number} is not an object")
+        label = f"{call}: row {number} ({row.get('name', 'no name')!r})"
+        values = {}
+        for field in fields(cls):
+            if field.name not in row:
+                if field.default is not None:
+                    raise UnparsableOutput(f"{label} has no field {field.name}")
+                continue
+            if field.name in text_fields and not isinstance(row[field.name], str):
+                raise UnparsableOutput(f"{label}: field {field.name} is {type(row[field.name]).__name__}, not text")
+            values[field.name] = row[field.name]
+        parsed.append(cls(**values))
+    return parsed
+
+
+def parse_configurations(rows, call: str = "API listConfigurations") -> list[ConfigurationRow]:
+    return _rows(call, ConfigurationRow, rows, {"name", "scope"})
+
+
+def parse_scoped_settings(scoped) -> dict[str, dict[str, ScopedObject]]:
+    """{scope: {object id: {"name", "settings": listConfigurations rows at that scope}}}."""
+    if not isinstance(scoped, dict) or not all(isinstance(objects, dict) for objects in scoped.values()):
+        raise UnparsableOutput("API listConfigurations by scope: expected {scope: {id: object}}")
+    parsed = {}
+    for scope, objects in scoped.items():
+        parsed[scope] = {}
+        for object_id, obj in objects.items():
+            if not isinstance(obj, dict) or "settings" not in obj:
+                raise UnparsableOutput(f"API listConfigurations {scope} {object_id}: no settings")
+            call = f"API listConfigurations {scope}id={object_id}"
+            parsed[scope][object_id] = ScopedObject(obj.get("name"), tuple(parse_configurations(obj["settings"], call)))
+    return parsed
+
+
+def parse_ldap_configurations(rows) -> list[LdapConfigurationRow]:
+    return _rows("API listLdapConfigurations", LdapConfigurationRow, rows, {"domainid"})

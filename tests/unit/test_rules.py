@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.parsers.api_rows import parse_api_rows, parse_schema_versions
+from stackaudit.parsers.api_rows import (parse_api_rows, parse_configurations, parse_schema_versions,
+                                         parse_scoped_settings)
 from stackaudit.parsers.mysql import parse_replica_status
 from stackaudit.config.policy import policy_from_data
 from stackaudit.rules import database, gate, management
@@ -107,10 +108,11 @@ def test_recorded_cloud_version_table_of_the_lab_reads_its_current_version():
 
 
 def test_settings_compare_numbers_as_numbers_and_name_each_scope():
-    configurations = [{"name": "cpu.overprovisioning.factor", "value": "4", "scope": "cluster"},
-                      {"name": "expunge.delay", "value": "1", "scope": "global"}]
-    scoped = {"cluster": {"c1": {"name": "kvm-a", "settings": [{"name": "cpu.overprovisioning.factor", "value": "4"}]},
-                          "c2": {"name": "kvm-b", "settings": [{"name": "cpu.overprovisioning.factor", "value": "2"}]}}}
+    configurations = parse_configurations([{"name": "cpu.overprovisioning.factor", "value": "4", "scope": "cluster"},
+                                           {"name": "expunge.delay", "value": "1", "scope": "global"}])
+    scoped = parse_scoped_settings({"cluster": {
+        "c1": {"name": "kvm-a", "settings": [{"name": "cpu.overprovisioning.factor", "value": "4"}]},
+        "c2": {"name": "kvm-b", "settings": [{"name": "cpu.overprovisioning.factor", "value": "2"}]}}})
     assert management.settings_findings(configurations, scoped, {"cpu.overprovisioning.factor": "4.0",
                                                                  "expunge.delay": "1", "expunge.interval": "1"}) == [
         "cpu.overprovisioning.factor = 2 in cluster kvm-b; the baseline wants 4.0",

@@ -16,7 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.api_rows import ManagementServerRow, SchemaVersionRow, parse_api_rows, parse_schema_versions
+from stackaudit.parsers.api_rows import (ConfigurationRow, LdapConfigurationRow, ManagementServerRow, SchemaVersionRow,
+                                         ScopedObject, parse_api_rows, parse_configurations, parse_ldap_configurations,
+                                         parse_schema_versions, parse_scoped_settings)
 from stackaudit.parsers.xapi_records import SHAPES, XapiPool, parse_xapi_records
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -91,6 +93,26 @@ def test_random_rows_and_mutations_of_recorded_ones_raise_only_unparsable_output
     for parse, candidate in ((lambda r: parse_api_rows(command, r), rows),
                              (lambda r: parse_api_rows(command, r), [{**SERVERS[0], **mutation}]),
                              (parse_schema_versions, rows), (parse_schema_versions, [{**VERSIONS[0], **mutation}])):
+        try:
+            parse(candidate)
+        except UnparsableOutput:
+            pass
+
+
+def test_settings_rows_read_as_dataclasses_and_name_the_scope_of_a_bad_row():
+    scoped = parse_scoped_settings({"zone": {"z1": {"name": "zone1", "settings": [{"name": "host", "value": "a"}]}}})
+    assert scoped == {"zone": {"z1": ScopedObject("zone1", (ConfigurationRow("host", "a"),))}}
+    with pytest.raises(UnparsableOutput, match=r"API listConfigurations zoneid=z1: row 1 \('no name'\) has no field name"):
+        parse_scoped_settings({"zone": {"z1": {"name": "zone1", "settings": [{"value": "a"}]}}})
+    assert parse_ldap_configurations([{"hostname": "ldap1", "port": 389, "domainid": "d1"}]) == [
+        LdapConfigurationRow("ldap1", 389, "d1")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=values, scoped=values)
+def test_random_settings_raise_only_unparsable_output(rows, scoped):
+    for parse, candidate in ((parse_configurations, rows), (parse_ldap_configurations, rows),
+                             (parse_scoped_settings, scoped), (parse_scoped_settings, {"zone": {"z": scoped}})):
         try:
             parse(candidate)
         except UnparsableOutput:
