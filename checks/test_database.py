@@ -43,7 +43,7 @@ def test_bind_address(database, inventory, policy):
     if loopback_allowed:
         database.facts.attach("scope", f"{loopback_allowed}: listening on loopback only is allowed")
         return
-    findings = rules.bind_findings(database.facts.listeners, database.target.attrs.get("port", 3306))
+    findings = rules.bind_findings(database.facts.listeners, database.target.attrs.port)
     assert not findings, "; ".join(findings)
 
 

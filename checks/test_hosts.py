@@ -92,7 +92,7 @@ def test_agent_management_hosts(kvm_host):
 def test_cloudstack_host_state(hypervisor_host):
     """CloudStack reports the host Up and Enabled (not Disconnected, Alert, or in or failing maintenance)."""
     attrs = hypervisor_host.target.attrs
-    hypervisor_host.facts.attach("listHosts state", {k: attrs.get(k) for k in ("state", "resourcestate")},
+    hypervisor_host.facts.attach("listHosts state", {"state": attrs.state, "resourcestate": attrs.resourcestate},
                                  as_json=True)
-    findings = rules.cloudstack_state_findings(attrs.get("state"), attrs.get("resourcestate"))
+    findings = rules.cloudstack_state_findings(attrs.state, attrs.resourcestate)
     assert not findings, "; ".join(findings)

@@ -9,7 +9,7 @@ from stackaudit.rules import gate as rules
 def test_capacity_n_plus_one(cluster):
     """The other hosts of the cluster can take the allocated CPU and memory of its largest host, with
     CloudStack's overprovisioned capacities, so hosts go into maintenance one at a time."""
-    findings = rules.capacity_findings(cluster.facts.api_rows("listHosts", clusterid=cluster.target.attrs["id"]))
+    findings = rules.capacity_findings(cluster.facts.api_rows("listHosts", clusterid=cluster.target.attrs.id))
     assert not findings, "; ".join(findings)
 
 

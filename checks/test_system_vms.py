@@ -31,7 +31,7 @@ def test_system_vm_version_current(system_vm):
     attrs = system_vm.target.attrs
     version = cloud_version(servers)
     release = facts.cloudstack_release if rules.reads_release_file(system_vm.target.kind, version) else None
-    findings = rules.version_findings(system_vm.target.kind, attrs.get("version"), attrs.get("requiresupgrade"),
+    findings = rules.version_findings(system_vm.target.kind, attrs.version, attrs.requiresupgrade,
                                       release, version, {s.version for s in servers})
     assert not findings, "; ".join(findings)
 
@@ -39,5 +39,5 @@ def test_system_vm_version_current(system_vm):
 @check("SVM-PER-ZONE", scope=(ZONE_ENABLED,))
 def test_system_vms_per_zone(zone):
     """Every enabled zone has at least one Running secondary storage VM and one Running console proxy VM."""
-    findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs["id"]))
+    findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs.id))
     assert not findings, "; ".join(findings)

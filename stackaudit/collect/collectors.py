@@ -75,7 +75,7 @@ class Collector:
 
     def collect_ssh(self, target: Target) -> dict:
         if target.kind not in SYSTEM_VM_KINDS:
-            address = target.attrs.get("ssh_address", target.address) if target.kind == "db" else target.address
+            address = target.attrs.ssh_address if target.kind == "db" else target.address
             host = self.connect_ssh(address, target.id)
             try:
                 return run_batch(host, self.commands(target), target.id)
@@ -106,7 +106,7 @@ class Collector:
         """Pinned by CloudStack id (the default), or None: checked against known_hosts by address."""
         if self.inventory.system_vms.host_keys == "known_hosts":
             return None
-        vm_id = target.attrs["id"]
+        vm_id = target.attrs.id
         row = next((r for r in self.snapshot.api.get("listSystemVms", []) + self.snapshot.api.get("listRouters", [])
                     if r.get("id") == vm_id), {})
         template = row.get("templatename") or row.get("templateid")
@@ -119,21 +119,21 @@ class Collector:
         management server, to its private address, with the cloud user's key (interfaces.md §5).
         """
         access = self.inventory.system_vms
-        if target.attrs.get("hypervisor") == "VMware":
+        if target.attrs.hypervisor == "VMware":
             jump = access.vmware_jump_host
             if jump is None:
                 raise Unreachable(f"{target.id}: a VMware system VM is reached through a management server; "
                                   "set system_vms.vmware_jump_host in the inventory")
             address = next(m.ssh_address for m in self.inventory.management_servers if m.name == jump)
-            return f"management server {jump}", address, target.attrs.get("privateip"), access.key_on_jump_host
-        return (f"host {target.attrs.get('host')}", target.attrs.get("host_address"), target.address,
+            return f"management server {jump}", address, target.attrs.privateip, access.key_on_jump_host
+        return (f"host {target.attrs.host}", target.attrs.host_address, target.address,
                 access.key_on_host)
 
     # --- XAPI --------------------------------------------------------------------------------
     def collect_pool(self, target: Target) -> dict:
         settings = self.inventory.xenserver
         if settings is None or not target.address:
-            raise Unreachable(f"{target.id}: {target.attrs.get('reason', 'no reachable pool master')}")
+            raise Unreachable(f"{target.id}: {target.attrs.reason or 'no reachable pool master'}")
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
                              settings.ca_file, settings.timeout)
         try:
@@ -146,7 +146,7 @@ class Collector:
     # --- SQL ---------------------------------------------------------------------------------
     def collect_database(self, target: Target) -> dict:
         settings = self.inventory.databases
-        conn = mysql.connect(target.address, target.attrs.get("port", 3306), settings.user, settings.password.read(),
+        conn = mysql.connect(target.address, target.attrs.port, settings.user, settings.password.read(),
                              self.inventory.ssh.connect_timeout)
         try:
             wanted = self.readings(target, Query)

@@ -42,7 +42,7 @@ def _database_address(target, version, policy, inventory):
 
 
 def _zone_enabled(target, version, policy, inventory):
-    state = target.attrs.get("allocationstate")
+    state = target.attrs.allocationstate
     return None if state == "Enabled" else f"zone {target.name} is {state}"
 
 

@@ -102,7 +102,8 @@ def test_random_rows_and_mutations_of_recorded_ones_raise_only_unparsable_output
 def test_settings_rows_read_as_dataclasses_and_name_the_scope_of_a_bad_row():
     scoped = parse_scoped_settings({"zone": {"z1": {"name": "zone1", "settings": [{"name": "host", "value": "a"}]}}})
     assert scoped == {"zone": {"z1": ScopedObject("zone1", (ConfigurationRow("host", "a"),))}}
-    with pytest.raises(UnparsableOutput, match=r"API listConfigurations zoneid=z1: row 1 \('no name'\) has no field name"):
+    bad_row = r"API listConfigurations zoneid=z1: row 1 \('no name'\) has no field name"
+    with pytest.raises(UnparsableOutput, match=bad_row):
         parse_scoped_settings({"zone": {"z1": {"name": "zone1", "settings": [{"value": "a"}]}}})
     assert parse_ldap_configurations([{"hostname": "ldap1", "port": 389, "domainid": "d1"}]) == [
         LdapConfigurationRow("ldap1", 389, "d1")]
@@ -117,3 +118,25 @@ def test_random_settings_raise_only_unparsable_output(rows, scoped):
             parse(candidate)
         except UnparsableOutput:
             pass
+
+
+# --- Target.attrs, typed per kind, through targets.json ------------------------------------------
+
+def test_target_attrs_are_typed_per_kind_and_survive_the_snapshot_that_workers_read(tmp_path):
+    from stackaudit.discovery.targets import DatabaseAttrs, PoolAttrs, Snapshot, Target
+    pool = {"id": "c1-id", "members": ["xs1", "xs2"], "member_addresses": ["198.18.0.11", "198.18.0.12"]}
+    targets = [Target("xs-pool", "c1", "zone1", "198.18.0.11", attrs=pool),
+               Target("db", "db1", None, "198.18.200.1", attrs={"port": 3306, "ssh_address": None, "aliases": ["db"]})]
+    Snapshot("cloud", targets).save(tmp_path / "targets.json")
+    loaded = Snapshot.load(tmp_path / "targets.json")
+    assert [t.attrs for t in loaded.targets] == [DatabaseAttrs(3306, None, ("db",)),
+                                                 PoolAttrs("c1-id", ("xs1", "xs2"), ("198.18.0.11", "198.18.0.12"))]
+
+
+def test_an_attribute_the_kind_does_not_have_is_refused_when_the_snapshot_is_read(tmp_path):
+    from stackaudit.discovery.targets import Snapshot
+    from stackaudit.errors import ConfigError
+    (tmp_path / "targets.json").write_text(json.dumps({"cloud": "c", "targets": [
+        {"kind": "zone", "name": "z", "zone": None, "address": None, "attrs": {"id": "1", "colour": "red"}}]}))
+    with pytest.raises(ConfigError, match="not a target snapshot"):
+        Snapshot.load(tmp_path / "targets.json")
