@@ -2,8 +2,8 @@
 rows enter a check (Facts.api_rows), like tempest's clients validate each response.
 
 CloudStack serializes a response object's fields that are set and leaves out those that are null
-(ApiResponseSerializer with Gson, apache/cloudstack server/src/main/java/com/cloud/api/
-ApiResponseSerializer.java): a field the suite only reads when present is None when absent. A
+(Apache CloudStack, ApiResponseGsonHelper in server/.../com/cloud/api/: a GsonBuilder without
+serializeNulls, https://github.com/apache/cloudstack): a field read only when present is None. A
 field every row of the command has (`name`) missing, or a field of the wrong JSON type, is not
 what CloudStack sends: UnparsableOutput names the command, the row and the field.
 """

@@ -61,9 +61,10 @@ def test_random_records_and_mutations_of_the_recorded_one_raise_only_unparsable_
 
 
 # --- CloudStack API rows and cloud.version rows (parsers/api_rows.py) -----------------------------
-# listManagementServers as CloudStack 4.19 returns it (apache/cloudstack ManagementServerResponse:
-# id, name, state, version, ...; null fields left out), and cloud.version as recorded from the lab's
-# MariaDB (tests/data/recorded/mariadb-cloud-version.json).
+# listManagementServers rows of the fields Apache CloudStack's ManagementServerResponse names (id,
+# name, state, version; api/src/main/java/org/apache/cloudstack/api/response/ManagementServerResponse.java,
+# https://github.com/apache/cloudstack), null fields left out as its Gson leaves them out; and
+# cloud.version as recorded from the lab's MariaDB (tests/data/recorded/mariadb-cloud-version.json).
 SERVERS = [{"id": "a9a1", "name": "ms1", "state": "Up", "version": "4.19.1.0"}, {"id": "b2b2", "name": "ms2"}]
 VERSIONS = json.loads((RECORDED / "mariadb-cloud-version.json").read_text())
 
