@@ -3,9 +3,10 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import database as rules
+from stackaudit.rules.scope import DATABASE_ADDRESSED
 
 
-@check("DB-BINLOG-ROW")
+@check("DB-BINLOG-ROW", reads=("variables",))
 def test_binlog_row(database, policy):
     """The running server has log_bin ON and binlog_format equal to the policy's (ROW)."""
     variables = database.facts.variables
@@ -14,7 +15,7 @@ def test_binlog_row(database, policy):
     assert found == wanted, f"log_bin {found[0]}, binlog_format {found[1]}; the rule wants log_bin ON, {wanted[1]}"
 
 
-@check("DB-CNF-PERSISTED")
+@check("DB-CNF-PERSISTED", reads=("mysqld_options", "variables"))
 def test_cnf_persisted(database, policy):
     """The configuration files (following !includedir) set every line of CloudStack's block, and each
     holds at run time, so a restart changes nothing."""
@@ -22,7 +23,7 @@ def test_cnf_persisted(database, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("DB-REPLICATION-HEALTHY")
+@check("DB-REPLICATION-HEALTHY", members={"db": ("variables", "replica_channels")})
 def test_replication_healthy(cloud, policy):
     """Replication in the policy's topology is healthy: on every replica connection (MariaDB's named
     connections, MySQL's channels, read in the statement of the server's version) both threads run
@@ -33,24 +34,24 @@ def test_replication_healthy(cloud, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("DB-BIND-ADDRESS")
+@check("DB-BIND-ADDRESS", reads=("listeners",))
 def test_bind_address(database, inventory, policy):
     """Where the database is replicated or behind an address of its own, the server listens on more
     than loopback."""
-    replicated = inventory.databases is not None and len(inventory.databases.servers) > 1
-    if not replicated and policy.database.address is None:
-        database.facts.attach("scope", "one database server and no database address in the policy: "
-                                       "listening on loopback only is allowed")
+    # Not a scope: with one server and no address of its own, listening on loopback only is the rule.
+    loopback_allowed = DATABASE_ADDRESSED.out_of_scope(database.target, None, policy, inventory)
+    if loopback_allowed:
+        database.facts.attach("scope", f"{loopback_allowed}: listening on loopback only is allowed")
         return
-    findings = rules.bind_findings(database.facts.listeners, database.target.attrs.get("port", 3306))
+    findings = rules.bind_findings(database.facts.listeners, database.target.attrs.port)
     assert not findings, "; ".join(findings)
 
 
-@check("DB-SCHEMA-VERSION")
+@check("DB-SCHEMA-VERSION", reads=("schema_versions",))
 def test_schema_version(database):
     """The schema version (highest-id Complete row of cloud.version) equals the management servers'
     version as that CloudStack compares them; no newer row is left incomplete."""
     servers = database.facts.api_rows("listManagementServers")
-    findings = rules.schema_findings(database.facts.sql("schema_versions"),
-                                     {s["name"]: s["version"] for s in servers if s.get("version")})
+    findings = rules.schema_findings(database.facts.schema_versions,
+                                     {s.name: s.version for s in servers if s.version})
     assert not findings, "; ".join(findings)

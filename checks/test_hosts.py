@@ -8,7 +8,7 @@ from stackaudit.rules import kvm_agent as kvm_agent_rules
 from stackaudit.rules import xenserver as xen_rules
 
 
-@check("HOST-UUID-UNIQUE")
+@check("HOST-UUID-UNIQUE", members={"xs-host": ("xensource_inventory",), "kvm-host": ("agent_properties",)})
 def test_host_identities_unique(cloud):
     """No two hosts share an identity: XenServer INSTALLATION_UUID and CONTROL_DOMAIN_UUID, KVM agent guid."""
     gathered = groups.host_identities(cloud.facts)
@@ -17,15 +17,14 @@ def test_host_identities_unique(cloud):
     assert not findings, "; ".join(findings)
 
 
-@check("XS-HOST-NAME-LABEL")
+@check("XS-HOST-NAME-LABEL", members={"xs-pool": ("pool_hosts",)})
 def test_xenserver_name_label(xen_host):
     """A XenServer's name-label equals its hostname (a cloned host keeps its template's label)."""
-    hosts = xen_host.facts.of(groups.pool_of(xen_host.facts)).records("host")
+    hosts = xen_host.facts.of(groups.pool_of(xen_host.facts)).pool_hosts
     record = xen_rules.host_record_by_address(hosts, xen_host.target.address, xen_host.target.name)
     if record is None:
         raise NotCheckable(f"{xen_host.id}: the pool's XAPI has no host at {xen_host.target.address}")
-    assert record["name_label"] == record["hostname"], \
-        f"name-label {record['name_label']!r}; hostname {record['hostname']!r}"
+    assert record.name_label == record.hostname, f"name-label {record.name_label!r}; hostname {record.hostname!r}"
 
 
 def firewall_findings(host, family: int, policy) -> list[str]:
@@ -36,7 +35,7 @@ def firewall_findings(host, family: int, policy) -> list[str]:
     return rules.firewall_findings(firewall, policy.firewall)
 
 
-@check("HOST-IPTABLES-V4")
+@check("HOST-IPTABLES-V4", reads=("firewall_v4",))
 def test_iptables_v4(firewalled_host, policy):
     """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, and a new TCP connection to each policy port
     from outside the exceptions meets a REJECT (walking INPUT as netfilter does); the persisted rules
@@ -45,7 +44,7 @@ def test_iptables_v4(firewalled_host, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("HOST-IPTABLES-V6")
+@check("HOST-IPTABLES-V6", reads=("firewall_v6",))
 def test_iptables_v6(firewalled_host, policy):
     """The same for ip6tables: the management prefix is RETURNed before the REJECT of the policy's
     tcp ports, every other source meets the REJECT; persisted and loaded at boot."""
@@ -53,7 +52,8 @@ def test_iptables_v6(firewalled_host, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("KVM-LIBVIRTD-LISTEN")
+@check("KVM-LIBVIRTD-LISTEN", reads=("libvirtd_conf", "libvirtd_defaults", "processes", "socket_units",
+                                      "firewall_v4", "firewall_v6"))
 def test_libvirtd_listen(kvm_host, policy, request):
     """libvirtd listens as the policy's transport needs (tcp: 16509 with --listen and masked sockets;
     tls: 16514); unauthenticated tcp is tolerated only while every new connection to 16509 from outside
@@ -76,7 +76,7 @@ def test_libvirtd_listen(kvm_host, policy, request):
     assert not findings, "; ".join(findings)
 
 
-@check("KVM-AGENT-MGMT-HOSTS")
+@check("KVM-AGENT-MGMT-HOSTS", reads=("agent_properties",), members={"cloud": ("configurations",)})
 def test_agent_management_hosts(kvm_host):
     """agent.properties `host=` names the same management servers as CloudStack's global `host` setting,
     read as the agent and the management server read them (in order where the algorithm is static)."""
@@ -92,7 +92,7 @@ def test_agent_management_hosts(kvm_host):
 def test_cloudstack_host_state(hypervisor_host):
     """CloudStack reports the host Up and Enabled (not Disconnected, Alert, or in or failing maintenance)."""
     attrs = hypervisor_host.target.attrs
-    hypervisor_host.facts.attach("listHosts state", {k: attrs.get(k) for k in ("state", "resourcestate")},
+    hypervisor_host.facts.attach("listHosts state", {"state": attrs.state, "resourcestate": attrs.resourcestate},
                                  as_json=True)
-    findings = rules.cloudstack_state_findings(attrs.get("state"), attrs.get("resourcestate"))
+    findings = rules.cloudstack_state_findings(attrs.state, attrs.resourcestate)
     assert not findings, "; ".join(findings)

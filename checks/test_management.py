@@ -1,9 +1,8 @@
 """Management servers and the cloud's settings: over SSH and from the CloudStack API
 ([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in the README's Sources)."""
-import pytest
-
 from stackaudit import groups
 from stackaudit.catalog import check
+from stackaudit.rules.scope import CA_FRAMEWORK, DATABASE_ADDRESSED
 from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import management as rules
 
@@ -23,54 +22,50 @@ def test_management_server_count(cloud, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("MS-DB-HOST-NOT-LOCAL")
-def test_db_host_not_local(management_server, inventory, policy):
+@check("MS-DB-HOST-NOT-LOCAL", reads=("db_properties", "own_names"), scope=(DATABASE_ADDRESSED,))
+def test_db_host_not_local(management_server, policy):
     """db.properties points the cloud and usage pools at the database address, not at this server
     (db.cloud.uri / db.usage.uri, where set, take precedence over db.cloud.host / db.usage.host),
     where the database is replicated."""
-    replicated = inventory.databases is not None and len(inventory.databases.servers) > 1
-    if not replicated and policy.database.address is None:
-        pytest.skip("not in scope: one database server and no database address in the policy")
     facts = management_server.facts
     findings, evidence = db_rules.db_host_findings(facts.db_properties, facts.own_names, policy.database.address)
     facts.attach("database hosts as CloudStack reads db.properties", evidence, as_json=True)
     assert not findings, "; ".join(findings)
 
 
-@check("MS-RUNS-AS-CLOUD")
+@check("MS-RUNS-AS-CLOUD", reads=("processes",))
 def test_runs_as_cloud(management_server):
     """The management server process runs as user `cloud`."""
     findings = rules.runs_as_findings(management_server.facts.processes)
     assert not findings, "; ".join(findings)
 
 
-@check("MS-GLOBAL-SETTINGS")
+@check("MS-GLOBAL-SETTINGS", reads=("configurations", "scoped_settings"))
 def test_global_settings(cloud, policy):
     """The global settings equal the policy baseline, each read at the scope where it takes effect."""
     facts = cloud.facts
-    findings = rules.settings_findings(facts.api("configurations"), facts.api("scoped"),
+    findings = rules.settings_findings(facts.configurations, facts.scoped_settings,
                                        policy.management.global_settings)
     assert not findings, f"{len(findings)} setting(s) off the baseline: " + "; ".join(findings)
 
 
-@check("MS-LDAP-TLS")
+@check("MS-LDAP-TLS", reads=("ldap_configurations", "configurations", "scoped_settings"))
 def test_ldap_tls(cloud):
     """Every domain with an LDAP configuration has ldap.truststore and ldap.truststore.password set,
     so CloudStack binds over TLS."""
     facts = cloud.facts
-    findings = rules.ldap_tls_findings(facts.api("ldap"), facts.api("configurations"), facts.api("scoped")["domain"])
+    findings = rules.ldap_tls_findings(facts.ldap_configurations, facts.configurations, facts.scoped_settings["domain"])
     assert not findings, "; ".join(findings)
 
 
-@check("MS-CA-STRICT")
+@check("MS-CA-STRICT", reads=("configurations",),
+       members={kind: ("firewall_v4", "firewall_v6") for kind in ("kvm-host", "xs-host", "mgmt")},
+       scope=(CA_FRAMEWORK,))
 def test_ca_strict(cloud, policy):
     """ca.plugin.root.auth.strictness is true; or it is false and its compensating control holds:
     HOST-IPTABLES-V4 and V6 pass on every host and management server."""
     facts = cloud.facts
-    version = rules.cloud_version(facts.api_rows("listManagementServers"))
-    if not rules.applies_from(version, "4.11"):
-        pytest.skip(f"not in scope: CloudStack {version} has no CA framework (4.11+)")
-    strictness = rules.ca_strictness(facts.api("configurations"))
+    strictness = rules.ca_strictness(facts.configurations)
     if str(strictness).lower() == "true":
         return
     gathered = groups.firewall_findings(facts, policy.firewall)

@@ -10,11 +10,11 @@ from stackaudit.rules import gate as rules
 def test_capacity_n_plus_one(cluster):
     """The other hosts of the cluster can take the allocated CPU and memory of its largest host, with
     CloudStack's overprovisioned capacities, so hosts go into maintenance one at a time."""
-    findings = rules.capacity_findings(cluster.facts.api_rows("listHosts", clusterid=cluster.target.attrs["id"]))
+    findings = rules.capacity_findings(cluster.facts.api_rows("listHosts", clusterid=cluster.target.attrs.id))
     assert not findings, "; ".join(findings)
 
 
-@check("GATE-BACKUP-FRESH")
+@check("GATE-BACKUP-FRESH", reads=("backup_files",))
 def test_backups_fresh(backed_up_machine, policy):
     """The backups the policy names (database dumps; copies of /etc/cloudstack and /var/lib/cloudstack)
     exist and are newer than the policy's age."""

@@ -1,13 +1,12 @@
 """System VMs (secondary storage, console proxy, virtual routers): reached through their host, and
 the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources)."""
-import pytest
-
 from stackaudit.catalog import check
 from stackaudit.rules import system_vms as rules
 from stackaudit.rules.management import cloud_version
+from stackaudit.rules.scope import ZONE_ENABLED
 
 
-@check("SVM-LIBSSL-PATCHED")
+@check("SVM-LIBSSL-PATCHED", reads=("debian_release", "packages"))
 def test_libssl_patched(system_vm, policy):
     """openssl and the release's libssl package are at or above the policy's fixed version for the
     VM's Debian release, compared by Debian version rules."""
@@ -15,7 +14,7 @@ def test_libssl_patched(system_vm, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-LIBSSL-NO-STALE")
+@check("SVM-LIBSSL-NO-STALE", reads=("stale_mappings",))
 def test_no_stale_libssl(system_vm):
     """No running process still maps a deleted or replaced libssl or libcrypto (an upgrade takes effect
     only once the processes using the library restart)."""
@@ -23,7 +22,7 @@ def test_no_stale_libssl(system_vm):
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-VERSION-CURRENT")
+@check("SVM-VERSION-CURRENT", reads=("cloudstack_release",))
 def test_system_vm_version_current(system_vm):
     """After an upgrade every system VM runs the new code: no router requires an upgrade, and each
     secondary storage and console proxy VM's agent version equals the management servers'."""
@@ -32,15 +31,13 @@ def test_system_vm_version_current(system_vm):
     attrs = system_vm.target.attrs
     version = cloud_version(servers)
     release = facts.cloudstack_release if rules.reads_release_file(system_vm.target.kind, version) else None
-    findings = rules.version_findings(system_vm.target.kind, attrs.get("version"), attrs.get("requiresupgrade"),
-                                      release, version, {s.get("version") for s in servers})
+    findings = rules.version_findings(system_vm.target.kind, attrs.version, attrs.requiresupgrade,
+                                      release, version, {s.version for s in servers})
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-PER-ZONE")
+@check("SVM-PER-ZONE", scope=(ZONE_ENABLED,))
 def test_system_vms_per_zone(zone):
     """Every enabled zone has at least one Running secondary storage VM and one Running console proxy VM."""
-    if zone.target.attrs.get("allocationstate") != "Enabled":
-        pytest.skip(f"not in scope: zone {zone.target.name} is {zone.target.attrs.get('allocationstate')}")
-    findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs["id"]))
+    findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs.id))
     assert not findings, "; ".join(findings)

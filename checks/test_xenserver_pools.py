@@ -1,67 +1,57 @@
 """XenServer pools: facts from each pool's master, over XAPI ([BERGSMA-XS-HA] in the README's Sources)."""
-import pytest
-
 from stackaudit.catalog import check
 from stackaudit.rules import xenserver as rules
-from stackaudit.rules.management import cloud_version
+from stackaudit.rules.scope import POOL_HA_RELIED_ON
 
 
-def require_pool_ha_in_scope(pool, policy):
-    version = cloud_version(pool.facts.api_rows("listManagementServers"))
-    if not rules.ha_required(version, policy.xenserver):
-        pytest.skip(f"not in scope: CloudStack {version} elects the pool master itself (Bergsma, 2015)")
-
-
-@check("XS-POOL-HA-ENABLED")
+@check("XS-POOL-HA-ENABLED", reads=("ha",), scope=(POOL_HA_RELIED_ON,))
 def test_pool_ha_enabled(pool, policy):
     """Pool HA is enabled: CloudStack 4.4 and later relies on it to replace a failed pool master."""
-    require_pool_ha_in_scope(pool, policy)
     assert pool.facts.ha.enabled, "pool HA is disabled: a failed master is not replaced"
 
 
-@check("XS-POOL-HA-TIMEOUT")
+@check("XS-POOL-HA-TIMEOUT", reads=("ha",), scope=(POOL_HA_RELIED_ON,))
 def test_pool_ha_timeout(pool, policy):
     """Pool HA's timeout is set explicitly (ha_configuration key `timeout`) and equals the policy value."""
-    require_pool_ha_in_scope(pool, policy)
     ha = pool.facts.ha
     wanted = policy.xenserver.ha_timeout
     assert ha.timeout == wanted, f"HA timeout: {ha.timeout_text}; the policy wants {wanted} s"
 
 
-@check("XS-POOL-MIN-HOSTS")
+@check("XS-POOL-MIN-HOSTS", reads=("pool_hosts",))
 def test_pool_min_hosts(pool, policy):
     """An HA pool has at least the policy's minimum of hosts, so a crash does not leave one survivor."""
-    findings = rules.min_hosts_findings(pool.facts.records("host"), policy.xenserver.min_pool_hosts)
+    findings = rules.min_hosts_findings(pool.facts.pool_hosts, policy.xenserver.min_pool_hosts)
     assert not findings, "; ".join(findings)
 
 
-@check("XS-POOL-HA-SR-SHARED")
+@check("XS-POOL-HA-SR-SHARED", reads=("pool_record", "pool_hosts", "pool_srs", "pool_pbds", "pool_vdis"),
+       scope=(POOL_HA_RELIED_ON,))
 def test_pool_ha_sr_shared(pool, policy):
     """The HA statefile lives on a shared SR of an HA-capable type, attached on every pool member."""
-    require_pool_ha_in_scope(pool, policy)
     facts = pool.facts
-    findings = rules.ha_sr_findings(facts.pool_record, facts.records("host"), facts.records("SR"),
-                                    facts.records("PBD"), facts.records("VDI"), policy.xenserver.ha_sr_types)
+    findings = rules.ha_sr_findings(facts.pool_record, facts.pool_hosts, facts.pool_srs,
+                                    facts.pool_pbds, facts.pool_vdis, policy.xenserver.ha_sr_types)
     assert not findings, "; ".join(findings)
 
 
-@check("XS-VM-NO-HA-PRIORITY")
+@check("XS-VM-NO-HA-PRIORITY", reads=("pool_vms",))
 def test_no_vm_ha_priority(pool):
     """No guest VM of the pool (control domains, templates and snapshots aside) has an HA restart priority."""
-    offenders = rules.vm_priority_offenders(pool.facts.records("VM"))
+    offenders = rules.vm_priority_offenders(pool.facts.pool_vms)
     assert not offenders, f"{len(offenders)} VM(s) with an HA restart priority: " + "; ".join(offenders)
 
 
-@check("XS-HOST-ENABLED")
+@check("XS-HOST-ENABLED", reads=("pool_hosts",))
 def test_pool_hosts_enabled(pool):
     """Every host of the pool is enabled (a host left disabled after a crash puts CloudStack in Alert)."""
-    disabled = rules.disabled_hosts(pool.facts.records("host"))
+    disabled = rules.disabled_hosts(pool.facts.pool_hosts)
     assert not disabled, "; ".join(disabled)
 
 
-@check("XS-POOL-MASTER-LIVE")
+@check("XS-POOL-MASTER-LIVE", reads=("pool_record", "pool_hosts", "pool_host_metrics"))
 def test_pool_master_live(pool):
     """The pool has a master, and it and every member are live (host_metrics.live)."""
     facts = pool.facts
-    findings = rules.master_live_findings(facts.pool_record, facts.records("host"), facts.records("host_metrics"))
+    findings = rules.master_live_findings(facts.pool_record, facts.pool_hosts, facts.pool_host_metrics)
     assert not findings, "; ".join(findings)

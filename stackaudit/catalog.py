@@ -10,6 +10,7 @@ import allure
 import pytest
 import yaml
 
+from stackaudit.collect.declarations import FACTS
 from stackaudit.config.schema import REQUIRED, Enum, ListOf, MapOf, Record, Str, f
 from stackaudit.discovery.targets import KINDS
 
@@ -64,9 +65,30 @@ def escalate(request, severity: str) -> None:
     allure.dynamic.severity(allure.severity_level(severity))
 
 
-def check(check_id: str):
-    """Mark a check function as the implementation of catalog record `check_id`."""
+def validate_reads(record: CheckRecord, reads, members) -> None:
+    """Each fact a check declares is declared (collect/declarations.py) for every kind it is read on."""
+    wanted = [(name, kind) for name in reads for kind in record.targets]
+    wanted += [(name, kind) for kind, names in members.items() for name in names]
+    for name, kind in wanted:
+        if name not in FACTS:
+            raise ValueError(f"{record.id}: reads fact {name!r}, which no declaration names")
+        if kind not in FACTS[name].kinds:
+            raise ValueError(f"{record.id}: reads fact {name!r} on a {kind}; it is declared for "
+                             f"{', '.join(FACTS[name].kinds)}")
+
+
+def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[str, ...]] | None = None,
+          scope: tuple = ()):
+    """Mark a check function as the implementation of catalog record `check_id`.
+
+    reads: the facts it reads on its own target; members: those it reads on other targets, by kind
+    (a group check reading every host, a host check reading the cloud's settings). A run collects
+    only the facts its selected checks declare, and a check reading an undeclared fact is broken.
+    scope: conditions (rules/scope.py) under which it applies to a target of its kinds; a result
+    out of scope is skipped with the condition's reason, before the check runs."""
     record = catalog()[check_id]
+    members = {kind: tuple(names) for kind, names in (members or {}).items()}
+    validate_reads(record, reads, members)
 
     def decorate(function):
         marks = [pytest.mark.check_id(check_id), *(getattr(pytest.mark, p) for p in record.profiles),
@@ -75,5 +97,7 @@ def check(check_id: str):
         for mark in marks:
             function = mark(function)
         function.stackaudit_check_id = check_id
+        function.stackaudit_reads = (tuple(reads), members)
+        function.stackaudit_scope = tuple(scope)
         return function
     return decorate

@@ -56,7 +56,7 @@ def database_servers(facts) -> Gathered:
     gathered = Gathered()
     for member in members(facts, "db"):
         gathered.read(facts, member, lambda f: db_rules.ReplicationMember(
-            f.target.name, f.target.address, tuple(f.target.attrs.get("aliases", ())), f.variables,
+            f.target.name, f.target.address, f.target.attrs.aliases, f.variables,
             tuple(f.replica_channels)))
     return gathered
 
@@ -73,7 +73,7 @@ def firewall_findings(facts, firewall_policy) -> Gathered:
 
 def pool_of(facts) -> Target:
     """The pool a XenServer host belongs to, as discovery found it."""
-    pool = next((t for t in members(facts, "xs-pool") if facts.target.name in t.attrs.get("members", [])), None)
+    pool = next((t for t in members(facts, "xs-pool") if facts.target.name in t.attrs.members), None)
     if pool is None:
         raise NotCheckable(f"{facts.target.id}: no pool lists this host")
     return pool
@@ -82,4 +82,4 @@ def pool_of(facts) -> Target:
 def cloud_settings(facts) -> list[dict]:
     """The cloud's global settings, read once per run by whoever collects the cloud target."""
     (cloud,) = members(facts, "cloud")
-    return facts.of(cloud).api("configurations")
+    return facts.of(cloud).configurations

@@ -27,6 +27,7 @@ from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.factstore import FactStore
 from stackaudit.config.inventory import load_inventory
+from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
 from stackaudit.discovery.targets import Snapshot, Target
@@ -45,7 +46,6 @@ TARGET_FIXTURES = {
     "cluster": ("cluster",),
     "cloud": ("cloud",),
 }
-GROUP_READERS = ("cloud", "xs-host")
 STATE = pytest.StashKey["RunState | None"]()
 
 
@@ -56,6 +56,7 @@ class RunState:
     snapshot: Snapshot
     run_dir: Path
     store: FactStore
+    collector: Collector
 
 
 @dataclass
@@ -107,7 +108,7 @@ def pytest_configure(config):
         snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
     store = FactStore(run_dir, collector.collect, inventory.ssh.max_connections)
-    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store)
+    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector)
 
 
 def pytest_configure_node(node):
@@ -131,7 +132,9 @@ def pytest_generate_tests(metafunc):
     if state is None:
         raise pytest.UsageError("stackaudit: checks need an inventory: pass --inventory FILE")
     (name,) = names
-    kinds = TARGET_FIXTURES[name]
+    check_id = getattr(metafunc.function, "stackaudit_check_id", None)
+    # A check runs on the kinds its catalog record names; its fixture's name only reads well.
+    kinds = catalog()[check_id].targets if check_id else TARGET_FIXTURES[name]
     targets = state.snapshot.of_kinds(kinds)
     if targets:
         params = [pytest.param(t.id, id=t.id, marks=pytest.mark.xdist_group(t.id)) for t in targets]
@@ -145,7 +148,8 @@ def _target_fixture(request) -> TargetHandle:
     state = request.config.stash[STATE]
     target = state.snapshot.by_id(request.param)
     allure.dynamic.label("target", target.id)
-    return TargetHandle(target, Facts(target, state.store, state.snapshot))
+    declared = getattr(request.function, "stackaudit_reads", None)
+    return TargetHandle(target, Facts(target, state.store, state.snapshot, declared=declared))
 
 
 for _name in TARGET_FIXTURES:
@@ -162,18 +166,51 @@ def inventory(request):
     return request.config.stash[STATE].inventory
 
 
+def item_target(item) -> str | None:
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    return next((v for k, v in params.items() if k in TARGET_FIXTURES and v), None)
+
+
+def fact_needs(items, snapshot: Snapshot) -> dict[str, set[str]]:
+    """Target id -> the facts the selected checks read on it: each check's own facts on its
+    target, and the facts it reads of other targets (members) on every target of their kind."""
+    needs: dict[str, set[str]] = {}
+    for item in items:
+        declared = getattr(getattr(item, "function", None), "stackaudit_reads", None)
+        target_id = item_target(item)
+        if declared is None or target_id is None:
+            continue
+        own, members = declared
+        needs.setdefault(target_id, set()).update(own)
+        for kind, names in members.items():
+            for member in snapshot.of_kinds((kind,)):
+                needs.setdefault(member.id, set()).update(names)
+    return needs
+
+
 def pytest_collection_finish(session):
-    """Start collecting every target this process's items need, concurrently, in the background."""
+    """Start collecting, concurrently and in the background, the facts this run's checks read."""
     state = session.config.stash[STATE]
     if state is None:
         return
-    ids = {item.callspec.params[n] for item in session.items if hasattr(item, "callspec")
-           for n in TARGET_FIXTURES if item.callspec.params.get(n)}
-    targets = [state.snapshot.by_id(i) for i in sorted(ids)]
-    if any(t.kind in GROUP_READERS for t in targets):
-        # Checks on these read other targets' facts (the cloud reads every member, a XenServer host its pool).
-        targets += [t for t in state.snapshot.targets if t.id not in ids]
-    state.store.prefetch(targets)
+    needs = fact_needs(session.items, state.snapshot)
+    state.collector.needs = needs
+    state.store.prefetch([state.snapshot.by_id(i) for i in sorted(needs) if needs[i]])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """A result out of the check's declared scope is skipped, with the reason, before the check runs."""
+    scopes = getattr(getattr(item, "function", None), "stackaudit_scope", ())
+    if not scopes:
+        return
+    state = item.config.stash[STATE]
+    handle = next(item.funcargs[name] for name in TARGET_FIXTURES if name in item.funcargs)
+    for scope in scopes:
+        version = cloud_version(handle.facts.api_rows("listManagementServers")) if scope.needs_cloud_version else None
+        reason = scope.out_of_scope(handle.target, version, state.policy, state.inventory)
+        if reason:
+            pytest.skip(f"not in scope: {reason}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -199,8 +236,7 @@ def pytest_runtest_makereport(item, call):
         return report
     if report.when == "call" or not report.passed:
         outcome, reason = classify(report, call)
-        params = item.callspec.params if hasattr(item, "callspec") else {}
-        target = next((v for k, v in params.items() if k in TARGET_FIXTURES), None)
+        target = item_target(item)
         report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
                              "severity": item.stash.get(ESCALATED, catalog()[check_id].severity),
                              "message": reason or ""}

@@ -18,65 +18,13 @@ from pathlib import Path
 
 from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record, raise_if_error
 from stackaudit.collect.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPolicy
-from stackaudit.parsers.dpkg import DPKG_QUERY_FORMAT
-from stackaudit.parsers.files import EPOCH_COMMAND, STAT_FORMAT
-from stackaudit.parsers.mycnf import CNF_FILES_COMMAND
 from stackaudit.parsers.mysql import parse_server_version
-from stackaudit.parsers.net import LISTEN_COMMAND
-from stackaudit.parsers.procs import PS_COMMAND, STALE_LIBRARY_COMMAND
 from stackaudit.collect.batch import build_batch_script, parse_sections
-from stackaudit.parsers.units import SOCKET_UNITS_COMMAND
+from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.redact import redact_config_rows, redact_mapping, redact_text
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 
-FIREWALL_COMMANDS = {
-    "os_release": "cat /etc/os-release",
-    "iptables_save": "iptables-save",
-    "ip6tables_save": "ip6tables-save",
-    "rules_v4": "cat /etc/iptables/rules.v4",
-    "rules_v6": "cat /etc/iptables/rules.v6",
-    "sysconfig_iptables": "cat /etc/sysconfig/iptables",
-    "sysconfig_ip6tables": "cat /etc/sysconfig/ip6tables",
-    "boot_units": "ls -1 /etc/systemd/system/multi-user.target.wants",
-}
-SYSTEM_VM_COMMANDS = {
-    "os_release": "cat /etc/os-release",
-    "debian_version": "cat /etc/debian_version",
-    "packages": f"dpkg-query -W -f='{DPKG_QUERY_FORMAT}' openssl 'libssl*'",
-    "stale_libraries": STALE_LIBRARY_COMMAND,
-    "cloudstack_release": "cat /etc/cloudstack-release",
-}
-SSH_COMMANDS = {
-    "kvm-host": {**FIREWALL_COMMANDS,
-                 "agent_properties": "cat /etc/cloudstack/agent/agent.properties",
-                 "libvirtd_conf": "cat /etc/libvirt/libvirtd.conf",
-                 "libvirtd_default": "cat /etc/default/libvirtd",
-                 "libvirtd_sysconfig": "cat /etc/sysconfig/libvirtd",
-                 "socket_units": SOCKET_UNITS_COMMAND,
-                 "processes": PS_COMMAND},
-    "xs-host": {**FIREWALL_COMMANDS, "xensource_inventory": "cat /etc/xensource-inventory"},
-    "mgmt": {**FIREWALL_COMMANDS,
-             "db_properties": "cat /etc/cloudstack/management/db.properties",
-             # what `localhost`-like names and its own addresses mean on it (MS-DB-HOST-NOT-LOCAL)
-             "hostname": "hostname",
-             "etc_hostname": "cat /etc/hostname",
-             "etc_hosts": "cat /etc/hosts",
-             "ip_addresses": "ip -o addr show",
-             "processes": PS_COMMAND},
-    "db": {"cnf_files": CNF_FILES_COMMAND, "listening": LISTEN_COMMAND},
-    **{kind: SYSTEM_VM_COMMANDS for kind in SYSTEM_VM_KINDS},
-}
-XAPI_CLASSES = ("pool", "host", "host_metrics", "VM", "SR", "PBD", "VDI")
-SQL_QUERIES = {
-    # First: "replicas" is then asked in the statement this server's version has (parsers/mysql.py).
-    "server_version": "SELECT @@version AS version, @@version_comment AS version_comment",
-    "variables": "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', 'server_id', "
-                 "'auto_increment_increment', 'auto_increment_offset', 'bind_address', 'version', "
-                 "'innodb_rollback_on_timeout', 'innodb_lock_wait_timeout', 'max_connections', 'time_zone', "
-                 "'skip_name_resolve', 'port')",
-    "schema_versions": "SELECT id, version, step FROM cloud.version ORDER BY id",
-}
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
 
 
@@ -87,26 +35,30 @@ class Collector:
         self.snapshot = snapshot
         self._ssh_key = None
         self.host_key_pins = PinnedHostKeys(reports_dir / PIN_FILE_NAME)
+        # target id -> the facts the selected checks read on it; None: every fact of its kind
+        self.needs: dict[str, set[str]] | None = None
+
+    def readings(self, target: Target, of_type):
+        facts = all_facts_of(target.kind) if self.needs is None else self.needs.get(target.id, set())
+        return [r for r in readings_of(facts, target.kind) if isinstance(r, of_type)]
 
     def collect(self, target: Target) -> dict:
+        """The raw facts the selected checks read on this target, each part collected on its own."""
         parts = {}
-        if target.kind in SSH_COMMANDS:
+        if self.commands(target):
             parts["ssh"] = guarded(self.collect_ssh, target)
-        if target.kind == "xs-pool":
+        if self.readings(target, Records):
             parts["xapi"] = guarded(self.collect_pool, target)
-        if target.kind == "db":
+        if self.readings(target, Query):
             parts["sql"] = guarded(self.collect_database, target)
-        if target.kind == "cloud":
+        if self.readings(target, ApiCall):
             parts["api"] = guarded(self.collect_cloud_settings, target)
         return parts
 
     def commands(self, target: Target) -> dict[str, str]:
-        commands = dict(SSH_COMMANDS[target.kind])
-        globs = self.policy.backups.locations.get(target.kind, ())
-        if globs:
-            commands["backups"] = backup_listing_command(globs)
-            commands["clock"] = EPOCH_COMMAND
-        return commands
+        """The batched command's sections: name -> shell line."""
+        lines = {c.name: c.line_for(self.policy, target.kind) for c in self.readings(target, Command)}
+        return {name: line for name, line in lines.items() if line is not None}
 
     # --- SSH ---------------------------------------------------------------------------------
     def ssh_key(self):
@@ -123,7 +75,7 @@ class Collector:
 
     def collect_ssh(self, target: Target) -> dict:
         if target.kind not in SYSTEM_VM_KINDS:
-            address = target.attrs.get("ssh_address", target.address) if target.kind == "db" else target.address
+            address = target.attrs.ssh_address if target.kind == "db" else target.address
             host = self.connect_ssh(address, target.id)
             try:
                 return run_batch(host, self.commands(target), target.id)
@@ -154,7 +106,7 @@ class Collector:
         """Pinned by CloudStack id (the default), or None: checked against known_hosts by address."""
         if self.inventory.system_vms.host_keys == "known_hosts":
             return None
-        vm_id = target.attrs["id"]
+        vm_id = target.attrs.id
         row = next((r for r in self.snapshot.api.get("listSystemVms", []) + self.snapshot.api.get("listRouters", [])
                     if r.get("id") == vm_id), {})
         template = row.get("templatename") or row.get("templateid")
@@ -167,26 +119,26 @@ class Collector:
         management server, to its private address, with the cloud user's key ([CS-DOCS-SYSTEMVM]).
         """
         access = self.inventory.system_vms
-        if target.attrs.get("hypervisor") == "VMware":
+        if target.attrs.hypervisor == "VMware":
             jump = access.vmware_jump_host
             if jump is None:
                 raise Unreachable(f"{target.id}: a VMware system VM is reached through a management server; "
                                   "set system_vms.vmware_jump_host in the inventory")
             address = next(m.ssh_address for m in self.inventory.management_servers if m.name == jump)
-            return f"management server {jump}", address, target.attrs.get("privateip"), access.key_on_jump_host
-        return (f"host {target.attrs.get('host')}", target.attrs.get("host_address"), target.address,
+            return f"management server {jump}", address, target.attrs.privateip, access.key_on_jump_host
+        return (f"host {target.attrs.host}", target.attrs.host_address, target.address,
                 access.key_on_host)
 
     # --- XAPI --------------------------------------------------------------------------------
     def collect_pool(self, target: Target) -> dict:
         settings = self.inventory.xenserver
         if settings is None or not target.address:
-            raise Unreachable(f"{target.id}: {target.attrs.get('reason', 'no reachable pool master')}")
+            raise Unreachable(f"{target.id}: {target.attrs.reason or 'no reachable pool master'}")
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
                              settings.ca_file, settings.timeout)
         try:
             records = {cls: redact_mapping(xapi.call(session, target.address, f"{cls}.get_all_records"))
-                       for cls in XAPI_CLASSES}
+                       for cls in (r.xapi_class for r in self.readings(target, Records))}
         finally:
             xapi.logout(session)
         return {"master_address": target.address, "records": records}
@@ -194,10 +146,13 @@ class Collector:
     # --- SQL ---------------------------------------------------------------------------------
     def collect_database(self, target: Target) -> dict:
         settings = self.inventory.databases
-        conn = mysql.connect(target.address, target.attrs.get("port", 3306), settings.user, settings.password.read(),
+        conn = mysql.connect(target.address, target.attrs.port, settings.user, settings.password.read(),
                              self.inventory.ssh.connect_timeout)
         try:
-            queries = {name: mysql.query_or_error(conn, target.id, sql) for name, sql in SQL_QUERIES.items()}
+            wanted = self.readings(target, Query)
+            queries = {q.name: mysql.query_or_error(conn, target.id, q.statement) for q in wanted if q.statement}
+            if "replicas" not in {q.name for q in wanted}:
+                return {"queries": queries}
             version = queries["server_version"]
             try:
                 raise_if_error(version)
@@ -213,22 +168,29 @@ class Collector:
 
     # --- CloudStack API ----------------------------------------------------------------------
     def collect_cloud_settings(self, target: Target) -> dict:
-        """Global settings, each scope's own values, LDAP configurations, domains and accounts."""
+        """Those the checks read of: global settings, each scope's own values (with the domains and
+        accounts they are read for), LDAP configurations."""
         settings = self.inventory.api
         api = cloudstack.client(settings.endpoint, settings.key.read(), settings.secret.read(), settings.verify,
                                 self.inventory.ssh.connect_timeout)
-        domains = redact_mapping(cloudstack.list_all(api, "listDomains", listall="true"))
-        accounts = redact_mapping(cloudstack.list_all(api, "listAccounts", listall="true"))
-        scope_objects = {"zone": self.snapshot.api.get("listZones", []),
-                         "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
-                         "domain": domains}
-        scoped = {scope: {obj["id"]: {"name": obj.get("name"), "settings": redact_config_rows(
-                      cloudstack.list_all(api, "listConfigurations", **{SCOPES[scope]: obj["id"]}))}
-                          for obj in objects} for scope, objects in scope_objects.items()}
-        return {"configurations": redact_config_rows(cloudstack.list_all(api, "listConfigurations")),
-                "scoped": scoped,
-                "ldap": redact_mapping(cloudstack.list_all(api, "listLdapConfigurations", listall="true")),
-                "domains": domains, "accounts": accounts}
+        wanted = {call.name for call in self.readings(target, ApiCall)}
+        collected = {}
+        if "configurations" in wanted:
+            collected["configurations"] = redact_config_rows(cloudstack.list_all(api, "listConfigurations"))
+        if "scoped" in wanted:
+            domains = redact_mapping(cloudstack.list_all(api, "listDomains", listall="true"))
+            accounts = redact_mapping(cloudstack.list_all(api, "listAccounts", listall="true"))
+            scope_objects = {"zone": self.snapshot.api.get("listZones", []),
+                             "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
+                             "domain": domains}
+            collected["scoped"] = {
+                scope: {obj["id"]: {"name": obj.get("name"), "settings": redact_config_rows(
+                    cloudstack.list_all(api, "listConfigurations", **{SCOPES[scope]: obj["id"]}))}
+                    for obj in objects} for scope, objects in scope_objects.items()}
+            collected |= {"domains": domains, "accounts": accounts}
+        if "ldap" in wanted:
+            collected["ldap"] = redact_mapping(cloudstack.list_all(api, "listLdapConfigurations", listall="true"))
+        return collected
 
 
 def guarded(collect, target: Target) -> dict:
@@ -237,12 +199,6 @@ def guarded(collect, target: Target) -> dict:
         return collect(target)
     except TargetError as err:
         return error_record(err)
-
-
-def backup_listing_command(globs: tuple[str, ...]) -> str:
-    """`stat` of every file matching the policy's globs (validated: absolute, no shell syntax)."""
-    # -L: a "latest" symlink is judged by the dump it points to, not by when the link was made
-    return " ".join(["for f in", *globs, f'; do [ -e "$f" ] && stat -L -c \'{STAT_FORMAT}\' "$f"; done; true'])
 
 
 def run_batch(host, commands: dict[str, str], label: str) -> dict:

@@ -7,8 +7,9 @@ The controller discovers targets once and freezes them to a snapshot that every 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from stackaudit.errors import ConfigError
 
@@ -28,13 +29,101 @@ KINDS = {
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
 
 
+# --- what discovery knows of each kind of target (from the API rows or the inventory) --------------
+@dataclass(frozen=True)
+class HostAttrs:
+    """A hypervisor host's listHosts row."""
+    id: str | None = None
+    cluster: str | None = None
+    clusterid: str | None = None
+    hypervisor: str | None = None
+    state: str | None = None
+    resourcestate: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class SystemVmAttrs:
+    """A system VM's or router's row, and the host it runs on (how it is reached)."""
+    id: str | None = None
+    host: str | None = None
+    host_address: str | None = None
+    hypervisor: str | None = None
+    privateip: str | None = None
+    version: str | None = None
+    requiresupgrade: Any = None
+
+
+@dataclass(frozen=True)
+class PoolAttrs:
+    id: str | None = None
+    members: tuple[str, ...] = ()
+    member_addresses: tuple[str, ...] = ()
+    reason: str | None = None            # why it has no master to reach
+
+
+@dataclass(frozen=True)
+class ManagementAttrs:
+    id: str | None = None
+    ipaddress: str | None = None
+    state: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class DatabaseAttrs:
+    """From the inventory's databases.servers."""
+    port: int = 3306
+    ssh_address: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ZoneAttrs:
+    id: str | None = None
+    allocationstate: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterAttrs:
+    id: str | None = None
+    hypervisor: str | None = None
+    cpuovercommitratio: Any = None
+    memoryovercommitratio: Any = None
+
+
+@dataclass(frozen=True)
+class CloudAttrs:
+    endpoint: str | None = None
+
+
+ATTRS = {"kvm-host": HostAttrs, "xs-host": HostAttrs, "ssvm": SystemVmAttrs, "cpvm": SystemVmAttrs,
+         "router": SystemVmAttrs, "xs-pool": PoolAttrs, "mgmt": ManagementAttrs, "db": DatabaseAttrs,
+         "zone": ZoneAttrs, "cluster": ClusterAttrs, "cloud": CloudAttrs}
+
+
+def typed_attrs(kind: str, attrs):
+    """The kind's attrs dataclass from a dict (discovery, or targets.json as a worker reads it)."""
+    cls = ATTRS[kind]
+    if isinstance(attrs, cls):
+        return attrs
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(attrs) - names)
+    if unknown:
+        raise TypeError(f"{kind} target: unknown attribute(s) {', '.join(unknown)}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in attrs.items()})
+
+
 @dataclass(frozen=True)
 class Target:
     kind: str
     name: str
     zone: str | None = None
     address: str | None = None          # where it is reached (SSH, XAPI, MariaDB); None: not reachable
-    attrs: dict = field(default_factory=dict, compare=False, hash=False)
+    attrs: Any = field(default=None, compare=False, hash=False)   # the kind's dataclass (ATTRS)
+
+    def __post_init__(self):
+        object.__setattr__(self, "attrs", typed_attrs(self.kind, self.attrs or {}))
 
     @property
     def id(self) -> str:

@@ -7,10 +7,6 @@ from debian.debian_support import Version
 
 from stackaudit.errors import UnparsableOutput
 
-# ${Status} and ${Version} are understood by every dpkg-query back to Debian 7 (dpkg 1.16).
-DPKG_QUERY_FORMAT = r"${Package}\t${Status}\t${Version}\n"
-
-
 @dataclass(frozen=True)
 class Package:
     name: str

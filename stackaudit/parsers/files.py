@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
 
-STAT_FORMAT = "%Y %s %n"    # modification time (epoch seconds), size in bytes, name as given
-EPOCH_COMMAND = "date +%s"
 
 
 @dataclass(frozen=True)

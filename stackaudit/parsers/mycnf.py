@@ -1,4 +1,4 @@
-"""MariaDB option files: collecting them in one command, and the options the server takes from them.
+"""MariaDB option files: the files as collected (collect/declarations.py), and the options the server takes from them.
 
 The reading follows MariaDB's mysys/my_default.c (search_default_file_with_ext), checked against
 `my_print_defaults` on a recorded Debian 12 layout (tests/data/recorded/mariadb-print-defaults-*).
@@ -10,14 +10,6 @@ import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
-
-# Every regular file of the option-file trees of Debian (/etc/mysql) and RHEL (/etc/my.cnf,
-# /etc/my.cnf.d), symlinks followed, each after a `==> PATH <==` header (tail -v). Paths that do
-# not exist are left out before find, so its status is not spoiled; -r: no file, no tail.
-CNF_FILES_COMMAND = (
-    "set --; for p in /etc/mysql /etc/my.cnf /etc/my.cnf.d; do [ -e \"$p\" ] && set -- \"$@\" \"$p\"; done; "
-    "[ $# -eq 0 ] || find -L \"$@\" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r tail -v -n +1"
-)
 
 # The groups mariadbd reads (`mariadbd --help --verbose`: "mysqld server mysqld-10.11 mariadb
 # mariadb-10.11 mariadbd mariadbd-10.11 client-server galera"), for any version suffix.

@@ -7,9 +7,6 @@ from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
 
-# -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
-# CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
-LISTEN_COMMAND = "ss -ltn"
 
 ANY_ADDRESS = "*"
 # iproute2 6.1 runs the last two together: "Peer Address:PortProcess"

@@ -6,20 +6,7 @@ from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
 
-# For each process, the libssl*/libcrypto* files that /proc/PID/maps shows as " (deleted)": the
-# library was replaced on disk (dpkg renames the new file over the old one) but the process still
-# runs the old code. The maps fields before the path are "addr perms offset dev inode" and
-# padding. A process that exits mid-scan, or a maps file that cannot be read, is skipped.
-STALE_LIBRARY_COMMAND = r"""for maps in /proc/[0-9]*/maps; do
-  found=$(grep -E '/lib(ssl|crypto)[^/]* \(deleted\)$' "$maps" 2>/dev/null) || continue
-  dir=${maps%/maps}
-  comm=$(cat "$dir/comm" 2>/dev/null) || continue
-  printf '%s\n' "$found" | sed -E 's/^([^ ]+ +){5}//; s/ \(deleted\)$//' | sort -u |
-  while IFS= read -r path; do printf '%s\t%s\t%s\n' "${dir#/proc/}" "$comm" "$path"; done
-done"""
-
 USER_COLUMNS = 32
-PS_COMMAND = f"ps -eo user:{USER_COLUMNS},pid,args --no-headers"
 
 
 @dataclass(frozen=True)
@@ -37,7 +24,8 @@ class Process:
 
 
 def parse_stale_mappings(text: str) -> list[StaleMapping]:
-    """STALE_LIBRARY_COMMAND's output: `PID<TAB>COMM<TAB>PATH` lines.
+    """The stale library scan's output (STALE_LIBRARY_COMMAND, collect/declarations.py):
+    `PID<TAB>COMM<TAB>PATH` lines.
 
         7\tstale worker\t/tmp/stackaudit-rec.VHnBiT/libs/libcrypto.so.3
         7\tstale worker\t/tmp/stackaudit-rec.VHnBiT/libs/libssl.so.3
@@ -71,8 +59,9 @@ def parse_ps(text: str) -> list[Process]:
             raise UnparsableOutput(f"ps line {number}: expected 'USER PID ARGS', got {line[:80]!r}")
         if match.start(2) < USER_COLUMNS + 1:
             # `ps -ef`/`ps aux` lines also start with a user and a number (the PID, then the PPID
-            # or %CPU): only the 32-column user field says the columns are PS_COMMAND's
+            # or %CPU): only the 32-column user field says the columns are those of the
+            # collector's ps (collect/declarations.py)
             raise UnparsableOutput(f"ps line {number}: the user is not padded to {USER_COLUMNS} columns as "
-                                   f"in `{PS_COMMAND}`: {line[:80]!r}")
+                                   f"in `ps -eo user:{USER_COLUMNS},pid,args --no-headers`: {line[:80]!r}")
         processes.append(Process(match[1], int(match[2]), match[3].strip()))
     return processes

@@ -12,12 +12,6 @@ LIBVIRTD_SOCKETS = ("libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.soc
 # /run (`systemctl mask --runtime`), then the vendor directories (systemd.unit(5), "Unit File Load
 # Path"); a link to /dev/null in the first two masks the unit. Reading files only: no systemd is asked.
 UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
-SOCKET_UNITS_COMMAND = (
-    "for u in " + " ".join(LIBVIRTD_SOCKETS) + "; do "
-    "printf '%s\\t%s\\t%s\\n' \"$u\" "
-    "\"$(if [ -L /etc/systemd/system/$u ] || [ -e /etc/systemd/system/$u ]; then readlink /etc/systemd/system/$u; "
-    "else readlink /run/systemd/system/$u; fi)\" "
-    "\"$(ls -d " + " ".join(f"{d}/$u" for d in UNIT_DIRS) + " 2>/dev/null | head -n 1)\"; done")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from stackaudit.errors import NotCheckable
+from stackaudit.parsers.api_rows import SchemaVersionRow
 from stackaudit.parsers.mysql import ReplicaChannel
 from stackaudit.parsers.cloudstack import schema_matches_code
 
@@ -149,20 +150,20 @@ def bind_findings(listeners, port: int) -> list[str]:
     return []
 
 
-def current_schema_version(rows: list[dict]) -> tuple[dict | None, list[dict]]:
+def current_schema_version(rows: list[SchemaVersionRow]) -> tuple[SchemaVersionRow | None, list[SchemaVersionRow]]:
     """(the highest-id Complete row, rows after it that are not Complete), as VersionDaoImpl reads them."""
-    complete = [r for r in rows if str(r.get("step")) == "Complete"]
-    current = max(complete, key=lambda r: int(r["id"])) if complete else None
-    after = [r for r in rows if current is None or int(r["id"]) > int(current["id"])]
-    return current, [r for r in after if str(r.get("step")) != "Complete"]
+    complete = [r for r in rows if r.step == "Complete"]
+    current = max(complete, key=lambda r: r.id) if complete else None
+    after = [r for r in rows if current is None or r.id > current.id]
+    return current, [r for r in after if r.step != "Complete"]
 
 
-def schema_findings(rows: list[dict], management_versions: dict[str, str]) -> list[str]:
+def schema_findings(rows: list[SchemaVersionRow], management_versions: dict[str, str]) -> list[str]:
     current, unfinished = current_schema_version(rows)
     if current is None:
         return ["cloud.version has no row whose step is Complete: an upgrade never finished"]
-    findings = [f"cloud.version row {r['id']} ({r['version']}) is left at step {r['step']}" for r in unfinished]
+    findings = [f"cloud.version row {r.id} ({r.version}) is left at step {r.step}" for r in unfinished]
     for name, code in sorted(management_versions.items()):
-        if not schema_matches_code(str(current["version"]), code):
-            findings.append(f"the schema is at {current['version']}; management server {name} runs {code}")
+        if not schema_matches_code(current.version, code):
+            findings.append(f"the schema is at {current.version}; management server {name} runs {code}")
     return findings

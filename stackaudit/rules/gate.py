@@ -4,26 +4,38 @@ from __future__ import annotations
 import fnmatch
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.api_rows import HostRow
 
 
-def host_capacity(row: dict) -> tuple[float, float, float, float]:
+def present(row: HostRow, name: str):
+    value = getattr(row, name)
+    if value is None:
+        raise KeyError(name)
+    return value
+
+
+def first_present(row: HostRow, *names: str, default=None):
+    return next((getattr(row, n) for n in names if getattr(row, n) is not None), default)
+
+
+def host_capacity(row: HostRow) -> tuple[float, float, float, float]:
     """(cpu MHz with overprovisioning, cpu MHz allocated, memory bytes with overprovisioning, memory allocated)."""
     try:
-        cpu_total = float(row["cpuwithoverprovisioning"])
-        cpu_used = float(row.get("cpuallocatedvalue", 0))
-        memory_total = float(row.get("memorywithoverprovisioning") or row["memorytotal"])
-        memory_used = float(row.get("memoryallocatedbytes", row.get("memoryallocated", 0)))
+        cpu_total = float(present(row, "cpuwithoverprovisioning"))
+        cpu_used = float(first_present(row, "cpuallocatedvalue", default=0))
+        memory_total = float(row.memorywithoverprovisioning or present(row, "memorytotal"))
+        memory_used = float(first_present(row, "memoryallocatedbytes", "memoryallocated", default=0))
     except (KeyError, TypeError, ValueError) as err:
-        raise UnparsableOutput(f"listHosts {row.get('name')}: capacity field missing or not a number ({err})") from None
+        raise UnparsableOutput(f"listHosts {row.name}: capacity field missing or not a number ({err})") from None
     return cpu_total, cpu_used, memory_total, memory_used
 
 
-def capacity_findings(hosts: list[dict]) -> list[str]:
+def capacity_findings(hosts: list[HostRow]) -> list[str]:
     """GATE-CAPACITY-N1: the other Up and Enabled hosts can take the largest host's allocation."""
     if len(hosts) < 2:
         return [f"the cluster has {len(hosts)} host(s): none can be put into maintenance without downtime"]
-    capacity = {h["name"]: host_capacity(h) for h in hosts}
-    usable = {h["name"] for h in hosts if h.get("state") == "Up" and h.get("resourcestate") == "Enabled"}
+    capacity = {h.name: host_capacity(h) for h in hosts}
+    usable = {h.name for h in hosts if h.state == "Up" and h.resourcestate == "Enabled"}
     findings = []
     for label, total_at, used_at, unit, scale in (("CPU", 0, 1, "MHz", 1), ("memory", 2, 3, "MiB", 1024 ** 2)):
         largest = max(capacity, key=lambda n: (capacity[n][used_at], n))

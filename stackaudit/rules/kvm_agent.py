@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.agent import java_split, parse_agent_hosts
+from stackaudit.parsers.api_rows import ConfigurationRow
 
 ALGORITHMS = ("static", "roundrobin", "shuffle")
 
@@ -31,11 +32,11 @@ def cloud_management_hosts(setting: str) -> list[str]:
     return java_split(setting.replace(" ", ""), ",")
 
 
-def setting_value(configurations: list[dict], name: str) -> str | None:
-    return next((c.get("value") for c in configurations if c.get("name") == name), None)
+def setting_value(configurations: list[ConfigurationRow], name: str) -> str | None:
+    return next((c.value for c in configurations if c.name == name), None)
 
 
-def management_hosts_verdict(agent_value: str | None, configurations: list[dict]) -> Verdict:
+def management_hosts_verdict(agent_value: str | None, configurations: list[ConfigurationRow]) -> Verdict:
     """The agent's `host=` (None: absent) against the cloud's global settings (listConfigurations rows)."""
     setting = setting_value(configurations, "host")
     if not setting or not setting.strip():

@@ -3,6 +3,7 @@ versions after an upgrade."""
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable
+from stackaudit.parsers.api_rows import SystemVmRow
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 from stackaudit.parsers.dpkg import version_at_least
 
@@ -88,11 +89,11 @@ def version_findings(kind: str, agent_version: str | None, requires_upgrade, rel
     return [f"its {where} is {have}; the management servers run {wanted}"]
 
 
-def per_zone_findings(vms: list[dict]) -> list[str]:
+def per_zone_findings(vms: list[SystemVmRow]) -> list[str]:
     """SVM-PER-ZONE: at least one Running VM of each kind in the zone."""
     findings = []
     for kind, label in (("secondarystoragevm", "secondary storage VM"), ("consoleproxy", "console proxy VM")):
-        states = sorted(f"{v['name']} {v.get('state')}" for v in vms if v.get("systemvmtype") == kind)
-        if not any(v.get("state") == "Running" for v in vms if v.get("systemvmtype") == kind):
+        states = sorted(f"{v.name} {v.state}" for v in vms if v.systemvmtype == kind)
+        if not any(v.state == "Running" for v in vms if v.systemvmtype == kind):
             findings.append(f"no Running {label} (" + (", ".join(states) or "none") + ")")
     return findings

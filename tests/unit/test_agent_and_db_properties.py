@@ -26,6 +26,7 @@ from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostn
 from stackaudit.parsers.properties import parse_java_properties
 from stackaudit.config.redact import MASK, redact_text
 from stackaudit.rules.db_properties import db_host_findings, java_address, local_meaning
+from stackaudit.parsers.api_rows import ConfigurationRow, parse_configurations
 from stackaudit.rules.kvm_agent import management_hosts_verdict
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -39,9 +40,10 @@ def properties(name: str) -> dict[str, str]:
     return parse_java_properties(recorded(name), name)
 
 
-def settings_rows(host: str | None, algorithm: str | None = "static") -> list[dict]:
+def settings_rows(host: str | None, algorithm: str | None = "static") -> list[ConfigurationRow]:
     rows = [] if host is None else [{"name": "host", "value": host}]
-    return rows + ([] if algorithm is None else [{"name": "indirect.agent.lb.algorithm", "value": algorithm}])
+    return parse_configurations(
+        rows + ([] if algorithm is None else [{"name": "indirect.agent.lb.algorithm", "value": algorithm}]))
 
 
 # --- the agent's host= ---------------------------------------------------------------------------

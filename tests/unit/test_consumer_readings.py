@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from stackaudit.collect.collectors import backup_listing_command
+from stackaudit.collect.declarations import backup_listing_command
 from stackaudit.parsers.files import parse_stat_lines
 from stackaudit.parsers.procs import Process
 from stackaudit.parsers.properties import parse_shell_assignments

@@ -19,10 +19,11 @@ from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.net import Listener, parse_ss_listening
 from stackaudit.parsers.osinfo import parse_os_release
-from stackaudit.parsers.procs import STALE_LIBRARY_COMMAND, parse_ps, parse_stale_mappings
+from stackaudit.collect.declarations import SOCKET_UNITS_COMMAND, STALE_LIBRARY_COMMAND
+from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
 from stackaudit.collect.batch import build_batch_script, parse_sections
-from stackaudit.parsers.units import LIBVIRTD_SOCKETS, SOCKET_UNITS_COMMAND, SocketUnit, parse_socket_units
+from stackaudit.parsers.units import LIBVIRTD_SOCKETS, SocketUnit, parse_socket_units
 from stackaudit.parsers.xapi import DEFAULT_TIMEOUT_TEXT, PoolHA, parse_pool_ha
 from stackaudit.rules.hosts import defaults_listen, libvirtd_findings, libvirtd_process_args
 from stackaudit.rules.system_vms import stale_mapping_findings

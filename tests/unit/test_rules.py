@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from stackaudit.parsers.api_rows import (parse_api_rows, parse_configurations, parse_schema_versions,
+                                         parse_scoped_settings)
 from stackaudit.parsers.mysql import parse_replica_status
 from stackaudit.config.policy import policy_from_data
 from stackaudit.rules import database, gate, management
@@ -25,9 +27,10 @@ def test_pool_ha_is_in_scope_from_4_5_and_for_the_listed_patch_levels(version, l
 
 
 def host(name, cpu_total, cpu_used, mem_total, mem_used, state="Up", resource="Enabled"):
-    return {"name": name, "state": state, "resourcestate": resource, "cpuwithoverprovisioning": str(cpu_total),
-            "cpuallocatedvalue": cpu_used, "memorywithoverprovisioning": str(mem_total),
-            "memoryallocatedbytes": mem_used}
+    (row,) = parse_api_rows("listHosts", [{
+        "name": name, "state": state, "resourcestate": resource, "cpuwithoverprovisioning": str(cpu_total),
+        "cpuallocatedvalue": cpu_used, "memorywithoverprovisioning": str(mem_total), "memoryallocatedbytes": mem_used}])
+    return row
 
 
 def test_capacity_holds_when_the_others_can_take_the_largest_host():
@@ -94,21 +97,22 @@ def test_each_replication_fault_is_named(change, finding):
      ["cloud.version has no row whose step is Complete: an upgrade never finished"]),
 ])
 def test_schema_version_as_cloudstack_compares_it(rows, code, findings):
-    table = [{"id": i, "version": v, "step": s} for i, v, s in rows]
+    table = parse_schema_versions([{"id": i, "version": v, "step": s} for i, v, s in rows])
     assert database.schema_findings(table, {"ms1": code}) == findings
 
 
 def test_recorded_cloud_version_table_of_the_lab_reads_its_current_version():
     current, unfinished = database.current_schema_version(
-        json.loads((RECORDED / "mariadb-cloud-version.json").read_text()))
-    assert (current["version"], unfinished) == ("4.19.1.0", [])
+        parse_schema_versions(json.loads((RECORDED / "mariadb-cloud-version.json").read_text())))
+    assert (current.version, unfinished) == ("4.19.1.0", [])
 
 
 def test_settings_compare_numbers_as_numbers_and_name_each_scope():
-    configurations = [{"name": "cpu.overprovisioning.factor", "value": "4", "scope": "cluster"},
-                      {"name": "expunge.delay", "value": "1", "scope": "global"}]
-    scoped = {"cluster": {"c1": {"name": "kvm-a", "settings": [{"name": "cpu.overprovisioning.factor", "value": "4"}]},
-                          "c2": {"name": "kvm-b", "settings": [{"name": "cpu.overprovisioning.factor", "value": "2"}]}}}
+    configurations = parse_configurations([{"name": "cpu.overprovisioning.factor", "value": "4", "scope": "cluster"},
+                                           {"name": "expunge.delay", "value": "1", "scope": "global"}])
+    scoped = parse_scoped_settings({"cluster": {
+        "c1": {"name": "kvm-a", "settings": [{"name": "cpu.overprovisioning.factor", "value": "4"}]},
+        "c2": {"name": "kvm-b", "settings": [{"name": "cpu.overprovisioning.factor", "value": "2"}]}}})
     assert management.settings_findings(configurations, scoped, {"cpu.overprovisioning.factor": "4.0",
                                                                  "expunge.delay": "1", "expunge.interval": "1"}) == [
         "cpu.overprovisioning.factor = 2 in cluster kvm-b; the baseline wants 4.0",

@@ -1,0 +1,148 @@
+"""CloudStack API list rows as the suite reads them: one dataclass per list command, built where the
+rows enter a check (Facts.api_rows), like tempest's clients validate each response.
+
+CloudStack serializes a response object's fields that are set and leaves out those that are null
+(Apache CloudStack, ApiResponseGsonHelper in server/.../com/cloud/api/: a GsonBuilder without
+serializeNulls, https://github.com/apache/cloudstack): a field read only when present is None. A
+field every row of the command has (`name`) missing, or a field of the wrong JSON type, is not
+what CloudStack sends: UnparsableOutput names the command, the row and the field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from stackaudit.errors import UnparsableOutput
+
+@dataclass(frozen=True)
+class ManagementServerRow:
+    name: str
+    state: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class HostRow:
+    name: str
+    state: str | None = None
+    resourcestate: str | None = None
+    version: str | None = None
+    # capacities as the API gives them (numbers or numeric strings); read by rules/gate.py
+    cpuwithoverprovisioning: Any = None
+    cpuallocatedvalue: Any = None
+    memorywithoverprovisioning: Any = None
+    memorytotal: Any = None
+    memoryallocatedbytes: Any = None
+    memoryallocated: Any = None
+
+
+@dataclass(frozen=True)
+class SystemVmRow:
+    name: str
+    state: str | None = None
+    systemvmtype: str | None = None
+
+
+ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
+TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype"}
+
+
+def parse_api_rows(command: str, rows) -> list:
+    """A list command's rows (JSON objects) as its dataclass."""
+    return _rows(f"API {command}", ROWS[command], rows, TEXT_FIELDS)
+
+
+@dataclass(frozen=True)
+class SchemaVersionRow:
+    """A row of cloud.version (SELECT id, version, step FROM cloud.version)."""
+    id: int
+    version: str
+    step: str
+
+
+def parse_schema_versions(rows) -> list[SchemaVersionRow]:
+    """`SELECT id, version, step FROM cloud.version ORDER BY id` rows (PyMySQL DictCursor dicts)."""
+    if not isinstance(rows, list):
+        raise UnparsableOutput(f"SQL schema_versions: expected rows, got {type(rows).__name__}")
+    parsed = []
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise UnparsableOutput(f"SQL schema_versions: row {number} is not a row")
+        missing = [name for name in ("id", "version", "step") if name not in row]
+        if missing:
+            raise UnparsableOutput(f"SQL schema_versions: row {number} has no field {missing[0]}")
+        identifier = row["id"]
+        if isinstance(identifier, bool) or not (isinstance(identifier, int) or
+                                                (isinstance(identifier, str) and identifier.isascii()
+                                                 and identifier.isdigit())):
+            raise UnparsableOutput(f"SQL schema_versions: row {number}: id {identifier!r} is not a number")
+        parsed.append(SchemaVersionRow(int(identifier), str(row["version"]), str(row["step"])))
+    return parsed
+
+
+# --- the cloud's settings (collectors.collect_cloud_settings) --------------------------------------
+@dataclass(frozen=True)
+class ConfigurationRow:
+    """A listConfigurations row (ConfigurationResponse): a setting's name, value and scope."""
+    name: str
+    value: str | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopedObject:
+    """A zone, cluster, account or domain, with the settings listConfigurations gives at its scope."""
+    name: str | None
+    settings: tuple[ConfigurationRow, ...]
+
+
+@dataclass(frozen=True)
+class LdapConfigurationRow:
+    """A listLdapConfigurations row (LdapConfigurationResponse)."""
+    hostname: str | None = None
+    port: Any = None
+    domainid: str | None = None
+
+
+def _rows(call: str, cls, rows, text_fields) -> list:
+    if not isinstance(rows, list):
+        raise UnparsableOutput(f"{call}: expected a list of rows, got {type(rows).__name__}")
+    parsed = []
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise UnparsableOutput(f"{call}: row {number} is not an object")
+        label = f"{call}: row {number} ({row.get('name', 'no name')!r})"
+        values = {}
+        for field in fields(cls):
+            if field.name not in row:
+                if field.default is not None:
+                    raise UnparsableOutput(f"{label} has no field {field.name}")
+                continue
+            if field.name in text_fields and not isinstance(row[field.name], str):
+                raise UnparsableOutput(f"{label}: field {field.name} is {type(row[field.name]).__name__}, not text")
+            values[field.name] = row[field.name]
+        parsed.append(cls(**values))
+    return parsed
+
+
+def parse_configurations(rows, call: str = "API listConfigurations") -> list[ConfigurationRow]:
+    return _rows(call, ConfigurationRow, rows, {"name", "scope"})
+
+
+def parse_scoped_settings(scoped) -> dict[str, dict[str, ScopedObject]]:
+    """{scope: {object id: {"name", "settings": listConfigurations rows at that scope}}}."""
+    if not isinstance(scoped, dict) or not all(isinstance(objects, dict) for objects in scoped.values()):
+        raise UnparsableOutput("API listConfigurations by scope: expected {scope: {id: object}}")
+    parsed = {}
+    for scope, objects in scoped.items():
+        parsed[scope] = {}
+        for object_id, obj in objects.items():
+            if not isinstance(obj, dict) or "settings" not in obj:
+                raise UnparsableOutput(f"API listConfigurations {scope} {object_id}: no settings")
+            call = f"API listConfigurations {scope}id={object_id}"
+            parsed[scope][object_id] = ScopedObject(obj.get("name"), tuple(parse_configurations(obj["settings"], call)))
+    return parsed
+
+
+def parse_ldap_configurations(rows) -> list[LdapConfigurationRow]:
+    return _rows("API listLdapConfigurations", LdapConfigurationRow, rows, {"domainid"})

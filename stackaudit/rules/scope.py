@@ -1,0 +1,54 @@
+"""Where a check applies, beyond its target kinds: versions, policy conditions, target states.
+
+A check states its scope once, at its declaration (`@check(..., scope=(POOL_HA_RELIED_ON,))`); the
+plugin asks each condition before the check runs and skips a result out of scope, in one way, with
+the condition's reason ("not in scope: ..."). A condition is a pure function of the target as
+discovered, the cloud's version (when it needs it), the policy and the inventory; it returns why
+the result is out of scope, or None.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from stackaudit.rules.management import applies_from
+from stackaudit.rules.xenserver import ha_required
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    out_of_scope: Callable[..., str | None]   # (target, cloud version or None, policy, inventory) -> reason
+    needs_cloud_version: bool = False          # the version the management servers report (listManagementServers)
+
+
+def replicated(inventory) -> bool:
+    return inventory.databases is not None and len(inventory.databases.servers) > 1
+
+
+def _pool_ha(target, version, policy, inventory):
+    return None if ha_required(version, policy.xenserver) else \
+        f"CloudStack {version} elects the pool master itself (Bergsma, 2015)"
+
+
+def _ca_framework(target, version, policy, inventory):
+    return None if applies_from(version, "4.11") else f"CloudStack {version} has no CA framework (4.11+)"
+
+
+def _database_address(target, version, policy, inventory):
+    if replicated(inventory) or policy.database.address is not None:
+        return None
+    return "one database server and no database address in the policy"
+
+
+def _zone_enabled(target, version, policy, inventory):
+    state = target.attrs.allocationstate
+    return None if state == "Enabled" else f"zone {target.name} is {state}"
+
+
+# CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
+POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
+# The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
+CA_FRAMEWORK = Scope("CloudStack 4.11 and later", _ca_framework, needs_cloud_version=True)
+DATABASE_ADDRESSED = Scope("database replicated or behind an address of its own", _database_address)
+ZONE_ENABLED = Scope("enabled zones", _zone_enabled)

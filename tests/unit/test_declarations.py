@@ -1,0 +1,143 @@
+"""Facts are declared once (collect/declarations.py) and tied to the checks that read them: a check
+declares its facts, the declarations exist for its target kinds, a run collects only what its
+selected checks read, and a check cannot read a fact it did not declare."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from stackaudit.catalog import catalog, check, validate_reads
+from stackaudit.collect.collectors import Collector
+from stackaudit.collect.declarations import DECLARED, FACTS, Command, Query, readings_of, shell
+from stackaudit.collect.facts import Facts
+from stackaudit.discovery.targets import KINDS, Snapshot, Target
+from stackaudit.errors import CollectionFailed
+from stackaudit.plugin import fact_needs
+from tests.unit.test_catalog import implementations
+
+PARSERS = Path(__file__).resolve().parents[2] / "stackaudit" / "parsers"
+
+
+def test_every_fact_is_declared_once_with_kinds_readings_and_a_parser():
+    assert len(FACTS) == len(DECLARED)
+    for fact in DECLARED:
+        assert fact.kinds and set(fact.kinds) <= set(KINDS), fact.name
+        assert fact.reads and callable(fact.parse), fact.name
+        assert set(fact.uses) <= set(FACTS), fact.name
+
+
+def test_a_section_name_means_one_command_everywhere():
+    commands = {}
+    for fact in DECLARED:
+        for reading in fact.reads:
+            if isinstance(reading, Command):
+                assert commands.setdefault(reading.name, reading) == reading, reading.name
+
+
+def test_parsers_hold_no_command_strings():
+    """Commands live in the declarations; a parser only parses."""
+    found = [f"{path.name}: {m[0]}" for path in sorted(PARSERS.glob("*.py"))
+             for m in re.finditer(r"^[A-Z_]*(COMMAND|FORMAT)[A-Z_]* = .*$", path.read_text(), re.M)]
+    assert found == []
+
+
+def test_arguments_are_quoted_for_the_shell():
+    assert shell("cat", "/etc/my file") == "cat '/etc/my file'"
+    assert shell("dpkg-query", "-W", "libssl*") == "dpkg-query -W 'libssl*'"
+
+
+def test_every_check_declares_facts_that_exist_for_each_kind_it_reads_them_on():
+    for check_id, function in implementations():
+        own, members = function.stackaudit_reads
+        validate_reads(catalog()[check_id], own, members)   # raises on an undeclared fact or kind
+
+
+def test_a_check_reading_an_unknown_fact_or_a_fact_of_another_kind_is_refused():
+    with pytest.raises(ValueError, match="reads fact 'nonsense', which no declaration names"):
+        check("DB-BINLOG-ROW", reads=("nonsense",))
+    with pytest.raises(ValueError, match="reads fact 'processes' on a db; it is declared for kvm-host, mgmt"):
+        check("DB-BINLOG-ROW", reads=("processes",))
+
+
+def item(function, target_id):
+    return SimpleNamespace(function=function, callspec=SimpleNamespace(params={"any": target_id}))
+
+
+def test_a_run_of_one_check_collects_only_its_facts_on_only_its_targets(monkeypatch):
+    monkeypatch.setattr("stackaudit.plugin.TARGET_FIXTURES", {"any": ()})
+    functions = dict(implementations())
+    snapshot = Snapshot("c", [Target("db", "db1"), Target("db", "db2"), Target("cloud", "c"),
+                              Target("kvm-host", "hv1", "z")])
+    assert fact_needs([item(functions["DB-BINLOG-ROW"], "db://db1")], snapshot) == {"db://db1": {"variables"}}
+    needs = fact_needs([item(functions["DB-REPLICATION-HEALTHY"], "cloud://c")], snapshot)
+    assert needs == {"cloud://c": set(), "db://db1": {"variables", "replica_channels"},
+                     "db://db2": {"variables", "replica_channels"}}
+    collector = Collector(SimpleNamespace(), None, snapshot)
+    collector.needs = fact_needs([item(functions["MS-RUNS-AS-CLOUD"], "kvm-host://z/hv1")], snapshot)
+    assert collector.commands(Target("kvm-host", "hv1", "z")) == {"processes": shell("ps", "-eo", "user:32,pid,args",
+                                                                                      "--no-headers")}
+    assert collector.collect(Target("db", "db1")) == {}   # nothing selected reads it: not even connected to
+
+
+def test_facts_a_parse_uses_are_read_with_it():
+    names = [r.name for r in readings_of({"replica_channels"}, "db")]
+    assert names == ["server_version", "replicas"]
+    assert all(isinstance(r, Query) for r in readings_of({"replica_channels"}, "db"))
+    assert {r.name for r in readings_of({"mysqld_options"}, "db")} == {"cnf_files", "server_version"}
+
+
+class Store:
+    def __init__(self, raw):
+        self._raw = raw
+
+    def raw(self, target):
+        return self._raw
+
+
+def test_a_check_cannot_read_a_fact_it_did_not_declare(monkeypatch):
+    monkeypatch.setattr("stackaudit.collect.facts.allure", SimpleNamespace(attach=lambda *a: None,
+                        attachment_type=SimpleNamespace(TEXT=None, JSON=None)))
+    rows = [{"Variable_name": "log_bin", "Value": "ON"}]
+    facts = Facts(Target("db", "db1"), Store({"sql": {"queries": {"variables": {"rows": rows}}}}),
+                  declared=(("listeners",), {}))
+    with pytest.raises(CollectionFailed, match="the check reads fact variables but does not declare it"):
+        facts.variables
+    declared = Facts(Target("db", "db1"), Store({"sql": {"queries": {"variables": {"rows": rows}}}}),
+                     declared=(("variables",), {}))
+    assert declared.variables["log_bin"] == "ON"
+
+
+def test_each_check_runs_on_the_kinds_its_record_names_and_declares_its_scope_as_conditions():
+    """The record's targets decide the parametrization; the check's fixture must name the same kinds."""
+    import inspect
+
+    from stackaudit.plugin import TARGET_FIXTURES
+    from stackaudit.rules.scope import Scope
+    for check_id, function in implementations():
+        (fixture,) = [p for p in inspect.signature(function).parameters if p in TARGET_FIXTURES]
+        assert set(TARGET_FIXTURES[fixture]) == set(catalog()[check_id].targets), check_id
+        assert all(isinstance(scope, Scope) for scope in function.stackaudit_scope), check_id
+
+
+def test_scope_conditions_give_the_reasons_the_results_were_skipped_with():
+    from stackaudit.rules.scope import CA_FRAMEWORK, DATABASE_ADDRESSED, POOL_HA_RELIED_ON, ZONE_ENABLED
+    policy = SimpleNamespace(database=SimpleNamespace(address=None),
+                             xenserver=SimpleNamespace(ha_required_from="4.5", ha_required_patch_levels=[]))
+    one_db = SimpleNamespace(databases=SimpleNamespace(servers=["db1"]))
+    two_dbs = SimpleNamespace(databases=SimpleNamespace(servers=["db1", "db2"]))
+    zone = Target("zone", "zone5", attrs={"allocationstate": "Disabled"})
+    assert ZONE_ENABLED.out_of_scope(zone, None, policy, one_db) == "zone zone5 is Disabled"
+    assert ZONE_ENABLED.out_of_scope(Target("zone", "z", attrs={"allocationstate": "Enabled"}), None, policy,
+                                     one_db) is None
+    assert DATABASE_ADDRESSED.out_of_scope(None, None, policy, one_db) == \
+        "one database server and no database address in the policy"
+    assert DATABASE_ADDRESSED.out_of_scope(None, None, policy, two_dbs) is None
+    assert CA_FRAMEWORK.out_of_scope(None, "4.9.3.0", policy, one_db) == \
+        "CloudStack 4.9.3.0 has no CA framework (4.11+)"
+    assert CA_FRAMEWORK.out_of_scope(None, "4.19.1.0", policy, one_db) is None
+    assert POOL_HA_RELIED_ON.out_of_scope(None, "4.3.0", policy, one_db) == \
+        "CloudStack 4.3.0 elects the pool master itself (Bergsma, 2015)"
+    assert POOL_HA_RELIED_ON.out_of_scope(None, "4.5.1", policy, one_db) is None
