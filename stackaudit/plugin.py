@@ -8,9 +8,9 @@
   `xdist_group` mark, so `--dist loadgroup` keeps a target on one worker.
 - Outcomes: passed; failed (AssertionError: the rule is violated); broken (anything else: the
   target could not be checked); waived (a failure a valid --waivers entry covers, decided in
-  pytest_runtest_makereport so the checks never see waivers). Exit codes are stackaudit.report.outcomes' (0, 1 blocker, 6 could not
-  check, 7 warning) and 4 for a bad inventory, policy or
-  waivers file.
+  pytest_runtest_makereport so the checks never see waivers). Exit codes are
+  stackaudit.report.outcomes' (0, 1 blocker, 6 could not check, 7 warning) and 4 for a bad
+  inventory, policy or waivers file.
 - Under `stackaudit run` (--run-dir), the run directory holds targets.json and the facts, and the
   controller writes its summary.json when the session finishes.
 """
