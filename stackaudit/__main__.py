@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.catalog import PROFILES
+from stackaudit.catalog import PROFILES, check_kinds
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.policy import load_policy
-from stackaudit.config.waivers import load_waivers
+from stackaudit.config.waivers import load_waivers, utc_today
 from stackaudit.errors import ConfigError
 from stackaudit.report.outcomes import EXIT_CONFIG
 from stackaudit.report.runs import new_run_dir, point_latest
@@ -27,7 +27,6 @@ from stackaudit.report.summary import load_results, summary_lines
 
 def validate(inventory: str, waivers: str | None) -> str | None:
     """The first configuration problem (one line), or None."""
-    from stackaudit.plugin import check_kinds, utc_today
     try:
         policy = load_policy(load_inventory(Path(inventory)).policy_path)
         load_waivers(Path(waivers) if waivers else None, check_kinds(), policy.waivers.max_days_ahead, utc_today())

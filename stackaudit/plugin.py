@@ -26,7 +26,7 @@ import allure
 import pytest
 from allure_commons.model2 import Label, StatusDetails
 
-from stackaudit.catalog import ESCALATED, PROFILES, catalog
+from stackaudit.catalog import ESCALATED, PROFILES, catalog, check_kinds
 from stackaudit.collect.collectors import Collector
 from stackaudit.discovery.discovery import discover
 from stackaudit.errors import ConfigError, TargetError
@@ -36,7 +36,7 @@ from stackaudit.config.inventory import load_inventory
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
-from stackaudit.config.waivers import load_waivers, matching_waiver
+from stackaudit.config.waivers import load_waivers, matching_waiver, utc_today
 from stackaudit.report.recorder import RunRecord
 from stackaudit.report.waiving import waive, waiver_label
 from stackaudit.discovery.targets import Snapshot, Target
@@ -136,14 +136,6 @@ def pytest_configure(config):
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
     store = FactStore(run_dir, collector.collect, inventory.ssh.max_connections)
     config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today)
-
-
-def utc_today() -> datetime.date:
-    return datetime.datetime.now(datetime.timezone.utc).date()
-
-
-def check_kinds() -> dict[str, tuple[str, ...]]:
-    return {check_id: record.targets for check_id, record in catalog().items()}
 
 
 def cloudstack_version(snapshot: Snapshot) -> str | None:

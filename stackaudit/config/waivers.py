@@ -137,6 +137,11 @@ def _waiver(entry, where: str, check_kinds, max_days_ahead: int, today: datetime
     return Waiver(entry["check"], target, entry["reason"], entry["approver"], entry["ticket"], expires)
 
 
+def utc_today() -> datetime.date:
+    """Expiry dates are days in UTC, as the run directories' names are."""
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
 def matching_waiver(waivers, check_id: str, target: str) -> Waiver | None:
     """The waiver covering (check, target): an exact target before a glob, then the latest expiry."""
     covering = [w for w in waivers if w.covers(check_id, target)]

@@ -8,7 +8,7 @@ import pytest
 
 from stackaudit.config.waivers import load_waivers, matching_waiver
 from stackaudit.errors import ConfigError
-from stackaudit.plugin import check_kinds
+from stackaudit.catalog import check_kinds
 from stackaudit.report.waiving import waive
 
 TODAY = datetime.date(2026, 11, 25)
