@@ -121,16 +121,21 @@ def pytest_configure(config):
         given = config.getoption("--run-dir")
         run_dir = Path(given) if given else Path(config.getoption("--reports-dir")) / "runs" \
             / time.strftime("%Y%m%dT%H%M%S") / f"{os.getpid()}"
+        record = None
+        if given:   # `stackaudit run`: the run directory's snapshot is the one, and it records the run
+            markexpr = config.getoption("markexpr", "")
+            record = RunRecord(run_dir, waivers, inventory.cloud_name, None,
+                               markexpr if markexpr in PROFILES else None, today)
+            config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
         try:
             snapshot = discover(inventory)
         except TargetError as err:
+            if record is not None:      # a night that could not even list the targets is recorded too
+                record.finish([], EXIT_BROKEN)
             pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
         snapshot.save(run_dir / "targets.json")
-        if given:   # `stackaudit run`: the run directory's snapshot is the one, and it records the run
-            markexpr = config.getoption("markexpr", "")
-            config.pluginmanager.get_plugin("stackaudit-outcomes").record = RunRecord(
-                run_dir, waivers, snapshot.cloud, cloudstack_version(snapshot),
-                markexpr if markexpr in PROFILES else None, today)
+        if record is not None:
+            record.cloudstack_version = cloudstack_version(snapshot)
         else:
             snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))

@@ -47,3 +47,22 @@ def test_a_bad_file_is_exit_4_one_line_and_nothing_written(tmp_path, inventory, 
                           "expected an integer >= 1"}[bad]
     assert done.stderr.splitlines() == [expected] and done.stdout == ""
     assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*")) == ["runs", "runs/20260101T000000Z"]
+
+
+def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_path, inventory):
+    import json
+    import os
+    import socket
+    with socket.socket() as probe:          # a local port nothing listens on: discovery is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inventory.write_text(inventory.read_text().replace("198.18.0.1:8080", f"127.0.0.1:{port}"))
+    reports = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}",
+                           f"--reports={reports}", "--workers=0"], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "K": "key", "S": "secret"})
+    assert done.returncode == 6, done.stdout + done.stderr
+    (run,) = (reports / "runs").iterdir()
+    summary = json.loads((reports / "latest" / "summary.json").read_text())
+    assert (summary["run"], summary["exit_code"], summary["results"]) == (run.name, 6, [])
+    assert done.stdout.rstrip().endswith(f"Run directory: {run.resolve()}")
