@@ -40,12 +40,18 @@ def changes(previous: list[dict] | None, current: list[dict]) -> dict:
 def stale_waivers(waivers, results: list[Result]) -> list[dict]:
     """Waivers that covered no failure of this run (`waivers`: config.waivers.Waiver objects)."""
     used = {(r.waiver["check"], r.waiver["target"]) for r in results if r.waiver}
-    return [{"check_id": w.check, **w.fields()} for w in waivers if (w.check, w.target) not in used]
+    return [waiver_entry(w) for w in waivers if (w.check, w.target) not in used]
+
+
+def waiver_entry(waiver) -> dict:
+    """`{"check_id", "target"}` as every list of summary.json, then the waiver's other fields."""
+    fields = waiver.fields()
+    return {"check_id": fields.pop("check"), **fields}
 
 
 def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
     soon = today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
-    return [{"check_id": w.check, **w.fields()} for w in waivers if today <= w.expires <= soon]
+    return [waiver_entry(w) for w in waivers if today <= w.expires <= soon]
 
 
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,

@@ -62,7 +62,7 @@ def test_summary_lists_stale_and_expiring_waivers_and_the_changes_read_with_chec
     previous = {"run": "19700101T000000Z", "results": []}
     summary = build_summary("r2", "s", "f", "lab", "4.19.1.0", "nightly", 1, results, previous, (used, stale), today)
     assert summary["counts"] == {"passed": 0, "failed": 1, "broken": 0, "waived": 1, "skipped": 0, "total": 2}
-    assert summary["stale_waivers"] == [{"check_id": "MS-CA-STRICT", "check": "MS-CA-STRICT", "target": "cloud://*",
+    assert summary["stale_waivers"] == [{"check_id": "MS-CA-STRICT", "target": "cloud://*",
                                          "reason": "re-key", "approver": "j.doe", "ticket": "OPS-1",
                                          "expires": "2027-03-01"}]
     assert [w["ticket"] for w in summary["expiring_waivers"]] == ["OPS-2"]
