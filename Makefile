@@ -43,15 +43,16 @@ lab-status:
 	$(PY) -m lab status --state-dir $(STATE_DIR)
 
 # The main job against the lab: bring up the cloud with seeded violations, run every check in
-# parallel, print the per-check summary and the results' path, bring the lab down.
+# parallel into a new run directory (reports/runs/<UTC time>, reports/latest), print the per-check
+# summary and what changed since the previous run, bring the lab down, and end with the run's path.
 DEMO_STATE := .lab-demo
 demo: setup
 	@$(PY) -m lab down --state-dir $(DEMO_STATE) >/dev/null 2>&1 || true
 	$(PY) -m lab up lab/scenarios/violations.yml --state-dir $(DEMO_STATE)
-	@status=0; $(VENV)/bin/stackaudit run --inventory=$(DEMO_STATE)/inventory.yml || status=$$?; \
+	@status=0; $(PY) -m stackaudit run --inventory=$(DEMO_STATE)/inventory.yml || status=$$?; \
 	$(PY) -m lab down --state-dir $(DEMO_STATE); \
 	echo "suite exit code: $$status (1: a critical check failed, as seeded; see README for the codes)"; \
-	echo "Allure results: $$(pwd)/reports/allure-results"
+	echo "Run directory: $$(readlink -f reports/latest)"
 
 clean: lab-down
 	rm -rf $(STATE_DIR)

@@ -55,6 +55,11 @@ def catalog() -> dict[str, CheckRecord]:
             for cid, rec in records.items()}
 
 
+def check_kinds() -> dict[str, tuple[str, ...]]:
+    """Check ID -> the target kinds it runs on (what a waiver's target may name)."""
+    return {check_id: record.targets for check_id, record in catalog().items()}
+
+
 # A result's severity when its check raised it above the record's (set during the test call).
 ESCALATED = pytest.StashKey[str]()
 

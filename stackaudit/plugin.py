@@ -7,11 +7,16 @@
   it is parametrized over exactly those targets, sorted, with the target id as the id and an
   `xdist_group` mark, so `--dist loadgroup` keeps a target on one worker.
 - Outcomes: passed; failed (AssertionError: the rule is violated); broken (anything else: the
-  target could not be checked). Exit codes are stackaudit.report.outcomes' (0, 1 blocker, 6 could not
-  check, 7 warning) and 4 for a bad inventory or policy.
+  target could not be checked); waived (a failure a valid --waivers entry covers, decided in
+  pytest_runtest_makereport so the checks never see waivers). Exit codes are
+  stackaudit.report.outcomes' (0, 1 blocker, 6 could not check, 7 warning) and 4 for a bad
+  inventory, policy or waivers file.
+- Under `stackaudit run` (--run-dir), the run directory holds targets.json and the facts, and the
+  controller writes its summary.json when the session finishes.
 """
 from __future__ import annotations
 
+import datetime
 import os
 import time
 from dataclasses import dataclass
@@ -19,8 +24,9 @@ from pathlib import Path
 
 import allure
 import pytest
+from allure_commons.model2 import Label, StatusDetails
 
-from stackaudit.catalog import ESCALATED, catalog
+from stackaudit.catalog import ESCALATED, PROFILES, catalog, check_kinds
 from stackaudit.collect.collectors import Collector
 from stackaudit.discovery.discovery import discover
 from stackaudit.errors import ConfigError, TargetError
@@ -30,6 +36,9 @@ from stackaudit.config.inventory import load_inventory
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
+from stackaudit.config.waivers import load_waivers, matching_waiver, utc_today
+from stackaudit.report.recorder import RunRecord
+from stackaudit.report.waiving import waive, waiver_label
 from stackaudit.discovery.targets import Snapshot, Target
 
 TARGET_FIXTURES = {
@@ -47,6 +56,8 @@ TARGET_FIXTURES = {
     "cloud": ("cloud",),
 }
 STATE = pytest.StashKey["RunState | None"]()
+# What the Allure result must say when it differs from pytest's report: (status, message, waiver fields).
+ALLURE_OVERRIDE = pytest.StashKey[tuple]()
 
 
 @dataclass
@@ -57,6 +68,8 @@ class RunState:
     run_dir: Path
     store: FactStore
     collector: Collector
+    waivers: tuple = ()
+    today: datetime.date = datetime.date.min
 
 
 @dataclass
@@ -75,6 +88,9 @@ def pytest_addoption(parser):
     group.addoption("--inventory", metavar="FILE", help="the cloud's inventory (YAML); required to run checks")
     group.addoption("--reports-dir", metavar="DIR", default="reports",
                     help="where the target snapshot and collected facts go (default: reports)")
+    group.addoption("--waivers", metavar="FILE", help="accepted deviations (inventories/waivers.yml shows the format)")
+    group.addoption("--run-dir", metavar="DIR",
+                    help="this run's directory (stackaudit run makes one): targets.json, facts, summary.json")
 
 
 def pytest_configure(config):
@@ -91,6 +107,10 @@ def pytest_configure(config):
     try:
         inventory = load_inventory(Path(inventory_path))
         policy = load_policy(inventory.policy_path)
+        today = utc_today()
+        waivers_path = config.getoption("--waivers")
+        waivers = load_waivers(Path(waivers_path) if waivers_path else None, check_kinds(),
+                               policy.waivers.max_days_ahead, today)
     except ConfigError as err:
         pytest.exit(f"stackaudit: {err}", returncode=EXIT_CONFIG)
     workerinput = getattr(config, "workerinput", None)
@@ -98,17 +118,35 @@ def pytest_configure(config):
         run_dir = Path(workerinput["stackaudit_run_dir"])
         snapshot = Snapshot.load(run_dir / "targets.json")
     else:
-        run_dir = Path(config.getoption("--reports-dir")) / "runs" / time.strftime("%Y%m%dT%H%M%S") \
-            / f"{os.getpid()}"
+        given = config.getoption("--run-dir")
+        run_dir = Path(given) if given else Path(config.getoption("--reports-dir")) / "runs" \
+            / time.strftime("%Y%m%dT%H%M%S") / f"{os.getpid()}"
+        record = None
+        if given:   # `stackaudit run`: the run directory's snapshot is the one, and it records the run
+            markexpr = config.getoption("markexpr", "")
+            record = RunRecord(run_dir, waivers, inventory.cloud_name, None,
+                               markexpr if markexpr in PROFILES else None, today)
+            config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
         try:
             snapshot = discover(inventory)
         except TargetError as err:
+            if record is not None:      # a night that could not even list the targets is recorded too
+                record.finish([], EXIT_BROKEN)
             pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
         snapshot.save(run_dir / "targets.json")
-        snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
+        if record is not None:
+            record.cloudstack_version = cloudstack_version(snapshot)
+        else:
+            snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
     store = FactStore(run_dir, collector.collect, inventory.ssh.max_connections)
-    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector)
+    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today)
+
+
+def cloudstack_version(snapshot: Snapshot) -> str | None:
+    """The management servers' version as discovery listed it (several, joined, during an upgrade)."""
+    versions = sorted({t.attrs.version for t in snapshot.of_kinds(("mgmt",)) if t.attrs.version})
+    return ", ".join(versions) or None
 
 
 def pytest_configure_node(node):
@@ -219,12 +257,22 @@ def pytest_runtest_teardown(item):
     after the check's own, and a reader may take either."""
     result = yield
     severity = item.stash.get(ESCALATED, None)
+    override = item.stash.get(ALLURE_OVERRIDE, None)
     listener = item.config.pluginmanager.get_plugin("allure_listener")
-    if severity is not None and listener is not None:
-        test_result = listener.allure_logger.get_test(listener._cache.get(item.nodeid))
-        if test_result is not None:
-            test_result.labels = [label for label in test_result.labels
-                                  if label.name != "severity" or label.value == severity]
+    test_result = listener.allure_logger.get_test(listener._cache.get(item.nodeid)) if listener else None
+    if test_result is None:
+        return result
+    if severity is not None:
+        test_result.labels = [label for label in test_result.labels
+                              if label.name != "severity" or label.value == severity]
+    if override is not None:
+        # A waived failure is skipped in Allure (it has no "waived"), with the waiver's fields in the
+        # message and a `waiver` label; an expired waiver's failure says since when.
+        status, message, fields = override
+        trace = test_result.statusDetails.trace if test_result.statusDetails else None
+        test_result.status = "skipped" if status == "waived" else test_result.status
+        test_result.statusDetails = StatusDetails(message=message, trace=trace)
+        test_result.labels.append(Label(name="waiver", value=waiver_label(fields)))
     return result
 
 
@@ -237,10 +285,19 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" or not report.passed:
         outcome, reason = classify(report, call)
         target = item_target(item)
+        state = item.config.stash[STATE]
+        waiver = matching_waiver(state.waivers, check_id, target) if outcome == "failed" and state else None
+        fields = None
+        if waiver is not None:      # only a failure: a waiver never turns broken into anything else
+            outcome, reason, fields = waive(waiver, reason, state.today)
+            item.stash[ALLURE_OVERRIDE] = (outcome, reason, fields)
         report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
                              "severity": item.stash.get(ESCALATED, catalog()[check_id].severity),
-                             "message": reason or ""}
-        if reason:
+                             "message": reason or "", "waiver": fields}
+        if outcome == "waived":
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, f"waived: {reason}")
+        elif reason:
             report.longrepr = f"{outcome}: {reason}"
     return report
 

@@ -78,6 +78,10 @@ POLICY = Record({
         "management_servers": f(ListOf(Str()), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
         "kvm_hosts": f(ListOf(Str()), list),
     }), dict),
+    "waivers": f(Record({
+        # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
+        "max_days_ahead": f(Int(1), 180),
+    }), dict),
 })
 BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
 
@@ -132,6 +136,11 @@ class BackupPolicy:
 
 
 @dataclass(frozen=True)
+class WaiverPolicy:
+    max_days_ahead: int
+
+
+@dataclass(frozen=True)
 class Policy:
     source: str
     xenserver: XenServerPolicy
@@ -141,6 +150,7 @@ class Policy:
     database: DatabasePolicy
     management: ManagementPolicy
     backups: BackupPolicy
+    waivers: WaiverPolicy
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -174,7 +184,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         management=ManagementPolicy(**data["management"]),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
-                                     for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}))
+                                     for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
+        waivers=WaiverPolicy(**data["waivers"]))
 
 
 def libssl_floors(floors: dict, where: str) -> dict:

@@ -1,7 +1,8 @@
 """Outcomes of (check, target) results and the run's exit code.
 
 passed: the rule holds. failed: an AssertionError, the rule is violated. broken: anything else,
-the target could not be checked (never counted as passed or failed).
+the target could not be checked (never counted as passed or failed). waived: a failure a valid
+waiver covers (report/waiving.py); it does not count as failed.
 
 The exit code lets a pre-upgrade gate tell its three answers apart: a blocker (a blocker or
 critical check failed), could-not-check (something broken, no blocker), a warning (only lower
@@ -36,6 +37,7 @@ class Tally:
 
     def __init__(self):
         self.results: list[Result] = []
+        self.record = None      # report.recorder.RunRecord under `stackaudit run`: writes summary.json
 
     def pytest_runtest_logreport(self, report):
         result = getattr(report, "stackaudit", None)
@@ -45,11 +47,17 @@ class Tally:
     def pytest_sessionfinish(self, session, exitstatus):
         if self.results and exitstatus in (EXIT_OK, EXIT_FAILED):
             session.exitstatus = self.exit_code()
+        if self.record is not None:
+            self.record.finish(self.results, int(session.exitstatus))
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.results:
             terminalreporter.write_sep("=", "StackAudit results by check")
             for line in summary_lines(self.results):
+                terminalreporter.write_line(line)
+        if self.record is not None and self.record.summary is not None:
+            terminalreporter.write_sep("=", "StackAudit: what changed")
+            for line in self.record.lines():
                 terminalreporter.write_line(line)
 
     def exit_code(self) -> int:

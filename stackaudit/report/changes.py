@@ -1,0 +1,91 @@
+"""summary.json (README, "Run directories and summary.json") and what changed since the previous run."""
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+from pathlib import Path
+
+from stackaudit.report.summary import Result
+
+STATUSES = ("passed", "failed", "broken", "waived", "skipped")
+EXPIRING_WITHIN_DAYS = 14
+
+
+def result_entry(result: Result) -> dict:
+    return {"check_id": result.check_id, "target": result.target, "status": result.status,
+            "severity": result.severity, "message": result.message, "waiver": result.waiver}
+
+
+def _keys(results, status: str) -> set[tuple[str, str]]:
+    return {(r["check_id"], r["target"]) for r in results if r["status"] == status}
+
+
+def _listed(keys) -> list[dict]:
+    return [{"check_id": c, "target": t} for c, t in sorted(keys)]
+
+
+def changes(previous: list[dict] | None, current: list[dict]) -> dict:
+    """What changed since the previous run's results (summary.json entries). Without a previous run
+    every failure and every broken result is new."""
+    before = previous or []
+    failed_now, failed_before = _keys(current, "failed"), _keys(before, "failed")
+    broken_now, broken_before = _keys(current, "broken"), _keys(before, "broken")
+    return {"new_failures": _listed(failed_now - failed_before),
+            "fixed": _listed(failed_before & _keys(current, "passed")),
+            "new_broken": _listed(broken_now - broken_before),
+            "still_failing": len(failed_now & failed_before)}
+
+
+def stale_waivers(waivers, results: list[Result]) -> list[dict]:
+    """Waivers that covered no failure of this run (`waivers`: config.waivers.Waiver objects)."""
+    used = {(r.waiver["check"], r.waiver["target"]) for r in results if r.waiver}
+    return [waiver_entry(w) for w in waivers if (w.check, w.target) not in used]
+
+
+def waiver_entry(waiver) -> dict:
+    """`{"check_id", "target"}` as every list of summary.json, then the waiver's other fields."""
+    fields = waiver.fields()
+    return {"check_id": fields.pop("check"), **fields}
+
+
+def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
+    soon = today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
+    return [waiver_entry(w) for w in waivers if today <= w.expires <= soon]
+
+
+def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
+                  exit_code: int, results: list[Result], previous: dict | None, waivers,
+                  today: datetime.date) -> dict:
+    entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target))]
+    counts = Counter(r.status for r in results)
+    return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
+            "profile": profile, "exit_code": exit_code,
+            "counts": {**{s: counts[s] for s in STATUSES}, "total": len(results)},
+            "results": entries,
+            "changes_since": previous["run"] if previous else None,
+            "changes": changes(previous["results"] if previous else None, entries),
+            "stale_waivers": stale_waivers(waivers, results),
+            "expiring_waivers": expiring_waivers(waivers, today)}
+
+
+def write_summary(path: Path, summary: dict) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    tmp.replace(path)
+
+
+def change_lines(summary: dict) -> list[str]:
+    since = summary["changes_since"]
+    lines = [f"changes since {since}:" if since else "changes (no earlier run in this reports directory):"]
+    change = summary["changes"]
+    sections = (("new failures", change["new_failures"]), ("fixed", change["fixed"]),
+                ("newly broken", change["new_broken"]), ("stale waivers (matched no failure)", summary["stale_waivers"]),
+                (f"waivers expiring within {EXPIRING_WITHIN_DAYS} days", summary["expiring_waivers"]))
+    for title, entries in sections:
+        lines.append(f"  {title}: {len(entries) or 'none'}")
+        for entry in entries:
+            extra = f" (ticket {entry['ticket']}, expires {entry['expires']})" if "ticket" in entry else ""
+            lines.append(f"    {entry['check_id']}  {entry['target']}{extra}")
+    lines.append(f"  still failing: {change['still_failing']}")
+    return lines

@@ -1,0 +1,36 @@
+"""The run directory's record of a run: summary.json, written when the session finishes."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stackaudit.report.changes import build_summary, change_lines, write_summary
+from stackaudit.report.runs import previous_summary
+from stackaudit.report.summary import Result
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class RunRecord:
+    run_dir: Path
+    waivers: tuple
+    cloud: str
+    cloudstack_version: str | None
+    profile: str | None
+    today: datetime.date
+    started: str = field(default_factory=utc_now)
+    summary: dict | None = None
+
+    def finish(self, results: list[Result], exit_code: int) -> dict:
+        self.summary = build_summary(self.run_dir.name, self.started, utc_now(), self.cloud, self.cloudstack_version,
+                                     self.profile, exit_code, results, previous_summary(self.run_dir),
+                                     self.waivers, self.today)
+        write_summary(self.run_dir / "summary.json", self.summary)
+        return self.summary
+
+    def lines(self) -> list[str]:
+        return change_lines(self.summary) if self.summary else []

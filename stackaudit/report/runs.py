@@ -1,0 +1,54 @@
+"""Run directories: `reports/runs/<UTC timestamp>/`, one per run, never reused, and `reports/latest`.
+
+A run directory is created with mkdir (which fails if it exists), so two runs started in the same
+second get `<timestamp>`, `<timestamp>-2`, ... and neither overwrites the other.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+STAMP = "%Y%m%dT%H%M%SZ"
+
+
+def run_sort_key(name: str) -> tuple[str, int]:
+    stamp, _, serial = name.partition("-")
+    return stamp, int(serial) if serial.isdigit() else 1
+
+
+def new_run_dir(reports: Path, now: float | None = None) -> Path:
+    runs = reports / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime(STAMP, time.gmtime(now if now is not None else time.time()))
+    serial = 1
+    while True:
+        path = runs / (stamp if serial == 1 else f"{stamp}-{serial}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            serial += 1
+
+
+def point_latest(reports: Path, run_dir: Path) -> None:
+    """`reports/latest` -> the run directory (relative), replaced atomically (rename over the old link)."""
+    link = reports / "latest"
+    tmp = reports / f".latest.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(os.path.relpath(run_dir, reports))
+    os.replace(tmp, link)
+
+
+def previous_summary(run_dir: Path) -> dict | None:
+    """The summary.json of the latest run directory before `run_dir` that has one."""
+    earlier = [p for p in run_dir.parent.iterdir()
+               if p.is_dir() and run_sort_key(p.name) < run_sort_key(run_dir.name) and (p / "summary.json").is_file()]
+    for path in sorted(earlier, key=lambda p: run_sort_key(p.name), reverse=True):
+        try:
+            return json.loads((path / "summary.json").read_text())
+        except (OSError, ValueError):
+            continue
+    return None

@@ -1,0 +1,157 @@
+"""Two nightly runs as an operator makes them, through `stackaudit run` with a waivers file: the
+compliant cloud, then the cloud with violations. Each run gets its own directory, the first is left
+as it was, `latest` follows, and the second's summary.json says what changed, which failure was
+waived, which waiver expired and which matched nothing."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.lifecycle import down, up
+from stackaudit.report.outcomes import exit_code
+from stackaudit.report.summary import Result
+from tests.lab.conftest import SCENARIOS, require_root
+
+REPO = Path(__file__).resolve().parent.parent.parent
+TODAY = datetime.datetime.now(datetime.timezone.utc).date()
+WAIVED = ("DB-BINLOG-ROW", "db://db2")               # critical; seeded in violations.yml
+EXPIRED = ("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")
+STALE = ("MS-CA-STRICT", "cloud://*")                 # holds in both runs
+
+
+def waivers_file(path: Path) -> Path:
+    entries = [(*WAIVED, TODAY + datetime.timedelta(days=30), "OPS-1"),
+               (*EXPIRED, TODAY - datetime.timedelta(days=2), "OPS-2"),
+               (*STALE, TODAY + datetime.timedelta(days=10), "OPS-3")]
+    path.write_text("waivers:\n" + "".join(
+        f"  - {{check: {check}, target: '{target}', reason: accepted for the test, approver: j.doe, "
+        f"ticket: {ticket}, expires: {expires}}}\n" for check, target, expires, ticket in entries))
+    return path
+
+
+# The contract of summary.json (issue 11; README, "Run directories and summary.json").
+ENTRY = {"check_id": str, "target": str}
+CONTRACT = {
+    "run": str, "started": str, "finished": str, "cloud": str, "cloudstack_version": (str, type(None)),
+    "profile": (str, type(None)), "exit_code": int,
+    "counts": {"passed": int, "failed": int, "broken": int, "waived": int, "skipped": int, "total": int},
+    "results": [{"check_id": str, "target": str, "status": ("passed", "failed", "broken", "waived", "skipped"),
+                 "severity": str, "message": str, "waiver": (dict, type(None))}],
+    "changes_since": (str, type(None)),
+    "changes": {"new_failures": [ENTRY], "fixed": [ENTRY], "new_broken": [ENTRY], "still_failing": int},
+    "stale_waivers": [{**ENTRY, "reason": str, "approver": str, "ticket": str, "expires": str}],
+}
+
+
+def contract_problems(value, shape, where="summary") -> list[str]:
+    """Where `value` departs from `shape`: a dict of keys (all required), a one-item list (each
+    element), a tuple of allowed types or values, or a type."""
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return [f"{where}: not an object"]
+        missing = [f"{where}.{key}: missing" for key in shape if key not in value]
+        return missing + [p for key in shape if key in value for p in contract_problems(value[key], shape[key],
+                                                                                          f"{where}.{key}")]
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return [f"{where}: not a list"]
+        return [p for i, item in enumerate(value) for p in contract_problems(item, shape[0], f"{where}[{i}]")]
+    if isinstance(shape, tuple) and all(isinstance(s, str) for s in shape):
+        return [] if value in shape else [f"{where}: {value!r} not one of {shape}"]
+    if isinstance(value, bool) or not isinstance(value, shape):
+        return [f"{where}: {value!r} has the wrong type"]
+    return []
+
+
+def stackaudit_run(inventory: Path, waivers: Path, reports: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--waivers={waivers}",
+               f"--reports={reports}", "--profile", "nightly", "-p", "no:randomly"]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
+
+
+def run_with_lab(scenario: str, tmp_path: Path, waivers: Path, reports: Path) -> subprocess.CompletedProcess:
+    # The second lab is the same cloud with the night's drift: it reuses the first one's keys (the lab
+    # makes keys only where none exist), so the system VMs' host keys the suite pinned still hold.
+    state = tmp_path / f"lab-{scenario}"
+    earlier = [p for p in tmp_path.glob("lab-*/keys") if p.parent != state]
+    if earlier:
+        shutil.copytree(earlier[0], state / "keys")
+    up(SCENARIOS / f"{scenario}.yml", state, out=lambda *_: None)
+    try:
+        return stackaudit_run(state / "inventory.yml", waivers, reports)
+    finally:
+        down(state, out=lambda *_: None)
+
+
+def tree_digest(path: Path) -> dict[str, str]:
+    return {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_two_nightly_runs_keep_both_directories_and_say_what_changed(tmp_path):
+    require_root()
+    reports = tmp_path / "reports"
+    waivers = waivers_file(tmp_path / "waivers.yml")
+    first = run_with_lab("compliant", tmp_path, waivers, reports)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    (first_dir,) = (reports / "runs").iterdir()
+    first_files = tree_digest(first_dir)
+    assert {"summary.json", "junit.xml", "targets.json"} <= set(first_files)
+    assert any(name.startswith("allure-results/") for name in first_files)
+    assert os.readlink(reports / "latest") == f"runs/{first_dir.name}"
+    first_summary = json.loads((first_dir / "summary.json").read_text())
+    assert contract_problems(first_summary, CONTRACT) == []
+    assert first_summary["changes_since"] is None and first_summary["exit_code"] == 0
+    assert {(w["check_id"], w["target"]) for w in first_summary["stale_waivers"]} == {WAIVED, EXPIRED, STALE}
+
+    second = run_with_lab("violations", tmp_path, waivers, reports)
+    output = second.stdout
+    assert second.returncode == 1, output[-3000:] + second.stderr[-2000:]
+    second_dir = next(p for p in (reports / "runs").iterdir() if p != first_dir)
+    assert tree_digest(first_dir) == first_files, "the first run's directory changed"
+    assert os.readlink(reports / "latest") == f"runs/{second_dir.name}"
+    summary = json.loads((second_dir / "summary.json").read_text())
+    assert contract_problems(summary, CONTRACT) == []
+    assert (summary["run"], summary["changes_since"], summary["profile"]) == (second_dir.name, first_dir.name,
+                                                                              "nightly")
+    assert (summary["cloudstack_version"], summary["exit_code"]) == ("4.19.1.0", 1)
+    by_key = {(r["check_id"], r["target"]): r for r in summary["results"]}
+    assert by_key[WAIVED]["status"] == "waived" and by_key[WAIVED]["waiver"]["ticket"] == "OPS-1"
+    assert by_key[EXPIRED]["status"] == "failed" and by_key[EXPIRED]["waiver"]["expired"] is True
+    since = TODAY - datetime.timedelta(days=1)
+    assert f"expired on {TODAY - datetime.timedelta(days=2)}: a failure again since {since}" in \
+        by_key[EXPIRED]["message"]
+    failed = {key for key, r in by_key.items() if r["status"] == "failed"}
+    assert failed == {("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1"), EXPIRED,
+                      ("SVM-LIBSSL-PATCHED", "cpvm://zone1/v-2-VM"), ("DB-CNF-PERSISTED", "db://db2")}
+    assert {(c["check_id"], c["target"]) for c in summary["changes"]["new_failures"]} == failed
+    assert summary["changes"]["fixed"] == [] and summary["changes"]["still_failing"] == 0
+    assert [(w["check_id"], w["target"], w["ticket"]) for w in summary["stale_waivers"]] == [(*STALE, "OPS-3")]
+    assert summary["counts"]["waived"] == 1 and summary["counts"]["failed"] == 4
+    # The waived failure counts for nothing in the exit code: the same results with it failed give the same
+    # code here (other criticals fail), and without the other failures it would be 0.
+    results = [Result(r["check_id"], r["target"], r["status"], r["message"], r["severity"]) for r in summary["results"]]
+    assert exit_code(results) == 1
+    assert exit_code([r for r in results if r.status != "failed"]) == 0
+    # Allure: the waived failure is skipped, with its waiver label and the waiver's fields in the message.
+    allure = [json.loads(p.read_text()) for p in (second_dir / "allure-results").glob("*-result.json")]
+    (waived,) = [a for a in allure if {"name": "target", "value": WAIVED[1]} in a["labels"]
+                 and {"name": "check_id", "value": WAIVED[0]} in a["labels"]]
+    assert waived["status"] == "skipped" and "OPS-1" in waived["statusDetails"]["message"]
+    assert any(label["name"] == "waiver" and "OPS-1" in label["value"] for label in waived["labels"])
+    # The end of the run: the per-check table, then what changed, each with check ID and target.
+    tail = output[output.index("StackAudit results by check"):]
+    assert tail.index("StackAudit: what changed") > 0
+    assert f"    {STALE[0]}  {STALE[1]} (ticket OPS-3" in tail
+    assert "    XS-POOL-HA-TIMEOUT  xs-pool://zone1/xen-pool1" in tail
+    assert output.rstrip().endswith(f"Run directory: {second_dir.resolve()}")

@@ -1,0 +1,68 @@
+"""`stackaudit run` validates every configuration file before it creates or deletes anything."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def inventory(tmp_path) -> Path:
+    for name in ("id", "known_hosts"):
+        (tmp_path / name).write_text("")
+    path = tmp_path / "inventory.yml"
+    path.write_text('cloud: {name: lab, api: {endpoint: "http://198.18.0.1:8080/client/api", key_env: K, secret_env: S}}\n'
+                    "ssh: {private_key: id, known_hosts: known_hosts}\n")
+    return path
+
+
+def stackaudit_run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "stackaudit", "run", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("bad", ["waivers", "inventory", "policy"])
+def test_a_bad_file_is_exit_4_one_line_and_nothing_written(tmp_path, inventory, bad):
+    reports = tmp_path / "reports"
+    (reports / "runs" / "20260101T000000Z").mkdir(parents=True)     # an earlier run: must survive
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text("waivers:\n  - {check: MS-CA-STRICT, target: 'cloud://*', reason: r, approver: a,"
+                       " ticket: T-1}\n" if bad == "waivers" else "waivers: []\n")
+    if bad == "inventory":
+        inventory.write_text(inventory.read_text() + "colud: typo\n")
+    if bad == "policy":
+        (tmp_path / "policy.yml").write_text("waivers: {max_days_ahead: 0}\n")
+        inventory.write_text(inventory.read_text() + "policy: policy.yml\n")
+    done = stackaudit_run(f"--inventory={inventory}", f"--waivers={waivers}", f"--reports={reports}")
+    assert done.returncode == 4, done.stdout + done.stderr
+    expected = {"waivers": f"stackaudit: {waivers}: waivers[0] (MS-CA-STRICT): expires missing; every waiver needs "
+                           "check, target, reason, approver, ticket, expires",
+                "inventory": f"stackaudit: {inventory}: colud: unknown key; expected one of cloud, ssh, system_vms, "
+                             "xenserver, databases, management_servers, policy",
+                "policy": f"stackaudit: {tmp_path / 'policy.yml'}: waivers.max_days_ahead: found int 0; "
+                          "expected an integer >= 1"}[bad]
+    assert done.stderr.splitlines() == [expected] and done.stdout == ""
+    assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*")) == ["runs", "runs/20260101T000000Z"]
+
+
+def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_path, inventory):
+    import json
+    import os
+    import socket
+    with socket.socket() as probe:          # a local port nothing listens on: discovery is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inventory.write_text(inventory.read_text().replace("198.18.0.1:8080", f"127.0.0.1:{port}"))
+    reports = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}",
+                           f"--reports={reports}", "--workers=0"], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "K": "key", "S": "secret"})
+    assert done.returncode == 6, done.stdout + done.stderr
+    (run,) = (reports / "runs").iterdir()
+    summary = json.loads((reports / "latest" / "summary.json").read_text())
+    assert (summary["run"], summary["exit_code"], summary["results"]) == (run.name, 6, [])
+    assert done.stdout.rstrip().endswith(f"Run directory: {run.resolve()}")
