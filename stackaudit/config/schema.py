@@ -179,12 +179,37 @@ def f(kind: Kind, default: Any = None) -> Field:
     return Field(kind, default)
 
 
-def read_yaml(path: Path, unreadable_fix: str, error: type[SchemaError] = SchemaError) -> Any:
-    """A YAML file's data; an unreadable file or a syntax error is one line naming the file (and line)."""
+class _DuplicateKey(Exception):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A key written twice in one mapping is an error: YAML would keep the last one silently."""
+
+
+def _unique_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} written twice")
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def read_yaml(path: Path, unreadable_fix: str, error: type[SchemaError] = SchemaError,
+              unique_keys: bool = False) -> Any:
+    """A YAML file's data; an unreadable file or a syntax error is one line naming the file (and line).
+    With `unique_keys`, a key written twice in one mapping is such an error too."""
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader if unique_keys else yaml.SafeLoader)
     except OSError as err:
         raise error(f"{path}: cannot read: {err.strerror}; {unreadable_fix}") from None
+    except _DuplicateKey as err:
+        raise error(f"{path}: {err}; keep one of them") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

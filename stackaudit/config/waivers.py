@@ -12,8 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
-
+from stackaudit.config.schema import read_yaml
 from stackaudit.errors import ConfigError
 
 FIELDS = ("check", "target", "reason", "approver", "ticket", "expires")
@@ -42,44 +41,12 @@ class Waiver:
         return data
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A key written twice in one mapping is an error: YAML would keep the last one silently."""
-
-
-def _unique_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise ConfigError(f"line {key_node.start_mark.line + 1}: key {key!r} written twice")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def read_waivers_yaml(path: Path):
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}; check the --waivers path") from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except ConfigError as err:
-        raise ConfigError(f"{path}: {err}; keep one of them") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where}: not valid YAML; fix the syntax there") from None
-
-
 def load_waivers(path: Path | None, check_kinds: dict[str, tuple[str, ...]], max_days_ahead: int,
                  today: datetime.date) -> tuple[Waiver, ...]:
     """The waivers in `path` (none without a file). `check_kinds`: check ID -> the target kinds it runs on."""
     if path is None:
         return ()
-    raw = read_waivers_yaml(path)
+    raw = read_yaml(path, "check the --waivers path", ConfigError, unique_keys=True)
     if not isinstance(raw, dict) or set(raw) != {"waivers"} or not isinstance(raw["waivers"], list):
         raise ConfigError(f"{path}: expected one key, waivers, holding a list of waivers; "
                           "see inventories/waivers.yml for the format")
