@@ -3,6 +3,7 @@ CloudStack API ([BERGSMA-XS-HA], [BERGSMA-XS-UUID], [CSC-WIKI] in the README's S
 from stackaudit import groups
 from stackaudit.catalog import check, escalate
 from stackaudit.errors import NotCheckable
+from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as rules
 from stackaudit.rules import kvm_agent as kvm_agent_rules
 from stackaudit.rules import xenserver as xen_rules
@@ -31,8 +32,8 @@ def firewall_findings(host, family: int, policy) -> list[str]:
     """The firewall rule's findings for one family, with the wanted/running/persisted evidence attached."""
     firewall = host.facts.firewall(family)
     host.facts.attach(f"CLOUDSTACK-SERVICES: wanted, running, persisted (IPv{family})",
-                      rules.firewall_evidence(firewall, policy.firewall))
-    return rules.firewall_findings(firewall, policy.firewall)
+                      firewall_rules.firewall_evidence(firewall, policy.firewall))
+    return firewall_rules.firewall_findings(firewall, policy.firewall)
 
 
 @check("HOST-IPTABLES-V4", reads=("firewall_v4",))
@@ -66,9 +67,9 @@ def test_libvirtd_listen(kvm_host, policy, request):
     if rules.unauthenticated_tcp(conf, transport):
         for family in (4, 6):
             facts.attach(f"tcp 16509 through INPUT (IPv{family})",
-                         rules.path_evidence(family, facts.firewall(family).running, policy.firewall, [16509]))
+                         firewall_rules.path_evidence(family, facts.firewall(family).running, policy.firewall, [16509]))
         open_in = [f"IPv{family}" for family in (4, 6)
-                   if not rules.rejects_port(facts.firewall(family).running, family, 16509, policy.firewall)]
+                   if not firewall_rules.rejects_port(facts.firewall(family).running, family, 16509, policy.firewall)]
         if open_in:
             escalate(request, "critical")
             findings.insert(0, f"auth_tcp = \"none\" and tcp 16509 is not rejected over {' and '.join(open_in)}: "

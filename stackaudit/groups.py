@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from stackaudit.errors import NotCheckable, TargetError
 from stackaudit.rules import database as db_rules
+from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as host_rules
 from stackaudit.discovery.targets import Target
 
@@ -67,7 +68,7 @@ def firewall_findings(facts, firewall_policy) -> Gathered:
     for member in members(facts, "kvm-host", "xs-host", "mgmt"):
         gathered.read(facts, member, lambda f: [
             f"IPv{family}: {finding}" for family in (4, 6)
-            for finding in host_rules.firewall_findings(f.firewall(family), firewall_policy)])
+            for finding in firewall_rules.firewall_findings(f.firewall(family), firewall_policy)])
     return gathered
 
 

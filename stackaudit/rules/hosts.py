@@ -1,12 +1,8 @@
-"""Hypervisor hosts and management servers: the CLOUDSTACK-SERVICES firewall
-([CSC-WIKI] in the README's Sources)."""
+"""Hypervisor hosts: libvirtd's listening, identities, the agent's state ([CSC-WIKI] in the README's Sources).
+The CLOUDSTACK-SERVICES firewall is rules/firewall.py."""
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable
-# The firewall rules (HOST-IPTABLES-V4/V6, the 16509 part of KVM-LIBVIRTD-LISTEN) judge each port by
-# evaluating the ruleset: rules/firewall.py and rules/netfilter.py.
-from stackaudit.rules.firewall import (SERVICES_CHAIN, chain_differences, firewall_evidence,  # noqa: F401
-                                       firewall_findings, judge, path_evidence, rejects_port)
 from stackaudit.rules.libvirtd_options import turns_on_listen
 
 

@@ -26,7 +26,6 @@ from stackaudit.parsers.iptables import Rule, Ruleset, parse_ports
 CONTINUING_TARGETS = {"LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "MARK", "CONNMARK", "CLASSIFY", "TCPMSS",
                       "CHECKSUM", "DSCP", "TOS", "TTL", "HL", "NOTRACK", "CT", "SET", "IDLETIMER", "LED",
                       "SECMARK", "CONNSECMARK"}
-CLOSED = ("REJECT", "DROP")
 # Modules whose conditions condition_holds judges; any other -m module is undecidable (limit, recent, ...).
 JUDGED_MODULES = {"tcp", "udp", "multiport", "conntrack", "state", "comment", "icmp", "icmp6"}
 MAX_DEPTH = 64          # netfilter refuses loops; this bounds a walk over a hand-made ruleset

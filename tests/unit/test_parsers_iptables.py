@@ -9,7 +9,7 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.collect.declarations import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
-from stackaudit.rules.hosts import firewall_evidence, firewall_findings, judge
+from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall
