@@ -1,5 +1,6 @@
 """The check catalog (catalog.yml): one record of metadata per check ID, and the @check decorator
-that ties a check function to its record (markers for the profiles, Allure labels)."""
+that ties a check function to its record (markers for the profiles, Allure labels). What an auditor
+reads of the record beside each result is rendered by stackaudit/report/auditor.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,13 +39,6 @@ class CheckRecord:
     remediation: str
     disruption: str
     verify: str
-
-    def description(self, docstring: str | None) -> str:
-        """What an auditor reads beside the result (Markdown)."""
-        rule = " ".join((docstring or self.title).split())
-        return (f"**{self.id}**: {rule}\n\n**Why** ({self.source}): {self.rationale}\n\n"
-                f"**Remediation** (disruption: {self.disruption}): {self.remediation}\n\n"
-                f"**Verify by hand**: {self.verify}")
 
 
 @cache
@@ -98,7 +92,7 @@ def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[s
     def decorate(function):
         marks = [pytest.mark.check_id(check_id), *(getattr(pytest.mark, p) for p in record.profiles),
                  allure.label("check_id", check_id), allure.severity(record.severity), allure.epic(record.area),
-                 allure.feature(check_id), allure.description(record.description(function.__doc__))]
+                 allure.feature(check_id)]     # title, description, suites: per result (report/auditor.py)
         for mark in marks:
             function = mark(function)
         function.stackaudit_check_id = check_id

@@ -22,11 +22,24 @@ class Unreachable(TargetError):
 
 
 class AuthenticationFailed(TargetError):
-    """The target refused the credentials, or its host key is unknown or changed."""
+    """The target refused the credentials, or its identity could not be verified (the two below)."""
+
+
+class LoginRefused(AuthenticationFailed):
+    """The target refused the credentials: SSH login, API key, XAPI or database login."""
+
+
+class HostKeyRejected(AuthenticationFailed):
+    """The target is not provably the host on record: its SSH host key is unknown or changed, or its
+    TLS certificate is not trusted."""
 
 
 class CollectionFailed(TargetError):
     """A command or API call ran but did not give what a check needs (error status, missing tool)."""
+
+
+class ApiError(CollectionFailed):
+    """A CloudStack API or XAPI call was answered with an error."""
 
 
 class UnparsableOutput(TargetError):

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import allure
 import pytest
-from allure_commons.model2 import Label, StatusDetails
 
 from stackaudit.catalog import ESCALATED, PROFILES, catalog, check_kinds
 from stackaudit.collect.collectors import Collector
@@ -37,8 +36,9 @@ from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
 from stackaudit.config.waivers import load_waivers, matching_waiver, utc_today
+from stackaudit.report.auditor import Verdict, not_checked_reason, present
 from stackaudit.report.recorder import RunRecord
-from stackaudit.report.waiving import waive, waiver_label
+from stackaudit.report.waiving import waive
 from stackaudit.discovery.targets import Snapshot, Target
 
 TARGET_FIXTURES = {
@@ -56,8 +56,8 @@ TARGET_FIXTURES = {
     "cloud": ("cloud",),
 }
 STATE = pytest.StashKey["RunState | None"]()
-# What the Allure result must say when it differs from pytest's report: (status, message, waiver fields).
-ALLURE_OVERRIDE = pytest.StashKey[tuple]()
+# The result's outcome, for its Allure result (report/auditor.py).
+VERDICT = pytest.StashKey[Verdict]()
 
 
 @dataclass
@@ -253,26 +253,17 @@ def pytest_runtest_call(item):
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item):
-    """An escalated result keeps one severity label: allure-pytest adds the record's at teardown,
-    after the check's own, and a reader may take either."""
+    """Rewrite allure-pytest's result as an auditor reads it (report/auditor.py). Outermost, so it runs
+    after allure-pytest has added its labels (a second severity, module-based suites) at teardown."""
     result = yield
-    severity = item.stash.get(ESCALATED, None)
-    override = item.stash.get(ALLURE_OVERRIDE, None)
+    check_id = getattr(getattr(item, "function", None), "stackaudit_check_id", None)
     listener = item.config.pluginmanager.get_plugin("allure_listener")
     test_result = listener.allure_logger.get_test(listener._cache.get(item.nodeid)) if listener else None
-    if test_result is None:
+    if test_result is None or check_id is None:
         return result
-    if severity is not None:
-        test_result.labels = [label for label in test_result.labels
-                              if label.name != "severity" or label.value == severity]
-    if override is not None:
-        # A waived failure is skipped in Allure (it has no "waived"), with the waiver's fields in the
-        # message and a `waiver` label; an expired waiver's failure says since when.
-        status, message, fields = override
-        trace = test_result.statusDetails.trace if test_result.statusDetails else None
-        test_result.status = "skipped" if status == "waived" else test_result.status
-        test_result.statusDetails = StatusDetails(message=message, trace=trace)
-        test_result.labels.append(Label(name="waiver", value=waiver_label(fields)))
+    record = catalog()[check_id]
+    present(test_result, record, item.function.__doc__, item_target(item), item.stash.get(ESCALATED, record.severity),
+            item.stash.get(VERDICT, None))
     return result
 
 
@@ -290,7 +281,10 @@ def pytest_runtest_makereport(item, call):
         fields = None
         if waiver is not None:      # only a failure: a waiver never turns broken into anything else
             outcome, reason, fields = waive(waiver, reason, state.today)
-            item.stash[ALLURE_OVERRIDE] = (outcome, reason, fields)
+        broken, error = outcome == "broken", call.excinfo.value if call.excinfo else None
+        item.stash[VERDICT] = Verdict(outcome, reason or "", waiver=fields,     # pytest's trace, before ours below
+                                      not_checked=not_checked_reason(error) if broken else None,
+                                      trace=report.longreprtext if broken else None)
         report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
                              "severity": item.stash.get(ESCALATED, catalog()[check_id].severity),
                              "message": reason or "", "waiver": fields}

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import paramiko
 
-from stackaudit.errors import AuthenticationFailed, CollectionFailed
+from stackaudit.errors import CollectionFailed, HostKeyRejected
 
 PIN_FILE_NAME = "system-vm-host-keys.json"
 
@@ -51,7 +51,7 @@ class PinnedHostKeys:
         self.path = path
 
     def verify(self, vm_id: str, target_id: str, template: str | None, key: paramiko.PKey) -> str:
-        """The note for the evidence; AuthenticationFailed (broken) when the id's key changed.
+        """The note for the evidence; HostKeyRejected (broken) when the id's key changed.
         `template` is the API's templatename (or templateid): the template the key came from."""
         seen = fingerprint(key)
         with self._locked():
@@ -71,7 +71,7 @@ class PinnedHostKeys:
         else:
             why = (f"its template is the same ({template or 'not listed'}): system VM keys are made at template "
                    "build and kept across reboots and patches, so this is not a reboot")
-        raise AuthenticationFailed(
+        raise HostKeyRejected(
             f"{target_id}: host key changed for CloudStack id {vm_id}: pinned {pin.get('fingerprint')} "
             f"({pin.get('key_type')}, {pin.get('pinned')}), now {seen} ({key.get_name()}); {why}. If the VM was "
             f"rebuilt on purpose, accept the new key by deleting the entry \"{vm_id}\" from {self.path}")

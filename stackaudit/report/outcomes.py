@@ -25,11 +25,26 @@ def classify(report, call) -> tuple[str, str | None]:
         return "passed", None
     error = call.excinfo.value if call.excinfo else None
     if isinstance(error, AssertionError):
-        # `assert x, message`: pytest appends its own "assert ..." explanation after the message.
-        return "failed", str(error).split("\nassert ")[0].strip() or "the rule does not hold"
+        return "failed", failure_message(str(error))
     if isinstance(error, TargetError):
         return "broken", str(error)
     return "broken", f"{type(error).__name__}: {error}" if error else "not checked"
+
+
+def failure_message(text: str) -> str:
+    """The check's own message of a failed `assert condition, message`, without pytest's echo.
+
+    pytest's assertion rewriting gives "message\nassert <the condition, evaluated>...", with each
+    further line of the message indented by two spaces (pytest 9, src/_pytest/assertion/util.py,
+    _format_lines, https://github.com/pytest-dev/pytest); an assert without a message gives only the
+    echo, which says nothing an auditor can use (the result's evidence says what was judged).
+    """
+    if text.startswith("assert "):
+        return "the rule does not hold"
+    if "\nassert " in text:
+        first, *more = text.split("\nassert ")[0].split("\n")
+        text = "\n".join([first, *(line[2:] if line.startswith("  ") else line for line in more)])
+    return text.strip() or "the rule does not hold"
 
 
 class Tally:

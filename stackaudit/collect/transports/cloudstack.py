@@ -4,7 +4,7 @@ from __future__ import annotations
 import requests
 from cs import CloudStack, CloudStackApiException, CloudStackException
 
-from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable
+from stackaudit.errors import ApiError, LoginRefused, Unreachable
 
 
 def client(endpoint: str, key: str, secret: str, verify: bool | str, timeout: float) -> CloudStack:
@@ -19,9 +19,9 @@ def list_all(api: CloudStack, command: str, **params) -> list[dict]:
         error = err.error if isinstance(err.error, dict) else {}
         code, text = error.get("errorcode"), error.get("errortext", str(err))
         if code == 401:
-            raise AuthenticationFailed(f"CloudStack API: {command}: {text}") from None
-        raise CollectionFailed(f"CloudStack API: {command}: {code} {text}") from None
+            raise LoginRefused(f"CloudStack API: {command}: {text}") from None
+        raise ApiError(f"CloudStack API: {command}: {code} {text}") from None
     except CloudStackException as err:
-        raise CollectionFailed(f"CloudStack API: {command}: {err}") from None
+        raise ApiError(f"CloudStack API: {command}: {err}") from None
     except requests.RequestException as err:
         raise Unreachable(f"CloudStack API: {command}: cannot connect: {type(err).__name__}") from None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymysql
 
-from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable, error_record
+from stackaudit.errors import CollectionFailed, LoginRefused, Unreachable, error_record
 
 ACCESS_DENIED = {1044, 1045, 1698}
 
@@ -15,7 +15,7 @@ def connect(address: str, port: int, user: str, password: str, timeout: float) -
     except pymysql.err.OperationalError as err:
         code = err.args[0] if err.args else 0
         if code in ACCESS_DENIED:
-            raise AuthenticationFailed(f"MariaDB {address}:{port}: login as {user} refused ({code})") from None
+            raise LoginRefused(f"MariaDB {address}:{port}: login as {user} refused ({code})") from None
         raise Unreachable(f"MariaDB {address}:{port}: cannot connect ({code})") from None
 
 

@@ -18,9 +18,19 @@ import paramiko
 from testinfra.backend.paramiko import ParamikoBackend
 from testinfra.host import Host
 
-from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable
+from stackaudit.errors import CollectionFailed, HostKeyRejected, LoginRefused, Unreachable
 
 KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
+
+
+class RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):
+    """paramiko's RejectPolicy, raising a type that says why (paramiko's says it only in its text)."""
+
+    def __init__(self, label: str, known_hosts: Path):
+        self.label, self.known_hosts = label, known_hosts
+
+    def missing_host_key(self, client, hostname, key):
+        raise HostKeyRejected(f"{self.label}: host key unknown (not in {self.known_hosts})")
 
 
 class VerifiedParamikoBackend(ParamikoBackend):
@@ -40,19 +50,17 @@ class VerifiedParamikoBackend(ParamikoBackend):
         client = paramiko.SSHClient()
         if self.host_key_policy is None:
             client.load_host_keys(str(self.known_hosts))
-        client.set_missing_host_key_policy(self.host_key_policy or paramiko.RejectPolicy())
+        client.set_missing_host_key_policy(self.host_key_policy or RejectUnknownHostKey(self.label, self.known_hosts))
         try:
             client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=self.sock,
                            timeout=self.timeout, banner_timeout=self.timeout, auth_timeout=self.timeout,
                            look_for_keys=False, allow_agent=False)
         except paramiko.BadHostKeyException:
-            raise AuthenticationFailed(f"{self.label}: host key changed (differs from {self.known_hosts}); "
-                                       "verify the host and update known_hosts") from None
+            raise HostKeyRejected(f"{self.label}: host key changed (differs from {self.known_hosts}); "
+                                  "verify the host and update known_hosts") from None
         except paramiko.AuthenticationException:
-            raise AuthenticationFailed(f"{self.label}: SSH login as {self.user} refused") from None
+            raise LoginRefused(f"{self.label}: SSH login as {self.user} refused") from None
         except paramiko.SSHException as err:
-            if "not found in known_hosts" in str(err):
-                raise AuthenticationFailed(f"{self.label}: host key unknown (not in {self.known_hosts})") from None
             raise Unreachable(f"{self.label}: SSH failed: {err}") from None
         except (OSError, socket.timeout) as err:
             reason = getattr(err, "strerror", None) or str(err) or type(err).__name__

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import XenAPI
 
-from stackaudit.errors import AuthenticationFailed, CollectionFailed, Unreachable
+from stackaudit.errors import ApiError, HostKeyRejected, LoginRefused, Unreachable
 
 ORIGINATOR = "stackaudit"
 
@@ -49,10 +49,10 @@ def login(address: str, port: int, username: str, password: str, ca_file: Path |
         if code == "HOST_IS_SLAVE" and len(failure.details) > 1:
             raise NotMaster(failure.details[1]) from None
         if code == "SESSION_AUTHENTICATION_FAILED":
-            raise AuthenticationFailed(f"XAPI {address}: login as {username} refused") from None
-        raise CollectionFailed(f"XAPI {address}: login failed: {code}") from None
+            raise LoginRefused(f"XAPI {address}: login as {username} refused") from None
+        raise ApiError(f"XAPI {address}: login failed: {code}") from None
     except ssl.SSLCertVerificationError as err:
-        raise AuthenticationFailed(f"XAPI {address}: TLS certificate not trusted ({err.verify_message})") from None
+        raise HostKeyRejected(f"XAPI {address}: TLS certificate not trusted ({err.verify_message})") from None
     except (OSError, socket.timeout, xmlrpc.client.ProtocolError) as err:
         raise Unreachable(f"XAPI {address}:{port}: cannot connect: {getattr(err, 'strerror', None) or err}") from None
     return xapi
@@ -66,7 +66,7 @@ def call(xapi: XenAPI.Session, address: str, method: str, *args):
     try:
         return target(*args)
     except XenAPI.Failure as failure:
-        raise CollectionFailed(f"XAPI {address}: {method} failed: {' '.join(map(str, failure.details))}") from None
+        raise ApiError(f"XAPI {address}: {method} failed: {' '.join(map(str, failure.details))}") from None
     except (OSError, socket.timeout, xmlrpc.client.ProtocolError) as err:
         raise Unreachable(f"XAPI {address}: {method}: connection lost: {err}") from None
 

@@ -1,0 +1,250 @@
+"""Each Allure result as an auditor reads it (stackaudit/report/auditor.py): title, message without
+pytest's echo, the record as escaped HTML, suites by target, and categories that split the outcomes."""
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+
+import pytest
+from allure_commons.model2 import Label, StatusDetails
+from allure_commons.model2 import TestResult as AllureResult
+
+from stackaudit.catalog import catalog
+from stackaudit.config.waivers import Waiver
+from stackaudit.discovery.targets import KINDS
+from stackaudit.errors import (ApiError, AuthenticationFailed, CollectionFailed, HostKeyRejected, LoginRefused,
+                               NotCheckable, Unreachable, UnparsableOutput, error_record, raise_if_error)
+from stackaudit.report.auditor import (REASONS, SUITES, Verdict, categories, description_html, not_checked_message,
+                                       not_checked_reason, present, title)
+from stackaudit.report.outcomes import failure_message
+from stackaudit.report.waiving import waive
+
+TODAY = datetime.date(2026, 11, 25)
+SCRIPT = "<script>alert(1)</script>"
+
+
+def assertion_text(findings: list[str], message: str | None) -> str:
+    """The text of the AssertionError a check raises, as pytest's assertion rewriting makes it."""
+    with pytest.raises(AssertionError) as raised:
+        if message is None:
+            assert not findings
+        else:
+            assert not findings, message
+    return str(raised.value)
+
+
+def test_title_reads_check_what_must_hold_and_target():
+    record = catalog()["DB-CNF-PERSISTED"]
+    assert title(record.id, record.title, "db://db2") == (
+        "DB-CNF-PERSISTED · The server's configuration files hold CloudStack's MariaDB block, "
+        "and the running values match it · db://db2")
+    assert title(record.id, record.title, None) == f"DB-CNF-PERSISTED · {record.title}"
+
+
+def test_every_catalog_title_is_one_line_without_a_full_stop():
+    for record in catalog().values():
+        assert "\n" not in record.title and " · " not in record.title and not record.title.endswith("."), record.id
+
+
+@pytest.mark.parametrize("findings, message, expected", [
+    (["max_connections 151"], "max_connections 151; the rule wants >= 350", "max_connections 151; the rule wants >= 350"),
+    (["a", "b"], "two findings:\n  a\n  b", "two findings:\n  a\n  b"),
+    (["x"], None, "the rule does not hold"),
+    (["x"], "", "the rule does not hold"),
+])
+def test_failure_message_is_the_check_s_own_without_pytest_s_assert_echo(findings, message, expected):
+    text = assertion_text(findings, message)
+    assert "\nassert not [" in text or text.startswith("assert not [")     # what pytest really raises
+    assert failure_message(text) == expected
+
+
+def test_failure_message_of_a_comparison_drops_pytest_s_where_lines():
+    timeout = None
+    with pytest.raises(AssertionError) as raised:
+        assert timeout == 180, "HA timeout: no explicit timeout; the policy wants 180 s"
+    assert "\nassert None == 180" in str(raised.value)
+    assert failure_message(str(raised.value)) == "HA timeout: no explicit timeout; the policy wants 180 s"
+
+
+@pytest.mark.parametrize("error, reason", [
+    (Unreachable("kvm-host://zone1/kvm02: cannot connect: No route to host"), "unreachable"),
+    (LoginRefused("198.18.1.4:22: SSH login as audit refused"), "login refused"),
+    (AuthenticationFailed("refused"), "login refused"),
+    (HostKeyRejected("198.18.1.4:22: host key unknown (not in known_hosts)"), "host key"),
+    (UnparsableOutput("dpkg-query line 3: expected 'package<TAB>status<TAB>version'"), "unparsable"),
+    (ApiError("CloudStack API: listHosts: 530 internal error"), "API error"),
+    (NotCheckable("the policy names no IPv6 management prefix"), "not checkable"),
+    (CollectionFailed("db://db1: fact cnf exited 2"), "not checkable"),
+    (KeyError("hostname"), "not checkable"),
+    (None, "not checkable"),
+])
+def test_a_broken_result_names_why_it_was_not_checked_by_the_error_s_type(error, reason):
+    assert not_checked_reason(error) == reason
+
+
+def test_the_split_error_types_survive_the_fact_store():
+    # Collection errors are stored as JSON with the facts and raised again where a check reads them.
+    for error in (LoginRefused("a"), HostKeyRejected("b"), ApiError("c")):
+        with pytest.raises(type(error)):
+            raise_if_error(error_record(error))
+
+
+def html_text(fragment: str) -> tuple[str, list[str]]:
+    """The text a browser shows of an HTML fragment, and the tags it holds."""
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.text, self.tags = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.text.append(data)
+    reader = Reader()
+    reader.feed(fragment)
+    return "".join(reader.text), reader.tags
+
+
+def test_description_shows_rule_severity_why_with_sources_remediation_and_verification():
+    record = catalog()["KVM-AGENT-MGMT-HOSTS"]
+    page = description_html(record, "agent.properties `host=` names every management server.", record.severity)
+    text, tags = html_text(page)
+    for part in ("KVM-AGENT-MGMT-HOSTS", "Severity: normal", "Why", "Remediation", "Disruption:", "Verify by hand",
+                 "[CSC-WIKI] Computer Science Club of the University of Waterloo", "[CS-DOCS-HOSTS]", "[CS-CODE]"):
+        assert part in text, part
+    assert '<a href="https://wiki.csclub.uwaterloo.ca/CloudStack" target="_blank"' in page
+    assert "<code>host=</code>" in page and "script" not in tags
+
+
+def test_description_of_an_escalated_result_gives_both_severities():
+    record = catalog()["KVM-LIBVIRTD-LISTEN"]
+    text, _ = html_text(description_html(record, None, "critical"))
+    assert "Severity: critical (for this result; the check's own severity is normal)" in text
+
+
+def test_no_text_reaches_the_html_unescaped():
+    record = replace(catalog()["DB-BINLOG-ROW"], title=SCRIPT, rationale=f"why {SCRIPT}", remediation=f"`{SCRIPT}`",
+                     verify=f"<b onmouseover=x>{SCRIPT}", source=f"[CSC-WIKI] {SCRIPT}, https://e.org/\"><script>")
+    waiver = {"check": "DB-BINLOG-ROW", "target": SCRIPT, "reason": SCRIPT, "approver": "<i>j</i>",
+              "ticket": "OPS-1", "expires": "2027-01-01", "expired": False}
+    page = description_html(record, f"The rule {SCRIPT}", "critical", waiver)
+    text, tags = html_text(page)
+    assert set(tags) <= {"h3", "p", "b", "ul", "li", "a", "small", "code", "table", "tr", "th", "td"}
+    assert text.count(SCRIPT) == 7 and "<i>j</i>" in text
+    assert all('"' not in href for href in re.findall(r'href="([^"]*)"', page))
+
+
+def test_a_waived_result_shows_the_waiver_s_fields():
+    waiver = Waiver("DB-BINLOG-ROW", "db://*", "migration to ROW planned", "j.doe", "OPS-7", datetime.date(2027, 1, 31))
+    status, message, fields = waive(waiver, "binlog_format STATEMENT", TODAY)
+    text, _ = html_text(description_html(catalog()["DB-BINLOG-ROW"], None, "critical", fields))
+    for part in ("Waiver", "in force", "checkDB-BINLOG-ROW", "targetdb://*", "reasonmigration to ROW planned",
+                 "approverj.doe", "ticketOPS-7", "expires2027-01-31"):
+        assert part in text, part
+
+
+def allure_result(name="test_cnf_persisted[db://db2]", labels=(("severity", "normal"), ("severity", "critical"))):
+    """A TestResult as allure-pytest leaves it at teardown."""
+    found = AllureResult(name=name, description="**Markdown**", status="failed",
+                       statusDetails=StatusDetails(message="AssertionError: found\nassert not ['x']",
+                                                   trace="failed: found"))
+    found.labels = [Label(name=n, value=v) for n, v in (*labels, ("parentSuite", "checks"),
+                    ("suite", "test_database"), ("subSuite", "x"), ("check_id", "DB-CNF-PERSISTED"),
+                    ("target", "db://db2"), ("epic", "Databases"), ("feature", "DB-CNF-PERSISTED"))]
+    return found
+
+
+def labels_of(result) -> list[tuple[str, str]]:
+    return [(label.name, label.value) for label in result.labels]
+
+
+def test_present_rewrites_a_failed_result_for_the_auditor():
+    record = catalog()["DB-CNF-PERSISTED"]
+    result = allure_result()
+    present(result, record, "The rule.", "db://db2", "critical", Verdict("failed", "max_connections is not set"))
+    assert result.name.startswith("DB-CNF-PERSISTED · ") and result.name.endswith(" · db://db2")
+    assert (result.status, result.statusDetails.message, result.statusDetails.trace) == (
+        "failed", "max_connections is not set", None)
+    assert result.description is None and "<h3>Why</h3>" in result.descriptionHtml
+    labels = labels_of(result)
+    assert [v for n, v in labels if n == "severity"] == ["critical"]
+    assert ("parentSuite", "Database servers") in labels and ("suite", "db://db2") in labels
+    assert [n for n, _ in labels if n in ("parentSuite", "suite", "subSuite")] == ["parentSuite", "suite"]
+    assert {("check_id", "DB-CNF-PERSISTED"), ("target", "db://db2"), ("epic", "Databases"),
+            ("feature", "DB-CNF-PERSISTED")} <= set(labels)
+
+
+def test_present_names_why_a_broken_result_was_not_checked_and_keeps_its_trace():
+    result = allure_result()
+    verdict = Verdict("broken", "db://db2: cannot connect (2003)", not_checked="unreachable", trace="Traceback ...")
+    present(result, catalog()["DB-CNF-PERSISTED"], None, "db://db2", "normal", verdict)
+    assert (result.status, result.statusDetails.message, result.statusDetails.trace) == (
+        "broken", "not checked (unreachable): db://db2: cannot connect (2003)", "Traceback ...")
+
+
+def test_present_skips_a_waived_failure_with_its_waiver_label_and_fields():
+    waiver = Waiver("DB-BINLOG-ROW", "db://db2", "planned", "j.doe", "OPS-1", datetime.date(2027, 1, 31))
+    status, message, fields = waive(waiver, "binlog_format STATEMENT", TODAY)
+    result = allure_result()
+    present(result, catalog()["DB-BINLOG-ROW"], None, "db://db2", "critical", Verdict(status, message, waiver=fields))
+    assert (result.status, result.statusDetails.message) == ("skipped", message)
+    assert ("waiver", "OPS-1 · j.doe · expires 2027-01-31") in labels_of(result)
+    assert "OPS-1" in result.descriptionHtml
+
+
+def test_a_result_without_targets_has_no_target_in_title_or_suite():
+    record = catalog()["XS-POOL-HA-ENABLED"]
+    result = allure_result(name="test_pool_ha_enabled[no-targets]")
+    present(result, record, None, None, record.severity, Verdict("skipped", ""))
+    assert result.name == f"XS-POOL-HA-ENABLED · {record.title}"
+    assert ("parentSuite", "XenServer pools") in labels_of(result)
+
+
+def test_every_kind_of_target_has_a_suite_name():
+    assert set(SUITES) == set(KINDS)
+
+
+# --- categories.json: each result in exactly one category, the one of its kind -----------------------------
+def messages_by_category() -> dict[str, list[tuple[str, str]]]:
+    """(Allure status, message) of each kind, as the plugin writes them."""
+    expired = Waiver("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02", "r", "j.doe", "OPS-2", TODAY - datetime.timedelta(2))
+    in_force = Waiver("DB-BINLOG-ROW", "db://*", "r", "j.doe", "OPS-1", TODAY + datetime.timedelta(30))
+    multi_line = "new connections from outside the exceptions:\n  tcp 8250 => ACCEPT\n(waiver text in evidence)"
+    broken = {reason: [("broken", not_checked_message(reason, f"db://db1: {reason} (waived until 2027-01-01)"))]
+              for reason in REASONS}
+    broken["not checkable"] += [("broken", "KeyError: 'hostname'"), ("broken", "not checked")]
+    return {
+        "Expired waiver": [("failed", waive(expired, "rules.v4 does not exist", TODAY)[1]),
+                           ("failed", waive(expired, "line one\nline two", TODAY)[1])],
+        "Violated": [("failed", "binlog_format STATEMENT; the rule wants ROW"), ("failed", multi_line),
+                     ("failed", "not checked (unreachable): a message that only looks broken")],
+        **{f"Not checked: {reason}": found for reason, found in broken.items()},
+        "Waived": [("skipped", waive(in_force, "binlog_format STATEMENT\nsecond line", TODAY)[1])],
+        None: [("skipped", "Skipped: not in scope: the zone has no XenServer"), ("passed", "")],
+    }
+
+
+def matching(status: str, message: str) -> list[str]:
+    # Allure 2: Pattern.compile(regex, DOTALL).matcher(message).matches(), i.e. a whole-string match.
+    return [c["name"] for c in categories()
+            if status in c["matchedStatuses"] and re.fullmatch(c["messageRegex"], message, re.S)]
+
+
+def test_each_message_falls_in_exactly_the_category_of_its_kind():
+    for category, found in messages_by_category().items():
+        for status, message in found:
+            assert matching(status, message) == ([category] if category else []), message
+
+
+def test_categories_cover_violated_expired_every_reason_and_waived_in_allure_s_format():
+    found = categories()
+    assert [c["name"] for c in found] == ["Expired waiver", "Violated", *(f"Not checked: {r}" for r in REASONS),
+                                          "Waived"]
+    assert REASONS == ("unreachable", "login refused", "host key", "unparsable", "API error", "not checkable")
+    assert all(set(c) == {"name", "matchedStatuses", "messageRegex"} and c["messageRegex"].startswith("(?s)")
+               for c in found)
+    # Reasons go into the regexes unescaped: words and spaces only.
+    assert all(re.fullmatch(r"[A-Za-z ]+", reason) for reason in REASONS)
