@@ -2,21 +2,38 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := openssh-server openssh-client iptables iproute2 mariadb-server mariadb-client tini procps openssl
+APT_PACKAGES := openssh-server openssh-client iptables iproute2 mariadb-server mariadb-client tini procps openssl \
+	default-jre-headless
+# What only the suite's own tests need: Chromium renders report.html headless (tests/report).
+TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup system-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite
+.PHONY: setup system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed node_modules/.installed
 
-# Installs the Debian packages the lab needs, only where one is missing.
-system-packages:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+# Installs Debian packages, only those missing: the lab's, Java for Allure, and Node.js with npm
+# unless the machine already has an npm of its own.
+define apt_install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+system-packages:
+	$(call apt_install_missing,$(APT_PACKAGES) $(if $(shell command -v npm),,nodejs npm))
+
+test-packages:
+	$(call apt_install_missing,$(TEST_APT_PACKAGES))
+
+# Allure 2's command-line tool (npm allure-commandline, pinned in package-lock.json), which writes
+# report.html. ALLURE_NO_ANALYTICS: stackaudit sets it for every allure command it runs.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # The pinned lock first, then StackAudit itself (editable: the checkout is what runs; --no-deps: the
 # lock already holds its dependencies). Installing it registers the pytest plugin (entry point
@@ -27,7 +44,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml setup.py
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
-test: setup
+test: setup test-packages
 	$(PY) -m pytest tests
 
 test-fast: setup
@@ -44,7 +61,8 @@ lab-status:
 
 # The main job against the lab: bring up the cloud with seeded violations, run every check in
 # parallel into a new run directory (reports/runs/<UTC time>, reports/latest), print the per-check
-# summary and what changed since the previous run, bring the lab down, and end with the run's path.
+# summary and what changed since the previous run, bring the lab down, and end with the path of the
+# run's report.html (run it twice: the report's trend shows both runs).
 DEMO_STATE := .lab-demo
 demo: setup
 	@$(PY) -m lab down --state-dir $(DEMO_STATE) >/dev/null 2>&1 || true
@@ -52,7 +70,9 @@ demo: setup
 	@status=0; $(PY) -m stackaudit run --inventory=$(DEMO_STATE)/inventory.yml || status=$$?; \
 	$(PY) -m lab down --state-dir $(DEMO_STATE); \
 	echo "suite exit code: $$status (1: a critical check failed, as seeded; see README for the codes)"; \
-	echo "Run directory: $$(readlink -f reports/latest)"
+	echo "Run directory: $$(readlink -f reports/latest)"; \
+	report=$$(readlink -f reports/latest)/report.html; \
+	if [ -f "$$report" ]; then echo "Report: $$report"; else echo "no report.html: see the error above"; exit 1; fi
 
 clean: lab-down
 	rm -rf $(STATE_DIR)

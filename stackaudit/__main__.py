@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from stackaudit.config.inventory import load_inventory
 from stackaudit.config.policy import load_policy
 from stackaudit.config.waivers import load_waivers, utc_today
 from stackaudit.errors import ConfigError
+from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.outcomes import EXIT_CONFIG
+from stackaudit.report.publish import publish
 from stackaudit.report.runs import new_run_dir, point_latest
 from stackaudit.report.summary import load_results, summary_lines
 
@@ -69,9 +72,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         options += ["-m", args.profile]
     code = pytest.main([*options, *rest])
+    started = time.monotonic()
+    report_problem = write_report(run_dir, Path(args.inventory))
+    seconds = time.monotonic() - started
     point_latest(reports, run_dir)     # once the run is recorded: latest is always a finished run
     print(f"Run directory: {run_dir.resolve()}")
+    if report_problem:
+        print(f"stackaudit: report.html not written: {report_problem}", file=sys.stderr)
+    else:
+        report = (run_dir / "report.html").resolve()
+        print(f"Report: {report} ({report.stat().st_size / 1e6:.1f} MB, generated in {seconds:.1f} s)")
     return int(code)
+
+
+def write_report(run_dir: Path, inventory: Path) -> str | None:
+    """Generate the run's report.html; the reason it could not be, or None. A run that stopped
+    before it recorded a summary (pytest usage error) has no report."""
+    if not (run_dir / "summary.json").is_file():
+        return "the run recorded no summary.json (it stopped before the checks ran)"
+    try:
+        publish(run_dir, inventory, load_inventory(inventory).policy_path)
+    except (ReportFailed, ConfigError) as err:
+        return str(err)
+    return None
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
 from stackaudit.config.waivers import load_waivers, matching_waiver, utc_today
+from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
 from stackaudit.report.auditor import Verdict, not_checked_reason, present
 from stackaudit.report.recorder import RunRecord
 from stackaudit.report.waiving import waive
@@ -98,6 +99,7 @@ def pytest_configure(config):
     register_markers(config)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(Tally(), "stackaudit-outcomes")
+    config.pluginmanager.register(PytestFinalizersUnwrapped(), "stackaudit-allure-fixtures")
     inventory_path = config.getoption("--inventory")
     if not inventory_path:
         return

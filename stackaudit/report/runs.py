@@ -42,13 +42,23 @@ def point_latest(reports: Path, run_dir: Path) -> None:
     os.replace(tmp, link)
 
 
-def previous_summary(run_dir: Path) -> dict | None:
-    """The summary.json of the latest run directory before `run_dir` that has one."""
+def earlier_runs(run_dir: Path) -> list[Path]:
+    """The run directories before `run_dir` that recorded a run (a summary.json), latest first."""
     earlier = [p for p in run_dir.parent.iterdir()
                if p.is_dir() and run_sort_key(p.name) < run_sort_key(run_dir.name) and (p / "summary.json").is_file()]
-    for path in sorted(earlier, key=lambda p: run_sort_key(p.name), reverse=True):
+    return sorted(earlier, key=lambda p: run_sort_key(p.name), reverse=True)
+
+
+def previous_run(run_dir: Path) -> tuple[Path, dict] | None:
+    """The latest run before `run_dir` whose summary.json reads, with that summary."""
+    for path in earlier_runs(run_dir):
         try:
-            return json.loads((path / "summary.json").read_text())
+            return path, json.loads((path / "summary.json").read_text())
         except (OSError, ValueError):
             continue
     return None
+
+
+def previous_summary(run_dir: Path) -> dict | None:
+    found = previous_run(run_dir)
+    return found[1] if found else None

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from lab.lifecycle import down, up
 from stackaudit.report.outcomes import exit_code
 from stackaudit.report.summary import Result
+from tests.checks import rendered_report
 from tests.lab.conftest import SCENARIOS, require_root
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -96,28 +98,48 @@ def tree_digest(path: Path) -> dict[str, str]:
             for p in sorted(path.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.lab
-@pytest.mark.slow
-def test_two_nightly_runs_keep_both_directories_and_say_what_changed(tmp_path):
+@dataclass
+class Nights:
+    reports: Path
+    first: subprocess.CompletedProcess
+    first_dir: Path
+    first_files: dict[str, str]       # the first run directory's files (digests) right after it ran
+    first_latest: str                 # where reports/latest pointed after the first run
+    second: subprocess.CompletedProcess
+    second_dir: Path
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory) -> Nights:
+    """Two nightly runs into one reports directory: the compliant cloud, then the cloud with violations."""
     require_root()
+    tmp_path = tmp_path_factory.mktemp("nights")
     reports = tmp_path / "reports"
     waivers = waivers_file(tmp_path / "waivers.yml")
     first = run_with_lab("compliant", tmp_path, waivers, reports)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
     (first_dir,) = (reports / "runs").iterdir()
     first_files = tree_digest(first_dir)
-    assert {"summary.json", "junit.xml", "targets.json"} <= set(first_files)
+    first_latest = os.readlink(reports / "latest")
+    second = run_with_lab("violations", tmp_path, waivers, reports)
+    second_dir = next(p for p in (reports / "runs").iterdir() if p != first_dir)
+    return Nights(reports, first, first_dir, first_files, first_latest, second, second_dir)
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
+    reports, first_dir, first_files, second_dir = nights.reports, nights.first_dir, nights.first_files, nights.second_dir
+    assert {"summary.json", "junit.xml", "targets.json", "report.html"} <= set(first_files)
     assert any(name.startswith("allure-results/") for name in first_files)
-    assert os.readlink(reports / "latest") == f"runs/{first_dir.name}"
+    assert nights.first_latest == f"runs/{first_dir.name}"
     first_summary = json.loads((first_dir / "summary.json").read_text())
     assert contract_problems(first_summary, CONTRACT) == []
     assert first_summary["changes_since"] is None and first_summary["exit_code"] == 0
     assert {(w["check_id"], w["target"]) for w in first_summary["stale_waivers"]} == {WAIVED, EXPIRED, STALE}
 
-    second = run_with_lab("violations", tmp_path, waivers, reports)
-    output = second.stdout
-    assert second.returncode == 1, output[-3000:] + second.stderr[-2000:]
-    second_dir = next(p for p in (reports / "runs").iterdir() if p != first_dir)
+    output = nights.second.stdout
+    assert nights.second.returncode == 1, output[-3000:] + nights.second.stderr[-2000:]
     assert tree_digest(first_dir) == first_files, "the first run's directory changed"
     assert os.readlink(reports / "latest") == f"runs/{second_dir.name}"
     summary = json.loads((second_dir / "summary.json").read_text())
@@ -154,4 +176,35 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(tmp_path):
     assert tail.index("StackAudit: what changed") > 0
     assert f"    {STALE[0]}  {STALE[1]} (ticket OPS-3" in tail
     assert "    XS-POOL-HA-TIMEOUT  xs-pool://zone1/xen-pool1" in tail
-    assert output.rstrip().endswith(f"Run directory: {second_dir.resolve()}")
+    run_line, report_line = output.rstrip().splitlines()[-2:]
+    assert run_line == f"Run directory: {second_dir.resolve()}"
+    assert report_line.startswith(f"Report: {second_dir.resolve()}/report.html (") and " MB, generated in " in report_line
+
+
+FAILED_CHECK = ("DB-CNF-PERSISTED", "db://db2")      # severity normal; seeded in violations.yml
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_report_html_shows_the_failed_check_its_evidence_and_a_trend_of_two_runs(nights, tmp_path):
+    """Chromium opens the second night's report.html from disk, as an auditor would."""
+    if rendered_report.chromium() is None:
+        pytest.fail("Debian's chromium is not installed (make test installs it)")
+    report = nights.second_dir / "report.html"
+    overview = rendered_report.dom(report)
+    assert rendered_report.trend_labels(overview) == ["#1", "#2"]
+    overview_text = rendered_report.visible_text(overview)
+    assert f"Changes since {nights.first_dir.name}" in overview_text
+    cases = rendered_report.embedded_json(report.read_text(), "data/test-cases")
+    (case,) = [c for c in cases.values() if {"name": "check_id", "value": FAILED_CHECK[0]} in c["labels"]
+               and {"name": "target", "value": FAILED_CHECK[1]} in c["labels"]]
+    page = rendered_report.visible_text(rendered_report.dom(report, f"#testresult/{case['uid']}"))
+    assert f"{FAILED_CHECK[0]} · " in page and FAILED_CHECK[1] in page
+    assert "Failed" in page and "Severity: normal" in page
+    assert "binlog_format = STATEMENT in /etc/mysql/conf.d/cloudstack.cnf" in page
+    attachments = [a["name"] for a in case["testStage"]["attachments"]]
+    assert "cnf_files" in attachments and all(name in page for name in attachments)
+    keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # README's pictures: taken here, kept on request
+    shots = Path(keep) if keep else tmp_path
+    for name, fragment in (("report-overview.png", ""), ("report-failed-check.png", f"#testresult/{case['uid']}")):
+        assert rendered_report.screenshot(report, shots / name, fragment).stat().st_size > 10_000

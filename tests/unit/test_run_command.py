@@ -65,4 +65,6 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
     (run,) = (reports / "runs").iterdir()
     summary = json.loads((reports / "latest" / "summary.json").read_text())
     assert (summary["run"], summary["exit_code"], summary["results"]) == (run.name, 6, [])
-    assert done.stdout.rstrip().endswith(f"Run directory: {run.resolve()}")
+    run_line, report_line = done.stdout.rstrip().splitlines()[-2:]
+    assert run_line == f"Run directory: {run.resolve()}"
+    assert report_line.startswith(f"Report: {run.resolve()}/report.html (")     # the night's report says exit 6

@@ -1,0 +1,84 @@
+"""After the checks: the run's report.html, from its Allure results, its summary.json and the run before.
+
+The environment shown on the report's overview says which cloud, which code and which input
+files gave these results (with SHA-256, so an auditor can tell two nights ran on the same
+inventory and policy), then what changed since the previous run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from stackaudit.report.allure_report import (PROJECT, REPORT_FILE, ReportFailed, carry_history, change_entries,
+                                             executor, find_allure, generate, write_results_context)
+from stackaudit.report.auditor import categories
+from stackaudit.report.runs import earlier_runs, previous_run
+
+
+def sha256_of(path: Path | None) -> str:
+    if path is None:
+        return "none"
+    try:
+        return f"{path} (SHA-256 {hashlib.sha256(path.read_bytes()).hexdigest()})"
+    except OSError as err:
+        return f"{path} (unreadable: {err.strerror})"
+
+
+def stackaudit_version() -> str:
+    try:
+        version = metadata.version("stackaudit")
+    except metadata.PackageNotFoundError:
+        version = "not installed"
+    commit = git_commit(PROJECT)
+    return f"{version}, commit {commit}" if commit else version
+
+
+def git_commit(checkout: Path) -> str | None:
+    """The checkout's commit, marked when files differ from it; None outside a git checkout."""
+    if not (checkout / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(checkout), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=30)
+        dirty = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def environment(summary: dict, inventory: Path, policy: Path | None) -> dict[str, str]:
+    """The overview's environment: what changed first (the widget shows the first five entries
+    until "Show all"), then which cloud, code and input files gave these results."""
+    context = {
+        "Cloud": summary["cloud"],
+        "CloudStack version": summary.get("cloudstack_version") or "unknown (no management server listed)",
+        "StackAudit": stackaudit_version(),
+        "Inventory": sha256_of(inventory),
+        "Policy": sha256_of(policy) if policy else "built-in defaults",
+        "Profile": summary.get("profile") or "all checks",
+        "Run": summary["run"],
+        "Exit code": str(summary["exit_code"]),
+    }
+    return {**change_entries(summary), **context}
+
+
+def publish(run_dir: Path, inventory: Path, policy: Path | None) -> Path:
+    """Write run_dir/report.html; raises ReportFailed with a one-line reason."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError) as err:
+        raise ReportFailed(f"{run_dir / 'summary.json'}: cannot read the run's summary ({err})") from None
+    results = run_dir / "allure-results"
+    before = previous_run(run_dir)
+    previous_dir = before[0] if before else None
+    carry_history(previous_dir / REPORT_FILE if previous_dir else None, results)
+    order = len(earlier_runs(run_dir)) + 1
+    write_results_context(results, environment(summary, inventory, policy),
+                          executor(summary, order, previous_dir.name if previous_dir else None), categories())
+    return generate(find_allure(), results, run_dir / REPORT_FILE)

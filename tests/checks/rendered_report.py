@@ -1,0 +1,74 @@
+"""report.html as a person sees it: Debian's Chromium, headless, opens the file from disk, runs its
+scripts, and gives back the page (DOM after scripts) or a screenshot.
+
+Flags: no sandbox (tests run as root), and no background networking, component updates or sync,
+so the browser makes no connection of its own (this machine's network is closed, and the lab rule
+allows none).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1400,1000", "--virtual-time-budget=20000")
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium")
+
+
+def run_chromium(url: str, output: list[str], timeout: float = 120) -> str:
+    """Run Chromium on `url` and return what it printed; its whole process group ends with it."""
+    with tempfile.TemporaryDirectory(prefix="stackaudit-chromium-") as profile:
+        process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={profile}", *output, url],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                   start_new_session=True)
+        try:
+            out, _ = process.communicate(timeout=timeout)
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+    return out
+
+
+def dom(report: Path, fragment: str = "") -> str:
+    """The page's DOM once its scripts ran; `fragment` picks a page of the report (#testresult/<uid>)."""
+    return run_chromium(report.resolve().as_uri() + fragment, ["--dump-dom"])
+
+
+def screenshot(report: Path, path: Path, fragment: str = "") -> Path:
+    run_chromium(report.resolve().as_uri() + fragment, [f"--screenshot={path}"])
+    return path
+
+
+def visible_text(page: str) -> str:
+    """The page's text as one line: scripts and styles out, tags out, entities read, spaces folded."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
+
+
+def embedded_json(report_html: str, folder: str) -> dict[str, object]:
+    """The JSON files a single-file Allure report embeds under `folder` (e.g. data/test-cases)."""
+    pattern = re.compile(r"d\('" + re.escape(folder) + r"/([\w.-]+\.json)',\s*'([A-Za-z0-9+/=]*)'\)")
+    return {name: json.loads(base64.b64decode(data)) for name, data in pattern.findall(report_html)}
+
+
+def trend_labels(page: str) -> list[str]:
+    """The x-axis labels of the overview's trend chart (one per run: #1, #2, ...)."""
+    start = page.find('class="history-trend"')
+    if start < 0:
+        return []
+    return re.findall(r"<text[^>]*>(#\d+)</text>", page[start:start + 20000])
