@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from lab.lifecycle import down, up
+from stackaudit.catalog import catalog
+from stackaudit.report.auditor import SUITES, categories, title
 from stackaudit.report.outcomes import exit_code
 from stackaudit.report.summary import Result
 from tests.lab.conftest import SCENARIOS, require_root
@@ -155,3 +158,33 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(tmp_path):
     assert f"    {STALE[0]}  {STALE[1]} (ticket OPS-3" in tail
     assert "    XS-POOL-HA-TIMEOUT  xs-pool://zone1/xen-pool1" in tail
     assert output.rstrip().endswith(f"Run directory: {second_dir.resolve()}")
+    assert_allure_results_read_as_an_auditor_reads_them(second_dir / "allure-results")
+
+
+def assert_allure_results_read_as_an_auditor_reads_them(allure_dir: Path) -> None:
+    """The second run's Allure results (report/auditor.py): titles, messages, HTML descriptions,
+    suites by target, and each not-passed result in the one category of its kind."""
+    results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
+    by_key = {}
+    for result in results:
+        labels = [(label["name"], label["value"]) for label in result["labels"]]
+        values = dict(labels)
+        by_key[(values["check_id"], values.get("target"))] = result
+        record = catalog()[values["check_id"]]
+        assert result["name"] == title(record.id, record.title, values.get("target")), result["name"]
+        assert "description" not in result and "<h3>Why</h3>" in result["descriptionHtml"], result["name"]
+        suites = [(name, value) for name, value in labels if name in ("parentSuite", "suite", "subSuite")]
+        if "target" in values:
+            assert suites == [("parentSuite", SUITES[values["target"].split("://")[0]]), ("suite", values["target"])]
+        assert [name for name, _ in labels].count("severity") == 1, result["name"]
+    timeout = by_key[("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1")]
+    assert timeout["name"] == ("XS-POOL-HA-TIMEOUT · XenServer pool HA timeout is set explicitly to the policy value"
+                               " · xs-pool://zone1/xen-pool1")
+    assert timeout["status"] == "failed" and timeout["statusDetails"] == {
+        "message": "HA timeout: no explicit timeout: XenServer's default applies; the policy wants 180 s"}
+    expected_category = {WAIVED: "Waived", EXPIRED: "Expired waiver", ("DB-CNF-PERSISTED", "db://db2"): "Violated"}
+    for key, category in expected_category.items():
+        message = by_key[key]["statusDetails"]["message"]
+        assert "assert " not in message and "AssertionError" not in message, message
+        assert [c["name"] for c in categories() if by_key[key]["status"] in c["matchedStatuses"]
+                and re.fullmatch(c["messageRegex"], message)] == [category], message
