@@ -47,6 +47,7 @@ def test_unreachable_host_is_broken_for_its_ssh_checks_and_its_vms(host_without_
     }, result.output
     assert result.outcomes()[("HOST-CS-STATE", "kvm-host://zone1/kvm02")] == "passed"
     messages = {(r.check_id, r.target): r.message for r in result.results}
+    assert messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")].startswith("not checked (unreachable): ")
     assert "cannot connect" in messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")]
     assert result.exit_code == EXIT_BROKEN
 
@@ -63,4 +64,4 @@ def test_unknown_host_key_is_refused_and_broken(host_without_ssh):
     result = run_suite(strict / "inventory.yml", host_without_ssh / "run2", "-k", "iptables")
     assert result.outcomes()[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm01")] == "broken"
     message = next(r.message for r in result.results if r.target == "kvm-host://zone1/kvm01")
-    assert "host key unknown" in message
+    assert message.startswith("not checked (host key): ") and "host key unknown" in message

@@ -72,7 +72,8 @@ def test_every_result_carries_its_metadata_and_evidence(lab_run):
         data = json.loads(path.read_text())
         labels = {label["name"]: label["value"] for label in data["labels"]}
         assert {"check_id", "target", "severity", "epic"} <= set(labels), path
-        assert "**Why** (" in data["description"] and "**Remediation**" in data["description"]
+        assert "<h3>Why</h3>" in data["descriptionHtml"] and "<h3>Remediation</h3>" in data["descriptionHtml"]
+        assert "description" not in data, "Allure 2 shows a Markdown description as plain text"
         assert data.get("attachments"), f"{labels['check_id']} {labels['target']} has no evidence"
 
 

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from lab.lifecycle import down, up
+from stackaudit.catalog import catalog
+from stackaudit.report.auditor import SUITES, categories, title
 from stackaudit.report.outcomes import exit_code
 from stackaudit.report.summary import Result
 from tests.checks import rendered_report
@@ -179,6 +182,7 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     run_line, report_line = output.rstrip().splitlines()[-2:]
     assert run_line == f"Run directory: {second_dir.resolve()}"
     assert report_line.startswith(f"Report: {second_dir.resolve()}/report.html (") and " MB, generated in " in report_line
+    assert_allure_results_read_as_an_auditor_reads_them(second_dir / "allure-results")
 
 
 FAILED_CHECK = ("DB-CNF-PERSISTED", "db://db2")      # severity normal; seeded in violations.yml
@@ -199,7 +203,8 @@ def test_report_html_shows_the_failed_check_its_evidence_and_a_trend_of_two_runs
     (case,) = [c for c in cases.values() if {"name": "check_id", "value": FAILED_CHECK[0]} in c["labels"]
                and {"name": "target", "value": FAILED_CHECK[1]} in c["labels"]]
     page = rendered_report.visible_text(rendered_report.dom(report, f"#testresult/{case['uid']}"))
-    assert f"{FAILED_CHECK[0]} · " in page and FAILED_CHECK[1] in page
+    record = catalog()[FAILED_CHECK[0]]
+    assert title(record.id, record.title, FAILED_CHECK[1]) in page
     assert "Failed" in page and "Severity: normal" in page
     assert "binlog_format = STATEMENT in /etc/mysql/conf.d/cloudstack.cnf" in page
     attachments = [a["name"] for a in case["testStage"]["attachments"]]
@@ -208,3 +213,32 @@ def test_report_html_shows_the_failed_check_its_evidence_and_a_trend_of_two_runs
     shots = Path(keep) if keep else tmp_path
     for name, fragment in (("report-overview.png", ""), ("report-failed-check.png", f"#testresult/{case['uid']}")):
         assert rendered_report.screenshot(report, shots / name, fragment).stat().st_size > 10_000
+
+
+def assert_allure_results_read_as_an_auditor_reads_them(allure_dir: Path) -> None:
+    """The second run's Allure results (report/auditor.py): titles, messages, HTML descriptions,
+    suites by target, and each not-passed result in the one category of its kind."""
+    results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
+    by_key = {}
+    for result in results:
+        labels = [(label["name"], label["value"]) for label in result["labels"]]
+        values = dict(labels)
+        by_key[(values["check_id"], values.get("target"))] = result
+        record = catalog()[values["check_id"]]
+        assert result["name"] == title(record.id, record.title, values.get("target")), result["name"]
+        assert "description" not in result and "<h3>Why</h3>" in result["descriptionHtml"], result["name"]
+        suites = [(name, value) for name, value in labels if name in ("parentSuite", "suite", "subSuite")]
+        if "target" in values:
+            assert suites == [("parentSuite", SUITES[values["target"].split("://")[0]]), ("suite", values["target"])]
+        assert [name for name, _ in labels].count("severity") == 1, result["name"]
+    timeout = by_key[("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1")]
+    assert timeout["name"] == ("XS-POOL-HA-TIMEOUT · XenServer pool HA timeout is set explicitly to the policy value"
+                               " · xs-pool://zone1/xen-pool1")
+    assert timeout["status"] == "failed" and timeout["statusDetails"] == {
+        "message": "HA timeout: no explicit timeout: XenServer's default applies; the policy wants 180 s"}
+    expected_category = {WAIVED: "Waived", EXPIRED: "Expired waiver", ("DB-CNF-PERSISTED", "db://db2"): "Violated"}
+    for key, category in expected_category.items():
+        message = by_key[key]["statusDetails"]["message"]
+        assert "assert " not in message and "AssertionError" not in message, message
+        assert [c["name"] for c in categories() if by_key[key]["status"] in c["matchedStatuses"]
+                and re.fullmatch(c["messageRegex"], message)] == [category], message
