@@ -4,9 +4,10 @@
 - Message: our own reason, never pytest's `assert ...` echo. A broken result's message names why
   the target was not checked, `not checked (<reason>): ...`, so that categories.json can split them.
 - Description as HTML: Allure 2 shows a Markdown `description` as plain text. Every piece of text
-  that goes into it is escaped (a check message, a waiver's reason or a docstring may hold `<`).
+  that goes into it is escaped (a docstring, a catalog field or a waiver's reason may hold `<`).
 - Labels: Behaviours by area (epic) and check ID (feature); Suites by target (parentSuite: the kind
   of target in words, suite: the target id) instead of allure-pytest's module-based suites.
+- categories(): the content of categories.json, one category per kind of outcome.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from stackaudit.errors import ApiError, AuthenticationFailed, HostKeyRejected, U
 from stackaudit.report.waiving import waiver_label
 
 # Why a target could not be checked, by the error's type: the first match wins, so the host key comes
-# before its parent (a refused login, or an AuthenticationFailed that says no more).
+# before its parent (a refused login, or an AuthenticationFailed that says no more). "host key" is the
+# target's identity: an SSH host key unknown or changed, or a TLS certificate (XAPI) not trusted.
 NOT_CHECKED = (
     (Unreachable, "unreachable"),
     (HostKeyRejected, "host key"),
