@@ -4,9 +4,10 @@
 - Message: our own reason, never pytest's `assert ...` echo. A broken result's message names why
   the target was not checked, `not checked (<reason>): ...`, so that categories.json can split them.
 - Description as HTML: Allure 2 shows a Markdown `description` as plain text. Every piece of text
-  that goes into it is escaped (a check message, a waiver's reason or a docstring may hold `<`).
+  that goes into it is escaped (a docstring, a catalog field or a waiver's reason may hold `<`).
 - Labels: Behaviours by area (epic) and check ID (feature); Suites by target (parentSuite: the kind
   of target in words, suite: the target id) instead of allure-pytest's module-based suites.
+- categories(): the content of categories.json, one category per kind of outcome.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from stackaudit.errors import ApiError, AuthenticationFailed, HostKeyRejected, U
 from stackaudit.report.waiving import waiver_label
 
 # Why a target could not be checked, by the error's type: the first match wins, so the host key comes
-# before its parent (a refused login, or an AuthenticationFailed that says no more).
+# before its parent (a refused login, or an AuthenticationFailed that says no more). "host key" is the
+# target's identity: an SSH host key unknown or changed, or a TLS certificate (XAPI) not trusted.
 NOT_CHECKED = (
     (Unreachable, "unreachable"),
     (HostKeyRejected, "host key"),
@@ -41,6 +43,10 @@ NO_TARGET_SUITE = "no target of this kind in the cloud"
 ALLURE_SUITE_LABELS = ("parentSuite", "suite", "subSuite")
 DISRUPTION = {"none": "none", "restart": "a restart of the service it changes",
               "downtime": "downtime of what it changes"}
+# Allure 2 (2.46) sanitizes a description down to bare tags (no style, no class) and its stylesheet shows
+# headings, lists and code as plain lines: sections are set apart by an empty line (<br>), list items
+# carry their bullet as text, and code keeps its backticks.
+GAP = "<br>"
 # catalog.yml's `source`: "[KEY] citation; [KEY] citation", KEY naming a row of the README's Sources table.
 CITATION = re.compile(r"\[([A-Z0-9-]+)\] (.+?)(?=; \[[A-Z0-9-]+\] |$)", re.S)
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)]")
@@ -103,7 +109,7 @@ def inline_html(text: str) -> str:
 
 def code_spans(escaped: str) -> str:
     # Backticks survive html.escape and the text between them is already escaped.
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    return re.sub(r"`([^`]+)`", r"<code>`\1`</code>", escaped)
 
 
 def citations(source: str) -> list[tuple[str, str]]:
@@ -113,17 +119,17 @@ def citations(source: str) -> list[tuple[str, str]]:
 
 
 def sources_html(source: str) -> str:
-    items = "".join(f"<li>{f'<b>[{html.escape(key)}]</b> ' if key else ''}{inline_html(citation)}</li>"
+    items = "".join(f"<li>• {f'<b>[{html.escape(key)}]</b> ' if key else ''}{inline_html(citation)}</li>"
                     for key, citation in citations(source))
-    return f"<ul>{items}</ul><p><small>Keys are those of the README's Sources table.</small></p>"
+    return f"<p><b>Sources</b> (keys of the README's Sources table):</p><ul>{items}</ul>"
 
 
 def waiver_html(waiver: dict) -> str:
-    rows = "".join(f"<tr><th>{name}</th><td>{html.escape(str(waiver.get(name, '')))}</td></tr>"
-                   for name in ("check", "target", "reason", "approver", "ticket", "expires"))
     state = ("expired: the failure counts again" if waiver.get("expired")
              else "in force: the failure is waived and does not count")
-    return f"<h3>Waiver</h3><p>{state}</p><table>{rows}</table>"
+    fields = "".join(f"<p><b>{name}</b>: {html.escape(str(waiver.get(name, '')))}</p>"
+                     for name in ("check", "target", "reason", "approver", "ticket", "expires"))
+    return f"<h3>Waiver</h3><p>{state}</p>{fields}"
 
 
 def description_html(record, docstring: str | None, severity: str, waiver: dict | None = None) -> str:
@@ -133,16 +139,16 @@ def description_html(record, docstring: str | None, severity: str, waiver: dict 
     if severity != record.severity:
         severity_text += f" (for this result; the check's own severity is {html.escape(record.severity)})"
     disruption = DISRUPTION.get(record.disruption, record.disruption)
-    parts = [
-        f"<h3>{html.escape(record.id)}: the rule</h3>", text_html(docstring or record.title),
+    sections = [
+        f"<h3>{html.escape(record.id)}: the rule</h3>{text_html(docstring or record.title)}",
         f"<p><b>Severity</b>: {severity_text}</p>",
-        "<h3>Why</h3>", text_html(record.rationale), "<p><b>Sources</b></p>", sources_html(record.source),
-        "<h3>Remediation</h3>", f"<p><b>Disruption</b>: {html.escape(disruption)}</p>", text_html(record.remediation),
-        "<h3>Verify by hand</h3>", text_html(record.verify),
+        f"<h3>Why</h3>{text_html(record.rationale)}{sources_html(record.source)}",
+        f"<h3>Remediation</h3><p><b>Disruption</b>: {html.escape(disruption)}</p>{text_html(record.remediation)}",
+        f"<h3>Verify by hand</h3>{text_html(record.verify)}",
     ]
     if waiver:
-        parts.append(waiver_html(waiver))
-    return "".join(parts)
+        sections.append(waiver_html(waiver))
+    return GAP.join(sections)
 
 
 # --- the Allure result ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Targets that cannot be checked are broken, never passed or failed, and the exit code says so."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -50,6 +51,14 @@ def test_unreachable_host_is_broken_for_its_ssh_checks_and_its_vms(host_without_
     assert messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")].startswith("not checked (unreachable): ")
     assert "cannot connect" in messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")]
     assert result.exit_code == EXIT_BROKEN
+    # A broken result keeps pytest's traceback for the engineer (report/auditor.py); no secret rides along.
+    traces = [(json.loads(p.read_text()).get("statusDetails") or {}).get("trace") or ""
+              for p in (result.work / "allure-results").glob("*-result.json")]
+    assert any("stackaudit.errors.Unreachable" in trace for trace in traces)
+    keys = host_without_ssh / "lab" / "keys"
+    secrets = [(keys / name).read_text().strip() for name in ("api.key", "api.secret", "xapi.password",
+                                                              "db-audit.password", "db-replication.password")]
+    assert [secret[:4] for secret in secrets if any(secret in trace for trace in traces)] == []
 
 
 def test_unknown_host_key_is_refused_and_broken(host_without_ssh):

@@ -116,7 +116,7 @@ def test_description_shows_rule_severity_why_with_sources_remediation_and_verifi
                  "[CSC-WIKI] Computer Science Club of the University of Waterloo", "[CS-DOCS-HOSTS]", "[CS-CODE]"):
         assert part in text, part
     assert '<a href="https://wiki.csclub.uwaterloo.ca/CloudStack" target="_blank"' in page
-    assert "<code>host=</code>" in page and "script" not in tags
+    assert "<code>`host=`</code>" in page and "script" not in tags
 
 
 def test_description_of_an_escalated_result_gives_both_severities():
@@ -132,7 +132,7 @@ def test_no_text_reaches_the_html_unescaped():
               "ticket": "OPS-1", "expires": "2027-01-01", "expired": False}
     page = description_html(record, f"The rule {SCRIPT}", "critical", waiver)
     text, tags = html_text(page)
-    assert set(tags) <= {"h3", "p", "b", "ul", "li", "a", "small", "code", "table", "tr", "th", "td"}
+    assert set(tags) <= {"br", "h3", "p", "b", "ul", "li", "a", "code"}
     assert text.count(SCRIPT) == 7 and "<i>j</i>" in text
     assert all('"' not in href for href in re.findall(r'href="([^"]*)"', page))
 
@@ -141,8 +141,8 @@ def test_a_waived_result_shows_the_waiver_s_fields():
     waiver = Waiver("DB-BINLOG-ROW", "db://*", "migration to ROW planned", "j.doe", "OPS-7", datetime.date(2027, 1, 31))
     status, message, fields = waive(waiver, "binlog_format STATEMENT", TODAY)
     text, _ = html_text(description_html(catalog()["DB-BINLOG-ROW"], None, "critical", fields))
-    for part in ("Waiver", "in force", "checkDB-BINLOG-ROW", "targetdb://*", "reasonmigration to ROW planned",
-                 "approverj.doe", "ticketOPS-7", "expires2027-01-31"):
+    for part in ("Waiver", "in force", "check: DB-BINLOG-ROW", "target: db://*", "reason: migration to ROW planned",
+                 "approver: j.doe", "ticket: OPS-7", "expires: 2027-01-31"):
         assert part in text, part
 
 
