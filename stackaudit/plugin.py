@@ -38,6 +38,7 @@ from stackaudit.config.policy import load_policy
 from stackaudit.config.waivers import load_waivers, matching_waiver, utc_today
 from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
 from stackaudit.report.auditor import Verdict, not_checked_reason, present
+from stackaudit.report.discovery_result import discovery_failure, write_result
 from stackaudit.report.recorder import RunRecord
 from stackaudit.report.waiving import waive
 from stackaudit.discovery.targets import Snapshot, Target
@@ -134,6 +135,9 @@ def pytest_configure(config):
         except TargetError as err:
             if record is not None:      # a night that could not even list the targets is recorded too
                 record.finish([], EXIT_BROKEN)
+                results_dir = config.getoption("allure_report_dir", None)
+                if results_dir:
+                    write_result(Path(results_dir), discovery_failure(inventory.cloud_name, err))
             pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
         snapshot.save(run_dir / "targets.json")
         if record is not None:

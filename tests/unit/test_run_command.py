@@ -67,4 +67,8 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
     assert (summary["run"], summary["exit_code"], summary["results"]) == (run.name, 6, [])
     run_line, report_line = done.stdout.rstrip().splitlines()[-2:]
     assert run_line == f"Run directory: {run.resolve()}"
-    assert report_line.startswith(f"Report: {run.resolve()}/report.html (")     # the night's report says exit 6
+    assert report_line.startswith(f"Report: {run.resolve()}/report.html (")
+    # The night's report is not an empty, quiet one: one broken result says why nothing was checked.
+    (result,) = [json.loads(p.read_text()) for p in (run / "allure-results").glob("*-result.json")]
+    assert result["status"] == "broken" and result["name"].startswith("Discovery · ")
+    assert result["statusDetails"]["message"].startswith("not checked (unreachable): CloudStack API: listZones: ")

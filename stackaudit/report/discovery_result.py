@@ -1,0 +1,41 @@
+"""A night whose discovery failed still has a result in its report: no check ran, and the report
+must not read as an empty, quiet night. One broken Allure result says why the cloud's targets could
+not be listed, in the same "not checked (<reason>)" category a broken check would be in."""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import time
+import uuid
+from pathlib import Path
+
+from stackaudit.report.auditor import not_checked_message, not_checked_reason
+
+RULE = "the cloud's targets are listed through its management API"
+
+
+def discovery_failure(cloud: str, error: BaseException, now_ms: int | None = None) -> dict:
+    """An Allure 2 result (allure-results/*-result.json) for a discovery that failed."""
+    now = now_ms if now_ms is not None else int(time.time() * 1000)
+    message = not_checked_message(not_checked_reason(error), str(error))
+    return {
+        "uuid": str(uuid.uuid4()),
+        "historyId": hashlib.md5(f"stackaudit-discovery:{cloud}".encode()).hexdigest(),
+        "name": f"Discovery · {RULE} · {cloud}", "fullName": "stackaudit.discovery",
+        "status": "broken", "stage": "finished", "start": now, "stop": now,
+        "statusDetails": {"message": message},
+        "descriptionHtml": (f"<p>No check ran on {html.escape(cloud)}: StackAudit lists every target through "
+                            f"the CloudStack API before it checks anything, and that failed.</p>"
+                            f"<p>{html.escape(message)}</p><p>Fix the API endpoint, its credentials or the "
+                            f"network path named above, then run again.</p>"),
+        "labels": [{"name": "severity", "value": "blocker"}, {"name": "epic", "value": "Discovery"},
+                   {"name": "parentSuite", "value": "The cloud"}, {"name": "suite", "value": cloud}],
+    }
+
+
+def write_result(results_dir: Path, result: dict) -> Path:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{result['uuid']}-result.json"
+    path.write_text(json.dumps(result))
+    return path
