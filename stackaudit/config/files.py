@@ -76,14 +76,14 @@ def decode_utf8(data: bytes) -> str:
     """Strict UTF-8 (a leading byte order mark is dropped); UnreadableFile names the first bad byte."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableFile("starts with a UTF-16 byte order mark; save it as UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise UnreadableFile(f"a NUL byte at offset {nul} (a binary file?); save it as UTF-8 text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise UnreadableFile(f"byte 0x{data[err.start]:02x} at offset {err.start} is not UTF-8; "
                              "save it as UTF-8") from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise UnreadableFile(f"a NUL byte at offset {len(text[:nul].encode())} (a binary file?); save it as UTF-8 text")
     return text.removeprefix("\ufeff")
 
 

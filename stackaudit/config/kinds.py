@@ -22,6 +22,7 @@ _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 
 class Text(Kind):
     """A string as written (never a number or a date YAML made of it), without control characters."""
+    detailed = True
 
     def __init__(self, max_length: int = 1024, expected: str = "text"):
         self.max_length = max_length
@@ -44,13 +45,17 @@ class Text(Kind):
 class Pattern(Text):
     """Text matching a regular expression that says what it is."""
 
-    def __init__(self, pattern: str, expected: str, max_length: int = 255):
+    def __init__(self, pattern: str, expected: str, max_length: int = 255, quote: bool = True):
         super().__init__(max_length, expected)
         self.pattern = re.compile(pattern)
+        self.quote = quote      # False where a mistake may be a secret pasted in the wrong place
 
     def check(self, value, where):
         value = super().check(value, where)
         if not self.pattern.fullmatch(value):
+            if not self.quote:
+                raise SchemaError(f"{where}: found text that is not {self.expected} (not shown: it may be a "
+                                  "secret); write the name here, never the value")
             self.fail(value, where)
         return value
 
@@ -58,7 +63,8 @@ class Pattern(Text):
 # A name that becomes part of a target id (`cloud://NAME`, `db://NAME`, `mgmt://NAME`).
 NAME = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", "a name of letters, digits, '.', '_' and '-' (up to 63)")
 USER = Pattern(r"[^\s:/]{1,128}", "a user name without spaces, ':' or '/'")
-ENV_NAME = Pattern(r"[A-Za-z_][A-Za-z0-9_]{0,254}", "an environment variable name (letters, digits, '_')")
+ENV_NAME = Pattern(r"[A-Za-z_][A-Za-z0-9_]{0,254}", "an environment variable name (letters, digits, '_')",
+                   quote=False)
 REMOTE_PATH = Pattern(r"/[^\n]*", "an absolute path on the remote machine", 4096)
 LOCAL_PATH = Text(4096, "a file path")
 # CloudStack versions: major.minor[.patch[.security]][-suffix], as stackaudit/parsers/cloudstack.py reads them.

@@ -33,13 +33,14 @@ class Field:
 
 class Kind:
     expected = "a value"
+    detailed = False    # its errors say more than "expected ...": Optional passes them on as they are
 
     def check(self, value: Any, where: str) -> Any:
         raise NotImplementedError
 
     def fail(self, value: Any, where: str, expected: str | None = None) -> None:
         found = "nothing" if value is None else f"{type(value).__name__} {shown(value)}"
-        raise SchemaError(f"{where}: found {found}; expected {expected or self.expected}")
+        raise SchemaError(f"{where.removesuffix(':')}: found {found}; expected {expected or self.expected}")
 
 
 def child(where: str, key: object) -> str:
@@ -101,7 +102,7 @@ class Optional(Kind):
     def check(self, value, where):
         if value is None:
             return None
-        if isinstance(self.inner, (Record, ListOf, MapOf)):
+        if isinstance(self.inner, (Record, ListOf, MapOf)) or self.inner.detailed:
             return self.inner.check(value, where)
         try:
             return self.inner.check(value, where)
