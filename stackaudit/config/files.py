@@ -30,7 +30,8 @@ class UnreadableFile(Exception):
 
 def shown(value: object) -> str:
     """A value for an error message: bounded (a huge value is never formatted whole) and on one line."""
-    return _SHORT.repr(value)
+    text = _SHORT.repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def shown_path(path: Path | str) -> str:
