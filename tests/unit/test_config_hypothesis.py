@@ -17,6 +17,7 @@ from stackaudit.config.policy import POLICY, load_policy
 from stackaudit.config.waivers import FIELDS, load_waivers
 from stackaudit.errors import ConfigError
 from tests.unit.config_site import ENV, write_site
+from tests.unit.test_parsers_hypothesis import TextParser, mutated
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "inventories"
@@ -57,58 +58,21 @@ def load_all(inventory: Path | None = None, policy: Path | None = None, waivers:
         assert "\n" not in str(err) and len(str(err)) < 1000, str(err)
 
 
-@st.composite
-def mutated(draw, seeds: list[str]) -> str:
-    text = draw(st.sampled_from(seeds))
-    for _ in range(draw(st.integers(1, 6))):
-        lines = text.split("\n")
-        op = draw(st.sampled_from(["insert", "delete", "replace", "drop line", "repeat line", "new line", "indent"]))
-        at = draw(st.integers(0, len(text)))
-        line = draw(st.integers(0, len(lines) - 1))
-        if op == "insert":
-            text = text[:at] + draw(yamlish(1, 4)) + text[at:]
-        elif op == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 8)):]
-        elif op == "replace":
-            text = text[:at] + draw(yamlish(1, 3)) + text[at + 1:]
-        elif op == "drop line":
-            text = "\n".join(lines[:line] + lines[line + 1:])
-        elif op == "repeat line":
-            text = "\n".join(lines[:line + 1] + lines[line:])
-        elif op == "new line":
-            text = "\n".join(lines[:line] + [draw(yamlish())] + lines[line:])
-        else:
-            text = "\n".join(lines[:line] + [" " * draw(st.integers(1, 4)) + lines[line]] + lines[line + 1:])
-    return text
-
-
-def seeds(site: Path, *names: str) -> list[str]:
-    return [(SHIPPED / name).read_text() for name in names if (SHIPPED / name).exists()] + \
-           [(site / name).read_text() for name in names if (site / name).exists()]
+def shipped_and_site(site: Path, which: str) -> TextParser:
+    """The texts a loader's mutations start from: the shipped file and the valid site's."""
+    names = {"inventory": ("example.yml", "inventory.yml"), "policy": ("policy.yml",), "waivers": ("waivers.yml",)}
+    texts = [(directory / name).read_text() for directory in (SHIPPED, site) for name in names[which]
+             if (directory / name).exists()]
+    return TextParser(which, parse=lambda text: None, seeds=tuple(texts))
 
 
 @FAST
 @given(data=st.data())
-def test_mutated_inventories_load_or_give_one_config_error(site, data):
-    path = site / "inventory-fuzz.yml"
-    path.write_text(data.draw(mutated(seeds(site, "example.yml", "inventory.yml"))))
-    load_all(inventory=path)
-
-
-@FAST
-@given(data=st.data())
-def test_mutated_policies_load_or_give_one_config_error(site, data):
-    path = site / "policy-fuzz.yml"
-    path.write_text(data.draw(mutated(seeds(site, "policy.yml"))))
-    load_all(policy=path)
-
-
-@FAST
-@given(data=st.data())
-def test_mutated_waivers_load_or_give_one_config_error(site, data):
-    path = site / "waivers-fuzz.yml"
-    path.write_text(data.draw(mutated(seeds(site, "waivers.yml"))))
-    load_all(waivers=path)
+@pytest.mark.parametrize("which", ["inventory", "policy", "waivers"])
+def test_mutated_files_load_or_give_one_config_error(site, which, data):
+    path = site / f"{which}-fuzz.yml"
+    path.write_text(data.draw(mutated(shipped_and_site(site, which))))
+    load_all(**{which: path})
 
 
 @FAST
