@@ -7,6 +7,7 @@ numbers), so where text is expected a number is refused with "quote it".
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import unicodedata
 import urllib.parse
@@ -150,9 +151,12 @@ class NonEmptyList(ListOf):
         items = super().check(value, where)
         if not items:
             self.fail(value, where)
+        seen = set()
         for index, item in enumerate(items):
-            if items.index(item) != index:
+            key = json.dumps(item, sort_keys=True, default=str)    # hashable, and linear on a long list
+            if key in seen:
                 raise SchemaError(f"{where}[{index}]: {shown(item)} is listed twice; keep one")
+            seen.add(key)
         return items
 
 

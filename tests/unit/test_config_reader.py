@@ -89,3 +89,20 @@ def test_an_unset_variable_is_named_only_when_it_cannot_be_a_pasted_secret(monke
         SecretSource("i.yml: cloud.api.key_env", env=name).check()
     assert str(err.value) == f"i.yml: cloud.api.key_env: environment variable {shown_as} is not set or empty; " \
                              "export it before the run"
+
+
+@pytest.mark.parametrize("document", [
+    "firewall: {reject_ports: [" + ", ".join(str(1 + i % 65535) for i in range(150000)) + "]}\n",
+    "management: {global_settings: {" + ", ".join(f"s{i}: v" for i in range(60000)) + "}}\n",
+])
+def test_a_file_near_the_size_limit_is_judged_in_seconds_not_minutes(tmp_path, document):
+    from stackaudit.config.policy import load_policy
+    path = tmp_path / "policy.yml"
+    path.write_text(document)
+    assert path.stat().st_size < 1024 * 1024
+    started = time.monotonic()
+    try:
+        load_policy(path)
+    except ConfigError:
+        pass
+    assert time.monotonic() - started < 5      # about 1.5 s here, nearly all in PyYAML building the values
