@@ -3,13 +3,14 @@
 pytest stays the interface: `run` only adds defaults (`-n auto --dist loadgroup`, the run directory's
 Allure results, junit.xml and summary.json) and passes every other argument through.
 
-`run` validates the inventory, its policy and the waivers before it creates anything: a bad file
-is one line and exit code 4, and nothing is written. Then it makes `reports/runs/<UTC timestamp>/`
+`run` validates the inventory, its policy, the waivers and every file they name before it creates
+anything: a bad file is one line and exit code 4, and nothing is written. Then it makes `reports/runs/<UTC timestamp>/`
 (never reusing one) and, when the run is over, points `reports/latest` at it.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from stackaudit.catalog import PROFILES, check_kinds
+from stackaudit.config.files import shown
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.policy import load_policy
 from stackaudit.config.waivers import load_waivers, utc_today
@@ -28,8 +30,22 @@ from stackaudit.report.runs import new_run_dir, point_latest
 from stackaudit.report.summary import load_results, summary_lines
 
 
-def validate(inventory: str, waivers: str | None) -> str | None:
+MAX_WORKERS = 256
+
+
+def workers_problem(workers: str) -> str | None:
+    """pytest-xdist's -n: auto, logical, or a count (0: no workers, the checks run in this process)."""
+    if workers in ("auto", "logical") or (re.fullmatch(r"[0-9]{1,4}", workers) and int(workers) <= MAX_WORKERS):
+        return None
+    return (f"--workers: {shown(workers)} is not a number of workers; give auto, logical or a whole number "
+            f"from 0 to {MAX_WORKERS}")
+
+
+def validate(inventory: str, waivers: str | None, workers: str = "auto") -> str | None:
     """The first configuration problem (one line), or None."""
+    problem = workers_problem(workers)
+    if problem:
+        return problem
     try:
         policy = load_policy(load_inventory(Path(inventory)).policy_path)
         load_waivers(Path(waivers) if waivers else None, check_kinds(), policy.waivers.max_days_ahead, utc_today())
@@ -58,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CONFIG
         print("\n".join(summary_lines(results)))
         return 0
-    problem = validate(args.inventory, args.waivers)
+    problem = validate(args.inventory, args.waivers, args.workers)
     if problem:
         print(f"stackaudit: {problem}", file=sys.stderr)
         return EXIT_CONFIG

@@ -9,51 +9,66 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackaudit.errors import ConfigError
-from stackaudit.config.schema import REQUIRED, Enum, Int, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+from stackaudit.config.files import shown, shown_path
+from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PATH, USER, ApiUrl, Bounded, Host,
+                                     NonEmptyList, seconds)
+from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
+from stackaudit.config.schema import REQUIRED, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
 from stackaudit.config.secrets import SecretSource
 
 INLINE_SECRET_KEYS = ("key", "secret", "password")
 
 
 def _secret_fields(name: str) -> dict:
-    return {f"{name}_env": f(Optional(Str())), f"{name}_file": f(Optional(Str())), name: f(Optional(Str()))}
+    return {f"{name}_env": f(Optional(ENV_NAME)), f"{name}_file": f(Optional(LOCAL_PATH)), name: f(Optional(Str()))}
 
 
-API = Record({"endpoint": f(Str(), REQUIRED), **_secret_fields("key"), **_secret_fields("secret"),
-              "verify": f(Optional(Str()), "true")})
+class Verify(Kind):
+    """TLS verification of the API: true, false, or the path of a CA bundle (PEM)."""
+    expected = "true, false, or the path of a CA bundle"
+
+    def check(self, value, where):
+        if isinstance(value, bool):
+            return value
+        text = LOCAL_PATH.check(value, where)
+        return {"true": True, "false": False}.get(text.lower(), text)
+
+
+API = Record({"endpoint": f(ApiUrl(), REQUIRED), **_secret_fields("key"), **_secret_fields("secret"),
+              "verify": f(Verify(), True)})
 SSH = Record({
-    "user": f(Str(), "root"), "port": f(Int(1), 22), "private_key": f(Str(), REQUIRED),
-    "known_hosts": f(Str(), REQUIRED), "connect_timeout": f(Int(1), 15), "command_timeout": f(Int(1), 120),
-    "max_connections": f(Int(1), 16),
+    "user": f(USER, "root"), "port": f(PORT, 22), "private_key": f(LOCAL_PATH, REQUIRED),
+    "known_hosts": f(LOCAL_PATH, REQUIRED), "connect_timeout": f(seconds(300), 15),
+    "command_timeout": f(seconds(3600), 120), "max_connections": f(Bounded(1, 256), 16),
 })
 # XenServer and KVM system VMs are reached from the host they run on, at their link-local
 # address; VMware ones from a management server, at their private address ([CS-DOCS-SYSTEMVM]).
 SYSTEM_VMS = Record({
-    "port": f(Int(1), 3922),
-    "key_on_host": f(Str(), "/root/.ssh/id_rsa.cloud"),
-    "vmware_jump_host": f(Optional(Str())),
-    "key_on_jump_host": f(Str(), "/var/lib/cloudstack/management/.ssh/id_rsa"),
+    "port": f(PORT, 3922),
+    "key_on_host": f(REMOTE_PATH, "/root/.ssh/id_rsa.cloud"),
+    "vmware_jump_host": f(Optional(NAME)),
+    "key_on_jump_host": f(REMOTE_PATH, "/var/lib/cloudstack/management/.ssh/id_rsa"),
     # pinned: each VM's key is pinned by its CloudStack id on first use (reports/system-vm-host-keys.json);
     # known_hosts: checked against ssh.known_hosts by [address]:port, for sites that maintain it.
     "host_keys": f(Enum("pinned", "known_hosts"), "pinned"),
 })
-XENSERVER = Record({"username": f(Str(), "root"), **_secret_fields("password"), "ca_file": f(Optional(Str())),
-                    "port": f(Int(1), 443), "timeout": f(Int(1), 30)})
+XENSERVER = Record({"username": f(USER, "root"), **_secret_fields("password"), "ca_file": f(Optional(LOCAL_PATH)),
+                    "port": f(PORT, 443), "timeout": f(seconds(300), 30)})
 # aliases: the other names replicas may give this server as their source (Master_Host / Source_Host
 # is whatever CHANGE MASTER was given); name and address always count.
-DATABASE_SERVER = Record({"name": f(Str(), REQUIRED), "address": f(Str(), REQUIRED), "port": f(Int(1), 3306),
-                          "ssh_address": f(Optional(Str())), "aliases": f(ListOf(Str()), list)})
-DATABASES = Record({"user": f(Str(), REQUIRED), **_secret_fields("password"),
-                    "servers": f(ListOf(DATABASE_SERVER), REQUIRED)})
-MANAGEMENT_SERVER = Record({"name": f(Str(), REQUIRED), "ssh_address": f(Optional(Str()))})
+DATABASE_SERVER = Record({"name": f(NAME, REQUIRED), "address": f(Host(), REQUIRED), "port": f(PORT, 3306),
+                          "ssh_address": f(Optional(Host())), "aliases": f(ListOf(Host()), list)})
+DATABASES = Record({"user": f(USER, REQUIRED), **_secret_fields("password"),
+                    "servers": f(NonEmptyList(DATABASE_SERVER), REQUIRED)})
+MANAGEMENT_SERVER = Record({"name": f(NAME, REQUIRED), "ssh_address": f(Optional(Host()))})
 INVENTORY = Record({
-    "cloud": f(Record({"name": f(Str(), REQUIRED), "api": f(API, REQUIRED)}), REQUIRED),
+    "cloud": f(Record({"name": f(NAME, REQUIRED), "api": f(API, REQUIRED)}), REQUIRED),
     "ssh": f(SSH, REQUIRED),
     "system_vms": f(SYSTEM_VMS, dict),
     "xenserver": f(Optional(XENSERVER)),
     "databases": f(Optional(DATABASES)),
     "management_servers": f(ListOf(MANAGEMENT_SERVER), list),
-    "policy": f(Optional(Str())),
+    "policy": f(Optional(LOCAL_PATH)),
 })
 
 
@@ -71,7 +86,7 @@ class SshSettings:
     port: int
     private_key: Path
     known_hosts: Path
-    connect_timeout: int
+    connect_timeout: int       # seconds
     command_timeout: int
     max_connections: int
 
@@ -130,7 +145,8 @@ class Inventory:
 
 
 def load_inventory(path: Path) -> Inventory:
-    where = f"{path}:"
+    """The inventory at `path`, with every file it names checked and every secret it names set."""
+    where = f"{shown_path(path)}:"
     raw = read_yaml(path, "check the --inventory path", ConfigError)
     try:
         data = INVENTORY.check(raw, where)
@@ -149,22 +165,25 @@ def load_inventory(path: Path) -> Inventory:
         if (env is None) == (file is None):
             raise ConfigError(f"{child(at, name + '_env')}: give exactly one of {name}_env or {name}_file")
         source = SecretSource(child(at, f"{name}_env" if env else f"{name}_file"), env, local(file))
-        source.check_permissions()
+        source.check()
         return source
 
     api = data["cloud"]["api"]
     api_at = child(child(where, "cloud"), "api")
-    verify_text = api["verify"]
-    verify: bool | str = {"true": True, "false": False}.get(verify_text.lower(), None) \
-        if verify_text else True
-    if verify is None:
-        verify = str(local(verify_text))
+    verify = api["verify"] if isinstance(api["verify"], bool) else str(local(api["verify"]))
     ssh = data["ssh"]
-    for key in ("private_key", "known_hosts"):
-        if not local(ssh[key]).is_file():
-            raise ConfigError(f"{child(child(where, 'ssh'), key)}: {local(ssh[key])} does not exist; fix the path")
+    ssh_at = child(where, "ssh")
+    check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
+    check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
+    if isinstance(verify, str):
+        check_ca_file(Path(verify), child(api_at, "verify"))
     xen = data["xenserver"]
+    if xen is not None and xen["ca_file"] is not None:
+        check_ca_file(local(xen["ca_file"]), child(child(where, "xenserver"), "ca_file"))
     dbs = data["databases"]
+    if dbs is not None:
+        unique_names(dbs["servers"], child(child(where, "databases"), "servers"))
+    unique_names(data["management_servers"], child(where, "management_servers"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
         api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify),
@@ -181,9 +200,19 @@ def load_inventory(path: Path) -> Inventory:
         policy_path=local(data["policy"]))
     jump = inventory.system_vms.vmware_jump_host
     if jump is not None and jump not in {m.name for m in inventory.management_servers if m.ssh_address}:
-        raise ConfigError(f"{child(child(where, 'system_vms'), 'vmware_jump_host')}: {jump!r} is not a management "
+        raise ConfigError(f"{child(child(where, 'system_vms'), 'vmware_jump_host')}: {shown(jump)} is not a management "
                           "server with an ssh_address in management_servers; name one")
-    if inventory.policy_path is not None and not inventory.policy_path.is_file():
-        raise ConfigError(f"{child(where, 'policy')}: {inventory.policy_path} does not exist; fix the path or "
-                          "remove the key to use the default policy")
+    if inventory.policy_path is not None and not inventory.policy_path.exists():
+        raise ConfigError(f"{child(where, 'policy')}: {shown_path(inventory.policy_path)} does not exist; fix the "
+                          "path or remove the key to use the default policy")
     return inventory
+
+
+def unique_names(entries: list[dict], where: str) -> None:
+    """Each name is a target id (`db://NAME`, `mgmt://NAME`): two entries of one name would be one target."""
+    first: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        if entry["name"] in first:
+            raise ConfigError(f"{where}[{index}].name: {shown(entry['name'])} is also {where.rsplit(' ', 1)[-1]}"
+                              f"[{first[entry['name']]}]'s name; give each its own")
+        first[entry["name"]] = index

@@ -6,13 +6,15 @@ copies it and points its inventory's `policy:` at the copy. Keys left out keep t
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from debian.debian_support import Version
-
+from stackaudit.config.files import shown, shown_path
+from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, Bounded, DebianVersion, Host, NonEmptyList, Pattern,
+                                     Text, seconds)
+from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml
 from stackaudit.errors import ConfigError
-from stackaudit.config.schema import Enum, Int, Kind, ListOf, MapOf, Optional, Record, SchemaError, Str, child, f, read_yaml
 
 
 class VersionOrPerPackage(Kind):
@@ -20,8 +22,35 @@ class VersionOrPerPackage(Kind):
 
     def check(self, value, where):
         if isinstance(value, dict):
-            return MapOf(Str()).check(value, where)
-        return Str().check(value, where)
+            return Named(PACKAGE, DebianVersion()).check(value, where)
+        return DebianVersion().check(value, where)
+
+
+class Named(MapOf):
+    """A mapping whose keys are names of one kind (package names, setting names)."""
+
+    def __init__(self, name: Kind, value: Kind):
+        super().__init__(value)
+        self.name = name
+        self.expected = f"a mapping of {name.expected} to {value.expected}"
+
+    def check(self, value, where):
+        if isinstance(value, dict):
+            for key in value:
+                self.name.check(key, child(where, key))
+        return super().check(value, where)
+
+
+class Releases(MapOf):
+    """Debian major releases ("12") to their floors; YAML's unquoted 12 is the same release."""
+
+    def check(self, value, where):
+        if isinstance(value, dict):
+            for release in value:
+                if isinstance(release, bool) or not re.fullmatch(r"[1-9][0-9]{0,2}", str(release)):
+                    raise ConfigError(f"{child(where, release)}: {shown(release)} is not a Debian major release; "
+                                      'use e.g. "12"')
+        return super().check(value, where)
 
 
 # [CSC-WIKI] (README, Sources): the ports its CLOUDSTACK-SERVICES chain rejects.
@@ -36,20 +65,29 @@ CSC_WIKI_GLOBAL_SETTINGS = {
     "allow.user.create.projects": "false", "max.project.cpus": "8", "max.project.memory": "8192",
     "max.account.cpus": "8", "max.account.memory": "8192",
 }
+# MariaDB's time_zone: SYSTEM, an offset such as +00:00, or a named zone (MariaDB docs, "Time Zones",
+# https://mariadb.com/kb/en/time-zones/). Unquoted, YAML 1.1 reads +00:00 as the number 0.
+TIME_ZONE = Pattern(r"SYSTEM|[+-](0?[0-9]|1[0-4]):[0-5][0-9]|[A-Za-z][A-Za-z0-9_+/-]{0,63}",
+                    'a MariaDB time zone such as "+00:00" (quoted), SYSTEM or Europe/Berlin')
+# XAPI SR types are lower-case names (nfs, lvmoiscsi, lvmohba, ext, smb, ...).
+SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
+GLOB = Text(4096, "an absolute path pattern")
+PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
+SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
 
 POLICY = Record({
     "xenserver": f(Record({
-        "ha_timeout": f(Int(1), 180),                                   # [BERGSMA-XS-HA]
-        "min_pool_hosts": f(Int(1), 3),                                 # [BERGSMA-XS-HA]
-        "ha_sr_types": f(ListOf(Str()), lambda: ["nfs", "lvmoiscsi", "lvmohba"]),  # [BERGSMA-XS-HA]
-        "ha_required_from": f(Str(), "4.5"),                            # [BERGSMA-XS-HA]: 4.5+ relies on pool HA
-        "ha_required_patch_levels": f(ListOf(Str()), list),             # [BERGSMA-XS-HA] names 4.3.x/4.4.x, not levels
+        "ha_timeout": f(seconds(3600), 180),                                   # [BERGSMA-XS-HA]
+        "min_pool_hosts": f(Bounded(1, 64), 3),                                 # [BERGSMA-XS-HA]
+        "ha_sr_types": f(NonEmptyList(SR_TYPE), lambda: ["nfs", "lvmoiscsi", "lvmohba"]),  # [BERGSMA-XS-HA]
+        "ha_required_from": f(CLOUDSTACK_VERSION, "4.5"),                            # [BERGSMA-XS-HA]: 4.5+ relies on pool HA
+        "ha_required_patch_levels": f(ListOf(CLOUDSTACK_VERSION), list),             # [BERGSMA-XS-HA] names 4.3.x/4.4.x, not levels
     }), dict),
     "firewall": f(Record({
-        "reject_ports": f(ListOf(Int(1)), CSC_WIKI_REJECT_PORTS),       # [CSC-WIKI]
-        "v4_exceptions": f(ListOf(Str()), list),                        # [CSC-WIKI]: the IPv4 chain has none
-        "v6_management_prefix": f(Optional(Str())),                     # [CSC-WIKI] uses the site's management /64
+        "reject_ports": f(NonEmptyList(PORT), CSC_WIKI_REJECT_PORTS),       # [CSC-WIKI]
+        "v4_exceptions": f(ListOf(Text(64, "an IPv4 network")), list),                        # [CSC-WIKI]: the IPv4 chain has none
+        "v6_management_prefix": f(Optional(Text(64, "an IPv6 network"))),                     # [CSC-WIKI] uses the site's management /64
     }), dict),
     "libvirt": f(Record({
         "transport": f(Enum("tcp", "tls"), "tcp"),                      # [CSC-WIKI] (tcp); [CS-DOCS-KVM]: tls
@@ -57,30 +95,30 @@ POLICY = Record({
     "system_vms": f(Record({
         # [CS-HEARTBLEED]: Debian 7 only. A release's value is one version, or one per package (Debian 9
         # ships libssl1.0.2 and libssl1.1, whose versions differ).
-        "libssl_floors": f(MapOf(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
+        "libssl_floors": f(Releases(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
     }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
         "topology": f(Enum("master-master", "master-replica"), "master-master"),  # [CSC-WIKI]; [SHAPEBLUE-HOWTO] master-replica
-        "max_replication_lag_seconds": f(Int(0), 60),
-        "innodb_lock_wait_timeout": f(Int(1), 600),                     # [SHAPEBLUE-HOWTO]
-        "min_max_connections": f(Int(1), 350),                          # [SHAPEBLUE-HOWTO]
-        "time_zone": f(Str(), "+00:00"),                                # [SHAPEBLUE-HOWTO]
-        "address": f(Optional(Str())),                                  # [CSC-WIKI]: the VIP db.properties names
+        "max_replication_lag_seconds": f(Bounded(0, 86400, " of seconds"), 60),
+        "innodb_lock_wait_timeout": f(Bounded(1, 1073741824, " of seconds"), 600),                     # [SHAPEBLUE-HOWTO]
+        "min_max_connections": f(Bounded(1, 100000), 350),                          # [SHAPEBLUE-HOWTO]
+        "time_zone": f(TIME_ZONE, "+00:00"),                                # [SHAPEBLUE-HOWTO]
+        "address": f(Optional(Host())),                                  # [CSC-WIKI]: the VIP db.properties names
     }), dict),
     "management": f(Record({
-        "min_servers": f(Int(1), 2),                                    # [BERGSMA-OPS]
-        "global_settings": f(MapOf(Str()), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
+        "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
+        "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
     }), dict),
     "backups": f(Record({
-        "max_age_hours": f(Int(1), 24),                                 # [CSC-WIKI]: a backup before the upgrade
-        "database_servers": f(ListOf(Str()), list),                     # globs of cloud and cloud_usage dumps
-        "management_servers": f(ListOf(Str()), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
-        "kvm_hosts": f(ListOf(Str()), list),
+        "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
+        "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
+        "management_servers": f(ListOf(GLOB), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
+        "kvm_hosts": f(ListOf(GLOB), list),
     }), dict),
     "waivers": f(Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
-        "max_days_ahead": f(Int(1), 180),
+        "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
     }), dict),
 })
 BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
@@ -158,7 +196,7 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return policy_from_data({}, "defaults")
     raw = read_yaml(path, "fix the inventory's policy path", ConfigError)
-    return policy_from_data(raw, str(path))
+    return policy_from_data(raw, shown_path(path))
 
 
 def policy_from_data(raw: object, source: str) -> Policy:
@@ -177,8 +215,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
             tuple(network(v, f"{child(fw_at, 'v4_exceptions')}[{i}]", 4) for i, v in enumerate(fw["v4_exceptions"])),
             None if fw["v6_management_prefix"] is None
             else network(fw["v6_management_prefix"], child(fw_at, "v6_management_prefix"), 6)),
-        system_vms=SystemVmPolicy(libssl_floors(data["system_vms"]["libssl_floors"],
-                                                child(child(where, "system_vms"), "libssl_floors"))),
+        system_vms=SystemVmPolicy(data["system_vms"]["libssl_floors"]),
         libvirt=LibvirtPolicy(**data["libvirt"]),
         database=DatabasePolicy(**data["database"]),
         management=ManagementPolicy(**data["management"]),
@@ -188,24 +225,9 @@ def policy_from_data(raw: object, source: str) -> Policy:
         waivers=WaiverPolicy(**data["waivers"]))
 
 
-def libssl_floors(floors: dict, where: str) -> dict:
-    for release, floor in floors.items():
-        if not release.isdigit():
-            raise ConfigError(f"{child(where, release)}: {release!r} is not a Debian major release; use e.g. \"12\"")
-        per_package = floor.items() if isinstance(floor, dict) else [(None, floor)]
-        for package, version in per_package:
-            at = child(where, release) if package is None else child(child(where, release), package)
-            try:
-                Version(version)
-            except ValueError:
-                raise ConfigError(f"{at}: {version!r} is not a Debian version; "
-                                  "write it as dpkg shows it, e.g. 3.0.15-1~deb12u1") from None
-    return dict(floors)
-
-
 def backup_glob(value: str, where: str) -> str:
     if not value.startswith("/") or not set(value) <= GLOB_CHARACTERS:
-        raise ConfigError(f"{where}: {value!r} is not an absolute path pattern of letters, digits and . _ - + @ * ?; "
+        raise ConfigError(f"{where}: {shown(value)} is not an absolute path pattern of letters, digits and . _ - + @ * ?; "
                           "write it like /var/backups/cloudstack/cloud-*.sql.gz")
     return value
 
@@ -216,6 +238,6 @@ def network(value: str, where: str, family: int) -> str:
     except ValueError:
         net = None
     if net is None or net.version != family:
-        raise ConfigError(f"{where}: {value!r} is not an IPv{family} network; write it as "
+        raise ConfigError(f"{where}: {shown(value)} is not an IPv{family} network; write it as "
                           f"{'198.51.100.0/24' if family == 4 else '2001:db8:1::/64'}")
     return str(net)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
+from stackaudit.config.files import UnreadableFile, read_text, shown, shown_path
+from stackaudit.config.yamltext import YamlRefused, load_yaml_text
 
 REQUIRED = object()
 
@@ -32,20 +33,21 @@ class Field:
 
 class Kind:
     expected = "a value"
+    detailed = False    # its errors say more than "expected ...": Optional passes them on as they are
 
     def check(self, value: Any, where: str) -> Any:
         raise NotImplementedError
 
     def fail(self, value: Any, where: str, expected: str | None = None) -> None:
-        shown = "nothing" if value is None else f"{type(value).__name__} {value!r}"
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        raise SchemaError(f"{where}: found {shown}; expected {expected or self.expected}")
+        found = "nothing" if value is None else f"{type(value).__name__} {shown(value)}"
+        raise SchemaError(f"{where.removesuffix(':')}: found {found}; expected {expected or self.expected}")
 
 
 def child(where: str, key: object) -> str:
-    """The path of a key below `where`; the file name is followed by ': ', keys by '.'."""
-    return f"{where} {key}" if where.endswith(":") else f"{where}.{key}"
+    """The path of a key below `where`; the file name is followed by ': ', keys by '.'. An odd or long
+    key is shown quoted and shortened, so the message stays one short line."""
+    name = key if isinstance(key, str) and key.isprintable() and 0 < len(key) <= 60 else shown(key)
+    return f"{where} {name}" if where.endswith(":") else f"{where}.{name}"
 
 
 class Str(Kind):
@@ -100,7 +102,7 @@ class Optional(Kind):
     def check(self, value, where):
         if value is None:
             return None
-        if isinstance(self.inner, (Record, ListOf, MapOf)):
+        if isinstance(self.inner, (Record, ListOf, MapOf)) or self.inner.detailed:
             return self.inner.check(value, where)
         try:
             return self.inner.check(value, where)
@@ -141,7 +143,12 @@ class MapOf(Kind):
     def check(self, value, where):
         if not isinstance(value, dict):
             self.fail(value, where)
-        return {str(k): self.value.check(v, child(where, k)) for k, v in value.items()}
+        out = {}
+        for key, item in value.items():
+            if str(key) in out:     # 7 and "7" are two YAML keys but one name
+                raise SchemaError(f"{child(where, key)}: written twice (as {shown(key)} and as text); keep one")
+            out[str(key)] = self.value.check(item, child(where, key))
+        return out
 
 
 class Record(Kind):
@@ -179,38 +186,17 @@ def f(kind: Kind, default: Any = None) -> Field:
     return Field(kind, default)
 
 
-class _DuplicateKey(Exception):
-    pass
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A key written twice in one mapping is an error: YAML would keep the last one silently."""
-
-
-def _unique_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} written twice")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def read_yaml(path: Path, unreadable_fix: str, error: type[SchemaError] = SchemaError,
-              unique_keys: bool = False) -> Any:
-    """A YAML file's data; an unreadable file or a syntax error is one line naming the file (and line).
-    With `unique_keys`, a key written twice in one mapping is such an error too."""
+def read_yaml(path: Path, unreadable_fix: str, error: type[SchemaError] = SchemaError) -> Any:
+    """A YAML file's data, read strictly (stackaudit/config/files.py, yamltext.py): a file that is not
+    a regular file, is over the size limit, is not UTF-8, is not valid YAML, holds an alias or writes
+    a key twice is one line naming the file (and the line or byte)."""
+    where = shown_path(path)
     try:
-        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader if unique_keys else yaml.SafeLoader)
-    except OSError as err:
-        raise error(f"{path}: cannot read: {err.strerror}; {unreadable_fix}") from None
-    except _DuplicateKey as err:
-        raise error(f"{path}: {err}; keep one of them") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise error(f"{path}:{where}: not valid YAML; fix the syntax there") from None
+        text = read_text(path)
+    except UnreadableFile as err:
+        fix = f"; {unreadable_fix}" if str(err).startswith("cannot read") else ""
+        raise error(f"{where}: {err}{fix}") from None
+    try:
+        return load_yaml_text(text)
+    except YamlRefused as err:
+        raise error(f"{where}: {err}") from None

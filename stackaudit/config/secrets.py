@@ -1,16 +1,23 @@
 """Where a secret comes from: an environment variable or a file only the owner can read.
 
 A secret is never taken inline from an inventory (inventories get copied, committed and pasted
-into tickets). It is read when a connection needs it and never logged.
+into tickets). It is checked when the inventory is loaded (set, not empty, the file protected),
+read again when a connection needs it, and never logged: no error message quotes its value.
 """
 from __future__ import annotations
 
 import os
-import stat
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackaudit.config.named_files import owner_only, readable_text
+from stackaudit.config.files import shown_path
 from stackaudit.errors import ConfigError
+
+# A name is quoted back only when it looks like a conventional variable name: a secret pasted into
+# `key_env` by mistake (mixed case, 40+ characters) must not be echoed.
+_QUOTABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -21,27 +28,24 @@ class SecretSource:
 
     def read(self) -> str:
         if self.env is not None:
-            value = os.environ.get(self.env)
+            value = os.environ.get(self.env, "").strip()
             if not value:
-                raise ConfigError(f"{self.where}: environment variable {self.env} is not set; export it "
+                name = self.env if _QUOTABLE_NAME.fullmatch(self.env) else "the variable it names"
+                raise ConfigError(f"{self.where}: environment variable {name} is not set or empty; export it "
                                   "before the run")
             return value
         assert self.file is not None
-        try:
-            value = self.file.read_text().strip()
-        except OSError as err:
-            raise ConfigError(f"{self.where}: cannot read {self.file}: {err.strerror}; fix the path") from None
+        value = readable_text(self.file, self.where).strip()
         if not value:
-            raise ConfigError(f"{self.where}: {self.file} is empty; put the secret in it")
+            raise ConfigError(f"{self.where}: {shown_path(self.file)} is empty; put the secret in it")
+        if "\n" in value or "\r" in value:
+            raise ConfigError(f"{self.where}: {shown_path(self.file)} holds more than one line; keep only the "
+                              "secret in it")
         return value
 
-    def check_permissions(self) -> None:
-        if self.file is None:
-            return
-        try:
-            mode = self.file.stat().st_mode
-        except OSError as err:
-            raise ConfigError(f"{self.where}: cannot read {self.file}: {err.strerror}; fix the path") from None
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise ConfigError(f"{self.where}: {self.file} is readable by others (mode {stat.S_IMODE(mode):04o}); "
-                              f"run chmod 600 {self.file}")
+    def check(self) -> None:
+        """At load: the variable is set, or the file is protected and holds one line."""
+        if self.file is not None:
+            readable_text(self.file, self.where)
+            owner_only(self.file, self.where)
+        self.read()

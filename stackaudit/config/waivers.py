@@ -12,7 +12,9 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stackaudit.config.schema import read_yaml
+from stackaudit.config.files import shown, shown_path
+from stackaudit.config.kinds import Text
+from stackaudit.config.schema import SchemaError, read_yaml
 from stackaudit.errors import ConfigError
 
 FIELDS = ("check", "target", "reason", "approver", "ticket", "expires")
@@ -46,15 +48,16 @@ def load_waivers(path: Path | None, check_kinds: dict[str, tuple[str, ...]], max
     """The waivers in `path` (none without a file). `check_kinds`: check ID -> the target kinds it runs on."""
     if path is None:
         return ()
-    raw = read_yaml(path, "check the --waivers path", ConfigError, unique_keys=True)
+    raw = read_yaml(path, "check the --waivers path", ConfigError)
     if not isinstance(raw, dict) or set(raw) != {"waivers"} or not isinstance(raw["waivers"], list):
-        raise ConfigError(f"{path}: expected one key, waivers, holding a list of waivers; "
+        raise ConfigError(f"{shown_path(path)}: expected one key, waivers, holding a list of waivers; "
                           "see inventories/waivers.yml for the format")
     waivers = []
     seen: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(raw["waivers"]):
         check = entry.get("check") if isinstance(entry, dict) else None
-        where = f"{path}: waivers[{index}] ({check if isinstance(check, str) else 'no check'})"
+        named = check if isinstance(check, str) and check.isprintable() and len(check) <= 60 else "no check"
+        where = f"{shown_path(path)}: waivers[{index}] ({named})"
         waiver = _waiver(entry, where, check_kinds, max_days_ahead, today)
         key = (waiver.check, waiver.target)
         if key in seen:
@@ -70,24 +73,28 @@ def _waiver(entry, where: str, check_kinds, max_days_ahead: int, today: datetime
         raise ConfigError(f"{where}: expected a mapping with keys {', '.join(FIELDS)}")
     unknown = sorted(str(k) for k in entry if k not in FIELDS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]}; expected only {', '.join(FIELDS)}")
+        raise ConfigError(f"{where}: unknown key {shown(unknown[0])[1:-1]}; expected only {', '.join(FIELDS)}")
     missing = [k for k in FIELDS if k not in entry or entry[k] in (None, "")]
     if missing:
         raise ConfigError(f"{where}: {missing[0]} missing; every waiver needs {', '.join(FIELDS)}")
     for key in FIELDS[:-1]:
         if not isinstance(entry[key], str):
-            raise ConfigError(f"{where}: {key} is {type(entry[key]).__name__} {entry[key]!r}; write it as text")
+            raise ConfigError(f"{where}: {key} is {type(entry[key]).__name__} {shown(entry[key])}; write it as text")
+        try:
+            Text(4096).check(entry[key], f"{where}: {key}")
+        except SchemaError as err:
+            raise ConfigError(str(err)) from None
     if entry["check"] not in check_kinds:
-        raise ConfigError(f"{where}: check {entry['check']!r} is not a check ID of the catalog; "
+        raise ConfigError(f"{where}: check {shown(entry['check'])} is not a check ID of the catalog; "
                           "use the ID the run's table shows, e.g. MS-CA-STRICT")
     target = entry["target"]
     match = TARGET.match(target)
     if not match or target.count("[") != target.count("]") or "[]" in target:
-        raise ConfigError(f"{where}: target {target!r} is not a target id or a glob of one; "
+        raise ConfigError(f"{where}: target {shown(target)} is not a target id or a glob of one; "
                           "write it like kvm-host://zone1/hv03 or kvm-host://zone1/*")
     kinds = check_kinds[entry["check"]]
     if match["kind"] not in kinds:
-        raise ConfigError(f"{where}: {entry['check']} runs on {', '.join(kinds)} targets, so {target!r} "
+        raise ConfigError(f"{where}: {entry['check']} runs on {', '.join(kinds)} targets, so {shown(target)} "
                           f"never matches; write it like {kinds[0]}://...")
     expires = entry["expires"]
     if isinstance(expires, str):
@@ -96,7 +103,7 @@ def _waiver(entry, where: str, check_kinds, max_days_ahead: int, today: datetime
         except ValueError:
             pass
     if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
-        raise ConfigError(f"{where}: expires is {expires!r}, not a date; write it as YYYY-MM-DD")
+        raise ConfigError(f"{where}: expires is {shown(expires)}, not a date; write it as YYYY-MM-DD")
     latest = today + datetime.timedelta(days=max_days_ahead)
     if expires > latest:
         raise ConfigError(f"{where}: expires {expires} is more than {max_days_ahead} days ahead "

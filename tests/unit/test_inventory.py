@@ -11,6 +11,7 @@ import yaml
 from stackaudit.errors import ConfigError
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.policy import load_policy, policy_from_data
+from tests.unit.config_site import ssh_key_pair
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -27,10 +28,13 @@ def valid_inventory() -> dict:
 
 
 @pytest.fixture
-def write(tmp_path):
-    for name in ("id_ed25519", "known_hosts", "api.secret"):
-        (tmp_path / name).write_text("x\n")
+def write(tmp_path, monkeypatch):
+    private, public = ssh_key_pair()
+    for name, text in (("id_ed25519", private), ("known_hosts", f"127.0.0.1 {public}\n"), ("api.secret", "x\n")):
+        (tmp_path / name).write_text(text)
         (tmp_path / name).chmod(0o600)
+    monkeypatch.setenv("SA_TEST_KEY", "k")
+    monkeypatch.setenv("SA_TEST_DB", "d")
 
     def write_inventory(document) -> Path:
         path = tmp_path / "inventory.yml"
@@ -60,7 +64,7 @@ def edit(change):
 
 
 @pytest.mark.parametrize("document, message", [
-    ("cloud: [", "inventory.yml: line 1: not valid YAML; fix the syntax there"),
+    ("cloud: [", "inventory.yml: line 2: not valid YAML; fix the syntax there"),   # libyaml: the end of the file
     (edit(lambda d: d.pop("ssh")), "inventory.yml: ssh: missing; expected a mapping with keys user, port, "
                                    "private_key, known_hosts, connect_timeout, command_timeout, max_connections"),
     (edit(lambda d: d["ssh"].update(prot=22)), "inventory.yml: ssh.prot: unknown key; expected one of user, port, "
@@ -72,14 +76,15 @@ def edit(change):
     (edit(lambda d: d["cloud"]["api"].pop("key_env")),
      "inventory.yml: cloud.api.key_env: give exactly one of key_env or key_file"),
     (edit(lambda d: d["ssh"].update(known_hosts="nowhere")),
-     "inventory.yml: ssh.known_hosts: {dir}/nowhere does not exist; fix the path"),
+     "inventory.yml: ssh.known_hosts: {dir}/nowhere: cannot read: No such file or directory; fix the path"),
     (edit(lambda d: d["ssh"].update(port="ssh")),
-     "inventory.yml: ssh.port: found str 'ssh'; expected an integer >= 1"),
+     "inventory.yml: ssh.port: found str 'ssh'; expected a whole number from 1 to 65535"),
     (edit(lambda d: d.update(policy="missing.yml")),
      "inventory.yml: policy: {dir}/missing.yml does not exist; fix the path or remove the key to use the "
      "default policy"),
     (edit(lambda d: d["databases"]["servers"][0].update(aliases="db1.example.org")),
-     "inventory.yml: databases.servers[0].aliases: found str 'db1.example.org'; expected a list of a string"),
+     "inventory.yml: databases.servers[0].aliases: found str 'db1.example.org'; expected a list of an IP address "
+     "or a host name"),
     (edit(lambda d: d.update(system_vms={"vmware_jump_host": "ms9"})),
      "inventory.yml: system_vms.vmware_jump_host: 'ms9' is not a management server with an ssh_address in "
      "management_servers; name one"),
@@ -102,16 +107,15 @@ def test_system_vm_host_keys_are_pinned_unless_the_site_keeps_known_hosts(write)
 
 def test_a_secret_file_others_can_read_is_refused(write, tmp_path):
     (tmp_path / "api.secret").chmod(0o644)
-    with pytest.raises(ConfigError, match=r"cloud\.api\.secret_file: .*api.secret is readable by others "
+    with pytest.raises(ConfigError, match=r"cloud\.api\.secret_file: .*api.secret is open to group or others "
                                           r"\(mode 0644\); run chmod 600 "):
         load_inventory(write(valid_inventory()))
 
 
-def test_an_unset_environment_variable_is_named_when_the_secret_is_read(write, monkeypatch):
+def test_an_unset_environment_variable_is_named_when_the_inventory_is_loaded(write, monkeypatch):
     monkeypatch.delenv("SA_TEST_KEY", raising=False)
-    inventory = load_inventory(write(valid_inventory()))
-    with pytest.raises(ConfigError, match="cloud.api.key_env: environment variable SA_TEST_KEY is not set"):
-        inventory.api.key.read()
+    with pytest.raises(ConfigError, match="cloud.api.key_env: environment variable SA_TEST_KEY is not set or empty"):
+        load_inventory(write(valid_inventory()))
 
 
 def test_the_shipped_policy_file_states_exactly_the_defaults():
@@ -120,7 +124,8 @@ def test_the_shipped_policy_file_states_exactly_the_defaults():
 
 
 @pytest.mark.parametrize("policy, message", [
-    ({"xenserver": {"ha_timeout": "3m"}}, "p.yml: xenserver.ha_timeout: found str '3m'; expected an integer >= 1"),
+    ({"xenserver": {"ha_timeout": "3m"}},
+     "p.yml: xenserver.ha_timeout: found str '3m'; expected a whole number of seconds from 1 to 3600"),
     ({"firewall": {"v6_management_prefix": "10.0.0.0/8"}},
      "p.yml: firewall.v6_management_prefix: '10.0.0.0/8' is not an IPv6 network; write it as 2001:db8:1::/64"),
     ({"system_vms": {"libssl_floors": {"12": "3.0_1"}}},

@@ -1,19 +1,24 @@
 """`stackaudit run` validates every configuration file before it creates or deletes anything."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.unit.config_site import ssh_key_pair
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def inventory(tmp_path) -> Path:
-    for name in ("id", "known_hosts"):
-        (tmp_path / name).write_text("")
+    private, public = ssh_key_pair()
+    (tmp_path / "id").write_text(private)
+    (tmp_path / "id").chmod(0o600)
+    (tmp_path / "known_hosts").write_text(f"198.18.0.1 {public}\n")
     path = tmp_path / "inventory.yml"
     path.write_text('cloud: {name: lab, api: {endpoint: "http://198.18.0.1:8080/client/api", key_env: K, secret_env: S}}\n'
                     "ssh: {private_key: id, known_hosts: known_hosts}\n")
@@ -22,7 +27,7 @@ def inventory(tmp_path) -> Path:
 
 def stackaudit_run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "stackaudit", "run", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, env={**os.environ, "K": "key", "S": "secret"})
 
 
 @pytest.mark.parametrize("bad", ["waivers", "inventory", "policy"])
@@ -44,14 +49,13 @@ def test_a_bad_file_is_exit_4_one_line_and_nothing_written(tmp_path, inventory, 
                 "inventory": f"stackaudit: {inventory}: colud: unknown key; expected one of cloud, ssh, system_vms, "
                              "xenserver, databases, management_servers, policy",
                 "policy": f"stackaudit: {tmp_path / 'policy.yml'}: waivers.max_days_ahead: found int 0; "
-                          "expected an integer >= 1"}[bad]
+                          "expected a whole number of days from 1 to 3650"}[bad]
     assert done.stderr.splitlines() == [expected] and done.stdout == ""
     assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*")) == ["runs", "runs/20260101T000000Z"]
 
 
 def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_path, inventory):
     import json
-    import os
     import socket
     with socket.socket() as probe:          # a local port nothing listens on: discovery is refused
         probe.bind(("127.0.0.1", 0))

@@ -1,0 +1,182 @@
+"""Kinds of configuration values that mean something: a port, seconds, a name, a version, a URL.
+
+Each is checked when the file is loaded, so a value that looks valid is never misread later: YAML
+reads an unquoted `4.10` as the float 4.1 and `+00:00` as the integer 0 (YAML 1.1's base-60
+numbers), so where text is expected a number is refused with "quote it".
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import unicodedata
+import urllib.parse
+
+from debian.debian_support import Version
+
+from stackaudit.config.files import shown
+from stackaudit.config.schema import Int, Kind, ListOf, SchemaError
+
+# Unicode's control, format (bidi overrides, zero-width), and line/paragraph separator characters.
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+
+
+class Text(Kind):
+    """A string as written (never a number or a date YAML made of it), without control characters."""
+    detailed = True
+
+    def __init__(self, max_length: int = 1024, expected: str = "text"):
+        self.max_length = max_length
+        self.expected = expected
+
+    def check(self, value, where):
+        if not isinstance(value, str):
+            hint = "; quote it" if isinstance(value, (int, float)) or hasattr(value, "isoformat") else ""
+            self.fail(value, where, f"{self.expected}{hint}")
+        bad = next((c for c in value if unicodedata.category(c) in _INVISIBLE), None)
+        if bad is not None:
+            raise SchemaError(f"{where}: holds the control character U+{ord(bad):04X}; remove it")
+        if not value.strip():
+            self.fail(value, where, f"{self.expected}, not empty")
+        if len(value) > self.max_length:
+            raise SchemaError(f"{where}: {len(value)} characters, over {self.max_length}; shorten it")
+        return value
+
+
+class Pattern(Text):
+    """Text matching a regular expression that says what it is."""
+
+    def __init__(self, pattern: str, expected: str, max_length: int = 255, quote: bool = True):
+        super().__init__(max_length, expected)
+        self.pattern = re.compile(pattern)
+        self.quote = quote      # False where a mistake may be a secret pasted in the wrong place
+
+    def check(self, value, where):
+        value = super().check(value, where)
+        if not self.pattern.fullmatch(value):
+            if not self.quote:
+                raise SchemaError(f"{where}: found text that is not {self.expected} (not shown: it may be a "
+                                  "secret); write the name here, never the value")
+            self.fail(value, where)
+        return value
+
+
+# A name that becomes part of a target id (`cloud://NAME`, `db://NAME`, `mgmt://NAME`).
+NAME = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", "a name of letters, digits, '.', '_' and '-' (up to 63)")
+USER = Pattern(r"[^\s:/]{1,128}", "a user name without spaces, ':' or '/'")
+ENV_NAME = Pattern(r"[A-Za-z_][A-Za-z0-9_]{0,254}", "an environment variable name (letters, digits, '_')",
+                   quote=False)
+REMOTE_PATH = Pattern(r"/[^\n]*", "an absolute path on the remote machine", 4096)
+LOCAL_PATH = Text(4096, "a file path")
+# CloudStack versions: major.minor[.patch[.security]][-suffix], as stackaudit/parsers/cloudstack.py reads them.
+CLOUDSTACK_VERSION = Pattern(r"[0-9]{1,4}(\.[0-9]{1,6}){1,3}(-[A-Za-z0-9.]+)?",
+                             'a CloudStack version such as "4.19.1.0" (quoted)', 40)
+
+
+class Bounded(Int):
+    """An integer within [minimum, maximum], each bound stated in the error."""
+
+    def __init__(self, minimum: int, maximum: int, unit: str = ""):
+        super().__init__(minimum)
+        self.maximum = maximum
+        self.expected = f"a whole number{unit} from {minimum} to {maximum}"
+
+    def check(self, value, where):
+        value = super().check(value, where)
+        if value > self.maximum:
+            self.fail(value, where)
+        return value
+
+
+PORT = Bounded(1, 65535)
+
+
+def seconds(maximum: int) -> Bounded:
+    return Bounded(1, maximum, " of seconds")
+
+
+class Host(Text):
+    """An IP address or a DNS host name (RFC 1123 labels)."""
+    expected = "an IP address or a host name"
+    LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+    def __init__(self):
+        super().__init__(253, self.expected)
+
+    def check(self, value, where):
+        value = super().check(value, where)
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            pass
+        if not all(self.LABEL.fullmatch(label) for label in value.removesuffix(".").split(".")) \
+                or value.replace(".", "").isdigit():
+            self.fail(value, where)
+        return value
+
+
+class ApiUrl(Text):
+    """The CloudStack API endpoint: http or https, a host, no user:password@, no query or fragment."""
+    expected = "an http(s) URL such as https://cloud.example.com/client/api"
+
+    def __init__(self):
+        super().__init__(2048, self.expected)
+
+    def check(self, value, where):
+        value = super().check(value, where)
+        parts = urllib.parse.urlsplit(value)
+        if parts.username is not None or parts.password is not None:
+            # the userinfo is not quoted back: it may hold a password
+            raise SchemaError(f"{where}: holds a user name or password before '@'; remove it (the API key and "
+                              "secret authenticate)")
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or parts.query \
+                or parts.fragment or any(c.isspace() for c in value):
+            self.fail(value, where)
+        return value
+
+
+class NonEmptyList(ListOf):
+    """A list with at least one item and no item twice (an empty list would make a check pass vacuously)."""
+
+    def __init__(self, item: Kind):
+        super().__init__(item)
+        self.expected = f"a non-empty list of {item.expected}"
+
+    def check(self, value, where):
+        items = super().check(value, where)
+        if not items:
+            self.fail(value, where)
+        seen = set()
+        for index, item in enumerate(items):
+            key = json.dumps(item, sort_keys=True, default=str)    # hashable, and linear on a long list
+            if key in seen:
+                raise SchemaError(f"{where}[{index}]: {shown(item)} is listed twice; keep one")
+            seen.add(key)
+        return items
+
+
+class DebianVersion(Text):
+    """A Debian package version as dpkg shows it.
+
+    python-debian accepts `bookworm`, but dpkg's parseversion() refuses a version whose upstream part
+    does not start with a digit ("version number does not start with digit"; dpkg, lib/dpkg/parsehelp.c,
+    https://git.dpkg.org/cgit/dpkg/dpkg.git/tree/lib/dpkg/parsehelp.c; deb-version(7))."""
+
+    def __init__(self):
+        super().__init__(128, 'a Debian version as dpkg shows it, e.g. "3.0.15-1~deb12u1" (quoted)')
+
+    def check(self, value, where):
+        value = super().check(value, where)
+        try:
+            upstream = Version(value).upstream_version
+        except ValueError:
+            upstream = ""
+        if not upstream[:1].isdigit() or any(c.isspace() for c in value):
+            raise SchemaError(f"{where}: {shown(value)} is not a Debian version; write it as dpkg shows it, "
+                              "e.g. 3.0.15-1~deb12u1")
+        return value
