@@ -10,6 +10,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackaudit.config.redact import remember_secret
 from stackaudit.errors import ConfigError
 
 
@@ -25,6 +26,7 @@ class SecretSource:
             if not value:
                 raise ConfigError(f"{self.where}: environment variable {self.env} is not set; export it "
                                   "before the run")
+            remember_secret(value)
             return value
         assert self.file is not None
         try:
@@ -33,6 +35,7 @@ class SecretSource:
             raise ConfigError(f"{self.where}: cannot read {self.file}: {err.strerror}; fix the path") from None
         if not value:
             raise ConfigError(f"{self.where}: {self.file} is empty; put the secret in it")
+        remember_secret(value)
         return value
 
     def check_permissions(self) -> None:
