@@ -10,19 +10,22 @@ Two ways, both applied to every text and every string of a record:
 
 Every xdist worker is its own process with its own registry: it registers the inventory's secrets
 when it loads the inventory, and the values it reads from targets when it collects them. Values
-shorter than MIN_KNOWN_LENGTH are masked by shape only (masking "cloud" by value would blank every
-mention of the cloud user).
+shorter than MIN_KNOWN_LENGTH, and bare secret words, are masked by shape only (masking "cloud" by
+value would blank every mention of the cloud user).
 """
 from __future__ import annotations
 
 import re
 import threading
 
-from stackaudit.config.secret_shapes import MASK, SECRET_NAME, find_shaped_secrets, mask_shapes
+from stackaudit.config.secret_shapes import MASK, SECRET_NAME, SECRET_WORDS, find_shaped_secrets, mask_shapes
 
 MIN_KNOWN_LENGTH = 6
 _MAX_PASSES = 8
 _SECRET_NAME_RE = re.compile(SECRET_NAME, re.I)
+# A value that is only a secret word ("password", "secret") is left to the shapes: masked by value
+# it would blank every key that names a secret.
+_BARE_SECRET_WORD = re.compile(r"(?:" + "|".join(SECRET_WORDS) + r")s?", re.I)
 
 
 class KnownSecrets:
@@ -39,7 +42,7 @@ class KnownSecrets:
         if not isinstance(value, str):
             return
         for candidate in {value, value.strip()}:
-            if len(candidate) < MIN_KNOWN_LENGTH or MASK in candidate or is_secret_name(candidate):
+            if len(candidate) < MIN_KNOWN_LENGTH or MASK in candidate or _BARE_SECRET_WORD.fullmatch(candidate):
                 continue
             with self._lock:
                 if candidate not in self._values:

@@ -13,9 +13,11 @@ MASK = "********"
 # Names that say "secret": CloudStack's db.cloud.password, db.cloud.encrypt.secret,
 # db.cloud.keyStorePassphrase (client/conf/db.properties.in), agent.properties' keystore.passphrase,
 # ldap.bind.password, the API's secretkey/apikey/sessionkey, Java's javax.net.ssl.keyStorePassword.
-SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "apikey", "api_key", "api-key", "sessionkey",
-                "session_key", "token", "privatekey", "private_key", "signature")
-SECRET_NAME = r"[\w.\-]*(?:" + "|".join(re.escape(w) for w in SECRET_WORDS) + r")[\w.\-]*"
+# sshpass's SSHPASS and mysql's MYSQL_PWD environment variables; RootCAProvider's
+# ca.plugin.root.private.key (the cloud's CA key, plugins/ca/root-ca).
+SECRET_WORDS = (r"pass(?:word|wd|phrase)", "secret", r"api[._\-]?key", r"session[._\-]?key", "token",
+                r"private[._\-]?key", "signature", "sshpass", "mysql_pwd")
+SECRET_NAME = r"[\w.\-]*(?:" + "|".join(SECRET_WORDS) + r")[\w.\-]*"
 _NAME_START = r"(?<![\w.\-])"
 _QUOTED = r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'"
 _BARE = r"[^\s&;'\"<>]+"
@@ -39,18 +41,30 @@ SHAPES: tuple[re.Pattern, ...] = tuple(re.compile(p, flags) for p, flags in (
     (rf"<name>\s*{SECRET_NAME}\s*</name>\s*<value>\s*(?:<string>)?(?P<value>[^<]+)", re.I),
     # XML elements (<password>x</password>, <secretKey>x</secretKey>)
     (rf"<(?P<tag>{SECRET_NAME})(?:\s[^>]*)?>(?P<value>[^<]+)</(?P=tag)>", re.I),
-    # URLs with userinfo (mysql://cloud:x@db, https://u:x@host)
-    (r"(?P<key>//[^/?#@\s:'\"]*:)(?P<value>[^/?#@\s'\"]+)@", 0),
+    # URLs with userinfo (mysql://cloud:x@db, https://u:x@host); a hand-written password may hold
+    # what a URL would have to percent-encode (/, #, ?), so the value runs to the last @ of the word
+    (r"(?P<key>//[^/?#@\s:'\"]*:)(?P<value>[^\s'\"]+)@", 0),
     # command-line flags: --password=x, --password x, --db-password x
     (rf"(?<![\w\-])--{SECRET_NAME}(?:=|[ \t]+(?!-))(?P<value>{_QUOTED}|{_BARE})", re.I),
-    # mysql/mariadb clients: -px (no space: with a space, -p prompts and the next word is a database)
-    (r"\b(?i:mysql\w*|mariadb\w*)\b[^\n]*?[ \t]-p(?P<value>[^\s'\"]+)", 0),
-    # sshpass -p x / -px
-    (r"\bsshpass\b(?:[ \t]+-[^p\s]\S*)*[ \t]+-p[ \t]*(?P<value>[^\s'\"]+)", 0),
+    # CloudStack's settings as cloudmonkey/cmk set them: update configuration name='ldap.bind.password' value=x
+    (rf"(?<![\w.\-])name=(?P<q>[\"']?){SECRET_NAME}(?P=q)[ \t]+value=(?P<value>{_QUOTED}|{_BARE})", re.I),
     # name=value anywhere in a line: -Djavax.net.ssl.keyStorePassword=x, ?password=x&, PASS_WORD="x"
     (rf"{_NAME_START}(?P<key>{SECRET_NAME})[ \t]*[=:][ \t]*(?P<value>{_QUOTED}|{_BARE})", re.I),
     # jasypt-encrypted values CloudStack writes (db.cloud.password=ENC(...)): ciphertext of a secret
     (r"ENC\((?P<value>[^)\s]+)\)?", 0),
+))
+# Programs that take a secret as a short flag, each with the flags that do: only on a line that
+# runs the program, after its name.
+# - mysql/mariadb clients: -px (no space: with a space, -p prompts and the next word is a database;
+#   "mysql -u <username> -p<password>" in CloudStack's upgrade guides);
+# - sshpass -p x (sshpass(1): "-p password  Provide password as argument (security unwise)");
+# - cloudstack-setup-databases cloud:<dbpassword>@localhost --deploy-as=root:<password>
+#   -m <management_server_key> -k <database_key> (CloudStack installation guide, configuration.rst).
+COMMAND_FLAGS: tuple[tuple[re.Pattern, re.Pattern], ...] = tuple((re.compile(c), re.compile(f)) for c, f in (
+    (r"\b(?i:mysql\w*|mariadb\w*)\b", rf"(?<=[ \t])-p(?P<value>{_QUOTED}|[^\s'\"]+)"),
+    (r"\bsshpass\b", rf"(?<=[ \t])-p[ \t]*(?P<value>{_QUOTED}|[^\s'\"]+)"),
+    (r"\bcloudstack-setup-databases\b",
+     rf"(?:(?<=[ \t])-[mk][ \t]+|--deploy-as=[^:\s]*:|(?<=[ \t])[\w.\-]+:)(?P<value>{_QUOTED}|[^\s'\"@]+)"),
 ))
 # Private key blocks: PEM (PKCS#1/#8, EC, DSA, "ENCRYPTED"), OpenSSH and PGP armor; a block cut
 # short (BEGIN, no END) is masked to the end of the text.
@@ -74,9 +88,18 @@ def _inner(value: str) -> str:
     return value
 
 
+def _command_flag_matches(text: str):
+    """The secret flags of COMMAND_FLAGS' programs, as matches over `text`."""
+    for command, flag in COMMAND_FLAGS:
+        for line in re.finditer(r"[^\n]+", text):
+            program = command.search(line.group(0))
+            if program:
+                yield from flag.finditer(text, line.start() + program.end(), line.end())
+
+
 def find_shaped_secrets(text: str) -> list[str]:
     """Every value a shape marks as secret (quotes removed); key blocks give each of their lines."""
-    found = []
+    found = [_inner(m["value"]) for m in _command_flag_matches(text)]
     for pattern in SHAPES:
         found += [_inner(m["value"]) for m in pattern.finditer(text)]
     for pattern in BLOCKS:
@@ -102,6 +125,11 @@ def mask_shapes(text: str) -> str:
     """The text with every shaped secret replaced by MASK (one pass)."""
     for pattern in BLOCKS:
         text = pattern.sub(_mask_block, text)
+    spans = sorted({m.span("value") for m in _command_flag_matches(text)}, reverse=True)
+    for start, end in spans:
+        value = text[start:end]
+        quote = value[0] if _inner(value) != value else ""
+        text = text[:start] + quote + MASK + quote + text[end:]
     for pattern in SHAPES:
         text = pattern.sub(_mask_group, text)
     return text
