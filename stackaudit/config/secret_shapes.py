@@ -81,6 +81,16 @@ _ARMOR_HEADER = re.compile(r"[\w-]+: ")
 BLOCKS = (_KEY_BLOCK, _SSH2_BLOCK, _PUTTY_PRIVATE)
 
 
+# Every shape needs one of these; text without any is left as it is, without running each pattern
+# (collected records hold many thousands of short strings).
+_TRIGGER = re.compile("|".join(SECRET_WORDS) + r"|ENC\(|@|mysql|mariadb|cloudstack-setup-databases|BEGIN|"
+                      r"Private-Lines", re.I)
+
+
+def may_hold_shaped_secret(text: str) -> bool:
+    return _TRIGGER.search(text) is not None
+
+
 def _inner(value: str) -> str:
     """A quoted value without its quotes."""
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
@@ -99,6 +109,8 @@ def _command_flag_matches(text: str):
 
 def find_shaped_secrets(text: str) -> list[str]:
     """Every value a shape marks as secret (quotes removed); key blocks give each of their lines."""
+    if not may_hold_shaped_secret(text):
+        return []
     found = [_inner(m["value"]) for m in _command_flag_matches(text)]
     for pattern in SHAPES:
         found += [_inner(m["value"]) for m in pattern.finditer(text)]
@@ -123,6 +135,8 @@ def _mask_block(match: re.Match) -> str:
 
 def mask_shapes(text: str) -> str:
     """The text with every shaped secret replaced by MASK (one pass)."""
+    if not may_hold_shaped_secret(text):
+        return text
     for pattern in BLOCKS:
         text = pattern.sub(_mask_block, text)
     spans = sorted({m.span("value") for m in _command_flag_matches(text)}, reverse=True)
