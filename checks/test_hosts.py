@@ -53,7 +53,7 @@ def test_iptables_v6(firewalled_host, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("KVM-LIBVIRTD-LISTEN", reads=("libvirtd_conf", "libvirtd_defaults", "processes", "socket_units",
+@check("KVM-LIBVIRTD-LISTEN", reads=("libvirtd_conf", "libvirtd_defaults", "libvirtd_process", "socket_units",
                                       "firewall_v4", "firewall_v6"))
 def test_libvirtd_listen(kvm_host, policy, request):
     """libvirtd listens as the policy's transport needs (tcp: 16509 with --listen and masked sockets;
@@ -62,8 +62,8 @@ def test_libvirtd_listen(kvm_host, policy, request):
     facts = kvm_host.facts
     transport = policy.libvirt.transport
     conf = facts.libvirtd_conf
-    findings = rules.libvirtd_findings(conf, facts.libvirtd_defaults, rules.libvirtd_process_args(facts.processes),
-                                       facts.socket_units, transport)
+    findings = rules.libvirtd_findings(conf, facts.libvirtd_defaults,
+                                       rules.libvirtd_process_args(facts.libvirtd_process), facts.socket_units, transport)
     if rules.unauthenticated_tcp(conf, transport):
         for family in (4, 6):
             facts.attach(f"tcp 16509 through INPUT (IPv{family})",

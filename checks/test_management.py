@@ -33,10 +33,10 @@ def test_db_host_not_local(management_server, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("MS-RUNS-AS-CLOUD", reads=("processes",))
+@check("MS-RUNS-AS-CLOUD", reads=("management_processes",))
 def test_runs_as_cloud(management_server):
     """The management server process runs as user `cloud`."""
-    findings = rules.runs_as_findings(management_server.facts.processes)
+    findings = rules.runs_as_findings(management_server.facts.management_processes)
     assert not findings, "; ".join(findings)
 
 

@@ -68,8 +68,10 @@ def domain_rows(scenario: dict) -> list[dict]:
 def account_rows(scenario: dict) -> list[dict]:
     names = ["admin", "system", *sorted({s["target"] for s in scenario["scoped_settings"] if s["scope"] == "account"}
                                         - {"admin", "system"})]
+    keys = scenario["admin_user_keys"]
     return [{"id": stable_id("account", n), "name": n, "accounttype": 1, "roletype": "Admin",
-             "domainid": stable_id("domain", "ROOT"), "domain": "ROOT", "state": "enabled"} for n in names]
+             "domainid": stable_id("domain", "ROOT"), "domain": "ROOT", "state": "enabled",
+             **({"user": [{"username": n, **keys}]} if keys and n == "admin" else {})} for n in names]
 
 
 def zone_row(zone: dict) -> dict:

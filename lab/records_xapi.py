@@ -43,7 +43,8 @@ def pool_objects(members: list[Node]) -> dict:
         objects["PBD"][pbd] = {
             "uuid": stable_id("pbd", host.name), "host": ref("host", host.name), "SR": sr,
             "currently_attached": host.name not in pool["statefile_unattached_on"],
-            "device_config": {"server": "198.19.255.1", "serverpath": f"/export/heartbeat/{cluster['name']}"},
+            "device_config": {"server": "198.19.255.1", "serverpath": f"/export/heartbeat/{cluster['name']}",
+                              **pool["pbd_device_config"]},
             "other_config": {}}
         objects["host_metrics"][ref("host_metrics", host.name)] = {
             "uuid": stable_id("host_metrics", host.name), "live": host.facts["live"],

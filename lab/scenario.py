@@ -109,6 +109,8 @@ POOL = Record({
     "statefile_sr_shared": f(Bool(), True),
     "statefile_unattached_on": f(ListOf(Str()), list),   # hosts whose PBD to the SR is not attached
     "master": f(Optional(Str())),            # null: the first host
+    # more keys of each PBD's device_config, as an iSCSI SR keeps its `chappassword` (secrets canary)
+    "pbd_device_config": f(MapOf(Str()), dict),
     "vms": f(ListOf(POOL_VM), lambda: [{"name": "i-2-10-VM"}, {"name": "i-2-11-VM"}]),
 })
 
@@ -172,6 +174,7 @@ MANAGEMENT_SERVER = Record({
     "version": f(Optional(Str())),
     "state": f(Enum("Up", "Down", "PreparingForMaintenance", "Maintenance"), "Up"),
     "process_user": f(Str(), "cloud"),
+    "java_args": f(ListOf(Str()), list),      # more JVM arguments before the main class (e.g. -D...Password=)
     "db_properties": f(KEY_OVERRIDES, dict),
     "firewall": f(FIREWALL, dict),
     "files": f(FILES, dict),
@@ -214,6 +217,8 @@ SCENARIO = Record({
     "global_settings": f(MapOf(Optional(Str())), dict),
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
+    # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
+    "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),
     "databases": f(ListOf(DATABASE), lambda: [{"name": "db1"}, {"name": "db2"}]),
     "management_servers": f(ListOf(MANAGEMENT_SERVER), lambda: [{"name": "ms1"}, {"name": "ms2"}]),

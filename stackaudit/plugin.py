@@ -32,6 +32,7 @@ from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.factstore import FactStore
 from stackaudit.config.inventory import load_inventory
+from stackaudit.config.redact import redact_report, redact_text, remember_inventory_secrets
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
@@ -109,6 +110,7 @@ def pytest_configure(config):
         pytest.exit(f"stackaudit: {problem}", returncode=EXIT_CONFIG)
     try:
         inventory = load_inventory(Path(inventory_path))
+        remember_inventory_secrets(inventory)    # in every process: each masks them by value
         policy = load_policy(inventory.policy_path)
         today = utc_today()
         waivers_path = config.getoption("--waivers")
@@ -276,11 +278,13 @@ def pytest_runtest_teardown(item):
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_makereport(item, call):
     report = yield
+    redact_report(report)     # innermost: allure-pytest, junitxml and the terminal read it masked
     check_id = getattr(getattr(item, "function", None), "stackaudit_check_id", None)
     if check_id is None:
         return report
     if report.when == "call" or not report.passed:
         outcome, reason = classify(report, call)
+        reason = redact_text(reason) if reason else reason
         target = item_target(item)
         state = item.config.stash[STATE]
         waiver = matching_waiver(state.waivers, check_id, target) if outcome == "failed" and state else None

@@ -28,7 +28,7 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
           "region.id": "1", **facts["db_properties"]}
     java = ["/usr/bin/java", "-Djava.security.properties=/etc/cloudstack/management/java.security.ciphers",
             "-Xmx2G", "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
-            "org.apache.cloudstack.ServerDaemon"]
+            *facts["java_args"], "org.apache.cloudstack.ServerDaemon"]
     user = facts["process_user"]
     content.update({
         "/etc/os-release": files.os_release_debian("12"),

@@ -21,7 +21,7 @@ from stackaudit.collect.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPo
 from stackaudit.parsers.mysql import parse_server_version
 from stackaudit.collect.batch import build_batch_script, parse_sections
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
-from stackaudit.config.redact import redact_config_rows, redact_mapping, redact_text
+from stackaudit.config.redact import redact, redact_config_rows, redact_mapping, redact_text
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 
@@ -53,7 +53,8 @@ class Collector:
             parts["sql"] = guarded(self.collect_database, target)
         if self.readings(target, ApiCall):
             parts["api"] = guarded(self.collect_cloud_settings, target)
-        return parts
+        # every part at once: a secret read in one (agent.properties) is masked in the others (ps)
+        return redact(parts)
 
     def commands(self, target: Target) -> dict[str, str]:
         """The batched command's sections: name -> shell line."""

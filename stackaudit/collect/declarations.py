@@ -26,12 +26,13 @@ from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
 from stackaudit.parsers.mysql import parse_global_variables, parse_replica_status, parse_server_version
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
-from stackaudit.parsers.procs import USER_COLUMNS, parse_ps, parse_stale_mappings
+from stackaudit.parsers.procs import USER_COLUMNS, parse_pids, parse_ps, parse_ps_names, parse_stale_mappings
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.parsers.xapi_records import XapiPool, parse_xapi_records
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS
+from stackaudit.rules.management import MANAGEMENT_MARKERS_ERE, MANAGEMENT_PROGRAMS, management_server_processes
 
 
 def shell(*argv: str) -> str:
@@ -180,8 +181,18 @@ CNF_FILES_COMMAND = (
     "set --; for p in /etc/mysql /etc/my.cnf /etc/my.cnf.d; do [ -e \"$p\" ] && set -- \"$@\" \"$p\"; done; "
     "[ $# -eq 0 ] || find -L \"$@\" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r tail -v -n +1"
 )
-PS_COMMAND = shell("ps", "-eo", f"user:{USER_COLUMNS},pid,args", "--no-headers")
-PROCESSES = Command("processes", PS_COMMAND)
+# Processes: only what the rules read, never every command line (`ps -eo args` carried any process's
+# `mysql -pX` or `-Djavax.net.ssl.keyStorePassword=X` into the evidence). `ps -C` selects by
+# process name; it and pgrep exit 1 when nothing matches.
+# - KVM-LIBVIRTD-LISTEN: libvirtd's own command line;
+LIBVIRTD_PROCESS = Command("libvirtd_process", shell("ps", "-C", "libvirtd", "-o", f"user:{USER_COLUMNS},pid,args",
+                                                     "--no-headers"), ok_exit_codes=(0, 1))
+# - MS-RUNS-AS-CLOUD: user, pid and name of the management programs' processes, and the PIDs whose
+#   command line holds the server's markers (pgrep -f prints PIDs only).
+PROGRAM_PROCESSES = Command("program_processes", shell("ps", "-C", ",".join(MANAGEMENT_PROGRAMS), "-o",
+                                                       f"user:{USER_COLUMNS},pid,comm", "--no-headers"),
+                            ok_exit_codes=(0, 1))
+SERVER_PIDS = Command("server_pids", shell("pgrep", "-f", MANAGEMENT_MARKERS_ERE), ok_exit_codes=(0, 1))
 # ${Status} and ${Version} are understood by every dpkg-query back to Debian 7 (dpkg 1.16).
 DPKG_QUERY_FORMAT = r"${Package}\t${Status}\t${Version}\n"
 STAT_FORMAT = "%Y %s %n"    # modification time (epoch seconds), size in bytes, name as given
@@ -316,7 +327,11 @@ DECLARED = [
          libvirtd_defaults),
     Fact("socket_units", ("kvm-host",), (Command("socket_units", SOCKET_UNITS_COMMAND),),
          lambda facts: parse_socket_units(facts.section("socket_units"))),
-    Fact("processes", ("kvm-host", "mgmt"), (PROCESSES,), lambda facts: parse_ps(facts.section("processes"))),
+    Fact("libvirtd_process", ("kvm-host",), (LIBVIRTD_PROCESS,),
+         lambda facts: parse_ps(facts.section("libvirtd_process"))),
+    Fact("management_processes", ("mgmt",), (PROGRAM_PROCESSES, SERVER_PIDS),
+         lambda facts: management_server_processes(parse_ps_names(facts.section("program_processes")),
+                                                    parse_pids(facts.section("server_pids")))),
     Fact("debian_release", SVM, (Command("debian_version", shell("cat", "/etc/debian_version")),),
          lambda facts: parse_debian_version(facts.section("debian_version"))),
     # dpkg-query exits 1 when one of its patterns matches nothing; the rest is still listed.

@@ -3,7 +3,7 @@
 A check never touches commands or raw output; it asks `target.facts.<fact>`, a lookup of the
 fact's declaration (collect/declarations.py). Reading a fact attaches the raw text or record it was
 parsed from to the result (Allure attachment), so every result carries what it was judged on.
-Secrets were removed at collection. A group check (the cloud, a pool) reads its members' facts
+Secrets were removed at collection, and again as each is attached. A group check (the cloud, a pool) reads its members' facts
 through `facts.of(member)`: collected once per run, shared by every worker through the fact store.
 A check reads only the facts it declares (@check's `reads` and `members`): what a run of that one
 check collects is exactly what it reads.
@@ -15,6 +15,7 @@ import json
 import allure
 
 from stackaudit.collect.declarations import FACTS, closure, command_reading
+from stackaudit.config.redact import redact, redact_text
 from stackaudit.parsers.api_rows import parse_api_rows
 from stackaudit.discovery.targets import Target
 from stackaudit.errors import CollectionFailed, raise_if_error
@@ -62,11 +63,14 @@ class Facts:
         if name in self._attached:
             return
         self._attached.add(name)
+        # Again here, not only at collection: a check's own evidence, and secrets this process
+        # learnt after the facts were stored, are masked too (config/redact.py).
+        name = redact_text(name)
         if as_json:
-            allure.attach(json.dumps(content, indent=1, sort_keys=True, default=str), name,
-                          allure.attachment_type.JSON)
+            plain = json.loads(json.dumps(content, default=str))
+            allure.attach(json.dumps(redact(plain), indent=1, sort_keys=True), name, allure.attachment_type.JSON)
         else:
-            allure.attach(content, name, allure.attachment_type.TEXT)
+            allure.attach(redact_text(str(content)), name, allure.attachment_type.TEXT)
 
     # --- raw readings, for the declarations' parse functions ------------------------------------
     def part(self, name: str) -> dict:

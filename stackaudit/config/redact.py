@@ -1,51 +1,195 @@
-"""Secrets out of collected text, before it is stored as facts or attached as evidence.
+"""Secrets out of everything the suite stores, attaches or says.
 
-Collected files carry secrets in the clear (agent.properties `keystore.passphrase`, db.properties
-`db.cloud.password`, private keys); no report may show them.
+Two ways, both applied to every text and every string of a record:
+- by value: each process keeps a registry of the secrets it knows (the inventory's API key and
+  secret, database and XAPI passwords, the SSH private key's lines; and every value it has read
+  under a secret-like name on a target, such as agent.properties' `keystore.passphrase` or
+  db.properties' `db.cloud.password`) and removes each wherever it appears afterwards;
+- by shape (secret_shapes.py): command-line flags, `name=value` anywhere in a line, URLs with
+  userinfo, JSON/XML/properties keys, CloudStack's name/value detail lists, private key blocks.
+
+Every xdist worker is its own process with its own registry: it registers the inventory's secrets
+when it loads the inventory, and the values it reads from targets when it collects them. Values
+shorter than MIN_KNOWN_LENGTH, and bare secret words, are masked by shape only (masking "cloud" by
+value would blank every mention of the cloud user).
 """
 from __future__ import annotations
 
 import re
+import threading
 
-MASK = "********"
-_SECRET_NAME = r"[\w.\-]*(?:password|passwd|passphrase|secret|secretkey|apikey|api_key|token)[\w.\-]*"
-# `key=value`, `key: value` and `key value` (java.util.Properties accepts all three)
-_ASSIGNMENT = re.compile(rf"(?im)^(\s*{_SECRET_NAME}(?:\s*[=:]\s*|\s+))(\S.*?)\s*$")
-_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?-----END \1-----", re.S)
-# Inside a JDBC URL (db.cloud.uri): `//user:password@host` and password parameters, as `?password=`,
-# `address=(password=...)` or `(host=...,password=...)` (MySQL Connector/J's connection URL syntax).
-_URL_USERINFO = re.compile(r"(//[^/?#@\s:]*:)[^/?#@\s]*@")
-_URL_PASSWORD = re.compile(r"(?i)([?&;(,]\s*[\w.]*(?:password|passwd|secret)[\w.]*\s*=)[^&;),\s]*")
-# jasypt-encrypted values CloudStack writes (db.cloud.password=ENC(...)): ciphertext of a secret
-_ENCRYPTED = re.compile(r"ENC\([^)\s]*\)?")
+from stackaudit.config.secret_shapes import MASK, SECRET_NAME, SECRET_WORDS, find_shaped_secrets, mask_shapes
+
+MIN_KNOWN_LENGTH = 6
+_MAX_PASSES = 8
+_SECRET_NAME_RE = re.compile(SECRET_NAME, re.I)
+# A value that is only a secret word ("password", "secret") is left to the shapes: masked by value
+# it would blank every key that names a secret.
+_BARE_SECRET_WORD = re.compile(r"(?:" + "|".join(SECRET_WORDS) + r")s?", re.I)
 
 
-def redact_text(text: str) -> str:
-    text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}-----\n{MASK}\n-----END {m.group(1)}-----", text)
-    text = _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
-    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
-    text = _ENCRYPTED.sub(f"ENC({MASK})", text)
-    return _ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)
+class KnownSecrets:
+    """The secret values one process knows; thread-safe (facts are collected in threads)."""
+
+    def __init__(self, values=()):
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self._pattern: re.Pattern | None = None
+        for value in values:
+            self.remember(value)
+
+    def remember(self, value) -> None:
+        if not isinstance(value, str):
+            return
+        for candidate in {value, value.strip()}:
+            if len(candidate) < MIN_KNOWN_LENGTH or MASK in candidate or _BARE_SECRET_WORD.fullmatch(candidate):
+                continue
+            with self._lock:
+                if candidate not in self._values:
+                    self._values.add(candidate)
+                    self._pattern = None
+
+    def pattern(self) -> re.Pattern | None:
+        with self._lock:
+            if self._pattern is None and self._values:
+                ordered = sorted(self._values, key=lambda v: (-len(v), v))   # the longest first
+                self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+            return self._pattern
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+KNOWN = KnownSecrets()
+
+
+def remember_secret(value: str, registry: KnownSecrets = KNOWN) -> None:
+    """A secret this process has read: masked wherever it appears from now on."""
+    registry.remember(value)
+
+
+def remember_key_material(text: str, registry: KnownSecrets = KNOWN) -> None:
+    """A private key file's lines (all but its BEGIN/END armor), each masked by value."""
+    for line in text.splitlines():
+        if not line.startswith(("-----", "---- ")):
+            registry.remember(line.strip())
 
 
 def is_secret_name(name: str) -> bool:
-    return re.fullmatch(_SECRET_NAME, name, re.I) is not None
+    return _SECRET_NAME_RE.fullmatch(name) is not None
 
 
+def mask(text: str, known=()) -> str:
+    """Pure: the text with every value in `known` and every shaped secret replaced by MASK.
+
+    Repeated until nothing changes, so masking twice is masking once: each pass only turns
+    non-mask characters into MASK."""
+    registry = known if isinstance(known, KnownSecrets) else KnownSecrets(known)
+    pattern = registry.pattern()
+    for _ in range(_MAX_PASSES):
+        masked = mask_shapes(pattern.sub(MASK, text) if pattern else text)
+        if masked == text:
+            break
+        text = masked
+    return text
+
+
+def redact_text(text: str, registry: KnownSecrets = KNOWN) -> str:
+    """The text without secrets; the values its shapes mark are remembered first, so the same
+    value elsewhere in it (and in anything later) is masked too."""
+    if not isinstance(text, str):
+        return text
+    for value in find_shaped_secrets(text):
+        registry.remember(value)
+    return mask(text, registry)
+
+
+def _learn(value, registry: KnownSecrets) -> None:
+    if isinstance(value, str):
+        for found in find_shaped_secrets(value):
+            registry.remember(found)
+    elif isinstance(value, dict):
+        named = value.get("name")
+        if isinstance(named, str) and is_secret_name(named):
+            registry.remember(value.get("value"))
+        for key, item in value.items():
+            if isinstance(key, str) and is_secret_name(key):
+                registry.remember(item)
+            _learn(item, registry)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _learn(item, registry)
+
+
+def _is_set(value) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _masked(value, registry: KnownSecrets):
+    if isinstance(value, str):
+        return mask(value, registry)
+    if isinstance(value, dict):
+        named = value.get("name")
+        detail = isinstance(named, str) and is_secret_name(named) and "value" in value
+        out = {}
+        for key, item in value.items():
+            secret_key = (isinstance(key, str) and is_secret_name(key)) or (detail and key == "value")
+            if secret_key and _is_set(item) and not isinstance(item, (dict, list)):
+                out[key] = MASK      # unset stays visibly unset; set keeps only that it is
+            else:
+                out[key] = _masked(item, registry)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_masked(item, registry) for item in value]
+    return value
+
+
+def redact(value, registry: KnownSecrets = KNOWN):
+    """A record (API rows, XAPI records, SQL rows, a target's collected facts) without secrets:
+    its secret-named fields keep only whether they are set, every string is masked by value and
+    shape, and the values found are remembered first."""
+    _learn(value, registry)
+    return _masked(value, registry)
+
+
+def remember_inventory_secrets(inventory, registry: KnownSecrets = KNOWN) -> None:
+    """Every secret the inventory names, read now (an unreadable one is a ConfigError, exit 4),
+    and the SSH private key's lines: each process (controller and every xdist worker) knows them."""
+    sources = [inventory.api.key, inventory.api.secret]
+    sources += [s.password for s in (inventory.xenserver, inventory.databases) if s is not None]
+    for source in sources:
+        registry.remember(source.read())
+    try:
+        remember_key_material(inventory.ssh.private_key.read_text(errors="replace"), registry)
+    except OSError:
+        pass     # the SSH transport says why it cannot load the key, per target
+
+
+def redact_report(report) -> None:
+    """A pytest report's traceback, message and captured output, masked in place."""
+    text = report.longreprtext if report.longrepr is not None else ""
+    masked = redact_text(text)
+    if masked != text:
+        report.longrepr = masked
+    report.sections = [(title, redact_text(content)) for title, content in report.sections]
+
+
+# The names the collectors use.
 def redact_mapping(value):
     """Records (XAPI, API rows): any key named like a secret keeps only whether it is set.
 
     XAPI's PBD device_config can hold an iSCSI `chappassword` or SMB `password` in the clear, and
     older listAccounts answers carry users' `apikey` and `secretkey`."""
-    if isinstance(value, dict):
-        return {k: (MASK if v not in (None, "") else v) if isinstance(k, str) and is_secret_name(k)
-                else redact_mapping(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_mapping(v) for v in value]
-    return value
+    return redact(value)
 
 
 def redact_config_rows(rows: list[dict]) -> list[dict]:
     """CloudStack settings whose name says secret keep only whether they are set."""
-    return [{**row, "value": MASK if row.get("value") else row.get("value")} if is_secret_name(row.get("name", ""))
-            else row for row in rows]
+    return redact(rows)
+
+
+def redact_url(url: str) -> str:
+    """An endpoint as it may be shown: no userinfo at all, secret-named query parameters masked."""
+    if not isinstance(url, str):
+        return url
+    return redact_text(re.sub(r"^([a-zA-Z][\w+.\-]*://)[^/?#@]*@", r"\1", url))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from stackaudit.config.named_files import owner_only, readable_text
 from stackaudit.config.files import shown_path
+from stackaudit.config.redact import remember_secret
 from stackaudit.errors import ConfigError
 
 # A name is quoted back only when it looks like a conventional variable name: a secret pasted into
@@ -33,6 +34,7 @@ class SecretSource:
                 name = self.env if _QUOTABLE_NAME.fullmatch(self.env) else "the variable it names"
                 raise ConfigError(f"{self.where}: environment variable {name} is not set or empty; export it "
                                   "before the run")
+            remember_secret(value)
             return value
         assert self.file is not None
         value = readable_text(self.file, self.where).strip()
@@ -41,6 +43,7 @@ class SecretSource:
         if "\n" in value or "\r" in value:
             raise ConfigError(f"{self.where}: {shown_path(self.file)} holds more than one line; keep only the "
                               "secret in it")
+        remember_secret(value)
         return value
 
     def check(self) -> None:

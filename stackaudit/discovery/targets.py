@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from stackaudit.config.redact import redact, redact_url
 from stackaudit.errors import ConfigError
 
 KINDS = {
@@ -94,7 +95,10 @@ class ClusterAttrs:
 
 @dataclass(frozen=True)
 class CloudAttrs:
-    endpoint: str | None = None
+    endpoint: str | None = None     # as it may be shown: no userinfo, no secret query parameters
+
+    def __post_init__(self):
+        object.__setattr__(self, "endpoint", redact_url(self.endpoint))
 
 
 ATTRS = {"kvm-host": HostAttrs, "xs-host": HostAttrs, "ssvm": SystemVmAttrs, "cpvm": SystemVmAttrs,
@@ -150,9 +154,11 @@ class Snapshot:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes,
-                                   "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)],
-                                   "api": self.api}, indent=1, sort_keys=True))
+        # targets.json is an output like any report: whatever discovery kept, no secret leaves in it
+        frozen = redact({"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes,
+                         "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)],
+                         "api": self.api})
+        tmp.write_text(json.dumps(frozen, indent=1, sort_keys=True))
         tmp.replace(path)
 
     @classmethod

@@ -1,4 +1,5 @@
-"""Processes: which still map a replaced (deleted) libssl/libcrypto, and the process list."""
+"""Processes: which still map a replaced (deleted) libssl/libcrypto; a program's command line; the
+user, pid and name of a program's processes; the PIDs pgrep prints."""
 from __future__ import annotations
 
 import re
@@ -21,6 +22,13 @@ class Process:
     user: str
     pid: int
     args: str         # the command line; "[kthreadd]" for a kernel thread, "[x] <defunct>" for a zombie
+
+
+@dataclass(frozen=True)
+class ProcessName:
+    user: str
+    pid: int
+    name: str         # the process name (/proc/PID/comm, at most 15 characters), e.g. "java"
 
 
 def parse_stale_mappings(text: str) -> list[StaleMapping]:
@@ -65,3 +73,36 @@ def parse_ps(text: str) -> list[Process]:
                                    f"in `ps -eo user:{USER_COLUMNS},pid,args --no-headers`: {line[:80]!r}")
         processes.append(Process(match[1], int(match[2]), match[3].strip()))
     return processes
+
+
+def parse_ps_names(text: str) -> list[ProcessName]:
+    """`ps -C PROGRAMS -o user:32,pid,comm --no-headers` (procps): user padded to 32 columns, pid,
+    process name. No argument is asked for, so none is read.
+
+        cloud                                  7 java
+        root                                  12 jsvc
+    """
+    processes = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = re.fullmatch(r"\s*(\S+)\s+([0-9]+) (\S.{0,14})", line.rstrip())
+        if not match or match.start(2) < USER_COLUMNS + 1:
+            raise UnparsableOutput(f"ps line {number}: expected 'USER PID NAME' as in `ps -o user:{USER_COLUMNS},"
+                                   f"pid,comm --no-headers`, got {line[:80]!r}")
+        processes.append(ProcessName(match[1], int(match[2]), match[3]))
+    return processes
+
+
+def parse_pids(text: str) -> set[int]:
+    """`pgrep -f PATTERN`: one PID a line (nothing when no process matches).
+
+        1204
+        1377
+    """
+    pids = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not re.fullmatch(r"[0-9]+", line.strip()):
+            raise UnparsableOutput(f"pgrep line {number}: expected a PID, got {line[:80]!r}")
+        pids.add(int(line))
+    return pids

@@ -38,15 +38,22 @@ def count_findings(servers: list[ManagementServerRow], minimum: int) -> list[str
 
 # The server is a JVM (packaging/systemd/cloudstack-management.service runs java ... ServerDaemon; the
 # Tomcat era ran java or jsvc with catalina.base under cloudstack-management). Only those count: an
-# operator's `journalctl -fu cloudstack-management` running as root is not the server. The program
-# may follow a wrapper or an interpreter (the lab's stand-in is `/bin/sh /usr/bin/java ...`).
+# operator's `journalctl -fu cloudstack-management` running as root is not the server. The process
+# name is the program's even under an interpreter (the lab's stand-in `/usr/bin/java` is a shell
+# script: the kernel names the process after the file it executed).
 MANAGEMENT_PROGRAMS = ("java", "jsvc", "jsvc.exec")
+# The markers as one POSIX extended regular expression, for `pgrep -f` on the server: only the PIDs
+# whose command line holds one come back, never the command lines (they carry -D...Password=).
+MANAGEMENT_MARKERS_ERE = "|".join(m.replace(".", r"\.") for m in MANAGEMENT_PROCESS_MARKERS)
+
+
+def management_server_processes(programs, marked_pids: set[int]) -> list:
+    """The processes of a management program (by process name) whose command line holds a marker."""
+    return [p for p in programs if p.name in MANAGEMENT_PROGRAMS and p.pid in marked_pids]
 
 
 def management_process_users(processes) -> list[tuple[str, int]]:
-    return [(p.user, p.pid) for p in processes
-            if any(word.rsplit("/", 1)[-1] in MANAGEMENT_PROGRAMS for word in p.args.split())
-            and any(m in p.args for m in MANAGEMENT_PROCESS_MARKERS)]
+    return [(p.user, p.pid) for p in processes]
 
 
 def runs_as_findings(processes, user: str = "cloud") -> list[str]:

@@ -9,27 +9,31 @@ import pytest
 
 from stackaudit.collect.declarations import backup_listing_command
 from stackaudit.parsers.files import parse_stat_lines
-from stackaudit.parsers.procs import Process
+from stackaudit.parsers.procs import ProcessName, parse_pids, parse_ps_names
 from stackaudit.parsers.properties import parse_shell_assignments
 from stackaudit.parsers.xapi import DEFAULT_TIMEOUT_TEXT, PoolHA, parse_pool_ha
 from stackaudit.rules.hosts import defaults_listen
 from stackaudit.rules.libvirtd_options import turns_on_listen
-from stackaudit.rules.management import runs_as_findings
+from stackaudit.rules.management import management_server_processes, runs_as_findings
 
 
 def test_an_operator_following_the_servers_journal_is_not_the_server():
-    processes = [Process("root", 812, "journalctl -fu cloudstack-management"),
-                 Process("cloud", 1204, "/usr/bin/java -Djava.security.properties=/etc/cloudstack/management/"
-                                        "java.security.ciphers -cp /usr/share/cloudstack-management/lib/*:"
-                                        "/etc/cloudstack/management org.apache.cloudstack.ServerDaemon")]
-    assert runs_as_findings(processes) == []
-    assert runs_as_findings(processes[:1]) == ["no management server process is running"]
+    # pgrep -f matched both command lines (the marker is in each); only one is a management program
+    programs = parse_ps_names(f"{'cloud':<32} {1204:>7} java\n")
+    marked = parse_pids("812\n1204\n")
+    assert runs_as_findings(management_server_processes(programs, marked)) == []
+    assert runs_as_findings(management_server_processes(programs, {812})) == ["no management server process is running"]
+
+
+def test_another_jvm_without_the_servers_markers_is_not_the_server():
+    programs = [ProcessName("root", 500, "java"), ProcessName("cloud", 1204, "java")]
+    assert management_server_processes(programs, {1204}) == [ProcessName("cloud", 1204, "java")]
 
 
 def test_the_tomcat_era_server_under_jsvc_counts():
-    tomcat = Process("root", 77, "jsvc.exec -user cloud -Dcatalina.base=/usr/share/cloudstack-management "
-                                 "org.apache.catalina.startup.Bootstrap start")
-    assert runs_as_findings([tomcat]) == ["the management server process (pid 77) runs as root, not cloud"]
+    tomcat = ProcessName("root", 77, "jsvc.exec")
+    assert runs_as_findings(management_server_processes([tomcat], {77})) == [
+        "the management server process (pid 77) runs as root, not cloud"]
 
 
 def test_a_latest_symlink_is_judged_by_the_dump_it_points_to(tmp_path):

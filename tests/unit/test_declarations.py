@@ -58,8 +58,8 @@ def test_every_check_declares_facts_that_exist_for_each_kind_it_reads_them_on():
 def test_a_check_reading_an_unknown_fact_or_a_fact_of_another_kind_is_refused():
     with pytest.raises(ValueError, match="reads fact 'nonsense', which no declaration names"):
         check("DB-BINLOG-ROW", reads=("nonsense",))
-    with pytest.raises(ValueError, match="reads fact 'processes' on a db; it is declared for kvm-host, mgmt"):
-        check("DB-BINLOG-ROW", reads=("processes",))
+    with pytest.raises(ValueError, match="reads fact 'management_processes' on a db; it is declared for mgmt"):
+        check("DB-BINLOG-ROW", reads=("management_processes",))
 
 
 def item(function, target_id):
@@ -76,9 +76,9 @@ def test_a_run_of_one_check_collects_only_its_facts_on_only_its_targets(monkeypa
     assert needs == {"cloud://c": set(), "db://db1": {"variables", "replica_channels"},
                      "db://db2": {"variables", "replica_channels"}}
     collector = Collector(SimpleNamespace(), None, snapshot)
-    collector.needs = fact_needs([item(functions["MS-RUNS-AS-CLOUD"], "kvm-host://z/hv1")], snapshot)
-    assert collector.commands(Target("kvm-host", "hv1", "z")) == {"processes": shell("ps", "-eo", "user:32,pid,args",
-                                                                                      "--no-headers")}
+    collector.needs = fact_needs([item(functions["KVM-LIBVIRTD-LISTEN"], "kvm-host://z/hv1")], snapshot)
+    assert collector.commands(Target("kvm-host", "hv1", "z"))["libvirtd_process"] == shell(
+        "ps", "-C", "libvirtd", "-o", "user:32,pid,args", "--no-headers")
     assert collector.collect(Target("db", "db1")) == {}   # nothing selected reads it: not even connected to
 
 
