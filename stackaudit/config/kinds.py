@@ -1,7 +1,7 @@
 """Kinds of configuration values that mean something: a port, seconds, a name, a version, a URL.
 
 Each is checked when the file is loaded, so a value that looks valid is never misread later: YAML
-reads an unquoted `4.10` as the float 4.1 and `+00:00` as the integer 0 (YAML 1.1's base-60
+reads an unquoted `4.10` as the float 4.1 and `+1:30` as the integer 90 (YAML 1.1's base-60
 numbers), so where text is expected a number is refused with "quote it".
 """
 from __future__ import annotations

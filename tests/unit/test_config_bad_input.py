@@ -82,6 +82,8 @@ YAML_STRUCTURE = [
                                                '    "7": 1.0.1e-2+deb7u7\n'),
          "system_vms.libssl_floors.7: written twice (as '7' and as text); keep one"),
     Case("waivers-duplicate-key", waivers("waivers: []\nwaivers: []\n"), "waivers.yml: line 2: key 'waivers' written twice"),
+    Case("inventory-control-character", inventory_text("cloud: {name: a\x01}\n"),
+         "inventory.yml: the character U+0001 at position 15 is not allowed in YAML; remove it"),
     Case("inventory-tab-indent", inventory_text("cloud:\n\tname: x\n"), "inventory.yml: line 2: not valid YAML"),
     Case("inventory-two-documents", inventory_text("cloud: {}\n---\nssh: {}\n"), "not valid YAML; fix the syntax there"),
     Case("inventory-python-tag", inventory_text("cloud: !!python/object/apply:os.system [id]\n"),
