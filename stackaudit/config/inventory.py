@@ -30,6 +30,8 @@ class Verify(Kind):
     def check(self, value, where):
         if isinstance(value, bool):
             return value
+        if value is None:
+            self.fail(value, where)
         text = LOCAL_PATH.check(value, where)
         return {"true": True, "false": False}.get(text.lower(), text)
 

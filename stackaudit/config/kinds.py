@@ -1,7 +1,7 @@
 """Kinds of configuration values that mean something: a port, seconds, a name, a version, a URL.
 
 Each is checked when the file is loaded, so a value that looks valid is never misread later: YAML
-reads an unquoted `4.10` as the float 4.1 and `+00:00` as the integer 0 (YAML 1.1's base-60
+reads an unquoted `4.10` as the float 4.1 and `+1:30` as the integer 90 (YAML 1.1's base-60
 numbers), so where text is expected a number is refused with "quote it".
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 import urllib.parse
+from pathlib import Path
 
 from debian.debian_support import Version
 
@@ -67,7 +68,25 @@ USER = Pattern(r"[^\s:/]{1,128}", "a user name without spaces, ':' or '/'")
 ENV_NAME = Pattern(r"[A-Za-z_][A-Za-z0-9_]{0,254}", "an environment variable name (letters, digits, '_')",
                    quote=False)
 REMOTE_PATH = Pattern(r"/[^\n]*", "an absolute path on the remote machine", 4096)
-LOCAL_PATH = Text(4096, "a file path")
+
+
+class LocalPath(Text):
+    """A path on this machine; `~` and `~user` must name a home directory that exists."""
+
+    def __init__(self):
+        super().__init__(4096, "a file path")
+
+    def check(self, value, where):
+        value = super().check(value, where)
+        try:
+            Path(value).expanduser()
+        except RuntimeError:
+            raise SchemaError(f"{where}: {shown(value.split('/')[0])} names no user's home directory; "
+                              "write the path out") from None
+        return value
+
+
+LOCAL_PATH = LocalPath()
 # CloudStack versions: major.minor[.patch[.security]][-suffix], as stackaudit/parsers/cloudstack.py reads them.
 CLOUDSTACK_VERSION = Pattern(r"[0-9]{1,4}(\.[0-9]{1,6}){1,3}(-[A-Za-z0-9.]+)?",
                              'a CloudStack version such as "4.19.1.0" (quoted)', 40)

@@ -66,7 +66,7 @@ CSC_WIKI_GLOBAL_SETTINGS = {
     "max.account.cpus": "8", "max.account.memory": "8192",
 }
 # MariaDB's time_zone: SYSTEM, an offset such as +00:00, or a named zone (MariaDB docs, "Time Zones",
-# https://mariadb.com/kb/en/time-zones/). Unquoted, YAML 1.1 reads +00:00 as the number 0.
+# https://mariadb.com/kb/en/time-zones/). Unquoted, YAML 1.1 reads +1:30 as the number 90.
 TIME_ZONE = Pattern(r"SYSTEM|[+-](0?[0-9]|1[0-4]):[0-5][0-9]|[A-Za-z][A-Za-z0-9_+/-]{0,63}",
                     'a MariaDB time zone such as "+00:00" (quoted), SYSTEM or Europe/Berlin')
 # XAPI SR types are lower-case names (nfs, lvmoiscsi, lvmohba, ext, smb, ...).

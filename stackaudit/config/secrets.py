@@ -29,8 +29,8 @@ class SecretSource:
 
     def read(self) -> str:
         if self.env is not None:
-            value = os.environ.get(self.env, "").strip()
-            if not value:
+            value = os.environ.get(self.env, "")
+            if not value.strip():
                 name = self.env if _QUOTABLE_NAME.fullmatch(self.env) else "the variable it names"
                 raise ConfigError(f"{self.where}: environment variable {name} is not set or empty; export it "
                                   "before the run")

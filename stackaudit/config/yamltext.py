@@ -23,7 +23,7 @@ class YamlRefused(Exception):
     """Text that is not YAML the suite accepts; the message is `line N: what; the fix`."""
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+class _UniqueKeyLoader(_PARSER):
     pass
 
 
@@ -69,6 +69,10 @@ def load_yaml_text(text: str) -> Any:
     try:
         _scan(text)
         return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.reader.ReaderError as err:     # a control character YAML does not allow in a stream
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        raise YamlRefused(f"the character U+{code:04X} at position {err.position} is not allowed in YAML; "
+                          "remove it") from None
     except yaml.YAMLError as err:
         raise YamlRefused(f"{_line(err)}: not valid YAML; fix the syntax there") from None
     except (ValueError, OverflowError, RecursionError) as err:  # SafeConstructor on odd timestamps, huge floats

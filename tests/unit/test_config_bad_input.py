@@ -82,6 +82,8 @@ YAML_STRUCTURE = [
                                                '    "7": 1.0.1e-2+deb7u7\n'),
          "system_vms.libssl_floors.7: written twice (as '7' and as text); keep one"),
     Case("waivers-duplicate-key", waivers("waivers: []\nwaivers: []\n"), "waivers.yml: line 2: key 'waivers' written twice"),
+    Case("inventory-control-character", inventory_text("cloud: {name: a\x01}\n"),
+         "inventory.yml: the character U+0001 at position 15 is not allowed in YAML; remove it"),
     Case("inventory-tab-indent", inventory_text("cloud:\n\tname: x\n"), "inventory.yml: line 2: not valid YAML"),
     Case("inventory-two-documents", inventory_text("cloud: {}\n---\nssh: {}\n"), "not valid YAML; fix the syntax there"),
     Case("inventory-python-tag", inventory_text("cloud: !!python/object/apply:os.system [id]\n"),
@@ -312,6 +314,10 @@ FILES_NAMED = [
     Case("verify-ca-missing", inventory("cloud.api.verify", "keys/api-ca.pem"),
          "cloud.api.verify: {dir}/keys/api-ca.pem: cannot read"),
     Case("verify-number", inventory("cloud.api.verify", 42), "cloud.api.verify: found int 42"),
+    Case("verify-null", inventory("cloud.api.verify", None),
+         "cloud.api.verify: found nothing; expected true, false, or the path of a CA bundle"),
+    Case("private-key-unknown-user-home", inventory("ssh.private_key", "~nosuchuser-sa/.ssh/id_ed25519"),
+         "ssh.private_key: '~nosuchuser-sa' names no user's home directory; write the path out"),
     Case("secret-file-empty", write("keys/api.secret", "\n"),
          "cloud.api.secret_file: {dir}/keys/api.secret is empty; put the secret in it", True),
     Case("secret-file-directory", directory("keys/api.secret"), "cloud.api.secret_file: {dir}/keys/api.secret: is a directory"),
@@ -391,28 +397,50 @@ def test_bad_input_is_one_line_naming_the_file_key_and_fix(tmp_path, monkeypatch
 END_TO_END = [c for c in CASES if c.end_to_end]
 
 
+# Through plain pytest too (the plugin validates in pytest_configure): one row of each family.
+THROUGH_PYTEST = ("inventory-fifo", "inventory-alias-bomb", "policy-reject-ports-empty", "endpoint-userinfo",
+                  "private-key-readable-by-others", "key-env-unset")
+
+
+def run_command(case: Case, work: Path, command: str):
+    site = broken_site(work, case)
+    reports = site.directory / "reports"
+    arguments = {"stackaudit": ["-m", "stackaudit", "run", f"--reports={reports}", f"--workers={site.workers}"],
+                 "pytest": ["-m", "pytest", f"--reports-dir={reports}", "-p", "no:randomly", "-q"]}[command]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SA_TEST_")} | site.env
+    done = subprocess.run([sys.executable, *arguments, f"--inventory={site.inventory}", f"--waivers={site.waivers}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
+    return (command, case.name), (site, reports, done)
+
+
 @pytest.fixture(scope="module")
 def end_to_end_runs(tmp_path_factory):
-    """Every end-to-end row through `python -m stackaudit run`, four at a time."""
-    def run(case: Case):
-        site = broken_site(tmp_path_factory.mktemp(case.name), case)
-        reports = site.directory / "reports"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SA_TEST_")} | site.env
-        done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={site.inventory}",
-                               f"--waivers={site.waivers}", f"--reports={reports}", f"--workers={site.workers}"],
-                              cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
-        return case.name, (site, reports, done)
+    """The end-to-end rows through `python -m stackaudit run`, and a few through pytest, four at a time."""
+    runs = [(case, "stackaudit") for case in END_TO_END] + \
+           [(case, "pytest") for case in CASES if case.name in THROUGH_PYTEST]
     with ThreadPoolExecutor(4) as pool:
-        return dict(pool.map(run, END_TO_END))
+        return dict(pool.map(lambda run: run_command(run[0], tmp_path_factory.mktemp(run[0].name), run[1]), runs))
 
 
 @pytest.mark.parametrize("case", END_TO_END, ids=[c.name for c in END_TO_END])
 def test_stackaudit_run_stops_with_exit_4_one_line_and_no_run_directory(end_to_end_runs, case):
-    site, reports, done = end_to_end_runs[case.name]
+    site, reports, done = end_to_end_runs[("stackaudit", case.name)]
     assert done.returncode == 4, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stdout == ""
     (line,) = done.stderr.splitlines()
     assert line.startswith("stackaudit: ")
+    check_line(line, case, site)
+    assert not reports.exists()
+
+
+@pytest.mark.parametrize("name", THROUGH_PYTEST)
+def test_pytest_with_the_plugin_stops_with_exit_4_and_the_same_line(end_to_end_runs, name):
+    case = next(c for c in CASES if c.name == name)
+    site, reports, done = end_to_end_runs[("pytest", name)]
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    (line,) = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert line.startswith("Exit: stackaudit: ")      # pytest.exit's own prefix
     check_line(line, case, site)
     assert not reports.exists()

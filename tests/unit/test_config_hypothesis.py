@@ -31,7 +31,7 @@ PIECE = st.sampled_from(SPECIAL) | st.characters(codec="utf-8")
 def yamlish(min_size: int = 0, max_size: int = 40):
     """Text made of YAML's meaningful pieces and any UTF-8 character."""
     return st.lists(PIECE, min_size=min_size, max_size=max_size).map("".join)
-FAST = settings(max_examples=150, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,8 @@ def documents(keys: list[str]):
     """Mappings over the loaders' own keys (and a few others), holding values of every YAML type."""
     scalars = (st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats() | yamlish(max_size=12)
                | st.dates() | st.sampled_from(["keys/id_ed25519", "known_hosts", "keys/ca.pem", "SA_TEST_API_KEY",
-                                               "http://198.18.0.1/client/api", "4.19.1.0", "3.0.15-1~deb12u1"]))
+                                               "http://198.18.0.1/client/api", "4.19.1.0", "3.0.15-1~deb12u1",
+                                               "~nouser/key", "/dev/zero", "keys"]))
     key = st.sampled_from(keys) | yamlish(max_size=6) | st.integers(0, 20)
     return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(key, inner, max_size=6),
                         max_leaves=30)

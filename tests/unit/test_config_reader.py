@@ -42,18 +42,18 @@ def test_exactly_the_limit_is_read_and_one_byte_more_is_refused(tmp_path):
         read_text(path)
 
 
-def test_a_large_valid_file_loads_in_well_under_a_second():
+def test_a_large_valid_file_loads_in_seconds():
     text = "values:\n" + "  - 1234567890\n" * 60000       # about 0.9 MiB
     started = time.monotonic()
     assert len(load_yaml_text(text)["values"]) == 60000
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 3      # about 0.4 s here; bounded by the size limit
 
 
 def test_an_alias_bomb_is_refused_before_anything_expands_it():
     started = time.monotonic()
     with pytest.raises(YamlRefused, match=r"^line 2: YAML alias \*l0 refused; write the value out where it is used$"):
         load_yaml_text(alias_bomb(levels=30))
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2      # milliseconds here; expanded, 9**30 nodes would never end
 
 
 def test_nesting_is_allowed_up_to_the_limit_and_refused_beyond():
