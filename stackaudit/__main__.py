@@ -24,9 +24,10 @@ from stackaudit.config.policy import load_policy
 from stackaudit.config.waivers import load_waivers, utc_today
 from stackaudit.errors import ConfigError
 from stackaudit.report.allure_report import ReportFailed
-from stackaudit.report.outcomes import EXIT_CONFIG
+from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING
 from stackaudit.report.publish import publish
-from stackaudit.report.runs import new_run_dir, point_latest
+from stackaudit.report.recording import NotRecordable, open_run_dir, unrecorded
+from stackaudit.report.runs import point_latest
 from stackaudit.report.summary import load_results, summary_lines
 
 
@@ -79,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stackaudit: {problem}", file=sys.stderr)
         return EXIT_CONFIG
     reports = Path(args.reports)
-    run_dir = new_run_dir(reports)
+    try:
+        run_dir = open_run_dir(reports)
+    except NotRecordable as err:
+        print(f"stackaudit: {err}", file=sys.stderr)
+        return EXIT_CONFIG
     options = [f"--inventory={args.inventory}", f"--run-dir={run_dir}", f"--reports-dir={reports}",
                f"--alluredir={run_dir / 'allure-results'}", f"--junitxml={run_dir / 'junit.xml'}",
                f"--numprocesses={args.workers}", "--dist=loadgroup", "-q"]
@@ -87,29 +92,28 @@ def main(argv: list[str] | None = None) -> int:
         options.append(f"--waivers={args.waivers}")
     if args.profile:
         options += ["-m", args.profile]
-    code = pytest.main([*options, *rest])
+    code = int(pytest.main([*options, *rest]))
     started = time.monotonic()
-    report_problem = write_report(run_dir, Path(args.inventory))
+    problem = unrecorded(run_dir) or write_report(run_dir, Path(args.inventory))
     seconds = time.monotonic() - started
-    point_latest(reports, run_dir)     # once the run is recorded: latest is always a finished run
     print(f"Run directory: {run_dir.resolve()}")
-    if report_problem:
-        print(f"stackaudit: report.html not written: {report_problem}", file=sys.stderr)
-    else:
-        report = (run_dir / "report.html").resolve()
-        print(f"Report: {report} ({report.stat().st_size / 1e6:.1f} MB, generated in {seconds:.1f} s)")
-    return int(code)
+    if problem:
+        # latest stays on the last complete run. A code that could read as done (passed, a warning,
+        # not checked) becomes 8; a failed blocker, a usage error or an interruption keep theirs.
+        print(f"stackaudit: the run's record is incomplete: {problem}", file=sys.stderr)
+        return EXIT_NOT_RECORDED if code in (EXIT_OK, EXIT_WARNING, EXIT_BROKEN) else code
+    point_latest(reports, run_dir)
+    report = (run_dir / "report.html").resolve()
+    print(f"Report: {report} ({report.stat().st_size / 1e6:.1f} MB, generated in {seconds:.1f} s)")
+    return code
 
 
 def write_report(run_dir: Path, inventory: Path) -> str | None:
-    """Generate the run's report.html; the reason it could not be, or None. A run that stopped
-    before it recorded a summary (pytest usage error) has no report."""
-    if not (run_dir / "summary.json").is_file():
-        return "the run recorded no summary.json (it stopped before the checks ran)"
+    """Generate the run's report.html; the reason it could not be, or None."""
     try:
         publish(run_dir, inventory, load_inventory(inventory).policy_path)
     except (ReportFailed, ConfigError) as err:
-        return str(err)
+        return f"report.html not written: {err}"
     return None
 
 

@@ -34,7 +34,7 @@ from stackaudit.collect.factstore import FactStore
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.redact import redact_report, redact_text, remember_inventory_secrets
 from stackaudit.rules.management import cloud_version
-from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
+from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally, classify
 from stackaudit.config.policy import load_policy
 from stackaudit.config.waivers import load_waivers, matching_waiver, utc_today
 from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
@@ -141,7 +141,11 @@ def pytest_configure(config):
                 if results_dir:
                     write_result(Path(results_dir), discovery_failure(inventory.cloud_name, err))
             pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
-        snapshot.save(run_dir / "targets.json")
+        try:
+            snapshot.save(run_dir / "targets.json")
+        except OSError as err:
+            pytest.exit(f"stackaudit: cannot write {run_dir / 'targets.json'}: {err.strerror}",
+                        returncode=EXIT_NOT_RECORDED)
         if record is not None:
             record.cloudstack_version = cloudstack_version(snapshot)
         else:

@@ -15,6 +15,8 @@ from stackaudit.errors import TargetError
 from stackaudit.report.summary import Result, summary_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BROKEN, EXIT_WARNING = 0, 1, 4, 6, 7
+# The run's record (run directory, summary.json, junit.xml, report.html) could not be written.
+EXIT_NOT_RECORDED = 8
 BLOCKING_SEVERITIES = ("blocker", "critical")
 
 
