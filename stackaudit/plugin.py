@@ -32,7 +32,7 @@ from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.factstore import FactStore
 from stackaudit.config.inventory import load_inventory
-from stackaudit.config.redact import redact_report, redact_text, remember_inventory_secrets
+from stackaudit.config.redact import install_log_redaction, redact_report, redact_text, remember_inventory_secrets
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, Tally, classify
 from stackaudit.config.policy import load_policy
@@ -97,6 +97,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[STATE] = None
+    install_log_redaction()
     register_markers(config)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(Tally(), "stackaudit-outcomes")
@@ -136,7 +137,8 @@ def pytest_configure(config):
         except TargetError as err:
             if record is not None:      # a night that could not even list the targets is recorded too
                 record.finish([], EXIT_BROKEN)
-            pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
+            pytest.exit(f"stackaudit: cannot discover the cloud's targets: {redact_text(str(err))}",
+                        returncode=EXIT_BROKEN)
         snapshot.save(run_dir / "targets.json")
         if record is not None:
             record.cloudstack_version = cloudstack_version(snapshot)

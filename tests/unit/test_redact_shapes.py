@@ -139,3 +139,14 @@ def test_a_report_is_masked_before_allure_junit_and_the_terminal_read_it(monkeyp
     redact_report(report)
     assert report.longrepr == f"AssertionError: assert '{MASK}' == 'x'"
     assert report.sections == [("Captured stdout call", f"mysql -p{MASK} cloud")]
+
+
+def test_log_records_are_masked_as_they_are_made(caplog):
+    import logging
+    from stackaudit.config.redact import install_log_redaction, remember_secret
+    install_log_redaction()
+    install_log_redaction()          # once is enough; twice changes nothing
+    remember_secret("Logged-6611aa")
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger("paramiko.transport").warning("auth with %s failed; --password=%s", "Logged-6611aa", "Lp-2")
+    assert caplog.messages == [f"auth with {MASK} failed; --password={MASK}"]
