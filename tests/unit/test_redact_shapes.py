@@ -54,6 +54,7 @@ def test_each_published_form_loses_its_secret(name, secrets, text):
      f"https://u:{MASK}@h/client/api?command=listHosts&apiKey={MASK}&signature={MASK}"),
     ("guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69\nhost=198.18.0.10", "guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69\n"
                                                                      "host=198.18.0.10"),
+    ("jdbc:mysql://cloud:p/w#1@db1:3306/cloud?x=a@b", f"jdbc:mysql://cloud:{MASK}@db1:3306/cloud?x=a@b"),
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpA\n-----END RSA PRIVATE KEY-----\nafter",
      f"-----BEGIN RSA PRIVATE KEY-----\n{MASK}\n-----END RSA PRIVATE KEY-----\nafter"),
     ("before -----BEGIN EC PRIVATE KEY-----\nMHcCAQEE", f"before -----BEGIN EC PRIVATE KEY-----\n{MASK}"),
