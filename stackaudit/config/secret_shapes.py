@@ -49,8 +49,9 @@ SHAPES: tuple[re.Pattern, ...] = tuple(re.compile(p, flags) for p, flags in (
     (rf"(?<![\w\-])--{SECRET_NAME}(?:=|[ \t]+(?!-))(?P<value>{_QUOTED}|{_BARE})", re.I),
     # CloudStack's settings as cloudmonkey/cmk set them: update configuration name='ldap.bind.password' value=x
     (rf"(?<![\w.\-])name=(?P<q>[\"']?){SECRET_NAME}(?P=q)[ \t]+value=(?P<value>{_QUOTED}|{_BARE})", re.I),
-    # name=value anywhere in a line: -Djavax.net.ssl.keyStorePassword=x, ?password=x&, PASS_WORD="x"
-    (rf"{_NAME_START}(?P<key>{SECRET_NAME})[ \t]*[=:][ \t]*(?P<value>{_QUOTED}|{_BARE})", re.I),
+    # name=value anywhere in a line: -Djavax.net.ssl.keyStorePassword=x, ?password=x&, PASS_WORD="x",
+    # and `name: value` (a colon and a space: `secrets.py:12:` in a traceback is a file and a line)
+    (rf"{_NAME_START}(?P<key>{SECRET_NAME})[ \t]*(?:=|:(?=[ \t]))[ \t]*(?P<value>{_QUOTED}|{_BARE})", re.I),
     # jasypt-encrypted values CloudStack writes (db.cloud.password=ENC(...)): ciphertext of a secret
     (r"ENC\((?P<value>[^)\s]+)\)?", 0),
 ))

@@ -49,7 +49,9 @@ def test_each_published_form_loses_its_secret(name, secrets, text):
     ('{"name": "ldap.bind.password", "value": "L1"}', f'{{"name": "ldap.bind.password", "value": "{MASK}"}}'),
     ("db.cloud.password=ENC(abcdef)", f"db.cloud.password={MASK}"),
     ("x ENC(abcdef) y", f"x ENC({MASK}) y"),
-    ("password=\nnext line", "password=\nnext line"),                      # an empty value takes nothing after it
+    ("password=\nnext line", "password=\nnext line"),
+    ("tests/checks/test_secrets_canary.py:123: AssertionError", "tests/checks/test_secrets_canary.py:123: AssertionError"),
+    ("a log: token: abc123 then", f"a log: token: {MASK} then"),                      # an empty value takes nothing after it
     ("https://u:pw@h/client/api?command=listHosts&apiKey=AK1&signature=S1",
      f"https://u:{MASK}@h/client/api?command=listHosts&apiKey={MASK}&signature={MASK}"),
     ("guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69\nhost=198.18.0.10", "guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69\n"
