@@ -32,7 +32,7 @@ from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.factstore import FactStore
 from stackaudit.config.inventory import load_inventory
-from stackaudit.config.redact import redact_report, redact_text, remember_inventory_secrets
+from stackaudit.config.redact import install_log_redaction, redact_report, redact_text, remember_inventory_secrets
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally, classify
 from stackaudit.config.policy import load_policy
@@ -98,6 +98,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[STATE] = None
+    install_log_redaction()
     register_markers(config)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(Tally(), "stackaudit-outcomes")
@@ -139,8 +140,10 @@ def pytest_configure(config):
                 record.finish([], EXIT_BROKEN)
                 results_dir = config.getoption("allure_report_dir", None)
                 if results_dir:
-                    write_result(Path(results_dir), discovery_failure(inventory.cloud_name, err))
-            pytest.exit(f"stackaudit: cannot discover the cloud's targets: {err}", returncode=EXIT_BROKEN)
+                    write_result(Path(results_dir), discovery_failure(inventory.cloud_name, err,
+                                                                      redact_text(str(err))))
+            pytest.exit(f"stackaudit: cannot discover the cloud's targets: {redact_text(str(err))}",
+                        returncode=EXIT_BROKEN)
         try:
             snapshot.save(run_dir / "targets.json")
         except OSError as err:

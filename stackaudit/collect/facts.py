@@ -70,7 +70,8 @@ class Facts:
             plain = json.loads(json.dumps(content, default=str))
             allure.attach(json.dumps(redact(plain), indent=1, sort_keys=True), name, allure.attachment_type.JSON)
         else:
-            allure.attach(redact_text(str(content)), name, allure.attachment_type.TEXT)
+            text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+            allure.attach(redact_text(text), name, allure.attachment_type.TEXT)
 
     # --- raw readings, for the declarations' parse functions ------------------------------------
     def part(self, name: str) -> dict:

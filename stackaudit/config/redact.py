@@ -15,6 +15,7 @@ value would blank every mention of the cloud user).
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
@@ -172,6 +173,26 @@ def redact_report(report) -> None:
     if masked != text:
         report.longrepr = masked
     report.sections = [(title, redact_text(content)) for title, content in report.sections]
+
+
+def install_log_redaction() -> None:
+    """Every log record this process makes is masked as it is made, whichever handler (pytest's
+    capture, live logging, a library's) writes it."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "stackaudit_redacts", False):
+        return
+
+    def masked_record(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record whose arguments do not format is logging's own error to report
+            return record
+        record.msg, record.args = redact_text(message), ()
+        return record
+
+    masked_record.stackaudit_redacts = True
+    logging.setLogRecordFactory(masked_record)
 
 
 # The names the collectors use.

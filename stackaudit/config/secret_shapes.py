@@ -41,15 +41,17 @@ SHAPES: tuple[re.Pattern, ...] = tuple(re.compile(p, flags) for p, flags in (
     (rf"<name>\s*{SECRET_NAME}\s*</name>\s*<value>\s*(?:<string>)?(?P<value>[^<]+)", re.I),
     # XML elements (<password>x</password>, <secretKey>x</secretKey>)
     (rf"<(?P<tag>{SECRET_NAME})(?:\s[^>]*)?>(?P<value>[^<]+)</(?P=tag)>", re.I),
-    # URLs with userinfo (mysql://cloud:x@db, https://u:x@host); a hand-written password may hold
-    # what a URL would have to percent-encode (/, #, ?), so the value runs to the last @ of the word
-    (r"(?P<key>//[^/?#@\s:'\"]*:)(?P<value>[^\s'\"]+)@", 0),
+    # URLs with userinfo (mysql://cloud:x@db, https://u:x@host). A hand-written password may hold
+    # what a URL would have to percent-encode (/, #, ?), so only the first @ ends it (RFC 3986 3.2.1:
+    # userinfo holds no @); the host after it stays, for the rules that read it.
+    (r"(?P<key>//[^/?#@\s:'\"]*:)(?P<value>[^@\s'\"]+)@", 0),
     # command-line flags: --password=x, --password x, --db-password x
     (rf"(?<![\w\-])--{SECRET_NAME}(?:=|[ \t]+(?!-))(?P<value>{_QUOTED}|{_BARE})", re.I),
     # CloudStack's settings as cloudmonkey/cmk set them: update configuration name='ldap.bind.password' value=x
     (rf"(?<![\w.\-])name=(?P<q>[\"']?){SECRET_NAME}(?P=q)[ \t]+value=(?P<value>{_QUOTED}|{_BARE})", re.I),
-    # name=value anywhere in a line: -Djavax.net.ssl.keyStorePassword=x, ?password=x&, PASS_WORD="x"
-    (rf"{_NAME_START}(?P<key>{SECRET_NAME})[ \t]*[=:][ \t]*(?P<value>{_QUOTED}|{_BARE})", re.I),
+    # name=value anywhere in a line: -Djavax.net.ssl.keyStorePassword=x, ?password=x&, PASS_WORD="x",
+    # and `name: value` (a colon and a space: `secrets.py:12:` in a traceback is a file and a line)
+    (rf"{_NAME_START}(?P<key>{SECRET_NAME})[ \t]*(?:=|:(?=[ \t]))[ \t]*(?P<value>{_QUOTED}|{_BARE})", re.I),
     # jasypt-encrypted values CloudStack writes (db.cloud.password=ENC(...)): ciphertext of a secret
     (r"ENC\((?P<value>[^)\s]+)\)?", 0),
 ))

@@ -102,7 +102,7 @@ def parse_pids(text: str) -> set[int]:
     """
     pids = set()
     for number, line in enumerate(text.splitlines(), 1):
-        if not re.fullmatch(r"[0-9]+", line.strip()):
+        if not re.fullmatch(r"[0-9]+", line):
             raise UnparsableOutput(f"pgrep line {number}: expected a PID, got {line[:80]!r}")
         pids.add(int(line))
     return pids

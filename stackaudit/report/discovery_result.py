@@ -15,10 +15,11 @@ from stackaudit.report.auditor import not_checked_message, not_checked_reason
 RULE = "the cloud's targets are listed through its management API"
 
 
-def discovery_failure(cloud: str, error: BaseException, now_ms: int | None = None) -> dict:
-    """An Allure 2 result (allure-results/*-result.json) for a discovery that failed."""
+def discovery_failure(cloud: str, error: BaseException, text: str, now_ms: int | None = None) -> dict:
+    """An Allure 2 result (allure-results/*-result.json) for a discovery that failed; `text` is the
+    error's text with secrets masked."""
     now = now_ms if now_ms is not None else int(time.time() * 1000)
-    message = not_checked_message(not_checked_reason(error), str(error))
+    message = not_checked_message(not_checked_reason(error), text)
     return {
         "uuid": str(uuid.uuid4()),
         "historyId": hashlib.md5(f"stackaudit-discovery:{cloud}".encode()).hexdigest(),

@@ -5,7 +5,7 @@ API key and secret, XAPI and database passwords, SSH private keys, the replicati
 appear nowhere in what a run leaves: every file of the run directory (Allure results and
 attachments, report.html with the attachments it embeds base64-encoded, summary.json, junit.xml,
 targets.json, the facts files), and the terminal output of `stackaudit run` and of pytest at -vv
-with local variables in the tracebacks of failed checks."""
+with local variables in tracebacks (-l: a broken result's traceback goes to its Allure result)."""
 from __future__ import annotations
 
 import base64
@@ -121,4 +121,4 @@ def test_the_canaries_were_read_and_masked_not_missed(canary_runs):
     message = next(r.message for r in results
                    if (r.check_id, r.target) == ("KVM-LIBVIRTD-LISTEN", "kvm-host://zone1/kvm02"))
     assert f"--admin-password {MASK}" in message
-    assert "libvirtd runs without --listen" in verbose.stdout and "_ _ _" in verbose.stdout   # a long traceback
+    assert "libvirtd runs without --listen" in verbose.stdout

@@ -49,11 +49,14 @@ def test_each_published_form_loses_its_secret(name, secrets, text):
     ('{"name": "ldap.bind.password", "value": "L1"}', f'{{"name": "ldap.bind.password", "value": "{MASK}"}}'),
     ("db.cloud.password=ENC(abcdef)", f"db.cloud.password={MASK}"),
     ("x ENC(abcdef) y", f"x ENC({MASK}) y"),
-    ("password=\nnext line", "password=\nnext line"),                      # an empty value takes nothing after it
+    ("password=\nnext line", "password=\nnext line"),
+    ("tests/checks/test_secrets_canary.py:123: AssertionError", "tests/checks/test_secrets_canary.py:123: AssertionError"),
+    ("a log: token: abc123 then", f"a log: token: {MASK} then"),                      # an empty value takes nothing after it
     ("https://u:pw@h/client/api?command=listHosts&apiKey=AK1&signature=S1",
      f"https://u:{MASK}@h/client/api?command=listHosts&apiKey={MASK}&signature={MASK}"),
     ("guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69\nhost=198.18.0.10", "guid=2f9a2c4e-5d0b-3c1e-9a7e-1f2d3c4b5a69\n"
                                                                      "host=198.18.0.10"),
+    ("jdbc:mysql://cloud:p/w#1@db1:3306/cloud?x=a@b", f"jdbc:mysql://cloud:{MASK}@db1:3306/cloud?x=a@b"),
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpA\n-----END RSA PRIVATE KEY-----\nafter",
      f"-----BEGIN RSA PRIVATE KEY-----\n{MASK}\n-----END RSA PRIVATE KEY-----\nafter"),
     ("before -----BEGIN EC PRIVATE KEY-----\nMHcCAQEE", f"before -----BEGIN EC PRIVATE KEY-----\n{MASK}"),
@@ -139,3 +142,14 @@ def test_a_report_is_masked_before_allure_junit_and_the_terminal_read_it(monkeyp
     redact_report(report)
     assert report.longrepr == f"AssertionError: assert '{MASK}' == 'x'"
     assert report.sections == [("Captured stdout call", f"mysql -p{MASK} cloud")]
+
+
+def test_log_records_are_masked_as_they_are_made(caplog):
+    import logging
+    from stackaudit.config.redact import install_log_redaction, remember_secret
+    install_log_redaction()
+    install_log_redaction()          # once is enough; twice changes nothing
+    remember_secret("Logged-6611aa")
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger("paramiko.transport").warning("auth with %s failed; --password=%s", "Logged-6611aa", "Lp-2")
+    assert caplog.messages == [f"auth with {MASK} failed; --password={MASK}"]
