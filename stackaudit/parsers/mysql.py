@@ -26,10 +26,17 @@ THREAD_STATES = {"yes", "no", "connecting", "preparing"}
 VERSION_NUMBERS = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
+def result_rows(rows, statement: str) -> list:
+    """A statement's result as the collector stores it: a list of rows (anything else is not one)."""
+    if not isinstance(rows, list):
+        raise UnparsableOutput(f"{statement}: expected a list of rows, got {str(rows)[:80]}")
+    return rows
+
+
 def parse_global_variables(rows: list[dict]) -> dict[str, str]:
     """`SHOW GLOBAL VARIABLES ...`: [{"Variable_name": "log_bin", "Value": "ON"}, ...] -> {name: value}."""
     variables = {}
-    for row in rows:
+    for row in result_rows(rows, "SHOW GLOBAL VARIABLES"):
         try:
             variables[str(row["Variable_name"]).lower()] = "" if row["Value"] is None else str(row["Value"])
         except (KeyError, TypeError):
@@ -59,6 +66,7 @@ def parse_server_version(rows: list[dict]) -> ServerVersion:
     MariaDB says "MariaDB" in its version string (MySQL never does); some builds say it only in
     the comment ("mariadb.org binary distribution"), so both are read.
     """
+    rows = result_rows(rows, "SELECT @@version")
     if len(rows) != 1 or not isinstance(rows[0], dict) or not isinstance(rows[0].get("version"), str):
         raise UnparsableOutput(f"SELECT @@version: expected one row with a version, got {str(rows)[:80]}")
     text = rows[0]["version"]
