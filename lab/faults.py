@@ -92,18 +92,6 @@ class LabFaults:
             raise RuntimeError(f"{name}: no sshd found")
         return pids
 
-    def hold_unauthenticated(self, address: str, port: int = 22, count: int = 100) -> Undo:
-        """`count` TCP connections that never authenticate: at sshd's default MaxStartups 10:30:100
-        every further connection is dropped until they close (or LoginGraceTime, 120 s, ends them)."""
-        held = []
-        for _ in range(count):
-            held.append(socket.create_connection((address, port), timeout=5))
-
-        def undo():
-            for conn in held:
-                conn.close()
-        return undo
-
     # --- files ------------------------------------------------------------------------------
     def bind_over(self, name: str, path: str, content: str | None = None, fifo: bool = False) -> Undo:
         """Bind-mount a file (an executable script, or a FIFO nobody writes to) over `path`, in the

@@ -221,25 +221,21 @@ def test_service_faults(lab):
     assert f"{lab.address('xs02')} session.login_with_password HOST_IS_SLAVE" in log
 
 
-def test_login_and_burst_faults(lab):
-    """MariaDB login refused, sshd refusing a burst (MaxStartups), API paging whose count disagrees."""
-    f = lab.faults
-
+def test_login_and_paging_faults(lab):
+    """MariaDB login refused, API paging whose count disagrees with its rows. (sshd dropping a burst
+    before its banner, MaxStartups, is proven against a loopback server in
+    tests/unit/test_transport_faults.py: Debian 12's sshd in the lab kept answering with 100
+    unauthenticated connections pending, so the lab cannot make it drop yet.)"""
     def change(doc):
         doc["databases"]["password_file"] = wrong_secret(lab, "db-wrong.password")
     result, seconds = lab.run("logins", [
-        lambda: f.hold_unauthenticated(lab.address("kvm03")),
-        lambda: f.api_faults({"listAccounts": {"mode": "count_extra", "rows": 1}}),
+        lambda: lab.faults.api_faults({"listAccounts": {"mode": "count_extra", "rows": 1}}),
     ], lab.inventory_with("logins", change))
-    burst = "sshd closed the connection before its banner, 4 times over 1.8s"
     assert_faults_reported(lab, result, seconds, {
         **api_settings_fault("CloudStack API: listAccounts: count says 3 rows but the pages held 2"),
         **on("db://db1", DB_SQL, "MariaDB 198.18.0.100:3306: login as stackaudit refused (1045)"),
         **on("db://db2", DB_SQL, "MariaDB 198.18.0.101:3306: login as stackaudit refused (1045)"),
         ("DB-REPLICATION-HEALTHY", CLOUD): "login as stackaudit refused",
-        **on("kvm-host://zone1/kvm03", KVM_SSH, burst),
-        **on("router://zone1/r-4-VM", SVM_SSH, burst),
-        ("HOST-UUID-UNIQUE", CLOUD): "sshd's MaxStartups",
     })
 
 
