@@ -8,6 +8,7 @@ process, so faults that each cost a timeout are in different groups.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,18 @@ def xapi_pool_fault(text: str) -> dict[tuple[str, str], str]:
             **{("XS-HOST-NAME-LABEL", f"xs-host://zone1/{h}"): text for h in XS_HOSTS}}
 
 
+def attachment(result: SuiteRun, check: str, target: str, name: str) -> str:
+    """The text of a result's attachment, read from its Allure result file."""
+    for path in (result.work / "allure-results").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        labels = {label["name"]: label["value"] for label in data.get("labels", [])}
+        if (labels.get("check_id"), labels.get("target")) == (check, target):
+            found = [a for a in data.get("attachments", []) if a["name"].endswith(name)]
+            assert len(found) == 1, data.get("attachments")
+            return (path.parent / found[0]["source"]).read_text()
+    raise AssertionError(f"no result for {check} {target}")
+
+
 def wrong_secret(lab: FaultLab, name: str) -> str:
     path = lab.faults.state_dir / "keys" / name
     path.write_text("not-the-password\n")
@@ -212,10 +225,12 @@ def test_service_faults(lab):
     ])
     assert_faults_reported(lab, result, seconds, {
         **api_settings_fault(f"CloudStack API: listLdapConfigurations: no answer within {TIMEOUT}s (timed out)"),
-        **xapi_pool_fault("XAPI 198.18.1.1:443: cannot connect: the connection was closed during the TLS handshake"),
+        **xapi_pool_fault("XAPI 198.18.1.1:443: cannot connect: the connection was closed or reset during the TLS handshake"),
         **on("db://db2", DB_SQL, "MariaDB 198.18.0.101:3306: cannot connect (2003): [Errno 111] Connection refused"),
         ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db2: MariaDB 198.18.0.101:3306: cannot connect",
     })
+    assert attachment(result, "GATE-BACKUP-FRESH", "kvm-host://zone1/kvm01", "clock skew") == (
+        "the target's clock is 30.0 h behind the auditor's; backup ages are judged on the target's clock")
     # The master's address came from a member: xs01 reset discovery's first login, xs02 named it.
     log = (lab.faults.state_dir / "sim" / "xapi.log").read_text()
     assert f"{lab.address('xs02')} session.login_with_password HOST_IS_SLAVE" in log

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from stackaudit.collect.transports import cloudstack, ssh
+from stackaudit.rules import gate
 from stackaudit.errors import ApiError, UnparsableOutput, Unreachable
 
 
@@ -136,3 +137,16 @@ def test_a_listing_that_does_not_add_up_is_an_api_error(pages, message):
     with pytest.raises(ApiError) as caught:
         cloudstack.list_all(ScriptedApi(pages), "listHosts")
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("target_clock, note", [
+    (1_000_000, None),
+    (1_000_000 + 300, None),
+    (1_000_000 - 301, "the target's clock is 5 min behind the auditor's; backup ages are judged on the target's clock"),
+    (1_000_000 - 30 * 3600, "the target's clock is 30.0 h behind the auditor's; backup ages are judged on the "
+                            "target's clock"),
+    (1_000_000 + 7200, "the target's clock is 2.0 h ahead of the auditor's; backup ages are judged on the "
+                       "target's clock"),
+])
+def test_a_clock_off_by_more_than_five_minutes_is_reported(target_clock, note):
+    assert gate.clock_skew_note(target_clock, 1_000_000.0) == note

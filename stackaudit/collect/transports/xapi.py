@@ -58,9 +58,10 @@ def login(address: str, port: int, username: str, password: str, ca_file: Path |
 
 
 def connect_failure(err: Exception, timeout: float) -> str:
-    if isinstance(err, (ssl.SSLEOFError, ConnectionResetError)) or (
+    # a reset reaches the client as EOF, reset or broken pipe, by when it lands in the handshake
+    if isinstance(err, (ssl.SSLEOFError, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)) or (
             isinstance(err, ssl.SSLError) and "EOF" in str(err)):
-        return "the connection was closed during the TLS handshake (xapi not serving)"
+        return "the connection was closed or reset during the TLS handshake (xapi not serving)"
     if isinstance(err, TimeoutError):
         return f"no answer within {timeout:.0f}s (timed out)" if timeout else "timed out"
     if isinstance(err, xmlrpc.client.ProtocolError):
