@@ -1,5 +1,7 @@
 """The pre-upgrade gate: capacity to drain one host at a time, and fresh backups
 ([CSC-WIKI] in the README's Sources)."""
+import time
+
 from stackaudit.catalog import check
 from stackaudit.errors import NotCheckable
 from stackaudit.config.policy import BACKUP_KINDS
@@ -24,5 +26,8 @@ def test_backups_fresh(backed_up_machine, policy):
         key = next(k for k, kind in BACKUP_KINDS.items() if kind == backed_up_machine.target.kind)
         raise NotCheckable(f"the policy names no backup location for this kind of machine (backups.{key})")
     files, clock = listing
+    skew = rules.clock_skew_note(clock, time.time())
+    if skew:
+        backed_up_machine.facts.attach("clock skew", skew)
     findings = rules.backup_findings(files, clock, globs, policy.backups.max_age_hours)
-    assert not findings, "; ".join(findings)
+    assert not findings, "; ".join(findings + ([skew] if skew else []))

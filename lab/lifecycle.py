@@ -109,7 +109,7 @@ def _start_simulators(topo: Topology, state_dir: Path, state: LabState, secrets,
             topo, [{"apikey": secrets.api_key, "secretkey": secrets.api_secret, "state": "enabled"}],
             [{"netns": f"/run/netns/{m.netns}", "address": m.address, "port": API_PORT}
              for m in topo.management if m.facts["state"] == "Up"],
-            str(sim_dir / "cloudstack_api.ready")),
+            str(sim_dir / "cloudstack_api.ready")) | {"faults_file": str(sim_dir / "cloudstack_api.faults.json")},
     }
     pools = xapi_pools(topo)
     if pools:
@@ -117,6 +117,7 @@ def _start_simulators(topo: Topology, state_dir: Path, state: LabState, secrets,
             "credentials": {"username": "root", "password": secrets.xapi_password},
             "tls": {"cert": str(secrets.xapi_cert), "key": str(secrets.xapi_key)},
             "ready_file": str(sim_dir / "xapi.ready"),
+            "faults_file": str(sim_dir / "xapi.faults.json"),
             "hosts": [{"netns": f"/run/netns/{h.netns}", "address": h.address, "port": XAPI_PORT,
                        "pool": h.cluster["name"]} for h in topo.hosts
                       if h.kind == "xs-host" and h.facts["ssh"]],

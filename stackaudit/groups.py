@@ -30,7 +30,7 @@ class Gathered:
 def verdict(findings: list[str], gathered: Gathered) -> list[str]:
     """The findings to assert on; broken when nothing was found but some member could not be read."""
     if findings:
-        return findings + [f"(not checked: {', '.join(u.split(':')[0] for u in gathered.unreadable)})"] \
+        return findings + [f"(not checked: {', '.join(u.split(': ', 1)[0] for u in gathered.unreadable)})"] \
             if gathered.unreadable else findings
     if gathered.unreadable:
         raise NotCheckable("could not read " + "; ".join(gathered.unreadable))

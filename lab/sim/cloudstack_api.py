@@ -6,6 +6,13 @@ It answers the list commands in the model with CloudStack's own wire behaviour: 
 envelopes, paging and errors as ApiServlet, ApiServer, BaseListCmd and ParamProcessWorker produce
 them (apache/cloudstack ApiServer, ApiResponseSerializer [CS-CODE]).  The model rows are already in API field shapes; this only filters, pages
 and wraps them.
+
+Faults, for the suite's fault tests: when the model names a `faults_file`, each request first reads
+it (JSON, command name -> fault; a missing file means none): {"mode": "unavailable"} answers 503
+with an HTML page, as a proxy in front of a stopped management server does; {"mode": "error",
+"errortext": ...} answers CloudStack's own error envelope (530, CloudRuntimeException);
+{"mode": "hang", "seconds": N} answers nothing for N seconds; {"mode": "count_extra", "rows": N}
+claims N rows more in `count` than the listing holds.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +35,9 @@ from lab.sim.netns import network_namespace
 BAD_CREDENTIALS = "unable to verify user credentials and/or request signature"
 SERVER_API_EXCEPTION = 9999  # CSExceptionErrorCode of a bare ServerApiException
 INVALID_PARAMETER_VALUE = 4350  # ... of InvalidParameterValueException
+CLOUD_RUNTIME_EXCEPTION = 4250  # ... of CloudRuntimeException
+INTERNAL_ERROR = 530  # ApiErrorCode.INTERNAL_ERROR
+UNAVAILABLE_PAGE = b"<html><body><h1>503 Service Unavailable</h1>No server is available.</body></html>\n"
 # ApiServer.checkCharacterInkParams: ASCII control characters other than \n and \r.
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b-\x0c\x0e-\x1f\x7f]")
 JAVA_INT = re.compile(r"[+-]?\d+")
@@ -105,6 +116,16 @@ class Api:
         self.configurations = model.get("configurations", [])
         # The commands this cloud has (names are case-sensitive); any other is unknown to it.
         self.commands = {*self.lists, "listConfigurations"}
+        self.faults_file = Path(model["faults_file"]) if model.get("faults_file") else None
+
+    def fault(self, command: str | None) -> dict:
+        """The fault the fault tests set for this command now, or {}."""
+        if self.faults_file is None or command is None:
+            return {}
+        try:
+            return json.loads(self.faults_file.read_text()).get(command, {})
+        except FileNotFoundError:
+            return {}
 
     def response_name(self, params: dict[str, str]) -> str:
         """ApiServer.getSerializedApiError: the command's name, else errorresponse ("null" is Java's own)."""
@@ -121,8 +142,17 @@ class Api:
             error = {"uuidList": [], "errorcode": 401, "errortext": BAD_CREDENTIALS}
             return 401, headers, dumps({self.response_name(params): error})
         command = params["command"]
+        fault = self.fault(command)
+        if fault.get("mode") == "unavailable":
+            return 503, {"Content-Type": "text/html"}, UNAVAILABLE_PAGE
         try:
-            return 200, headers, dumps({f"{command.lower()}response": self.execute(command, params)})
+            if fault.get("mode") == "error":
+                raise ApiError(INTERNAL_ERROR, fault.get("errortext", "Command failed due to Internal Server Error"),
+                               CLOUD_RUNTIME_EXCEPTION)
+            body = self.execute(command, params)
+            if fault.get("mode") == "count_extra" and body.get("count"):
+                body["count"] += int(fault.get("rows", 1))
+            return 200, headers, dumps({f"{command.lower()}response": body})
         except ApiError as e:
             error = {"uuidList": [], "errorcode": e.status, "cserrorcode": e.cserrorcode, "errortext": e.text}
             body = dumps({self.response_name(params): error})
@@ -253,6 +283,9 @@ class Handler(BaseHTTPRequestHandler):
                 params.setdefault(name, value)  # servlet parameter map: first value
         for name, value in parse_qsl(url.query, keep_blank_values=True):
             params[name] = value  # ApiServlet.utf8Fixup re-puts each query pair: the last one wins
+        fault = self.api.fault(params.get("command"))
+        if fault.get("mode") == "hang":
+            time.sleep(float(fault.get("seconds", 60)))
         status, headers, payload = self.api.handle(params)
         self.send(status, headers, payload)
         command = re.sub(r"[\x00-\x1f\x7f]", "?", params.get("command", "-"))

@@ -8,6 +8,10 @@ connection is then served on its own thread. Once all are listening, the model's
 the JSON list of bound [address, port]. SIGTERM or SIGINT shuts down.
 
 Only method names and result status are logged, never parameters (passwords, session refs).
+
+Faults, for the suite's fault tests: when the model names a `faults_file`, each new connection
+first reads it (JSON; a missing file means none); a host whose address is in its "reset" list
+resets every connection at once (TCP RST), as a host whose xapi is down does.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import selectors
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
 from pathlib import Path
@@ -61,10 +66,26 @@ class _HostServer(ThreadingMixIn, SimpleXMLRPCServer):
     request_queue_size = 64
     timeout = 0   # handle_request() is only called when a connection is waiting
 
-    def __init__(self, address: str, port: int, tls: ssl.SSLContext | None):
+    def __init__(self, address: str, port: int, tls: ssl.SSLContext | None, faults_file: str | None = None):
         self.address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
         super().__init__((address, port), _Handler, logRequests=False)
         self._tls = tls
+        self._address = address
+        self._faults_file = Path(faults_file) if faults_file else None
+
+    def verify_request(self, request, client_address) -> bool:
+        """False (after setting an RST on close) when the fault tests make this host reset connections."""
+        if self._faults_file is None:
+            return True
+        try:
+            resetting = json.loads(self._faults_file.read_text()).get("reset", [])
+        except FileNotFoundError:
+            return True
+        if self._address not in resetting:
+            return True
+        request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        log.info("%s reset (fault)", self._address)
+        return False
 
     def finish_request(self, request, client_address):
         if self._tls is None:
@@ -105,7 +126,7 @@ class Server:
         try:
             for host in model["hosts"]:
                 with network_namespace(host.get("netns")):
-                    srv = _HostServer(host["address"], host["port"], tls)
+                    srv = _HostServer(host["address"], host["port"], tls, model.get("faults_file"))
                 self._servers.append(srv)
                 srv.register_instance(_Endpoint(pools[host["pool"]], host["address"]))
         except BaseException:

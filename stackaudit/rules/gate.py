@@ -62,3 +62,19 @@ def backup_findings(files, clock: int, globs: tuple[str, ...], max_age_hours: in
         elif newest.size == 0:
             findings.append(f"the newest {pattern} is {newest.path}, and it is empty")
     return findings
+
+
+# A target clock further off than this from the auditor's is reported with the backups' ages: the
+# ages are judged on the target's own clock (its files carry its times), so the skew explains them.
+CLOCK_SKEW_TOLERANCE_SECONDS = 300
+
+
+def clock_skew_note(target_clock: int, auditor_clock: float) -> str | None:
+    """One line when the target's clock is off by more than the tolerance, else None."""
+    skew = target_clock - auditor_clock
+    if abs(skew) <= CLOCK_SKEW_TOLERANCE_SECONDS:
+        return None
+    hours = abs(skew) / 3600
+    amount = f"{hours:.1f} h" if hours >= 1 else f"{abs(skew) / 60:.0f} min"
+    return (f"the target's clock is {amount} {'ahead of' if skew > 0 else 'behind'} the auditor's; "
+            "backup ages are judged on the target's clock")

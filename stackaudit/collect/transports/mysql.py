@@ -16,7 +16,9 @@ def connect(address: str, port: int, user: str, password: str, timeout: float) -
         code = err.args[0] if err.args else 0
         if code in ACCESS_DENIED:
             raise LoginRefused(f"MariaDB {address}:{port}: login as {user} refused ({code})") from None
-        raise Unreachable(f"MariaDB {address}:{port}: cannot connect ({code})") from None
+        # PyMySQL's text, e.g. "Can't connect to MySQL server on '198.18.0.101' ([Errno 111] Connection refused)"
+        reason = str(err.args[1]).split("(", 1)[-1].rstrip(")") if len(err.args) > 1 else "no reason given"
+        raise Unreachable(f"MariaDB {address}:{port}: cannot connect ({code}): {reason}") from None
 
 
 def query_or_error(conn: pymysql.Connection, label: str, sql: str) -> dict:

@@ -2,6 +2,10 @@
 
 testinfra's own backend accepts an unknown host key with a warning (paramiko.WarningPolicy);
 here an unknown or changed key refuses the connection, and the target is reported broken.
+Connection faults get one reason each: refused, no route, timed out, no SSH banner (something
+accepts TCP and stays silent), host key, login. A connection that sshd closes before its banner is
+retried with backoff: that is how sshd sheds a burst of unauthenticated connections (MaxStartups,
+below). Output that is not UTF-8 is reported as garbled, not decoded by guesswork.
 System VMs are reached through their host: a direct-tcpip channel over the host's connection,
 authenticated with the key the host holds (read over SSH, kept in memory only). Their own host key
 is checked by a policy the caller gives (pinned per CloudStack id: stackaudit.collect.hostkeys), or,
@@ -12,15 +16,27 @@ from __future__ import annotations
 import functools
 import io
 import socket
+import time
 from pathlib import Path
 
 import paramiko
 from testinfra.backend.paramiko import ParamikoBackend
 from testinfra.host import Host
 
-from stackaudit.errors import CollectionFailed, HostKeyRejected, LoginRefused, Unreachable
+from stackaudit.errors import CollectionFailed, HostKeyRejected, LoginRefused, Unreachable, UnparsableOutput
 
 KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
+# sshd drops new connections before its banner while MaxStartups unauthenticated ones are pending
+# ("Additional connections will be dropped until authentication succeeds or the LoginGraceTime
+# expires for a connection", OpenSSH, sshd_config(5), MaxStartups, https://man.openbsd.org/sshd_config).
+# Waits before each retry, doubling: 1.75 s in all. A burst of handshakes (each well under a second)
+# is over by then, and a target that keeps dropping costs less than a connect timeout even when it
+# is reached twice (a host, then its system VMs through it).
+DROPPED_BEFORE_BANNER_BACKOFF = (0.25, 0.5, 1.0)
+
+
+class DroppedBeforeBanner(Exception):
+    """sshd closed or reset the connection before sending its banner."""
 
 
 class RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):
@@ -47,6 +63,19 @@ class VerifiedParamikoBackend(ParamikoBackend):
 
     @functools.cached_property
     def client(self) -> paramiko.SSHClient:
+        for wait in (*DROPPED_BEFORE_BANNER_BACKOFF, None):
+            try:
+                return self._connect_once()
+            except DroppedBeforeBanner:
+                if wait is None or self.sock is not None:  # a channel socket cannot be reopened
+                    break
+                time.sleep(wait)
+        tries = "once" if self.sock is not None else (
+            f"{len(DROPPED_BEFORE_BANNER_BACKOFF) + 1} times over {sum(DROPPED_BEFORE_BANNER_BACKOFF):.1f}s")
+        raise Unreachable(f"{self.label}: sshd closed the connection before its banner, {tries} "
+                          "(too many unauthenticated connections: sshd's MaxStartups)")
+
+    def _connect_once(self) -> paramiko.SSHClient:
         client = paramiko.SSHClient()
         if self.host_key_policy is None:
             client.load_host_keys(str(self.known_hosts))
@@ -61,10 +90,22 @@ class VerifiedParamikoBackend(ParamikoBackend):
         except paramiko.AuthenticationException:
             raise LoginRefused(f"{self.label}: SSH login as {self.user} refused") from None
         except paramiko.SSHException as err:
+            client.close()
+            banner = "protocol banner" in str(err)
+            if banner and isinstance(err.__context__, (EOFError, ConnectionResetError, ConnectionAbortedError)):
+                raise DroppedBeforeBanner() from None
+            # paramiko's start_client gives up after `timeout` without raising; its auth then finds
+            # "No existing session"
+            if (banner and isinstance(err.__context__, TimeoutError)) or str(err) == "No existing session":
+                raise Unreachable(f"{self.label}: no SSH banner within {self.timeout:.0f}s (the port accepts TCP "
+                                  "but nothing answers as sshd)") from None
             raise Unreachable(f"{self.label}: SSH failed: {err}") from None
-        except (OSError, socket.timeout) as err:
-            reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
-            raise Unreachable(f"{self.label}: cannot connect: {reason}") from None
+        except (EOFError, ConnectionResetError):  # a reset during the banner, let through by paramiko
+            client.close()
+            raise DroppedBeforeBanner() from None
+        except OSError as err:
+            client.close()
+            raise Unreachable(f"{self.label}: cannot connect: {connect_failure(err, self.timeout)}") from None
         return client
 
     def _exec_command(self, command: bytes) -> tuple[int, bytes, bytes]:
@@ -77,13 +118,36 @@ class VerifiedParamikoBackend(ParamikoBackend):
             stderr = b"".join(channel.makefile_stderr("rb"))
             return channel.recv_exit_status(), stdout, stderr
         except socket.timeout:
-            raise CollectionFailed(f"{self.label}: no answer within {self.command_timeout:.0f}s") from None
+            raise CollectionFailed(f"{self.label}: command timed out: no output for {self.command_timeout:.0f}s "
+                                   "(ssh.command_timeout)") from None
         finally:
             channel.close()
+
+    def get_encoding(self) -> str:
+        """UTF-8, without testinfra's extra remote `python -c` to ask the target."""
+        return "utf-8"
+
+    def decode(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise UnparsableOutput(f"{self.label}: garbled output: not UTF-8 text (byte 0x{data[err.start]:02x} "
+                                   f"at offset {err.start})") from None
 
     def close(self) -> None:
         if "client" in self.__dict__:
             self.client.close()
+
+
+def connect_failure(err: OSError, timeout: float) -> str:
+    """Why a TCP connect failed, in the kernel's words ("Connection refused", "No route to host"):
+    paramiko folds them into "Unable to connect to port 22 on ..." (NoValidConnectionsError)."""
+    if isinstance(err, paramiko.ssh_exception.NoValidConnectionsError) and err.errors:
+        reasons = sorted({e.strerror or str(e) for e in err.errors.values()})
+        return ", ".join(reasons)
+    if isinstance(err, TimeoutError) and not err.strerror:
+        return f"timed out after {timeout:.0f}s"
+    return err.strerror or str(err) or type(err).__name__
 
 
 def load_private_key(path: Path) -> paramiko.PKey:

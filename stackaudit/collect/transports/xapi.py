@@ -1,7 +1,6 @@
 """XAPI through the official XenAPI client, with TLS verified against the inventory's CA file."""
 from __future__ import annotations
 
-import socket
 import ssl
 import xmlrpc.client
 from pathlib import Path
@@ -53,9 +52,21 @@ def login(address: str, port: int, username: str, password: str, ca_file: Path |
         raise ApiError(f"XAPI {address}: login failed: {code}") from None
     except ssl.SSLCertVerificationError as err:
         raise HostKeyRejected(f"XAPI {address}: TLS certificate not trusted ({err.verify_message})") from None
-    except (OSError, socket.timeout, xmlrpc.client.ProtocolError) as err:
-        raise Unreachable(f"XAPI {address}:{port}: cannot connect: {getattr(err, 'strerror', None) or err}") from None
+    except (OSError, xmlrpc.client.ProtocolError) as err:
+        raise Unreachable(f"XAPI {address}:{port}: cannot connect: {connect_failure(err, timeout)}") from None
     return xapi
+
+
+def connect_failure(err: Exception, timeout: float) -> str:
+    # a reset reaches the client as EOF, reset or broken pipe, by when it lands in the handshake
+    if isinstance(err, (ssl.SSLEOFError, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)) or (
+            isinstance(err, ssl.SSLError) and "EOF" in str(err)):
+        return "the connection was closed or reset during the TLS handshake (xapi not serving)"
+    if isinstance(err, TimeoutError):
+        return f"no answer within {timeout:.0f}s (timed out)" if timeout else "timed out"
+    if isinstance(err, xmlrpc.client.ProtocolError):
+        return f"HTTP {err.errcode} {err.errmsg}"
+    return getattr(err, "strerror", None) or str(err) or type(err).__name__
 
 
 def call(xapi: XenAPI.Session, address: str, method: str, *args):
@@ -67,8 +78,8 @@ def call(xapi: XenAPI.Session, address: str, method: str, *args):
         return target(*args)
     except XenAPI.Failure as failure:
         raise ApiError(f"XAPI {address}: {method} failed: {' '.join(map(str, failure.details))}") from None
-    except (OSError, socket.timeout, xmlrpc.client.ProtocolError) as err:
-        raise Unreachable(f"XAPI {address}: {method}: connection lost: {err}") from None
+    except (OSError, xmlrpc.client.ProtocolError) as err:
+        raise Unreachable(f"XAPI {address}: {method}: connection lost: {connect_failure(err, 0)}") from None
 
 
 def logout(xapi: XenAPI.Session) -> None:
