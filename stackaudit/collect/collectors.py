@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -70,8 +71,10 @@ class Collector:
         waiting out its own connect timeout in turn (issue 12, item 4). `shared` (the fact store's)
         makes one process of the run probe and the others read its record."""
         def run_probe() -> dict:
+            started = time.monotonic()
             found = reachability.probe(self.ssh_endpoints(targets), self.inventory.ssh.connect_timeout)
-            return {"unreachable": sorted([a, p, why] for (a, p), why in found.items() if why is not None)}
+            return {"probed": len(found), "seconds": round(time.monotonic() - started, 3),
+                    "unreachable": sorted([a, p, why] for (a, p), why in found.items() if why is not None)}
         record = shared("reachability", run_probe)
         self.unreachable = {(a, p): why for a, p, why in record.get("unreachable", [])}
 

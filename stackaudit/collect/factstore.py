@@ -76,12 +76,12 @@ class FactStore:
     def _collect_safely(self, target: Target) -> dict:
         started = time.monotonic()
         try:
-            facts = self._collect(target)
-            return {"target": target.id, "seconds": round(time.monotonic() - started, 3), "facts": facts}
+            outcome = {"facts": self._collect(target)}
         except TargetError as err:
-            return {"target": target.id, **error_record(err)}
+            outcome = error_record(err)
         except Exception as err:  # noqa: BLE001 - an unexpected failure is still "not checked", never a crash
-            return {"target": target.id, **error_record(CollectionFailed(f"{target.id}: {type(err).__name__}: {err}"))}
+            outcome = error_record(CollectionFailed(f"{target.id}: {type(err).__name__}: {err}"))
+        return {"target": target.id, "seconds": round(time.monotonic() - started, 3), **outcome}
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:
