@@ -2,14 +2,15 @@
 
 Hosts are spread over the zones; each zone alternates KVM clusters and XenServer pools of up to
 CLUSTER_SIZE hosts (every pool at least 3, as an HA pool needs), with a secondary storage VM and a
-console proxy per zone and a virtual router per cluster.
+console proxy per zone and a virtual router per cluster. `without_ssh` turns hosts into ones the API
+lists with no machine behind them (their address answers nothing), for the unreachable-members case.
 """
 from __future__ import annotations
 
 CLUSTER_SIZE = 8
 
 
-def generate_scenario(hosts: int, zones: int) -> dict:
+def generate_scenario(hosts: int, zones: int, xenserver: bool = True) -> dict:
     if hosts < zones:
         raise ValueError(f"--hosts {hosts} is fewer than --zones {zones}; give each zone at least one host")
     scenario = {"name": f"generated-{hosts}h-{zones}z",
@@ -22,7 +23,7 @@ def generate_scenario(hosts: int, zones: int) -> dict:
         sizes = [len(range(i, count, -(-count // CLUSTER_SIZE))) for i in range(-(-count // CLUSTER_SIZE))]
         for size in sizes:
             index = len(clusters) + 1
-            xen = index % 2 == 0 and size >= 3
+            xen = xenserver and index % 2 == 0 and size >= 3
             prefix = f"z{z}{'xs' if xen else 'kvm'}{index}h"
             names = [f"{prefix}{i + 1}" for i in range(size)]
             clusters.append({"name": f"z{z}-c{index}", "hypervisor": "XenServer" if xen else "KVM",
@@ -35,3 +36,17 @@ def generate_scenario(hosts: int, zones: int) -> dict:
         scenario["zones"].append({"name": f"zone{z}", "pods": [{"name": f"zone{z}-pod1", "clusters": clusters}],
                                   "system_vms": system_vms})
     return scenario
+
+
+def without_ssh(scenario: dict, count: int) -> list[str]:
+    """Mark `count` KVM hosts that carry no system VM (the last ones first) `ssh: false`: the API still
+    lists them, the lab starts no machine for them. Returns their names."""
+    carrying = {vm["host"] for zone in scenario["zones"] for vm in zone["system_vms"]}
+    candidates = [host for zone in scenario["zones"] for pod in zone["pods"] for cluster in pod["clusters"]
+                  if cluster["hypervisor"] == "KVM" for host in cluster["hosts"] if host["name"] not in carrying]
+    if count > len(candidates):
+        raise ValueError(f"only {len(candidates)} KVM hosts carry no system VM; cannot make {count} unreachable")
+    chosen = candidates[len(candidates) - count:] if count else []
+    for host in chosen:
+        host["ssh"] = False
+    return [host["name"] for host in chosen]

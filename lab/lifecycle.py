@@ -125,6 +125,7 @@ def _start_simulators(topo: Topology, state_dir: Path, state: LabState, secrets,
         }
     procs = {}
     for name, model in models.items():
+        model["call_log"] = str(sim_dir / f"{name}.calls.jsonl")    # every call received (tests/checks/test_read_only.py)
         path = sim_dir / f"{name}.json"
         path.write_text(json.dumps(model))
         path.chmod(0o600)

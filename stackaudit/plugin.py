@@ -248,7 +248,9 @@ def pytest_collection_finish(session):
         return
     needs = fact_needs(session.items, state.snapshot)
     state.collector.needs = needs
-    state.store.prefetch([state.snapshot.by_id(i) for i in sorted(needs) if needs[i]])
+    targets = [state.snapshot.by_id(i) for i in sorted(needs) if needs[i]]
+    state.collector.probe(targets, state.store.shared)
+    state.store.prefetch(targets)
 
 
 @pytest.hookimpl(tryfirst=True)

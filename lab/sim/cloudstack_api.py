@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from lab.sim.cloudstack_signing import param, verify
+from lab.sim.call_log import CallLog
 from lab.sim.netns import network_namespace
 
 BAD_CREDENTIALS = "unable to verify user credentials and/or request signature"
@@ -290,6 +291,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, headers, payload)
         command = re.sub(r"[\x00-\x1f\x7f]", "?", params.get("command", "-"))
         print(f"{command} {status}", file=sys.stderr, flush=True)
+        self.calls.record(command=command, status=status)
 
     def send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
         self.send_response(status)
@@ -320,7 +322,7 @@ class Server:
 
     def __init__(self, model: dict):
         self.model = model
-        self.handler = type("BoundHandler", (Handler,), {"api": Api(model)})
+        self.handler = type("BoundHandler", (Handler,), {"api": Api(model), "calls": CallLog(model.get("call_log"))})
         self.httpds: list[HTTPServer] = []
         self.addresses: list[tuple[str, int]] = []
 

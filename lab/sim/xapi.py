@@ -28,6 +28,7 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
+from lab.sim.call_log import CallLog
 from lab.sim.netns import network_namespace
 from lab.sim.xapi_model import Pool
 
@@ -47,15 +48,17 @@ class _Handler(SimpleXMLRPCRequestHandler):
 class _Endpoint:
     """The XML-RPC instance of one host: every call goes to its pool."""
 
-    def __init__(self, pool: Pool, address: str):
+    def __init__(self, pool: Pool, address: str, calls: CallLog):
         self._pool = pool
         self._address = address
         self._on_master = address == pool.master_address
+        self._calls = calls
 
     def _dispatch(self, method: str, params: tuple) -> dict:
         result = self._pool.call(self._on_master, method, params)
         outcome = result["Status"] if result["Status"] == "Success" else result["ErrorDescription"][0]
         log.info("%s %s %s", self._address, method, outcome)
+        self._calls.record(address=self._address, method=method, status=outcome)
         return result
 
 
@@ -123,12 +126,13 @@ class Server:
             tls.minimum_version = ssl.TLSVersion.TLSv1_2
             tls.load_cert_chain(model["tls"]["cert"], model["tls"]["key"])
         pools = {name: Pool(spec, model["credentials"]) for name, spec in model["pools"].items()}
+        calls = CallLog(model.get("call_log"))
         try:
             for host in model["hosts"]:
                 with network_namespace(host.get("netns")):
                     srv = _HostServer(host["address"], host["port"], tls, model.get("faults_file"))
                 self._servers.append(srv)
-                srv.register_instance(_Endpoint(pools[host["pool"]], host["address"]))
+                srv.register_instance(_Endpoint(pools[host["pool"]], host["address"], calls))
         except BaseException:
             self._close()
             raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from stackaudit.collect.batch import build_batch_script, parse_sections
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.redact import redact, redact_config_rows, redact_mapping, redact_text
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
-from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
+from stackaudit.collect.transports import cloudstack, mysql, reachability, ssh, xapi
 
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
 
@@ -37,6 +38,8 @@ class Collector:
         self.host_key_pins = PinnedHostKeys(reports_dir / PIN_FILE_NAME)
         # target id -> the facts the selected checks read on it; None: every fact of its kind
         self.needs: dict[str, set[str]] | None = None
+        # (address, port) -> why it accepted no TCP connection when the run probed it (`probe`)
+        self.unreachable: dict[tuple[str, int], str] = {}
 
     def readings(self, target: Target, of_type):
         facts = all_facts_of(target.kind) if self.needs is None else self.needs.get(target.id, set())
@@ -61,6 +64,38 @@ class Collector:
         lines = {c.name: c.line_for(self.policy, target.kind) for c in self.readings(target, Command)}
         return {name: line for name, line in lines.items() if line is not None}
 
+    # --- which SSH endpoints answer, probed once per run ----------------------------------------
+    def probe(self, targets: list[Target], shared) -> None:
+        """Probe every SSH endpoint these targets are reached through, all at once, before any is
+        collected: an endpoint that does not answer is then refused at once by every collection
+        that needs it (the target, its system VMs, group checks reading it), instead of each
+        waiting out its own connect timeout in turn (issue 12, item 4). `shared` (the fact store's)
+        makes one process of the run probe and the others read its record."""
+        def run_probe() -> dict:
+            started = time.monotonic()
+            found = reachability.probe(self.ssh_endpoints(targets), self.inventory.ssh.connect_timeout)
+            return {"probed": len(found), "seconds": round(time.monotonic() - started, 3),
+                    "unreachable": sorted([a, p, why] for (a, p), why in found.items() if why is not None)}
+        record = shared("reachability", run_probe)
+        self.unreachable = {(a, p): why for a, p, why in record.get("unreachable", [])}
+
+    def ssh_endpoints(self, targets: list[Target]) -> set[tuple[str, int]]:
+        """Where these targets' batched commands connect first: their own sshd, or a system VM's hop."""
+        port, endpoints = self.inventory.ssh.port, set()
+        for target in targets:
+            if not self.commands(target):
+                continue
+            if target.kind not in SYSTEM_VM_KINDS:
+                address = target.attrs.ssh_address if target.kind == "db" else target.address
+            else:
+                try:
+                    address = self.system_vm_route(target)[1]
+                except TargetError:
+                    continue
+            if address:
+                endpoints.add((address, port))
+        return endpoints
+
     # --- SSH ---------------------------------------------------------------------------------
     def ssh_key(self):
         if self._ssh_key is None:
@@ -71,6 +106,9 @@ class Collector:
         settings = self.inventory.ssh
         if not address:
             raise Unreachable(f"{label}: no SSH address (not in the API, not in the inventory)")
+        refused = self.unreachable.get((address, settings.port))
+        if refused:
+            raise Unreachable(f"{label}: cannot connect: {refused}")
         return ssh.connect(address, settings.port, settings.user, self.ssh_key(), settings.known_hosts,
                            settings.connect_timeout, label=label, command_timeout=settings.command_timeout)
 

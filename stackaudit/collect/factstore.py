@@ -4,7 +4,9 @@ A run directory holds one JSON file per target. The first process to claim a tar
 lock file) collects it; any other process that needs it waits for the file. Every process
 prefetches the targets of its items concurrently, so a run is bounded by the SSH handshakes the
 targets can take, not by two workers doing one target at a time. A target that could not be
-collected is stored as its error, so every check on it is broken for the same reason.
+collected is stored as its error, once, so every check on it, and every group check that reads
+it as a member, is broken for the same reason without trying it again. Records of the whole run
+(which endpoints answer: collectors.Collector.probe) are shared the same way (`shared`).
 """
 from __future__ import annotations
 
@@ -42,20 +44,26 @@ class FactStore:
         return data["facts"]
 
     def _load(self, target: Target) -> dict:
+        return self._once(target.id, self.path(target), lambda: self._collect_safely(target))
+
+    def shared(self, name: str, compute) -> dict:
+        """A record of the whole run, computed by the first process that asks, read by every other."""
+        return self._once(f"run:{name}", self.dir / f"_{name}.json", compute)
+
+    def _once(self, key: str, path: Path, compute) -> dict:
         with self._lock:
-            if target.id in self._memo:
-                return self._memo[target.id]
-        path = self.path(target)
+            if key in self._memo:
+                return self._memo[key]
         if not path.exists() and self._claim(path):
-            self._write(path, self._collect_safely(target))
+            self._write(path, compute())
         deadline = time.monotonic() + WAIT_SECONDS
         while not path.exists():
             if time.monotonic() > deadline:
-                return error_record(CollectionFailed(f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"))
+                return error_record(CollectionFailed(f"{key}: facts not collected within {WAIT_SECONDS:.0f}s"))
             time.sleep(0.05)
         data = json.loads(path.read_text())
         with self._lock:
-            self._memo[target.id] = data
+            self._memo[key] = data
         return data
 
     def _claim(self, path: Path) -> bool:
@@ -68,12 +76,12 @@ class FactStore:
     def _collect_safely(self, target: Target) -> dict:
         started = time.monotonic()
         try:
-            facts = self._collect(target)
-            return {"target": target.id, "seconds": round(time.monotonic() - started, 3), "facts": facts}
+            outcome = {"facts": self._collect(target)}
         except TargetError as err:
-            return {"target": target.id, **error_record(err)}
+            outcome = error_record(err)
         except Exception as err:  # noqa: BLE001 - an unexpected failure is still "not checked", never a crash
-            return {"target": target.id, **error_record(CollectionFailed(f"{target.id}: {type(err).__name__}: {err}"))}
+            outcome = error_record(CollectionFailed(f"{target.id}: {type(err).__name__}: {err}"))
+        return {"target": target.id, "seconds": round(time.monotonic() - started, 3), **outcome}
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:

@@ -1,0 +1,106 @@
+"""The suite only reads: a whole `stackaudit run` leaves every lab machine as it found it (issue 12, item 5).
+
+Every machine is snapshotted (lab/snapshot.py: files under /etc, /root, /var/lib/cloudstack,
+iptables-save and ip6tables-save, the process list, the MariaDB servers' binary log position and GTIDs)
+before and after a full run on the lab with seeded violations, and twice before it, to show that
+nothing in the snapshot moves by itself. The API and XAPI simulators log every call they receive: only
+reads were made. A change planted after the run shows that the comparison sees one.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.lifecycle import down, up
+from lab.snapshot import differences, snapshot_lab
+from lab.state import LabState
+from stackaudit.report.summary import load_results
+from tests.lab.conftest import SCENARIOS, require_root
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+REPO = Path(__file__).resolve().parent.parent.parent
+# CloudStack's API reference (https://cloudstack.apache.org/api.html, "API Reference", 4.19): the
+# list* commands return rows and change nothing; every command that changes the cloud is named for
+# what it does (create*, update*, delete*, add*, ...), and none of those starts with "list".
+API_READ = re.compile(r"^list[A-Z][A-Za-z]*$")
+# XenAPI (https://xapi-project.github.io/xen-api/, "XenAPI Reference"): <class>.get_* reads fields or
+# records; a session is opened and closed with these two, which change no object of the pool.
+XAPI_READ = re.compile(r"^[a-zA-Z_]+\.get_[a-z_]+$")
+XAPI_SESSION = {"session.login_with_password", "session.logout"}
+
+
+def calls_of(lab: Path, simulator: str) -> list[dict]:
+    path = lab / "sim" / f"{simulator}.calls.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory):
+    require_root()
+    work = tmp_path_factory.mktemp("read-only")
+    lab = work / "lab"
+    up(SCENARIOS / "violations.yml", lab, out=lambda *_: None)
+    try:
+        first = snapshot_lab(lab)
+        settled = snapshot_lab(lab)
+        run = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={lab / 'inventory.yml'}",
+                              f"--reports={work / 'reports'}", "-p", "no:randomly"],
+                             cwd=REPO, capture_output=True, text=True, timeout=900)
+        after = snapshot_lab(lab)
+        planted = plant_changes(lab)
+        tampered = snapshot_lab(lab)
+    finally:
+        down(lab, out=lambda *_: None)
+    return {"first": first, "before": settled, "after": after, "tampered": tampered, "planted": planted,
+            "run": run, "results": load_results(work / "reports" / "latest" / "allure-results"),
+            "api": calls_of(lab, "cloudstack_api"), "xapi": calls_of(lab, "xapi")}
+
+
+def plant_changes(lab: Path) -> list[str]:
+    """A file under a KVM host's /etc and a rule in its firewall: what a writing suite would leave."""
+    machine = LabState.load(lab).machines["kvm01"]
+    Path(f"/proc/{machine['pid']}/root/etc/stackaudit-was-here").write_text("x\n")
+    subprocess.run(["ip", "netns", "exec", machine["netns"], "iptables", "-A", "INPUT", "-p", "tcp", "--dport",
+                    "9", "-j", "DROP"], check=True)
+    return ["/kvm01/files//etc/etc/stackaudit-was-here: new",
+            "/kvm01/iptables/iptables-save: new '-A INPUT -p tcp -m tcp --dport 9 -j DROP'"]
+
+
+def test_the_snapshot_covers_every_machine_and_does_not_move_by_itself(audited):
+    machines = audited["before"]
+    assert {"kvm01", "xs01", "db1", "db2", "ms1"} <= set(machines)
+    assert [name for name, m in machines.items() if not (m["files"]["/etc"] and m["processes"])] == []
+    assert all(machines[name]["iptables"]["iptables-save"] for name in ("kvm01", "xs01", "ms1"))
+    assert audited["before"]["db1"]["binlog"]["master_status"]
+    moved = differences(audited["first"], audited["before"])
+    assert moved == [], "\n".join(moved)
+
+
+def test_a_full_run_changes_nothing_on_any_machine(audited):
+    assert audited["run"].returncode in (0, 1, 6, 7), audited["run"].stdout + audited["run"].stderr
+    changed = differences(audited["before"], audited["after"])
+    assert changed == [], "\n".join(changed)
+    assert len(audited["results"]) > 70 and any(r.status == "failed" for r in audited["results"])
+
+
+def test_the_comparison_sees_a_planted_change(audited):
+    found = differences(audited["after"], audited["tampered"])
+    for planted in audited["planted"]:
+        assert any(line.startswith(planted) for line in found), (planted, found)
+
+
+def test_the_api_was_only_read(audited):
+    commands = {call["command"] for call in audited["api"]}
+    assert {"listHosts", "listConfigurations", "listManagementServers"} <= commands
+    assert sorted(c for c in commands if not API_READ.match(c)) == []
+
+
+def test_xapi_was_only_read(audited):
+    methods = {call["method"] for call in audited["xapi"]}
+    assert XAPI_SESSION <= methods and any(XAPI_READ.match(m) for m in methods)
+    assert sorted(m for m in methods if not (XAPI_READ.match(m) or m in XAPI_SESSION)) == []
