@@ -92,6 +92,35 @@ class LabFaults:
             raise RuntimeError(f"{name}: no sshd found")
         return pids
 
+    def hold_unauthenticated(self, address: str, port: int = 22, count: int = 100, rounds: int = 2000) -> Undo:
+        """`count` TCP connections that sshd holds unauthenticated. At its default MaxStartups
+        10:30:100 it drops new connections (writing "Exceeded MaxStartups" and closing) with a chance
+        rising from 30% at 10 pending to 100% at 100, so connections are opened until `count` got
+        sshd's banner; then every further connection is dropped until these close (or LoginGraceTime,
+        120 s, ends them)."""
+        held: list[socket.socket] = []
+        for _ in range(rounds):
+            fresh = [socket.create_connection((address, port), timeout=5) for _ in range(count - len(held))]
+            for conn in fresh:
+                try:
+                    first = conn.recv(64, socket.MSG_PEEK)
+                except OSError:
+                    first = b""
+                if first.startswith(b"SSH-"):
+                    held.append(conn)   # a pending unauthenticated connection
+                else:
+                    conn.close()        # dropped past MaxStartups
+            if len(held) >= count:
+                break
+
+        def undo():
+            for conn in held:
+                conn.close()
+        if len(held) < count:
+            undo()
+            raise RuntimeError(f"{address}: sshd held only {len(held)} of {count} connections")
+        return undo
+
     # --- files ------------------------------------------------------------------------------
     def bind_over(self, name: str, path: str, content: str | None = None, fifo: bool = False) -> Undo:
         """Bind-mount a file (an executable script, or a FIFO nobody writes to) over `path`, in the
