@@ -48,7 +48,7 @@ def run_case(work: Path, hosts: int, unreachable: int, workers: int) -> dict:
     results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
     uuid = next((r for r in results if any(lb["name"] == "check_id" and lb["value"] == "HOST-UUID-UNIQUE"
                                           for lb in r.get("labels", []))), {})
-    probe = next(reports.glob("runs/*/*/facts/_reachability.json"), None)
+    probe = next(reports.glob("runs/*/*/reachability.json"), None)
     probe = json.loads(probe.read_text()) if probe else {}
     return {"results": len(results), "passed": sum(r["status"] == "passed" for r in results),
             "broken": sum(r["status"] == "broken" for r in results), "wall": wall,
