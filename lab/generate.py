@@ -10,7 +10,7 @@ from __future__ import annotations
 CLUSTER_SIZE = 8
 
 
-def generate_scenario(hosts: int, zones: int, xenserver: bool = True) -> dict:
+def generate_scenario(hosts: int, zones: int, xenserver: bool = True, cluster_size: int = CLUSTER_SIZE) -> dict:
     if hosts < zones:
         raise ValueError(f"--hosts {hosts} is fewer than --zones {zones}; give each zone at least one host")
     scenario = {"name": f"generated-{hosts}h-{zones}z",
@@ -20,7 +20,7 @@ def generate_scenario(hosts: int, zones: int, xenserver: bool = True) -> dict:
     for z, count in enumerate(per_zone, start=1):
         clusters, system_vms, made = [], [], 0
         # Even sizes, so no cluster is left with one host (it could not be drained: GATE-CAPACITY-N1).
-        sizes = [len(range(i, count, -(-count // CLUSTER_SIZE))) for i in range(-(-count // CLUSTER_SIZE))]
+        sizes = [len(range(i, count, -(-count // cluster_size))) for i in range(-(-count // cluster_size))]
         for size in sizes:
             index = len(clusters) + 1
             xen = xenserver and index % 2 == 0 and size >= 3

@@ -277,6 +277,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         if url.path != "/client/api" and not url.path.startswith("/client/api/"):
             self.send(404, {"Content-Type": "text/plain"}, b"Not Found")
+            self.calls.record(command=None, path=re.sub(r"[\x00-\x1f\x7f]", "?", url.path), status=404)
             return
         params: dict[str, str] = {}
         if self.command == "POST" and self.headers.get_content_type() == "application/x-www-form-urlencoded":

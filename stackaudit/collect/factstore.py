@@ -47,8 +47,9 @@ class FactStore:
         return self._once(target.id, self.path(target), lambda: self._collect_safely(target))
 
     def shared(self, name: str, compute) -> dict:
-        """A record of the whole run, computed by the first process that asks, read by every other."""
-        return self._once(f"run:{name}", self.dir / f"_{name}.json", compute)
+        """A record of the whole run (the run directory's NAME.json), computed by the first process
+        that asks, read by every other."""
+        return self._once(f"run:{name}", self.dir.parent / f"{name}.json", compute)
 
     def _once(self, key: str, path: Path, compute) -> dict:
         with self._lock:

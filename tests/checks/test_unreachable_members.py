@@ -45,8 +45,8 @@ def suite_on(work, unreachable: int) -> tuple[dict, list[str]]:
         down(lab, out=lambda *_: None)
     (run_dir,) = (work / "reports" / "runs").glob("*/*")
     facts = {json.loads(p.read_text())["target"]: json.loads(p.read_text())
-             for p in (run_dir / "facts").glob("[!_]*.json")}
-    probe = json.loads((run_dir / "facts" / "_reachability.json").read_text())
+             for p in (run_dir / "facts").glob("*.json")}
+    probe = json.loads((run_dir / "reachability.json").read_text())
     return {"result": result, "wall": wall, "facts": facts, "probe": probe}, absent
 
 
