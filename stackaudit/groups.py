@@ -33,8 +33,29 @@ def verdict(findings: list[str], gathered: Gathered) -> list[str]:
         return findings + [f"(not checked: {', '.join(u.split(': ', 1)[0] for u in gathered.unreadable)})"] \
             if gathered.unreadable else findings
     if gathered.unreadable:
-        raise NotCheckable("could not read " + "; ".join(gathered.unreadable))
+        raise NotCheckable("could not read " + unreadable_by_reason(gathered.unreadable))
     return findings
+
+
+# Members named per reason: a cloud with hundreds of absent hosts gives one entry per reason, not a
+# line per host, and past MAX_NAMED the rest are counted (each host's own results name it).
+MAX_NAMED = 50
+
+
+def unreadable_by_reason(unreadable: list[str]) -> str:
+    """Entries "id: reason" -> "id1, id2: reason; id3: other reason", reasons in order of first
+    appearance, at most MAX_NAMED members named per reason. A reason that starts with its member's
+    id (most transports' messages do) is not repeated."""
+    groups: dict[str, list[str]] = {}
+    for entry in unreadable:
+        member, _, reason = entry.partition(": ")
+        reason = reason.removeprefix(f"{member}: ")
+        groups.setdefault(reason, []).append(member)
+    parts = []
+    for reason, names in groups.items():
+        named = ", ".join(names[:MAX_NAMED]) + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")
+        parts.append(f"{named}: {reason}")
+    return "; ".join(parts)
 
 
 def members(facts, *kinds: str) -> list[Target]:
