@@ -29,7 +29,7 @@ from pathlib import Path
 REPORT_FILE = "report.html"
 ALLURE_ENVIRONMENT = {"ALLURE_NO_ANALYTICS": "true"}
 PROJECT = Path(__file__).resolve().parents[2]
-HISTORY_ENTRY = re.compile(r"""d\('history/([\w.-]+\.json)',\s*'([A-Za-z0-9+/=]*)'\)""")
+EMBEDDED_FILE = re.compile(r"""d\('([^']+)',\s*'([A-Za-z0-9+/=]*)'\)""")
 # Where a listing on the overview stops; summary.json has all.
 MAX_LISTED = 20
 
@@ -46,15 +46,24 @@ def find_allure() -> Path | None:
     return Path(found) if found else None
 
 
-def history_files(report_html: str) -> dict[str, bytes]:
-    """The history files a single-file Allure 2 report embeds (name -> JSON bytes)."""
+def embedded_files(report_html: str, folder: str) -> dict[str, bytes]:
+    """The files a single-file Allure 2 report embeds directly in `folder` (name -> bytes); an entry
+    that is not valid base64 is left out."""
     files = {}
-    for name, encoded in HISTORY_ENTRY.findall(report_html):
+    for path, encoded in EMBEDDED_FILE.findall(report_html):
+        where, _, name = path.rpartition("/")
+        if where != folder:
+            continue
         try:
             files[name] = base64.b64decode(encoded, validate=True)
         except binascii.Error:
             continue
     return files
+
+
+def history_files(report_html: str) -> dict[str, bytes]:
+    """The history files a single-file Allure 2 report embeds (name -> JSON bytes)."""
+    return {name: data for name, data in embedded_files(report_html, "history").items() if name.endswith(".json")}
 
 
 def carry_history(previous_report: Path | None, results_dir: Path) -> list[str]:

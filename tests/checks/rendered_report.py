@@ -7,7 +7,6 @@ allows none).
 """
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -17,6 +16,8 @@ import signal
 import subprocess
 import tempfile
 from pathlib import Path
+
+from stackaudit.report.allure_report import embedded_files
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -62,8 +63,8 @@ def visible_text(page: str) -> str:
 
 def embedded_json(report_html: str, folder: str) -> dict[str, object]:
     """The JSON files a single-file Allure report embeds under `folder` (e.g. data/test-cases)."""
-    pattern = re.compile(r"d\('" + re.escape(folder) + r"/([\w.-]+\.json)',\s*'([A-Za-z0-9+/=]*)'\)")
-    return {name: json.loads(base64.b64decode(data)) for name, data in pattern.findall(report_html)}
+    return {name: json.loads(data) for name, data in embedded_files(report_html, folder).items()
+            if name.endswith(".json")}
 
 
 def trend_labels(page: str) -> list[str]:

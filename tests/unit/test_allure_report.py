@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.report.allure_report import (ReportFailed, carry_history, change_entries, environment_properties,
+from stackaudit.report.allure_report import (ReportFailed, carry_history, change_entries, embedded_files, environment_properties,
                                              escape_property, executor, find_allure, generate, history_files,
                                              write_results_context)
 
@@ -76,6 +76,7 @@ def test_history_files_are_read_back_from_a_single_file_report():
     files = history_files(FRAGMENT)
     assert set(files) == {"history-trend.json", "history.json"}
     assert json.loads(files["history-trend.json"])[0]["data"]["total"] == 79
+    assert embedded_files(FRAGMENT, "widgets") == {"environment.json": b"[]"}
 
 
 def test_carry_history_copies_the_previous_reports_history_into_the_results(tmp_path):
