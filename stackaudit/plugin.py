@@ -154,7 +154,7 @@ def pytest_configure(config):
         else:
             snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
-    store = FactStore(run_dir, collector.collect, inventory.ssh.max_connections)
+    store = FactStore(run_dir, collector, inventory.ssh.max_connections, inventory.ssh.connect_timeout)
     config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today)
 
 
@@ -249,7 +249,6 @@ def pytest_collection_finish(session):
     needs = fact_needs(session.items, state.snapshot)
     state.collector.needs = needs
     targets = [state.snapshot.by_id(i) for i in sorted(needs) if needs[i]]
-    state.collector.probe(targets, state.store.shared)
     state.store.prefetch(targets)
 
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record, raise_if_error
@@ -24,7 +23,7 @@ from stackaudit.collect.batch import build_batch_script, parse_sections
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.redact import redact, redact_config_rows, redact_mapping, redact_text
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
-from stackaudit.collect.transports import cloudstack, mysql, reachability, ssh, xapi
+from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
 
@@ -37,64 +36,84 @@ class Collector:
         self._ssh_key = None
         self.host_key_pins = PinnedHostKeys(reports_dir / PIN_FILE_NAME)
         # target id -> the facts the selected checks read on it; None: every fact of its kind
-        self.needs: dict[str, set[str]] | None = None
-        # (address, port) -> why it accepted no TCP connection when the run probed it (`probe`)
-        self.unreachable: dict[tuple[str, int], str] = {}
+        self._needs: dict[str, set[str]] | None = None
+        self._units: dict[str, Unit] | None = None     # target id -> its unit (`unit_of`)
+
+    @property
+    def needs(self) -> dict[str, set[str]] | None:
+        return self._needs
+
+    @needs.setter
+    def needs(self, needs: dict[str, set[str]] | None) -> None:
+        self._needs, self._units = needs, None
 
     def readings(self, target: Target, of_type):
         facts = all_facts_of(target.kind) if self.needs is None else self.needs.get(target.id, set())
         return [r for r in readings_of(facts, target.kind) if isinstance(r, of_type)]
 
     def collect(self, target: Target) -> dict:
-        """The raw facts the selected checks read on this target, each part collected on its own."""
-        parts = {}
-        if self.commands(target):
-            parts["ssh"] = guarded(self.collect_ssh, target)
-        if self.readings(target, Records):
-            parts["xapi"] = guarded(self.collect_pool, target)
-        if self.readings(target, Query):
-            parts["sql"] = guarded(self.collect_database, target)
-        if self.readings(target, ApiCall):
-            parts["api"] = guarded(self.collect_cloud_settings, target)
-        # every part at once: a secret read in one (agent.properties) is masked in the others (ps)
-        return redact(parts)
+        """The raw facts the selected checks read on this target alone (its own SSH connection)."""
+        return self.collect_unit(Unit(target.id, self.first_hop(target), (target,)))[target.id]
+
+    def collect_unit(self, unit: "Unit", connected=None, refused: str | None = None) -> dict[str, dict]:
+        """Target id -> the raw facts the selected checks read on it, for every target of the unit: the
+        SSH parts over one connection to the unit's endpoint (over `connected`, a TCP connection made
+        to it already; or refused with the reason its connect failed), the other parts each on its own."""
+        ssh_parts = self.collect_ssh_unit(unit, connected, refused)
+        collected = {}
+        for target in unit.targets:
+            parts = {"ssh": ssh_parts[target.id]} if target.id in ssh_parts else {}
+            if self.readings(target, Records):
+                parts["xapi"] = guarded(self.collect_pool, target)
+            if self.readings(target, Query):
+                parts["sql"] = guarded(self.collect_database, target)
+            if self.readings(target, ApiCall):
+                parts["api"] = guarded(self.collect_cloud_settings, target)
+            # every part at once: a secret read in one (agent.properties) is masked in the others (ps)
+            collected[target.id] = redact(parts)
+        return collected
 
     def commands(self, target: Target) -> dict[str, str]:
         """The batched command's sections: name -> shell line."""
         lines = {c.name: c.line_for(self.policy, target.kind) for c in self.readings(target, Command)}
         return {name: line for name, line in lines.items() if line is not None}
 
-    # --- which SSH endpoints answer, probed once per run ----------------------------------------
-    def probe(self, targets: list[Target], shared) -> None:
-        """Probe every SSH endpoint these targets are reached through, all at once, before any is
-        collected: an endpoint that does not answer is then refused at once by every collection
-        that needs it (the target, its system VMs, group checks reading it), instead of each
-        waiting out its own connect timeout in turn (issue 12, item 4). `shared` (the fact store's)
-        makes one process of the run probe and the others read its record."""
-        def run_probe() -> dict:
-            started = time.monotonic()
-            found = reachability.probe(self.ssh_endpoints(targets), self.inventory.ssh.connect_timeout)
-            return {"probed": len(found), "seconds": round(time.monotonic() - started, 3),
-                    "unreachable": sorted([a, p, why] for (a, p), why in found.items() if why is not None)}
-        record = shared("reachability", run_probe)
-        self.unreachable = {(a, p): why for a, p, why in record.get("unreachable", [])}
+    # --- one connection per SSH endpoint -------------------------------------------------------
+    def first_hop(self, target: Target) -> tuple[str, int] | None:
+        """The sshd the target's batched commands connect to first: its own, or a system VM's hop;
+        None when it runs no command or its address is unknown (its collection says why)."""
+        if not self.commands(target):
+            return None
+        if target.kind in SYSTEM_VM_KINDS:
+            try:
+                address = self.system_vm_route(target)[1]
+            except TargetError:
+                return None
+        else:
+            address = target.attrs.ssh_address if target.kind == "db" else target.address
+        return (address, self.inventory.ssh.port) if address else None
 
-    def ssh_endpoints(self, targets: list[Target]) -> set[tuple[str, int]]:
-        """Where these targets' batched commands connect first: their own sshd, or a system VM's hop."""
-        port, endpoints = self.inventory.ssh.port, set()
+    def units(self, targets: list[Target]) -> list["Unit"]:
+        """These targets in units of collection: those with the same first hop share one (a host and
+        the system VMs reached through it; a database on its management server's machine)."""
+        by_hop: dict[tuple[str, int], list[Target]] = {}
+        units = []
         for target in targets:
-            if not self.commands(target):
-                continue
-            if target.kind not in SYSTEM_VM_KINDS:
-                address = target.attrs.ssh_address if target.kind == "db" else target.address
+            hop = self.first_hop(target)
+            if hop is None:
+                units.append(Unit(target.id, None, (target,)))
             else:
-                try:
-                    address = self.system_vm_route(target)[1]
-                except TargetError:
-                    continue
-            if address:
-                endpoints.add((address, port))
-        return endpoints
+                by_hop.setdefault(hop, []).append(target)
+        units += [Unit(f"ssh {address} {port}", (address, port), tuple(members))
+                  for (address, port), members in by_hop.items()]
+        return sorted(units, key=lambda unit: unit.targets[0].id)
+
+    def unit_of(self, target: Target) -> "Unit":
+        """The unit the target is collected in: among the run's needs, else on its own."""
+        if self._units is None:
+            needed = [self.snapshot.by_id(i) for i in sorted(self.needs or {}) if self.needs[i]]
+            self._units = {t.id: unit for unit in self.units(needed) for t in unit.targets}
+        return self._units.get(target.id) or Unit(target.id, self.first_hop(target), (target,))
 
     # --- SSH ---------------------------------------------------------------------------------
     def ssh_key(self):
@@ -102,17 +121,64 @@ class Collector:
             self._ssh_key = ssh.load_private_key(self.inventory.ssh.private_key)
         return self._ssh_key
 
-    def connect_ssh(self, address: str | None, label: str):
+    def connect_ssh(self, address: str | None, label: str, connected=None, refused: str | None = None):
         settings = self.inventory.ssh
         if not address:
             raise Unreachable(f"{label}: no SSH address (not in the API, not in the inventory)")
-        refused = self.unreachable.get((address, settings.port))
         if refused:
             raise Unreachable(f"{label}: cannot connect: {refused}")
         return ssh.connect(address, settings.port, settings.user, self.ssh_key(), settings.known_hosts,
-                           settings.connect_timeout, label=label, command_timeout=settings.command_timeout)
+                           settings.connect_timeout, label=label, command_timeout=settings.command_timeout,
+                           connected=connected)
+
+    def collect_ssh_unit(self, unit: "Unit", connected=None, refused: str | None = None) -> dict[str, dict]:
+        """Target id -> its SSH part, for the unit's targets that run commands: one connection to the
+        unit's endpoint; each system VM through it, over a channel of that connection."""
+        running = [t for t in unit.targets if self.commands(t)]
+        if not running:
+            return {}
+        if unit.endpoint is None:       # no address known: the target's own collection says why
+            return {t.id: guarded(self.collect_ssh, t) for t in running}
+        own = [t for t in running if t.kind not in SYSTEM_VM_KINDS]
+        behind = [t for t in running if t.kind in SYSTEM_VM_KINDS]
+        label = own[0].id if own else self.system_vm_route(behind[0])[0]
+        try:
+            hop = self.connect_ssh(unit.endpoint[0], label, connected, refused)
+        except TargetError as err:
+            return {t.id: error_record(relabelled(err, label, t.id if t in own else self.system_vm_route(t)[0]))
+                    for t in running}
+        keys: dict[str, object] = {}
+        try:
+            parts = {t.id: guarded(lambda t: run_batch(hop, self.commands(t), t.id), t) for t in own}
+            for vm in behind:
+                parts[vm.id] = guarded(lambda vm: self.collect_system_vm(hop, vm, keys), vm)
+            return parts
+        finally:
+            hop.backend.close()
+
+    def collect_system_vm(self, hop, target: Target, keys: dict) -> dict:
+        """A system VM's commands, through its hop's connection (the hop's key read once per unit)."""
+        hop_name, _, vm_address, key_path = self.system_vm_route(target)
+        if not vm_address:
+            raise Unreachable(f"{target.id}: the API gives no address to reach it from {hop_name}")
+        if key_path not in keys:
+            keys[key_path] = ssh.read_key(hop, key_path)
+        settings = self.inventory.ssh
+        pinning = self.system_vm_key_policy(target)
+        vm = ssh.connect_through(hop, vm_address, self.inventory.system_vms.port, "root", key_path,
+                                 settings.known_hosts, settings.connect_timeout,
+                                 label=f"{target.id} via {hop_name}", command_timeout=settings.command_timeout,
+                                 host_key_policy=pinning, pkey=keys[key_path])
+        try:
+            facts = run_batch(vm, self.commands(target), target.id)
+        finally:
+            vm.backend.close()
+        if pinning is not None:
+            facts["host_key"] = pinning.note
+        return facts
 
     def collect_ssh(self, target: Target) -> dict:
+        """One target's commands over its own connection (the unit path's, for a unit of one)."""
         if target.kind not in SYSTEM_VM_KINDS:
             address = target.attrs.ssh_address if target.kind == "db" else target.address
             host = self.connect_ssh(address, target.id)
@@ -120,24 +186,10 @@ class Collector:
                 return run_batch(host, self.commands(target), target.id)
             finally:
                 host.backend.close()
-        hop_name, hop_address, vm_address, key_path = self.system_vm_route(target)
+        hop_name, hop_address = self.system_vm_route(target)[:2]
         hop = self.connect_ssh(hop_address, hop_name)
         try:
-            if not vm_address:
-                raise Unreachable(f"{target.id}: the API gives no address to reach it from {hop_name}")
-            settings = self.inventory.ssh
-            pinning = self.system_vm_key_policy(target)
-            vm = ssh.connect_through(hop, vm_address, self.inventory.system_vms.port, "root", key_path,
-                                     settings.known_hosts, settings.connect_timeout,
-                                     label=f"{target.id} via {hop_name}", command_timeout=settings.command_timeout,
-                                     host_key_policy=pinning)
-            try:
-                facts = run_batch(vm, self.commands(target), target.id)
-            finally:
-                vm.backend.close()
-            if pinning is not None:
-                facts["host_key"] = pinning.note
-            return facts
+            return self.collect_system_vm(hop, target, {})
         finally:
             hop.backend.close()
 
@@ -230,6 +282,21 @@ class Collector:
         if "ldap" in wanted:
             collected["ldap"] = redact_mapping(cloudstack.list_all(api, "listLdapConfigurations", listall="true"))
         return collected
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Targets collected together: over one SSH connection to `endpoint` (the sshd all of them are
+    reached through first), or one target reached by no SSH (endpoint None)."""
+    key: str
+    endpoint: tuple[str, int] | None
+    targets: tuple[Target, ...]
+
+
+def relabelled(err: TargetError, label: str, own_label: str) -> TargetError:
+    """The hop's error as a target behind it reports it: under the name it knows the hop by."""
+    text = str(err)
+    return type(err)(own_label + text[len(label):] if text.startswith(label) else text)
 
 
 def guarded(collect, target: Target) -> dict:

@@ -1,12 +1,13 @@
 """Each target's facts, collected once per run and shared by every worker.
 
-A run directory holds one JSON file per target. The first process to claim a target (an O_EXCL
-lock file) collects it; any other process that needs it waits for the file. Every process
-prefetches the targets of its items concurrently, so a run is bounded by the SSH handshakes the
-targets can take, not by two workers doing one target at a time. A target that could not be
-collected is stored as its error, once, so every check on it, and every group check that reads
-it as a member, is broken for the same reason without trying it again. Records of the whole run
-(which endpoints answer: collectors.Collector.probe) are shared the same way (`shared`).
+A run directory holds one JSON file per target. Targets are collected in units (collectors.Unit:
+those reached through the same sshd, over one connection). The first process to claim a unit (an
+O_EXCL lock file) collects it and writes the file of each of its targets; any other process that
+needs one of them waits for its file. Every process prefetches the units of its items concurrently
+(collect/pipeline.py), so a run is bounded by the SSH handshakes the targets can take, not by two
+workers doing one target at a time, and each sshd sees one connection. A target that could not be
+collected is stored as its error, once, so every check on it, and every group check that reads it
+as a member, is broken for the same reason without trying it again.
 """
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import os
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from stackaudit.collect.pipeline import Pipeline
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
 from stackaudit.discovery.targets import Target
 
@@ -25,17 +26,18 @@ WAIT_SECONDS = 900.0
 
 
 class FactStore:
-    def __init__(self, run_dir: Path, collect, max_workers: int = 16):
+    def __init__(self, run_dir: Path, collector, max_workers: int = 16, connect_timeout: float = 15):
         self.dir = run_dir / "facts"
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._collect = collect
+        self._collector = collector
         self._max_workers = max_workers
+        self._connect_timeout = connect_timeout
         self._memo: dict[str, dict] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pipeline: Pipeline | None = None
 
     def path(self, target: Target) -> Path:
-        return self.dir / (re.sub(r"[^A-Za-z0-9._-]+", "_", target.id) + ".json")
+        return self.dir / (safe_name(target.id) + ".json")
 
     def raw(self, target: Target) -> dict:
         """The target's raw facts; raises the TargetError its collection ended in."""
@@ -44,45 +46,48 @@ class FactStore:
         return data["facts"]
 
     def _load(self, target: Target) -> dict:
-        return self._once(target.id, self.path(target), lambda: self._collect_safely(target))
-
-    def shared(self, name: str, compute) -> dict:
-        """A record of the whole run (the run directory's NAME.json), computed by the first process
-        that asks, read by every other."""
-        return self._once(f"run:{name}", self.dir.parent / f"{name}.json", compute)
-
-    def _once(self, key: str, path: Path, compute) -> dict:
         with self._lock:
-            if key in self._memo:
-                return self._memo[key]
-        if not path.exists() and self._claim(path):
-            self._write(path, compute())
+            if target.id in self._memo:
+                return self._memo[target.id]
+        path = self.path(target)
+        if not path.exists():
+            unit = self._collector.unit_of(target)
+            if self.claim(unit):
+                self.collect_claimed(unit, None, None, time.monotonic())
         deadline = time.monotonic() + WAIT_SECONDS
         while not path.exists():
             if time.monotonic() > deadline:
-                return error_record(CollectionFailed(f"{key}: facts not collected within {WAIT_SECONDS:.0f}s"))
+                return error_record(CollectionFailed(f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"))
             time.sleep(0.05)
         data = json.loads(path.read_text())
         with self._lock:
-            self._memo[key] = data
+            self._memo[target.id] = data
         return data
 
-    def _claim(self, path: Path) -> bool:
+    def claim(self, unit) -> bool:
+        """Whether this process collects the unit: no other has claimed it, and its facts are not stored."""
+        if all(self.path(t).exists() for t in unit.targets):
+            return False
         try:
-            os.close(os.open(path.with_suffix(".lock"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.close(os.open(self.dir / (safe_name(unit.key) + ".lock"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             return True
         except FileExistsError:
             return False
 
-    def _collect_safely(self, target: Target) -> dict:
-        started = time.monotonic()
+    def collect_claimed(self, unit, connected, refused: str | None, started: float) -> None:
+        """Collect a unit this process claimed and store each of its targets' facts, whatever happens:
+        other processes wait for them."""
         try:
-            outcome = {"facts": self._collect(target)}
+            outcomes = {i: {"facts": facts} for i, facts in
+                        self._collector.collect_unit(unit, connected, refused).items()}
         except TargetError as err:
-            outcome = error_record(err)
+            outcomes = {t.id: error_record(err) for t in unit.targets}
         except Exception as err:  # noqa: BLE001 - an unexpected failure is still "not checked", never a crash
-            outcome = error_record(CollectionFailed(f"{target.id}: {type(err).__name__}: {err}"))
-        return {"target": target.id, "seconds": round(time.monotonic() - started, 3), **outcome}
+            failure = error_record(CollectionFailed(f"{unit.targets[0].id}: {type(err).__name__}: {err}"))
+            outcomes = {t.id: failure for t in unit.targets}
+        seconds = round(time.monotonic() - started, 3)
+        for target in unit.targets:
+            self._write(self.path(target), {"target": target.id, "seconds": seconds, **outcomes[target.id]})
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:
@@ -91,13 +96,15 @@ class FactStore:
         tmp.replace(path)
 
     def prefetch(self, targets: list[Target]) -> None:
-        """Start collecting these targets in the background (claimed ones are left to their claimant)."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="stackaudit-prefetch")
-        for target in targets:
-            if not self.path(target).exists():
-                self._pool.submit(self._load, target)
+        """Start collecting these targets' units in the background (claimed ones are left to their claimant)."""
+        if self._pipeline is None:
+            self._pipeline = Pipeline(self, self._collector.units(targets), self._max_workers, self._connect_timeout)
+            self._pipeline.start()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pipeline is not None:
+            self._pipeline.close()
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)

@@ -48,16 +48,20 @@ def audited(tmp_path_factory):
     try:
         first = snapshot_lab(lab)
         settled = snapshot_lab(lab)
+        logs = {path.parent.name: path for path in lab.glob("machines/*/console.log")}
+        log_sizes = {name: path.stat().st_size for name, path in logs.items()}
         run = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={lab / 'inventory.yml'}",
                               f"--reports={work / 'reports'}", "-p", "no:randomly"],
                              cwd=REPO, capture_output=True, text=True, timeout=900)
         after = snapshot_lab(lab)
+        # what each machine's sshd logged of the run (lab/machine.py: `sshd -D -e` into console.log)
+        sshd_logs = {name: path.read_bytes()[log_sizes[name]:].decode("utf-8", "replace") for name, path in logs.items()}
         planted = plant_changes(lab)
         tampered = snapshot_lab(lab)
     finally:
         down(lab, out=lambda *_: None)
     return {"first": first, "before": settled, "after": after, "tampered": tampered, "planted": planted,
-            "run": run, "results": load_results(work / "reports" / "latest" / "allure-results"),
+            "run": run, "sshd_logs": sshd_logs, "results": load_results(work / "reports" / "latest" / "allure-results"),
             "api": calls_of(lab, "cloudstack_api"), "xapi": calls_of(lab, "xapi")}
 
 
@@ -104,3 +108,16 @@ def test_xapi_was_only_read(audited):
     methods = {call["method"] for call in audited["xapi"]}
     assert XAPI_SESSION <= methods and any(XAPI_READ.match(m) for m in methods)
     assert sorted(m for m in methods if not (XAPI_READ.match(m) or m in XAPI_SESSION)) == []
+
+
+def test_every_machine_was_logged_into_once_over_one_connection(audited):
+    """One SSH connection per sshd for the whole run (issue 13): a host's own commands and its system
+    VMs' channels share it, and no probe connects beside it. OpenSSH's sshd logs "Accepted publickey
+    for USER from ADDRESS" for each login it accepts (at its default LogLevel INFO), and, at
+    LogLevel VERBOSE, "Connection from ADDRESS port P on ..." for each TCP connection."""
+    logs = audited["sshd_logs"]
+    assert {"kvm01", "xs01", "ms1", "db1", "s-1-VM", "r-3-VM"} <= set(logs)
+    logins = {name: log.count("Accepted publickey for root from ") for name, log in logs.items()}
+    assert logins == {name: 1 for name in logs}, logins
+    connections = {name: log.count("Connection from ") for name, log in logs.items()}
+    assert set(connections.values()) in ({0}, {1}), connections     # 0: sshd logs them only at VERBOSE

@@ -3,44 +3,14 @@ each fault is one reason, of the error type that makes the result broken."""
 from __future__ import annotations
 
 import socket
-import struct
-import threading
 import time
 
 import pytest
 
 from stackaudit.collect.transports import cloudstack, ssh
-from stackaudit.rules import gate
 from stackaudit.errors import ApiError, UnparsableOutput, Unreachable
-
-
-class LoopbackServer:
-    """Accepts on 127.0.0.1 and does `mode` with each connection: close, reset or stay silent."""
-
-    def __init__(self, mode: str):
-        self.mode, self.accepted, self.held = mode, 0, []
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            if self.mode == "reset":
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            if self.mode in ("close", "reset"):
-                conn.close()
-            else:
-                self.held.append(conn)
-
-    def stop(self):
-        self.sock.close()
-        for conn in self.held:
-            conn.close()
+from stackaudit.rules import gate
+from tests.unit.loopback import LoopbackServer
 
 
 @pytest.fixture

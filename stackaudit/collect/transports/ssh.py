@@ -52,7 +52,7 @@ class RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):
 class VerifiedParamikoBackend(ParamikoBackend):
     def __init__(self, address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path | None,
                  timeout: float, sock=None, label: str | None = None, command_timeout: float = 120,
-                 host_key_policy: paramiko.MissingHostKeyPolicy | None = None):
+                 host_key_policy: paramiko.MissingHostKeyPolicy | None = None, connected: socket.socket | None = None):
         host = f"[{address}]" if ":" in address else address
         super().__init__(f"paramiko://{user}@{host}:{port}", timeout=int(timeout))
         self.address, self.port, self.user = address, port, user
@@ -60,13 +60,18 @@ class VerifiedParamikoBackend(ParamikoBackend):
         self.pkey, self.known_hosts, self.sock = pkey, known_hosts, sock
         self.label = label or f"{address}:{port}"
         self.host_key_policy = host_key_policy
+        # A TCP connection already made to the target (collect/pipeline.py), used by the first try
+        self.connected = connected
 
     @functools.cached_property
     def client(self) -> paramiko.SSHClient:
         for wait in (*DROPPED_BEFORE_BANNER_BACKOFF, None):
+            sock, self.connected = self.sock or self.connected, None
             try:
-                return self._connect_once()
+                return self._connect_once(sock)
             except DroppedBeforeBanner:
+                if sock is not None:
+                    sock.close()
                 if wait is None or self.sock is not None:  # a channel socket cannot be reopened
                     break
                 time.sleep(wait)
@@ -75,13 +80,13 @@ class VerifiedParamikoBackend(ParamikoBackend):
         raise Unreachable(f"{self.label}: sshd closed the connection before its banner, {tries} "
                           "(too many unauthenticated connections: sshd's MaxStartups)")
 
-    def _connect_once(self) -> paramiko.SSHClient:
+    def _connect_once(self, sock) -> paramiko.SSHClient:
         client = paramiko.SSHClient()
         if self.host_key_policy is None:
             client.load_host_keys(str(self.known_hosts))
         client.set_missing_host_key_policy(self.host_key_policy or RejectUnknownHostKey(self.label, self.known_hosts))
         try:
-            client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=self.sock,
+            client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=sock,
                            timeout=self.timeout, banner_timeout=self.timeout, auth_timeout=self.timeout,
                            look_for_keys=False, allow_agent=False)
         except paramiko.BadHostKeyException:
@@ -164,23 +169,31 @@ def private_key_from_text(text: str, source: str) -> paramiko.PKey:
 
 
 def connect(address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path, timeout: float,
-            label: str | None = None, command_timeout: float = 120) -> Host:
+            label: str | None = None, command_timeout: float = 120, connected: socket.socket | None = None) -> Host:
+    """An SSH session to address:port, over `connected` (a TCP connection made to it already) if given."""
     backend = VerifiedParamikoBackend(address, port, user, pkey, known_hosts, timeout, label=label,
-                                      command_timeout=command_timeout)
+                                      command_timeout=command_timeout, connected=connected)
     backend.client  # connect now, so connection errors surface here
     return Host(backend)
 
 
-def connect_through(host: Host, address: str, port: int, user: str, key_path_on_host: str, known_hosts: Path,
-                    timeout: float, label: str | None = None, command_timeout: float = 120,
-                    host_key_policy: paramiko.MissingHostKeyPolicy | None = None) -> Host:
-    """A system VM behind `host`: its key is read from the host, the TCP hop is the host's sshd.
-    With a host_key_policy, the VM's host key is judged by it alone (known_hosts is not read)."""
+def read_key(host: Host, key_path_on_host: str) -> paramiko.PKey:
+    """The private key a host holds for its system VMs, read over the host's connection (memory only)."""
     result = host.run("cat %s", key_path_on_host)
     if result.rc != 0:
         raise CollectionFailed(f"{host.backend.label}: cannot read {key_path_on_host} (exit {result.rc}); "
                                "it is the key that reaches the system VMs")
-    pkey = private_key_from_text(result.stdout, f"{host.backend.label}:{key_path_on_host}")
+    return private_key_from_text(result.stdout, f"{host.backend.label}:{key_path_on_host}")
+
+
+def connect_through(host: Host, address: str, port: int, user: str, key_path_on_host: str, known_hosts: Path,
+                    timeout: float, label: str | None = None, command_timeout: float = 120,
+                    host_key_policy: paramiko.MissingHostKeyPolicy | None = None,
+                    pkey: paramiko.PKey | None = None) -> Host:
+    """A system VM behind `host`: its key is read from the host (unless given), the TCP hop is the
+    host's sshd, over the host's own connection. With a host_key_policy, the VM's host key is judged
+    by it alone (known_hosts is not read)."""
+    pkey = pkey or read_key(host, key_path_on_host)
     label = label or f"{address}:{port} via {host.backend.label}"
     try:
         channel = host.backend.client.get_transport().open_channel(
