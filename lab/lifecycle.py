@@ -11,7 +11,8 @@ from pathlib import Path
 from lab import build, credentials, inventory
 from lab.parts.db import setup_lab_databases
 from lab.machine import is_listening, start_machine, write_machine_files
-from lab.network import bridge_exists, create_network, delete_network, interfaces_holding_lab_range
+from lab.network import (MAX_BRIDGE_PORTS, bridge_exists, create_network, delete_network, interfaces_holding_lab_range,
+                         make_room_for_floods, restore_backlog)
 from lab.records_cloudstack import cloudstack_model
 from lab.records_xapi import xapi_pools
 from lab.scenario import load_scenario
@@ -61,6 +62,11 @@ def _bring_up(topo: Topology, state_dir: Path, state: LabState, out) -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda s: write_machine_files(state_dir, s), specs.values()))
     state.namespaces = [n.netns for n in topo.machines]
+    ports = sum(n.kind != "systemvm" for n in topo.machines)
+    if ports > MAX_BRIDGE_PORTS:
+        raise LabError(f"{ports} machines beside the system VMs: the lab's bridge holds at most {MAX_BRIDGE_PORTS} "
+                       "(Linux's BR_MAX_PORTS); generate fewer hosts")
+    state.backlog_before = make_room_for_floods(ports)
     state.save(state_dir)
     create_network(topo.machines)
 
@@ -153,6 +159,7 @@ def down(state_dir: Path, out=print) -> None:
     state = LabState.load(state_dir)
     end_processes(state.processes)
     delete_network(state.namespaces, state.bridge)
+    restore_backlog(state.backlog_before)
     leftover = [p.name for p in state.processes if is_alive(p)]
     if leftover:
         raise LabError(f"processes still alive after down: {', '.join(leftover[:5])}")

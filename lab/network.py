@@ -41,6 +41,34 @@ def create_network(nodes: list[Node]) -> None:
     run_batch(lines)
 
 
+# A Linux bridge has at most 1 << BR_PORT_BITS (10) ports (net/bridge/br_private.h, BR_MAX_PORTS)
+MAX_BRIDGE_PORTS = 1024
+BACKLOG = Path("/proc/sys/net/core/netdev_max_backlog")
+# Packets a broadcast puts on the receiving CPU's backlog: one per bridge port it floods to, and
+# the rest of the traffic beside it.
+BACKLOG_PER_PORT = 4
+
+
+def make_room_for_floods(ports: int) -> int | None:
+    """Raise net.core.netdev_max_backlog so that a broadcast flooded to every port of the lab's bridge
+    fits: the bridge hands each copy to a veth, whose peer queues it on the CPU's backlog, and a copy
+    beyond netdev_max_backlog (default 1000) is dropped, so past about 1,000 machines ARP requests
+    go unanswered (Linux kernel documentation, "Documentation for /proc/sys/net/", netdev_max_backlog,
+    https://docs.kernel.org/admin-guide/sysctl/net.html). Returns the value it replaced, for `down` to
+    restore, or None if it was high enough."""
+    needed = BACKLOG_PER_PORT * ports
+    current = int(BACKLOG.read_text())
+    if current >= needed:
+        return None
+    BACKLOG.write_text(f"{needed}\n")
+    return current
+
+
+def restore_backlog(previous: int | None) -> None:
+    if previous is not None:
+        BACKLOG.write_text(f"{previous}\n")
+
+
 def delete_network(namespaces: list[str], bridge: str) -> None:
     """Remove what create_network made; missing pieces are not errors (down is safe to repeat)."""
     existing = {p.name for p in Path("/run/netns").glob("*")} if Path("/run/netns").exists() else set()

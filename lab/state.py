@@ -28,6 +28,8 @@ class LabState:
     namespaces: list[str] = field(default_factory=list)
     processes: list[ProcessRecord] = field(default_factory=list)
     machines: dict[str, dict] = field(default_factory=dict)
+    # net.core.netdev_max_backlog as it was before up raised it (lab/network.py), None if untouched
+    backlog_before: int | None = None
 
     def save(self, state_dir: Path) -> None:
         tmp = state_dir / (STATE_FILE + ".tmp")

@@ -19,6 +19,8 @@ import logging
 import re
 import threading
 
+import ahocorasick
+
 from stackaudit.config.secret_shapes import MASK, SECRET_NAME, SECRET_WORDS, find_shaped_secrets, mask_shapes
 
 MIN_KNOWN_LENGTH = 6
@@ -30,12 +32,18 @@ _BARE_SECRET_WORD = re.compile(r"(?:" + "|".join(SECRET_WORDS) + r")s?", re.I)
 
 
 class KnownSecrets:
-    """The secret values one process knows; thread-safe (facts are collected in threads)."""
+    """The secret values one process knows; thread-safe (facts are collected in threads).
+
+    A cloud has a secret per host (each KVM agent's keystore.passphrase), so a run learns thousands.
+    They are found in one pass over a text, whatever their number, by an Aho-Corasick automaton
+    (pyahocorasick, https://pyahocorasick.readthedocs.io): a regular expression of their
+    alternation costs time in proportion to their number at every position of every text, which
+    made a 1,000-host run's masking grow with the square of the cloud's size."""
 
     def __init__(self, values=()):
         self._lock = threading.Lock()
         self._values: set[str] = set()
-        self._pattern: re.Pattern | None = None
+        self._automaton: ahocorasick.Automaton | None = None
         for value in values:
             self.remember(value)
 
@@ -48,14 +56,31 @@ class KnownSecrets:
             with self._lock:
                 if candidate not in self._values:
                     self._values.add(candidate)
-                    self._pattern = None
+                    self._automaton = None
 
-    def pattern(self) -> re.Pattern | None:
+    def masked(self, text: str) -> str:
+        """The text with every known value in it replaced by MASK: at each place the longest value
+        that starts there, leftmost first (as an alternation of them, the longest first, would)."""
+        automaton = self._current()
+        if automaton is None:
+            return text
+        pieces, position = [], 0
+        for end, length in automaton.iter_long(text):
+            pieces += [text[position:end + 1 - length], MASK]
+            position = end + 1
+        return "".join(pieces) + text[position:] if pieces else text
+
+    def _current(self) -> ahocorasick.Automaton | None:
+        """The automaton of the values known now: a new one after each change, never one changed
+        under a thread that is searching it."""
         with self._lock:
-            if self._pattern is None and self._values:
-                ordered = sorted(self._values, key=lambda v: (-len(v), v))   # the longest first
-                self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-            return self._pattern
+            if self._automaton is None and self._values:
+                automaton = ahocorasick.Automaton()
+                for value in self._values:
+                    automaton.add_word(value, len(value))
+                automaton.make_automaton()
+                self._automaton = automaton
+            return self._automaton
 
     def __len__(self) -> int:
         return len(self._values)
@@ -86,9 +111,8 @@ def mask(text: str, known=()) -> str:
     Repeated until nothing changes, so masking twice is masking once: each pass only turns
     non-mask characters into MASK."""
     registry = known if isinstance(known, KnownSecrets) else KnownSecrets(known)
-    pattern = registry.pattern()
     for _ in range(_MAX_PASSES):
-        masked = mask_shapes(pattern.sub(MASK, text) if pattern else text)
+        masked = mask_shapes(registry.masked(text))
         if masked == text:
             break
         text = masked

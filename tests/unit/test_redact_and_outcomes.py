@@ -7,7 +7,7 @@ import pytest
 
 from stackaudit.errors import Unreachable
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, Tally, classify
-from stackaudit.config.redact import MASK, redact_mapping, redact_text
+from stackaudit.config.redact import MASK, KnownSecrets, mask, redact_mapping, redact_text
 from stackaudit.report.summary import Result
 
 AGENT_PROPERTIES = """#Storage
@@ -73,3 +73,19 @@ def test_a_stored_collection_error_is_raised_again_as_its_own_type():
     with pytest.raises(CollectionFailed, match="odd"):
         raise_if_error({"error": {"type": "SchemaError", "message": "odd"}})   # not a TargetError: broken anyway
     raise_if_error({"rows": []})
+
+
+def test_known_values_are_masked_leftmost_then_longest_as_an_alternation_would():
+    known = ["secret1", "secret12345", "abcdef", "cdefgh"]
+    assert mask("a secret12345 b secret1 c abcdefgh", known) == f"a {MASK} b {MASK} c {MASK}gh"
+
+
+def test_a_cloud_of_thousands_of_host_secrets_masks_each_one():
+    """One keystore.passphrase per KVM host: every one is masked, however many the process knows."""
+    values = [f"passphrase-of-host-{i:05d}" for i in range(5000)]
+    registry = KnownSecrets(values)
+    text = "\n".join(f"keystore={v} host={i}" for i, v in enumerate(values[::97]))
+    masked = mask(text, registry)
+    assert not any(v in masked for v in values) and masked.count(MASK) == len(values[::97])
+    registry.remember("learnt-after-the-first-search")
+    assert mask("x learnt-after-the-first-search y", registry) == f"x {MASK} y"
