@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 
 STAMP = "%Y%m%dT%H%M%SZ"
+# In a shard's run directory beside its summary.json, holding "I/N": a shard is part of a night, never
+# the run before another (its results would read as the whole cloud); found without reading summaries.
+SHARD_MARK = "shard"
 
 
 def run_sort_key(name: str) -> tuple[str, int]:
@@ -43,9 +46,10 @@ def point_latest(reports: Path, run_dir: Path) -> None:
 
 
 def earlier_runs(run_dir: Path) -> list[Path]:
-    """The run directories before `run_dir` that recorded a run (a summary.json), latest first."""
+    """The run directories before `run_dir` that recorded a whole run (a summary.json, no shard mark), latest first."""
     earlier = [p for p in run_dir.parent.iterdir()
-               if p.is_dir() and run_sort_key(p.name) < run_sort_key(run_dir.name) and (p / "summary.json").is_file()]
+               if p.is_dir() and run_sort_key(p.name) < run_sort_key(run_dir.name) and (p / "summary.json").is_file()
+               and not (p / SHARD_MARK).exists()]
     return sorted(earlier, key=lambda p: run_sort_key(p.name), reverse=True)
 
 
