@@ -83,3 +83,30 @@ def test_pytest_with_a_bad_shard_is_exit_4_in_one_line(inventory):  # noqa: F811
     assert done.returncode == 4, done.stdout + done.stderr
     # pytest.exit's own "Exit: " prefix, as for a bad inventory given to pytest directly
     assert done.stderr.splitlines() == [f"Exit: stackaudit: --shard: found 'a/b': not of the form I/N; {FIX}"]
+
+
+class Item:
+    """What the plugin reads of a collected check: its parameters (a target fixture's value is the target id)."""
+    def __init__(self, **params):
+        self.callspec = type("CallSpec", (), {"params": params})()
+
+
+def test_the_plugin_keeps_this_shards_items_and_reports_the_rest_as_deselected():
+    from stackaudit import plugin
+    hosts = [Item(kvm_host=f"kvm-host://zone1/kvm{i:02d}") for i in range(1, 13)]
+    no_targets, cloud = Item(cloud=None), Item(cloud="cloud://lab")
+    deselected = []
+    config = type("Config", (), {"stash": pytest.Stash(), "hook": type("Hook", (), {
+        "pytest_deselected": staticmethod(lambda items: deselected.extend(items))})()})()
+    kept_by_shard = []
+    for index in range(3):
+        config.stash[plugin.SHARD] = Shard(index, 3)
+        items = [*hosts, no_targets, cloud]
+        plugin.pytest_collection_modifyitems(config, items)
+        kept_by_shard.append(items)
+        assert len(items) + len(deselected) == len(hosts) + 2
+        deselected.clear()
+    assert [no_targets in kept for kept in kept_by_shard] == [True, False, False]
+    assert [cloud in kept for kept in kept_by_shard] == [i == shard_of("cloud://lab", 3) for i in range(3)]
+    assert sorted(map(id, sum(kept_by_shard, []))) == sorted(map(id, [*hosts, no_targets, cloud]))
+    assert all(kept_by_shard), "twelve hosts over three shards: every shard has some"
