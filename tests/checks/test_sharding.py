@@ -1,7 +1,8 @@
 """One night of the cloud with violations, checked twice on one lab: by one `stackaudit run`, and by
 four `stackaudit run --shard=i/4` merged with `stackaudit merge`. The merged run must say what the
 single run says, for every (check, target): the same outcome and the same message, in summary.json
-and in the Allure results, and the same exit code; each shard must have run its own part only."""
+and in the Allure results, and the same exit code, stale waivers and waived failures; each shard must
+have run its own part only. One shard runs with xdist workers, the others in one process."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from lab.lifecycle import down, up
+from tests.checks.test_run_directories import STALE, WAIVED, waivers_file
 from tests.lab.conftest import SCENARIOS, require_root
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -60,16 +62,17 @@ def night(tmp_path_factory) -> Night:
     tmp = tmp_path_factory.mktemp("sharding")
     state = tmp / "lab"
     up(SCENARIOS / "violations.yml", state, out=lambda *_: None)
+    inventory, waivers = f"--inventory={state / 'inventory.yml'}", f"--waivers={waivers_file(tmp / 'waivers.yml')}"
     try:
-        inventory = f"--inventory={state / 'inventory.yml'}"
-        single = stackaudit("run", inventory, f"--reports={tmp / 'single'}", "-p", "no:randomly")
-        shards = [stackaudit("run", inventory, f"--reports={tmp / 'sharded'}", f"--shard={i}/{SHARDS}",
-                             "--workers=0", "-p", "no:randomly") for i in range(SHARDS)]
+        single = stackaudit("run", inventory, waivers, f"--reports={tmp / 'single'}", "-p", "no:randomly")
+        shards = [stackaudit("run", inventory, waivers, f"--reports={tmp / 'sharded'}", f"--shard={i}/{SHARDS}",
+                             f"--workers={2 if i == 0 else 0}", "-p", "no:randomly") for i in range(SHARDS)]
     finally:
         down(state, out=lambda *_: None)
     for done in [single, *shards]:
         assert "Run directory: " in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
-    merged = stackaudit("merge", inventory, f"--reports={tmp / 'sharded'}", *(str(run_directory(s)) for s in shards))
+    merged = stackaudit("merge", inventory, waivers, f"--reports={tmp / 'sharded'}",
+                        *(str(run_directory(s)) for s in shards))
     return Night(single, shards, merged)
 
 
@@ -85,7 +88,12 @@ def test_four_merged_shards_say_what_one_run_says_for_every_check_and_target(nig
     single_summary, merged_summary = (json.loads((d / "summary.json").read_text()) for d in (single_dir, merged_dir))
     assert merged_summary["exit_code"] == single_summary["exit_code"] == 1
     assert merged_summary["counts"] == single_summary["counts"]
+    assert merged_summary["results"] == single_summary["results"]        # severity and waiver too
     assert merged_summary["changes"] == single_summary["changes"]        # both: the first night of their reports
+    assert [(w["check_id"], w["target"]) for w in merged_summary["stale_waivers"]] == [STALE]
+    assert merged_summary["stale_waivers"] == single_summary["stale_waivers"]
+    assert merged_summary["expiring_waivers"] == single_summary["expiring_waivers"]
+    assert single[WAIVED][0] == "waived"
     assert merged_summary["targets_differ"] == 0 and merged_summary["unchecked_targets"] == []
     assert (merged_dir / "report.html").stat().st_size > 0
     assert night.merged.stdout.rstrip().splitlines()[-1].startswith(f"Report: {merged_dir}/report.html (")
