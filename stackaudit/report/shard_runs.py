@@ -10,14 +10,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackaudit.config.files import shown_path
+from stackaudit.config.files import shown, shown_path
 from stackaudit.config.shard import Shard, parse_shard
 from stackaudit.errors import ConfigError
+from stackaudit.report.changes import STATUSES
 from stackaudit.report.recording import unrecorded
 from stackaudit.report.summary import Result
-
-RESULT_FIELDS = ("check_id", "target", "status", "message", "severity", "waiver")
-
 
 class MergeRefused(Exception):
     """The shard runs cannot be merged; the message is one line with the fix (exit code 4)."""
@@ -31,7 +29,7 @@ class ShardRun:
 
     @property
     def results(self) -> list[Result]:
-        return [Result(**{name: entry.get(name) for name in RESULT_FIELDS}) for entry in self.summary["results"]]
+        return [Result(**{name: entry[name] for name in RESULT_TYPES}) for entry in self.summary["results"]]
 
 
 def read_shard_run(path: Path) -> ShardRun:
@@ -51,7 +49,7 @@ def read_shard_run(path: Path) -> ShardRun:
         shard = parse_shard(summary["shard"], f"{shown_path(summary_path)}: shard")
     except ConfigError as err:
         raise MergeRefused(str(err)) from None
-    problem = summary_problem(summary)
+    problem = summary_problem(summary, shard)
     if problem:
         raise MergeRefused(f"{shown_path(summary_path)}: {problem}")
     problem = unrecorded(path)
@@ -60,13 +58,26 @@ def read_shard_run(path: Path) -> ShardRun:
     return ShardRun(path, shard, summary)
 
 
-def summary_problem(summary: dict) -> str | None:
-    for key, kind in (("cloud", str), ("results", list), ("exit_code", int), ("started", str)):
-        if not isinstance(summary.get(key), kind):
-            return f"{key}: missing or not a {kind.__name__}; not a StackAudit summary"
+# summary.json's keys a merge reads, with the types a run writes (README, "Run directories and summary.json").
+SUMMARY_FIELDS = (("cloud", (str,)), ("results", (list,)), ("exit_code", (int,)), ("started", (str,)),
+                  ("profile", (str, type(None))), ("cloudstack_version", (str, type(None))))
+RESULT_TYPES = {"check_id": (str,), "target": (str, type(None)), "status": (str,), "message": (str,),
+                "severity": (str,), "waiver": (dict, type(None))}
+
+
+def summary_problem(summary: dict, shard: Shard) -> str | None:
+    """What makes `summary` unusable as this shard's record, or None."""
+    for key, kinds in SUMMARY_FIELDS:
+        if not isinstance(summary.get(key), kinds) or isinstance(summary.get(key), bool):
+            return f"{key}: missing or not a {' or '.join(k.__name__ for k in kinds)}; not a StackAudit summary"
     for index, entry in enumerate(summary["results"]):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("check_id", "status")):
-            return f"results[{index}]: not a result (check_id, target, status, ...)"
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), t) for k, t in RESULT_TYPES.items()):
+            return f"results[{index}]: not a result ({', '.join(RESULT_TYPES)})"
+        if entry["status"] not in STATUSES:
+            return f"results[{index}].status: {shown(entry['status'])} is not one of {', '.join(STATUSES)}"
+        if not shard.holds(entry["target"]):
+            return (f"results[{index}]: target {shown(entry['target'])} is not in shard {shard}; "
+                    "not this shard's results")
     return None
 
 

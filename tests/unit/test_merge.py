@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from stackaudit.__main__ import main
 from stackaudit.config.shard import shard_of
@@ -18,7 +19,7 @@ from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.report.changes import as_shard, build_summary, write_summary
 from stackaudit.report.merge import merge_into, merged_exit_code
 from stackaudit.report.runs import SHARD_MARK, new_run_dir
-from stackaudit.report.shard_runs import read_shard_runs
+from stackaudit.report.shard_runs import MergeRefused, read_shard_run, read_shard_runs
 from stackaudit.report.summary import Result
 from tests.unit.test_run_command import REPO, inventory  # noqa: F401 (the fixture)
 
@@ -210,3 +211,31 @@ def test_stackaudit_merge_writes_the_run_its_report_points_latest_and_exits_with
     assert (reports / "latest").resolve() == run_dir
     assert json.loads((run_dir / "summary.json").read_text())["exit_code"] == 1
     assert (run_dir / "allure-results" / "executor.json").is_file()
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=12)
+ENTRY = st.fixed_dictionaries({}, optional={k: JSON | st.sampled_from(["passed", "failed", HOSTS[0], None])
+                                            for k in ("check_id", "target", "status", "message", "severity", "waiver")})
+SUMMARY = st.fixed_dictionaries({"shard": st.sampled_from(["0/1", "0/2", "1/2", "2/2", "x"])}, optional={
+    "cloud": JSON | st.just("lab"), "results": JSON | st.lists(ENTRY, max_size=3), "exit_code": JSON,
+    "started": JSON, "profile": JSON, "cloudstack_version": JSON})
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(summary=JSON | SUMMARY)
+@example(summary={"shard": "0/1", "cloud": "lab", "exit_code": 0, "started": "s", "profile": None,
+                  "cloudstack_version": None, "results": [{"check_id": "C", "target": None, "status": "skipped",
+                                                           "message": "", "severity": "minor", "waiver": None}]})
+def test_any_summary_json_is_a_shard_run_or_one_refusal(tmp_path, summary):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir(exist_ok=True)
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    (run_dir / "junit.xml").write_text("<testsuites/>")
+    try:
+        shard_run = read_shard_run(run_dir)
+    except MergeRefused as err:
+        assert "\n" not in str(err)
+        return
+    assert [r.check_id for r in shard_run.results] == [e["check_id"] for e in summary["results"]]
