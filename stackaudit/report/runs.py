@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -38,9 +39,9 @@ def new_run_dir(reports: Path, now: float | None = None) -> Path:
 def point_latest(reports: Path, run_dir: Path) -> None:
     """`reports/latest` -> the run directory (relative), replaced atomically (rename over the old link)."""
     link = reports / "latest"
-    tmp = reports / f".latest.{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
+    # A name of this call's own: shards on several machines share a reports volume, and in containers
+    # their process ids are alike (often 1), so a pid alone would let one shard's link replace another's.
+    tmp = reports / f".latest.{os.getpid()}.{uuid.uuid4().hex}"
     tmp.symlink_to(os.path.relpath(run_dir, reports))
     os.replace(tmp, link)
 
