@@ -99,18 +99,21 @@ def copy_allure_results(shards: list[ShardRun], into: Path) -> None:
 
 
 def copy_facts(shards: list[ShardRun], run_dir: Path) -> None:
-    """facts/: each target's facts once (a group check's members are collected in its shard too: the
-    first shard's copy is kept); reachability.json: every shard's unreachable endpoints."""
+    """facts/: each target's facts once: a group check's shard also collects its members' facts (only
+    those the group reads), so where two shards have a target's facts, its own shard's are kept;
+    reachability.json: every shard's unreachable endpoints."""
     facts = run_dir / "facts"
     facts.mkdir(exist_ok=True)
     unreachable, probed, seconds, found = set(), 0, 0.0, False
     for shard in shards:
         for path in sorted((shard.path / "facts").glob("*.json")):
-            if not (facts / path.name).exists():
+            if not (facts / path.name).exists() or owned_by(path, shard):
                 shutil.copy2(path, facts / path.name)
         try:
             record = json.loads((shard.path / "reachability.json").read_text())
         except (OSError, ValueError):
+            continue
+        if not isinstance(record, dict):
             continue
         found = True
         unreachable |= {tuple(entry) for entry in record.get("unreachable", [])}
@@ -120,6 +123,15 @@ def copy_facts(shards: list[ShardRun], run_dir: Path) -> None:
         (run_dir / "reachability.json").write_text(json.dumps(
             {"probed": probed, "seconds": seconds, "unreachable": sorted(list(e) for e in unreachable)},
             indent=1, sort_keys=True))
+
+
+def owned_by(facts_file: Path, shard: ShardRun) -> bool:
+    """Whether the target of this facts file (facts/<target>.json, as collect/factstore.py writes it) is in `shard`."""
+    try:
+        target = json.loads(facts_file.read_text()).get("target")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(target, str) and shard.shard.holds(target)
 
 
 def union_targets(shards: list[ShardRun]) -> TargetUnion:
@@ -137,7 +149,8 @@ def union_targets(shards: list[ShardRun]) -> TargetUnion:
     everywhere = set.intersection(*listed) if listed else set()
     first = next((snap for snap in snapshots if snap), None)
     count = shards[0].shard.count
-    unchecked = tuple(sorted(i for i in union if i not in listed[shard_of(i, count)]))    # shards sorted by index
+    listed_by_index = {shard.shard.index: ids for shard, ids in zip(shards, listed)}
+    unchecked = tuple(sorted(i for i in union if i not in listed_by_index[shard_of(i, count)]))
     notes = list(dict.fromkeys(note for snap in snapshots if snap for note in snap.notes))
     snapshot = Snapshot(shards[0].summary["cloud"], list(union.values()),
                         min((s.discovered_at for s in snapshots if s), default=""), notes, first.api if first else {})

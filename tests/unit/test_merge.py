@@ -239,3 +239,17 @@ def test_any_summary_json_is_a_shard_run_or_one_refusal(tmp_path, summary):
         assert "\n" not in str(err)
         return
     assert [r.check_id for r in shard_run.results] == [e["check_id"] for e in summary["results"]]
+
+
+def test_a_target_read_as_a_member_by_another_shard_keeps_its_own_shards_facts(tmp_path):
+    reports = tmp_path / "reports"
+    shards = [record_shard(reports, i, 2) for i in range(2)]
+    host = HOSTS[0]
+    name = f"{host.replace('://', '_').replace('/', '_')}.json"
+    owner, reader = shards[shard_of(host, 2)], shards[1 - shard_of(host, 2)]
+    (owner / "facts" / name).write_text(json.dumps({"target": host, "facts": {"all": "its own checks' facts"}}))
+    (reader / "facts" / name).write_text(json.dumps({"target": host, "facts": {"some": "what a group reads"}}))
+    for order in (shards, list(reversed(shards))):
+        run_dir = new_run_dir(reports)
+        merge_into(run_dir, read_shard_runs(order, "lab"), (), TODAY)
+        assert json.loads((run_dir / "facts" / name).read_text())["facts"] == {"all": "its own checks' facts"}
