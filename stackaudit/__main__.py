@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--inventory", required=True)
     merge.add_argument("--waivers", help="the waivers the shards ran with (for stale and expiring waivers)")
     merge.add_argument("--reports", default="reports", help="where runs/ and latest go (default: reports)")
-    merge.add_argument("shard_runs", nargs="+", metavar="SHARD_RUN_DIR", type=Path)
+    merge.add_argument("shard_runs", nargs="+", metavar="SHARD_RUN_DIR", type=Path,
+                       help="every shard's run directory (reports/runs/<UTC>), shards 0/N to N-1/N, in any order")
     summary = commands.add_parser("summary", help="per-check summary of an Allure results directory")
     summary.add_argument("results", nargs="?", default="reports/latest/allure-results")
     args, rest = parser.parse_known_args(argv)
