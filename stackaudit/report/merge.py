@@ -22,7 +22,7 @@ from stackaudit.report.changes import build_summary, write_summary
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, exit_code
 from stackaudit.report.recorder import utc_now
 from stackaudit.report.runs import previous_summary
-from stackaudit.report.shard_runs import MergeRefused, ShardRun
+from stackaudit.report.shard_runs import JUNIT_COUNTS, MergeRefused, ShardRun, suite_counts
 
 # What publish writes beside the results; a shard writes none, and the merged run gets its own.
 REPORT_CONTEXT = ("environment.properties", "executor.json", "categories.json", "history")
@@ -49,7 +49,7 @@ def merge_into(run_dir: Path, shards: list[ShardRun], waivers, today) -> dict:
         print(f"stackaudit: warning: the shards discovered different targets: {targets.differing} target(s) not "
               f"listed by every shard, {len(targets.unchecked)} of them checked by no shard (summary.json: "
               "targets_differ, unchecked_targets)", file=sys.stderr)
-    write_junit(run_dir / "junit.xml", [s.path / "junit.xml" for s in shards])
+    write_junit(run_dir / "junit.xml", [s.junit for s in shards if s.junit is not None])
     summary = night_summary(run_dir, shards, targets, waivers, today)
     write_summary(run_dir / "summary.json", summary)
     return summary
@@ -74,7 +74,9 @@ def merged_exit_code(from_results: int, shard_codes: list[int], unchecked_target
     """The night's exit code: its results' (report/outcomes.py), raised to what a shard said beyond its
     results: a shard whose discovery failed (6, no results), or that ended early (interrupted, internal
     error, record incomplete: the night could not check all), or targets no shard checked. A shard
-    that had nothing to run (pytest's 5) says nothing."""
+    that had nothing to run (pytest's 5) says nothing, unless no shard had: then neither had the night."""
+    if shard_codes and all(code == NO_TESTS_COLLECTED for code in shard_codes) and not unchecked_targets:
+        return NO_TESTS_COLLECTED
     codes = [from_results] + [EXIT_BROKEN if unchecked_targets else EXIT_OK]
     for code in shard_codes:
         if code == NO_TESTS_COLLECTED:
@@ -113,12 +115,13 @@ def copy_facts(shards: list[ShardRun], run_dir: Path) -> None:
             record = json.loads((shard.path / "reachability.json").read_text())
         except (OSError, ValueError):
             continue
-        if not isinstance(record, dict):
+        try:
+            unreachable |= {tuple(entry) for entry in record.get("unreachable", [])}
+            probed += int(record.get("probed", 0))
+            seconds = max(seconds, float(record.get("seconds", 0)))
+        except (AttributeError, TypeError, ValueError):     # not a record this version writes: left out
             continue
         found = True
-        unreachable |= {tuple(entry) for entry in record.get("unreachable", [])}
-        probed += int(record.get("probed", 0))
-        seconds = max(seconds, float(record.get("seconds", 0)))
     if found:
         (run_dir / "reachability.json").write_text(json.dumps(
             {"probed": probed, "seconds": seconds, "unreachable": sorted(list(e) for e in unreachable)},
@@ -157,24 +160,16 @@ def union_targets(shards: list[ShardRun]) -> TargetUnion:
     return TargetUnion(snapshot, len(set(union) - everywhere), unchecked)
 
 
-JUNIT_COUNTS = ("tests", "errors", "failures", "skipped")
-
-
-def write_junit(path: Path, shard_files: list[Path]) -> None:
+def write_junit(path: Path, shard_suites: list[ET.Element]) -> None:
     """One <testsuite> with every shard's test cases and the counts summed, in the shape pytest's
-    junitxml writes (`<testsuites><testsuite name="pytest" ...>`), so CI reads the night as one run."""
+    junitxml writes (`<testsuites><testsuite name="pytest" ...>`), so CI reads the night as one run.
+    Its time is the shards' times summed (machine time, not the night's wall clock)."""
     counts, seconds, stamps, hosts, cases = dict.fromkeys(JUNIT_COUNTS, 0), 0.0, [], [], []
-    for shard_file in shard_files:
-        if not shard_file.is_file():        # a shard whose discovery failed ran no test
-            continue
-        try:
-            suites = ET.parse(shard_file).getroot()
-        except ET.ParseError as err:
-            raise MergeRefused(f"{shard_file}: not JUnit XML ({err}); run that shard again") from None
+    for suites in shard_suites:         # checked as each shard run was read (report/shard_runs.py)
         for suite in suites.iter("testsuite"):
-            for name in JUNIT_COUNTS:
-                counts[name] += int(suite.get(name, "0"))
-            seconds += float(suite.get("time", "0"))
+            added, suite_seconds = suite_counts(suite)
+            counts = {name: counts[name] + added[name] for name in JUNIT_COUNTS}
+            seconds += suite_seconds
             stamps.append(suite.get("timestamp", ""))
             hosts.append(suite.get("hostname", ""))
             cases.extend(suite.findall("testcase"))

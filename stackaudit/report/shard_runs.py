@@ -7,6 +7,7 @@ and the same profile, and every index 0 to N-1 given exactly once.
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class ShardRun:
     path: Path
     shard: Shard
     summary: dict
+    junit: ET.Element | None = None      # its junit.xml's <testsuites>; None: it ran no test
 
     @property
     def results(self) -> list[Result]:
@@ -40,8 +42,9 @@ def read_shard_run(path: Path) -> ShardRun:
     try:
         summary = json.loads(summary_path.read_text())
     except (OSError, ValueError) as err:
-        raise MergeRefused(f"{shown_path(summary_path)}: cannot read a run's summary "
-                           f"({getattr(err, 'strerror', None) or type(err).__name__}); is the shard's run finished?") from None
+        why = getattr(err, "strerror", None) or type(err).__name__
+        raise MergeRefused(f"{shown_path(summary_path)}: cannot read a run's summary ({why}); "
+                           "is the shard's run finished?") from None
     if not isinstance(summary, dict) or not isinstance(summary.get("shard"), str):
         raise MergeRefused(f"{shown_path(summary_path)}: shard: missing; not a shard's run "
                            "(run each shard with `stackaudit run --shard I/N`)")
@@ -55,7 +58,29 @@ def read_shard_run(path: Path) -> ShardRun:
     problem = unrecorded(path)
     if problem:
         raise MergeRefused(f"{problem}: the shard's run is incomplete; run that shard again")
-    return ShardRun(path, shard, summary)
+    return ShardRun(path, shard, summary, read_junit(path / "junit.xml"))
+
+
+JUNIT_COUNTS = ("tests", "errors", "failures", "skipped")
+
+
+def suite_counts(suite: ET.Element) -> tuple[dict[str, int], float]:
+    """A <testsuite>'s counts and time, as pytest's junitxml writes them."""
+    return {name: int(suite.get(name, "0")) for name in JUNIT_COUNTS}, float(suite.get("time", "0"))
+
+
+def read_junit(path: Path) -> ET.Element | None:
+    """The <testsuites> pytest's junitxml wrote, its counts checked; None if there is no file."""
+    if not path.is_file():
+        return None
+    try:
+        root = ET.parse(path).getroot()
+        for suite in root.iter("testsuite"):
+            suite_counts(suite)     # a count that is not a number raises ValueError
+    except (ET.ParseError, OSError, ValueError) as err:
+        raise MergeRefused(f"{shown_path(path)}: not JUnit XML as pytest writes it ({err}); run that shard again") \
+            from None
+    return root
 
 
 # summary.json's keys a merge reads, with the types a run writes (README, "Run directories and summary.json").

@@ -53,7 +53,8 @@ def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", h
     (run_dir / "junit.xml").write_text(
         f'<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" '
         f'failures="{sum(r.status == "failed" for r in results)}" skipped="0" tests="{len(results)}" '
-        f'time="1.5" timestamp="2026-11-25T01:0{index}:00+00:00" hostname="pod-{index}">{cases}</testsuite></testsuites>')
+        f'time="1.5" timestamp="2026-11-25T01:0{index}:00+00:00" hostname="pod-{index}">{cases}'
+        '</testsuite></testsuites>')
     Snapshot(cloud, [target(h) for h in hosts], f"2026-11-25T01:0{index}:00+00:00").save(run_dir / "targets.json")
     (run_dir / "facts").mkdir()
     for h in mine:
@@ -91,14 +92,16 @@ def test_merged_run_holds_every_shards_results_files_and_one_junit_with_summed_c
     assert {k: suite.get(k) for k in ("tests", "failures", "errors", "skipped", "time", "timestamp")} == {
         "tests": "8", "failures": "1", "errors": "0", "skipped": "0", "time": "4.500",
         "timestamp": "2026-11-25T01:00:00+00:00"}
-    assert sorted(case.get("name") for case in suite.iter("testcase")) == sorted(f"test_iptables_v4[{h}]" for h in HOSTS)
+    names = sorted(case.get("name") for case in suite.iter("testcase"))
+    assert names == sorted(f"test_iptables_v4[{h}]" for h in HOSTS)
     assert capsys.readouterr().err == ""
 
 
 def test_changes_are_against_the_previous_whole_run_not_a_shard(tmp_path):
     reports = tmp_path / "reports"
     earlier = new_run_dir(reports, now=0)
-    before = [Result("HOST-IPTABLES-V4", h, "failed" if h.endswith("kvm01") else "passed", "", "critical") for h in HOSTS]
+    before = [Result("HOST-IPTABLES-V4", h, "failed" if h.endswith("kvm01") else "passed", "", "critical")
+              for h in HOSTS]
     write_summary(earlier / "summary.json", build_summary(earlier.name, "s", "f", "lab", None, "nightly", 1, before,
                                                           None, (), TODAY))
     shards = [record_shard(reports, i, 2, failed=("kvm-host://zone1/kvm02",)) for i in range(2)]
@@ -124,6 +127,7 @@ def test_shards_that_discovered_different_targets_are_one_warning_and_recorded(t
 @pytest.mark.parametrize("from_results, shard_codes, unchecked, expected", [
     (0, [0, 0], False, 0),
     (0, [0, 5], False, 0),          # a shard with nothing to run says nothing
+    (0, [5, 5], False, 5),          # ... unless no shard had anything: as a run that selected nothing
     (0, [0, 6], False, 6),          # a shard whose discovery failed (no results)
     (7, [7, 0], False, 7),
     (1, [1, 6], False, 1),          # a failed blocker outranks could-not-check
@@ -134,7 +138,8 @@ def test_the_nights_exit_code(from_results, shard_codes, unchecked, expected):
     assert merged_exit_code(from_results, shard_codes, unchecked) == expected
 
 
-def stackaudit_merge(inventory: Path, reports: Path, *runs: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def stackaudit_merge(inventory: Path, reports: Path, *runs: Path,
+                     env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "stackaudit", "merge", f"--inventory={inventory}",
                            f"--reports={reports}", *map(str, runs)], cwd=REPO, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "K": "key", "S": "secret", **(env or {})})
@@ -151,6 +156,10 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
     bad_index = record_shard(reports, 0, 2)
     write_summary(bad_index / "summary.json", {**json.loads((bad_index / "summary.json").read_text()), "shard": "2/2"})
     prod = [record_shard(reports, i, 1, cloud="prod") for i in range(1)]
+    bad_junit = record_shard(reports, 0, 1)
+    (bad_junit / "junit.xml").write_text('<testsuites><testsuite tests="many"></testsuite></testsuites>')
+    cut_junit = record_shard(reports, 0, 1)
+    (cut_junit / "junit.xml").write_text('<testsuites><testsuite tests="1">')
     return {
         "missing": ([s[0], s[1], s[3]], "shard 2/4 missing: a merge needs all 4 shards of the night; run the missing "
                                         "ones or give their run directories"),
@@ -169,6 +178,10 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
         "bad index": ([bad_index], f"{bad_index / 'summary.json'}: shard: found '2/2': shard index 2 is not below "
                                    "the number of shards 2 (indexes count from 0); give I/N, N the number of shards "
                                    "(1 to 10000) and I this one's index from 0 to N-1, e.g. 0/4"),
+        "bad junit": ([bad_junit], f"{bad_junit / 'junit.xml'}: not JUnit XML as pytest writes it (invalid literal "
+                                   "for int() with base 10: 'many'); run that shard again"),
+        "cut junit": ([cut_junit], f"{cut_junit / 'junit.xml'}: not JUnit XML as pytest writes it (no element found: "
+                                   "line 1, column 33); run that shard again"),
         "another cloud": (prod, f"{prod[0]}: a shard of the cloud 'prod', not of the inventory's cloud 'lab'; give "
                                 "the inventory the shards ran with"),
     }
@@ -185,7 +198,8 @@ def test_every_refused_merge_is_one_line_exit_4_and_writes_nothing(tmp_path, inv
         code = main(["merge", f"--inventory={inventory}", f"--reports={reports}", *map(str, runs)])
         out, err = capsys.readouterr()
         assert (code, err.splitlines(), out) == (4, [f"stackaudit: {expected}"], ""), name
-    code = main(["merge", f"--inventory={inventory}", f"--reports={reports}", "--workers=2", str(cases["missing"][0][0])])
+    code = main(["merge", f"--inventory={inventory}", f"--reports={reports}", "--workers=2",
+                 str(cases["missing"][0][0])])
     assert (code, capsys.readouterr().err.splitlines()) == (4, [
         "stackaudit: merge: unrecognized arguments '--workers=2'; merge takes --inventory, --waivers, --reports and "
         "the shard run directories"])
@@ -223,7 +237,8 @@ SUMMARY = st.fixed_dictionaries({"shard": st.sampled_from(["0/1", "0/2", "1/2", 
     "started": JSON, "profile": JSON, "cloudstack_version": JSON})
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None,       # file writes: slow on a loaded machine
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(summary=JSON | SUMMARY)
 @example(summary={"shard": "0/1", "cloud": "lab", "exit_code": 0, "started": "s", "profile": None,
                   "cloudstack_version": None, "results": [{"check_id": "C", "target": None, "status": "skipped",

@@ -6,7 +6,7 @@ import sys
 from collections import Counter
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from stackaudit.config.shard import Shard, parse_shard, shard_of
 from stackaudit.errors import ConfigError
@@ -40,6 +40,7 @@ def test_a_bad_shard_is_one_line_saying_what_was_found_and_the_fix(text, problem
     assert str(raised.value) == f"--shard: found {text!r}: {problem}; {FIX}"
 
 
+@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=30))
 def test_any_text_is_a_shard_or_a_config_error(text):
     try:
