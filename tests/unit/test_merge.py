@@ -268,3 +268,23 @@ def test_a_target_read_as_a_member_by_another_shard_keeps_its_own_shards_facts(t
         run_dir = new_run_dir(reports)
         merge_into(run_dir, read_shard_runs(order, "lab"), (), TODAY)
         assert json.loads((run_dir / "facts" / name).read_text())["facts"] == {"all": "its own checks' facts"}
+
+
+def test_a_shards_record_says_its_shard_and_leaves_changes_and_stale_waivers_to_merge(tmp_path):
+    from stackaudit.report.recorder import RunRecord
+    from stackaudit.report.runs import earlier_runs
+    reports = tmp_path / "reports"
+    whole = new_run_dir(reports, now=0)
+    write_summary(whole / "summary.json", build_summary(whole.name, "s", "f", "lab", None, None, 0, [], None, (), TODAY))
+    shard_dir = new_run_dir(reports, now=60)
+    record = RunRecord(shard_dir, (), "lab", "4.19.1.0", "nightly", TODAY, "1/4")
+    summary = record.finish([Result("HOST-IPTABLES-V4", HOSTS[1], "failed", "INPUT policy is ACCEPT", "critical")], 1)
+    assert list(summary)[:9] == ["run", "started", "finished", "cloud", "cloudstack_version", "profile", "shard",
+                                 "exit_code", "counts"]
+    assert (summary["shard"], summary["changes_since"], summary["changes"], summary["stale_waivers"]) == (
+        "1/4", None, None, None)
+    assert json.loads((shard_dir / "summary.json").read_text()) == summary
+    assert (shard_dir / SHARD_MARK).read_text() == "1/4\n"
+    assert record.lines() == ["changes: this run is shard 1/4; `stackaudit merge` says what changed over the whole "
+                              "night"]
+    assert earlier_runs(new_run_dir(reports, now=120)) == [whole], "a shard is never a previous run"
