@@ -1,4 +1,4 @@
-"""python -m stackaudit run|summary: pytest with sensible defaults, one run directory per run.
+"""python -m stackaudit run|merge|summary: pytest with sensible defaults, one run directory per run.
 
 pytest stays the interface: `run` only adds defaults (`-n auto --dist loadgroup`, the run directory's
 Allure results, junit.xml and summary.json) and passes every other argument through.
@@ -6,6 +6,9 @@ Allure results, junit.xml and summary.json) and passes every other argument thro
 `run` validates the inventory, its policy, the waivers and every file they name before it creates
 anything: a bad file is one line and exit code 4, and nothing is written. Then it makes `reports/runs/<UTC timestamp>/`
 (never reusing one) and, when the run is over, points `reports/latest` at it.
+
+`run --shard I/N` runs one shard of the targets (no report.html); `merge` joins a night's shard runs into
+one run directory with its summary.json and report.html (README, "Sharding").
 """
 from __future__ import annotations
 
@@ -21,13 +24,16 @@ from stackaudit.catalog import PROFILES, check_kinds
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.policy import load_policy
+from stackaudit.config.shard import parse_shard
 from stackaudit.config.waivers import load_waivers, utc_today
 from stackaudit.errors import ConfigError
 from stackaudit.report.allure_report import ReportFailed
+from stackaudit.report.merge import merge_into
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING
 from stackaudit.report.publish import publish
 from stackaudit.report.recording import NotRecordable, open_run_dir, unrecorded
 from stackaudit.report.runs import point_latest
+from stackaudit.report.shard_runs import MergeRefused, read_shard_runs
 from stackaudit.report.summary import load_results, summary_lines
 
 
@@ -42,17 +48,26 @@ def workers_problem(workers: str) -> str | None:
             f"from 0 to {MAX_WORKERS}")
 
 
-def validate(inventory: str, waivers: str | None, workers: str = "auto") -> str | None:
+def validate(inventory: str, waivers: str | None, workers: str = "auto", shard: str | None = None) -> str | None:
     """The first configuration problem (one line), or None."""
     problem = workers_problem(workers)
     if problem:
         return problem
     try:
-        policy = load_policy(load_inventory(Path(inventory)).policy_path)
-        load_waivers(Path(waivers) if waivers else None, check_kinds(), policy.waivers.max_days_ahead, utc_today())
+        if shard is not None:
+            parse_shard(shard)
+        load_configuration(inventory, waivers)
     except ConfigError as err:
         return str(err)
     return None
+
+
+def load_configuration(inventory: str, waivers: str | None) -> tuple[object, tuple]:
+    """The inventory and the waivers; raises ConfigError."""
+    loaded = load_inventory(Path(inventory))
+    policy = load_policy(loaded.policy_path)
+    return loaded, load_waivers(Path(waivers) if waivers else None, check_kinds(), policy.waivers.max_days_ahead,
+                                utc_today())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--profile", choices=PROFILES, help="run only this profile's checks (pytest -m PROFILE)")
     run.add_argument("--reports", default="reports", help="where runs/ and latest go (default: reports)")
     run.add_argument("--workers", default="auto", help="pytest-xdist workers (default auto)")
+    run.add_argument("--shard", metavar="I/N", help="run only shard I of N (0 <= I < N); no report.html")
+    merge = commands.add_parser("merge", help="merge one night's shard run directories into one run")
+    merge.add_argument("--inventory", required=True)
+    merge.add_argument("--waivers", help="the waivers the shards ran with (for stale and expiring waivers)")
+    merge.add_argument("--reports", default="reports", help="where runs/ and latest go (default: reports)")
+    merge.add_argument("shard_runs", nargs="+", metavar="SHARD_RUN_DIR", type=Path,
+                       help="every shard's run directory (reports/runs/<UTC>), shards 0/N to N-1/N, in any order")
     summary = commands.add_parser("summary", help="per-check summary of an Allure results directory")
     summary.add_argument("results", nargs="?", default="reports/latest/allure-results")
     args, rest = parser.parse_known_args(argv)
@@ -75,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CONFIG
         print("\n".join(summary_lines(results)))
         return 0
-    problem = validate(args.inventory, args.waivers, args.workers)
+    if args.command == "merge":
+        if rest:
+            print(f"stackaudit: merge: unrecognized arguments {shown(' '.join(rest))}; merge takes --inventory, "
+                  "--waivers, --reports and the shard run directories", file=sys.stderr)
+            return EXIT_CONFIG
+        return merge_shards(args)
+    problem = validate(args.inventory, args.waivers, args.workers, args.shard)
     if problem:
         print(f"stackaudit: {problem}", file=sys.stderr)
         return EXIT_CONFIG
@@ -92,10 +120,36 @@ def main(argv: list[str] | None = None) -> int:
         options.append(f"--waivers={args.waivers}")
     if args.profile:
         options += ["-m", args.profile]
+    if args.shard:
+        options.append(f"--shard={args.shard}")
     code = int(pytest.main([*options, *rest]))
     started = time.monotonic()
+    problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, Path(args.inventory)))
+    return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard)
+
+
+def merge_shards(args) -> int:
+    """`stackaudit merge`: everything is checked before the merged run directory is made."""
+    try:
+        inventory, waivers = load_configuration(args.inventory, args.waivers)
+        shards = read_shard_runs(args.shard_runs, inventory.cloud_name)
+        run_dir = open_run_dir(Path(args.reports))
+    except (ConfigError, MergeRefused, NotRecordable) as err:
+        print(f"stackaudit: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    started = time.monotonic()
+    try:
+        summary = merge_into(run_dir, shards, waivers, utc_today())
+    except (MergeRefused, OSError) as err:
+        print(f"stackaudit: {err}", file=sys.stderr)
+        return EXIT_NOT_RECORDED
     problem = unrecorded(run_dir) or write_report(run_dir, Path(args.inventory))
-    seconds = time.monotonic() - started
+    return finish(Path(args.reports), run_dir, summary["exit_code"], problem, time.monotonic() - started)
+
+
+def finish(reports: Path, run_dir: Path, code: int, problem: str | None, seconds: float,
+           shard: str | None = None) -> int:
+    """Say where the run is, point latest at it if its record is complete; the run's exit code."""
     print(f"Run directory: {run_dir.resolve()}")
     if problem:
         # latest stays on the last complete run. A code that could read as done (passed, a warning,
@@ -103,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stackaudit: the run's record is incomplete: {problem}", file=sys.stderr)
         return EXIT_NOT_RECORDED if code in (EXIT_OK, EXIT_WARNING, EXIT_BROKEN) else code
     point_latest(reports, run_dir)
+    if shard:
+        print(f"Shard {shard}: no report.html; `stackaudit merge` writes the night's report from all shards")
+        return code
     report = (run_dir / "report.html").resolve()
     print(f"Report: {report} ({report.stat().st_size / 1e6:.1f} MB, generated in {seconds:.1f} s)")
     return code

@@ -13,6 +13,8 @@
   inventory, policy or waivers file.
 - Under `stackaudit run` (--run-dir), the run directory holds targets.json and the facts, and the
   controller writes its summary.json when the session finishes.
+- `--shard=I/N` keeps the results whose target hashes into shard I (config/shard.py) and deselects
+  the others before any fact is collected, so a shard collects only what its own checks read.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.factstore import FactStore
 from stackaudit.config.inventory import load_inventory
+from stackaudit.config.shard import Shard, parse_shard
 from stackaudit.config.redact import install_log_redaction, redact_report, redact_text, remember_inventory_secrets
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally, classify
@@ -59,6 +62,7 @@ TARGET_FIXTURES = {
     "cloud": ("cloud",),
 }
 STATE = pytest.StashKey["RunState | None"]()
+SHARD = pytest.StashKey["Shard | None"]()
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()
 
@@ -94,10 +98,13 @@ def pytest_addoption(parser):
     group.addoption("--waivers", metavar="FILE", help="accepted deviations (inventories/waivers.yml shows the format)")
     group.addoption("--run-dir", metavar="DIR",
                     help="this run's directory (stackaudit run makes one): targets.json, facts, summary.json")
+    group.addoption("--shard", metavar="I/N",
+                    help="run only the targets of shard I of N (0 <= I < N); `stackaudit merge` joins the shards")
 
 
 def pytest_configure(config):
     config.stash[STATE] = None
+    config.stash[SHARD] = None
     install_log_redaction()
     register_markers(config)
     if not hasattr(config, "workerinput"):
@@ -110,6 +117,8 @@ def pytest_configure(config):
     if problem:
         pytest.exit(f"stackaudit: {problem}", returncode=EXIT_CONFIG)
     try:
+        shard_text = config.getoption("--shard")
+        config.stash[SHARD] = parse_shard(shard_text) if shard_text is not None else None
         inventory = load_inventory(Path(inventory_path))
         remember_inventory_secrets(inventory)    # in every process: each masks them by value
         policy = load_policy(inventory.policy_path)
@@ -130,8 +139,9 @@ def pytest_configure(config):
         record = None
         if given:   # `stackaudit run`: the run directory's snapshot is the one, and it records the run
             markexpr = config.getoption("markexpr", "")
+            shard = config.stash[SHARD]
             record = RunRecord(run_dir, waivers, inventory.cloud_name, None,
-                               markexpr if markexpr in PROFILES else None, today)
+                               markexpr if markexpr in PROFILES else None, today, str(shard) if shard else None)
             config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
         try:
             snapshot = discover(inventory)
@@ -239,6 +249,21 @@ def fact_needs(items, snapshot: Snapshot) -> dict[str, set[str]]:
             for member in snapshot.of_kinds((kind,)):
                 needs.setdefault(member.id, set()).update(names)
     return needs
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Under --shard, deselect the results of other shards' targets; last, so that -k and -m have
+    already narrowed the items (and pytest_collection_finish's fact_needs sees only what is left)."""
+    shard = config.stash.get(SHARD, None)
+    if shard is None:
+        return
+    kept, deselected = [], []
+    for item in items:
+        (kept if shard.holds(item_target(item)) else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_collection_finish(session):

@@ -57,7 +57,7 @@ def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
                   exit_code: int, results: list[Result], previous: dict | None, waivers,
                   today: datetime.date) -> dict:
-    entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target))]
+    entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
     return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
             "profile": profile, "exit_code": exit_code,
@@ -69,6 +69,18 @@ def build_summary(run: str, started: str, finished: str, cloud: str, version: st
             "expiring_waivers": expiring_waivers(waivers, today)}
 
 
+def as_shard(summary: dict, shard: str) -> dict:
+    """A shard's summary.json: its `shard`, and no changes or stale waivers of its own. A shard holds
+    part of the night, so against the previous run every result of the other shards would read as
+    gone, and every waiver that covers another shard's failure as stale: `stackaudit merge` computes
+    both once, for the whole night."""
+    at = list(summary).index("profile") + 1
+    items = list(summary.items())
+    shard_summary = dict(items[:at] + [("shard", shard)] + items[at:])
+    shard_summary.update(changes_since=None, changes=None, stale_waivers=None)
+    return shard_summary
+
+
 def write_summary(path: Path, summary: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
@@ -76,6 +88,9 @@ def write_summary(path: Path, summary: dict) -> None:
 
 
 def change_lines(summary: dict) -> list[str]:
+    if summary.get("shard"):
+        return [f"changes: this run is shard {summary['shard']}; `stackaudit merge` says what changed "
+                "over the whole night"]
     since = summary["changes_since"]
     lines = [f"changes since {since}:" if since else "changes (no earlier run in this reports directory):"]
     change = summary["changes"]

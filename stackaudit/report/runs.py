@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 
 STAMP = "%Y%m%dT%H%M%SZ"
+# In a shard's run directory beside its summary.json, holding "I/N": a shard is part of a night, never
+# the run before another (its results would read as the whole cloud); found without reading summaries.
+SHARD_MARK = "shard"
 
 
 def run_sort_key(name: str) -> tuple[str, int]:
@@ -35,17 +39,18 @@ def new_run_dir(reports: Path, now: float | None = None) -> Path:
 def point_latest(reports: Path, run_dir: Path) -> None:
     """`reports/latest` -> the run directory (relative), replaced atomically (rename over the old link)."""
     link = reports / "latest"
-    tmp = reports / f".latest.{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
+    # A name of this call's own: shards on several machines share a reports volume, and in containers
+    # their process ids are alike (often 1), so a pid alone would let one shard's link replace another's.
+    tmp = reports / f".latest.{os.getpid()}.{uuid.uuid4().hex}"
     tmp.symlink_to(os.path.relpath(run_dir, reports))
     os.replace(tmp, link)
 
 
 def earlier_runs(run_dir: Path) -> list[Path]:
-    """The run directories before `run_dir` that recorded a run (a summary.json), latest first."""
+    """The run directories before `run_dir` that recorded a whole run (a summary.json, no shard mark), latest first."""
     earlier = [p for p in run_dir.parent.iterdir()
-               if p.is_dir() and run_sort_key(p.name) < run_sort_key(run_dir.name) and (p / "summary.json").is_file()]
+               if p.is_dir() and run_sort_key(p.name) < run_sort_key(run_dir.name) and (p / "summary.json").is_file()
+               and not (p / SHARD_MARK).exists()]
     return sorted(earlier, key=lambda p: run_sort_key(p.name), reverse=True)
 
 

@@ -1,0 +1,136 @@
+"""The shard run directories `stackaudit merge` is given, read and checked before anything is written.
+
+A merge is refused (one line, exit code 4) unless the directories are one night's shards of one
+cloud: each a finished shard run (summary.json with a `shard`), all of the same number of shards N
+and the same profile, and every index 0 to N-1 given exactly once.
+"""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from stackaudit.config.files import shown, shown_path
+from stackaudit.config.shard import Shard, parse_shard
+from stackaudit.errors import ConfigError
+from stackaudit.report.changes import STATUSES
+from stackaudit.report.recording import unrecorded
+from stackaudit.report.summary import Result
+
+class MergeRefused(Exception):
+    """The shard runs cannot be merged; the message is one line with the fix (exit code 4)."""
+
+
+@dataclass(frozen=True)
+class ShardRun:
+    path: Path
+    shard: Shard
+    summary: dict
+    junit: ET.Element | None = None      # its junit.xml's <testsuites>; None: it ran no test
+
+    @property
+    def results(self) -> list[Result]:
+        return [Result(**{name: entry[name] for name in RESULT_TYPES}) for entry in self.summary["results"]]
+
+
+def read_shard_run(path: Path) -> ShardRun:
+    where = shown_path(path)
+    if not path.is_dir():
+        raise MergeRefused(f"{where}: not a directory; give the run directories the shards wrote (reports/runs/<UTC>)")
+    summary_path = path / "summary.json"
+    try:
+        summary = json.loads(summary_path.read_text())
+    except (OSError, ValueError) as err:
+        why = getattr(err, "strerror", None) or type(err).__name__
+        raise MergeRefused(f"{shown_path(summary_path)}: cannot read a run's summary ({why}); "
+                           "is the shard's run finished?") from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("shard"), str):
+        raise MergeRefused(f"{shown_path(summary_path)}: shard: missing; not a shard's run "
+                           "(run each shard with `stackaudit run --shard I/N`)")
+    try:
+        shard = parse_shard(summary["shard"], f"{shown_path(summary_path)}: shard")
+    except ConfigError as err:
+        raise MergeRefused(str(err)) from None
+    problem = summary_problem(summary, shard)
+    if problem:
+        raise MergeRefused(f"{shown_path(summary_path)}: {problem}")
+    problem = unrecorded(path)
+    if problem:
+        raise MergeRefused(f"{problem}: the shard's run is incomplete; run that shard again")
+    return ShardRun(path, shard, summary, read_junit(path / "junit.xml"))
+
+
+JUNIT_COUNTS = ("tests", "errors", "failures", "skipped")
+
+
+def suite_counts(suite: ET.Element) -> tuple[dict[str, int], float]:
+    """A <testsuite>'s counts and time, as pytest's junitxml writes them."""
+    return {name: int(suite.get(name, "0")) for name in JUNIT_COUNTS}, float(suite.get("time", "0"))
+
+
+def read_junit(path: Path) -> ET.Element | None:
+    """The <testsuites> pytest's junitxml wrote, its counts checked; None if there is no file."""
+    if not path.is_file():
+        return None
+    try:
+        root = ET.parse(path).getroot()
+        for suite in root.iter("testsuite"):
+            suite_counts(suite)     # a count that is not a number raises ValueError
+    except (ET.ParseError, OSError, ValueError) as err:
+        raise MergeRefused(f"{shown_path(path)}: not JUnit XML as pytest writes it ({err}); run that shard again") \
+            from None
+    return root
+
+
+# summary.json's keys a merge reads, with the types a run writes (README, "Run directories and summary.json").
+SUMMARY_FIELDS = (("cloud", (str,)), ("results", (list,)), ("exit_code", (int,)), ("started", (str,)),
+                  ("profile", (str, type(None))), ("cloudstack_version", (str, type(None))))
+RESULT_TYPES = {"check_id": (str,), "target": (str, type(None)), "status": (str,), "message": (str,),
+                "severity": (str,), "waiver": (dict, type(None))}
+
+
+def summary_problem(summary: dict, shard: Shard) -> str | None:
+    """What makes `summary` unusable as this shard's record, or None."""
+    for key, kinds in SUMMARY_FIELDS:
+        if not isinstance(summary.get(key), kinds) or isinstance(summary.get(key), bool):
+            return f"{key}: missing or not a {' or '.join(k.__name__ for k in kinds)}; not a StackAudit summary"
+    for index, entry in enumerate(summary["results"]):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), t) for k, t in RESULT_TYPES.items()):
+            return f"results[{index}]: not a result ({', '.join(RESULT_TYPES)})"
+        if entry["status"] not in STATUSES:
+            return f"results[{index}].status: {shown(entry['status'])} is not one of {', '.join(STATUSES)}"
+        if not shard.holds(entry["target"]):
+            return (f"results[{index}]: target {shown(entry['target'])} is not in shard {shard}; "
+                    "not this shard's results")
+    return None
+
+
+def read_shard_runs(paths: list[Path], cloud: str) -> list[ShardRun]:
+    """The shard runs, sorted by index; raises MergeRefused naming the first problem."""
+    if not paths:
+        raise MergeRefused("no shard run directories given; give every shard's run directory (0/N to N-1/N)")
+    runs = [read_shard_run(path) for path in paths]
+    first = runs[0]
+    for run in runs[1:]:
+        if run.shard.count != first.shard.count:
+            raise MergeRefused(f"shards of different runs: {shown_path(first.path)} is shard {first.shard}, "
+                               f"{shown_path(run.path)} is shard {run.shard}; give the N shards of one night")
+        for key, what in (("cloud", "clouds"), ("profile", "profiles")):
+            if run.summary.get(key) != first.summary.get(key):
+                raise MergeRefused(f"shards of different {what}: {shown_path(first.path)} has {key} "
+                                   f"{first.summary.get(key)!r}, {shown_path(run.path)} has {run.summary.get(key)!r}")
+    if first.summary["cloud"] != cloud:
+        raise MergeRefused(f"{shown_path(first.path)}: a shard of the cloud {first.summary['cloud']!r}, not of the "
+                           f"inventory's cloud {cloud!r}; give the inventory the shards ran with")
+    by_index: dict[int, ShardRun] = {}
+    for run in runs:
+        if run.shard.index in by_index:
+            raise MergeRefused(f"shard {run.shard} given twice: {shown_path(by_index[run.shard.index].path)} and "
+                               f"{shown_path(run.path)}; give each shard's run directory once")
+        by_index[run.shard.index] = run
+    missing = [f"{i}/{first.shard.count}" for i in range(first.shard.count) if i not in by_index]
+    if missing:
+        raise MergeRefused(f"shard {', '.join(missing)} missing: a merge needs all {first.shard.count} shards of "
+                           "the night; run the missing ones or give their run directories")
+    return [by_index[i] for i in range(first.shard.count)]
