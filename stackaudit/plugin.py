@@ -255,12 +255,13 @@ def fact_needs(items, snapshot: Snapshot) -> dict[str, set[str]]:
 def pytest_collection_modifyitems(config, items):
     """Under --shard, deselect the results of other shards' targets; last, so that -k and -m have
     already narrowed the items (and pytest_collection_finish's fact_needs sees only what is left)."""
-    shard = config.stash.get(SHARD, None)
-    if shard is None:
+    shard, state = config.stash.get(SHARD, None), config.stash.get(STATE, None)
+    if shard is None or state is None:
         return
     kept, deselected = [], []
+    snapshot = state.snapshot
     for item in items:
-        (kept if shard.holds(item_target(item)) else deselected).append(item)
+        (kept if shard.holds(snapshot.shard_key(item_target(item))) else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

@@ -141,15 +141,29 @@ class Snapshot:
     discovered_at: str = ""
     notes: list[str] = field(default_factory=list)   # what discovery noticed (e.g. a pool master it could not reach)
     api: dict[str, list[dict]] = field(default_factory=dict)  # every row of each list command, as discovered
+    _index: dict[str, Target] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def of_kinds(self, kinds) -> list[Target]:
         return sorted((t for t in self.targets if t.kind in kinds), key=lambda t: t.id)
 
     def by_id(self, target_id: str) -> Target:
-        for target in self.targets:
-            if target.id == target_id:
-                return target
-        raise KeyError(target_id)
+        if len(self._index) != len(self.targets):      # built once (a run asks for every item)
+            self._index.clear()
+            self._index.update((t.id, t) for t in self.targets)
+        return self._index[target_id]
+
+    def shard_key(self, target_id: str | None) -> str | None:
+        """What a target is sharded by (config/shard.py): a system VM goes with the host it is
+        reached through, so one shard holds both and the host's one SSH connection serves both
+        (collect/collectors.py, Unit); every other target by its own id."""
+        if target_id is None or not target_id.startswith(tuple(f"{kind}://" for kind in SYSTEM_VM_KINDS)):
+            return target_id
+        vm = self.by_id(target_id)
+        for kind in ("kvm-host", "xs-host"):
+            host = Target(kind, vm.attrs.host or "", vm.zone).id
+            if host in self._index:
+                return host
+        return target_id
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

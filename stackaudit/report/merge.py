@@ -102,30 +102,13 @@ def copy_allure_results(shards: list[ShardRun], into: Path) -> None:
 
 def copy_facts(shards: list[ShardRun], run_dir: Path) -> None:
     """facts/: each target's facts once: a group check's shard also collects its members' facts (only
-    those the group reads), so where two shards have a target's facts, its own shard's are kept;
-    reachability.json: every shard's unreachable endpoints."""
+    those the group reads), so where two shards have a target's facts, its own shard's are kept."""
     facts = run_dir / "facts"
     facts.mkdir(exist_ok=True)
-    unreachable, probed, seconds, found = set(), 0, 0.0, False
     for shard in shards:
         for path in sorted((shard.path / "facts").glob("*.json")):
             if not (facts / path.name).exists() or owned_by(path, shard):
                 shutil.copy2(path, facts / path.name)
-        try:
-            record = json.loads((shard.path / "reachability.json").read_text())
-        except (OSError, ValueError):
-            continue
-        try:
-            unreachable |= {tuple(entry) for entry in record.get("unreachable", [])}
-            probed += int(record.get("probed", 0))
-            seconds = max(seconds, float(record.get("seconds", 0)))
-        except (AttributeError, TypeError, ValueError):     # not a record this version writes: left out
-            continue
-        found = True
-    if found:
-        (run_dir / "reachability.json").write_text(json.dumps(
-            {"probed": probed, "seconds": seconds, "unreachable": sorted(list(e) for e in unreachable)},
-            indent=1, sort_keys=True))
 
 
 def owned_by(facts_file: Path, shard: ShardRun) -> bool:
@@ -134,7 +117,7 @@ def owned_by(facts_file: Path, shard: ShardRun) -> bool:
         target = json.loads(facts_file.read_text()).get("target")
     except (OSError, ValueError, AttributeError):
         return False
-    return isinstance(target, str) and shard.shard.holds(target)
+    return isinstance(target, str) and shard.holds(target)
 
 
 def union_targets(shards: list[ShardRun]) -> TargetUnion:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.shard import Shard, parse_shard
+from stackaudit.discovery.targets import Snapshot
 from stackaudit.errors import ConfigError
 from stackaudit.report.changes import STATUSES
 from stackaudit.report.recording import unrecorded
@@ -28,6 +29,14 @@ class ShardRun:
     shard: Shard
     summary: dict
     junit: ET.Element | None = None      # its junit.xml's <testsuites>; None: it ran no test
+    snapshot: Snapshot | None = None     # its targets.json
+
+    def holds(self, target_id: str) -> bool:
+        """Whether the target is this shard's own (a system VM is its host's: Snapshot.shard_key)."""
+        try:
+            return self.shard.holds(self.snapshot.shard_key(target_id) if self.snapshot else target_id)
+        except KeyError:
+            return False
 
     @property
     def results(self) -> list[Result]:
@@ -52,13 +61,17 @@ def read_shard_run(path: Path) -> ShardRun:
         shard = parse_shard(summary["shard"], f"{shown_path(summary_path)}: shard")
     except ConfigError as err:
         raise MergeRefused(str(err)) from None
-    problem = summary_problem(summary, shard)
+    try:
+        snapshot = Snapshot.load(path / "targets.json")
+    except ConfigError as err:
+        raise MergeRefused(f"{err}: the shard's run is incomplete; run that shard again") from None
+    problem = summary_problem(summary, shard, snapshot.shard_key)
     if problem:
         raise MergeRefused(f"{shown_path(summary_path)}: {problem}")
     problem = unrecorded(path)
     if problem:
         raise MergeRefused(f"{problem}: the shard's run is incomplete; run that shard again")
-    return ShardRun(path, shard, summary, read_junit(path / "junit.xml"))
+    return ShardRun(path, shard, summary, read_junit(path / "junit.xml"), snapshot)
 
 
 JUNIT_COUNTS = ("tests", "errors", "failures", "skipped")
@@ -90,8 +103,9 @@ RESULT_TYPES = {"check_id": (str,), "target": (str, type(None)), "status": (str,
                 "severity": (str,), "waiver": (dict, type(None))}
 
 
-def summary_problem(summary: dict, shard: Shard) -> str | None:
-    """What makes `summary` unusable as this shard's record, or None."""
+def summary_problem(summary: dict, shard: Shard, shard_key=lambda target_id: target_id) -> str | None:
+    """What makes `summary` unusable as this shard's record, or None. `shard_key`: what a target id
+    is sharded by (discovery/targets.py, Snapshot.shard_key)."""
     for key, kinds in SUMMARY_FIELDS:
         if not isinstance(summary.get(key), kinds) or isinstance(summary.get(key), bool):
             return f"{key}: missing or not a {' or '.join(k.__name__ for k in kinds)}; not a StackAudit summary"
@@ -100,7 +114,11 @@ def summary_problem(summary: dict, shard: Shard) -> str | None:
             return f"results[{index}]: not a result ({', '.join(RESULT_TYPES)})"
         if entry["status"] not in STATUSES:
             return f"results[{index}].status: {shown(entry['status'])} is not one of {', '.join(STATUSES)}"
-        if not shard.holds(entry["target"]):
+        try:
+            key = shard_key(entry["target"] or None)
+        except KeyError:
+            return f"results[{index}]: target {shown(entry['target'])} is not in the shard's targets.json"
+        if not shard.holds(key):
             return (f"results[{index}]: target {shown(entry['target'])} is not in shard {shard}; "
                     "not this shard's results")
     return None

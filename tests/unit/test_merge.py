@@ -59,7 +59,6 @@ def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", h
     (run_dir / "facts").mkdir()
     for h in mine:
         (run_dir / "facts" / f"{h.replace('://', '_').replace('/', '_')}.json").write_text(json.dumps({"target": h}))
-    (run_dir / "reachability.json").write_text(json.dumps({"probed": len(mine), "seconds": 0.5, "unreachable": []}))
     code = exit_code if exit_code is not None else (1 if any(r.status == "failed" for r in results) else 0)
     summary = build_summary(run_dir.name, f"2026-11-25T01:0{index}:00+00:00", "2026-11-25T01:30:00+00:00", cloud,
                             "4.19.1.0", "nightly", code, results, None, (), TODAY)
@@ -86,7 +85,6 @@ def test_merged_run_holds_every_shards_results_files_and_one_junit_with_summed_c
     copied = {p.name for p in (run_dir / "allure-results").iterdir()}
     assert copied == {p.name for s in shards for p in (s / "allure-results").iterdir()}
     assert len(list((run_dir / "facts").glob("*.json"))) == len(HOSTS)
-    assert json.loads((run_dir / "reachability.json").read_text())["probed"] == len(HOSTS)
     assert sorted(t.id for t in Snapshot.load(run_dir / "targets.json").targets) == HOSTS
     suite = ET.parse(run_dir / "junit.xml").getroot().find("testsuite")
     assert {k: suite.get(k) for k in ("tests", "failures", "errors", "skipped", "time", "timestamp")} == {

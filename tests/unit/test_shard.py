@@ -4,11 +4,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from stackaudit.config.shard import Shard, parse_shard, shard_of
+from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.errors import ConfigError
 from tests.unit.test_run_command import REPO, inventory, stackaudit_run  # noqa: F401 (the fixture)
 
@@ -99,6 +101,8 @@ def test_the_plugin_keeps_this_shards_items_and_reports_the_rest_as_deselected()
     deselected = []
     config = type("Config", (), {"stash": pytest.Stash(), "hook": type("Hook", (), {
         "pytest_deselected": staticmethod(lambda items: deselected.extend(items))})()})()
+    config.stash[plugin.STATE] = SimpleNamespace(snapshot=Snapshot(
+        "lab", [Target("kvm-host", f"kvm{i:02d}", "zone1") for i in range(1, 13)] + [Target("cloud", "lab")]))
     kept_by_shard = []
     for index in range(3):
         config.stash[plugin.SHARD] = Shard(index, 3)
@@ -111,3 +115,13 @@ def test_the_plugin_keeps_this_shards_items_and_reports_the_rest_as_deselected()
     assert [cloud in kept for kept in kept_by_shard] == [i == shard_of("cloud://lab", 3) for i in range(3)]
     assert sorted(map(id, sum(kept_by_shard, []))) == sorted(map(id, [*hosts, no_targets, cloud]))
     assert all(kept_by_shard), "twelve hosts over three shards: every shard has some"
+
+
+def test_a_system_vm_is_in_its_hosts_shard_so_one_connection_serves_both():
+    host = Target("kvm-host", "kvm07", "zone1", "198.18.1.7")
+    router = Target("router", "r-9-VM", "zone1", "169.254.0.9", attrs={"host": "kvm07", "host_address": "198.18.1.7"})
+    vmware = Target("router", "r-10-VM", "zone1", "10.0.0.9", attrs={"host": "esx1"})
+    snapshot = Snapshot("lab", [host, router, vmware])
+    assert snapshot.shard_key(router.id) == host.id
+    assert snapshot.shard_key(vmware.id) == vmware.id        # no host target: by its own id
+    assert snapshot.shard_key(host.id) == host.id and snapshot.shard_key(None) is None
