@@ -20,6 +20,8 @@ DEPLOY = REPO / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 GITLAB = DEPLOY / "ci" / "gitlab-ci.yml"
 SHARD_RUN = DEPLOY / "shard-run.sh"
+IMAGE_SHARD_RUN = "/opt/stackaudit/deploy/shard-run.sh"     # where deploy/Dockerfile puts it
+GITHUB = DEPLOY / "ci" / "github-actions.yml"
 
 # $(NAME) is Kubernetes' expansion in command and args; $NAME and ${NAME} are the shell's.
 _VARIABLE = re.compile(r"\$\((\w+)\)|\$\{(\w+)\}|\$(\w+)")
@@ -88,7 +90,7 @@ def pytest_args_of_run(words: list[str], monkeypatch, tmp_path: Path) -> list[st
     before it validates files, makes a run directory or starts pytest."""
     assert words[:2] == ["stackaudit", "run"], words
     given: list[list[str]] = []
-    monkeypatch.setattr(cli, "validate", lambda inventory, waivers, workers="auto": cli.workers_problem(workers))
+    monkeypatch.setattr(cli, "validate", lambda inventory, waivers, workers="auto", *more: cli.workers_problem(workers))
     monkeypatch.setattr(cli, "open_run_dir", lambda reports: tmp_path)
     monkeypatch.setattr(cli.pytest, "main", lambda args: given.append(list(args)) or 0)
     monkeypatch.setattr(cli, "unrecorded", lambda run_dir: "stopped by the test")
@@ -119,6 +121,24 @@ def merge_help() -> str | None:
     except SystemExit as stop:
         return None if stop.code else out.getvalue()
     return out.getvalue()
+
+
+def unknown_to_pytest(args: list[str]) -> set[str]:
+    """The options of a pytest command line that pytest, with the plugin loaded, does not know."""
+    return {a.split("=", 1)[0] for a in args if a.startswith("--")} - pytest_options()
+
+
+def unknown_to_merge(words: list[str]) -> set[str]:
+    """The options of a `stackaudit merge` command line that its --help does not list (all of
+    them while there is no merge command)."""
+    known = {word.strip(",[]") for word in (merge_help() or "").split() if word.startswith("--")}
+    given = {w.split("=", 1)[0] for w in words if w.startswith("--")}
+    assert given, f"no options in {words}"
+    return given - known
+
+
+SHARD_OPTION_PRESENT = "--shard" in pytest_options()
+MERGE_PRESENT = merge_help() is not None
 
 
 def shell_words(line: str, values: dict[str, str]) -> list[str]:

@@ -5,15 +5,15 @@ where one night's runs are, and every command line is one stackaudit and pytest 
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from stackaudit.config.inventory import load_inventory
 from tests.unit.config_site import ca_certificate, ssh_key_pair
-from tests.unit.deploy_files import (GITLAB, KUBERNETES, container, documents, expand, merge_help, named,
-                                     option_value, pod_spec, positional, pytest_args_of_run, pytest_options,
-                                     shell_words, after_separator, xfail_until, yaml_files)
+from tests.unit.deploy_files import (DEPLOY, IMAGE_SHARD_RUN, KUBERNETES, MERGE_PRESENT, SHARD_OPTION_PRESENT,
+                                     SHARD_RUN, after_separator, container, documents, expand, named, option_value,
+                                     pod_spec, positional, pytest_args_of_run, shell_words, unknown_to_merge,
+                                     unknown_to_pytest, xfail_until, yaml_files)
 
 SHARDS = named("CronJob", "stackaudit-shards")
 MERGE = named("CronJob", "stackaudit-merge")
@@ -21,8 +21,6 @@ SHARD_SPEC, MERGE_SPEC = pod_spec(SHARDS), pod_spec(MERGE)
 SHARD_ARGS = container(SHARD_SPEC, "shard")["args"]
 MERGE_SCRIPT = container(MERGE_SPEC, "merge")["command"][-1]
 SECRETS_DIR = "/run/stackaudit/secrets"
-SHARD_OPTION_PRESENT = "--shard" in pytest_options()
-MERGE_PRESENT = merge_help() is not None
 
 
 def shard_count(words: list[str]) -> int:
@@ -80,7 +78,6 @@ def test_the_shard_job_is_an_indexed_job_of_n_pods_each_running_its_own_shard():
 def test_findings_are_never_retried_and_bad_input_stops_the_shards():
     """deploy/shard-run.sh exits 0 once a shard recorded its run, whatever it found; 2 and 4 stop the Job."""
     job = SHARDS["spec"]["jobTemplate"]["spec"]
-    assert container(SHARD_SPEC, "shard")["command"] == ["/opt/stackaudit/deploy/shard-run.sh"]
     rules = job["podFailurePolicy"]["rules"]
     on_codes = [r for r in rules if "onExitCodes" in r]
     assert [(r["action"], r["onExitCodes"]["operator"], sorted(r["onExitCodes"]["values"])) for r in on_codes] \
@@ -178,80 +175,19 @@ def test_the_shard_command_is_a_stackaudit_run_that_passes_the_shard_to_pytest(m
 @xfail_until(SHARD_OPTION_PRESENT)
 def test_pytest_accepts_every_option_the_shard_command_gives_it(monkeypatch, tmp_path):
     command = shell_words(" ".join(after_separator(SHARD_ARGS)), {"JOB_COMPLETION_INDEX": "0"})
-    args = pytest_args_of_run(command, monkeypatch, tmp_path)
-    unknown = {a.split("=", 1)[0] for a in args if a.startswith("--")} - pytest_options()
+    unknown = unknown_to_pytest(pytest_args_of_run(command, monkeypatch, tmp_path))
     assert not unknown, f"pytest does not know {sorted(unknown)}"
 
 
 @xfail_until(MERGE_PRESENT)
 def test_stackaudit_merge_accepts_the_merge_command():
-    known = {word.strip(",[]") for word in (merge_help() or "").split() if word.startswith("--")}
-    given = {w.split("=", 1)[0] for w in merge_words({"shards": "/reports/nights/x"}) if w.startswith("--")}
-    assert given and given <= known, f"stackaudit merge does not know {sorted(given - known)}"
+    unknown = unknown_to_merge(merge_words({"shards": "/reports/nights/x"}))
+    assert not unknown, f"stackaudit merge does not know {sorted(unknown)}"
 
 
-# GitLab CI
-
-GITLAB_CI, = documents(GITLAB)
-
-
-def gitlab_script_line(job: str, needle: str) -> str:
-    lines = [line for line in GITLAB_CI[job]["script"] if needle in line]
-    assert len(lines) == 1, f"{job}: expected one script line with {needle!r}"
-    return lines[0]
-
-
-def gitlab_values(profile_option: str = "", pipeline: str = "4711", index: str = "0") -> dict[str, str]:
-    return {"index": index, "CI_NODE_TOTAL": str(GITLAB_CI[".shard"]["parallel"]), "CI_PIPELINE_ID": pipeline,
-            "STACKAUDIT_INVENTORY": GITLAB_CI["variables"]["STACKAUDIT_INVENTORY"], "PROFILE_OPTION": profile_option}
-
-
-def test_gitlab_shards_count_from_zero_and_the_merge_names_all_n():
-    n = GITLAB_CI[".shard"]["parallel"]
-    assert "index=$((CI_NODE_INDEX - 1))" in GITLAB_CI[".shard"]["script"]     # CI_NODE_INDEX is 1-based
-    line = gitlab_script_line(".shard", "deploy/shard-run.sh")
-    links = []
-    for index in range(n):
-        words = shell_words(line, gitlab_values(index=str(index)))
-        assert option_value(after_separator(words), "--shard") == f"{index}/{n}"
-        links.append(words[1])
-    merge = shell_words(gitlab_script_line(".merge", "stackaudit merge"), gitlab_values())
-    assert merge[:2] == ["stackaudit", "merge"] and positional(merge[2:]) == links
-
-
-@pytest.mark.parametrize("merge_job", ["nightly", "upgrade-gate"])
-def test_gitlab_each_merge_needs_its_shards_under_the_same_rules(merge_job):
-    job = GITLAB_CI[merge_job]
-    assert job["extends"] == ".merge"
-    shard_job, = job["needs"]
-    assert GITLAB_CI[shard_job]["extends"] == ".shard"
-    assert GITLAB_CI[shard_job]["rules"] == job["rules"]
-    stages = GITLAB_CI["stages"]
-    assert stages.index(GITLAB_CI[".merge"]["stage"]) > stages.index(GITLAB_CI[".shard"]["stage"])
-
-
-def test_gitlab_the_upgrade_gate_runs_the_pre_upgrade_profile_and_its_exit_code_decides():
-    assert GITLAB_CI["upgrade-gate-shard"]["variables"]["PROFILE_OPTION"] == "--profile=pre_upgrade"
-    assert "allow_failure" not in GITLAB_CI["upgrade-gate"]
-    assert GITLAB_CI["nightly"]["allow_failure"] == {"exit_codes": [7]}
-
-
-@pytest.mark.parametrize("profile_option", ["", "--profile=pre_upgrade"], ids=["nightly", "upgrade-gate"])
-def test_gitlab_shard_command_is_a_stackaudit_run(profile_option, monkeypatch, tmp_path):
-    words = shell_words(gitlab_script_line(".shard", "deploy/shard-run.sh"), gitlab_values(profile_option))
-    args = pytest_args_of_run(after_separator(words), monkeypatch, tmp_path)
-    assert "--shard=0/4" in args
-    assert ("-m" in args and args[args.index("-m") + 1] == "pre_upgrade") == bool(profile_option)
-
-
-def test_gitlab_secret_files_are_copied_owner_only_and_kept_out_of_the_artifacts():
-    for line in GITLAB_CI[".shard"]["before_script"][1:]:
-        assert line.startswith("install -m 0600 ") and " inventories/secrets/" in line
-    assert GITLAB_CI[".merge"]["before_script"] == GITLAB_CI[".shard"]["before_script"]
-    for job in (".shard", ".merge"):
-        assert all(p.startswith("reports/") for p in GITLAB_CI[job]["artifacts"]["paths"])
-
-
-def test_every_file_the_examples_run_exists():
-    assert (KUBERNETES.parent / "shard-run.sh").stat().st_mode & 0o111
-    assert Path(KUBERNETES.parent / "Dockerfile").read_text().count("deploy/shard-run.sh") >= 1
+def test_the_image_holds_the_wrapper_where_the_examples_run_it():
+    """Every example runs /opt/stackaudit/deploy/shard-run.sh from the image deploy/Dockerfile builds."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "WORKDIR /opt/stackaudit\n" in dockerfile and "COPY deploy/shard-run.sh deploy/shard-run.sh\n" in dockerfile
+    assert SHARD_RUN.stat().st_mode & 0o111
+    assert container(SHARD_SPEC, "shard")["command"] == [IMAGE_SHARD_RUN]
