@@ -6,12 +6,11 @@ import contextlib
 import io
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from _pytest.config import get_config
 
 import stackaudit.__main__ as cli
 
@@ -99,17 +98,19 @@ def pytest_args_of_run(words: list[str], monkeypatch, tmp_path: Path) -> list[st
     return given[0]
 
 
-_PYTEST_HELP: list[str] = []
-
-
-def pytest_options() -> set[str]:
-    """Every option pytest accepts here, with this repository's plugin loaded (pytest.ini)."""
-    if not _PYTEST_HELP:
-        done = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=REPO, capture_output=True,
-                              text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        _PYTEST_HELP.append(done.stdout)
-    return set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", _PYTEST_HELP[0]))
+def pytest_refusal(args: list[str]) -> str | None:
+    """What pytest's own argument parser says against `args` (an unrecognized option, a missing
+    value), with every installed plugin and this checkout's stackaudit.plugin loaded; None if it
+    accepts them. Parsing only: no plugin is configured, nothing is collected."""
+    config = get_config()
+    config.pluginmanager.load_setuptools_entrypoints("pytest11")
+    if not config.pluginmanager.has_plugin("stackaudit.plugin"):
+        config.pluginmanager.import_plugin("stackaudit.plugin")     # as pytest.ini's -p does
+    try:
+        config._parser.parse(args)
+    except pytest.UsageError as err:
+        return str(err).strip().splitlines()[-1]
+    return None
 
 
 def merge_help() -> str | None:
@@ -123,11 +124,6 @@ def merge_help() -> str | None:
     return out.getvalue()
 
 
-def unknown_to_pytest(args: list[str]) -> set[str]:
-    """The options of a pytest command line that pytest, with the plugin loaded, does not know."""
-    return {a.split("=", 1)[0] for a in args if a.startswith("--")} - pytest_options()
-
-
 def unknown_to_merge(words: list[str]) -> set[str]:
     """The options of a `stackaudit merge` command line that its --help does not list (all of
     them while there is no merge command)."""
@@ -137,7 +133,7 @@ def unknown_to_merge(words: list[str]) -> set[str]:
     return given - known
 
 
-SHARD_OPTION_PRESENT = "--shard" in pytest_options()
+SHARD_OPTION_PRESENT = pytest_refusal(["--shard=0/4"]) is None
 MERGE_PRESENT = merge_help() is not None
 
 

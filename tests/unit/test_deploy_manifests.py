@@ -13,7 +13,7 @@ from tests.unit.config_site import ca_certificate, ssh_key_pair
 from tests.unit.deploy_files import (DEPLOY, IMAGE_SHARD_RUN, KUBERNETES, MERGE_PRESENT, SHARD_OPTION_PRESENT,
                                      SHARD_RUN, after_separator, container, documents, expand, named, option_value,
                                      pod_spec, positional, pytest_args_of_run, shell_words, unknown_to_merge,
-                                     unknown_to_pytest, xfail_until, yaml_files)
+                                     pytest_refusal, xfail_until, yaml_files)
 
 SHARDS = named("CronJob", "stackaudit-shards")
 MERGE = named("CronJob", "stackaudit-merge")
@@ -175,8 +175,7 @@ def test_the_shard_command_is_a_stackaudit_run_that_passes_the_shard_to_pytest(m
 @xfail_until(SHARD_OPTION_PRESENT)
 def test_pytest_accepts_every_option_the_shard_command_gives_it(monkeypatch, tmp_path):
     command = shell_words(" ".join(after_separator(SHARD_ARGS)), {"JOB_COMPLETION_INDEX": "0"})
-    unknown = unknown_to_pytest(pytest_args_of_run(command, monkeypatch, tmp_path))
-    assert not unknown, f"pytest does not know {sorted(unknown)}"
+    assert pytest_refusal(pytest_args_of_run(command, monkeypatch, tmp_path)) is None
 
 
 @xfail_until(MERGE_PRESENT)
@@ -191,3 +190,8 @@ def test_the_image_holds_the_wrapper_where_the_examples_run_it():
     assert "WORKDIR /opt/stackaudit\n" in dockerfile and "COPY deploy/shard-run.sh deploy/shard-run.sh\n" in dockerfile
     assert SHARD_RUN.stat().st_mode & 0o111
     assert container(SHARD_SPEC, "shard")["command"] == [IMAGE_SHARD_RUN]
+
+
+def test_the_option_check_refuses_what_pytest_does_not_know():
+    assert "unrecognized arguments: --no-such-stackaudit-option=1" in pytest_refusal(["--no-such-stackaudit-option=1"])
+    assert pytest_refusal(["--numprocesses=4", "--dist=loadgroup", "--junitxml=j.xml", "--reports-dir=r"]) is None
