@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from benchmarks import fleet_tools as tools  # noqa: E402
 from benchmarks.fleet_report import Measured, last_line, per_target_line, table  # noqa: E402
+from benchmarks.fleet_phases import phases_line, run_phases  # noqa: E402
 from benchmarks.fleet_subsets import collected, subset_lines  # noqa: E402
 from benchmarks.fleet_targets import write_files  # noqa: E402
 from benchmarks.sshd_log import counts_since, offsets, spread  # noqa: E402
@@ -66,6 +67,7 @@ class Lab:
         time.sleep(0.5)   # sshd writes its log line as the connection is accepted; let the last ones land
         counted = counts_since(self.state_dir, before)
         result = json.loads(result_file.read_text())
+        self.started = result["started"]     # epoch seconds: when the last measured tool started
         row = Measured(name, result["wall"], result["cpu"], result["peak_rss"],
                        spread([counted[n].connections for n in names]), spread([counted[n].logins for n in names]),
                        result["exit_code"])
@@ -86,6 +88,7 @@ def floor_and_stackaudit(lab: Lab, c: int) -> tuple[Measured, Measured, Measured
     openssh, _ = lab.measure("floor openssh", tools.floor("openssh", lab.bench, c))
     paramiko, _ = lab.measure("floor paramiko", tools.floor("paramiko", lab.bench, c))
     full, _ = lab.measure("stackaudit", tools.stackaudit(lab.inventory, lab.work / "reports-full"))
+    print("  " + phases_line("stackaudit", run_phases(lab.work / "reports-full", lab.started, full.wall)), flush=True)
     return openssh, paramiko, full
 
 

@@ -88,7 +88,7 @@ def measure(argv: list[str]) -> dict:
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    started = time.monotonic()
+    started, started_epoch = time.monotonic(), time.time()
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     sampler.start()
     output = process.communicate()[0]
@@ -97,7 +97,7 @@ def measure(argv: list[str]) -> dict:
     sampler.join()
     end_leftovers()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_rss": peak,
+    return {"started": started_epoch, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_rss": peak,
             "exit_code": process.returncode, "output": output.decode("utf-8", "replace")[-20000:]}
 
 

@@ -120,3 +120,12 @@ def test_ansible_runs_at_the_concurrency_with_pipelining_and_host_keys_checked()
     cfg = ansible_cfg(Path("/bench"), 32)
     assert "forks = 32" in cfg and "pipelining = True" in cfg and "host_key_checking = True" in cfg
     assert "-F /bench/ssh_config" in cfg
+
+
+def test_a_runs_wall_splits_at_its_first_and_last_check():
+    from benchmarks.fleet_phases import phases, phases_line
+    results = [{"start": 1_000_002_000, "stop": 1_000_003_000}, {"start": 1_000_004_000, "stop": 1_000_006_000}]
+    assert phases(results, 1_000_000.0, 10.0) == (2.0, 4.0, 4.0)
+    assert phases([], 1_000_000.0, 10.0) is None
+    assert phases_line("stackaudit", (2.0, 4.0, 4.0)) == ("stackaudit: 2.0 s until the first check started, "
+                                                           "4.0 s of checks, 4.0 s after the last (summary, report.html)")
