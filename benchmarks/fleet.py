@@ -126,6 +126,9 @@ def main() -> int:
         rows = [openssh, paramiko, full, pre_upgrade, one_check, testinfra, ansible]
         print("\n".join(table(rows)))
         print(hop_note(lab))
+        exactly_one = full.connections.low == full.connections.high == 1 and full.logins.low == full.logins.high == 1
+        print(f"stackaudit: SSH connections per target {full.connections}, logins {full.logins} (min/mean/max): "
+              + ("exactly one each" if exactly_one else "NOT exactly one each"))
         runs = {"full": (full, collected(lab.work / "reports-full")),
                 "-m pre_upgrade": (pre_upgrade, collected(lab.work / "reports-pre")),
                 "check_id=HOST-IPTABLES-V4": (one_check, collected(lab.work / "reports-one"))}
