@@ -7,8 +7,10 @@
 Choices, from testinfra's documentation (https://testinfra.readthedocs.io, "Connection backends" and
 "Parallel execution", 2025):
 - the `ssh` backend, with the same ssh_config as the OpenSSH floor: host keys are checked against the
-  lab's known_hosts and system VMs are reached with ProxyJump (the paramiko backend reads only a few
-  ssh_config keys, no ProxyJump, and does not load known_hosts: it only warns on unknown keys).
+  lab's known_hosts and system VMs are reached with ProxyJump. The documented default with a hosts
+  list is paramiko, but testinfra's paramiko backend (testinfra/backend/paramiko.py, 10.2) reads only a
+  few ssh_config keys (ProxyCommand, not ProxyJump) and never loads known_hosts: it accepts any host
+  key with a warning, which no audit may do. Its connection is cached per host per process.
 - testinfra's ssh backend passes `ControlMaster=auto -o ControlPersist=60s` itself; ControlPath is
   set in ssh_config, so every worker's `ssh` reuses one master connection per target.
 - `host.run` per reading: StackAudit's reads are shell lines (pipelines, loops), which `host.run`
