@@ -30,7 +30,7 @@ from benchmarks.fleet_subsets import collected, subset_lines  # noqa: E402
 from benchmarks.fleet_targets import write_files  # noqa: E402
 from benchmarks.sshd_log import counts_since, offsets, spread  # noqa: E402
 from lab.generate import generate_scenario  # noqa: E402
-from lab.lifecycle import down, up  # noqa: E402
+from lab.lifecycle import LabError, down, up  # noqa: E402
 
 
 class Lab:
@@ -102,6 +102,27 @@ def main() -> int:
     parser.add_argument("--zones", type=int, help="default: hosts/25, at least 1")
     parser.add_argument("--scale", default="", help="also measure floor and StackAudit at these host counts")
     args = parser.parse_args()
+    problem = arguments_problem(args.hosts, args.zones, args.scale)
+    if problem:
+        print(f"fleet: {problem}", file=sys.stderr)
+        return 4
+    try:
+        return measure_all(args)
+    except LabError as err:
+        print(f"fleet: {err}", file=sys.stderr)
+        return 3
+
+
+def arguments_problem(hosts: int, zones: int | None, scale: str) -> str | None:
+    """The first problem with the command line (one line), or None."""
+    if hosts < 1 or (zones is not None and not 1 <= zones <= hosts):
+        return f"--hosts {hosts} --zones {zones}: give at least one host, and from 1 to --hosts zones"
+    if not all(size.isdigit() and int(size) >= 1 for size in scale.split(",") if size):
+        return f"--scale {scale!r}: give host counts separated by commas, e.g. 100,500"
+    return None
+
+
+def measure_all(args) -> int:
     ansible_playbook = tools.ensure_ansible_venv()
     per_target: dict[int, dict[str, float]] = {}
     sizes = [int(s) for s in args.scale.split(",") if s and int(s) != args.hosts]

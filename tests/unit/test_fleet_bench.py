@@ -129,3 +129,11 @@ def test_a_runs_wall_splits_at_its_first_and_last_check():
     assert phases([], 1_000_000.0, 10.0) is None
     assert phases_line("stackaudit", (2.0, 4.0, 4.0)) == ("stackaudit: 2.0 s until the first check started, "
                                                            "4.0 s of checks, 4.0 s after the last (summary, report.html)")
+
+
+def test_a_bad_command_line_is_one_line_before_any_lab():
+    from benchmarks.fleet import arguments_problem
+    assert arguments_problem(100, None, "100,500") is None
+    assert arguments_problem(5, 9, "") == "--hosts 5 --zones 9: give at least one host, and from 1 to --hosts zones"
+    assert arguments_problem(100, None, "100,five") == ("--scale '100,five': give host counts separated by commas, "
+                                                        "e.g. 100,500")
