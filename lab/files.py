@@ -271,9 +271,13 @@ def debian_etc_hosts(name: str) -> str:
 
 
 def sshd_config(address: str, port: int, address6: str | None = None) -> str:
+    # LogLevel VERBOSE logs "Connection from A port P on B port 22" for every TCP connection and
+    # "Accepted publickey for root" per login to the machine's console.log: the fleet benchmark counts
+    # connections per target there (OpenBSD, "sshd_config(5)", LogLevel, 2025,
+    # https://man.openbsd.org/sshd_config).
     listen = f"ListenAddress {address}\n" + (f"ListenAddress {address6}\n" if address6 else "")
     return (f"Port {port}\n{listen}HostKey /etc/ssh/ssh_host_ed25519_key\n"
-            "PermitRootLogin prohibit-password\nPubkeyAuthentication yes\n"
+            "LogLevel VERBOSE\nPermitRootLogin prohibit-password\nPubkeyAuthentication yes\n"
             "AuthorizedKeysFile .ssh/authorized_keys\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nUsePAM no\nPidFile none\nAllowTcpForwarding yes\n"
             "Subsystem sftp /usr/lib/openssh/sftp-server\n")

@@ -1,0 +1,87 @@
+"""The floor: one SSH connection and one trivial command (`true`) per SSH target, C at a time.
+
+    python benchmarks/floor.py openssh|paramiko WORK_DIR CONCURRENCY
+
+WORK_DIR holds fleet_targets.py's files. openssh: `ssh -F ssh_config NAME true` (system VMs by
+ProxyJump through their host). paramiko: connect, exec, close; a system VM through a direct-tcpip
+channel over a connection to its host, with the key its host holds. Both verify every host key.
+Prints the number of targets that failed and exits 1 if any did.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import paramiko
+
+
+def with_openssh(work: Path, target: dict) -> str | None:
+    done = subprocess.run(["ssh", "-F", str(work / "ssh_config"), target["name"], "true"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    return None if done.returncode == 0 else f"{target['name']}: exit {done.returncode} {done.stderr.strip()[:200]}"
+
+
+def client(known_hosts: Path) -> paramiko.SSHClient:
+    ssh = paramiko.SSHClient()
+    ssh.load_host_keys(str(known_hosts))
+    ssh.set_missing_host_key_policy(paramiko.RejectPolicy())
+    return ssh
+
+
+def run_true(ssh: paramiko.SSHClient) -> int:
+    _, stdout, _ = ssh.exec_command("true", timeout=120)
+    return stdout.channel.recv_exit_status()
+
+
+def with_paramiko(work: Path, target: dict, by_name: dict, state_dir: Path) -> str | None:
+    known_hosts = work / "known_hosts"
+    hop = by_name.get(target["hop"]) if target["hop"] else None
+    first = hop or target
+    ssh = client(known_hosts)
+    try:
+        ssh.connect(first["address"], first["port"], "root", key_filename=str(state_dir / "keys" / "id_ed25519"),
+                    timeout=15, allow_agent=False, look_for_keys=False)
+        if hop is None:
+            status = run_true(ssh)
+        else:
+            channel = ssh.get_transport().open_channel("direct-tcpip", (target["address"], target["port"]),
+                                                       ("127.0.0.1", 0))
+            vm = client(known_hosts)
+            try:
+                # the name, not the address: paramiko checks the key of "[name]:3922" (known_hosts)
+                vm.connect(target["name"], target["port"], "root", sock=channel, timeout=15, allow_agent=False,
+                           look_for_keys=False, key_filename=str(state_dir / "keys" / "id_rsa.cloud"))
+                status = run_true(vm)
+            finally:
+                vm.close()
+        return None if status == 0 else f"{target['name']}: exit {status}"
+    except (OSError, paramiko.SSHException) as err:
+        return f"{target['name']}: {type(err).__name__}: {err}"
+    finally:
+        ssh.close()
+
+
+def main() -> int:
+    tool, work, concurrency = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    targets = json.loads((work / "targets.json").read_text())
+    state_dir = Path((work / "state_dir").read_text().strip())
+    by_name = {t["name"]: t for t in targets}
+    if tool == "openssh":
+        def one(target):
+            return with_openssh(work, target)
+    else:
+        def one(target):
+            return with_paramiko(work, target, by_name, state_dir)
+    with ThreadPoolExecutor(concurrency) as pool:
+        failures = [f for f in pool.map(one, targets) if f]
+    for failure in failures[:10]:
+        print(failure)
+    print(f"{tool}: {len(targets) - len(failures)} of {len(targets)} targets ran `true`")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
