@@ -9,6 +9,7 @@ Prints the number of targets that failed and exits 1 if any did.
 """
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -24,11 +25,25 @@ def with_openssh(work: Path, target: dict) -> str | None:
     return None if done.returncode == 0 else f"{target['name']}: exit {done.returncode} {done.stderr.strip()[:200]}"
 
 
-def client(known_hosts: Path) -> paramiko.SSHClient:
+@functools.lru_cache(maxsize=1)
+def parsed(known_hosts: Path) -> paramiko.HostKeys:
+    """known_hosts parsed once: SSHClient.load_host_keys parses it at every connection, in time
+    quadratic in its lines (stackaudit/collect/transports/ssh.py, known_hosts), which would make
+    the floor itself grow faster than the fleet."""
+    return paramiko.HostKeys(str(known_hosts))
+
+
+def client(known_hosts: Path, name: str) -> paramiko.SSHClient:
+    """A client that knows `name`'s host keys (as known_hosts names it: "[name]:port" off port 22)."""
     ssh = paramiko.SSHClient()
-    ssh.load_host_keys(str(known_hosts))
+    for key_type, key in (parsed(known_hosts).lookup(name) or {}).items():
+        ssh.get_host_keys().add(name, key_type, key)
     ssh.set_missing_host_key_policy(paramiko.RejectPolicy())
     return ssh
+
+
+def known_name(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
 
 
 def run_true(ssh: paramiko.SSHClient) -> int:
@@ -40,7 +55,7 @@ def with_paramiko(work: Path, target: dict, by_name: dict, state_dir: Path) -> s
     known_hosts = work / "known_hosts"
     hop = by_name.get(target["hop"]) if target["hop"] else None
     first = hop or target
-    ssh = client(known_hosts)
+    ssh = client(known_hosts, known_name(first["address"], first["port"]))
     try:
         ssh.connect(first["address"], first["port"], "root", key_filename=str(state_dir / "keys" / "id_ed25519"),
                     timeout=15, allow_agent=False, look_for_keys=False)
@@ -49,7 +64,7 @@ def with_paramiko(work: Path, target: dict, by_name: dict, state_dir: Path) -> s
         else:
             channel = ssh.get_transport().open_channel("direct-tcpip", (target["address"], target["port"]),
                                                        ("127.0.0.1", 0))
-            vm = client(known_hosts)
+            vm = client(known_hosts, known_name(target["name"], target["port"]))
             try:
                 # the name, not the address: paramiko checks the key of "[name]:3922" (known_hosts)
                 vm.connect(target["name"], target["port"], "root", sock=channel, timeout=15, allow_agent=False,

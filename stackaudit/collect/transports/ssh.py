@@ -83,7 +83,11 @@ class VerifiedParamikoBackend(ParamikoBackend):
     def _connect_once(self, sock) -> paramiko.SSHClient:
         client = paramiko.SSHClient()
         if self.host_key_policy is None:
-            client.load_host_keys(str(self.known_hosts))
+            # this host's entries only, from known_hosts parsed once per process; paramiko then
+            # prefers their key type, rejects a changed key, and asks the policy about a missing one
+            name = self.address if self.port == 22 else f"[{self.address}]:{self.port}"
+            for key_type, key in (known_hosts(self.known_hosts).lookup(name) or {}).items():
+                client.get_host_keys().add(name, key_type, key)
         client.set_missing_host_key_policy(self.host_key_policy or RejectUnknownHostKey(self.label, self.known_hosts))
         try:
             client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=sock,
@@ -142,6 +146,23 @@ class VerifiedParamikoBackend(ParamikoBackend):
     def close(self) -> None:
         if "client" in self.__dict__:
             self.client.close()
+
+
+def known_hosts(path: Path) -> paramiko.HostKeys:
+    """The known_hosts file, parsed once per process while it stays unchanged.
+
+    paramiko's SSHClient.load_host_keys parses the whole file for each connection, and its
+    HostKeys.load looks every line up among the lines before it (paramiko 5.1,
+    paramiko/hostkeys.py): quadratic in the file at every connection, cubic for a fleet whose
+    known_hosts lists every host. The 1,000-host lab's (2,008 lines) took 0.34 s to parse, at each
+    of its 1,244 connections: 420 s of one core, most of a 501 s run."""
+    stat = path.stat()
+    return _parsed_known_hosts(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_known_hosts(path: str, _mtime_ns: int, _size: int) -> paramiko.HostKeys:
+    return paramiko.HostKeys(path)
 
 
 def connect_failure(err: OSError, timeout: float) -> str:
