@@ -133,6 +133,7 @@ def measure_all(args) -> int:
             openssh, paramiko, full = floor_and_stackaudit(lab, c)
             n = len(lab.targets)
             per_target[hosts] = {"floor": lowest(openssh, paramiko).wall / n, "stackaudit": full.wall / n}
+            print("\n".join(table([openssh, paramiko, full])), flush=True)
     with tempfile.TemporaryDirectory(prefix="stackaudit-fleet-") as tmp, \
             Lab(Path(tmp), args.hosts, args.zones or max(1, args.hosts // 25)) as lab:
         workers, per_process, c = tools.concurrency(lab.inventory)
