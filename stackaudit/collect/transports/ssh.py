@@ -156,7 +156,7 @@ def known_hosts(path: Path) -> paramiko.HostKeys:
     paramiko/hostkeys.py): quadratic in the file at every connection, cubic for a fleet whose
     known_hosts lists every host. The 1,000-host lab's (2,008 lines) took 0.34 s to parse, at each
     of its 1,244 connections: 420 s of one core, most of a 501 s run."""
-    stat = path.stat()
+    stat = Path(path).stat()
     return _parsed_known_hosts(str(path), stat.st_mtime_ns, stat.st_size)
 
 
