@@ -90,7 +90,7 @@ class Collector:
             except TargetError:
                 return None
         else:
-            address = target.attrs.ssh_address if target.kind == "db" else target.address
+            address = own_ssh_address(target)
         return (address, self.inventory.ssh.port) if address else None
 
     def units(self, targets: list[Target]) -> list["Unit"]:
@@ -137,8 +137,8 @@ class Collector:
         running = [t for t in unit.targets if self.commands(t)]
         if not running:
             return {}
-        if unit.endpoint is None:       # no address known: the target's own collection says why
-            return {t.id: guarded(self.collect_ssh, t) for t in running}
+        if unit.endpoint is None:       # no address known: say why, for each target
+            return {t.id: guarded(self.no_first_hop, t) for t in running}
         own = [t for t in running if t.kind not in SYSTEM_VM_KINDS]
         behind = [t for t in running if t.kind in SYSTEM_VM_KINDS]
         label = own[0].id if own else self.system_vm_route(behind[0])[0]
@@ -177,21 +177,11 @@ class Collector:
             facts["host_key"] = pinning.note
         return facts
 
-    def collect_ssh(self, target: Target) -> dict:
-        """One target's commands over its own connection (the unit path's, for a unit of one)."""
-        if target.kind not in SYSTEM_VM_KINDS:
-            address = target.attrs.ssh_address if target.kind == "db" else target.address
-            host = self.connect_ssh(address, target.id)
-            try:
-                return run_batch(host, self.commands(target), target.id)
-            finally:
-                host.backend.close()
-        hop_name, hop_address = self.system_vm_route(target)[:2]
-        hop = self.connect_ssh(hop_address, hop_name)
-        try:
-            return self.collect_system_vm(hop, target, {})
-        finally:
-            hop.backend.close()
+    def no_first_hop(self, target: Target) -> dict:
+        """Raises why a target that runs commands has no first hop (`first_hop` is None): the system
+        VM's route has none, or no address is known for its own sshd or its hop's."""
+        label = self.system_vm_route(target)[0] if target.kind in SYSTEM_VM_KINDS else target.id
+        raise Unreachable(f"{label}: no SSH address (not in the API, not in the inventory)")
 
     def system_vm_key_policy(self, target: Target) -> PinningPolicy | None:
         """Pinned by CloudStack id (the default), or None: checked against known_hosts by address."""
@@ -291,6 +281,12 @@ class Unit:
     key: str
     endpoint: tuple[str, int] | None
     targets: tuple[Target, ...]
+
+
+def own_ssh_address(target: Target) -> str | None:
+    """Where a target that is not a system VM runs its commands: a database server's SSH address
+    may differ from the one MariaDB answers on; every other target is reached at its address."""
+    return target.attrs.ssh_address if target.kind == "db" else target.address
 
 
 def relabelled(err: TargetError, label: str, own_label: str) -> TargetError:
