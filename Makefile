@@ -55,7 +55,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml setup.py
 lock:
 	@tmp=$$(mktemp -d) && $(PYTHON) -m venv $$tmp && $$tmp/bin/pip install -q --disable-pip-version-check pip-tools==7.7.0 \
 		&& CUSTOM_COMPILE_COMMAND="make lock" $$tmp/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
-			--extra test --build-deps-for wheel --build-deps-for editable --strip-extras -o requirements.txt pyproject.toml; \
+			--extra test --build-deps-for wheel --build-deps-for editable --strip-extras --no-emit-index-url \
+			--no-emit-find-links -o requirements.txt pyproject.toml; \
 		status=$$?; rm -rf $$tmp; exit $$status
 
 test: setup test-packages
