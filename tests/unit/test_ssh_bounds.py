@@ -27,6 +27,17 @@ class FedChannel(paramiko.Channel):
     def __init__(self, feed):
         super().__init__(1)
         self.feed, self.exec_commands, self.stdin, self.stdin_closed, self.stop = feed, [], b"", False, threading.Event()
+        self.taken = 0      # bytes the reader took out of paramiko's buffers
+
+    def recv(self, nbytes):
+        data = super().recv(nbytes)
+        self.taken += len(data)
+        return data
+
+    def recv_stderr(self, nbytes):
+        data = super().recv_stderr(nbytes)
+        self.taken += len(data)
+        return data
 
     def exec_command(self, command):
         self.exec_commands.append(command)
@@ -126,6 +137,7 @@ def test_endless_output_stops_at_the_cap_having_kept_no_more():
     with pytest.raises(CollectionFailed) as caught:
         backend_with(channel).exec_bounded(b"x", b"", CAP)
     assert str(caught.value) == "kvm-host://z/h: output over 1 MiB (limits.ssh_unit_mib); reading stopped there"
+    assert channel.taken == MIB + 1
     assert channel.stop.is_set()        # the channel is closed: the target's writers get EPIPE
 
 
@@ -199,3 +211,16 @@ def test_a_batch_that_did_not_run_says_what_the_shell_said():
         collectors.run_batch(host, {"a": "true"}, "db://db1", LIMITS, collectors.UnitBudget(2))
     assert str(caught.value) == ("db://db1: the batched commands did not run (exit 127): "
                                  "'sh: 1: sed: not found\\n\\x1b[31m'")
+
+
+def test_a_session_that_breaks_during_the_command_is_one_line():
+    def feed(channel):
+        channel.in_buffer.feed(b"half")
+    channel = FedChannel(feed)
+
+    def broken(data):
+        raise OSError("Socket is closed")
+    channel.sendall = broken
+    with pytest.raises(CollectionFailed) as caught:
+        backend_with(channel).run_script("true\n", CAP)
+    assert str(caught.value) == "kvm-host://z/h: the SSH session failed during the command: Socket is closed"

@@ -162,6 +162,9 @@ class VerifiedParamikoBackend(ParamikoBackend):
         except socket.timeout:
             raise CollectionFailed(f"{self.label}: command did not finish within {self.command_timeout:.0f}s "
                                    "(ssh.command_timeout)") from None
+        except (paramiko.SSHException, OSError, EOFError) as err:
+            raise CollectionFailed(f"{self.label}: the SSH session failed during the command: "
+                                   f"{err or type(err).__name__}") from None
         finally:
             channel.close()
 
