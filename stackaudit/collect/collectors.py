@@ -318,10 +318,11 @@ class UnitBudget:
         self.mib, self.left = mib, mib << 20
 
     def cap(self) -> ssh.OutputCap:
-        if self.left == self.mib << 20:
-            return ssh.OutputCap(self.left, f"{self.mib} MiB (limits.ssh_unit_mib)")
-        return ssh.OutputCap(self.left, f"the {self.left / (1 << 20):.1f} MiB left of {self.mib} MiB for its SSH "
-                                        "connection (limits.ssh_unit_mib)")
+        name = f"{self.mib} MiB (limits.ssh_unit_mib)"
+        taken = (self.mib << 20) - self.left
+        if taken:
+            name += f", {taken / (1 << 20):.2f} MiB of it taken by the targets read before over the same SSH connection"
+        return ssh.OutputCap(self.left, name)
 
     def spend(self, size: int) -> None:
         self.left -= size

@@ -306,12 +306,13 @@ def test_hostile_ssh_output(lab):
     after = peak_kib()
     print(f"hostile-ssh: largest peak RSS of the runs before {before / 1024:.0f} MiB, with this one {after / 1024:.0f} MiB")
     assert_faults_reported(lab, result, seconds, {
-        **on("cpvm://zone1/v-2-VM", SVM_SSH, f"MiB left of {UNIT_CAP_MIB} MiB for its SSH connection "
-                                             "(limits.ssh_unit_mib); reading stopped there"),
+        **on("cpvm://zone1/v-2-VM", SVM_SSH, f"cpvm://zone1/v-2-VM via host kvm02: output over {UNIT_CAP_MIB} MiB "
+                                             "(limits.ssh_unit_mib), "),
         **on("mgmt://ms1", MGMT_SSH, f"mgmt://ms1: command did not finish within {TIMEOUT}s (ssh.command_timeout)"),
     })
-    capped = [r.message for r in result.results if r.target == "cpvm://zone1/v-2-VM"]
-    assert capped and all("cpvm://zone1/v-2-VM via host kvm02: output over the " in m for m in capped), capped
+    capped = [r.message for r in result.results if r.target == "cpvm://zone1/v-2-VM" and r.status == "broken"]
+    assert capped and all(m.endswith("of it taken by the targets read before over the same SSH connection; reading "
+                                     "stopped there") for m in capped), capped
     listening = attachment(result, "DB-BIND-ADDRESS", "db://db1", "listening")
     assert listening == attachment(lab.clean, "DB-BIND-ADDRESS", "db://db1", "listening") and "3306" in listening
     assert FORGED_FRAMES in attachment(result, "DB-CNF-PERSISTED", "db://db1", "cnf_files")
@@ -321,9 +322,9 @@ def test_hostile_ssh_output(lab):
 
 def test_the_costliest_output_stays_in_the_memory_bound(lab):
     """Output under every cap that costs the auditor the most memory for its size (COSTLY_TEXT: 15.5
-    MiB in each of four sections of one management server, 62 MiB): it is taken, ms1's checks that
-    read it do not pass, every other result is the clean run's, and the run's peak memory stays
-    within the largest of the runs before plus one unit cap times MEMORY_FACTOR."""
+    MiB in each of four sections of one management server, 62 MiB): it is taken, ms1's two checks
+    that read it are broken on what they read, every other result is the clean run's, and the run's
+    peak memory stays within the largest of the runs before plus one unit cap times MEMORY_FACTOR."""
     f = lab.faults
     before = peak_kib()
     result, seconds = lab.run("costly-output", [lambda path=path: f.bind_over("ms1", path, COSTLY_TEXT)
@@ -335,10 +336,12 @@ def test_the_costliest_output_stays_in_the_memory_bound(lab):
     outcomes, clean = result.outcomes(), lab.clean.outcomes()
     readers = {("MS-DB-HOST-NOT-LOCAL", "mgmt://ms1"), ("MS-RUNS-AS-CLOUD", "mgmt://ms1")}
     messages = {(r.check_id, r.target): r.message for r in result.results}
-    print({key: (outcomes[key], messages[key][:200]) for key in readers})
-    assert {key: outcomes[key] for key in readers} != {key: "passed" for key in readers}, result.output
+    assert {key: outcomes[key] for key in readers} == {key: "broken" for key in readers}, result.output
+    assert "not checked (unparsable): hostname: expected one host name" in messages[("MS-DB-HOST-NOT-LOCAL", "mgmt://ms1")]
+    assert "not checked (unparsable): ps line 1: expected" in messages[("MS-RUNS-AS-CLOUD", "mgmt://ms1")]
     assert {k: v for k, v in outcomes.items() if k not in readers} == {k: v for k, v in clean.items() if k not in readers}
-    # Taken, not refused: its cost is the suite's work on 62 MiB (framing, JSON, evidence), measured
-    # at 28 s over the clean run on this shared 2-core machine, not a timeout.
-    assert seconds < lab.clean_seconds + 4 * TIMEOUT, (seconds, lab.clean_seconds)
+    # Taken, not refused: its cost is the suite's own work on 62 MiB (splitting, decoding, JSON,
+    # evidence, masking), 28 to 41 s over the clean run on this shared 2-core machine; no deadline
+    # is involved. The bound only catches a run that stopped being linear in what it took.
+    assert seconds < lab.clean_seconds + 12 * TIMEOUT, (seconds, lab.clean_seconds)
     assert after <= before + UNIT_CAP_MIB * 1024 * MEMORY_FACTOR, (before, after)

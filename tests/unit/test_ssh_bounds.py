@@ -187,8 +187,8 @@ def test_the_unit_cap_is_shared_by_the_batches_over_one_connection():
     with pytest.raises(CollectionFailed) as caught:
         collectors.run_batch(BatchHost({"a": (b"v" * 900_000, b"", 0)}, "ssvm via host"), {"a": "cat a"}, "ssvm",
                              LIMITS, budget)
-    assert str(caught.value) == ("ssvm via host: output over the 0.3 MiB left of 2 MiB for its SSH connection "
-                                 "(limits.ssh_unit_mib); reading stopped there")
+    assert str(caught.value) == ("ssvm via host: output over 2 MiB (limits.ssh_unit_mib), 1.72 MiB of it taken by "
+                                 "the targets read before over the same SSH connection; reading stopped there")
     small = collectors.run_batch(BatchHost({"a": (b"ok\n", b"", 0)}), {"a": "cat a"}, "router", LIMITS, budget)
     assert small["sections"]["a"]["stdout"] == "ok\n"
 
