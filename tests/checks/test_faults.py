@@ -283,7 +283,7 @@ MIB = 1 << 20
 # limits.ssh_unit_mib, 64 MiB) times the factor measured by test_the_costliest_output_stays_in_the_memory_bound
 # (README, "Bounded against any answer").
 UNIT_CAP_MIB = 64
-MEMORY_FACTOR = 20
+MEMORY_FACTOR = 24
 
 
 def peak_kib() -> int:
