@@ -14,6 +14,10 @@ target is broken saying which plugin was asked for (MySQL Reference Manual, "Plu
 Authentication" and "Caching SHA-2 Pluggable Authentication", 2024,
 https://dev.mysql.com/doc/refman/8.0/en/caching-sha2-pluggable-authentication.html; MariaDB
 Knowledge Base, "Authentication Plugin - PAM", https://mariadb.com/kb/en/authentication-plugin-pam/).
+
+AuditConnection overrides two of PyMySQL's private methods (requirements.txt pins the version);
+tests/unit/test_mysql_auth.py runs PyMySQL's own connection code through them, so a PyMySQL that
+changes them fails those tests rather than sending a password.
 """
 from __future__ import annotations
 
