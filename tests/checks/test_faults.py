@@ -137,16 +137,26 @@ def xapi_pool_fault(text: str) -> dict[tuple[str, str], str]:
             **{("XS-HOST-NAME-LABEL", f"xs-host://zone1/{h}"): text for h in XS_HOSTS}}
 
 
-def attachment(result: SuiteRun, check: str, target: str, name: str) -> str:
-    """The text of a result's attachment, read from its Allure result file."""
+def result_file(result: SuiteRun, check: str, target: str) -> tuple[Path, dict]:
+    """A result's Allure result file: its path and its JSON."""
     for path in (result.work / "allure-results").glob("*-result.json"):
         data = json.loads(path.read_text())
         labels = {label["name"]: label["value"] for label in data.get("labels", [])}
         if (labels.get("check_id"), labels.get("target")) == (check, target):
-            found = [a for a in data.get("attachments", []) if a["name"].endswith(name)]
-            assert len(found) == 1, data.get("attachments")
-            return (path.parent / found[0]["source"]).read_text()
+            return path, data
     raise AssertionError(f"no result for {check} {target}")
+
+
+def attachment(result: SuiteRun, check: str, target: str, name: str) -> str:
+    """The text of a result's attachment, read from its Allure result file."""
+    path, data = result_file(result, check, target)
+    found = [a for a in data.get("attachments", []) if a["name"].endswith(name)]
+    assert len(found) == 1, data.get("attachments")
+    return (path.parent / found[0]["source"]).read_text()
+
+
+def attachment_names(result: SuiteRun, check: str, target: str) -> list[str]:
+    return [a["name"] for a in result_file(result, check, target)[1].get("attachments", [])]
 
 
 def wrong_secret(lab: FaultLab, name: str) -> str:
@@ -343,6 +353,8 @@ def test_with_insecure_an_impostor_without_tls_gets_no_password_and_results_say_
     connections = impostor_record(lab, "db1-dialog")
     assert_received_no_password(lab, connections)
     assert all(not c["tls"] and len(c["packets"]) == 1 for c in connections), connections
-    assert attachment(result, "DB-BINLOG-ROW", "db://db2", "TLS not verified").startswith(
-        "TLS not verified: these facts came from MariaDB/MySQL over a connection whose certificate was not checked")
+    for check in DB_SQL:
+        assert attachment(result, check, "db://db2", "TLS not verified").startswith(
+            "TLS not verified: these facts came from MariaDB/MySQL over a connection whose certificate was not checked")
+    assert "TLS not verified" not in attachment_names(result, "DB-BIND-ADDRESS", "db://db2")   # SSH facts only
     assert json.loads((run_dir / "summary.json").read_text())["insecure_channels"] == ["databases"]
