@@ -14,7 +14,7 @@ from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PA
                                      NonEmptyList, seconds)
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f,
-                                      read_yaml)
+                                     read_yaml)
 from stackaudit.config.secrets import SecretSource
 
 INLINE_SECRET_KEYS = ("key", "secret", "password")
