@@ -234,12 +234,13 @@ class Collector:
     def collect_database(self, target: Target) -> dict:
         settings = self.inventory.databases
         conn = mysql.connect(target.address, target.attrs.port, settings.user, settings.password.read(),
-                             self.inventory.ssh.connect_timeout)
+                             self.inventory.ssh.connect_timeout, settings.ca_file)
+        channel = mysql.channel_record(conn, settings.insecure)
         try:
             wanted = self.readings(target, Query)
             queries = {q.name: mysql.query_or_error(conn, target.id, q.statement) for q in wanted if q.statement}
             if "replicas" not in {q.name for q in wanted}:
-                return {"queries": queries}
+                return {"queries": queries, **channel}
             version = queries["server_version"]
             try:
                 raise_if_error(version)
@@ -249,7 +250,7 @@ class Collector:
                     f"{target.id}: replication status not read: the server's version is unknown ({err})"))
             else:
                 queries["replicas"] = {**mysql.query_or_error(conn, target.id, statement), "statement": statement}
-            return {"queries": queries}
+            return {"queries": queries, **channel}
         finally:
             conn.close()
 

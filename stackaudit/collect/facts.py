@@ -83,6 +83,9 @@ class Facts:
         if data.get("host_key"):
             # A system VM's key, pinned by its CloudStack id: every result judged on it says how.
             self.attach("host key", data["host_key"])
+        if data.get("tls"):
+            # Collected over a channel the inventory's `insecure: true` leaves unverified (collectors.tls_note).
+            self.attach("TLS not verified", data["tls"])
         return data
 
     def section(self, name: str) -> str | None:

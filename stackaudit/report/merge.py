@@ -62,7 +62,8 @@ def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, w
     code = merged_exit_code(exit_code(results), [s.summary["exit_code"] for s in shards], bool(targets.unchecked))
     summary = build_summary(run_dir.name, min(s.summary["started"] for s in shards), utc_now(), first["cloud"],
                             ", ".join(versions) or None, first.get("profile"), code, results,
-                            previous_summary(run_dir), waivers, today)
+                            previous_summary(run_dir), waivers, today,
+                            {c for s in shards for c in s.summary.get("insecure_channels", [])})
     summary["merged_from"] = [{"shard": str(s.shard), "run": s.path.name, "exit_code": s.summary["exit_code"]}
                               for s in shards]
     summary["targets_differ"] = targets.differing
