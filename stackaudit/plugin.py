@@ -144,7 +144,7 @@ def pytest_configure(config):
                                markexpr if markexpr in PROFILES else None, today, str(shard) if shard else None)
             config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
         try:
-            snapshot = discover(inventory)
+            snapshot = discover(inventory, policy.limits)
         except TargetError as err:
             if record is not None:      # a night that could not even list the targets is recorded too
                 record.finish([], EXIT_BROKEN)

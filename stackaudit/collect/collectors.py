@@ -216,7 +216,8 @@ class Collector:
         if settings is None or not target.address:
             raise Unreachable(f"{target.id}: {target.attrs.reason or 'no reachable pool master'}")
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
-                             settings.ca_file, settings.timeout)
+                             settings.ca_file, settings.timeout,
+                             (self.policy.limits.xapi_answer_bytes, "policy limits.xapi_answer_bytes"))
         try:
             records = {cls: redact_mapping(xapi.call(session, target.address, f"{cls}.get_all_records"))
                        for cls in (r.xapi_class for r in self.readings(target, Records))}
@@ -253,7 +254,11 @@ class Collector:
         accounts they are read for), LDAP configurations."""
         settings = self.inventory.api
         api = cloudstack.client(settings.endpoint, settings.key.read(), settings.secret.read(), settings.verify,
-                                self.inventory.ssh.connect_timeout)
+                                self.inventory.ssh.connect_timeout, self.policy.limits)
+        with cloudstack.rows_of_unexpected_shape("the cloud's settings"):
+            return self.read_cloud_settings(api, target)
+
+    def read_cloud_settings(self, api, target: Target) -> dict:
         wanted = {call.name for call in self.readings(target, ApiCall)}
         collected = {}
         if "configurations" in wanted:

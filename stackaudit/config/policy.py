@@ -120,6 +120,12 @@ POLICY = Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
     }), dict),
+    # What the suite reads of an answer at most (inventories/policy.yml says why each default).
+    "limits": f(Record({
+        "xapi_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 64 << 20),
+        "api_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 16 << 20),
+        "api_listing_bytes": f(Bounded(1 << 20, 1 << 34, " of bytes"), 256 << 20),
+    }), dict),
 })
 BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
 
@@ -179,6 +185,13 @@ class WaiverPolicy:
 
 
 @dataclass(frozen=True)
+class LimitsPolicy:
+    xapi_answer_bytes: int = 64 << 20   # one XAPI call's answer
+    api_answer_bytes: int = 16 << 20    # one CloudStack API answer (a page)
+    api_listing_bytes: int = 256 << 20  # a listing's pages together
+
+
+@dataclass(frozen=True)
 class Policy:
     source: str
     xenserver: XenServerPolicy
@@ -189,6 +202,7 @@ class Policy:
     management: ManagementPolicy
     backups: BackupPolicy
     waivers: WaiverPolicy
+    limits: LimitsPolicy = LimitsPolicy()
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -222,7 +236,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
-        waivers=WaiverPolicy(**data["waivers"]))
+        waivers=WaiverPolicy(**data["waivers"]),
+        limits=LimitsPolicy(**data["limits"]))
 
 
 def backup_glob(value: str, where: str) -> str:
