@@ -123,8 +123,8 @@ POLICY = Record({
     # What the suite reads of an answer at most (inventories/policy.yml says why each default).
     "limits": f(Record({
         "xapi_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 64 << 20),
-        "api_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 16 << 20),
-        "api_listing_bytes": f(Bounded(1 << 20, 1 << 34, " of bytes"), 256 << 20),
+        "api_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 4 << 20),
+        "api_listing_bytes": f(Bounded(1 << 20, 1 << 34, " of bytes"), 64 << 20),
     }), dict),
 })
 BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
@@ -187,8 +187,8 @@ class WaiverPolicy:
 @dataclass(frozen=True)
 class LimitsPolicy:
     xapi_answer_bytes: int = 64 << 20   # one XAPI call's answer
-    api_answer_bytes: int = 16 << 20    # one CloudStack API answer (a page)
-    api_listing_bytes: int = 256 << 20  # a listing's pages together
+    api_answer_bytes: int = 4 << 20     # one CloudStack API answer (a page)
+    api_listing_bytes: int = 64 << 20   # a listing's pages together
 
 
 @dataclass(frozen=True)

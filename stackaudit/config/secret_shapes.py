@@ -98,19 +98,19 @@ BLOCKS = (_KEY_BLOCK, _SSH2_BLOCK, _PUTTY_PRIVATE)
 MAX_LINE = 65_536
 
 
-def cap_lines(text: str) -> str:
-    """The text with each line over MAX_LINE characters cut, ending in a note of the cut; a line cut
-    once is not cut again (the note keeps it within MAX_LINE)."""
+def cap_lines(text: str, before: str = "masking") -> str:
+    """The text with each line over MAX_LINE characters cut, ending in a note of the cut (and of what
+    it was cut `before`); a line cut once is not cut again (the note keeps it within MAX_LINE)."""
     if len(text) <= MAX_LINE:
         return text
     lines = text.split("\n")
     if all(len(line) <= MAX_LINE for line in lines):
         return text
-    return "\n".join(line if len(line) <= MAX_LINE else _cut(line) for line in lines)
+    return "\n".join(line if len(line) <= MAX_LINE else _cut(line, before) for line in lines)
 
 
-def _cut(line: str) -> str:
-    note = f" [line cut at {MAX_LINE:,} characters before masking: {len(line):,} in all; the rest not shown]"
+def _cut(line: str, before: str) -> str:
+    note = f" [line cut at {MAX_LINE:,} characters before {before}: {len(line):,} in all; the rest not shown]"
     return line[:MAX_LINE - len(note)] + note
 
 

@@ -9,6 +9,7 @@ process, so faults that each cost a timeout are in different groups.
 from __future__ import annotations
 
 import json
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,4 +273,62 @@ def test_discovery_faults_stop_the_run_with_one_line(lab, fault, reason):
     assert lines == [f"Exit: stackaudit: cannot discover the cloud's targets: {reason}"
                      + ("; the listing is incomplete, so its targets cannot be trusted" if "count" in reason else "")]
     assert "Traceback" not in result.output
+    assert seconds < lab.clean_seconds
+
+
+# --- hostile machines: answers ---
+# What a suite run may hold at its peak, whatever an endpoint answers (README, "Bounded answers"): the
+# largest child's max RSS, read with getrusage(RUSAGE_CHILDREN) after the run. A compliant run of this
+# lab peaks near 100 MiB; before its answers were bounded, the gzip bomb below took it past 800 MiB.
+MAX_RSS_MIB = 400
+
+
+def children_peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def test_hostile_answers_gzip_bomb_and_json_nested_100000_deep(lab):
+    """XAPI's master answers VM.get_all_records with a gzip bomb (255 KiB inflating to 256 MiB) it was
+    not asked for; the API answers listConfigurations with arrays nested 100,000 deep."""
+    f, master = lab.faults, lab.address("xs01")
+    result, seconds = lab.run("hostile-answers", [
+        lambda: f.xapi_answers({master: {"VM.get_all_records": {"mode": "gzip_bomb"}}}),
+        lambda: f.api_faults({"listConfigurations": {"mode": "nested", "depth": 100_000}}),
+    ])
+    print(f"peak RSS of a run so far: {children_peak_rss_mib():.0f} MiB")
+    assert_faults_reported(lab, result, seconds, {
+        **api_settings_fault("CloudStack API: listConfigurations: the answer nests 100,001 deep, over the 64 "
+                             "any real answer needs; not parsed"),
+        **xapi_pool_fault(f"XAPI {master}: VM.get_all_records: the answer is compressed (Content-Encoding: gzip), "
+                          "which was not asked for"),
+    })
+    assert children_peak_rss_mib() < MAX_RSS_MIB
+    log = (lab.faults.state_dir / "sim" / "xapi.log").read_text()
+    assert f"{master} VM.get_all_records gzip_bomb (fault)" in log
+
+
+def test_hostile_answers_xml_rpc_fault_from_a_member(lab):
+    """A pool member answers every call with an XML-RPC <fault> (not XAPI's failure envelope): discovery
+    goes on to the next member, which names it master; the pool's collection is broken with one line."""
+    f, master = lab.faults, lab.address("xs01")
+    result, seconds = lab.run("xmlrpc-fault", [
+        lambda: f.xapi_answers({master: {"*": {"mode": "fault", "code": 1, "string": "Internal error\nat line 2"}}}),
+    ])
+    assert_faults_reported(lab, result, seconds, xapi_pool_fault(
+        f"XAPI {master}: login failed: XML-RPC fault 1: Internal error at line 2"))
+    assert children_peak_rss_mib() < MAX_RSS_MIB
+    log = (lab.faults.state_dir / "sim" / "xapi.log").read_text()
+    assert f"{lab.address('xs02')} session.login_with_password HOST_IS_SLAVE" in log
+
+
+def test_hostile_answers_json_nested_100000_deep_in_discovery(lab):
+    """listHosts nested 100,000 deep while discovering: no target list can be trusted, so the run ends
+    with one line and exit code 6, as for any discovery failure; never a RecursionError's traceback."""
+    result, seconds = lab.run("nested-discovery", [
+        lambda: lab.faults.api_faults({"listHosts": {"mode": "nested", "depth": 100_000}})])
+    assert result.exit_code == 6 and result.results == [], result.output
+    lines = [line for line in result.output.splitlines() if "cannot discover" in line]
+    assert lines == ["Exit: stackaudit: cannot discover the cloud's targets: CloudStack API: listHosts: the answer "
+                     "nests 100,001 deep, over the 64 any real answer needs; not parsed"]
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
     assert seconds < lab.clean_seconds

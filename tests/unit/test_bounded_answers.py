@@ -164,7 +164,9 @@ def test_an_api_answer_within_bounds_is_read_and_no_compression_is_asked_for(api
      "CloudStack API: listZones: the answer is over 1 MiB (policy limits.api_answer_bytes); not read further"),
     (JSON, b'{"listzonesresponse": {"count": 1, "zone": ["not a row"]}}',
      "CloudStack API: listZones: page 1 holds a row that is not an object"),
-], ids=["nested-100000-deep", "gzip", "over-the-cap", "not-a-row"])
+    (JSON, b'{"listzonesresponse": {"count": 501, "zone": [' + b"{}," * 500 + b"{}]}}",
+     "CloudStack API: listZones: page 1 holds 501 rows, more than the 500 asked for"),
+], ids=["nested-100000-deep", "gzip", "over-the-cap", "not-a-row", "more-rows-than-asked"])
 def test_an_api_answer_out_of_bounds_is_an_api_error_of_one_line(api_server, headers, body, reason):
     api_server.answer = (200, headers, body)
     with pytest.raises(ApiError) as err:

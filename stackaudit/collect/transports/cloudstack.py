@@ -85,6 +85,9 @@ def list_all(api: CloudStack, command: str, **params) -> list[dict]:
                            "run again")
         count = page_count
         page_rows = data[keys[0]] if keys else []
+        if len(page_rows) > PAGE_SIZE:
+            raise ApiError(f"CloudStack API: {command}: page {page} holds {len(page_rows):,} rows, more than the "
+                           f"{PAGE_SIZE} asked for")
         if not all(isinstance(row, dict) for row in page_rows):
             raise ApiError(f"CloudStack API: {command}: page {page} holds a row that is not an object")
         rows += page_rows
