@@ -216,8 +216,7 @@ class Collector:
         if settings is None or not target.address:
             raise Unreachable(f"{target.id}: {target.attrs.reason or 'no reachable pool master'}")
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
-                             settings.ca_file, settings.timeout,
-                             (self.policy.limits.xapi_answer_bytes, "policy limits.xapi_answer_bytes"))
+                             settings.ca_file, settings.timeout, xapi_answer_caps(self.policy.limits))
         try:
             records = {cls: redact_mapping(xapi.call(session, target.address, f"{cls}.get_all_records"))
                        for cls in (r.xapi_class for r in self.readings(target, Records))}
@@ -292,6 +291,10 @@ def own_ssh_address(target: Target) -> str | None:
     """Where a target that is not a system VM runs its commands: a database server's SSH address
     may differ from the one MariaDB answers on; every other target is reached at its address."""
     return target.attrs.ssh_address if target.kind == "db" else target.address
+
+
+def xapi_answer_caps(limits) -> xapi.AnswerCaps:
+    return xapi.AnswerCaps(limits.xapi_answer_bytes, "policy limits.xapi_answer_bytes", limits.answer_seconds)
 
 
 def relabelled(err: TargetError, label: str, own_label: str) -> TargetError:

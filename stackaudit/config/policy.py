@@ -125,6 +125,7 @@ POLICY = Record({
         "xapi_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 64 << 20),
         "api_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 4 << 20),
         "api_listing_bytes": f(Bounded(1 << 20, 1 << 34, " of bytes"), 64 << 20),
+        "answer_seconds": f(seconds(3600), 120),
     }), dict),
 })
 BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
@@ -189,6 +190,7 @@ class LimitsPolicy:
     xapi_answer_bytes: int = 64 << 20   # one XAPI call's answer
     api_answer_bytes: int = 4 << 20     # one CloudStack API answer (a page)
     api_listing_bytes: int = 64 << 20   # a listing's pages together
+    answer_seconds: int = 120           # one answer's body, from its headers to its last byte
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 import xmlrpc.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
@@ -13,7 +14,7 @@ from xml.parsers.expat import ExpatError
 import pytest
 
 from stackaudit.collect.transports import cloudstack, xapi
-from stackaudit.collect.transports.bounded import (MAX_NESTING, AnswerRefused, json_nesting, one_line,
+from stackaudit.collect.transports.bounded import (MAX_NESTING, AnswerCaps, AnswerRefused, json_nesting, one_line,
                                                    refuse_deep_json, size_text)
 from stackaudit.collect.transports.xmlrpc_bounded import BoundedSafeTransport
 from stackaudit.config.policy import LimitsPolicy
@@ -38,9 +39,12 @@ class RecordedResponse:
         return chunk
 
 
+def caps(max_bytes: int = 1 << 20, max_seconds: float = 60) -> AnswerCaps:
+    return AnswerCaps(max_bytes, "policy limits.xapi_answer_bytes", max_seconds)
+
+
 def parse(body: bytes, encoding: str = "", cap: int = 1 << 20):
-    return BoundedSafeTransport(None, cap, "policy limits.xapi_answer_bytes").parse_response(
-        RecordedResponse(body, encoding))
+    return BoundedSafeTransport(None, caps(cap)).parse_response(RecordedResponse(body, encoding))
 
 
 def test_an_xml_rpc_answer_within_bounds_is_parsed():
@@ -52,7 +56,7 @@ def test_no_gzip_is_asked_for_and_a_gzip_answer_is_refused_unread():
     bomb = gzip.compress(b" " * (8 << 20))
     response = RecordedResponse(bomb, "gzip")
     with pytest.raises(AnswerRefused, match=r"^the answer is compressed \(Content-Encoding: gzip\)"):
-        BoundedSafeTransport(None, 1 << 20, "cap").parse_response(response)
+        BoundedSafeTransport(None, caps()).parse_response(response)
     assert response.offset == 0
 
 
@@ -60,9 +64,21 @@ def test_an_answer_over_the_cap_is_refused_naming_the_cap_after_reading_at_most_
     body = SUCCESS.replace(b"OpaqueRef:s1", b"x" * (3 << 20))
     response = RecordedResponse(body)
     with pytest.raises(AnswerRefused) as refused:
-        BoundedSafeTransport(None, 1 << 20, "policy limits.xapi_answer_bytes").parse_response(response)
+        BoundedSafeTransport(None, caps()).parse_response(response)
     assert str(refused.value) == "the answer is over 1 MiB (policy limits.xapi_answer_bytes); not read further"
     assert response.offset <= (1 << 20) + 64 * 1024
+
+
+def test_an_answer_dripping_past_its_seconds_is_refused_naming_the_setting():
+    class Drip(RecordedResponse):
+        def read(self, size):
+            time.sleep(0.05)
+            return super().read(100)
+    response = Drip(SUCCESS * 100)
+    with pytest.raises(AnswerRefused, match=r"^the answer did not come whole within 0.1 s \(policy "
+                                            r"limits.answer_seconds\): [0-9,]+ bytes came; not read further$"):
+        BoundedSafeTransport(None, caps(max_seconds=0.1)).parse_response(response)
+    assert response.offset < 1000
 
 
 def test_entity_declarations_and_deep_nesting_are_refused():
@@ -104,6 +120,15 @@ def test_a_failure_whose_details_are_not_a_list_is_still_one_line():
     session = SimpleNamespace(xenapi=SimpleNamespace(pool=SimpleNamespace(get_all_records=fails)))
     with pytest.raises(ApiError, match=r"^XAPI a: pool.get_all_records failed: \{'odd': 'details'\}$"):
         xapi.call(session, "a", "pool.get_all_records")
+
+
+def test_xml_rpc_dates_and_binaries_in_records_come_as_json_text():
+    records = {"OpaqueRef:h": {"last_updated": xmlrpc.client.DateTime("20261206T13:00:00Z"),
+                               "blob": xmlrpc.client.Binary(b"\x00\xff"), "other_config": {"n": [1, 2.5, True, None]}}}
+    session = SimpleNamespace(xenapi=SimpleNamespace(host_metrics=SimpleNamespace(get_all_records=lambda: records)))
+    answer = xapi.call(session, "a", "host_metrics.get_all_records")
+    assert json.loads(json.dumps(answer)) == {"OpaqueRef:h": {"last_updated": "20261206T13:00:00Z", "blob": "AP8=",
+                                                              "other_config": {"n": [1, 2.5, True, None]}}}
 
 
 class Answers(BaseHTTPRequestHandler):

@@ -10,6 +10,8 @@ whose text is the one-line reason its transport puts in the result.
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 
 CHUNK = 64 * 1024
 # CloudStack's answers nest 5 deep (envelope, listing, rows, a row's details or tags, their maps);
@@ -20,7 +22,18 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 class AnswerRefused(Exception):
-    """An answer the suite does not read: too big, compressed, nested too deep, or with a DTD."""
+    """An answer the suite does not read: too big, too slow, compressed, nested too deep, or with a DTD."""
+
+
+@dataclass(frozen=True)
+class AnswerCaps:
+    """What one answer may take: bytes and seconds (from its headers to its last byte), each with the
+    name of the setting it comes from, for the reason a refused answer gives. A read that blocks waits
+    at most the connection's own timeout, so an answer costs at most max_seconds plus that timeout."""
+    max_bytes: int
+    bytes_name: str
+    max_seconds: float
+    seconds_name: str = "policy limits.answer_seconds"
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -46,17 +59,23 @@ def refuse_compressed(content_encoding: str | None) -> None:
                             "for; compressed answers are refused (their inflated size is unknown)")
 
 
-def read_capped(read, max_bytes: int, cap_name: str, feed=None) -> bytes:
-    """What `read(n)` gives until it gives b"", refused past `max_bytes`; each chunk also to `feed`
-    (an incremental parser), and then only the count is kept, not the bytes (b"" is returned)."""
+def read_capped(read, caps: AnswerCaps, feed=None) -> bytes:
+    """What `read(n)` gives until it gives b"", refused past the caps' bytes or seconds (a slow drip);
+    each chunk also to `feed` (an incremental parser), and then only the count is kept, not the bytes
+    (b"" is returned)."""
     chunks, total = [], 0
+    deadline = time.monotonic() + caps.max_seconds
     while True:
         chunk = read(CHUNK)
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
-        if total > max_bytes:
-            raise AnswerRefused(f"the answer is over {size_text(max_bytes)} ({cap_name}); not read further")
+        if total > caps.max_bytes:
+            raise AnswerRefused(f"the answer is over {size_text(caps.max_bytes)} ({caps.bytes_name}); "
+                                "not read further")
+        if time.monotonic() > deadline:
+            raise AnswerRefused(f"the answer did not come whole within {caps.max_seconds:g} s ({caps.seconds_name}): "
+                                f"{total:,} bytes came; not read further")
         if feed is None:
             chunks.append(chunk)
         else:

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 import requests
 from cs import CloudStack, CloudStackApiException, CloudStackException
 
-from stackaudit.collect.transports.bounded import AnswerRefused, one_line, read_capped, refuse_compressed, \
-    refuse_deep_json, size_text
+from stackaudit.collect.transports.bounded import AnswerCaps, AnswerRefused, one_line, read_capped, \
+    refuse_compressed, refuse_deep_json, size_text
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.errors import ApiError, LoginRefused, Unreachable
 
@@ -45,6 +45,7 @@ class BoundedSession(requests.Session):
     def __init__(self, limits: LimitsPolicy):
         super().__init__()
         self.limits = limits
+        self.caps = AnswerCaps(limits.api_answer_bytes, ANSWER_CAP, limits.answer_seconds)
         self.headers["Accept-Encoding"] = "identity"
         self.bytes_read = 0
 
@@ -56,7 +57,7 @@ class BoundedSession(requests.Session):
         try:
             refuse_compressed(response.headers.get("Content-Encoding"))
             chunks = response.iter_content(64 * 1024)
-            body = read_capped(lambda _size: next(chunks, b""), self.limits.api_answer_bytes, ANSWER_CAP)
+            body = read_capped(lambda _size: next(chunks, b""), self.caps)
             self.bytes_read += len(body)
             if response.headers.get("Content-Type", "").startswith(("application/json", "text/javascript")):
                 refuse_deep_json(body)

@@ -1,6 +1,7 @@
 """XAPI through the official XenAPI client, with TLS verified against the inventory's CA file."""
 from __future__ import annotations
 
+import base64
 import ssl
 import xmlrpc.client
 from pathlib import Path
@@ -8,15 +9,14 @@ from xml.parsers.expat import ExpatError
 
 import XenAPI
 
-from stackaudit.collect.transports.bounded import AnswerRefused, one_line
+from stackaudit.collect.transports.bounded import AnswerCaps, AnswerRefused, one_line
 from stackaudit.collect.transports.xmlrpc_bounded import BoundedSafeTransport
 from stackaudit.errors import ApiError, HostKeyRejected, LoginRefused, Unreachable
 
 ORIGINATOR = "stackaudit"
 # A login's answer is a session reference or a failure: a few hundred bytes. The records a pool's
-# checks read come through the session the collector opens with the policy's limits.xapi_answer_bytes.
-LOGIN_ANSWER_BYTES = 1 << 20
-LOGIN_CAP = "the cap on a login's answer"
+# checks read come through the session the collector opens with the policy's limits.
+LOGIN_CAPS = AnswerCaps(1 << 20, "the cap on a login's answer", 60, "the time a login's answer may take")
 
 
 class NotMaster(Exception):
@@ -28,15 +28,15 @@ class NotMaster(Exception):
 
 
 def session(address: str, port: int, ca_file: Path | None, timeout: float,
-            answer_cap: tuple[int, str] = (LOGIN_ANSWER_BYTES, LOGIN_CAP)) -> XenAPI.Session:
+            answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
     context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else ssl._create_unverified_context()
     host = f"[{address}]" if ":" in address else address
-    return XenAPI.Session(f"https://{host}:{port}", transport=_TimeoutSafeTransport(context, timeout, *answer_cap))
+    return XenAPI.Session(f"https://{host}:{port}", transport=_TimeoutSafeTransport(context, timeout, answer_caps))
 
 
 class _TimeoutSafeTransport(BoundedSafeTransport):
-    def __init__(self, context, timeout, max_answer_bytes: int, cap_name: str):
-        super().__init__(context, max_answer_bytes, cap_name)
+    def __init__(self, context, timeout, answer_caps: AnswerCaps):
+        super().__init__(context, answer_caps)
         self._timeout = timeout
 
     def make_connection(self, host):
@@ -46,10 +46,10 @@ class _TimeoutSafeTransport(BoundedSafeTransport):
 
 
 def login(address: str, port: int, username: str, password: str, ca_file: Path | None,
-          timeout: float, answer_cap: tuple[int, str] = (LOGIN_ANSWER_BYTES, LOGIN_CAP)) -> XenAPI.Session:
+          timeout: float, answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
     """A logged-in session on the pool master; NotMaster if `address` is a member. Its answers, and
-    those of every call on the session, are bounded by `answer_cap` (bytes, the cap's name)."""
-    xapi = session(address, port, ca_file, timeout, answer_cap)
+    those of every call on the session, are bounded by `answer_caps`."""
+    xapi = session(address, port, ca_file, timeout, answer_caps)
     try:
         xapi.xenapi.login_with_password(username, password, "2.16", ORIGINATOR)
     except XenAPI.Failure as failure:
@@ -98,7 +98,7 @@ def call(xapi: XenAPI.Session, address: str, method: str, *args):
     for part in method.split("."):
         target = getattr(target, part)
     try:
-        return target(*args)
+        return json_safe(target(*args))
     except XenAPI.Failure as failure:
         details = failure.details if isinstance(failure.details, list) else [failure.details]
         raise ApiError(one_line(f"XAPI {address}: {method} failed: {' '.join(map(str, details))}")) from None
@@ -106,6 +106,21 @@ def call(xapi: XenAPI.Session, address: str, method: str, *args):
         raise Unreachable(f"XAPI {address}: {method}: connection lost: {connect_failure(err, 0)}") from None
     except Exception as err:  # noqa: BLE001 - whatever the answer was, the pool is broken, never a traceback
         raise ApiError(f"XAPI {address}: {method}: {unusable_answer(err)}") from None
+
+
+def json_safe(value):
+    """An answer with XML-RPC's own types as text: XAPI's dateTime.iso8601 fields (host_metrics.last_updated,
+    VM.snapshot_time) and any <base64> arrive as DateTime and Binary, which the facts files (JSON) cannot
+    hold. Nesting is at most MAX_NESTING deep (xmlrpc_bounded.py), so recursion is bounded."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, xmlrpc.client.Binary):
+        return base64.b64encode(value.data).decode()
+    return str(value)
 
 
 def logout(xapi: XenAPI.Session) -> None:

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import xmlrpc.client
 
-from stackaudit.collect.transports.bounded import MAX_NESTING, AnswerRefused, read_capped, refuse_compressed
+from stackaudit.collect.transports.bounded import (MAX_NESTING, AnswerCaps, AnswerRefused, read_capped,
+                                                   refuse_compressed)
 
 
 class BoundedSafeTransport(xmlrpc.client.SafeTransport):
     accept_gzip_encoding = False     # no "Accept-Encoding: gzip" in the request
 
-    def __init__(self, context, max_answer_bytes: int, cap_name: str):
+    def __init__(self, context, caps: AnswerCaps):
         super().__init__(context=context)
-        self.max_answer_bytes = max_answer_bytes
-        self.cap_name = cap_name
+        self.caps = caps
 
     def parse_response(self, response):
         refuse_compressed(response.getheader("Content-Encoding", ""))
         parser, unmarshaller = bounded_parser(self._use_datetime, self._use_builtin_types)
-        read_capped(response.read, self.max_answer_bytes, self.cap_name, feed=parser.feed)
+        read_capped(response.read, self.caps, feed=parser.feed)
         parser.close()
         return unmarshaller.close()
 
