@@ -137,12 +137,15 @@ class Answers(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.requests.append(dict(self.headers))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         status, headers, body = self.server.answer
         self.send_response(status)
-        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+        for name, value in {"Content-Length": str(len(body)), **headers}.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    do_POST = do_GET
 
     def log_message(self, *_args):
         pass
@@ -215,6 +218,24 @@ def test_a_redirect_is_not_followed(api_server):
     assert len(api_server.requests) == 1
 
 
+class PlainBoundedTransport(BoundedSafeTransport):
+    """The bounded transport over plain HTTP, to a loopback server."""
+
+    def make_connection(self, host):
+        return xmlrpc.client.Transport.make_connection(self, host)
+
+
+def test_an_xml_rpc_error_status_is_raised_without_reading_its_body(api_server):
+    """The server says 1 GiB follows and sends 1 MiB: xmlrpc.client would wait to read it all."""
+    api_server.answer = (500, {"Content-Length": str(1 << 30)}, b" " * (1 << 20))
+    proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{api_server.server_address[1]}/",
+                                      transport=PlainBoundedTransport(None, caps()))
+    started = time.monotonic()
+    with pytest.raises(xmlrpc.client.ProtocolError) as err:
+        proxy.session.login_with_password("u", "p")
+    assert err.value.errcode == 500 and time.monotonic() - started < 5
+
+
 def test_json_nesting_counts_brackets_outside_strings_only():
     assert json_nesting(b'{"a": [1, {"b": "[[[[{{{{"}], "c": "\\"]]]"}') == 3
     assert json_nesting(b"[]" * 1000) == 1
@@ -249,4 +270,23 @@ def test_discovery_fails_with_one_line_whatever_the_api_answers(api_server, body
     api_server.answer = (200, JSON, body)
     with pytest.raises(TargetError) as err:
         discover(inventory_for(api_server))
+    assert str(err.value).startswith(reason) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("body, reason", [
+    (xmlrpc.client.dumps(xmlrpc.client.Fault(1, "Internal error\nat line 2"), methodresponse=True).encode(),
+     "XAPI 127.0.0.1: login failed: XML-RPC fault 1: Internal error at line 2"),
+    (b"<methodResponse><params><param><value><struct>", "XAPI 127.0.0.1: login failed: malformed XML-RPC answer: "),
+    (xmlrpc.client.dumps((["not", "a", "status"],), methodresponse=True).encode(),
+     "XAPI 127.0.0.1: login failed: an answer of unexpected shape (TypeError: "),
+    (xmlrpc.client.dumps(({"Status": "Failure", "ErrorDescription": []},), methodresponse=True).encode(),
+     "XAPI 127.0.0.1: login failed: an answer of unexpected shape (IndexError: "),
+], ids=["fault", "malformed", "not-a-status", "empty-failure"])
+def test_any_answer_to_a_login_is_one_line(api_server, monkeypatch, body, reason):
+    """What discovery's and collection's login do with an answer that is not XAPI's own."""
+    api_server.answer = (200, {"Content-Type": "text/xml"}, body)
+    monkeypatch.setattr(xapi, "session", lambda address, port, *_: xapi.XenAPI.Session(
+        f"http://{address}:{port}/", transport=PlainBoundedTransport(None, caps())))
+    with pytest.raises(ApiError) as err:
+        xapi.login("127.0.0.1", api_server.server_address[1], "root", "pw", None, 5)
     assert str(err.value).startswith(reason) and "\n" not in str(err.value)

@@ -82,7 +82,7 @@ def read_capped(read, caps: AnswerCaps, feed=None) -> bytes:
             feed(chunk)
 
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.S)
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _BRACKET_RUN = re.compile(rb"[\[{]+|[\]}]+")
 

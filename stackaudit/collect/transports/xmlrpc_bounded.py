@@ -20,6 +20,23 @@ class BoundedSafeTransport(xmlrpc.client.SafeTransport):
         super().__init__(context=context)
         self.caps = caps
 
+    def single_request(self, host, handler, request_body, verbose=False):
+        """xmlrpc.client's, but an error status's body is not read (it reads one with a Content-Length
+        whole, whatever its length): the connection is dropped and the status raised."""
+        try:
+            response = self.send_request(host, handler, request_body, verbose).getresponse()
+            if response.status == 200:
+                self.verbose = verbose
+                return self.parse_response(response)
+        except xmlrpc.client.Fault:
+            raise
+        except Exception:
+            self.close()    # a connection left in an unknown state (an answer refused half read)
+            raise
+        self.close()
+        raise xmlrpc.client.ProtocolError(host + handler, response.status, response.reason,
+                                          dict(response.getheaders()))
+
     def parse_response(self, response):
         refuse_compressed(response.getheader("Content-Encoding", ""))
         parser, unmarshaller = bounded_parser(self._use_datetime, self._use_builtin_types)
