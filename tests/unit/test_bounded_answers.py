@@ -202,6 +202,12 @@ def test_an_api_answer_out_of_bounds_is_an_api_error_of_one_line(api_server, hea
     assert str(err.value).startswith(reason) and "\n" not in str(err.value)
 
 
+def test_an_api_error_text_of_several_lines_is_one_line(api_server):
+    api_server.answer = (530, JSON, b'{"x": {"errorcode": 530, "errortext": "line one\\nline two\\u001b[2J"}}')
+    with pytest.raises(ApiError, match=r"^CloudStack API: listZones: error 530: line one line two \[2J$"):
+        cloudstack.list_all(api(api_server), "listZones")
+
+
 def test_a_listing_whose_pages_together_are_over_the_cap_is_refused(api_server):
     rows = [{"id": f"z{i}", "name": "n" * 1000} for i in range(500)]    # a full page of about 0.5 MB
     api_server.answer = (200, JSON, json.dumps({"listzonesresponse": {"count": 5000, "zone": rows}}).encode())

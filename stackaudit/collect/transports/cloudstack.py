@@ -130,10 +130,11 @@ def call(api: CloudStack, command: str, **params):
         code, text = error.get("errorcode"), error.get("errortext", str(err))
         status = err.response.status_code if getattr(err, "response", None) is not None else None
         if code == 401 or status == 401:
-            raise LoginRefused(f"CloudStack API: {command}: {text}") from None
-        raise ApiError(f"CloudStack API: {command}: error {code or status}: {text}") from None
+            raise LoginRefused(one_line(f"CloudStack API: {command}: {text}")) from None
+        raise ApiError(one_line(f"CloudStack API: {command}: error {code or status}: {text}")) from None
     except CloudStackException as err:
-        raise ApiError(f"CloudStack API: {command}: {err.args[0] if err.args else type(err).__name__}") from None
+        raise ApiError(one_line(f"CloudStack API: {command}: {err.args[0] if err.args else type(err).__name__}")) \
+            from None
     except requests.Timeout:
         raise Unreachable(f"CloudStack API: {command}: no answer within {api.timeout:.0f}s (timed out)") from None
     except requests.RequestException as err:

@@ -58,7 +58,7 @@ def login(address: str, port: int, username: str, password: str, ca_file: Path |
             raise NotMaster(failure.details[1]) from None
         if code == "SESSION_AUTHENTICATION_FAILED":
             raise LoginRefused(f"XAPI {address}: login as {username} refused") from None
-        raise ApiError(f"XAPI {address}: login failed: {code}") from None
+        raise ApiError(one_line(f"XAPI {address}: login failed: {code}")) from None
     except ssl.SSLCertVerificationError as err:
         raise HostKeyRejected(f"XAPI {address}: TLS certificate not trusted ({err.verify_message})") from None
     except (OSError, xmlrpc.client.ProtocolError) as err:
