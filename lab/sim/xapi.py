@@ -16,7 +16,8 @@ resets every connection at once (TCP RST), as a host whose xapi is down does. It
 one might send instead of the call's result, whatever the client asked for:
 {"mode": "fault", "code": N, "string": S}: an XML-RPC <fault> (not XAPI's own failure envelope);
 {"mode": "gzip_bomb", "inflated": N}: `Content-Encoding: gzip` over a success envelope whose value is
-a string of N bytes (default 256 MiB), about a thousandth of that on the wire.
+a string of N bytes (default 256 MiB), about a thousandth of that on the wire; {"mode": "oversize",
+"bytes": N}: the same envelope uncompressed, N bytes of string sent a MiB at a time.
 """
 from __future__ import annotations
 
@@ -65,12 +66,29 @@ class _Handler(SimpleXMLRPCRequestHandler):
             answer = self.server._marshaled_dispatch(data, None, self.path)
         else:
             log.info("%s %s %s (fault)", self.server.host_address, method, fault["mode"])
+            if fault["mode"] == "oversize":
+                self.send_oversize(int(fault["bytes"]))
+                return
             answer, headers = hostile_answer(fault)
         self.send_response(200)
         for name, value in {"Content-Type": "text/xml", **headers, "Content-Length": str(len(answer))}.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(answer)
+
+    def send_oversize(self, size: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(_ENVELOPE_HEAD) + size + len(_ENVELOPE_TAIL)))
+        self.end_headers()
+        try:
+            self.wfile.write(_ENVELOPE_HEAD)
+            block = b"A" * (1 << 20)
+            for sent in range(0, size, len(block)):
+                self.wfile.write(block[:size - sent])
+            self.wfile.write(_ENVELOPE_TAIL)
+        except OSError:     # the client stopped reading, as it should past its cap
+            self.close_connection = True
 
 
 def hostile_answer(fault: dict) -> tuple[bytes, dict[str, str]]:
@@ -81,19 +99,22 @@ def hostile_answer(fault: dict) -> tuple[bytes, dict[str, str]]:
     return gzip_bomb(int(fault.get("inflated", 256 << 20))), {"Content-Encoding": "gzip"}
 
 
+# A success envelope around a string value, in two halves, the string between them
+_ENVELOPE_HEAD = (b"<?xml version='1.0'?><methodResponse><params><param><value><struct><member><name>Status"
+                  b"</name><value><string>Success</string></value></member><member><name>Value</name><value><string>")
+_ENVELOPE_TAIL = b"</string></value></member></struct></value></param></params></methodResponse>"
+
+
 @cache
 def gzip_bomb(inflated: int) -> bytes:
     """A gzip body that inflates to a success envelope holding a string of `inflated` bytes, made
     a MiB at a time."""
-    head = (b"<?xml version='1.0'?><methodResponse><params><param><value><struct><member><name>Status</name>"
-            b"<value><string>Success</string></value></member><member><name>Value</name><value><string>")
-    tail = b"</string></value></member></struct></value></param></params></methodResponse>"
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)    # 31: the gzip format
-    parts = [packer.compress(head)]
+    parts = [packer.compress(_ENVELOPE_HEAD)]
     block = b"A" * (1 << 20)
     for _ in range(inflated >> 20):
         parts.append(packer.compress(block))
-    parts += [packer.compress(tail), packer.flush()]
+    parts += [packer.compress(_ENVELOPE_TAIL), packer.flush()]
     return b"".join(parts)
 
 
