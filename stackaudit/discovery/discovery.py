@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.errors import TargetError
-from stackaudit.config.redact import redact_mapping
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
 
@@ -29,7 +28,7 @@ def discover(inventory, limits: LimitsPolicy = LimitsPolicy()) -> Snapshot:
 def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     api = cloudstack.client(inventory.api.endpoint, inventory.api.key.read(), inventory.api.secret.read(),
                             inventory.api.verify, inventory.ssh.connect_timeout, limits)
-    rows = {command: redact_mapping(cloudstack.list_all(api, command, **params)) for command, params in (
+    rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
         ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}
     snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows)
