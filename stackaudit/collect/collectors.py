@@ -293,7 +293,7 @@ def own_ssh_address(target: Target) -> str | None:
 
 
 def xapi_answer_caps(limits) -> xapi.AnswerCaps:
-    return xapi.AnswerCaps(limits.xapi_answer_bytes, "policy limits.xapi_answer_bytes", limits.answer_seconds)
+    return xapi.AnswerCaps(limits.xapi_answer_mib << 20, "policy limits.xapi_answer_mib", limits.answer_seconds)
 
 
 def relabelled(err: TargetError, label: str, own_label: str) -> TargetError:

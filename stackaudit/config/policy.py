@@ -122,9 +122,9 @@ POLICY = Record({
     }), dict),
     # What the suite reads of an answer at most (inventories/policy.yml says why each default).
     "limits": f(Record({
-        "xapi_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 64 << 20),
-        "api_answer_bytes": f(Bounded(1 << 20, 1 << 32, " of bytes"), 4 << 20),
-        "api_listing_bytes": f(Bounded(1 << 20, 1 << 34, " of bytes"), 64 << 20),
+        "xapi_answer_mib": f(Bounded(1, 4096, " of MiB"), 64),
+        "api_answer_mib": f(Bounded(1, 1024, " of MiB"), 4),
+        "api_listing_mib": f(Bounded(1, 16384, " of MiB"), 64),
         "answer_seconds": f(seconds(3600), 120),
     }), dict),
 })
@@ -187,9 +187,9 @@ class WaiverPolicy:
 
 @dataclass(frozen=True)
 class LimitsPolicy:
-    xapi_answer_bytes: int = 64 << 20   # one XAPI call's answer
-    api_answer_bytes: int = 4 << 20     # one CloudStack API answer (a page)
-    api_listing_bytes: int = 64 << 20   # a listing's pages together
+    xapi_answer_mib: int = 64     # one XAPI call's answer
+    api_answer_mib: int = 4       # one CloudStack API answer (a page)
+    api_listing_mib: int = 64     # a listing's pages together
     answer_seconds: int = 120           # one answer's body, from its headers to its last byte
 
 

@@ -324,12 +324,12 @@ def test_hostile_answers_xml_rpc_fault_from_a_member(lab):
 
 def test_hostile_answers_xapi_answer_over_its_cap(lab):
     """The master answers VM.get_all_records with 80 MiB of XML-RPC, uncompressed: read up to the policy's
-    limits.xapi_answer_bytes (64 MiB), then refused, naming the cap."""
+    limits.xapi_answer_mib (64 MiB), then refused, naming the cap."""
     f, master = lab.faults, lab.address("xs01")
     result, seconds = lab.run("xapi-oversize", [
         lambda: f.xapi_answers({master: {"VM.get_all_records": {"mode": "oversize", "bytes": 80 << 20}}})])
     assert_faults_reported(lab, result, seconds, xapi_pool_fault(
-        f"XAPI {master}: VM.get_all_records: the answer is over 64 MiB (policy limits.xapi_answer_bytes); "
+        f"XAPI {master}: VM.get_all_records: the answer is over 64 MiB (policy limits.xapi_answer_mib); "
         "not read further"))
     print(f"peak RSS of a run so far: {children_peak_rss_mib():.0f} MiB")
     assert children_peak_rss_mib() < MAX_RSS_MIB

@@ -40,7 +40,7 @@ class RecordedResponse:
 
 
 def caps(max_bytes: int = 1 << 20, max_seconds: float = 60) -> AnswerCaps:
-    return AnswerCaps(max_bytes, "policy limits.xapi_answer_bytes", max_seconds)
+    return AnswerCaps(max_bytes, "policy limits.xapi_answer_mib", max_seconds)
 
 
 def parse(body: bytes, encoding: str = "", cap: int = 1 << 20):
@@ -65,7 +65,7 @@ def test_an_answer_over_the_cap_is_refused_naming_the_cap_after_reading_at_most_
     response = RecordedResponse(body)
     with pytest.raises(AnswerRefused) as refused:
         BoundedSafeTransport(None, caps()).parse_response(response)
-    assert str(refused.value) == "the answer is over 1 MiB (policy limits.xapi_answer_bytes); not read further"
+    assert str(refused.value) == "the answer is over 1 MiB (policy limits.xapi_answer_mib); not read further"
     assert response.offset <= (1 << 20) + 64 * 1024
 
 
@@ -94,8 +94,8 @@ def test_entity_declarations_and_deep_nesting_are_refused():
 
 
 @pytest.mark.parametrize("failure, reason", [
-    (AnswerRefused("the answer is over 1 MiB (policy limits.xapi_answer_bytes); not read further"),
-     "XAPI 198.18.1.1: VM.get_all_records: the answer is over 1 MiB (policy limits.xapi_answer_bytes)"),
+    (AnswerRefused("the answer is over 1 MiB (policy limits.xapi_answer_mib); not read further"),
+     "XAPI 198.18.1.1: VM.get_all_records: the answer is over 1 MiB (policy limits.xapi_answer_mib)"),
     (xmlrpc.client.Fault(42, "no\nsuch\x1b[31m method"),
      "XAPI 198.18.1.1: VM.get_all_records: XML-RPC fault 42: no such [31m method"),
     (xmlrpc.client.ResponseError("unknown tag 'x'"),
@@ -189,7 +189,7 @@ def test_an_api_answer_within_bounds_is_read_and_no_compression_is_asked_for(api
     ({**JSON, "Content-Encoding": "gzip"}, gzip.compress(b" " * (4 << 20)),
      "CloudStack API: listZones: the answer is compressed (Content-Encoding: gzip), which was not asked for"),
     (JSON, b'{"listzonesresponse": {"count": 1, "zone": [{"id": "' + b"x" * (2 << 20) + b'"}]}}',
-     "CloudStack API: listZones: the answer is over 1 MiB (policy limits.api_answer_bytes); not read further"),
+     "CloudStack API: listZones: the answer is over 1 MiB (policy limits.api_answer_mib); not read further"),
     (JSON, b'{"listzonesresponse": {"count": 1, "zone": ["not a row"]}}',
      "CloudStack API: listZones: page 1 holds a row that is not an object"),
     (JSON, b'{"listzonesresponse": {"count": 501, "zone": [' + b"{}," * 500 + b"{}]}}",
@@ -198,7 +198,7 @@ def test_an_api_answer_within_bounds_is_read_and_no_compression_is_asked_for(api
 def test_an_api_answer_out_of_bounds_is_an_api_error_of_one_line(api_server, headers, body, reason):
     api_server.answer = (200, headers, body)
     with pytest.raises(ApiError) as err:
-        cloudstack.list_all(api(api_server, LimitsPolicy(api_answer_bytes=1 << 20)), "listZones")
+        cloudstack.list_all(api(api_server, LimitsPolicy(api_answer_mib=1)), "listZones")
     assert str(err.value).startswith(reason) and "\n" not in str(err.value)
 
 
@@ -212,8 +212,8 @@ def test_a_listing_whose_pages_together_are_over_the_cap_is_refused(api_server):
     rows = [{"id": f"z{i}", "name": "n" * 1000} for i in range(500)]    # a full page of about 0.5 MB
     api_server.answer = (200, JSON, json.dumps({"listzonesresponse": {"count": 5000, "zone": rows}}).encode())
     with pytest.raises(ApiError, match=r"^CloudStack API: listZones: the listing's pages are over 1 MiB together "
-                                       r"\(policy limits.api_listing_bytes\); not read further$"):
-        cloudstack.list_all(api(api_server, LimitsPolicy(api_listing_bytes=1 << 20)), "listZones")
+                                       r"\(policy limits.api_listing_mib\); not read further$"):
+        cloudstack.list_all(api(api_server, LimitsPolicy(api_listing_mib=1)), "listZones")
     assert len(api_server.requests) == 3
 
 

@@ -129,9 +129,8 @@ NUMBERS = [
          "xenserver.timeout: found int 100000000000000000000; expected a whole number of seconds from 1 to 300"),
     Case("database-port-99999", inventory("databases.servers.0.port", 99999), "databases.servers[0].port: found int 99999"),
     Case("system-vm-port-0", inventory("system_vms", {"port": 0}), "system_vms.port: found int 0"),
-    Case("policy-answer-cap-too-small", policy("limits: {xapi_answer_bytes: 1000}\n"),
-         "policy.yml: limits.xapi_answer_bytes: found int 1000; expected a whole number of bytes from 1048576 to "
-         "4294967296"),
+    Case("policy-answer-cap-0", policy("limits: {xapi_answer_mib: 0}\n"),
+         "policy.yml: limits.xapi_answer_mib: found int 0; expected a whole number of MiB from 1 to 4096"),
     Case("policy-answer-seconds-0", policy("limits: {answer_seconds: 0}\n"),
          "policy.yml: limits.answer_seconds: found int 0; expected a whole number of seconds from 1 to 3600"),
     Case("policy-reject-port-70000", policy("firewall: {reject_ports: [8250, 70000]}\n"),

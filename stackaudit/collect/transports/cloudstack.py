@@ -5,8 +5,8 @@ says more rows than the pages hold would silently lose targets; here every page 
 explicitly and the rows must add up to the count the server gave.
 
 Every answer is read within bounds (bounded.py): uncompressed, at most the policy's
-limits.api_answer_bytes, nested at most MAX_NESTING deep before json parses it; a listing's pages
-together at most limits.api_listing_bytes. A refused answer is an ApiError, like any answer the
+limits.api_answer_mib, nested at most MAX_NESTING deep before json parses it; a listing's pages
+together at most limits.api_listing_mib. A refused answer is an ApiError, like any answer the
 client cannot use.
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ PAGE_SIZE = 500
 MAX_PAGES = 10_000   # 5 million rows: past that a server that keeps answering full pages is broken
 
 
-ANSWER_CAP = "policy limits.api_answer_bytes"
-LISTING_CAP = "policy limits.api_listing_bytes"
+ANSWER_CAP = "policy limits.api_answer_mib"
+LISTING_CAP = "policy limits.api_listing_mib"
 
 
 def client(endpoint: str, key: str, secret: str, verify: bool | str, timeout: float,
@@ -39,13 +39,13 @@ def client(endpoint: str, key: str, secret: str, verify: bool | str, timeout: fl
 
 class BoundedSession(requests.Session):
     """A requests session whose every answer is read whole here, within the limits, before `cs` sees
-    it: no gzip asked for (none inflated), at most `api_answer_bytes`, JSON nested at most MAX_NESTING.
+    it: no gzip asked for (none inflated), at most `api_answer_mib`, JSON nested at most MAX_NESTING.
     It counts what it read, for a listing's total (`bytes_read`)."""
 
     def __init__(self, limits: LimitsPolicy):
         super().__init__()
         self.limits = limits
-        self.caps = AnswerCaps(limits.api_answer_bytes, ANSWER_CAP, limits.answer_seconds)
+        self.caps = AnswerCaps(limits.api_answer_mib << 20, ANSWER_CAP, limits.answer_seconds)
         self.headers["Accept-Encoding"] = "identity"
         self.bytes_read = 0
 
@@ -115,9 +115,9 @@ def refuse_long_listing(api: CloudStack, command: str, listing_start: int) -> No
     session = api.session
     if not isinstance(session, BoundedSession):
         return
-    if session.bytes_read - listing_start > session.limits.api_listing_bytes:
+    if session.bytes_read - listing_start > session.limits.api_listing_mib << 20:
         raise ApiError(f"CloudStack API: {command}: the listing's pages are over "
-                       f"{size_text(session.limits.api_listing_bytes)} together ({LISTING_CAP}); not read further")
+                       f"{size_text(session.limits.api_listing_mib << 20)} together ({LISTING_CAP}); not read further")
 
 
 def call(api: CloudStack, command: str, **params):
