@@ -215,7 +215,7 @@ class Collector:
         if settings is None or not target.address:
             raise Unreachable(f"{target.id}: {target.attrs.reason or 'no reachable pool master'}")
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
-                             settings.ca_file, settings.timeout, xapi_answer_caps(self.policy.limits))
+                             settings.ca_file, settings.timeout, answer_caps=xapi_answer_caps(self.policy.limits))
         try:
             records = {cls: xapi.call(session, target.address, f"{cls}.get_all_records")
                        for cls in (r.xapi_class for r in self.readings(target, Records))}
@@ -252,7 +252,7 @@ class Collector:
         accounts they are read for), LDAP configurations."""
         settings = self.inventory.api
         api = cloudstack.client(settings.endpoint, settings.key.read(), settings.secret.read(), settings.verify,
-                                self.inventory.ssh.connect_timeout, self.policy.limits)
+                                self.inventory.ssh.connect_timeout, limits=self.policy.limits)
         with cloudstack.rows_of_unexpected_shape("the cloud's settings"):
             return self.read_cloud_settings(api, target)
 

@@ -27,7 +27,7 @@ def discover(inventory, limits: LimitsPolicy = LimitsPolicy()) -> Snapshot:
 
 def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     api = cloudstack.client(inventory.api.endpoint, inventory.api.key.read(), inventory.api.secret.read(),
-                            inventory.api.verify, inventory.ssh.connect_timeout, limits)
+                            inventory.api.verify, inventory.ssh.connect_timeout, limits=limits)
     rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
         ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}

@@ -167,7 +167,8 @@ def api_server():
 
 
 def api(server, limits=LimitsPolicy()):
-    return cloudstack.client(f"http://127.0.0.1:{server.server_address[1]}/client/api", "k", "s", False, 5, limits)
+    return cloudstack.client(f"http://127.0.0.1:{server.server_address[1]}/client/api", "k", "s", False, 5,
+                             limits=limits)
 
 
 JSON = {"Content-Type": "application/json; charset=UTF-8"}
@@ -291,7 +292,7 @@ def test_discovery_fails_with_one_line_whatever_the_api_answers(api_server, body
 def test_any_answer_to_a_login_is_one_line(api_server, monkeypatch, body, reason):
     """What discovery's and collection's login do with an answer that is not XAPI's own."""
     api_server.answer = (200, {"Content-Type": "text/xml"}, body)
-    monkeypatch.setattr(xapi, "session", lambda address, port, *_: xapi.XenAPI.Session(
+    monkeypatch.setattr(xapi, "session", lambda address, port, *_, **_kw: xapi.XenAPI.Session(
         f"http://{address}:{port}/", transport=PlainBoundedTransport(None, caps())))
     with pytest.raises(ApiError) as err:
         xapi.login("127.0.0.1", api_server.server_address[1], "root", "pw", None, 5)

@@ -31,7 +31,7 @@ ANSWER_CAP = "policy limits.api_answer_mib"
 LISTING_CAP = "policy limits.api_listing_mib"
 
 
-def client(endpoint: str, key: str, secret: str, verify: bool | str, timeout: float,
+def client(endpoint: str, key: str, secret: str, verify: bool | str, timeout: float, *,
            limits: LimitsPolicy = LimitsPolicy()) -> CloudStack:
     return CloudStack(endpoint=endpoint, key=key, secret=secret, verify=verify, timeout=timeout,
                       session=BoundedSession(limits))

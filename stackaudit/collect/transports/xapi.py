@@ -27,7 +27,7 @@ class NotMaster(Exception):
         self.master_address = master_address
 
 
-def session(address: str, port: int, ca_file: Path | None, timeout: float,
+def session(address: str, port: int, ca_file: Path | None, timeout: float, *,
             answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
     context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else ssl._create_unverified_context()
     host = f"[{address}]" if ":" in address else address
@@ -46,10 +46,10 @@ class _TimeoutSafeTransport(BoundedSafeTransport):
 
 
 def login(address: str, port: int, username: str, password: str, ca_file: Path | None,
-          timeout: float, answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
+          timeout: float, *, answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
     """A logged-in session on the pool master; NotMaster if `address` is a member. Its answers, and
     those of every call on the session, are bounded by `answer_caps`."""
-    xapi = session(address, port, ca_file, timeout, answer_caps)
+    xapi = session(address, port, ca_file, timeout, answer_caps=answer_caps)
     try:
         xapi.xenapi.login_with_password(username, password, "2.16", ORIGINATOR)
     except XenAPI.Failure as failure:
