@@ -120,8 +120,11 @@ POLICY = Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
     }), dict),
-    # What the suite reads of an answer at most (inventories/policy.yml says why each default).
     "limits": f(Record({
+        # The most output the suite takes from one command of a target's batch (its stdout, its stderr),
+        # and from all the batches over one SSH connection (a host and the system VMs behind it).
+        "ssh_section_mib": f(Bounded(1, 1024, " of MiB"), 16),
+        "ssh_unit_mib": f(Bounded(1, 4096, " of MiB"), 64),
         "xapi_answer_mib": f(Bounded(1, 4096, " of MiB"), 64),
         "api_answer_mib": f(Bounded(1, 1024, " of MiB"), 4),
         "api_listing_mib": f(Bounded(1, 16384, " of MiB"), 64),
@@ -187,10 +190,12 @@ class WaiverPolicy:
 
 @dataclass(frozen=True)
 class LimitsPolicy:
+    ssh_section_mib: int = 16
+    ssh_unit_mib: int = 64
     xapi_answer_mib: int = 64     # one XAPI call's answer
     api_answer_mib: int = 4       # one CloudStack API answer (a page)
     api_listing_mib: int = 64     # a listing's pages together
-    answer_seconds: int = 120           # one answer's body, from its headers to its last byte
+    answer_seconds: int = 120     # one XAPI or API answer's body, from its headers to its last byte
 
 
 @dataclass(frozen=True)
@@ -239,7 +244,14 @@ def policy_from_data(raw: object, source: str) -> Policy:
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
         waivers=WaiverPolicy(**data["waivers"]),
-        limits=LimitsPolicy(**data["limits"]))
+        limits=limits(data["limits"], child(where, "limits")))
+
+
+def limits(values: dict, where: str) -> LimitsPolicy:
+    if values["ssh_section_mib"] > values["ssh_unit_mib"]:
+        raise ConfigError(f"{child(where, 'ssh_section_mib')}: {values['ssh_section_mib']} is more than "
+                          f"ssh_unit_mib ({values['ssh_unit_mib']}), the cap of a whole batch; lower it, or raise ssh_unit_mib")
+    return LimitsPolicy(**values)
 
 
 def backup_glob(value: str, where: str) -> str:

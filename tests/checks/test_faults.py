@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab.faults import CUT_SHORT, GARBLED, LabFaults
+from lab.faults import COSTLY_TEXT, CUT_SHORT, FORGED_FRAMES, GARBLED, GIB_OF_OUTPUT, SLOW_DRIP, LabFaults
 from lab.lifecycle import down, up
 from tests.checks.suite_run import SuiteRun, run_suite
 from tests.lab.conftest import SCENARIOS, require_root
@@ -209,10 +209,10 @@ def test_command_faults(lab):
     ], lab.inventory_with("commands", change))
     assert_faults_reported(lab, result, seconds, {
         **api_settings_fault("CloudStack API: listDomains: error 530: Command failed due to Internal Server Error"),
-        **on("kvm-host://zone1/kvm02", KVM_SSH, f"command timed out: no output for {TIMEOUT}s"),
-        ("HOST-UUID-UNIQUE", CLOUD): "kvm-host://zone1/kvm02: command timed out",
-        **on("mgmt://ms1", MGMT_SSH, "batch output: cut short or garbled after"),
-        **on("mgmt://ms2", MGMT_SSH, "mgmt://ms2: garbled output: not UTF-8 text"),
+        **on("kvm-host://zone1/kvm02", KVM_SSH, f"command did not finish within {TIMEOUT}s (ssh.command_timeout)"),
+        ("HOST-UUID-UNIQUE", CLOUD): "kvm-host://zone1/kvm02: command did not finish",
+        **on("mgmt://ms1", MGMT_SSH, "mgmt://ms1: garbled output: stdout: cut short in section 'hostname'"),
+        **on("mgmt://ms2", MGMT_SSH, "mgmt://ms2: garbled output: not UTF-8 text in stdout of section 'ip_addresses'"),
         **xapi_pool_fault("XAPI 198.18.1.1: login as root refused"),
     })
 
@@ -277,33 +277,35 @@ def test_discovery_faults_stop_the_run_with_one_line(lab, fault, reason):
 
 
 # --- hostile machines: answers ---
-# What a suite run may hold at its peak, whatever an endpoint answers (README, "Bounded answers"): the
-# largest child's max RSS, read with getrusage(RUSAGE_CHILDREN) after the run. This module's runs peak
-# near 80 MiB; before answers were bounded, Python's XML-RPC client alone peaked at 810 MiB on the gzip
-# bomb below.
-MAX_RSS_MIB = 400
+# (Before the SSH block: its costliest run raises the largest peak RSS of the module's runs, which
+# each test here measures before and after its own run: peak_kib.)
+# What an answer may add to a run's peak: an XML-RPC answer at its cap (policy limits.xapi_answer_mib,
+# 64 MiB) parses into about 4.5 times its size (README, "Bounded against any answer: what XAPI and the API can send").
+# Before answers were bounded, Python's XML-RPC client alone peaked at 810 MiB on the gzip bomb below.
+ANSWER_PEAK_MIB = 64 * 9 // 2
 
 
-def children_peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def assert_answer_peak(name: str, before: int) -> None:
+    after = peak_kib()
+    print(f"{name}: largest peak RSS of the runs before {before / 1024:.0f} MiB, with this one {after / 1024:.0f} MiB")
+    assert after <= before + ANSWER_PEAK_MIB * 1024, (before, after)
 
 
 def test_hostile_answers_gzip_bomb_and_json_nested_100000_deep(lab):
     """XAPI's master answers VM.get_all_records with a gzip bomb (255 KiB inflating to 256 MiB) it was
     not asked for; the API answers listConfigurations with arrays nested 100,000 deep."""
-    f, master = lab.faults, lab.address("xs01")
+    f, master, before = lab.faults, lab.address("xs01"), peak_kib()
     result, seconds = lab.run("hostile-answers", [
         lambda: f.xapi_answers({master: {"VM.get_all_records": {"mode": "gzip_bomb"}}}),
         lambda: f.api_faults({"listConfigurations": {"mode": "nested", "depth": 100_000}}),
     ])
-    print(f"peak RSS of a run so far: {children_peak_rss_mib():.0f} MiB")
     assert_faults_reported(lab, result, seconds, {
         **api_settings_fault("CloudStack API: listConfigurations: the answer nests 100,001 deep, over the 64 "
                              "any real answer needs; not parsed"),
         **xapi_pool_fault(f"XAPI {master}: VM.get_all_records: the answer is compressed (Content-Encoding: gzip), "
                           "which was not asked for"),
     })
-    assert children_peak_rss_mib() < MAX_RSS_MIB
+    assert_answer_peak("hostile-answers", before)
     log = (lab.faults.state_dir / "sim" / "xapi.log").read_text()
     assert f"{master} VM.get_all_records gzip_bomb (fault)" in log
 
@@ -311,13 +313,13 @@ def test_hostile_answers_gzip_bomb_and_json_nested_100000_deep(lab):
 def test_hostile_answers_xml_rpc_fault_from_a_member(lab):
     """A pool member answers every call with an XML-RPC <fault> (not XAPI's failure envelope): discovery
     goes on to the next member, which names it master; the pool's collection is broken with one line."""
-    f, master = lab.faults, lab.address("xs01")
+    f, master, before = lab.faults, lab.address("xs01"), peak_kib()
     result, seconds = lab.run("xmlrpc-fault", [
         lambda: f.xapi_answers({master: {"*": {"mode": "fault", "code": 1, "string": "Internal error\nat line 2"}}}),
     ])
     assert_faults_reported(lab, result, seconds, xapi_pool_fault(
         f"XAPI {master}: login failed: XML-RPC fault 1: Internal error at line 2"))
-    assert children_peak_rss_mib() < MAX_RSS_MIB
+    assert_answer_peak("xmlrpc-fault", before)
     log = (lab.faults.state_dir / "sim" / "xapi.log").read_text()
     assert f"{lab.address('xs02')} session.login_with_password HOST_IS_SLAVE" in log
 
@@ -325,14 +327,13 @@ def test_hostile_answers_xml_rpc_fault_from_a_member(lab):
 def test_hostile_answers_xapi_answer_over_its_cap(lab):
     """The master answers VM.get_all_records with 80 MiB of XML-RPC, uncompressed: read up to the policy's
     limits.xapi_answer_mib (64 MiB), then refused, naming the cap."""
-    f, master = lab.faults, lab.address("xs01")
+    f, master, before = lab.faults, lab.address("xs01"), peak_kib()
     result, seconds = lab.run("xapi-oversize", [
         lambda: f.xapi_answers({master: {"VM.get_all_records": {"mode": "oversize", "bytes": 80 << 20}}})])
     assert_faults_reported(lab, result, seconds, xapi_pool_fault(
         f"XAPI {master}: VM.get_all_records: the answer is over 64 MiB (policy limits.xapi_answer_mib); "
         "not read further"))
-    print(f"peak RSS of a run so far: {children_peak_rss_mib():.0f} MiB")
-    assert children_peak_rss_mib() < MAX_RSS_MIB
+    assert_answer_peak("xapi-oversize", before)
 
 
 def test_hostile_answers_json_nested_100000_deep_in_discovery(lab):
@@ -346,3 +347,74 @@ def test_hostile_answers_json_nested_100000_deep_in_discovery(lab):
                      "nests 100,001 deep, over the 64 any real answer needs; not parsed"]
     assert "Traceback" not in result.output and "RecursionError" not in result.output
     assert seconds < lab.clean_seconds
+
+
+# --- hostile machines: SSH output (framing, caps, deadline) ---
+
+MIB = 1 << 20
+# What one target's batches may cost the auditor beyond a clean run: the unit cap (policy
+# limits.ssh_unit_mib, 64 MiB) times the factor measured by test_the_costliest_output_stays_in_the_memory_bound
+# (README, "Bounded against any answer").
+UNIT_CAP_MIB = 64
+MEMORY_FACTOR = 24
+
+
+def peak_kib() -> int:
+    """The largest peak RSS of any child this process has waited for (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def test_hostile_ssh_output(lab):
+    """A system VM printing a GiB, a management server dripping a byte every 3 s forever, and frames
+    forged in a file a database server's batch reads (ending its section and opening a `listening`
+    section): the first two are broken with a reason naming the cap or the timeout; the forged frames
+    are content (the database's results, and its `listening` evidence, are the clean run's)."""
+    f = lab.faults
+    before = peak_kib()
+    result, seconds = lab.run("hostile-ssh", [
+        lambda: f.bind_over("v-2-VM", "/usr/bin/dpkg-query", GIB_OF_OUTPUT),
+        lambda: f.bind_over("ms1", "/usr/bin/hostname", SLOW_DRIP),
+        lambda: f.append_over("db1", "/etc/mysql/conf.d/mysqldump.cnf", FORGED_FRAMES),
+    ])
+    after = peak_kib()
+    print(f"hostile-ssh: largest peak RSS of the runs before {before / 1024:.0f} MiB, with this one {after / 1024:.0f} MiB")
+    assert_faults_reported(lab, result, seconds, {
+        **on("cpvm://zone1/v-2-VM", SVM_SSH, f"cpvm://zone1/v-2-VM via host kvm02: output over {UNIT_CAP_MIB} MiB "
+                                             "(limits.ssh_unit_mib), "),
+        **on("mgmt://ms1", MGMT_SSH, f"mgmt://ms1: command did not finish within {TIMEOUT}s (ssh.command_timeout)"),
+    })
+    capped = [r.message for r in result.results if r.target == "cpvm://zone1/v-2-VM" and r.status == "broken"]
+    assert capped and all(m.endswith("of it taken by the targets read before over the same SSH connection; reading "
+                                     "stopped there") for m in capped), capped
+    listening = attachment(result, "DB-BIND-ADDRESS", "db://db1", "listening")
+    assert listening == attachment(lab.clean, "DB-BIND-ADDRESS", "db://db1", "listening") and "3306" in listening
+    assert FORGED_FRAMES in attachment(result, "DB-CNF-PERSISTED", "db://db1", "cnf_files")
+    # A refused output costs what was read up to the cap (a bytearray's growth over it), then nothing.
+    assert after <= before + 2 * UNIT_CAP_MIB * 1024, (before, after)
+
+
+def test_the_costliest_output_stays_in_the_memory_bound(lab):
+    """Output under every cap that costs the auditor the most memory for its size (COSTLY_TEXT: 15.5
+    MiB in each of four sections of one management server, 62 MiB): it is taken, ms1's two checks
+    that read it are broken on what they read, every other result is the clean run's, and the run's
+    peak memory stays within the largest of the runs before plus one unit cap times MEMORY_FACTOR."""
+    f = lab.faults
+    before = peak_kib()
+    result, seconds = lab.run("costly-output", [lambda path=path: f.bind_over("ms1", path, COSTLY_TEXT)
+                                                for path in ("/usr/bin/hostname", "/usr/bin/ip", "/usr/bin/ps",
+                                                             "/usr/bin/pgrep")])
+    after = peak_kib()
+    print(f"costly-output: largest peak RSS of the runs before {before / 1024:.0f} MiB, with this one "
+          f"{after / 1024:.0f} MiB")
+    outcomes, clean = result.outcomes(), lab.clean.outcomes()
+    readers = {("MS-DB-HOST-NOT-LOCAL", "mgmt://ms1"), ("MS-RUNS-AS-CLOUD", "mgmt://ms1")}
+    messages = {(r.check_id, r.target): r.message for r in result.results}
+    assert {key: outcomes[key] for key in readers} == {key: "broken" for key in readers}, result.output
+    assert "not checked (unparsable): hostname: expected one host name" in messages[("MS-DB-HOST-NOT-LOCAL", "mgmt://ms1")]
+    assert "not checked (unparsable): ps line 1: expected" in messages[("MS-RUNS-AS-CLOUD", "mgmt://ms1")]
+    assert {k: v for k, v in outcomes.items() if k not in readers} == {k: v for k, v in clean.items() if k not in readers}
+    # Taken, not refused: its cost is the suite's own work on 62 MiB (splitting, decoding, JSON,
+    # evidence, masking), 21 to 41 s over the clean run on this shared 2-core machine; no deadline
+    # is involved. The bound only catches a run that stopped being linear in what it took.
+    assert seconds < lab.clean_seconds + 12 * TIMEOUT, (seconds, lab.clean_seconds)
+    assert after <= before + UNIT_CAP_MIB * 1024 * MEMORY_FACTOR, (before, after)
