@@ -168,7 +168,8 @@ def _mask_block(match: re.Match) -> str:
 
 
 def _mask_spans(text: str, spans: set[tuple[int, int]]) -> str:
-    """The text with each span's value masked, in one pass (spans do not overlap: each is a flag's value)."""
+    """The text with each span's value masked, in one pass (rebuilding the text once per span would
+    be quadratic in their number); where two programs' flags on one line overlap, masked once."""
     pieces, done = [], 0
     for start, end in sorted(spans):
         if end <= done:
