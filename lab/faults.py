@@ -219,6 +219,11 @@ class LabFaults:
     def xapi_reset(self, addresses: list[str]) -> Undo:
         return self._write_faults(self.sim_dir / "xapi.faults.json", {"reset": addresses})
 
+    def xapi_answers(self, answers: dict[str, dict[str, dict]]) -> Undo:
+        """{address: {method or "*": fault}}: hostile answers of the XAPI simulator (its module
+        docstring lists the modes)."""
+        return self._write_faults(self.sim_dir / "xapi.faults.json", {"answers": answers})
+
     @staticmethod
     def _write_faults(path: Path, faults: dict) -> Undo:
         tmp = path.with_name(path.name + ".tmp")
