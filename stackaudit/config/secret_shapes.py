@@ -1,8 +1,8 @@
 """The shapes a secret takes in text, wherever it sits in a line: each is a pattern whose `value`
 group is the secret.
 
-Pure regular expressions and two functions over them: `find_shaped_secrets` (the values, so a run
-can then mask them by value everywhere) and `mask_shapes`. Examples of each shape, with their
+Pure regular expressions and `mask_shapes` over them: a secret is masked where its shape puts it,
+and nothing is learnt from a shape (config/redact.py says why). Examples of each shape, with their
 sources, are in tests/data/recorded/ (SOURCES.md, "Secrets in text").
 """
 from __future__ import annotations
@@ -138,21 +138,6 @@ def _command_flag_matches(text: str):
             program = command.search(line.group(0))
             if program:
                 yield from flag.finditer(text, line.start() + program.end(), line.end())
-
-
-def find_shaped_secrets(text: str) -> list[str]:
-    """Every value a shape marks as secret (quotes removed); key blocks give each of their lines."""
-    if not may_hold_shaped_secret(text):
-        return []
-    text = cap_lines(text)
-    found = [_inner(m["value"]) for m in _command_flag_matches(text)]
-    for pattern in SHAPES:
-        found += [_inner(m["value"]) for m in pattern.finditer(text)]
-    for pattern in BLOCKS:
-        for match in pattern.finditer(text):
-            lines = (line.strip() for line in re.split(r"\\n|\n", match["value"]))
-            found += [line for line in lines if line and not _ARMOR_HEADER.match(line)]
-    return [v for v in found if MASK not in v]
 
 
 def _mask_group(match: re.Match) -> str:

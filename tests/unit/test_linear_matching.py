@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from stackaudit.config.secret_shapes import MASK, MAX_LINE, cap_lines, find_shaped_secrets, mask_shapes
+from stackaudit.config.secret_shapes import MASK, MAX_LINE, cap_lines, mask_shapes
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.jdbc import PAIR, parse_jdbc_url
 from stackaudit.parsers.localnames import IP_ADDR_LINE, parse_ip_addresses
@@ -18,7 +18,6 @@ from tests.unit.hostile_lines import HOSTILE, hostile_line
 def cpu_seconds(line: str) -> float:
     started = time.process_time()
     mask_shapes(line)
-    find_shaped_secrets(line)
     return time.process_time() - started
 
 
