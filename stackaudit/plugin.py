@@ -141,7 +141,8 @@ def pytest_configure(config):
             markexpr = config.getoption("markexpr", "")
             shard = config.stash[SHARD]
             record = RunRecord(run_dir, waivers, inventory.cloud_name, None,
-                               markexpr if markexpr in PROFILES else None, today, str(shard) if shard else None)
+                               markexpr if markexpr in PROFILES else None, today, str(shard) if shard else None,
+                               inventory.insecure_channels)
             config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
         try:
             snapshot = discover(inventory)

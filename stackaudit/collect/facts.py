@@ -15,6 +15,7 @@ import json
 import allure
 
 from stackaudit.collect.declarations import FACTS, closure, command_reading
+from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.redact import redact, redact_text
 from stackaudit.parsers.api_rows import parse_api_rows
 from stackaudit.discovery.targets import Target
@@ -83,6 +84,9 @@ class Facts:
         if data.get("host_key"):
             # A system VM's key, pinned by its CloudStack id: every result judged on it says how.
             self.attach("host key", data["host_key"])
+        if data.get("tls"):
+            # Collected over a channel the inventory's `insecure: true` leaves unverified (collectors.tls_note).
+            self.attach("TLS not verified", data["tls"])
         return data
 
     def section(self, name: str) -> str | None:
@@ -121,5 +125,7 @@ class Facts:
         """Rows of a list command as discovery saw them, those whose fields equal `where`, typed
         (parsers/api_rows.py)."""
         rows = [r for r in self.snapshot.api.get(command, []) if all(r.get(k) == v for k, v in where.items())]
+        if "cloud.api" in self.snapshot.insecure_channels:
+            self.attach("TLS not verified", unverified_tls_note("cloud.api"))
         self.attach(f"API {command}" + "".join(f" {k}={v}" for k, v in where.items()), rows, as_json=True)
         return parse_api_rows(command, rows)

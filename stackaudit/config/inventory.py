@@ -13,7 +13,8 @@ from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PATH, USER, ApiUrl, Bounded, Host,
                                      NonEmptyList, seconds)
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
-from stackaudit.config.schema import REQUIRED, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+from stackaudit.config.schema import (REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f,
+                                     read_yaml)
 from stackaudit.config.secrets import SecretSource
 
 INLINE_SECRET_KEYS = ("key", "secret", "password")
@@ -37,7 +38,7 @@ class Verify(Kind):
 
 
 API = Record({"endpoint": f(ApiUrl(), REQUIRED), **_secret_fields("key"), **_secret_fields("secret"),
-              "verify": f(Verify(), True)})
+              "verify": f(Verify(), True), "insecure": f(Bool(), False)})
 SSH = Record({
     "user": f(USER, "root"), "port": f(PORT, 22), "private_key": f(LOCAL_PATH, REQUIRED),
     "known_hosts": f(LOCAL_PATH, REQUIRED), "connect_timeout": f(seconds(300), 15),
@@ -55,7 +56,7 @@ SYSTEM_VMS = Record({
     "host_keys": f(Enum("pinned", "known_hosts"), "pinned"),
 })
 XENSERVER = Record({"username": f(USER, "root"), **_secret_fields("password"), "ca_file": f(Optional(LOCAL_PATH)),
-                    "port": f(PORT, 443), "timeout": f(seconds(300), 30)})
+                    "insecure": f(Bool(), False), "port": f(PORT, 443), "timeout": f(seconds(300), 30)})
 # aliases: the other names replicas may give this server as their source (Master_Host / Source_Host
 # is whatever CHANGE MASTER was given); name and address always count.
 DATABASE_SERVER = Record({"name": f(NAME, REQUIRED), "address": f(Host(), REQUIRED), "port": f(PORT, 3306),
@@ -80,6 +81,7 @@ class ApiSettings:
     key: SecretSource
     secret: SecretSource
     verify: bool | str
+    insecure: bool = False      # cloud.api.insecure: true, the explicit opt-out that allows http:// or verify: false
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,10 @@ class SystemVmAccess:
 class XenServerSettings:
     username: str
     password: SecretSource
-    ca_file: Path | None
+    ca_file: Path | None        # None only with insecure
     port: int
     timeout: int
+    insecure: bool = False      # xenserver.insecure: true, the explicit opt-out from TLS verification
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,23 @@ class Inventory:
     management_servers: tuple[ManagementServer, ...]
     policy_path: Path | None
 
+    @property
+    def insecure_channels(self) -> tuple[str, ...]:
+        """The channels whose TLS the inventory's explicit `insecure: true` leaves unverified (summary.json)."""
+        sections = (("cloud.api", self.api), ("xenserver", self.xenserver))
+        return tuple(name for name, section in sections if section is not None and section.insecure)
+
+
+# What each channel is, for the evidence of a result whose facts came over it unverified.
+CHANNEL_NAMES = {"cloud.api": "the CloudStack API", "xenserver": "XAPI"}
+
+
+def unverified_tls_note(channel: str) -> str:
+    """The evidence line of a result whose facts came over `channel` without a verified certificate."""
+    return (f"TLS not verified: these facts came from {CHANNEL_NAMES[channel]} over a connection whose certificate "
+            f"was not checked ({channel}.insecure: true in the inventory); whoever answered there could have "
+            "written them")
+
 
 def load_inventory(path: Path) -> Inventory:
     """The inventory at `path`, with every file it names checked and every secret it names set."""
@@ -179,7 +199,10 @@ def load_inventory(path: Path) -> Inventory:
     check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
     if isinstance(verify, str):
         check_ca_file(Path(verify), child(api_at, "verify"))
+    check_api_tls(api, api_at)
     xen = data["xenserver"]
+    if xen is not None:
+        check_xapi_tls(xen, child(where, "xenserver"))
     if xen is not None and xen["ca_file"] is not None:
         check_ca_file(local(xen["ca_file"]), child(child(where, "xenserver"), "ca_file"))
     dbs = data["databases"]
@@ -188,13 +211,14 @@ def load_inventory(path: Path) -> Inventory:
     unique_names(data["management_servers"], child(where, "management_servers"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
-        api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify),
+        api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify,
+                        api["insecure"]),
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
         system_vms=SystemVmAccess(**data["system_vms"]),
         xenserver=None if xen is None else XenServerSettings(
             xen["username"], secret(xen, "password", child(where, "xenserver")), local(xen["ca_file"]),
-            xen["port"], xen["timeout"]),
+            xen["port"], xen["timeout"], xen["insecure"]),
         databases=None if dbs is None else DatabaseSettings(
             dbs["user"], secret(dbs, "password", child(where, "databases")),
             tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"])),
@@ -208,6 +232,33 @@ def load_inventory(path: Path) -> Inventory:
         raise ConfigError(f"{child(where, 'policy')}: {shown_path(inventory.policy_path)} does not exist; fix the "
                           "path or remove the key to use the default policy")
     return inventory
+
+
+def check_api_tls(api: dict, where: str) -> None:
+    """http:// or verify: false only with cloud.api.insecure: true, written out; and that only where it
+    weakens something (summary.json lists the channel as not verified)."""
+    plain = api["endpoint"].lower().startswith("http://")
+    if plain and not api["insecure"]:
+        raise ConfigError(f"{child(where, 'endpoint')}: {shown(api['endpoint'])} is not TLS: the API key and every "
+                          "answer travel in clear text; use https://, or set cloud.api.insecure: true to accept that")
+    if api["verify"] is False and not api["insecure"]:
+        raise ConfigError(f"{child(where, 'verify')}: false turns off the API's TLS certificate check, so anyone on "
+                          "the path can answer as the API; give true or a CA bundle's path, or set "
+                          "cloud.api.insecure: true to accept that")
+    if api["insecure"] and not plain and api["verify"] is not False:
+        raise ConfigError(f"{child(where, 'insecure')}: true, but the endpoint is https:// and its certificate is "
+                          "verified; remove it")
+
+
+def check_xapi_tls(xen: dict, where: str) -> None:
+    """A CA file, or xenserver.insecure: true written out: never an unverified XAPI by omission."""
+    if xen["ca_file"] is None and not xen["insecure"]:
+        raise ConfigError(f"{child(where, 'ca_file')}: missing; without it XAPI's certificate is not verified and "
+                          "the pool password goes to whoever answers: name the CA file (PEM) the pools' "
+                          "certificates chain to, or set xenserver.insecure: true to accept that")
+    if xen["ca_file"] is not None and xen["insecure"]:
+        raise ConfigError(f"{child(where, 'insecure')}: true, but ca_file is given (XAPI is verified against it); "
+                          "remove one of them")
 
 
 def unique_names(entries: list[dict], where: str) -> None:

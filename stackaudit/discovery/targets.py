@@ -141,6 +141,7 @@ class Snapshot:
     discovered_at: str = ""
     notes: list[str] = field(default_factory=list)   # what discovery noticed (e.g. a pool master it could not reach)
     api: dict[str, list[dict]] = field(default_factory=dict)  # every row of each list command, as discovered
+    insecure_channels: list[str] = field(default_factory=list)  # the inventory's unverified TLS channels ("cloud.api")
     _index: dict[str, Target] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def of_kinds(self, kinds) -> list[Target]:
@@ -171,7 +172,7 @@ class Snapshot:
         # targets.json is an output like any report: whatever discovery kept, no secret leaves in it
         frozen = redact({"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes,
                          "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)],
-                         "api": self.api})
+                         "api": self.api, "insecure_channels": self.insecure_channels})
         tmp.write_text(json.dumps(frozen, indent=1, sort_keys=True))
         tmp.replace(path)
 
@@ -180,6 +181,6 @@ class Snapshot:
         try:
             raw = json.loads(path.read_text())
             return cls(raw["cloud"], [Target(**t) for t in raw["targets"]], raw.get("discovered_at", ""),
-                       raw.get("notes", []), raw.get("api", {}))
+                       raw.get("notes", []), raw.get("api", {}), raw.get("insecure_channels", []))
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ConfigError(f"{path}: not a target snapshot ({type(err).__name__}); rerun discovery") from None

@@ -56,7 +56,7 @@ def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
 
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
                   exit_code: int, results: list[Result], previous: dict | None, waivers,
-                  today: datetime.date) -> dict:
+                  today: datetime.date, insecure_channels=()) -> dict:
     entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
     return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
@@ -66,7 +66,8 @@ def build_summary(run: str, started: str, finished: str, cloud: str, version: st
             "changes_since": previous["run"] if previous else None,
             "changes": changes(previous["results"] if previous else None, entries),
             "stale_waivers": stale_waivers(waivers, results),
-            "expiring_waivers": expiring_waivers(waivers, today)}
+            "expiring_waivers": expiring_waivers(waivers, today),
+            "insecure_channels": sorted(insecure_channels)}
 
 
 def as_shard(summary: dict, shard: str) -> dict:

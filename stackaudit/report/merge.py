@@ -62,7 +62,8 @@ def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, w
     code = merged_exit_code(exit_code(results), [s.summary["exit_code"] for s in shards], bool(targets.unchecked))
     summary = build_summary(run_dir.name, min(s.summary["started"] for s in shards), utc_now(), first["cloud"],
                             ", ".join(versions) or None, first.get("profile"), code, results,
-                            previous_summary(run_dir), waivers, today)
+                            previous_summary(run_dir), waivers, today,
+                            {c for s in shards for c in s.summary.get("insecure_channels", [])})
     summary["merged_from"] = [{"shard": str(s.shard), "run": s.path.name, "exit_code": s.summary["exit_code"]}
                               for s in shards]
     summary["targets_differ"] = targets.differing
@@ -139,7 +140,8 @@ def union_targets(shards: list[ShardRun]) -> TargetUnion:
     unchecked = tuple(sorted(i for i in union if i not in listed_by_index[shard_of(i, count)]))
     notes = list(dict.fromkeys(note for snap in snapshots if snap for note in snap.notes))
     snapshot = Snapshot(shards[0].summary["cloud"], list(union.values()),
-                        min((s.discovered_at for s in snapshots if s), default=""), notes, first.api if first else {})
+                        min((s.discovered_at for s in snapshots if s), default=""), notes, first.api if first else {},
+                        sorted({c for snap in snapshots if snap for c in snap.insecure_channels}))
     return TargetUnion(snapshot, len(set(union) - everywhere), unchecked)
 
 

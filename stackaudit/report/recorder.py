@@ -24,13 +24,15 @@ class RunRecord:
     profile: str | None
     today: datetime.date
     shard: str | None = None       # "I/N" under --shard
+    insecure_channels: tuple[str, ...] = ()     # the inventory's channels without verified TLS
     started: str = field(default_factory=utc_now)
     summary: dict | None = None
 
     def finish(self, results: list[Result], exit_code: int) -> dict:
         previous = None if self.shard else previous_summary(self.run_dir)
         self.summary = build_summary(self.run_dir.name, self.started, utc_now(), self.cloud, self.cloudstack_version,
-                                     self.profile, exit_code, results, previous, self.waivers, self.today)
+                                     self.profile, exit_code, results, previous, self.waivers, self.today,
+                                     self.insecure_channels)
         if self.shard:
             self.summary = as_shard(self.summary, self.shard)
         try:

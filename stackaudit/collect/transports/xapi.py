@@ -20,8 +20,18 @@ class NotMaster(Exception):
         self.master_address = master_address
 
 
-def session(address: str, port: int, ca_file: Path | None, timeout: float) -> XenAPI.Session:
-    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else ssl._create_unverified_context()
+def tls_context(ca_file: Path | None, insecure: bool) -> ssl.SSLContext:
+    """Verified against the CA file (chain and host name); unverified only when the inventory says
+    `insecure: true` (config/inventory.py refuses neither)."""
+    if ca_file is not None:
+        return ssl.create_default_context(cafile=str(ca_file))
+    if not insecure:
+        raise ValueError("XAPI without a CA file needs xenserver.insecure: true")
+    return ssl._create_unverified_context()
+
+
+def session(address: str, port: int, ca_file: Path | None, timeout: float, insecure: bool = False) -> XenAPI.Session:
+    context = tls_context(ca_file, insecure)
     host = f"[{address}]" if ":" in address else address
     return XenAPI.Session(f"https://{host}:{port}", transport=_TimeoutSafeTransport(context, timeout))
 
@@ -38,9 +48,9 @@ class _TimeoutSafeTransport(xmlrpc.client.SafeTransport):
 
 
 def login(address: str, port: int, username: str, password: str, ca_file: Path | None,
-          timeout: float) -> XenAPI.Session:
+          timeout: float, insecure: bool = False) -> XenAPI.Session:
     """A logged-in session on the pool master; NotMaster if `address` is a member."""
-    xapi = session(address, port, ca_file, timeout)
+    xapi = session(address, port, ca_file, timeout, insecure)
     try:
         xapi.xenapi.login_with_password(username, password, "2.16", ORIGINATOR)
     except XenAPI.Failure as failure:
