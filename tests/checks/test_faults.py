@@ -331,6 +331,7 @@ def test_tls_opt_outs_are_marked_on_every_result_they_touch_and_in_the_summary(l
         doc["xenserver"]["insecure"] = True
         doc["cloud"]["api"] |= {"verify": False, "insecure": True}
     run_dir = lab.work / "insecure" / "run"
+    run_dir.mkdir(parents=True)     # as `stackaudit run` makes it
     result, seconds = lab.run("insecure", [], lab.inventory_with("insecure", change), f"--run-dir={run_dir}")
     assert_faults_reported(lab, result, seconds, {})
     assert json.loads((run_dir / "summary.json").read_text())["insecure_channels"] == ["cloud.api", "xenserver"]

@@ -22,13 +22,13 @@ from cryptography.x509.oid import NameOID
 from lab.sim.recorder import RecordingServer, xmlrpc_answer
 from stackaudit.collect import collectors
 from stackaudit.collect.facts import Facts
-from stackaudit.collect.transports import xapi
+from stackaudit.collect.transports import cloudstack, xapi
 from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.discovery import discovery
 from stackaudit.discovery.discovery import find_master, follow_redirect
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.errors import ApiError, HostKeyRejected
-from stackaudit.report.changes import build_summary
+from stackaudit.report.changes import build_summary, change_lines
 
 MEMBERS = ["198.18.1.1", "198.18.1.2", "198.18.1.3"]
 UNLISTED = ("which the CloudStack API does not list as a host of this cluster; not followed (no login sent "
@@ -263,5 +263,13 @@ def test_summary_json_lists_the_insecure_channels():
     summary = build_summary("r", "s", "f", "c", None, None, 0, [], None, (), datetime.date(2026, 12, 6),
                             ("xenserver", "cloud.api"))
     assert summary["insecure_channels"] == ["cloud.api", "xenserver"]
-    assert build_summary("r", "s", "f", "c", None, None, 0, [], None, (), datetime.date(2026, 12, 6))[
-        "insecure_channels"] == []
+    assert change_lines(summary)[-1] == ("TLS not verified (the inventory's insecure: true): cloud.api, xenserver; "
+                                         "each result judged on facts from these says so")
+    verified = build_summary("r", "s", "f", "c", None, None, 0, [], None, (), datetime.date(2026, 12, 6))
+    assert verified["insecure_channels"] == [] and not any("TLS" in line for line in change_lines(verified))
+
+
+@pytest.mark.parametrize("verify, expected", [(True, True), ("/etc/ca.pem", "/etc/ca.pem"), (False, False)])
+def test_the_api_client_verifies_as_the_inventory_says(verify, expected):
+    # cs 5.2 reads verify=False as unset and verifies anyway (cs/client.py, dangerous_no_tls_verify)
+    assert cloudstack.client("https://cloud.example/client/api", "k", "s", verify, 5).verify == expected

@@ -26,6 +26,8 @@ def client(endpoint: str, key: str, secret: str, verify: bool | str, timeout: fl
         # The inventory's explicit opt-out: summary.json and every result judged on API facts say so
         # ("TLS not verified"), in place of urllib3's warning at every request.
         warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        # cs reads verify=False as "not given" and verifies anyway: its own flag turns verification off
+        return CloudStack(endpoint=endpoint, key=key, secret=secret, dangerous_no_tls_verify=True, timeout=timeout)
     return CloudStack(endpoint=endpoint, key=key, secret=secret, verify=verify, timeout=timeout)
 
 
