@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import functools
 import ipaddress
+import json
 import ssl
 import xmlrpc.client
 from xml.parsers.expat import ExpatError
@@ -273,3 +274,20 @@ def test_summary_json_lists_the_insecure_channels():
 def test_the_api_client_verifies_as_the_inventory_says(verify, expected):
     # cs 5.2 reads verify=False as unset and verifies anyway (cs/client.py, dangerous_no_tls_verify)
     assert cloudstack.client("https://cloud.example/client/api", "k", "s", verify, 5).verify == expected
+
+
+def test_a_merged_night_lists_every_channel_a_shard_left_unverified(tmp_path):
+    from stackaudit.report.merge import merge_into
+    from stackaudit.report.runs import new_run_dir
+    from stackaudit.report.shard_runs import read_shard_runs
+    from tests.unit.test_merge import TODAY, record_shard
+    reports = tmp_path / "reports"
+    shards = [record_shard(reports, i, 2) for i in range(2)]
+    summary_path, snapshot_path = shards[1] / "summary.json", shards[1] / "targets.json"
+    summary_path.write_text(json.dumps(json.loads(summary_path.read_text()) | {"insecure_channels": ["xenserver"]}))
+    snapshot = Snapshot.load(snapshot_path)
+    snapshot.insecure_channels = ["xenserver"]
+    snapshot.save(snapshot_path)
+    run_dir = new_run_dir(reports)
+    assert merge_into(run_dir, read_shard_runs(shards, "lab"), (), TODAY)["insecure_channels"] == ["xenserver"]
+    assert Snapshot.load(run_dir / "targets.json").insecure_channels == ["xenserver"]
