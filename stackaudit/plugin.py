@@ -32,10 +32,11 @@ from stackaudit.collect.collectors import Collector
 from stackaudit.discovery.discovery import discover
 from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
-from stackaudit.collect.factstore import FactStore
+from stackaudit.collect.factstore import FactStore, private_dir, publish_facts
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.shard import Shard, parse_shard
-from stackaudit.config.redact import install_log_redaction, redact_report, redact_text, remember_inventory_secrets
+from stackaudit.config.redact import (KNOWN, install_log_redaction, redact_report, redact_text,
+                                      remember_inventory_secrets)
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally, classify
 from stackaudit.config.policy import load_policy
@@ -131,7 +132,7 @@ def pytest_configure(config):
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         run_dir = Path(workerinput["stackaudit_run_dir"])
-        snapshot = Snapshot.load(run_dir / "targets.json")
+        snapshot = Snapshot.load(private_dir(run_dir) / "targets.json")
     else:
         given = config.getoption("--run-dir")
         run_dir = Path(given) if given else Path(config.getoption("--reports-dir")) / "runs" \
@@ -156,6 +157,7 @@ def pytest_configure(config):
             pytest.exit(f"stackaudit: cannot discover the cloud's targets: {redact_text(str(err))}",
                         returncode=EXIT_BROKEN)
         try:
+            snapshot.save(private_dir(run_dir) / "targets.json", raw=True)   # for the workers
             snapshot.save(run_dir / "targets.json")
         except OSError as err:
             pytest.exit(f"stackaudit: cannot write {run_dir / 'targets.json'}: {err.strerror}",
@@ -164,6 +166,7 @@ def pytest_configure(config):
             record.cloudstack_version = cloudstack_version(snapshot)
         else:
             snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
+    KNOWN.protect(snapshot.identities())
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
     store = FactStore(run_dir, collector, inventory.ssh.max_connections, inventory.ssh.connect_timeout)
     config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today)
@@ -186,6 +189,8 @@ def pytest_unconfigure(config):
     state = config.stash.get(STATE, None)
     if state is not None:
         state.store.close()
+        if not hasattr(config, "workerinput"):     # the workers have ended: only masked facts stay
+            publish_facts(state.run_dir)
 
 
 def pytest_generate_tests(metafunc):

@@ -3,8 +3,9 @@
 An SSH target's commands run as ONE batched exec (a connection costs 0.1-0.6 s and every further
 exec 0.13-0.3 s, almost all of it on the remote side); a pool's records come from one XAPI session;
 a database's from one connection; the cloud's settings from the API. Each part of a target's facts
-is collected on its own: a database whose SSH is refused still has its SQL facts. Text is redacted
-before it leaves this module.
+is collected on its own: a database whose SSH is refused still has its SQL facts. Facts are kept
+raw, as the target sent them: rules judge them so, and secrets are masked only where data leaves
+the run (config/redact.py).
 
 Raw facts are JSON: {"ssh": {"sections": {name: {exit_code, stdout, stderr}}}, "xapi": {"records"},
 "sql": {"queries"}, "api": {...}}; a part that could not be collected is {"error": {type, message}}.
@@ -23,7 +24,6 @@ from stackaudit.collect.batch import build_batch_script, parse_sections
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import unverified_tls_note
-from stackaudit.config.redact import redact, redact_config_rows, redact_mapping, redact_text
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 
@@ -71,8 +71,7 @@ class Collector:
                 parts["sql"] = guarded(self.collect_database, target)
             if self.readings(target, ApiCall):
                 parts["api"] = guarded(self.collect_cloud_settings, target)
-            # every part at once: a secret read in one (agent.properties) is masked in the others (ps)
-            collected[target.id] = redact(parts)
+            collected[target.id] = parts
         return collected
 
     def commands(self, target: Target) -> dict[str, str]:
@@ -224,7 +223,7 @@ class Collector:
             raise ApiError(f"XAPI {target.address}: named the pool master, but answered HOST_IS_SLAVE naming "
                            f"{shown(redirect.master_address)}; not followed") from None
         try:
-            records = {cls: redact_mapping(xapi.call(session, target.address, f"{cls}.get_all_records"))
+            records = {cls: xapi.call(session, target.address, f"{cls}.get_all_records")
                        for cls in (r.xapi_class for r in self.readings(target, Records))}
         finally:
             xapi.logout(session)
@@ -263,20 +262,20 @@ class Collector:
         wanted = {call.name for call in self.readings(target, ApiCall)}
         collected = {}
         if "configurations" in wanted:
-            collected["configurations"] = redact_config_rows(cloudstack.list_all(api, "listConfigurations"))
+            collected["configurations"] = cloudstack.list_all(api, "listConfigurations")
         if "scoped" in wanted:
-            domains = redact_mapping(cloudstack.list_all(api, "listDomains", listall="true"))
-            accounts = redact_mapping(cloudstack.list_all(api, "listAccounts", listall="true"))
+            domains = cloudstack.list_all(api, "listDomains", listall="true")
+            accounts = cloudstack.list_all(api, "listAccounts", listall="true")
             scope_objects = {"zone": self.snapshot.api.get("listZones", []),
                              "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
                              "domain": domains}
             collected["scoped"] = {
-                scope: {obj["id"]: {"name": obj.get("name"), "settings": redact_config_rows(
-                    cloudstack.list_all(api, "listConfigurations", **{SCOPES[scope]: obj["id"]}))}
+                scope: {obj["id"]: {"name": obj.get("name"), "settings": cloudstack.list_all(
+                    api, "listConfigurations", **{SCOPES[scope]: obj["id"]})}
                     for obj in objects} for scope, objects in scope_objects.items()}
             collected |= {"domains": domains, "accounts": accounts}
         if "ldap" in wanted:
-            collected["ldap"] = redact_mapping(cloudstack.list_all(api, "listLdapConfigurations", listall="true"))
+            collected["ldap"] = cloudstack.list_all(api, "listLdapConfigurations", listall="true")
         return collected | tls_note(self.inventory, "cloud.api")
 
 
@@ -321,10 +320,9 @@ def run_batch(host, commands: dict[str, str], label: str) -> dict:
     if result.rc == 255 or not result.stdout:
         raise_collection_failed(label, result)
     sections = parse_sections(result.stdout, token)
-    return {"sections": {name: {**asdict(section), "stdout": redact_text(section.stdout),
-                                "stderr": redact_text(section.stderr)} for name, section in sections.items()}}
+    return {"sections": {name: asdict(section) for name, section in sections.items()}}
 
 
 def raise_collection_failed(label: str, result) -> None:
     raise CollectionFailed(f"{label}: the batched commands did not run (exit {result.rc}): "
-                           f"{redact_text(result.stderr.strip())[:200]}")
+                           f"{result.stderr.strip()[:200]}")

@@ -8,27 +8,45 @@ needs one of them waits for its file. Every process prefetches the units of its 
 workers doing one target at a time, and each sshd sees one connection. A target that could not be
 collected is stored as its error, once, so every check on it, and every group check that reads it
 as a member, is broken for the same reason without trying it again.
+
+The facts are stored raw, as the targets sent them, in the run directory's private part
+(`private_dir`, mode 0700, files 0600) that only the run's own processes read; each process learns
+a target's secret values as it loads its facts (collect/target_secrets.py). When the run ends,
+`publish_facts` writes each target's facts, masked, to the run directory's facts/ and removes the
+private part: what stays after the run is masked like every other output.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
 
+from stackaudit.collect.declarations import SECRET_READERS
 from stackaudit.collect.pipeline import Pipeline
+from stackaudit.collect.target_secrets import secrets_in
+from stackaudit.config.redact import KNOWN, KnownSecrets, redact
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
 from stackaudit.discovery.targets import Target
 
 WAIT_SECONDS = 900.0
+PRIVATE_DIR = ".raw"
+
+
+def private_dir(run_dir: Path) -> Path:
+    """Where the run's processes keep what they share raw (the snapshot, the facts): mode 0700."""
+    path = run_dir / PRIVATE_DIR
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
 
 
 class FactStore:
     def __init__(self, run_dir: Path, collector, max_workers: int = 16, connect_timeout: float = 15):
-        self.dir = run_dir / "facts"
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = private_dir(run_dir) / "facts"
+        self.dir.mkdir(mode=0o700, exist_ok=True)
         self._collector = collector
         self._max_workers = max_workers
         self._connect_timeout = connect_timeout
@@ -60,6 +78,7 @@ class FactStore:
                 return error_record(CollectionFailed(f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"))
             time.sleep(0.05)
         data = json.loads(path.read_text())
+        learn_secrets(data)
         with self._lock:
             self._memo[target.id] = data
         return data
@@ -91,9 +110,7 @@ class FactStore:
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-        tmp.replace(path)
+        write_private(path, json.dumps(data, indent=1, sort_keys=True))
 
     def prefetch(self, targets: list[Target]) -> None:
         """Start collecting these targets' units in the background (claimed ones are left to their claimant)."""
@@ -108,3 +125,35 @@ class FactStore:
 
 def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def write_private(path: Path, text: str) -> None:
+    """The file written whole, readable by its owner only, then renamed into place."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    tmp.replace(path)
+
+
+def learn_secrets(stored: dict, registry: KnownSecrets = KNOWN) -> None:
+    """Remember the secret values of a stored target's facts, so this process masks them on the way out."""
+    for value in secrets_in(stored.get("facts") or {}, SECRET_READERS):
+        registry.remember(value)
+
+
+def publish_facts(run_dir: Path, registry: KnownSecrets = KNOWN) -> None:
+    """Each target's stored facts, masked, into the run directory's facts/; then the private part
+    is removed. Two passes: every target's secrets are known before any file is masked (a secret
+    of one target may appear in another's output)."""
+    private = run_dir / PRIVATE_DIR
+    stored = sorted((private / "facts").glob("*.json"))
+    for path in stored:
+        learn_secrets(json.loads(path.read_text()), registry)
+    published = run_dir / "facts"
+    published.mkdir(mode=0o700, exist_ok=True)
+    for path in stored:
+        data = json.loads(path.read_text())
+        masked = {**redact(data, registry), "target": data.get("target")}     # the id is never masked
+        write_private(published / path.name, json.dumps(masked, indent=1, sort_keys=True))
+    shutil.rmtree(private, ignore_errors=True)
