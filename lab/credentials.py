@@ -22,7 +22,7 @@ class LabSecrets:
     xapi_password: str
     xapi_cert: Path
     xapi_key: Path
-    ca_cert: Path           # the lab CA, which the inventory trusts for the API (cloud.api.verify)
+    ca_cert: Path           # the lab CA, which the inventory trusts for the API and the databases
     api_tls_cert: Path      # the API's certificate, naming every management server's address
     api_tls_key: Path
     db_audit_user: str
@@ -45,7 +45,7 @@ def make(state_dir: Path, topo: Topology) -> LabSecrets:
     api_tls_cert, api_tls_key = server_certificate(
         keys, "api-tls", [a for m in topo.management for a in (m.address, m.address6) if a], ca)
     return LabSecrets(
-        ssh=Keys(suite_public, cloud_private, cloud_public, host_keys),
+        ssh=Keys(suite_public, cloud_private, cloud_public, host_keys, _database_certificates(keys, topo, ca)),
         suite_key=keys / "id_ed25519",
         # CloudStack's generated keys are 86 URL-safe characters.
         api_key=secret_file(keys / "api.key", 64), api_secret=secret_file(keys / "api.secret", 64),
@@ -53,6 +53,16 @@ def make(state_dir: Path, topo: Topology) -> LabSecrets:
         ca_cert=ca[0], api_tls_cert=api_tls_cert, api_tls_key=api_tls_key,
         db_audit_user="stackaudit", db_audit_password=secret_file(keys / "db-audit.password"),
         db_replication_password=secret_file(keys / "db-replication.password"))
+
+
+def _database_certificates(keys: Path, topo: Topology, ca: tuple[Path, Path]) -> dict[str, tuple[str, str, str]]:
+    """Each database server's (CA, certificate, key) in PEM: a certificate signed by the lab CA naming
+    the server's addresses, which the suite checks it by (PyMySQL's ssl_verify_identity)."""
+    made = {}
+    for node in topo.databases:
+        cert, key = server_certificate(keys, f"db-{node.name}-tls", [a for a in (node.address, node.address6) if a], ca)
+        made[node.name] = (ca[0].read_text(), cert.read_text(), key.read_text())
+    return made
 
 
 def _xapi_certificate(keys: Path, topo: Topology) -> tuple[Path, Path]:

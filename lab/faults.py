@@ -14,6 +14,8 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +33,20 @@ exec /run/lab-fault-date.real -d "@$((now + {skew}))" "$@"
 CUT_SHORT = "#!/bin/sh\nprintf '*filter\\n:INPUT ACCEPT [0:0]\\n:CLOUDSTACK-SERV'\nkill -9 0\n"
 # Bytes that are not UTF-8 (and contain no marker): what a broken terminal or disk gives back.
 GARBLED = "#!/bin/sh\nprintf 'State Recv-Q \\377\\376\\000\\351\\200 LISTEN \\300\\n'\n"
+# Hostile machines. A GiB of output, as lines of a package listing.
+GIB_OF_OUTPUT = "#!/bin/sh\nyes 'libssl3\tinstall ok installed\t3.0.11-1~deb12u2' | head -c 1073741824\n"
+# A byte every 3 seconds, forever: each read gets something, the command never ends.
+SLOW_DRIP = "#!/bin/sh\nwhile :; do printf .; sleep 3; done\n"
+# What the batch's frames look like, old (a token from /proc/<pid>/cmdline) and new, ending the
+# section being read and opening a `listening` whose only listener is on loopback.
+FORGED_FRAMES = ("@end cnf_files 0\n@begin listening\n|State Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
+                 "|LISTEN 0      80         127.0.0.1:3306      0.0.0.0:*\n@end listening 0\n"
+                 "@@0123456789abcdef end cnf_files 0@@\n@@0123456789abcdef begin listening@@\n"
+                 "LISTEN 0      80         127.0.0.1:3306      0.0.0.0:*\n@@0123456789abcdef end listening 0@@\n")
+# Output that costs the auditor the most memory for its size: one character outside the BMP makes
+# Python hold every character in 4 bytes, and control characters are 6 bytes each in JSON (\u0001).
+# 15.5 MiB: under the default section cap (16), four of them under the unit cap (64).
+COSTLY_TEXT = "#!/bin/sh\nprintf '\\360\\237\\230\\200'; head -c 16252928 /dev/zero | tr '\\0' '\\1'\n"
 
 
 class LabFaults:
@@ -140,6 +156,10 @@ class LabFaults:
                 self.run_in(name, f"rm -f {stand_in}")
         return undo
 
+    def append_over(self, name: str, path: str, extra: str) -> Undo:
+        """The file at `path` with `extra` added at its end (a bind mount over it, as bind_over)."""
+        return self.bind_over(name, path, self.run_in(name, f"cat {shlex.quote(path)}") + extra)
+
     def skew_clock(self, name: str, skew_seconds: int, files_glob: str) -> Undo:
         """`date` on the machine reads a clock `skew_seconds` off, and the files matching `files_glob`
         carry modification times of that clock (as files written while it was off do)."""
@@ -153,6 +173,44 @@ class LabFaults:
             undo_date()
         return undo
 
+    # --- impostors --------------------------------------------------------------------------
+    def impostor_mysql(self, name: str, source: str, plugin: str, record: Path,
+                       tls: tuple[Path, Path] | None = None, switch_data: bytes = b"") -> Undo:
+        """A fake MySQL server in the machine's network namespace (lab/sim/fake_mysql.py) asking for
+        authentication plugin `plugin`, over TLS if given (certificate, key): every connection from
+        `source` to the machine's 3306 reaches it instead of MariaDB (an iptables REDIRECT in the
+        machine, so its replication peer still reaches the real server). It records what it got in `record`."""
+        machine = self.machine(name)
+        port = 3307
+        config = {"netns": f"/run/netns/{machine['netns']}", "address": machine["address"], "port": port,
+                  "plugin": plugin, "switch_data": switch_data.hex(), "record": str(record),
+                  "tls": {"cert": str(tls[0]), "key": str(tls[1])} if tls else None,
+                  "ready_file": str(record.with_suffix(".ready"))}
+        config_path = record.with_suffix(".json")
+        config_path.write_text(json.dumps(config))
+        record.unlink(missing_ok=True)
+        ready = Path(config["ready_file"])
+        ready.unlink(missing_ok=True)
+        log = open(record.with_suffix(".log"), "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "lab.sim.fake_mysql", str(config_path)], stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=log, cwd=Path(__file__).resolve().parent.parent)
+        log.close()
+        deadline = time.monotonic() + 10
+        while not ready.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise RuntimeError(f"{name}: the impostor MySQL server did not start (see {record.with_suffix('.log')})")
+            time.sleep(0.05)
+        rule = ["-p", "tcp", "-s", source, "--dport", "3306", "-j", "REDIRECT", "--to-ports", str(port)]
+        self.run_in(name, shlex.join(["iptables", "-t", "nat", "-I", "PREROUTING", "1", *rule]))
+
+        def undo():
+            self.run_in(name, shlex.join(["iptables", "-t", "nat", "-D", "PREROUTING", *rule]))
+            proc.terminate()
+            proc.wait(timeout=10)
+        return undo
+
     # --- simulators -------------------------------------------------------------------------
     def api_faults(self, faults: dict[str, dict]) -> Undo:
         """{command: fault} for the CloudStack API simulator (its module docstring lists the modes)."""
@@ -164,6 +222,11 @@ class LabFaults:
     def xapi_redirect(self, redirects: dict[str, str]) -> Undo:
         """{member address: another address}: the member answers every login with HOST_IS_SLAVE naming it."""
         return self._write_faults(self.sim_dir / "xapi.faults.json", {"redirect": redirects})
+
+    def xapi_answers(self, answers: dict[str, dict[str, dict]]) -> Undo:
+        """{address: {method or "*": fault}}: hostile answers of the XAPI simulator (its module
+        docstring lists the modes)."""
+        return self._write_faults(self.sim_dir / "xapi.faults.json", {"answers": answers})
 
     @staticmethod
     def _write_faults(path: Path, faults: dict) -> Undo:

@@ -146,7 +146,7 @@ def pytest_configure(config):
                                inventory.insecure_channels)
             config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
         try:
-            snapshot = discover(inventory)
+            snapshot = discover(inventory, policy.limits)
         except TargetError as err:
             if record is not None:      # a night that could not even list the targets is recorded too
                 record.finish([], EXIT_BROKEN)

@@ -17,6 +17,7 @@ import allure
 from stackaudit.collect.declarations import FACTS, closure, command_reading
 from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.redact import redact, redact_text
+from stackaudit.config.secret_shapes import cap_lines
 from stackaudit.parsers.api_rows import parse_api_rows
 from stackaudit.discovery.targets import Target
 from stackaudit.errors import CollectionFailed, raise_if_error
@@ -102,7 +103,8 @@ class Facts:
             raise CollectionFailed(f"{self.target.id}: {name} exited {section['exit_code']}: "
                                    f"{section['stderr'].strip()[:200]}")
         self.attach(name, section["stdout"])
-        return section["stdout"]
+        # the parsers' patterns are linear; the cap keeps what one line can cost them small all the same
+        return cap_lines(section["stdout"], "parsing")
 
     def sql(self, name: str) -> list[dict]:
         result = self.part("sql")["queries"][name]

@@ -61,7 +61,11 @@ XENSERVER = Record({"username": f(USER, "root"), **_secret_fields("password"), "
 # is whatever CHANGE MASTER was given); name and address always count.
 DATABASE_SERVER = Record({"name": f(NAME, REQUIRED), "address": f(Host(), REQUIRED), "port": f(PORT, 3306),
                           "ssh_address": f(Optional(Host())), "aliases": f(ListOf(Host()), list)})
+# ca_file: the CA that signed the servers' certificates (TLS with host-name verification); no
+# ca_file is refused unless `insecure: true` is written (issue 18: a credential goes only to the
+# machine it belongs to, over a channel that proves that machine's identity).
 DATABASES = Record({"user": f(USER, REQUIRED), **_secret_fields("password"),
+                    "ca_file": f(Optional(LOCAL_PATH)), "insecure": f(Bool(), False),
                     "servers": f(NonEmptyList(DATABASE_SERVER), REQUIRED)})
 MANAGEMENT_SERVER = Record({"name": f(NAME, REQUIRED), "ssh_address": f(Optional(Host()))})
 INVENTORY = Record({
@@ -128,6 +132,8 @@ class DatabaseSettings:
     user: str
     password: SecretSource
     servers: tuple[DatabaseServer, ...]
+    ca_file: Path | None = None      # None only with insecure: TLS is then not verified
+    insecure: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,12 +157,12 @@ class Inventory:
     @property
     def insecure_channels(self) -> tuple[str, ...]:
         """The channels whose TLS the inventory's explicit `insecure: true` leaves unverified (summary.json)."""
-        sections = (("cloud.api", self.api), ("xenserver", self.xenserver))
+        sections = (("cloud.api", self.api), ("databases", self.databases), ("xenserver", self.xenserver))
         return tuple(name for name, section in sections if section is not None and section.insecure)
 
 
 # What each channel is, for the evidence of a result whose facts came over it unverified.
-CHANNEL_NAMES = {"cloud.api": "the CloudStack API", "xenserver": "XAPI"}
+CHANNEL_NAMES = {"cloud.api": "the CloudStack API", "databases": "MariaDB/MySQL", "xenserver": "XAPI"}
 
 
 def unverified_tls_note(channel: str) -> str:
@@ -202,12 +208,11 @@ def load_inventory(path: Path) -> Inventory:
     check_api_tls(api, api_at)
     xen = data["xenserver"]
     if xen is not None:
-        check_xapi_tls(xen, child(where, "xenserver"))
-    if xen is not None and xen["ca_file"] is not None:
-        check_ca_file(local(xen["ca_file"]), child(child(where, "xenserver"), "ca_file"))
+        check_tls_choice(xen, local(xen["ca_file"]), child(where, "xenserver"))
     dbs = data["databases"]
     if dbs is not None:
         unique_names(dbs["servers"], child(child(where, "databases"), "servers"))
+        check_tls_choice(dbs, local(dbs["ca_file"]), child(where, "databases"))
     unique_names(data["management_servers"], child(where, "management_servers"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
@@ -221,7 +226,8 @@ def load_inventory(path: Path) -> Inventory:
             xen["port"], xen["timeout"], xen["insecure"]),
         databases=None if dbs is None else DatabaseSettings(
             dbs["user"], secret(dbs, "password", child(where, "databases")),
-            tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"])),
+            tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"]),
+            local(dbs["ca_file"]), dbs["insecure"]),
         management_servers=tuple(ManagementServer(**m) for m in data["management_servers"]),
         policy_path=local(data["policy"]))
     jump = inventory.system_vms.vmware_jump_host
@@ -250,15 +256,16 @@ def check_api_tls(api: dict, where: str) -> None:
                           "verified; remove it")
 
 
-def check_xapi_tls(xen: dict, where: str) -> None:
-    """A CA file, or xenserver.insecure: true written out: never an unverified XAPI by omission."""
-    if xen["ca_file"] is None and not xen["insecure"]:
-        raise ConfigError(f"{child(where, 'ca_file')}: missing; without it XAPI's certificate is not verified and "
-                          "the pool password goes to whoever answers: name the CA file (PEM) the pools' "
-                          "certificates chain to, or set xenserver.insecure: true to accept that")
-    if xen["ca_file"] is not None and xen["insecure"]:
-        raise ConfigError(f"{child(where, 'insecure')}: true, but ca_file is given (XAPI is verified against it); "
-                          "remove one of them")
+def check_tls_choice(section: dict, ca_file: Path | None, at: str) -> None:
+    """A CA file to verify the servers against, or `insecure: true` written out: never neither, never both."""
+    if ca_file is not None and section["insecure"]:
+        raise ConfigError(f"{child(at, 'insecure')}: true, but ca_file is given too; remove insecure to verify "
+                          "TLS against ca_file, or remove ca_file")
+    if ca_file is None and not section["insecure"]:
+        raise ConfigError(f"{child(at, 'ca_file')}: missing; give the CA bundle (PEM) that signed the servers' TLS "
+                          "certificates, or write insecure: true to connect without verifying them")
+    if ca_file is not None:
+        check_ca_file(ca_file, child(at, "ca_file"))
 
 
 def unique_names(entries: list[dict], where: str) -> None:

@@ -60,7 +60,7 @@ def build_summary(run: str, started: str, finished: str, cloud: str, version: st
     entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
     return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
-            "profile": profile, "exit_code": exit_code,
+            "profile": profile, "exit_code": exit_code, "insecure_channels": sorted(insecure_channels),
             "counts": {**{s: counts[s] for s in STATUSES}, "total": len(results)},
             "results": entries,
             "changes_since": previous["run"] if previous else None,

@@ -129,6 +129,10 @@ NUMBERS = [
          "xenserver.timeout: found int 100000000000000000000; expected a whole number of seconds from 1 to 300"),
     Case("database-port-99999", inventory("databases.servers.0.port", 99999), "databases.servers[0].port: found int 99999"),
     Case("system-vm-port-0", inventory("system_vms", {"port": 0}), "system_vms.port: found int 0"),
+    Case("policy-answer-cap-0", policy("limits: {xapi_answer_mib: 0}\n"),
+         "policy.yml: limits.xapi_answer_mib: found int 0; expected a whole number of MiB from 1 to 4096"),
+    Case("policy-answer-seconds-0", policy("limits: {answer_seconds: 0}\n"),
+         "policy.yml: limits.answer_seconds: found int 0; expected a whole number of seconds from 1 to 3600"),
     Case("policy-reject-port-70000", policy("firewall: {reject_ports: [8250, 70000]}\n"),
          "policy.yml: firewall.reject_ports[1]: found int 70000; expected a whole number from 1 to 65535"),
     Case("policy-reject-ports-empty", policy("firewall: {reject_ports: []}\n"),
@@ -148,6 +152,14 @@ NUMBERS = [
     Case("policy-max-days-ahead-huge", policy("waivers: {max_days_ahead: 100000}\n"),
          "waivers.max_days_ahead: found int 100000; expected a whole number of days from 1 to 3650"),
     Case("policy-min-servers-0", policy("management: {min_servers: 0}\n"), "management.min_servers: found int 0"),
+    Case("policy-section-cap-0", policy("limits: {ssh_section_mib: 0}\n"),
+         "limits.ssh_section_mib: found int 0; expected a whole number of MiB from 1 to 1024"),
+    Case("policy-unit-cap-huge", policy("limits: {ssh_unit_mib: 100000}\n"),
+         "limits.ssh_unit_mib: found int 100000; expected a whole number of MiB from 1 to 4096"),
+    Case("policy-unit-cap-text", policy("limits: {ssh_unit_mib: 64MiB}\n"), "limits.ssh_unit_mib: found str '64MiB'"),
+    Case("policy-section-over-unit", policy("limits: {ssh_section_mib: 32, ssh_unit_mib: 16}\n"),
+         "limits.ssh_section_mib: 32 is more than ssh_unit_mib (16), the cap of a whole batch; lower it, or raise "
+         "ssh_unit_mib"),
     Case("policy-sr-types-empty", policy("xenserver: {ha_sr_types: []}\n"), "xenserver.ha_sr_types: found list []"),
     Case("workers-negative", workers("-3"), "--workers: '-3' is not a number of workers", True),
     Case("workers-huge", workers("100000"), "--workers: '100000' is not a number of workers"),
@@ -278,9 +290,8 @@ URLS = [
 
 # TLS is verified unless the inventory opts out in so many words (insecure: true), and then only where
 # the opt-out weakens something: summary.json lists the channels it leaves unverified.
-XAPI_NO_CA = ("xenserver.ca_file: missing; without it XAPI's certificate is not verified and the pool password goes "
-              "to whoever answers: name the CA file (PEM) the pools' certificates chain to, or set "
-              "xenserver.insecure: true to accept that")
+XAPI_NO_CA = ("xenserver.ca_file: missing; give the CA bundle (PEM) that signed the servers' TLS certificates, or "
+              "write insecure: true to connect without verifying them")
 API_VERIFY_OFF = ("cloud.api.verify: false turns off the API's TLS certificate check, so anyone on the path can answer "
                   "as the API; give true or a CA bundle's path, or set cloud.api.insecure: true to accept that")
 TLS_OPT_OUTS = [
@@ -293,8 +304,8 @@ TLS_OPT_OUTS = [
     Case("xapi-insecure-null", inventory("xenserver.ca_file", DELETE, "xenserver.insecure", None),
          "xenserver.insecure: found nothing; expected true or false"),
     Case("xapi-insecure-and-ca-file", inventory("xenserver.insecure", True),
-         "inventory.yml: xenserver.insecure: true, but ca_file is given (XAPI is verified against it); remove one "
-         "of them"),
+         "inventory.yml: xenserver.insecure: true, but ca_file is given too; remove insecure to verify TLS against "
+         "ca_file, or remove ca_file"),
     Case("api-http", inventory("cloud.api.endpoint", "http://198.18.0.1:8080/client/api"),
          "inventory.yml: cloud.api.endpoint: 'http://198.18.0.1:8080/client/api' is not TLS: the API key and every "
          "answer travel in clear text; use https://, or set cloud.api.insecure: true to accept that", True),
@@ -386,8 +397,35 @@ FILES_NAMED = [
     Case("policy-missing", remove("policy.yml"), "policy: {dir}/policy.yml does not exist; fix the path"),
 ]
 
+# MariaDB/MySQL over TLS verified against databases.ca_file; no CA file only with `insecure: true` written.
+DATABASE_TLS = [
+    Case("db-ca-file-absent", inventory("databases.ca_file", DELETE),
+         "inventory.yml: databases.ca_file: missing; give the CA bundle (PEM) that signed the servers' TLS "
+         "certificates, or write insecure: true to connect without verifying them", True),
+    Case("db-ca-file-null", inventory("databases.ca_file", None), "databases.ca_file: missing; give the CA bundle"),
+    Case("db-ca-file-and-insecure", inventory("databases.insecure", True),
+         "inventory.yml: databases.insecure: true, but ca_file is given too; remove insecure to verify TLS against "
+         "ca_file, or remove ca_file", True),
+    Case("db-insecure-false-no-ca", inventory("databases", {
+        "user": "stackaudit", "password_env": "SA_TEST_DB_PASSWORD", "insecure": False,
+        "servers": [{"name": "db1", "address": "198.18.0.21"}]}), "databases.ca_file: missing"),
+    Case("db-insecure-word", inventory("databases.insecure", "yes please"),
+         "databases.insecure: found str 'yes please'; expected true or false"),
+    Case("db-insecure-quoted", inventory("databases.insecure", "true"),
+         "databases.insecure: found str 'true'; expected true or false"),
+    Case("db-ca-file-missing", remove("keys/db-ca.pem"), "databases.ca_file: {dir}/keys/db-ca.pem: cannot read"),
+    Case("db-ca-file-not-pem", write("keys/db-ca.pem", "hello\n"),
+         "databases.ca_file: {dir}/keys/db-ca.pem holds no PEM certificate (-----BEGIN CERTIFICATE-----); point "
+         "it at the CA bundle in PEM"),
+    Case("db-ca-file-bad-body", write("keys/db-ca.pem",
+                                      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+         "databases.ca_file: {dir}/keys/db-ca.pem is not a PEM certificate bundle OpenSSL reads"),
+    Case("db-ca-file-directory", directory("keys/db-ca.pem"), "databases.ca_file: {dir}/keys/db-ca.pem: is a directory"),
+    Case("db-ca-file-number", inventory("databases.ca_file", 7), "databases.ca_file: found int 7"),
+]
+
 CASES = (ENCODINGS_AND_FILE_KINDS + YAML_STRUCTURE + NUMBERS + VERSIONS_AND_TEXT + NAMES + URLS + TLS_OPT_OUTS
-         + FILES_NAMED)
+         + FILES_NAMED + DATABASE_TLS)
 
 
 def broken_site(tmp_path: Path, case: Case):

@@ -321,8 +321,8 @@ def test_a_shards_record_says_its_shard_and_leaves_changes_and_stale_waivers_to_
     shard_dir = new_run_dir(reports, now=60)
     record = RunRecord(shard_dir, (), "lab", "4.19.1.0", "nightly", TODAY, "1/4")
     summary = record.finish([Result("HOST-IPTABLES-V4", HOSTS[1], "failed", "INPUT policy is ACCEPT", "critical")], 1)
-    assert list(summary)[:9] == ["run", "started", "finished", "cloud", "cloudstack_version", "profile", "shard",
-                                 "exit_code", "counts"]
+    assert list(summary)[:10] == ["run", "started", "finished", "cloud", "cloudstack_version", "profile", "shard",
+                                  "exit_code", "insecure_channels", "counts"]
     assert (summary["shard"], summary["changes_since"], summary["changes"], summary["stale_waivers"]) == (
         "1/4", None, None, None)
     assert json.loads((shard_dir / "summary.json").read_text()) == summary

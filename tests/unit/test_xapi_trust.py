@@ -25,6 +25,7 @@ from stackaudit.collect import collectors
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.transports import cloudstack, xapi
 from stackaudit.config.inventory import unverified_tls_note
+from stackaudit.config.policy import LimitsPolicy
 from stackaudit.discovery import discovery
 from stackaudit.discovery.discovery import find_master, follow_redirect
 from stackaudit.discovery.targets import Snapshot, Target
@@ -79,7 +80,7 @@ def logins(monkeypatch):
     """address -> what its XAPI answers to a login (an exception, or a session); the addresses logged in to."""
     answers, sent = {}, []
 
-    def login(address, port, username, password, ca_file, timeout, insecure):
+    def login(address, port, username, password, ca_file, timeout, insecure, **kwargs):
         sent.append((address, password))
         answer = answers.get(address, "session")
         if isinstance(answer, BaseException):
@@ -220,11 +221,12 @@ def test_whatever_a_member_answers_discovery_gives_one_line(canned_xapi, tmp_pat
 
 # --- a second HOST_IS_SLAVE, at collection: one line, not followed ---------------------------------
 def test_a_master_that_answers_host_is_slave_at_collection_is_broken_not_followed(monkeypatch):
-    def login(address, *args):
+    def login(address, *args, **kwargs):
         raise xapi.NotMaster("198.18.1.3")
     monkeypatch.setattr(collectors.xapi, "login", login)
     collector = collectors.Collector.__new__(collectors.Collector)
     collector.inventory = SimpleNamespace(xenserver=settings(), insecure_channels=())
+    collector.policy = SimpleNamespace(limits=LimitsPolicy())
     pool = Target("xs-pool", "pool1", "zone1", "198.18.1.1")
     with pytest.raises(ApiError) as caught:
         collector.collect_pool(pool)
