@@ -45,8 +45,10 @@ def inventory_file(work: Path, port: int) -> Path:
     (work / "known_hosts").write_text(f"127.0.0.1 {public.decode()}\n")
     path = work / "inventory.yml"
     path.write_text(yaml.safe_dump({
+        # The benchmark's own simulator on loopback speaks plain http, which the inventory must say.
         "cloud": {"name": "bench", "api": {"endpoint": f"http://127.0.0.1:{port}/client/api",
-                                           "key_env": "BENCH_API_KEY", "secret_env": "BENCH_API_SECRET"}},
+                                           "key_env": "BENCH_API_KEY", "secret_env": "BENCH_API_SECRET",
+                                           "insecure": True}},
         "ssh": {"private_key": "id", "known_hosts": "known_hosts"}}))
     return path
 

@@ -22,7 +22,9 @@ class LabSecrets:
     xapi_password: str
     xapi_cert: Path
     xapi_key: Path
-    ca_cert: Path           # the lab CA, which the inventory trusts for the databases (databases.ca_file)
+    ca_cert: Path           # the lab CA, which the inventory trusts for the API and the databases
+    api_tls_cert: Path      # the API's certificate, naming every management server's address
+    api_tls_key: Path
     db_audit_user: str
     db_audit_password: str
     db_replication_password: str
@@ -40,12 +42,15 @@ def make(state_dir: Path, topo: Topology) -> LabSecrets:
     host_keys = {n.name: pair for n, pair in zip(topo.machines, pairs)}
     xapi_cert, xapi_key = _xapi_certificate(keys, topo)
     ca = lab_ca(keys)
+    api_tls_cert, api_tls_key = server_certificate(
+        keys, "api-tls", [a for m in topo.management for a in (m.address, m.address6) if a], ca)
     return LabSecrets(
         ssh=Keys(suite_public, cloud_private, cloud_public, host_keys, _database_certificates(keys, topo, ca)),
         suite_key=keys / "id_ed25519",
         # CloudStack's generated keys are 86 URL-safe characters.
         api_key=secret_file(keys / "api.key", 64), api_secret=secret_file(keys / "api.secret", 64),
-        xapi_password=secret_file(keys / "xapi.password"), xapi_cert=xapi_cert, xapi_key=xapi_key, ca_cert=ca[0],
+        xapi_password=secret_file(keys / "xapi.password"), xapi_cert=xapi_cert, xapi_key=xapi_key,
+        ca_cert=ca[0], api_tls_cert=api_tls_cert, api_tls_key=api_tls_key,
         db_audit_user="stackaudit", db_audit_password=secret_file(keys / "db-audit.password"),
         db_replication_password=secret_file(keys / "db-replication.password"))
 

@@ -219,6 +219,10 @@ class LabFaults:
     def xapi_reset(self, addresses: list[str]) -> Undo:
         return self._write_faults(self.sim_dir / "xapi.faults.json", {"reset": addresses})
 
+    def xapi_redirect(self, redirects: dict[str, str]) -> Undo:
+        """{member address: another address}: the member answers every login with HOST_IS_SLAVE naming it."""
+        return self._write_faults(self.sim_dir / "xapi.faults.json", {"redirect": redirects})
+
     def xapi_answers(self, answers: dict[str, dict[str, dict]]) -> Undo:
         """{address: {method or "*": fault}}: hostile answers of the XAPI simulator (its module
         docstring lists the modes)."""

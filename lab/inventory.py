@@ -32,8 +32,8 @@ def inventory_document(topo: Topology) -> dict:
     return {
         "cloud": {
             "name": f"lab-{topo.scenario['name']}",
-            "api": {"endpoint": f"http://{api.address}:8080/client/api",
-                    "key_file": "keys/api.key", "secret_file": "keys/api.secret"},
+            "api": {"endpoint": f"https://{api.address}:8080/client/api",
+                    "key_file": "keys/api.key", "secret_file": "keys/api.secret", "verify": "keys/lab-ca.pem"},
         },
         "ssh": {"user": "root", "private_key": "keys/id_ed25519", "known_hosts": "known_hosts"},
         "system_vms": {"port": 3922, "key_on_host": "/root/.ssh/id_rsa.cloud"},

@@ -115,7 +115,9 @@ def _start_simulators(topo: Topology, state_dir: Path, state: LabState, secrets,
             topo, [{"apikey": secrets.api_key, "secretkey": secrets.api_secret, "state": "enabled"}],
             [{"netns": f"/run/netns/{m.netns}", "address": m.address, "port": API_PORT}
              for m in topo.management if m.facts["state"] == "Up"],
-            str(sim_dir / "cloudstack_api.ready")) | {"faults_file": str(sim_dir / "cloudstack_api.faults.json")},
+            str(sim_dir / "cloudstack_api.ready")) | {
+                "faults_file": str(sim_dir / "cloudstack_api.faults.json"),
+                "tls": {"cert": str(secrets.api_tls_cert), "key": str(secrets.api_tls_key)}},
     }
     pools = xapi_pools(topo)
     if pools:

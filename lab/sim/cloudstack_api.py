@@ -2,6 +2,9 @@
 
 Usage: python -m lab.sim.cloudstack_api MODEL.json
 
+With `tls` in the model ({"cert", "key"}: PEM files) it serves https, as a management server with
+https.enable does (the lab's certificate is signed by the lab CA, lab/certificates.py).
+
 It answers the list commands in the model with CloudStack's own wire behaviour: request signing,
 envelopes, paging and errors as ApiServlet, ApiServer, BaseListCmd and ParamProcessWorker produce
 them (apache/cloudstack ApiServer, ApiResponseSerializer [CS-CODE]).  The model rows are already in API field shapes; this only filters, pages
@@ -23,6 +26,7 @@ import re
 import signal
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -34,6 +38,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lab.sim.cloudstack_signing import param, verify
 from lab.sim.call_log import CallLog
 from lab.sim.netns import network_namespace
+from lab.sim.tls import serve_connection, server_context
 
 BAD_CREDENTIALS = "unable to verify user credentials and/or request signature"
 SERVER_API_EXCEPTION = 9999  # CSExceptionErrorCode of a bare ServerApiException
@@ -313,10 +318,14 @@ class Handler(BaseHTTPRequestHandler):
 
 class HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    tls: ssl.SSLContext | None = None     # https when set (Server.start)
 
     def server_bind(self) -> None:
         socketserver.TCPServer.server_bind(self)  # no getfqdn(): a namespace may have no resolver
         self.server_name, self.server_port = self.server_address[:2]
+
+    def finish_request(self, request, client_address) -> None:
+        serve_connection(self.tls, request, lambda conn: super(HTTPServer, self).finish_request(conn, client_address))
 
 
 class HTTPServer6(HTTPServer):
@@ -333,10 +342,12 @@ class Server:
         self.addresses: list[tuple[str, int]] = []
 
     def start(self) -> "Server":
+        tls = server_context(self.model.get("tls"))
         for entry in self.model["listen"]:
             cls = HTTPServer6 if ":" in entry["address"] else HTTPServer
             with network_namespace(entry.get("netns")):
                 httpd = cls((entry["address"], int(entry["port"])), self.handler)
+            httpd.tls = tls
             self.httpds.append(httpd)
             self.addresses.append(httpd.server_address[:2])
         for httpd in self.httpds:

@@ -11,7 +11,9 @@ Only method names and result status are logged, never parameters (passwords, ses
 
 Faults, for the suite's fault tests: when the model names a `faults_file`, each new connection
 first reads it (JSON; a missing file means none); a host whose address is in its "reset" list
-resets every connection at once (TCP RST), as a host whose xapi is down does. Its "answers" map,
+resets every connection at once (TCP RST), as a host whose xapi is down does. Each call reads it
+too: a host whose address maps to another in its "redirect" mapping answers every login with
+HOST_IS_SLAVE naming that address, as a pool member that names a master elsewhere does. Its "answers" map,
 {address: {method or "*": fault}}, makes that host answer a call with what a hostile or broken
 one might send instead of the call's result, whatever the client asked for:
 {"mode": "fault", "code": N, "string": S}: an XML-RPC <fault> (not XAPI's own failure envelope);
@@ -39,12 +41,12 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 from lab.sim.call_log import CallLog
 from lab.sim.netns import network_namespace
-from lab.sim.xapi_model import Pool
+from lab.sim.tls import serve_connection, server_context
+from lab.sim.xapi_model import Pool, failure
 
 log = logging.getLogger("lab.sim.xapi")
 
 POLL_INTERVAL = 0.2       # seconds between checks for stop()
-HANDSHAKE_TIMEOUT = 10    # seconds for a TLS handshake
 IDLE_TIMEOUT = 60         # seconds a kept-alive connection may sit idle
 
 
@@ -118,17 +120,32 @@ def gzip_bomb(inflated: int) -> bytes:
     return b"".join(parts)
 
 
+def current_faults(faults_file: Path | None) -> dict:
+    """The faults the fault tests set now (a missing file: none)."""
+    if faults_file is None:
+        return {}
+    try:
+        return json.loads(faults_file.read_text())
+    except FileNotFoundError:
+        return {}
+
+
 class _Endpoint:
     """The XML-RPC instance of one host: every call goes to its pool."""
 
-    def __init__(self, pool: Pool, address: str, calls: CallLog):
+    def __init__(self, pool: Pool, address: str, calls: CallLog, faults_file: Path | None = None):
         self._pool = pool
         self._address = address
         self._on_master = address == pool.master_address
         self._calls = calls
+        self._faults_file = faults_file
 
     def _dispatch(self, method: str, params: tuple) -> dict:
-        result = self._pool.call(self._on_master, method, params)
+        redirect = current_faults(self._faults_file).get("redirect", {}).get(self._address)
+        if redirect is not None and method == "session.login_with_password":
+            result = failure("HOST_IS_SLAVE", redirect)    # as a supporter answers, naming whatever it was told
+        else:
+            result = self._pool.call(self._on_master, method, params)
         outcome = result["Status"] if result["Status"] == "Success" else result["ErrorDescription"][0]
         log.info("%s %s %s", self._address, method, outcome)
         self._calls.record(address=self._address, method=method, status=outcome)
@@ -155,38 +172,19 @@ class _HostServer(ThreadingMixIn, SimpleXMLRPCServer):
 
     def answer_faults(self) -> dict:
         """{method or "*": fault} the faults file sets for this host's answers now, or {}."""
-        if self._faults_file is None:
-            return {}
-        try:
-            return json.loads(self._faults_file.read_text()).get("answers", {}).get(self._address, {})
-        except FileNotFoundError:
-            return {}
+        return current_faults(self._faults_file).get("answers", {}).get(self._address, {})
 
     def verify_request(self, request, client_address) -> bool:
         """False (after setting an RST on close) when the fault tests make this host reset connections."""
-        if self._faults_file is None:
-            return True
-        try:
-            resetting = json.loads(self._faults_file.read_text()).get("reset", [])
-        except FileNotFoundError:
-            return True
-        if self._address not in resetting:
+        if self._address not in current_faults(self._faults_file).get("reset", []):
             return True
         request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         log.info("%s reset (fault)", self._address)
         return False
 
     def finish_request(self, request, client_address):
-        if self._tls is None:
-            super().finish_request(request, client_address)
-            return
-        request.settimeout(HANDSHAKE_TIMEOUT)
-        try:
-            conn = self._tls.wrap_socket(request, server_side=True)
-        except OSError:   # includes ssl.SSLError: a client that gave up or does not speak TLS
-            return
-        with conn:
-            super().finish_request(conn, client_address)
+        serve_connection(self._tls, request,
+                         lambda conn: super(_HostServer, self).finish_request(conn, client_address))
 
 
 class Server:
@@ -206,11 +204,7 @@ class Server:
 
     def start(self) -> None:
         model = self._model
-        tls = None
-        if model.get("tls"):
-            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            tls.minimum_version = ssl.TLSVersion.TLSv1_2
-            tls.load_cert_chain(model["tls"]["cert"], model["tls"]["key"])
+        tls = server_context(model.get("tls"))
         pools = {name: Pool(spec, model["credentials"]) for name, spec in model["pools"].items()}
         calls = CallLog(model.get("call_log"))
         try:
@@ -218,7 +212,8 @@ class Server:
                 with network_namespace(host.get("netns")):
                     srv = _HostServer(host["address"], host["port"], tls, model.get("faults_file"))
                 self._servers.append(srv)
-                srv.register_instance(_Endpoint(pools[host["pool"]], host["address"], calls))
+                srv.register_instance(_Endpoint(pools[host["pool"]], host["address"], calls,
+                                                Path(model["faults_file"]) if model.get("faults_file") else None))
         except BaseException:
             self._close()
             raise

@@ -16,11 +16,14 @@ import functools
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stackaudit.errors import CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record, raise_if_error
+from stackaudit.errors import (ApiError, CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record,
+                               raise_if_error)
 from stackaudit.collect.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPolicy
 from stackaudit.parsers.mysql import parse_server_version
 from stackaudit.collect.batch import build_batch_script, decoded, split_sections
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
+from stackaudit.config.files import shown
+from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
@@ -221,14 +224,19 @@ class Collector:
         settings = self.inventory.xenserver
         if settings is None or not target.address:
             raise Unreachable(f"{target.id}: {target.attrs.reason or 'no reachable pool master'}")
-        session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
-                             settings.ca_file, settings.timeout, answer_caps=xapi_answer_caps(self.policy.limits))
+        try:
+            session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
+                                 settings.ca_file, settings.timeout, settings.insecure,
+                                 answer_caps=xapi_answer_caps(self.policy.limits))
+        except xapi.NotMaster as redirect:     # discovery follows one HOST_IS_SLAVE, never a second
+            raise ApiError(f"XAPI {target.address}: named the pool master, but answered HOST_IS_SLAVE naming "
+                           f"{shown(redirect.master_address)}; not followed") from None
         try:
             records = {cls: xapi.call(session, target.address, f"{cls}.get_all_records")
                        for cls in (r.xapi_class for r in self.readings(target, Records))}
         finally:
             xapi.logout(session)
-        return {"master_address": target.address, "records": records}
+        return {"master_address": target.address, "records": records, **tls_note(self.inventory, "xenserver")}
 
     # --- SQL ---------------------------------------------------------------------------------
     def collect_database(self, target: Target) -> dict:
@@ -282,7 +290,7 @@ class Collector:
             collected |= {"domains": domains, "accounts": accounts}
         if "ldap" in wanted:
             collected["ldap"] = cloudstack.list_all(api, "listLdapConfigurations", listall="true")
-        return collected
+        return collected | tls_note(self.inventory, "cloud.api")
 
 
 @dataclass(frozen=True)
@@ -292,6 +300,12 @@ class Unit:
     key: str
     endpoint: tuple[str, int] | None
     targets: tuple[Target, ...]
+
+
+def tls_note(inventory, channel: str) -> dict:
+    """{"tls": why not verified} for a part collected over a channel the inventory leaves unverified
+    (Facts.part attaches it to every result judged on that part), else {}."""
+    return {"tls": unverified_tls_note(channel)} if channel in inventory.insecure_channels else {}
 
 
 def own_ssh_address(target: Target) -> str | None:

@@ -15,6 +15,7 @@ import json
 import allure
 
 from stackaudit.collect.declarations import FACTS, closure, command_reading
+from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.redact import redact, redact_text
 from stackaudit.config.secret_shapes import cap_lines
 from stackaudit.parsers.api_rows import parse_api_rows
@@ -126,5 +127,7 @@ class Facts:
         """Rows of a list command as discovery saw them, those whose fields equal `where`, typed
         (parsers/api_rows.py)."""
         rows = [r for r in self.snapshot.api.get(command, []) if all(r.get(k) == v for k, v in where.items())]
+        if "cloud.api" in self.snapshot.insecure_channels:
+            self.attach("TLS not verified", unverified_tls_note("cloud.api"))
         self.attach(f"API {command}" + "".join(f" {k}={v}" for k, v in where.items()), rows, as_json=True)
         return parse_api_rows(command, rows)

@@ -38,7 +38,7 @@ class Verify(Kind):
 
 
 API = Record({"endpoint": f(ApiUrl(), REQUIRED), **_secret_fields("key"), **_secret_fields("secret"),
-              "verify": f(Verify(), True)})
+              "verify": f(Verify(), True), "insecure": f(Bool(), False)})
 SSH = Record({
     "user": f(USER, "root"), "port": f(PORT, 22), "private_key": f(LOCAL_PATH, REQUIRED),
     "known_hosts": f(LOCAL_PATH, REQUIRED), "connect_timeout": f(seconds(300), 15),
@@ -56,7 +56,7 @@ SYSTEM_VMS = Record({
     "host_keys": f(Enum("pinned", "known_hosts"), "pinned"),
 })
 XENSERVER = Record({"username": f(USER, "root"), **_secret_fields("password"), "ca_file": f(Optional(LOCAL_PATH)),
-                    "port": f(PORT, 443), "timeout": f(seconds(300), 30)})
+                    "insecure": f(Bool(), False), "port": f(PORT, 443), "timeout": f(seconds(300), 30)})
 # aliases: the other names replicas may give this server as their source (Master_Host / Source_Host
 # is whatever CHANGE MASTER was given); name and address always count.
 DATABASE_SERVER = Record({"name": f(NAME, REQUIRED), "address": f(Host(), REQUIRED), "port": f(PORT, 3306),
@@ -85,6 +85,7 @@ class ApiSettings:
     key: SecretSource
     secret: SecretSource
     verify: bool | str
+    insecure: bool = False      # cloud.api.insecure: true, the explicit opt-out that allows http:// or verify: false
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,10 @@ class SystemVmAccess:
 class XenServerSettings:
     username: str
     password: SecretSource
-    ca_file: Path | None
+    ca_file: Path | None        # None only with insecure
     port: int
     timeout: int
+    insecure: bool = False      # xenserver.insecure: true, the explicit opt-out from TLS verification
 
 
 @dataclass(frozen=True)
@@ -155,12 +157,12 @@ class Inventory:
     @property
     def insecure_channels(self) -> tuple[str, ...]:
         """The channels whose TLS the inventory's explicit `insecure: true` leaves unverified (summary.json)."""
-        sections = (("databases", self.databases),)
+        sections = (("cloud.api", self.api), ("databases", self.databases), ("xenserver", self.xenserver))
         return tuple(name for name, section in sections if section is not None and section.insecure)
 
 
 # What each channel is, for the evidence of a result whose facts came over it unverified.
-CHANNEL_NAMES = {"databases": "MariaDB/MySQL"}
+CHANNEL_NAMES = {"cloud.api": "the CloudStack API", "databases": "MariaDB/MySQL", "xenserver": "XAPI"}
 
 
 def unverified_tls_note(channel: str) -> str:
@@ -203,9 +205,10 @@ def load_inventory(path: Path) -> Inventory:
     check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
     if isinstance(verify, str):
         check_ca_file(Path(verify), child(api_at, "verify"))
+    check_api_tls(api, api_at)
     xen = data["xenserver"]
-    if xen is not None and xen["ca_file"] is not None:
-        check_ca_file(local(xen["ca_file"]), child(child(where, "xenserver"), "ca_file"))
+    if xen is not None:
+        check_tls_choice(xen, local(xen["ca_file"]), child(where, "xenserver"))
     dbs = data["databases"]
     if dbs is not None:
         unique_names(dbs["servers"], child(child(where, "databases"), "servers"))
@@ -213,13 +216,14 @@ def load_inventory(path: Path) -> Inventory:
     unique_names(data["management_servers"], child(where, "management_servers"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
-        api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify),
+        api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify,
+                        api["insecure"]),
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
         system_vms=SystemVmAccess(**data["system_vms"]),
         xenserver=None if xen is None else XenServerSettings(
             xen["username"], secret(xen, "password", child(where, "xenserver")), local(xen["ca_file"]),
-            xen["port"], xen["timeout"]),
+            xen["port"], xen["timeout"], xen["insecure"]),
         databases=None if dbs is None else DatabaseSettings(
             dbs["user"], secret(dbs, "password", child(where, "databases")),
             tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"]),
@@ -234,6 +238,22 @@ def load_inventory(path: Path) -> Inventory:
         raise ConfigError(f"{child(where, 'policy')}: {shown_path(inventory.policy_path)} does not exist; fix the "
                           "path or remove the key to use the default policy")
     return inventory
+
+
+def check_api_tls(api: dict, where: str) -> None:
+    """http:// or verify: false only with cloud.api.insecure: true, written out; and that only where it
+    weakens something (summary.json lists the channel as not verified)."""
+    plain = api["endpoint"].lower().startswith("http://")
+    if plain and not api["insecure"]:
+        raise ConfigError(f"{child(where, 'endpoint')}: {shown(api['endpoint'])} is not TLS: the API key and every "
+                          "answer travel in clear text; use https://, or set cloud.api.insecure: true to accept that")
+    if api["verify"] is False and not api["insecure"]:
+        raise ConfigError(f"{child(where, 'verify')}: false turns off the API's TLS certificate check, so anyone on "
+                          "the path can answer as the API; give true or a CA bundle's path, or set "
+                          "cloud.api.insecure: true to accept that")
+    if api["insecure"] and not plain and api["verify"] is not False:
+        raise ConfigError(f"{child(where, 'insecure')}: true, but the endpoint is https:// and its certificate is "
+                          "verified; remove it")
 
 
 def check_tls_choice(section: dict, ca_file: Path | None, at: str) -> None:

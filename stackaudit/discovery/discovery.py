@@ -6,11 +6,13 @@ worker collects the same items in the same order.
 """
 from __future__ import annotations
 
+import ipaddress
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.errors import TargetError
+from stackaudit.config.files import shown
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
 
@@ -31,7 +33,8 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
         ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}
-    snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows)
+    snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows,
+                        insecure_channels=list(inventory.insecure_channels))
     hosts = {h["id"]: h for h in rows["listHosts"]}
     snapshot.targets += hypervisor_targets(rows["listHosts"], snapshot.notes)
     snapshot.targets += system_vm_targets(rows["listSystemVms"] + rows["listRouters"], hosts, snapshot.notes)
@@ -103,20 +106,52 @@ def pool_targets(inventory, clusters: list[dict], host_rows: list[dict], notes: 
 
 
 def find_master(settings, addresses: list[str]) -> tuple[str | None, str | None]:
-    """The master's address, following HOST_IS_SLAVE from the first member that answers."""
+    """(the master's address, None) or (None, why there is none): the first member that answers, or
+    the master it names by HOST_IS_SLAVE when the API lists that address in the same cluster
+    (`follow_redirect`); a member that cannot be reached or gives no XAPI answer is passed over."""
     errors = []
     for address in addresses:
         try:
             session = xapi.login(address, settings.port, settings.username, settings.password.read(),
-                                 settings.ca_file, settings.timeout)
+                                 settings.ca_file, settings.timeout, settings.insecure)
         except xapi.NotMaster as redirect:
-            return redirect.master_address, None
+            return follow_redirect(address, redirect.master_address, addresses)
         except TargetError as err:
             errors.append(str(err))
+            continue
+        except Exception as err:  # noqa: BLE001 - whatever a member answers, it fails that member, never discovery
+            errors.append(f"XAPI {address}: login: not an XAPI answer ({type(err).__name__}: {shown(str(err))})")
             continue
         xapi.logout(session)
         return address, None
     return None, "no member answered XAPI: " + ("; ".join(errors[:2]) or "the pool has no hosts in CloudStack")
+
+
+def follow_redirect(member: str, redirect: object, listed: list[str]) -> tuple[str | None, str | None]:
+    """Where a member's HOST_IS_SLAVE leads: (the listed address, None) when the API lists the named
+    master as a host of the pool's cluster, else (None, why not), naming both addresses. The login
+    carries the pool's root password, so it goes only to a host CloudStack itself knows in that
+    cluster: a member that names any other address is not followed, and nothing is sent there."""
+    named = shown(redirect) if not isinstance(redirect, str) or not redirect.isprintable() or len(redirect) > 255 \
+        else redirect
+    said = f"XAPI {member} answered HOST_IS_SLAVE naming {named} as the pool master"
+    if not isinstance(redirect, str) or named != redirect:
+        return None, f"{said}, which is not an address; not followed"
+    if same_address(redirect, member):
+        return None, f"{said}, itself; not followed"
+    for address in listed:
+        if same_address(redirect, address):
+            return address, None
+    return None, (f"{said}, which the CloudStack API does not list as a host of this cluster; not followed "
+                  "(no login sent there)")
+
+
+def same_address(a: str, b: str) -> bool:
+    """One host's address, however written (fd00::1 and fd00:0::1; host names case-insensitively)."""
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return a.lower() == b.lower()
 
 
 def management_targets(inventory, rows: list[dict], notes: list[str]) -> list[Target]:

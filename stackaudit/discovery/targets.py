@@ -141,6 +141,7 @@ class Snapshot:
     discovered_at: str = ""
     notes: list[str] = field(default_factory=list)   # what discovery noticed (e.g. a pool master it could not reach)
     api: dict[str, list[dict]] = field(default_factory=dict)  # every row of each list command, as discovered
+    insecure_channels: list[str] = field(default_factory=list)  # the inventory's unverified TLS channels ("cloud.api")
     _index: dict[str, Target] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def of_kinds(self, kinds) -> list[Target]:
@@ -176,7 +177,8 @@ class Snapshot:
         if not raw:
             frozen = redact(frozen)
             targets = [{**t, "attrs": redact(t["attrs"])} for t in targets]
-        tmp.write_text(json.dumps({**frozen, "targets": targets}, indent=1, sort_keys=True))
+        tmp.write_text(json.dumps({**frozen, "targets": targets, "insecure_channels": self.insecure_channels},
+                                  indent=1, sort_keys=True))
         tmp.replace(path)
 
     def identities(self) -> set[str]:
@@ -188,6 +190,6 @@ class Snapshot:
         try:
             raw = json.loads(path.read_text())
             return cls(raw["cloud"], [Target(**t) for t in raw["targets"]], raw.get("discovered_at", ""),
-                       raw.get("notes", []), raw.get("api", {}))
+                       raw.get("notes", []), raw.get("api", {}), raw.get("insecure_channels", []))
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ConfigError(f"{path}: not a target snapshot ({type(err).__name__}); rerun discovery") from None

@@ -103,4 +103,7 @@ def change_lines(summary: dict) -> list[str]:
             extra = f" (ticket {entry['ticket']}, expires {entry['expires']})" if "ticket" in entry else ""
             lines.append(f"    {entry['check_id']}  {entry['target']}{extra}")
     lines.append(f"  still failing: {change['still_failing']}")
+    if summary.get("insecure_channels"):
+        lines.append(f"TLS not verified (the inventory's insecure: true): {', '.join(summary['insecure_channels'])}; "
+                     "each result judged on facts from these says so")
     return lines

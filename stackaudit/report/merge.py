@@ -140,7 +140,8 @@ def union_targets(shards: list[ShardRun]) -> TargetUnion:
     unchecked = tuple(sorted(i for i in union if i not in listed_by_index[shard_of(i, count)]))
     notes = list(dict.fromkeys(note for snap in snapshots if snap for note in snap.notes))
     snapshot = Snapshot(shards[0].summary["cloud"], list(union.values()),
-                        min((s.discovered_at for s in snapshots if s), default=""), notes, first.api if first else {})
+                        min((s.discovered_at for s in snapshots if s), default=""), notes, first.api if first else {},
+                        sorted({c for snap in snapshots if snap for c in snap.insecure_channels}))
     return TargetUnion(snapshot, len(set(union) - everywhere), unchecked)
 
 

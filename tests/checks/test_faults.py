@@ -9,8 +9,10 @@ process, so faults that each cost a timeout are in different groups.
 from __future__ import annotations
 
 import json
+import re
 import resource
 import time
+import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +21,10 @@ import yaml
 
 from lab.certificates import lab_ca, server_certificate
 from lab.faults import COSTLY_TEXT, CUT_SHORT, FORGED_FRAMES, GARBLED, GIB_OF_OUTPUT, SLOW_DRIP, LabFaults
-from lab.lifecycle import down, up
+from lab.lifecycle import XAPI_PORT, down, up
+from lab.sim.recorder import RecordingServer, xmlrpc_answer
+from lab.sim.tls import server_context
+from stackaudit.collect.transports import xapi
 from tests.checks.suite_run import SuiteRun, run_suite
 from tests.lab.conftest import SCENARIOS, require_root
 
@@ -503,3 +508,66 @@ def test_with_insecure_an_impostor_without_tls_gets_no_password_and_results_say_
             "TLS not verified: these facts came from MariaDB/MySQL over a connection whose certificate was not checked")
     assert "TLS not verified" not in attachment_names(result, "DB-BIND-ADDRESS", "db://db2")   # SSH facts only
     assert json.loads((run_dir / "summary.json").read_text())["insecure_channels"] == ["databases"]
+
+
+# --- hostile machines: credentials (a member naming an impostor as its master; TLS opt-outs) ---
+IMPOSTOR = "127.0.18.18"    # loopback: outside the lab, a host of no cluster the API lists
+LOGGED_IN = xmlrpc.client.dumps(({"Status": "Success", "Value": "OpaqueRef:impostor"},), methodresponse=True)
+
+
+def test_a_member_naming_an_impostor_master_gets_it_nothing(lab):
+    """xs01, the member discovery asks first, answers HOST_IS_SLAVE naming an address the CloudStack
+    API does not list in the pool's cluster. An impostor there serves XAPI's port over TLS with the
+    lab's own XAPI certificate and records every connection and byte: the pool is broken naming both
+    addresses, and the impostor is never connected to, so the pool's password never reaches it."""
+    keys = lab.faults.state_dir / "keys"
+    tls = server_context({"cert": str(keys / "xapi-cert.pem"), "key": str(keys / "xapi-key.pem")})
+    impostor = RecordingServer(IMPOSTOR, XAPI_PORT, xmlrpc_answer(LOGGED_IN), tls)
+    try:
+        # Live and recording: a client that does not check the certificate's name gives it the password.
+        xapi.login(IMPOSTOR, XAPI_PORT, "root", "probe-password", None, TIMEOUT, insecure=True)
+        assert b"probe-password" in impostor.recording.received
+        impostor.recording.clear()
+        result, seconds = lab.run("impostor", [lambda: lab.faults.xapi_redirect({lab.address("xs01"): IMPOSTOR})])
+    finally:
+        impostor.stop()
+    assert_faults_reported(lab, result, seconds, xapi_pool_fault(
+        f"XAPI {lab.address('xs01')} answered HOST_IS_SLAVE naming {IMPOSTOR} as the pool master, which the "
+        "CloudStack API does not list as a host of this cluster; not followed (no login sent there)"))
+    assert impostor.recording.connections == [] and impostor.recording.received == b""
+    password = (keys / "xapi.password").read_text().strip()
+    assert password not in result.output
+
+
+def tls_marks(run: SuiteRun) -> dict[tuple[str, str], tuple[bool, bool]]:
+    """(check, target) -> (its evidence holds XAPI or API facts, it carries a "TLS not verified" attachment)."""
+    marks = {}
+    for path in (run.work / "allure-results").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        labels = {label["name"]: label["value"] for label in data.get("labels", [])}
+        names = [a["name"] for a in data.get("attachments", [])]
+        marks[(labels.get("check_id"), labels.get("target"))] = (
+            any(re.match(r"(\S+: )?(XAPI|API) ", name) for name in names),
+            any(name.endswith("TLS not verified") for name in names))
+    return marks
+
+
+def test_tls_opt_outs_are_marked_on_every_result_they_touch_and_in_the_summary(lab):
+    """The inventory's explicit opt-outs (xenserver.insecure: true without a CA file, cloud.api.insecure:
+    true with verify: false) change no verdict; every result judged on XAPI or API facts carries a
+    "TLS not verified" attachment and no other does; summary.json lists both channels."""
+    def change(doc):
+        del doc["xenserver"]["ca_file"]
+        doc["xenserver"]["insecure"] = True
+        doc["cloud"]["api"] |= {"verify": False, "insecure": True}
+    run_dir = lab.work / "insecure" / "run"
+    run_dir.mkdir(parents=True)     # as `stackaudit run` makes it
+    result, seconds = lab.run("insecure", [], lab.inventory_with("insecure", change), f"--run-dir={run_dir}")
+    assert_faults_reported(lab, result, seconds, {})
+    assert json.loads((run_dir / "summary.json").read_text())["insecure_channels"] == ["cloud.api", "xenserver"]
+    marks = tls_marks(result)
+    assert all(over_tls == marked for over_tls, marked in marks.values()), marks
+    marked = {key for key, (_, is_marked) in marks.items() if is_marked}
+    assert {("XS-POOL-HA-ENABLED", "xs-pool://zone1/xen-pool1"), ("MS-GLOBAL-SETTINGS", CLOUD)} <= marked
+    assert ("HOST-IPTABLES-V4", "kvm-host://zone1/kvm01") not in marked
+    assert not any(is_marked for _, is_marked in tls_marks(lab.clean).values())

@@ -53,6 +53,7 @@ CONTRACT = {
     "changes_since": (str, type(None)),
     "changes": {"new_failures": [ENTRY], "fixed": [ENTRY], "new_broken": [ENTRY], "still_failing": int},
     "stale_waivers": [{**ENTRY, "reason": str, "approver": str, "ticket": str, "expires": str}],
+    "insecure_channels": [("cloud.api", "xenserver", "databases")],
 }
 
 
@@ -139,6 +140,7 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     first_summary = json.loads((first_dir / "summary.json").read_text())
     assert contract_problems(first_summary, CONTRACT) == []
     assert first_summary["changes_since"] is None and first_summary["exit_code"] == 0
+    assert first_summary["insecure_channels"] == []     # the lab's XAPI and API are verified
     assert {(w["check_id"], w["target"]) for w in first_summary["stale_waivers"]} == {WAIVED, EXPIRED, STALE}
 
     output = nights.second.stdout

@@ -12,6 +12,7 @@ import pytest
 import requests
 from cs import CloudStack, CloudStackApiException
 
+from lab.certificates import lab_ca, server_certificate
 from lab.sim.cloudstack_api import serve
 from lab.sim.cloudstack_signing import compute_signature
 
@@ -261,3 +262,29 @@ def test_scoped_configuration_count_is_the_page_length(endpoint):
     assert body["listconfigurationsresponse"]["count"] == 1
     assert raw(endpoint, command="listConfigurations", page="1", pagesize="1").json()[
         "listconfigurationsresponse"]["count"] == 4
+
+
+def test_with_tls_it_serves_only_https_verified_against_the_lab_ca(tmp_path: Path):
+    """As the lab runs it: a certificate from the lab's CA naming the address; a client that trusts the
+    system's CAs, or reaches it at an address the certificate does not name, refuses it; plain http
+    gets no HTTP answer."""
+    ca = lab_ca(tmp_path)
+    cert, key = server_certificate(tmp_path, "api-tls", ["127.0.0.1"], ca)
+    server = serve(model() | {"tls": {"cert": str(cert), "key": str(key)}}).start()
+    try:
+        host, port = server.addresses[0]
+        url = f"https://{host}:{port}/client/api"
+        client = CloudStack(endpoint=url, key=KEY, secret=SECRET, verify=str(ca[0]))
+        assert len(client.listZones()["zone"]) == 2
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url, timeout=5)
+        other = server_certificate(tmp_path, "other", ["127.0.0.2"], ca)
+        server.stop()
+        server = serve(model() | {"tls": {"cert": str(other[0]), "key": str(other[1])}}).start()
+        url = f"https://127.0.0.1:{server.addresses[0][1]}/client/api"
+        with pytest.raises(requests.exceptions.SSLError, match="127.0.0.1"):
+            requests.get(url, timeout=5, verify=str(ca[0]))
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(url.replace("https://", "http://"), timeout=5)
+    finally:
+        server.stop()

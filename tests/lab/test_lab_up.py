@@ -124,7 +124,7 @@ def test_both_databases_replicate_from_each_other(compliant_lab):
 def cloudstack(lab) -> CloudStack:
     api = lab.inventory["cloud"]["api"]
     return CloudStack(endpoint=api["endpoint"], key=lab.secret(api["key_file"]),
-                      secret=lab.secret(api["secret_file"]), timeout=10)
+                      secret=lab.secret(api["secret_file"]), timeout=10, verify=str(lab.path(api["verify"])))
 
 
 def test_cs_client_lists_the_labs_hosts_and_pages(compliant_lab):
@@ -153,14 +153,28 @@ def test_api_and_boxes_agree(compliant_lab):
 
 def test_bad_signature_gets_cloudstacks_401(compliant_lab):
     endpoint = compliant_lab.inventory["cloud"]["api"]["endpoint"]
+    ca = str(compliant_lab.path(compliant_lab.inventory["cloud"]["api"]["verify"]))
     response = requests.get(endpoint, params={"command": "listHosts", "response": "json",
                                               "apiKey": compliant_lab.secret("keys/api.key"),
-                                              "signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}, timeout=10)
+                                              "signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}, timeout=10, verify=ca)
     assert response.status_code == 401
     assert response.json() == {"listhostsresponse": {"uuidList": [], "errorcode": 401,
                                "errortext": "unable to verify user credentials and/or request signature"}}
     with pytest.raises(CloudStackApiException):
-        CloudStack(endpoint=endpoint, key=compliant_lab.secret("keys/api.key"), secret="wrong").listZones()
+        CloudStack(endpoint=endpoint, key=compliant_lab.secret("keys/api.key"), secret="wrong", verify=ca).listZones()
+
+
+def test_the_api_serves_only_https_with_a_certificate_from_the_lab_ca(compliant_lab):
+    """As a management server with https.enable: the inventory verifies it against the lab's CA; a
+    client trusting only the system's CAs refuses it, and plain http gets no HTTP answer."""
+    endpoint = compliant_lab.inventory["cloud"]["api"]["endpoint"]
+    assert endpoint.startswith("https://")
+    ca = str(compliant_lab.path(compliant_lab.inventory["cloud"]["api"]["verify"]))
+    assert requests.get(endpoint, timeout=10, verify=ca).status_code == 401     # no signature: CloudStack's 401
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(endpoint, timeout=10, verify=True)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get("http://" + endpoint.removeprefix("https://"), timeout=10)
 
 
 def xapi_session(lab, address) -> XenAPI.Session:

@@ -65,10 +65,12 @@ def set_key(document: dict, dotted: str, value) -> None:
 DELETE = object()
 
 
-def inventory(dotted: str, value) -> Callable[[Site], None]:
+def inventory(dotted: str, value, *more) -> Callable[[Site], None]:
+    """The valid inventory with `dotted` set to `value` (and each further pair of `more`)."""
     def change(site: Site) -> None:
         document = inventory_document()
-        set_key(document, dotted, value)
+        for key, new in zip((dotted, *more[::2]), (value, *more[1::2])):
+            set_key(document, key, new)
         site.inventory.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     return change
 

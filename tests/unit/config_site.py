@@ -46,7 +46,7 @@ def ca_certificate() -> str:
 
 def inventory_document() -> dict:
     return {
-        "cloud": {"name": "test", "api": {"endpoint": "http://198.18.0.1:8080/client/api",
+        "cloud": {"name": "test", "api": {"endpoint": "https://198.18.0.1:8080/client/api",
                                           "key_env": "SA_TEST_API_KEY", "secret_file": "keys/api.secret",
                                           "verify": True}},
         "ssh": {"user": "root", "private_key": "keys/id_ed25519", "known_hosts": "known_hosts",

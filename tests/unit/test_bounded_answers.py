@@ -262,7 +262,8 @@ def inventory_for(server):
     return SimpleNamespace(
         cloud_name="c", api=SimpleNamespace(endpoint=f"http://127.0.0.1:{server.server_address[1]}/client/api",
                                             key=secret, secret=secret, verify=False),
-        ssh=SimpleNamespace(connect_timeout=5), xenserver=None, management_servers=[], databases=None)
+        ssh=SimpleNamespace(connect_timeout=5), xenserver=None, management_servers=[], databases=None,
+        insecure_channels=("cloud.api",))
 
 
 @pytest.mark.parametrize("body, reason", [

@@ -288,6 +288,43 @@ URLS = [
     Case("endpoint-missing", inventory("cloud.api.endpoint", DELETE), "cloud.api.endpoint: missing"),
 ]
 
+# TLS is verified unless the inventory opts out in so many words (insecure: true), and then only where
+# the opt-out weakens something: summary.json lists the channels it leaves unverified.
+XAPI_NO_CA = ("xenserver.ca_file: missing; give the CA bundle (PEM) that signed the servers' TLS certificates, or "
+              "write insecure: true to connect without verifying them")
+API_VERIFY_OFF = ("cloud.api.verify: false turns off the API's TLS certificate check, so anyone on the path can answer "
+                  "as the API; give true or a CA bundle's path, or set cloud.api.insecure: true to accept that")
+TLS_OPT_OUTS = [
+    Case("xapi-no-ca-file", inventory("xenserver.ca_file", DELETE), "inventory.yml: " + XAPI_NO_CA, True),
+    Case("xapi-ca-file-null", inventory("xenserver.ca_file", None), XAPI_NO_CA),
+    Case("xapi-no-ca-file-insecure-false", inventory("xenserver.ca_file", DELETE, "xenserver.insecure", False),
+         XAPI_NO_CA),
+    Case("xapi-insecure-text", inventory("xenserver.ca_file", DELETE, "xenserver.insecure", "true"),
+         "xenserver.insecure: found str 'true'; expected true or false"),
+    Case("xapi-insecure-null", inventory("xenserver.ca_file", DELETE, "xenserver.insecure", None),
+         "xenserver.insecure: found nothing; expected true or false"),
+    Case("xapi-insecure-and-ca-file", inventory("xenserver.insecure", True),
+         "inventory.yml: xenserver.insecure: true, but ca_file is given too; remove insecure to verify TLS against "
+         "ca_file, or remove ca_file"),
+    Case("api-http", inventory("cloud.api.endpoint", "http://198.18.0.1:8080/client/api"),
+         "inventory.yml: cloud.api.endpoint: 'http://198.18.0.1:8080/client/api' is not TLS: the API key and every "
+         "answer travel in clear text; use https://, or set cloud.api.insecure: true to accept that", True),
+    Case("api-http-upper-case", inventory("cloud.api.endpoint", "HTTP://198.18.0.1/client/api"),
+         "cloud.api.endpoint: 'HTTP://198.18.0.1/client/api' is not TLS"),
+    Case("api-http-insecure-false", inventory("cloud.api.endpoint", "http://198.18.0.1/client/api",
+                                              "cloud.api.insecure", False), "cloud.api.endpoint: "),
+    Case("api-verify-false", inventory("cloud.api.verify", False), "inventory.yml: " + API_VERIFY_OFF, True),
+    Case("api-verify-false-text", inventory("cloud.api.verify", "False"), API_VERIFY_OFF),
+    Case("api-insecure-needless", inventory("cloud.api.insecure", True),
+         "inventory.yml: cloud.api.insecure: true, but the endpoint is https:// and its certificate is verified; "
+         "remove it"),
+    Case("api-insecure-with-ca-bundle", inventory("cloud.api.insecure", True, "cloud.api.verify", "keys/ca.pem"),
+         "cloud.api.insecure: true, but the endpoint is https://"),
+    Case("api-insecure-yes-text", inventory("cloud.api.endpoint", "http://198.18.0.1/client/api",
+                                            "cloud.api.insecure", "yes"),
+         "cloud.api.insecure: found str 'yes'; expected true or false"),
+]
+
 FILES_NAMED = [
     Case("private-key-missing", inventory("ssh.private_key", "keys/nowhere"),
          "ssh.private_key: {dir}/keys/nowhere: cannot read: No such file or directory; fix the path"),
@@ -387,8 +424,8 @@ DATABASE_TLS = [
     Case("db-ca-file-number", inventory("databases.ca_file", 7), "databases.ca_file: found int 7"),
 ]
 
-CASES = (ENCODINGS_AND_FILE_KINDS + YAML_STRUCTURE + NUMBERS + VERSIONS_AND_TEXT + NAMES + URLS + FILES_NAMED
-         + DATABASE_TLS)
+CASES = (ENCODINGS_AND_FILE_KINDS + YAML_STRUCTURE + NUMBERS + VERSIONS_AND_TEXT + NAMES + URLS + TLS_OPT_OUTS
+         + FILES_NAMED + DATABASE_TLS)
 
 
 def broken_site(tmp_path: Path, case: Case):
@@ -439,7 +476,7 @@ END_TO_END = [c for c in CASES if c.end_to_end]
 
 # Through plain pytest too (the plugin validates in pytest_configure): one row of each family.
 THROUGH_PYTEST = ("inventory-fifo", "inventory-alias-bomb", "policy-reject-ports-empty", "endpoint-userinfo",
-                  "private-key-readable-by-others", "key-env-unset")
+                  "private-key-readable-by-others", "key-env-unset", "xapi-no-ca-file")
 
 
 def run_command(case: Case, work: Path, command: str):

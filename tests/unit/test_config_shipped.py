@@ -48,8 +48,11 @@ def test_the_example_inventory_loads_once_filled_in(tmp_path, monkeypatch):
 @pytest.mark.parametrize("verify, expected", [("false", False), ("True", True), ("'false'", False)])
 def test_verify_takes_a_bool_written_either_way(tmp_path, monkeypatch, verify, expected):
     path = filled_in_example(tmp_path, monkeypatch)
-    path.write_text(path.read_text().replace("verify: true ", f"verify: {verify} "))
-    assert load_inventory(path).api.verify is expected
+    opt_out = "" if expected else "insecure: true\n    "     # false only with the explicit opt-out
+    path.write_text(path.read_text().replace("verify: true ", f"{opt_out}verify: {verify} "))
+    inventory = load_inventory(path)
+    assert inventory.api.verify is expected
+    assert inventory.insecure_channels == (() if expected else ("cloud.api",))
 
 
 def test_verify_takes_a_ca_bundle_path(tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent.parent
 
 def valid_inventory() -> dict:
     return {
-        "cloud": {"name": "test", "api": {"endpoint": "http://127.0.0.1:9/client/api",
+        "cloud": {"name": "test", "api": {"endpoint": "https://127.0.0.1:9/client/api",
                                           "key_env": "SA_TEST_KEY", "secret_file": "api.secret"}},
         "ssh": {"private_key": "id_ed25519", "known_hosts": "known_hosts"},
         "databases": {"user": "audit", "password_env": "SA_TEST_DB", "ca_file": "ca.pem",

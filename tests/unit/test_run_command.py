@@ -20,7 +20,7 @@ def inventory(tmp_path) -> Path:
     (tmp_path / "id").chmod(0o600)
     (tmp_path / "known_hosts").write_text(f"198.18.0.1 {public}\n")
     path = tmp_path / "inventory.yml"
-    path.write_text('cloud: {name: lab, api: {endpoint: "http://198.18.0.1:8080/client/api", key_env: K, secret_env: S}}\n'
+    path.write_text('cloud: {name: lab, api: {endpoint: "https://198.18.0.1:8080/client/api", key_env: K, secret_env: S}}\n'
                     "ssh: {private_key: id, known_hosts: known_hosts}\n")
     return path
 

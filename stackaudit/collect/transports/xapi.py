@@ -27,9 +27,19 @@ class NotMaster(Exception):
         self.master_address = master_address
 
 
-def session(address: str, port: int, ca_file: Path | None, timeout: float, *,
+def tls_context(ca_file: Path | None, insecure: bool) -> ssl.SSLContext:
+    """Verified against the CA file (chain and host name); unverified only when the inventory says
+    `insecure: true` (config/inventory.py refuses neither)."""
+    if ca_file is not None:
+        return ssl.create_default_context(cafile=str(ca_file))
+    if not insecure:
+        raise ValueError("XAPI without a CA file needs xenserver.insecure: true")
+    return ssl._create_unverified_context()
+
+
+def session(address: str, port: int, ca_file: Path | None, timeout: float, insecure: bool = False, *,
             answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
-    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else ssl._create_unverified_context()
+    context = tls_context(ca_file, insecure)
     host = f"[{address}]" if ":" in address else address
     return XenAPI.Session(f"https://{host}:{port}", transport=_TimeoutSafeTransport(context, timeout, answer_caps))
 
@@ -46,10 +56,10 @@ class _TimeoutSafeTransport(BoundedSafeTransport):
 
 
 def login(address: str, port: int, username: str, password: str, ca_file: Path | None,
-          timeout: float, *, answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
+          timeout: float, insecure: bool = False, *, answer_caps: AnswerCaps = LOGIN_CAPS) -> XenAPI.Session:
     """A logged-in session on the pool master; NotMaster if `address` is a member. Its answers, and
     those of every call on the session, are bounded by `answer_caps`."""
-    xapi = session(address, port, ca_file, timeout, answer_caps=answer_caps)
+    xapi = session(address, port, ca_file, timeout, insecure, answer_caps=answer_caps)
     try:
         xapi.xenapi.login_with_password(username, password, "2.16", ORIGINATOR)
     except XenAPI.Failure as failure:
