@@ -8,17 +8,24 @@ needs one of them waits for its file. Every process prefetches the units of its 
 workers doing one target at a time, and each sshd sees one connection. A target that could not be
 collected is stored as its error, once, so every check on it, and every group check that reads it
 as a member, is broken for the same reason without trying it again.
+
+A target's file is named by its id made safe for a file name plus a hash of the exact id
+(`facts_file_name`): `kvm-host://Zone 1/hv01` and `kvm-host://Zone_1/hv01` are two files. The file
+holds its target's id, checked when it is read: facts stored under another target's name are that
+target's facts, never this one's. Files are written as config/safe_files.py writes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import re
 import threading
 import time
 from pathlib import Path
 
 from stackaudit.collect.pipeline import Pipeline
+from stackaudit.config.files import shown
+from stackaudit.config.safe_files import create_exclusive, private_dir, read_regular, write_file
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
 from stackaudit.discovery.targets import Target
 
@@ -27,8 +34,7 @@ WAIT_SECONDS = 900.0
 
 class FactStore:
     def __init__(self, run_dir: Path, collector, max_workers: int = 16, connect_timeout: float = 15):
-        self.dir = run_dir / "facts"
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = private_dir(run_dir / "facts")
         self._collector = collector
         self._max_workers = max_workers
         self._connect_timeout = connect_timeout
@@ -37,7 +43,7 @@ class FactStore:
         self._pipeline: Pipeline | None = None
 
     def path(self, target: Target) -> Path:
-        return self.dir / (safe_name(target.id) + ".json")
+        return self.dir / facts_file_name(target.id, ".json")
 
     def raw(self, target: Target) -> dict:
         """The target's raw facts; raises the TargetError its collection ended in."""
@@ -59,7 +65,10 @@ class FactStore:
             if time.monotonic() > deadline:
                 return error_record(CollectionFailed(f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"))
             time.sleep(0.05)
-        data = json.loads(path.read_text())
+        try:
+            data = checked_record(json.loads(read_regular(path)), target.id, path)
+        except (OSError, ValueError) as err:
+            data = error_record(CollectionFailed(f"{target.id}: cannot read its facts file {path.name} ({err})"))
         with self._lock:
             self._memo[target.id] = data
         return data
@@ -68,11 +77,7 @@ class FactStore:
         """Whether this process collects the unit: no other has claimed it, and its facts are not stored."""
         if all(self.path(t).exists() for t in unit.targets):
             return False
-        try:
-            os.close(os.open(self.dir / (safe_name(unit.key) + ".lock"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            return True
-        except FileExistsError:
-            return False
+        return create_exclusive(self.dir / facts_file_name(unit.key, ".lock"))
 
     def collect_claimed(self, unit, connected, refused: str | None, started: float) -> None:
         """Collect a unit this process claimed and store each of its targets' facts, whatever happens:
@@ -91,9 +96,7 @@ class FactStore:
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-        tmp.replace(path)
+        write_file(path, json.dumps(data, indent=1, sort_keys=True))
 
     def prefetch(self, targets: list[Target]) -> None:
         """Start collecting these targets' units in the background (claimed ones are left to their claimant)."""
@@ -108,3 +111,19 @@ class FactStore:
 
 def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+def facts_file_name(target_id: str, suffix: str) -> str:
+    """`<id made safe, at most 100 characters>.<16 hex digits of the id's SHA-256><suffix>`: one file per id."""
+    digest = hashlib.sha256(target_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{safe_name(target_id)[:100]}.{digest}{suffix}"
+
+
+def checked_record(data, target_id: str, path: Path) -> dict:
+    """The stored record if it is this target's; else an error record (the target is broken)."""
+    stored = data.get("target") if isinstance(data, dict) else None
+    if stored == target_id:
+        return data
+    return error_record(CollectionFailed(
+        f"{target_id}: its facts file {path.name} holds the facts of {shown(stored)}, not of this target; "
+        "the run directory was changed during the run: run again into a new one"))

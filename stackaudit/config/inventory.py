@@ -12,6 +12,7 @@ from stackaudit.errors import ConfigError
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PATH, USER, ApiUrl, Bounded, Host,
                                      NonEmptyList, seconds)
+from stackaudit.config.host_key_fingerprints import read_fingerprints
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
 from stackaudit.config.schema import REQUIRED, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
 from stackaudit.config.secrets import SecretSource
@@ -53,6 +54,8 @@ SYSTEM_VMS = Record({
     # pinned: each VM's key is pinned by its CloudStack id on first use (reports/system-vm-host-keys.json);
     # known_hosts: checked against ssh.known_hosts by [address]:port, for sites that maintain it.
     "host_keys": f(Enum("pinned", "known_hosts"), "pinned"),
+    # with pinned: a file of the templates' key fingerprints; each VM's key must be one (no first use)
+    "host_key_fingerprints": f(Optional(LOCAL_PATH)),
 })
 XENSERVER = Record({"username": f(USER, "root"), **_secret_fields("password"), "ca_file": f(Optional(LOCAL_PATH)),
                     "port": f(PORT, 443), "timeout": f(seconds(300), 30)})
@@ -100,6 +103,8 @@ class SystemVmAccess:
     vmware_jump_host: str | None     # a management server's name
     key_on_jump_host: str
     host_keys: str = "pinned"        # or "known_hosts"
+    host_key_fingerprints: Path | None = None    # the fingerprints file (config/host_key_fingerprints.py)
+    fingerprints: frozenset[str] = frozenset()   # its fingerprints
 
 
 @dataclass(frozen=True)
@@ -191,7 +196,7 @@ def load_inventory(path: Path) -> Inventory:
         api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify),
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
-        system_vms=SystemVmAccess(**data["system_vms"]),
+        system_vms=system_vm_access(data["system_vms"], local, child(where, "system_vms")),
         xenserver=None if xen is None else XenServerSettings(
             xen["username"], secret(xen, "password", child(where, "xenserver")), local(xen["ca_file"]),
             xen["port"], xen["timeout"]),
@@ -208,6 +213,17 @@ def load_inventory(path: Path) -> Inventory:
         raise ConfigError(f"{child(where, 'policy')}: {shown_path(inventory.policy_path)} does not exist; fix the "
                           "path or remove the key to use the default policy")
     return inventory
+
+
+def system_vm_access(section: dict, local, where: str) -> SystemVmAccess:
+    listed = local(section["host_key_fingerprints"])
+    if listed is None:
+        return SystemVmAccess(**{**section, "host_key_fingerprints": None})
+    at = child(where, "host_key_fingerprints")
+    if section["host_keys"] != "pinned":
+        raise ConfigError(f"{at}: given with host_keys: {section['host_keys']}, which checks keys against "
+                          "ssh.known_hosts; remove one of the two")
+    return SystemVmAccess(**{**section, "host_key_fingerprints": listed, "fingerprints": read_fingerprints(listed, at)})
 
 
 def unique_names(entries: list[dict], where: str) -> None:

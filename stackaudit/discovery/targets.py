@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from stackaudit.config.redact import redact, redact_url
+from stackaudit.config.safe_files import private_dir, write_file
 from stackaudit.errors import ConfigError
 
 KINDS = {
@@ -166,14 +167,12 @@ class Snapshot:
         return target_id
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        private_dir(path.parent)
         # targets.json is an output like any report: whatever discovery kept, no secret leaves in it
         frozen = redact({"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes,
                          "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)],
                          "api": self.api})
-        tmp.write_text(json.dumps(frozen, indent=1, sort_keys=True))
-        tmp.replace(path)
+        write_file(path, json.dumps(frozen, indent=1, sort_keys=True))
 
     @classmethod
     def load(cls, path: Path) -> "Snapshot":
