@@ -13,9 +13,11 @@ one run directory with its summary.json and report.html (README, "Sharding").
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -121,8 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     except NotRecordable as err:
         say(str(err))
         return EXIT_CONFIG
+    # pytest opens its junit.xml by name: it writes a name no one could have guessed, renamed into place after.
+    junit_draft = run_dir / f".junit.{uuid.uuid4().hex}.xml"
     options = [f"--inventory={args.inventory}", f"--run-dir={run_dir}", f"--reports-dir={reports}",
-               f"--alluredir={run_dir / 'allure-results'}", f"--junitxml={run_dir / 'junit.xml'}",
+               f"--alluredir={run_dir / 'allure-results'}", f"--junitxml={junit_draft}",
                f"--numprocesses={args.workers}", "--dist=loadgroup", "-q"]
     if args.waivers:
         options.append(f"--waivers={args.waivers}")
@@ -131,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.shard:
         options.append(f"--shard={args.shard}")
     code = int(pytest.main([*options, *rest]))
+    if junit_draft.is_file():
+        os.replace(junit_draft, run_dir / "junit.xml")
     started = time.monotonic()
     problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, Path(args.inventory)))
     return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard)
