@@ -352,14 +352,24 @@ def pytest_runtest_makereport(item, call):
         report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
                              "severity": item.stash.get(ESCALATED, catalog()[check_id].severity),
                              "message": reason or "", "waiver": fields}
-        # The terminal's lines (pytest's failures and short summary) and junit.xml: escaped.
         if outcome == "waived":
             report.outcome = "skipped"
-            report.longrepr = (str(item.path), item.location[1] or 0, visible(f"waived: {reason}"))
+            report.longrepr = (str(item.path), item.location[1] or 0, f"waived: {reason}")
         elif reason:
-            report.longrepr = visible(f"{outcome}: {reason}", multiline=True)
-    report.sections = [(title, visible(content, multiline=True)) for title, content in report.sections]
+            report.longrepr = f"{outcome}: {reason}"
+    escape_for_terminal(report)
     return report
+
+
+def escape_for_terminal(report) -> None:
+    """What pytest prints of a result (its failure and short-summary lines, a skip's reason, captured
+    output) and writes to junit.xml, with control characters escaped: it holds names from the cloud."""
+    if isinstance(report.longrepr, tuple):
+        path, line, message = report.longrepr
+        report.longrepr = (path, line, visible(message))
+    elif isinstance(report.longrepr, str):
+        report.longrepr = visible(report.longrepr, multiline=True)
+    report.sections = [(title, visible(content, multiline=True)) for title, content in report.sections]
 
 
 # Where the checks are and what a run needs from pytest, with or without the repository's pytest.ini.
