@@ -80,7 +80,14 @@ def load_configuration(inventory: str, waivers: str | None) -> tuple[object, tup
 
 
 def main(argv: list[str] | None = None) -> int:
-    use_private_umask()     # before anything is written: the evidence is for its owner only
+    before = use_private_umask()     # before anything is written: the evidence is for its owner only
+    try:
+        return command(argv)
+    finally:
+        os.umask(before)    # called in-process (tests, a wrapper), the caller's own umask comes back
+
+
+def command(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stackaudit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)

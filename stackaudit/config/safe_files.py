@@ -44,9 +44,9 @@ class UnsafePath(OSError):
         return self.strerror
 
 
-def use_private_umask() -> None:
-    """Everything this process (and every process it starts) creates is for its owner only."""
-    os.umask(PRIVATE_UMASK)
+def use_private_umask() -> int:
+    """Everything this process (and every process it starts) creates is for its owner only; the umask before."""
+    return os.umask(PRIVATE_UMASK)
 
 
 def directory_problem(info: os.stat_result, euid: int) -> str | None:
@@ -76,15 +76,26 @@ def check_directory(path: Path) -> None:
 
 
 def private_dir(path: Path) -> Path:
-    """`path` as a private directory: made (with its parents, mode 0700), or checked if it exists."""
+    """`path` as a private directory: made (with its missing parents, mode 0700), or checked if it exists."""
+    _make_parents(Path(path).parent)
     try:
         os.mkdir(path, 0o700)
-    except FileNotFoundError:
-        os.makedirs(path.parent, 0o700, exist_ok=True)
-        return private_dir(path)
     except FileExistsError:
         check_directory(path)
     return path
+
+
+def _make_parents(path: Path) -> None:
+    """Each missing directory down to `path`, mode 0700 (os.makedirs gives the parents 0777 & ~umask)."""
+    missing = []
+    while not os.path.lexists(path):
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            pass
 
 
 def write_file(path: Path, content: bytes | str) -> None:

@@ -248,6 +248,7 @@ def test_stackaudit_run_refuses_a_group_writable_reports_directory_with_one_line
     before = os.umask(0o022)
     try:
         code = main(["run", f"--inventory={inventory}", f"--reports={shared}"])
+        assert os.umask(0o022) == 0o022, "main gives the caller its umask back"
     finally:
         os.umask(before)
     out, err = capsys.readouterr()
