@@ -68,6 +68,7 @@ TARGET_FIXTURES = {
 }
 STATE = pytest.StashKey["RunState | None"]()
 SHARD = pytest.StashKey["Shard | None"]()
+UMASK_BEFORE = pytest.StashKey[int]()
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()
 
@@ -124,7 +125,7 @@ def pytest_configure(config):
     inventory_path = config.getoption("--inventory")
     if not inventory_path:
         return
-    use_private_umask()     # a run's evidence is its owner's only (config/safe_files.py)
+    config.stash[UMASK_BEFORE] = use_private_umask()    # a run's evidence is its owner's only (config/safe_files.py)
     problem = choose_test_paths(config)
     if problem:
         stop(problem, EXIT_CONFIG)
@@ -205,6 +206,8 @@ def pytest_unconfigure(config):
     state = config.stash.get(STATE, None)
     if state is not None:
         state.store.close()
+    if UMASK_BEFORE in config.stash:    # pytest run in-process: the caller's umask back
+        os.umask(config.stash[UMASK_BEFORE])
 
 
 def pytest_generate_tests(metafunc):
