@@ -90,7 +90,7 @@ class PinnedHostKeys:
 
     def pinned_in_run(self) -> list[dict]:
         """summary.json's `first_use_pins`: the keys this run pinned, {target, vm_id, fingerprint}, by target."""
-        if self.run is None:
+        if self.run is None or not self.path.exists():
             return []
         try:
             with self._locked():
