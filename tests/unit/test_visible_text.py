@@ -4,7 +4,6 @@ summary lines, StackAudit's tables, the changes), in junit.xml and in the report
 from __future__ import annotations
 
 import datetime
-import os
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -122,12 +121,7 @@ def test_out_of_scope():
 def test_pytest_s_failure_and_summary_lines_and_junit_xml_show_a_hostile_name_escaped(pytester):
     pytester.makepyfile(test_hostile=CHECK_FILE)
     junit = pytester.path / "junit.xml"
-    umask = os.umask(0o022)
-    try:
-        run = pytester.runpytest_inprocess("-p", "stackaudit.plugin", "-p", "no:cacheprovider", "-rA",
-                                           f"--junitxml={junit}")
-    finally:
-        os.umask(umask)
+    run = pytester.runpytest_inprocess("-p", "stackaudit.plugin", "-p", "no:cacheprovider", "-rA", f"--junitxml={junit}")
     output = run.stdout.str()
     assert no_raw_controls(output), output
     (failed,) = [line for line in run.outlines if line.startswith("FAILED test_hostile.py::test_named[vm] - ")]
