@@ -9,7 +9,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench
+.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -35,14 +35,29 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The pinned lock first, then StackAudit itself (editable: the checkout is what runs; --no-deps: the
-# lock already holds its dependencies). Installing it registers the pytest plugin (entry point
-# `stackaudit.plugin`) and the `stackaudit` command.
+# The hash-pinned lock first (requirements.txt: every package, dependencies of dependencies too,
+# each with the sha256 of its files; pip refuses a file whose hash is not there, and wheels only:
+# building a source package would fetch its build tools unchecked), then StackAudit itself
+# (editable: the checkout is what runs; --no-deps: the lock holds its dependencies;
+# --no-build-isolation: built with the lock's setuptools, not one fetched for the build).
+# Installing it registers the pytest plugin (entry point `stackaudit.plugin`) and the `stackaudit`
+# command. deploy/Dockerfile installs the same way.
 $(VENV)/.installed: requirements.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --only-binary=:all: -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
+
+# requirements.txt made anew from pyproject.toml's pins (and its `test` extra) by pip-compile
+# (pip-tools, https://github.com/jazzband/pip-tools): every dependency pinned, with the hashes of
+# every file of each pinned release, and setuptools for the build (--build-deps-for). Run it after
+# changing a pin in pyproject.toml; pip-tools goes into a throwaway virtual environment.
+lock:
+	@tmp=$$(mktemp -d) && $(PYTHON) -m venv $$tmp && $$tmp/bin/pip install -q --disable-pip-version-check pip-tools==7.7.0 \
+		&& CUSTOM_COMPILE_COMMAND="make lock" $$tmp/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+			--extra test --build-deps-for wheel --build-deps-for editable --strip-extras --no-emit-index-url \
+			--no-emit-find-links -o requirements.txt pyproject.toml; \
+		status=$$?; rm -rf $$tmp; exit $$status
 
 test: setup test-packages
 	$(PY) -m pytest tests

@@ -13,6 +13,9 @@
 # or 2, a usage error: retrying cannot help; anything else may be transient), and a run that ended
 # with a findings code but no record exits 8, stackaudit's "the run's record is incomplete".
 set -u
+# What this script and the run write is its user's alone: `stackaudit merge` refuses a shard's run
+# that others could have changed.
+umask 077
 if [ "$#" -lt 3 ] || [ "$2" != "--" ]; then
     echo "usage: $0 LINK -- stackaudit run --reports=DIR ..." >&2
     exit 2

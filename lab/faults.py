@@ -31,6 +31,20 @@ exec /run/lab-fault-date.real -d "@$((now + {skew}))" "$@"
 CUT_SHORT = "#!/bin/sh\nprintf '*filter\\n:INPUT ACCEPT [0:0]\\n:CLOUDSTACK-SERV'\nkill -9 0\n"
 # Bytes that are not UTF-8 (and contain no marker): what a broken terminal or disk gives back.
 GARBLED = "#!/bin/sh\nprintf 'State Recv-Q \\377\\376\\000\\351\\200 LISTEN \\300\\n'\n"
+# Hostile machines. A GiB of output, as lines of a package listing.
+GIB_OF_OUTPUT = "#!/bin/sh\nyes 'libssl3\tinstall ok installed\t3.0.11-1~deb12u2' | head -c 1073741824\n"
+# A byte every 3 seconds, forever: each read gets something, the command never ends.
+SLOW_DRIP = "#!/bin/sh\nwhile :; do printf .; sleep 3; done\n"
+# What the batch's frames look like, old (a token from /proc/<pid>/cmdline) and new, ending the
+# section being read and opening a `listening` whose only listener is on loopback.
+FORGED_FRAMES = ("@end cnf_files 0\n@begin listening\n|State Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
+                 "|LISTEN 0      80         127.0.0.1:3306      0.0.0.0:*\n@end listening 0\n"
+                 "@@0123456789abcdef end cnf_files 0@@\n@@0123456789abcdef begin listening@@\n"
+                 "LISTEN 0      80         127.0.0.1:3306      0.0.0.0:*\n@@0123456789abcdef end listening 0@@\n")
+# Output that costs the auditor the most memory for its size: one character outside the BMP makes
+# Python hold every character in 4 bytes, and control characters are 6 bytes each in JSON (\u0001).
+# 15.5 MiB: under the default section cap (16), four of them under the unit cap (64).
+COSTLY_TEXT = "#!/bin/sh\nprintf '\\360\\237\\230\\200'; head -c 16252928 /dev/zero | tr '\\0' '\\1'\n"
 
 
 class LabFaults:
@@ -139,6 +153,10 @@ class LabFaults:
             else:
                 self.run_in(name, f"rm -f {stand_in}")
         return undo
+
+    def append_over(self, name: str, path: str, extra: str) -> Undo:
+        """The file at `path` with `extra` added at its end (a bind mount over it, as bind_over)."""
+        return self.bind_over(name, path, self.run_in(name, f"cat {shlex.quote(path)}") + extra)
 
     def skew_clock(self, name: str, skew_seconds: int, files_glob: str) -> Undo:
         """`date` on the machine reads a clock `skew_seconds` off, and the files matching `files_glob`

@@ -66,8 +66,9 @@ def domain_rows(scenario: dict) -> list[dict]:
 
 
 def account_rows(scenario: dict) -> list[dict]:
-    names = ["admin", "system", *sorted({s["target"] for s in scenario["scoped_settings"] if s["scope"] == "account"}
-                                        - {"admin", "system"})]
+    owners = {vm["owner"]["account"] for zone in scenario["zones"] for vm in zone["system_vms"] if vm.get("owner")}
+    named = {s["target"] for s in scenario["scoped_settings"] if s["scope"] == "account"} | owners
+    names = ["admin", "system", *sorted(named - {"admin", "system"})]
     keys = scenario["admin_user_keys"]
     return [{"id": stable_id("account", n), "name": n, "accounttype": 1, "roletype": "Admin",
              "domainid": stable_id("domain", "ROOT"), "domain": "ROOT", "state": "enabled",
@@ -183,9 +184,12 @@ def system_vm_row(topo: Topology, node: Node) -> dict:
 def router_row(topo: Topology, node: Node) -> dict:
     f = node.facts
     release = f["cloudstack_release"] or topo.version(f["agent_version"])
+    owner = f.get("owner") or {"account": "system", "network": "", "network_domain": ""}
     return {**system_vm_common(topo, node), "role": "VIRTUAL_ROUTER", "isredundantrouter": False,
-            "redundantstate": "UNKNOWN", "account": "system", "domain": "ROOT",
+            "redundantstate": "UNKNOWN", "account": owner["account"], "domain": "ROOT",
             "domainid": stable_id("domain", "ROOT"), "version": release,
+            **({"guestnetworkname": owner["network"]} if owner["network"] else {}),
+            **({"networkdomain": owner["network_domain"]} if owner["network_domain"] else {}),
             "scriptsversion": "6d3c3b7b7a3c1d2e9f0a8b7c6d5e4f3a", "requiresupgrade": f["requiresupgrade"],
             "healthchecksfailed": False, "guestnetworkid": stable_id("network", node.name),
             "softwareversion": template_debian(topo.scenario["cloudstack_version"])}

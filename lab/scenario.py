@@ -136,6 +136,10 @@ SYSTEM_VM = Record({
     "cloudstack_release": f(Optional(Str())),
     "requiresupgrade": f(Bool(), False),
     "files": f(FILES, dict),
+    # a router's owner, as tenants name them (listRouters' account, guestnetworkname, networkdomain;
+    # the account is listed by listAccounts too): null is the system account
+    "owner": f(Optional(Record({"account": f(Str(), REQUIRED), "network": f(Str(), ""),
+                                "network_domain": f(Str(), "")}))),
 })
 
 ZONE = Record({

@@ -35,10 +35,11 @@ from stackaudit.collect.collectors import Collector
 from stackaudit.discovery.discovery import discover
 from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
-from stackaudit.collect.factstore import FactStore
+from stackaudit.collect.factstore import FactStore, private_dir, publish_facts
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.shard import Shard, parse_shard
-from stackaudit.config.redact import install_log_redaction, redact_report, redact_text, remember_inventory_secrets
+from stackaudit.config.redact import (KNOWN, install_log_redaction, redact_report, redact_text,
+                                      remember_inventory_secrets)
 from stackaudit.config.safe_files import UnsafePath, check_directory, use_private_umask
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally, classify
@@ -146,7 +147,7 @@ def pytest_configure(config):
     if workerinput is not None:
         run_dir = Path(workerinput["stackaudit_run_dir"])
         run_mark = workerinput["stackaudit_run_mark"]
-        snapshot = Snapshot.load(run_dir / "targets.json")
+        snapshot = Snapshot.load(private_dir(run_dir) / "targets.json")
     else:
         given = config.getoption("--run-dir")
         reports_dir = Path(config.getoption("--reports-dir"))
@@ -174,6 +175,7 @@ def pytest_configure(config):
                                                                       redact_text(str(err))))
             stop(f"cannot discover the cloud's targets: {redact_text(str(err))}", EXIT_BROKEN)
         try:
+            snapshot.save(private_dir(run_dir) / "targets.json", raw=True)   # for the workers
             snapshot.save(run_dir / "targets.json")
         except OSError as err:
             stop(f"cannot write {run_dir / 'targets.json'}: {err.strerror}", EXIT_NOT_RECORDED)
@@ -181,6 +183,7 @@ def pytest_configure(config):
             record.cloudstack_version = cloudstack_version(snapshot)
         else:
             snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
+    KNOWN.protect(snapshot.identities())
     collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")), run_mark)
     store = FactStore(run_dir, collector, inventory.ssh.max_connections, inventory.ssh.connect_timeout)
     config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today, run_mark)
@@ -206,6 +209,8 @@ def pytest_unconfigure(config):
     state = config.stash.get(STATE, None)
     if state is not None:
         state.store.close()
+        if not hasattr(config, "workerinput"):     # the workers have ended: only masked facts stay
+            publish_facts(state.run_dir)
     if UMASK_BEFORE in config.stash:    # pytest run in-process: the caller's umask back
         os.umask(config.stash[UMASK_BEFORE])
 

@@ -3,8 +3,9 @@
 An SSH target's commands run as ONE batched exec (a connection costs 0.1-0.6 s and every further
 exec 0.13-0.3 s, almost all of it on the remote side); a pool's records come from one XAPI session;
 a database's from one connection; the cloud's settings from the API. Each part of a target's facts
-is collected on its own: a database whose SSH is refused still has its SQL facts. Text is redacted
-before it leaves this module.
+is collected on its own: a database whose SSH is refused still has its SQL facts. Facts are kept
+raw, as the target sent them: rules judge them so, and secrets are masked only where data leaves
+the run (config/redact.py). SSH output is bounded (policy `limits`, ssh.command_timeout).
 
 Raw facts are JSON: {"ssh": {"sections": {name: {exit_code, stdout, stderr}}}, "xapi": {"records"},
 "sql": {"queries"}, "api": {...}}; a part that could not be collected is {"error": {type, message}}.
@@ -12,16 +13,15 @@ Raw facts are JSON: {"ssh": {"sections": {name: {exit_code, stdout, stderr}}}, "
 from __future__ import annotations
 
 import functools
-import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stackaudit.errors import CollectionFailed, TargetError, Unreachable, error_record, raise_if_error
+from stackaudit.errors import CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record, raise_if_error
 from stackaudit.collect.hostkeys import PinningPolicy, system_vm_host_keys
 from stackaudit.parsers.mysql import parse_server_version
-from stackaudit.collect.batch import build_batch_script, parse_sections
+from stackaudit.collect.batch import build_batch_script, decoded, split_sections
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
-from stackaudit.config.redact import redact, redact_config_rows, redact_mapping, redact_text
+from stackaudit.config.policy import LimitsPolicy
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 
@@ -76,8 +76,7 @@ class Collector:
                 parts["sql"] = guarded(self.collect_database, target)
             if self.readings(target, ApiCall):
                 parts["api"] = guarded(self.collect_cloud_settings, target)
-            # every part at once: a secret read in one (agent.properties) is masked in the others (ps)
-            collected[target.id] = redact(parts)
+            collected[target.id] = parts
         return collected
 
     def commands(self, target: Target) -> dict[str, str]:
@@ -128,6 +127,10 @@ class Collector:
             self._ssh_key = ssh.load_private_key(self.inventory.ssh.private_key)
         return self._ssh_key
 
+    @property
+    def limits(self) -> LimitsPolicy:
+        return self.policy.limits if self.policy is not None else LimitsPolicy()
+
     def connect_ssh(self, address: str | None, label: str, connected=None, refused: str | None = None):
         settings = self.inventory.ssh
         if not address:
@@ -136,7 +139,7 @@ class Collector:
             raise Unreachable(f"{label}: cannot connect: {refused}")
         return ssh.connect(address, settings.port, settings.user, self.ssh_key(), settings.known_hosts,
                            settings.connect_timeout, label=label, command_timeout=settings.command_timeout,
-                           connected=connected)
+                           connected=connected, output_cap=UnitBudget(self.limits.ssh_unit_mib).cap())
 
     def collect_ssh_unit(self, unit: "Unit", connected=None, refused: str | None = None) -> dict[str, dict]:
         """Target id -> its SSH part, for the unit's targets that run commands: one connection to the
@@ -155,16 +158,19 @@ class Collector:
             return {t.id: error_record(relabelled(err, label, t.id if t in own else self.system_vm_route(t)[0]))
                     for t in running}
         keys: dict[str, object] = {}
+        budget = UnitBudget(self.limits.ssh_unit_mib)
         try:
-            parts = {t.id: guarded(lambda t: run_batch(hop, self.commands(t), t.id), t) for t in own}
+            parts = {t.id: guarded(lambda t: run_batch(hop, self.commands(t), t.id, self.limits, budget), t)
+                     for t in own}
             for vm in behind:
-                parts[vm.id] = guarded(lambda vm: self.collect_system_vm(hop, vm, keys), vm)
+                parts[vm.id] = guarded(lambda vm: self.collect_system_vm(hop, vm, keys, budget), vm)
             return parts
         finally:
             hop.backend.close()
 
-    def collect_system_vm(self, hop, target: Target, keys: dict) -> dict:
-        """A system VM's commands, through its hop's connection (the hop's key read once per unit)."""
+    def collect_system_vm(self, hop, target: Target, keys: dict, budget: "UnitBudget") -> dict:
+        """A system VM's commands, through its hop's connection (the hop's key read once per unit),
+        within what is left of the unit's output cap."""
         hop_name, _, vm_address, key_path = self.system_vm_route(target)
         if not vm_address:
             raise Unreachable(f"{target.id}: the API gives no address to reach it from {hop_name}")
@@ -175,9 +181,9 @@ class Collector:
         vm = ssh.connect_through(hop, vm_address, self.inventory.system_vms.port, "root", key_path,
                                  settings.known_hosts, settings.connect_timeout,
                                  label=f"{target.id} via {hop_name}", command_timeout=settings.command_timeout,
-                                 host_key_policy=pinning, pkey=keys[key_path])
+                                 host_key_policy=pinning, pkey=keys[key_path], output_cap=budget.cap())
         try:
-            facts = run_batch(vm, self.commands(target), target.id)
+            facts = run_batch(vm, self.commands(target), target.id, self.limits, budget)
         finally:
             vm.backend.close()
         if pinning is not None:
@@ -225,7 +231,7 @@ class Collector:
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
                              settings.ca_file, settings.timeout)
         try:
-            records = {cls: redact_mapping(xapi.call(session, target.address, f"{cls}.get_all_records"))
+            records = {cls: xapi.call(session, target.address, f"{cls}.get_all_records")
                        for cls in (r.xapi_class for r in self.readings(target, Records))}
         finally:
             xapi.logout(session)
@@ -264,20 +270,20 @@ class Collector:
         wanted = {call.name for call in self.readings(target, ApiCall)}
         collected = {}
         if "configurations" in wanted:
-            collected["configurations"] = redact_config_rows(cloudstack.list_all(api, "listConfigurations"))
+            collected["configurations"] = cloudstack.list_all(api, "listConfigurations")
         if "scoped" in wanted:
-            domains = redact_mapping(cloudstack.list_all(api, "listDomains", listall="true"))
-            accounts = redact_mapping(cloudstack.list_all(api, "listAccounts", listall="true"))
+            domains = cloudstack.list_all(api, "listDomains", listall="true")
+            accounts = cloudstack.list_all(api, "listAccounts", listall="true")
             scope_objects = {"zone": self.snapshot.api.get("listZones", []),
                              "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
                              "domain": domains}
             collected["scoped"] = {
-                scope: {obj["id"]: {"name": obj.get("name"), "settings": redact_config_rows(
-                    cloudstack.list_all(api, "listConfigurations", **{SCOPES[scope]: obj["id"]}))}
+                scope: {obj["id"]: {"name": obj.get("name"), "settings": cloudstack.list_all(
+                    api, "listConfigurations", **{SCOPES[scope]: obj["id"]})}
                     for obj in objects} for scope, objects in scope_objects.items()}
             collected |= {"domains": domains, "accounts": accounts}
         if "ldap" in wanted:
-            collected["ldap"] = redact_mapping(cloudstack.list_all(api, "listLdapConfigurations", listall="true"))
+            collected["ldap"] = cloudstack.list_all(api, "listLdapConfigurations", listall="true")
         return collected
 
 
@@ -310,16 +316,45 @@ def guarded(collect, target: Target) -> dict:
         return error_record(err)
 
 
-def run_batch(host, commands: dict[str, str], label: str) -> dict:
-    token = secrets.token_hex(8)
-    result = host.run("/bin/sh -c %s", build_batch_script(commands, token))
-    if result.rc == 255 or not result.stdout:
-        raise_collection_failed(label, result)
-    sections = parse_sections(result.stdout, token)
-    return {"sections": {name: {**asdict(section), "stdout": redact_text(section.stdout),
-                                "stderr": redact_text(section.stderr)} for name, section in sections.items()}}
+class UnitBudget:
+    """The output the batches over one SSH connection may still give (policy limits.ssh_unit_mib):
+    every target's facts are held until its unit is stored, so the unit, not each exec, is capped.
+    A batch refused for its size keeps nothing, and costs the others nothing."""
+
+    def __init__(self, mib: int):
+        self.mib, self.left = mib, mib << 20
+
+    def cap(self) -> ssh.OutputCap:
+        name = f"{self.mib} MiB (limits.ssh_unit_mib)"
+        taken = (self.mib << 20) - self.left
+        if taken:
+            name += f", {taken / (1 << 20):.2f} MiB of it taken by the targets read before over the same SSH connection"
+        return ssh.OutputCap(self.left, name)
+
+    def spend(self, size: int) -> None:
+        self.left -= size
 
 
-def raise_collection_failed(label: str, result) -> None:
-    raise CollectionFailed(f"{label}: the batched commands did not run (exit {result.rc}): "
-                           f"{redact_text(result.stderr.strip())[:200]}")
+def run_batch(host, commands: dict[str, str], label: str, limits: LimitsPolicy, budget: UnitBudget) -> dict:
+    """The commands' sections, from one `/bin/sh -s` exec whose script is sent on its stdin."""
+    rc, stdout, stderr = host.backend.run_script(build_batch_script(commands), budget.cap())
+    if rc == 255 or not stdout:
+        raise_collection_failed(label, rc, stderr)
+    try:
+        raw = split_sections(stdout, stderr, list(commands))
+        section_cap = limits.ssh_section_mib << 20
+        for name, section in raw.items():
+            for stream, data in (("stdout", section.stdout), ("stderr", section.stderr)):
+                if len(data) > section_cap:
+                    raise CollectionFailed(f"{stream} of section {name!r} over {limits.ssh_section_mib} MiB "
+                                           "(limits.ssh_section_mib)")
+        sections = {name: asdict(decoded(section, name)) for name, section in raw.items()}
+    except (UnparsableOutput, CollectionFailed) as err:
+        raise type(err)(f"{label}: {err}") from None
+    budget.spend(len(stdout) + len(stderr))
+    return {"sections": sections}
+
+
+def raise_collection_failed(label: str, rc: int, stderr: bytes) -> None:
+    said = stderr.decode("utf-8", "replace").strip()
+    raise CollectionFailed(f"{label}: the batched commands did not run (exit {rc}): {said[:200]!r}")

@@ -32,6 +32,7 @@ from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_u
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.parsers.xapi_records import XapiPool, parse_xapi_records
 from stackaudit.discovery.targets import SYSTEM_VM_KINDS
+from stackaudit.collect.target_secrets import option_file_secrets, properties_secrets
 from stackaudit.rules.management import MANAGEMENT_MARKERS_ERE, MANAGEMENT_PROGRAMS, management_server_processes
 
 
@@ -48,6 +49,8 @@ class Command:
     line: str | Callable[[Any, str], str | None]   # or (policy, kind) -> line; None: not asked of this target
     absent_if_missing_file: bool = False   # a failure saying "No such file" means the file is absent
     ok_exit_codes: tuple[int, ...] = (0,)   # exit codes that still mean a complete output
+    # (stdout) -> the secret values the file holds under known secret keys (collect/target_secrets.py)
+    secrets: Callable[[str], list[str]] | None = None
 
     def line_for(self, policy, kind: str) -> str | None:
         return self.line(policy, kind) if callable(self.line) else self.line
@@ -91,8 +94,8 @@ class Fact:
     uses: tuple[str, ...] = ()         # other facts `parse` reads
 
 
-def cat(name: str, path: str) -> Command:
-    return Command(name, shell("cat", path), absent_if_missing_file=True)
+def cat(name: str, path: str, secrets: Callable[[str], list[str]] | None = None) -> Command:
+    return Command(name, shell("cat", path), absent_if_missing_file=True, secrets=secrets)
 
 
 def config_file(facts, section: str, path: str, parser):
@@ -306,10 +309,12 @@ DECLARED = [
     *(Fact(f"firewall_v{family}", FIREWALLED,
            (RUNNING_RULES[family], PERSISTED[("debian", family)], PERSISTED[("rhel", family)], BOOT_UNITS_LISTING),
            firewall(family), uses=("os_family",)) for family in (4, 6)),
-    Fact("agent_properties", ("kvm-host",), (cat("agent_properties", "/etc/cloudstack/agent/agent.properties"),),
+    Fact("agent_properties", ("kvm-host",),
+         (cat("agent_properties", "/etc/cloudstack/agent/agent.properties", properties_secrets),),
          lambda facts: config_file(facts, "agent_properties", "/etc/cloudstack/agent/agent.properties",
                                    parse_java_properties)),
-    Fact("db_properties", ("mgmt",), (cat("db_properties", "/etc/cloudstack/management/db.properties"),),
+    Fact("db_properties", ("mgmt",),
+         (cat("db_properties", "/etc/cloudstack/management/db.properties", properties_secrets),),
          lambda facts: config_file(facts, "db_properties", "/etc/cloudstack/management/db.properties",
                                    parse_java_properties)),
     # what `localhost`-like names and its own addresses mean on it (MS-DB-HOST-NOT-LOCAL)
@@ -344,8 +349,8 @@ DECLARED = [
          lambda facts: config_file(facts, "cloudstack_release", "/etc/cloudstack-release",
                                    lambda text, path: parse_cloudstack_release(text))),
     Fact("server_group_version", ("db",), (SERVER_VERSION,), server_group_version),
-    Fact("mysqld_options", ("db",), (Command("cnf_files", CNF_FILES_COMMAND),), mysqld_options_of,
-         uses=("server_group_version",)),
+    Fact("mysqld_options", ("db",), (Command("cnf_files", CNF_FILES_COMMAND, secrets=option_file_secrets),),
+         mysqld_options_of, uses=("server_group_version",)),
     # -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
     # CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
     Fact("listeners", ("db",), (Command("listening", shell("ss", "-ltn")),),
@@ -369,6 +374,9 @@ DECLARED = [
          lambda facts: parse_ldap_configurations(facts.api("ldap"))),
 ]
 FACTS: dict[str, Fact] = {fact.name: fact for fact in DECLARED}
+# SSH section -> how the secret values of the file it reads are found (collect/target_secrets.py)
+SECRET_READERS = {reading.name: reading.secrets for fact in DECLARED for reading in fact.reads
+                  if isinstance(reading, Command) and reading.secrets is not None}
 
 
 def closure(names) -> set[str]:

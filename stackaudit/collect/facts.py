@@ -3,7 +3,7 @@
 A check never touches commands or raw output; it asks `target.facts.<fact>`, a lookup of the
 fact's declaration (collect/declarations.py). Reading a fact attaches the raw text or record it was
 parsed from to the result (Allure attachment), so every result carries what it was judged on.
-Secrets were removed at collection, and again as each is attached. A group check (the cloud, a pool) reads its members' facts
+Checks judge the raw facts; secrets are masked as each is attached (config/redact.py). A group check (the cloud, a pool) reads its members' facts
 through `facts.of(member)`: collected once per run, shared by every worker through the fact store.
 A check reads only the facts it declares (@check's `reads` and `members`): what a run of that one
 check collects is exactly what it reads.
@@ -63,8 +63,8 @@ class Facts:
         if name in self._attached:
             return
         self._attached.add(name)
-        # Again here, not only at collection: a check's own evidence, and secrets this process
-        # learnt after the facts were stored, are masked too (config/redact.py).
+        # Evidence leaves the run here: masked by every secret this process knows, by shape and by
+        # position (config/redact.py); the check judged it unmasked.
         name = redact_text(name)
         if as_json:
             plain = json.loads(json.dumps(content, default=str))

@@ -9,6 +9,12 @@ workers doing one target at a time, and each sshd sees one connection. A target 
 collected is stored as its error, once, so every check on it, and every group check that reads it
 as a member, is broken for the same reason without trying it again.
 
+The facts are stored raw, as the targets sent them, in the run directory's private part
+(`private_dir`, mode 0700, files 0600) that only the run's own processes read; each process learns
+a target's secret values as it loads its facts (collect/target_secrets.py). When the run ends,
+`publish_facts` writes each target's facts, masked, to the run directory's facts/ and removes the
+private part: what stays after the run is masked like every other output.
+
 A target's file is named by its id made safe for a file name plus a hash of the exact id
 (`facts_file_name`): `kvm-host://Zone 1/hv01` and `kvm-host://Zone_1/hv01` are two files. The file
 holds its target's id, checked when it is read: facts stored under another target's name are that
@@ -19,22 +25,33 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
 
+from stackaudit.collect.declarations import SECRET_READERS
 from stackaudit.collect.pipeline import Pipeline
+from stackaudit.collect.target_secrets import secrets_in
+from stackaudit.config import safe_files
 from stackaudit.config.files import shown
-from stackaudit.config.safe_files import create_exclusive, private_dir, read_regular, write_file
+from stackaudit.config.redact import KNOWN, KnownSecrets, redact
+from stackaudit.config.safe_files import create_exclusive, read_regular, write_file
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
 from stackaudit.discovery.targets import Target
 
 WAIT_SECONDS = 900.0
+PRIVATE_DIR = ".raw"
+
+
+def private_dir(run_dir: Path) -> Path:
+    """Where the run's processes keep what they share raw (the snapshot, the facts): mode 0700."""
+    return safe_files.private_dir(run_dir / PRIVATE_DIR)
 
 
 class FactStore:
     def __init__(self, run_dir: Path, collector, max_workers: int = 16, connect_timeout: float = 15):
-        self.dir = private_dir(run_dir / "facts")
+        self.dir = safe_files.private_dir(private_dir(run_dir) / "facts")
         self._collector = collector
         self._max_workers = max_workers
         self._connect_timeout = connect_timeout
@@ -69,6 +86,7 @@ class FactStore:
             data = checked_record(json.loads(read_regular(path)), target.id, path)
         except (OSError, ValueError) as err:
             data = error_record(CollectionFailed(f"{target.id}: cannot read its facts file {path.name} ({err})"))
+        learn_secrets(data)
         with self._lock:
             self._memo[target.id] = data
         return data
@@ -127,3 +145,25 @@ def checked_record(data, target_id: str, path: Path) -> dict:
     return error_record(CollectionFailed(
         f"{target_id}: its facts file {path.name} holds the facts of {shown(stored)}, not of this target; "
         "the run directory was changed during the run: run again into a new one"))
+
+
+def learn_secrets(stored: dict, registry: KnownSecrets = KNOWN) -> None:
+    """Remember the secret values of a stored target's facts, so this process masks them on the way out."""
+    for value in secrets_in(stored.get("facts") or {}, SECRET_READERS):
+        registry.remember(value)
+
+
+def publish_facts(run_dir: Path, registry: KnownSecrets = KNOWN) -> None:
+    """Each target's stored facts, masked, into the run directory's facts/; then the private part
+    is removed. Two passes: every target's secrets are known before any file is masked (a secret
+    of one target may appear in another's output)."""
+    private = run_dir / PRIVATE_DIR
+    stored = sorted((private / "facts").glob("*.json"))
+    for path in stored:
+        learn_secrets(json.loads(read_regular(path)), registry)
+    published = safe_files.private_dir(run_dir / "facts")
+    for path in stored:
+        data = json.loads(read_regular(path))
+        masked = {**redact(data, registry), "target": data.get("target")}     # the id is never masked
+        write_file(published / path.name, json.dumps(masked, indent=1, sort_keys=True))
+    shutil.rmtree(private, ignore_errors=True)

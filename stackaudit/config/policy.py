@@ -120,6 +120,12 @@ POLICY = Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
     }), dict),
+    "limits": f(Record({
+        # The most output the suite takes from one command of a target's batch (its stdout, its stderr),
+        # and from all the batches over one SSH connection (a host and the system VMs behind it).
+        "ssh_section_mib": f(Bounded(1, 1024, " of MiB"), 16),
+        "ssh_unit_mib": f(Bounded(1, 4096, " of MiB"), 64),
+    }), dict),
 })
 BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
 
@@ -179,6 +185,12 @@ class WaiverPolicy:
 
 
 @dataclass(frozen=True)
+class LimitsPolicy:
+    ssh_section_mib: int = 16
+    ssh_unit_mib: int = 64
+
+
+@dataclass(frozen=True)
 class Policy:
     source: str
     xenserver: XenServerPolicy
@@ -189,6 +201,7 @@ class Policy:
     management: ManagementPolicy
     backups: BackupPolicy
     waivers: WaiverPolicy
+    limits: LimitsPolicy = LimitsPolicy()
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -222,7 +235,15 @@ def policy_from_data(raw: object, source: str) -> Policy:
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
-        waivers=WaiverPolicy(**data["waivers"]))
+        waivers=WaiverPolicy(**data["waivers"]),
+        limits=limits(data["limits"], child(where, "limits")))
+
+
+def limits(values: dict, where: str) -> LimitsPolicy:
+    if values["ssh_section_mib"] > values["ssh_unit_mib"]:
+        raise ConfigError(f"{child(where, 'ssh_section_mib')}: {values['ssh_section_mib']} is more than "
+                          f"ssh_unit_mib ({values['ssh_unit_mib']}), the cap of a whole batch; lower it, or raise ssh_unit_mib")
+    return LimitsPolicy(**values)
 
 
 def backup_glob(value: str, where: str) -> str:

@@ -1,17 +1,21 @@
-"""Secrets out of everything the suite stores, attaches or says.
+"""Secrets out of everything the suite says, attaches or writes: masking on the way out.
 
-Two ways, both applied to every text and every string of a record:
-- by value: each process keeps a registry of the secrets it knows (the inventory's API key and
-  secret, database and XAPI passwords, the SSH private key's lines; and every value it has read
-  under a secret-like name on a target, such as agent.properties' `keystore.passphrase` or
-  db.properties' `db.cloud.password`) and removes each wherever it appears afterwards;
-- by shape (secret_shapes.py): command-line flags, `name=value` anywhere in a line, URLs with
-  userinfo, JSON/XML/properties keys, CloudStack's name/value detail lists, private key blocks.
+Rules judge the raw facts; only what leaves the run is masked (evidence, Allure results, junit.xml,
+summary.json, targets.json, the terminal, logs), so no text a target or a tenant returns can change
+a verdict. Two ways, both applied to every text and every string of a record that leaves:
+- by value: each process keeps a registry of the secrets it knows: the inventory's own (API key
+  and secret, database and XAPI passwords, the SSH private key's lines) and the values of known
+  secret keys of known files on a target (agent.properties' `keystore.passphrase`, db.properties'
+  `db.cloud.password`, an option file's `password`: collect/target_secrets.py), learnt as a
+  process loads that target's facts. Nothing is learnt from API or XAPI free text, nor from the
+  shapes below: a tenant who names a VM `token=CLOUDSTACK-SERVICES` teaches the suite nothing;
+- by shape (secret_shapes.py) and by position: command-line flags, `name=value` anywhere in a
+  line, URLs with userinfo, JSON/XML/properties keys, CloudStack's name/value detail lists, private
+  key blocks; in records, every field named like a secret.
 
-Every xdist worker is its own process with its own registry: it registers the inventory's secrets
-when it loads the inventory, and the values it reads from targets when it collects them. Values
-shorter than MIN_KNOWN_LENGTH, and bare secret words, are masked by shape only (masking "cloud" by
-value would blank every mention of the cloud user).
+Values shorter than MIN_KNOWN_LENGTH, common words and bare secret words are masked only in the
+position they were read from (masking "cloud" by value would blank every mention of the cloud
+user); the ids, names and addresses of the run's targets are never masked by value.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import threading
 
 import ahocorasick
 
-from stackaudit.config.secret_shapes import MASK, SECRET_NAME, SECRET_WORDS, find_shaped_secrets, mask_shapes
+from stackaudit.config.secret_shapes import MASK, SECRET_NAME, SECRET_WORDS, mask_shapes
 
 MIN_KNOWN_LENGTH = 6
 _MAX_PASSES = 8
@@ -29,6 +33,11 @@ _SECRET_NAME_RE = re.compile(SECRET_NAME, re.I)
 # A value that is only a secret word ("password", "secret") is left to the shapes: masked by value
 # it would blank every key that names a secret.
 _BARE_SECRET_WORD = re.compile(r"(?:" + "|".join(SECRET_WORDS) + r")s?", re.I)
+# Values too common to mask everywhere: CloudStack's and MariaDB's documented defaults and words
+# that name things (CloudStack installation guide: `cloudstack-setup-databases cloud:<dbpassword>`,
+# the `cloud` user; "password" and "changeme" as placeholders). Masked in position only.
+COMMON_VALUES = frozenset({"cloudstack", "changeme", "default", "localhost", "mariadb", "management",
+                           "passw0rd", "password1", "secret", "unknown"})
 
 
 class KnownSecrets:
@@ -43,6 +52,7 @@ class KnownSecrets:
     def __init__(self, values=()):
         self._lock = threading.Lock()
         self._values: set[str] = set()
+        self._protected: set[str] = set()
         self._automaton: ahocorasick.Automaton | None = None
         for value in values:
             self.remember(value)
@@ -51,12 +61,26 @@ class KnownSecrets:
         if not isinstance(value, str):
             return
         for candidate in {value, value.strip()}:
-            if len(candidate) < MIN_KNOWN_LENGTH or MASK in candidate or _BARE_SECRET_WORD.fullmatch(candidate):
+            if not self._maskable(candidate):
                 continue
             with self._lock:
-                if candidate not in self._values:
+                if candidate not in self._values and candidate not in self._protected:
                     self._values.add(candidate)
                     self._automaton = None
+
+    def protect(self, values) -> None:
+        """Values never masked by value: the run's target ids, names and addresses (a secret that
+        happens to equal a host's name would otherwise blank that host from every report)."""
+        with self._lock:
+            self._protected.update(v for v in values if isinstance(v, str))
+            if self._values & self._protected:
+                self._values -= self._protected
+                self._automaton = None
+
+    @staticmethod
+    def _maskable(candidate: str) -> bool:
+        return (len(candidate) >= MIN_KNOWN_LENGTH and MASK not in candidate
+                and candidate.lower() not in COMMON_VALUES and not _BARE_SECRET_WORD.fullmatch(candidate))
 
     def masked(self, text: str) -> str:
         """The text with every known value in it replaced by MASK: at each place the longest value
@@ -120,30 +144,11 @@ def mask(text: str, known=()) -> str:
 
 
 def redact_text(text: str, registry: KnownSecrets = KNOWN) -> str:
-    """The text without secrets; the values its shapes mark are remembered first, so the same
-    value elsewhere in it (and in anything later) is masked too."""
+    """The text as it may leave the run: every known secret value and every shaped secret masked.
+    Learns nothing: what a text says is never taken as a secret to mask elsewhere."""
     if not isinstance(text, str):
         return text
-    for value in find_shaped_secrets(text):
-        registry.remember(value)
     return mask(text, registry)
-
-
-def _learn(value, registry: KnownSecrets) -> None:
-    if isinstance(value, str):
-        for found in find_shaped_secrets(value):
-            registry.remember(found)
-    elif isinstance(value, dict):
-        named = value.get("name")
-        if isinstance(named, str) and is_secret_name(named):
-            registry.remember(value.get("value"))
-        for key, item in value.items():
-            if isinstance(key, str) and is_secret_name(key):
-                registry.remember(item)
-            _learn(item, registry)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _learn(item, registry)
 
 
 def _is_set(value) -> bool:
@@ -170,10 +175,9 @@ def _masked(value, registry: KnownSecrets):
 
 
 def redact(value, registry: KnownSecrets = KNOWN):
-    """A record (API rows, XAPI records, SQL rows, a target's collected facts) without secrets:
-    its secret-named fields keep only whether they are set, every string is masked by value and
-    shape, and the values found are remembered first."""
-    _learn(value, registry)
+    """A record (API rows, XAPI records, SQL rows, a target's collected facts) as it may leave the
+    run: its secret-named fields keep only whether they are set, every string is masked by value
+    and shape. Learns nothing."""
     return _masked(value, registry)
 
 
@@ -217,20 +221,6 @@ def install_log_redaction() -> None:
 
     masked_record.stackaudit_redacts = True
     logging.setLogRecordFactory(masked_record)
-
-
-# The names the collectors use.
-def redact_mapping(value):
-    """Records (XAPI, API rows): any key named like a secret keeps only whether it is set.
-
-    XAPI's PBD device_config can hold an iSCSI `chappassword` or SMB `password` in the clear, and
-    older listAccounts answers carry users' `apikey` and `secretkey`."""
-    return redact(value)
-
-
-def redact_config_rows(rows: list[dict]) -> list[dict]:
-    """CloudStack settings whose name says secret keep only whether they are set."""
-    return redact(rows)
 
 
 def redact_url(url: str) -> str:

@@ -53,9 +53,9 @@ def directory_problem(info: os.stat_result, euid: int) -> str | None:
     """Why a directory with this stat cannot hold the suite's files, or None (a pure decision)."""
     if not stat.S_ISDIR(info.st_mode):
         return "is not a directory; give a directory"
-    if info.st_uid != euid:
-        return (f"is owned by uid {info.st_uid}, not by uid {euid} who runs the suite: another user could change "
-                "what is written there; give a directory of your own")
+    if info.st_uid not in (euid, 0):
+        return (f"is owned by uid {info.st_uid}, not by uid {euid} who runs the suite (or root): another user "
+                "could change what is written there; give a directory of your own")
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o022:
         return (f"is writable by group or others (mode {mode:04o}): another user could plant files there; "

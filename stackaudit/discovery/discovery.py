@@ -10,7 +10,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from stackaudit.errors import TargetError
-from stackaudit.config.redact import redact_mapping
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
 
@@ -21,7 +20,7 @@ SYSTEM_VM_KIND = {"secondarystoragevm": "ssvm", "consoleproxy": "cpvm"}
 def discover(inventory) -> Snapshot:
     api = cloudstack.client(inventory.api.endpoint, inventory.api.key.read(), inventory.api.secret.read(),
                             inventory.api.verify, inventory.ssh.connect_timeout)
-    rows = {command: redact_mapping(cloudstack.list_all(api, command, **params)) for command, params in (
+    rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
         ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}
     snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows)

@@ -166,13 +166,21 @@ class Snapshot:
                 return host
         return target_id
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, raw: bool = False) -> None:
+        """targets.json, an output like any report: the API rows, attributes and notes masked, the
+        targets' own kind, name, zone and address as they are (never masked: config/redact.py).
+        `raw`: as discovered, for the run's own processes only (collect/factstore.py private_dir)."""
         private_dir(path.parent)
-        # targets.json is an output like any report: whatever discovery kept, no secret leaves in it
-        frozen = redact({"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes,
-                         "targets": [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)],
-                         "api": self.api})
-        write_file(path, json.dumps(frozen, indent=1, sort_keys=True))
+        targets = [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)]
+        frozen = {"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes, "api": self.api}
+        if not raw:
+            frozen = redact(frozen)
+            targets = [{**t, "attrs": redact(t["attrs"])} for t in targets]
+        write_file(path, json.dumps({**frozen, "targets": targets}, indent=1, sort_keys=True))
+
+    def identities(self) -> set[str]:
+        """Every target's id, name, zone and address: never masked by value (config/redact.py)."""
+        return {value for t in self.targets for value in (t.id, t.name, t.zone, t.address) if value}
 
     @classmethod
     def load(cls, path: Path) -> "Snapshot":

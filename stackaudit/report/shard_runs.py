@@ -1,12 +1,15 @@
 """The shard run directories `stackaudit merge` is given, read and checked before anything is written.
 
 A merge is refused (one line, exit code 4) unless the directories are one night's shards of one
-cloud: each a finished shard run (summary.json with a `shard`), all of the same number of shards N
-and the same profile, and every index 0 to N-1 given exactly once.
+cloud: each a finished shard run (summary.json with a `shard`) that no other user could have
+changed, all of the same number of shards N and the same profile, and every index 0 to N-1 given
+exactly once.
 """
 from __future__ import annotations
 
 import json
+import os
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +50,10 @@ def read_shard_run(path: Path) -> ShardRun:
     where = shown_path(path)
     if not path.is_dir():
         raise MergeRefused(f"{where}: not a directory; give the run directories the shards wrote (reports/runs/<UTC>)")
+    problem = changeable_by_others(path.resolve())
+    if problem:
+        raise MergeRefused(f"{problem}: another user could have changed this shard's results; give runs that only "
+                           "the user who merges (or root) can write (README, \"Sharding\")")
     summary_path = path / "summary.json"
     try:
         summary = json.loads(summary_path.read_text())
@@ -72,6 +79,30 @@ def read_shard_run(path: Path) -> ShardRun:
     if problem:
         raise MergeRefused(f"{problem}: the shard's run is incomplete; run that shard again")
     return ShardRun(path, shard, summary, read_junit(path / "junit.xml"), snapshot)
+
+
+def changeable_by_others(run_dir: Path, owners: frozenset[int] | None = None) -> str | None:
+    """Why a user other than the one merging could have changed this shard's run, or None. The run
+    directory, everything in it and the directory that holds it (which could swap it) must be owned
+    by `owners` (default: the user merging, and root) and not writable by group or others; a run holds
+    no symbolic link (StackAudit writes none). Above that, keeping the shards apart is the
+    deployment's: deploy/kubernetes mounts each shard's own directory only."""
+    owners = owners if owners is not None else frozenset({os.geteuid(), 0})
+    entries = [run_dir.parent, run_dir]
+    for root, dirs, files in os.walk(run_dir):     # does not follow a symbolic link: it is refused below
+        entries.extend(Path(root, name) for name in dirs + files)
+    for entry in entries:
+        try:
+            info = entry.lstat()
+        except OSError as err:
+            return f"{shown_path(entry)}: cannot be read ({err.strerror})"
+        if stat.S_ISLNK(info.st_mode):
+            return f"{shown_path(entry)}: a symbolic link inside a shard's run, which StackAudit never writes"
+        if info.st_uid not in owners:
+            return f"{shown_path(entry)}: owned by uid {info.st_uid}, not by the user merging (uid {os.geteuid()}) or root"
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return f"{shown_path(entry)}: writable by group or others (mode {stat.S_IMODE(info.st_mode):04o})"
+    return None
 
 
 JUNIT_COUNTS = ("tests", "errors", "failures", "skipped")

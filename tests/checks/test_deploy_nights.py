@@ -1,9 +1,10 @@
 """Two nights of the lab's cloud run the way deploy/kubernetes runs them: two shards, each through
-deploy/shard-run.sh into its own reports directory kept from night to night, linked under the night's
-name, then `stackaudit merge` over those links. Each shard's findings leave its wrapper at 0 and the
-merge gives the night's code; the second night checks every system VM against the key the first
-night pinned in that shard's directory (a directory per night would pin them anew, "first use",
-every night)."""
+deploy/shard-run.sh into its own directory of the volume (shards/<i>: its reports directory, kept
+from night to night, and the night's link to its run), then `stackaudit merge` over those links
+into a directory of its own. Each shard's findings leave its wrapper at 0 and the merge gives the
+night's code; the second night checks every system VM against the key the first night pinned in
+that shard's reports directory (a directory per night would pin them anew, "first use", every
+night). A shard's run that others could have changed is then refused by the merge."""
 from __future__ import annotations
 
 import json
@@ -54,19 +55,20 @@ def outcomes(run_dir: Path) -> set[tuple[str, str, str]]:
 def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_path):
     assert SHARD_OPTION_PRESENT and MERGE_PRESENT, "this checkout has no --shard or no stackaudit merge"
     require_root()
-    state, reports = tmp_path / "lab", tmp_path / "reports"
+    state, volume = tmp_path / "lab", tmp_path / "volume"
+    reports = volume / "merged" / "reports"
     inventory = f"--inventory={state / 'inventory.yml'}"
     up(SCENARIOS / "violations.yml", state, out=lambda *_: None)
     try:
-        shards = {night: [run(str(SHARD_RUN), str(reports / "nights" / night / str(i)), "--", sys.executable, "-m",
-                              "stackaudit", "run", inventory, f"--shard={i}/{SHARDS}",
-                              f"--reports={reports / 'shards' / str(i)}", "--workers=0", "-p", "no:randomly")
+        shards = {night: [run(str(SHARD_RUN), str(volume / "shards" / str(i) / "nights" / night), "--",
+                              sys.executable, "-m", "stackaudit", "run", inventory, f"--shard={i}/{SHARDS}",
+                              f"--reports={volume / 'shards' / str(i) / 'reports'}", "--workers=0", "-p", "no:randomly")
                           for i in range(SHARDS)]
                   for night in NIGHTS}
     finally:
         down(state, out=lambda *_: None)
     merged = {night: run(sys.executable, "-m", "stackaudit", "merge", inventory, f"--reports={reports}",
-                         *(str(reports / "nights" / night / str(i)) for i in range(SHARDS)))
+                         *(str(volume / "shards" / str(i) / "nights" / night) for i in range(SHARDS)))
               for night in NIGHTS}
 
     links = {}
@@ -77,9 +79,9 @@ def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_
             judged = re.search(r"\(exit code ([0-9]+): judged by stackaudit merge\)", done.stdout)
             assert judged, done.stdout[-2000:]
             codes.add(int(judged[1]))
-            link = reports / "nights" / night / str(index)
+            link = volume / "shards" / str(index) / "nights" / night
             assert not os.readlink(link).startswith("/")
-            assert link.resolve().parent == (reports / "shards" / str(index) / "runs").resolve()
+            assert link.resolve().parent == (volume / "shards" / str(index) / "reports" / "runs").resolve()
             links[night, index] = link.resolve()
         assert 1 in codes and codes <= {0, 1, 6, 7}, codes      # the seeded blockers, in whichever shard holds them
         assert merged[night].returncode == 1, merged[night].stdout[-2000:] + merged[night].stderr[-2000:]
@@ -91,6 +93,18 @@ def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_
     assert first_notes and set(first_notes.values()) == {"TRUST ON FIRST USE: pinned in this run"}
     assert second_notes.keys() == first_notes.keys()
     assert set(second_notes.values()) == {"matches the key pinned"}
-    pinned = [set(json.loads((reports / "shards" / str(i) / "system-vm-host-keys.json").read_text()))
-              for i in range(SHARDS) if (reports / "shards" / str(i) / "system-vm-host-keys.json").exists()]
+    pin_files = [volume / "shards" / str(i) / "reports" / "system-vm-host-keys.json" for i in range(SHARDS)]
+    pinned = [set(json.loads(path.read_text())) for path in pin_files if path.exists()]
     assert sum(len(p) for p in pinned) == len(set().union(*pinned)) == len(first_notes)   # each VM in one shard
+
+    # A shard's run that the group could change is refused, before anything is written.
+    (links[second, 0] / "allure-results").chmod(0o775)
+    runs_before = sorted((reports / "runs").iterdir())
+    refused = run(sys.executable, "-m", "stackaudit", "merge", inventory, f"--reports={reports}",
+                  *(str(volume / "shards" / str(i) / "nights" / second) for i in range(SHARDS)))
+    assert refused.returncode == 4 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        f"stackaudit: {links[second, 0] / 'allure-results'}: writable by group or others (mode 0775): another user "
+        "could have changed this shard's results; give runs that only the user who merges (or root) can write "
+        "(README, \"Sharding\")"]
+    assert sorted((reports / "runs").iterdir()) == runs_before

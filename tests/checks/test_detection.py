@@ -90,3 +90,24 @@ def test_no_secret_of_the_lab_reaches_a_report_or_the_collected_facts(lab_run):
     assert written
     leaks = [(p.name, s[:8]) for p in written for s in secrets if s and s in p.read_text(errors="replace")]
     assert leaks == []
+
+
+def test_tenants_naming_things_like_secrets_change_no_verdict(lab_run):
+    """Issue 18: VM, network and account names shaped like `token=CLOUDSTACK-SERVICES` whose values
+    are chain names, option words, listeners and host names give exactly the compliant lab's
+    results; the names did reach the collected facts, masked only in what the run wrote out."""
+    hostile = lab_run(SCENARIOS / "hostile_tenants.yml")
+    compliant = lab_run(SCENARIOS / "compliant.yml")
+    same_cloud = {(check, target.replace("cloud://lab-hostile-tenants", "cloud://lab-compliant")): status
+                  for (check, target), status in hostile.outcomes().items()}
+    assert same_cloud == compliant.outcomes(), hostile.output[-3000:]
+    assert hostile.not_passed() == {} and hostile.exit_code == 0, hostile.output[-3000:]
+    run_dirs = [p.parent for p in (hostile.work / "reports" / "runs").glob("*/*/targets.json")]
+    assert len(run_dirs) == 1 and not (run_dirs[0] / ".raw").exists()    # the raw facts did not stay
+    facts = {p.name: p.read_text() for p in (run_dirs[0] / "facts").glob("*.json")}
+    pool = next(text for name, text in facts.items() if name.startswith("xs-pool"))
+    cloud = next(text for name, text in facts.items() if name.startswith("cloud"))
+    assert "web token=********" in pool and "CLOUDSTACK-SERVICES" not in pool
+    assert "token=********" in cloud and "--listen" not in cloud
+    host = next(text for name, text in facts.items() if name.startswith("kvm-host"))
+    assert "CLOUDSTACK-SERVICES" in host and "--listen" in host   # the hosts' own words are not secrets

@@ -9,6 +9,7 @@ process, so faults that each cost a timeout are in different groups.
 from __future__ import annotations
 
 import json
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab.faults import CUT_SHORT, GARBLED, LabFaults
+from lab.faults import COSTLY_TEXT, CUT_SHORT, FORGED_FRAMES, GARBLED, GIB_OF_OUTPUT, SLOW_DRIP, LabFaults
 from lab.lifecycle import down, up
 from tests.checks.suite_run import SuiteRun, run_suite
 from tests.lab.conftest import SCENARIOS, require_root
@@ -208,10 +209,10 @@ def test_command_faults(lab):
     ], lab.inventory_with("commands", change))
     assert_faults_reported(lab, result, seconds, {
         **api_settings_fault("CloudStack API: listDomains: error 530: Command failed due to Internal Server Error"),
-        **on("kvm-host://zone1/kvm02", KVM_SSH, f"command timed out: no output for {TIMEOUT}s"),
-        ("HOST-UUID-UNIQUE", CLOUD): "kvm-host://zone1/kvm02: command timed out",
-        **on("mgmt://ms1", MGMT_SSH, "batch output: cut short or garbled after"),
-        **on("mgmt://ms2", MGMT_SSH, "mgmt://ms2: garbled output: not UTF-8 text"),
+        **on("kvm-host://zone1/kvm02", KVM_SSH, f"command did not finish within {TIMEOUT}s (ssh.command_timeout)"),
+        ("HOST-UUID-UNIQUE", CLOUD): "kvm-host://zone1/kvm02: command did not finish",
+        **on("mgmt://ms1", MGMT_SSH, "mgmt://ms1: garbled output: stdout: cut short in section 'hostname'"),
+        **on("mgmt://ms2", MGMT_SSH, "mgmt://ms2: garbled output: not UTF-8 text in stdout of section 'ip_addresses'"),
         **xapi_pool_fault("XAPI 198.18.1.1: login as root refused"),
     })
 
@@ -273,3 +274,74 @@ def test_discovery_faults_stop_the_run_with_one_line(lab, fault, reason):
                      + ("; the listing is incomplete, so its targets cannot be trusted" if "count" in reason else "")]
     assert "Traceback" not in result.output
     assert seconds < lab.clean_seconds
+
+
+# --- hostile machines: SSH output (framing, caps, deadline) ---
+
+MIB = 1 << 20
+# What one target's batches may cost the auditor beyond a clean run: the unit cap (policy
+# limits.ssh_unit_mib, 64 MiB) times the factor measured by test_the_costliest_output_stays_in_the_memory_bound
+# (README, "Bounded against any answer").
+UNIT_CAP_MIB = 64
+MEMORY_FACTOR = 24
+
+
+def peak_kib() -> int:
+    """The largest peak RSS of any child this process has waited for (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def test_hostile_ssh_output(lab):
+    """A system VM printing a GiB, a management server dripping a byte every 3 s forever, and frames
+    forged in a file a database server's batch reads (ending its section and opening a `listening`
+    section): the first two are broken with a reason naming the cap or the timeout; the forged frames
+    are content (the database's results, and its `listening` evidence, are the clean run's)."""
+    f = lab.faults
+    before = peak_kib()
+    result, seconds = lab.run("hostile-ssh", [
+        lambda: f.bind_over("v-2-VM", "/usr/bin/dpkg-query", GIB_OF_OUTPUT),
+        lambda: f.bind_over("ms1", "/usr/bin/hostname", SLOW_DRIP),
+        lambda: f.append_over("db1", "/etc/mysql/conf.d/mysqldump.cnf", FORGED_FRAMES),
+    ])
+    after = peak_kib()
+    print(f"hostile-ssh: largest peak RSS of the runs before {before / 1024:.0f} MiB, with this one {after / 1024:.0f} MiB")
+    assert_faults_reported(lab, result, seconds, {
+        **on("cpvm://zone1/v-2-VM", SVM_SSH, f"cpvm://zone1/v-2-VM via host kvm02: output over {UNIT_CAP_MIB} MiB "
+                                             "(limits.ssh_unit_mib), "),
+        **on("mgmt://ms1", MGMT_SSH, f"mgmt://ms1: command did not finish within {TIMEOUT}s (ssh.command_timeout)"),
+    })
+    capped = [r.message for r in result.results if r.target == "cpvm://zone1/v-2-VM" and r.status == "broken"]
+    assert capped and all(m.endswith("of it taken by the targets read before over the same SSH connection; reading "
+                                     "stopped there") for m in capped), capped
+    listening = attachment(result, "DB-BIND-ADDRESS", "db://db1", "listening")
+    assert listening == attachment(lab.clean, "DB-BIND-ADDRESS", "db://db1", "listening") and "3306" in listening
+    assert FORGED_FRAMES in attachment(result, "DB-CNF-PERSISTED", "db://db1", "cnf_files")
+    # A refused output costs what was read up to the cap (a bytearray's growth over it), then nothing.
+    assert after <= before + 2 * UNIT_CAP_MIB * 1024, (before, after)
+
+
+def test_the_costliest_output_stays_in_the_memory_bound(lab):
+    """Output under every cap that costs the auditor the most memory for its size (COSTLY_TEXT: 15.5
+    MiB in each of four sections of one management server, 62 MiB): it is taken, ms1's two checks
+    that read it are broken on what they read, every other result is the clean run's, and the run's
+    peak memory stays within the largest of the runs before plus one unit cap times MEMORY_FACTOR."""
+    f = lab.faults
+    before = peak_kib()
+    result, seconds = lab.run("costly-output", [lambda path=path: f.bind_over("ms1", path, COSTLY_TEXT)
+                                                for path in ("/usr/bin/hostname", "/usr/bin/ip", "/usr/bin/ps",
+                                                             "/usr/bin/pgrep")])
+    after = peak_kib()
+    print(f"costly-output: largest peak RSS of the runs before {before / 1024:.0f} MiB, with this one "
+          f"{after / 1024:.0f} MiB")
+    outcomes, clean = result.outcomes(), lab.clean.outcomes()
+    readers = {("MS-DB-HOST-NOT-LOCAL", "mgmt://ms1"), ("MS-RUNS-AS-CLOUD", "mgmt://ms1")}
+    messages = {(r.check_id, r.target): r.message for r in result.results}
+    assert {key: outcomes[key] for key in readers} == {key: "broken" for key in readers}, result.output
+    assert "not checked (unparsable): hostname: expected one host name" in messages[("MS-DB-HOST-NOT-LOCAL", "mgmt://ms1")]
+    assert "not checked (unparsable): ps line 1: expected" in messages[("MS-RUNS-AS-CLOUD", "mgmt://ms1")]
+    assert {k: v for k, v in outcomes.items() if k not in readers} == {k: v for k, v in clean.items() if k not in readers}
+    # Taken, not refused: its cost is the suite's own work on 62 MiB (splitting, decoding, JSON,
+    # evidence, masking), 21 to 41 s over the clean run on this shared 2-core machine; no deadline
+    # is involved. The bound only catches a run that stopped being linear in what it took.
+    assert seconds < lab.clean_seconds + 12 * TIMEOUT, (seconds, lab.clean_seconds)
+    assert after <= before + UNIT_CAP_MIB * 1024 * MEMORY_FACTOR, (before, after)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import posixpath
 import re
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,11 @@ GITLAB = DEPLOY / "ci" / "gitlab-ci.yml"
 SHARD_RUN = DEPLOY / "shard-run.sh"
 IMAGE_SHARD_RUN = "/opt/stackaudit/deploy/shard-run.sh"     # where deploy/Dockerfile puts it
 GITHUB = DEPLOY / "ci" / "github-actions.yml"
+DOCKERFILE = DEPLOY / "Dockerfile"
+LOCK = REPO / "requirements.txt"
+PIN_FILE = "system-vm-host-keys.json"      # beside a reports directory's runs/ (README, "System VM host keys")
+# An image named by its registry's digest only: no tag a push can move.
+BY_DIGEST = re.compile(r"^([a-z0-9.-]+(:[0-9]+)?/)?[a-z0-9._-]+(/[a-z0-9._-]+)*(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$")
 
 # $(NAME) is Kubernetes' expansion in command and args; $NAME and ${NAME} are the shell's.
 _VARIABLE = re.compile(r"\$\((\w+)\)|\$\{(\w+)\}|\$(\w+)")
@@ -146,3 +153,108 @@ def xfail_until(present: bool):
     merged into this checkout, and runs as a plain test once it is."""
     return pytest.mark.xfail(not present, strict=True,
                              reason="needs the issue 13 branch that adds --shard and `stackaudit merge`")
+
+
+# Images and the lock
+
+def images_in(document) -> list[str]:
+    """Every image a parsed YAML document names: `image:` values (Kubernetes, GitLab) and *_IMAGE variables."""
+    found = []
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if isinstance(value, str) and (key == "image" or str(key).endswith("_IMAGE")):
+                found.append(value)
+            else:
+                found.extend(images_in(value))
+    elif isinstance(document, list):
+        for value in document:
+            found.extend(images_in(value))
+    return found
+
+
+def dockerfile_bases(text: str) -> list[str]:
+    return [line.split()[1] for line in text.splitlines() if line.startswith("FROM ")]
+
+
+@dataclass(frozen=True)
+class Locked:
+    requirement: str            # name==version
+    hashes: tuple[str, ...]     # sha256:<hex>
+
+
+def parse_lock(text: str) -> list[Locked]:
+    """The requirements of a pip-compile lock: each `name==version \\` with its `--hash=` lines. A
+    line that is neither a comment, a requirement nor a hash is an error naming it."""
+    entries: list[list] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split("#", 1)[0].replace("\\", " ").split()
+        if not words:
+            continue
+        if line[0].isalnum() and len(words) == 1 and re.fullmatch(r"[A-Za-z0-9._-]+==[A-Za-z0-9.+!-]+", words[0]):
+            entries.append([words[0], []])
+        elif line[0] == " " and entries and all(re.fullmatch(r"--hash=sha256:[0-9a-f]{64}", w) for w in words):
+            entries[-1][1].extend(w.removeprefix("--hash=") for w in words)
+        else:
+            raise AssertionError(f"requirements lock line {number}: {line.strip()!r} is not name==version or --hash=sha256:...")
+    return [Locked(requirement, tuple(hashes)) for requirement, hashes in entries]
+
+
+def canonical(name: str) -> str:
+    """A distribution name as PyPI compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_pins(text: str) -> dict[str, str]:
+    return {canonical(e.requirement.split("==")[0]): e.requirement.split("==")[1] for e in parse_lock(text)}
+
+
+# Where a container's paths are on a volume
+
+def volume_path(spec: dict, container_path: str, env: dict[str, str]) -> tuple[str, str, bool]:
+    """(volume, path on that volume, read-only) of a path in a container (initContainers and
+    containers): the deepest mount holding it, its subPath or subPathExpr expanded from `env`."""
+    mounts = [m for c in spec.get("initContainers", []) + spec["containers"] for m in c["volumeMounts"]]
+    holding = [m for m in mounts if container_path == m["mountPath"]
+               or container_path.startswith(m["mountPath"].rstrip("/") + "/")]
+    assert holding, f"{container_path} is on no mounted volume"
+    mount = max(holding, key=lambda m: len(m["mountPath"]))
+    sub = expand(mount.get("subPathExpr", mount.get("subPath", "")), env)
+    rest = posixpath.relpath(container_path, mount["mountPath"])
+    return mount["name"], posixpath.normpath(posixpath.join(sub, rest)), bool(mount.get("readOnly"))
+
+
+# GitHub's `docker run`
+
+# docker run's options the examples use that take a value (Docker CLI reference, docker container run).
+DOCKER_VALUE_OPTIONS = {"--user", "--tmpfs", "-e", "-v", "-w", "--security-opt", "--cap-drop"}
+DOCKER_FLAGS = {"--rm", "--read-only"}
+
+
+@dataclass(frozen=True)
+class DockerRun:
+    options: list[tuple[str, str | None]]
+    image: str
+    command: list[str]
+
+
+def docker_run(script: str, values: dict[str, str]) -> DockerRun:
+    """The one `docker run` of a step's script, its continuation lines joined and its variables expanded."""
+    lines = script.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("docker run ")]
+    assert len(starts) == 1, f"expected one docker run in {script!r}"
+    joined = ""
+    for line in lines[starts[0]:]:
+        joined += line.rstrip().removesuffix("\\") + " "
+        if not line.rstrip().endswith("\\"):
+            break
+    words = shlex.split(expand(joined.replace("$(id -u):$(id -g)", "RUNNER_UID:RUNNER_GID"), values))[2:]
+    options, at = [], 0
+    while words[at].startswith("-"):
+        if words[at] in DOCKER_FLAGS:
+            options.append((words[at], None))
+            at += 1
+        else:
+            assert words[at] in DOCKER_VALUE_OPTIONS, f"docker run option {words[at]} the test does not know"
+            options.append((words[at], words[at + 1]))
+            at += 2
+    return DockerRun(options, words[at], words[at + 1:])

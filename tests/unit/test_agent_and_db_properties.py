@@ -24,7 +24,7 @@ from stackaudit.parsers.agent import AgentHosts, parse_agent_hosts
 from stackaudit.parsers.jdbc import parse_jdbc_url
 from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
 from stackaudit.parsers.properties import parse_java_properties
-from stackaudit.config.redact import MASK, redact_text
+from stackaudit.config.redact import MASK, redact, redact_text
 from stackaudit.rules.db_properties import db_host_findings, java_address, local_meaning
 from stackaudit.parsers.api_rows import ConfigurationRow, parse_configurations
 from stackaudit.rules.kvm_agent import management_hosts_verdict
@@ -264,16 +264,19 @@ def test_java_reads_ip_literals_in_short_forms():
     assert local_meaning("[::ffff:127.0.0.1]", OwnNames()) == "a loopback address"
 
 
-def test_no_password_reaches_the_evidence():
-    text = redact_text(recorded("db-properties-issue6813.properties")
-                       + "db.cloud.uri=jdbc:mysql://cloud:s3cret@[198.18.0.100:3306]/cloud?password=p4ss\n"
-                       + "db.root.password: r00t\nkeystore.passphrase secretpass\nother=ENC(c1pher)\n")
+def test_rules_judge_the_raw_file_and_no_password_reaches_the_evidence():
+    """The rule reads db.properties as the target holds it; masking is for what leaves (issue 18)."""
+    raw = (recorded("db-properties-issue6813.properties")
+           + "db.cloud.uri=jdbc:mysql://cloud:s3cret@[198.18.0.100:3306]/cloud?password=p4ss\n"
+           + "db.root.password: r00t\nkeystore.passphrase secretpass\nother=ENC(c1pher)\n")
+    text = redact_text(raw)
     for secret in ("db.cloud.password=cloud", "s3cret", "p4ss", "r00t", "secretpass", "c1pher"):
         assert secret not in text
-    props = parse_java_properties(text, "db.properties")
+    props = parse_java_properties(raw, "db.properties")
     props.update({k: v for k, v in packaged().items() if k not in props})
     _, evidence = db_host_findings(props, OWN, None)
-    assert "s3cret" not in str(evidence) and f"cloud:{MASK}@" in evidence["cloud"]["db.cloud.uri"]
+    shown = redact(evidence)
+    assert "s3cret" not in str(shown) and f"cloud:{MASK}@" in shown["cloud"]["db.cloud.uri"]
 
 
 # --- own names -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.report.changes import as_shard, build_summary, write_summary
 from stackaudit.report.merge import merge_into, merged_exit_code
 from stackaudit.report.runs import SHARD_MARK, new_run_dir
-from stackaudit.report.shard_runs import MergeRefused, read_shard_run, read_shard_runs
+from stackaudit.report.shard_runs import MergeRefused, changeable_by_others, read_shard_run, read_shard_runs
 from stackaudit.report.summary import Result
 from tests.unit.test_run_command import REPO, inventory  # noqa: F401 (the fixture)
 
@@ -159,6 +159,14 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
     (bad_junit / "junit.xml").write_text('<testsuites><testsuite tests="many"></testsuite></testsuites>')
     cut_junit = record_shard(reports, 0, 1)
     (cut_junit / "junit.xml").write_text('<testsuites><testsuite tests="1">')
+    loose = record_shard(reports, 0, 1)
+    (loose / "allure-results").chmod(0o777)
+    loose_file = record_shard(reports, 0, 1)
+    (loose_file / "summary.json").chmod(0o664)
+    linked = record_shard(reports, 0, 1)
+    (linked / "facts" / "planted.json").symlink_to(reports / "elsewhere.json")
+    changeable = ": another user could have changed this shard's results; give runs that only the user who " \
+                 "merges (or root) can write (README, \"Sharding\")"
     return {
         "missing": ([s[0], s[1], s[3]], "shard 2/4 missing: a merge needs all 4 shards of the night; run the missing "
                                         "ones or give their run directories"),
@@ -183,7 +191,43 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
                                    "line 1, column 33); run that shard again"),
         "another cloud": (prod, f"{prod[0]}: a shard of the cloud 'prod', not of the inventory's cloud 'lab'; give "
                                 "the inventory the shards ran with"),
+        "a directory others can write": ([loose], f"{loose / 'allure-results'}: writable by group or others "
+                                                  f"(mode 0777){changeable}"),
+        "a file the group can write": ([loose_file], f"{loose_file / 'summary.json'}: writable by group or others "
+                                                     f"(mode 0664){changeable}"),
+        "a planted link": ([linked], f"{linked / 'facts' / 'planted.json'}: a symbolic link inside a shard's run, "
+                                     f"which StackAudit never writes{changeable}"),
     }
+
+
+@pytest.fixture(autouse=True)
+def owner_only_writes():
+    """Shard runs written as a run writes them, whatever the umask of the machine running the tests
+    (a group-writable file is refused by the merge)."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def test_a_shard_run_owned_by_another_user_is_refused(tmp_path):
+    run_dir = record_shard(tmp_path / "reports", 0, 1)
+    assert changeable_by_others(run_dir) is None
+    someone_else = frozenset({os.geteuid() + 1})
+    assert changeable_by_others(run_dir, someone_else) == \
+        f"{run_dir.parent}: owned by uid {os.geteuid()}, not by the user merging (uid {os.geteuid()}) or root"
+
+
+def test_a_run_reached_through_a_link_is_checked_where_it_is(tmp_path):
+    """The night's link (deploy/shard-run.sh) may sit in a directory others write: what counts is the run."""
+    run_dir = record_shard(tmp_path / "reports", 0, 1)
+    nights = tmp_path / "nights"
+    nights.mkdir(mode=0o777)
+    nights.chmod(0o777)
+    (nights / "0").symlink_to(run_dir)
+    assert read_shard_run(nights / "0").summary["shard"] == "0/1"
+    run_dir.chmod(0o757)
+    with pytest.raises(MergeRefused, match=f"^{run_dir}: writable by group or others \\(mode 0757\\): "):
+        read_shard_run(nights / "0")
 
 
 def test_every_refused_merge_is_one_line_exit_4_and_writes_nothing(tmp_path, inventory, monkeypatch,  # noqa: F811
@@ -323,8 +367,9 @@ def test_a_link_in_a_shards_run_is_not_followed_into_the_merged_run(tmp_path, fo
     reports = tmp_path / "reports"
     shards = [record_shard(reports, i, 2) for i in range(2)]
     name = "planted-attachment.txt" if folder == "allure-results" else "kvm-host_zone1_kvm99.json"
+    checked = read_shard_runs(shards, "lab")    # refuses a link it sees; this one comes after the check
     (shards[1] / folder / name).symlink_to(secret)
     run_dir = new_run_dir(reports)
     with pytest.raises(UnsafePath, match="is a symbolic link"):
-        merge_into(run_dir, read_shard_runs(shards, "lab"), (), TODAY)
+        merge_into(run_dir, checked, (), TODAY)
     assert not any("PRIVATE KEY" in p.read_text() for p in run_dir.rglob("*") if p.is_file())

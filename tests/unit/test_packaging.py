@@ -82,8 +82,11 @@ def test_the_checks_found_are_the_repository_checks():
     assert checks_dir() == REPO / "checks"
 
 
-def test_pyproject_dependencies_are_the_pins_of_requirements_txt():
-    pins = {line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")}
-    declared = set(PYPROJECT["project"]["dependencies"]) | set(PYPROJECT["project"]["optional-dependencies"]["test"])
-    assert declared == pins
+def test_pyproject_dependencies_are_pinned_alike_in_the_requirements_lock():
+    """requirements.txt is the lock `make lock` makes from pyproject.toml: each direct pin, the same there."""
+    from tests.unit.deploy_files import canonical, lock_pins
+    pins = lock_pins((REPO / "requirements.txt").read_text())
+    declared = PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["test"]
+    for requirement in declared:
+        name, version = requirement.split("==")
+        assert pins.get(canonical(name)) == version, f"requirements.txt: {name} is not {version}; run make lock"

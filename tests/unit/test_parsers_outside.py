@@ -22,7 +22,6 @@ from stackaudit.parsers.osinfo import parse_os_release
 from stackaudit.collect.declarations import SOCKET_UNITS_COMMAND, STALE_LIBRARY_COMMAND
 from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
-from stackaudit.collect.batch import build_batch_script, parse_sections
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, SocketUnit, parse_socket_units
 from stackaudit.parsers.xapi import DEFAULT_TIMEOUT_TEXT, PoolHA, parse_pool_ha
 from stackaudit.rules.hosts import defaults_listen, libvirtd_findings, libvirtd_process_args
@@ -343,26 +342,6 @@ def test_pool_record_of_ansibles_fake_xenapi_has_ha_off_and_no_timeout():
     assert parse_pool_ha(record) == PoolHA(False, None, DEFAULT_TIMEOUT_TEXT)
     record["ha_configuration"] = {"timeout": "180"}      # as `xe pool-ha-enable ha-config:timeout=180` sets it
     assert parse_pool_ha(record) == PoolHA(False, 180, "180 s")
-
-
-# --- batch framing by real shells over outputs recorded by others --------------------------------
-
-@pytest.mark.parametrize("shell", ["dash", "bash"])
-def test_batch_framing_keeps_real_outputs_byte_for_byte(shell, tmp_path):
-    names = ["outside-ss-ntl-centos7-ansible.txt", "outside-libvirt-no-newline.conf.txt",
-             "outside-systemctl-status-libvirtd-cloudstack-4659.txt", "outside-Bug6609431.properties"]
-    commands = {f"f{i}": f"cat {RECORDED / name}" for i, name in enumerate(names)}
-    commands["missing"] = f"cat {tmp_path / 'nothing'}"
-    token = "5f0e0d0c0b0a0908"
-    out = subprocess.run([shell, "-c", build_batch_script(commands, token)], capture_output=True, text=True,
-                         check=True).stdout
-    sections = parse_sections(out, token)
-    for i, name in enumerate(names):
-        text = recorded(name)
-        assert sections[f"f{i}"].stdout == text      # the framing's own newline is taken back
-        assert sections[f"f{i}"].exit_code == 0
-    assert sections["missing"].exit_code == 1 and "No such file" in sections["missing"].stderr
-    assert unparsable(lambda: parse_sections(out[:len(out) // 2], token)).startswith("batch output: cut short")
 
 
 # --- date +%s and stat (GNU coreutils) -------------------------------------------------------------

@@ -8,43 +8,12 @@ import pytest
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.dpkg import parse_dpkg_query, version_at_least
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
-from stackaudit.collect.batch import Section, build_batch_script, parse_sections
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
-TOKEN = "0123456789abcdef"
 
 
 def recorded(name: str) -> str:
     return (RECORDED / name).read_text()
-
-
-def test_batch_output_of_dash_splits_into_sections_with_exit_codes_and_stderr():
-    sections = parse_sections(recorded("batch-sh-debian12.txt"), TOKEN)
-    assert list(sections) == ["os_release", "rules_v4", "no_newline", "both"]
-    assert sections["os_release"].stdout == recorded("os-release-debian12.txt")
-    assert sections["rules_v4"] == Section(1, "", "cat: /etc/iptables/rules.v4: No such file or directory")
-    assert sections["no_newline"] == Section(0, "a\nb", "")
-    assert sections["both"] == Section(3, "out\n", "err")
-
-
-def test_batch_script_rejects_a_section_name_that_could_break_the_framing():
-    with pytest.raises(ValueError, match="section name 'a b'"):
-        build_batch_script({"a b": "true"}, TOKEN)
-
-
-@pytest.mark.parametrize("cut, message", [
-    (lambda t: t[:-40], "batch output: cut short or garbled after 3 sections"),
-    (lambda t: "noise\n" + t, "batch output: unexpected text before section 'os_release': 'noise\\n'"),
-])
-def test_garbled_batch_output_is_unparsable_not_partial(cut, message):
-    with pytest.raises(UnparsableOutput) as error:
-        parse_sections(cut(recorded("batch-sh-debian12.txt")), TOKEN)
-    assert str(error.value).startswith(message)
-
-
-def test_another_runs_token_finds_no_section():
-    with pytest.raises(UnparsableOutput, match="after 0 sections"):
-        parse_sections(recorded("batch-sh-debian12.txt"), "fedcba9876543210")
 
 
 def test_dpkg_query_lists_installed_and_known_but_not_installed_packages():

@@ -7,7 +7,7 @@ import pytest
 
 from stackaudit.errors import Unreachable
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, Tally, classify
-from stackaudit.config.redact import MASK, KnownSecrets, mask, redact_mapping, redact_text
+from stackaudit.config.redact import MASK, KnownSecrets, mask, redact, redact_text
 from stackaudit.report.summary import Result
 
 AGENT_PROPERTIES = """#Storage
@@ -31,10 +31,10 @@ def test_secret_keys_in_records_are_masked_at_any_depth():
     pbd = {"OpaqueRef:1": {"device_config": {"target": "198.51.100.5", "chapuser": "iqn", "chappassword": "s3"},
                            "currently_attached": True}}
     accounts = [{"name": "admin", "user": [{"username": "admin", "apikey": "AK", "secretkey": "SK"}]}]
-    assert redact_mapping(pbd)["OpaqueRef:1"]["device_config"] == {"target": "198.51.100.5", "chapuser": "iqn",
+    assert redact(pbd)["OpaqueRef:1"]["device_config"] == {"target": "198.51.100.5", "chapuser": "iqn",
                                                                    "chappassword": MASK}
-    assert redact_mapping(accounts)[0]["user"][0] == {"username": "admin", "apikey": MASK, "secretkey": MASK}
-    assert redact_mapping({"password": ""}) == {"password": ""}   # unset stays visibly unset
+    assert redact(accounts)[0]["user"][0] == {"username": "admin", "apikey": MASK, "secretkey": MASK}
+    assert redact({"password": ""}) == {"password": ""}   # unset stays visibly unset
 
 
 def report(passed=False, skipped=False):

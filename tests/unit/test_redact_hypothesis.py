@@ -73,11 +73,13 @@ def test_a_known_secret_never_survives(before, secret, after):
 
 @FAST
 @given(NOISY_TEXT, st.sampled_from(SHAPES), SECRET, NOISY_TEXT)
-def test_a_shaped_secret_never_survives_and_is_masked_elsewhere_too(before, shape, secret, after):
-    text = before + "\n" + shape.format(secret) + "\n" + after + " " + secret
-    masked = redact_text(text, KnownSecrets())
-    assert secret not in masked
-    assert redact_text(masked, KnownSecrets()) == masked
+def test_a_shaped_secret_never_survives_in_place_and_teaches_nothing(before, shape, secret, after):
+    """Masked where its shape puts it; the same text elsewhere is a tenant's to write (issue 18)."""
+    registry = KnownSecrets()
+    text = before + "\n" + shape.format(secret) + "\n" + after
+    masked = redact_text(text, registry)
+    assert masked.count(secret) <= before.count(secret) + after.count(secret)
+    assert redact_text(masked, registry) == masked and len(registry) == 0
 
 
 JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), NOISY_TEXT),
@@ -98,10 +100,10 @@ def test_records_keep_their_shape_and_twice_is_once(value):
 
 @FAST
 @given(st.dictionaries(st.sampled_from(["id", "note", "zone"]), NOISY_TEXT, max_size=3), SECRET)
-def test_a_secret_under_a_secret_name_in_a_record_never_survives_anywhere_in_it(row, secret):
-    record = [{**row, "secretkey": secret}, {"name": "db.cloud.password", "value": secret},
-              {"echo": f"saw {secret} here"}]
-    assert secret not in repr(redact(record, KnownSecrets()))
+def test_a_secret_under_a_secret_name_in_a_record_never_survives_in_place(row, secret):
+    record = [{**row, "secretkey": secret}, {"name": "db.cloud.password", "value": secret}]
+    masked = redact(record, KnownSecrets())
+    assert masked[0]["secretkey"] == MASK and masked[1] == {"name": "db.cloud.password", "value": MASK}
 
 
 @FAST

@@ -65,11 +65,30 @@ def test_shapes_anywhere_in_a_line(text, expected):
     assert mask(text) == expected
 
 
-def test_a_value_read_under_a_secret_name_is_masked_everywhere_after():
+def test_a_shaped_value_is_masked_in_place_and_teaches_nothing():
+    """A tenant's VM named `web token=CLOUDSTACK-SERVICES` must not make the chain's name a secret."""
     registry = KnownSecrets()
-    agent = "guid=x\nkeystore.passphrase=Kp-4c1d9e2\n"
-    assert redact_text(agent, registry) == f"guid=x\nkeystore.passphrase={MASK}\n"
+    assert redact_text("VM web token=CLOUDSTACK-SERVICES", registry) == f"VM web token={MASK}"
+    assert redact_text("-A INPUT -j CLOUDSTACK-SERVICES", registry) == "-A INPUT -j CLOUDSTACK-SERVICES"
+    assert redact({"name_label": "db password=localhost-db1"}, registry) == {"name_label": f"db password={MASK}"}
+    assert len(registry) == 0
+
+
+def test_a_value_read_under_a_secret_key_of_a_known_file_is_masked_everywhere():
+    from stackaudit.collect.factstore import learn_secrets
+    registry = KnownSecrets()
+    facts = {"ssh": {"sections": {
+        "agent_properties": {"exit_code": 0, "stdout": "guid=x\nkeystore.passphrase=Kp-4c1d9e2\n", "stderr": ""},
+        "libvirtd_process": {"exit_code": 0, "stdout": "root 1 java -jar agent.jar Kp-4c1d9e2", "stderr": ""}}}}
+    learn_secrets({"target": "kvm-host://z/h", "facts": facts}, registry)
     assert redact_text("java -jar agent.jar Kp-4c1d9e2 --x", registry) == f"java -jar agent.jar {MASK} --x"
+
+
+def test_common_values_and_target_identities_are_masked_in_place_only():
+    registry = KnownSecrets(["localhost", "CloudStack", "hv01.zone1"])
+    registry.protect({"hv01.zone1"})
+    assert mask("host=localhost cloudstack hv01.zone1", registry) == "host=localhost cloudstack hv01.zone1"
+    assert mask("db.cloud.password=localhost", registry) == f"db.cloud.password={MASK}"
 
 
 def test_the_registry_leaves_short_values_and_secret_words_to_shapes():
@@ -90,8 +109,8 @@ def test_private_key_lines_are_known_values():
     assert mask("a line: AAAABG5vbmUAAAAE", registry) == f"a line: {MASK}"
 
 
-def test_records_keep_only_whether_a_secret_is_set_and_teach_its_value():
-    registry = KnownSecrets()
+def test_records_keep_only_whether_a_secret_is_set():
+    registry = KnownSecrets(["Lb-92ab71"])
     rows = [{"name": "ldap.bind.password", "value": "Lb-92ab71"}, {"name": "ldap.basedn", "value": "dc=x"},
             {"name": "ldap.truststore.password", "value": ""},
             {"id": "u1", "apikey": "AK-77aa01", "secretkey": None, "note": "copied Lb-92ab71 here"}]

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import io
+import select
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
@@ -33,6 +35,20 @@ KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 # is over by then, and a target that keeps dropping costs less than a connect timeout even when it
 # is reached twice (a host, then its system VMs through it).
 DROPPED_BEFORE_BANNER_BACKOFF = (0.25, 0.5, 1.0)
+# Bytes taken from a channel at a time: paramiko holds at most a window (2 MiB) a channel has not read.
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class OutputCap:
+    """The most output one exec may give, and how a reason names it ("64 MiB (limits.ssh_unit_mib)")."""
+    bytes: int
+    name: str
+
+
+# What an exec outside a batch may give (the key a system VM's host holds, for one), unless the
+# collector says otherwise: the policy's default unit cap (stackaudit.config.policy).
+DEFAULT_OUTPUT_CAP = OutputCap(64 << 20, "64 MiB (limits.ssh_unit_mib)")
 
 
 class DroppedBeforeBanner(Exception):
@@ -52,11 +68,13 @@ class RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):
 class VerifiedParamikoBackend(ParamikoBackend):
     def __init__(self, address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path | None,
                  timeout: float, sock=None, label: str | None = None, command_timeout: float = 120,
-                 host_key_policy: paramiko.MissingHostKeyPolicy | None = None, connected: socket.socket | None = None):
+                 host_key_policy: paramiko.MissingHostKeyPolicy | None = None, connected: socket.socket | None = None,
+                 output_cap: OutputCap = DEFAULT_OUTPUT_CAP):
         host = f"[{address}]" if ":" in address else address
         super().__init__(f"paramiko://{user}@{host}:{port}", timeout=int(timeout))
         self.address, self.port, self.user = address, port, user
-        self.command_timeout = command_timeout
+        self.command_timeout = command_timeout      # seconds for an exec, all of it
+        self.output_cap = output_cap
         self.pkey, self.known_hosts, self.sock = pkey, known_hosts, sock
         self.label = label or f"{address}:{port}"
         self.host_key_policy = host_key_policy
@@ -118,17 +136,35 @@ class VerifiedParamikoBackend(ParamikoBackend):
         return client
 
     def _exec_command(self, command: bytes) -> tuple[int, bytes, bytes]:
-        """testinfra's, with a deadline: a command that hangs makes the target broken, not the run stuck."""
-        channel = self.client.get_transport().open_session(timeout=self.timeout)
-        channel.settimeout(self.command_timeout)
+        """testinfra's (host.run), bounded like every exec here: `output_cap`, `command_timeout`."""
+        return self.exec_bounded(command, b"", self.output_cap)
+
+    def run_script(self, script: str, cap: OutputCap) -> tuple[int, bytes, bytes]:
+        """`/bin/sh -s` reading `script` on its stdin: the script is on no command line of the target."""
+        return self.exec_bounded(b"/bin/sh -s", script.encode(), cap)
+
+    def exec_bounded(self, command: bytes, stdin: bytes, cap: OutputCap) -> tuple[int, bytes, bytes]:
+        """(exit code, stdout, stderr) of one exec, given `stdin` and then its end; within
+        `command_timeout` seconds in all (not per read: a target printing a byte now and then is cut
+        off at the same time as a silent one), and at most `cap.bytes` of output (reading stops there)."""
+        deadline = time.monotonic() + self.command_timeout
         try:
+            channel = self.client.get_transport().open_session(timeout=min(self.timeout, self.command_timeout))
+        except paramiko.SSHException as err:
+            raise CollectionFailed(f"{self.label}: cannot open a session: {err}") from None
+        try:
+            channel.settimeout(max(deadline - time.monotonic(), 0.001))    # exec and stdin; reads: below
             channel.exec_command(command)
-            stdout = b"".join(channel.makefile("rb"))
-            stderr = b"".join(channel.makefile_stderr("rb"))
-            return channel.recv_exit_status(), stdout, stderr
+            if stdin:
+                channel.sendall(stdin)
+            channel.shutdown_write()
+            return read_bounded(channel, deadline, cap.bytes, self.label, cap.name)
         except socket.timeout:
-            raise CollectionFailed(f"{self.label}: command timed out: no output for {self.command_timeout:.0f}s "
+            raise CollectionFailed(f"{self.label}: command did not finish within {self.command_timeout:.0f}s "
                                    "(ssh.command_timeout)") from None
+        except (paramiko.SSHException, OSError, EOFError) as err:
+            raise CollectionFailed(f"{self.label}: the SSH session failed during the command: "
+                                   f"{err or type(err).__name__}") from None
         finally:
             channel.close()
 
@@ -146,6 +182,33 @@ class VerifiedParamikoBackend(ParamikoBackend):
     def close(self) -> None:
         if "client" in self.__dict__:
             self.client.close()
+
+
+def read_bounded(channel: paramiko.Channel, deadline: float, cap: int, label: str, cap_name: str
+                 ) -> tuple[int, bytes, bytes]:
+    """A channel's stdout and stderr until its end and exit status, by `deadline` (time.monotonic()),
+    keeping at most `cap` bytes of the two together. Both are read as they come (a command writing
+    much to stderr while nothing is read from it would stall otherwise); select() waits on
+    paramiko's pipe, which it sets when either has data or the channel's end came."""
+    stdout, stderr = bytearray(), bytearray()
+    streams = ((channel.recv_ready, channel.recv, stdout), (channel.recv_stderr_ready, channel.recv_stderr, stderr))
+    wake = channel.fileno()
+    total = 0
+    while True:
+        for ready, recv, into in streams:
+            while ready():
+                data = recv(min(CHUNK, cap + 1 - total))
+                into += data
+                total += len(data)
+                if total > cap:
+                    raise CollectionFailed(f"{label}: output over {cap_name}; reading stopped there")
+        if (channel.eof_received or channel.closed) and not channel.recv_ready() and not channel.recv_stderr_ready():
+            break
+        if not select.select([wake], [], [], max(deadline - time.monotonic(), 0))[0] and time.monotonic() >= deadline:
+            raise socket.timeout()
+    if not channel.status_event.wait(max(deadline - time.monotonic(), 0)) and not channel.closed:
+        raise socket.timeout()
+    return channel.exit_status, bytes(stdout), bytes(stderr)
 
 
 def known_hosts(path: Path) -> paramiko.HostKeys:
@@ -190,10 +253,11 @@ def private_key_from_text(text: str, source: str) -> paramiko.PKey:
 
 
 def connect(address: str, port: int, user: str, pkey: paramiko.PKey, known_hosts: Path, timeout: float,
-            label: str | None = None, command_timeout: float = 120, connected: socket.socket | None = None) -> Host:
+            label: str | None = None, command_timeout: float = 120, connected: socket.socket | None = None,
+            output_cap: OutputCap = DEFAULT_OUTPUT_CAP) -> Host:
     """An SSH session to address:port, over `connected` (a TCP connection made to it already) if given."""
     backend = VerifiedParamikoBackend(address, port, user, pkey, known_hosts, timeout, label=label,
-                                      command_timeout=command_timeout, connected=connected)
+                                      command_timeout=command_timeout, connected=connected, output_cap=output_cap)
     backend.client  # connect now, so connection errors surface here
     return Host(backend)
 
@@ -210,7 +274,7 @@ def read_key(host: Host, key_path_on_host: str) -> paramiko.PKey:
 def connect_through(host: Host, address: str, port: int, user: str, key_path_on_host: str, known_hosts: Path,
                     timeout: float, label: str | None = None, command_timeout: float = 120,
                     host_key_policy: paramiko.MissingHostKeyPolicy | None = None,
-                    pkey: paramiko.PKey | None = None) -> Host:
+                    pkey: paramiko.PKey | None = None, output_cap: OutputCap = DEFAULT_OUTPUT_CAP) -> Host:
     """A system VM behind `host`: its key is read from the host (unless given), the TCP hop is the
     host's sshd, over the host's own connection. With a host_key_policy, the VM's host key is judged
     by it alone (known_hosts is not read)."""
@@ -222,6 +286,7 @@ def connect_through(host: Host, address: str, port: int, user: str, key_path_on_
     except (paramiko.ChannelException, paramiko.SSHException, OSError) as err:
         raise Unreachable(f"{label}: the host could not open a connection: {err}") from None
     backend = VerifiedParamikoBackend(address, port, user, pkey, known_hosts, timeout, sock=channel, label=label,
-                                      command_timeout=command_timeout, host_key_policy=host_key_policy)
+                                      command_timeout=command_timeout, host_key_policy=host_key_policy,
+                                      output_cap=output_cap)
     backend.client
     return Host(backend)
