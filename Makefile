@@ -9,7 +9,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench
+.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -102,6 +102,10 @@ bench-suite: setup
 # A cloud whose API lists 520 KVM hosts, 500 of them with nothing behind them (issue 12, item 4).
 bench-unreachable: setup
 	$(PY) benchmarks/unreachable_members.py --hosts 520 --unreachable 500 --no-clean
+
+# Masking time against hostile lines at 4, 16 and 64 KiB and 1 MiB (issue 18; no lab, under a minute).
+bench-masking: setup
+	$(PY) benchmarks/masking.py
 
 # The fleet benchmark (issue 13): StackAudit against the SSH floor, naive testinfra and Ansible on a
 # generated compliant lab of HOSTS hosts (README, "Fleet benchmark"). SCALE=100,500 also measures the

@@ -14,6 +14,8 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -171,6 +173,44 @@ class LabFaults:
             undo_date()
         return undo
 
+    # --- impostors --------------------------------------------------------------------------
+    def impostor_mysql(self, name: str, source: str, plugin: str, record: Path,
+                       tls: tuple[Path, Path] | None = None, switch_data: bytes = b"") -> Undo:
+        """A fake MySQL server in the machine's network namespace (lab/sim/fake_mysql.py) asking for
+        authentication plugin `plugin`, over TLS if given (certificate, key): every connection from
+        `source` to the machine's 3306 reaches it instead of MariaDB (an iptables REDIRECT in the
+        machine, so its replication peer still reaches the real server). It records what it got in `record`."""
+        machine = self.machine(name)
+        port = 3307
+        config = {"netns": f"/run/netns/{machine['netns']}", "address": machine["address"], "port": port,
+                  "plugin": plugin, "switch_data": switch_data.hex(), "record": str(record),
+                  "tls": {"cert": str(tls[0]), "key": str(tls[1])} if tls else None,
+                  "ready_file": str(record.with_suffix(".ready"))}
+        config_path = record.with_suffix(".json")
+        config_path.write_text(json.dumps(config))
+        record.unlink(missing_ok=True)
+        ready = Path(config["ready_file"])
+        ready.unlink(missing_ok=True)
+        log = open(record.with_suffix(".log"), "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "lab.sim.fake_mysql", str(config_path)], stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=log, cwd=Path(__file__).resolve().parent.parent)
+        log.close()
+        deadline = time.monotonic() + 10
+        while not ready.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise RuntimeError(f"{name}: the impostor MySQL server did not start (see {record.with_suffix('.log')})")
+            time.sleep(0.05)
+        rule = ["-p", "tcp", "-s", source, "--dport", "3306", "-j", "REDIRECT", "--to-ports", str(port)]
+        self.run_in(name, shlex.join(["iptables", "-t", "nat", "-I", "PREROUTING", "1", *rule]))
+
+        def undo():
+            self.run_in(name, shlex.join(["iptables", "-t", "nat", "-D", "PREROUTING", *rule]))
+            proc.terminate()
+            proc.wait(timeout=10)
+        return undo
+
     # --- simulators -------------------------------------------------------------------------
     def api_faults(self, faults: dict[str, dict]) -> Undo:
         """{command: fault} for the CloudStack API simulator (its module docstring lists the modes)."""
@@ -178,6 +218,11 @@ class LabFaults:
 
     def xapi_reset(self, addresses: list[str]) -> Undo:
         return self._write_faults(self.sim_dir / "xapi.faults.json", {"reset": addresses})
+
+    def xapi_answers(self, answers: dict[str, dict[str, dict]]) -> Undo:
+        """{address: {method or "*": fault}}: hostile answers of the XAPI simulator (its module
+        docstring lists the modes)."""
+        return self._write_faults(self.sim_dir / "xapi.faults.json", {"answers": answers})
 
     @staticmethod
     def _write_faults(path: Path, faults: dict) -> Undo:

@@ -39,7 +39,7 @@ def inventory_document(topo: Topology) -> dict:
         "system_vms": {"port": 3922, "key_on_host": "/root/.ssh/id_rsa.cloud"},
         "xenserver": {"username": "root", "password_file": "keys/xapi.password", "ca_file": "keys/xapi-cert.pem"},
         "databases": {
-            "user": "stackaudit", "password_file": "keys/db-audit.password",
+            "user": "stackaudit", "password_file": "keys/db-audit.password", "ca_file": "keys/lab-ca.pem",
             "servers": [{"name": d.name, "address": d.address, "port": 3306, "ssh_address": d.address,
                          **({"aliases": d.facts["aliases"]} if d.facts["aliases"] else {})}
                         for d in topo.databases],

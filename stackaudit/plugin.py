@@ -162,10 +162,11 @@ def pytest_configure(config):
             markexpr = config.getoption("markexpr", "")
             shard = config.stash[SHARD]
             record = RunRecord(run_dir, waivers, inventory.cloud_name, None,
-                               markexpr if markexpr in PROFILES else None, today, str(shard) if shard else None)
+                               markexpr if markexpr in PROFILES else None, today, str(shard) if shard else None,
+                               inventory.insecure_channels)
             config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
         try:
-            snapshot = discover(inventory)
+            snapshot = discover(inventory, policy.limits)
         except TargetError as err:
             if record is not None:      # a night that could not even list the targets is recorded too
                 record.finish([], EXIT_BROKEN)

@@ -3,7 +3,7 @@ host network, database ids of the zone, pod and cluster."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lab import files
 from lab.topology import LINK_LOCAL_HOST, MGMT_V6_PREFIX, Node, Topology
@@ -18,6 +18,8 @@ class Keys:
     cloud_private: str       # /root/.ssh/id_rsa.cloud on every hypervisor host
     cloud_public: str        # authorized on every system VM
     host_keys: dict[str, tuple[str, str]]   # machine name -> (private, public)
+    # database machine name -> (lab CA, its server certificate, key): PEM texts (lab/certificates.py)
+    db_tls: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 BACKUP_DIR = "/var/backups/cloudstack"

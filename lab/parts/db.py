@@ -64,6 +64,13 @@ DEBIAN_CNF_FILES = ("mariadb.cnf", "conf.d/mysql.cnf", "conf.d/mysqldump.cnf", "
                     "mariadb.conf.d/50-mysql-clients.cnf", "mariadb.conf.d/50-mysqld_safe.cnf",
                     "mariadb.conf.d/50-server.cnf", "mariadb.conf.d/60-galera.cnf")
 DEBIAN_BIND_LINE = "bind-address            = 127.0.0.1\n"
+# Debian's commented TLS lines in 50-server.cnf, and where the lab's server keeps its certificate: not
+# under /etc/mysql, whose every file the suite reads as option files (CNF_FILES_COMMAND).
+DEBIAN_TLS_LINES = ("#ssl-ca = /etc/mysql/cacert.pem\n#ssl-cert = /etc/mysql/server-cert.pem\n"
+                    "#ssl-key = /etc/mysql/server-key.pem\n")
+TLS_DIR = "/etc/ssl/mariadb"
+TLS_FILES = {"ssl-ca": f"{TLS_DIR}/ca.pem", "ssl-cert": f"{TLS_DIR}/server-cert.pem",
+             "ssl-key": f"{TLS_DIR}/server-key.pem"}
 
 
 def debian_file(name: str) -> str:
@@ -116,17 +123,23 @@ def cloudstack_cnf(facts: DatabaseFacts) -> str:
     return "[mysqld]\n" + "\n".join(body) + "\n"
 
 
-def server_cnf(bind_address: str | None) -> str:
+def server_cnf(bind_address: str | None, tls: bool = False) -> str:
     """Debian's 50-server.cnf; its `bind-address = 127.0.0.1` commented out, as the CSC wiki does
     ("comment out (or remove) the following line in /etc/mysql/mariadb.conf.d/50-server.cnf"):
     it is read after conf.d/ and would win over cloudstack.cnf's 0.0.0.0. A site that kept it (or
-    set another address) has `bind_address`."""
+    set another address) has `bind_address`. With `tls`, Debian's commented ssl-ca, ssl-cert and
+    ssl-key lines are written out, naming the lab's files (MariaDB Knowledge Base, "Securing
+    Connections for Client and Server", https://mariadb.com/kb/en/securing-connections-for-client-and-server/)."""
     text = debian_file("mariadb.conf.d/50-server.cnf")
-    if DEBIAN_BIND_LINE not in text:
-        raise DatabaseSetupError(f"{DEBIAN_FILES}/mariadb.conf.d/50-server.cnf has no {DEBIAN_BIND_LINE.strip()!r}")
+    for line in (DEBIAN_BIND_LINE, DEBIAN_TLS_LINES):
+        if line not in text:
+            raise DatabaseSetupError(f"{DEBIAN_FILES}/mariadb.conf.d/50-server.cnf has no {line.strip()!r}")
     replacement = "#" + DEBIAN_BIND_LINE if bind_address is None else \
         DEBIAN_BIND_LINE.replace("127.0.0.1", bind_address)
-    return text.replace(DEBIAN_BIND_LINE, replacement)
+    text = text.replace(DEBIAN_BIND_LINE, replacement)
+    if tls:
+        text = text.replace(DEBIAN_TLS_LINES, "".join(f"{option} = {path}\n" for option, path in TLS_FILES.items()))
+    return text
 
 
 def etc_hosts(names: dict[str, str]) -> str:
@@ -136,14 +149,17 @@ def etc_hosts(names: dict[str, str]) -> str:
     return "\n".join(lines + [f"{address}\t{name}" for name, address in names.items()]) + "\n"
 
 
-def database_machine_files(facts: DatabaseFacts) -> tuple[dict[str, str | None], tuple[str, ...]]:
+def database_machine_files(facts: DatabaseFacts, tls: tuple[str, str, str] | None = None
+                           ) -> tuple[dict[str, str | None], tuple[str, ...]]:
     """(files, opaque dirs) for the machine's views: Debian's /etc/mysql with CloudStack's block,
-    /etc/hosts, and an empty datadir."""
+    /etc/hosts, and an empty datadir; with `tls` (CA, certificate, key: PEM), the server's TLS files."""
     files: dict[str, str | None] = {f"/etc/mysql/{name}": debian_file(name) for name in DEBIAN_CNF_FILES}
+    if tls is not None:
+        files.update(zip(TLS_FILES.values(), tls))
     files.update({
         # Debian's my.cnf is an alternatives symlink to mariadb.cnf; a copy reads the same.
         "/etc/mysql/my.cnf": debian_file("mariadb.cnf"),
-        "/etc/mysql/mariadb.conf.d/50-server.cnf": server_cnf(facts.bind_address),
+        "/etc/mysql/mariadb.conf.d/50-server.cnf": server_cnf(facts.bind_address, tls is not None),
         "/etc/mysql/conf.d/cloudstack.cnf": cloudstack_cnf(facts),
         "/etc/hosts": etc_hosts(facts.host_names),
     })
@@ -156,10 +172,12 @@ def database_views() -> tuple[str, ...]:
     return ("/etc", "/root", "/run", "/var/lib", "/var/log")
 
 
-START_SERVER = """\
+# The key is root's 0600 as written; the server reads it as `mysql`.
+START_SERVER = f"""\
 set -e
 install -d -o mysql -g mysql -m 0755 /run/mysqld
 install -d -o mysql -g adm -m 2750 /var/log/mysql
+[ ! -f {TLS_FILES["ssl-key"]} ] || chown mysql:mysql {TLS_FILES["ssl-key"]}
 if [ ! -d /var/lib/mysql/mysql ]; then
   mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >>/var/log/mysql/install.log 2>&1
 fi
@@ -220,7 +238,9 @@ def _prepare_server(conn, facts: DatabaseFacts, audit_user: str, audit_password:
         cur.execute("CREATE OR REPLACE USER %s@'%%' IDENTIFIED BY %s",
                     (REPLICATION_USER, replication_password))
         cur.execute("GRANT REPLICATION SLAVE ON *.* TO %s@'%%'", (REPLICATION_USER,))
-        cur.execute("CREATE OR REPLACE USER %s@'%%' IDENTIFIED BY %s", (audit_user, audit_password))
+        # REQUIRE SSL: the auditor's channel is TLS or nothing (replication between the servers is the
+        # cloud's own business and stays as it was).
+        cur.execute("CREATE OR REPLACE USER %s@'%%' IDENTIFIED BY %s REQUIRE SSL", (audit_user, audit_password))
         cur.execute("GRANT SELECT ON `cloud`.* TO %s@'%%'", (audit_user,))
         cur.execute("GRANT SELECT ON `cloud_usage`.* TO %s@'%%'", (audit_user,))
         # 10.11: SHOW SLAVE STATUS needs SLAVE MONITOR; REPLICATION CLIENT (BINLOG MONITOR) covers
@@ -331,7 +351,8 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
 def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     facts = database_facts(topo, node)
     content, modes = common_files(node, keys)
-    db_files, opaque = database_machine_files(facts)
+    db_files, opaque = database_machine_files(facts, keys.db_tls.get(node.name))
+    modes = {**modes, TLS_FILES["ssl-key"]: 0o600}
     backups, mtimes = backup_files(("cloud", "cloud_usage"), ".sql.gz", node.facts["backup_age_hours"])
     content.update({"/etc/os-release": files.os_release_debian("12"), **db_files, **backups})
     return MachineSpec(

@@ -12,7 +12,9 @@ it (JSON, command name -> fault; a missing file means none): {"mode": "unavailab
 with an HTML page, as a proxy in front of a stopped management server does; {"mode": "error",
 "errortext": ...} answers CloudStack's own error envelope (530, CloudRuntimeException);
 {"mode": "hang", "seconds": N} answers nothing for N seconds; {"mode": "count_extra", "rows": N}
-claims N rows more in `count` than the listing holds.
+claims N rows more in `count` than the listing holds; {"mode": "nested", "depth": N} answers 200 with
+the command's envelope around arrays nested N deep (Python's json raises RecursionError on such a
+text; a hostile proxy or management server can send one).
 """
 from __future__ import annotations
 
@@ -146,6 +148,9 @@ class Api:
         fault = self.fault(command)
         if fault.get("mode") == "unavailable":
             return 503, {"Content-Type": "text/html"}, UNAVAILABLE_PAGE
+        if fault.get("mode") == "nested":
+            depth = int(fault.get("depth", 100_000))
+            return 200, headers, b'{"%sresponse":' % command.lower().encode() + b"[" * depth + b"]" * depth + b"}"
         try:
             if fault.get("mode") == "error":
                 raise ApiError(INTERNAL_ERROR, fault.get("errortext", "Command failed due to Internal Server Error"),

@@ -11,7 +11,13 @@ Only method names and result status are logged, never parameters (passwords, ses
 
 Faults, for the suite's fault tests: when the model names a `faults_file`, each new connection
 first reads it (JSON; a missing file means none); a host whose address is in its "reset" list
-resets every connection at once (TCP RST), as a host whose xapi is down does.
+resets every connection at once (TCP RST), as a host whose xapi is down does. Its "answers" map,
+{address: {method or "*": fault}}, makes that host answer a call with what a hostile or broken
+one might send instead of the call's result, whatever the client asked for:
+{"mode": "fault", "code": N, "string": S}: an XML-RPC <fault> (not XAPI's own failure envelope);
+{"mode": "gzip_bomb", "inflated": N}: `Content-Encoding: gzip` over a success envelope whose value is
+a string of N bytes (default 256 MiB), about a thousandth of that on the wire; {"mode": "oversize",
+"bytes": N}: the same envelope uncompressed, N bytes of string sent a MiB at a time.
 """
 from __future__ import annotations
 
@@ -24,6 +30,9 @@ import ssl
 import struct
 import sys
 import threading
+import xmlrpc.client
+import zlib
+from functools import cache
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
@@ -43,6 +52,70 @@ class _Handler(SimpleXMLRPCRequestHandler):
     rpc_paths = ()   # any path: xapi's POST "/" handler matches by longest prefix, so "/RPC2" reaches it
     protocol_version = "HTTP/1.1"   # keep-alive, as xapi
     timeout = IDLE_TIMEOUT
+
+    def do_POST(self):
+        faults = self.server.answer_faults()
+        if not faults:
+            super().do_POST()
+            return
+        data = self.rfile.read(int(self.headers["content-length"]))
+        method = xmlrpc.client.loads(data)[1]
+        fault = faults.get(method, faults.get("*"))
+        headers = {}
+        if fault is None:
+            answer = self.server._marshaled_dispatch(data, None, self.path)
+        else:
+            log.info("%s %s %s (fault)", self.server.host_address, method, fault["mode"])
+            if fault["mode"] == "oversize":
+                self.send_oversize(int(fault["bytes"]))
+                return
+            answer, headers = hostile_answer(fault)
+        self.send_response(200)
+        for name, value in {"Content-Type": "text/xml", **headers, "Content-Length": str(len(answer))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def send_oversize(self, size: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(_ENVELOPE_HEAD) + size + len(_ENVELOPE_TAIL)))
+        self.end_headers()
+        try:
+            self.wfile.write(_ENVELOPE_HEAD)
+            block = b"A" * (1 << 20)
+            for sent in range(0, size, len(block)):
+                self.wfile.write(block[:size - sent])
+            self.wfile.write(_ENVELOPE_TAIL)
+        except OSError:     # the client stopped reading, as it should past its cap
+            self.close_connection = True
+
+
+def hostile_answer(fault: dict) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of a fault of the faults file's "answers"."""
+    if fault["mode"] == "fault":
+        return xmlrpc.client.dumps(xmlrpc.client.Fault(fault.get("code", 1), fault.get("string", "fault")),
+                                   methodresponse=True).encode(), {}
+    return gzip_bomb(int(fault.get("inflated", 256 << 20))), {"Content-Encoding": "gzip"}
+
+
+# A success envelope around a string value, in two halves, the string between them
+_ENVELOPE_HEAD = (b"<?xml version='1.0'?><methodResponse><params><param><value><struct><member><name>Status"
+                  b"</name><value><string>Success</string></value></member><member><name>Value</name><value><string>")
+_ENVELOPE_TAIL = b"</string></value></member></struct></value></param></params></methodResponse>"
+
+
+@cache
+def gzip_bomb(inflated: int) -> bytes:
+    """A gzip body that inflates to a success envelope holding a string of `inflated` bytes, made
+    a MiB at a time."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)    # 31: the gzip format
+    parts = [packer.compress(_ENVELOPE_HEAD)]
+    block = b"A" * (1 << 20)
+    for _ in range(inflated >> 20):
+        parts.append(packer.compress(block))
+    parts += [packer.compress(_ENVELOPE_TAIL), packer.flush()]
+    return b"".join(parts)
 
 
 class _Endpoint:
@@ -75,6 +148,19 @@ class _HostServer(ThreadingMixIn, SimpleXMLRPCServer):
         self._tls = tls
         self._address = address
         self._faults_file = Path(faults_file) if faults_file else None
+
+    @property
+    def host_address(self) -> str:
+        return self._address
+
+    def answer_faults(self) -> dict:
+        """{method or "*": fault} the faults file sets for this host's answers now, or {}."""
+        if self._faults_file is None:
+            return {}
+        try:
+            return json.loads(self._faults_file.read_text()).get("answers", {}).get(self._address, {})
+        except FileNotFoundError:
+            return {}
 
     def verify_request(self, request, client_address) -> bool:
         """False (after setting an RST on close) when the fault tests make this host reset connections."""

@@ -229,7 +229,7 @@ class Collector:
         if settings is None or not target.address:
             raise Unreachable(f"{target.id}: {target.attrs.reason or 'no reachable pool master'}")
         session = xapi.login(target.address, settings.port, settings.username, settings.password.read(),
-                             settings.ca_file, settings.timeout)
+                             settings.ca_file, settings.timeout, answer_caps=xapi_answer_caps(self.policy.limits))
         try:
             records = {cls: xapi.call(session, target.address, f"{cls}.get_all_records")
                        for cls in (r.xapi_class for r in self.readings(target, Records))}
@@ -241,12 +241,13 @@ class Collector:
     def collect_database(self, target: Target) -> dict:
         settings = self.inventory.databases
         conn = mysql.connect(target.address, target.attrs.port, settings.user, settings.password.read(),
-                             self.inventory.ssh.connect_timeout)
+                             self.inventory.ssh.connect_timeout, settings.ca_file)
+        channel = mysql.channel_record(conn, settings.insecure)
         try:
             wanted = self.readings(target, Query)
             queries = {q.name: mysql.query_or_error(conn, target.id, q.statement) for q in wanted if q.statement}
             if "replicas" not in {q.name for q in wanted}:
-                return {"queries": queries}
+                return {"queries": queries, **channel}
             version = queries["server_version"]
             try:
                 raise_if_error(version)
@@ -256,7 +257,7 @@ class Collector:
                     f"{target.id}: replication status not read: the server's version is unknown ({err})"))
             else:
                 queries["replicas"] = {**mysql.query_or_error(conn, target.id, statement), "statement": statement}
-            return {"queries": queries}
+            return {"queries": queries, **channel}
         finally:
             conn.close()
 
@@ -266,7 +267,11 @@ class Collector:
         accounts they are read for), LDAP configurations."""
         settings = self.inventory.api
         api = cloudstack.client(settings.endpoint, settings.key.read(), settings.secret.read(), settings.verify,
-                                self.inventory.ssh.connect_timeout)
+                                self.inventory.ssh.connect_timeout, limits=self.policy.limits)
+        with cloudstack.rows_of_unexpected_shape("the cloud's settings"):
+            return self.read_cloud_settings(api, target)
+
+    def read_cloud_settings(self, api, target: Target) -> dict:
         wanted = {call.name for call in self.readings(target, ApiCall)}
         collected = {}
         if "configurations" in wanted:
@@ -300,6 +305,10 @@ def own_ssh_address(target: Target) -> str | None:
     """Where a target that is not a system VM runs its commands: a database server's SSH address
     may differ from the one MariaDB answers on; every other target is reached at its address."""
     return target.attrs.ssh_address if target.kind == "db" else target.address
+
+
+def xapi_answer_caps(limits) -> xapi.AnswerCaps:
+    return xapi.AnswerCaps(limits.xapi_answer_mib << 20, "policy limits.xapi_answer_mib", limits.answer_seconds)
 
 
 def relabelled(err: TargetError, label: str, own_label: str) -> TargetError:

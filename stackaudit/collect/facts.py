@@ -16,6 +16,7 @@ import allure
 
 from stackaudit.collect.declarations import FACTS, closure, command_reading
 from stackaudit.config.redact import redact, redact_text
+from stackaudit.config.secret_shapes import cap_lines
 from stackaudit.parsers.api_rows import parse_api_rows
 from stackaudit.discovery.targets import Target
 from stackaudit.errors import CollectionFailed, raise_if_error
@@ -83,6 +84,9 @@ class Facts:
         if data.get("host_key"):
             # A system VM's key, pinned by its CloudStack id: every result judged on it says how.
             self.attach("host key", data["host_key"])
+        if data.get("tls"):
+            # Collected over a channel the inventory's `insecure: true` leaves unverified (collectors.tls_note).
+            self.attach("TLS not verified", data["tls"])
         return data
 
     def section(self, name: str) -> str | None:
@@ -98,7 +102,8 @@ class Facts:
             raise CollectionFailed(f"{self.target.id}: {name} exited {section['exit_code']}: "
                                    f"{section['stderr'].strip()[:200]}")
         self.attach(name, section["stdout"])
-        return section["stdout"]
+        # the parsers' patterns are linear; the cap keeps what one line can cost them small all the same
+        return cap_lines(section["stdout"], "parsing")
 
     def sql(self, name: str) -> list[dict]:
         result = self.part("sql")["queries"][name]

@@ -14,7 +14,8 @@ from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PA
                                      NonEmptyList, seconds)
 from stackaudit.config.host_key_fingerprints import read_fingerprints
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
-from stackaudit.config.schema import REQUIRED, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f, read_yaml
+from stackaudit.config.schema import (REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f,
+                                     read_yaml)
 from stackaudit.config.secrets import SecretSource
 
 INLINE_SECRET_KEYS = ("key", "secret", "password")
@@ -63,7 +64,11 @@ XENSERVER = Record({"username": f(USER, "root"), **_secret_fields("password"), "
 # is whatever CHANGE MASTER was given); name and address always count.
 DATABASE_SERVER = Record({"name": f(NAME, REQUIRED), "address": f(Host(), REQUIRED), "port": f(PORT, 3306),
                           "ssh_address": f(Optional(Host())), "aliases": f(ListOf(Host()), list)})
+# ca_file: the CA that signed the servers' certificates (TLS with host-name verification); no
+# ca_file is refused unless `insecure: true` is written (issue 18: a credential goes only to the
+# machine it belongs to, over a channel that proves that machine's identity).
 DATABASES = Record({"user": f(USER, REQUIRED), **_secret_fields("password"),
+                    "ca_file": f(Optional(LOCAL_PATH)), "insecure": f(Bool(), False),
                     "servers": f(NonEmptyList(DATABASE_SERVER), REQUIRED)})
 MANAGEMENT_SERVER = Record({"name": f(NAME, REQUIRED), "ssh_address": f(Optional(Host()))})
 INVENTORY = Record({
@@ -130,6 +135,8 @@ class DatabaseSettings:
     user: str
     password: SecretSource
     servers: tuple[DatabaseServer, ...]
+    ca_file: Path | None = None      # None only with insecure: TLS is then not verified
+    insecure: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,23 @@ class Inventory:
     databases: DatabaseSettings | None
     management_servers: tuple[ManagementServer, ...]
     policy_path: Path | None
+
+    @property
+    def insecure_channels(self) -> tuple[str, ...]:
+        """The channels whose TLS the inventory's explicit `insecure: true` leaves unverified (summary.json)."""
+        sections = (("databases", self.databases),)
+        return tuple(name for name, section in sections if section is not None and section.insecure)
+
+
+# What each channel is, for the evidence of a result whose facts came over it unverified.
+CHANNEL_NAMES = {"databases": "MariaDB/MySQL"}
+
+
+def unverified_tls_note(channel: str) -> str:
+    """The evidence line of a result whose facts came over `channel` without a verified certificate."""
+    return (f"TLS not verified: these facts came from {CHANNEL_NAMES[channel]} over a connection whose certificate "
+            f"was not checked ({channel}.insecure: true in the inventory); whoever answered there could have "
+            "written them")
 
 
 def load_inventory(path: Path) -> Inventory:
@@ -190,6 +214,7 @@ def load_inventory(path: Path) -> Inventory:
     dbs = data["databases"]
     if dbs is not None:
         unique_names(dbs["servers"], child(child(where, "databases"), "servers"))
+        check_tls_choice(dbs, local(dbs["ca_file"]), child(where, "databases"))
     unique_names(data["management_servers"], child(where, "management_servers"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
@@ -202,7 +227,8 @@ def load_inventory(path: Path) -> Inventory:
             xen["port"], xen["timeout"]),
         databases=None if dbs is None else DatabaseSettings(
             dbs["user"], secret(dbs, "password", child(where, "databases")),
-            tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"])),
+            tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"]),
+            local(dbs["ca_file"]), dbs["insecure"]),
         management_servers=tuple(ManagementServer(**m) for m in data["management_servers"]),
         policy_path=local(data["policy"]))
     jump = inventory.system_vms.vmware_jump_host
@@ -224,6 +250,18 @@ def system_vm_access(section: dict, local, where: str) -> SystemVmAccess:
         raise ConfigError(f"{at}: given with host_keys: {section['host_keys']}, which checks keys against "
                           "ssh.known_hosts; remove one of the two")
     return SystemVmAccess(**{**section, "host_key_fingerprints": listed, "fingerprints": read_fingerprints(listed, at)})
+
+
+def check_tls_choice(section: dict, ca_file: Path | None, at: str) -> None:
+    """A CA file to verify the servers against, or `insecure: true` written out: never neither, never both."""
+    if ca_file is not None and section["insecure"]:
+        raise ConfigError(f"{child(at, 'insecure')}: true, but ca_file is given too; remove insecure to verify "
+                          "TLS against ca_file, or remove ca_file")
+    if ca_file is None and not section["insecure"]:
+        raise ConfigError(f"{child(at, 'ca_file')}: missing; give the CA bundle (PEM) that signed the servers' TLS "
+                          "certificates, or write insecure: true to connect without verifying them")
+    if ca_file is not None:
+        check_ca_file(ca_file, child(at, "ca_file"))
 
 
 def unique_names(entries: list[dict], where: str) -> None:

@@ -125,6 +125,10 @@ POLICY = Record({
         # and from all the batches over one SSH connection (a host and the system VMs behind it).
         "ssh_section_mib": f(Bounded(1, 1024, " of MiB"), 16),
         "ssh_unit_mib": f(Bounded(1, 4096, " of MiB"), 64),
+        "xapi_answer_mib": f(Bounded(1, 4096, " of MiB"), 64),
+        "api_answer_mib": f(Bounded(1, 1024, " of MiB"), 4),
+        "api_listing_mib": f(Bounded(1, 16384, " of MiB"), 64),
+        "answer_seconds": f(seconds(3600), 120),
     }), dict),
 })
 BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hosts": "kvm-host"}
@@ -188,6 +192,10 @@ class WaiverPolicy:
 class LimitsPolicy:
     ssh_section_mib: int = 16
     ssh_unit_mib: int = 64
+    xapi_answer_mib: int = 64     # one XAPI call's answer
+    api_answer_mib: int = 4       # one CloudStack API answer (a page)
+    api_listing_mib: int = 64     # a listing's pages together
+    answer_seconds: int = 120     # one XAPI or API answer's body, from its headers to its last byte
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from stackaudit.config.policy import LimitsPolicy
 from stackaudit.errors import TargetError
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
@@ -17,9 +18,16 @@ HYPERVISOR_KIND = {"KVM": "kvm-host", "XenServer": "xs-host"}
 SYSTEM_VM_KIND = {"secondarystoragevm": "ssvm", "consoleproxy": "cpvm"}
 
 
-def discover(inventory) -> Snapshot:
+def discover(inventory, limits: LimitsPolicy = LimitsPolicy()) -> Snapshot:
+    """The cloud's targets; a TargetError (one line) if the API's answers cannot give them, whatever
+    they hold: a row lacking a key or of another type is an answer of unexpected shape, never a traceback."""
+    with cloudstack.rows_of_unexpected_shape("discovery"):
+        return discover_from_answers(inventory, limits)
+
+
+def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     api = cloudstack.client(inventory.api.endpoint, inventory.api.key.read(), inventory.api.secret.read(),
-                            inventory.api.verify, inventory.ssh.connect_timeout)
+                            inventory.api.verify, inventory.ssh.connect_timeout, limits=limits)
     rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
         ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}

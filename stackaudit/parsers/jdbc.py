@@ -27,7 +27,9 @@ from stackaudit.errors import UnparsableOutput
 DEFAULT_HOST = "localhost"
 URL = re.compile(r"jdbc:(?:mysql|mysql\+srv|mariadb|postgresql):(?:[a-z]+:)?//(?P<authority>[^/?#]*)(?:[/?#].*)?",
                  re.I | re.S)
-PAIR = re.compile(r"\(\s*([^=()]*?)\s*=\s*([^()]*?)\s*\)")
+# (key) = (value) without their blanks, blanks inside kept. Each run is taken once, possessively: a
+# lazy key or value before \s* rescans every run of blanks, quadratic in blanks.
+PAIR = re.compile(r"\(\s*+((?:[^=()\s]++|\s++(?=[^=()\s]))*+)\s*+=\s*+((?:[^()\s]++|\s++(?=[^()\s]))*+)\s*+\)")
 HOST_PORT = re.compile(r"(?P<host>[^:\[\]()=,@]*)(?::(?P<port>[^:]*))?")
 BRACKETED = re.compile(r"\[(?P<host>[^\[\]]*)\](?::(?P<port>.*))?")
 

@@ -58,13 +58,13 @@ def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
 
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
                   exit_code: int, results: list[Result], previous: dict | None, waivers,
-                  today: datetime.date, first_use_pins: list[dict] = ()) -> dict:
+                  today: datetime.date, insecure_channels=(), first_use_pins: list[dict] = ()) -> dict:
     """summary.json; `first_use_pins`: the system VM keys pinned in this run, trusted on first use
     ({target, vm_id, fingerprint}, collect/hostkeys.py)."""
     entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
     return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
-            "profile": profile, "exit_code": exit_code,
+            "profile": profile, "exit_code": exit_code, "insecure_channels": sorted(insecure_channels),
             "counts": {**{s: counts[s] for s in STATUSES}, "total": len(results)},
             "results": entries,
             "changes_since": previous["run"] if previous else None,

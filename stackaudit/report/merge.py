@@ -64,7 +64,9 @@ def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, w
     pins = [pin for shard in shards for pin in shard.summary.get("first_use_pins") or []]
     summary = build_summary(run_dir.name, min(s.summary["started"] for s in shards), utc_now(), first["cloud"],
                             ", ".join(versions) or None, first.get("profile"), code, results,
-                            previous_summary(run_dir), waivers, today, pins)
+                            previous_summary(run_dir), waivers, today,
+                            insecure_channels={c for s in shards for c in s.summary.get("insecure_channels", [])},
+                            first_use_pins=pins)
     summary["merged_from"] = [{"shard": str(s.shard), "run": s.path.name, "exit_code": s.summary["exit_code"]}
                               for s in shards]
     summary["targets_differ"] = targets.differing

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lab.certificates import lab_ca, server_certificate
 from lab.faults import COSTLY_TEXT, CUT_SHORT, FORGED_FRAMES, GARBLED, GIB_OF_OUTPUT, SLOW_DRIP, LabFaults
 from lab.lifecycle import down, up
 from tests.checks.suite_run import SuiteRun, run_suite
@@ -137,16 +138,26 @@ def xapi_pool_fault(text: str) -> dict[tuple[str, str], str]:
             **{("XS-HOST-NAME-LABEL", f"xs-host://zone1/{h}"): text for h in XS_HOSTS}}
 
 
-def attachment(result: SuiteRun, check: str, target: str, name: str) -> str:
-    """The text of a result's attachment, read from its Allure result file."""
+def result_file(result: SuiteRun, check: str, target: str) -> tuple[Path, dict]:
+    """A result's Allure result file: its path and its JSON."""
     for path in (result.work / "allure-results").glob("*-result.json"):
         data = json.loads(path.read_text())
         labels = {label["name"]: label["value"] for label in data.get("labels", [])}
         if (labels.get("check_id"), labels.get("target")) == (check, target):
-            found = [a for a in data.get("attachments", []) if a["name"].endswith(name)]
-            assert len(found) == 1, data.get("attachments")
-            return (path.parent / found[0]["source"]).read_text()
+            return path, data
     raise AssertionError(f"no result for {check} {target}")
+
+
+def attachment(result: SuiteRun, check: str, target: str, name: str) -> str:
+    """The text of a result's attachment, read from its Allure result file."""
+    path, data = result_file(result, check, target)
+    found = [a for a in data.get("attachments", []) if a["name"].endswith(name)]
+    assert len(found) == 1, data.get("attachments")
+    return (path.parent / found[0]["source"]).read_text()
+
+
+def attachment_names(result: SuiteRun, check: str, target: str) -> list[str]:
+    return [a["name"] for a in result_file(result, check, target)[1].get("attachments", [])]
 
 
 def wrong_secret(lab: FaultLab, name: str) -> str:
@@ -276,6 +287,79 @@ def test_discovery_faults_stop_the_run_with_one_line(lab, fault, reason):
     assert seconds < lab.clean_seconds
 
 
+# --- hostile machines: answers ---
+# (Before the SSH block: its costliest run raises the largest peak RSS of the module's runs, which
+# each test here measures before and after its own run: peak_kib.)
+# What an answer may add to a run's peak: an XML-RPC answer at its cap (policy limits.xapi_answer_mib,
+# 64 MiB) parses into about 4.5 times its size (README, "Bounded against any answer: what XAPI and the API can send").
+# Before answers were bounded, Python's XML-RPC client alone peaked at 810 MiB on the gzip bomb below.
+ANSWER_PEAK_MIB = 64 * 9 // 2
+
+
+def assert_answer_peak(name: str, before: int) -> None:
+    after = peak_kib()
+    print(f"{name}: largest peak RSS of the runs before {before / 1024:.0f} MiB, with this one {after / 1024:.0f} MiB")
+    assert after <= before + ANSWER_PEAK_MIB * 1024, (before, after)
+
+
+def test_hostile_answers_gzip_bomb_and_json_nested_100000_deep(lab):
+    """XAPI's master answers VM.get_all_records with a gzip bomb (255 KiB inflating to 256 MiB) it was
+    not asked for; the API answers listConfigurations with arrays nested 100,000 deep."""
+    f, master, before = lab.faults, lab.address("xs01"), peak_kib()
+    result, seconds = lab.run("hostile-answers", [
+        lambda: f.xapi_answers({master: {"VM.get_all_records": {"mode": "gzip_bomb"}}}),
+        lambda: f.api_faults({"listConfigurations": {"mode": "nested", "depth": 100_000}}),
+    ])
+    assert_faults_reported(lab, result, seconds, {
+        **api_settings_fault("CloudStack API: listConfigurations: the answer nests 100,001 deep, over the 64 "
+                             "any real answer needs; not parsed"),
+        **xapi_pool_fault(f"XAPI {master}: VM.get_all_records: the answer is compressed (Content-Encoding: gzip), "
+                          "which was not asked for"),
+    })
+    assert_answer_peak("hostile-answers", before)
+    log = (lab.faults.state_dir / "sim" / "xapi.log").read_text()
+    assert f"{master} VM.get_all_records gzip_bomb (fault)" in log
+
+
+def test_hostile_answers_xml_rpc_fault_from_a_member(lab):
+    """A pool member answers every call with an XML-RPC <fault> (not XAPI's failure envelope): discovery
+    goes on to the next member, which names it master; the pool's collection is broken with one line."""
+    f, master, before = lab.faults, lab.address("xs01"), peak_kib()
+    result, seconds = lab.run("xmlrpc-fault", [
+        lambda: f.xapi_answers({master: {"*": {"mode": "fault", "code": 1, "string": "Internal error\nat line 2"}}}),
+    ])
+    assert_faults_reported(lab, result, seconds, xapi_pool_fault(
+        f"XAPI {master}: login failed: XML-RPC fault 1: Internal error at line 2"))
+    assert_answer_peak("xmlrpc-fault", before)
+    log = (lab.faults.state_dir / "sim" / "xapi.log").read_text()
+    assert f"{lab.address('xs02')} session.login_with_password HOST_IS_SLAVE" in log
+
+
+def test_hostile_answers_xapi_answer_over_its_cap(lab):
+    """The master answers VM.get_all_records with 80 MiB of XML-RPC, uncompressed: read up to the policy's
+    limits.xapi_answer_mib (64 MiB), then refused, naming the cap."""
+    f, master, before = lab.faults, lab.address("xs01"), peak_kib()
+    result, seconds = lab.run("xapi-oversize", [
+        lambda: f.xapi_answers({master: {"VM.get_all_records": {"mode": "oversize", "bytes": 80 << 20}}})])
+    assert_faults_reported(lab, result, seconds, xapi_pool_fault(
+        f"XAPI {master}: VM.get_all_records: the answer is over 64 MiB (policy limits.xapi_answer_mib); "
+        "not read further"))
+    assert_answer_peak("xapi-oversize", before)
+
+
+def test_hostile_answers_json_nested_100000_deep_in_discovery(lab):
+    """listHosts nested 100,000 deep while discovering: no target list can be trusted, so the run ends
+    with one line and exit code 6, as for any discovery failure; never a RecursionError's traceback."""
+    result, seconds = lab.run("nested-discovery", [
+        lambda: lab.faults.api_faults({"listHosts": {"mode": "nested", "depth": 100_000}})])
+    assert result.exit_code == 6 and result.results == [], result.output
+    lines = [line for line in result.output.splitlines() if "cannot discover" in line]
+    assert lines == ["Exit: stackaudit: cannot discover the cloud's targets: CloudStack API: listHosts: the answer "
+                     "nests 100,001 deep, over the 64 any real answer needs; not parsed"]
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
+    assert seconds < lab.clean_seconds
+
+
 # --- hostile machines: SSH output (framing, caps, deadline) ---
 
 MIB = 1 << 20
@@ -345,3 +429,77 @@ def test_the_costliest_output_stays_in_the_memory_bound(lab):
     # is involved. The bound only catches a run that stopped being linear in what it took.
     assert seconds < lab.clean_seconds + 12 * TIMEOUT, (seconds, lab.clean_seconds)
     assert after <= before + UNIT_CAP_MIB * 1024 * MEMORY_FACTOR, (before, after)
+
+
+# --- hostile machines: MariaDB/MySQL ---
+def impostor_record(lab: FaultLab, name: str) -> list[dict]:
+    """Every connection the impostor at `name` served: whether TLS was up, each packet it received."""
+    path = lab.work / f"impostor-{name}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def assert_received_no_password(lab: FaultLab, connections: list[dict]) -> None:
+    password = (lab.faults.state_dir / "keys" / "db-audit.password").read_text().strip().encode()
+    assert connections, "the impostor served no connection: the auditor never reached it"
+    for connection in connections:
+        received = b"".join(bytes.fromhex(p) for p in connection["packets"])
+        assert password not in received and password.hex().encode() not in received
+
+
+def test_impostor_mysql_servers_get_no_password(lab):
+    """Two impostors in place of the databases, for the auditor's connections only: on db1 one holding a
+    certificate the lab CA signed for db1's address (a taken-over server) that asks for
+    mysql_clear_password; on db2 one whose certificate names db2's address but chains to another CA.
+    The first gets a scramble and no password, the second not even the user name."""
+    keys, other = lab.faults.state_dir / "keys", lab.work / "impostor-ca"
+    other.mkdir()
+    valid = server_certificate(keys, "impostor-db1", [lab.address("db1")], lab_ca(keys))
+    untrusted = server_certificate(other, "impostor-db2", [lab.address("db2")], lab_ca(other))
+    result, seconds = lab.run("impostor-mysql", [
+        lambda: lab.faults.impostor_mysql("db1", BRIDGE_ADDRESS, "mysql_clear_password",
+                                          lab.work / "impostor-db1.jsonl", valid),
+        lambda: lab.faults.impostor_mysql("db2", BRIDGE_ADDRESS, "mysql_clear_password",
+                                          lab.work / "impostor-db2.jsonl", untrusted),
+    ])
+    refused = (f"MariaDB {lab.address('db1')}:3306: the server asks for authentication plugin "
+               "'mysql_clear_password', which sends the password in the clear; no password was sent")
+    untrusted_text = f"MariaDB {lab.address('db2')}:3306: TLS certificate not trusted: unable to get local issuer"
+    assert_faults_reported(lab, result, seconds, {
+        **on("db://db1", DB_SQL, refused), **on("db://db2", DB_SQL, untrusted_text),
+        ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db",
+    })
+    first, second = impostor_record(lab, "db1"), impostor_record(lab, "db2")
+    assert_received_no_password(lab, first)
+    assert_received_no_password(lab, second)
+    # db1's impostor: TLS up, the handshake response (the user name and a scramble), then nothing.
+    assert all(c["tls"] and len(c["packets"]) == 2 and b"stackaudit\0" in bytes.fromhex(c["packets"][1])
+               for c in first), first
+    # db2's impostor: the client's TLS request, then the client refused its certificate.
+    assert all(not c["tls"] and len(c["packets"]) == 1 for c in second), second
+
+
+def test_with_insecure_an_impostor_without_tls_gets_no_password_and_results_say_tls_not_verified(lab):
+    """databases.insecure: true, no CA file: an impostor without TLS on db1 asks for the password by
+    PAM's dialog plugin and gets none; db2's results are as clean, each saying "TLS not verified", and
+    summary.json lists the channel."""
+    def change(doc):
+        doc["databases"].pop("ca_file")
+        doc["databases"]["insecure"] = True
+    run_dir = lab.work / "insecure-run"
+    run_dir.mkdir()
+    result, seconds = lab.run("insecure-mysql", [
+        lambda: lab.faults.impostor_mysql("db1", BRIDGE_ADDRESS, "dialog", lab.work / "impostor-db1-dialog.jsonl",
+                                          switch_data=b"\x04Password: "),
+    ], lab.inventory_with("insecure", change), f"--run-dir={run_dir}")
+    refused = (f"MariaDB {lab.address('db1')}:3306: the server asks for authentication plugin 'dialog', which "
+               "sends the password in the clear (PAM); no password was sent")
+    assert_faults_reported(lab, result, seconds, {
+        **on("db://db1", DB_SQL, refused), ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db1"})
+    connections = impostor_record(lab, "db1-dialog")
+    assert_received_no_password(lab, connections)
+    assert all(not c["tls"] and len(c["packets"]) == 1 for c in connections), connections
+    for check in DB_SQL:
+        assert attachment(result, check, "db://db2", "TLS not verified").startswith(
+            "TLS not verified: these facts came from MariaDB/MySQL over a connection whose certificate was not checked")
+    assert "TLS not verified" not in attachment_names(result, "DB-BIND-ADDRESS", "db://db2")   # SSH facts only
+    assert json.loads((run_dir / "summary.json").read_text())["insecure_channels"] == ["databases"]

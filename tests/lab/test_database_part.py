@@ -12,9 +12,12 @@ import pymysql
 import pytest
 
 from lab import files
+from lab.certificates import lab_ca, server_certificate
 from lab.machine import MachineSpec, machine_dir, start_machine, write_machine_files
-from lab.parts.db import (DatabaseFacts, admin_connection, database_machine_files, database_ready,
-                                database_services, database_views, setup_databases)
+from lab.parts.db import (TLS_FILES, DatabaseFacts, admin_connection, database_machine_files, database_ready,
+                          database_services, database_views, setup_databases)
+from stackaudit.collect.transports import mysql
+from stackaudit.errors import HostKeyRejected
 
 pytestmark = pytest.mark.lab
 
@@ -62,6 +65,20 @@ class Lab:
         self.host_key = state_dir / "host_key"
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.host_key)],
                        check=True, stdin=subprocess.DEVNULL)
+        self.keys = state_dir / "keys"
+        self.keys.mkdir()
+        self.ca = lab_ca(self.keys)
+
+    def tls(self, facts: DatabaseFacts) -> tuple[str, str, str]:
+        """(CA, certificate, key) of the server at facts.address, as the lab makes them (lab/credentials.py)."""
+        cert, key = server_certificate(self.keys, f"db-{facts.name}-tls", [facts.address], self.ca)
+        return self.ca[0].read_text(), cert.read_text(), key.read_text()
+
+    def audit(self, facts: DatabaseFacts) -> pymysql.connections.Connection:
+        """The auditor's view: TCP from the root namespace, as the read-only user, over TLS verified
+        against the lab CA and the server's address."""
+        return pymysql.connect(host=facts.address, user=AUDIT_USER, password=AUDIT_PASSWORD, connect_timeout=5,
+                               ssl_ca=str(self.ca[0]), ssl_verify_identity=True)
 
     def start(self, facts: DatabaseFacts, index: int) -> subprocess.Popen:
         netns, veth = f"tdb-{facts.name}", f"tdbv{index}"
@@ -70,13 +87,14 @@ class Lab:
         self.links.append((netns, veth))
         ip_batch([f"netns add {netns}", f"link add {veth} type veth peer name eth0 netns {netns}",
                   f"link set {veth} master {BRIDGE} up"])
-        db_files, opaque = database_machine_files(facts)
+        db_files, opaque = database_machine_files(facts, self.tls(facts))
         spec = MachineSpec(
             name=facts.name, kind="db", netns=netns, ssh_address=facts.address, views=database_views(),
             files={**db_files, "/etc/ssh/sshd_config": files.sshd_config(facts.address, 22),
                    "/etc/ssh/ssh_host_ed25519_key": self.host_key.read_text(),
                    "/root/.ssh/authorized_keys": self.host_key.with_suffix(".pub").read_text()},
-            modes={"/etc/ssh/ssh_host_ed25519_key": 0o600, "/root/.ssh/authorized_keys": 0o600},
+            modes={"/etc/ssh/ssh_host_ed25519_key": 0o600, "/root/.ssh/authorized_keys": 0o600,
+                   TLS_FILES["ssl-key"]: 0o600},
             opaque_dirs=opaque, services=database_services(facts),
             network_setup=[f"addr add {facts.address}/15 dev eth0", "link set eth0 up"])
         write_machine_files(self.state_dir, spec)
@@ -153,11 +171,6 @@ def pair_facts(**db1) -> list[DatabaseFacts]:
             DatabaseFacts("db2", "198.18.200.2", 2, auto_increment_offset=2, version_rows=VERSIONS)]
 
 
-def audit(facts: DatabaseFacts) -> pymysql.connections.Connection:
-    """The auditor's view: TCP from the root namespace, as the read-only user."""
-    return pymysql.connect(host=facts.address, user=AUDIT_USER, password=AUDIT_PASSWORD, connect_timeout=5)
-
-
 def query(conn, sql: str) -> list[tuple]:
     with conn.cursor() as cur:
         cur.execute(sql)
@@ -188,7 +201,7 @@ def test_master_master_pair_replicates_both_ways_with_cloudstack_settings(lab):
     pids = bring_up(lab, pair)
 
     for facts in pair:
-        with audit(facts) as conn:
+        with lab.audit(facts) as conn:
             v = variables(conn)
             assert (v["binlog_format"], v["log_bin"], v["innodb_lock_wait_timeout"], v["max_connections"],
                     v["innodb_rollback_on_timeout"], v["skip_name_resolve"], v["time_zone"]) == \
@@ -204,6 +217,8 @@ def test_master_master_pair_replicates_both_ways_with_cloudstack_settings(lab):
             with pytest.raises(pymysql.err.OperationalError) as denied:
                 query(conn, "INSERT INTO cloud.version (version, updated, step) VALUES ('9.9', NOW(), 'x')")
             assert denied.value.args[0] == 1142   # INSERT command denied
+
+    assert_the_audit_user_is_tls_only(lab, pair[0])
 
     db1, db2 = (admin_connection(pid) for pid in pids)
     with db1, db2:
@@ -224,6 +239,27 @@ def test_master_master_pair_replicates_both_ways_with_cloudstack_settings(lab):
     assert not Path("/var/lib/mysql/mysql-bin.000001").exists()
 
 
+def assert_the_audit_user_is_tls_only(lab: Lab, facts: DatabaseFacts) -> None:
+    """Over TLS (the server's certificate verified by the lab CA and its address) the audit user logs in,
+    as StackAudit's transport does; without TLS, or trusting another CA, it does not."""
+    with lab.audit(facts) as conn:
+        (cipher,) = [value for name, value in query(conn, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")]
+        assert cipher
+    conn = mysql.connect(facts.address, 3306, AUDIT_USER, AUDIT_PASSWORD, 5, lab.ca[0])
+    try:
+        assert conn._secure and query(conn, "SELECT CURRENT_USER()") == [{"CURRENT_USER()": f"{AUDIT_USER}@%"}]
+    finally:
+        conn.close()
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        pymysql.connect(host=facts.address, user=AUDIT_USER, password=AUDIT_PASSWORD, connect_timeout=5,
+                        ssl_disabled=True)
+    assert refused.value.args[0] == 1045     # REQUIRE SSL: access denied without it
+    (lab.state_dir / "other-ca").mkdir()
+    other_ca, _ = lab_ca(lab.state_dir / "other-ca")
+    with pytest.raises(HostKeyRejected, match=f"MariaDB {facts.address}:3306: TLS certificate not trusted: "):
+        mysql.connect(facts.address, 3306, AUDIT_USER, AUDIT_PASSWORD, 5, other_ca)
+
+
 def test_statement_format_and_stopped_replica_show_at_run_time(lab):
     pair = pair_facts(binlog_format="STATEMENT", bind_address="127.0.0.1")
     pair[1].replicate = False
@@ -241,8 +277,8 @@ def test_statement_format_and_stopped_replica_show_at_run_time(lab):
             query(db1, "INSERT INTO cloud.probe VALUES (1)")
         assert "BINLOG_FORMAT = STATEMENT" in str(refused.value)
     with pytest.raises(pymysql.err.OperationalError):
-        audit(pair[0])   # db1 listens on 127.0.0.1 only: the bridge cannot reach it
-    with audit(pair[1]) as db2:
+        lab.audit(pair[0])   # db1 listens on 127.0.0.1 only: the bridge cannot reach it
+    with lab.audit(pair[1]) as db2:
         assert variables(db2)["binlog_format"] == "ROW"
         status = slave(db2)
         assert (status["Slave_IO_Running"], status["Slave_SQL_Running"]) == ("No", "No")
@@ -256,7 +292,7 @@ def test_named_connection_to_a_peer_given_by_host_name(lab):
     pair[1].connection_name, pair[1].io_thread = "back", False
     pids = bring_up(lab, pair)
 
-    with audit(pair[0]) as db1, audit(pair[1]) as db2:
+    with lab.audit(pair[0]) as db1, lab.audit(pair[1]) as db2:
         with db1.cursor(pymysql.cursors.DictCursor) as cur:
             cur.execute("SHOW ALL SLAVES STATUS")
             (status,) = cur.fetchall()

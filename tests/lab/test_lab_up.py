@@ -101,8 +101,10 @@ def test_system_vm_dpkg_shows_the_scenarios_libssl(compliant_lab):
 
 
 def db_connect(lab, node) -> pymysql.Connection:
+    """As the audit user, over TLS verified against the lab CA (the user is REQUIRE SSL)."""
     return pymysql.connect(host=node.address, user="stackaudit", password=lab.secret("keys/db-audit.password"),
-                           connect_timeout=5, cursorclass=pymysql.cursors.DictCursor)
+                           connect_timeout=5, cursorclass=pymysql.cursors.DictCursor,
+                           ssl_ca=str(lab.state_dir / "keys" / "lab-ca.pem"), ssl_verify_identity=True)
 
 
 def test_both_databases_replicate_from_each_other(compliant_lab):

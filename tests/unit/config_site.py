@@ -52,7 +52,7 @@ def inventory_document() -> dict:
         "ssh": {"user": "root", "private_key": "keys/id_ed25519", "known_hosts": "known_hosts",
                 "connect_timeout": 15, "command_timeout": 120, "max_connections": 16},
         "xenserver": {"username": "root", "password_file": "keys/xapi.password", "ca_file": "keys/ca.pem"},
-        "databases": {"user": "stackaudit", "password_env": "SA_TEST_DB_PASSWORD",
+        "databases": {"user": "stackaudit", "password_env": "SA_TEST_DB_PASSWORD", "ca_file": "keys/db-ca.pem",
                       "servers": [{"name": "db1", "address": "198.18.0.21"},
                                   {"name": "db2", "address": "198.18.0.22", "aliases": ["db2.example.org"]}]},
         "management_servers": [{"name": "ms1", "ssh_address": "198.18.0.11"}],
@@ -78,6 +78,7 @@ def write_site(directory: Path) -> Path:
         (keys / name).write_text(text)
         (keys / name).chmod(0o600)
     (keys / "ca.pem").write_text(ca_certificate())
+    (keys / "db-ca.pem").write_text(ca_certificate())
     (directory / "known_hosts").write_text(f"198.18.0.11 {public}\n198.18.0.21 {public}\n")
     (directory / "policy.yml").write_text("firewall: {reject_ports: [16509, 16514, 8250]}\n")
     (directory / "waivers.yml").write_text(waivers_text())

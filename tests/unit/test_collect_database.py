@@ -1,6 +1,7 @@
 """collect_database asks the server's version first, then replication status in that server's words."""
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -25,16 +26,24 @@ class FakeServer:
         return {"rows": []}
 
 
+def collect_part(monkeypatch, server: FakeServer, ca_file: Path | None = Path("ca.pem"), secure: bool = True) -> dict:
+    """The SQL part of db1's facts, its server `server`; the connection made with `ca_file`."""
+    made = []
+    monkeypatch.setattr(collectors.mysql, "connect",
+                        lambda *a: made.append(a) or SimpleNamespace(close=lambda: None, _secure=secure))
+    monkeypatch.setattr(collectors.mysql, "query_or_error", server.query)
+    inventory = SimpleNamespace(databases=SimpleNamespace(user="audit", password=SimpleNamespace(read=lambda: "x"),
+                                                          ca_file=ca_file, insecure=ca_file is None),
+                                ssh=SimpleNamespace(connect_timeout=5))
+    collector = collectors.Collector(inventory, policy=None, snapshot=None)
+    part = collector.collect_database(Target("db", "db1", None, "198.51.100.1"))
+    assert made == [("198.51.100.1", 3306, "audit", "x", 5, ca_file)]
+    return part
+
+
 @pytest.fixture
 def collect(monkeypatch):
-    def run(server: FakeServer) -> dict:
-        monkeypatch.setattr(collectors.mysql, "connect", lambda *a: SimpleNamespace(close=lambda: None))
-        monkeypatch.setattr(collectors.mysql, "query_or_error", server.query)
-        inventory = SimpleNamespace(databases=SimpleNamespace(user="audit", password=SimpleNamespace(read=lambda: "x")),
-                                    ssh=SimpleNamespace(connect_timeout=5))
-        collector = collectors.Collector(inventory, policy=None, snapshot=None)
-        return collector.collect_database(Target("db", "db1", None, "198.51.100.1"))["queries"]
-    return run
+    return lambda server: collect_part(monkeypatch, server)["queries"]
 
 
 @pytest.mark.parametrize("version, comment, statement", [
@@ -57,3 +66,15 @@ def test_without_a_version_replication_status_is_not_read_and_says_why(collect):
     assert queries["replicas"]["error"]["type"] == "CollectionFailed"
     assert queries["replicas"]["error"]["message"].startswith(
         "db://db1: replication status not read: the server's version is unknown (MariaDB db://db1: SELECT @@version")
+
+
+def test_over_verified_tls_the_facts_say_nothing_of_the_channel(monkeypatch):
+    assert "tls" not in collect_part(monkeypatch, FakeServer("10.11.19-MariaDB"))
+
+
+@pytest.mark.parametrize("secure, how", [(True, ""), (False, "; nor encrypted: the server offered no TLS")])
+def test_with_insecure_the_facts_say_tls_was_not_verified(monkeypatch, secure, how):
+    part = collect_part(monkeypatch, FakeServer("10.11.19-MariaDB"), ca_file=None, secure=secure)
+    assert part["tls"] == ("TLS not verified: these facts came from MariaDB/MySQL over a connection whose "
+                           "certificate was not checked (databases.insecure: true in the inventory); whoever "
+                           f"answered there could have written them{how}")

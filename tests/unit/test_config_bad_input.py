@@ -130,6 +130,10 @@ NUMBERS = [
          "xenserver.timeout: found int 100000000000000000000; expected a whole number of seconds from 1 to 300"),
     Case("database-port-99999", inventory("databases.servers.0.port", 99999), "databases.servers[0].port: found int 99999"),
     Case("system-vm-port-0", inventory("system_vms", {"port": 0}), "system_vms.port: found int 0"),
+    Case("policy-answer-cap-0", policy("limits: {xapi_answer_mib: 0}\n"),
+         "policy.yml: limits.xapi_answer_mib: found int 0; expected a whole number of MiB from 1 to 4096"),
+    Case("policy-answer-seconds-0", policy("limits: {answer_seconds: 0}\n"),
+         "policy.yml: limits.answer_seconds: found int 0; expected a whole number of seconds from 1 to 3600"),
     Case("policy-reject-port-70000", policy("firewall: {reject_ports: [8250, 70000]}\n"),
          "policy.yml: firewall.reject_ports[1]: found int 70000; expected a whole number from 1 to 65535"),
     Case("policy-reject-ports-empty", policy("firewall: {reject_ports: []}\n"),
@@ -395,7 +399,35 @@ FILES_NAMED = [
     Case("policy-missing", remove("policy.yml"), "policy: {dir}/policy.yml does not exist; fix the path"),
 ]
 
-CASES = ENCODINGS_AND_FILE_KINDS + YAML_STRUCTURE + NUMBERS + VERSIONS_AND_TEXT + NAMES + URLS + FILES_NAMED
+# MariaDB/MySQL over TLS verified against databases.ca_file; no CA file only with `insecure: true` written.
+DATABASE_TLS = [
+    Case("db-ca-file-absent", inventory("databases.ca_file", DELETE),
+         "inventory.yml: databases.ca_file: missing; give the CA bundle (PEM) that signed the servers' TLS "
+         "certificates, or write insecure: true to connect without verifying them", True),
+    Case("db-ca-file-null", inventory("databases.ca_file", None), "databases.ca_file: missing; give the CA bundle"),
+    Case("db-ca-file-and-insecure", inventory("databases.insecure", True),
+         "inventory.yml: databases.insecure: true, but ca_file is given too; remove insecure to verify TLS against "
+         "ca_file, or remove ca_file", True),
+    Case("db-insecure-false-no-ca", inventory("databases", {
+        "user": "stackaudit", "password_env": "SA_TEST_DB_PASSWORD", "insecure": False,
+        "servers": [{"name": "db1", "address": "198.18.0.21"}]}), "databases.ca_file: missing"),
+    Case("db-insecure-word", inventory("databases.insecure", "yes please"),
+         "databases.insecure: found str 'yes please'; expected true or false"),
+    Case("db-insecure-quoted", inventory("databases.insecure", "true"),
+         "databases.insecure: found str 'true'; expected true or false"),
+    Case("db-ca-file-missing", remove("keys/db-ca.pem"), "databases.ca_file: {dir}/keys/db-ca.pem: cannot read"),
+    Case("db-ca-file-not-pem", write("keys/db-ca.pem", "hello\n"),
+         "databases.ca_file: {dir}/keys/db-ca.pem holds no PEM certificate (-----BEGIN CERTIFICATE-----); point "
+         "it at the CA bundle in PEM"),
+    Case("db-ca-file-bad-body", write("keys/db-ca.pem",
+                                      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+         "databases.ca_file: {dir}/keys/db-ca.pem is not a PEM certificate bundle OpenSSL reads"),
+    Case("db-ca-file-directory", directory("keys/db-ca.pem"), "databases.ca_file: {dir}/keys/db-ca.pem: is a directory"),
+    Case("db-ca-file-number", inventory("databases.ca_file", 7), "databases.ca_file: found int 7"),
+]
+
+CASES = (ENCODINGS_AND_FILE_KINDS + YAML_STRUCTURE + NUMBERS + VERSIONS_AND_TEXT + NAMES + URLS + FILES_NAMED
+         + DATABASE_TLS)
 
 
 def broken_site(tmp_path: Path, case: Case):

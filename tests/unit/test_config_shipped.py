@@ -26,6 +26,7 @@ def filled_in_example(directory: Path, monkeypatch) -> Path:
     private, public = ssh_key_pair()
     files = {home / ".ssh" / "stackaudit_ed25519": private, directory / "secrets" / "xapi.password": "p\n",
              directory / "secrets" / "db-audit.password": "p\n", directory / "secrets" / "xapi-ca.pem": ca_certificate(),
+             directory / "secrets" / "db-ca.pem": ca_certificate(),
              directory / "known_hosts.prod-eu1": f"192.0.2.11 {public}\n"}
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -136,7 +136,8 @@ def test_the_documented_secret_holds_exactly_the_files_the_inventory_names():
 def test_the_configmap_inventory_loads_when_the_secret_files_are_there(tmp_path):
     """Through the real loader: every key, every file it names (key mode 0600, known_hosts, CA)."""
     private, public = ssh_key_pair()
-    contents = {"ssh_private_key": private, "known_hosts": f"192.0.2.11 {public}\n", "xapi_ca.pem": ca_certificate()}
+    contents = {"ssh_private_key": private, "known_hosts": f"192.0.2.11 {public}\n", "xapi_ca.pem": ca_certificate(),
+                "db_ca.pem": ca_certificate()}
     for key in secret_keys():
         path = tmp_path / key
         path.write_text(contents.get(key, f"planted-{key}\n"))

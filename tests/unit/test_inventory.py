@@ -1,6 +1,8 @@
 """A bad inventory or policy is one line naming the file, the key and the fix: exit code 4, no traceback."""
 from __future__ import annotations
 
+import datetime
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,8 @@ import yaml
 from stackaudit.errors import ConfigError
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.policy import load_policy, policy_from_data
-from tests.unit.config_site import ssh_key_pair
+from stackaudit.report.recorder import RunRecord
+from tests.unit.config_site import ca_certificate, ssh_key_pair
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -21,7 +24,7 @@ def valid_inventory() -> dict:
         "cloud": {"name": "test", "api": {"endpoint": "http://127.0.0.1:9/client/api",
                                           "key_env": "SA_TEST_KEY", "secret_file": "api.secret"}},
         "ssh": {"private_key": "id_ed25519", "known_hosts": "known_hosts"},
-        "databases": {"user": "audit", "password_env": "SA_TEST_DB",
+        "databases": {"user": "audit", "password_env": "SA_TEST_DB", "ca_file": "ca.pem",
                       "servers": [{"name": "db1", "address": "127.0.0.1"}]},
         "management_servers": [{"name": "ms1", "ssh_address": "127.0.0.1"}],
     }
@@ -30,7 +33,8 @@ def valid_inventory() -> dict:
 @pytest.fixture
 def write(tmp_path, monkeypatch):
     private, public = ssh_key_pair()
-    for name, text in (("id_ed25519", private), ("known_hosts", f"127.0.0.1 {public}\n"), ("api.secret", "x\n")):
+    for name, text in (("id_ed25519", private), ("known_hosts", f"127.0.0.1 {public}\n"), ("api.secret", "x\n"),
+                       ("ca.pem", ca_certificate())):
         (tmp_path / name).write_text(text)
         (tmp_path / name).chmod(0o600)
     monkeypatch.setenv("SA_TEST_KEY", "k")
@@ -161,3 +165,21 @@ def test_pytest_with_a_bad_inventory_exits_4_with_one_line_and_no_traceback(writ
     assert "inline secrets are refused" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert "s3cr3t" not in done.stdout + done.stderr
+
+
+def test_databases_verify_tls_against_the_ca_file_unless_insecure_is_written(write):
+    verified = load_inventory(write(valid_inventory()))
+    assert (verified.databases.ca_file, verified.databases.insecure) == (verified.path.parent / "ca.pem", False)
+    assert verified.insecure_channels == ()
+    document = edit(lambda d: d["databases"].pop("ca_file") and d["databases"].update(insecure=True))
+    unverified = load_inventory(write(document))
+    assert (unverified.databases.ca_file, unverified.databases.insecure) == (None, True)
+    assert unverified.insecure_channels == ("databases",)
+
+
+def test_summary_json_lists_the_insecure_channels(tmp_path):
+    record = RunRecord(tmp_path, (), "lab", None, None, datetime.date(2026, 1, 1), None, ("databases",))
+    record.finish([], 0)
+    assert json.loads((tmp_path / "summary.json").read_text())["insecure_channels"] == ["databases"]
+    plain = RunRecord(tmp_path, (), "lab", None, None, datetime.date(2026, 1, 1))
+    assert plain.finish([], 0)["insecure_channels"] == []

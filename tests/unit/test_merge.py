@@ -62,7 +62,7 @@ def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", h
         (run_dir / "facts" / f"{h.replace('://', '_').replace('/', '_')}.json").write_text(json.dumps({"target": h}))
     code = exit_code if exit_code is not None else (1 if any(r.status == "failed" for r in results) else 0)
     summary = build_summary(run_dir.name, f"2026-11-25T01:0{index}:00+00:00", "2026-11-25T01:30:00+00:00", cloud,
-                            "4.19.1.0", "nightly", code, results, None, (), TODAY, list(pins))
+                            "4.19.1.0", "nightly", code, results, None, (), TODAY, first_use_pins=list(pins))
     write_summary(run_dir / "summary.json", as_shard(summary, f"{index}/{count}"))
     (run_dir / SHARD_MARK).write_text(f"{index}/{count}\n")
     return run_dir
@@ -322,8 +322,8 @@ def test_a_shards_record_says_its_shard_and_leaves_changes_and_stale_waivers_to_
     shard_dir = new_run_dir(reports, now=60)
     record = RunRecord(shard_dir, (), "lab", "4.19.1.0", "nightly", TODAY, "1/4")
     summary = record.finish([Result("HOST-IPTABLES-V4", HOSTS[1], "failed", "INPUT policy is ACCEPT", "critical")], 1)
-    assert list(summary)[:9] == ["run", "started", "finished", "cloud", "cloudstack_version", "profile", "shard",
-                                 "exit_code", "counts"]
+    assert list(summary)[:10] == ["run", "started", "finished", "cloud", "cloudstack_version", "profile", "shard",
+                                  "exit_code", "insecure_channels", "counts"]
     assert (summary["shard"], summary["changes_since"], summary["changes"], summary["stale_waivers"]) == (
         "1/4", None, None, None)
     assert json.loads((shard_dir / "summary.json").read_text()) == summary

@@ -50,7 +50,7 @@ def test_the_summary_table_and_the_changes_show_a_hostile_target_escaped():
     assert all(no_raw_controls(line) and "\n" not in line for line in table)
     assert table[1].endswith(f"router://zone1/{SHOWN} (failed)")
     summary = build_summary("r2", "s", "f", "lab", None, None, 1, results, None, (), datetime.date(2026, 1, 1),
-                            [{"target": TARGET, "vm_id": "id\x1b[2J", "fingerprint": "SHA256:x"}])
+                            first_use_pins=[{"target": TARGET, "vm_id": "id\x1b[2J", "fingerprint": "SHA256:x"}])
     changes = change_lines(summary)
     assert all(no_raw_controls(line) and "\n" not in line for line in changes)
     assert f"    SVM-LIBSSL-PATCHED  router://zone1/{SHOWN}" in changes
