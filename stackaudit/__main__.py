@@ -13,9 +13,11 @@ one run directory with its summary.json and report.html (README, "Sharding").
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from stackaudit.catalog import PROFILES, check_kinds
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.policy import load_policy
+from stackaudit.config.safe_files import use_private_umask
 from stackaudit.config.shard import parse_shard
 from stackaudit.config.waivers import load_waivers, utc_today
 from stackaudit.errors import ConfigError
@@ -35,9 +38,15 @@ from stackaudit.report.recording import NotRecordable, open_run_dir, unrecorded
 from stackaudit.report.runs import point_latest
 from stackaudit.report.shard_runs import MergeRefused, read_shard_runs
 from stackaudit.report.summary import load_results, summary_lines
+from stackaudit.report.visible import visible
 
 
 MAX_WORKERS = 256
+
+
+def say(message: str) -> None:
+    """One line on stderr; text from the cloud or a file in it is shown escaped (report/visible.py)."""
+    print(f"stackaudit: {visible(message)}", file=sys.stderr)
 
 
 def workers_problem(workers: str) -> str | None:
@@ -71,6 +80,14 @@ def load_configuration(inventory: str, waivers: str | None) -> tuple[object, tup
 
 
 def main(argv: list[str] | None = None) -> int:
+    before = use_private_umask()     # before anything is written: the evidence is for its owner only
+    try:
+        return command(argv)
+    finally:
+        os.umask(before)    # called in-process (tests, a wrapper), the caller's own umask comes back
+
+
+def command(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stackaudit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -93,28 +110,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         results = load_results(Path(args.results))
         if not results:
-            print(f"stackaudit: no StackAudit results in {args.results}", file=sys.stderr)
+            say(f"no StackAudit results in {args.results}")
             return EXIT_CONFIG
         print("\n".join(summary_lines(results)))
         return 0
     if args.command == "merge":
         if rest:
-            print(f"stackaudit: merge: unrecognized arguments {shown(' '.join(rest))}; merge takes --inventory, "
-                  "--waivers, --reports and the shard run directories", file=sys.stderr)
+            say(f"merge: unrecognized arguments {shown(' '.join(rest))}; merge takes --inventory, "
+                "--waivers, --reports and the shard run directories")
             return EXIT_CONFIG
         return merge_shards(args)
     problem = validate(args.inventory, args.waivers, args.workers, args.shard)
     if problem:
-        print(f"stackaudit: {problem}", file=sys.stderr)
+        say(problem)
         return EXIT_CONFIG
     reports = Path(args.reports)
     try:
         run_dir = open_run_dir(reports)
     except NotRecordable as err:
-        print(f"stackaudit: {err}", file=sys.stderr)
+        say(str(err))
         return EXIT_CONFIG
+    # pytest opens its junit.xml by name: it writes a name no one could have guessed, renamed into place after.
+    junit_draft = run_dir / f".junit.{uuid.uuid4().hex}.xml"
     options = [f"--inventory={args.inventory}", f"--run-dir={run_dir}", f"--reports-dir={reports}",
-               f"--alluredir={run_dir / 'allure-results'}", f"--junitxml={run_dir / 'junit.xml'}",
+               f"--alluredir={run_dir / 'allure-results'}", f"--junitxml={junit_draft}",
                f"--numprocesses={args.workers}", "--dist=loadgroup", "-q"]
     if args.waivers:
         options.append(f"--waivers={args.waivers}")
@@ -123,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.shard:
         options.append(f"--shard={args.shard}")
     code = int(pytest.main([*options, *rest]))
+    if junit_draft.is_file():
+        os.replace(junit_draft, run_dir / "junit.xml")
     started = time.monotonic()
     problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, Path(args.inventory)))
     return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard)
@@ -135,13 +156,13 @@ def merge_shards(args) -> int:
         shards = read_shard_runs(args.shard_runs, inventory.cloud_name)
         run_dir = open_run_dir(Path(args.reports))
     except (ConfigError, MergeRefused, NotRecordable) as err:
-        print(f"stackaudit: {err}", file=sys.stderr)
+        say(str(err))
         return EXIT_CONFIG
     started = time.monotonic()
     try:
         summary = merge_into(run_dir, shards, waivers, utc_today())
     except (MergeRefused, OSError) as err:
-        print(f"stackaudit: {err}", file=sys.stderr)
+        say(str(err))
         return EXIT_NOT_RECORDED
     problem = unrecorded(run_dir) or write_report(run_dir, Path(args.inventory))
     return finish(Path(args.reports), run_dir, summary["exit_code"], problem, time.monotonic() - started)
@@ -150,18 +171,18 @@ def merge_shards(args) -> int:
 def finish(reports: Path, run_dir: Path, code: int, problem: str | None, seconds: float,
            shard: str | None = None) -> int:
     """Say where the run is, point latest at it if its record is complete; the run's exit code."""
-    print(f"Run directory: {run_dir.resolve()}")
+    print(f"Run directory: {visible(str(run_dir.resolve()))}")
     if problem:
         # latest stays on the last complete run. A code that could read as done (passed, a warning,
         # not checked) becomes 8; a failed blocker, a usage error or an interruption keep theirs.
-        print(f"stackaudit: the run's record is incomplete: {problem}", file=sys.stderr)
+        say(f"the run's record is incomplete: {problem}")
         return EXIT_NOT_RECORDED if code in (EXIT_OK, EXIT_WARNING, EXIT_BROKEN) else code
     point_latest(reports, run_dir)
     if shard:
         print(f"Shard {shard}: no report.html; `stackaudit merge` writes the night's report from all shards")
         return code
     report = (run_dir / "report.html").resolve()
-    print(f"Report: {report} ({report.stat().st_size / 1e6:.1f} MB, generated in {seconds:.1f} s)")
+    print(f"Report: {visible(str(report))} ({report.stat().st_size / 1e6:.1f} MB, generated in {seconds:.1f} s)")
     return code
 
 

@@ -12,7 +12,9 @@
   stackaudit.report.outcomes' (0, 1 blocker, 6 could not check, 7 warning) and 4 for a bad
   inventory, policy or waivers file.
 - Under `stackaudit run` (--run-dir), the run directory holds targets.json and the facts, and the
-  controller writes its summary.json when the session finishes.
+  controller writes its summary.json when the session finishes. Everything is written private
+  (umask 077) into directories of the user's own (config/safe_files.py), and every line of text from
+  the cloud that reaches the terminal has its control characters escaped (report/visible.py).
 - `--shard=I/N` keeps the results whose target hashes into shard I (config/shard.py) and deselects
   the others before any fact is collected, so a shard collects only what its own checks read.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import datetime
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,7 @@ from stackaudit.config.inventory import load_inventory
 from stackaudit.config.shard import Shard, parse_shard
 from stackaudit.config.redact import (KNOWN, install_log_redaction, redact_report, redact_text,
                                       remember_inventory_secrets)
+from stackaudit.config.safe_files import UnsafePath, check_directory, use_private_umask
 from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally, classify
 from stackaudit.config.policy import load_policy
@@ -45,6 +49,7 @@ from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
 from stackaudit.report.auditor import Verdict, not_checked_reason, present
 from stackaudit.report.discovery_result import discovery_failure, write_result
 from stackaudit.report.recorder import RunRecord
+from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waive
 from stackaudit.discovery.targets import Snapshot, Target
 
@@ -64,6 +69,7 @@ TARGET_FIXTURES = {
 }
 STATE = pytest.StashKey["RunState | None"]()
 SHARD = pytest.StashKey["Shard | None"]()
+UMASK_BEFORE = pytest.StashKey[int]()
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()
 
@@ -78,6 +84,7 @@ class RunState:
     collector: Collector
     waivers: tuple = ()
     today: datetime.date = datetime.date.min
+    run_mark: str = ""      # this run's own mark on the system VM keys it pins (collect/hostkeys.py)
 
 
 @dataclass
@@ -103,6 +110,11 @@ def pytest_addoption(parser):
                     help="run only the targets of shard I of N (0 <= I < N); `stackaudit merge` joins the shards")
 
 
+def stop(message: str, code: int):
+    """End the run with one line; text from the cloud in it is shown escaped."""
+    pytest.exit(f"stackaudit: {visible(message)}", returncode=code)
+
+
 def pytest_configure(config):
     config.stash[STATE] = None
     config.stash[SHARD] = None
@@ -114,9 +126,10 @@ def pytest_configure(config):
     inventory_path = config.getoption("--inventory")
     if not inventory_path:
         return
+    config.stash[UMASK_BEFORE] = use_private_umask()    # a run's evidence is its owner's only (config/safe_files.py)
     problem = choose_test_paths(config)
     if problem:
-        pytest.exit(f"stackaudit: {problem}", returncode=EXIT_CONFIG)
+        stop(problem, EXIT_CONFIG)
     try:
         shard_text = config.getoption("--shard")
         config.stash[SHARD] = parse_shard(shard_text) if shard_text is not None else None
@@ -128,16 +141,23 @@ def pytest_configure(config):
         waivers = load_waivers(Path(waivers_path) if waivers_path else None, check_kinds(),
                                policy.waivers.max_days_ahead, today)
     except ConfigError as err:
-        pytest.exit(f"stackaudit: {err}", returncode=EXIT_CONFIG)
+        stop(str(err), EXIT_CONFIG)
     workerinput = getattr(config, "workerinput", None)
+    record = None
     if workerinput is not None:
         run_dir = Path(workerinput["stackaudit_run_dir"])
+        run_mark = workerinput["stackaudit_run_mark"]
         snapshot = Snapshot.load(private_dir(run_dir) / "targets.json")
     else:
         given = config.getoption("--run-dir")
-        run_dir = Path(given) if given else Path(config.getoption("--reports-dir")) / "runs" \
-            / time.strftime("%Y%m%dT%H%M%S") / f"{os.getpid()}"
-        record = None
+        reports_dir = Path(config.getoption("--reports-dir"))
+        run_dir = Path(given) if given else reports_dir / "runs" / time.strftime("%Y%m%dT%H%M%S") / f"{os.getpid()}"
+        try:
+            for directory in (reports_dir, run_dir):
+                check_directory(directory)
+        except UnsafePath as err:
+            stop(str(err), EXIT_CONFIG)
+        run_mark = f"{run_dir.name}.{uuid.uuid4().hex[:12]}"
         if given:   # `stackaudit run`: the run directory's snapshot is the one, and it records the run
             markexpr = config.getoption("markexpr", "")
             shard = config.stash[SHARD]
@@ -154,22 +174,22 @@ def pytest_configure(config):
                 if results_dir:
                     write_result(Path(results_dir), discovery_failure(inventory.cloud_name, err,
                                                                       redact_text(str(err))))
-            pytest.exit(f"stackaudit: cannot discover the cloud's targets: {redact_text(str(err))}",
-                        returncode=EXIT_BROKEN)
+            stop(f"cannot discover the cloud's targets: {redact_text(str(err))}", EXIT_BROKEN)
         try:
             snapshot.save(private_dir(run_dir) / "targets.json", raw=True)   # for the workers
             snapshot.save(run_dir / "targets.json")
         except OSError as err:
-            pytest.exit(f"stackaudit: cannot write {run_dir / 'targets.json'}: {err.strerror}",
-                        returncode=EXIT_NOT_RECORDED)
+            stop(f"cannot write {run_dir / 'targets.json'}: {err.strerror}", EXIT_NOT_RECORDED)
         if record is not None:
             record.cloudstack_version = cloudstack_version(snapshot)
         else:
             snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
     KNOWN.protect(snapshot.identities())
-    collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")))
+    collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")), run_mark)
     store = FactStore(run_dir, collector, inventory.ssh.max_connections, inventory.ssh.connect_timeout)
-    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today)
+    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today, run_mark)
+    if record is not None:
+        record.first_use_pins = collector.host_key_pins.pinned_in_run
 
 
 def cloudstack_version(snapshot: Snapshot) -> str | None:
@@ -183,6 +203,7 @@ def pytest_configure_node(node):
     state = node.config.stash[STATE]
     if state is not None:
         node.workerinput["stackaudit_run_dir"] = str(state.run_dir)
+        node.workerinput["stackaudit_run_mark"] = state.run_mark
 
 
 def pytest_unconfigure(config):
@@ -191,6 +212,8 @@ def pytest_unconfigure(config):
         state.store.close()
         if not hasattr(config, "workerinput"):     # the workers have ended: only masked facts stay
             publish_facts(state.run_dir)
+    if UMASK_BEFORE in config.stash:    # pytest run in-process: the caller's umask back
+        os.umask(config.stash[UMASK_BEFORE])
 
 
 def pytest_generate_tests(metafunc):
@@ -343,7 +366,19 @@ def pytest_runtest_makereport(item, call):
             report.longrepr = (str(item.path), item.location[1] or 0, f"waived: {reason}")
         elif reason:
             report.longrepr = f"{outcome}: {reason}"
+    escape_for_terminal(report)
     return report
+
+
+def escape_for_terminal(report) -> None:
+    """What pytest prints of a result (its failure and short-summary lines, a skip's reason, captured
+    output) and writes to junit.xml, with control characters escaped: it holds names from the cloud."""
+    if isinstance(report.longrepr, tuple):
+        path, line, message = report.longrepr
+        report.longrepr = (path, line, visible(message))
+    elif isinstance(report.longrepr, str):
+        report.longrepr = visible(report.longrepr, multiline=True)
+    report.sections = [(title, visible(content, multiline=True)) for title, content in report.sections]
 
 
 # Where the checks are and what a run needs from pytest, with or without the repository's pytest.ini.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from stackaudit.errors import (ApiError, CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record,
                                raise_if_error)
-from stackaudit.collect.hostkeys import PIN_FILE_NAME, PinnedHostKeys, PinningPolicy
+from stackaudit.collect.hostkeys import PinningPolicy, system_vm_host_keys
 from stackaudit.parsers.mysql import parse_server_version
 from stackaudit.collect.batch import build_batch_script, decoded, split_sections
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
@@ -32,15 +32,22 @@ SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "dom
 
 
 class Collector:
-    def __init__(self, inventory, policy, snapshot, reports_dir: Path = Path("reports")):
+    def __init__(self, inventory, policy, snapshot, reports_dir: Path = Path("reports"), run: str | None = None):
         self.inventory = inventory
         self.policy = policy
         self.snapshot = snapshot
         self._ssh_key = None
-        self.host_key_pins = PinnedHostKeys(reports_dir / PIN_FILE_NAME)
+        self._reports_dir = reports_dir
+        self._run = run     # this run's mark on the keys it pins (summary.json's first_use_pins)
         # target id -> the facts the selected checks read on it; None: every fact of its kind
         self._needs: dict[str, set[str]] | None = None
         self._units: dict[str, Unit] | None = None     # target id -> its unit (`unit_of`)
+
+    @functools.cached_property
+    def host_key_pins(self):
+        """How system VM host keys are checked: pinned on first use, or against the inventory's fingerprints."""
+        vms = self.inventory.system_vms
+        return system_vm_host_keys(vms.host_key_fingerprints, vms.fingerprints, self._reports_dir, self._run)
 
     @property
     def needs(self) -> dict[str, set[str]] | None:

@@ -14,11 +14,16 @@ The facts are stored raw, as the targets sent them, in the run directory's priva
 a target's secret values as it loads its facts (collect/target_secrets.py). When the run ends,
 `publish_facts` writes each target's facts, masked, to the run directory's facts/ and removes the
 private part: what stays after the run is masked like every other output.
+
+A target's file is named by its id made safe for a file name plus a hash of the exact id
+(`facts_file_name`): `kvm-host://Zone 1/hv01` and `kvm-host://Zone_1/hv01` are two files. The file
+holds its target's id, checked when it is read: facts stored under another target's name are that
+target's facts, never this one's. Files are written as config/safe_files.py writes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import re
 import shutil
 import threading
@@ -28,7 +33,10 @@ from pathlib import Path
 from stackaudit.collect.declarations import SECRET_READERS
 from stackaudit.collect.pipeline import Pipeline
 from stackaudit.collect.target_secrets import secrets_in
+from stackaudit.config import safe_files
+from stackaudit.config.files import shown
 from stackaudit.config.redact import KNOWN, KnownSecrets, redact
+from stackaudit.config.safe_files import create_exclusive, read_regular, write_file
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
 from stackaudit.discovery.targets import Target
 
@@ -38,15 +46,12 @@ PRIVATE_DIR = ".raw"
 
 def private_dir(run_dir: Path) -> Path:
     """Where the run's processes keep what they share raw (the snapshot, the facts): mode 0700."""
-    path = run_dir / PRIVATE_DIR
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return safe_files.private_dir(run_dir / PRIVATE_DIR)
 
 
 class FactStore:
     def __init__(self, run_dir: Path, collector, max_workers: int = 16, connect_timeout: float = 15):
-        self.dir = private_dir(run_dir) / "facts"
-        self.dir.mkdir(mode=0o700, exist_ok=True)
+        self.dir = safe_files.private_dir(private_dir(run_dir) / "facts")
         self._collector = collector
         self._max_workers = max_workers
         self._connect_timeout = connect_timeout
@@ -55,7 +60,7 @@ class FactStore:
         self._pipeline: Pipeline | None = None
 
     def path(self, target: Target) -> Path:
-        return self.dir / (safe_name(target.id) + ".json")
+        return self.dir / facts_file_name(target.id, ".json")
 
     def raw(self, target: Target) -> dict:
         """The target's raw facts; raises the TargetError its collection ended in."""
@@ -77,7 +82,10 @@ class FactStore:
             if time.monotonic() > deadline:
                 return error_record(CollectionFailed(f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"))
             time.sleep(0.05)
-        data = json.loads(path.read_text())
+        try:
+            data = checked_record(json.loads(read_regular(path)), target.id, path)
+        except (OSError, ValueError) as err:
+            data = error_record(CollectionFailed(f"{target.id}: cannot read its facts file {path.name} ({err})"))
         learn_secrets(data)
         with self._lock:
             self._memo[target.id] = data
@@ -87,11 +95,7 @@ class FactStore:
         """Whether this process collects the unit: no other has claimed it, and its facts are not stored."""
         if all(self.path(t).exists() for t in unit.targets):
             return False
-        try:
-            os.close(os.open(self.dir / (safe_name(unit.key) + ".lock"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            return True
-        except FileExistsError:
-            return False
+        return create_exclusive(self.dir / facts_file_name(unit.key, ".lock"))
 
     def collect_claimed(self, unit, connected, refused: str | None, started: float) -> None:
         """Collect a unit this process claimed and store each of its targets' facts, whatever happens:
@@ -110,7 +114,7 @@ class FactStore:
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:
-        write_private(path, json.dumps(data, indent=1, sort_keys=True))
+        write_file(path, json.dumps(data, indent=1, sort_keys=True))
 
     def prefetch(self, targets: list[Target]) -> None:
         """Start collecting these targets' units in the background (claimed ones are left to their claimant)."""
@@ -127,13 +131,20 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def write_private(path: Path, text: str) -> None:
-    """The file written whole, readable by its owner only, then renamed into place."""
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    tmp.replace(path)
+def facts_file_name(target_id: str, suffix: str) -> str:
+    """`<id made safe, at most 100 characters>.<16 hex digits of the id's SHA-256><suffix>`: one file per id."""
+    digest = hashlib.sha256(target_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{safe_name(target_id)[:100]}.{digest}{suffix}"
+
+
+def checked_record(data, target_id: str, path: Path) -> dict:
+    """The stored record if it is this target's; else an error record (the target is broken)."""
+    stored = data.get("target") if isinstance(data, dict) else None
+    if stored == target_id:
+        return data
+    return error_record(CollectionFailed(
+        f"{target_id}: its facts file {path.name} holds the facts of {shown(stored)}, not of this target; "
+        "the run directory was changed during the run: run again into a new one"))
 
 
 def learn_secrets(stored: dict, registry: KnownSecrets = KNOWN) -> None:
@@ -149,11 +160,10 @@ def publish_facts(run_dir: Path, registry: KnownSecrets = KNOWN) -> None:
     private = run_dir / PRIVATE_DIR
     stored = sorted((private / "facts").glob("*.json"))
     for path in stored:
-        learn_secrets(json.loads(path.read_text()), registry)
-    published = run_dir / "facts"
-    published.mkdir(mode=0o700, exist_ok=True)
+        learn_secrets(json.loads(read_regular(path)), registry)
+    published = safe_files.private_dir(run_dir / "facts")
     for path in stored:
-        data = json.loads(path.read_text())
+        data = json.loads(read_regular(path))
         masked = {**redact(data, registry), "target": data.get("target")}     # the id is never masked
-        write_private(published / path.name, json.dumps(masked, indent=1, sort_keys=True))
+        write_file(published / path.name, json.dumps(masked, indent=1, sort_keys=True))
     shutil.rmtree(private, ignore_errors=True)

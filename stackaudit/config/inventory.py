@@ -12,6 +12,7 @@ from stackaudit.errors import ConfigError
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PATH, USER, ApiUrl, Bounded, Host,
                                      NonEmptyList, seconds)
+from stackaudit.config.host_key_fingerprints import read_fingerprints
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f,
                                      read_yaml)
@@ -54,6 +55,8 @@ SYSTEM_VMS = Record({
     # pinned: each VM's key is pinned by its CloudStack id on first use (reports/system-vm-host-keys.json);
     # known_hosts: checked against ssh.known_hosts by [address]:port, for sites that maintain it.
     "host_keys": f(Enum("pinned", "known_hosts"), "pinned"),
+    # with pinned: a file of the templates' key fingerprints; each VM's key must be one (no first use)
+    "host_key_fingerprints": f(Optional(LOCAL_PATH)),
 })
 XENSERVER = Record({"username": f(USER, "root"), **_secret_fields("password"), "ca_file": f(Optional(LOCAL_PATH)),
                     "insecure": f(Bool(), False), "port": f(PORT, 443), "timeout": f(seconds(300), 30)})
@@ -106,6 +109,8 @@ class SystemVmAccess:
     vmware_jump_host: str | None     # a management server's name
     key_on_jump_host: str
     host_keys: str = "pinned"        # or "known_hosts"
+    host_key_fingerprints: Path | None = None    # the fingerprints file (config/host_key_fingerprints.py)
+    fingerprints: frozenset[str] = frozenset()   # its fingerprints
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,7 @@ def load_inventory(path: Path) -> Inventory:
                         api["insecure"]),
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
-        system_vms=SystemVmAccess(**data["system_vms"]),
+        system_vms=system_vm_access(data["system_vms"], local, child(where, "system_vms")),
         xenserver=None if xen is None else XenServerSettings(
             xen["username"], secret(xen, "password", child(where, "xenserver")), local(xen["ca_file"]),
             xen["port"], xen["timeout"], xen["insecure"]),
@@ -254,6 +259,17 @@ def check_api_tls(api: dict, where: str) -> None:
     if api["insecure"] and not plain and api["verify"] is not False:
         raise ConfigError(f"{child(where, 'insecure')}: true, but the endpoint is https:// and its certificate is "
                           "verified; remove it")
+
+
+def system_vm_access(section: dict, local, where: str) -> SystemVmAccess:
+    listed = local(section["host_key_fingerprints"])
+    if listed is None:
+        return SystemVmAccess(**{**section, "host_key_fingerprints": None})
+    at = child(where, "host_key_fingerprints")
+    if section["host_keys"] != "pinned":
+        raise ConfigError(f"{at}: given with host_keys: {section['host_keys']}, which checks keys against "
+                          "ssh.known_hosts; remove one of the two")
+    return SystemVmAccess(**{**section, "host_key_fingerprints": listed, "fingerprints": read_fingerprints(listed, at)})
 
 
 def check_tls_choice(section: dict, ca_file: Path | None, at: str) -> None:

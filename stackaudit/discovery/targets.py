@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from stackaudit.config.redact import redact, redact_url
+from stackaudit.config.safe_files import private_dir, write_file
 from stackaudit.errors import ConfigError
 
 KINDS = {
@@ -170,16 +171,14 @@ class Snapshot:
         """targets.json, an output like any report: the API rows, attributes and notes masked, the
         targets' own kind, name, zone and address as they are (never masked: config/redact.py).
         `raw`: as discovered, for the run's own processes only (collect/factstore.py private_dir)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        private_dir(path.parent)
         targets = [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)]
         frozen = {"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes, "api": self.api}
         if not raw:
             frozen = redact(frozen)
             targets = [{**t, "attrs": redact(t["attrs"])} for t in targets]
-        tmp.write_text(json.dumps({**frozen, "targets": targets, "insecure_channels": self.insecure_channels},
-                                  indent=1, sort_keys=True))
-        tmp.replace(path)
+        write_file(path, json.dumps({**frozen, "targets": targets, "insecure_channels": self.insecure_channels},
+                                    indent=1, sort_keys=True))
 
     def identities(self) -> set[str]:
         """Every target's id, name, zone and address: never masked by value (config/redact.py)."""

@@ -26,6 +26,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from stackaudit.config.safe_files import private_dir, write_file
+
 REPORT_FILE = "report.html"
 ALLURE_ENVIRONMENT = {"ALLURE_NO_ANALYTICS": "true"}
 PROJECT = Path(__file__).resolve().parents[2]
@@ -72,9 +74,9 @@ def carry_history(previous_report: Path | None, results_dir: Path) -> list[str]:
         return []
     files = history_files(previous_report.read_text(errors="replace"))
     if files:
-        (results_dir / "history").mkdir(exist_ok=True)
+        private_dir(results_dir / "history")
     for name, content in files.items():
-        (results_dir / "history" / name).write_bytes(content)
+        write_file(results_dir / "history" / name, content)
     return sorted(files)
 
 
@@ -107,9 +109,9 @@ def environment_properties(entries: dict[str, str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
-def listed(entries: list[dict]) -> str:
-    """`CHECK target, ...` for the overview, at most MAX_LISTED of them."""
-    names = [f"{e['check_id']} {e['target']}" for e in entries]
+def listed(entries: list[dict], name=lambda entry: f"{entry['check_id']} {entry['target']}") -> str:
+    """`CHECK target, ...` (or each entry's `name`) for the overview, at most MAX_LISTED of them."""
+    names = [name(e) for e in entries]
     if not names:
         return "none"
     more = len(names) - MAX_LISTED
@@ -128,6 +130,8 @@ def change_entries(summary: dict) -> dict[str, str]:
         "Still failing": str(change["still_failing"]),
         "Stale waivers": listed(summary.get("stale_waivers", [])),
         "Waivers expiring within 14 days": listed(summary.get("expiring_waivers", [])),
+        "Trusted on first use (system VM keys pinned in this run, not verified)": listed(
+            summary.get("first_use_pins") or [], lambda pin: f"{pin['target']} {pin['fingerprint']}"),
     }
 
 
@@ -149,10 +153,10 @@ def executor(summary: dict, build_order: int, previous_run: str | None) -> dict:
 
 def write_results_context(results_dir: Path, environment: dict[str, str], executor_record: dict,
                           categories: list[dict]) -> None:
-    results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / "environment.properties").write_bytes(environment_properties(environment))
-    (results_dir / "executor.json").write_text(json.dumps(executor_record, indent=1) + "\n")
-    (results_dir / "categories.json").write_text(json.dumps(categories, indent=1) + "\n")
+    private_dir(results_dir)
+    write_file(results_dir / "environment.properties", environment_properties(environment))
+    write_file(results_dir / "executor.json", json.dumps(executor_record, indent=1) + "\n")
+    write_file(results_dir / "categories.json", json.dumps(categories, indent=1) + "\n")
 
 
 class ReportFailed(Exception):

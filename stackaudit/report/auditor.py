@@ -4,7 +4,9 @@
 - Message: our own reason, never pytest's `assert ...` echo. A broken result's message names why
   the target was not checked, `not checked (<reason>): ...`, so that categories.json can split them.
 - Description as HTML: Allure 2 shows a Markdown `description` as plain text. Every piece of text
-  that goes into it is escaped (a docstring, a catalog field or a waiver's reason may hold `<`).
+  that goes into it is escaped (a docstring, a catalog field or a waiver's reason may hold `<`), its
+  control characters first (report/visible.py: a target id holds a tenant's names), then HTML's.
+  The title, message and trace show control characters escaped too.
 - Labels: Behaviours by area (epic) and check ID (feature); Suites by target (parentSuite: the kind
   of target in words, suite: the target id) instead of allure-pytest's module-based suites.
 - categories(): the content of categories.json, one category per kind of outcome.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from allure_commons.model2 import Label, StatusDetails
 
 from stackaudit.errors import ApiError, AuthenticationFailed, HostKeyRejected, Unreachable, UnparsableOutput
+from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waiver_label
 
 # Why a target could not be checked, by the error's type: the first match wins, so the host key comes
@@ -96,7 +99,13 @@ def text_html(text: str) -> str:
     return "".join(f"<p>{inline_html(' '.join(p.split()))}</p>" for p in paragraphs)
 
 
+def shown_html(text: object) -> str:
+    """Text as HTML: control characters shown escaped, then HTML's special characters escaped."""
+    return html.escape(visible(str(text)))
+
+
 def inline_html(text: str) -> str:
+    text = visible(text)
     parts, last = [], 0
     for match in URL.finditer(text):
         parts.append(code_spans(html.escape(text[last:match.start()])))
@@ -127,7 +136,7 @@ def sources_html(source: str) -> str:
 def waiver_html(waiver: dict) -> str:
     state = ("expired: the failure counts again" if waiver.get("expired")
              else "in force: the failure is waived and does not count")
-    fields = "".join(f"<p><b>{name}</b>: {html.escape(str(waiver.get(name, '')))}</p>"
+    fields = "".join(f"<p><b>{name}</b>: {shown_html(waiver.get(name, ''))}</p>"
                      for name in ("check", "target", "reason", "approver", "ticket", "expires"))
     return f"<h3>Waiver</h3><p>{state}</p>{fields}"
 
@@ -155,7 +164,7 @@ def description_html(record, docstring: str | None, severity: str, waiver: dict 
 def present(test_result, record, docstring: str | None, target: str | None, severity: str,
             verdict: Verdict | None) -> None:
     """Rewrite allure-pytest's TestResult of one (check, target) as the auditor reads it."""
-    test_result.name = title(record.id, record.title, target)
+    test_result.name = visible(title(record.id, record.title, target))
     test_result.description = None
     test_result.descriptionHtml = description_html(record, docstring, severity, verdict.waiver if verdict else None)
     labels = [label for label in test_result.labels
@@ -167,7 +176,8 @@ def present(test_result, record, docstring: str | None, target: str | None, seve
     test_result.labels = labels
     if verdict is not None and verdict.status in ("failed", "broken", "waived"):
         test_result.status, message, trace = allure_status(verdict)
-        test_result.statusDetails = StatusDetails(message=message, trace=trace)
+        test_result.statusDetails = StatusDetails(message=visible(message, multiline=True),
+                                                  trace=trace and visible(trace, multiline=True))
 
 
 # --- categories.json -------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from stackaudit.config.safe_files import write_file
 from stackaudit.report.summary import Result
+from stackaudit.report.visible import visible_lines
 
 STATUSES = ("passed", "failed", "broken", "waived", "skipped")
 EXPIRING_WITHIN_DAYS = 14
@@ -56,7 +58,9 @@ def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
 
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
                   exit_code: int, results: list[Result], previous: dict | None, waivers,
-                  today: datetime.date, insecure_channels=()) -> dict:
+                  today: datetime.date, insecure_channels=(), first_use_pins: list[dict] = ()) -> dict:
+    """summary.json; `first_use_pins`: the system VM keys pinned in this run, trusted on first use
+    ({target, vm_id, fingerprint}, collect/hostkeys.py)."""
     entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
     return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
@@ -66,7 +70,8 @@ def build_summary(run: str, started: str, finished: str, cloud: str, version: st
             "changes_since": previous["run"] if previous else None,
             "changes": changes(previous["results"] if previous else None, entries),
             "stale_waivers": stale_waivers(waivers, results),
-            "expiring_waivers": expiring_waivers(waivers, today)}
+            "expiring_waivers": expiring_waivers(waivers, today),
+            "first_use_pins": sorted(first_use_pins, key=lambda p: (str(p["target"]), str(p["vm_id"])))}
 
 
 def as_shard(summary: dict, shard: str) -> dict:
@@ -82,15 +87,23 @@ def as_shard(summary: dict, shard: str) -> dict:
 
 
 def write_summary(path: Path, summary: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(summary, indent=2) + "\n")
-    tmp.replace(path)
+    write_file(path, json.dumps(summary, indent=2) + "\n")
+
+
+def first_use_lines(summary: dict) -> list[str]:
+    """The system VM keys this run trusted on first use: never a quiet line."""
+    pins = summary.get("first_use_pins") or []
+    if not pins:
+        return []
+    return [f"  TRUSTED ON FIRST USE (pinned in this run, not verified): {len(pins)} system VM host key(s)",
+            *(f"    {pin['target']}  CloudStack id {pin['vm_id']}  {pin['fingerprint']}" for pin in pins)]
 
 
 def change_lines(summary: dict) -> list[str]:
+    """What changed, as printed (target ids and waiver fields: escaped)."""
     if summary.get("shard"):
-        return [f"changes: this run is shard {summary['shard']}; `stackaudit merge` says what changed "
-                "over the whole night"]
+        return visible_lines([f"changes: this run is shard {summary['shard']}; `stackaudit merge` says what changed "
+                              "over the whole night", *first_use_lines(summary)])
     since = summary["changes_since"]
     lines = [f"changes since {since}:" if since else "changes (no earlier run in this reports directory):"]
     change = summary["changes"]
@@ -106,4 +119,4 @@ def change_lines(summary: dict) -> list[str]:
     if summary.get("insecure_channels"):
         lines.append(f"TLS not verified (the inventory's insecure: true): {', '.join(summary['insecure_channels'])}; "
                      "each result judged on facts from these says so")
-    return lines
+    return visible_lines(lines + first_use_lines(summary))

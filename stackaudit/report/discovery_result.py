@@ -4,13 +4,15 @@ not be listed, in the same "not checked (<reason>)" category a broken check woul
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import time
 import uuid
 from pathlib import Path
 
-from stackaudit.report.auditor import not_checked_message, not_checked_reason
+from stackaudit.config.safe_files import private_dir, write_file
+
+from stackaudit.report.auditor import not_checked_message, not_checked_reason, shown_html
+from stackaudit.report.visible import visible
 
 RULE = "the cloud's targets are listed through its management API"
 
@@ -19,16 +21,16 @@ def discovery_failure(cloud: str, error: BaseException, text: str, now_ms: int |
     """An Allure 2 result (allure-results/*-result.json) for a discovery that failed; `text` is the
     error's text with secrets masked."""
     now = now_ms if now_ms is not None else int(time.time() * 1000)
-    message = not_checked_message(not_checked_reason(error), text)
+    message = visible(not_checked_message(not_checked_reason(error), text), multiline=True)
     return {
         "uuid": str(uuid.uuid4()),
         "historyId": hashlib.md5(f"stackaudit-discovery:{cloud}".encode()).hexdigest(),
         "name": f"Discovery · {RULE} · {cloud}", "fullName": "stackaudit.discovery",
         "status": "broken", "stage": "finished", "start": now, "stop": now,
         "statusDetails": {"message": message},
-        "descriptionHtml": (f"<p>No check ran on {html.escape(cloud)}: StackAudit lists every target through "
+        "descriptionHtml": (f"<p>No check ran on {shown_html(cloud)}: StackAudit lists every target through "
                             f"the CloudStack API before it checks anything, and that failed.</p>"
-                            f"<p>{html.escape(message)}</p><p>Fix the API endpoint, its credentials or the "
+                            f"<p>{shown_html(message)}</p><p>Fix the API endpoint, its credentials or the "
                             f"network path named above, then run again.</p>"),
         "labels": [{"name": "severity", "value": "blocker"}, {"name": "epic", "value": "Discovery"},
                    {"name": "parentSuite", "value": "The cloud"}, {"name": "suite", "value": cloud}],
@@ -36,7 +38,7 @@ def discovery_failure(cloud: str, error: BaseException, text: str, now_ms: int |
 
 
 def write_result(results_dir: Path, result: dict) -> Path:
-    results_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(results_dir)
     path = results_dir / f"{result['uuid']}-result.json"
-    path.write_text(json.dumps(result))
+    write_file(path, json.dumps(result))
     return path

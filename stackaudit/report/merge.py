@@ -8,13 +8,14 @@ which no single shard can tell. report.html is then published from it as after a
 """
 from __future__ import annotations
 
+import io
 import json
-import shutil
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackaudit.config.safe_files import copy_file, private_dir, read_regular, write_file
 from stackaudit.config.shard import shard_of
 from stackaudit.discovery.targets import Snapshot
 from stackaudit.errors import ConfigError
@@ -60,10 +61,12 @@ def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, w
     first = shards[0].summary
     versions = sorted({s.summary["cloudstack_version"] for s in shards if s.summary.get("cloudstack_version")})
     code = merged_exit_code(exit_code(results), [s.summary["exit_code"] for s in shards], bool(targets.unchecked))
+    pins = [pin for shard in shards for pin in shard.summary.get("first_use_pins") or []]
     summary = build_summary(run_dir.name, min(s.summary["started"] for s in shards), utc_now(), first["cloud"],
                             ", ".join(versions) or None, first.get("profile"), code, results,
                             previous_summary(run_dir), waivers, today,
-                            {c for s in shards for c in s.summary.get("insecure_channels", [])})
+                            insecure_channels={c for s in shards for c in s.summary.get("insecure_channels", [])},
+                            first_use_pins=pins)
     summary["merged_from"] = [{"shard": str(s.shard), "run": s.path.name, "exit_code": s.summary["exit_code"]}
                               for s in shards]
     summary["targets_differ"] = targets.differing
@@ -87,7 +90,7 @@ def merged_exit_code(from_results: int, shard_codes: list[int], unchecked_target
 
 
 def copy_allure_results(shards: list[ShardRun], into: Path) -> None:
-    into.mkdir(parents=True, exist_ok=True)
+    private_dir(into)
     for shard in shards:
         results = shard.path / "allure-results"
         if not results.is_dir():
@@ -98,24 +101,23 @@ def copy_allure_results(shards: list[ShardRun], into: Path) -> None:
             if (into / path.name).exists():
                 raise MergeRefused(f"{path}: an Allure file of the same name came from another shard; "
                                    "were two shards run into one run directory?")
-            shutil.copy2(path, into / path.name)
+            copy_file(path, into / path.name)
 
 
 def copy_facts(shards: list[ShardRun], run_dir: Path) -> None:
     """facts/: each target's facts once: a group check's shard also collects its members' facts (only
     those the group reads), so where two shards have a target's facts, its own shard's are kept."""
-    facts = run_dir / "facts"
-    facts.mkdir(exist_ok=True)
+    facts = private_dir(run_dir / "facts")
     for shard in shards:
         for path in sorted((shard.path / "facts").glob("*.json")):
             if not (facts / path.name).exists() or owned_by(path, shard):
-                shutil.copy2(path, facts / path.name)
+                copy_file(path, facts / path.name)
 
 
 def owned_by(facts_file: Path, shard: ShardRun) -> bool:
     """Whether the target of this facts file (facts/<target>.json, as collect/factstore.py writes it) is in `shard`."""
     try:
-        target = json.loads(facts_file.read_text()).get("target")
+        target = json.loads(read_regular(facts_file)).get("target")
     except (OSError, ValueError, AttributeError):
         return False
     return isinstance(target, str) and shard.holds(target)
@@ -163,4 +165,6 @@ def write_junit(path: Path, shard_suites: list[ET.Element]) -> None:
                           time=f"{seconds:.3f}", timestamp=min((s for s in stamps if s), default=""),
                           hostname=",".join(dict.fromkeys(h for h in hosts if h)))
     suite.extend(cases)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    out = io.BytesIO()
+    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
+    write_file(path, out.getvalue())

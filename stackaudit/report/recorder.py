@@ -5,10 +5,13 @@ import datetime
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from stackaudit.config.safe_files import write_file
 from stackaudit.report.changes import as_shard, build_summary, change_lines, write_summary
 from stackaudit.report.runs import SHARD_MARK, previous_summary
 from stackaudit.report.summary import Result
+from stackaudit.report.visible import visible
 
 
 def utc_now() -> str:
@@ -27,20 +30,22 @@ class RunRecord:
     insecure_channels: tuple[str, ...] = ()     # the inventory's channels without verified TLS
     started: str = field(default_factory=utc_now)
     summary: dict | None = None
+    # The system VM keys this run pinned on first use (collect/hostkeys.py, pinned_in_run)
+    first_use_pins: Callable[[], list[dict]] = list
 
     def finish(self, results: list[Result], exit_code: int) -> dict:
         previous = None if self.shard else previous_summary(self.run_dir)
         self.summary = build_summary(self.run_dir.name, self.started, utc_now(), self.cloud, self.cloudstack_version,
                                      self.profile, exit_code, results, previous, self.waivers, self.today,
-                                     self.insecure_channels)
+                                     insecure_channels=self.insecure_channels, first_use_pins=self.first_use_pins())
         if self.shard:
             self.summary = as_shard(self.summary, self.shard)
         try:
             if self.shard:
-                (self.run_dir / SHARD_MARK).write_text(self.shard + "\n")
+                write_file(self.run_dir / SHARD_MARK, self.shard + "\n")
             write_summary(self.run_dir / "summary.json", self.summary)
         except OSError as err:      # `stackaudit run` finds summary.json missing and says the record is incomplete
-            print(f"stackaudit: cannot write {self.run_dir / 'summary.json'}: {err.strerror}", file=sys.stderr)
+            print(visible(f"stackaudit: cannot write {self.run_dir / 'summary.json'}: {err.strerror}"), file=sys.stderr)
         return self.summary
 
     def lines(self) -> list[str]:

@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+from stackaudit.config.files import shown_path
+from stackaudit.config.safe_files import UnsafePath, check_directory, open_new
 from stackaudit.report.runs import new_run_dir
 
 # Written and removed before anything connects: a directory with less room than this cannot hold
@@ -19,6 +21,13 @@ class NotRecordable(Exception):
 
 
 def open_run_dir(reports: Path) -> Path:
+    """A new run directory under `reports`, after checking that the reports directory is the user's own."""
+    try:
+        for directory in (reports, reports / "runs"):
+            check_directory(directory)
+    except UnsafePath as err:
+        where = err.problem if err.path == reports else str(err)
+        raise NotRecordable(f"--reports={shown_path(reports)}: {where}") from None
     try:
         run_dir = new_run_dir(reports)
     except OSError as err:
@@ -26,7 +35,7 @@ def open_run_dir(reports: Path) -> Path:
                             "give a writable directory") from None
     probe = run_dir / ".room"
     try:
-        with open(probe, "wb") as out:
+        with open_new(probe) as out:
             out.write(b"\0" * PROBE_BYTES)
             out.flush()
             os.fsync(out.fileno())

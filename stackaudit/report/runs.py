@@ -1,15 +1,17 @@
 """Run directories: `reports/runs/<UTC timestamp>/`, one per run, never reused, and `reports/latest`.
 
 A run directory is created with mkdir (which fails if it exists), so two runs started in the same
-second get `<timestamp>`, `<timestamp>-2`, ... and neither overwrites the other.
+second get `<timestamp>`, `<timestamp>-2`, ... and neither overwrites the other. Directories are
+private (config/safe_files.py): mode 0700, and `runs/` is refused if another user could write in it.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
-import uuid
 from pathlib import Path
+
+from stackaudit.config.safe_files import private_dir, replace_symlink
 
 STAMP = "%Y%m%dT%H%M%SZ"
 # In a shard's run directory beside its summary.json, holding "I/N": a shard is part of a night, never
@@ -23,14 +25,13 @@ def run_sort_key(name: str) -> tuple[str, int]:
 
 
 def new_run_dir(reports: Path, now: float | None = None) -> Path:
-    runs = reports / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
+    runs = private_dir(reports / "runs")
     stamp = time.strftime(STAMP, time.gmtime(now if now is not None else time.time()))
     serial = 1
     while True:
         path = runs / (stamp if serial == 1 else f"{stamp}-{serial}")
         try:
-            path.mkdir()
+            os.mkdir(path, 0o700)
             return path
         except FileExistsError:
             serial += 1
@@ -38,12 +39,7 @@ def new_run_dir(reports: Path, now: float | None = None) -> Path:
 
 def point_latest(reports: Path, run_dir: Path) -> None:
     """`reports/latest` -> the run directory (relative), replaced atomically (rename over the old link)."""
-    link = reports / "latest"
-    # A name of this call's own: shards on several machines share a reports volume, and in containers
-    # their process ids are alike (often 1), so a pid alone would let one shard's link replace another's.
-    tmp = reports / f".latest.{os.getpid()}.{uuid.uuid4().hex}"
-    tmp.symlink_to(os.path.relpath(run_dir, reports))
-    os.replace(tmp, link)
+    replace_symlink(reports / "latest", os.path.relpath(run_dir, reports))
 
 
 def earlier_runs(run_dir: Path) -> list[Path]:

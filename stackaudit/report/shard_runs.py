@@ -132,6 +132,7 @@ SUMMARY_FIELDS = (("cloud", (str,)), ("results", (list,)), ("exit_code", (int,))
                   ("profile", (str, type(None))), ("cloudstack_version", (str, type(None))))
 RESULT_TYPES = {"check_id": (str,), "target": (str, type(None)), "status": (str,), "message": (str,),
                 "severity": (str,), "waiver": (dict, type(None))}
+PIN_FIELDS = ("target", "vm_id", "fingerprint")
 
 
 def summary_problem(summary: dict, shard: Shard, shard_key=lambda target_id: target_id) -> str | None:
@@ -152,6 +153,18 @@ def summary_problem(summary: dict, shard: Shard, shard_key=lambda target_id: tar
         if not shard.holds(key):
             return (f"results[{index}]: target {shown(entry['target'])} is not in shard {shard}; "
                     "not this shard's results")
+    return pins_problem(summary.get("first_use_pins"))
+
+
+def pins_problem(pins) -> str | None:
+    """What is wrong with a summary's first_use_pins (absent: a shard run before they were listed)."""
+    if pins is None:
+        return None
+    if not isinstance(pins, list):
+        return "first_use_pins: not a list; not a StackAudit summary"
+    for index, pin in enumerate(pins):
+        if not isinstance(pin, dict) or not all(isinstance(pin.get(k), str) for k in PIN_FIELDS):
+            return f"first_use_pins[{index}]: not a pin ({', '.join(PIN_FIELDS)})"
     return None
 
 

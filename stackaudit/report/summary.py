@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackaudit.report.visible import visible_lines
+
 
 @dataclass(frozen=True)
 class Result:
@@ -33,6 +35,7 @@ def load_results(allure_dir: Path) -> list[Result]:
 
 
 def summary_lines(results: list[Result]) -> list[str]:
+    """The per-check table, as printed (target ids come from the cloud: escaped)."""
     by_check: dict[str, list[Result]] = defaultdict(list)
     for result in results:
         by_check[result.check_id].append(result)
@@ -40,10 +43,10 @@ def summary_lines(results: list[Result]) -> list[str]:
     for check_id in sorted(by_check):
         group = by_check[check_id]
         counts = Counter(r.status for r in group)
-        bad = ", ".join(f"{r.target} ({r.status})" for r in sorted(group, key=lambda r: r.target)
+        bad = ", ".join(f"{r.target} ({r.status})" for r in sorted(group, key=lambda r: r.target or "")
                         if r.status in ("failed", "broken"))
         lines.append(f"{check_id:<24} {group[0].severity:<9} {counts['passed']:>6} {counts['failed']:>6} "
                      f"{counts['broken']:>6} {counts['waived']:>6}  {bad}")
     total = Counter(r.status for r in results)
     lines.append(f"total: {total['passed']} passed, {total['failed']} failed, {total['broken']} broken, {total['waived']} waived")
-    return lines
+    return visible_lines(lines)

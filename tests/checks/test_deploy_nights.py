@@ -34,7 +34,7 @@ def pin_notes(run_dir: Path) -> dict[str, str]:
     notes = {}
     for path in (run_dir / "facts").glob("*.json"):
         text = path.read_text()
-        for marker in ("first use: pinned", "matches the key pinned"):
+        for marker in ("TRUST ON FIRST USE: pinned in this run", "matches the key pinned"):
             if marker in text:
                 notes[path.stem] = marker
     return notes
@@ -90,7 +90,7 @@ def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_
 
     first_notes = {k: v for i in range(SHARDS) for k, v in pin_notes(links[first, i]).items()}
     second_notes = {k: v for i in range(SHARDS) for k, v in pin_notes(links[second, i]).items()}
-    assert first_notes and set(first_notes.values()) == {"first use: pinned"}
+    assert first_notes and set(first_notes.values()) == {"TRUST ON FIRST USE: pinned in this run"}
     assert second_notes.keys() == first_notes.keys()
     assert set(second_notes.values()) == {"matches the key pinned"}
     pin_files = [volume / "shards" / str(i) / "reports" / "system-vm-host-keys.json" for i in range(SHARDS)]

@@ -54,7 +54,9 @@ CONTRACT = {
     "changes": {"new_failures": [ENTRY], "fixed": [ENTRY], "new_broken": [ENTRY], "still_failing": int},
     "stale_waivers": [{**ENTRY, "reason": str, "approver": str, "ticket": str, "expires": str}],
     "insecure_channels": [("cloud.api", "xenserver", "databases")],
+    "first_use_pins": [{"target": str, "vm_id": str, "fingerprint": str}],
 }
+SYSTEM_VM_KINDS = ("ssvm://", "cpvm://", "router://")
 
 
 def contract_problems(value, shape, where="summary") -> list[str]:
@@ -142,6 +144,10 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     assert first_summary["changes_since"] is None and first_summary["exit_code"] == 0
     assert first_summary["insecure_channels"] == []     # the lab's XAPI and API are verified
     assert {(w["check_id"], w["target"]) for w in first_summary["stale_waivers"]} == {WAIVED, EXPIRED, STALE}
+    # The first night met every system VM for the first time: each key it pinned is listed, trusted on first use.
+    checked_vms = {r["target"] for r in first_summary["results"] if r["target"].startswith(SYSTEM_VM_KINDS)}
+    assert checked_vms and {p["target"] for p in first_summary["first_use_pins"]} == checked_vms
+    assert "TRUSTED ON FIRST USE (pinned in this run, not verified)" in nights.first.stdout
 
     output = nights.second.stdout
     assert nights.second.returncode == 1, output[-3000:] + nights.second.stderr[-2000:]
@@ -149,6 +155,7 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     assert os.readlink(reports / "latest") == f"runs/{second_dir.name}"
     summary = json.loads((second_dir / "summary.json").read_text())
     assert contract_problems(summary, CONTRACT) == []
+    assert summary["first_use_pins"] == [] and "TRUSTED ON FIRST USE" not in output    # the pins held
     assert (summary["run"], summary["changes_since"], summary["profile"]) == (second_dir.name, first_dir.name,
                                                                               "nightly")
     assert (summary["cloudstack_version"], summary["exit_code"]) == ("4.19.1.0", 1)

@@ -7,17 +7,20 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from lab.lifecycle import down, up
+from stackaudit.collect.hostkeys import FIRST_USE
 from lab.scenario import load_scenario
 from lab.topology import build_topology
 from tests.checks.suite_run import run_suite
 from tests.lab.conftest import SCENARIOS, require_root
 
+REPO = Path(__file__).resolve().parent.parent.parent
 MATRIX_SCENARIO = SCENARIOS / "matrix" / "system_vm_keys.yml"
 PINNED = ("s-1-VM", "r-3-VM", "v-2-VM", "r-4-VM", "r-6-VM")    # the matrix scenario's compliant five
 SVM_CHECKS = ("SVM-LIBSSL-PATCHED", "SVM-LIBSSL-NO-STALE")
@@ -83,7 +86,7 @@ def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_chan
     assert sorted(p["name"] for p in pins.values()) == sorted(targets)
     old_r3 = ssh_keygen_fingerprint(lab / "keys" / "hosts" / "r-3-VM.pub")
     first_notes = host_key_evidence(tmp_path / "run1" / "allure-results")
-    assert first_notes[("SVM-LIBSSL-PATCHED", "router://zone1/r-3-VM")].startswith(f"first use: pinned {old_r3}")
+    assert first_notes[("SVM-LIBSSL-PATCHED", "router://zone1/r-3-VM")].startswith(f"{FIRST_USE}: {old_r3}")
 
     # Between the runs: r-4-VM was destroyed and CloudStack recreated it as r-5-VM (a new id and a
     # new key, at the same link-local address behind xs21); r-3-VM answers with another key.
@@ -104,7 +107,79 @@ def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_chan
     assert "deleting the entry" in message and str(reports / "system-vm-host-keys.json") in message
     notes = host_key_evidence(tmp_path / "run2" / "allure-results")
     new_r5 = ssh_keygen_fingerprint(lab / "keys" / "hosts" / "r-5-VM.pub")
-    assert notes[("SVM-LIBSSL-PATCHED", "router://zone1/r-5-VM")].startswith(f"first use: pinned {new_r5}")
+    assert notes[("SVM-LIBSSL-PATCHED", "router://zone1/r-5-VM")].startswith(f"{FIRST_USE}: {new_r5}")
     assert notes[("SVM-LIBSSL-PATCHED", "ssvm://zone1/s-1-VM")].startswith("host key SHA256:")
     assert "matches" in notes[("SVM-LIBSSL-PATCHED", "ssvm://zone1/s-1-VM")]
+    shutil.rmtree(lab / "keys", ignore_errors=True)
+
+
+def stackaudit_run(inventory: Path, reports: Path, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """`stackaudit run` as an operator runs it; the run and its run directory."""
+    done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--reports={reports}",
+                           "--workers=2", "-p", "no:randomly", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    (run_dir,) = (reports / "runs").iterdir()
+    return done, run_dir
+
+
+def results_of(run_dir: Path) -> dict[tuple[str, str], dict]:
+    return {(r["check_id"], r["target"]): r for r in json.loads((run_dir / "summary.json").read_text())["results"]}
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_a_first_use_is_marked_and_listed_and_a_fingerprints_file_verifies_without_one(tmp_path):
+    """Issue 18, item 7: the first night's evidence says TRUST ON FIRST USE and summary.json lists every
+    key it pinned; with the templates' fingerprints in the inventory, a listed key is verified with no
+    pin at all, and a key the file does not list is broken, never trusted."""
+    require_root()
+    lab = tmp_path / "lab"
+    selection = ("-k", "libssl_patched or no_stale_libssl")
+    up(scenario_with(tmp_path, "first-use", pinned_vms()), lab, out=lambda *_: None)
+    try:
+        first, first_dir = stackaudit_run(lab / "inventory.yml", tmp_path / "reports-1", *selection)
+        printed = {name: ssh_keygen_fingerprint(lab / "keys" / "hosts" / f"{name}.pub") for name in PINNED}
+        listed = tmp_path / "template-fingerprints"
+        listed.write_text("# the system VM templates' keys, read out of band\n" + "".join(
+            subprocess.run(["ssh-keygen", "-lf", str(lab / "keys" / "hosts" / f"{name}.pub")], check=True,
+                           capture_output=True, text=True).stdout for name in PINNED if name != "r-6-VM"))
+        inventory = yaml.safe_load((lab / "inventory.yml").read_text())
+        inventory.setdefault("system_vms", {})["host_key_fingerprints"] = str(listed)
+        (lab / "inventory-fingerprints.yml").write_text(yaml.safe_dump(inventory))
+        second, second_dir = stackaudit_run(lab / "inventory-fingerprints.yml", tmp_path / "reports-2", *selection)
+    finally:
+        down(lab, out=lambda *_: None)
+    targets = {f"{kind}://zone1/{name}": name for kind, name in (("ssvm", "s-1-VM"), ("cpvm", "v-2-VM"),
+                                                               ("router", "r-3-VM"), ("router", "r-4-VM"),
+                                                               ("router", "r-6-VM"))}
+
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    assert {key: r["status"] for key, r in results_of(first_dir).items()} == {
+        (c, t): "passed" for c in SVM_CHECKS for t in targets}
+    evidence = host_key_evidence(first_dir / "allure-results")
+    for (check, target), note in evidence.items():
+        assert note.startswith(f"TRUST ON FIRST USE: pinned in this run: {printed[targets[target]]} "), note
+        assert "NOT VERIFIED" in note
+    assert len(evidence) == len(SVM_CHECKS) * len(targets)
+    pins = json.loads((tmp_path / "reports-1" / "system-vm-host-keys.json").read_text())
+    summary = json.loads((first_dir / "summary.json").read_text())
+    assert summary["first_use_pins"] == sorted(
+        ({"target": pin["name"], "vm_id": vm_id, "fingerprint": pin["fingerprint"]} for vm_id, pin in pins.items()),
+        key=lambda p: p["target"])
+    assert {p["target"]: p["fingerprint"] for p in summary["first_use_pins"]} == {
+        t: printed[name] for t, name in targets.items()}
+    assert f"TRUSTED ON FIRST USE (pinned in this run, not verified): {len(targets)} system VM host key(s)" \
+        in first.stdout
+
+    unlisted = "router://zone1/r-6-VM"
+    assert {key: r["status"] for key, r in results_of(second_dir).items()} == {
+        (c, t): "broken" if t == unlisted else "passed" for c in SVM_CHECKS for t in targets}, second.stdout[-3000:]
+    message = results_of(second_dir)[(SVM_CHECKS[0], unlisted)]["message"]
+    assert message.startswith(f"{unlisted}: host key {printed['r-6-VM']} (ssh-ed25519) of CloudStack id ")
+    assert f"is not in the fingerprints file {listed}" in message and "\n" not in message
+    for (check, target), note in host_key_evidence(second_dir / "allure-results").items():
+        assert f"verified against the fingerprints file {listed}" in note and printed[targets[target]] in note
+    assert json.loads((second_dir / "summary.json").read_text())["first_use_pins"] == []
+    assert not (tmp_path / "reports-2" / "system-vm-host-keys.json").exists()
+    assert "TRUST" not in second.stdout
     shutil.rmtree(lab / "keys", ignore_errors=True)

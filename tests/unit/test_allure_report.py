@@ -42,6 +42,15 @@ def test_change_entries_list_each_change_with_check_and_target():
     assert entries["Newly broken"] == "HOST-NTP kvm-host://z1/kvm07"
     assert entries["Stale waivers"] == "MS-CA-STRICT cloud://*"
     assert entries["Waivers expiring within 14 days"] == "none"
+    assert entries["Trusted on first use (system VM keys pinned in this run, not verified)"] == "none"
+
+
+def test_the_overview_names_every_key_trusted_on_first_use():
+    pins = [{"target": "router://z1/r-5-VM", "vm_id": "r5", "fingerprint": "SHA256:AAAA"},
+            {"target": "ssvm://z1/s-1-VM", "vm_id": "s1", "fingerprint": "SHA256:BBBB"}]
+    entries = change_entries({**SUMMARY, "first_use_pins": pins})
+    assert entries["Trusted on first use (system VM keys pinned in this run, not verified)"] == \
+        "router://z1/r-5-VM SHA256:AAAA, ssvm://z1/s-1-VM SHA256:BBBB"
 
 
 def test_a_long_list_on_the_overview_stops_and_points_at_summary_json():

@@ -14,11 +14,12 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 from stackaudit.__main__ import validate
-from tests.unit.config_breakage import (DELETE, MIB, Case, alias_bomb, append, chmod, directory, env, fifo, inventory,
+from tests.unit.config_breakage import (DELETE, MIB, Case, Site, alias_bomb, append, chmod, directory, env, fifo, inventory,
                                         inventory_text, make_site, policy, remove, sparse, waiver, waivers, workers,
                                         write)
 from tests.unit.config_site import encrypted_ssh_key, ssh_key_pair
@@ -325,7 +326,44 @@ TLS_OPT_OUTS = [
          "cloud.api.insecure: found str 'yes'; expected true or false"),
 ]
 
+
+def fingerprints_file(text: str | bytes, **system_vms) -> Callable[[Site], None]:
+    """system_vms.host_key_fingerprints naming a file of this text (config/host_key_fingerprints.py)."""
+    def change(site: Site) -> None:
+        write("keys/vm-fingerprints", text)(site)
+        inventory("system_vms", {"host_key_fingerprints": "keys/vm-fingerprints", **system_vms})(site)
+    return change
+
+
+GOOD_FINGERPRINT = "SHA256:RlHd5xeJyojJFwTPMblNnR0YJ7I+LFrmauR58M0Hv6s"
+
 FILES_NAMED = [
+    Case("fingerprints-missing", inventory("system_vms", {"host_key_fingerprints": "keys/nowhere"}),
+         "system_vms.host_key_fingerprints: {dir}/keys/nowhere: cannot read: No such file or directory; fix the path",
+         True),
+    Case("fingerprints-md5", fingerprints_file(f"{GOOD_FINGERPRINT}\nMD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48\n"),
+         "system_vms.host_key_fingerprints: {dir}/keys/vm-fingerprints line 2: an MD5 fingerprint; give SHA256 ones "
+         "(ssh-keygen -lf -E sha256)"),
+    Case("fingerprints-truncated", fingerprints_file("256 SHA256:RlHd5xeJyojJFwTPMblNnR0Y root@systemvm (ED25519)\n"),
+         "{dir}/keys/vm-fingerprints line 1: 'SHA256:RlHd5xeJyojJFwTPMblNnR0Y' is not a SHA256 fingerprint; write one "
+         "fingerprint a line as `ssh-keygen -lf` prints it (SHA256: and 43 base64 characters)", True),
+    Case("fingerprints-not-32-bytes", fingerprints_file(GOOD_FINGERPRINT[:-1] + "t\n"),
+         "{dir}/keys/vm-fingerprints line 1: 'SHA256:RlHd5xeJyojJFwTPMblNnR0YJ7I+LFrmauR58M0Hv6t' is not a SHA256 "
+         "fingerprint"),
+    Case("fingerprints-public-key-line", fingerprints_file("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB root@systemvm\n"),
+         "{dir}/keys/vm-fingerprints line 1: 'ssh-ed25519' is not a SHA256 fingerprint"),
+    Case("fingerprints-only-comments", fingerprints_file("# systemvm-kvm-4.19.1\n\n"),
+         "system_vms.host_key_fingerprints: {dir}/keys/vm-fingerprints: no fingerprint in the file; write one "
+         "fingerprint a line as `ssh-keygen -lf` prints it (SHA256: and 43 base64 characters), or remove the key to "
+         "pin on first use"),
+    Case("fingerprints-with-known-hosts", fingerprints_file(GOOD_FINGERPRINT + "\n", host_keys="known_hosts"),
+         "system_vms.host_key_fingerprints: given with host_keys: known_hosts, which checks keys against "
+         "ssh.known_hosts; remove one of the two"),
+    Case("fingerprints-directory", lambda site: (fingerprints_file(GOOD_FINGERPRINT)(site),
+                                                 directory("keys/vm-fingerprints")(site)),
+         "system_vms.host_key_fingerprints: {dir}/keys/vm-fingerprints: is a directory, not a regular file"),
+    Case("fingerprints-latin1", fingerprints_file(b"# cl\xe9s du mod\xe8le\n"),
+         "system_vms.host_key_fingerprints: {dir}/keys/vm-fingerprints: byte 0xe9 at offset 4 is not UTF-8"),
     Case("private-key-missing", inventory("ssh.private_key", "keys/nowhere"),
          "ssh.private_key: {dir}/keys/nowhere: cannot read: No such file or directory; fix the path"),
     Case("private-key-readable-by-others", chmod("keys/id_ed25519", 0o644),

@@ -109,6 +109,19 @@ def test_system_vm_host_keys_are_pinned_unless_the_site_keeps_known_hosts(write)
     assert load_inventory(write(strict)).system_vms.host_keys == "known_hosts"
 
 
+def test_a_fingerprints_file_lists_the_system_vm_templates_keys_as_ssh_keygen_prints_them(write, tmp_path):
+    ed25519, rsa = "SHA256:RlHd5xeJyojJFwTPMblNnR0YJ7I+LFrmauR58M0Hv6s", "SHA256:/v1EDd9/2ZXJXAxs8juFkCo3mHGcVFWZP/kCMZj5q4c"
+    (tmp_path / "fingerprints").write_text(f"# systemvm-kvm-4.19.1, read on the template image\n\n"
+                                           f"256 {ed25519} root@systemvm (ED25519)\n"
+                                           f"  {rsa}   the same template's RSA key\n{ed25519}\n")
+    document = valid_inventory()
+    document["system_vms"] = {"host_key_fingerprints": "fingerprints"}
+    vms = load_inventory(write(document)).system_vms
+    assert (vms.host_keys, vms.host_key_fingerprints, vms.fingerprints) == (
+        "pinned", tmp_path / "fingerprints", frozenset({ed25519, rsa}))
+    assert load_inventory(write(valid_inventory())).system_vms.host_key_fingerprints is None
+
+
 def test_a_secret_file_others_can_read_is_refused(write, tmp_path):
     (tmp_path / "api.secret").chmod(0o644)
     with pytest.raises(ConfigError, match=r"cloud\.api\.secret_file: .*api.secret is open to group or others "

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from stackaudit.__main__ import main
+from stackaudit.config.safe_files import UnsafePath
 from stackaudit.config.shard import shard_of
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.report.changes import as_shard, build_summary, write_summary
@@ -34,7 +35,7 @@ def target(target_id: str) -> Target:
 
 
 def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", hosts=HOSTS,
-                 failed: tuple[str, ...] = (), exit_code: int | None = None) -> Path:
+                 failed: tuple[str, ...] = (), exit_code: int | None = None, pins=()) -> Path:
     """A finished shard run as `stackaudit run --shard index/count` leaves it: one HOST-IPTABLES-V4
     result per host of the shard (failed for `failed`), with its Allure files, junit.xml, targets, facts."""
     run_dir = new_run_dir(reports)
@@ -61,7 +62,7 @@ def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", h
         (run_dir / "facts" / f"{h.replace('://', '_').replace('/', '_')}.json").write_text(json.dumps({"target": h}))
     code = exit_code if exit_code is not None else (1 if any(r.status == "failed" for r in results) else 0)
     summary = build_summary(run_dir.name, f"2026-11-25T01:0{index}:00+00:00", "2026-11-25T01:30:00+00:00", cloud,
-                            "4.19.1.0", "nightly", code, results, None, (), TODAY)
+                            "4.19.1.0", "nightly", code, results, None, (), TODAY, first_use_pins=list(pins))
     write_summary(run_dir / "summary.json", as_shard(summary, f"{index}/{count}"))
     (run_dir / SHARD_MARK).write_text(f"{index}/{count}\n")
     return run_dir
@@ -330,3 +331,45 @@ def test_a_shards_record_says_its_shard_and_leaves_changes_and_stale_waivers_to_
     assert record.lines() == ["changes: this run is shard 1/4; `stackaudit merge` says what changed over the whole "
                               "night"]
     assert earlier_runs(new_run_dir(reports, now=120)) == [whole], "a shard is never a previous run"
+
+
+def pin(target_id: str) -> dict:
+    return {"target": target_id, "vm_id": f"id-{target_id[-6:]}", "fingerprint": f"SHA256:{target_id[-6:]}"}
+
+
+def test_the_night_lists_every_shards_first_use_pins(tmp_path):
+    reports = tmp_path / "reports"
+    vms = {0: [pin("router://zone1/r-9-VM"), pin("ssvm://zone1/s-1-VM")], 1: [pin("cpvm://zone1/v-2-VM")]}
+    shards = [record_shard(reports, i, 2, pins=vms[i]) for i in range(2)]
+    assert json.loads((shards[0] / "summary.json").read_text())["first_use_pins"] == vms[0]
+    summary = merge_into(new_run_dir(reports), read_shard_runs(shards, "lab"), (), TODAY)
+    assert summary["first_use_pins"] == [pin("cpvm://zone1/v-2-VM"), pin("router://zone1/r-9-VM"),
+                                         pin("ssvm://zone1/s-1-VM")]
+
+
+@pytest.mark.parametrize("pins, problem", [
+    ("all", "first_use_pins: not a list; not a StackAudit summary"),
+    ([{"target": "router://zone1/r-9-VM", "vm_id": 7}], "first_use_pins[0]: not a pin (target, vm_id, fingerprint)"),
+])
+def test_a_shard_summary_with_malformed_first_use_pins_is_refused(tmp_path, pins, problem):
+    shard = record_shard(tmp_path / "reports", 0, 1)
+    summary = json.loads((shard / "summary.json").read_text())
+    write_summary(shard / "summary.json", {**summary, "first_use_pins": pins})
+    with pytest.raises(MergeRefused) as refused:
+        read_shard_run(shard)
+    assert str(refused.value) == f"{shard / 'summary.json'}: {problem}"
+
+
+@pytest.mark.parametrize("folder", ["allure-results", "facts"])
+def test_a_link_in_a_shards_run_is_not_followed_into_the_merged_run(tmp_path, folder):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    reports = tmp_path / "reports"
+    shards = [record_shard(reports, i, 2) for i in range(2)]
+    name = "planted-attachment.txt" if folder == "allure-results" else "kvm-host_zone1_kvm99.json"
+    checked = read_shard_runs(shards, "lab")    # refuses a link it sees; this one comes after the check
+    (shards[1] / folder / name).symlink_to(secret)
+    run_dir = new_run_dir(reports)
+    with pytest.raises(UnsafePath, match="is a symbolic link"):
+        merge_into(run_dir, checked, (), TODAY)
+    assert not any("PRIVATE KEY" in p.read_text() for p in run_dir.rglob("*") if p.is_file())

@@ -1,6 +1,7 @@
 """A reports directory that cannot take a run: one line, a non-zero exit, no record that reads as a
 finished run, and `latest` left on the last complete run. Small tmpfs mounts (root) make the faults:
-read-only, too small for the probe, and room for the summary but not for report.html."""
+read-only, too small for the probe, and room for the summary but not for report.html (each mode 0700:
+a reports directory another user could write in is refused before any of these)."""
 from __future__ import annotations
 
 import json
@@ -42,8 +43,8 @@ def one_error_line(done: subprocess.CompletedProcess) -> str:
 
 
 @pytest.mark.parametrize("options, expected", [
-    ("ro,size=1m", "cannot create a run directory there (Read-only file system); give a writable directory"),
-    ("size=16k", "cannot write a run's record there (No space left on device); free space or give another directory"),
+    ("ro,size=1m,mode=0700", "cannot create a run directory there (Read-only file system); give a writable directory"),
+    ("size=16k,mode=0700", "cannot write a run's record there (No space left on device); free space or give another directory"),
 ], ids=["read-only", "full"])
 def test_a_reports_directory_that_cannot_take_a_run_is_exit_4_before_anything_connects(
         tmp_path, inventory, options, expected):  # noqa: F811
@@ -57,7 +58,7 @@ def test_a_reports_directory_that_cannot_take_a_run_is_exit_4_before_anything_co
 
 def test_a_disk_that_fills_during_the_run_is_exit_8_and_latest_stays(tmp_path, inventory):  # noqa: F811
     refused_api(inventory)
-    with tmpfs(tmp_path / "reports", "size=512k") as reports:    # room for a summary, not for report.html
+    with tmpfs(tmp_path / "reports", "size=512k,mode=0700") as reports:    # room for a summary, not for report.html
         first = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}")
         assert first.returncode == 8, first.stdout + first.stderr
         line = one_error_line(first)
