@@ -22,6 +22,7 @@ pins, the report) writes through it.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 import tempfile
@@ -105,6 +106,22 @@ def write_file(path: Path, content: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(path: Path, data, indent: int | None = 1) -> None:
+    """`data` as JSON at `path`, written as write_file writes, but streamed: a target's facts may
+    hold tens of MiB of text that JSON escapes to six times its size, so no whole JSON string is made."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with open(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=indent, sort_keys=True)
         os.replace(temporary, path)
     except BaseException:
         try:
