@@ -35,7 +35,7 @@ from stackaudit.collect.collectors import Collector
 from stackaudit.discovery.discovery import discover
 from stackaudit.errors import ConfigError, TargetError
 from stackaudit.collect.facts import Facts
-from stackaudit.collect.factstore import FactStore, private_dir, publish_facts
+from stackaudit.collect.factstore import FactStore, publish_facts, raw_dir
 from stackaudit.config.inventory import load_inventory
 from stackaudit.config.shard import Shard, parse_shard
 from stackaudit.config.redact import (KNOWN, install_log_redaction, redact_report, redact_text,
@@ -147,7 +147,7 @@ def pytest_configure(config):
     if workerinput is not None:
         run_dir = Path(workerinput["stackaudit_run_dir"])
         run_mark = workerinput["stackaudit_run_mark"]
-        snapshot = Snapshot.load(private_dir(run_dir) / "targets.json")
+        snapshot = Snapshot.load(raw_dir(run_dir) / "targets.json")
     else:
         given = config.getoption("--run-dir")
         reports_dir = Path(config.getoption("--reports-dir"))
@@ -176,7 +176,7 @@ def pytest_configure(config):
                                                                       redact_text(str(err))))
             stop(f"cannot discover the cloud's targets: {redact_text(str(err))}", EXIT_BROKEN)
         try:
-            snapshot.save(private_dir(run_dir) / "targets.json", raw=True)   # for the workers
+            snapshot.save(raw_dir(run_dir) / "targets.json", raw=True)   # for the workers
             snapshot.save(run_dir / "targets.json")
         except OSError as err:
             stop(f"cannot write {run_dir / 'targets.json'}: {err.strerror}", EXIT_NOT_RECORDED)

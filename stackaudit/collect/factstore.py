@@ -10,7 +10,7 @@ collected is stored as its error, once, so every check on it, and every group ch
 as a member, is broken for the same reason without trying it again.
 
 The facts are stored raw, as the targets sent them, in the run directory's private part
-(`private_dir`, mode 0700, files 0600) that only the run's own processes read; each process learns
+(`raw_dir`, mode 0700, files 0600) that only the run's own processes read; each process learns
 a target's secret values as it loads its facts (collect/target_secrets.py). When the run ends,
 `publish_facts` writes each target's facts, masked, to the run directory's facts/ and removes the
 private part: what stays after the run is masked like every other output.
@@ -36,7 +36,7 @@ from stackaudit.collect.target_secrets import secrets_in
 from stackaudit.config import safe_files
 from stackaudit.config.files import shown
 from stackaudit.config.redact import KNOWN, KnownSecrets, redact
-from stackaudit.config.safe_files import create_exclusive, read_regular, write_file
+from stackaudit.config.safe_files import create_exclusive, read_regular, write_json
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
 from stackaudit.discovery.targets import Target
 
@@ -44,14 +44,14 @@ WAIT_SECONDS = 900.0
 PRIVATE_DIR = ".raw"
 
 
-def private_dir(run_dir: Path) -> Path:
+def raw_dir(run_dir: Path) -> Path:
     """Where the run's processes keep what they share raw (the snapshot, the facts): mode 0700."""
     return safe_files.private_dir(run_dir / PRIVATE_DIR)
 
 
 class FactStore:
     def __init__(self, run_dir: Path, collector, max_workers: int = 16, connect_timeout: float = 15):
-        self.dir = safe_files.private_dir(private_dir(run_dir) / "facts")
+        self.dir = safe_files.private_dir(raw_dir(run_dir) / "facts")
         self._collector = collector
         self._max_workers = max_workers
         self._connect_timeout = connect_timeout
@@ -114,7 +114,7 @@ class FactStore:
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:
-        write_file(path, json.dumps(data, indent=1, sort_keys=True))
+        write_json(path, data)
 
     def prefetch(self, targets: list[Target]) -> None:
         """Start collecting these targets' units in the background (claimed ones are left to their claimant)."""
@@ -165,5 +165,5 @@ def publish_facts(run_dir: Path, registry: KnownSecrets = KNOWN) -> None:
     for path in stored:
         data = json.loads(read_regular(path))
         masked = {**redact(data, registry), "target": data.get("target")}     # the id is never masked
-        write_file(published / path.name, json.dumps(masked, indent=1, sort_keys=True))
+        write_json(published / path.name, masked)
     shutil.rmtree(private, ignore_errors=True)

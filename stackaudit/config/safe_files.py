@@ -21,7 +21,9 @@ pins, the report) writes through it.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
 import os
 import stat
 import tempfile
@@ -98,13 +100,13 @@ def _make_parents(path: Path) -> None:
             pass
 
 
-def write_file(path: Path, content: bytes | str) -> None:
-    """Write `content` at `path` whole: to a new temporary name beside it, then renamed into place."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
+@contextlib.contextmanager
+def _written_whole(path: Path):
+    """A descriptor of a new temporary file beside `path`, renamed into place once the block (which
+    closes it) ends; removed if the block fails."""
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        yield fd
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -112,6 +114,20 @@ def write_file(path: Path, content: bytes | str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def write_file(path: Path, content: bytes | str) -> None:
+    """Write `content` at `path` whole: to a new temporary name beside it, then renamed into place."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with _written_whole(path) as fd, os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+def write_json(path: Path, data, indent: int | None = 1) -> None:
+    """`data` as JSON at `path`, written as write_file writes, but streamed: a target's facts may
+    hold tens of MiB of text that JSON escapes to six times its size, so no whole JSON string is made."""
+    with _written_whole(path) as fd, open(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=indent, sort_keys=True)
 
 
 def open_new(path: Path) -> BinaryIO:

@@ -170,7 +170,7 @@ class Snapshot:
     def save(self, path: Path, raw: bool = False) -> None:
         """targets.json, an output like any report: the API rows, attributes and notes masked, the
         targets' own kind, name, zone and address as they are (never masked: config/redact.py).
-        `raw`: as discovered, for the run's own processes only (collect/factstore.py private_dir)."""
+        `raw`: as discovered, for the run's own processes only (collect/factstore.py raw_dir)."""
         private_dir(path.parent)
         targets = [asdict(t) for t in sorted(self.targets, key=lambda t: t.id)]
         frozen = {"cloud": self.cloud, "discovered_at": self.discovered_at, "notes": self.notes, "api": self.api}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import stat
 
-from stackaudit.collect.factstore import FactStore, learn_secrets, private_dir, publish_facts
+from stackaudit.collect.factstore import FactStore, learn_secrets, publish_facts, raw_dir
 from stackaudit.collect.target_secrets import option_file_secrets, properties_secrets, secrets_in
 from stackaudit.config.redact import MASK, KnownSecrets, mask, redact_text
 from stackaudit.discovery.targets import Snapshot, Target
@@ -68,7 +68,7 @@ def test_facts_are_stored_raw_privately_and_published_masked(tmp_path):
     raw = {"ssh": {"sections": {"db_properties": section(DB_PROPERTIES),
                                 "program_processes": section("cloud 12 java usage-pw-77\n")}}}
     store._write(store.path(target), {"target": target.id, "seconds": 0.1, "facts": raw})
-    assert stat.S_IMODE(private_dir(run_dir).stat().st_mode) == 0o700
+    assert stat.S_IMODE(raw_dir(run_dir).stat().st_mode) == 0o700
     assert stat.S_IMODE(store.path(target).stat().st_mode) == 0o600
     registry = KnownSecrets()
     assert json.loads(store.path(target).read_text())["facts"] == raw         # what the rules read
