@@ -50,6 +50,17 @@ def dom(report: Path, fragment: str = "") -> str:
     return run_chromium(report.resolve().as_uri() + fragment, ["--dump-dom"])
 
 
+def dom_showing(report: Path, marker: str, tries: int = 3) -> str:
+    """The page's DOM once it shows `marker`: Allure draws its widgets from data it loads after the
+    page, and headless Chromium's virtual time can run out before a busy machine has drawn them."""
+    page = ""
+    for _ in range(tries):
+        page = dom(report)
+        if marker in page:
+            break
+    return page
+
+
 def screenshot(report: Path, path: Path, fragment: str = "") -> Path:
     run_chromium(report.resolve().as_uri() + fragment, [f"--screenshot={path}"])
     return path

@@ -204,7 +204,9 @@ def test_report_html_shows_the_failed_check_its_evidence_and_a_trend_of_two_runs
     if rendered_report.chromium() is None:
         pytest.fail("Debian's chromium is not installed (make test installs it)")
     report = nights.second_dir / "report.html"
-    overview = rendered_report.dom(report)
+    trend = rendered_report.embedded_json(report.read_text(), "widgets")["history-trend.json"]
+    assert [run["buildOrder"] for run in trend] == [2, 1]      # both nights are in the report's data
+    overview = rendered_report.dom_showing(report, ">#2</text>")   # the trend's second run drawn
     assert rendered_report.trend_labels(overview) == ["#1", "#2"]
     overview_text = rendered_report.visible_text(overview)
     assert f"Changes since {nights.first_dir.name}" in overview_text
