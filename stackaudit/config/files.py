@@ -40,8 +40,12 @@ def shown_path(path: Path | str) -> str:
     return text if text.isprintable() and len(text) <= 300 else shown(text)
 
 
-def size_text(limit: int) -> str:
-    return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
+def size_text(count: int) -> str:
+    """2 MiB, 64 KiB, 1,000 bytes: a size or a cap as a person reads it."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count:,} bytes"
 
 
 def read_bytes(path: Path, limit: int = CONFIG_LIMIT) -> bytes:

@@ -15,8 +15,9 @@ import pytest
 
 from stackaudit.collect.transports import cloudstack, xapi
 from stackaudit.collect.transports.bounded import (MAX_NESTING, AnswerCaps, AnswerRefused, json_nesting, one_line,
-                                                   refuse_deep_json, size_text)
+                                                   refuse_deep_json)
 from stackaudit.collect.transports.xmlrpc_bounded import BoundedSafeTransport
+from stackaudit.config.files import size_text
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.discovery.discovery import discover
 from stackaudit.errors import ApiError, TargetError

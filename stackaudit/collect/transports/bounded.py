@@ -13,6 +13,8 @@ import re
 import time
 from dataclasses import dataclass
 
+from stackaudit.config.files import size_text
+
 CHUNK = 64 * 1024
 # CloudStack's answers nest 5 deep (envelope, listing, rows, a row's details or tags, their maps);
 # XAPI's records 4 (the call's struct, the records, a record, its maps and lists of refs).
@@ -41,14 +43,6 @@ def one_line(text: str, limit: int = 300) -> str:
     of an endpoint's text become spaces."""
     flat = _CONTROL.sub(" ", text)
     return flat if len(flat) <= limit else flat[:limit] + f"... ({len(flat):,} characters)"
-
-
-def size_text(count: int) -> str:
-    """2 MiB, 64 KiB, 1,000 bytes: a cap as a person reads it."""
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if count >= size and count % size == 0:
-            return f"{count // size} {unit}"
-    return f"{count:,} bytes"
 
 
 def refuse_compressed(content_encoding: str | None) -> None:

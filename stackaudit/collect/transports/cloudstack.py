@@ -19,7 +19,8 @@ import urllib3
 from cs import CloudStack, CloudStackApiException, CloudStackException
 
 from stackaudit.collect.transports.bounded import AnswerCaps, AnswerRefused, one_line, read_capped, \
-    refuse_compressed, refuse_deep_json, size_text
+    refuse_compressed, refuse_deep_json
+from stackaudit.config.files import size_text
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.errors import ApiError, LoginRefused, Unreachable
 
