@@ -14,11 +14,11 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Callable
 
+from lab.sim.process import start_simulator, wait_ready
 from lab.state import LabState
 
 Undo = Callable[[], None]
@@ -191,17 +191,11 @@ class LabFaults:
         record.unlink(missing_ok=True)
         ready = Path(config["ready_file"])
         ready.unlink(missing_ok=True)
-        log = open(record.with_suffix(".log"), "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "lab.sim.fake_mysql", str(config_path)], stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=log, cwd=Path(__file__).resolve().parent.parent)
-        log.close()
-        deadline = time.monotonic() + 10
-        while not ready.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                raise RuntimeError(f"{name}: the impostor MySQL server did not start (see {record.with_suffix('.log')})")
-            time.sleep(0.05)
+        proc = start_simulator("fake_mysql", config_path, record.with_suffix(".log"))
+        if not wait_ready(proc, ready, time.monotonic() + 10):
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(f"{name}: the impostor MySQL server did not start (see {record.with_suffix('.log')})")
         rule = ["-p", "tcp", "-s", source, "--dport", "3306", "-j", "REDIRECT", "--to-ports", str(port)]
         self.run_in(name, shlex.join(["iptables", "-t", "nat", "-I", "PREROUTING", "1", *rule]))
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +14,7 @@ from lab.network import (MAX_BRIDGE_PORTS, bridge_exists, create_network, delete
 from lab.records_cloudstack import cloudstack_model
 from lab.records_xapi import xapi_pools
 from lab.scenario import load_scenario
+from lab.sim.process import start_simulator, wait_ready
 from lab.state import LabState, end_processes, is_alive, record_process
 from lab.topology import BRIDGE, BRIDGE_V4, Topology, build_topology
 
@@ -138,21 +137,15 @@ def _start_simulators(topo: Topology, state_dir: Path, state: LabState, secrets,
         path.write_text(json.dumps(model))
         path.chmod(0o600)
         Path(model["ready_file"]).unlink(missing_ok=True)
-        log = open(state_dir / "sim" / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", f"lab.sim.{name}", str(path)], stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                cwd=Path(__file__).resolve().parent.parent)
-        log.close()
+        proc = start_simulator(name, path, state_dir / "sim" / f"{name}.log")
         state.processes.append(record_process(f"sim/{name}", proc.pid))
         procs[name] = (proc, Path(model["ready_file"]), time.monotonic())
     state.save(state_dir)
     deadline = time.monotonic() + READY_TIMEOUT
     for name, (proc, ready, t0) in procs.items():
-        while not ready.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log = (state_dir / "sim" / f"{name}.log").read_text(errors="replace").strip().splitlines()
-                raise LabError(f"simulator {name} did not start: {(log or ['no output'])[-1]}")
-            time.sleep(0.05)
+        if not wait_ready(proc, ready, deadline):
+            log = (state_dir / "sim" / f"{name}.log").read_text(errors="replace").strip().splitlines()
+            raise LabError(f"simulator {name} did not start: {(log or ['no output'])[-1]}")
         listening = json.loads(ready.read_text())
         out(f"  {'simulator':<15}{name:<16}{len(listening)} endpoints ready {time.monotonic() - t0:.2f}s")
 

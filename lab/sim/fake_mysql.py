@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lab.sim.mysql_wire import auth_switch, greeting, is_tls_request, packet, read_packet
 from lab.sim.netns import network_namespace
+from lab.sim.tls import server_context
 
 WAIT_AFTER_SWITCH = 5.0     # seconds to wait for the client's answer to the AuthSwitchRequest
 ACCESS_DENIED = b"\xff\x15\x04#28000Access denied"
@@ -56,10 +57,7 @@ def serve_one(conn: socket.socket, config: dict, context: ssl.SSLContext | None)
 
 def main(config_path: str) -> None:
     config = json.loads(Path(config_path).read_text())
-    context = None
-    if config.get("tls"):
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(config["tls"]["cert"], config["tls"]["key"])
+    context = server_context(config.get("tls"))
     with network_namespace(config.get("netns")):
         listener = socket.create_server((config["address"], config["port"]))
     Path(config["ready_file"]).write_text("ready\n")
