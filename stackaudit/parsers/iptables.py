@@ -188,11 +188,24 @@ def declare_chain(table: dict, table_name: str, line: str, where: str) -> None:
     table[name] = Chain(name, policy)
 
 
-def apply_command(table: dict, table_name: str, line: str, where: str) -> None:
+# What makes shlex.split differ from str.split: a quote, a backslash, or a blank other than space and
+# tab (str.split also cuts at the other Unicode blanks, shlex only at space, tab, CR and LF).
+NOT_PLAIN = re.compile(r"['\"\\]|[^\S \t]")
+
+
+def command_words(line: str, where: str) -> list[str]:
+    """The line's words as iptables-restore reads them (shlex's quoting); a plain line (no quote, no
+    backslash: nearly every line iptables-save prints) by str.split, which is many times faster."""
+    if NOT_PLAIN.search(line) is None:
+        return line.split()
     try:
-        words = shlex.split(line)
+        return shlex.split(line)
     except ValueError:
         raise UnparsableOutput(f"{where}: unbalanced quotes in {line[:60]!r}") from None
+
+
+def apply_command(table: dict, table_name: str, line: str, where: str) -> None:
+    words = command_words(line, where)
     if len(words) > MAX_WORDS:
         raise UnparsableOutput(f"{where}: {len(words)} words in one rule")
     if words and re.fullmatch(r"\[\d+:\d+\]", words[0]):   # iptables-save -c: [packets:bytes] -A ...
