@@ -387,12 +387,18 @@ def representative_interfaces(rulesets: list[Ruleset], port: int) -> list[str]:
     names = set(exact)
     for prefix in prefixes:
         names.add(prefix if len(prefix) >= IFNAMSIZ else prefix + unused_character(prefix, exact, prefixes))
-    if "" not in prefixes:
-        other = OTHER_INTERFACE
-        while any(interface_matches(p, other) for p in patterns):
-            other += "x"
-        names.add(other)
+    if "" not in prefixes:          # `-i +` matches every name: then no name is "other"
+        names.add(other_interface(patterns))
     return sorted(n for n in names if n and not interface_matches("lo", n))
+
+
+def other_interface(patterns: set[str]) -> str:
+    """eth-other, or where a pattern matches it (`eth+`), a name beginning with a character no pattern
+    begins with (so none can match it)."""
+    if not any(interface_matches(p, OTHER_INTERFACE) for p in patterns):
+        return OTHER_INTERFACE
+    first = {p[0] for p in patterns if p}
+    return next(c for c in "xyzwvutsrqponmlkjihgfedcba" + "".join(map(chr, range(33, 127))) if c not in first) + "-other"
 
 
 def unused_character(prefix: str, exact: set[str], prefixes: set[str]) -> str:
