@@ -8,7 +8,8 @@ firewall plus, per VM, the chains and rules of Apache CloudStack's scripts/vm/ne
 count: the rules, the lines, the time to parse one ruleset, the walk of one port (port_verdicts, as
 the check walks it: running rules over the networks of both rulesets), and the whole
 HOST-IPTABLES check as checks/test_hosts.py runs it: both rulesets parsed (the firewall fact), then
-firewall_evidence and firewall_findings. Best of 3 runs (1 where a run takes over 5 s), wall clock.
+firewall_evidence and firewall_findings ("judge": those two alone, the rulesets parsed). Best of 3
+runs (1 where a run takes over 5 s), wall clock.
 
 --before DIR measures the same with the code of another checkout (e.g. main before issue 19) for the
 first count only, in a child process whose `stackaudit` is DIR's.
@@ -54,15 +55,20 @@ def measure(running_text: str, persisted_text: str, family: int) -> dict:
     exceptions = firewall_rules.exceptions_of(family, policy)
     walk_seconds, verdicts = best_of(lambda: port_verdicts(running, family, PORT, exceptions, persisted))
 
+    judged = []
+
     def check():
         firewall = Firewall(family, parse_iptables_save(running_text),
                             "/etc/iptables/rules.v4" if family == 4 else "/etc/iptables/rules.v6",
                             parse_iptables_save(persisted_text, "rules"), "netfilter-persistent.service", True)
+        started = time.perf_counter()
         firewall_rules.firewall_evidence(firewall, policy)
-        return firewall_rules.firewall_findings(firewall, policy)
+        findings = firewall_rules.firewall_findings(firewall, policy)
+        judged.append(time.perf_counter() - started)
+        return findings
     check_seconds, findings = best_of(check)
     return {"parse": parse_seconds, "walk": walk_seconds, "connections": len(verdicts), "check": check_seconds,
-            "findings": len(findings)}
+            "judge": min(judged), "findings": len(findings)}
 
 
 def rules_texts(vms: int, family: int) -> tuple[str, str]:
@@ -75,7 +81,8 @@ def rules_texts(vms: int, family: int) -> tuple[str, str]:
 def row(label: str, running: str, figures: dict) -> str:
     rules = sum(1 for line in running.splitlines() if " -A " in f" {line}")
     return (f"{label:>12} {rules:>8,} {len(running.splitlines()):>8,} {figures['parse']:>9.3f}s "
-            f"{figures['walk']:>9.4f}s {figures['connections']:>6} {figures['check']:>9.3f}s {figures['findings']:>4}")
+            f"{figures['walk']:>9.4f}s {figures['connections']:>6} {figures['judge']:>9.4f}s {figures['check']:>9.3f}s "
+            f"{figures['findings']:>4}")
 
 
 def before(directory: str, vms: int, family: int) -> dict:
@@ -86,8 +93,8 @@ def before(directory: str, vms: int, family: int) -> dict:
         (Path(scratch) / "persisted").write_text(persisted)
         code = (f"import sys; sys.path.insert(0, {directory!r}); sys.path.insert(1, {str(ROOT)!r}); "
                 "import json; from benchmarks.security_groups import measure; from pathlib import Path; "
-                f"print(json.dumps(measure(Path({scratch!r}, 'running').read_text(), Path({scratch!r}, 'persisted').read_text(), "
-                f"{family})))")
+                f"texts = [Path({scratch!r}, name).read_text() for name in ('running', 'persisted')]; "
+                f"print(json.dumps(measure(*texts, {family})))")
         answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=3600)
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
@@ -100,9 +107,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     counts = [int(n) for n in args.vms.split(",")]
-    print(f"IPv{args.family}, port {PORT}; the check: both rulesets parsed, evidence, findings")
-    print(f"{'VMs':>12} {'rules':>8} {'lines':>8} {'parse':>10} {'walk/port':>10} {'conns':>6} {'check':>10} "
-          f"{'find':>4}")
+    print(f"IPv{args.family}, port {PORT}; judge: evidence and findings; check: both rulesets parsed, then judge")
+    print(f"{'VMs':>12} {'rules':>8} {'lines':>8} {'parse':>10} {'walk/port':>10} {'conns':>6} {'judge':>10} "
+          f"{'check':>10} {'find':>4}")
     if args.before:
         running, _ = rules_texts(counts[0], args.family)
         print(row(f"{counts[0]} before", running, before(args.before, counts[0], args.family)), flush=True)

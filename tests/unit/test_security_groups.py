@@ -72,7 +72,8 @@ def test_the_generated_v4_rules_of_a_vm_are_security_group_pys_match_for_match()
 def test_the_generated_framework_is_add_fw_framework_in_the_order_its_inserts_leave():
     commands = recorded("cloudstack-security_group-golden_add_fw_framework.txt").splitlines()
     inserted = [c.removeprefix("iptables -I FORWARD ") for c in commands if c.startswith("iptables -I FORWARD ")]
-    appended = [c.removeprefix("iptables -A BF-cloudbr0 ") for c in commands if c.startswith("iptables -A BF-cloudbr0 ")]
+    appended = [c.removeprefix("iptables -A BF-cloudbr0 ") for c in commands
+                if c.startswith("iptables -A BF-cloudbr0 ")]
     ruleset = parse_iptables_save(host_rules(4, 1, FIREWALL))
     ours = {"FORWARD": [r.text for r in ruleset.chain("filter", "FORWARD").rules][:4],
             "BF-cloudbr0": [r.text for r in ruleset.chain("filter", "BF-cloudbr0").rules]}
