@@ -53,6 +53,7 @@ RECENT_PARAMETERS = {"--name", "--mask", "--rsource", "--rdest", "--seconds", "-
 # ignores a type 0 (RFC 5095) or an unknown type such as 253 (RFC 8200 section 4.4; Linux
 # net/ipv6/exthdrs.c ipv6_rthdr_rcv) and delivers the packet; it drops a type 2 it did not process.
 ROUTING_HEADERS = [None, 0, 253]
+USUAL_SOURCE_PORT = 32768
 MAX_DEPTH = 64          # netfilter refuses loops; this bounds a walk over a hand-made ruleset
 MAX_STEPS = 100_000
 MAX_BRANCHES = 64       # ways through conditions the walk cannot judge, for one connection
@@ -148,7 +149,7 @@ def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None =
         if choices is None:
             return Verdict(connection, "UNDECIDABLE", (), f"the rules tell more than {MAX_SOURCE_PORTS} source "
                            "port ranges apart", frozenset())
-    return best_choice(connection, [branches(ruleset, choice, cache)[0] for choice in choices])
+    return best_choice([branches(ruleset, choice, cache)[0] for choice in choices])
 
 
 def client_choices(ruleset: Ruleset, connection: Connection, cache: dict) -> list[Connection] | None:
@@ -182,7 +183,7 @@ def source_port_points(ruleset: Ruleset) -> list[int]:
     return sorted(points)
 
 
-def best_choice(connection: Connection, verdicts: list[Verdict]) -> Verdict:
+def best_choice(verdicts: list[Verdict]) -> Verdict:
     """Open if one choice of the client opens the port; closed if every choice closes it."""
     opened = next((v for v in verdicts if v.open), None)
     if opened is not None:
@@ -193,11 +194,15 @@ def best_choice(connection: Connection, verdicts: list[Verdict]) -> Verdict:
                           "left 0, which Linux ignores (RFC 8200 section 4.4; RFC 5095 for type 0)")
         return replace(opened, assumed=tuple(chosen) + opened.assumed)
     if all(v.outcome in ("DROP", "REJECT") for v in verdicts):
-        ports = len({v.connection.source_port for v in verdicts} - {None})
-        tried = ([f"from {ports} source port ranges"] if ports else []) + (
+        ports = sorted({v.connection.source_port for v in verdicts} - {None})
+        tried = ([f"from {len(ports)} source port ranges"] if ports else []) + (
             ["with and without a routing header"] if any(v.connection.routing_header is not None for v in verdicts)
             else [])
-        return replace(verdicts[0], connection=connection, assumed=verdicts[0].assumed + (
+        # the path shown: a client's usual choice, no routing header and a source port from the range
+        # Linux picks them in (ip_local_port_range, 32768-60999 by default)
+        usual = max((p for p in ports if p <= USUAL_SOURCE_PORT), default=None)
+        shown = next(v for v in verdicts if v.connection.source_port == usual and v.connection.routing_header is None)
+        return replace(shown, assumed=shown.assumed + (
             "closed whatever the client chooses (tried " + ", ".join(tried) + ")",))
     return next(v for v in verdicts if v.outcome == "UNDECIDABLE")
 
@@ -227,7 +232,8 @@ def combined(leaves: list[tuple[Verdict, Forks]]) -> Verdict:
         return first
     kinds = {kind(verdict.outcome) for verdict, _ in leaves}
     if kinds in ({"open"}, {"closed"}):
-        notes = tuple(f"{label}: not judged; {kinds.pop()} whether it matches or not" for _, label, _ in forks.taken)
+        (same,) = kinds
+        notes = tuple(f"{label}: not judged; {same} whether it matches or not" for _, label, _ in forks.taken)
         return replace(first, assumed=first.assumed + notes)
     own = next((v for v, _ in leaves if v.outcome == "UNDECIDABLE"), None)
     if own is not None:                # a target or a redirection the walk cannot follow, on one of the ways

@@ -127,6 +127,17 @@ def test_a_fail2ban_ipset_reject_for_all_ports_only_closes_more():
                                "matches or not",)
 
 
+def test_several_rules_it_cannot_judge_that_each_close_leave_the_port_closed_and_say_so():
+    text = services_after("-A INPUT -m set --match-set a src -j DROP", "-A INPUT -m mark --mark 0x1 -j REJECT",
+                          "-A INPUT -m limit --limit 5/s -j LOG")
+    verdict = verdict_of(text)
+    assert (verdict.outcome, verdict.reason) == ("REJECT", "CLOUDSTACK-SERVICES:1 `-p tcp -m multiport --dports "
+                                                 "16509,16514,45335,41047,8250 -j REJECT`")
+    assert verdict.assumed == ("INPUT:1 `-m set --match-set a src -j DROP`: -m set: not judged; closed whether it "
+                               "matches or not", "INPUT:2 `-m mark --mark 0x1 -j REJECT`: -m mark: not judged; closed "
+                               "whether it matches or not")
+
+
 # ---- forms that must be judged ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("rule", [
