@@ -39,7 +39,7 @@ CONTINUING_TARGETS = {"LOG", "NFLOG", "ULOG", "TRACE", "AUDIT", "MARK", "CONNMAR
 # Modules whose conditions condition_holds judges; any other -m module is judged neither way (set, limit,
 # mark, connlimit, ...): the walk then tries both ways.
 JUDGED_MODULES = {"tcp", "udp", "multiport", "conntrack", "state", "comment", "icmp", "icmp6", "addrtype", "rt",
-                  "recent"}
+                  "recent", "physdev"}
 # The built-in chains a new incoming connection meets, in order (module docstring).
 INCOMING_PATH = (("raw", "PREROUTING"), ("mangle", "PREROUTING"), ("nat", "PREROUTING"), ("mangle", "INPUT"),
                  ("filter", "INPUT"), ("security", "INPUT"))
@@ -47,6 +47,9 @@ INCOMING_PATH = (("raw", "PREROUTING"), ("mangle", "PREROUTING"), ("nat", "PRERO
 REDIRECTING_TARGETS = {"DNAT", "REDIRECT", "NETMAP", "TPROXY"}
 SOURCE_PORT_OPTIONS = {"--sport", "--sports", "--ports", "--ctorigsrcport", "--ctrepldstport"}
 ROUTING_HEADER_OPTIONS = {"--rt-type", "--rt-segsleft", "--rt-len", "--rt-0-res", "--rt-0-addrs", "--rt-0-not-strict"}
+# `-m physdev` of a packet delivered to the host: no bridge port sends it out, so these never hold (Linux
+# net/netfilter/xt_physdev.c); --physdev-in and --physdev-is-in depend on the host's bridges: not judged.
+BRIDGED_OUT_OPTIONS = {"--physdev-is-bridged", "--physdev-out", "--physdev-is-out"}
 # `-m recent`: --set adds the source and always matches (iptables-extensions(8), "recent"); these only tune it
 RECENT_PARAMETERS = {"--name", "--mask", "--rsource", "--rdest", "--seconds", "--hitcount", "--rttl", "--reap"}
 # The IPv6 routing headers a client can send to this host, beside none: with segments left 0 the kernel
@@ -156,8 +159,8 @@ def client_choices(ruleset: Ruleset, connection: Connection, cache: dict) -> lis
     """One connection per source port range the rules tell apart (the client picks its source port), with
     and without an IPv6 routing header where a rule looks at one; None when there are too many."""
     if "source ports" not in cache:
-        cache["source ports"] = source_port_points(ruleset)
-        cache["routing header"] = any("rt" in rule.modules for rule in incoming_rules(ruleset))
+        cache["source ports"] = source_port_points(ruleset, connection)
+        cache["routing header"] = any("rt" in rule.modules for rule in incoming_rules(ruleset, connection))
     ports = cache["source ports"]
     if len(ports) > MAX_SOURCE_PORTS:
         return None
@@ -166,16 +169,19 @@ def client_choices(ruleset: Ruleset, connection: Connection, cache: dict) -> lis
     return [replace(connection, source_port=port, routing_header=header) for port in ports for header in headers]
 
 
-def incoming_rules(ruleset: Ruleset):
-    for table in {table for table, _ in INCOMING_PATH}:
-        for chain in ruleset.tables.get(table, {}).values():
-            yield from chain.rules
+def incoming_rules(ruleset: Ruleset, connection: Connection):
+    """The rules a new connection to the port may meet: those of the chains on INCOMING_PATH and of every
+    user chain, less those the port alone rules out."""
+    for table, chains in ruleset.tables.items():
+        for name, chain in chains.items():
+            if chain.policy == "-" or (table, name) in INCOMING_PATH:
+                yield from (rule for rule in chain.rules if not excluded_by_port(rule, connection))
 
 
-def source_port_points(ruleset: Ruleset) -> list[int]:
+def source_port_points(ruleset: Ruleset, connection: Connection) -> list[int]:
     """The first port of every range the source port conditions cut 1-65535 into."""
     points = {1}
-    for rule in incoming_rules(ruleset):
+    for rule in incoming_rules(ruleset, connection):
         for match in rule.matches:
             if match.option in SOURCE_PORT_OPTIONS:
                 for low, high in ports_of(match.values[0], match.option).ranges:
@@ -471,6 +477,8 @@ def condition_holds(option: str, values: tuple[str, ...], connection: Connection
         return True if option == "--comment" else False
     if option in ("--src-type", "--dst-type"):
         return address_type_holds(option, value, connection)
+    if option in BRIDGED_OUT_OPTIONS:
+        return False
     if option == "--limit-iface-in":
         return True                             # judged with --dst-type (judgement_assumed says how)
     if option in ROUTING_HEADER_OPTIONS:

@@ -155,6 +155,9 @@ def test_several_rules_it_cannot_judge_that_each_close_leave_the_port_closed_and
     "-A INPUT -p tcp -m connlimit --connlimit-above 10 -j REJECT --reject-with tcp-reset",
     "-A INPUT -m set --match-set watch src -j LOG --log-prefix watch",
     "-A INPUT -m recent ! --set --name seen -j ACCEPT",
+    "-A INPUT -m physdev --physdev-is-bridged -j ACCEPT",              # delivered to the host, not bridged
+    "-A INPUT -m physdev --physdev-out vnet0 -j ACCEPT",
+    "-A INPUT -m physdev --physdev-in eth0 -j DROP",
 ])
 def test_forms_that_cannot_open_the_port_leave_it_closed(rule):
     assert outcomes(services_after(rule)) <= {"REJECT", "DROP"}
@@ -171,6 +174,7 @@ def test_forms_that_cannot_open_the_port_leave_it_closed(rule):
      "the host routes the source as unicast (no blackhole, unreachable or prohibit route to it)"),
     ("-A INPUT -m recent --set --name seen --rsource -j ACCEPT", ""),
     ("-A INPUT -m conntrack --ctstate NEW --ctorigdstport 16509 --ctdir ORIGINAL -j ACCEPT", ""),
+    ("-A INPUT -m physdev ! --physdev-is-bridged -j ACCEPT", ""),
 ])
 def test_forms_netfilter_decides_open_the_port_to_everyone(rule, assumed):
     text = services_after(rule)
@@ -238,6 +242,7 @@ def test_ipv6_address_types_that_do_not_hold(rule):
     ("-A INPUT -p tcp -m limit --limit 3/min -j ACCEPT", "-m limit"),
     ("-A INPUT -m recent --rcheck --name ok -j ACCEPT", "--rcheck"),
     ("-A INPUT -m mark --mark 0x1 -j ACCEPT", "-m mark"),
+    ("-A INPUT -m physdev --physdev-in eth0 -j ACCEPT", "--physdev-in eth0"),
     ("-A INPUT -p tcp --sport 53 -m set --match-set dns src -j ACCEPT", "-m set"),
 ])
 def test_an_accept_on_unknown_state_before_the_reject_stays_undecidable(rule, condition):
@@ -269,6 +274,13 @@ def test_more_source_port_ranges_than_the_bound_are_undecidable():
     verdict = verdict_of(services_after(*drops))
     assert (verdict.outcome, verdict.reason) == ("UNDECIDABLE", f"the rules tell more than {MAX_SOURCE_PORTS} "
                                                  "source port ranges apart")
+
+
+def test_source_ports_only_of_rules_a_connection_to_the_port_can_meet_count_toward_the_bound():
+    forwarded = [f"-A FORWARD -p tcp --sport {n * 10} -j DROP" for n in range(1, MAX_SOURCE_PORTS)]
+    udp = [f"-A INPUT -p udp --sport {n * 10} -j DROP" for n in range(1, MAX_SOURCE_PORTS)]
+    verdict = verdict_of(services_after(*forwarded, *udp, "-A INPUT -p tcp --sport 53 -j ACCEPT"))
+    assert (verdict.outcome, verdict.connection.source_port) == ("ACCEPT", 53)
 
 
 # ---- the tables before (and after) filter INPUT --------------------------------------------------------
