@@ -126,12 +126,12 @@ class NeedsSourcePort(Exception):
 class Forks:
     """The answers taken at the conditions the walk cannot judge, in order: the prefix replayed, then "no"."""
     prefix: tuple[bool, ...]
-    taken: list[tuple[bool, str, int]] = field(default_factory=list)   # (answer, rule and condition, step index)
+    taken: list[tuple[bool, str, str, int]] = field(default_factory=list)  # (answer, rule, condition, step index)
     routing_header_seen: bool = False
 
-    def decide(self, label: str, at: int) -> bool:
+    def decide(self, rule: str, condition: str, at: int) -> bool:
         answer = self.prefix[len(self.taken)] if len(self.taken) < len(self.prefix) else False
-        self.taken.append((answer, label, at))
+        self.taken.append((answer, rule, condition, at))
         return answer
 
 
@@ -144,7 +144,8 @@ def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None =
     cache = {} if port_cache is None else port_cache
     try:
         verdict, header_seen = branches(ruleset, connection, cache)
-        if not header_seen or connection.routing_header is not None or address_of(connection.destination).version == 4:
+        if not header_seen or connection.routing_header is not None or \
+                address_of(connection.destination).version == 4:
             return verdict
         choices = [replace(connection, routing_header=header) for header in ROUTING_HEADERS]
     except NeedsSourcePort:
@@ -221,13 +222,13 @@ def branches(ruleset: Ruleset, connection: Connection, cache: dict) -> tuple[Ver
     header_seen = False
     while pending:
         if len(leaves) >= MAX_BRANCHES:
-            first = leaves[0][1].taken[0][1]
+            _, rule, condition, _ = leaves[0][1].taken[0]
             return Verdict(connection, "UNDECIDABLE", leaves[0][0].path, f"more than {MAX_BRANCHES} ways through "
-                           f"conditions the walk cannot judge, the first {first}", frozenset()), header_seen
+                           f"conditions the walk cannot judge, the first {rule}: {condition}", frozenset()), header_seen
         forks = Forks(pending.pop())
         leaves.append((walk(ruleset, connection, cache, forks), forks))
         header_seen |= forks.routing_header_seen
-        answers = tuple(answer for answer, _, _ in forks.taken)
+        answers = tuple(answer for answer, *_ in forks.taken)
         pending += [answers[:i] + (True,) for i in range(len(forks.prefix), len(answers))]
     return combined(leaves), header_seen
 
@@ -239,17 +240,18 @@ def combined(leaves: list[tuple[Verdict, Forks]]) -> Verdict:
     kinds = {kind(verdict.outcome) for verdict, _ in leaves}
     if kinds in ({"open"}, {"closed"}):
         (same,) = kinds
-        notes = tuple(f"{label}: not judged; {same} whether it matches or not" for _, label, _ in forks.taken)
+        notes = tuple(f"{rule}: {condition}: not judged; {same} whether it matches or not"
+                      for _, rule, condition, _ in forks.taken)
         return replace(first, assumed=first.assumed + notes)
     own = next((v for v, _ in leaves if v.outcome == "UNDECIDABLE"), None)
     if own is not None:                # a target or a redirection the walk cannot follow, on one of the ways
         return own
-    _, label, at = forks.taken[0]
+    _, rule, condition, at = forks.taken[0]
     outcomes = {answer: " or ".join(sorted({v.outcome for v, f in leaves if f.taken[0][0] == answer}))
                 for answer in (True, False)}
-    step = replace(first.path[at], effect="cannot judge: " + label.split("`: ", 1)[-1], assumed="")
-    return Verdict(first.connection, "UNDECIDABLE", first.path[:at] + (step,),
-                   f"{label} (not judged: {outcomes[True]} if it matches, {outcomes[False]} if not)", first.chains)
+    step = replace(first.path[at], effect="cannot judge: " + condition, assumed="")
+    return Verdict(first.connection, "UNDECIDABLE", first.path[:at] + (step,), f"{rule}: {condition} (not judged: "
+                   f"{outcomes[True]} if it matches, {outcomes[False]} if not)", first.chains)
 
 
 def kind(outcome: str) -> str:
@@ -322,8 +324,7 @@ def walk_chain(ruleset: Ruleset, table: str, builtin: str, connection: Connectio
                 raise NeedsSourcePort
             if not can_change_anything(rule, table):
                 continue
-            label = f"{place(table, chain_name, index)} `{quote}`: {judged}"
-            if not forks.decide(label, len(path)):
+            if not forks.decide(f"{place(table, chain_name, index)} `{quote}`", judged, len(path)):
                 path.append(replace(here, effect="no match", assumed=f"{judged}{NOT_JUDGED}the same if it matches"))
                 continue
             here = replace(here, assumed=f"{judged}{NOT_JUDGED}taken as matching")
