@@ -29,7 +29,8 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from stackaudit.parsers.iptables import Rule, Ruleset, parse_ports
+from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.iptables import Ports, Rule, Ruleset, parse_ports
 
 # Targets that do not end the walk (iptables-extensions(8), "TARGET EXTENSIONS"); any other extension
 # target is undecidable.
@@ -142,6 +143,17 @@ def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None =
     What the client chooses is tried every way the rules tell apart, and the port is open if one way opens
     it; what depends on state the walk cannot see is tried both ways (branches)."""
     cache = {} if port_cache is None else port_cache
+    verdict = chosen_verdict(ruleset, connection, cache)
+    if "redirected here" not in cache:
+        cache["redirected here"] = redirection_to(ruleset, connection.port)
+    if cache["redirected here"] and kind(verdict.outcome) == "closed":
+        return Verdict(connection, "UNDECIDABLE", verdict.path, f"{cache['redirected here']} sends connections "
+                       f"addressed to other ports to tcp {connection.port}; the walk does not follow them (closed as "
+                       f"addressed: {verdict.reason})", verdict.chains, verdict.assumed)
+    return verdict
+
+
+def chosen_verdict(ruleset: Ruleset, connection: Connection, cache: dict) -> Verdict:
     try:
         verdict, header_seen = branches(ruleset, connection, cache)
         if not header_seen or connection.routing_header is not None or \
@@ -154,6 +166,41 @@ def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None =
             return Verdict(connection, "UNDECIDABLE", (), f"the rules tell more than {MAX_SOURCE_PORTS} source "
                            "port ranges apart", frozenset())
     return best_choice([branches(ruleset, choice, cache)[0] for choice in choices])
+
+
+def redirection_to(ruleset: Ruleset, port: int) -> str:
+    """The first nat rule (outside OUTPUT and POSTROUTING) that may send a connection addressed to another
+    port to `port` (REDIRECT --to-ports, DNAT --to-destination ...:port), quoted; "" when none."""
+    for name, chain in ruleset.tables.get("nat", {}).items():
+        if name in ("OUTPUT", "POSTROUTING", "INPUT"):
+            continue
+        for index, rule in enumerate(chain.rules, 1):
+            translated = translated_ports(rule)
+            addressed = rule.match("--dport") or rule.match("--dports")
+            only_here = addressed is not None and not addressed.negated and \
+                ports_of(addressed.values[0], addressed.option).ranges == ((port, port),)
+            if translated is not None and translated.contains(port) and not only_here:
+                return f"{place('nat', name, index)} `{rule.written or rule.text}`"
+    return ""
+
+
+def translated_ports(rule: Rule):
+    """The ports a REDIRECT or DNAT rule sends connections to (iptables-extensions(8): `--to-ports port[-port]`,
+    `--to-destination [ipaddr[-ipaddr]][:port[-port]]`, IPv6 addresses in brackets); None when it keeps the
+    port or is no such rule."""
+    args = dict(zip(rule.target_args[::2], rule.target_args[1::2]))
+    if rule.target == "REDIRECT" and "--to-ports" in args:
+        ports = args["--to-ports"]
+    elif rule.target == "DNAT" and "--to-destination" in args:
+        address, colon, ports = args["--to-destination"].rpartition("]")[2].rpartition(":")
+        if not colon or (":" in address and not args["--to-destination"].startswith("[")):
+            return None                 # no port given (or a bare IPv6 address): the port is kept
+    else:
+        return None
+    try:
+        return ports_of(ports.replace("-", ":"), "--to-ports")
+    except UnparsableOutput:            # not a port iptables would take: it may be any
+        return Ports(((0, 65535),))
 
 
 def client_choices(ruleset: Ruleset, connection: Connection, cache: dict) -> list[Connection] | None:

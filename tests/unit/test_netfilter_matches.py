@@ -341,6 +341,31 @@ def test_a_redirection_in_nat_prerouting_is_not_followed(nat, outcome):
                                        "not follow it")
 
 
+@pytest.mark.parametrize("nat, outcome", [
+    (table("nat", "-A PREROUTING -p tcp --dport 2222 -j REDIRECT --to-ports 16509"), "UNDECIDABLE"),
+    (table("nat", "-A PREROUTING -p tcp ! --dport 16509 -j DNAT --to-destination 198.18.0.21:16500-16510"),
+     "UNDECIDABLE"),
+    (table("nat", "-A PREROUTING -p tcp --dport 2222 -j REDIRECT --to-ports 16509x"), "UNDECIDABLE"),
+    (table("nat", "-A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80"), "REJECT"),
+    (table("nat", "-A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2"), "REJECT"),
+    (table("nat", "-A PREROUTING -p tcp --dport 80 -j REDIRECT"), "REJECT"),
+    (table("nat", "-A OUTPUT -p tcp --dport 2222 -j REDIRECT --to-ports 16509"), "REJECT"),   # local clients only
+])
+def test_a_port_other_connections_are_redirected_to_is_not_called_closed(nat, outcome):
+    verdict = verdict_of(nat + services_after())
+    assert verdict.outcome == outcome
+    if outcome == "UNDECIDABLE":
+        assert verdict.reason.startswith("nat PREROUTING:1 `")
+        assert verdict.reason.endswith("sends connections addressed to other ports to tcp 16509; the walk does not "
+                                       "follow them (closed as addressed: CLOUDSTACK-SERVICES:1 `-p tcp -m multiport "
+                                       "--dports 16509,16514,45335,41047,8250 -j REJECT`)")
+
+
+def test_a_port_open_as_addressed_stays_open_whatever_is_redirected_to_it():
+    nat = table("nat", "-A PREROUTING -p tcp --dport 2222 -j REDIRECT --to-ports 16509")
+    assert verdict_of(nat + table("filter")).outcome == "ACCEPT"
+
+
 # ---- Hypothesis: forking never changes a certain answer of the plain walk --------------------------------
 
 SOURCES = ["0.0.0.0/0", "203.0.113.0/24", "198.18.0.0/15", "10.0.0.0/8"]
