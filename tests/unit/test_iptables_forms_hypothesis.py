@@ -3,9 +3,12 @@ valid order, reads as the text iptables-save prints for it (built here from the 
 real iptables 1.8.9 printed: tests/unit/test_iptables_forms.py), and has the key of that text."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables import parse_iptables_save
 
 SERVICES = {"ssh": 22, "http": 80, "https": 443}
@@ -74,3 +77,29 @@ def test_a_rule_in_any_spelling_and_order_reads_as_iptables_save_prints_it(rule,
         "filter", "INPUT").rules
     assert (read.text, read.key) == (saved, canonical.key)
     assert canonical.text == saved
+
+
+RULES_FILES = ("restore-spellings.v4", "restore-spellings.v6", "iptables-save-restore-spellings-v4.txt",
+               "iptables-save-v4-conditions.txt", "sysconfig-iptables-iptables-services-default.txt")
+WORDS = ["-j", "-g", "!", "-p", "-m", "tcp", "--dport", "--syn", "--reject-with", "--log-level", "REJECT", "LOG",
+         "-s", "0.0.0.0/0", "fd00::/ffff::", '"', "'", "\\", "=", "--d", "--tcp-flags", "ALL", "-c", "١٢", "all"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(RULES_FILES), st.data())
+def test_a_mutated_rules_file_is_read_or_refused_with_the_reason_never_an_error(name, data):
+    lines = (Path(__file__).resolve().parent.parent / "data" / "recorded" / name).read_text().splitlines()
+    rule_lines = [i for i, line in enumerate(lines) if line.startswith(("-A", "-I", "[", "-N"))]
+    index = data.draw(st.sampled_from(rule_lines))
+    words = lines[index].split(" ")
+    for _ in range(data.draw(st.integers(1, 3))):
+        position = data.draw(st.integers(0, len(words)))
+        if data.draw(st.booleans()) and position < len(words):
+            del words[position]
+        else:
+            words.insert(position, data.draw(st.sampled_from(WORDS) | st.text(max_size=6)))
+    lines[index] = " ".join(words)
+    try:
+        parse_iptables_save("\n".join(lines) + "\n", name)
+    except UnparsableOutput as error:
+        assert str(error).startswith(f"{name} line ") and "\n" not in str(error)
