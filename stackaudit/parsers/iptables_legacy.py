@@ -39,8 +39,8 @@ def is_nf_tables(running: str) -> bool:
 
 def legacy_problem(running: str, legacy: str | None, family: int) -> str | None:
     """Why the running rules (iptables-save's output) are not the whole ruleset, in one line; None
-    when they are: iptables-save is legacy itself, no legacy table exists, or the legacy tables are
-    empty with every policy ACCEPT (they let every packet through)."""
+    when they are: iptables-save is legacy itself, no legacy table exists, or nothing in the legacy
+    tables meets a packet for the host (no rule on its way, every policy there ACCEPT)."""
     if not is_nf_tables(running) or not legacy or not legacy.strip():
         return None
     tool = "iptables-legacy-save" if family == 4 else "ip6tables-legacy-save"
@@ -56,14 +56,36 @@ def legacy_problem(running: str, legacy: str | None, family: int) -> str | None:
             f"must pass both, and this suite judges one ruleset, so the firewall is not checked")
 
 
+# The built-in chains a packet for the host itself passes, in order (iptables(8), "TABLES"; the
+# netfilter hooks PREROUTING and LOCAL_IN): raw, mangle and nat PREROUTING, then mangle, filter,
+# security and nat INPUT. A rule elsewhere (FORWARD, OUTPUT, POSTROUTING) never meets such a packet.
+INPUT_PATH = {"raw": ("PREROUTING",), "mangle": ("PREROUTING", "INPUT"), "nat": ("PREROUTING", "INPUT"),
+              "filter": ("INPUT",), "security": ("INPUT",)}
+
+
 def holding(ruleset: Ruleset) -> list[str]:
-    """What in a ruleset can stop or change a packet: rules, and built-in chains whose policy is DROP."""
+    """What a packet for the host meets in a ruleset: the rules of the chains on its way and of the
+    chains they jump to, and DROP policies there."""
     held = []
     for table, chains in ruleset.tables.items():
-        rules = sum(len(chain.rules) for chain in chains.values())
-        dropping = sorted(name for name, chain in chains.items() if chain.policy == "DROP")
-        if rules:
-            held.append(f"{table}: {rules} rule{'s' if rules > 1 else ''}")
-        if dropping:
-            held.append(f"{table}: policy DROP on {', '.join(dropping)}")
+        for builtin in INPUT_PATH.get(table, ()):
+            chain = chains.get(builtin)
+            if chain is None:
+                continue
+            rules = sum(len(chains[name].rules) for name in reachable(chains, builtin))
+            if rules:
+                held.append(f"{table} {builtin}: {rules} rule{'s' if rules > 1 else ''}")
+            if chain.policy == "DROP":
+                held.append(f"{table} {builtin}: policy DROP")
     return held
+
+
+def reachable(chains: dict, start: str) -> list[str]:
+    """`start` and every user chain its rules jump or go to, directly or not."""
+    found, todo = [start], [start]
+    while todo:
+        for rule in chains[todo.pop()].rules:
+            if rule.target in chains and rule.target not in found:
+                found.append(rule.target)
+                todo.append(rule.target)
+    return found

@@ -20,7 +20,7 @@ def recorded(name: str) -> str:
     return (RECORDED / name).read_text()
 
 
-LAB_PROBLEM = ("legacy IPv4 tables hold rules beside the nf_tables rules (filter: 1 rule): a packet must pass "
+LAB_PROBLEM = ("legacy IPv4 tables hold rules beside the nf_tables rules (filter INPUT: 1 rule): a packet must pass "
                "both, and this suite judges one ruleset, so the firewall is not checked")
 
 
@@ -55,7 +55,45 @@ def test_legacy_tables_without_the_tool_to_read_them_are_not_judged_either():
 def test_a_legacy_policy_drop_holds_rules_too():
     legacy = recorded("iptables-legacy-save-devsec-274.txt").replace(":INPUT ACCEPT [25134:15221111]",
                                                                        ":INPUT DROP [25134:15221111]")
-    assert "(filter: policy DROP on INPUT)" in legacy_problem(recorded("iptables-save-devsec-274.txt"), legacy, 4)
+    assert "(filter INPUT: policy DROP)" in legacy_problem(recorded("iptables-save-devsec-274.txt"), legacy, 4)
+
+
+# Docker's legacy rules in the shape of moby/moby pull request 49518's iptables-save (2025): forwarding
+# to containers and masquerading their traffic; nothing on the way of a packet for the host itself.
+DOCKER_FORWARDING = """*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-ISOLATION-STAGE-1 - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-ISOLATION-STAGE-1
+-A FORWARD -o docker0 -j DOCKER
+-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DROP
+-A DOCKER-USER -j RETURN
+COMMIT
+"""
+
+
+def test_legacy_rules_a_packet_for_the_host_never_meets_leave_the_rules_whole():
+    running = recorded("iptables-save-with-legacy-tables.stdout")
+    assert legacy_problem(running, DOCKER_FORWARDING, 4) is None
+    # Docker's published ports: nat PREROUTING jumps to DOCKER, whose DNAT takes the packet elsewhere
+    published = DOCKER_FORWARDING.replace(":POSTROUTING ACCEPT [0:0]\n", ":POSTROUTING ACCEPT [0:0]\n:DOCKER - [0:0]\n"
+                                          "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n-A DOCKER ! -i docker0 "
+                                          "-p tcp --dport 16509 -j DNAT --to-destination 172.17.0.2:16509\n")
+    assert "(nat PREROUTING: 2 rules)" in legacy_problem(running, published, 4)
+    # a DROP in raw PREROUTING closes before INPUT
+    raw = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 22 -j DROP\nCOMMIT\n"
+    assert "(raw PREROUTING: 1 rule)" in legacy_problem(running, raw + DOCKER_FORWARDING, 4)
 
 
 def test_the_legacy_tables_are_read_only_where_iptables_nft_sees_them():
