@@ -204,7 +204,57 @@ def saved_target_args(target: str, given: dict[str, tuple[str, ...]], order: lis
         level = log_level(given["--log-level"][0], where) if "--log-level" in given else 4
         words += ["--log-level", str(level)] if level != 4 else []
         return tuple(words + [flag for flag in LOG_FLAGS if flag in given])
+    if target == "NFLOG":
+        return nflog_args(given, where)
+    if target in ("MARK", "CONNMARK"):
+        return mark_args(target, given, order, where)
     return tuple(word for option in order for word in (option, *given[option]))
+
+
+def nflog_args(given: dict, where: str) -> tuple[str, ...]:
+    """NFLOG as iptables-save prints it: prefix, group unless 0, size, threshold; --nflog-range is ignored
+    by iptables 1.8.9 (it never reached the kernel)."""
+    words: list[str] = []
+    if given.get("--nflog-prefix", ("",))[0]:
+        words += ["--nflog-prefix", given["--nflog-prefix"][0]]
+    group = mark_number(given["--nflog-group"][0], where) if "--nflog-group" in given else 0
+    words += ["--nflog-group", str(group)] if group else []
+    for option in ("--nflog-size", "--nflog-threshold"):
+        words += [option, str(mark_number(given[option][0], where))] if option in given else []
+    return tuple(words)
+
+
+FULL_MASK = 0xFFFFFFFF
+
+
+def mark_args(target: str, given: dict, order: list[str], where: str) -> tuple[str, ...]:
+    """MARK's and CONNMARK's ways of changing a mark, all printed as `--set-xmark value/mask` (zero the
+    mask's bits, then xor the value: libxt_MARK.c, libxt_CONNMARK.c); CONNMARK's save and restore with
+    their masks written out."""
+    if "--save-mark" in given or "--restore-mark" in given:
+        mask = given.get("--mask", ("0xffffffff",))[0]
+        nfmask, ctmask = (given.get(option, (mask,))[0] for option in ("--nfmask", "--ctmask"))
+        return ("--save-mark" if "--save-mark" in given else "--restore-mark", "--nfmask",
+                hex(mark_number(nfmask, where)), "--ctmask", hex(mark_number(ctmask, where)))
+    option = next((o for o in order if o.endswith("-mark") or o == "--set-xmark"), None)
+    if option is None:
+        return ()
+    value, _, mask_text = given[option][0].partition("/")
+    bits = mark_number(value, where)
+    mask = mark_number(mask_text, where) if mask_text else FULL_MASK
+    value, mask = {"--set-xmark": (bits, mask), "--set-mark": (bits, mask), "--and-mark": (0, FULL_MASK & ~bits),
+                   "--or-mark": (bits, bits), "--xor-mark": (bits, 0)}[option]
+    return ("--set-xmark", f"{hex(value)}/{hex(mask)}")
+
+
+def mark_number(text: str, where: str) -> int:
+    """A number as strtoul reads it with base 0: 0x.. hexadecimal, 0.. octal, else decimal (32 bits)."""
+    digits, base = (text[2:], 16) if text[:2].lower() == "0x" else (text[1:], 8) if text[:1] == "0" and \
+        len(text) > 1 else (text, 10)
+    allowed = "0123456789abcdefABCDEF"[:base + (6 if base == 16 else 0)]
+    if not digits or len(digits) > 11 or any(c not in allowed for c in digits) or int(digits, base) > FULL_MASK:
+        raise UnparsableOutput(f"{where}: bad number {text[:20]!r}")
+    return int(digits, base)
 
 
 def saved_words(words: tuple[str, ...], free_text: set[str]) -> list[str]:

@@ -131,6 +131,34 @@ def test_odd_spellings_iptables_restore_accepts_read_as_iptables_save_prints_the
     assert (again.text, again.key) == (saved, rule.key)
 
 
+# Targets of the other tables, as the real iptables-restore 1.8.9 took them and its iptables-save printed them.
+OTHER_TABLES = [
+    ("filter", "INPUT", "-j NFLOG --nflog-size 100 --nflog-group 2", "-j NFLOG --nflog-group 2 --nflog-size 100"),
+    ("filter", "INPUT", "-j NFLOG --nflog-range 5", "-j NFLOG"),
+    ("mangle", "PREROUTING", "-j MARK --set-mark 1", "-j MARK --set-xmark 0x1/0xffffffff"),
+    ("mangle", "PREROUTING", "-j MARK --set-mark 0x10/0xff", "-j MARK --set-xmark 0x10/0xff"),
+    ("mangle", "PREROUTING", "-j MARK --and-mark 0xf0", "-j MARK --set-xmark 0x0/0xffffff0f"),
+    ("mangle", "PREROUTING", "-j MARK --or-mark 4", "-j MARK --set-xmark 0x4/0x4"),
+    ("mangle", "PREROUTING", "-j MARK --xor-mark 4", "-j MARK --set-xmark 0x4/0x0"),
+    ("mangle", "PREROUTING", "-j CONNMARK --save-mark",
+     "-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff"),
+    ("mangle", "PREROUTING", "-j CONNMARK --set-mark 1", "-j CONNMARK --set-xmark 0x1/0xffffffff"),
+    ("mangle", "POSTROUTING", "-p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+     "-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"),
+    ("raw", "PREROUTING", "-j CT --notrack", "-j CT --notrack"),
+    ("nat", "PREROUTING", "-p tcp --dport 80 -j DNAT --to 10.0.0.1",
+     "-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.1"),
+    ("nat", "PREROUTING", "-p tcp --dport 80 -j REDIRECT --to-ports 8080",
+     "-p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080"),
+]
+
+
+@pytest.mark.parametrize("table, chain, written, saved", OTHER_TABLES)
+def test_targets_of_the_other_tables_read_as_iptables_save_prints_them(table, chain, written, saved):
+    ruleset = parse_iptables_save(f"*{table}\n-A {chain} {written}\nCOMMIT\n", "f")
+    assert [r.text for r in ruleset.chain(table, chain).rules] == [saved]
+
+
 def test_several_addresses_make_one_rule_per_pair_as_iptables_loads_them():
     rules = rules_of("-s 10.1.1.1,10.2.2.2 -d 192.0.2.1,192.0.2.2 -p tcp --dport 22 -j DROP").chain(
         "filter", "INPUT").rules
@@ -175,6 +203,8 @@ REFUSED = [
     ("-p bogus -j DROP", 'unknown protocol "bogus" specified'),
     ("-p tcp --d 22 -j DROP", "option '--d' is ambiguous"),
     ("! -s 10.0.0.1,10.0.0.2 -j DROP", "! not allowed with multiple source or destination IP addresses"),
+    ("-j MARK --set-mark 0x1ffffffff", "bad number '0x1ffffffff'"),
+    ("-j MARK --set-mark 09", "bad number '09'"),
 ]
 
 
