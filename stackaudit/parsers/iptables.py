@@ -29,6 +29,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import read_c_unsigned, reads
 from stackaudit.parsers.services import NETBASE_TCP_SERVICES
 
 BUILTIN_CHAINS = {
@@ -170,7 +171,7 @@ def parse_iptables_save(text: str, source: str = "iptables-save") -> Ruleset:
     return ruleset
 
 
-CHAIN_LINE = re.compile(r":(\S+)\s+(\S+)(?:\s+\[\d+:\d+\])?$")
+CHAIN_LINE = re.compile(r":(\S+)\s+(\S+)(?:\s+\[[0-9]+:[0-9]+\])?$")
 
 
 def declare_chain(table: dict, table_name: str, line: str, where: str) -> None:
@@ -195,7 +196,7 @@ def apply_command(table: dict, table_name: str, line: str, where: str) -> None:
         raise UnparsableOutput(f"{where}: unbalanced quotes in {line[:60]!r}") from None
     if len(words) > MAX_WORDS:
         raise UnparsableOutput(f"{where}: {len(words)} words in one rule")
-    if words and re.fullmatch(r"\[\d+:\d+\]", words[0]):   # iptables-save -c: [packets:bytes] -A ...
+    if words and re.fullmatch(r"\[[0-9]+:[0-9]+\]", words[0]):   # iptables-save -c: [packets:bytes] -A ...
         words = words[1:]
     if len(words) < 2:
         raise UnparsableOutput(f"{where}: {line[:60]!r} is not a command with a chain")
@@ -216,8 +217,10 @@ def apply_command(table: dict, table_name: str, line: str, where: str) -> None:
         chain.rules.append(parse_rule(chain_name, rest, table, where))
     elif command in ("-I", "--insert"):
         position = 1
-        if rest and rest[0].isdigit():
-            position, rest = int(rest[0]), rest[1:]
+        if rest and not rest[0].startswith(("-", "!")):   # a rule number, read as xtables_strtoui reads it
+            position = read_c_unsigned(rest[0], f"{where}: -I {chain_name}", low=1, high=2 ** 31 - 1,
+                                       what="a rule number")
+            rest = rest[1:]
         if not 1 <= position <= len(chain.rules) + 1:
             raise UnparsableOutput(f"{where}: -I {chain_name} {position}: index of insertion too big")
         chain.rules.insert(position - 1, parse_rule(chain_name, rest, table, where))
@@ -260,7 +263,7 @@ def parse_rule(chain: str, words: list[str], table: dict, where: str) -> Rule:
         else:
             count = 0 if word in NO_VALUE else 2 if word in TWO_VALUES else 1
         values = tuple(words[i + 1:i + 1 + count])
-        if len(values) < count or any(v.startswith("-") and not re.fullmatch(r"-\d+", v) and word not in FREE_TEXT
+        if len(values) < count or any(v.startswith("-") and not re.fullmatch(r"-[0-9]+", v) and word not in FREE_TEXT
                                       for v in values):
             raise UnparsableOutput(f"{where}: option {word[:30]} needs {count} value(s)")
         i += 1 + count
@@ -334,6 +337,8 @@ def network(value: str, where: str):
 def parse_ports(value: str, option: str, where: str) -> Ports:
     """`22`, `ssh`, `5900:6100`, `:1024`, `1024:` and comma lists of them (multiport: at most 15)."""
     parts = value.split(",")
+    if len(value) >= 1024:   # iptables-restore: "Parameter too long!" (its 1,024-byte parameter buffer)
+        raise UnparsableOutput(f"{where}: {option} {value[:40]!r}: longer than iptables-restore reads")
     if len(parts) > 15 or (len(parts) > 1 and option in ("--dport", "--sport")):
         raise UnparsableOutput(f"{where}: {option} {value[:40]!r}: too many ports")
     ranges, names = [], []
@@ -345,8 +350,8 @@ def parse_ports(value: str, option: str, where: str) -> Ports:
         for index, end in enumerate(ends):
             if end == "" and len(ends) == 2:
                 numbers.append(0 if index == 0 else 65535)
-            elif end.isdigit() and int(end) <= 65535:
-                numbers.append(int(end))
+            elif reads(read_c_unsigned, end, high=65535):   # xtables_parse_port: a number first
+                numbers.append(read_c_unsigned(end, where, high=65535))
             elif end in NETBASE_TCP_SERVICES:
                 numbers.append(NETBASE_TCP_SERVICES[end])
             elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_.+-]*", end) and len(ends) == 1:
