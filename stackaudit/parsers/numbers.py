@@ -13,7 +13,9 @@ of the program on the other side:
 - read_java_int: Integer.parseInt / Long.parseLong, whose Character.digit takes every decimal digit
   of the Basic Multilingual Plane (`"٣٣٠٦"` is 3306 to CloudStack and Connector/J);
 - read_ocaml_int: OCaml's int_of_string, as XAPI reads its pool's HA timeout (`0xB4`, `1_80`);
-- read_mariadb_unsigned: my_getopt's reading of an unsigned option in a .cnf file (a K..E suffix).
+- read_mariadb_unsigned: my_getopt's reading of an unsigned option in a .cnf file (a K..E suffix);
+- read_api_number: a number of the CloudStack API (a JSON number, or the text of Java's toString):
+  float() would also take "nan", "inf", "1_0" and "١٢", and a NaN passes every comparison made on it.
 
 Each returns the consumer's value or raises UnparsableOutput with one line naming the place: never
 ValueError. Leading zeros are skipped before the digits are counted (every one of these consumers
@@ -35,6 +37,9 @@ UINT64_MAX = 2 ** 64 - 1
 C_BLANKS = " \t\n\v\f\r"                 # isspace() in the C locale
 OCAML_BASES = {"x": 16, "o": 8, "b": 2, "u": 10}
 MARIADB_SUFFIXES = "kmgtpe"              # my_getopt: 1024 to the power 1..6, either case
+# What Long.toString, Double.toString ("1.0E10") and JSON (RFC 8259) write, and what Double.parseDouble
+# reads of it ("+2", "5.", ".5"): ASCII digits only, no "NaN" or "Infinity"
+API_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def shown(text: str) -> str:
@@ -185,3 +190,15 @@ def read_mariadb_unsigned(text: str, where: str, *, what: str = "a number") -> i
         raise refused(where, text, what)
     power = MARIADB_SUFFIXES.index(suffix.lower()) + 1 if suffix else 0
     return value * 1024 ** power % 2 ** 64
+
+
+def read_api_number(value, where: str, *, what: str = "a number") -> float:
+    """A JSON number (not a bool), or a text of API_NUMBER's form, finite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise refused(where, str(value), what)
+    if isinstance(value, str) and (len(value) > 400 or not API_NUMBER.fullmatch(value)):
+        raise refused(where, value, what)
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise refused(where, str(value), what)
+    return number

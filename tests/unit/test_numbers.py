@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables import parse_iptables_save
-from stackaudit.parsers.numbers import (INT64, read_c_unsigned, read_decimal, read_java_int, read_mariadb_unsigned,
-                                        read_ocaml_int, read_or_none, reads)
+from stackaudit.parsers.numbers import (INT64, read_api_number, read_c_unsigned, read_decimal, read_java_int,
+                                        read_mariadb_unsigned, read_ocaml_int, read_or_none, reads)
 from tests.unit.numbers_strategy import (ascii_decimal, c_base0_unsigned, java_parse, mariadb_unsigned,
                                          number_texts)
 
@@ -163,3 +163,13 @@ def test_ocaml_reading_gives_a_value_or_refuses(text):
     """No oracle but the recorded table: a value within OCaml's 63-bit int, or a refusal."""
     result = answer(read_ocaml_int, text)
     assert result == "refused" or -2 ** 62 <= result < 2 ** 62
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("12000.0", 12000.0), ("1.2E7", 1.2e7), (3, 3.0), (2.5, 2.5), ("+2", 2.0), (".5", 0.5), ("5.", 5.0),
+    ("NaN", "refused"), ("nan", "refused"), ("inf", "refused"), ("Infinity", "refused"), (float("-inf"), "refused"),
+    ("1_0", "refused"), (" 2", "refused"), ("\u0661\u0662", "refused"), (True, "refused"), (None, "refused"),
+    ("1" * 5000, "refused"), ("1e999", "refused"),
+])
+def test_api_numbers(value, expected):
+    assert answer(read_api_number, value) == expected

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 
 from stackaudit.collect.batch import parse_sections
 from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.api_rows import parse_schema_versions
+from stackaudit.parsers.api_rows import parse_api_rows, parse_schema_versions
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
 from stackaudit.parsers.dpkg import version_at_least
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
@@ -25,6 +25,7 @@ from stackaudit.parsers.numbers import INT32, INT64, read_mariadb_unsigned
 from stackaudit.parsers.procs import PID_MAX, parse_pids, parse_ps, parse_stale_mappings
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.rules.database import cnf_findings
+from stackaudit.rules.gate import capacity_findings
 from stackaudit.rules.db_properties import fallback_reasons
 from tests.unit.numbers_strategy import (any_number_of_digits, ascii_decimal, c_base0_unsigned, java_parse,
                                          mariadb_unsigned, number_texts)
@@ -214,3 +215,26 @@ def test_a_published_tuned_my_cnf_reads_as_mariadbd_reads_it():
     assert compared == 22
     assert {"join-buffer-size", "sort-buffer-size", "thread-stack"} <= set(shown) - {
         n.replace("_", "-") for n in options}, "the settings under [myisamchk] are not mariadbd's"
+
+
+
+def capacity_of(cpu_used) -> list[str] | str:
+    rows = parse_api_rows("listHosts", [
+        {"name": "hv1", "state": "Up", "resourcestate": "Enabled", "cpuwithoverprovisioning": "10000.0",
+         "cpuallocatedvalue": cpu_used, "memorywithoverprovisioning": "1000", "memoryallocatedbytes": 10},
+        {"name": "hv2", "state": "Up", "resourcestate": "Enabled", "cpuwithoverprovisioning": "1000.0",
+         "cpuallocatedvalue": 0, "memorywithoverprovisioning": "1000", "memoryallocatedbytes": 10}])
+    return outcome(lambda _: capacity_findings(rows), None)
+
+
+@pytest.mark.parametrize("cpu_used, expected", [
+    pytest.param("NaN", REFUSED, id="NaN"), pytest.param(float("nan"), REFUSED, id="JSON NaN"),
+    pytest.param("Infinity", REFUSED, id="Infinity"), pytest.param("1_000", REFUSED, id="underscore"),
+    pytest.param("\u0669\u0660\u0660\u0660", REFUSED, id="arabic-indic"), pytest.param(True, REFUSED, id="bool"),
+    pytest.param("1" * 5000, REFUSED, id="5000 digits"),
+    pytest.param("9000", 1, id="text"), pytest.param("9.0E3", 1, id="Double.toString"), pytest.param(9000, 1, id="JSON"),
+])
+def test_api_capacities_that_are_no_number_are_not_judged(cpu_used, expected):
+    """float() takes "NaN": a NaN allocation made the gate's comparison false, and the gate passed."""
+    result = capacity_of(cpu_used)
+    assert result == REFUSED if expected == REFUSED else len(result) == expected
