@@ -29,8 +29,7 @@ import unicodedata
 
 from stackaudit.errors import UnparsableOutput
 
-ASCII_DIGITS = "[0-9]"                   # for patterns: `\d` would also match "١" and "１"
-ASCII_NUMBER = re.compile(r"[0-9]+")
+ASCII_NUMBER = re.compile(r"[0-9]+")     # `\d` would also match "١" and "１"
 INT32 = (-2 ** 31, 2 ** 31 - 1)
 INT64 = (-2 ** 63, 2 ** 63 - 1)
 UINT64_MAX = 2 ** 64 - 1
