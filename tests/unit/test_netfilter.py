@@ -283,7 +283,8 @@ def test_an_undecidable_match_before_the_verdict_is_not_checked_and_quotes_the_r
     text = with_input("-A INPUT -p tcp -m recent --rcheck --seconds 60 -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
     ruleset = parse_iptables_save(text)
     firewall = Firewall(4, ruleset, "/etc/iptables/rules.v4", ruleset, "netfilter-persistent.service", True)
-    with pytest.raises(NotCheckable, match=r"INPUT:1 `-p tcp -m recent --rcheck --seconds 60 -j ACCEPT`: -m recent"):
+    with pytest.raises(NotCheckable, match=r"INPUT:1 `-p tcp -m recent --rcheck --seconds 60 -j ACCEPT`: --rcheck "
+                       r"\(not judged: ACCEPT if it matches, REJECT if not\)"):
         firewall_findings(firewall, POLICY)
     with pytest.raises(NotCheckable, match="cannot judge INPUT:1"):
         rejects_port(ruleset, 4, 16509, POLICY)
