@@ -26,6 +26,7 @@ from stackaudit.parsers.procs import PID_MAX, parse_pids, parse_ps, parse_stale_
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.rules.database import cnf_findings
 from stackaudit.rules.gate import capacity_findings
+from stackaudit.rules.netfilter import routing_header_holds
 from stackaudit.rules.db_properties import fallback_reasons
 from tests.unit.numbers_strategy import (any_number_of_digits, ascii_decimal, c_base0_unsigned, java_parse,
                                          mariadb_unsigned, number_texts)
@@ -238,3 +239,13 @@ def test_api_capacities_that_are_no_number_are_not_judged(cpu_used, expected):
     """float() takes "NaN": a NaN allocation made the gate's comparison false, and the gate passed."""
     result = capacity_of(cpu_used)
     assert result == REFUSED if expected == REFUSED else len(result) == expected
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--rt-type", "0", True), ("--rt-type", "0x0", True), ("--rt-type", "00", True), ("--rt-type", "2", False),
+    ("--rt-type", SUPERSCRIPT, REFUSED), ("--rt-type", ARABIC, REFUSED), ("--rt-type", HUGE, REFUSED),
+    ("--rt-segsleft", "0:5", True), ("--rt-segsleft", "0x0", True), ("--rt-segsleft", "\u0660", REFUSED),
+])
+def test_ip6tables_routing_header_numbers(option, value, expected):
+    """-m rt's values as libip6t_rt reads them (xtables_strtoul, base 0); ip6tables refuses the rest."""
+    assert outcome(lambda v: routing_header_holds(option, v, SimpleNamespace(routing_header=0)), value) == expected
