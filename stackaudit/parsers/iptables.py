@@ -34,6 +34,7 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables_forms import (BASE_ORDER, PROTOCOL_NUMBERS, SAVE_ORDER, STATEFUL_MODULES, SYN_FLAGS,
                                               TARGET_OPTIONS, icmp_type, protocol_name, reject_with,
                                               saved_string, saved_target_args, saved_words, states, tcp_flags)
+from stackaudit.parsers.numbers import read_c_unsigned, reads
 from stackaudit.parsers.services import NETBASE_TCP_SERVICES
 
 BUILTIN_CHAINS = {
@@ -182,7 +183,7 @@ def parse_iptables_save(text: str, source: str = "iptables-save", family: int | 
     return ruleset
 
 
-CHAIN_LINE = re.compile(r":(\S+)\s+(\S+)(?:\s+\[\d+:\d+\])?$")
+CHAIN_LINE = re.compile(r":(\S+)\s+(\S+)(?:\s+\[[0-9]+:[0-9]+\])?$")
 
 
 def declare_chain(table: dict, table_name: str, line: str, where: str) -> None:
@@ -240,7 +241,7 @@ def apply_command(table: dict, table_name: str, line: str, where: str, family: i
     words = restore_words(line, where)
     if len(words) > MAX_WORDS:
         raise UnparsableOutput(f"{where}: {len(words)} words in one rule")
-    if words and re.fullmatch(r"\[\d+:\d+\]", words[0]):   # iptables-save -c: [packets:bytes] -A ...
+    if words and re.fullmatch(r"\[[0-9]+:[0-9]+\]", words[0]):   # iptables-save -c: [packets:bytes] -A ...
         words = words[1:]
     if len(words) < 2:
         raise UnparsableOutput(f"{where}: {line[:60]!r} is not a command with a chain")
@@ -261,8 +262,10 @@ def apply_command(table: dict, table_name: str, line: str, where: str, family: i
         chain.rules.extend(parse_rules(chain_name, rest, table, where, family))
     elif command in ("-I", "--insert"):
         position = 1
-        if rest and rest[0].isdigit():
-            position, rest = int(rest[0]), rest[1:]
+        if rest and not rest[0].startswith(("-", "!")):   # a rule number, read as xtables_strtoui reads it
+            position = read_c_unsigned(rest[0], f"{where}: -I {chain_name}", low=1, high=2 ** 31 - 1,
+                                       what="a rule number")
+            rest = rest[1:]
         if not 1 <= position <= len(chain.rules) + 1:
             raise UnparsableOutput(f"{where}: -I {chain_name} {position}: index of insertion too big")
         chain.rules[position - 1:position - 1] = parse_rules(chain_name, rest, table, where, family)
@@ -326,7 +329,7 @@ def parse_rules(chain: str, words: list[str], table: dict, where: str, family: i
         owner = option_place(word, reading, where)
         count = value_count(word, owner, reading.target, words, i, inline)
         values = (inline,) if inline is not None else tuple(words[i + 1:i + 1 + count])
-        if len(values) < count or any(v.startswith("-") and not re.fullmatch(r"-\d+", v) and word not in FREE_TEXT
+        if len(values) < count or any(v.startswith("-") and not re.fullmatch(r"-[0-9]+", v) and word not in FREE_TEXT
                                       for v in values):
             raise UnparsableOutput(f"{where}: option {word[:30]} needs {count} value(s)")
         i += 1 + (count if inline is None else 0)
@@ -596,6 +599,8 @@ def network(value: str, where: str):
 def parse_ports(value: str, option: str, where: str) -> Ports:
     """`22`, `ssh`, `5900:6100`, `:1024`, `1024:` and comma lists of them (multiport: at most 15)."""
     parts = value.split(",")
+    if len(value) >= 1024:   # iptables-restore: "Parameter too long!" (its 1,024-byte parameter buffer)
+        raise UnparsableOutput(f"{where}: {option} {value[:40]!r}: longer than iptables-restore reads")
     if len(parts) > 15 or (len(parts) > 1 and option in ("--dport", "--sport")):
         raise UnparsableOutput(f"{where}: {option} {value[:40]!r}: too many ports")
     ranges, names = [], []
@@ -607,8 +612,8 @@ def parse_ports(value: str, option: str, where: str) -> Ports:
         for index, end in enumerate(ends):
             if end == "" and len(ends) == 2:
                 numbers.append(0 if index == 0 else 65535)
-            elif end.isdigit() and int(end) <= 65535:
-                numbers.append(int(end))
+            elif reads(read_c_unsigned, end, high=65535):   # xtables_parse_port: a number first
+                numbers.append(read_c_unsigned(end, where, high=65535))
             elif end in NETBASE_TCP_SERVICES:
                 numbers.append(NETBASE_TCP_SERVICES[end])
             elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_.+-]*", end) and len(ends) == 1:

@@ -18,6 +18,7 @@ libip6t_REJECT.c, libxt_LOG.c, libxt_icmp.c, libip6t_icmp6.c). Protocol numbers 
 from __future__ import annotations
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import read_c_unsigned, read_or_none
 
 BASE_ORDER = ("-s", "-d", "-i", "-o", "-p", "-f")
 # Options of each module in the order its save function prints them; a module not listed keeps the
@@ -169,8 +170,9 @@ def icmp_type(value: str, option: str, where: str) -> str:
     if value in table:
         return table[value]
     parts = value.split("/")
-    if len(parts) <= 2 and all(p.isascii() and p.isdigit() and int(p) <= 255 for p in parts):
-        return "/".join(str(int(p)) for p in parts)
+    numbers = [read_or_none(read_c_unsigned, p, high=255) for p in parts]   # xtables_strtoui, base 0
+    if len(parts) <= 2 and None not in numbers:
+        return "/".join(str(n) for n in numbers)
     raise UnparsableOutput(f"{where}: {option} {value[:30]!r}: invalid ICMP type")
 
 
@@ -249,12 +251,7 @@ def mark_args(target: str, given: dict, order: list[str], where: str) -> tuple[s
 
 def mark_number(text: str, where: str) -> int:
     """A number as strtoul reads it with base 0: 0x.. hexadecimal, 0.. octal, else decimal (32 bits)."""
-    digits, base = (text[2:], 16) if text[:2].lower() == "0x" else (text[1:], 8) if text[:1] == "0" and \
-        len(text) > 1 else (text, 10)
-    allowed = "0123456789abcdefABCDEF"[:base + (6 if base == 16 else 0)]
-    if not digits or len(digits) > 11 or any(c not in allowed for c in digits) or int(digits, base) > FULL_MASK:
-        raise UnparsableOutput(f"{where}: bad number {text[:20]!r}")
-    return int(digits, base)
+    return read_c_unsigned(text, where, high=FULL_MASK, what="a mark")
 
 
 def saved_words(words: tuple[str, ...], free_text: set[str]) -> list[str]:

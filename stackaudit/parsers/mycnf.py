@@ -14,7 +14,7 @@ from stackaudit.errors import UnparsableOutput
 # The groups mariadbd reads (`mariadbd --help --verbose`: "mysqld server mysqld-10.11 mariadb
 # mariadb-10.11 mariadbd mariadbd-10.11 client-server galera"), for any version suffix.
 SERVER_GROUPS = {"mysqld", "server", "mariadb", "mariadbd", "client-server", "galera"}
-VERSIONED_SERVER_GROUP = re.compile(r"(?:mysqld|mariadb|mariadbd)-\d+(?:\.\d+)*")
+VERSIONED_SERVER_GROUP = re.compile(r"(?:mysqld|mariadb|mariadbd)-[0-9]+(?:\.[0-9]+)*")
 MAX_INCLUDE_DEPTH = 10
 # Bounds the work of includes that fan out (each file including several others, no cycle).
 MAX_FILE_READS = 500

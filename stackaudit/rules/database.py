@@ -8,6 +8,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.parsers.api_rows import SchemaVersionRow
 from stackaudit.parsers.mysql import ReplicaChannel
 from stackaudit.parsers.cloudstack import schema_matches_code
+from stackaudit.parsers.numbers import read_decimal, read_mariadb_unsigned, read_or_none
 
 TRUE_WORDS = {"1", "on", "true", "yes"}
 
@@ -16,19 +17,29 @@ def unquote(value: str | None) -> str:
     return (value or "").strip().strip("'\"")
 
 
+def option_number(value: str | None) -> int | None:
+    """A number in a .cnf file as mariadbd reads an unsigned option (`+50`, `1K`); None where
+    mariadbd would refuse it and not start (`١٢`, `²`, `-5`, nothing)."""
+    return read_or_none(read_mariadb_unsigned, unquote(value)) if unquote(value) else None
+
+
+def variable_number(value: str | None) -> int | None:
+    """A number as the server shows a variable: ASCII digits."""
+    return read_or_none(read_decimal, value)
+
+
 def cnf_rules(policy) -> list[tuple[str, str, object, object]]:
     """(option, what the rule wants, test of a file value, test of the running variable)."""
     db = policy.database
-    number = lambda v: unquote(v).isdigit()  # noqa: E731 - a one-line predicate reads best here
     return [
         ("innodb_rollback_on_timeout", "1", lambda v: unquote(v).lower() in TRUE_WORDS,
          lambda v: v.upper() == "ON"),
         ("innodb_lock_wait_timeout", str(db.innodb_lock_wait_timeout),
-         lambda v: number(v) and int(unquote(v)) == db.innodb_lock_wait_timeout,
+         lambda v: option_number(v) == db.innodb_lock_wait_timeout,
          lambda v: v == str(db.innodb_lock_wait_timeout)),
         ("max_connections", f">= {db.min_max_connections}",
-         lambda v: number(v) and int(unquote(v)) >= db.min_max_connections,
-         lambda v: v.isdigit() and int(v) >= db.min_max_connections),
+         lambda v: (option_number(v) or 0) >= db.min_max_connections,
+         lambda v: (variable_number(v) or 0) >= db.min_max_connections),
         ("log_bin", "set", lambda v: v is None or unquote(v).lower() not in {"0", "off"},
          lambda v: v.upper() == "ON"),
         ("binlog_format", db.binlog_format, lambda v: unquote(v).upper() == db.binlog_format,
@@ -121,7 +132,7 @@ def replication_findings(servers: dict[str, ReplicationMember], policy) -> list[
                                 "master-master needs both directions")
         increments = {n: s.variables.get("auto_increment_increment") for n, s in servers.items()}
         findings += [f"{n}: auto_increment_increment {v}; master-master needs >= 2"
-                     for n, v in sorted(increments.items()) if not (v or "0").isdigit() or int(v) < 2]
+                     for n, v in sorted(increments.items()) if (variable_number(v) or 0) < 2]
         offsets: dict[str, list[str]] = {}
         for n, s in sorted(servers.items()):
             offsets.setdefault(s.variables.get("auto_increment_offset", "?"), []).append(n)

@@ -14,11 +14,11 @@ The driver then connects to every host the URL names (stackaudit.parsers.jdbc).
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, field
 
 from stackaudit.parsers.jdbc import cloudstack_driver, parse_jdbc_url
 from stackaudit.parsers.localnames import OwnNames
+from stackaudit.parsers.numbers import read_java_int, reads
 
 SCHEMAS = ("cloud", "usage")
 # DriverLoader.DRIVERS
@@ -27,7 +27,6 @@ SUPPORTED_DRIVERS = ("jdbc:mysql", "jdbc:postgresql", "jdbc:h2", "jdbc:mariadb")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "localhost6",
                   "localhost6.localdomain6", "")
 JAVA_LONGS = ("db.cloud.timeBetweenEvictionRunsMillis", "db.cloud.minEvictableIdleTimeMillis")
-JAVA_INT = re.compile(r"[+-]?[0-9]{1,10}")
 
 
 @dataclass
@@ -39,12 +38,13 @@ class Connection:
 
 
 def java_int(text: str | None) -> bool:
-    return text is not None and JAVA_INT.fullmatch(text) is not None and -2 ** 31 <= int(text) < 2 ** 31
+    """Integer.parseInt reads it (digits of any script, "٣٣٠٦" too; no blank)."""
+    return reads(read_java_int, text)
 
 
 def java_long(text: str | None) -> bool:
-    return text is not None and re.fullmatch(r"[+-]?[0-9]{1,19}", text) is not None \
-        and -2 ** 63 <= int(text) < 2 ** 63
+    """Long.parseLong reads it."""
+    return reads(read_java_int, text, bits=64)
 
 
 def fallback_reasons(properties: dict[str, str]) -> list[str]:

@@ -31,6 +31,7 @@ from functools import lru_cache
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables import Ports, Rule, Ruleset, parse_ports
+from stackaudit.parsers.numbers import read_c_unsigned
 
 # Targets that do not end the walk (iptables-extensions(8), "TARGET EXTENSIONS"); any other extension
 # target is undecidable.
@@ -562,10 +563,12 @@ def routing_header_holds(option: str, value: str, connection: Connection) -> boo
     """`-m rt` against the routing header the client sends: type `routing_header`, segments left 0, no
     addresses (8 bytes). rule_matches has already failed the match when there is no header."""
     if option == "--rt-type":
-        return value.isdigit() and int(value) == connection.routing_header
+        # libip6t_rt's options are read as xtables_strtoul reads them (base 0); ip6tables refuses the rest
+        return read_c_unsigned(value, "-m rt --rt-type", high=255) == connection.routing_header
     if option == "--rt-segsleft":
         low, _, high = value.partition(":")
-        return low.isdigit() and int(low) == 0 or (low == "" and high != "")
+        return (low != "" and read_c_unsigned(low, "-m rt --rt-segsleft", high=2 ** 32 - 1) == 0) or (
+            low == "" and high != "")
     if option == "--rt-len":
         return value == "8"
     if option == "--rt-0-res":

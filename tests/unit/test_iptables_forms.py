@@ -203,8 +203,8 @@ REFUSED = [
     ("-p bogus -j DROP", 'unknown protocol "bogus" specified'),
     ("-p tcp --d 22 -j DROP", "option '--d' is ambiguous"),
     ("! -s 10.0.0.1,10.0.0.2 -j DROP", "! not allowed with multiple source or destination IP addresses"),
-    ("-j MARK --set-mark 0x1ffffffff", "bad number '0x1ffffffff'"),
-    ("-j MARK --set-mark 09", "bad number '09'"),
+    ("-j MARK --set-mark 0x1ffffffff", "'0x1ffffffff' is not a mark"),
+    ("-j MARK --set-mark 09", "'09' is not a mark"),
 ]
 
 
