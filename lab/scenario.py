@@ -169,6 +169,9 @@ DATABASE = Record({
     "aliases": f(ListOf(Str()), list),
     "unlisted_names": f(ListOf(Str()), list),
     "source_host": f(Optional(Str())),         # how CHANGE MASTER names the peer; null: its address
+    # Names this machine's /etc/hosts gives other addresses (a stale entry, another site's server); a
+    # source_host among them is a source elsewhere: configured, never started (replicate: false).
+    "other_hosts": f(MapOf(Str()), dict),
     "connection_name": f(Str(), ""),           # MariaDB multi-source: CHANGE MASTER 'name' TO ...
     "io_thread": f(Bool(), True),              # false: STOP SLAVE 'name' IO_THREAD after it ran
 })
@@ -290,7 +293,10 @@ def _check_names(scenario: dict, source: str) -> None:
     for i, db in enumerate(scenario["databases"]):
         peer = scenario["databases"][1 - i]
         known = [peer["name"], *peer["aliases"], *peer["unlisted_names"]]
-        if db["source_host"] is not None and db["source_host"] not in known:
+        if db["source_host"] in db["other_hosts"] and db["replicate"]:
+            raise SchemaError(f"{source}: databases[{i}].source_host: {db['source_host']!r} resolves elsewhere "
+                                "(other_hosts); set replicate: false")
+        if db["source_host"] is not None and db["source_host"] not in [*known, *db["other_hosts"]]:
             raise SchemaError(f"{source}: databases[{i}].source_host: {db['source_host']!r} does not resolve to "
                                 f"the peer; expected one of {', '.join(known)}")
         if not db["connection_name"].replace("-", "").replace("_", "").isalnum() and db["connection_name"]:

@@ -344,8 +344,9 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         binlog_format=f["binlog_format"], bind_address=f["bind_address"], cnf_overrides=f["cnf"],
         replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"],
         connection_name=f["connection_name"], source_host=f["source_host"], io_thread=f["io_thread"],
-        host_names={name: db.address for db in topo.databases
-                    for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])})
+        host_names={**{name: db.address for db in topo.databases
+                       for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])},
+                    **f["other_hosts"]})
 
 
 def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:

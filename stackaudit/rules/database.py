@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.api_rows import SchemaVersionRow
@@ -68,6 +68,8 @@ class ReplicationMember:
     aliases: tuple[str, ...]               # other names replicas may give it (inventory `aliases`)
     variables: dict[str, str]
     channels: tuple[ReplicaChannel, ...]   # its own replica connections/channels
+    # its sources' host names -> the addresses its own host resolves them to (None: not found)
+    resolved: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
 
 def host_matches(host: str, member: ReplicationMember) -> bool:
@@ -82,8 +84,23 @@ def host_matches(host: str, member: ReplicationMember) -> bool:
         return wanted == member.address.lower()
 
 
-def source_of(channel: ReplicaChannel, members: dict[str, ReplicationMember]) -> str | None:
-    return next((target for target, m in sorted(members.items()) if host_matches(channel.source_host, m)), None)
+def source_of(channel: ReplicaChannel, members: dict[str, ReplicationMember],
+              resolved: dict[str, tuple[str, ...] | None] | None = None) -> str | None:
+    """The member a channel replicates from: named by name, alias or address, or else a host name
+    the replica's own host resolves to a member's address (getent ahosts there, as the replica's IO
+    thread resolves it with getaddrinfo)."""
+    named = next((target for target, m in sorted(members.items()) if host_matches(channel.source_host, m)), None)
+    addresses = (resolved or {}).get(channel.source_host.strip())
+    if named or not addresses:
+        return named
+    return next((target for target, m in sorted(members.items())
+                 if any(host_matches(address, m) for address in addresses)), None)
+
+
+def unresolved(channel: ReplicaChannel, resolved: dict[str, tuple[str, ...] | None]) -> bool:
+    """The replica's host does not resolve the channel's source name."""
+    name = channel.source_host.strip()
+    return name in resolved and resolved[name] is None
 
 
 def replication_findings(servers: dict[str, ReplicationMember], policy) -> list[str]:
@@ -97,14 +114,18 @@ def replication_findings(servers: dict[str, ReplicationMember], policy) -> list[
     findings += [f"server_id {sid} is shared by {', '.join(names)}" for sid, names in sorted(ids.items())
                  if len(names) > 1]
     sources: dict[str, list[str]] = {}
+    not_resolved: dict[str, list[str]] = {}
     limit = policy.database.max_replication_lag_seconds
     for name, s in sorted(servers.items()):
         for channel in s.channels:
-            source = source_of(channel, servers)
+            source = source_of(channel, servers, s.resolved)
             sources.setdefault(name, []).append(source or channel.source_host)
             label = f"{name} replicating from {source or channel.source_host}" + (
                 f" (connection '{channel.connection_name}')" if channel.connection_name else "")
-            if source is None and policy.database.topology == "master-master":
+            if source is None and unresolved(channel, s.resolved):
+                not_resolved.setdefault(name, []).append(f"{label}: {channel.source_host} does not resolve on "
+                                                         f"{name}'s host (getent ahosts: not found)")
+            elif source is None and policy.database.topology == "master-master":
                 findings.append(f"{label}: {channel.source_host} is not a database server of the inventory "
                                 "(by name, alias or address)")
             for column, state, error in ((channel.io_column, channel.io_running, channel.last_io_error),
@@ -116,7 +137,7 @@ def replication_findings(servers: dict[str, ReplicationMember], policy) -> list[
     if policy.database.topology == "master-master":
         for name in sorted(servers):
             peers = set(servers) - {name}
-            if not peers & set(sources.get(name, [])):
+            if not peers & set(sources.get(name, [])) and name not in not_resolved:
                 findings.append(f"{name} does not replicate from its peer ({', '.join(sorted(peers))}): "
                                 "master-master needs both directions")
         increments = {n: s.variables.get("auto_increment_increment") for n, s in servers.items()}
@@ -129,7 +150,10 @@ def replication_findings(servers: dict[str, ReplicationMember], policy) -> list[
                      for o, names in sorted(offsets.items()) if len(names) > 1]
     elif not sources:
         findings.append("no server replicates from another (master-replica needs a replica)")
-    return findings
+    unknown = [reason for reasons in not_resolved.values() for reason in reasons]
+    if unknown and not findings:
+        raise NotCheckable("; ".join(unknown))
+    return findings + [f"(not checked: {reason})" for reason in unknown]
 
 
 def is_loopback(address: str) -> bool:
