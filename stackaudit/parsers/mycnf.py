@@ -31,6 +31,7 @@ ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", '"': '"', "'": 
 class Option:
     value: str | None     # None for an option given without '=' (skip-name-resolve)
     path: str             # the file of the setting that is in force
+    loose: bool = False   # given as loose-NAME: a value the server cannot read is skipped with a warning
 
 
 def parse_tail_files(text: str) -> dict[str, str]:
@@ -115,8 +116,9 @@ def read_option_file(files: dict[str, str], path: str, chain: tuple[str, ...], o
             raise UnparsableOutput(f"{where}: option {line[:80]!r} before any [group]")
         if is_server_group(group, server_version):
             name, value = parse_option_line(line)
+            loose = name.replace("-", "_").startswith("loose_")
             name, value = boolean_prefix(normalise_option_name(name), value, where)
-            options[name] = Option(value, path)
+            options[name] = Option(value, path, loose)
 
 
 def is_server_group(group: str, server_version: str | None) -> bool:
@@ -198,3 +200,70 @@ def boolean_prefix(name: str, value: str | None, where: str) -> tuple[str, str |
                                        f"'={value[:40]}')")
             return name[len(prefix):], meaning if value is None else value
     return name, value
+
+
+# --- values as mariadbd reads them at start (MariaDB's mysys/my_getopt.c) ----------------------
+# Unsigned integer options of mariadbd (sys_vars.cc Sys_var_ulong / Sys_var_uint / Sys_var_ulonglong,
+# InnoDB's UINT and ULONG variables) that the policy, CloudStack's block or Debian's files set.
+UNSIGNED_OPTIONS = frozenset({
+    "server_id", "max_connections", "innodb_lock_wait_timeout", "auto_increment_increment",
+    "auto_increment_offset", "port", "max_allowed_packet", "innodb_buffer_pool_size", "max_binlog_size",
+    "thread_stack", "thread_cache_size", "key_buffer_size", "table_open_cache", "open_files_limit",
+    "wait_timeout", "interactive_timeout", "max_heap_table_size", "tmp_table_size", "innodb_log_file_size",
+    "max_connect_errors", "binlog_expire_logs_seconds"})
+# eval_num_suffix: the one character after the digits
+NUMBER_SUFFIXES = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40, "p": 50, "e": 60}
+C_SPACES = " \t\n\v\f\r"
+ULONGLONG = 2 ** 64
+
+
+def getopt_unsigned(name: str, argument: str | None) -> int:
+    """An unsigned integer option's value as my_getopt.c reads it at start (getopt_ull):
+    `--NAME` without a value is refused ("requires an argument"); a value starting with '-' is
+    refused ("Incorrect unsigned value"); then strtoull(value, 10): blanks, an optional sign, ASCII
+    digits (none: 0), past 2**64 - 1 refused ("Incorrect integer value"); then the one character
+    after the digits must be nothing or a suffix k, m, g, t, p, e (any case: 2**10 ... 2**60; what
+    follows it is not read: `1Kb` is 1024); any other refuses the value ("Unknown suffix"). The
+    product wraps as a C unsigned long long does; range limits only adjust it, with a warning.
+    ValueError carries the server's message."""
+    if argument is None:
+        raise ValueError(f"option '--{name.replace('_', '-')}' requires an argument")
+    if argument.startswith("-"):
+        raise ValueError(f"Incorrect unsigned value: '{argument}' for {name}")
+    text = argument.lstrip(C_SPACES)
+    sign = -1 if text[:1] == "-" else 1
+    text = text[1:] if text[:1] in "+-" else text
+    digits = len(text) - len(text.lstrip("0123456789"))
+    significant = text[:digits].lstrip("0")
+    if len(significant) > 20 or (significant and int(significant) >= ULONGLONG):
+        raise ValueError(f"Incorrect integer value: '{argument}' for {name}")
+    number = int(significant or "0") if digits else 0
+    suffix = text[digits:digits + 1] if digits else argument[:1]
+    if suffix.lower() not in NUMBER_SUFFIXES:
+        raise ValueError(f"Unknown suffix '{suffix}' used for variable '{name}' (value '{argument}')")
+    return (sign * number << NUMBER_SUFFIXES[suffix.lower()]) % ULONGLONG
+
+
+def getopt_bool(argument: str | None) -> bool | None:
+    """A boolean option as get_bool_argument reads it: on/true/1 and off/false/0, any case; no value
+    is on. Anything else (`yes`) is None: the server warns "wasn't recognized. Set to OFF."."""
+    if argument is None:
+        return True
+    word = argument.lower()
+    return True if word in ("on", "true", "1") else False if word in ("off", "false", "0") else None
+
+
+def startup_refusals(options: dict[str, Option]) -> list[str]:
+    """The settings mariadbd would refuse at its next start, each with the server's own message: a
+    value of an unsigned integer option that my_getopt cannot read (handle_options returns the error
+    and the server aborts), unless written loose-NAME (skipped with a warning), except a missing value,
+    which handle_options refuses even then."""
+    refused = []
+    for name in sorted(UNSIGNED_OPTIONS & set(options)):
+        option = options[name]
+        try:
+            getopt_unsigned(name, option.value)
+        except ValueError as err:
+            if not option.loose or option.value is None:
+                refused.append(f"{name} = {option.value} in {option.path}: {err}")
+    return refused

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.api_rows import SchemaVersionRow
+from stackaudit.parsers.mycnf import getopt_bool, getopt_unsigned, startup_refusals
 from stackaudit.parsers.mysql import ReplicaChannel
 from stackaudit.parsers.cloudstack import schema_matches_code
 
-TRUE_WORDS = {"1", "on", "true", "yes"}
 
 
 def unquote(value: str | None) -> str:
@@ -19,15 +19,14 @@ def unquote(value: str | None) -> str:
 def cnf_rules(policy) -> list[tuple[str, str, object, object]]:
     """(option, what the rule wants, test of a file value, test of the running variable)."""
     db = policy.database
-    number = lambda v: unquote(v).isdigit()  # noqa: E731 - a one-line predicate reads best here
     return [
-        ("innodb_rollback_on_timeout", "1", lambda v: unquote(v).lower() in TRUE_WORDS,
+        ("innodb_rollback_on_timeout", "1", lambda v: getopt_bool(v if v is None else unquote(v)) is True,
          lambda v: v.upper() == "ON"),
         ("innodb_lock_wait_timeout", str(db.innodb_lock_wait_timeout),
-         lambda v: number(v) and int(unquote(v)) == db.innodb_lock_wait_timeout,
+         lambda v: file_number("innodb_lock_wait_timeout", v) == db.innodb_lock_wait_timeout,
          lambda v: v == str(db.innodb_lock_wait_timeout)),
         ("max_connections", f">= {db.min_max_connections}",
-         lambda v: number(v) and int(unquote(v)) >= db.min_max_connections,
+         lambda v: (file_number("max_connections", v) or 0) >= db.min_max_connections,
          lambda v: v.isdigit() and int(v) >= db.min_max_connections),
         ("log_bin", "set", lambda v: v is None or unquote(v).lower() not in {"0", "off"},
          lambda v: v.upper() == "ON"),
@@ -35,17 +34,26 @@ def cnf_rules(policy) -> list[tuple[str, str, object, object]]:
          lambda v: v.upper() == db.binlog_format),
         ("default_time_zone", f"'{db.time_zone}'", lambda v: unquote(v) == db.time_zone,
          lambda v: v == db.time_zone),
-        ("skip_name_resolve", "set", lambda v: v is None or unquote(v).lower() in TRUE_WORDS,
+        ("skip_name_resolve", "set", lambda v: getopt_bool(v if v is None else unquote(v)) is True,
          lambda v: v.upper() == "ON"),
     ]
+
+
+def file_number(option: str, value: str | None) -> int | None:
+    """An unsigned option of the files as mariadbd reads it (`1K` is 1024); None: it would refuse it."""
+    try:
+        return getopt_unsigned(option, None if value is None else unquote(value))
+    except ValueError:
+        return None
 
 
 RUNTIME_NAME = {"default_time_zone": "time_zone"}
 
 
 def cnf_findings(options: dict, variables: dict[str, str], policy) -> list[str]:
-    """DB-CNF-PERSISTED: every line of the CloudStack block in the files, and the same in effect."""
-    findings = []
+    """DB-CNF-PERSISTED: every line of the CloudStack block in the files, and the same in effect; and
+    no setting the server would refuse at its next start."""
+    findings = [f"mariadbd would not start: {refusal}" for refusal in startup_refusals(options)]
     for option, wanted, file_ok, runtime_ok in cnf_rules(policy):
         setting = options.get(option)
         if setting is None:
