@@ -159,6 +159,9 @@ DATABASE = Record({
     "binlog_format": f(Enum("ROW", "STATEMENT", "MIXED"), "ROW"),
     "bind_address": f(Optional(Str())),
     "cnf": f(KEY_OVERRIDES, dict),
+    # [mysqld] lines of /etc/mysql/conf.d/zz-edited.cnf, written once the server runs: an edit its
+    # next start reads ("" is a bare flag)
+    "cnf_after_start": f(MapOf(Str()), dict),
     "replicate": f(Bool(), True),
     "runtime": f(MapOf(Str()), dict),          # SET GLOBAL name = value after start (not in the files)
     "backup_age_hours": BACKUP_AGE,
