@@ -186,6 +186,9 @@ MANAGEMENT_SERVER = Record({
     "process_user": f(Str(), "cloud"),
     "java_args": f(ListOf(Str()), list),      # more JVM arguments before the main class (e.g. -D...Password=)
     "db_properties": f(KEY_OVERRIDES, dict),
+    # `key=value` lines an operator appended to db.properties by hand, written as given (a trailing
+    # blank kept); Properties keeps the last of a key given twice
+    "db_properties_appended": f(MapOf(Str()), dict),
     "firewall": f(FIREWALL, dict),
     "files": f(FILES, dict),
     "backup_age_hours": BACKUP_AGE,

@@ -29,7 +29,7 @@ from stackaudit.parsers.mysql import parse_global_variables, parse_replica_statu
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
 from stackaudit.parsers.procs import USER_COLUMNS, parse_pids, parse_ps, parse_ps_names, parse_stale_mappings
-from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
+from stackaudit.parsers.properties import parse_environment_file, parse_java_properties_file, parse_shell_assignments
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.parsers.xapi_records import XapiPool, parse_xapi_records
@@ -353,11 +353,11 @@ DECLARED = [
     Fact("agent_properties", ("kvm-host",),
          (cat("agent_properties", "/etc/cloudstack/agent/agent.properties", properties_secrets),),
          lambda facts: config_file(facts, "agent_properties", "/etc/cloudstack/agent/agent.properties",
-                                   parse_java_properties)),
+                                   parse_java_properties_file)),
     Fact("db_properties", ("mgmt",),
          (cat("db_properties", "/etc/cloudstack/management/db.properties", properties_secrets),),
          lambda facts: config_file(facts, "db_properties", "/etc/cloudstack/management/db.properties",
-                                   parse_java_properties)),
+                                   parse_java_properties_file)),
     # what `localhost`-like names and its own addresses mean on it (MS-DB-HOST-NOT-LOCAL)
     Fact("own_names", ("mgmt",), (Command("hostname", shell("hostname")), cat("etc_hostname", "/etc/hostname"),
                                   cat("etc_hosts", "/etc/hosts"),

@@ -119,7 +119,15 @@ def fallback_reasons(properties: dict[str, str], version: str | None = None) -> 
 
 def not_a_number(properties: dict[str, str], key: str) -> str:
     value = properties.get(key)
-    return f"{key} is not set" if value is None else f"{key} is {value!r}, not a number"
+    if value is None:
+        return f"{key} is not set"
+    try:
+        written = value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        written = value
+    if written != value:     # UTF-8 in the file: Properties.load reads its bytes as ISO 8859-1
+        return f"{key} is {written!r} (to Java, reading ISO 8859-1: {value!r}), not a number"
+    return f"{key} is {value!r}, not a number"
 
 
 def connection_of(properties: dict[str, str], schema: str) -> Connection:

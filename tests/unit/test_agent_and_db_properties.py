@@ -23,7 +23,7 @@ from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.parsers.agent import AgentHosts, parse_agent_hosts
 from stackaudit.parsers.jdbc import parse_jdbc_url
 from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
-from stackaudit.parsers.properties import parse_java_properties
+from stackaudit.parsers.properties import parse_java_properties, parse_java_properties_file
 from stackaudit.config.redact import MASK, redact, redact_text
 from stackaudit.rules.db_properties import db_host_findings, java_address, java_number, local_meaning
 from stackaudit.parsers.api_rows import ConfigurationRow, parse_configurations
@@ -266,20 +266,23 @@ PARSED_NUMBERS = [("db.cloud.port", 32, False), ("db.usage.port", 32, False),
 
 
 def loaded(extra_lines: str) -> dict[str, str]:
-    """The filled-in packaged file with these lines appended, read as Properties.load() reads them."""
+    """The filled-in packaged file with these lines appended (UTF-8), read as CloudStack loads it."""
     text = "".join(f"{k}={v}\n" for k, v in packaged().items()) + extra_lines
-    return parse_java_properties(text, "db.properties")
+    return parse_java_properties_file(text, "db.properties")
 
 
 @pytest.mark.parametrize("key, bits, lenient", PARSED_NUMBERS, ids=[k for k, _, _ in PARSED_NUMBERS])
-@pytest.mark.parametrize("value", ["250 ", "250\\t", "25O", "", "2.5", "0x10", "1e3", "²⁵", "250L", "- 1",
-                                   "\U0001D7D0\U0001D7D1", "99999999999999999999"],
+@pytest.mark.parametrize("value", ["250 ", "250\\t", "25O", "", "2.5", "0x10", "1e3", "\\u00b2\\u2075", "250L",
+                                   "- 1", "\\ud835\\udfd0\\ud835\\udfd1", "99999999999999999999", "٣٣٠٦"],
                          ids=["trailing-blank", "trailing-tab", "letter-O", "empty", "decimal", "hex", "exponent",
-                              "superscripts", "long-suffix", "blank-after-sign", "math-bold-digits", "overflow"])
+                              "superscripts", "long-suffix", "blank-after-sign", "math-bold-digits", "overflow",
+                              "arabic-indic-as-utf-8"])
 def test_a_number_java_refuses_falls_back_to_localhost(key, bits, lenient, value):
     props = loaded(f"{key}={value}\n")
     findings, evidence = db_host_findings(props, OWN, "198.18.0.100", "4.19.1.0")
-    assert len(findings) == 1 and f"{key} is {props[key]!r}, not a number" in findings[0], findings
+    shown = f"{key} is {value!r} (to Java, reading ISO 8859-1: {props[key]!r})" if value == "٣٣٠٦" \
+        else f"{key} is {props[key]!r}"
+    assert len(findings) == 1 and f"{shown}, not a number" in findings[0], findings
     assert findings[0].endswith("it falls back on the database at localhost:3306")
     later, _ = db_host_findings(props, OWN, "198.18.0.100", "4.20.1.0")
     assert later == ([] if lenient else findings), later
@@ -291,10 +294,14 @@ def test_an_int_past_2_to_the_31_is_refused_where_a_long_still_reads_it():
 
 
 @pytest.mark.parametrize("key, bits, lenient", PARSED_NUMBERS, ids=[k for k, _, _ in PARSED_NUMBERS])
-@pytest.mark.parametrize("value", ["+3306", "0000000000000000003306", "٣٣٠٦", "３３０６", "۳۳۰۶", "३३०६"],
+@pytest.mark.parametrize("value", ["+3306", "0000000000000000003306", "\\u0663\\u0663\\u0660\\u0666",
+                                   "\\uff13\\uff13\\uff10\\uff16", "\\u06f3\\u06f3\\u06f0\\u06f6",
+                                   "\\u0969\\u0969\\u0966\\u096c"],
                          ids=["plus-sign", "leading-zeros", "arabic-indic", "fullwidth", "persian", "devanagari"])
 def test_odd_numbers_java_reads_pass(key, bits, lenient, value):
-    """Character.digit(char, 10) takes every Unicode decimal digit of the BMP: Integer.parseInt("٣٣٠٦") is 3306."""
+    """Character.digit(char, 10) takes every Unicode decimal digit of the BMP: Integer.parseInt("٣٣٠٦") is
+    3306. Properties.load(InputStream) reads the file as ISO 8859-1, so such a digit reaches Java only
+    as a \\uXXXX escape (written as UTF-8 it is two Latin-1 characters: a finding above)."""
     findings, evidence = db_host_findings(loaded(f"{key}={value}\n"), OWN, "198.18.0.100", "4.19.1.0")
     assert findings == [], findings
     if key == "db.cloud.port":   # buildConnectionUri appends the int: an ASCII port in the URL
