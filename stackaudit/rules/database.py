@@ -11,7 +11,6 @@ from stackaudit.parsers.mysql import ReplicaChannel
 from stackaudit.parsers.cloudstack import schema_matches_code
 
 
-
 def unquote(value: str | None) -> str:
     return (value or "").strip().strip("'\"")
 

@@ -476,3 +476,11 @@ def test_a_truncated_host_value_is_a_finding_not_a_pass():
     cut = management_hosts_verdict(after[:-3], settings_rows("10.0.35.136,10.0.35.137")).findings
     assert cut == ["agent.properties host= ends in @sta, which is no algorithm CloudStack has "
                    "(static, roundrobin, shuffle)"]
+
+
+def test_a_secret_is_learnt_in_both_readings_of_the_file():
+    """A rule's evidence quotes values as CloudStack reads them (ISO 8859-1): a non-ASCII password is
+    masked in that form too."""
+    from stackaudit.collect.target_secrets import properties_secrets
+    assert properties_secrets("db.cloud.password=pässwörd\ndb.cloud.host=x\n") == ["pässwörd", "pÃ¤sswÃ¶rd"]
+    assert properties_secrets("db.cloud.password=ascii\n") == ["ascii"]
