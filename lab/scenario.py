@@ -48,6 +48,8 @@ FIREWALL = Record({
     "v6_return_prefix": f(Optional(Str()), "lab"),  # "lab": the lab's management /64
     "v4_running": f(Optional(Str())),    # full iptables-save text instead of the generated rules
     "v6_running": f(Optional(Str())),
+    # rules loaded with iptables-legacy-restore beside the running ones (iptables-nft then warns)
+    "v4_legacy": f(Optional(Str())),
     # "same" (persisted equals running), "absent" (no file), or the file's full text
     "persisted": f(Record({"v4": f(Str(), "same"), "v6": f(Str(), "same")}), _firewall_persisted_default),
     "persistent_enabled": f(Bool(), True),  # the persisted rules are loaded at boot

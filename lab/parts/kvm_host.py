@@ -80,4 +80,5 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         views=("/etc", "/root", "/run", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups"), files=content,
         modes=modes, symlinks=links, mtimes=mtimes,
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
-        iptables_v4=v4, iptables_v6=v6, network_setup=host_network(node))
+        iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
+        network_setup=host_network(node))

@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from stackaudit.errors import CollectionFailed, TargetError, UnparsableOutput
+from stackaudit.errors import CollectionFailed, NotCheckable, TargetError, UnparsableOutput
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_schema_versions,
                                          parse_scoped_settings)
 from stackaudit.parsers.cloudstack import parse_cloudstack_release
@@ -22,6 +22,7 @@ from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.getent import is_host_name, lookup_command, parse_lookups
 from stackaudit.parsers.iptables import parse_iptables_save
+from stackaudit.parsers.iptables_legacy import legacy_problem, legacy_save_line
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
@@ -126,6 +127,10 @@ BOOT_UNITS_LISTING = Command("boot_units", shell("ls", "-1", "/etc/systemd/syste
                              absent_if_missing_file=True)
 RUNNING_RULES = {4: Command("iptables_save", shell("iptables-save")),
                  6: Command("ip6tables_save", shell("ip6tables-save"))}
+# The legacy tables iptables-nft leaves out of its output (parsers/iptables_legacy.py): read only
+# where they exist.
+LEGACY_RULES = {4: Command("iptables_legacy_save", legacy_save_line("ip_tables_names", "iptables-legacy-save")),
+                6: Command("ip6tables_legacy_save", legacy_save_line("ip6_tables_names", "ip6tables-legacy-save"))}
 FIREWALLED = ("kvm-host", "xs-host", "mgmt")
 
 
@@ -149,7 +154,12 @@ def os_family(facts) -> str:
 def firewall(family: int):
     def parse(facts) -> Firewall:
         family_of_os = facts.os_family
-        running = parse_iptables_save(facts.section(RUNNING_RULES[family].name))
+        running_text = facts.section(RUNNING_RULES[family].name)
+        running = parse_iptables_save(running_text, family=family)
+        # never judge half the rules: legacy tables that hold rules make the firewall not checked
+        half = legacy_problem(running_text, facts.section(LEGACY_RULES[family].name), family)
+        if half:
+            raise NotCheckable(half)
         path = PERSISTED_PATHS[(family_of_os, family)]
         text = facts.section(PERSISTED_SECTIONS[path])
         units = facts.section("boot_units") or ""
@@ -158,7 +168,7 @@ def firewall(family: int):
         if text is not None:
             # The file is read as iptables-restore reads it at boot: what it refuses is a finding.
             try:
-                persisted = parse_iptables_save(text, path)
+                persisted = parse_iptables_save(text, path, family)
             except UnparsableOutput as err:
                 refused = str(err).removeprefix(path + ": ").removeprefix(path + " ")   # the path is named once
         return Firewall(family, running, path, persisted, unit, unit in units.split(), refused)
@@ -348,7 +358,8 @@ SVM = SYSTEM_VM_KINDS
 DECLARED = [
     Fact("os_family", FIREWALLED, (OS_RELEASE,), os_family),
     *(Fact(f"firewall_v{family}", FIREWALLED,
-           (RUNNING_RULES[family], PERSISTED[("debian", family)], PERSISTED[("rhel", family)], BOOT_UNITS_LISTING),
+           (RUNNING_RULES[family], LEGACY_RULES[family], PERSISTED[("debian", family)], PERSISTED[("rhel", family)],
+            BOOT_UNITS_LISTING),
            firewall(family), uses=("os_family",)) for family in (4, 6)),
     Fact("agent_properties", ("kvm-host",),
          (cat("agent_properties", "/etc/cloudstack/agent/agent.properties", properties_secrets),),
