@@ -173,22 +173,37 @@ def read_ocaml_int(text: str, where: str, *, what: str = "a number") -> int:
     return value
 
 
-def read_mariadb_unsigned(text: str, where: str, *, what: str = "a number") -> int:
-    """An unsigned option's value as mariadbd reads it from its options (my_getopt, MariaDB 10.11):
-    strtoull (blanks, an optional "+", ASCII digits, none at all reading as 0), then at most one
-    suffix letter K, M, G, T, P or E in either case, 1024 to the power 1..6, the letters after it
-    ignored and the product taken modulo 2**64 (`1KB` is 1024, `16E` is 0). A "-", a value past
-    2**64 - 1 or any other character after the digits is refused: mariadbd does not start. The
-    variable's own bounds are applied by the server afterwards (clamped, with a warning)."""
-    body = text.lstrip(C_BLANKS)
-    body = body[1:] if body.startswith("+") else body
-    digits = re.match(r"[0-9]*", body).group()
-    suffix = body[len(digits):len(digits) + 1]
-    value = value_of(digits, 10, UINT64_MAX)
-    if value is None or (suffix and suffix.lower() not in MARIADB_SUFFIXES):
-        raise refused(where, text, what)
+def mariadb_unsigned(argument: str, name: str = "value") -> int:
+    """An unsigned option's value as mariadbd reads it at start (MariaDB's mysys/my_getopt.c,
+    getopt_ull and eval_num_suffix, 10.11): a value starting with '-' is refused ("Incorrect unsigned
+    value"); then strtoull(value, 10): blanks, an optional sign, ASCII digits (none: 0), past 2**64 - 1
+    refused ("Integer value out of range for uint64"); then the one character after the digits must be nothing or a
+    suffix k, m, g, t, p, e (any case: 2**10 ... 2**60; what follows it is not read: `1Kb` is 1024);
+    any other refuses the value ("Unknown suffix"). The product wraps as a C unsigned long long does;
+    the variable's range limits only adjust it afterwards, with a warning. UnparsableOutput carries
+    the server's own message: mariadbd does not start."""
+    if argument.startswith("-"):
+        raise UnparsableOutput(f"Incorrect unsigned value: '{argument}' for {name}")
+    text = argument.lstrip(C_BLANKS)
+    sign = -1 if text[:1] == "-" else 1
+    text = text[1:] if text[:1] in "+-" else text
+    digits = re.match(r"[0-9]*", text).group()
+    number = value_of(digits, 10, UINT64_MAX) if digits else 0
+    if number is None:
+        raise UnparsableOutput(f"Integer value out of range for uint64: '{argument}' for {name}")
+    suffix = text[len(digits):len(digits) + 1] if digits else argument[:1]
+    if suffix and suffix.lower() not in MARIADB_SUFFIXES:
+        raise UnparsableOutput(f"Unknown suffix '{suffix}' used for variable '{name}' (value '{argument}')")
     power = MARIADB_SUFFIXES.index(suffix.lower()) + 1 if suffix else 0
-    return value * 1024 ** power % 2 ** 64
+    return sign * number * 1024 ** power % 2 ** 64
+
+
+def read_mariadb_unsigned(text: str, where: str, *, what: str = "a number") -> int:
+    """mariadb_unsigned, refused as the other readers refuse (naming the place)."""
+    try:
+        return mariadb_unsigned(text)
+    except UnparsableOutput:
+        raise refused(where, text, what) from None
 
 
 def read_api_number(value, where: str, *, what: str = "a number") -> float:

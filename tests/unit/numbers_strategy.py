@@ -100,12 +100,16 @@ def java_parse(text: str, bits: int) -> int | None:
 
 
 def mariadb_unsigned(text: str) -> int | None:
-    """my_getopt on an unsigned option: strtoull, then one suffix letter (the rest ignored)."""
-    found = re.fullmatch(r"[ \t\n\v\f\r]*\+?([0-9]*)(?:([KMGTPEkmgtpe]).*)?", text, re.ASCII | re.DOTALL)
-    if not found:
+    """my_getopt on an unsigned option: a first "-" refused, then strtoull (blanks, a sign, digits; a
+    "-" after blanks wraps), then one suffix letter (the rest ignored)."""
+    found = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?)([0-9]*)(?:([KMGTPEkmgtpe]).*)?", text, re.ASCII | re.DOTALL)
+    if not found or text.startswith("-"):
         return None
+    if not found.group(2) and not (text == "" or text[0] in "KMGTPEkmgtpe"):
+        return None             # no digits: strtoull leaves the end at the start, its first character the suffix
     with any_number_of_digits():
-        value = int(found.group(1) or "0")
+        value = int(found.group(2) or "0")
     if value >= 2 ** 64:
         return None
-    return value * 1024 ** ("KMGTPE".index(found.group(2).upper()) + 1 if found.group(2) else 0) % 2 ** 64
+    sign = -1 if found.group(1) == "-" else 1
+    return sign * value * 1024 ** ("KMGTPE".index(found.group(3).upper()) + 1 if found.group(3) else 0) % 2 ** 64

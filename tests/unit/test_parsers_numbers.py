@@ -43,7 +43,8 @@ RUNNING = {"innodb_rollback_on_timeout": "ON", "innodb_lock_wait_timeout": "50",
            "log_bin": "ON", "binlog_format": "ROW", "time_zone": "+00:00", "skip_name_resolve": "ON"}
 PROPERTIES = {"db.cloud.host": "db1", "db.cloud.driver": "jdbc:mysql", "db.usage.host": "db1", "db.usage.port": "3306",
               "db.usage.driver": "jdbc:mysql", "db.cloud.timeBetweenEvictionRunsMillis": "40000",
-              "db.cloud.minEvictableIdleTimeMillis": "240000"}
+              "db.cloud.minEvictableIdleTimeMillis": "240000",
+              **{f"db.{schema}.{key}": "250" for schema in ("cloud", "usage") for key in ("maxActive", "maxIdle", "maxWait")}}
 
 
 def rules(line: str) -> str:
@@ -61,7 +62,7 @@ def inserted_at(n: str) -> int:
 
 
 def cnf(option: str, value: str) -> list[str]:
-    options = {k: SimpleNamespace(value=v, path="/etc/mysql/my.cnf") for k, v in {**CNF, option: value}.items()}
+    options = {k: SimpleNamespace(value=v, path="/etc/mysql/my.cnf", loose=False) for k, v in {**CNF, option: value}.items()}
     return cnf_findings(options, RUNNING, POLICY)
 
 
@@ -89,7 +90,7 @@ CALLS = {
                   lambda n: 0 if 0 < (java_parse(n.strip("".join(map(chr, range(33)))), 32) or 0) < 65536 else None),
     "db.cloud.port": (lambda n: len(fallback_reasons({**PROPERTIES, "db.cloud.port": n})),
                       lambda n: 0 if java_parse(n, 32) is not None else 1),
-    "max_connections in my.cnf": (lambda n: len(cnf("max_connections", n)),
+    "max_connections in my.cnf": (lambda n: min(len(cnf("max_connections", n)), 1),
                                   lambda n: 0 if (mariadb_unsigned(n.strip().strip("'\"")) or 0) >= 50
                                   and n.strip().strip("'\"") else 1),
 }
@@ -178,8 +179,8 @@ READERS = {
     ("libvirtd.conf", "+5000", 5000), ("libvirtd.conf", "0" * 5000 + "7", 7), ("libvirtd.conf", str(2 ** 63), REFUSED),
     ("CloudStack version", "2147483648", REFUSED), ("@@version", HUGE, REFUSED), ("@@version", ARABIC, REFUSED),
     ("max_connections findings", "1K", 0), ("max_connections findings", "+50", 0),
-    ("max_connections findings", "-50", 1), ("innodb_lock_wait_timeout findings", "050", 0),
-    ("innodb_lock_wait_timeout findings", "50 ", 0),     # unquote strips the blank the file reader kept
+    ("max_connections findings", "-50", 2), ("innodb_lock_wait_timeout findings", "050", 0),     # -50: mariadbd would not start, and the option is not >= 50
+    ("innodb_lock_wait_timeout findings", "50 ", 1),     # "50 " quoted in the file: mariadbd would not start
     ("1.N >= 1.1", "0" * 5000 + "2", True), ("N:1.0 >= 1.0", ARABIC, REFUSED),
     ("JDBC hosts", " 3306 ", ("db1",)), ("JDBC hosts", "\u0663\u0663\u0660\u0666", ("db1",)),
     ("JDBC hosts", "\U0001d7d1", REFUSED),
