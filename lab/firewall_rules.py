@@ -54,15 +54,18 @@ LIBVIRT_V6_RULES = ("-A FORWARD -j LIBVIRT_FWX", "-A FORWARD -j LIBVIRT_FWI", "-
                     "-A OUTPUT -j LIBVIRT_OUT")
 
 
-def running_rules(kind: str, family: int, firewall: dict, mgmt_prefix: str | None) -> str:
-    """The running ruleset of a machine `kind` (kvm-host, xs-host, mgmt), as `iptables-save -c`."""
-    chains = []
+def running_rules(kind: str, family: int, firewall: dict, mgmt_prefix: str | None,
+                  extra_chains: list[str] = (), extra_rules: list[str] = ()) -> str:
+    """The running ruleset of a machine `kind` (kvm-host, xs-host, mgmt), as `iptables-save -c`; the
+    extra chains and rules (lab/security_groups.py) come before the others of the chains they are in
+    (CloudStack's agent inserts its FORWARD rules at the top)."""
+    chains = list(extra_chains)
     if firewall["chain"]:
         chains.append("CLOUDSTACK-SERVICES")
     libvirt = kind == "kvm-host"
     if libvirt:
         chains += LIBVIRT_CHAINS
-    lines = []
+    lines = list(extra_rules)
     if firewall["chain"] and firewall["jump"]:
         lines.append("-A INPUT -j CLOUDSTACK-SERVICES")
     if family == 4:

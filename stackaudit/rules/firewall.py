@@ -5,11 +5,16 @@ The CSC wiki's cloud creates the chain, REJECTs tcp 16509,16514,45335,41047,8250
 management /64 first. A port is closed when every representative connection from outside the policy's
 exceptions meets REJECT or DROP (a DROP closes it too: the connection times out instead of being
 refused; the evidence says which). An ACCEPT anywhere before that, or INPUT's policy ACCEPT, opens it.
+
+Each port is walked once per ruleset (`walked`): the findings, the comparison with the persisted file
+and the evidence all read the same verdicts. With a persisted file, the running rules are walked over
+the connections both rulesets tell apart, so the boot comparison pairs connection with connection.
 """
 from __future__ import annotations
 
 import difflib
 import ipaddress
+import weakref
 from dataclasses import dataclass
 
 from stackaudit.errors import NotCheckable
@@ -18,6 +23,7 @@ from stackaudit.rules.netfilter import Verdict, evaluate, Connection, port_verdi
 
 SERVICES_CHAIN = "CLOUDSTACK-SERVICES"
 SHOWN = 4       # sources named in a finding before "and N more"
+_WALKS: dict[tuple, list[Verdict]] = {}
 
 
 @dataclass
@@ -37,6 +43,23 @@ def exceptions_of(family: int, firewall_policy) -> list[str]:
     return [prefix]
 
 
+def walked(ruleset, family: int, port: int, exceptions: list[str], compared_with=None) -> list[Verdict]:
+    """port_verdicts, once per ruleset (and the ruleset whose networks it is walked with): rulesets are
+    facts, never changed after parsing. Forgotten when either ruleset is."""
+    key = (id(ruleset), id(compared_with), family, port, tuple(exceptions))
+    if key not in _WALKS:
+        _WALKS[key] = port_verdicts(ruleset, family, port, exceptions, compared_with)
+        for owner in {id(ruleset): ruleset, id(compared_with): compared_with}.values():
+            if owner is not None:
+                weakref.finalize(owner, _WALKS.pop, key, None)
+    return _WALKS[key]
+
+
+def persisted_ruleset(firewall):
+    """The persisted rules where the file exists and would load, else None."""
+    return firewall.persisted if firewall.persisted_error is None else None
+
+
 def judge(ruleset, family: int, firewall_policy, compared_with=None) -> Judgement:
     """The running (or persisted) rules against the policy: structure, then each port's verdicts."""
     findings, undecidable = [], []
@@ -45,7 +68,7 @@ def judge(ruleset, family: int, firewall_policy, compared_with=None) -> Judgemen
     elif not ruleset.calls("filter", "INPUT", SERVICES_CHAIN):
         findings.append(f"INPUT does not jump to {SERVICES_CHAIN}")
     exceptions = exceptions_of(family, firewall_policy)
-    verdicts = {port: port_verdicts(ruleset, family, port, exceptions, compared_with)
+    verdicts = {port: walked(ruleset, family, port, exceptions, compared_with)
                 for port in firewall_policy.reject_ports}
     for port, results in verdicts.items():
         findings += open_findings(port, results)
@@ -98,7 +121,7 @@ def rejects_port(ruleset, family: int, port: int, firewall_policy) -> bool:
     closed; NotCheckable (quoting the rule) when one of them cannot be judged and none is open."""
     exceptions = exceptions_of(family, firewall_policy) if family == 4 or firewall_policy.v6_management_prefix \
         else []
-    results = port_verdicts(ruleset, family, port, exceptions)
+    results = walked(ruleset, family, port, exceptions)
     if any(v.open for v in results):
         return False
     undecided = [v.reason for v in results if v.outcome == "UNDECIDABLE"]
@@ -110,7 +133,7 @@ def rejects_port(ruleset, family: int, port: int, firewall_policy) -> bool:
 def firewall_findings(firewall, firewall_policy) -> list[str]:
     """HOST-IPTABLES-V4/V6: the running rules, the persisted file, and loading at boot. Raises
     NotCheckable when nothing is found wrong but a rule on the path could not be judged."""
-    running = judge(firewall.running, firewall.family, firewall_policy)
+    running = judge(firewall.running, firewall.family, firewall_policy, persisted_ruleset(firewall))
     findings = [f"running rules: {f}" for f in running.findings]
     if firewall.persisted_error is not None:
         findings.append(f"{firewall.persisted_path} would not load at boot: {firewall.persisted_error}")
@@ -137,8 +160,8 @@ def verdict_differences(firewall, firewall_policy) -> str:
     exceptions = exceptions_of(firewall.family, firewall_policy)
     changed = []
     for port in firewall_policy.reject_ports:
-        now = port_verdicts(firewall.running, firewall.family, port, exceptions, firewall.persisted)
-        boot = port_verdicts(firewall.persisted, firewall.family, port, exceptions, firewall.running)
+        now = walked(firewall.running, firewall.family, port, exceptions, firewall.persisted)
+        boot = walked(firewall.persisted, firewall.family, port, exceptions, firewall.running)
         for a, b in zip(now, boot):
             if a.outcome != b.outcome:
                 changed.append(f"tcp {port} from {a.connection.source}: running {a.outcome}, at boot {b.outcome}")
@@ -181,8 +204,9 @@ def chain_differences(running, persisted) -> str:
     return "; ".join(parts) or "same rules in another order"
 
 
-def path_evidence(family: int, ruleset, firewall_policy, ports=None) -> str:
-    """Per port (the policy's by default), each distinct path a new connection takes through INPUT."""
+def path_evidence(family: int, ruleset, firewall_policy, ports=None, compared_with=None) -> str:
+    """Per port (the policy's by default), each distinct path a new connection takes through INPUT
+    (`compared_with`: the persisted rules the running ones were walked with, for the same walk)."""
     try:
         exceptions = exceptions_of(family, firewall_policy)
     except NotCheckable as err:
@@ -190,7 +214,7 @@ def path_evidence(family: int, ruleset, firewall_policy, ports=None) -> str:
     blocks = []
     for port in ports or firewall_policy.reject_ports:
         paths: dict[tuple, list[Verdict]] = {}
-        for verdict in port_verdicts(ruleset, family, port, exceptions):
+        for verdict in walked(ruleset, family, port, exceptions, compared_with):
             paths.setdefault((verdict.outcome, verdict.path), []).append(verdict)
         for (outcome, path), verdicts in paths.items():
             sample = verdicts[0].connection
@@ -219,5 +243,6 @@ def firewall_evidence(firewall, firewall_policy) -> str:
              "wanted -> running:\n" + "\n".join(difflib.unified_diff(wanted, running, "wanted", "running", lineterm="")),
              "running -> persisted:\n" + "\n".join(difflib.unified_diff(running, persisted, "running",
                                                                          "persisted", lineterm="")),
-             "running rules, per port:\n" + path_evidence(firewall.family, firewall.running, firewall_policy)]
+             "running rules, per port:\n" + path_evidence(firewall.family, firewall.running, firewall_policy,
+                                                           compared_with=persisted_ruleset(firewall))]
     return "\n\n".join(parts) + "\n"

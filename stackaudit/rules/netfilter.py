@@ -78,8 +78,9 @@ class Connection:
     state: str = "NEW"                  # conntrack state: UNTRACKED after raw's NOTRACK or CT --notrack
 
     def describe(self) -> str:
-        # 0.0.0.1 and ::2 stand for "any of the host's addresses" when no rule names a destination
-        to = "" if self.destination in ("0.0.0.1", "::2") else f" (to {self.destination})"
+        # 1.0.0.1 and ::3 (the first addresses a connection can be to) stand for "any of the host's
+        # addresses" when no rule names a destination
+        to = "" if self.destination in ("1.0.0.1", "::3") else f" (to {self.destination})"
         port = "" if self.source_port is None else f" port {self.source_port}"
         header = "" if self.routing_header is None else \
             f" with a type-{self.routing_header} routing header (segments left 0)"
@@ -219,12 +220,10 @@ def client_choices(ruleset: Ruleset, connection: Connection, cache: dict) -> lis
 
 
 def incoming_rules(ruleset: Ruleset, connection: Connection):
-    """The rules a new connection to the port may meet: those of the chains on INCOMING_PATH and of every
-    user chain, less those the port alone rules out."""
-    for table, chains in ruleset.tables.items():
-        for name, chain in chains.items():
-            if chain.policy == "-" or (table, name) in INCOMING_PATH:
-                yield from (rule for rule in chain.rules if not excluded_by_port(rule, connection))
+    """The rules a new connection to the port may meet (the chains of reachable_chains), less those
+    the connection's port and state alone rule out."""
+    for table, name in reachable_chains(ruleset, connection.port):
+        yield from (rule for rule in ruleset.tables[table][name].rules if not excluded_by_port(rule, connection))
 
 
 def source_port_points(ruleset: Ruleset, connection: Connection) -> list[int]:
@@ -603,14 +602,66 @@ def interface_matches(pattern: str, name: str) -> bool:
 
 
 # ---- the representative connections ------------------------------------------------------------
+#
+# One connection is tried per class of (source, destination, interface) that the rules able to decide
+# the port tell apart. Only rules a new TCP connection to the port can meet count: INPUT's and those of
+# the chains INPUT jumps or goes to, transitively, through rules the port does not rule out. A host in
+# a security-group zone carries thousands of per-VM rules, all in chains hung off FORWARD (Apache
+# CloudStack, scripts/vm/network/security_group.py, https://github.com/apache/cloudstack): they add
+# no connection to try.
+#
+# Addresses no new TCP connection arriving on a non-loopback interface can have are never tried, so a
+# rule only they could meet opens nothing:
+#  - IPv4, Linux net/ipv4/route.c, ip_route_input_slow (https://github.com/torvalds/linux): a
+#    multicast, limited-broadcast or 0.0.0.0/8 source is a martian and dropped, as is a 0.0.0.0/8
+#    destination; a 127.0.0.0/8 source or destination is dropped unless route_localnet is set (it is
+#    off by default);
+#  - a SYN to a broadcast or multicast destination is never answered: RFC 1122 section 4.2.3.10 ("MUST
+#    silently discard"); Linux tcp_v4_rcv discards what is not addressed to the host (pkt_type
+#    PACKET_HOST) and tcp_v4_conn_request what was routed as broadcast or multicast. The walk cannot
+#    know the host's subnets: it leaves out 255.255.255.255 and the broadcast address of every network
+#    a rule names as a destination (`-d 10.1.1.0/24` and `-d 10.1.1.255/32`: not 10.1.1.255);
+#  - IPv6, Linux net/ipv6/ip6_input.c, ip6_rcv_core, after RFC 4291 sections 2.5.3 and 2.7: a
+#    multicast source, and ::1 as source or destination on a non-loopback interface, are dropped;
+#    tcp_v6_conn_request (net/ipv6/tcp_ipv6.c) drops a SYN to a multicast destination (ff00::/8) and
+#    one from a v4-mapped source; the unspecified address :: is never a destination (RFC 4291 section
+#    2.5.2), so no SYN-ACK can answer a SYN from it.
+UNDELIVERABLE = {
+    ("-s", 4): ("0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32"),
+    ("-d", 4): ("0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32"),
+    ("-s", 6): ("::/128", "::1/128", "::ffff:0:0/96", "ff00::/8"),
+    ("-d", 6): ("::/128", "::1/128", "ff00::/8"),
+}
+IFNAMSIZ = 15           # the longest interface name Linux allows (IFNAMSIZ 16 with the final NUL)
+
+
+def port_probe(port: int) -> Connection:
+    return Connection(port, "0.0.0.0", "0.0.0.0", OTHER_INTERFACE)
+
+
+def reachable_chains(ruleset: Ruleset, port: int) -> list[tuple[str, str]]:
+    """(table, chain) of the built-in chains on INCOMING_PATH and the user chains they jump or go to,
+    transitively, through rules the port does not rule out: the only chains a new TCP connection to
+    `port` can meet."""
+    probe = port_probe(port)
+    found, seen = [], set()
+    for table_name, builtin in INCOMING_PATH:
+        table = ruleset.tables.get(table_name, {})
+        waiting = [builtin]
+        while waiting:
+            name = waiting.pop()
+            if (table_name, name) in seen or name not in table:
+                continue
+            seen.add((table_name, name))
+            found.append((table_name, name))
+            waiting += [rule.target for rule in table[name].rules
+                        if rule.target in table and not excluded_by_port(rule, probe)]
+    return found
+
 
 def relevant_rules(ruleset: Ruleset, port: int):
-    """The filter rules a new TCP connection to `port` can match at all (the port does not rule them out)."""
-    probe = Connection(port, "0.0.0.0", "0.0.0.0", OTHER_INTERFACE)
-    for chain in ruleset.tables.get("filter", {}).values():
-        for rule in chain.rules:
-            if not excluded_by_port(rule, probe):
-                yield rule
+    """The rules on the incoming path that a new TCP connection to `port` can match at all."""
+    return incoming_rules(ruleset, port_probe(port))
 
 
 def networks_in(ruleset: Ruleset, option: str, family: int, port: int) -> list:
@@ -622,53 +673,100 @@ def networks_in(ruleset: Ruleset, option: str, family: int, port: int) -> list:
     return found
 
 
-def boundary_points(networks: list, family: int, avoid_loopback: bool = False) -> list:
-    """One address in every region the networks cut the address space into: each region begins at
-    the space's first address, at a network's first address or just after a network's last."""
+def undeliverable(option: str, family: int, named: list = ()) -> list:
+    """The sources (`-s`) or destinations (`-d`) no new TCP connection can have (see above); `named`:
+    the destination networks the rules name, whose broadcast addresses are left out too."""
+    networks = [ipaddress.ip_network(n) for n in UNDELIVERABLE[(option, family)]]
+    if option == "-d" and family == 4:
+        networks += [ipaddress.ip_network(net.broadcast_address) for net in named if net.prefixlen <= 30]
+    return networks
+
+
+def boundary_points(networks: list, family: int, unusable: list = ()) -> list:
+    """One address in every region the networks cut the address space into (each region begins at the
+    space's first address, at a network's first address or just after a network's last), outside the
+    `unusable` networks; a region wholly unusable has none."""
     top = (2 ** 32 if family == 4 else 2 ** 128) - 1
     points = {0}
     for net in networks:
         points.add(int(net.network_address))
         if int(net.broadcast_address) < top:
             points.add(int(net.broadcast_address) + 1)
+    blocks = sorted((int(n.network_address), int(n.broadcast_address) + 1) for n in unusable if n.version == family)
     make = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
     starts = sorted(points)
     found = []
     for start, end in zip(starts, starts[1:] + [top + 1]):
-        # the region's second address where it has one (0.0.0.1 rather than 0.0.0.0, 10.0.0.1 rather
-        # than 10.0.0.0); for a destination, not a loopback address (::1 is the second address of ::/0)
-        candidates = [make(a) for a in (start + 1, start + 2, start, end - 1) if start <= a < end]
-        usable = [a for a in candidates if not (avoid_loopback and a.is_loopback)]
-        if usable:
-            found.append(usable[0])
-        elif not avoid_loopback:
-            found.append(candidates[0])
+        address = first_usable(start, end, blocks)
+        if address is not None:
+            found.append(make(address))
     return found
+
+
+def first_usable(start: int, end: int, blocks: list[tuple[int, int]]) -> int | None:
+    """In [start, end), the second address of the first run outside the (sorted) blocks, or its only
+    address: 0.0.0.1 rather than 0.0.0.0, 10.0.0.1 rather than 10.0.0.0."""
+    low = start
+    for block_start, block_end in blocks:
+        if block_end <= low:
+            continue
+        if block_start > low:
+            break
+        low = block_end
+    if low >= end:
+        return None
+    high = min([s for s, _ in blocks if s > low] + [end])
+    return low + 1 if low + 1 < high else low
 
 
 def representative_sources(rulesets: list[Ruleset], family: int, exceptions: list[str], port: int) -> list[str]:
     """Sources outside the exceptions, one per region of the networks the rules that can match mention."""
     excluded = [ipaddress.ip_network(e, strict=False) for e in exceptions]
     mentioned = [n for r in rulesets for n in networks_in(r, "-s", family, port)] + excluded
-    return [str(p) for p in boundary_points(mentioned, family) if not any(p in e for e in excluded)]
+    return [str(p) for p in boundary_points(mentioned, family, undeliverable("-s", family))
+            if not any(p in e for e in excluded)]
 
 
 def representative_destinations(rulesets: list[Ruleset], family: int, port: int) -> list[str]:
-    """The host's own address is unknown here: one destination per region, loopback left out (the
-    kernel drops a loopback destination arriving on another interface before INPUT)."""
+    """The host's own address is unknown here: one destination per region of the networks the rules
+    name, none the kernel would not deliver to TCP (see above)."""
     mentioned = [n for r in rulesets for n in networks_in(r, "-d", family, port)]
-    return [str(p) for p in boundary_points(mentioned, family, avoid_loopback=True)][:64]
+    unusable = undeliverable("-d", family, mentioned)
+    return [str(p) for p in boundary_points(mentioned, family, unusable)][:64]
 
 
 def representative_interfaces(rulesets: list[Ruleset], port: int) -> list[str]:
-    """Every interface a rule that can match names, except loopback, and one no rule names."""
-    patterns = sorted({m.values[0] for r in rulesets for rule in relevant_rules(r, port)
-                       for m in rule.matches if m.option == "-i"})
-    names = {p[:-1] + "0" if p.endswith("+") else p for p in patterns}
-    other = OTHER_INTERFACE
-    while any(interface_matches(p, other) for p in patterns):
-        other += "x"
-    return sorted(n for n in names | {other} if not interface_matches("lo", n))
+    """One interface name per class the `-i` patterns of the rules that can match tell apart: each
+    name a rule gives, each `prefix+` followed by a character no pattern continues it with, and one
+    name no pattern matches (if any can); never loopback."""
+    patterns = {m.values[0] for r in rulesets for rule in relevant_rules(r, port)
+                for m in rule.matches if m.option == "-i"}
+    exact = {p for p in patterns if not p.endswith("+")}
+    prefixes = {p[:-1] for p in patterns if p.endswith("+")}
+    names = set(exact)
+    for prefix in prefixes:
+        names.add(prefix if len(prefix) >= IFNAMSIZ else prefix + unused_character(prefix, exact, prefixes))
+    if "" not in prefixes:          # `-i +` matches every name: then no name is "other"
+        names.add(other_interface(patterns))
+    return sorted(n for n in names if n and not interface_matches("lo", n))
+
+
+def other_interface(patterns: set[str]) -> str:
+    """eth-other, or where a pattern matches it (`eth+`), a name beginning with a character no pattern
+    begins with (so none can match it)."""
+    if not any(interface_matches(p, OTHER_INTERFACE) for p in patterns):
+        return OTHER_INTERFACE
+    first = {p[0] for p in patterns if p}
+    return next(c for c in "xyzwvutsrqponmlkjihgfedcba" + "".join(map(chr, range(33, 127))) if c not in first) + "-other"
+
+
+def unused_character(prefix: str, exact: set[str], prefixes: set[str]) -> str:
+    """A character that, after `prefix`, makes a name no other pattern matches more closely ("eth0"
+    for `eth+` unless a rule names eth0 or `eth0+`)."""
+    for character in "0123456789abcdefghijklmnopqrstuvwxyz" + "".join(map(chr, range(33, 127))):
+        if prefix + character not in exact and prefix + character not in prefixes:
+            return character
+    raise AssertionError("unreachable: more patterns than characters")
 
 
 def connections(rulesets: list[Ruleset], family: int, port: int, exceptions: list[str]) -> list[Connection]:

@@ -235,7 +235,7 @@ def test_a_reject_limited_to_one_source_leaves_the_others_open():
     text = with_input("-A INPUT -j CLOUDSTACK-SERVICES").replace(
         "-A CLOUDSTACK-SERVICES -p tcp", "-A CLOUDSTACK-SERVICES -s 198.18.0.0/15 -p tcp")
     assert findings(text)[0] == (
-        "tcp 16509 is open to sources 0.0.0.1, 198.20.0.1 on eth-other: accepted by INPUT's policy ACCEPT "
+        "tcp 16509 is open to sources 1.0.0.1, 198.20.0.1 on eth-other: accepted by INPUT's policy ACCEPT "
         "(closed only where CLOUDSTACK-SERVICES:1 `-s 198.18.0.0/15 -p tcp -m multiport --dports "
         "16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable` matches)")
 

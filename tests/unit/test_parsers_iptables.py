@@ -89,10 +89,10 @@ def test_persisted_file_missing_drifted_or_not_loaded_is_each_a_finding():
         "/etc/iptables/rules.v4 differs from the running rules: missing from the file: "
         "-A INPUT -j CLOUDSTACK-SERVICES | -A CLOUDSTACK-SERVICES -p tcp -m multiport --dports "
         "16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable",
-        "/etc/iptables/rules.v4 gives other verdicts at boot than the running rules: tcp 16509 from 0.0.0.1: "
-        "running REJECT, at boot ACCEPT; tcp 16514 from 0.0.0.1: running REJECT, at boot ACCEPT; tcp 45335 from "
-        "0.0.0.1: running REJECT, at boot ACCEPT; tcp 41047 from 0.0.0.1: running REJECT, at boot ACCEPT; "
-        "tcp 8250 from 0.0.0.1: running REJECT, at boot ACCEPT",
+        "/etc/iptables/rules.v4 gives other verdicts at boot than the running rules: tcp 16509 from 1.0.0.1: "
+        "running REJECT, at boot ACCEPT; tcp 16514 from 1.0.0.1: running REJECT, at boot ACCEPT; tcp 45335 from "
+        "1.0.0.1: running REJECT, at boot ACCEPT; tcp 41047 from 1.0.0.1: running REJECT, at boot ACCEPT; "
+        "tcp 8250 from 1.0.0.1: running REJECT, at boot ACCEPT",
         "netfilter-persistent.service is not enabled: the persisted rules are not loaded at boot"]
 
 

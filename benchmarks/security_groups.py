@@ -1,0 +1,116 @@
+"""The firewall check of a KVM host in a security-group zone, at 100 to 1,000 VMs (issue 19).
+
+    python benchmarks/security_groups.py [--vms 100,250,500,1000] [--family 4] [--before /work/main]
+
+For each VM count, lab/security_groups.py writes the host's running rules (the lab's compliant
+firewall plus, per VM, the chains and rules of Apache CloudStack's scripts/vm/network/security_group.py:
+3 ingress and 2 egress /32 rules) and its persisted file (the same rules, no counters). Printed per
+count: the rules, the lines, the time to parse one ruleset, the walk of one port (port_verdicts, as
+the check walks it: running rules over the networks of both rulesets), and the whole
+HOST-IPTABLES check as checks/test_hosts.py runs it: both rulesets parsed (the firewall fact), then
+firewall_evidence and firewall_findings. Best of 3 runs (1 where a run takes over 5 s), wall clock.
+
+--before DIR measures the same with the code of another checkout (e.g. main before issue 19) for the
+first count only, in a child process whose `stackaudit` is DIR's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 16509
+POLICY = {"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}
+FIREWALL = {"chain": True, "jump": True, "reject_ports": [16509, 16514, 45335, 41047, 8250]}
+
+
+def best_of(action, runs: int = 3) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = action()
+        elapsed = time.perf_counter() - started
+        best = min(best, elapsed)
+        if elapsed > 5:
+            break
+    return best, result
+
+
+def measure(running_text: str, persisted_text: str, family: int) -> dict:
+    """The figures for one ruleset, with whatever `stackaudit` is first on sys.path."""
+    from stackaudit.collect.declarations import Firewall
+    from stackaudit.config.policy import policy_from_data
+    from stackaudit.parsers.iptables import parse_iptables_save
+    from stackaudit.rules import firewall as firewall_rules
+    from stackaudit.rules.netfilter import port_verdicts
+    policy = policy_from_data(POLICY, "benchmark").firewall
+    parse_seconds, running = best_of(lambda: parse_iptables_save(running_text))
+    persisted = parse_iptables_save(persisted_text, "/etc/iptables/rules.v4")
+    exceptions = firewall_rules.exceptions_of(family, policy)
+    walk_seconds, verdicts = best_of(lambda: port_verdicts(running, family, PORT, exceptions, persisted))
+
+    def check():
+        firewall = Firewall(family, parse_iptables_save(running_text),
+                            "/etc/iptables/rules.v4" if family == 4 else "/etc/iptables/rules.v6",
+                            parse_iptables_save(persisted_text, "rules"), "netfilter-persistent.service", True)
+        firewall_rules.firewall_evidence(firewall, policy)
+        return firewall_rules.firewall_findings(firewall, policy)
+    check_seconds, findings = best_of(check)
+    return {"parse": parse_seconds, "walk": walk_seconds, "connections": len(verdicts), "check": check_seconds,
+            "findings": len(findings)}
+
+
+def rules_texts(vms: int, family: int) -> tuple[str, str]:
+    from lab.firewall_rules import saved_rules_file
+    from lab.security_groups import host_rules
+    running = host_rules(family, vms, FIREWALL, "fd00:5341:4c41::/64" if family == 6 else None)
+    return running, saved_rules_file(running)
+
+
+def row(label: str, running: str, figures: dict) -> str:
+    rules = sum(1 for line in running.splitlines() if " -A " in f" {line}")
+    return (f"{label:>12} {rules:>8,} {len(running.splitlines()):>8,} {figures['parse']:>9.3f}s "
+            f"{figures['walk']:>9.4f}s {figures['connections']:>6} {figures['check']:>9.3f}s {figures['findings']:>4}")
+
+
+def before(directory: str, vms: int, family: int) -> dict:
+    """The figures with another checkout's stackaudit, in a child process."""
+    running, persisted = rules_texts(vms, family)
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / "running").write_text(running)
+        (Path(scratch) / "persisted").write_text(persisted)
+        code = (f"import sys; sys.path.insert(0, {directory!r}); sys.path.insert(1, {str(ROOT)!r}); "
+                "import json; from benchmarks.security_groups import measure; from pathlib import Path; "
+                f"print(json.dumps(measure(Path({scratch!r}, 'running').read_text(), Path({scratch!r}, 'persisted').read_text(), "
+                f"{family})))")
+        answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=3600)
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vms", default="100,250,500,1000")
+    parser.add_argument("--family", type=int, choices=(4, 6), default=4)
+    parser.add_argument("--before", help="another checkout's directory, measured at the first count")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    counts = [int(n) for n in args.vms.split(",")]
+    print(f"IPv{args.family}, port {PORT}; the check: both rulesets parsed, evidence, findings")
+    print(f"{'VMs':>12} {'rules':>8} {'lines':>8} {'parse':>10} {'walk/port':>10} {'conns':>6} {'check':>10} "
+          f"{'find':>4}")
+    if args.before:
+        running, _ = rules_texts(counts[0], args.family)
+        print(row(f"{counts[0]} before", running, before(args.before, counts[0], args.family)), flush=True)
+    for vms in counts:
+        running, persisted = rules_texts(vms, args.family)
+        print(row(str(vms), running, measure(running, persisted, args.family)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
