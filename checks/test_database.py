@@ -23,11 +23,12 @@ def test_cnf_persisted(database, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("DB-REPLICATION-HEALTHY", members={"db": ("variables", "replica_channels")})
+@check("DB-REPLICATION-HEALTHY", members={"db": ("variables", "replica_channels", "source_addresses")})
 def test_replication_healthy(cloud, policy):
     """Replication in the policy's topology is healthy: on every replica connection (MariaDB's named
     connections, MySQL's channels, read in the statement of the server's version) both threads run
-    and lag is under the limit; each source is a server of the inventory (by name, alias or address);
+    and lag is under the limit; each source is a server of the inventory (by name, alias or address,
+    or a host name the replica's own host resolves to a server's address);
     server ids differ, and master-master pairs use distinct auto-increment offsets."""
     gathered = groups.database_servers(cloud.facts)
     if len(gathered.values) < 2 and gathered.unreadable:

@@ -54,17 +54,20 @@ def test_iptables_v6(firewalled_host, policy):
 
 
 @check("KVM-LIBVIRTD-LISTEN", reads=("libvirtd_conf", "libvirtd_defaults", "libvirtd_process", "socket_units",
-                                      "firewall_v4", "firewall_v6"))
+                                      "listeners", "firewall_v4", "firewall_v6"))
 def test_libvirtd_listen(kvm_host, policy, request):
     """libvirtd listens as the policy's transport needs (tcp: 16509 with --listen and masked sockets;
     tls: 16514); unauthenticated tcp is tolerated only while every new connection to 16509 from outside
-    the firewall's exceptions meets a REJECT over IPv4 and IPv6."""
+    the firewall's exceptions meets a REJECT over IPv4 and IPv6 (critical where a socket really listens
+    on 16509 beyond loopback)."""
     facts = kvm_host.facts
     transport = policy.libvirt.transport
     conf = facts.libvirtd_conf
     findings = rules.libvirtd_findings(conf, facts.libvirtd_defaults,
                                        rules.libvirtd_process_args(facts.libvirtd_process), facts.socket_units, transport)
-    if rules.unauthenticated_tcp(conf, transport):
+    exposed = rules.unauthenticated_listening(conf, transport, facts.listeners)
+    if exposed:
+        facts.attach("unauthenticated libvirt listening (ss -ltn)", exposed, as_json=True)
         for family in (4, 6):
             facts.attach(f"tcp 16509 through INPUT (IPv{family})",
                          firewall_rules.path_evidence(family, facts.firewall(family).running, policy.firewall, [16509]))

@@ -28,7 +28,8 @@ def test_db_host_not_local(management_server, policy):
     (db.cloud.uri / db.usage.uri, where set, take precedence over db.cloud.host / db.usage.host),
     where the database is replicated."""
     facts = management_server.facts
-    findings, evidence = db_rules.db_host_findings(facts.db_properties, facts.own_names, policy.database.address)
+    findings, evidence = db_rules.db_host_findings(facts.db_properties, facts.own_names, policy.database.address,
+                                                   management_server.target.attrs.version)
     facts.attach("database hosts as CloudStack reads db.properties", evidence, as_json=True)
     assert not findings, "; ".join(findings)
 

@@ -43,6 +43,7 @@ class MachineSpec:
     services: list[Service] = field(default_factory=list)
     iptables_v4: str | None = None    # running rules, iptables-restore format
     iptables_v6: str | None = None
+    iptables_legacy_v4: str | None = None   # legacy tables beside the nf_tables ones
     network_setup: list[str] = field(default_factory=list)  # `ip` commands run inside the netns at boot
     mtimes: dict[str, float] = field(default_factory=dict)   # path -> modification time of that file
 
@@ -94,6 +95,8 @@ def write_machine_files(state_dir: Path, spec: MachineSpec) -> None:
         (root / "iptables.v4").write_text(spec.iptables_v4)
     if spec.iptables_v6 is not None:
         (root / "iptables.v6").write_text(spec.iptables_v6)
+    if spec.iptables_legacy_v4 is not None:
+        (root / "iptables-legacy.v4").write_text(spec.iptables_legacy_v4)
     (root / "boot.sh").write_text(boot_script(root, spec))
     (root / "services.sh").write_text(services_script(spec))
 
@@ -113,6 +116,8 @@ def boot_script(root: Path, spec: MachineSpec) -> str:
         lines.append(f"iptables-restore < {root}/iptables.v4")
     if spec.iptables_v6 is not None:
         lines.append(f"ip6tables-restore < {root}/iptables.v6")
+    if spec.iptables_legacy_v4 is not None:
+        lines.append(f"iptables-legacy-restore < {root}/iptables-legacy.v4")
     lines.append("mkdir -p /run/sshd")
     # A private /tmp: machines share pid numbers (each has its own PID namespace), so programs that
     # name temporary files by pid would collide in a shared one. Mounted last: the state dir may

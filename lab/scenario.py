@@ -48,6 +48,8 @@ FIREWALL = Record({
     "v6_return_prefix": f(Optional(Str()), "lab"),  # "lab": the lab's management /64
     "v4_running": f(Optional(Str())),    # full iptables-save text instead of the generated rules
     "v6_running": f(Optional(Str())),
+    # rules loaded with iptables-legacy-restore beside the running ones (iptables-nft then warns)
+    "v4_legacy": f(Optional(Str())),
     # "same" (persisted equals running), "absent" (no file), or the file's full text
     "persisted": f(Record({"v4": f(Str(), "same"), "v6": f(Str(), "same")}), _firewall_persisted_default),
     "persistent_enabled": f(Bool(), True),  # the persisted rules are loaded at boot
@@ -161,6 +163,9 @@ DATABASE = Record({
     "binlog_format": f(Enum("ROW", "STATEMENT", "MIXED"), "ROW"),
     "bind_address": f(Optional(Str())),
     "cnf": f(KEY_OVERRIDES, dict),
+    # [mysqld] lines of /etc/mysql/conf.d/zz-edited.cnf, written once the server runs: an edit its
+    # next start reads ("" is a bare flag)
+    "cnf_after_start": f(MapOf(Str()), dict),
     "replicate": f(Bool(), True),
     "runtime": f(MapOf(Str()), dict),          # SET GLOBAL name = value after start (not in the files)
     "backup_age_hours": BACKUP_AGE,
@@ -171,6 +176,9 @@ DATABASE = Record({
     "aliases": f(ListOf(Str()), list),
     "unlisted_names": f(ListOf(Str()), list),
     "source_host": f(Optional(Str())),         # how CHANGE MASTER names the peer; null: its address
+    # Names this machine's /etc/hosts gives other addresses (a stale entry, another site's server); a
+    # source_host among them is a source elsewhere: configured, never started (replicate: false).
+    "other_hosts": f(MapOf(Str()), dict),
     "connection_name": f(Str(), ""),           # MariaDB multi-source: CHANGE MASTER 'name' TO ...
     "io_thread": f(Bool(), True),              # false: STOP SLAVE 'name' IO_THREAD after it ran
 })
@@ -182,6 +190,9 @@ MANAGEMENT_SERVER = Record({
     "process_user": f(Str(), "cloud"),
     "java_args": f(ListOf(Str()), list),      # more JVM arguments before the main class (e.g. -D...Password=)
     "db_properties": f(KEY_OVERRIDES, dict),
+    # `key=value` lines an operator appended to db.properties by hand, written as given (a trailing
+    # blank kept); Properties keeps the last of a key given twice
+    "db_properties_appended": f(MapOf(Str()), dict),
     "firewall": f(FIREWALL, dict),
     "files": f(FILES, dict),
     "backup_age_hours": BACKUP_AGE,
@@ -292,7 +303,10 @@ def _check_names(scenario: dict, source: str) -> None:
     for i, db in enumerate(scenario["databases"]):
         peer = scenario["databases"][1 - i]
         known = [peer["name"], *peer["aliases"], *peer["unlisted_names"]]
-        if db["source_host"] is not None and db["source_host"] not in known:
+        if db["source_host"] in db["other_hosts"] and db["replicate"]:
+            raise SchemaError(f"{source}: databases[{i}].source_host: {db['source_host']!r} resolves elsewhere "
+                                "(other_hosts); set replicate: false")
+        if db["source_host"] is not None and db["source_host"] not in [*known, *db["other_hosts"]]:
             raise SchemaError(f"{source}: databases[{i}].source_host: {db['source_host']!r} does not resolve to "
                                 f"the peer; expected one of {', '.join(known)}")
         if not db["connection_name"].replace("-", "").replace("_", "").isalnum() and db["connection_name"]:

@@ -79,7 +79,7 @@ def database_servers(facts) -> Gathered:
     for member in members(facts, "db"):
         gathered.read(facts, member, lambda f: db_rules.ReplicationMember(
             f.target.name, f.target.address, f.target.attrs.aliases, f.variables,
-            tuple(f.replica_channels)))
+            tuple(f.replica_channels), f.source_addresses))
     return gathered
 
 

@@ -344,8 +344,9 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         binlog_format=f["binlog_format"], bind_address=f["bind_address"], cnf_overrides=f["cnf"],
         replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"],
         connection_name=f["connection_name"], source_host=f["source_host"], io_thread=f["io_thread"],
-        host_names={name: db.address for db in topo.databases
-                    for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])})
+        host_names={**{name: db.address for db in topo.databases
+                       for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])},
+                    **f["other_hosts"]})
 
 
 def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
@@ -375,6 +376,21 @@ def setup_lab_databases(topo: Topology, machine_pids: dict[str, int], secrets, t
         time.sleep(0.1)
     setup_databases([database_facts(topo, n) for n in topo.databases], secrets.db_audit_user,
                     secrets.db_audit_password, secrets.db_replication_password, pids)
+    for node, pid in zip(topo.databases, pids):
+        if node.facts["cnf_after_start"]:
+            write_after_start(pid, EDITED_CNF, "[mysqld]\n" + "".join(
+                f"{key}\n" if value == "" else f"{key} = {value}\n" for key, value in node.facts["cnf_after_start"].items()))
+
+
+EDITED_CNF = "/etc/mysql/conf.d/zz-edited.cnf"
+
+
+def write_after_start(machine_pid: int, path: str, text: str) -> None:
+    """A file written into the running machine, through its own mount namespace's view (/proc/PID/root):
+    the overlay takes it into the machine's upper layer, as an edit on the machine would."""
+    target = Path(f"/proc/{machine_pid}/root") / path.lstrip("/")
+    target.write_text(text)
+    target.chmod(0o644)
 
 
 class DatabaseStartError(Exception):

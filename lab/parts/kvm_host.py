@@ -3,11 +3,33 @@ from __future__ import annotations
 
 from lab import files
 from lab.machine import MachineSpec, Service
-from lab.parts.common import (STANDIN, SYSTEMD, Keys, backup_files, common_files, db_id, firewall_parts,
+from lab.parts.common import (SYSTEMD, Keys, backup_files, common_files, db_id, firewall_parts,
                                host_network)
 from lab.topology import Node, Topology, kvm_guid
 
 LIBVIRT_SOCKETS = ("libvirtd", "libvirtd-ro", "libvirtd-admin", "libvirtd-tls", "libvirtd-tcp")
+# libvirtd's stand-in: holds the daemon's command line and, run with --listen (or -l) where
+# /etc/libvirt/libvirtd.conf says listen_tcp = 1, listens on its tcp_port (16509 by default) on every
+# address of the host's namespace, as libvirtd does; it accepts no connection. KVM-LIBVIRTD-LISTEN
+# reads the listening socket with `ss -ltn`.
+LIBVIRTD_STANDIN = """#!/usr/bin/python3
+import re, socket, sys, time
+conf = open("/etc/libvirt/libvirtd.conf").read()
+value = lambda key, default: (re.findall(r'^\\s*' + key + r'\\s*=\\s*"?([^"\\s#]*)', conf, re.M) or [default])[-1]
+held = []
+if {"--listen", "-l"} & set(sys.argv[1:]) and value("listen_tcp", "0") == "1":
+    try:
+        server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        server.bind(("::", int(value("tcp_port", "16509"))))
+    except OSError:
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.bind(("0.0.0.0", int(value("tcp_port", "16509"))))
+    server.listen(1)
+    held.append(server)
+while True:
+    time.sleep(3600)
+"""
 
 
 def libvirt_socket_units() -> dict[str, str]:
@@ -46,7 +68,7 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         "/etc/libvirt/libvirtd.conf": files.libvirtd_conf(libvirtd),
         "/etc/default/libvirtd": files.default_libvirtd(facts["libvirtd_args"]),
         "/root/.ssh/id_rsa.cloud": keys.cloud_private,
-        "/usr/sbin/libvirtd": STANDIN,
+        "/usr/sbin/libvirtd": LIBVIRTD_STANDIN,
         **fw_files, **facts["files"]})
     modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755})
     links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
@@ -58,4 +80,5 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         views=("/etc", "/root", "/run", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups"), files=content,
         modes=modes, symlinks=links, mtimes=mtimes,
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
-        iptables_v4=v4, iptables_v6=v6, network_setup=host_network(node))
+        iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
+        network_setup=host_network(node))

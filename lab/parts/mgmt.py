@@ -35,7 +35,8 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         "/etc/passwd": files.passwd_with_user((base_etc / "passwd").read_text(), user, CLOUD_UID,
                                               "/var/lib/cloudstack/management"),
         "/etc/group": files.group_with_group((base_etc / "group").read_text(), user, CLOUD_UID),
-        "/etc/cloudstack/management/db.properties": files.db_properties(db),
+        "/etc/cloudstack/management/db.properties": files.db_properties(db) + "".join(
+            f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
         "/etc/hosts": files.debian_etc_hosts(node.name),
         "/usr/bin/java": STANDIN,
         **fw_files, **facts["files"]})

@@ -69,29 +69,36 @@ class Collector:
         """Target id -> the raw facts the selected checks read on it, for every target of the unit: the
         SSH parts over one connection to the unit's endpoint (over `connected`, a TCP connection made
         to it already; or refused with the reason its connect failed), the other parts each on its own."""
-        ssh_parts = self.collect_ssh_unit(unit, connected, refused)
+        # SQL first: a command may be built from an SQL answer (Command.after_query)
+        sql_parts = {t.id: guarded(self.collect_database, t) for t in unit.targets if self.readings(t, Query)}
+        ssh_parts = self.collect_ssh_unit(unit, connected, refused, sql_parts)
         collected = {}
         for target in unit.targets:
             parts = {"ssh": ssh_parts[target.id]} if target.id in ssh_parts else {}
             if self.readings(target, Records):
                 parts["xapi"] = guarded(self.collect_pool, target)
-            if self.readings(target, Query):
-                parts["sql"] = guarded(self.collect_database, target)
+            if target.id in sql_parts:
+                parts["sql"] = sql_parts[target.id]
             if self.readings(target, ApiCall):
                 parts["api"] = guarded(self.collect_cloud_settings, target)
             collected[target.id] = parts
         return collected
 
-    def commands(self, target: Target) -> dict[str, str]:
-        """The batched command's sections: name -> shell line."""
-        lines = {c.name: c.line_for(self.policy, target.kind) for c in self.readings(target, Command)}
+    def commands(self, target: Target, sql_part: dict | None = None) -> dict[str, str]:
+        """The batched command's sections: name -> shell line (those built from an SQL answer only
+        with the target's SQL part)."""
+        queries = (sql_part or {}).get("queries")
+        lines = {c.name: c.line_for(self.policy, target.kind, queries) for c in self.readings(target, Command)}
         return {name: line for name, line in lines.items() if line is not None}
+
+    def runs_commands(self, target: Target) -> bool:
+        return bool(self.commands(target)) or any(c.after_query for c in self.readings(target, Command))
 
     # --- one connection per SSH endpoint -------------------------------------------------------
     def first_hop(self, target: Target) -> tuple[str, int] | None:
         """The sshd the target's batched commands connect to first: its own, or a system VM's hop;
         None when it runs no command or its address is unknown (its collection says why)."""
-        if not self.commands(target):
+        if not self.runs_commands(target):
             return None
         if target.kind in SYSTEM_VM_KINDS:
             try:
@@ -144,10 +151,12 @@ class Collector:
                            settings.connect_timeout, label=label, command_timeout=settings.command_timeout,
                            connected=connected, output_cap=UnitBudget(self.limits.ssh_unit_mib).cap())
 
-    def collect_ssh_unit(self, unit: "Unit", connected=None, refused: str | None = None) -> dict[str, dict]:
+    def collect_ssh_unit(self, unit: "Unit", connected=None, refused: str | None = None,
+                         sql_parts: dict[str, dict] | None = None) -> dict[str, dict]:
         """Target id -> its SSH part, for the unit's targets that run commands: one connection to the
         unit's endpoint; each system VM through it, over a channel of that connection."""
-        running = [t for t in unit.targets if self.commands(t)]
+        sql_parts = sql_parts or {}
+        running = [t for t in unit.targets if self.commands(t, sql_parts.get(t.id))]
         if not running:
             return {}
         if unit.endpoint is None:       # no address known: say why, for each target
@@ -163,7 +172,8 @@ class Collector:
         keys: dict[str, object] = {}
         budget = UnitBudget(self.limits.ssh_unit_mib)
         try:
-            parts = {t.id: guarded(lambda t: run_batch(hop, self.commands(t), t.id, self.limits, budget), t)
+            parts = {t.id: guarded(lambda t: run_batch(hop, self.commands(t, sql_parts.get(t.id)), t.id,
+                                                       self.limits, budget), t)
                      for t in own}
             for vm in behind:
                 parts[vm.id] = guarded(lambda vm: self.collect_system_vm(hop, vm, keys, budget), vm)

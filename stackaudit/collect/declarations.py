@@ -9,17 +9,20 @@ programs (loops over /proc or unit directories) are written out once below, whol
 """
 from __future__ import annotations
 
+import ipaddress
 import shlex
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from stackaudit.errors import CollectionFailed, TargetError, UnparsableOutput
+from stackaudit.errors import CollectionFailed, NotCheckable, TargetError, UnparsableOutput
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_schema_versions,
                                          parse_scoped_settings)
 from stackaudit.parsers.cloudstack import parse_cloudstack_release
 from stackaudit.parsers.dpkg import parse_dpkg_query
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
+from stackaudit.parsers.getent import is_host_name, lookup_command, parse_lookups
 from stackaudit.parsers.iptables import parse_iptables_save
+from stackaudit.parsers.iptables_legacy import legacy_problem, legacy_save_line
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
@@ -27,7 +30,7 @@ from stackaudit.parsers.mysql import parse_global_variables, parse_replica_statu
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_debian_version, parse_os_release
 from stackaudit.parsers.procs import USER_COLUMNS, parse_pids, parse_ps, parse_ps_names, parse_stale_mappings
-from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
+from stackaudit.parsers.properties import parse_environment_file, parse_java_properties_file, parse_shell_assignments
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.parsers.xapi_records import XapiPool, parse_xapi_records
@@ -51,8 +54,14 @@ class Command:
     ok_exit_codes: tuple[int, ...] = (0,)   # exit codes that still mean a complete output
     # (stdout) -> the secret values the file holds under known secret keys (collect/target_secrets.py)
     secrets: Callable[[str], list[str]] | None = None
+    # an SQL answer this command is built from: `line` is then (answer) -> line; the target's SQL part
+    # is read before its commands run
+    after_query: str | None = None
 
-    def line_for(self, policy, kind: str) -> str | None:
+    def line_for(self, policy, kind: str, queries: dict | None = None) -> str | None:
+        if self.after_query:
+            answer = (queries or {}).get(self.after_query)
+            return self.line(answer) if isinstance(answer, dict) and "rows" in answer else None
         return self.line(policy, kind) if callable(self.line) else self.line
 
 
@@ -118,6 +127,10 @@ BOOT_UNITS_LISTING = Command("boot_units", shell("ls", "-1", "/etc/systemd/syste
                              absent_if_missing_file=True)
 RUNNING_RULES = {4: Command("iptables_save", shell("iptables-save")),
                  6: Command("ip6tables_save", shell("ip6tables-save"))}
+# The legacy tables iptables-nft leaves out of its output (parsers/iptables_legacy.py): read only
+# where they exist.
+LEGACY_RULES = {4: Command("iptables_legacy_save", legacy_save_line("ip_tables_names", "iptables-legacy-save")),
+                6: Command("ip6tables_legacy_save", legacy_save_line("ip6_tables_names", "ip6tables-legacy-save"))}
 FIREWALLED = ("kvm-host", "xs-host", "mgmt")
 
 
@@ -141,7 +154,12 @@ def os_family(facts) -> str:
 def firewall(family: int):
     def parse(facts) -> Firewall:
         family_of_os = facts.os_family
-        running = parse_iptables_save(facts.section(RUNNING_RULES[family].name))
+        running_text = facts.section(RUNNING_RULES[family].name)
+        running = parse_iptables_save(running_text, family=family)
+        # never judge half the rules: legacy tables that hold rules make the firewall not checked
+        half = legacy_problem(running_text, facts.section(LEGACY_RULES[family].name), family)
+        if half:
+            raise NotCheckable(half)
         path = PERSISTED_PATHS[(family_of_os, family)]
         text = facts.section(PERSISTED_SECTIONS[path])
         units = facts.section("boot_units") or ""
@@ -150,7 +168,7 @@ def firewall(family: int):
         if text is not None:
             # The file is read as iptables-restore reads it at boot: what it refuses is a finding.
             try:
-                persisted = parse_iptables_save(text, path)
+                persisted = parse_iptables_save(text, path, family)
             except UnparsableOutput as err:
                 refused = str(err).removeprefix(path + ": ").removeprefix(path + " ")   # the path is named once
         return Firewall(family, running, path, persisted, unit, unit in units.split(), refused)
@@ -284,6 +302,39 @@ def replica_channels(facts):
     return parse_replica_status(rows, facts.part("sql")["queries"]["replicas"].get("statement", "SHOW SLAVE STATUS"))
 
 
+def source_names(channels) -> list[str]:
+    """The replica's sources given as host names (not addresses), each once, in order."""
+    names = [c.source_host.strip() for c in channels if not is_ip_literal(c.source_host.strip())]
+    return [n for n in dict.fromkeys(names) if is_host_name(n)]
+
+
+def is_ip_literal(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def source_lookup_line(answer: dict) -> str | None:
+    """getent ahosts of each source host name the replication status names, on the replica's host."""
+    try:
+        names = source_names(parse_replica_status(answer["rows"], answer.get("statement", "SHOW SLAVE STATUS")))
+    except UnparsableOutput:
+        return None
+    return lookup_command(names) if names else None
+
+
+# DB-REPLICATION-HEALTHY: a source named by host name is resolved as the replica resolves it.
+SOURCE_LOOKUPS = Command("source_lookups", source_lookup_line, after_query="replicas")
+
+
+def source_addresses(facts) -> dict[str, tuple[str, ...] | None]:
+    """Each source host name of the replica -> the addresses its own host resolves it to (None: not found)."""
+    names = source_names(facts.replica_channels)
+    return parse_lookups(facts.section("source_lookups"), names) if names else {}
+
+
 # --- XAPI ------------------------------------------------------------------------------------------
 def raw_pool_record(facts) -> dict:
     pools = facts.records("pool")
@@ -307,16 +358,17 @@ SVM = SYSTEM_VM_KINDS
 DECLARED = [
     Fact("os_family", FIREWALLED, (OS_RELEASE,), os_family),
     *(Fact(f"firewall_v{family}", FIREWALLED,
-           (RUNNING_RULES[family], PERSISTED[("debian", family)], PERSISTED[("rhel", family)], BOOT_UNITS_LISTING),
+           (RUNNING_RULES[family], LEGACY_RULES[family], PERSISTED[("debian", family)], PERSISTED[("rhel", family)],
+            BOOT_UNITS_LISTING),
            firewall(family), uses=("os_family",)) for family in (4, 6)),
     Fact("agent_properties", ("kvm-host",),
          (cat("agent_properties", "/etc/cloudstack/agent/agent.properties", properties_secrets),),
          lambda facts: config_file(facts, "agent_properties", "/etc/cloudstack/agent/agent.properties",
-                                   parse_java_properties)),
+                                   parse_java_properties_file)),
     Fact("db_properties", ("mgmt",),
          (cat("db_properties", "/etc/cloudstack/management/db.properties", properties_secrets),),
          lambda facts: config_file(facts, "db_properties", "/etc/cloudstack/management/db.properties",
-                                   parse_java_properties)),
+                                   parse_java_properties_file)),
     # what `localhost`-like names and its own addresses mean on it (MS-DB-HOST-NOT-LOCAL)
     Fact("own_names", ("mgmt",), (Command("hostname", shell("hostname")), cat("etc_hostname", "/etc/hostname"),
                                   cat("etc_hosts", "/etc/hosts"),
@@ -353,10 +405,12 @@ DECLARED = [
          mysqld_options_of, uses=("server_group_version",)),
     # -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
     # CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
-    Fact("listeners", ("db",), (Command("listening", shell("ss", "-ltn")),),
+    Fact("listeners", ("db", "kvm-host"), (Command("listening", shell("ss", "-ltn")),),
          lambda facts: parse_ss_listening(facts.section("listening"))),
     Fact("variables", ("db",), (VARIABLES,), lambda facts: parse_global_variables(facts.sql("variables"))),
     Fact("replica_channels", ("db",), (SERVER_VERSION, REPLICAS), replica_channels),
+    Fact("source_addresses", ("db",), (SERVER_VERSION, REPLICAS, SOURCE_LOOKUPS), source_addresses,
+         uses=("replica_channels",)),
     Fact("schema_versions", ("db",), (SCHEMA_VERSIONS,),
          lambda facts: parse_schema_versions(facts.sql("schema_versions"))),
     Fact("backup_files", ("db", "mgmt", "kvm-host"),

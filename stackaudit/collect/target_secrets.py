@@ -17,12 +17,17 @@ from __future__ import annotations
 from stackaudit.config.redact import is_secret_name
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.mycnf import normalise_option_name, parse_option_line, parse_tail_files
-from stackaudit.parsers.properties import parse_java_properties
+from stackaudit.parsers.properties import parse_java_properties, parse_java_properties_file
 
 
 def properties_secrets(text: str) -> list[str]:
-    """The values of a Java properties file's secret-named keys."""
-    return [value for key, value in parse_java_properties(text, "properties").items() if is_secret_name(key)]
+    """The values of a Java properties file's secret-named keys: as its text shows them, and as
+    CloudStack reads them (the bytes as ISO 8859-1, parse_java_properties_file), the form a rule's
+    evidence may quote."""
+    values = []
+    for parse in (parse_java_properties, parse_java_properties_file):
+        values += [value for key, value in parse(text, "properties").items() if is_secret_name(key)]
+    return list(dict.fromkeys(values))
 
 
 def option_file_secrets(text: str) -> list[str]:

@@ -192,10 +192,13 @@ class DebianVersion(Text):
     def check(self, value, where):
         value = super().check(value, where)
         try:
-            upstream = Version(value).upstream_version
+            version = Version(value)
+            upstream, epoch = version.upstream_version, version.epoch or "0"
         except ValueError:
-            upstream = ""
-        if not upstream[:1].isdigit() or any(c.isspace() for c in value):
+            upstream, epoch = "", "0"
+        # dpkg reads ASCII digits only, an epoch up to INT_MAX ("epoch in version is too big")
+        if not re.fullmatch("[0-9]", upstream[:1]) or not (re.fullmatch("[0-9]{1,10}", epoch) and int(epoch) < 2 ** 31) \
+                or any(c.isspace() for c in value):
             raise SchemaError(f"{where}: {shown(value)} is not a Debian version; write it as dpkg shows it, "
                               "e.g. 3.0.15-1~deb12u1")
         return value

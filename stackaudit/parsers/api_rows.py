@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import is_ascii_number, read_decimal
 
 @dataclass(frozen=True)
 class ManagementServerRow:
@@ -73,10 +74,11 @@ def parse_schema_versions(rows) -> list[SchemaVersionRow]:
             raise UnparsableOutput(f"SQL schema_versions: row {number} has no field {missing[0]}")
         identifier = row["id"]
         if isinstance(identifier, bool) or not (isinstance(identifier, int) or
-                                                (isinstance(identifier, str) and identifier.isascii()
-                                                 and identifier.isdigit())):
+                                                (isinstance(identifier, str) and is_ascii_number(identifier))):
             raise UnparsableOutput(f"SQL schema_versions: row {number}: id {identifier!r} is not a number")
-        parsed.append(SchemaVersionRow(int(identifier), str(row["version"]), str(row["step"])))
+        if isinstance(identifier, str):
+            identifier = read_decimal(identifier, f"SQL schema_versions: row {number}: id")
+        parsed.append(SchemaVersionRow(identifier, str(row["version"]), str(row["step"])))
     return parsed
 
 

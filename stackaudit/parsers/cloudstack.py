@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import read_java_int
 
 # CloudStackVersion.FULL_VERSION_FORMAT (apache/cloudstack utils/.../org/apache/cloudstack/utils/
 # CloudStackVersion.java), what trimRouterVersion accepts: x.y.z[.s][-brand][-epoch][-SNAPSHOT]
@@ -59,7 +60,9 @@ def parse_cloudstack_version(text: str) -> tuple[int, int, int, int]:
     if not match:
         raise UnparsableOutput(f"CloudStack version {text.strip()[:40]!r}: expected "
                                f"major.minor[.patch[.security]][-suffix]")
-    major, minor, patch, security = (int(part or 0) for part in match.groups())
+    where = f"CloudStack version {text.strip()[:40]!r}"   # each part read by Integer.valueOf: an int
+    major, minor, patch, security = (read_java_int(part, where, what="a version part (a Java int)") if part else 0
+                                     for part in match.groups())
     return major, minor, patch, security
 
 

@@ -1,4 +1,4 @@
-"""dpkg-query output and Debian version comparison (python-debian, dpkg's algorithm)."""
+"""dpkg-query output and Debian version comparison (versions split by python-debian, compared by dpkg's algorithm)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from debian.debian_support import Version
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import INT32, read_decimal
 
 @dataclass(frozen=True)
 class Package:
@@ -41,7 +42,7 @@ def parse_dpkg_query(text: str) -> dict[str, Package]:
             parse_version(package.version, f"dpkg-query line {number}")
         previous = packages.get(package.name)
         if previous is None or not previous.installed or (
-                package.installed and Version(package.version) < Version(previous.version)):
+                package.installed and compare_versions(package.version, previous.version) < 0):
             packages[package.name] = package
     return packages
 
@@ -86,12 +87,68 @@ def parse_dpkg_list(text: str) -> dict[str, Package]:
 
 
 def parse_version(text: str, where: str) -> Version:
+    """A version dpkg reads: python-debian's split, and an epoch of ASCII digits up to INT_MAX as
+    dpkg's parseversion reads it (python-debian's `\\d+` would also take "١:1.0")."""
     try:
-        return Version(text)
+        version = Version(text)
     except ValueError:
         raise UnparsableOutput(f"{where}: {text!r} is not a Debian version") from None
+    if version.epoch is not None:
+        read_decimal(version.epoch, f"{where}: the epoch of {text[:40]!r}", high=INT32[1], what="an epoch dpkg reads")
+    return version
+
+
+ASCII_DIGITS = "0123456789"
+
+
+def order(char: str) -> int:
+    """dpkg's order(): a digit or the end 0, `~` before everything, letters themselves, any other
+    character after every letter."""
+    if not char or char in ASCII_DIGITS:
+        return 0
+    if char.isascii() and char.isalpha():
+        return ord(char)
+    return -1 if char == "~" else ord(char) + 256
+
+
+def verrevcmp(a: str, b: str) -> int:
+    """dpkg's verrevcmp (lib/dpkg/version.c), step for step: runs of non-digits by order(), runs of
+    digits by value, leading zeros skipped, then by length, then digit by digit. A run is never
+    converted to a number, so runs of any length compare (int() stops at 4,300 digits)."""
+    i = j = 0
+    while i < len(a) or j < len(b):
+        first_diff = 0
+        while (i < len(a) and a[i] not in ASCII_DIGITS) or (j < len(b) and b[j] not in ASCII_DIGITS):
+            a_order, b_order = order(a[i:i + 1]), order(b[j:j + 1])
+            if a_order != b_order:
+                return a_order - b_order
+            i, j = i + 1, j + 1
+        while a[i:i + 1] == "0":
+            i += 1
+        while b[j:j + 1] == "0":
+            j += 1
+        while i < len(a) and j < len(b) and a[i] in ASCII_DIGITS and b[j] in ASCII_DIGITS:
+            first_diff = first_diff or ord(a[i]) - ord(b[j])
+            i, j = i + 1, j + 1
+        if i < len(a) and a[i] in ASCII_DIGITS:
+            return 1
+        if j < len(b) and b[j] in ASCII_DIGITS:
+            return -1
+        if first_diff:
+            return first_diff
+    return 0
+
+
+def compare_versions(a: str, b: str) -> int:
+    """dpkg --compare-versions as a sign (dpkg_version_compare): epoch, upstream version, revision."""
+    first, second = parse_version(a, "version"), parse_version(b, "version")
+    return (int(first.epoch or 0) - int(second.epoch or 0)
+            or verrevcmp(first.upstream_version, second.upstream_version)
+            or verrevcmp(first.debian_revision or "", second.debian_revision or ""))
 
 
 def version_at_least(version: str, floor: str) -> bool:
     """dpkg --compare-versions VERSION ge FLOOR."""
-    return parse_version(version, "installed version") >= parse_version(floor, "policy floor")
+    parse_version(version, "installed version")
+    parse_version(floor, "policy floor")
+    return compare_versions(version, floor) >= 0

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import INT64, read_decimal
 
 
 
@@ -31,7 +32,9 @@ def parse_stat_lines(text: str) -> list[FileStat]:
         match = re.fullmatch(r"(-?[0-9]+) ([0-9]+) (.+)", line)
         if not match:
             raise UnparsableOutput(f"stat line {number}: expected 'MTIME SIZE PATH', got {line[:80]!r}")
-        stats.append(FileStat(match[3], int(match[1]), int(match[2])))
+        where = f"stat line {number}"
+        mtime = read_decimal(match[1], where, low=INT64[0], high=INT64[1], signs="-", what="a time (time_t)")
+        stats.append(FileStat(match[3], mtime, read_decimal(match[2], where, high=INT64[1], what="a size (off_t)")))
     return stats
 
 
@@ -40,4 +43,4 @@ def parse_epoch(text: str) -> int:
     value = text.strip()
     if not re.fullmatch(r"-?[0-9]+", value):
         raise UnparsableOutput(f"date +%s: expected seconds since the epoch, got {value[:40]!r}")
-    return int(value)
+    return read_decimal(value, "date +%s", low=INT64[0], high=INT64[1], signs="-", what="a time (time_t)")

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import read_java_int, reads
 
 DEFAULT_HOST = "localhost"
+JAVA_TRIMMED = "".join(map(chr, range(33)))   # String.trim: every character up to U+0020
 URL = re.compile(r"jdbc:(?:mysql|mysql\+srv|mariadb|postgresql):(?:[a-z]+:)?//(?P<authority>[^/?#]*)(?:[/?#].*)?",
                  re.I | re.S)
 # (key) = (value) without their blanks, blanks inside kept. Each run is taken once, possessively: a
@@ -111,7 +113,7 @@ def host_of(spec: str, url: str) -> str:
     match = BRACKETED.fullmatch(spec) if spec.startswith("[") else HOST_PORT.fullmatch(spec)
     if match is None and not spec.startswith("["):
         head, _, port = spec.rpartition(":")
-        if is_ipv6(head) and port.isascii() and port.isdigit():
+        if is_ipv6(head) and reads(read_java_int, port):
             # CloudStack writes `<db.cloud.host>:<port>`: an unbracketed IPv6 host, then the port
             check_port(port, spec, url)
             return head
@@ -132,7 +134,12 @@ def keyed_host(pairs: list, spec: str, url: str) -> str:
 
 
 def check_port(port: str | None, spec: str, url: str) -> None:
-    if port is not None and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+    if port is None:
+        return
+    # Connector/J's parseHostPortPair: the port trimmed as String.trim does, then Integer.parseInt,
+    # which reads decimal digits of any script ("٣٣٠٦" is 3306) and a sign
+    trimmed = port.strip(JAVA_TRIMMED)
+    if not (reads(read_java_int, trimmed) and 0 < read_java_int(trimmed, "") < 65536):
         raise UnparsableOutput(f"JDBC URL {shown(url)}: port {port[:20]!r} of {spec[:60]!r} is not a port number")
 
 

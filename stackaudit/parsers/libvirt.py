@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import INT64, read_decimal
 
 Value = str | int | list  # a list holds values of the same grammar, lists included
 
@@ -112,7 +113,10 @@ def parse_value(reader: ConfReader, name: str, depth: int = 0) -> Value:
     number = reader.take(NUMBER)
     if number is None:
         raise reader.fail(f"a string, number or list as the value of {name}")
-    return int(number)
+    # virConfParseLong adds ASCII digits into a long long with no overflow check: past its range
+    # libvirt's value is whatever the overflow gives, so the suite does not guess one
+    return read_decimal(number, f"libvirtd.conf line {reader.line}: the value of {name}", low=INT64[0], high=INT64[1],
+                        signs="+-", what="a number within a C long long")
 
 
 def parse_string(reader: ConfReader, name: str) -> str:

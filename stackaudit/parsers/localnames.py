@@ -15,8 +15,8 @@ from stackaudit.errors import UnparsableOutput
 HOSTNAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})")
 # (The interface ends at its first @, possessively: a lazy \S+? before (?:@\S+)? rescans the rest
 # of the word at each @, quadratic in a word of @s.)
-IP_ADDR_LINE = re.compile(r"\d+:\s+(?P<interface>\S[^\s@]*+)(?:@\S++)?\s+(?P<family>inet6?)\s+"
-                          r"(?P<address>[0-9A-Fa-f:.]+)(?:/\d+)?(?:\s.*)?")
+IP_ADDR_LINE = re.compile(r"[0-9]+:\s+(?P<interface>\S[^\s@]*+)(?:@\S++)?\s+(?P<family>inet6?)\s+"
+                          r"(?P<address>[0-9A-Fa-f:.]+)(?:/[0-9]+)?(?:\s.*)?")
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import mariadb_unsigned
 
 # The groups mariadbd reads (`mariadbd --help --verbose`: "mysqld server mysqld-10.11 mariadb
 # mariadb-10.11 mariadbd mariadbd-10.11 client-server galera"), for any version suffix.
 SERVER_GROUPS = {"mysqld", "server", "mariadb", "mariadbd", "client-server", "galera"}
-VERSIONED_SERVER_GROUP = re.compile(r"(?:mysqld|mariadb|mariadbd)-\d+(?:\.\d+)*")
+VERSIONED_SERVER_GROUP = re.compile(r"(?:mysqld|mariadb|mariadbd)-[0-9]+(?:\.[0-9]+)*")
 MAX_INCLUDE_DEPTH = 10
 # Bounds the work of includes that fan out (each file including several others, no cycle).
 MAX_FILE_READS = 500
@@ -31,6 +32,7 @@ ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", '"': '"', "'": 
 class Option:
     value: str | None     # None for an option given without '=' (skip-name-resolve)
     path: str             # the file of the setting that is in force
+    loose: bool = False   # given as loose-NAME: a value the server cannot read is skipped with a warning
 
 
 def parse_tail_files(text: str) -> dict[str, str]:
@@ -115,8 +117,9 @@ def read_option_file(files: dict[str, str], path: str, chain: tuple[str, ...], o
             raise UnparsableOutput(f"{where}: option {line[:80]!r} before any [group]")
         if is_server_group(group, server_version):
             name, value = parse_option_line(line)
+            loose = name.replace("-", "_").startswith("loose_")
             name, value = boolean_prefix(normalise_option_name(name), value, where)
-            options[name] = Option(value, path)
+            options[name] = Option(value, path, loose)
 
 
 def is_server_group(group: str, server_version: str | None) -> bool:
@@ -198,3 +201,48 @@ def boolean_prefix(name: str, value: str | None, where: str) -> tuple[str, str |
                                        f"'={value[:40]}')")
             return name[len(prefix):], meaning if value is None else value
     return name, value
+
+
+# --- values as mariadbd reads them at start (MariaDB's mysys/my_getopt.c) ----------------------
+# Unsigned integer options of mariadbd (sys_vars.cc Sys_var_ulong / Sys_var_uint / Sys_var_ulonglong,
+# InnoDB's UINT and ULONG variables) that the policy, CloudStack's block or Debian's files set.
+UNSIGNED_OPTIONS = frozenset({
+    "server_id", "max_connections", "innodb_lock_wait_timeout", "auto_increment_increment",
+    "auto_increment_offset", "port", "max_allowed_packet", "innodb_buffer_pool_size", "max_binlog_size",
+    "thread_stack", "thread_cache_size", "key_buffer_size", "table_open_cache", "open_files_limit",
+    "wait_timeout", "interactive_timeout", "max_heap_table_size", "tmp_table_size", "innodb_log_file_size",
+    "max_connect_errors", "binlog_expire_logs_seconds"})
+
+
+def getopt_unsigned(name: str, argument: str | None) -> int:
+    """An unsigned integer option's value as my_getopt.c reads it at start (numbers.mariadb_unsigned);
+    `--NAME` without a value is refused too ("requires an argument"). UnparsableOutput carries the
+    server's message."""
+    if argument is None:
+        raise UnparsableOutput(f"option '--{name.replace('_', '-')}' requires an argument")
+    return mariadb_unsigned(argument, name)
+
+
+def getopt_bool(argument: str | None) -> bool | None:
+    """A boolean option as get_bool_argument reads it: on/true/1 and off/false/0, any case; no value
+    is on. Anything else (`yes`) is None: the server warns "wasn't recognized. Set to OFF."."""
+    if argument is None:
+        return True
+    word = argument.lower()
+    return True if word in ("on", "true", "1") else False if word in ("off", "false", "0") else None
+
+
+def startup_refusals(options: dict[str, Option]) -> list[str]:
+    """The settings mariadbd would refuse at its next start, each with the server's own message: a
+    value of an unsigned integer option that my_getopt cannot read (handle_options returns the error
+    and the server aborts), unless written loose-NAME (skipped with a warning), except a missing value,
+    which handle_options refuses even then."""
+    refused = []
+    for name in sorted(UNSIGNED_OPTIONS & set(options)):
+        option = options[name]
+        try:
+            getopt_unsigned(name, option.value)
+        except UnparsableOutput as err:
+            if not option.loose or option.value is None:
+                refused.append(f"{name} = {option.value} in {option.path}: {err}")
+    return refused

@@ -17,13 +17,14 @@ import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import is_ascii_number, read_decimal
 
 MYSQL_REPLICA_STATEMENT_SINCE = (8, 0, 22)
 MARIADB_MULTI_SOURCE_SINCE = (10, 0)
 # Slave_IO_Running / Replica_IO_Running: Yes (connected), Connecting (running, not connected),
 # No (stopped); MariaDB 10.6+ also shows Preparing while the IO thread starts. SQL: Yes or No.
 THREAD_STATES = {"yes", "no", "connecting", "preparing"}
-VERSION_NUMBERS = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+VERSION_NUMBERS = re.compile(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
 
 
 def result_rows(rows, statement: str) -> list:
@@ -75,7 +76,7 @@ def parse_server_version(rows: list[dict]) -> ServerVersion:
     match = VERSION_NUMBERS.match(text)
     if match is None:
         raise UnparsableOutput(f"SELECT @@version: {text[:80]!r} does not start with a version number")
-    numbers = (int(match[1]), int(match[2]), int(match[3] or 0))
+    numbers = tuple(read_decimal(part or "0", "SELECT @@version", what="a version number") for part in match.groups())
     return ServerVersion(text, comment, "mariadb" in f"{text} {comment}".lower(), numbers)
 
 
@@ -186,8 +187,8 @@ def number_value(value, where: str, column: str) -> int | None:
         raise UnparsableOutput(f"{where}: {column} is {value!r}, not a number")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and is_ascii_number(value.strip()):
+        return read_decimal(value.strip(), f"{where}: {column}")
     raise UnparsableOutput(f"{where}: {column} is {str(value)[:40]!r}, not a number")
 
 

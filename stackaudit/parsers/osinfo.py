@@ -50,7 +50,7 @@ def parse_debian_version(text: str) -> DebianRelease:
     value = text.strip()
     if "\n" in value:
         raise UnparsableOutput(f"/etc/debian_version: more than one line: {value[:40]!r}")
-    numbered = re.fullmatch(r"(\d+)(?:\.\d+)*", value)
+    numbered = re.fullmatch(r"([0-9]+)(?:\.[0-9]+)*", value)
     if numbered:
         return DebianRelease(value, numbered.group(1))
     codename = re.fullmatch(r"([a-z]+)(?:/sid)?", value)

@@ -6,8 +6,15 @@ import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import read_decimal
 
 USER_COLUMNS = 32
+# PID_MAX_LIMIT - 1 on 64-bit Linux (include/linux/threads.h): no process has a higher PID
+PID_MAX = 4 * 1024 * 1024 - 1
+
+
+def read_pid(text: str, where: str) -> int:
+    return read_decimal(text, where, low=1, high=PID_MAX, what="a PID")
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def parse_stale_mappings(text: str) -> list[StaleMapping]:
         if len(fields) != 3 or not re.fullmatch(r"[0-9]+", fields[0]) or not fields[2].startswith("/"):
             raise UnparsableOutput(f"stale library scan line {number}: expected 'PID<TAB>COMMAND<TAB>/path', "
                                    f"got {line[:80]!r}")
-        mappings.append(StaleMapping(int(fields[0]), fields[1], fields[2]))
+        mappings.append(StaleMapping(read_pid(fields[0], f"stale library scan line {number}"), fields[1], fields[2]))
     return mappings
 
 
@@ -71,7 +78,7 @@ def parse_ps(text: str) -> list[Process]:
             # collector's ps (collect/declarations.py)
             raise UnparsableOutput(f"ps line {number}: the user is not padded to {USER_COLUMNS} columns as "
                                    f"in `ps -eo user:{USER_COLUMNS},pid,args --no-headers`: {line[:80]!r}")
-        processes.append(Process(match[1], int(match[2]), match[3].strip()))
+        processes.append(Process(match[1], read_pid(match[2], f"ps line {number}"), match[3].strip()))
     return processes
 
 
@@ -90,7 +97,7 @@ def parse_ps_names(text: str) -> list[ProcessName]:
         if not match or match.start(2) < USER_COLUMNS + 1:
             raise UnparsableOutput(f"ps line {number}: expected 'USER PID NAME' as in `ps -o user:{USER_COLUMNS},"
                                    f"pid,comm --no-headers`, got {line[:80]!r}")
-        processes.append(ProcessName(match[1], int(match[2]), match[3]))
+        processes.append(ProcessName(match[1], read_pid(match[2], f"ps line {number}"), match[3]))
     return processes
 
 
@@ -104,5 +111,5 @@ def parse_pids(text: str) -> set[int]:
     for number, line in enumerate(text.splitlines(), 1):
         if not re.fullmatch(r"[0-9]+", line):
             raise UnparsableOutput(f"pgrep line {number}: expected a PID, got {line[:80]!r}")
-        pids.add(int(line))
+        pids.add(read_pid(line, f"pgrep line {number}"))
     return pids

@@ -33,6 +33,15 @@ def parse_java_properties(text: str, source: str) -> dict[str, str]:
     return properties
 
 
+def parse_java_properties_file(text: str, source: str) -> dict[str, str]:
+    """A properties file as CloudStack loads it: PropertiesUtil.loadFromFile hands a FileInputStream to
+    Properties.load(InputStream), which reads the bytes as ISO 8859-1 (apache/cloudstack
+    utils/src/main/java/com/cloud/utils/PropertiesUtil.java). `text` is the file's UTF-8 text; its
+    bytes are read again as Java reads them: a `٣` written as UTF-8 is two characters to Java, never a
+    digit; only the escape `\\u0663` gives Java that character."""
+    return parse_java_properties(text.encode("utf-8").decode("latin-1"), source)
+
+
 def logical_lines(text: str):
     """(line number, logical line) pairs, read as Properties' LineReader reads them."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,10 +1,10 @@
 """XAPI records (XML-RPC: ints arrive as decimal strings, maps as dicts)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.numbers import read_ocaml_int
 
 DEFAULT_TIMEOUT_TEXT = "no explicit timeout: XenServer's default applies"
 
@@ -40,11 +40,11 @@ def parse_pool_ha(pool: dict) -> PoolHA:
         raw = source.get(key)
         if raw is None:
             continue
-        # XML-RPC map values are strings; anything else, or not ASCII digits (int() would take
-        # " 180", "1_80" or Arabic-Indic digits), is not a timeout XAPI wrote
-        if not isinstance(raw, str) or not re.fullmatch(r"[0-9]+", raw):
+        # XML-RPC map values are strings, read with OCaml's int_of_string (Timeouts.get_base_t):
+        # "0xB4" and "1_80" are 180 to XAPI; " 180" and Arabic-Indic digits are no number to it
+        if not isinstance(raw, str):
             raise UnparsableOutput(f"XAPI pool record: {where} {key} {raw!r} is not a number")
-        timeout = int(raw)
+        timeout = read_ocaml_int(raw, f"XAPI pool record: {where} {key}")
         return PoolHA(enabled, timeout, f"{timeout} s" if where == "ha_configuration" else
                       f"{timeout} s (pool other_config default_ha_timeout)")
     return PoolHA(enabled, None, DEFAULT_TIMEOUT_TEXT)

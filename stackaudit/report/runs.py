@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from stackaudit.config.safe_files import private_dir, replace_symlink
+from stackaudit.parsers.numbers import read_decimal, read_or_none
 
 STAMP = "%Y%m%dT%H%M%SZ"
 # In a shard's run directory beside its summary.json, holding "I/N": a shard is part of a night, never
@@ -21,7 +22,8 @@ SHARD_MARK = "shard"
 
 def run_sort_key(name: str) -> tuple[str, int]:
     stamp, _, serial = name.partition("-")
-    return stamp, int(serial) if serial.isdigit() else 1
+    number = read_or_none(read_decimal, serial)     # "²".isdigit() is true, and int("²") fails
+    return stamp, 1 if number is None else number
 
 
 def new_run_dir(reports: Path, now: float | None = None) -> Path:

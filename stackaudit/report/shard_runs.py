@@ -17,7 +17,8 @@ from pathlib import Path
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.shard import Shard, parse_shard
 from stackaudit.discovery.targets import Snapshot
-from stackaudit.errors import ConfigError
+from stackaudit.errors import ConfigError, UnparsableOutput
+from stackaudit.parsers.numbers import read_decimal
 from stackaudit.report.changes import STATUSES
 from stackaudit.report.recording import unrecorded
 from stackaudit.report.summary import Result
@@ -110,7 +111,8 @@ JUNIT_COUNTS = ("tests", "errors", "failures", "skipped")
 
 def suite_counts(suite: ET.Element) -> tuple[dict[str, int], float]:
     """A <testsuite>'s counts and time, as pytest's junitxml writes them."""
-    return {name: int(suite.get(name, "0")) for name in JUNIT_COUNTS}, float(suite.get("time", "0"))
+    return ({name: read_decimal(suite.get(name, "0"), f"<testsuite {name}>") for name in JUNIT_COUNTS},
+            float(suite.get("time", "0")))
 
 
 def read_junit(path: Path) -> ET.Element | None:
@@ -120,8 +122,8 @@ def read_junit(path: Path) -> ET.Element | None:
     try:
         root = ET.parse(path).getroot()
         for suite in root.iter("testsuite"):
-            suite_counts(suite)     # a count that is not a number raises ValueError
-    except (ET.ParseError, OSError, ValueError) as err:
+            suite_counts(suite)     # a count or time that is not a number raises
+    except (ET.ParseError, OSError, ValueError, UnparsableOutput) as err:
         raise MergeRefused(f"{shown_path(path)}: not JUnit XML as pytest writes it ({err}); run that shard again") \
             from None
     return root

@@ -169,12 +169,13 @@ def verdict_differences(firewall, firewall_policy) -> str:
     return "; ".join(changed)
 
 
-def chain_lines(ruleset) -> list[str]:
-    """The INPUT jump and the CLOUDSTACK-SERVICES rules, normalised (counters, -I order, service names
-    and `-m tcp` as iptables-save would print them after restoring)."""
+def chain_lines(ruleset, by_meaning: bool = False) -> list[str]:
+    """The INPUT jump and the CLOUDSTACK-SERVICES rules as iptables-save prints them after restoring
+    (parsers/iptables_forms.py); `by_meaning`: each rule's key, which also leaves out comments and
+    puts its matches in one order, so that two spellings of one rule are one line."""
     chain = ruleset.chain("filter", SERVICES_CHAIN)
     jump = ["-A INPUT -j " + SERVICES_CHAIN] if ruleset.calls("filter", "INPUT", SERVICES_CHAIN) else []
-    return jump + ([f"-A {SERVICES_CHAIN} {r.text}" for r in chain.rules] if chain else [])
+    return jump + ([f"-A {SERVICES_CHAIN} {r.key if by_meaning else r.text}" for r in chain.rules] if chain else [])
 
 
 def wanted_chain_lines(family: int, firewall_policy) -> list[str]:
@@ -182,7 +183,7 @@ def wanted_chain_lines(family: int, firewall_policy) -> list[str]:
     lines = ["-A INPUT -j " + SERVICES_CHAIN]
     exceptions = firewall_policy.v4_exceptions if family == 4 else (
         [firewall_policy.v6_management_prefix] if firewall_policy.v6_management_prefix else [])
-    lines += [f"-A {SERVICES_CHAIN} -s {source} -j RETURN" for source in exceptions]
+    lines += [f"-A {SERVICES_CHAIN} -s {ipaddress.ip_network(source, strict=False)} -j RETURN" for source in exceptions]
     ports = ",".join(str(p) for p in firewall_policy.reject_ports)
     # iptables-save writes a plain REJECT with its default answer; so is it written here.
     answer = "icmp-port-unreachable" if family == 4 else "icmp6-port-unreachable"
@@ -190,12 +191,14 @@ def wanted_chain_lines(family: int, firewall_policy) -> list[str]:
 
 
 def chain_differences(running, persisted) -> str:
-    """What differs between the running and persisted CLOUDSTACK-SERVICES chain and its INPUT jump."""
-    want, have = chain_lines(running), chain_lines(persisted)
-    if want == have:
+    """What differs, by meaning, between the running and persisted CLOUDSTACK-SERVICES chain and its
+    INPUT jump (the lines shown as iptables-save prints them)."""
+    want_keys, have_keys = chain_lines(running, by_meaning=True), chain_lines(persisted, by_meaning=True)
+    if want_keys == have_keys:
         return ""
-    missing = [line for line in want if line not in have]
-    extra = [line for line in have if line not in want]
+    want, have = chain_lines(running), chain_lines(persisted)
+    missing = [line for line, key in zip(want, want_keys) if key not in have_keys]
+    extra = [line for line, key in zip(have, have_keys) if key not in want_keys]
     parts = ([f"missing from the file: {' | '.join(missing)}"] if missing else []) + \
             ([f"only in the file: {' | '.join(extra)}"] if extra else [])
     return "; ".join(parts) or "same rules in another order"

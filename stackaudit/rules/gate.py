@@ -5,6 +5,7 @@ import fnmatch
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.api_rows import HostRow
+from stackaudit.parsers.numbers import read_api_number
 
 
 def present(row: HostRow, name: str):
@@ -20,12 +21,13 @@ def first_present(row: HostRow, *names: str, default=None):
 
 def host_capacity(row: HostRow) -> tuple[float, float, float, float]:
     """(cpu MHz with overprovisioning, cpu MHz allocated, memory bytes with overprovisioning, memory allocated)."""
+    where = f"listHosts {row.name}: capacity"
     try:
-        cpu_total = float(present(row, "cpuwithoverprovisioning"))
-        cpu_used = float(first_present(row, "cpuallocatedvalue", default=0))
-        memory_total = float(row.memorywithoverprovisioning or present(row, "memorytotal"))
-        memory_used = float(first_present(row, "memoryallocatedbytes", "memoryallocated", default=0))
-    except (KeyError, TypeError, ValueError) as err:
+        cpu_total = read_api_number(present(row, "cpuwithoverprovisioning"), where)
+        cpu_used = read_api_number(first_present(row, "cpuallocatedvalue", default=0), where)
+        memory_total = read_api_number(row.memorywithoverprovisioning or present(row, "memorytotal"), where)
+        memory_used = read_api_number(first_present(row, "memoryallocatedbytes", "memoryallocated", default=0), where)
+    except KeyError as err:
         raise UnparsableOutput(f"listHosts {row.name}: capacity field missing or not a number ({err})") from None
     return cpu_total, cpu_used, memory_total, memory_used
 

@@ -2,6 +2,8 @@
 The CLOUDSTACK-SERVICES firewall is rules/firewall.py."""
 from __future__ import annotations
 
+import ipaddress
+
 from stackaudit.errors import NotCheckable
 from stackaudit.rules.libvirtd_options import turns_on_listen
 
@@ -52,6 +54,31 @@ def defaults_listen(defaults: tuple[str, dict] | None) -> bool | None:
 
 def unauthenticated_tcp(conf: dict | None, transport: str) -> bool:
     return transport == "tcp" and conf is not None and str(conf.get("auth_tcp", LIBVIRTD_DEFAULTS["auth_tcp"])) == "none"
+
+
+def unauthenticated_listening(conf: dict | None, transport: str, listeners) -> list[str]:
+    """The sockets (`address:port`) through which anyone may reach an unauthenticated libvirtd: none
+    unless auth_tcp = "none" under the tcp transport and something listens on its tcp_port."""
+    if not unauthenticated_tcp(conf, transport):
+        return []
+    return [f"[{l.address}]:{l.port}" if ":" in l.address else f"{l.address}:{l.port}"
+            for l in tcp_listeners(listeners, conf)]
+
+
+def tcp_listeners(listeners, conf: dict | None) -> list:
+    """The sockets on libvirt's tcp_port that take connections from other machines (`ss -ltn`):
+    whoever holds them, libvirtd run with --listen and listen_tcp = 1, or systemd for
+    libvirtd-tcp.socket (socket activation, libvirt 5.6 and later, where listen_tcp is ignored).
+    A socket on a loopback address only is not reachable from the network."""
+    port = str((conf or {}).get("tcp_port", LIBVIRTD_DEFAULTS["tcp_port"])).strip('"')
+    return [l for l in listeners if str(l.port) == port and not is_loopback_address(l.address)]
+
+
+def is_loopback_address(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False       # "*": every address
 
 
 def libvirtd_process_args(processes) -> list[str] | None:

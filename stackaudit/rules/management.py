@@ -6,6 +6,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.parsers.api_rows import (ConfigurationRow, HostRow, LdapConfigurationRow, ManagementServerRow,
                                          ScopedObject)
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
+from stackaudit.parsers.numbers import read_api_number, read_or_none
 
 MANAGEMENT_PROCESS_MARKERS = ("org.apache.cloudstack.ServerDaemon", "cloudstack-management",
                               "com.cloud.utils.server")
@@ -69,10 +70,8 @@ def same_value(have: str | None, want: str) -> bool:
         return False
     if have.strip().lower() == want.strip().lower():
         return True
-    try:
-        return float(have) == float(want)
-    except ValueError:
-        return False
+    have_number, want_number = read_or_none(read_api_number, have.strip()), read_or_none(read_api_number, want.strip())
+    return have_number is not None and have_number == want_number
 
 
 def settings_findings(configurations: list[ConfigurationRow], scoped: dict[str, dict[str, ScopedObject]],

@@ -73,8 +73,8 @@ def test_a_run_of_one_check_collects_only_its_facts_on_only_its_targets(monkeypa
                               Target("kvm-host", "hv1", "z")])
     assert fact_needs([item(functions["DB-BINLOG-ROW"], "db://db1")], snapshot) == {"db://db1": {"variables"}}
     needs = fact_needs([item(functions["DB-REPLICATION-HEALTHY"], "cloud://c")], snapshot)
-    assert needs == {"cloud://c": set(), "db://db1": {"variables", "replica_channels"},
-                     "db://db2": {"variables", "replica_channels"}}
+    assert needs == {"cloud://c": set(), "db://db1": {"variables", "replica_channels", "source_addresses"},
+                     "db://db2": {"variables", "replica_channels", "source_addresses"}}
     collector = Collector(SimpleNamespace(), None, snapshot)
     collector.needs = fact_needs([item(functions["KVM-LIBVIRTD-LISTEN"], "kvm-host://z/hv1")], snapshot)
     assert collector.commands(Target("kvm-host", "hv1", "z"))["libvirtd_process"] == shell(

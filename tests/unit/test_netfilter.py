@@ -132,9 +132,9 @@ def test_insert_counters_service_names_and_other_tables_restore_the_same_chain()
     running, persisted = parse_iptables_save(COMPLIANT), parse_iptables_save(RESTORE_FORMS, "rules.v4")
     firewall = Firewall(4, running, "/etc/iptables/rules.v4", persisted, "netfilter-persistent.service", True)
     assert [r.text for r in persisted.chain("filter", "INPUT").rules] == [
-        "-p tcp --dport 22 -j ACCEPT", '-m comment --comment "site firewall" -j CLOUDSTACK-SERVICES']
+        "-p tcp -m tcp --dport 22 -j ACCEPT", '-m comment --comment "site firewall" -j CLOUDSTACK-SERVICES']
     assert judge(persisted, 4, POLICY).findings == []
-    # the chain differs in `-m tcp` only, which iptables-save drops: no finding
+    # the chain differs in an explicit `-m tcp` without options only, which matches every tcp packet: no finding
     assert firewall_findings(firewall, POLICY) == []
 
 
@@ -148,8 +148,8 @@ def test_insert_counters_service_names_and_other_tables_restore_the_same_chain()
      "line 3: --dport '70000': '70000' is not a port"),
     ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 30:20 -j ACCEPT\nCOMMIT\n",
      "line 3: --dport '30:20': invalid port range (min > max)"),
-    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dpo 22 -j ACCEPT\nCOMMIT\n",
-     "line 3: unknown option '--dpo' for -m tcp"),
+    ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dportx 22 -j ACCEPT\nCOMMIT\n",
+     "line 3: unknown option '--dportx' for -m tcp"),
     ("*filter\n:INPUT ACCEPT [0:0]\n-I INPUT 3 -j ACCEPT\nCOMMIT\n", "line 3: -I INPUT 3: index of insertion too big"),
     ("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"open -j ACCEPT\nCOMMIT\n",
      "line 3: unbalanced quotes in '-A INPUT -m comment --comment \"open -j ACCEPT'"),
@@ -171,8 +171,8 @@ def test_options_of_modules_this_reader_does_not_know_take_their_own_values():
         "-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -p udp -j RETURN",
         '-A INPUT -m comment --comment "-- kept by hand" -j CLOUDSTACK-SERVICES'))
     assert [r.text for r in ruleset.chain("filter", "INPUT").rules] == [
-        "-m set --match-set blocklist src -p udp -j DROP",
-        "-m addrtype --dst-type LOCAL --limit-iface-in -p udp -j RETURN",
+        "-p udp -m set --match-set blocklist src -j DROP",
+        "-p udp -m addrtype --dst-type LOCAL --limit-iface-in -j RETURN",
         '-m comment --comment "-- kept by hand" -j CLOUDSTACK-SERVICES']
     # both unknown matches are for udp: a tcp connection never depends on them
     assert judge(ruleset, 4, POLICY).findings == []
@@ -283,7 +283,8 @@ def test_an_undecidable_match_before_the_verdict_is_not_checked_and_quotes_the_r
     text = with_input("-A INPUT -p tcp -m recent --rcheck --seconds 60 -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
     ruleset = parse_iptables_save(text)
     firewall = Firewall(4, ruleset, "/etc/iptables/rules.v4", ruleset, "netfilter-persistent.service", True)
-    with pytest.raises(NotCheckable, match=r"INPUT:1 `-p tcp -m recent --rcheck --seconds 60 -j ACCEPT`: -m recent"):
+    with pytest.raises(NotCheckable, match=r"INPUT:1 `-p tcp -m recent --rcheck --seconds 60 -j ACCEPT`: --rcheck "
+                       r"\(not judged: ACCEPT if it matches, REJECT if not\)"):
         firewall_findings(firewall, POLICY)
     with pytest.raises(NotCheckable, match="cannot judge INPUT:1"):
         rejects_port(ruleset, 4, 16509, POLICY)

@@ -254,7 +254,7 @@ def test_includes_that_fan_out_are_bounded():
 ])
 def test_boolean_prefixes_as_the_server_takes_them(line, name, value):
     options = mysqld_options({"/etc/my.cnf": f"[mysqld]\n{line}\n"}, "/etc/my.cnf")
-    assert options == {name: Option(value, "/etc/my.cnf")}
+    assert options == {name: Option(value, "/etc/my.cnf", loose=line.startswith("loose-"))}
 
 
 def test_skip_with_a_value_is_refused_as_the_server_refuses_it():

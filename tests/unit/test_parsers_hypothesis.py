@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.cloudstack import parse_cloudstack_release, parse_cloudstack_version
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
+from stackaudit.parsers.getent import parse_getent_ahosts, parse_lookups
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.osinfo import parse_os_release
@@ -88,6 +89,9 @@ PARSERS = [
     TextParser("cloudstack version", parse_cloudstack_version,
                seeds=("4.19.1.0", "4.18.0.0-SNAPSHOT", "4.0.0-incubating")),
     TextParser("batch sections", batch_stdout, ("batch-sh-debian12.stdout",)),
+    TextParser("getent ahosts", parse_getent_ahosts, ("getent-ahosts-localhost-debian12.txt",)),
+    TextParser("getent lookups", lambda text: parse_lookups(text, ["localhost", "db9.invalid"]),
+               seeds=(" 127.0.0.1       STREAM localhost\n 127.0.0.1       DGRAM\n= 0\n= 2\n",)),
 ]
 IDS = [p.name for p in PARSERS]
 

@@ -34,7 +34,7 @@ def test_pool_ha_timeout(change, expected):
 
 @pytest.mark.parametrize("change, message", [
     ({"ha_configuration": {"timeout": "three minutes"}},
-     "XAPI pool record: ha_configuration timeout 'three minutes' is not a number"),
+     "XAPI pool record: ha_configuration timeout: 'three minutes' is not a number"),
     ({"ha_enabled": "true"}, "XAPI pool record: ha_enabled 'true' / ha_configuration {'timeout': '180'} are not "
                              "a bool and a map"),
 ])

@@ -88,7 +88,8 @@ def test_the_generated_rules_load_as_iptables_restore_reads_them_and_hang_off_fo
     chains = ruleset.tables["filter"]
     assert sum(len(c.rules) for c in chains.values()) > 20 * 15
     assert {"i-2-10-VM", "i-2-10-VM-eg", "i-2-10-def", "i-2-29-def", "BF-cloudbr0"} <= set(chains)
-    assert set(reachable_chains(ruleset, 16509)) == {"INPUT", "CLOUDSTACK-SERVICES", "LIBVIRT_INP"}
+    assert {chain for chain in reachable_chains(ruleset, 16509) if chain[0] == "filter"} == \
+        {("filter", "INPUT"), ("filter", "CLOUDSTACK-SERVICES"), ("filter", "LIBVIRT_INP")}
 
 
 # ---- the SG rules change no verdict; what INPUT reaches still counts --------------------------------
@@ -114,13 +115,26 @@ def test_a_whole_firewall_check_with_the_persisted_file_finds_nothing_on_a_compl
 
 def test_an_accept_in_a_per_vm_chain_that_input_jumps_to_opens_the_port_to_its_source():
     # the same per-VM chain, reached from INPUT: its ingress ACCEPT for one /32 opens every port
-    text = host_rules(4, 20, FIREWALL).replace("[4096:245760] -A INPUT -j CLOUDSTACK-SERVICES",
-                                               "[4096:245760] -A INPUT -j i-2-10-VM\n-A INPUT -j CLOUDSTACK-SERVICES")
+    # (without the cs_notrack ipsets: with them, see the next test)
+    text = host_rules(4, 20, FIREWALL, ipsets=False).replace(
+        "[4096:245760] -A INPUT -j CLOUDSTACK-SERVICES", "[4096:245760] -A INPUT -j i-2-10-VM\n-A INPUT -j CLOUDSTACK-SERVICES")
     ruleset = parse_iptables_save(text)
     findings = judge(ruleset, 4, POLICY).findings
     assert findings[0] == ("tcp 16509 is open to sources 203.0.113.1 on eth-other: accepted by i-2-10-VM:1 "
                            "`-s 203.0.113.1/32 -m state --state NEW -j ACCEPT`")
     assert not rejects_port(ruleset, 4, 16509, POLICY)
+
+
+def test_with_the_notrack_ipset_that_accept_depends_on_the_sets_contents_and_is_not_checked():
+    # add_fw_framework NOTRACKs the cs_notrack ipset in raw PREROUTING: a source in the set is untracked,
+    # so the per-VM chain's `--state NEW` ACCEPT does not match it; whether 203.0.113.1 is in the set is
+    # not in the rules
+    text = host_rules(4, 20, FIREWALL).replace("[4096:245760] -A INPUT -j CLOUDSTACK-SERVICES",
+                                               "[4096:245760] -A INPUT -j i-2-10-VM\n-A INPUT -j CLOUDSTACK-SERVICES")
+    judgement = judge(parse_iptables_save(text), 4, POLICY)
+    assert judgement.findings == []
+    assert judgement.undecidable[0].startswith("raw PREROUTING:")
+    assert "--match-set cs_notrack" in judgement.undecidable[0]
 
 
 def test_an_accept_in_libvirts_input_chain_still_opens_the_port_once_libvirt_jumps_first():
@@ -141,7 +155,7 @@ def test_a_chain_reached_only_through_a_rule_the_port_rules_out_is_not_on_the_pa
             "-A UDP-ONLY -s 192.0.2.0/24 -j ACCEPT\n"
             "-A CLOUDSTACK-SERVICES -p tcp -m multiport --dports 16509 -j REJECT\nCOMMIT\n")
     ruleset = parse_iptables_save(text)
-    assert reachable_chains(ruleset, 16509) == ["INPUT", "CLOUDSTACK-SERVICES"]
+    assert reachable_chains(ruleset, 16509) == [("filter", "INPUT"), ("filter", "CLOUDSTACK-SERVICES")]
     assert {v.connection.source for v in port_verdicts(ruleset, 4, 16509, [])} == {"1.0.0.1"}
 
 
