@@ -114,7 +114,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     counts = [int(n) for n in args.vms.split(",")]
-    print(f"IPv{args.family}, port {PORT}; judge: evidence and findings; check: both rulesets parsed, then judge")
+    print(f"IPv{args.family}, port {PORT}; judge: evidence and findings; check: the firewall fact read, then judge")
     print(f"{'VMs':>12} {'rules':>8} {'lines':>8} {'parse':>10} {'walk/port':>10} {'conns':>6} {'judge':>10} "
           f"{'check':>10} {'find':>4}")
     if args.before:

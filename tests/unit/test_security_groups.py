@@ -266,3 +266,13 @@ def test_a_file_saved_from_the_running_rules_is_the_running_ruleset_and_any_othe
     other = read_firewall(4, running, None, "/etc/iptables/rules.v4", changed, "netfilter-persistent.service", True)
     assert other.persisted is not other.running
     assert "gives other verdicts at boot" in "; ".join(firewall_findings(other, POLICY))
+
+
+def test_a_generated_cloud_gives_every_kvm_host_the_vms_rules_and_no_xenserver():
+    from lab.generate import generate_scenario
+    from lab.scenario import resolve_scenario
+    scenario = resolve_scenario(generate_scenario(20, 1, security_group_vms=100), "generated")
+    hosts = [(cluster["hypervisor"], host["firewall"]["security_group_vms"])
+             for cluster in scenario["zones"][0]["pods"][0]["clusters"] for host in cluster["hosts"]]
+    assert {vms for kind, vms in hosts if kind == "KVM"} == {100}
+    assert {vms for kind, vms in hosts if kind == "XenServer"} == {0}
