@@ -155,7 +155,9 @@ def firewall(family: int):
     def parse(facts) -> Firewall:
         family_of_os = facts.os_family
         running_text = facts.section(RUNNING_RULES[family].name)
-        running = parse_iptables_save(running_text, family=family)
+        # a chain's rules are read when a check asks for them: a host in a security-group zone holds
+        # tens of thousands in chains that no connection to the host meets
+        running = parse_iptables_save(running_text, family=family, defer=True)
         # never judge half the rules: legacy tables that hold rules make the firewall not checked
         half = legacy_problem(running_text, facts.section(LEGACY_RULES[family].name), family)
         if half:
@@ -168,7 +170,7 @@ def firewall(family: int):
         if text is not None:
             # The file is read as iptables-restore reads it at boot: what it refuses is a finding.
             try:
-                persisted = parse_iptables_save(text, path, family)
+                persisted = parse_iptables_save(text, path, family, defer=running.deferred)
             except UnparsableOutput as err:
                 refused = str(err).removeprefix(path + ": ").removeprefix(path + " ")   # the path is named once
         return Firewall(family, running, path, persisted, unit, unit in units.split(), refused)
