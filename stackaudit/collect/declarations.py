@@ -10,7 +10,6 @@ programs (loops over /proc or unit directories) are written out once below, whol
 from __future__ import annotations
 
 import ipaddress
-import re
 import shlex
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -155,48 +154,27 @@ def os_family(facts) -> str:
 def firewall(family: int):
     def parse(facts) -> Firewall:
         family_of_os = facts.os_family
+        running_text = facts.section(RUNNING_RULES[family].name)
+        # a chain's rules are read when a check asks for them: a host in a security-group zone holds
+        # tens of thousands in chains that no connection to the host meets
+        running = parse_iptables_save(running_text, family=family, defer=True)
+        # never judge half the rules: legacy tables that hold rules make the firewall not checked
+        half = legacy_problem(running_text, facts.section(LEGACY_RULES[family].name), family)
+        if half:
+            raise NotCheckable(half)
         path = PERSISTED_PATHS[(family_of_os, family)]
+        text = facts.section(PERSISTED_SECTIONS[path])
         units = facts.section("boot_units") or ""
         unit = BOOT_UNITS[(family_of_os, family)]
-        return read_firewall(family, facts.section(RUNNING_RULES[family].name),
-                             facts.section(LEGACY_RULES[family].name), path, facts.section(PERSISTED_SECTIONS[path]),
-                             unit, unit in units.split())
+        persisted, refused = None, None
+        if text is not None:
+            # The file is read as iptables-restore reads it at boot: what it refuses is a finding.
+            try:
+                persisted = parse_iptables_save(text, path, family, defer=running.deferred)
+            except UnparsableOutput as err:
+                refused = str(err).removeprefix(path + ": ").removeprefix(path + " ")   # the path is named once
+        return Firewall(family, running, path, persisted, unit, unit in units.split(), refused)
     return parse
-
-
-def read_firewall(family: int, running_text: str, legacy_text: str | None, path: str, text: str | None,
-                  unit: str, enabled: bool) -> Firewall:
-    """The running rules, and the persisted file as iptables-restore reads it at boot (what it refuses
-    is a finding). A file that differs from the running rules only in comments and counters (saved by
-    `iptables-save >` and unchanged since) loads the same rules: it is read once, not twice."""
-    running = parse_iptables_save(running_text, family=family)
-    # never judge half the rules: legacy tables that hold rules make the firewall not checked
-    half = legacy_problem(running_text, legacy_text, family)
-    if half:
-        raise NotCheckable(half)
-    persisted, refused = None, None
-    if text is not None and same_rules_text(running_text, text):
-        persisted = running
-    elif text is not None:
-        try:
-            persisted = parse_iptables_save(text, path, family)
-        except UnparsableOutput as err:
-            refused = str(err).removeprefix(path + ": ").removeprefix(path + " ")   # the path is named once
-    return Firewall(family, running, path, persisted, unit, enabled, refused)
-
-
-RULE_COUNTERS = re.compile(r"^\[\d+:\d+\]\s+(?=-)")        # [packets:bytes] -A ...
-CHAIN_COUNTERS = re.compile(r"^(:\S+\s+\S+)\s+\[\d+:\d+\]$")   # :INPUT ACCEPT [packets:bytes]
-
-
-def same_rules_text(running: str, persisted: str) -> bool:
-    """Whether two iptables-save texts are the same but for comment lines, blank lines and the
-    `[packets:bytes]` counters before a rule and after a chain (iptables-restore loads the same rules)."""
-    def lines(text: str) -> list[str]:
-        kept = (line.strip() for line in text.splitlines())
-        return [CHAIN_COUNTERS.sub(r"\1", RULE_COUNTERS.sub("", line)) for line in kept
-                if line and not line.startswith("#")]
-    return lines(running) == lines(persisted)
 
 
 # --- SSH: programs too long for one command line ---------------------------------------------------

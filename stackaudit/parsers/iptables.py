@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from stackaudit.errors import UnparsableOutput
@@ -117,16 +118,58 @@ class Rule:
         return next((m for m in self.matches if m.option == option), None)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Deferred:
+    """A rule line whose reading waits until its chain's rules are asked for (parse_iptables_save's
+    `defer`): the words after the chain, and the chains of the table among them when it was read."""
+    chain: str
+    words: tuple[str, ...]
+    declared: frozenset[str]
+    where: str
+    family: int
+
+    def rules(self) -> list[Rule]:
+        return loaded_rules(self.chain, list(self.words), self.declared, self.where, self.family)
+
+
 class Chain:
-    name: str
-    policy: str                     # ACCEPT/DROP for built-in chains, "-" for user chains
-    rules: list[Rule] = field(default_factory=list)
+    """A chain's policy (ACCEPT/DROP for built-in chains, "-" for user chains) and rules. Rules of lines
+    read with `defer` are read the first time `rules` is asked for: a host in a security-group zone has
+    tens of thousands in chains no connection to the host meets."""
+
+    def __init__(self, name: str, policy: str, rules: list[Rule] | None = None):
+        self.name, self.policy = name, policy
+        self._items: list[Rule | Deferred] = list(rules or [])
+        self._waiting = False
+
+    @property
+    def rules(self) -> list[Rule]:
+        if self._waiting:
+            read: list[Rule] = []
+            for item in self._items:
+                read += item.rules() if isinstance(item, Deferred) else [item]
+            self._items, self._waiting = read, False
+        return self._items            # type: ignore[return-value]
+
+    def append(self, rules: list[Rule]) -> None:
+        self._items += rules
+
+    def defer(self, line: Deferred) -> None:
+        self._items.append(line)
+        self._waiting = True
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Chain) and (self.name, self.policy, self.rules) == (other.name, other.policy, other.rules)
+
+    def __repr__(self) -> str:
+        return f"Chain({self.name!r}, {self.policy!r}, {len(self._items)} rules)"
 
 
 @dataclass
 class Ruleset:
     tables: dict[str, dict[str, Chain]] = field(default_factory=dict)
+    # (table, chain, words) of the lines read with `defer`: what another text may repeat unread
+    deferred: set[tuple] = field(default_factory=set, compare=False, repr=False)
 
     def chain(self, table: str, name: str) -> Chain | None:
         return self.tables.get(table, {}).get(name)
@@ -144,10 +187,17 @@ class Ruleset:
         return False
 
 
-def parse_iptables_save(text: str, source: str = "iptables-save", family: int | None = None) -> Ruleset:
+def parse_iptables_save(text: str, source: str = "iptables-save", family: int | None = None,
+                        defer: bool | set = False) -> Ruleset:
     """The tables, chains and rules iptables-restore (ip6tables-restore for `family` 6) would load from
     `text` (see the module docstring). Without `family`, the text says which: ip6tables-save's header,
-    an IPv6 address or an ICMPv6 answer."""
+    an IPv6 address or an ICMPv6 answer.
+
+    `defer`: True reads each appended rule only when its chain's rules are asked for (for the running
+    rules, which iptables-save printed from what the kernel holds: the lines, their chains and targets
+    are checked at once, the rest when asked); a set (another ruleset's `deferred`) defers just the
+    lines that text held in the same table and chain (a persisted file that repeats the running rules:
+    iptables-restore loads what iptables-save printed), and reads every other line at once."""
     if family is None:
         family = 6 if IPV6_SIGNS.search(text) else 4
     ruleset = Ruleset()
@@ -177,7 +227,7 @@ def parse_iptables_save(text: str, source: str = "iptables-save", family: int | 
         elif line.startswith(":"):
             declare_chain(table, table_name, line, where)
         else:
-            apply_command(table, table_name, line, where, family)
+            apply_command(table, table_name, line, where, family, defer, ruleset.deferred)
     if table is not None:
         raise UnparsableOutput(f"{source}: no COMMIT for *{table_name} (the input ends inside the table)")
     return ruleset
@@ -237,7 +287,8 @@ def restore_words(line: str, where: str) -> list[str]:
     return words
 
 
-def apply_command(table: dict, table_name: str, line: str, where: str, family: int = 4) -> None:
+def apply_command(table: dict, table_name: str, line: str, where: str, family: int = 4,
+                  defer: bool | set = False, deferred: set | None = None) -> None:
     words = restore_words(line, where)
     if len(words) > MAX_WORDS:
         raise UnparsableOutput(f"{where}: {len(words)} words in one rule")
@@ -259,7 +310,14 @@ def apply_command(table: dict, table_name: str, line: str, where: str, family: i
     elif command in ("-F", "--flush"):
         chain.rules.clear()
     elif command in ("-A", "--append"):
-        chain.rules.extend(parse_rules(chain_name, rest, table, where, family))
+        line_key = (table_name, chain_name, tuple(rest))
+        if defer is True or (defer and line_key in defer):
+            check_plain_target(rest, table, where)
+            chain.defer(Deferred(chain_name, tuple(rest), frozenset(w for w in rest if w in table), where, family))
+            if deferred is not None:
+                deferred.add(line_key)
+        else:
+            chain.append(loaded_rules(chain_name, rest, table, where, family))
     elif command in ("-I", "--insert"):
         position = 1
         if rest and not rest[0].startswith(("-", "!")):   # a rule number, read as xtables_strtoui reads it
@@ -268,7 +326,7 @@ def apply_command(table: dict, table_name: str, line: str, where: str, family: i
             rest = rest[1:]
         if not 1 <= position <= len(chain.rules) + 1:
             raise UnparsableOutput(f"{where}: -I {chain_name} {position}: index of insertion too big")
-        chain.rules[position - 1:position - 1] = parse_rules(chain_name, rest, table, where, family)
+        chain.rules[position - 1:position - 1] = loaded_rules(chain_name, rest, table, where, family)
     else:
         raise UnparsableOutput(f"{where}: command {command[:20]!r} is not read here (only -A, -I, -N, -P, -F)")
 
@@ -298,6 +356,26 @@ class _Reading:
     def protocol(self) -> str | None:
         values, negated = self.base.get("-p", ((), False))
         return None if negated or not values else values[0].lower()
+
+
+# A check reads a host's running rules and its persisted file, nearly always the same lines: each line's
+# rules are read once (a security-group host has tens of thousands). Rules are never changed after
+# reading, so both rulesets share them. Bounded: the oldest entries go first.
+_LOADED: dict[tuple, tuple[Rule, ...]] = {}
+LOADED_KEPT = 65_536
+
+
+def loaded_rules(chain: str, words: list[str], table: dict, where: str, family: int = 4) -> list[Rule]:
+    """parse_rules, once per line: its rules depend on the words, the chain, the family and which of
+    the words name a chain of the table (the target), never on where the line is."""
+    key = (chain, tuple(words), family, frozenset(word for word in words if word in table))
+    rules = _LOADED.get(key)
+    if rules is None:
+        rules = tuple(parse_rules(chain, words, table, where, family))
+        if len(_LOADED) >= LOADED_KEPT:
+            del _LOADED[next(iter(_LOADED))]
+        _LOADED[key] = rules
+    return list(rules)
 
 
 def parse_rules(chain: str, words: list[str], table: dict, where: str, family: int = 4) -> list[Rule]:
@@ -352,18 +430,25 @@ def split_inline_value(word: str) -> tuple[str, str | None]:
 def full_option(word: str, reading: _Reading, where: str) -> str:
     """getopt_long takes any unambiguous beginning of a long option (`--dp` for `--dport`) among the
     options loaded so far: iptables' own, the loaded modules', the target's."""
-    if not word.startswith("--") or any(m not in MODULE_OPTIONS for m in reading.modules):
+    if not word.startswith("--"):
         return word
-    known = set(ALIASES) | {o for m in reading.modules for o in MODULE_OPTIONS[m]} | set(
-        TARGET_OPTIONS.get(reading.target or "", {}))
-    protocol_module = PROTOCOL_MODULES.get(reading.protocol() or "")
-    known |= MODULE_OPTIONS.get(protocol_module, set()) if protocol_module else set()
+    modules = tuple(reading.modules)
+    if any(m not in MODULE_OPTIONS for m in modules):
+        return word
+    known = long_options(modules, reading.target, PROTOCOL_MODULES.get(reading.protocol() or ""))
     if word in known:
         return word
     found = {ALIASES.get(o, o) for o in known if o.startswith(word)}
     if len(found) > 1:
         raise UnparsableOutput(f"{where}: option '{word[:30]}' is ambiguous")
     return found.pop() if found else word
+
+
+@lru_cache(maxsize=1024)
+def long_options(modules: tuple[str, ...], target: str | None, protocol_module: str | None) -> frozenset[str]:
+    """The long options getopt knows once these modules, this target and the protocol's match are loaded."""
+    known = set(ALIASES) | {o for m in modules for o in MODULE_OPTIONS[m]} | set(TARGET_OPTIONS.get(target or "", {}))
+    return frozenset(known | (MODULE_OPTIONS.get(protocol_module, set()) if protocol_module else set()))
 
 
 def option_place(option: str, reading: _Reading, where: str) -> str | None:
@@ -544,6 +629,14 @@ def quoted(value: str) -> str:
     if value and not NEEDS_QUOTES.search(value):
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def check_plain_target(words: list[str], table, where: str) -> None:
+    """For a deferred line: the target after `-j`/`-g`, as iptables-save writes them, checked at once
+    (a jump to a chain the text has not declared is refused where the line is)."""
+    for option, target in zip(words, words[1:]):
+        if option in ("-j", "-g"):
+            check_target(target, option == "-g", table, where)
 
 
 def check_target(target: str, goto: bool, table: dict, where: str) -> None:

@@ -94,6 +94,11 @@ def read_c_unsigned(text: str, where: str, *, low: int = 0, high: int = UINT64_M
                     what: str = "a number") -> int:
     """xtables_strtoul: blanks, no "-", then strtoumax with base 0 over the whole text: an optional
     "+", then `0x`/`0X` and hexadecimal digits, or `0` and octal digits, or decimal digits."""
+    if text.isascii() and text.isdigit() and text[0] != "0" and len(text) < 20:    # the usual plain decimal
+        value = int(text)
+        if not low <= value <= high:
+            raise refused(where, text, what)
+        return value
     body = text.lstrip(C_BLANKS)
     body = body[1:] if body.startswith("+") else body
     if body[:2] in ("0x", "0X") and re.fullmatch(r"[0-9A-Fa-f]+", body[2:]):

@@ -12,9 +12,9 @@ from stackaudit.rules.netfilter import port_verdicts
 
 CHAINS = ["INPUT", "FORWARD", "OUTPUT", "A", "B", "C"]
 USER = ["A", "B", "C"]
-# No network's broadcast address with the network beside it: the walk leaves out the broadcast of a
-# network the rules it considers name as a destination, so a rule off INPUT's path that names the
-# network would change what is left out (tests/unit/test_security_groups.py tests that case).
+# No network's broadcast address as a /32 of its own: the walk leaves out the broadcast address of the
+# networks the rules it reads name as destinations, so a /24 named only off INPUT's path no longer hides
+# its .255 (`-d 192.0.2.255/32 -j ACCEPT` in INPUT then counts, as it should without that hint).
 NETWORKS = ["10.0.0.0/8", "10.1.0.0/16", "192.0.2.7/32", "224.0.0.18/32", "127.0.0.0/8", "0.0.0.0/1",
             "198.18.0.0/15", "255.255.255.255/32", "192.0.2.0/24"]
 INTERFACES = ["eth0", "eth+", "eth1", "e+", "virbr0", "lo", "+", "br-x+"]

@@ -248,26 +248,6 @@ def test_prefix_patterns_get_a_name_of_their_own_and_the_walk_ends(rules, findin
     assert judge(ruleset_with(4, *rules), 4, POLICY).findings[0] == finding
 
 
-# ---- the firewall fact: a file saved from the running rules is read once ---------------------------
-
-def test_a_file_saved_from_the_running_rules_is_the_running_ruleset_and_any_other_is_read_again():
-    from stackaudit.collect.declarations import read_firewall, same_rules_text
-    running = host_rules(4, 5, FIREWALL)
-    saved = firewall_rules.saved_rules_file(running).replace(":INPUT ACCEPT [48213:31877251]", ":INPUT ACCEPT [0:0]")
-    assert same_rules_text(running, "# saved by hand\n" + saved)
-    firewall = read_firewall(4, running, None, "/etc/iptables/rules.v4", saved, "netfilter-persistent.service", True)
-    assert firewall.persisted is firewall.running and firewall_findings(firewall, POLICY) == []
-    # a word after the target is no counter: iptables-restore refuses the line, so the file is read again
-    broken = saved.replace("-A INPUT -j CLOUDSTACK-SERVICES", "-A INPUT -j CLOUDSTACK-SERVICES [1:2]")
-    assert not same_rules_text(running, broken)
-    refused = read_firewall(4, running, None, "/etc/iptables/rules.v4", broken, "netfilter-persistent.service", True)
-    assert refused.persisted is None and refused.persisted_error
-    changed = saved.replace("--dports 16509,", "--dports ")
-    other = read_firewall(4, running, None, "/etc/iptables/rules.v4", changed, "netfilter-persistent.service", True)
-    assert other.persisted is not other.running
-    assert "gives other verdicts at boot" in "; ".join(firewall_findings(other, POLICY))
-
-
 def test_a_generated_cloud_gives_every_kvm_host_the_vms_rules_and_no_xenserver():
     from lab.generate import generate_scenario
     from lab.scenario import resolve_scenario
