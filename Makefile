@@ -9,7 +9,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench
+.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench-security-groups bench
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -109,8 +109,14 @@ bench-masking: setup
 
 # The fleet benchmark (issue 13): StackAudit against the SSH floor, naive testinfra and Ansible on a
 # generated compliant lab of HOSTS hosts (README, "Fleet benchmark"). SCALE=100,500 also measures the
-# floor and StackAudit alone at those sizes, for seconds per target.
+# floor and StackAudit alone at those sizes, for seconds per target. SG_VMS=100: every KVM host carries
+# 100 VMs' security-group rules (lab/security_groups.py).
 HOSTS ?= 100
 SCALE ?=
+SG_VMS ?=
 bench: setup
-	$(PY) benchmarks/fleet.py --hosts $(HOSTS) $(if $(SCALE),--scale $(SCALE))
+	$(PY) benchmarks/fleet.py --hosts $(HOSTS) $(if $(SCALE),--scale $(SCALE)) $(if $(SG_VMS),--security-group-vms $(SG_VMS))
+
+# One firewall check of a KVM host with 100 to 1,000 VMs' security-group rules (issue 19; docs/security-groups.md).
+bench-security-groups: setup
+	$(PY) benchmarks/security_groups.py --vms 100,250,500,1000

@@ -36,13 +36,14 @@ from lab.lifecycle import LabError, down, up  # noqa: E402
 class Lab:
     """A generated compliant lab of `hosts` hosts, up for the `with` block (ended by its own ids)."""
 
-    def __init__(self, work: Path, hosts: int, zones: int):
-        self.work, self.hosts, self.zones = work, hosts, zones
+    def __init__(self, work: Path, hosts: int, zones: int, security_group_vms: int = 0):
+        self.work, self.hosts, self.zones, self.security_group_vms = work, hosts, zones, security_group_vms
         self.state_dir = work / "lab"
 
     def __enter__(self) -> "Lab":
         scenario = self.work / "scenario.yml"
-        scenario.write_text(yaml.safe_dump(generate_scenario(self.hosts, self.zones)))
+        scenario.write_text(yaml.safe_dump(generate_scenario(self.hosts, self.zones,
+                                                                 security_group_vms=self.security_group_vms)))
         started = time.monotonic()
         topology = up(scenario, self.state_dir, out=lambda *_: None)
         self.bench = self.work / "bench"
@@ -101,8 +102,11 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--zones", type=int, help="default: hosts/25, at least 1")
     parser.add_argument("--scale", default="", help="also measure floor and StackAudit at these host counts")
+    parser.add_argument("--security-group-vms", type=int, default=0,
+                        help="every KVM host carries this many VMs' security-group rules (lab/security_groups.py)")
     args = parser.parse_args()
-    problem = arguments_problem(args.hosts, args.zones, args.scale)
+    problem = arguments_problem(args.hosts, args.zones, args.scale) or (
+        f"--security-group-vms {args.security_group_vms}: give 0 or more" if args.security_group_vms < 0 else None)
     if problem:
         print(f"fleet: {problem}", file=sys.stderr)
         return 4
@@ -128,14 +132,15 @@ def measure_all(args) -> int:
     sizes = [int(s) for s in args.scale.split(",") if s and int(s) != args.hosts]
     for hosts in sizes:
         with tempfile.TemporaryDirectory(prefix="stackaudit-fleet-") as tmp, \
-                Lab(Path(tmp), hosts, max(1, hosts // 25)) as lab:
+                Lab(Path(tmp), hosts, max(1, hosts // 25), args.security_group_vms) as lab:
             c = tools.concurrency(lab.inventory)[2]
             openssh, paramiko, full = floor_and_stackaudit(lab, c)
             n = len(lab.targets)
             per_target[hosts] = {"floor": lowest(openssh, paramiko).wall / n, "stackaudit": full.wall / n}
             print("\n".join(table([openssh, paramiko, full])), flush=True)
     with tempfile.TemporaryDirectory(prefix="stackaudit-fleet-") as tmp, \
-            Lab(Path(tmp), args.hosts, args.zones or max(1, args.hosts // 25)) as lab:
+            Lab(Path(tmp), args.hosts, args.zones or max(1, args.hosts // 25),
+                    args.security_group_vms) as lab:
         workers, per_process, c = tools.concurrency(lab.inventory)
         print(f"concurrency C = {workers} workers (-n auto) x {per_process} ssh.max_connections = {c}", flush=True)
         openssh, paramiko, full = floor_and_stackaudit(lab, c)

@@ -6,7 +6,7 @@ libvirtd [CS-DOCS-KVM]; and the tools' own output (iptables-save, dpkg status).
 """
 from __future__ import annotations
 
-from lab import firewall_rules
+from lab import firewall_rules, security_groups
 
 DEBIAN_RELEASES = {  # /etc/debian_version of the last point release the lab uses, codename
     "7": ("7.11", "wheezy"),
@@ -83,7 +83,12 @@ def default_libvirtd(args: str) -> str:
 
 def iptables_rules(family: int, firewall: dict, mgmt_prefix: str | None, kind: str = "kvm-host") -> str:
     """The running rules of a host or management server: [CSC-WIKI]'s CLOUDSTACK-SERVICES chain among the
-    rules a real install has (lab/firewall_rules.py, with the sources)."""
+    rules a real install has (lab/firewall_rules.py, with the sources); a KVM host with
+    `security_group_vms` carries that many VMs' security-group rules too (lab/security_groups.py; the
+    lab has no ipset tool, so their anti-spoofing rules match addresses, not sets)."""
+    vms = firewall.get("security_group_vms", 0) if kind == "kvm-host" else 0
+    if vms:
+        return security_groups.host_rules(family, vms, firewall, mgmt_prefix, ipsets=False)
     return firewall_rules.running_rules(kind, family, firewall, mgmt_prefix)
 
 

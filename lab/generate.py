@@ -10,7 +10,9 @@ from __future__ import annotations
 CLUSTER_SIZE = 8
 
 
-def generate_scenario(hosts: int, zones: int, xenserver: bool = True, cluster_size: int = CLUSTER_SIZE) -> dict:
+def generate_scenario(hosts: int, zones: int, xenserver: bool = True, cluster_size: int = CLUSTER_SIZE,
+                      security_group_vms: int = 0) -> dict:
+    """`security_group_vms`: every KVM host carries that many VMs' security-group rules."""
     if hosts < zones:
         raise ValueError(f"--hosts {hosts} is fewer than --zones {zones}; give each zone at least one host")
     scenario = {"name": f"generated-{hosts}h-{zones}z",
@@ -26,8 +28,10 @@ def generate_scenario(hosts: int, zones: int, xenserver: bool = True, cluster_si
             xen = xenserver and index % 2 == 0 and size >= 3
             prefix = f"z{z}{'xs' if xen else 'kvm'}{index}h"
             names = [f"{prefix}{i + 1}" for i in range(size)]
+            with_vms = security_group_vms and not xen
+            firewall = {"firewall": {"security_group_vms": security_group_vms}} if with_vms else {}
             clusters.append({"name": f"z{z}-c{index}", "hypervisor": "XenServer" if xen else "KVM",
-                             "hosts": [{"name": n} for n in names]})
+                             "hosts": [{"name": n, **firewall} for n in names]})
             system_vms.append({"name": f"r-{z}{index:03d}-VM", "type": "router", "host": names[0]})
             made += size
         first = clusters[0]["hosts"]

@@ -53,6 +53,8 @@ FIREWALL = Record({
     # "same" (persisted equals running), "absent" (no file), or the file's full text
     "persisted": f(Record({"v4": f(Str(), "same"), "v6": f(Str(), "same")}), _firewall_persisted_default),
     "persistent_enabled": f(Bool(), True),  # the persisted rules are loaded at boot
+    # a KVM host in a security-group zone: the rules of this many VMs (lab/security_groups.py)
+    "security_group_vms": f(Int(0), 0),
 })
 
 CAPACITY = {

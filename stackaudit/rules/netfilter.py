@@ -757,7 +757,8 @@ def other_interface(patterns: set[str]) -> str:
     if not any(interface_matches(p, OTHER_INTERFACE) for p in patterns):
         return OTHER_INTERFACE
     first = {p[0] for p in patterns if p}
-    return next(c for c in "xyzwvutsrqponmlkjihgfedcba" + "".join(map(chr, range(33, 127))) if c not in first) + "-other"
+    free = next(c for c in "xyzwvutsrqponmlkjihgfedcba" + "".join(map(chr, range(33, 127))) if c not in first)
+    return free + "-other"
 
 
 def unused_character(prefix: str, exact: set[str], prefixes: set[str]) -> str:

@@ -72,7 +72,8 @@ def test_the_generated_v4_rules_of_a_vm_are_security_group_pys_match_for_match()
 def test_the_generated_framework_is_add_fw_framework_in_the_order_its_inserts_leave():
     commands = recorded("cloudstack-security_group-golden_add_fw_framework.txt").splitlines()
     inserted = [c.removeprefix("iptables -I FORWARD ") for c in commands if c.startswith("iptables -I FORWARD ")]
-    appended = [c.removeprefix("iptables -A BF-cloudbr0 ") for c in commands if c.startswith("iptables -A BF-cloudbr0 ")]
+    appended = [c.removeprefix("iptables -A BF-cloudbr0 ") for c in commands
+                if c.startswith("iptables -A BF-cloudbr0 ")]
     ruleset = parse_iptables_save(host_rules(4, 1, FIREWALL))
     ours = {"FORWARD": [r.text for r in ruleset.chain("filter", "FORWARD").rules][:4],
             "BF-cloudbr0": [r.text for r in ruleset.chain("filter", "BF-cloudbr0").rules]}
@@ -245,3 +246,13 @@ def test_a_connection_to_a_multicast_destination_is_never_tried_but_evaluate_sti
 ])
 def test_prefix_patterns_get_a_name_of_their_own_and_the_walk_ends(rules, finding):
     assert judge(ruleset_with(4, *rules), 4, POLICY).findings[0] == finding
+
+
+def test_a_generated_cloud_gives_every_kvm_host_the_vms_rules_and_no_xenserver():
+    from lab.generate import generate_scenario
+    from lab.scenario import resolve_scenario
+    scenario = resolve_scenario(generate_scenario(20, 1, security_group_vms=100), "generated")
+    hosts = [(cluster["hypervisor"], host["firewall"]["security_group_vms"])
+             for cluster in scenario["zones"][0]["pods"][0]["clusters"] for host in cluster["hosts"]]
+    assert {vms for kind, vms in hosts if kind == "KVM"} == {100}
+    assert {vms for kind, vms in hosts if kind == "XenServer"} == {0}
