@@ -107,7 +107,9 @@ def test_a_secret_under_a_secret_name_in_a_record_never_survives_in_place(row, s
 
 
 @FAST
-@given(st.text(min_size=8, max_size=24).filter(lambda s: s.strip() == s and not BARE_SECRET_WORD.fullmatch(s)))
+# (a secret that is the mask itself, or within it, would "survive" as the mask)
+@given(st.text(min_size=8, max_size=24).filter(lambda s: s.strip() == s and not BARE_SECRET_WORD.fullmatch(s)
+                                               and s not in MASK))
 def test_any_secret_in_a_json_field_never_survives(secret):
     text = json.dumps({"password": secret, "other": 1})
     encoded = json.dumps(secret)[1:-1]
