@@ -213,3 +213,13 @@ def test_what_iptables_restore_refuses_would_not_load(written, message):
     with pytest.raises(UnparsableOutput) as error:
         rules_of(written)
     assert str(error.value) == f"f line 3: {message}"
+
+
+@pytest.mark.parametrize("family, rule", [(4, "-6 -p tcp --dport 16509 -j ACCEPT"),
+                                          (4, "-p tcp --ipv6 --dport 16509 -j ACCEPT"),
+                                          (6, "-4 -p tcp --dport 16509 -j ACCEPT")])
+def test_a_rule_for_the_other_family_is_skipped_as_iptables_restore_skips_it(family, rule):
+    # iptables 1.8.9 xshared.c do_parse: in restore mode, `-6` in iptables' input (`-4` in ip6tables')
+    # ends the line without a rule; iptables itself refuses it ("This is the IPv4 version of iptables")
+    text = f"*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT {rule}\nCOMMIT\n"
+    assert parse_iptables_save(text, "rules", family).chain("filter", "INPUT").rules == []
