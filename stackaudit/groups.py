@@ -83,13 +83,15 @@ def database_servers(facts) -> Gathered:
     return gathered
 
 
-def firewall_findings(facts, firewall_policy) -> Gathered:
+def members_firewall_findings(facts, firewall_policy) -> Gathered:
     """MS-CA-STRICT's compensating control: HOST-IPTABLES-V4 and V6 on every host and management server."""
+    def judged(firewall) -> list[str]:
+        return firewall_rules.firewall_findings(firewall, firewall_rules.walk_firewall(firewall, firewall_policy))
+
     gathered = Gathered()
     for member in members(facts, "kvm-host", "xs-host", "mgmt"):
         gathered.read(facts, member, lambda f: [
-            f"IPv{family}: {finding}" for family in (4, 6)
-            for finding in firewall_rules.firewall_findings(f.firewall(family), firewall_policy)])
+            f"IPv{family}: {finding}" for family in (4, 6) for finding in judged(f.firewall(family))])
     return gathered
 
 
