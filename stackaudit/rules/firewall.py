@@ -78,7 +78,8 @@ def walk_port(running, family: int, port: int, firewall_policy) -> FirewallWalk:
     in the policy no source is excepted (a connection from anywhere must be closed)."""
     exceptions = exceptions_of(family, firewall_policy) if family == 4 or firewall_policy.v6_management_prefix \
         else []
-    return FirewallWalk(family, firewall_policy, tuple(exceptions), {port: port_verdicts(running, family, port, exceptions)})
+    verdicts = {port: port_verdicts(running, family, port, exceptions)}
+    return FirewallWalk(family, firewall_policy, tuple(exceptions), verdicts)
 
 
 def judge(ruleset, family: int, firewall_policy) -> Judgement:

@@ -11,7 +11,8 @@ from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.collect.declarations import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
-from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall, walk_port
+from stackaudit.rules.firewall import (firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall,
+                                       walk_port)
 from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
