@@ -14,7 +14,7 @@ def test_host_identities_unique(cloud):
     """No two hosts share an identity: XenServer INSTALLATION_UUID and CONTROL_DOMAIN_UUID, KVM agent guid."""
     gathered = groups.host_identities(cloud.facts)
     cloud.facts.attach("identities by host", gathered.values, as_json=True)
-    findings = groups.verdict(rules.duplicate_identities(gathered.values), gathered)
+    findings = groups.findings_or_not_checked(rules.duplicate_identities(gathered.values), gathered)
     assert not findings, "; ".join(findings)
 
 
@@ -28,12 +28,13 @@ def test_xenserver_name_label(xen_host):
     assert record.name_label == record.hostname, f"name-label {record.name_label!r}; hostname {record.hostname!r}"
 
 
-def firewall_findings(host, family: int, policy) -> list[str]:
+def firewall_findings_with_evidence(host, family: int, policy) -> list[str]:
     """The firewall rule's findings for one family, with the wanted/running/persisted evidence attached."""
     firewall = host.facts.firewall(family)
+    walk = firewall_rules.walk_firewall(firewall, policy.firewall)
     host.facts.attach(f"CLOUDSTACK-SERVICES: wanted, running, persisted (IPv{family})",
-                      firewall_rules.firewall_evidence(firewall, policy.firewall))
-    return firewall_rules.firewall_findings(firewall, policy.firewall)
+                      firewall_rules.firewall_evidence(firewall, walk))
+    return firewall_rules.firewall_findings(firewall, walk)
 
 
 @check("HOST-IPTABLES-V4", reads=("firewall_v4",))
@@ -41,7 +42,7 @@ def test_iptables_v4(firewalled_host, policy):
     """Chain CLOUDSTACK-SERVICES exists, INPUT jumps to it, and a new TCP connection to each policy port
     from outside the exceptions meets a REJECT (walking INPUT as netfilter does); the persisted rules
     would load, hold the same chain with the same verdicts, and are loaded at boot."""
-    findings = firewall_findings(firewalled_host, 4, policy)
+    findings = firewall_findings_with_evidence(firewalled_host, 4, policy)
     assert not findings, "; ".join(findings)
 
 
@@ -49,7 +50,7 @@ def test_iptables_v4(firewalled_host, policy):
 def test_iptables_v6(firewalled_host, policy):
     """The same for ip6tables: the management prefix is RETURNed before the REJECT of the policy's
     tcp ports, every other source meets the REJECT; persisted and loaded at boot."""
-    findings = firewall_findings(firewalled_host, 6, policy)
+    findings = firewall_findings_with_evidence(firewalled_host, 6, policy)
     assert not findings, "; ".join(findings)
 
 
@@ -68,11 +69,11 @@ def test_libvirtd_listen(kvm_host, policy, request):
     exposed = rules.unauthenticated_listening(conf, transport, facts.listeners)
     if exposed:
         facts.attach("unauthenticated libvirt listening (ss -ltn)", exposed, as_json=True)
-        for family in (4, 6):
-            facts.attach(f"tcp 16509 through INPUT (IPv{family})",
-                         firewall_rules.path_evidence(family, facts.firewall(family).running, policy.firewall, [16509]))
-        open_in = [f"IPv{family}" for family in (4, 6)
-                   if not firewall_rules.rejects_port(facts.firewall(family).running, family, 16509, policy.firewall)]
+        walks = {family: firewall_rules.walk_port(facts.firewall(family).running, family, 16509, policy.firewall)
+                 for family in (4, 6)}
+        for family, walk in walks.items():
+            facts.attach(f"tcp 16509 through INPUT (IPv{family})", firewall_rules.path_evidence(walk))
+        open_in = [f"IPv{family}" for family, walk in walks.items() if not firewall_rules.rejects_port(walk, 16509)]
         if open_in:
             escalate(request, "critical")
             findings.insert(0, f"auth_tcp = \"none\" and tcp 16509 is not rejected over {' and '.join(open_in)}: "
@@ -87,9 +88,9 @@ def test_agent_management_hosts(kvm_host):
     properties = kvm_host.facts.agent_properties
     if properties is None:
         raise NotCheckable(f"{kvm_host.id}: /etc/cloudstack/agent/agent.properties does not exist")
-    verdict = kvm_agent_rules.management_hosts_verdict(properties.get("host"), groups.cloud_settings(kvm_host.facts))
-    kvm_host.facts.attach("agent host= against CloudStack's host setting", verdict.evidence, as_json=True)
-    assert not verdict.findings, "; ".join(verdict.findings)
+    compared = kvm_agent_rules.compare_management_hosts(properties.get("host"), groups.cloud_settings(kvm_host.facts))
+    kvm_host.facts.attach("agent host= against CloudStack's host setting", compared.evidence, as_json=True)
+    assert not compared.findings, "; ".join(compared.findings)
 
 
 @check("HOST-CS-STATE")

@@ -27,14 +27,20 @@ class Gathered:
             self.unreadable.append(f"{member.id}: {err}")
 
 
-def verdict(findings: list[str], gathered: Gathered) -> list[str]:
-    """The findings to assert on; broken when nothing was found but some member could not be read."""
+def findings_or_not_checked(findings: list[str], gathered: Gathered) -> list[str]:
+    """The findings to assert on, naming the members not read; broken when nothing was found but some
+    member could not be read."""
     if findings:
         return findings + [f"(not checked: {', '.join(u.split(': ', 1)[0] for u in gathered.unreadable)})"] \
             if gathered.unreadable else findings
     if gathered.unreadable:
-        raise NotCheckable("could not read " + unreadable_by_reason(gathered.unreadable))
+        raise not_checked(gathered)
     return findings
+
+
+def not_checked(gathered: Gathered) -> NotCheckable:
+    """The error that makes a group's result broken, naming the members that could not be read."""
+    return NotCheckable("could not read " + unreadable_by_reason(gathered.unreadable))
 
 
 # Members named per reason: a cloud with hundreds of absent hosts gives one entry per reason, not a
@@ -83,13 +89,15 @@ def database_servers(facts) -> Gathered:
     return gathered
 
 
-def firewall_findings(facts, firewall_policy) -> Gathered:
+def members_firewall_findings(facts, firewall_policy) -> Gathered:
     """MS-CA-STRICT's compensating control: HOST-IPTABLES-V4 and V6 on every host and management server."""
+    def judged(firewall) -> list[str]:
+        return firewall_rules.firewall_findings(firewall, firewall_rules.walk_firewall(firewall, firewall_policy))
+
     gathered = Gathered()
     for member in members(facts, "kvm-host", "xs-host", "mgmt"):
         gathered.read(facts, member, lambda f: [
-            f"IPv{family}: {finding}" for family in (4, 6)
-            for finding in firewall_rules.firewall_findings(f.firewall(family), firewall_policy)])
+            f"IPv{family}: {finding}" for family in (4, 6) for finding in judged(f.firewall(family))])
     return gathered
 
 

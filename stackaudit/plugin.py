@@ -181,7 +181,7 @@ def pytest_configure(config):
         except OSError as err:
             stop(f"cannot write {run_dir / 'targets.json'}: {err.strerror}", EXIT_NOT_RECORDED)
         if record is not None:
-            record.cloudstack_version = cloudstack_version(snapshot)
+            record.cloudstack_version = discovered_versions(snapshot)
         else:
             snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
     KNOWN.protect(snapshot.identities())
@@ -192,8 +192,9 @@ def pytest_configure(config):
         record.first_use_pins = collector.host_key_pins.pinned_in_run
 
 
-def cloudstack_version(snapshot: Snapshot) -> str | None:
-    """The management servers' version as discovery listed it (several, joined, during an upgrade)."""
+def discovered_versions(snapshot: Snapshot) -> str | None:
+    """For the run's summary: the management servers' versions as discovery listed them (several, joined,
+    during an upgrade). The version rules judge by is rules/management.py's cloud_version."""
     versions = sorted({t.attrs.version for t in snapshot.of_kinds(("mgmt",)) if t.attrs.version})
     return ", ".join(versions) or None
 

@@ -18,8 +18,6 @@ from stackaudit.config.schema import (REQUIRED, Bool, Enum, Kind, ListOf, Option
                                      read_yaml)
 from stackaudit.config.secrets import SecretSource
 
-INLINE_SECRET_KEYS = ("key", "secret", "password")
-
 
 def _secret_fields(name: str) -> dict:
     return {f"{name}_env": f(Optional(ENV_NAME)), f"{name}_file": f(Optional(LOCAL_PATH)), name: f(Optional(Str()))}

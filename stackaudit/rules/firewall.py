@@ -6,31 +6,42 @@ management /64 first. A port is closed when every representative connection from
 exceptions meets REJECT or DROP (a DROP closes it too: the connection times out instead of being
 refused; the evidence says which). An ACCEPT anywhere before that, or INPUT's policy ACCEPT, opens it.
 
-Each port is walked once per ruleset (`walked`): the findings, the comparison with the persisted file
-and the evidence all read the same verdicts. With a persisted file, the running rules are walked over
-the connections both rulesets tell apart, so the boot comparison pairs connection with connection.
+A check walks each port once (`walk_firewall`, `walk_port`) and reads the findings, the comparison with
+the persisted file and the evidence from that one `FirewallWalk`. With a persisted file, the running rules
+are walked over the connections both rulesets tell apart, so the boot comparison pairs connection with
+connection.
 """
 from __future__ import annotations
 
 import difflib
 import ipaddress
-import weakref
 from dataclasses import dataclass
 
 from stackaudit.errors import NotCheckable
-from stackaudit.rules.netfilter import Verdict, evaluate, Connection, port_verdicts, representative_destinations, \
-    representative_interfaces, boundary_points
+from stackaudit.rules.netfilter import ConnectionVerdict, evaluate, Connection, port_verdicts, \
+    representative_destinations, representative_interfaces, boundary_points
 
 SERVICES_CHAIN = "CLOUDSTACK-SERVICES"
 SHOWN = 4       # sources named in a finding before "and N more"
-_WALKS: dict[tuple, list[Verdict]] = {}
+
+PortVerdicts = dict[int, list[ConnectionVerdict]]    # port -> the verdict of each representative new connection
+
+
+@dataclass(frozen=True)
+class FirewallWalk:
+    """Each port's verdicts, walked once, for everything a check reads of one firewall."""
+    family: int
+    policy: object                  # the policy's firewall section
+    exceptions: tuple[str, ...]     # the sources whose connections were left out
+    running: PortVerdicts
+    at_boot: PortVerdicts | None = None     # the same connections through the persisted rules, where they load
+    not_walked: str = ""            # why no port could be walked (the policy lacks what the rule needs)
 
 
 @dataclass
 class Judgement:
     findings: list[str]
     undecidable: list[str]
-    verdicts: dict[int, list[Verdict]]
 
 
 def exceptions_of(family: int, firewall_policy) -> list[str]:
@@ -43,44 +54,59 @@ def exceptions_of(family: int, firewall_policy) -> list[str]:
     return [prefix]
 
 
-def walked(ruleset, family: int, port: int, exceptions: list[str], compared_with=None) -> list[Verdict]:
-    """port_verdicts, once per ruleset (and the ruleset whose networks it is walked with): rulesets are
-    facts, never changed after parsing. Forgotten when either ruleset is."""
-    key = (id(ruleset), id(compared_with), family, port, tuple(exceptions))
-    if key not in _WALKS:
-        _WALKS[key] = port_verdicts(ruleset, family, port, exceptions, compared_with)
-        for owner in {id(ruleset): ruleset, id(compared_with): compared_with}.values():
-            if owner is not None:
-                weakref.finalize(owner, _WALKS.pop, key, None)
-    return _WALKS[key]
-
-
 def persisted_ruleset(firewall):
     """The persisted rules where the file exists and would load, else None."""
     return firewall.persisted if firewall.persisted_error is None else None
 
 
-def judge(ruleset, family: int, firewall_policy, compared_with=None) -> Judgement:
-    """The running (or persisted) rules against the policy: structure, then each port's verdicts."""
+def walk_firewall(firewall, firewall_policy) -> FirewallWalk:
+    """HOST-IPTABLES-V4/V6: every policy port through the running rules and, where the persisted file
+    loads, through the persisted ones, over the connections either ruleset tells apart."""
+    try:
+        exceptions = exceptions_of(firewall.family, firewall_policy)
+    except NotCheckable as err:
+        return FirewallWalk(firewall.family, firewall_policy, (), {}, None, str(err))
+    persisted, family, ports = persisted_ruleset(firewall), firewall.family, firewall_policy.reject_ports
+    running = {port: port_verdicts(firewall.running, family, port, exceptions, persisted) for port in ports}
+    at_boot = None if persisted is None else {
+        port: port_verdicts(persisted, family, port, exceptions, firewall.running) for port in ports}
+    return FirewallWalk(family, firewall_policy, tuple(exceptions), running, at_boot)
+
+
+def walk_port(running, family: int, port: int, firewall_policy) -> FirewallWalk:
+    """KVM-LIBVIRTD-LISTEN: one port through the running rules alone. Without an IPv6 management prefix
+    in the policy no source is excepted (a connection from anywhere must be closed)."""
+    exceptions = exceptions_of(family, firewall_policy) if family == 4 or firewall_policy.v6_management_prefix \
+        else []
+    verdicts = {port: port_verdicts(running, family, port, exceptions)}
+    return FirewallWalk(family, firewall_policy, tuple(exceptions), verdicts)
+
+
+def judge(ruleset, family: int, firewall_policy) -> Judgement:
+    """One ruleset walked alone against the policy (a recorded ruleset; the running rules without a file)."""
+    exceptions = exceptions_of(family, firewall_policy)
+    verdicts = {port: port_verdicts(ruleset, family, port, exceptions) for port in firewall_policy.reject_ports}
+    return judge_walked(ruleset, family, firewall_policy, verdicts)
+
+
+def judge_walked(ruleset, family: int, firewall_policy, verdicts: PortVerdicts) -> Judgement:
+    """The rules against the policy: structure, then each port's verdicts (already walked)."""
     findings, undecidable = [], []
     if ruleset.chain("filter", SERVICES_CHAIN) is None:
         findings.append(f"chain {SERVICES_CHAIN} does not exist")
     elif not ruleset.calls("filter", "INPUT", SERVICES_CHAIN):
         findings.append(f"INPUT does not jump to {SERVICES_CHAIN}")
-    exceptions = exceptions_of(family, firewall_policy)
-    verdicts = {port: walked(ruleset, family, port, exceptions, compared_with)
-                for port in firewall_policy.reject_ports}
     for port, results in verdicts.items():
         findings += open_findings(port, results)
         undecidable += sorted({v.reason for v in results if v.outcome == "UNDECIDABLE"})
     if family == 6:
         findings += prefix_findings(ruleset, firewall_policy.v6_management_prefix, firewall_policy.reject_ports)
-    return Judgement(findings, undecidable, verdicts)
+    return Judgement(findings, undecidable)
 
 
-def open_findings(port: int, results: list[Verdict]) -> list[str]:
+def open_findings(port: int, results: list[ConnectionVerdict]) -> list[str]:
     """One finding per rule (or policy) that lets the port through, naming the sources it admits."""
-    by_reason: dict[str, list[Verdict]] = {}
+    by_reason: dict[str, list[ConnectionVerdict]] = {}
     for verdict in results:
         if verdict.open:
             by_reason.setdefault(verdict.reason, []).append(verdict)
@@ -116,24 +142,25 @@ def prefix_findings(ruleset, prefix: str, ports) -> list[str]:
     return []
 
 
-def rejects_port(ruleset, family: int, port: int, firewall_policy) -> bool:
+def rejects_port(walk: FirewallWalk, port: int) -> bool:
     """KVM-LIBVIRTD-LISTEN: whether every new connection to `port` from outside the exceptions is
     closed; NotCheckable (quoting the rule) when one of them cannot be judged and none is open."""
-    exceptions = exceptions_of(family, firewall_policy) if family == 4 or firewall_policy.v6_management_prefix \
-        else []
-    results = walked(ruleset, family, port, exceptions)
+    results = walk.running[port]
     if any(v.open for v in results):
         return False
     undecided = [v.reason for v in results if v.outcome == "UNDECIDABLE"]
     if undecided:
-        raise NotCheckable(f"IPv{family} tcp {port}: cannot judge {undecided[0]}")
+        raise NotCheckable(f"IPv{walk.family} tcp {port}: cannot judge {undecided[0]}")
     return True
 
 
-def firewall_findings(firewall, firewall_policy) -> list[str]:
-    """HOST-IPTABLES-V4/V6: the running rules, the persisted file, and loading at boot. Raises
-    NotCheckable when nothing is found wrong but a rule on the path could not be judged."""
-    running = judge(firewall.running, firewall.family, firewall_policy, persisted_ruleset(firewall))
+def firewall_findings(firewall, walk: FirewallWalk) -> list[str]:
+    """HOST-IPTABLES-V4/V6: the running rules, the persisted file, and loading at boot (`walk`: the
+    firewall's walk_firewall). Raises NotCheckable when nothing is found wrong but a rule on the path
+    could not be judged."""
+    if walk.not_walked:
+        raise NotCheckable(walk.not_walked)
+    running = judge_walked(firewall.running, firewall.family, walk.policy, walk.running)
     findings = [f"running rules: {f}" for f in running.findings]
     if firewall.persisted_error is not None:
         findings.append(f"{firewall.persisted_path} would not load at boot: {firewall.persisted_error}")
@@ -143,7 +170,7 @@ def firewall_findings(firewall, firewall_policy) -> list[str]:
         drift = chain_differences(firewall.running, firewall.persisted)
         if drift:
             findings.append(f"{firewall.persisted_path} differs from the running rules: {drift}")
-        changed = verdict_differences(firewall, firewall_policy)
+        changed = verdict_differences(walk)
         if changed:
             findings.append(f"{firewall.persisted_path} gives other verdicts at boot than the running rules: {changed}")
     if not firewall.loaded_at_boot:
@@ -155,14 +182,11 @@ def firewall_findings(firewall, firewall_policy) -> list[str]:
     return findings
 
 
-def verdict_differences(firewall, firewall_policy) -> str:
+def verdict_differences(walk: FirewallWalk) -> str:
     """Ports whose verdict at boot (the persisted file restored) differs from the running verdict."""
-    exceptions = exceptions_of(firewall.family, firewall_policy)
     changed = []
-    for port in firewall_policy.reject_ports:
-        now = walked(firewall.running, firewall.family, port, exceptions, firewall.persisted)
-        boot = walked(firewall.persisted, firewall.family, port, exceptions, firewall.running)
-        for a, b in zip(now, boot):
+    for port, now in walk.running.items():
+        for a, b in zip(now, walk.at_boot[port]):
             if a.outcome != b.outcome:
                 changed.append(f"tcp {port} from {a.connection.source}: running {a.outcome}, at boot {b.outcome}")
                 break
@@ -204,17 +228,14 @@ def chain_differences(running, persisted) -> str:
     return "; ".join(parts) or "same rules in another order"
 
 
-def path_evidence(family: int, ruleset, firewall_policy, ports=None, compared_with=None) -> str:
-    """Per port (the policy's by default), each distinct path a new connection takes through INPUT
-    (`compared_with`: the persisted rules the running ones were walked with, for the same walk)."""
-    try:
-        exceptions = exceptions_of(family, firewall_policy)
-    except NotCheckable as err:
-        return f"(not evaluated: {err})"
+def path_evidence(walk: FirewallWalk) -> str:
+    """Per port walked, each distinct path a new connection takes through the running rules' INPUT."""
+    if walk.not_walked:
+        return f"(not evaluated: {walk.not_walked})"
     blocks = []
-    for port in ports or firewall_policy.reject_ports:
-        paths: dict[tuple, list[Verdict]] = {}
-        for verdict in walked(ruleset, family, port, exceptions, compared_with):
+    for results in walk.running.values():
+        paths: dict[tuple, list[ConnectionVerdict]] = {}
+        for verdict in results:
             paths.setdefault((verdict.outcome, verdict.path), []).append(verdict)
         for (outcome, path), verdicts in paths.items():
             sample = verdicts[0].connection
@@ -222,13 +243,13 @@ def path_evidence(family: int, ruleset, firewall_policy, ports=None, compared_wi
             steps = "\n".join("    " + step.line() for step in path) or "    (no rule matched)"
             shown = {"DROP": "DROP (closed: dropped, not refused)"}.get(outcome, outcome)
             blocks.append(f"  {sample.describe()}{more}:\n{steps}\n    => {shown}")
-    exceptions_text = ", ".join(exceptions) or "none"
+    exceptions_text = ", ".join(walk.exceptions) or "none"
     return f"new connections from outside the exceptions ({exceptions_text}):\n" + "\n".join(blocks)
 
 
-def firewall_evidence(firewall, firewall_policy) -> str:
+def firewall_evidence(firewall, walk: FirewallWalk) -> str:
     """For the auditor: the rules wanted, running and persisted, their differences, and each port's path."""
-    wanted, running = wanted_chain_lines(firewall.family, firewall_policy), chain_lines(firewall.running)
+    wanted, running = wanted_chain_lines(firewall.family, walk.policy), chain_lines(firewall.running)
     if firewall.persisted_error is not None:
         persisted, shown = [], f"(would not load: {firewall.persisted_error})"
     elif firewall.persisted is None:
@@ -243,6 +264,5 @@ def firewall_evidence(firewall, firewall_policy) -> str:
              "wanted -> running:\n" + "\n".join(difflib.unified_diff(wanted, running, "wanted", "running", lineterm="")),
              "running -> persisted:\n" + "\n".join(difflib.unified_diff(running, persisted, "running",
                                                                          "persisted", lineterm="")),
-             "running rules, per port:\n" + path_evidence(firewall.family, firewall.running, firewall_policy,
-                                                           compared_with=persisted_ruleset(firewall))]
+             "running rules, per port:\n" + path_evidence(walk)]
     return "\n\n".join(parts) + "\n"

@@ -22,7 +22,7 @@ ALGORITHMS = ("static", "roundrobin", "shuffle")
 
 
 @dataclass
-class Verdict:
+class ManagementHostsComparison:
     findings: list[str]
     evidence: dict = field(default_factory=dict)
 
@@ -36,7 +36,8 @@ def setting_value(configurations: list[ConfigurationRow], name: str) -> str | No
     return next((c.value for c in configurations if c.name == name), None)
 
 
-def management_hosts_verdict(agent_value: str | None, configurations: list[ConfigurationRow]) -> Verdict:
+def compare_management_hosts(agent_value: str | None,
+                             configurations: list[ConfigurationRow]) -> ManagementHostsComparison:
     """The agent's `host=` (None: absent) against the cloud's global settings (listConfigurations rows)."""
     setting = setting_value(configurations, "host")
     if not setting or not setting.strip():
@@ -64,7 +65,7 @@ def management_hosts_verdict(agent_value: str | None, configurations: list[Confi
         findings.append(f"agent.properties host= lists {','.join(have)}; CloudStack's host setting lists "
                         f"{','.join(wanted)}, and indirect.agent.lb.algorithm is static: the order must match "
                         "(the first is the agent's preferred management server)")
-    return Verdict(findings, {
+    return ManagementHostsComparison(findings, {
         "agent.properties host": agent_value,
         "agent's hosts (as AgentShell splits them)": have,
         "agent's algorithm suffix": agent.algorithm,

@@ -122,7 +122,7 @@ def applies_from(cloud_version: str, first: str) -> bool:
 
 
 def cloud_version(servers: list[ManagementServerRow]) -> str:
-    """The version the cloud runs: the highest management server's (they should agree)."""
+    """The version the cloud runs, which rules judge by: the highest management server's (they should agree)."""
     versions = [s.version for s in servers if s.version]
     if not versions:
         raise NotCheckable("the API reports no management server version")

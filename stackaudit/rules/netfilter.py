@@ -108,7 +108,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ConnectionVerdict:
     connection: Connection
     outcome: str        # ACCEPT, REJECT, DROP or UNDECIDABLE
     path: tuple[Step, ...]
@@ -138,7 +138,7 @@ class Forks:
         return answer
 
 
-def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None = None) -> Verdict:
+def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None = None) -> ConnectionVerdict:
     """What the connection meets from raw PREROUTING to security INPUT. `port_cache` (one per port)
     remembers which rules the port alone rules out, for many connections to one port.
 
@@ -149,13 +149,13 @@ def evaluate(ruleset: Ruleset, connection: Connection, port_cache: dict | None =
     if "redirected here" not in cache:
         cache["redirected here"] = redirection_to(ruleset, connection.port)
     if cache["redirected here"] and kind(verdict.outcome) == "closed":
-        return Verdict(connection, "UNDECIDABLE", verdict.path, f"{cache['redirected here']} sends connections "
+        return ConnectionVerdict(connection, "UNDECIDABLE", verdict.path, f"{cache['redirected here']} sends connections "
                        f"addressed to other ports to tcp {connection.port}; the walk does not follow them (closed as "
                        f"addressed: {verdict.reason})", verdict.chains, verdict.assumed)
     return verdict
 
 
-def chosen_verdict(ruleset: Ruleset, connection: Connection, cache: dict) -> Verdict:
+def chosen_verdict(ruleset: Ruleset, connection: Connection, cache: dict) -> ConnectionVerdict:
     try:
         verdict, header_seen = branches(ruleset, connection, cache)
         if not header_seen or connection.routing_header is not None or \
@@ -165,7 +165,7 @@ def chosen_verdict(ruleset: Ruleset, connection: Connection, cache: dict) -> Ver
     except NeedsSourcePort:
         choices = client_choices(ruleset, connection, cache)
         if choices is None:
-            return Verdict(connection, "UNDECIDABLE", (), f"the rules tell more than {MAX_SOURCE_PORTS} source "
+            return ConnectionVerdict(connection, "UNDECIDABLE", (), f"the rules tell more than {MAX_SOURCE_PORTS} source "
                            "port ranges apart", frozenset())
     return best_choice([branches(ruleset, choice, cache)[0] for choice in choices])
 
@@ -237,7 +237,7 @@ def source_port_points(ruleset: Ruleset, connection: Connection) -> list[int]:
     return sorted(points)
 
 
-def best_choice(verdicts: list[Verdict]) -> Verdict:
+def best_choice(verdicts: list[ConnectionVerdict]) -> ConnectionVerdict:
     """Open if one choice of the client opens the port; closed if every choice closes it."""
     opened = next((v for v in verdicts if v.open), None)
     if opened is not None:
@@ -261,16 +261,16 @@ def best_choice(verdicts: list[Verdict]) -> Verdict:
     return next(v for v in verdicts if v.outcome == "UNDECIDABLE")
 
 
-def branches(ruleset: Ruleset, connection: Connection, cache: dict) -> tuple[Verdict, bool]:
+def branches(ruleset: Ruleset, connection: Connection, cache: dict) -> tuple[ConnectionVerdict, bool]:
     """Every way through the conditions the walk cannot judge, combined into one verdict; and whether a
     rule looked at an IPv6 routing header."""
     pending: list[tuple[bool, ...]] = [()]
-    leaves: list[tuple[Verdict, Forks]] = []
+    leaves: list[tuple[ConnectionVerdict, Forks]] = []
     header_seen = False
     while pending:
         if len(leaves) >= MAX_BRANCHES:
             _, rule, condition, _ = leaves[0][1].taken[0]
-            return Verdict(connection, "UNDECIDABLE", leaves[0][0].path, f"more than {MAX_BRANCHES} ways through "
+            return ConnectionVerdict(connection, "UNDECIDABLE", leaves[0][0].path, f"more than {MAX_BRANCHES} ways through "
                            f"conditions the walk cannot judge, the first {rule}: {condition}", frozenset()), header_seen
         forks = Forks(pending.pop())
         leaves.append((walk(ruleset, connection, cache, forks), forks))
@@ -280,7 +280,7 @@ def branches(ruleset: Ruleset, connection: Connection, cache: dict) -> tuple[Ver
     return combined(leaves), header_seen
 
 
-def combined(leaves: list[tuple[Verdict, Forks]]) -> Verdict:
+def combined(leaves: list[tuple[ConnectionVerdict, Forks]]) -> ConnectionVerdict:
     first, forks = leaves[0]
     if len(leaves) == 1:
         return first
@@ -297,7 +297,7 @@ def combined(leaves: list[tuple[Verdict, Forks]]) -> Verdict:
     outcomes = {answer: " or ".join(sorted({v.outcome for v, f in leaves if f.taken[0][0] == answer}))
                 for answer in (True, False)}
     step = replace(first.path[at], effect="cannot judge: " + condition, assumed="")
-    return Verdict(first.connection, "UNDECIDABLE", first.path[:at] + (step,), f"{rule}: {condition} (not judged: "
+    return ConnectionVerdict(first.connection, "UNDECIDABLE", first.path[:at] + (step,), f"{rule}: {condition} (not judged: "
                    f"{outcomes[True]} if it matches, {outcomes[False]} if not)", first.chains)
 
 
@@ -305,7 +305,7 @@ def kind(outcome: str) -> str:
     return {"ACCEPT": "open", "DROP": "closed", "REJECT": "closed"}.get(outcome, "undecidable")
 
 
-def walk(ruleset: Ruleset, connection: Connection, cache: dict, forks: Forks) -> Verdict:
+def walk(ruleset: Ruleset, connection: Connection, cache: dict, forks: Forks) -> ConnectionVerdict:
     """One way through the tables (INCOMING_PATH), with the answers `forks` gives at conditions the walk
     cannot judge."""
     path: list[Step] = []
@@ -323,10 +323,10 @@ def walk(ruleset: Ruleset, connection: Connection, cache: dict, forks: Forks) ->
     return finished(addressed, "ACCEPT", path, accepted_by, entered)
 
 
-def finished(connection: Connection, outcome: str, path: list[Step], reason: str, entered: set[str]) -> Verdict:
+def finished(connection: Connection, outcome: str, path: list[Step], reason: str, entered: set[str]) -> ConnectionVerdict:
     """The verdict of one way; what a step assumed goes on it too, but for the branches (combined says)."""
     assumed = tuple(dict.fromkeys(step.assumed for step in path if step.assumed and NOT_JUDGED not in step.assumed))
-    return Verdict(connection, outcome, tuple(path), reason, frozenset(entered), assumed)
+    return ConnectionVerdict(connection, outcome, tuple(path), reason, frozenset(entered), assumed)
 
 
 def place(table: str, chain: str, index: int) -> str:
@@ -778,7 +778,7 @@ def connections(rulesets: list[Ruleset], family: int, port: int, exceptions: lis
 
 
 def port_verdicts(ruleset: Ruleset, family: int, port: int, exceptions: list[str],
-                  compared_with: Ruleset | None = None) -> list[Verdict]:
+                  compared_with: Ruleset | None = None) -> list[ConnectionVerdict]:
     """The verdict for every representative connection to `port` from outside the exceptions."""
     rulesets = [ruleset] + ([compared_with] if compared_with is not None else [])
     cache: dict = {}

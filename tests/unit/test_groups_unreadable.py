@@ -1,7 +1,10 @@
 """A group check's broken message names its unreadable members once per reason."""
 from __future__ import annotations
 
-from stackaudit.groups import unreadable_by_reason
+import pytest
+
+from stackaudit.errors import NotCheckable
+from stackaudit.groups import Gathered, findings_or_not_checked, not_checked, unreadable_by_reason
 
 
 def test_one_member_reads_as_before():
@@ -22,3 +25,12 @@ def test_hundreds_of_absent_members_make_one_short_line():
     message = unreadable_by_reason(unreadable)
     assert message == (", ".join(f"kvm-host://z1/h{i:03}" for i in range(50)) +
                        " and 450 more: cannot connect: No route to host")
+
+
+def test_findings_name_the_members_not_read_and_no_finding_with_a_member_not_read_is_broken():
+    gathered = Gathered({"db://db1": {}}, ["db://db2: cannot connect (2003)"])
+    assert findings_or_not_checked(["server ids repeat"], gathered) == ["server ids repeat", "(not checked: db://db2)"]
+    with pytest.raises(NotCheckable, match=r"^could not read db://db2: cannot connect \(2003\)$"):
+        findings_or_not_checked([], gathered)
+    assert str(not_checked(gathered)) == "could not read db://db2: cannot connect (2003)"
+    assert findings_or_not_checked([], Gathered({"db://db1": {}})) == []

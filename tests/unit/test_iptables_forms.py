@@ -11,7 +11,7 @@ from stackaudit.collect.declarations import Firewall
 from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables import parse_iptables_save
-from stackaudit.rules.firewall import chain_differences, firewall_findings
+from stackaudit.rules.firewall import chain_differences, firewall_findings, walk_firewall
 from stackaudit.rules.netfilter import Connection, evaluate
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -40,7 +40,7 @@ def test_the_persisted_file_in_other_spellings_holds_the_same_chain(written, sav
     assert chain_differences(running, persisted) == ""
     firewall = Firewall(family, running, f"/etc/iptables/rules.v{family}", persisted, "netfilter-persistent.service",
                         True)
-    assert not [f for f in firewall_findings(firewall, POLICY) if "rules.v" in f]
+    assert not [f for f in firewall_findings(firewall, walk_firewall(firewall, POLICY)) if "rules.v" in f]
 
 
 def test_a_comment_or_the_order_of_matches_is_no_difference_but_a_port_is():

@@ -11,7 +11,8 @@ from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.collect.declarations import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
-from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port
+from stackaudit.rules.firewall import (firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall,
+                                       walk_port)
 from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -29,6 +30,10 @@ COMPLIANT = """*filter
 -A CLOUDSTACK-SERVICES -p tcp -m multiport --dports 16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable
 COMMIT
 """
+
+
+def rejects_16509(ruleset) -> bool:
+    return rejects_port(walk_port(ruleset, 4, 16509, POLICY), 16509)
 
 
 def recorded(name: str) -> str:
@@ -53,8 +58,7 @@ def test_cloudstack_7318_kvm_host_accepts_libvirt_ports_and_has_no_chain():
     assert findings[:2] == ["chain CLOUDSTACK-SERVICES does not exist",
                             "tcp 16509 is open to every source on eth-other: accepted by INPUT:4 "
                             "`-p tcp -m tcp --dport 16509 -j ACCEPT`"]
-    assert not rejects_port(parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt")), 4, 16509,
-                            POLICY)
+    assert not rejects_16509(parse_iptables_save(recorded("iptables-save-cloudstack-7318-kvmhost2.txt")))
 
 
 def test_the_iptables_services_default_closes_every_port_with_its_catch_all_reject():
@@ -135,7 +139,7 @@ def test_insert_counters_service_names_and_other_tables_restore_the_same_chain()
         "-p tcp -m tcp --dport 22 -j ACCEPT", '-m comment --comment "site firewall" -j CLOUDSTACK-SERVICES']
     assert judge(persisted, 4, POLICY).findings == []
     # the chain differs in an explicit `-m tcp` without options only, which matches every tcp packet: no finding
-    assert firewall_findings(firewall, POLICY) == []
+    assert firewall_findings(firewall, walk_firewall(firewall, POLICY)) == []
 
 
 @pytest.mark.parametrize("text, message", [
@@ -182,7 +186,7 @@ def test_a_set_match_on_the_path_is_undecidable():
     ruleset = parse_iptables_save(with_input("-A INPUT -m set --match-set admins src -j ACCEPT",
                                              "-A INPUT -j CLOUDSTACK-SERVICES"))
     with pytest.raises(NotCheckable, match=r"INPUT:1 `-m set --match-set admins src -j ACCEPT`: -m set"):
-        rejects_port(ruleset, 4, 16509, POLICY)
+        rejects_16509(ruleset)
 
 
 def test_a_huge_port_range_is_kept_as_one_range():
@@ -201,7 +205,7 @@ def test_accept_of_16509_before_the_jump_opens_it_and_libvirt_is_exposed():
     text = with_input("-A INPUT -p tcp -m tcp --dport 16509 -j ACCEPT", "-A INPUT -j CLOUDSTACK-SERVICES")
     assert findings(text) == ["tcp 16509 is open to every source on eth-other: accepted by INPUT:1 "
                               "`-p tcp -m tcp --dport 16509 -j ACCEPT`"]
-    assert not rejects_port(parse_iptables_save(text), 4, 16509, POLICY)
+    assert not rejects_16509(parse_iptables_save(text))
 
 
 def test_accept_after_the_jump_is_never_reached_for_the_policy_ports():
@@ -276,7 +280,7 @@ def test_drop_closes_the_port_and_the_evidence_says_so():
     ruleset = parse_iptables_save(text)
     assert findings(text) == []
     firewall = Firewall(4, ruleset, "/etc/iptables/rules.v4", ruleset, "netfilter-persistent.service", True)
-    assert "=> DROP (closed: dropped, not refused)" in firewall_evidence(firewall, POLICY)
+    assert "=> DROP (closed: dropped, not refused)" in firewall_evidence(firewall, walk_firewall(firewall, POLICY))
 
 
 def test_an_undecidable_match_before_the_verdict_is_not_checked_and_quotes_the_rule():
@@ -285,9 +289,9 @@ def test_an_undecidable_match_before_the_verdict_is_not_checked_and_quotes_the_r
     firewall = Firewall(4, ruleset, "/etc/iptables/rules.v4", ruleset, "netfilter-persistent.service", True)
     with pytest.raises(NotCheckable, match=r"INPUT:1 `-p tcp -m recent --rcheck --seconds 60 -j ACCEPT`: --rcheck "
                        r"\(not judged: ACCEPT if it matches, REJECT if not\)"):
-        firewall_findings(firewall, POLICY)
+        firewall_findings(firewall, walk_firewall(firewall, POLICY))
     with pytest.raises(NotCheckable, match="cannot judge INPUT:1"):
-        rejects_port(ruleset, 4, 16509, POLICY)
+        rejects_16509(ruleset)
 
 
 def test_an_undecidable_rule_that_cannot_match_anyway_does_not_matter():
@@ -362,3 +366,37 @@ def test_random_text_is_parsed_or_unparsable(text):
 @given(mutated())
 def test_mutated_real_rulesets_are_parsed_or_unparsable_and_always_get_a_verdict(text):
     check_text(text)
+
+
+def test_one_walk_per_port_and_ruleset_serves_the_findings_the_boot_comparison_and_the_evidence(monkeypatch):
+    from stackaudit.rules import firewall as firewall_rules
+    walked = []
+    monkeypatch.setattr(firewall_rules, "port_verdicts", lambda ruleset, family, port, *rest:
+                        walked.append((ruleset, port)) or port_verdicts(ruleset, family, port, *rest))
+    running, persisted = parse_iptables_save(COMPLIANT), parse_iptables_save(with_input("-A INPUT -j ACCEPT"))
+    firewall = Firewall(4, running, "/etc/iptables/rules.v4", persisted, "netfilter-persistent.service", True)
+    walk = walk_firewall(firewall, POLICY)
+    ports = list(POLICY.reject_ports)
+    assert sorted(walked, key=lambda w: (id(w[0]), w[1])) == sorted(
+        [(running, p) for p in ports] + [(persisted, p) for p in ports], key=lambda w: (id(w[0]), w[1]))
+    findings_text = "; ".join(firewall_findings(firewall, walk))
+    evidence = firewall_evidence(firewall, walk)
+    assert len(walked) == 2 * len(ports)                 # reading the walk walks nothing again
+    assert "gives other verdicts at boot than the running rules: tcp 16509" in findings_text
+    assert "=> REJECT" in evidence
+    # the boot comparison pairs connection with connection: both rulesets over the same connections
+    assert [v.connection for v in walk.running[16509]] == [v.connection for v in walk.at_boot[16509]]
+
+
+def test_without_an_ipv6_prefix_the_firewall_is_not_walked_and_not_checked():
+    policy = policy_from_data({}, "test").firewall
+    assert policy.v6_management_prefix is None
+    ruleset = parse_iptables_save("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n")
+    firewall = Firewall(6, ruleset, "/etc/iptables/rules.v6", ruleset, "netfilter-persistent.service", True)
+    walk = walk_firewall(firewall, policy)
+    assert walk.running == {} and "v6_management_prefix" in walk.not_walked
+    assert firewall_evidence(firewall, walk).endswith(f"(not evaluated: {walk.not_walked})\n")
+    with pytest.raises(NotCheckable, match="names no IPv6 management prefix"):
+        firewall_findings(firewall, walk)
+    # KVM-LIBVIRTD-LISTEN asks only whether 16509 is closed: with no prefix, to every source
+    assert not rejects_port(walk_port(ruleset, 6, 16509, policy), 16509)

@@ -12,7 +12,7 @@ from stackaudit.collect.declarations import Firewall
 from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.iptables import parse_iptables_save
-from stackaudit.rules.firewall import firewall_evidence, judge, rejects_port
+from stackaudit.rules.firewall import firewall_evidence, judge, rejects_port, walk_firewall, walk_port
 from stackaudit.rules.netfilter import MAX_BRANCHES, MAX_SOURCE_PORTS, Connection, evaluate, port_verdicts
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -64,7 +64,7 @@ def test_a_web_servers_addrtype_drops_are_judged_and_the_policy_closes_the_cloud
     result = judge(ruleset, 4, POLICY)
     assert result.findings == ["chain CLOUDSTACK-SERVICES does not exist"]
     assert result.undecidable == []
-    assert {v.outcome for v in result.verdicts[16509]} == {"DROP"}
+    assert {v.outcome for v in walk_port(ruleset, 4, 16509, POLICY).running[16509]} == {"DROP"}
     assert evaluate(ruleset, FROM_OUTSIDE).reason == "INPUT's policy DROP"
 
 
@@ -119,7 +119,7 @@ def test_a_fail2ban_ipset_reject_for_all_ports_only_closes_more():
     ban = "-A INPUT -p tcp -m set --match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable"
     ruleset = parse_iptables_save(services_after(ban))
     assert judge(ruleset, 4, POLICY).findings == [] and judge(ruleset, 4, POLICY).undecidable == []
-    assert rejects_port(ruleset, 4, 16509, POLICY)
+    assert rejects_port(walk_port(ruleset, 4, 16509, POLICY), 16509)
     verdict = evaluate(ruleset, FROM_OUTSIDE)
     assert verdict.path[0].line() == (f"INPUT:1 `{ban[len('-A INPUT '):]}` -> no match (assumed: -m set not judged; "
                                       "the same if it matches)")
@@ -252,7 +252,7 @@ def test_an_accept_on_unknown_state_before_the_reject_stays_undecidable(rule, co
     assert reason.startswith(f"INPUT:1 `{rule[len('-A INPUT '):]}`: {condition}")
     assert reason.endswith("(not judged: ACCEPT if it matches, REJECT if not)")
     with pytest.raises(NotCheckable, match="cannot judge INPUT:1"):
-        rejects_port(parse_iptables_save(text), 4, 16509, POLICY)
+        rejects_port(walk_port(parse_iptables_save(text), 4, 16509, POLICY), 16509)
 
 
 def test_the_policy_drop_after_an_accept_on_a_set_is_undecidable():
@@ -311,7 +311,7 @@ def test_an_accept_in_raw_only_ends_raw_and_the_evidence_shows_it():
     assert verdict.outcome == "REJECT"
     firewall = Firewall(4, ruleset, "/etc/iptables/rules.v4", ruleset, "netfilter-persistent.service", True)
     assert "    raw PREROUTING:1 `-j ACCEPT` -> ACCEPT (ends raw PREROUTING; goes on)\n" \
-           "    INPUT:1 `-j CLOUDSTACK-SERVICES` -> jump to CLOUDSTACK-SERVICES" in firewall_evidence(firewall, POLICY)
+           "    INPUT:1 `-j CLOUDSTACK-SERVICES` -> jump to CLOUDSTACK-SERVICES" in firewall_evidence(firewall, walk_firewall(firewall, POLICY))
 
 
 def test_notrack_in_raw_makes_a_new_only_reject_miss_the_connection():

@@ -9,7 +9,7 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.collect.declarations import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
-from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge
+from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, walk_firewall
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall
@@ -67,25 +67,27 @@ def firewall(running: str, persisted: str | None, loaded: bool = True) -> Firewa
                     None if persisted is None else ruleset(persisted), "netfilter-persistent.service", loaded)
 
 
+def findings_of(firewall: Firewall) -> list[str]:
+    return firewall_findings(firewall, walk_firewall(firewall, POLICY))
+
+
 def test_a_persisted_file_iptables_restore_refuses_would_not_load_at_boot():
     running = ruleset("iptables-save-v4-compliant.txt")
     broken = Firewall(4, running, "/etc/iptables/rules.v4", None, "netfilter-persistent.service", True,
                       "/etc/iptables/rules.v4: no COMMIT for *filter (the input ends inside the table)")
-    assert firewall_findings(broken, POLICY) == [
+    assert findings_of(broken) == [
         "/etc/iptables/rules.v4 would not load at boot: /etc/iptables/rules.v4: no COMMIT for *filter "
         "(the input ends inside the table)"]
 
 
 def test_persisted_file_equal_to_the_running_rules_and_loaded_at_boot_passes():
-    assert firewall_findings(firewall("iptables-save-v4-compliant.txt", "iptables-save-v4-compliant.txt"),
-                             POLICY) == []
+    assert findings_of(firewall("iptables-save-v4-compliant.txt", "iptables-save-v4-compliant.txt")) == []
 
 
 def test_persisted_file_missing_drifted_or_not_loaded_is_each_a_finding():
-    assert firewall_findings(firewall("iptables-save-v4-compliant.txt", None), POLICY) == [
+    assert findings_of(firewall("iptables-save-v4-compliant.txt", None)) == [
         "/etc/iptables/rules.v4 does not exist: the rules are lost at the next boot"]
-    assert firewall_findings(firewall("iptables-save-v4-compliant.txt", "iptables-save-v4-empty.txt", False),
-                             POLICY) == [
+    assert findings_of(firewall("iptables-save-v4-compliant.txt", "iptables-save-v4-empty.txt", False)) == [
         "/etc/iptables/rules.v4 differs from the running rules: missing from the file: "
         "-A INPUT -j CLOUDSTACK-SERVICES | -A CLOUDSTACK-SERVICES -p tcp -m multiport --dports "
         "16509,16514,45335,41047,8250 -j REJECT --reject-with icmp-port-unreachable",
@@ -110,7 +112,8 @@ def test_malformed_rules_are_unparsable_with_the_line(text, message):
 
 
 def test_evidence_shows_wanted_running_and_persisted_rules_and_their_differences():
-    text = firewall_evidence(firewall("iptables-save-v4-compliant.txt", "iptables-save-v4-empty.txt", False), POLICY)
+    seen = firewall("iptables-save-v4-compliant.txt", "iptables-save-v4-empty.txt", False)
+    text = firewall_evidence(seen, walk_firewall(seen, POLICY))
     wanted_to_running, running_to_persisted = text.split("wanted -> running:\n")[1].split("running -> persisted:\n")
     reject = ("-A CLOUDSTACK-SERVICES -p tcp -m multiport --dports 16509,16514,45335,41047,8250 -j REJECT "
               "--reject-with icmp-port-unreachable")

@@ -13,7 +13,7 @@ from lab.security_groups import host_rules, vm_rules
 from stackaudit.collect.declarations import Firewall
 from stackaudit.config.policy import policy_from_data
 from stackaudit.parsers.iptables import parse_iptables_save
-from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port
+from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall, walk_port
 from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts, reachable_chains
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -107,8 +107,9 @@ def test_a_whole_firewall_check_with_the_persisted_file_finds_nothing_on_a_compl
     firewall = Firewall(4, parse_iptables_save(text), "/etc/iptables/rules.v4",
                         parse_iptables_save(firewall_rules.saved_rules_file(text), "rules.v4"),
                         "netfilter-persistent.service", True)
-    assert firewall_findings(firewall, POLICY) == []
-    evidence = firewall_evidence(firewall, POLICY)
+    walk = walk_firewall(firewall, POLICY)
+    assert firewall_findings(firewall, walk) == []
+    evidence = firewall_evidence(firewall, walk)
     assert "new tcp connection from 1.0.0.1 to port 16509 on eth-other:" in evidence
     assert "i-2-10" not in evidence
 
@@ -122,7 +123,7 @@ def test_an_accept_in_a_per_vm_chain_that_input_jumps_to_opens_the_port_to_its_s
     findings = judge(ruleset, 4, POLICY).findings
     assert findings[0] == ("tcp 16509 is open to sources 203.0.113.1 on eth-other: accepted by i-2-10-VM:1 "
                            "`-s 203.0.113.1/32 -m state --state NEW -j ACCEPT`")
-    assert not rejects_port(ruleset, 4, 16509, POLICY)
+    assert not rejects_port(walk_port(ruleset, 4, 16509, POLICY), 16509)
 
 
 def test_with_the_notrack_ipset_that_accept_depends_on_the_sets_contents_and_is_not_checked():
