@@ -250,6 +250,7 @@ def test_every_refused_merge_is_one_line_exit_4_and_writes_nothing(tmp_path, inv
     assert not (reports / "latest").exists()
 
 
+@pytest.mark.integration
 def test_stackaudit_merge_writes_the_run_its_report_points_latest_and_exits_with_the_nights_code(
         tmp_path, inventory):  # noqa: F811
     # Allure's real command needs Java and seconds per report; the lab test (tests/checks/test_sharding.py)

@@ -71,6 +71,7 @@ def test_a_result_without_a_target_runs_in_shard_zero_only():
     assert [Shard(i, 4).holds("kvm-host://zone1/kvm01") for i in range(4)] == [True, False, False, False]
 
 
+@pytest.mark.integration
 def test_stackaudit_run_with_a_bad_shard_is_exit_4_before_anything_is_written(tmp_path, inventory):  # noqa: F811
     reports = tmp_path / "reports"
     done = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}", "--shard=4/4")
@@ -80,6 +81,7 @@ def test_stackaudit_run_with_a_bad_shard_is_exit_4_before_anything_is_written(tm
     assert not reports.exists()
 
 
+@pytest.mark.integration
 def test_pytest_with_a_bad_shard_is_exit_4_in_one_line(inventory):  # noqa: F811
     done = subprocess.run([sys.executable, "-m", "pytest", f"--inventory={inventory}", "--shard=a/b", "-q"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -25,6 +25,7 @@ def connect(port: int, timeout: float = 1.0):
     return ssh.connect("127.0.0.1", port, "root", None, "/dev/null", timeout, label="kvm-host://z/h")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("server", ["close", "reset"], indirect=True)
 def test_sshd_dropping_connections_is_retried_with_backoff_then_broken(server, monkeypatch):
     monkeypatch.setattr(ssh, "DROPPED_BEFORE_BANNER_BACKOFF", (0.1, 0.1, 0.2))
@@ -36,6 +37,7 @@ def test_sshd_dropping_connections_is_retried_with_backoff_then_broken(server, m
                                  "(too many unauthenticated connections: sshd's MaxStartups)")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("server", ["silent"], indirect=True)
 def test_a_listener_that_never_sends_a_banner_costs_one_timeout(server):
     started = time.monotonic()
@@ -46,6 +48,7 @@ def test_a_listener_that_never_sends_a_banner_costs_one_timeout(server):
                                  "answers as sshd)")
 
 
+@pytest.mark.integration
 def test_a_closed_port_says_connection_refused():
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
