@@ -1,10 +1,9 @@
-"""Property tests of the redaction functions: on any text and any record they return (never raise),
-quickly; masking twice is masking once; and a secret planted in random text, by value or in any
+"""Property tests of the redaction functions: on any text and any record they return (never raise);
+masking twice is masking once; and a secret planted in random text, by value or in any
 shape, never survives."""
 from __future__ import annotations
 
 import json
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,12 +41,10 @@ SHAPES = [
 
 @FAST
 @given(NOISY_TEXT, st.lists(st.text(min_size=1, max_size=12), max_size=4))
-def test_mask_returns_text_quickly_and_twice_is_once(text, known):
-    started = time.monotonic()
+def test_mask_returns_text_and_twice_is_once(text, known):
     once = mask(text, known)
     assert isinstance(once, str)
     assert mask(once, known) == once
-    assert time.monotonic() - started < 1.0
 
 
 @FAST
