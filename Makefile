@@ -62,9 +62,10 @@ lock:
 test: setup test-packages
 	$(PY) -m pytest tests
 
-# Unit tests only: no root, no lab, no process started, no Node (pytest.ini's markers; `make test` runs all).
+# Unit tests only: no root, no lab, no process started, no Node (pytest.ini's markers; `make test` runs all),
+# each Hypothesis test drawing a tenth of its examples (tests/unit/hypothesis_budget.py).
 test-fast: setup
-	$(PY) -m pytest tests -m "not lab and not integration"
+	HYPOTHESIS_PROFILE=fast $(PY) -m pytest tests -m "not lab and not integration"
 
 lab-up: setup
 	$(PY) -m lab up $(SCENARIO) --state-dir $(STATE_DIR)

@@ -12,8 +12,9 @@ from stackaudit.config.redact import _BARE_SECRET_WORD as BARE_SECRET_WORD
 from stackaudit.config.redact import MASK, KnownSecrets, mask, redact, redact_text
 from stackaudit.config import secret_shapes
 from stackaudit.config.secret_shapes import mask_shapes
+from tests.unit.hypothesis_budget import examples
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text built from the pieces secrets sit among: separators, quotes, key words, armor.
 PIECES = st.sampled_from([" ", "\n", "=", ":", "'", '"', "-", "--", "-p", "@", "//", "&", "?", "<", ">", "</",
                           "*", "password", "secret", "apikey", "mysql ", "sshpass ", "name", "value", "{", "}",

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 from stackaudit.config.shard import Shard, parse_shard, shard_of
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.errors import ConfigError
+from tests.unit.hypothesis_budget import examples
 from tests.unit.test_run_command import REPO, inventory, stackaudit_run  # noqa: F401 (the fixture)
 
 FIX = "give I/N, N the number of shards (1 to 10000) and I this one's index from 0 to N-1, e.g. 0/4"
@@ -42,7 +43,7 @@ def test_a_bad_shard_is_one_line_saying_what_was_found_and_the_fix(text, problem
     assert str(raised.value) == f"--shard: found {text!r}: {problem}; {FIX}"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=30))
 def test_any_text_is_a_shard_or_a_config_error(text):
     try:
