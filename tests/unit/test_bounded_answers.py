@@ -289,6 +289,7 @@ def test_discovery_fails_with_one_line_whatever_the_api_answers(api_server, body
     assert str(err.value).startswith(reason) and "\n" not in str(err.value)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("body, reason", [
     (xmlrpc.client.dumps(xmlrpc.client.Fault(1, "Internal error\nat line 2"), methodresponse=True).encode(),
      "XAPI 127.0.0.1: login failed: XML-RPC fault 1: Internal error at line 2"),
