@@ -40,10 +40,9 @@ def test_sshd_dropping_connections_is_retried_with_backoff_then_broken(server, m
 @pytest.mark.integration
 @pytest.mark.parametrize("server", ["silent"], indirect=True)
 def test_a_listener_that_never_sends_a_banner_costs_one_timeout(server):
-    started = time.monotonic()
     with pytest.raises(Unreachable) as caught:
         connect(server.port, timeout=1)
-    assert server.accepted == 1 and time.monotonic() - started < 2.5
+    assert server.accepted == 1         # one timeout: not retried as a dropped connection is
     assert str(caught.value) == ("kvm-host://z/h: no SSH banner within 1s (the port accepts TCP but nothing "
                                  "answers as sshd)")
 
