@@ -9,7 +9,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench-security-groups bench
+.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench-config bench-security-groups bench
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -62,8 +62,10 @@ lock:
 test: setup test-packages
 	$(PY) -m pytest tests
 
+# Unit tests only: no root, no lab, no process started, no Node (pytest.ini's markers; `make test` runs all),
+# each Hypothesis test drawing a tenth of its examples (tests/unit/hypothesis_budget.py).
 test-fast: setup
-	$(PY) -m pytest tests -m "not lab"
+	HYPOTHESIS_PROFILE=fast $(PY) -m pytest tests -m "not lab and not integration"
 
 lab-up: setup
 	$(PY) -m lab up $(SCENARIO) --state-dir $(STATE_DIR)
@@ -106,6 +108,10 @@ bench-unreachable: setup
 # Masking time against hostile lines at 4, 16 and 64 KiB and 1 MiB (issue 18; no lab, under a minute).
 bench-masking: setup
 	$(PY) benchmarks/masking.py
+
+# The configuration loaders on the biggest and most hostile files they accept (no lab, seconds).
+bench-config: setup
+	$(PY) benchmarks/config_loading.py
 
 # The fleet benchmark (issue 13): StackAudit against the SSH floor, naive testinfra and Ansible on a
 # generated compliant lab of HOSTS hosts (README, "Fleet benchmark"). SCALE=100,500 also measures the

@@ -16,6 +16,8 @@ from lab.certificates import lab_ca, server_certificate
 from lab.sim.cloudstack_api import serve
 from lab.sim.cloudstack_signing import compute_signature
 
+pytestmark = pytest.mark.integration     # loopback servers and processes (see pytest.ini)
+
 KEY, SECRET = "AK-test", "SK-test"
 ZONES = ["z-1111", "z-2222"]
 CONTENT_TYPE = "application/json; charset=UTF-8"

@@ -15,6 +15,8 @@ import XenAPI
 
 from lab.sim.xapi import serve
 
+pytestmark = pytest.mark.integration     # loopback servers and processes (see pytest.ini)
+
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "s3cret-pw"
 MASTER, MEMBER = "127.0.0.1", "127.0.0.2"

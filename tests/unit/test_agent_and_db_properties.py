@@ -28,6 +28,7 @@ from stackaudit.config.redact import MASK, redact, redact_text
 from stackaudit.rules.db_properties import db_host_findings, java_address, java_number, local_meaning
 from stackaudit.parsers.api_rows import ConfigurationRow, parse_configurations
 from stackaudit.rules.kvm_agent import compare_management_hosts
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 
@@ -395,7 +396,7 @@ def lines_of(text: str) -> list[str]:
     return text.splitlines() or [text]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mutated())
 def test_agent_hosts_parser_raises_only_unparsable(text):
     for line in lines_of(text):
@@ -405,7 +406,7 @@ def test_agent_hosts_parser_raises_only_unparsable(text):
             pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mutated())
 def test_jdbc_parser_raises_only_unparsable(text):
     for line in lines_of(text):
@@ -415,7 +416,7 @@ def test_jdbc_parser_raises_only_unparsable(text):
             pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mutated())
 def test_local_name_parsers_raise_only_unparsable(text):
     for parse in (parse_ip_addresses, parse_hostname, parse_etc_hosts):
@@ -425,7 +426,7 @@ def test_local_name_parsers_raise_only_unparsable(text):
             pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mutated())
 def test_db_rule_on_mutated_properties_raises_only_target_errors(text):
     try:
@@ -437,7 +438,7 @@ def test_db_rule_on_mutated_properties_raises_only_target_errors(text):
 BMP_DIGITS = st.characters(categories=["Nd"], max_codepoint=0xFFFF)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sampled_from(["", "+", "-"]), st.text(BMP_DIGITS, min_size=1, max_size=12),
        st.sampled_from([32, 64]))
 def test_java_number_reads_any_bmp_decimal_digits_in_range(sign, digits, bits):
@@ -446,7 +447,7 @@ def test_java_number_reads_any_bmp_decimal_digits_in_range(sign, digits, bits):
     assert java_number(sign + digits, bits) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=30), st.text(st.characters(categories=["Zs", "Cc", "No", "Nl"]), min_size=1, max_size=3),
        st.integers(0, 30))
 def test_java_number_refuses_any_blank_or_other_number_sign(text, other, at):

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration     # starts processes (see pytest.ini)
+
 CHECKS = '''
 import pytest
 

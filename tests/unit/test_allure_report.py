@@ -103,6 +103,7 @@ def test_without_allure_the_error_says_how_to_install_it(tmp_path):
         generate(None, tmp_path, tmp_path / "report.html")
 
 
+@pytest.mark.integration
 def test_a_failing_allure_is_one_line_with_its_last_words(tmp_path):
     fake = tmp_path / "allure"
     fake.write_text("#!/bin/sh\necho 'starting' ; echo 'Error: no Java runtime' >&2; exit 3\n")
@@ -118,6 +119,7 @@ def allure_result(results: Path, name: str, status: str) -> None:
         "start": 1764036000000, "stop": 1764036000100, "labels": [{"name": "severity", "value": "critical"}]}))
 
 
+@pytest.mark.integration
 def test_allure_writes_one_html_file_whose_history_the_next_run_carries_on(tmp_path):
     """The real tool (make setup installs it): two runs, the second's trend counts both."""
     allure = find_allure()

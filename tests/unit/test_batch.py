@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from stackaudit.collect.batch import RawSection, Section, build_batch_script, parse_sections, split_sections
 from stackaudit.errors import UnparsableOutput
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 NAMES = ["os_release", "rules_v4", "no_newline", "both"]
@@ -141,7 +142,7 @@ CONTENT = st.lists(st.sampled_from([b"\n", b"|", b"@", b"@begin ", b"@end ", b" 
                    | st.text().map(str.encode), max_size=12).map(b"".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(SECTION_NAME, st.tuples(CONTENT, CONTENT, st.integers(0, 255)), min_size=1, max_size=6))
 def test_any_output_round_trips_through_the_framing(runs):
     stdout, stderr = framed_output(runs)

@@ -179,12 +179,14 @@ def listing(rows) -> bytes:
     return json.dumps({"listzonesresponse": {"count": len(rows), "zone": rows}}).encode()
 
 
+@pytest.mark.integration
 def test_an_api_answer_within_bounds_is_read_and_no_compression_is_asked_for(api_server):
     api_server.answer = (200, JSON, listing([{"id": "z1", "name": "zone1"}]))
     assert cloudstack.list_all(api(api_server), "listZones") == [{"id": "z1", "name": "zone1"}]
     assert api_server.requests[0]["Accept-Encoding"] == "identity"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("headers, body, reason", [
     (JSON, b"[" * 100_000 + b"]" * 100_000,
      "CloudStack API: listZones: the answer nests 100,000 deep, over the 64 any real answer needs; not parsed"),
@@ -204,12 +206,14 @@ def test_an_api_answer_out_of_bounds_is_an_api_error_of_one_line(api_server, hea
     assert str(err.value).startswith(reason) and "\n" not in str(err.value)
 
 
+@pytest.mark.integration
 def test_an_api_error_text_of_several_lines_is_one_line(api_server):
     api_server.answer = (530, JSON, b'{"x": {"errorcode": 530, "errortext": "line one\\nline two\\u001b[2J"}}')
     with pytest.raises(ApiError, match=r"^CloudStack API: listZones: error 530: line one line two \[2J$"):
         cloudstack.list_all(api(api_server), "listZones")
 
 
+@pytest.mark.integration
 def test_a_listing_whose_pages_together_are_over_the_cap_is_refused(api_server):
     rows = [{"id": f"z{i}", "name": "n" * 1000} for i in range(500)]    # a full page of about 0.5 MB
     api_server.answer = (200, JSON, json.dumps({"listzonesresponse": {"count": 5000, "zone": rows}}).encode())
@@ -219,6 +223,7 @@ def test_a_listing_whose_pages_together_are_over_the_cap_is_refused(api_server):
     assert len(api_server.requests) == 3
 
 
+@pytest.mark.integration
 def test_a_redirect_is_not_followed(api_server):
     api_server.answer = (302, {"Location": "http://127.0.0.2:1/elsewhere", "Content-Type": "text/html"}, b"moved")
     with pytest.raises(ApiError, match="^CloudStack API: listZones: HTTP 302 Found"):
@@ -233,6 +238,7 @@ class PlainBoundedTransport(BoundedSafeTransport):
         return xmlrpc.client.Transport.make_connection(self, host)
 
 
+@pytest.mark.integration
 def test_an_xml_rpc_error_status_is_raised_without_reading_its_body(api_server):
     """The server says 1 GiB follows and sends 1 MiB: xmlrpc.client would wait to read it all."""
     api_server.answer = (500, {"Content-Length": str(1 << 30)}, b" " * (1 << 20))
@@ -267,6 +273,7 @@ def inventory_for(server):
         insecure_channels=("cloud.api",))
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("body, reason", [
     (b'{"r": {"count": 1, "row": [{"id": "h1"}]}}',
      "CloudStack API: discovery: a row of unexpected shape (KeyError: 'name')"),
@@ -282,6 +289,7 @@ def test_discovery_fails_with_one_line_whatever_the_api_answers(api_server, body
     assert str(err.value).startswith(reason) and "\n" not in str(err.value)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("body, reason", [
     (xmlrpc.client.dumps(xmlrpc.client.Fault(1, "Internal error\nat line 2"), methodresponse=True).encode(),
      "XAPI 127.0.0.1: login failed: XML-RPC fault 1: Internal error at line 2"),

@@ -17,6 +17,7 @@ from stackaudit.config.policy import POLICY, load_policy
 from stackaudit.config.waivers import FIELDS, load_waivers
 from stackaudit.errors import ConfigError
 from tests.unit.config_site import ENV, write_site
+from tests.unit.hypothesis_budget import examples
 from tests.unit.test_parsers_hypothesis import TextParser, mutated
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ PIECE = st.sampled_from(SPECIAL) | st.characters(codec="utf-8")
 def yamlish(min_size: int = 0, max_size: int = 40):
     """Text made of YAML's meaningful pieces and any UTF-8 character."""
     return st.lists(PIECE, min_size=min_size, max_size=max_size).map("".join)
-FAST = settings(max_examples=100, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
-"""The one reader of configuration files and the strict YAML loader: what they refuse, and that they
-refuse it fast, without blocking and without formatting a huge value."""
+"""The one reader of configuration files and the strict YAML loader: what they refuse, without
+blocking, without expanding an alias and without formatting a huge value. How long they take on the
+biggest files they accept: `make bench-config` (benchmarks/config_loading.py) prints it."""
 from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
 
@@ -42,18 +42,15 @@ def test_exactly_the_limit_is_read_and_one_byte_more_is_refused(tmp_path):
         read_text(path)
 
 
-def test_a_large_valid_file_loads_in_seconds():
-    text = "values:\n" + "  - 1234567890\n" * 60000       # about 0.9 MiB
-    started = time.monotonic()
-    assert len(load_yaml_text(text)["values"]) == 60000
-    assert time.monotonic() - started < 3      # about 0.4 s here; bounded by the size limit
+def test_a_long_valid_file_loads_whole():
+    text = "values:\n" + "  - 1234567890\n" * 6000       # about 90 KiB; the benchmark loads 0.9 MiB
+    assert load_yaml_text(text)["values"] == [1234567890] * 6000
 
 
 def test_an_alias_bomb_is_refused_before_anything_expands_it():
-    started = time.monotonic()
+    """Expanded, its 9**30 leaves would never end: the refusal names the first alias, before any."""
     with pytest.raises(YamlRefused, match=r"^line 2: YAML alias \*l0 refused; write the value out where it is used$"):
         load_yaml_text(alias_bomb(levels=30))
-    assert time.monotonic() - started < 2      # milliseconds here; expanded, 9**30 nodes would never end
 
 
 def test_nesting_is_allowed_up_to_the_limit_and_refused_beyond():
@@ -91,18 +88,14 @@ def test_an_unset_variable_is_named_only_when_it_cannot_be_a_pasted_secret(monke
                              "export it before the run"
 
 
-@pytest.mark.parametrize("document", [
-    "firewall: {reject_ports: [" + ", ".join(str(1 + i % 65535) for i in range(150000)) + "]}\n",
-    "management: {global_settings: {" + ", ".join(f"s{i}: v" for i in range(60000)) + "}}\n",
-])
-def test_a_file_near_the_size_limit_is_judged_in_seconds_not_minutes(tmp_path, document):
+def test_long_lists_and_maps_in_a_policy_are_read_whole_and_a_repeat_is_named(tmp_path):
+    """A tenth of the documents benchmarks/config_loading.py loads near the 1 MiB limit."""
     from stackaudit.config.policy import load_policy
     path = tmp_path / "policy.yml"
-    path.write_text(document)
-    assert path.stat().st_size < 1024 * 1024
-    started = time.monotonic()
-    try:
+    path.write_text("firewall: {reject_ports: [" + ", ".join(str(1 + i) for i in range(15000)) + "]}\n")
+    assert load_policy(path).firewall.reject_ports == tuple(range(1, 15001))
+    path.write_text("management: {global_settings: {" + ", ".join(f"s{i}: v" for i in range(6000)) + "}}\n")
+    assert load_policy(path).management.global_settings == {f"s{i}": "v" for i in range(6000)}
+    path.write_text("firewall: {reject_ports: [" + ", ".join(str(1 + i % 6000) for i in range(7000)) + "]}\n")
+    with pytest.raises(ConfigError, match=r"firewall\.reject_ports\[6000\]: 1 is listed twice; keep one$"):
         load_policy(path)
-    except ConfigError:
-        pass
-    assert time.monotonic() - started < 5      # about 1.5 s here, nearly all in PyYAML building the values

@@ -36,6 +36,7 @@ def test_the_tomcat_era_server_under_jsvc_counts():
         "the management server process (pid 77) runs as root, not cloud"]
 
 
+@pytest.mark.integration
 def test_a_latest_symlink_is_judged_by_the_dump_it_points_to(tmp_path):
     dump = tmp_path / "cloud-2026-11-01.sql.gz"
     dump.write_bytes(b"x" * 10)

@@ -155,6 +155,7 @@ def shard_env(index: str, job: str = "stackaudit-shards-29391060") -> dict[str, 
     return {"JOB_COMPLETION_INDEX": index, "SHARD_JOB": job}
 
 
+@pytest.mark.integration
 def test_the_merge_waits_for_and_names_every_shard_of_the_same_night():
     """The same place on the volume: where shard I's wrapper links its run, and what the merge reads."""
     n = shard_count(after_separator(SHARD_ARGS))

@@ -14,6 +14,8 @@ import pytest
 
 from tests.unit.deploy_files import SHARD_RUN
 
+pytestmark = pytest.mark.integration     # starts processes (see pytest.ini)
+
 FAKE_RUN = textwrap.dedent("""
     import os, sys
     from pathlib import Path

@@ -157,6 +157,7 @@ def test_policy_mistakes_name_the_file_key_and_fix(policy, message):
     assert str(error.value) == message
 
 
+@pytest.mark.integration
 def test_pytest_with_a_bad_inventory_exits_4_with_one_line_and_no_traceback(write):
     path = write(edit(lambda d: d["cloud"]["api"].update(secret="s3cr3t")))
     done = subprocess.run([sys.executable, "-m", "pytest", f"--inventory={path}", "-q"], cwd=REPO,

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables import parse_iptables_save
+from tests.unit.hypothesis_budget import examples
 
 SERVICES = {"ssh": 22, "http": 80, "https": 443}
 REJECT_SPELLINGS = {"icmp-port-unreachable": ["icmp-port-unreachable", "port-unreach", "PORT", "icmp-port"],
@@ -63,7 +64,7 @@ def rules(draw):
     return groups, first, target_group, " ".join(saved)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rules(), st.randoms(use_true_random=False), st.booleans())
 def test_a_rule_in_any_spelling_and_order_reads_as_iptables_save_prints_it(rule, random, options_after_target):
     groups, first, target_group, saved = rule
@@ -85,7 +86,7 @@ WORDS = ["-j", "-g", "!", "-p", "-m", "tcp", "--dport", "--syn", "--reject-with"
          "-s", "0.0.0.0/0", "fd00::/ffff::", '"', "'", "\\", "=", "--d", "--tcp-flags", "ALL", "-c", "١٢", "all"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sampled_from(RULES_FILES), st.data())
 def test_a_mutated_rules_file_is_read_or_refused_with_the_reason_never_an_error(name, data):
     lines = (Path(__file__).resolve().parent.parent / "data" / "recorded" / name).read_text().splitlines()

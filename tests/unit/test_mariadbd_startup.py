@@ -20,6 +20,7 @@ from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.mycnf import getopt_bool, getopt_unsigned, mysqld_options, parse_tail_files, startup_refusals
 from stackaudit.rules.database import cnf_findings
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({}, "test")
@@ -113,7 +114,7 @@ def test_booleans_as_get_bool_argument_reads_them(line, holds):
     assert not any(f.startswith("mariadbd would not start") for f in findings)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.text(max_size=40))
 def test_getopt_unsigned_raises_only_the_servers_refusal(text):
     try:
@@ -122,7 +123,7 @@ def test_getopt_unsigned_raises_only_the_servers_refusal(text):
         assert "server" in str(err)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.integers(0, 2 ** 40), st.sampled_from(["", "k", "K", "m", "M", "g", "G", "t", "p", "e"]),
        st.sampled_from(["", "b", "B", "iB", "x"]))
 def test_getopt_unsigned_reads_digits_and_one_suffix(number, suffix, rest):

@@ -22,6 +22,7 @@ from stackaudit.report.merge import merge_into, merged_exit_code
 from stackaudit.report.runs import SHARD_MARK, new_run_dir
 from stackaudit.report.shard_runs import MergeRefused, changeable_by_others, read_shard_run, read_shard_runs
 from stackaudit.report.summary import Result
+from tests.unit.hypothesis_budget import examples
 from tests.unit.test_run_command import REPO, inventory  # noqa: F401 (the fixture)
 
 TODAY = datetime.date(2026, 11, 25)
@@ -250,6 +251,7 @@ def test_every_refused_merge_is_one_line_exit_4_and_writes_nothing(tmp_path, inv
     assert not (reports / "latest").exists()
 
 
+@pytest.mark.integration
 def test_stackaudit_merge_writes_the_run_its_report_points_latest_and_exits_with_the_nights_code(
         tmp_path, inventory):  # noqa: F811
     # Allure's real command needs Java and seconds per report; the lab test (tests/checks/test_sharding.py)
@@ -280,7 +282,7 @@ SUMMARY = st.fixed_dictionaries({"shard": st.sampled_from(["0/1", "0/2", "1/2", 
     "started": JSON, "profile": JSON, "cloudstack_version": JSON})
 
 
-@settings(max_examples=200, deadline=None,       # file writes: slow on a loaded machine
+@settings(max_examples=examples(200), deadline=None,       # file writes: slow on a loaded machine
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(summary=JSON | SUMMARY)
 @example(summary={"shard": "0/1", "cloud": "lab", "exit_code": 0, "started": "s", "profile": None,

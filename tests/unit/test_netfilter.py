@@ -14,6 +14,7 @@ from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.firewall import (firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall,
                                        walk_port)
 from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall
@@ -356,13 +357,13 @@ def check_text(text: str) -> None:
             assert verdict.outcome in ("ACCEPT", "REJECT", "DROP", "UNDECIDABLE")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=400))
 def test_random_text_is_parsed_or_unparsable(text):
     check_text(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mutated())
 def test_mutated_real_rulesets_are_parsed_or_unparsable_and_always_get_a_verdict(text):
     check_text(text)

@@ -14,6 +14,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules.firewall import firewall_evidence, judge, rejects_port, walk_firewall, walk_port
 from stackaudit.rules.netfilter import MAX_BRANCHES, MAX_SOURCE_PORTS, Connection, evaluate, port_verdicts
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall
@@ -410,7 +411,7 @@ def filter_text(lines: list[str], policy: str) -> str:
     return table("filter", "-N SIDE", *lines, "-A SIDE -p tcp --dport 16509 -j REJECT", policy=policy)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rulesets(), st.sampled_from(["203.0.113.9", "198.18.0.9", "10.0.0.9"]), st.sampled_from(["eth0", "eth1"]),
        st.sampled_from([16509, 8250]))
 def test_forking_keeps_every_certain_answer_of_the_plain_walk(drawn, source, interface, port):

@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules import netfilter
 from stackaudit.rules.netfilter import port_verdicts
+from tests.unit.hypothesis_budget import examples
 
 CHAINS = ["INPUT", "FORWARD", "OUTPUT", "A", "B", "C"]
 USER = ["A", "B", "C"]
@@ -54,7 +55,7 @@ def verdict_set(ruleset, family: int = 4, port: int = 16509) -> set:
     return {(v.outcome, v.reason) for v in port_verdicts(ruleset, family, port, [])}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rulesets())
 def test_inputs_path_gives_the_verdicts_the_whole_table_gave(text):
     ruleset = parse_iptables_save(text)

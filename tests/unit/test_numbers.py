@@ -15,6 +15,7 @@ from stackaudit.parsers.numbers import (INT64, read_api_number, read_c_unsigned,
                                         read_mariadb_unsigned, read_ocaml_int, read_or_none, reads)
 from tests.unit.numbers_strategy import (ascii_decimal, c_base0_unsigned, java_parse, mariadb_unsigned,
                                          number_texts)
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 INNODB_LOCK_WAIT_TIMEOUT_MAX = 100_000_000     # mariadbd 10.11 clamps the value it read to this
@@ -125,7 +126,7 @@ def test_reads_and_read_or_none():
 
 # --- drawn numbers against the oracles of tests/unit/numbers_strategy.py ----------------------------
 
-DRAWN = settings(max_examples=300, deadline=None)
+DRAWN = settings(max_examples=examples(300), deadline=None)
 
 
 @DRAWN

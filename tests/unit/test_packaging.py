@@ -50,6 +50,7 @@ def test_the_entry_point_is_named_like_the_module_it_loads():
     assert PYPROJECT["project"]["entry-points"]["pytest11"] == {"stackaudit.plugin": "stackaudit.plugin"}
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("args", [(), ("-p", "stackaudit.plugin")], ids=["entry point", "entry point and -p"])
 def test_the_plugin_is_registered_once(tmp_path, args):
     done = run_with_entry_point(tmp_path, "stackaudit.plugin", *args)
@@ -57,6 +58,7 @@ def test_the_plugin_is_registered_once(tmp_path, args):
     assert "STACKAUDIT-NAMES ['stackaudit.plugin']" in done.stdout
 
 
+@pytest.mark.integration
 def test_the_suite_s_pytest_ini_and_the_entry_point_register_it_once(tmp_path):
     """pytest.ini's addopts carry `-p stackaudit.plugin`, as in every run from the checkout."""
     done = run_with_entry_point(tmp_path, "stackaudit.plugin", ini=str(REPO / "pytest.ini"))
@@ -64,6 +66,7 @@ def test_the_suite_s_pytest_ini_and_the_entry_point_register_it_once(tmp_path):
     assert "STACKAUDIT-NAMES ['stackaudit.plugin']" in done.stdout
 
 
+@pytest.mark.integration
 def test_an_entry_point_under_another_name_would_register_it_twice(tmp_path):
     """The control: the probe can fail, and does when the names differ."""
     done = run_with_entry_point(tmp_path, "stackaudit", "-p", "stackaudit.plugin")

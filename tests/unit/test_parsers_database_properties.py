@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
 from stackaudit.parsers.mysql import parse_replica_status, parse_server_version
+from tests.unit.hypothesis_budget import examples
 from tests.unit.vertical import vertical_rows
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -69,13 +70,13 @@ def only_unparsable(call) -> None:
     assert time.monotonic() - start < 2.0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(mutated(RECORDED_STATUS, STATUS_LINES), st.text(max_size=400)))
 def test_replica_status_raises_only_unparsable(text):
     only_unparsable(lambda: parse_replica_status(vertical_rows(text), "SHOW ALL SLAVES STATUS"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.dictionaries(st.sampled_from(["Master_Host", "Source_Host", "Slave_IO_Running",
                                                  "Replica_IO_Running", "Slave_SQL_Running", "Master_Port",
                                                  "Seconds_Behind_Master", "Master_Server_Id", "Last_IO_Error",
@@ -86,14 +87,14 @@ def test_replica_rows_of_any_types_raise_only_unparsable(rows):
     only_unparsable(lambda: parse_replica_status(rows))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.dictionaries(st.sampled_from(["version", "version_comment", "x"]),
                                 st.one_of(st.none(), st.text(max_size=30), st.integers()), max_size=3), max_size=2))
 def test_server_version_raises_only_unparsable(rows):
     only_unparsable(lambda: parse_server_version(rows).replica_status_statement)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(mutated(RECORDED_CNF, CNF_LINES), st.text(max_size=400)))
 def test_option_files_raise_only_unparsable(text):
     def read():
@@ -106,7 +107,7 @@ def test_option_files_raise_only_unparsable(text):
     only_unparsable(read)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.dictionaries(st.sampled_from([f"/etc/mysql/{n}.cnf" for n in "abcde"] + ["/etc/mysql/d/x.cnf"]),
                        st.lists(st.sampled_from(INCLUDE_LINES), max_size=8).map("\n".join), min_size=1))
 def test_includes_between_any_files_end(files):

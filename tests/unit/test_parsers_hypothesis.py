@@ -27,6 +27,7 @@ from stackaudit.parsers.properties import parse_environment_file, parse_java_pro
 from stackaudit.collect.batch import parse_sections
 from stackaudit.parsers.units import parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 
@@ -136,14 +137,14 @@ def mutated(draw, parser: TextParser) -> str:
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=IDS)
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_recorded_inputs_give_a_result_or_unparsable_output(parser, data):
     parse_or_refuse(parser, data.draw(mutated(parser)))
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=IDS)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(text=st.text(st.sampled_from(SPECIAL) | st.characters(codec="utf-8"), max_size=300))
 def test_random_text_gives_a_result_or_unparsable_output(parser, text):
     parse_or_refuse(parser, text)
@@ -156,7 +157,7 @@ XMLRPC_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text
                                                                                          max_size=3), max_leaves=8)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(enabled=XMLRPC_VALUES, configuration=XMLRPC_VALUES, extra=st.dictionaries(st.text(max_size=8), XMLRPC_VALUES))
 def test_pool_records_of_any_shape_give_a_result_or_unparsable_output(enabled, configuration, extra):
     for record in ({**extra, "ha_enabled": enabled, "ha_configuration": configuration}, extra, enabled,

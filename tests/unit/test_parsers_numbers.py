@@ -30,6 +30,7 @@ from stackaudit.rules.netfilter import routing_header_holds
 from stackaudit.rules.db_properties import fallback_reasons
 from tests.unit.numbers_strategy import (any_number_of_digits, ascii_decimal, c_base0_unsigned, java_parse,
                                          mariadb_unsigned, number_texts)
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 REFUSED = "UnparsableOutput"
@@ -98,7 +99,7 @@ CALLS = {
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(number=number_texts(blanks=False))
 def test_drawn_numbers_give_the_consumers_answer_or_unparsable_output(name, number):
     call, consumer = CALLS[name]
@@ -123,7 +124,7 @@ def test_drawn_numbers_give_the_consumers_answer_or_unparsable_output(name, numb
     assert got == (REFUSED if expected is None else expected), number[:60]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(number=number_texts())
 def test_drawn_numbers_in_xapi_mysql_and_debian_versions_never_raise_anything_else(number):
     for call in (lambda: parse_pool_ha({"ha_enabled": True, "ha_configuration": {"timeout": number}}),

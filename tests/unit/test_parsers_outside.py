@@ -244,6 +244,7 @@ def run_stale_scan(tmp_path: Path, maps_by_pid: dict[int, str]) -> str:
     return subprocess.run(["dash", "-c", command], capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.integration
 def test_stale_scan_on_real_maps(tmp_path):
     # libssl mapped but not replaced (pthreads #872); a deleted file that is no library (LKML 2003, whose
     # 2.6.0-test9 kernel printed "\040(deleted)"); prelink's renamed libcrypto (rsyslog #2538's pmap paths)
@@ -278,6 +279,7 @@ def run_units_scan(tmp_path: Path, vendor_dir: str, vendor: list[str], masked: l
     return subprocess.run(["dash", "-c", command], capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.integration
 def test_a_runtime_mask_in_run_counts_as_systemd_reads_it(tmp_path):
     units = parse_socket_units(run_units_scan(tmp_path, "lib/systemd/system", list(LIBVIRTD_SOCKETS), [],
                                               runtime_masked=("libvirtd.socket", "libvirtd-ro.socket")))
@@ -286,6 +288,7 @@ def test_a_runtime_mask_in_run_counts_as_systemd_reads_it(tmp_path):
         "socket units not masked: libvirtd-admin.socket"]
 
 
+@pytest.mark.integration
 def test_units_of_a_rhel_family_host_as_crc_2154_reports_them(tmp_path):
     status = recorded("outside-systemctl-status-libvirtd-socket-crc-2154.txt")
     assert "(/usr/lib/systemd/system/libvirtd.socket; disabled" in status
@@ -297,6 +300,7 @@ def test_units_of_a_rhel_family_host_as_crc_2154_reports_them(tmp_path):
         "socket units not masked: libvirtd.socket, libvirtd-ro.socket, libvirtd-admin.socket"]
 
 
+@pytest.mark.integration
 def test_units_after_cloudstacks_documented_mask_command(tmp_path):
     masked = recorded("outside-systemctl-mask-cloudstack-10667.txt").split()[2:]
     assert masked == list(LIBVIRTD_SOCKETS)
@@ -305,6 +309,7 @@ def test_units_after_cloudstacks_documented_mask_command(tmp_path):
     assert libvirtd_findings(TLS_CONF, None, LISTENING, units, "tls") == []
 
 
+@pytest.mark.integration
 def test_units_triggering_libvirtd_on_a_debian_host_of_issue_4659(tmp_path):
     status = recorded("outside-systemctl-status-libvirtd-cloudstack-4659.txt")
     triggers = [line.split("● ")[1] for line in status.splitlines() if "● libvirtd-" in line]
@@ -320,6 +325,7 @@ def test_cloudstack_release_quoted_in_cloudstacks_upgrade_docs():
     assert parse_cloudstack_release(recorded("outside-cloudstack-release-docs-4.0.txt")) == "4.0.0-incubating"
 
 
+@pytest.mark.integration
 def test_the_line_cloudstacks_template_build_writes(tmp_path):
     line = recorded("outside-configure-systemvm-services-signature.sh").strip()
     script = line.replace("/etc/cloudstack-release", str(tmp_path / "release"))

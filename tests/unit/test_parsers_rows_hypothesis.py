@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.dpkg import parse_version
 from stackaudit.parsers.mysql import parse_global_variables, parse_replica_status, parse_server_version
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
-FAST = settings(max_examples=200, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SQL_VALUES = st.one_of(st.none(), st.text(max_size=40), st.integers(), st.floats(allow_nan=True), st.binary(max_size=8),
                        st.booleans())
 ROW = st.dictionaries(st.text(max_size=24), SQL_VALUES, max_size=8)

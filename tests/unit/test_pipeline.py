@@ -109,6 +109,7 @@ def collected(tmp_path, units, timeout=2.0, sessions=4):
     return collector, store, time.monotonic() - started
 
 
+@pytest.mark.integration
 def test_an_answering_endpoint_gets_one_connection_which_its_session_uses(tmp_path, listener):
     units = [unit(f"hv{i:02d}", listener.address) for i in range(12)]
     collector, store, _ = collected(tmp_path, units)
@@ -119,6 +120,7 @@ def test_an_answering_endpoint_gets_one_connection_which_its_session_uses(tmp_pa
         assert store.raw(u.targets[0]) == {"ssh": {"sections": {}}}
 
 
+@pytest.mark.integration
 def test_endpoints_that_do_not_answer_are_refused_together_in_one_timeout(tmp_path, listener, closed_port,
                                                                          full_backlog):
     silent = [unit(f"gone{i:02d}", full_backlog) for i in range(40)]
@@ -138,6 +140,7 @@ def test_a_name_is_left_to_the_session_to_connect(tmp_path):
     assert collector.sessions == [("ssh db.example", None, None)]
 
 
+@pytest.mark.integration
 def test_a_unit_is_collected_once_for_every_reader_in_every_process(tmp_path, closed_port):
     """However many checks and group checks read it, from however many threads and processes."""
     member = unit("hv02", ("127.0.0.1", closed_port))

@@ -1,10 +1,9 @@
-"""Property tests of the redaction functions: on any text and any record they return (never raise),
-quickly; masking twice is masking once; and a secret planted in random text, by value or in any
+"""Property tests of the redaction functions: on any text and any record they return (never raise);
+masking twice is masking once; and a secret planted in random text, by value or in any
 shape, never survives."""
 from __future__ import annotations
 
 import json
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,8 +12,9 @@ from stackaudit.config.redact import _BARE_SECRET_WORD as BARE_SECRET_WORD
 from stackaudit.config.redact import MASK, KnownSecrets, mask, redact, redact_text
 from stackaudit.config import secret_shapes
 from stackaudit.config.secret_shapes import mask_shapes
+from tests.unit.hypothesis_budget import examples
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text built from the pieces secrets sit among: separators, quotes, key words, armor.
 PIECES = st.sampled_from([" ", "\n", "=", ":", "'", '"', "-", "--", "-p", "@", "//", "&", "?", "<", ">", "</",
                           "*", "password", "secret", "apikey", "mysql ", "sshpass ", "name", "value", "{", "}",
@@ -42,12 +42,10 @@ SHAPES = [
 
 @FAST
 @given(NOISY_TEXT, st.lists(st.text(min_size=1, max_size=12), max_size=4))
-def test_mask_returns_text_quickly_and_twice_is_once(text, known):
-    started = time.monotonic()
+def test_mask_returns_text_and_twice_is_once(text, known):
     once = mask(text, known)
     assert isinstance(once, str)
     assert mask(once, known) == once
-    assert time.monotonic() - started < 1.0
 
 
 @FAST

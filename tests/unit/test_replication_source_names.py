@@ -22,6 +22,7 @@ from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.parsers.getent import lookup_command, parse_getent_ahosts, parse_lookups
 from stackaudit.parsers.mysql import parse_replica_status
 from stackaudit.rules.database import ReplicationMember, replication_findings
+from tests.unit.hypothesis_budget import examples
 from tests.unit.vertical import vertical_rows
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -131,7 +132,7 @@ def test_malformed_lookups_are_unparsable(text, message):
         parse_lookups(text, ["a", "b"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list(" =0123456789.:abSTREAM\n")), max_size=200),
        st.lists(st.sampled_from(["a", "b.example", "c"]), min_size=1, max_size=3))
 def test_lookup_parser_raises_only_unparsable(text, names):

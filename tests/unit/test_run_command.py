@@ -10,6 +10,8 @@ import pytest
 
 from tests.unit.config_site import ssh_key_pair
 
+pytestmark = pytest.mark.integration     # starts processes (see pytest.ini)
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from tests.unit.test_run_command import inventory, stackaudit_run  # noqa: F401 (the fixture)
 
+pytestmark = pytest.mark.integration     # starts processes (see pytest.ini)
+
 
 @contextmanager
 def tmpfs(path: Path, options: str):

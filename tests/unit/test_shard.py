@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 from stackaudit.config.shard import Shard, parse_shard, shard_of
 from stackaudit.discovery.targets import Snapshot, Target
 from stackaudit.errors import ConfigError
+from tests.unit.hypothesis_budget import examples
 from tests.unit.test_run_command import REPO, inventory, stackaudit_run  # noqa: F401 (the fixture)
 
 FIX = "give I/N, N the number of shards (1 to 10000) and I this one's index from 0 to N-1, e.g. 0/4"
@@ -42,7 +43,7 @@ def test_a_bad_shard_is_one_line_saying_what_was_found_and_the_fix(text, problem
     assert str(raised.value) == f"--shard: found {text!r}: {problem}; {FIX}"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=30))
 def test_any_text_is_a_shard_or_a_config_error(text):
     try:
@@ -71,6 +72,7 @@ def test_a_result_without_a_target_runs_in_shard_zero_only():
     assert [Shard(i, 4).holds("kvm-host://zone1/kvm01") for i in range(4)] == [True, False, False, False]
 
 
+@pytest.mark.integration
 def test_stackaudit_run_with_a_bad_shard_is_exit_4_before_anything_is_written(tmp_path, inventory):  # noqa: F811
     reports = tmp_path / "reports"
     done = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}", "--shard=4/4")
@@ -80,6 +82,7 @@ def test_stackaudit_run_with_a_bad_shard_is_exit_4_before_anything_is_written(tm
     assert not reports.exists()
 
 
+@pytest.mark.integration
 def test_pytest_with_a_bad_shard_is_exit_4_in_one_line(inventory):  # noqa: F811
     done = subprocess.run([sys.executable, "-m", "pytest", f"--inventory={inventory}", "--shard=a/b", "-q"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)

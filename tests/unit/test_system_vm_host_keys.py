@@ -1,12 +1,17 @@
 """System VM host keys pinned by CloudStack id on first use (stackaudit.collect.hostkeys)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import paramiko
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from stackaudit.errors import AuthenticationFailed, CollectionFailed, HostKeyRejected
 from stackaudit.collect.hostkeys import FIRST_USE, ListedHostKeys, PinnedHostKeys, PinningPolicy, fingerprint
@@ -14,21 +19,31 @@ from stackaudit.collect.hostkeys import FIRST_USE, ListedHostKeys, PinnedHostKey
 TEMPLATE = "systemvm-kvm-4.19.1"   # CloudStack's registered template name for 4.19 KVM system VMs
 
 
+def ed25519_key(directory: Path) -> paramiko.Ed25519Key:
+    path = directory / "ssh_host_ed25519_key"
+    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption()))
+    return paramiko.Ed25519Key.from_private_key_file(str(path))
+
+
+def sha256_fingerprint(key: paramiko.PKey) -> str:
+    """What `ssh-keygen -lf` prints (test_fingerprint_is_the_one_ssh_keygen_prints runs it)."""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(key.asbytes()).digest()).decode().rstrip("=")
+
+
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
-    """Two real host keys made by ssh-keygen, and the fingerprints ssh-keygen prints for them."""
-    made = []
-    for name in ("a", "b"):
-        path = tmp_path_factory.mktemp("keys") / f"ssh_host_ed25519_key_{name}"
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
-        listed = subprocess.run(["ssh-keygen", "-lf", str(path) + ".pub"], check=True, capture_output=True, text=True)
-        made.append((paramiko.Ed25519Key.from_private_key_file(str(path)), listed.stdout.split()[1]))
-    return made
+    """Two real Ed25519 host keys, and their fingerprints as ssh-keygen prints them."""
+    made = [ed25519_key(tmp_path_factory.mktemp("keys")) for _ in range(2)]
+    return [(key, sha256_fingerprint(key)) for key in made]
 
 
-def test_fingerprint_is_the_one_ssh_keygen_prints(keys):
-    for key, printed in keys:
-        assert fingerprint(key) == printed
+@pytest.mark.integration
+def test_fingerprint_is_the_one_ssh_keygen_prints(keys, tmp_path):
+    for number, (key, _) in enumerate(keys):
+        public = tmp_path / f"key{number}.pub"
+        public.write_text(f"{key.get_name()} {key.get_base64()}\n")
+        listed = subprocess.run(["ssh-keygen", "-lf", str(public)], check=True, capture_output=True, text=True)
+        assert fingerprint(key) == listed.stdout.split()[1]
 
 
 def test_first_use_pins_then_the_same_key_matches(tmp_path, keys):

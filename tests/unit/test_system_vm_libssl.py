@@ -14,6 +14,7 @@ from stackaudit.parsers.dpkg import parse_dpkg_list, parse_dpkg_query
 from stackaudit.parsers.osinfo import parse_debian_version
 from stackaudit.config.policy import SystemVmPolicy
 from stackaudit.rules.system_vms import LIBSSL_PACKAGES, libssl_findings
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 
@@ -141,7 +142,7 @@ def mutations(name: str):
         lambda m: text[:m[0]] + m[2] + text[m[0] + m[1]:])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.text(max_size=200), mutations("debian_version-debian12.txt"),
                  st.sampled_from(["trixie/sid\n", "7.11\n"]).map(lambda t: t * 2)))
 def test_debian_version_raises_only_its_parse_error(text):
@@ -151,7 +152,7 @@ def test_debian_version_raises_only_its_parse_error(text):
         pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.text(max_size=300), mutations("dpkg-query-debian12.txt")))
 def test_dpkg_query_raises_only_its_parse_error(text):
     try:
@@ -160,7 +161,7 @@ def test_dpkg_query_raises_only_its_parse_error(text):
         pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.text(max_size=300), mutations("dpkg-l-debian9-stretch.txt"),
                  mutations("dpkg-l-debian11-bullseye.txt")))
 def test_dpkg_list_raises_only_its_parse_error(text):

@@ -25,6 +25,7 @@ def connect(port: int, timeout: float = 1.0):
     return ssh.connect("127.0.0.1", port, "root", None, "/dev/null", timeout, label="kvm-host://z/h")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("server", ["close", "reset"], indirect=True)
 def test_sshd_dropping_connections_is_retried_with_backoff_then_broken(server, monkeypatch):
     monkeypatch.setattr(ssh, "DROPPED_BEFORE_BANNER_BACKOFF", (0.1, 0.1, 0.2))
@@ -36,16 +37,17 @@ def test_sshd_dropping_connections_is_retried_with_backoff_then_broken(server, m
                                  "(too many unauthenticated connections: sshd's MaxStartups)")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("server", ["silent"], indirect=True)
 def test_a_listener_that_never_sends_a_banner_costs_one_timeout(server):
-    started = time.monotonic()
     with pytest.raises(Unreachable) as caught:
         connect(server.port, timeout=1)
-    assert server.accepted == 1 and time.monotonic() - started < 2.5
+    assert server.accepted == 1         # one timeout: not retried as a dropped connection is
     assert str(caught.value) == ("kvm-host://z/h: no SSH banner within 1s (the port accepts TCP but nothing "
                                  "answers as sshd)")
 
 
+@pytest.mark.integration
 def test_a_closed_port_says_connection_refused():
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]

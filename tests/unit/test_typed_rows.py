@@ -20,6 +20,7 @@ from stackaudit.parsers.api_rows import (ConfigurationRow, LdapConfigurationRow,
                                          ScopedObject, parse_api_rows, parse_configurations, parse_ldap_configurations,
                                          parse_schema_versions, parse_scoped_settings)
 from stackaudit.parsers.xapi_records import SHAPES, XapiPool, parse_xapi_records
+from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POOL = ast.literal_eval("{" + (RECORDED / "outside-xapi-pool-ansible-fake-xenapi.py.txt").read_text() + "}")
@@ -48,7 +49,7 @@ values = st.recursive(st.none() | st.booleans() | st.text(max_size=8) | st.integ
                                                                                   max_size=3), max_leaves=8)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(xapi_class=st.sampled_from(sorted(SHAPES)), records=values,
        mutation=st.dictionaries(st.sampled_from(sorted({f for _, fs in SHAPES.values() for f, _ in fs})), values,
                                 max_size=4))
@@ -86,7 +87,7 @@ def test_cloud_version_rows_read_as_dataclasses_and_a_missing_step_is_named():
         parse_schema_versions([{"id": 1, "version": "4.0.0"}])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(command=st.sampled_from(["listManagementServers", "listHosts", "listSystemVms"]), rows=values,
        mutation=st.dictionaries(st.sampled_from(["name", "state", "version", "id", "step", "systemvmtype"]), values,
                                 max_size=3))
@@ -110,7 +111,7 @@ def test_settings_rows_read_as_dataclasses_and_name_the_scope_of_a_bad_row():
         LdapConfigurationRow("ldap1", 389, "d1")]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rows=values, scoped=values)
 def test_random_settings_raise_only_unparsable_output(rows, scoped):
     for parse, candidate in ((parse_configurations, rows), (parse_ldap_configurations, rows),

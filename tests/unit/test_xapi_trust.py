@@ -175,6 +175,7 @@ def log_in(server, **kwargs):
     return xapi.login("127.0.0.1", server.port, "root", "pool-root-password", timeout=5, **kwargs)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("canned_xapi", [LOGGED_IN], indirect=True)
 def test_xapi_is_verified_against_the_ca_file_and_refused_under_another(canned_xapi, tmp_path):
     assert log_in(canned_xapi, ca_file=ca_file(tmp_path)) is not None
@@ -187,6 +188,7 @@ def test_xapi_is_verified_against_the_ca_file_and_refused_under_another(canned_x
     assert len(canned_xapi.recording.connections) == 1 and b"pool-root-password" not in canned_xapi.recording.received
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("canned_xapi", [LOGGED_IN], indirect=True)
 def test_no_ca_file_is_unverified_only_when_the_inventory_says_insecure(canned_xapi):
     with pytest.raises(ValueError, match="xenserver.insecure: true"):
@@ -201,6 +203,7 @@ def test_the_default_context_checks_the_chain_and_the_host_name(tmp_path):
     assert xapi.tls_context(None, insecure=True).verify_mode == ssl.CERT_NONE
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("canned_xapi", [HOST_IS_SLAVE], indirect=True)
 def test_host_is_slave_over_the_wire_is_the_named_master(canned_xapi, tmp_path):
     with pytest.raises(xapi.NotMaster) as caught:
@@ -208,6 +211,7 @@ def test_host_is_slave_over_the_wire_is_the_named_master(canned_xapi, tmp_path):
     assert caught.value.master_address == "127.0.0.9"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("canned_xapi", [
     xmlrpc.client.dumps(xmlrpc.client.Fault(500, "internal"), methodresponse=True),
     "<?xml version='1.0'?><methodResponse><params><param><value><struct><member>",
