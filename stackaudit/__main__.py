@@ -29,7 +29,7 @@ from stackaudit.config.safe_files import use_private_umask
 from stackaudit.config.shard import parse_shard
 from stackaudit.configuration import Configuration, load_configuration
 from stackaudit.errors import ConfigError
-from stackaudit.plugin import GivenConfiguration
+from stackaudit.session import GivenConfiguration
 from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.merge import merge_into
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING

@@ -13,7 +13,7 @@ import pytest
 
 from stackaudit.collect.facts import Facts
 from stackaudit.discovery.targets import Target
-from stackaudit.plugin import STATE
+from stackaudit.session import STATE
 
 
 @dataclass

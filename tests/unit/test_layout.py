@@ -27,6 +27,7 @@ STAGES = [
     "stackaudit.groups",
     "stackaudit.catalog",
     "stackaudit.configuration",
+    "stackaudit.session",
     "stackaudit.plugin",
     "stackaudit.fixtures",
     "stackaudit.__main__",

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 import stackaudit.__main__ as cli
-from stackaudit import configuration, fixtures, plugin
+from stackaudit import configuration, fixtures, plugin, session
 from stackaudit.config.redact import KnownSecrets, remember_inventory_secrets
 from stackaudit.discovery.targets import Snapshot
 from tests.unit.test_run_command import inventory  # noqa: F401 (the fixture)
@@ -33,7 +33,7 @@ def test_the_run_reads_the_inventory_once_and_its_summary_has_the_hash_of_what_i
         inventory.write_text(inventory.read_text() + "# saved by an operator while the run goes on\n")
         return Snapshot("lab", [])
 
-    monkeypatch.setattr(plugin, "discover", discover_while_the_file_is_edited)
+    monkeypatch.setattr(session, "discover", discover_while_the_file_is_edited)
     published = []
 
     def publish(run_dir, inputs):
@@ -62,7 +62,7 @@ def test_a_worker_refuses_an_inventory_changed_since_the_controller_read_it(tmp_
     worker = SimpleNamespace(workerinput={"stackaudit_inputs": read_by_controller, "stackaudit_run_dir": str(tmp_path),
                                           "stackaudit_run_mark": "m"})
     with pytest.raises(pytest.exit.Exception) as stopped:
-        plugin.worker_state(worker, configuration.load_configuration(inventory, None))
+        session.worker_state(worker, configuration.load_configuration(inventory, None))
     assert stopped.value.returncode == 4
     assert stopped.value.msg == f"stackaudit: {inventory} or its policy changed since the run began; run again"
 
