@@ -49,7 +49,7 @@ def run_case(work: Path, hosts: int, unreachable: int, workers: int) -> dict:
     results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
     uuid = next((r for r in results if any(lb["name"] == "check_id" and lb["value"] == "HOST-UUID-UNIQUE"
                                           for lb in r.get("labels", []))), {})
-    records = [json.loads(p.read_text()) for p in reports.glob("runs/*/*/facts/*.json")]
+    records = [json.loads(p.read_text()) for p in reports.glob("runs/*/facts/*.json")]
     silent = [r["seconds"] for r in records
               if r.get("facts", {}).get("ssh", {}).get("error", {}).get("type") == "Unreachable"]
     return {"results": len(results), "passed": sum(r["status"] == "passed" for r in results),

@@ -4,7 +4,8 @@ pytest stays the interface: `run` only adds defaults (`-n auto --dist loadgroup`
 Allure results, junit.xml and summary.json) and passes every other argument through.
 
 `run` validates the inventory, its policy, the waivers and every file they name before it creates
-anything: a bad file is one line and exit code 4, and nothing is written. Then it makes `reports/runs/<UTC timestamp>/`
+anything: a bad file is one line and exit code 4, and nothing is written. It reads them once and hands
+what it read to the checks and the report (stackaudit/configuration.py). Then it makes `reports/runs/<UTC timestamp>/`
 (never reusing one) and, when the run is over, points `reports/latest` at it.
 
 `run --shard I/N` runs one shard of the targets (no report.html); `merge` joins a night's shard runs into
@@ -22,14 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.catalog import PROFILES, check_kinds
+from stackaudit.catalog import PROFILES
 from stackaudit.config.files import shown
-from stackaudit.config.inventory import load_inventory
-from stackaudit.config.policy import load_policy
 from stackaudit.config.safe_files import use_private_umask
 from stackaudit.config.shard import parse_shard
-from stackaudit.config.waivers import load_waivers, utc_today
+from stackaudit.configuration import Configuration, load_configuration
 from stackaudit.errors import ConfigError
+from stackaudit.session import GivenConfiguration
 from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.merge import merge_into
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING
@@ -59,24 +59,22 @@ def workers_problem(workers: str) -> str | None:
 
 def validate(inventory: str, waivers: str | None, workers: str = "auto", shard: str | None = None) -> str | None:
     """The first configuration problem (one line), or None."""
-    problem = workers_problem(workers)
-    if problem:
-        return problem
     try:
-        if shard is not None:
-            parse_shard(shard)
-        load_configuration(inventory, waivers)
+        checked_configuration(inventory, waivers, workers, shard)
     except ConfigError as err:
         return str(err)
     return None
 
 
-def load_configuration(inventory: str, waivers: str | None) -> tuple[object, tuple]:
-    """The inventory and the waivers; raises ConfigError."""
-    loaded = load_inventory(Path(inventory))
-    policy = load_policy(loaded.policy_path)
-    return loaded, load_waivers(Path(waivers) if waivers else None, check_kinds(), policy.waivers.max_days_ahead,
-                                utc_today())
+def checked_configuration(inventory: str, waivers: str | None, workers: str = "auto",
+                          shard: str | None = None) -> Configuration:
+    """The run's configuration, each file read once; raises ConfigError with the first problem (one line)."""
+    problem = workers_problem(workers)
+    if problem:
+        raise ConfigError(problem)
+    if shard is not None:
+        parse_shard(shard)
+    return load_configuration(Path(inventory), Path(waivers) if waivers else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,9 +118,10 @@ def command(argv: list[str] | None) -> int:
                 "--waivers, --reports and the shard run directories")
             return EXIT_CONFIG
         return merge_shards(args)
-    problem = validate(args.inventory, args.waivers, args.workers, args.shard)
-    if problem:
-        say(problem)
+    try:
+        configuration = checked_configuration(args.inventory, args.waivers, args.workers, args.shard)
+    except ConfigError as err:
+        say(str(err))
         return EXIT_CONFIG
     reports = Path(args.reports)
     try:
@@ -141,30 +140,30 @@ def command(argv: list[str] | None) -> int:
         options += ["-m", args.profile]
     if args.shard:
         options.append(f"--shard={args.shard}")
-    code = int(pytest.main([*options, *rest]))
+    code = int(pytest.main([*options, *rest], plugins=[GivenConfiguration(configuration)]))
     if junit_draft.is_file():
         os.replace(junit_draft, run_dir / "junit.xml")
     started = time.monotonic()
-    problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, Path(args.inventory)))
+    problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, configuration))
     return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard)
 
 
 def merge_shards(args) -> int:
     """`stackaudit merge`: everything is checked before the merged run directory is made."""
     try:
-        inventory, waivers = load_configuration(args.inventory, args.waivers)
-        shards = read_shard_runs(args.shard_runs, inventory.cloud_name)
+        configuration = checked_configuration(args.inventory, args.waivers)
+        shards = read_shard_runs(args.shard_runs, configuration.inventory.cloud_name)
         run_dir = open_run_dir(Path(args.reports))
     except (ConfigError, MergeRefused, NotRecordable) as err:
         say(str(err))
         return EXIT_CONFIG
     started = time.monotonic()
     try:
-        summary = merge_into(run_dir, shards, waivers, utc_today())
+        summary = merge_into(run_dir, shards, configuration.waivers, configuration.today, configuration.input_files())
     except (MergeRefused, OSError) as err:
         say(str(err))
         return EXIT_NOT_RECORDED
-    problem = unrecorded(run_dir) or write_report(run_dir, Path(args.inventory))
+    problem = unrecorded(run_dir) or write_report(run_dir, configuration)
     return finish(Path(args.reports), run_dir, summary["exit_code"], problem, time.monotonic() - started)
 
 
@@ -186,11 +185,11 @@ def finish(reports: Path, run_dir: Path, code: int, problem: str | None, seconds
     return code
 
 
-def write_report(run_dir: Path, inventory: Path) -> str | None:
-    """Generate the run's report.html; the reason it could not be, or None."""
+def write_report(run_dir: Path, configuration: Configuration) -> str | None:
+    """Generate the run's report.html, naming the input files as the run read them; the reason it could not be, or None."""
     try:
-        publish(run_dir, inventory, load_inventory(inventory).policy_path)
-    except (ReportFailed, ConfigError) as err:
+        publish(run_dir, configuration.input_files())
+    except ReportFailed as err:
         return f"report.html not written: {err}"
     return None
 

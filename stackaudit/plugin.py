@@ -2,7 +2,7 @@
 
 - The controller (or the only process) loads the inventory and policy, discovers the cloud once
   and freezes the targets to a snapshot; xdist workers get its path through `workerinput`, so
-  every worker collects the same items in the same order.
+  every worker collects the same items in the same order (pytest_configure's steps: session.py).
 - A check names its target kind by its fixture (`pool`, `firewalled_host`, `system_vm`, ...);
   it is parametrized over exactly those targets, sorted, with the target id as the id and an
   `xdist_group` mark, so `--dist loadgroup` keeps a target on one worker.
@@ -20,39 +20,30 @@
 """
 from __future__ import annotations
 
-import datetime
 import os
-import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-import allure
 import pytest
 
-from stackaudit.catalog import ESCALATED, PROFILES, catalog, check_kinds
-from stackaudit.collect.collectors import Collector
-from stackaudit.discovery.discovery import discover
-from stackaudit.errors import ConfigError, TargetError
-from stackaudit.collect.facts import Facts
-from stackaudit.collect.factstore import FactStore, publish_facts, raw_dir
-from stackaudit.config.inventory import load_inventory
-from stackaudit.config.shard import Shard, parse_shard
+from stackaudit.catalog import ESCALATED, catalog
+from stackaudit.collect.factstore import publish_facts
 from stackaudit.config.redact import (KNOWN, install_log_redaction, redact_report, redact_text,
                                       remember_inventory_secrets)
-from stackaudit.config.safe_files import UnsafePath, check_directory, use_private_umask
+from stackaudit.config.safe_files import use_private_umask
 from stackaudit.rules.management import cloud_version
-from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally, classify
-from stackaudit.config.policy import load_policy
-from stackaudit.config.waivers import load_waivers, matching_waiver, utc_today
+from stackaudit.report.outcomes import EXIT_CONFIG, classify
+from stackaudit.config.waivers import matching_waiver
 from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
 from stackaudit.report.auditor import Verdict, not_checked_reason, present
-from stackaudit.report.discovery_result import discovery_failure, write_result
-from stackaudit.report.recorder import RunRecord
 from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waive
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.discovery.targets import Snapshot
+from stackaudit.session import (CONFIGURATION, SHARD, STATE, controller_state, register_tally, run_configuration,
+                                stop, worker_state)
 
+pytest_plugins = ["stackaudit.fixtures"]
+
+# The fixtures a check names its target by (defined in stackaudit/fixtures.py) and the kinds they stand for.
 TARGET_FIXTURES = {
     "pool": ("xs-pool",),
     "hypervisor_host": ("kvm-host", "xs-host"),
@@ -67,35 +58,9 @@ TARGET_FIXTURES = {
     "cluster": ("cluster",),
     "cloud": ("cloud",),
 }
-STATE = pytest.StashKey["RunState | None"]()
-SHARD = pytest.StashKey["Shard | None"]()
 UMASK_BEFORE = pytest.StashKey[int]()
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()
-
-
-@dataclass
-class RunState:
-    inventory: object
-    policy: object
-    snapshot: Snapshot
-    run_dir: Path
-    store: FactStore
-    collector: Collector
-    waivers: tuple = ()
-    today: datetime.date = datetime.date.min
-    run_mark: str = ""      # this run's own mark on the system VM keys it pins (collect/hostkeys.py)
-
-
-@dataclass
-class TargetHandle:
-    """What a check gets for its target: the target and its facts."""
-    target: Target
-    facts: Facts
-
-    @property
-    def id(self) -> str:
-        return self.target.id
 
 
 def pytest_addoption(parser):
@@ -110,93 +75,25 @@ def pytest_addoption(parser):
                     help="run only the targets of shard I of N (0 <= I < N); `stackaudit merge` joins the shards")
 
 
-def stop(message: str, code: int):
-    """End the run with one line; text from the cloud in it is shown escaped."""
-    pytest.exit(f"stackaudit: {visible(message)}", returncode=code)
-
-
 def pytest_configure(config):
     config.stash[STATE] = None
     config.stash[SHARD] = None
     install_log_redaction()
     register_markers(config)
-    if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(Tally(), "stackaudit-outcomes")
     config.pluginmanager.register(PytestFinalizersUnwrapped(), "stackaudit-allure-fixtures")
-    inventory_path = config.getoption("--inventory")
-    if not inventory_path:
+    if not config.getoption("--inventory"):
+        register_tally(config, None)
         return
     config.stash[UMASK_BEFORE] = use_private_umask()    # a run's evidence is its owner's only (config/safe_files.py)
     problem = choose_test_paths(config)
     if problem:
         stop(problem, EXIT_CONFIG)
-    try:
-        shard_text = config.getoption("--shard")
-        config.stash[SHARD] = parse_shard(shard_text) if shard_text is not None else None
-        inventory = load_inventory(Path(inventory_path))
-        remember_inventory_secrets(inventory)    # in every process: each masks them by value
-        policy = load_policy(inventory.policy_path)
-        today = utc_today()
-        waivers_path = config.getoption("--waivers")
-        waivers = load_waivers(Path(waivers_path) if waivers_path else None, check_kinds(),
-                               policy.waivers.max_days_ahead, today)
-    except ConfigError as err:
-        stop(str(err), EXIT_CONFIG)
-    workerinput = getattr(config, "workerinput", None)
-    record = None
-    if workerinput is not None:
-        run_dir = Path(workerinput["stackaudit_run_dir"])
-        run_mark = workerinput["stackaudit_run_mark"]
-        snapshot = Snapshot.load(raw_dir(run_dir) / "targets.json")
-    else:
-        given = config.getoption("--run-dir")
-        reports_dir = Path(config.getoption("--reports-dir"))
-        run_dir = Path(given) if given else reports_dir / "runs" / time.strftime("%Y%m%dT%H%M%S") / f"{os.getpid()}"
-        try:
-            for directory in (reports_dir, run_dir):
-                check_directory(directory)
-        except UnsafePath as err:
-            stop(str(err), EXIT_CONFIG)
-        run_mark = f"{run_dir.name}.{uuid.uuid4().hex[:12]}"
-        if given:   # `stackaudit run`: the run directory's snapshot is the one, and it records the run
-            markexpr = config.getoption("markexpr", "")
-            shard = config.stash[SHARD]
-            record = RunRecord(run_dir, waivers, inventory.cloud_name, None,
-                               markexpr if markexpr in PROFILES else None, today, str(shard) if shard else None,
-                               inventory.insecure_channels)
-            config.pluginmanager.get_plugin("stackaudit-outcomes").record = record
-        try:
-            snapshot = discover(inventory, policy.limits)
-        except TargetError as err:
-            if record is not None:      # a night that could not even list the targets is recorded too
-                record.finish([], EXIT_BROKEN)
-                results_dir = config.getoption("allure_report_dir", None)
-                if results_dir:
-                    write_result(Path(results_dir), discovery_failure(inventory.cloud_name, err,
-                                                                      redact_text(str(err))))
-            stop(f"cannot discover the cloud's targets: {redact_text(str(err))}", EXIT_BROKEN)
-        try:
-            snapshot.save(raw_dir(run_dir) / "targets.json", raw=True)   # for the workers
-            snapshot.save(run_dir / "targets.json")
-        except OSError as err:
-            stop(f"cannot write {run_dir / 'targets.json'}: {err.strerror}", EXIT_NOT_RECORDED)
-        if record is not None:
-            record.cloudstack_version = discovered_versions(snapshot)
-        else:
-            snapshot.save(Path(config.getoption("--reports-dir")) / "targets.json")
-    KNOWN.protect(snapshot.identities())
-    collector = Collector(inventory, policy, snapshot, Path(config.getoption("--reports-dir")), run_mark)
-    store = FactStore(run_dir, collector, inventory.ssh.max_connections, inventory.ssh.connect_timeout)
-    config.stash[STATE] = RunState(inventory, policy, snapshot, run_dir, store, collector, waivers, today, run_mark)
-    if record is not None:
-        record.first_use_pins = collector.host_key_pins.pinned_in_run
-
-
-def discovered_versions(snapshot: Snapshot) -> str | None:
-    """For the run's summary: the management servers' versions as discovery listed them (several, joined,
-    during an upgrade). The version rules judge by is rules/management.py's cloud_version."""
-    versions = sorted({t.attrs.version for t in snapshot.of_kinds(("mgmt",)) if t.attrs.version})
-    return ", ".join(versions) or None
+    configuration = run_configuration(config)
+    remember_inventory_secrets(configuration.inventory)    # in every process: each masks them by value
+    state = worker_state(config, configuration) if hasattr(config, "workerinput") else \
+        controller_state(config, configuration)
+    KNOWN.protect(state.snapshot.identities())
+    config.stash[STATE] = state
 
 
 def pytest_configure_node(node):
@@ -205,6 +102,7 @@ def pytest_configure_node(node):
     if state is not None:
         node.workerinput["stackaudit_run_dir"] = str(state.run_dir)
         node.workerinput["stackaudit_run_mark"] = state.run_mark
+        node.workerinput["stackaudit_inputs"] = node.config.stash[CONFIGURATION].input_files()
 
 
 def pytest_unconfigure(config):
@@ -235,28 +133,6 @@ def pytest_generate_tests(metafunc):
         reason = f"the cloud {state.snapshot.cloud} has no {' or '.join(kinds)} targets"
         params = [pytest.param(None, id="no-targets", marks=pytest.mark.skip(reason=reason))]
     metafunc.parametrize(name, params, indirect=True)
-
-
-def _target_fixture(request) -> TargetHandle:
-    state = request.config.stash[STATE]
-    target = state.snapshot.by_id(request.param)
-    allure.dynamic.label("target", target.id)
-    declared = getattr(request.function, "stackaudit_reads", None)
-    return TargetHandle(target, Facts(target, state.store, state.snapshot, declared=declared))
-
-
-for _name in TARGET_FIXTURES:
-    globals()[_name] = pytest.fixture(name=_name)(_target_fixture)
-
-
-@pytest.fixture(scope="session")
-def policy(request):
-    return request.config.stash[STATE].policy
-
-
-@pytest.fixture(scope="session")
-def inventory(request):
-    return request.config.stash[STATE].inventory
 
 
 def item_target(item) -> str | None:
@@ -329,14 +205,24 @@ def pytest_runtest_teardown(item):
     after allure-pytest has added its labels (a second severity, module-based suites) at teardown."""
     result = yield
     check_id = getattr(getattr(item, "function", None), "stackaudit_check_id", None)
-    listener = item.config.pluginmanager.get_plugin("allure_listener")
-    test_result = listener.allure_logger.get_test(listener._cache.get(item.nodeid)) if listener else None
+    test_result = current_allure_result(item.config)
     if test_result is None or check_id is None:
         return result
     record = catalog()[check_id]
     present(test_result, record, item.function.__doc__, item_target(item), item.stash.get(ESCALATED, record.severity),
             item.stash.get(VERDICT, None))
     return result
+
+
+def current_allure_result(config):
+    """allure-pytest's result of the test being torn down, or None without --alluredir.
+
+    allure-pytest offers no public hook to rewrite a result. Its reporter's get_test(None), the last
+    result it scheduled, is what its own allure.dynamic API writes to (allure_pytest/listener.py,
+    add_label, allure-framework/allure-python): in one process a test's teardown runs before the next
+    test is scheduled, so that is this test's, without reading the listener's private _cache."""
+    listener = config.pluginmanager.get_plugin("allure_listener")
+    return listener.allure_logger.get_test(None) if listener else None
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)

@@ -15,7 +15,7 @@ from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PA
 from stackaudit.config.host_key_fingerprints import read_fingerprints
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f,
-                                     read_yaml)
+                                     read_yaml_file)
 from stackaudit.config.secrets import SecretSource
 
 
@@ -156,6 +156,7 @@ class Inventory:
     databases: DatabaseSettings | None
     management_servers: tuple[ManagementServer, ...]
     policy_path: Path | None
+    sha256: str     # of the bytes this inventory was read from (the report names them)
 
     @property
     def insecure_channels(self) -> tuple[str, ...]:
@@ -178,9 +179,9 @@ def unverified_tls_note(channel: str) -> str:
 def load_inventory(path: Path) -> Inventory:
     """The inventory at `path`, with every file it names checked and every secret it names set."""
     where = f"{shown_path(path)}:"
-    raw = read_yaml(path, "check the --inventory path", ConfigError)
+    read = read_yaml_file(path, "check the --inventory path", ConfigError)
     try:
-        data = INVENTORY.check(raw, where)
+        data = INVENTORY.check(read.data, where)
     except SchemaError as err:
         raise ConfigError(str(err)) from None
     base = path.parent
@@ -232,7 +233,7 @@ def load_inventory(path: Path) -> Inventory:
             tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"]),
             local(dbs["ca_file"]), dbs["insecure"]),
         management_servers=tuple(ManagementServer(**m) for m in data["management_servers"]),
-        policy_path=local(data["policy"]))
+        policy_path=local(data["policy"]), sha256=read.sha256)
     jump = inventory.system_vms.vmware_jump_host
     if jump is not None and jump not in {m.name for m in inventory.management_servers if m.ssh_address}:
         raise ConfigError(f"{child(child(where, 'system_vms'), 'vmware_jump_host')}: {shown(jump)} is not a management "

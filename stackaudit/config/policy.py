@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, Bounded, DebianVersion, Host, NonEmptyList, Pattern,
                                      Text, seconds)
-from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml
+from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
 
@@ -210,14 +210,15 @@ class Policy:
     backups: BackupPolicy
     waivers: WaiverPolicy
     limits: LimitsPolicy = LimitsPolicy()
+    sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
 def load_policy(path: Path | None) -> Policy:
     """The policy at `path`, or the defaults when no policy file is given."""
     if path is None:
         return policy_from_data({}, "defaults")
-    raw = read_yaml(path, "fix the inventory's policy path", ConfigError)
-    return policy_from_data(raw, shown_path(path))
+    read = read_yaml_file(path, "fix the inventory's policy path", ConfigError)
+    return replace(policy_from_data(read.data, shown_path(path)), sha256=read.sha256)
 
 
 def policy_from_data(raw: object, source: str) -> Policy:

@@ -6,11 +6,12 @@ Errors are one line: `FILE: KEY.PATH: what was found; what is expected`.
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from stackaudit.config.files import UnreadableFile, read_text, shown, shown_path
+from stackaudit.config.files import UnreadableFile, decode_utf8, read_bytes, shown, shown_path
 from stackaudit.config.yamltext import YamlRefused, load_yaml_text
 
 REQUIRED = object()
@@ -186,17 +187,30 @@ def f(kind: Kind, default: Any = None) -> Field:
     return Field(kind, default)
 
 
+@dataclass(frozen=True)
+class YamlFile:
+    """A YAML file's data and the SHA-256 of the very bytes it was parsed from (the report names them)."""
+    data: Any
+    sha256: str
+
+
 def read_yaml(path: Path, unreadable_fix: str, error: type[SchemaError] = SchemaError) -> Any:
-    """A YAML file's data, read strictly (stackaudit/config/files.py, yamltext.py): a file that is not
-    a regular file, is over the size limit, is not UTF-8, is not valid YAML, holds an alias or writes
-    a key twice is one line naming the file (and the line or byte)."""
+    """A YAML file's data, read strictly (read_yaml_file)."""
+    return read_yaml_file(path, unreadable_fix, error).data
+
+
+def read_yaml_file(path: Path, unreadable_fix: str, error: type[SchemaError] = SchemaError) -> YamlFile:
+    """A YAML file's data and digest, read strictly (stackaudit/config/files.py, yamltext.py): a file
+    that is not a regular file, is over the size limit, is not UTF-8, is not valid YAML, holds an alias
+    or writes a key twice is one line naming the file (and the line or byte)."""
     where = shown_path(path)
     try:
-        text = read_text(path)
+        data = read_bytes(path)
+        text = decode_utf8(data)
     except UnreadableFile as err:
         fix = f"; {unreadable_fix}" if str(err).startswith("cannot read") else ""
         raise error(f"{where}: {err}{fix}") from None
     try:
-        return load_yaml_text(text)
+        return YamlFile(load_yaml_text(text), hashlib.sha256(data).hexdigest())
     except YamlRefused as err:
         raise error(f"{where}: {err}") from None

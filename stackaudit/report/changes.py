@@ -58,9 +58,11 @@ def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
 
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
                   exit_code: int, results: list[Result], previous: dict | None, waivers,
-                  today: datetime.date, insecure_channels=(), first_use_pins: list[dict] = ()) -> dict:
+                  today: datetime.date, insecure_channels=(), first_use_pins: list[dict] = (),
+                  inputs: dict | None = None) -> dict:
     """summary.json; `first_use_pins`: the system VM keys pinned in this run, trusted on first use
-    ({target, vm_id, fingerprint}, collect/hostkeys.py)."""
+    ({target, vm_id, fingerprint}, collect/hostkeys.py); `inputs`: the inventory and policy files as the
+    run read them, with their SHA-256 (stackaudit/configuration.py)."""
     entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
     return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
@@ -71,7 +73,8 @@ def build_summary(run: str, started: str, finished: str, cloud: str, version: st
             "changes": changes(previous["results"] if previous else None, entries),
             "stale_waivers": stale_waivers(waivers, results),
             "expiring_waivers": expiring_waivers(waivers, today),
-            "first_use_pins": sorted(first_use_pins, key=lambda p: (str(p["target"]), str(p["vm_id"])))}
+            "first_use_pins": sorted(first_use_pins, key=lambda p: (str(p["target"]), str(p["vm_id"]))),
+            "inputs": inputs}
 
 
 def as_shard(summary: dict, shard: str) -> dict:

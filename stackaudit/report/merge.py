@@ -40,8 +40,9 @@ class TargetUnion:
     unchecked: tuple[str, ...]     # targets whose own shard did not discover them: no shard checked them
 
 
-def merge_into(run_dir: Path, shards: list[ShardRun], waivers, today) -> dict:
-    """Write the merged run into `run_dir` (made by open_run_dir); its summary."""
+def merge_into(run_dir: Path, shards: list[ShardRun], waivers, today, inputs: dict | None = None) -> dict:
+    """Write the merged run into `run_dir` (made by open_run_dir); its summary. `inputs`: the files the merge
+    read (summary.json's `inputs`)."""
     copy_allure_results(shards, run_dir / "allure-results")
     copy_facts(shards, run_dir)
     targets = union_targets(shards)
@@ -51,12 +52,13 @@ def merge_into(run_dir: Path, shards: list[ShardRun], waivers, today) -> dict:
               f"listed by every shard, {len(targets.unchecked)} of them checked by no shard (summary.json: "
               "targets_differ, unchecked_targets)", file=sys.stderr)
     write_junit(run_dir / "junit.xml", [s.junit for s in shards if s.junit is not None])
-    summary = night_summary(run_dir, shards, targets, waivers, today)
+    summary = night_summary(run_dir, shards, targets, waivers, today, inputs)
     write_summary(run_dir / "summary.json", summary)
     return summary
 
 
-def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, waivers, today) -> dict:
+def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, waivers, today,
+                  inputs: dict | None) -> dict:
     results = [result for shard in shards for result in shard.results]
     first = shards[0].summary
     versions = sorted({s.summary["cloudstack_version"] for s in shards if s.summary.get("cloudstack_version")})
@@ -66,7 +68,7 @@ def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, w
                             ", ".join(versions) or None, first.get("profile"), code, results,
                             previous_summary(run_dir), waivers, today,
                             insecure_channels={c for s in shards for c in s.summary.get("insecure_channels", [])},
-                            first_use_pins=pins)
+                            first_use_pins=pins, inputs=inputs)
     summary["merged_from"] = [{"shard": str(s.shard), "run": s.path.name, "exit_code": s.summary["exit_code"]}
                               for s in shards]
     summary["targets_differ"] = targets.differing

@@ -52,9 +52,9 @@ def failure_message(text: str) -> str:
 class Tally:
     """Every (check, target) outcome of the run; registered as a plugin in the controller."""
 
-    def __init__(self):
+    def __init__(self, record=None):
         self.results: list[Result] = []
-        self.record = None      # report.recorder.RunRecord under `stackaudit run`: writes summary.json
+        self.record = record    # report.recorder.RunRecord under `stackaudit run`: writes summary.json
 
     def pytest_runtest_logreport(self, report):
         result = getattr(report, "stackaudit", None)

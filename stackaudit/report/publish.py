@@ -6,7 +6,6 @@ inventory and policy), then what changed since the previous run.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from importlib import metadata
@@ -18,13 +17,9 @@ from stackaudit.report.auditor import categories
 from stackaudit.report.runs import earlier_runs, previous_run
 
 
-def sha256_of(path: Path | None) -> str:
-    if path is None:
-        return "none"
-    try:
-        return f"{path} (SHA-256 {hashlib.sha256(path.read_bytes()).hexdigest()})"
-    except OSError as err:
-        return f"{path} (unreadable: {err.strerror})"
+def file_read(entry: dict | None, missing: str) -> str:
+    """An input file as the run read it: its path and the SHA-256 of the bytes read (summary.json's `inputs`)."""
+    return f"{entry['path']} (SHA-256 {entry['sha256']})" if entry else missing
 
 
 def stackaudit_version() -> str:
@@ -52,15 +47,15 @@ def git_commit(checkout: Path) -> str | None:
     return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
 
 
-def environment(summary: dict, inventory: Path, policy: Path | None) -> dict[str, str]:
+def environment(summary: dict, inputs: dict) -> dict[str, str]:
     """The overview's environment: what changed first (the widget shows the first five entries
     until "Show all"), then which cloud, code and input files gave these results."""
     context = {
         "Cloud": summary["cloud"],
         "CloudStack version": summary.get("cloudstack_version") or "unknown (no management server listed)",
         "StackAudit": stackaudit_version(),
-        "Inventory": sha256_of(inventory),
-        "Policy": sha256_of(policy) if policy else "built-in defaults",
+        "Inventory": file_read(inputs.get("inventory"), "not recorded"),
+        "Policy": file_read(inputs.get("policy"), "built-in defaults"),
         "Profile": summary.get("profile") or "all checks",
         "Run": summary["run"],
         "Exit code": str(summary["exit_code"]),
@@ -68,8 +63,9 @@ def environment(summary: dict, inventory: Path, policy: Path | None) -> dict[str
     return {**change_entries(summary), **context}
 
 
-def publish(run_dir: Path, inventory: Path, policy: Path | None) -> Path:
-    """Write run_dir/report.html; raises ReportFailed with a one-line reason."""
+def publish(run_dir: Path, inputs: dict) -> Path:
+    """Write run_dir/report.html; raises ReportFailed with a one-line reason. `inputs`: the inventory and
+    policy as the run read them (stackaudit/configuration.py, input_files)."""
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
     except (OSError, ValueError) as err:
@@ -79,6 +75,6 @@ def publish(run_dir: Path, inventory: Path, policy: Path | None) -> Path:
     previous_dir = before[0] if before else None
     carry_history(previous_dir / REPORT_FILE if previous_dir else None, results)
     order = len(earlier_runs(run_dir)) + 1
-    write_results_context(results, environment(summary, inventory, policy),
+    write_results_context(results, environment(summary, inputs),
                           executor(summary, order, previous_dir.name if previous_dir else None), categories())
     return generate(find_allure(), results, run_dir / REPORT_FILE)

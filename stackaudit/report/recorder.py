@@ -28,6 +28,7 @@ class RunRecord:
     today: datetime.date
     shard: str | None = None       # "I/N" under --shard
     insecure_channels: tuple[str, ...] = ()     # the inventory's channels without verified TLS
+    inputs: dict | None = None      # the files the run read, with their SHA-256 (stackaudit/configuration.py)
     started: str = field(default_factory=utc_now)
     summary: dict | None = None
     # The system VM keys this run pinned on first use (collect/hostkeys.py, pinned_in_run)
@@ -37,7 +38,8 @@ class RunRecord:
         previous = None if self.shard else previous_summary(self.run_dir)
         self.summary = build_summary(self.run_dir.name, self.started, utc_now(), self.cloud, self.cloudstack_version,
                                      self.profile, exit_code, results, previous, self.waivers, self.today,
-                                     insecure_channels=self.insecure_channels, first_use_pins=self.first_use_pins())
+                                     insecure_channels=self.insecure_channels, first_use_pins=self.first_use_pins(),
+                                     inputs=self.inputs)
         if self.shard:
             self.summary = as_shard(self.summary, self.shard)
         try:

@@ -55,6 +55,7 @@ CONTRACT = {
     "stale_waivers": [{**ENTRY, "reason": str, "approver": str, "ticket": str, "expires": str}],
     "insecure_channels": [("cloud.api", "xenserver", "databases")],
     "first_use_pins": [{"target": str, "vm_id": str, "fingerprint": str}],
+    "inputs": {"inventory": {"path": str, "sha256": str}, "policy": (dict, type(None))},
 }
 SYSTEM_VM_KINDS = ("ssvm://", "cpvm://", "router://")
 

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 def collected(work) -> dict[str, dict]:
     """Target id -> the raw facts the run stored for it (files named `_*.json` are the run's own
     records, e.g. which endpoints answered, not a target's facts)."""
-    files = sorted(f for f in (work / "reports" / "runs").glob("*/*/facts/*.json") if not f.name.startswith("_"))
+    files = sorted(f for f in (work / "reports" / "runs").glob("*/facts/*.json") if not f.name.startswith("_"))
     return {data["target"]: data.get("facts", data) for data in (json.loads(f.read_text()) for f in files)}
 
 

@@ -43,7 +43,7 @@ def suite_on(work, unreachable: int) -> tuple[dict, list[str]]:
         wall = time.monotonic() - started
     finally:
         down(lab, out=lambda *_: None)
-    (run_dir,) = (work / "reports" / "runs").glob("*/*")
+    (run_dir,) = (work / "reports" / "runs").glob("*")
     facts = {json.loads(p.read_text())["target"]: json.loads(p.read_text())
              for p in (run_dir / "facts").glob("*.json")}
     return {"result": result, "wall": wall, "facts": facts}, absent

@@ -15,6 +15,7 @@ import yaml
 from _pytest.config import get_config
 
 import stackaudit.__main__ as cli
+from stackaudit.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -90,15 +91,22 @@ def positional(words: list[str]) -> list[str]:
     return [w for w in words if not w.startswith("-")]
 
 
+def workers_only(inventory, waivers, workers="auto", *more) -> None:
+    """stackaudit run's configuration check with no file read: only --workers is checked."""
+    problem = cli.workers_problem(workers)
+    if problem:
+        raise ConfigError(problem)
+
+
 def pytest_args_of_run(words: list[str], monkeypatch, tmp_path: Path) -> list[str]:
     """The pytest command line that `stackaudit run WORDS` builds, through the real argument
     parser of stackaudit/__main__.py (an unknown choice or a missing value exits 2 there), stopped
     before it validates files, makes a run directory or starts pytest."""
     assert words[:2] == ["stackaudit", "run"], words
     given: list[list[str]] = []
-    monkeypatch.setattr(cli, "validate", lambda inventory, waivers, workers="auto", *more: cli.workers_problem(workers))
+    monkeypatch.setattr(cli, "checked_configuration", workers_only)
     monkeypatch.setattr(cli, "open_run_dir", lambda reports: tmp_path)
-    monkeypatch.setattr(cli.pytest, "main", lambda args: given.append(list(args)) or 0)
+    monkeypatch.setattr(cli.pytest, "main", lambda args, plugins=(): given.append(list(args)) or 0)
     monkeypatch.setattr(cli, "unrecorded", lambda run_dir: "stopped by the test")
     code = cli.main(words[1:])
     assert given, f"stackaudit {' '.join(words[1:])} stopped with exit code {code} before pytest"

@@ -136,8 +136,8 @@ def test_an_unset_environment_variable_is_named_when_the_inventory_is_loaded(wri
 
 
 def test_the_shipped_policy_file_states_exactly_the_defaults():
-    assert load_policy(REPO / "inventories" / "policy.yml").__dict__ | {"source": ""} == \
-        load_policy(None).__dict__ | {"source": ""}
+    assert load_policy(REPO / "inventories" / "policy.yml").__dict__ | {"source": "", "sha256": None} == \
+        load_policy(None).__dict__ | {"source": "", "sha256": None}
 
 
 @pytest.mark.parametrize("policy, message", [

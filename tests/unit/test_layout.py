@@ -26,7 +26,10 @@ STAGES = [
     # top level, wiring the stages: the checks' helpers, the catalog, the plugin and the command line
     "stackaudit.groups",
     "stackaudit.catalog",
+    "stackaudit.configuration",
+    "stackaudit.session",
     "stackaudit.plugin",
+    "stackaudit.fixtures",
     "stackaudit.__main__",
 ]
 ANYWHERE = ("stackaudit.errors",)  # every stage raises its errors

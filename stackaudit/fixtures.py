@@ -1,0 +1,106 @@
+"""The fixtures a check asks for: its target (by the name of its kind), the policy and the inventory.
+
+A check names its target kind by its fixture (`pool`, `firewalled_host`, `system_vm`, ...);
+plugin.py's TARGET_FIXTURES says which target kinds each name stands for, and pytest_generate_tests
+parametrizes it (indirectly) over those targets' ids. Each fixture turns the id into a TargetHandle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import allure
+import pytest
+
+from stackaudit.collect.facts import Facts
+from stackaudit.discovery.targets import Target
+from stackaudit.session import STATE
+
+
+@dataclass
+class TargetHandle:
+    """What a check gets for its target: the target and its facts."""
+    target: Target
+    facts: Facts
+
+    @property
+    def id(self) -> str:
+        return self.target.id
+
+
+def target_handle(request) -> TargetHandle:
+    """The target whose id the check was parametrized with, labelled in Allure, with the facts it reads."""
+    state = request.config.stash[STATE]
+    target = state.snapshot.by_id(request.param)
+    allure.dynamic.label("target", target.id)
+    declared = getattr(request.function, "stackaudit_reads", None)
+    return TargetHandle(target, Facts(target, state.store, state.snapshot, declared=declared))
+
+
+@pytest.fixture
+def pool(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def hypervisor_host(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def kvm_host(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def xen_host(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def firewalled_host(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def system_vm(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def database(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def management_server(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def backed_up_machine(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def zone(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def cluster(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
+def cloud(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture(scope="session")
+def policy(request):
+    return request.config.stash[STATE].policy
+
+
+@pytest.fixture(scope="session")
+def inventory(request):
+    return request.config.stash[STATE].inventory
