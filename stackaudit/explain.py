@@ -27,6 +27,7 @@ from stackaudit.plugin import PACKAGE, checks_dir
 from stackaudit.report.auditor import DISRUPTION, SUITES, citations
 
 WIDTH = 100
+SHORT_SOURCE_LINES = 8     # a builder without a docstring is shown whole up to this many lines
 # What each ApiCall of the declarations asks of the CloudStack API (collectors.read_cloud_settings).
 API_CALLS = {
     "configurations": "listConfigurations (every global setting)",
@@ -130,17 +131,26 @@ def describe_reading(reading) -> Reading:
 
 
 def built_by(function) -> str:
+    """The function's name and place, and its docstring's summary (or, without one, its short source)."""
     doc = inspect.getdoc(function) or ""
     summary = " ".join(doc.split("\n\n", 1)[0].split())
-    return f"{function.__qualname__} ({place_of(function)})" + (f": {summary}" if summary else "")
+    if summary:
+        return f"{function.__qualname__} ({place_of(function)}): {summary}"
+    source = textwrap.dedent(inspect.getsource(function)).rstrip().splitlines()
+    shown = "".join(f"\n    {line}" for line in source) if len(source) <= SHORT_SOURCE_LINES else ""
+    return f"{function.__qualname__} ({place_of(function)}){shown}"
 
 
 def check_reads(function, record: CheckRecord) -> tuple[FactReading, ...]:
-    """The facts the check declares: its own (on its target kinds), then its members' (by kind)."""
+    """The facts the check declares: its own (on its target kinds), then its members' (a fact read on
+    several kinds of member once, with those kinds)."""
     own, members = function.stackaudit_reads
-    found = [fact_readings(name, record.targets) for name in own]
-    found += [fact_readings(name, (kind,), members=True) for kind, names in members.items() for name in names]
-    return tuple(found)
+    member_kinds: dict[str, list[str]] = {}
+    for kind, names in members.items():
+        for name in names:
+            member_kinds.setdefault(name, []).append(kind)
+    return tuple([fact_readings(name, record.targets) for name in own] +
+                 [fact_readings(name, tuple(kinds), members=True) for name, kinds in member_kinds.items()])
 
 
 def scope_conditions(function) -> tuple[str, ...]:
@@ -162,7 +172,10 @@ def explain(check_id: str) -> Explanation:
         close = difflib.get_close_matches(check_id.upper(), list(records), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; `stackaudit explain` lists every ID"
         raise UnknownCheck(f"explain: no check {check_id!r} in the catalog (stackaudit/catalog.yml){hint}")
-    function = check_functions()[check_id]
+    function = check_functions().get(check_id)
+    if function is None:
+        raise UnknownCheck(f"explain: {check_id} is in the catalog but no check function implements it "
+                           f"(@check({check_id!r}) in {checks_dir()})")
     record = records[check_id]
     return Explanation(record, f"{function.__module__}.{function.__qualname__}", place_of(function), check_reads(function, record),
                        calls_of(function), scope_conditions(function), lab_cases(check_id))

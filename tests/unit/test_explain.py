@@ -146,6 +146,12 @@ def test_unknown_id_is_one_line_with_the_closest_ids_and_exit_4(capsys):
     assert "HOST-IPTABLES-V4" in captured.err and "HOST-IPTABLES-V6" in captured.err
 
 
+def test_a_record_without_a_check_function_is_one_line(monkeypatch, capsys):
+    monkeypatch.setattr("stackaudit.explain.check_functions", lambda: {})
+    assert main(["explain", "DB-BIND-ADDRESS"]) == 4
+    assert "DB-BIND-ADDRESS is in the catalog but no check function implements it" in capsys.readouterr().err
+
+
 def test_without_an_id_every_check_is_listed_with_its_title(capsys):
     assert main(["explain"]) == 0
     lines = capsys.readouterr().out.splitlines()
