@@ -154,11 +154,16 @@ def check_reads(function, record: CheckRecord) -> tuple[FactReading, ...]:
 
 
 def scope_conditions(function) -> tuple[str, ...]:
-    """The names of the conditions (rules/scope.py) under which the check applies to a target of its kinds."""
-    return tuple(getattr(scope, "name", str(scope))
-                 + (" (judged on the cloud's version, from listManagementServers)"
-                    if getattr(scope, "needs_cloud_version", False) else "")
-                 for scope in getattr(function, "stackaudit_scope", ()))
+    """The conditions (rules/scope.py) under which the check applies to a target of its kinds: each
+    one's name, where it is decided, and whether it is judged on the cloud's version."""
+    found = []
+    for scope in getattr(function, "stackaudit_scope", ()):
+        decided = getattr(scope, "out_of_scope", None)
+        found.append(getattr(scope, "name", str(scope))
+                     + (f" (decided by {decided.__qualname__}, {place_of(decided)})" if callable(decided) else "")
+                     + ("; judged on the cloud's version, from listManagementServers"
+                        if getattr(scope, "needs_cloud_version", False) else ""))
+    return tuple(found)
 
 
 # --- one check, and the catalog ---------------------------------------------------------------------
@@ -238,7 +243,7 @@ def code_text(explanation: Explanation) -> str:
     calls = explanation.calls
     lines = ["CODE (paths from the checkout)", f"  check function: {explanation.check_function} ({explanation.check_place})"]
     lines += [f"  helper:         {name} ({place})" for name, place in calls.helpers]
-    lines += [f"  rule function:  {name} ({place})" for name, place in calls.rules] or ["  rule function:  none"]
+    lines += [f"  rule function:  {name} ({place})" for name, place in calls.rules] or ["  rule function:  none (the check judges its facts itself)"]
     return "\n".join(lines)
 
 
