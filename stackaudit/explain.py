@@ -11,7 +11,6 @@ source read with `ast` (stackaudit/explain_source.py) and the lab's scenarios (l
 from __future__ import annotations
 
 import difflib
-import importlib
 import importlib.util
 import inspect
 import sys
@@ -67,7 +66,7 @@ class Explanation:
 
 # --- the check functions --------------------------------------------------------------------------
 def check_modules() -> list:
-    """The check modules (checks/test_*.py), imported as pytest's run imports them."""
+    """The check modules (checks/test_*.py), by the names the suite's own tests import them under."""
     directory = checks_dir()
     package = "stackaudit.checks" if directory.parent == PACKAGE else "checks"
     modules = []

@@ -3,6 +3,8 @@ against the declarations and the source it is read from."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,15 @@ def test_paths_are_from_the_checkout():
     explanation = explain("DB-BINLOG-ROW")
     assert explanation.check_place.startswith("checks/test_database.py:")
     assert all(not Path(place).is_absolute() for _, place in explanation.calls.rules)
+
+
+@pytest.mark.integration
+def test_the_command_explains_from_any_directory(tmp_path):
+    """As an operator runs it: a process of its own, started outside the checkout."""
+    done = subprocess.run([sys.executable, "-m", "stackaudit", "explain", "HOST-IPTABLES-V4"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "  check function: checks.test_hosts.test_iptables_v4 (checks/test_hosts.py:" in done.stdout
+    refused = subprocess.run([sys.executable, "-m", "stackaudit", "explain", "NO-SUCH-CHECK"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+    assert (refused.returncode, refused.stdout, refused.stderr.count("\n")) == (4, "", 1)
