@@ -120,14 +120,15 @@ def pytest_generate_tests(metafunc):
                                 "but implements no check: decorate it with @check(CHECK-ID)")
     decision = decide(catalog()[check_id], state.snapshot, state.policy, state.inventory)
     state.scope.record(check_id, decision, metafunc.definition)
-    params = [pytest.param(t.id, id=t.id, marks=pytest.mark.xdist_group(t.id)) for t in decision.applies]
-    metafunc.parametrize(name, params, indirect=True)
+    if decision.applies:    # else no item at all (pytest_pycollect_makeitem), not pytest's skipped empty parameter set
+        metafunc.parametrize(name, [pytest.param(t.id, id=t.id, marks=pytest.mark.xdist_group(t.id))
+                                    for t in decision.applies], indirect=True)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pycollect_makeitem(collector, name, obj):
-    """A check that applies to no target is not collected at all (pytest would make one skipped item
-    of an empty parametrization); the ledger counts it as not applicable."""
+    """A check that applies to no target is not collected at all (it was not parametrized: its one
+    item would have no target); the ledger counts it as not applicable."""
     made = yield
     check_id = getattr(obj, "stackaudit_check_id", None)
     state = collector.config.stash.get(STATE, None)
