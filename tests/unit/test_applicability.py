@@ -18,6 +18,7 @@ from stackaudit.session import STATE
 from stackaudit.targets import Snapshot, Target
 from tests.unit.test_catalog import implementations
 
+pytest_plugins = ("pytester",)
 POLICY = policy_from_data({}, "test")
 ONE_DB = SimpleNamespace(databases=SimpleNamespace(servers=["db1"]))
 TWO_DBS = SimpleNamespace(databases=SimpleNamespace(servers=["db1", "db2"]))
@@ -185,3 +186,28 @@ def test_discovery_puts_the_management_servers_versions_on_the_cloud_target(monk
     snapshot = discovery.discover(inventory)
     assert snapshot.cloud_versions() == ("4.18.2.0", "4.19.1.0")
     assert decide(catalog()["MS-CA-STRICT"], snapshot, POLICY, ONE_DB).undecided == {}
+
+
+def test_the_firewall_checks_run_on_the_firewalled_kinds_the_suite_names_once():
+    from stackaudit.targets import FIREWALLED_KINDS
+    assert catalog()["HOST-IPTABLES-V4"].targets == catalog()["HOST-IPTABLES-V6"].targets == FIREWALLED_KINDS
+
+
+@pytest.mark.parametrize("markexpr, keyword, kept", [
+    ("", "", True), ("nightly", "", True), ("pre_upgrade", "", False), ("nightly and not security", "", True),
+    ("", "pool_ha", True), ("", "test_applies_nowhere", True), ("", "not pool_ha", False), ("nightly", "zone", False),
+])
+def test_a_check_that_applies_nowhere_is_listed_only_if_m_and_k_select_it(pytester, markexpr, keyword, kept):
+    """Judged on its function as pytest judges an item, with the same -m and -k expressions."""
+    from stackaudit.plugin import selected_by_expressions
+    pytester.makeini("[pytest]\nmarkers =\n    nightly: n\n    pre_upgrade: p\n    security: s\n")
+    pytester.makepyfile(test_pool_ha="import pytest\n\n@pytest.mark.nightly\ndef test_applies_nowhere():\n    pass\n")
+    definitions = []
+
+    class Capture:
+        def pytest_generate_tests(self, metafunc):
+            definitions.append(metafunc.definition)
+
+    pytester.inline_run("--collect-only", "-p", "no:randomly", plugins=[Capture()])
+    config = SimpleNamespace(option=SimpleNamespace(markexpr=markexpr, keyword=keyword))
+    assert selected_by_expressions(config, definitions[0]) is kept
