@@ -72,7 +72,10 @@ def measure(running_text: str, persisted_text: str, family: int) -> dict:
     from stackaudit.config.policy import policy_from_data
     from stackaudit.parsers.iptables import parse_iptables_save
     from stackaudit.rules import firewall as firewall_rules
-    from stackaudit.rules.netfilter import port_verdicts
+    try:
+        from stackaudit.rules.netfilter.connections import port_verdicts
+    except ImportError:     # --before: a checkout from before netfilter.py became a package (issue 20)
+        from stackaudit.rules.netfilter import port_verdicts
     policy = policy_from_data(POLICY, "benchmark").firewall
     facts = HostFacts(family, running_text, persisted_text)
     parse_seconds, _ = best_of(lambda: parse_iptables_save(running_text))

@@ -13,7 +13,9 @@ from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.firewall import (firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall,
                                        walk_port)
-from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts
+from stackaudit.rules.netfilter.connections import port_verdicts
+from stackaudit.rules.netfilter.matches import Connection
+from stackaudit.rules.netfilter.verdict import evaluate
 from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"

@@ -13,7 +13,9 @@ from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules.firewall import firewall_evidence, judge, rejects_port, walk_firewall, walk_port
-from stackaudit.rules.netfilter import MAX_BRANCHES, MAX_SOURCE_PORTS, Connection, evaluate, port_verdicts
+from stackaudit.rules.netfilter.connections import port_verdicts
+from stackaudit.rules.netfilter.matches import Connection
+from stackaudit.rules.netfilter.verdict import MAX_BRANCHES, MAX_SOURCE_PORTS, evaluate
 from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
