@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from stackaudit.parsers.iptables import Ruleset
+from stackaudit.parsers.iptables_model import Ruleset
 from stackaudit.rules.netfilter.matches import OTHER_INTERFACE, Connection, interface_matches, networks_of
 from stackaudit.rules.netfilter.verdict import evaluate
 from stackaudit.rules.netfilter.walk import ConnectionVerdict, incoming_rules, port_probe

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from stackaudit.parsers.iptables import Rule, parse_ports
+from stackaudit.parsers.iptables_model import Rule, parse_ports
 from stackaudit.parsers.numbers import read_c_unsigned
 
 # Modules whose conditions condition_holds judges; any other -m module is judged neither way (set, limit,

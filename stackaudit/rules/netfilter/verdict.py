@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.iptables import Ports, Rule, Ruleset
+from stackaudit.parsers.iptables_model import Ports, Rule, Ruleset
 from stackaudit.rules.netfilter.matches import SOURCE_PORT_OPTIONS, Connection, address_of, ports_of
 from stackaudit.rules.netfilter.walk import (ConnectionVerdict, Forks, NeedsSourcePort, incoming_rules, place,
                                              walk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from stackaudit.parsers.iptables import Rule, Ruleset
+from stackaudit.parsers.iptables_model import Rule, Ruleset
 from stackaudit.rules.netfilter.matches import (OTHER_INTERFACE, Connection, excluded_by_port, judgement_assumed,
                                                 rule_matches, waits_for_source_port)
 
