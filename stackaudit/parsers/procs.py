@@ -38,6 +38,20 @@ class ProcessName:
     name: str         # the process name (/proc/PID/comm, at most 15 characters), e.g. "java"
 
 
+# The management server is a JVM (packaging/systemd/cloudstack-management.service runs java ...
+# ServerDaemon; the Tomcat era ran java or jsvc with catalina.base under cloudstack-management). The
+# process name is the program's even under an interpreter (the lab's stand-in `/usr/bin/java` is a
+# shell script: the kernel names the process after the file it executed).
+MANAGEMENT_PROGRAMS = ("java", "jsvc", "jsvc.exec")
+
+
+@dataclass(frozen=True)
+class ProgramProcesses:
+    """The processes of some programs (by process name) and the PIDs whose command line holds a pattern."""
+    programs: list[ProcessName]
+    marked_pids: set[int]
+
+
 def parse_stale_mappings(text: str) -> list[StaleMapping]:
     """The stale library scan's output (STALE_LIBRARY_COMMAND, collect/declarations.py):
     `PID<TAB>COMM<TAB>PATH` lines.

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from stackaudit.errors import NotCheckable, UnparsableOutput
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.firewall import (firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall,

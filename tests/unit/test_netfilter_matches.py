@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.iptables import parse_iptables_save
