@@ -17,14 +17,12 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackaudit.errors import (ApiError, CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record,
-                               raise_if_error)
+from stackaudit.errors import ApiError, CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record
 from stackaudit.collect.hostkeys import PinningPolicy, system_vm_host_keys
 from stackaudit.collect.batch import build_batch_script, decoded, split_sections
 from stackaudit.collect import collected
 from stackaudit.collect.collected import Collected, utc_now
-from stackaudit.collect.readers import (SCOPED_CALLS, SCOPES, ask, ask_replication_status, read_api_list,
-                                        read_xapi_class)
+from stackaudit.collect.readers import SCOPED_CALLS, SCOPES, ask_query, read_api_list, read_xapi_class
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import unverified_tls_note
@@ -262,11 +260,10 @@ class Collector:
                              self.inventory.ssh.connect_timeout, settings.ca_file)
         channel = mysql.channel_record(conn, settings.insecure)
         try:
-            wanted = self.readings(target, Query)
-            answers = [ask(conn, target.id, q.name, q.statement) for q in wanted if q.statement]
-            if "replicas" in {q.name for q in wanted}:
-                answers.append(ask_replication_status(conn, target.id, answers))
-            return collected.store("sql", answers, **channel)
+            answers: dict[str, Collected] = {}
+            for query in sorted(self.readings(target, Query), key=lambda query: bool(query.after)):
+                answers[query.name] = ask_query(conn, target.id, query, answers)
+            return collected.store("sql", list(answers.values()), **channel)
         finally:
             conn.close()
 

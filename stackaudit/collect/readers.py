@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from stackaudit.collect.collected import Collected, utc_now
 from stackaudit.collect.transports import cloudstack, mysql, xapi
-from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
-from stackaudit.parsers.mysql import parse_server_version
+from stackaudit.errors import TargetError, error_record
 
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
 
@@ -37,16 +36,13 @@ def read_xapi_class(session, address: str, xapi_class: str) -> Collected:
     return Collected("xapi", xapi_class, xapi.call(session, address, call), call, read_at)
 
 
-def ask_replication_status(conn, label: str, answers: list[Collected]) -> Collected:
-    """The replication status, asked in the statement the server's version calls for; the
-    statement is decided here, once, and recorded as the answer's `used`."""
-    version = next(a for a in answers if a.name == "server_version")
-    try:
-        if version.error:
-            raise_if_error({"error": version.error})
-        statement = parse_server_version(version.output).replica_status_statement
-    except TargetError as err:
-        failed = CollectionFailed(f"{label}: replication status not read: the server's version is unknown "
-                                  f"({err})")
-        return Collected("sql", "replicas", read_at=utc_now(), **error_record(failed))
-    return ask(conn, label, "replicas", statement)
+def ask_query(conn, label: str, query, answers: dict[str, Collected]) -> Collected:
+    """A declared query's answer; a statement chosen from earlier answers (Query.statement_of) is
+    chosen here, once, and kept as the answer's `used`."""
+    statement = query.statement
+    if statement is None:
+        try:
+            statement = query.statement_of({name: answers[name] for name in query.after})
+        except TargetError as err:
+            return Collected("sql", query.name, read_at=utc_now(), **error_record(type(err)(f"{label}: {err}")))
+    return ask(conn, label, query.name, statement)

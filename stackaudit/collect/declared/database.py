@@ -6,7 +6,7 @@ import ipaddress
 
 from stackaudit.collect.readings import Command, Fact, Query
 from stackaudit.collect.target_secrets import option_file_secrets
-from stackaudit.errors import CollectionFailed, TargetError, UnparsableOutput
+from stackaudit.errors import CollectionFailed, TargetError, UnparsableOutput, raise_if_error
 from stackaudit.parsers.api_rows import parse_schema_versions
 from stackaudit.parsers.getent import is_host_name, lookup_command, parse_lookups
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
@@ -17,10 +17,22 @@ VARIABLES = Query("variables", "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('l
                   "'server_id', 'auto_increment_increment', 'auto_increment_offset', 'bind_address', 'version', "
                   "'innodb_rollback_on_timeout', 'innodb_lock_wait_timeout', 'max_connections', 'time_zone', "
                   "'skip_name_resolve', 'port')")
-# Asked in the statement the server's version has (parsers/mysql.py), so after server_version; the
-# collector records the statement it chose as the reading's `used`.
-REPLICAS = Query("replicas", None, after=("server_version",))
 SCHEMA_VERSIONS = Query("schema_versions", "SELECT id, version, step FROM cloud.version ORDER BY id")
+
+
+def replica_status_statement(answers) -> str:
+    """The replication status statement the server's version calls for (parsers/mysql.py)."""
+    try:
+        version = answers["server_version"]
+        if version.error:
+            raise_if_error({"error": version.error})
+        return parse_server_version(version.output).replica_status_statement
+    except TargetError as err:
+        raise CollectionFailed(f"replication status not read: the server's version is unknown ({err})") from None
+
+
+# Asked in the statement the server's version has, so after server_version.
+REPLICAS = Query("replicas", None, after=("server_version",), statement_of=replica_status_statement)
 # Every regular file of the option-file trees of Debian (/etc/mysql) and RHEL (/etc/my.cnf,
 # /etc/my.cnf.d), symlinks followed, each after a `==> PATH <==` header (tail -v). Paths that do
 # not exist are left out before find, so its status is not spoiled; -r: no file, no tail.
