@@ -3,8 +3,7 @@ a target's raw facts (JSON).
 
 The collectors make a `Collected` of each reading they run and store it with `store`; the facts'
 value functions get it back with `load` (through `Facts.reading`), never by key names. The JSON
-keeps the layout the fact store, its masking (config/redact.py), the secrets of a target
-(collect/target_secrets.py) and `stackaudit summary` read:
+keeps the layout the fact store and its masking (config/redact.py) read (docs/facts.md):
 
     {"ssh": {"sections": {name: {exit_code, stdout, stderr, used, read_at}}},
      "sql": {"queries": {name: {rows, used, read_at} | {error, used, read_at}}},

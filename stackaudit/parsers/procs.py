@@ -53,7 +53,7 @@ class ProgramProcesses:
 
 
 def parse_stale_mappings(text: str) -> list[StaleMapping]:
-    """The stale library scan's output (STALE_LIBRARY_COMMAND, collect/declarations.py):
+    """The stale library scan's output (STALE_LIBRARY_COMMAND, collect/declared/processes.py):
     `PID<TAB>COMM<TAB>PATH` lines.
 
         7\tstale worker\t/tmp/stackaudit-rec.VHnBiT/libs/libcrypto.so.3
@@ -89,7 +89,7 @@ def parse_ps(text: str) -> list[Process]:
         if match.start(2) < USER_COLUMNS + 1:
             # `ps -ef`/`ps aux` lines also start with a user and a number (the PID, then the PPID
             # or %CPU): only the 32-column user field says the columns are those of the
-            # collector's ps (collect/declarations.py)
+            # collector's ps (collect/declared/processes.py)
             raise UnparsableOutput(f"ps line {number}: the user is not padded to {USER_COLUMNS} columns as "
                                    f"in `ps -eo user:{USER_COLUMNS},pid,args --no-headers`: {line[:80]!r}")
         processes.append(Process(match[1], read_pid(match[2], f"ps line {number}"), match[3].strip()))

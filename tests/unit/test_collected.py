@@ -83,3 +83,15 @@ def test_a_reading_that_failed_or_was_never_read_is_broken_not_empty():
         facts.sql("schema_versions")
     assert facts.reading("ssh", "hostname").used == "hostname"
     assert facts.section("etc_hostname") is None       # cat of a file that does not exist: absent
+
+
+def test_the_declarations_hold_no_rule():
+    """Which processes to list is a reading's parameter; which of them is the server, a rule the
+    check calls: no module of collect/ imports one of rules/."""
+    from pathlib import Path
+
+    from tests.unit.test_layout import imported
+    collect = Path(__file__).resolve().parents[2] / "stackaudit" / "collect"
+    found = {str(path.relative_to(collect)): sorted(n for n in imported(path) if n.startswith("stackaudit.rules"))
+             for path in sorted(collect.rglob("*.py"))}
+    assert {path: names for path, names in found.items() if names} == {}
