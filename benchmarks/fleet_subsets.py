@@ -17,7 +17,7 @@ class Collected:
 def sections_of(facts: dict) -> int:
     ssh, xapi, sql, api = (facts.get(part) or {} for part in ("ssh", "xapi", "sql", "api"))
     return (len(ssh.get("sections", {})) + len(xapi.get("records", {})) + len(sql.get("queries", {}))
-            + (len(api) if "error" not in api else 1))
+            + (1 if "error" in api else len(api.get("read", api))))     # "read": one entry per API reading
 
 
 def collected(reports: Path) -> Collected:
