@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.fleet_report import Measured, last_line, per_target_line, table
-from benchmarks.fleet_subsets import Collected, sections_of, subset_lines
+from benchmarks.fleet_subsets import CollectedCount, sections_of, subset_lines
 from benchmarks.fleet_targets import SshTarget, ssh_config
 from benchmarks.measure import descendants, tree_rss
 from benchmarks.peers.ansible.playbook import ansible_cfg, inventory, playbook
@@ -87,7 +87,7 @@ def test_sections_count_every_part_of_a_targets_facts():
 def test_a_subset_is_shown_against_the_full_run():
     full = Measured("full", 10.0, 1, 1, spread([1]), spread([1]), 0)
     part = Measured("part", 5.0, 1, 1, spread([1]), spread([1]), 0)
-    lines = subset_lines({"full": (full, Collected(20, 200)), "-m pre_upgrade": (part, Collected(10, 50))})
+    lines = subset_lines({"full": (full, CollectedCount(20, 200)), "-m pre_upgrade": (part, CollectedCount(10, 50))})
     assert lines[2].split() == ["-m", "pre_upgrade", "5.0", "10", "of", "20", "50", "(25%", "of", "full,",
                                 "wall", "x0.50)"]
 
