@@ -31,6 +31,10 @@ STAGES = [
     "stackaudit.session",
     "stackaudit.plugin",
     "stackaudit.fixtures",
+    # `stackaudit explain`: reads the catalog, the declarations and the checks' source, runs nothing
+    "stackaudit.explain_source",
+    "stackaudit.explain_lab",
+    "stackaudit.explain",
     "stackaudit.__main__",
 ]
 ANYWHERE = ("stackaudit.errors",)  # every stage raises its errors; errors.py imports no stage
