@@ -8,15 +8,24 @@ import pytest
 from tests.checks.suite_run import SuiteRun, run_suite
 from tests.labs import Labs, in_lab_order
 
+LABS = pytest.StashKey[Labs]()
+
 
 def pytest_collection_modifyitems(items):
     items[:] = in_lab_order(items)
 
 
+def pytest_terminal_summary(terminalreporter, config):
+    """How many labs the session brought up, and which: the figure the shared labs keep down."""
+    labs = config.stash.get(LABS, None)
+    if labs is not None and labs.ups:
+        terminalreporter.write_line(f"labs brought up: {len(labs.ups)} ({', '.join(labs.ups)})")
+
+
 @pytest.fixture(scope="session")
-def labs(tmp_path_factory):
+def labs(tmp_path_factory, pytestconfig):
     """The session's Labs: the shared lab that is up, `labs.own(...)` for a lab of a test's own."""
-    shared = Labs(tmp_path_factory.mktemp("labs"))
+    shared = pytestconfig.stash[LABS] = Labs(tmp_path_factory.mktemp("labs"))
     try:
         yield shared
     finally:

@@ -35,7 +35,7 @@ class Labs:
         self.root = root
         self.current: tuple[Path, LabHandle] | None = None
         self.keys: Path | None = None
-        self.ups: list[str] = []
+        self.ups: list[str] = []        # every lab brought up, shared or a test's own, in order
 
     def __call__(self, scenario: str | Path) -> LabHandle:
         path = scenario if isinstance(scenario, Path) else SCENARIOS / scenario
@@ -66,6 +66,7 @@ class Labs:
         require_root()
         self.release()
         up(scenario, state_dir, out=quiet)
+        self.ups.append(f"own:{scenario.name}")
         try:
             yield state_dir
         finally:
