@@ -27,9 +27,10 @@ def quiet(*_) -> None:
 
 
 class Labs:
-    """Brings up one scenario at a time, in a state directory per scenario under `root`; every shared
-    lab gets the first one's keys (the lab makes keys only where none exist), so a system VM's host
-    key pinned on one scenario still holds on the next, as on one real cloud from night to night."""
+    """Brings up one scenario at a time, in a state directory per scenario under `root`. Each shared
+    lab starts from the keys of the one before (the lab makes keys only where none exist), so a
+    system VM's host key pinned on one scenario still holds on the next, as on one real cloud from
+    night to night."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -48,7 +49,7 @@ class Labs:
         if self.keys and not (state_dir / "keys").exists():
             shutil.copytree(self.keys, state_dir / "keys")
         topology = up(path, state_dir, out=quiet)
-        self.keys = self.keys or state_dir / "keys"
+        self.keys = state_dir / "keys"
         self.ups.append(path.name)
         self.current = (path, LabHandle(state_dir, topology))
         return self.current[1]
