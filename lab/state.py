@@ -73,9 +73,10 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
-# A machine's recorded process is `unshare --fork --kill-child` (lab/machine.py), which ignores SIGTERM
-# while it waits for its child (util-linux unshare.c); --kill-child SIGKILLs the child, the machine's
-# PID 1, when unshare dies. A SIGTERM to it would only wait out the grace before the SIGKILL that ends it.
+# A machine's recorded process is `unshare --fork --kill-child` (lab/machine.py), whose parent holds
+# SIGINT and SIGTERM off while it waits for its child (util-linux, sys-utils/unshare.c; here every
+# machine's unshare was still alive 1 s after SIGTERM); --kill-child SIGKILLs the child, the machine's
+# PID 1, when unshare dies. A SIGTERM would only wait out the grace before the SIGKILL that ends it.
 KILLED_AT_ONCE = "machine/"
 
 
