@@ -32,10 +32,15 @@ FIREWALL = {"chain": True, "jump": True, "reject_ports": [16509, 16514, 45335, 4
 
 
 def forget_read_lines() -> None:
-    """Each run starts as a check of a new host does: no line read before (parsers/iptables.py keeps
-    each line's rules for the persisted file, which repeats the running rules)."""
-    from stackaudit.parsers import iptables
-    getattr(iptables, "_LOADED", {}).clear()
+    """Each run starts as a check of a new host does: no line read before (parsers/iptables_rules.py
+    keeps each line's rules for the persisted file, which repeats the running rules; parsers/iptables.py
+    kept them before issue 20, for --before)."""
+    import importlib
+    for name in ("stackaudit.parsers.iptables_rules", "stackaudit.parsers.iptables"):
+        try:
+            getattr(importlib.import_module(name), "_LOADED", {}).clear()
+        except ImportError:
+            pass
 
 
 def best_of(action, runs: int = 3) -> tuple[float, object]:
@@ -72,7 +77,10 @@ def measure(running_text: str, persisted_text: str, family: int) -> dict:
     from stackaudit.config.policy import policy_from_data
     from stackaudit.parsers.iptables import parse_iptables_save
     from stackaudit.rules import firewall as firewall_rules
-    from stackaudit.rules.netfilter import port_verdicts
+    try:
+        from stackaudit.rules.netfilter.connections import port_verdicts
+    except ImportError:     # --before: a checkout from before netfilter.py became a package (issue 20)
+        from stackaudit.rules.netfilter import port_verdicts
     policy = policy_from_data(POLICY, "benchmark").firewall
     facts = HostFacts(family, running_text, persisted_text)
     parse_seconds, _ = best_of(lambda: parse_iptables_save(running_text))

@@ -1,4 +1,4 @@
-"""python -m stackaudit run|merge|summary: pytest with sensible defaults, one run directory per run.
+"""python -m stackaudit run|merge|summary|explain: pytest with sensible defaults, one run directory per run.
 
 pytest stays the interface: `run` only adds defaults (`-n auto --dist loadgroup`, the run directory's
 Allure results, junit.xml and summary.json) and passes every other argument through.
@@ -10,10 +10,13 @@ what it read to the checks and the report (stackaudit/configuration.py). Then it
 
 `run --shard I/N` runs one shard of the targets (no report.html); `merge` joins a night's shard runs into
 one run directory with its summary.json and report.html (README, "Sharding").
+
+`explain CHECK-ID` prints what one check reads, calls and is tested by (stackaudit/explain.py).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -29,6 +32,8 @@ from stackaudit.config.safe_files import use_private_umask
 from stackaudit.config.shard import parse_shard
 from stackaudit.configuration import Configuration, load_configuration
 from stackaudit.errors import ConfigError
+from stackaudit.explain import UnknownCheck, as_json as explanation_json, explain, listing as explain_listing, \
+    text as explanation_text
 from stackaudit.session import GivenConfiguration
 from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.merge import merge_into
@@ -104,7 +109,12 @@ def command(argv: list[str] | None) -> int:
                        help="every shard's run directory (reports/runs/<UTC>), shards 0/N to N-1/N, in any order")
     summary = commands.add_parser("summary", help="per-check summary of an Allure results directory")
     summary.add_argument("results", nargs="?", default="reports/latest/allure-results")
+    explain = commands.add_parser("explain", help="what one check reads, calls and is tested by (no ID: every ID)")
+    explain.add_argument("check_id", nargs="?", metavar="CHECK-ID")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
     args, rest = parser.parse_known_args(argv)
+    if args.command == "explain":
+        return explain_command(args.check_id, args.format, rest)
     if args.command == "summary":
         results = load_results(Path(args.results))
         if not results:
@@ -146,6 +156,26 @@ def command(argv: list[str] | None) -> int:
     started = time.monotonic()
     problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, configuration))
     return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard)
+
+
+def explain_command(check_id: str | None, output_format: str, rest: list[str]) -> int:
+    """`stackaudit explain [CHECK-ID]`: the text (or JSON) stackaudit/explain.py makes of the check."""
+    if rest:
+        say(f"explain: unrecognized arguments {shown(' '.join(rest))}; explain takes a check ID and --format")
+        return EXIT_CONFIG
+    if check_id is None:
+        print(explain_listing())
+        return EXIT_OK
+    try:
+        explanation = explain(check_id)
+    except UnknownCheck as err:
+        say(str(err))
+        return EXIT_CONFIG
+    if output_format == "json":
+        print(json.dumps(explanation_json(explanation), indent=2))
+    else:
+        print(visible(explanation_text(explanation), multiline=True), end="")
+    return EXIT_OK
 
 
 def merge_shards(args) -> int:

@@ -13,7 +13,7 @@ import yaml
 
 from stackaudit.collect.declarations import FACTS
 from stackaudit.config.schema import REQUIRED, Enum, ListOf, MapOf, Record, Str, f
-from stackaudit.discovery.targets import KINDS
+from stackaudit.targets import KINDS
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yml")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")

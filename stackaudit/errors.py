@@ -6,7 +6,10 @@ a ConfigError: the run stops before anything connects.
 """
 from __future__ import annotations
 
-from stackaudit.config.schema import SchemaError
+
+
+class SchemaError(Exception):
+    """Data that cannot be used; the message is one line naming the file and key path."""
 
 
 class ConfigError(SchemaError):

@@ -12,7 +12,7 @@ import allure
 import pytest
 
 from stackaudit.collect.facts import Facts
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 from stackaudit.session import STATE
 
 

@@ -12,7 +12,7 @@ from stackaudit.errors import NotCheckable, TargetError
 from stackaudit.rules import database as db_rules
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as host_rules
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 
 
 @dataclass

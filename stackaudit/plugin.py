@@ -37,7 +37,7 @@ from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
 from stackaudit.report.auditor import Verdict, not_checked_reason, present
 from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waive
-from stackaudit.discovery.targets import Snapshot
+from stackaudit.targets import Snapshot
 from stackaudit.session import (CONFIGURATION, SHARD, STATE, controller_state, register_tally, run_configuration,
                                 stop, worker_state)
 

@@ -23,7 +23,7 @@ from stackaudit.config.safe_files import UnsafePath, check_directory
 from stackaudit.config.shard import Shard, parse_shard
 from stackaudit.configuration import Configuration, load_configuration
 from stackaudit.discovery.discovery import discover
-from stackaudit.discovery.targets import Snapshot
+from stackaudit.targets import Snapshot
 from stackaudit.errors import ConfigError, TargetError
 from stackaudit.report.discovery_result import discovery_failure, write_result
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally

@@ -25,7 +25,7 @@ from stackaudit.collect.declarations import ApiCall, Command, Query, Records, al
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.policy import LimitsPolicy
-from stackaudit.discovery.targets import SYSTEM_VM_KINDS, Target
+from stackaudit.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}

@@ -34,7 +34,7 @@ from stackaudit.parsers.properties import parse_environment_file, parse_java_pro
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_units
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.parsers.xapi_records import XapiPool, parse_xapi_records
-from stackaudit.discovery.targets import SYSTEM_VM_KINDS
+from stackaudit.targets import SYSTEM_VM_KINDS
 from stackaudit.collect.target_secrets import option_file_secrets, properties_secrets
 from stackaudit.rules.management import MANAGEMENT_MARKERS_ERE, MANAGEMENT_PROGRAMS, management_server_processes
 

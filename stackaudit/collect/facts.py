@@ -19,7 +19,7 @@ from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.redact import redact, redact_text
 from stackaudit.config.secret_shapes import cap_lines
 from stackaudit.parsers.api_rows import parse_api_rows
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 from stackaudit.errors import CollectionFailed, raise_if_error
 
 

@@ -38,7 +38,7 @@ from stackaudit.config.files import shown
 from stackaudit.config.redact import KNOWN, KnownSecrets, redact
 from stackaudit.config.safe_files import create_exclusive, read_regular, write_json
 from stackaudit.errors import CollectionFailed, TargetError, error_record, raise_if_error
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 
 WAIT_SECONDS = 900.0
 PRIVATE_DIR = ".raw"

@@ -13,12 +13,9 @@ from typing import Any, Callable
 
 from stackaudit.config.files import UnreadableFile, decode_utf8, read_bytes, shown, shown_path
 from stackaudit.config.yamltext import YamlRefused, load_yaml_text
+from stackaudit.errors import SchemaError
 
 REQUIRED = object()
-
-
-class SchemaError(Exception):
-    """Data that cannot be used; the message is one line naming the file and key path."""
 
 
 @dataclass

@@ -18,7 +18,7 @@ from stackaudit.config.schema import SchemaError, read_yaml
 from stackaudit.errors import ConfigError
 
 FIELDS = ("check", "target", "reason", "approver", "ticket", "expires")
-# A target id is `kind://place` (discovery/targets.py); a waiver's target is one, or a glob of one.
+# A target id is `kind://place` (targets.py); a waiver's target is one, or a glob of one.
 TARGET = re.compile(r"^(?P<kind>[a-z][a-z-]*)://[A-Za-z0-9_.:/*?\[\]@+-]*$")
 
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.errors import TargetError
 from stackaudit.config.files import shown
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
 
 HYPERVISOR_KIND = {"KVM": "kvm-host", "XenServer": "xs-host"}

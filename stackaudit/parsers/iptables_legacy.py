@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from stackaudit.parsers.iptables import Ruleset, parse_iptables_save
+from stackaudit.parsers.iptables import parse_iptables_save
+from stackaudit.parsers.iptables_model import Ruleset
 
 NOT_INSTALLED = "# not installed:"     # the collection's line when the tables exist but the tool does not
 # iptables-nft's header: "xtables-save v1.8.2" in early 1.8 releases (dev-sec issue 274), later

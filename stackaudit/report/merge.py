@@ -17,7 +17,7 @@ from pathlib import Path
 
 from stackaudit.config.safe_files import copy_file, private_dir, read_regular, write_file
 from stackaudit.config.shard import shard_of
-from stackaudit.discovery.targets import Snapshot
+from stackaudit.targets import Snapshot
 from stackaudit.errors import ConfigError
 from stackaudit.report.changes import build_summary, write_summary
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, exit_code

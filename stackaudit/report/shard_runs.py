@@ -16,7 +16,7 @@ from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.shard import Shard, parse_shard
-from stackaudit.discovery.targets import Snapshot
+from stackaudit.targets import Snapshot
 from stackaudit.errors import ConfigError, UnparsableOutput
 from stackaudit.parsers.numbers import read_decimal
 from stackaudit.report.changes import STATUSES
@@ -139,7 +139,7 @@ PIN_FIELDS = ("target", "vm_id", "fingerprint")
 
 def summary_problem(summary: dict, shard: Shard, shard_key=lambda target_id: target_id) -> str | None:
     """What makes `summary` unusable as this shard's record, or None. `shard_key`: what a target id
-    is sharded by (discovery/targets.py, Snapshot.shard_key)."""
+    is sharded by (targets.py, Snapshot.shard_key)."""
     for key, kinds in SUMMARY_FIELDS:
         if not isinstance(summary.get(key), kinds) or isinstance(summary.get(key), bool):
             return f"{key}: missing or not a {' or '.join(k.__name__ for k in kinds)}; not a StackAudit summary"

@@ -1,5 +1,5 @@
 """HOST-IPTABLES-V4/V6 and the 16509 part of KVM-LIBVIRTD-LISTEN: the CLOUDSTACK-SERVICES firewall of
-[CSC-WIKI], judged by what a new TCP connection to each policy port actually meets (rules/netfilter.py).
+[CSC-WIKI], judged by what a new TCP connection to each policy port actually meets (rules/netfilter/).
 
 The CSC wiki's cloud creates the chain, REJECTs tcp 16509,16514,45335,41047,8250 in it and, for IPv6, RETURNs the
 management /64 first. A port is closed when every representative connection from outside the policy's
@@ -18,8 +18,11 @@ import ipaddress
 from dataclasses import dataclass
 
 from stackaudit.errors import NotCheckable
-from stackaudit.rules.netfilter import ConnectionVerdict, evaluate, Connection, port_verdicts, \
-    representative_destinations, representative_interfaces, boundary_points
+from stackaudit.rules.netfilter.connections import (boundary_points, port_verdicts, representative_destinations,
+                                                     representative_interfaces)
+from stackaudit.rules.netfilter.matches import Connection
+from stackaudit.rules.netfilter.verdict import evaluate
+from stackaudit.rules.netfilter.walk import ConnectionVerdict
 
 SERVICES_CHAIN = "CLOUDSTACK-SERVICES"
 SHOWN = 4       # sources named in a finding before "and N more"

@@ -13,7 +13,7 @@ from allure_commons.model2 import TestResult as AllureResult
 
 from stackaudit.catalog import catalog
 from stackaudit.config.waivers import Waiver
-from stackaudit.discovery.targets import KINDS
+from stackaudit.targets import KINDS
 from stackaudit.errors import (ApiError, AuthenticationFailed, CollectionFailed, HostKeyRejected, LoginRefused,
                                NotCheckable, Unreachable, UnparsableOutput, error_record, raise_if_error)
 from stackaudit.report.auditor import (REASONS, SUITES, Verdict, categories, description_html, not_checked_message,

@@ -8,7 +8,7 @@ import pytest
 
 from stackaudit.collect import collectors
 from stackaudit.errors import CollectionFailed, error_record
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 
 
 class FakeServer:

@@ -13,7 +13,7 @@ from stackaudit.catalog import catalog, check, validate_reads
 from stackaudit.collect.collectors import Collector
 from stackaudit.collect.declarations import DECLARED, FACTS, Command, Query, readings_of, shell
 from stackaudit.collect.facts import Facts
-from stackaudit.discovery.targets import KINDS, Snapshot, Target
+from stackaudit.targets import KINDS, Snapshot, Target
 from stackaudit.errors import CollectionFailed
 from stackaudit.plugin import fact_needs
 from tests.unit.test_catalog import implementations

@@ -8,7 +8,8 @@ import pytest
 from lab.security_groups import host_rules
 from lab.firewall_rules import saved_rules_file
 from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.iptables import Deferred, parse_iptables_save
+from stackaudit.parsers.iptables import parse_iptables_save
+from stackaudit.parsers.iptables_rules import Deferred
 
 FIREWALL = {"chain": True, "jump": True, "reject_ports": [16509, 16514, 45335, 41047, 8250]}
 

@@ -12,7 +12,8 @@ from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules.firewall import chain_differences, firewall_findings, walk_firewall
-from stackaudit.rules.netfilter import Connection, evaluate
+from stackaudit.rules.netfilter.matches import Connection
+from stackaudit.rules.netfilter.verdict import evaluate
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 POLICY = policy_from_data({"firewall": {"v6_management_prefix": "fd00:5341:4c41::/64"}}, "test").firewall

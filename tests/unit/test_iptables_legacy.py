@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from stackaudit.collect.facts import Facts
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 from stackaudit.errors import NotCheckable
 from stackaudit.parsers.iptables_legacy import is_nf_tables, legacy_problem, legacy_save_line
 

@@ -9,7 +9,7 @@ import stat
 from stackaudit.collect.factstore import FactStore, learn_secrets, publish_facts, raw_dir
 from stackaudit.collect.target_secrets import option_file_secrets, properties_secrets, secrets_in
 from stackaudit.config.redact import MASK, KnownSecrets, mask, redact_text
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 
 DB_PROPERTIES = ("db.cloud.host=198.18.0.100\ndb.cloud.password=ENC(Qm9oHq7d0V3u)\n"
                  "db.usage.password=usage-pw-77\ndb.cloud.encrypt.secret=enc-secret-12\nother.key=plain\n")

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from stackaudit.__main__ import main
 from stackaudit.config.safe_files import UnsafePath
 from stackaudit.config.shard import shard_of
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 from stackaudit.report.changes import as_shard, build_summary, write_summary
 from stackaudit.report.merge import merge_into, merged_exit_code
 from stackaudit.report.runs import SHARD_MARK, new_run_dir

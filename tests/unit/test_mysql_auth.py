@@ -17,7 +17,7 @@ from lab.sim.mysql_wire import OK, SALT, auth_switch, extra_auth_data, greeting,
 from stackaudit.collect.facts import Facts
 from stackaudit.collect.transports.mysql_auth import (PROOF_PLUGINS, AuditConnection, PasswordWithheld,
                                                       full_auth_refusal, refusal)
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 from tests.unit.test_declarations import Store
 
 PASSWORD = "planted-db-password-9c2d"

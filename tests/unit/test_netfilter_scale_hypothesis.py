@@ -7,8 +7,8 @@ from unittest import mock
 from hypothesis import given, settings, strategies as st
 
 from stackaudit.parsers.iptables import parse_iptables_save
-from stackaudit.rules import netfilter
-from stackaudit.rules.netfilter import port_verdicts
+from stackaudit.rules.netfilter import walk
+from stackaudit.rules.netfilter.connections import port_verdicts
 from tests.unit.hypothesis_budget import examples
 
 CHAINS = ["INPUT", "FORWARD", "OUTPUT", "A", "B", "C"]
@@ -60,6 +60,6 @@ def verdict_set(ruleset, family: int = 4, port: int = 16509) -> set:
 def test_inputs_path_gives_the_verdicts_the_whole_table_gave(text):
     ruleset = parse_iptables_save(text)
     restricted = verdict_set(ruleset)
-    with mock.patch.object(netfilter, "reachable_chains", whole_table):
+    with mock.patch.object(walk, "reachable_chains", whole_table):
         everything = verdict_set(ruleset)
     assert restricted == everything

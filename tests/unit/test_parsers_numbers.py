@@ -26,7 +26,7 @@ from stackaudit.parsers.procs import PID_MAX, parse_pids, parse_ps, parse_stale_
 from stackaudit.parsers.xapi import parse_pool_ha
 from stackaudit.rules.database import cnf_findings
 from stackaudit.rules.gate import capacity_findings
-from stackaudit.rules.netfilter import routing_header_holds
+from stackaudit.rules.netfilter.matches import routing_header_holds
 from stackaudit.rules.db_properties import fallback_reasons
 from tests.unit.numbers_strategy import (any_number_of_digits, ascii_decimal, c_base0_unsigned, java_parse,
                                          mariadb_unsigned, number_texts)

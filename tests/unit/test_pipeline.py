@@ -16,7 +16,7 @@ import pytest
 from stackaudit.collect import collectors
 from stackaudit.collect.collectors import Unit, relabelled
 from stackaudit.collect.factstore import FactStore
-from stackaudit.discovery.targets import Target
+from stackaudit.targets import Target
 from stackaudit.errors import Unreachable, error_record, raise_if_error
 from tests.unit.loopback import LoopbackServer
 

@@ -12,7 +12,7 @@ import pytest
 from stackaudit.config import redact as redaction
 from stackaudit.config.redact import (MASK, KnownSecrets, mask, redact, redact_report, redact_text, redact_url,
                                       remember_key_material)
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from stackaudit.collect.collectors import Collector
 from stackaudit.collect.declarations import source_lookup_line, source_names
 from stackaudit.config.policy import policy_from_data
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.parsers.getent import lookup_command, parse_getent_ahosts, parse_lookups
 from stackaudit.parsers.mysql import parse_replica_status

@@ -13,7 +13,7 @@ import pytest
 import stackaudit.__main__ as cli
 from stackaudit import configuration, fixtures, plugin, session
 from stackaudit.config.redact import KnownSecrets, remember_inventory_secrets
-from stackaudit.discovery.targets import Snapshot
+from stackaudit.targets import Snapshot
 from tests.unit.test_run_command import inventory  # noqa: F401 (the fixture)
 
 

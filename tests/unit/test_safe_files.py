@@ -16,7 +16,7 @@ from stackaudit.collect.factstore import FactStore, facts_file_name
 from stackaudit.config.safe_files import (UnsafePath, check_directory, create_exclusive, directory_problem,
                                           open_lock_file, open_new, private_dir, read_regular, replace_symlink,
                                           use_private_umask, write_file)
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 from stackaudit.errors import CollectionFailed
 from stackaudit.report.changes import write_summary
 from stackaudit.report.runs import point_latest

@@ -14,7 +14,10 @@ from stackaudit.collect.declarations import Firewall
 from stackaudit.config.policy import policy_from_data
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall, walk_port
-from stackaudit.rules.netfilter import Connection, evaluate, port_verdicts, reachable_chains
+from stackaudit.rules.netfilter.connections import port_verdicts
+from stackaudit.rules.netfilter.matches import Connection
+from stackaudit.rules.netfilter.verdict import evaluate
+from stackaudit.rules.netfilter.walk import reachable_chains
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 PREFIX = "fd00:5341:4c41::/64"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from stackaudit.config.shard import Shard, parse_shard, shard_of
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 from stackaudit.errors import ConfigError
 from tests.unit.hypothesis_budget import examples
 from tests.unit.test_run_command import REPO, inventory, stackaudit_run  # noqa: F401 (the fixture)

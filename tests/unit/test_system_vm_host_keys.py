@@ -116,7 +116,7 @@ def test_the_collector_pins_by_id_with_the_apis_template_unless_the_site_keeps_k
     from types import SimpleNamespace
 
     from stackaudit.collect.collectors import Collector
-    from stackaudit.discovery.targets import Target
+    from stackaudit.targets import Target
 
     (key, printed), _ = keys
     snapshot = SimpleNamespace(api={"listRouters": [{"id": "r4-id", "templatename": "systemvm-kvm-4.19.1"}]})
@@ -167,7 +167,7 @@ def test_the_collector_checks_against_the_inventory_s_fingerprints_file_when_it_
     from types import SimpleNamespace
 
     from stackaudit.collect.collectors import Collector
-    from stackaudit.discovery.targets import Target
+    from stackaudit.targets import Target
 
     (key, printed), (other, _) = keys
     snapshot = SimpleNamespace(api={"listRouters": [{"id": "r4-id", "templatename": TEMPLATE}]})

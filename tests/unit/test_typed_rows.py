@@ -125,7 +125,7 @@ def test_random_settings_raise_only_unparsable_output(rows, scoped):
 # --- Target.attrs, typed per kind, through targets.json ------------------------------------------
 
 def test_target_attrs_are_typed_per_kind_and_survive_the_snapshot_that_workers_read(tmp_path):
-    from stackaudit.discovery.targets import DatabaseAttrs, PoolAttrs, Snapshot, Target
+    from stackaudit.targets import DatabaseAttrs, PoolAttrs, Snapshot, Target
     pool = {"id": "c1-id", "members": ["xs1", "xs2"], "member_addresses": ["198.18.0.11", "198.18.0.12"]}
     targets = [Target("xs-pool", "c1", "zone1", "198.18.0.11", attrs=pool),
                Target("db", "db1", None, "198.18.200.1", attrs={"port": 3306, "ssh_address": None, "aliases": ["db"]})]
@@ -136,7 +136,7 @@ def test_target_attrs_are_typed_per_kind_and_survive_the_snapshot_that_workers_r
 
 
 def test_an_attribute_the_kind_does_not_have_is_refused_when_the_snapshot_is_read(tmp_path):
-    from stackaudit.discovery.targets import Snapshot
+    from stackaudit.targets import Snapshot
     from stackaudit.errors import ConfigError
     (tmp_path / "targets.json").write_text(json.dumps({"cloud": "c", "targets": [
         {"kind": "zone", "name": "z", "zone": None, "address": None, "attrs": {"id": "1", "colour": "red"}}]}))

@@ -28,7 +28,7 @@ from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.discovery import discovery
 from stackaudit.discovery.discovery import find_master, follow_redirect
-from stackaudit.discovery.targets import Snapshot, Target
+from stackaudit.targets import Snapshot, Target
 from stackaudit.errors import ApiError, HostKeyRejected
 from stackaudit.report.changes import build_summary, change_lines
 

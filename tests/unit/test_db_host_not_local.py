@@ -1,194 +1,18 @@
-"""KVM-AGENT-MGMT-HOSTS and MS-DB-HOST-NOT-LOCAL on values recorded by others, and their parsers.
-
-Recorded (tests/data/recorded/SOURCES.md says where each comes from):
-- agent-properties-issue5240.properties: a whole agent.properties (apache/cloudstack issue 5240);
-- agent-properties-pr10524-{before,after}.txt: `grep host` of an agent.properties before and after
-  the `host` setting grew a second server (apache/cloudstack pull request 10524);
-- agent-host-issue3895.txt: a cloud's `host` setting and algorithm (apache/cloudstack issue 3895);
-- agent-properties-issue10616.txt: a fragment without host= (apache/cloudstack issue 10616);
-- db-properties-issue10780.properties, db-properties-issue6813.properties: db.properties pasted in
-  apache/cloudstack issues (fragments); db-properties-in-cloudstack.properties: the packaged file;
-- jdbc-urls-published.txt: JDBC URLs from Connector/J's guide and pages quoting it;
-- ip-addr-debian12.txt, etc-hosts-sandbox.txt, hostname-sandbox.txt: recorded on this Debian 12 box.
-"""
+"""MS-DB-HOST-NOT-LOCAL: db.properties read as CloudStack reads it (numbers as Java parses them), and whether
+it names this server in any spelling (its own names and addresses); recorded inputs: tests/unit/properties_samples.py."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stackaudit.errors import NotCheckable, UnparsableOutput
-from stackaudit.parsers.agent import AgentHosts, parse_agent_hosts
-from stackaudit.parsers.jdbc import parse_jdbc_url
+from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.localnames import OwnNames, parse_etc_hosts, parse_hostname, parse_ip_addresses
 from stackaudit.parsers.properties import parse_java_properties, parse_java_properties_file
 from stackaudit.config.redact import MASK, redact, redact_text
 from stackaudit.rules.db_properties import db_host_findings, java_address, java_number, local_meaning
-from stackaudit.parsers.api_rows import ConfigurationRow, parse_configurations
-from stackaudit.rules.kvm_agent import compare_management_hosts
 from tests.unit.hypothesis_budget import examples
-
-RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
-
-
-def recorded(name: str) -> str:
-    return (RECORDED / name).read_text()
-
-
-def properties(name: str) -> dict[str, str]:
-    return parse_java_properties(recorded(name), name)
-
-
-def settings_rows(host: str | None, algorithm: str | None = "static") -> list[ConfigurationRow]:
-    rows = [] if host is None else [{"name": "host", "value": host}]
-    return parse_configurations(
-        rows + ([] if algorithm is None else [{"name": "indirect.agent.lb.algorithm", "value": algorithm}]))
-
-
-# --- the agent's host= ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize("value, expected", [
-    ("185.185.58.54@static", AgentHosts(("185.185.58.54",), "static")),
-    ("10.0.35.136,10.0.35.137@static", AgentHosts(("10.0.35.136", "10.0.35.137"), "static")),
-    ("10.2.2.144,10.2.2.118", AgentHosts(("10.2.2.144", "10.2.2.118"), None)),
-    ("localhost", AgentHosts(("localhost",), None)),
-    (None, AgentHosts(("localhost",), None, defaulted=True)),
-    ("  ", AgentHosts(("localhost",), None, defaulted=True)),
-    # Java's String.split: trailing empties dropped, inner and leading kept, no trimming
-    ("a,b,@static", AgentHosts(("a", "b"), "static")),
-    ("a,,b", AgentHosts(("a", "", "b"), None)),
-    ("a, b @static ", AgentHosts(("a", " b "), "static ")),
-    ("a@b@c", AgentHosts(("a",), "b")),
-    ("a@", AgentHosts(("a",), None)),
-    ("@static", AgentHosts(("",), "static")),
-])
-def test_host_values_split_as_the_agent_splits_them(value, expected):
-    assert parse_agent_hosts(value) == expected
-
-
-@pytest.mark.parametrize("value", ["@", "@@", "@static@"])
-def test_values_the_agent_refuses_are_unparsable(value):
-    with pytest.raises(UnparsableOutput, match="starts and ends with '@'"):
-        parse_agent_hosts(value)
-
-
-def test_issue_5240_agent_matches_its_one_server_static_cloud():
-    host = properties("agent-properties-issue5240.properties")["host"]
-    verdict = compare_management_hosts(host, settings_rows("185.185.58.54"))
-    assert verdict.findings == []
-    assert verdict.evidence["compared"] == "in order: indirect.agent.lb.algorithm is static"
-
-
-def test_pr_10524_agent_before_the_list_grew_lacks_the_new_server():
-    setting = "10.0.35.136,10.0.35.137"
-    before = properties("agent-properties-pr10524-before.txt")["host"]
-    after = properties("agent-properties-pr10524-after.txt")["host"]
-    assert compare_management_hosts(after, settings_rows(setting)).findings == []
-    assert compare_management_hosts(before, settings_rows(setting)).findings == [
-        "agent.properties host= lacks 10.0.35.137 (in CloudStack's host setting 10.0.35.136,10.0.35.137)"]
-
-
-def test_static_cloud_wants_the_settings_order_and_its_algorithm():
-    setting = "10.0.35.136,10.0.35.137"
-    reversed_ = compare_management_hosts("10.0.35.137,10.0.35.136@static", settings_rows(setting)).findings
-    assert reversed_ == ["agent.properties host= lists 10.0.35.137,10.0.35.136; CloudStack's host setting lists "
-                         "10.0.35.136,10.0.35.137, and indirect.agent.lb.algorithm is static: the order must "
-                         "match (the first is the agent's preferred management server)"]
-    other = compare_management_hosts("10.0.35.136,10.0.35.137@roundrobin", settings_rows(setting)).findings
-    assert other == ["agent.properties host= ends in @roundrobin; the cloud's indirect.agent.lb.algorithm is static"]
-
-
-def test_issue_3895_roundrobin_cloud_takes_any_order_and_the_pre_4_11_form_as_a_set():
-    text = recorded("agent-host-issue3895.txt")
-    setting = text.split("host=")[1].split()[0]
-    assert setting == "10.2.2.144,10.2.2.118"
-    rows = settings_rows(setting, "roundrobin")
-    assert compare_management_hosts("10.2.2.118,10.2.2.144@roundrobin", rows).findings == []
-    no_suffix = compare_management_hosts("10.2.2.118,10.2.2.144", settings_rows(setting, "static"))
-    assert no_suffix.findings == []
-    assert no_suffix.evidence["compared"] == "as a set: host= has no @algorithm suffix (the form before 4.11)"
-
-
-def test_cloud_before_4_11_compares_as_a_set_and_says_so():
-    verdict = compare_management_hosts("b,a", settings_rows("a, b", algorithm=None))
-    assert verdict.findings == []
-    assert "CloudStack before 4.11" in verdict.evidence["compared"]
-    assert verdict.evidence["CloudStack's hosts (blanks removed, split on commas)"] == ["a", "b"]
-
-
-def test_issue_10616_fragment_without_host_means_localhost():
-    verdict = compare_management_hosts(properties("agent-properties-issue10616.txt").get("host"),
-                                       settings_rows("10.0.0.1"))
-    assert verdict.findings[0] == "agent.properties has no host= value: the agent connects to localhost, its default"
-
-
-def test_blanks_empty_elements_duplicates_and_unknown_algorithms_are_findings():
-    rows = settings_rows("a,b")
-    assert compare_management_hosts("a, b@static", rows).findings[0].startswith(
-        "agent.properties host= has blanks the agent does not trim around ' b'")
-    assert "an empty element" in compare_management_hosts("a,,b", rows).findings[0]
-    assert "names a more than once" in compare_management_hosts("a,b,a", rows).findings[0]
-    assert compare_management_hosts("a,b@fastest", rows).findings == [
-        "agent.properties host= ends in @fastest, which is no algorithm CloudStack has (static, roundrobin, shuffle)"]
-
-
-def test_no_host_setting_is_not_checkable():
-    with pytest.raises(NotCheckable, match="global setting `host`"):
-        compare_management_hosts("a@static", settings_rows(None))
-
-
-# --- JDBC URLs -------------------------------------------------------------------------------------
-
-PUBLISHED_URLS = {
-    "jdbc:mysql://host1:33060/sakila": ("host1",),
-    "jdbc:mysql://localhost:3306/sakila?profileSQL=true": ("localhost",),
-    "jdbc:mysql:loadbalance://localhost:3306,localhost:3310/sakila": ("localhost", "localhost"),
-    "jdbc:mysql:replication://master,slave1,slave2,slave3/test": ("master", "slave1", "slave2", "slave3"),
-    "jdbc:mysql://myuser:secret_password@localhost:3306/db": ("localhost",),
-    "jdbc:mysql://address=(type=master)(host=master1host),address=(type=master)(host=master2host),"
-    "address=(type=slave)(host=slave1host)/database": ("master1host", "master2host", "slave1host"),
-    "jdbc:mysql://localhost,192.168.10.8:3306/development": ("localhost", "192.168.10.8"),
-    "jdbc:mysql://mysql.db.server:3306/my_database?useSSL=false&serverTimezone=UTC": ("mysql.db.server",),
-}
-PUBLISHED_BROKEN = {
-    "jdbc:mysql//primaryhost,secondaryhost1,secondaryhost2/test": "expected jdbc:mysql://",
-    "jdbc:mysql://myuser:secret_password@[myhost1:port1,myhost2:port2]/db": "port 'port1'",
-    "jdbc:mysql:loadbalance://ip1:port1, ip2:port2/rizhiyi_system?roundRobinLoadBalance=true": "port 'port1'",
-    "jdbc:driver:myFavoriteUri": "expected jdbc:mysql://",
-}
-
-
-def test_the_published_urls_are_all_in_the_recording():
-    assert set(recorded("jdbc-urls-published.txt").splitlines()) == set(PUBLISHED_URLS) | set(PUBLISHED_BROKEN)
-
-
-@pytest.mark.parametrize("url", sorted(PUBLISHED_URLS))
-def test_published_urls_name_every_host(url):
-    assert parse_jdbc_url(url).hosts == PUBLISHED_URLS[url]
-
-
-@pytest.mark.parametrize("url", sorted(PUBLISHED_BROKEN))
-def test_published_urls_no_driver_reads_are_unparsable_without_their_password(url):
-    with pytest.raises(UnparsableOutput, match=PUBLISHED_BROKEN[url]) as error:
-        parse_jdbc_url(url)
-    assert "secret_password" not in str(error.value)
-
-
-@pytest.mark.parametrize("url, hosts", [
-    ("jdbc:mariadb://[::1]:3306/cloud", ("::1",)),
-    ("jdbc:mysql://[::1]/cloud", ("::1",)),
-    ("jdbc:mysql://198.18.0.100:3306,[::1]:3306/cloud", ("198.18.0.100", "::1")),
-    ("jdbc:mysql:///cloud", ("localhost",)),
-    ("jdbc:mysql://:3306/cloud", ("localhost",)),
-    ("jdbc:mysql://(host=myhost1,port=1111,key1=value1),(host=myhost2,port=2222)/db", ("myhost1", "myhost2")),
-    ("jdbc:mysql://sandy:secret@[myhost1:1111,address=(host=myhost2)(port=2222)]/db", ("myhost1", "myhost2")),
-    ("jdbc:mysql://address=(host=[::1])(port=3306)/db", ("::1",)),
-    ("jdbc:postgresql://a:5432,b/cloud", ("a", "b")),
-])
-def test_url_forms(url, hosts):
-    assert parse_jdbc_url(url).hosts == hosts
+from tests.unit.properties_samples import mutated, properties, recorded
 
 
 # --- db.properties -------------------------------------------------------------------------------
@@ -374,48 +198,6 @@ def test_fragments_are_unparsable(call, message):
         call()
 
 
-# --- only UnparsableOutput, fast -------------------------------------------------------------------
-
-SEEDS = [recorded(n) for n in ("agent-properties-issue5240.properties", "jdbc-urls-published.txt",
-                                "ip-addr-debian12.txt", "etc-hosts-sandbox.txt", "db-properties-issue6813.properties")]
-SPECIALS = st.sampled_from(list("@,:[]()=/?#%. \t\n") + ["address=", "jdbc:mysql://", "(host=", "inet6 ", "::1"])
-
-
-def mutated():
-    """Random text, and recorded inputs cut, spliced and sprinkled with the formats' special characters."""
-    def mutate(seed: str, cut: int, insert: list[str], at: int) -> str:
-        cut %= len(seed) + 1
-        at %= cut + 1
-        return seed[:at] + "".join(insert) + seed[at:cut]
-    return st.one_of(st.text(max_size=300),
-                     st.builds(mutate, st.sampled_from(SEEDS), st.integers(0, 4000), st.lists(SPECIALS, max_size=8),
-                               st.integers(0, 4000)))
-
-
-def lines_of(text: str) -> list[str]:
-    return text.splitlines() or [text]
-
-
-@settings(max_examples=examples(200), deadline=None)
-@given(mutated())
-def test_agent_hosts_parser_raises_only_unparsable(text):
-    for line in lines_of(text):
-        try:
-            parse_agent_hosts(line.partition("=")[2] or line)
-        except UnparsableOutput:
-            pass
-
-
-@settings(max_examples=examples(200), deadline=None)
-@given(mutated())
-def test_jdbc_parser_raises_only_unparsable(text):
-    for line in lines_of(text):
-        try:
-            parse_jdbc_url(line)
-        except UnparsableOutput:
-            pass
-
-
 @settings(max_examples=examples(200), deadline=None)
 @given(mutated())
 def test_local_name_parsers_raise_only_unparsable(text):
@@ -458,25 +240,6 @@ def test_java_number_refuses_any_blank_or_other_number_sign(text, other, at):
 
 def test_java_number_on_thousands_of_digits_is_no_number():
     assert java_number("9" * 5000, 64) is None and java_number("0" * 5000 + "7", 32) == 7
-
-
-@pytest.mark.parametrize("url, message", [
-    ("jdbc:mysql://[::1", "unclosed bracket"),
-    ("jdbc:mysql://address=(host=198.18.0.100", "unclosed bracket"),
-    ("jdbc:mysql://address=(host=198.18.0.100)(port=33", "unclosed bracket"),
-    ("jdbc:mysql://198.18.0.100:3306,", "an empty host"),
-    ("jdbc:mysql:", "expected jdbc:mysql://"),
-])
-def test_truncated_urls_are_unparsable(url, message):
-    with pytest.raises(UnparsableOutput, match=message):
-        parse_jdbc_url(url)
-
-
-def test_a_truncated_host_value_is_a_finding_not_a_pass():
-    after = properties("agent-properties-pr10524-after.txt")["host"]
-    cut = compare_management_hosts(after[:-3], settings_rows("10.0.35.136,10.0.35.137")).findings
-    assert cut == ["agent.properties host= ends in @sta, which is no algorithm CloudStack has "
-                   "(static, roundrobin, shuffle)"]
 
 
 def test_a_secret_is_learnt_in_both_readings_of_the_file():
