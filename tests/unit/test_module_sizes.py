@@ -17,7 +17,6 @@ def modules_over(root: Path, folders=FOLDERS, most: int = MOST_LINES) -> dict[st
     return {name: count for name, count in counts.items() if count > most}
 
 
-@pytest.mark.xfail(strict=False, reason="issue 20: tests/checks/test_faults.py (573 lines) is being split on another branch")
 def test_no_module_is_over_400_lines():
     over = modules_over(ROOT)
     assert not over, "over 400 lines: " + ", ".join(f"{name} ({count})" for name, count in sorted(over.items()))
