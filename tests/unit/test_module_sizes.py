@@ -1,9 +1,7 @@
-"""No module over 400 lines (issue 20): a module that long holds more than one idea; split it by subject."""
+"""No module over 400 lines: a module that long holds more than one idea; split it by subject."""
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("stackaudit", "checks", "lab", "tests", "benchmarks")
