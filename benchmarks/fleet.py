@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks import fleet_tools as tools  # noqa: E402
 from benchmarks.fleet_report import Measured, last_line, per_target_line, table  # noqa: E402
 from benchmarks.fleet_phases import phases_line, run_phases  # noqa: E402
-from benchmarks.fleet_subsets import collected, subset_lines  # noqa: E402
+from benchmarks.fleet_subsets import collected_count, subset_lines  # noqa: E402
 from benchmarks.fleet_targets import write_files  # noqa: E402
 from benchmarks.sshd_log import counts_since, offsets, spread  # noqa: E402
 from lab.generate import generate_scenario  # noqa: E402
@@ -156,9 +156,9 @@ def measure_all(args) -> int:
         exactly_one = full.connections.low == full.connections.high == 1 and full.logins.low == full.logins.high == 1
         print(f"stackaudit: SSH connections per target {full.connections}, logins {full.logins} (min/mean/max): "
               + ("exactly one each" if exactly_one else "NOT exactly one each"))
-        runs = {"full": (full, collected(lab.work / "reports-full")),
-                "-m pre_upgrade": (pre_upgrade, collected(lab.work / "reports-pre")),
-                "check_id=HOST-IPTABLES-V4": (one_check, collected(lab.work / "reports-one"))}
+        runs = {"full": (full, collected_count(lab.work / "reports-full")),
+                "-m pre_upgrade": (pre_upgrade, collected_count(lab.work / "reports-pre")),
+                "check_id=HOST-IPTABLES-V4": (one_check, collected_count(lab.work / "reports-one"))}
         print("\n".join(subset_lines(runs)))
         floor = lowest(openssh, paramiko)
         n = len(lab.targets)

@@ -9,7 +9,7 @@ from benchmarks.fleet_report import Measured
 
 
 @dataclass(frozen=True)
-class Collected:
+class CollectedCount:
     targets: int       # targets whose facts were collected (an error record counts: it was tried)
     sections: int      # SSH sections, XAPI classes, SQL queries and API calls read over all targets
 
@@ -17,16 +17,16 @@ class Collected:
 def sections_of(facts: dict) -> int:
     ssh, xapi, sql, api = (facts.get(part) or {} for part in ("ssh", "xapi", "sql", "api"))
     return (len(ssh.get("sections", {})) + len(xapi.get("records", {})) + len(sql.get("queries", {}))
-            + (len(api) if "error" not in api else 1))
+            + (1 if "error" in api else len(api.get("read", api))))     # "read": one entry per API reading
 
 
-def collected(reports: Path) -> Collected:
+def collected_count(reports: Path) -> CollectedCount:
     files = sorted((reports / "latest" / "facts").glob("*.json"))
     stored = [json.loads(f.read_text()) for f in files]
-    return Collected(len(stored), sum(sections_of(s.get("facts") or {}) for s in stored))
+    return CollectedCount(len(stored), sum(sections_of(s.get("facts") or {}) for s in stored))
 
 
-def subset_lines(runs: dict[str, tuple[Measured, Collected]]) -> list[str]:
+def subset_lines(runs: dict[str, tuple[Measured, CollectedCount]]) -> list[str]:
     """One line per run, each against the first (the full run)."""
     full_wall, full = next(iter(runs.values()))[0].wall, next(iter(runs.values()))[1]
     lines = [f"{'run':<28}{'wall s':>8}{'targets collected':>19}{'sections':>10}"]

@@ -8,7 +8,7 @@ firewall plus, per VM, the chains and rules of Apache CloudStack's scripts/vm/ne
 count: the rules, the lines, the time to read one ruleset whole (every rule: what the check no longer
 does), the walk of one port (port_verdicts, as the check walks it: running rules over the networks of
 both rulesets), and the whole HOST-IPTABLES check as checks/test_hosts.py runs it: the firewall fact
-as collect/declarations.py builds it (the running rules' chains read as the walk asks for them, the
+as collect/declared/firewall.py builds it (the running rules' chains read as the walk asks for them, the
 persisted lines that repeat them not read again), then firewall_evidence and firewall_findings. Best of 3 runs (1 where a run takes over 5 s), wall clock,
 each from a cold start (no line read before).
 
@@ -56,12 +56,21 @@ def best_of(action, runs: int = 3) -> tuple[float, object]:
     return best, result
 
 
+def firewall_declarations():
+    """The module that declares the firewall fact, in this checkout or an older one (--before)."""
+    try:
+        from stackaudit.collect.declared import firewall
+    except ImportError:     # a checkout from before the facts were declared one module per family
+        from stackaudit.collect import declarations as firewall
+    return firewall
+
+
 class HostFacts:
-    """A KVM host's collected sections, as the firewall fact reads them (collect/declarations.py)."""
+    """A KVM host's collected sections, as the firewall fact reads them (collect/declared/firewall.py)."""
     os_family = "debian"
 
     def __init__(self, family: int, running_text: str, persisted_text: str):
-        from stackaudit.collect import declarations
+        declarations = firewall_declarations()
         self.sections = {declarations.RUNNING_RULES[family].name: running_text,
                          declarations.PERSISTED_SECTIONS[f"/etc/iptables/rules.v{family}"]: persisted_text,
                          "boot_units": "netfilter-persistent.service\n"}
@@ -73,7 +82,7 @@ class HostFacts:
 def measure(running_text: str, persisted_text: str, family: int) -> dict:
     """The figures for one ruleset, with whatever `stackaudit` is first on sys.path: the firewall fact
     as the check builds it (running and persisted rules read), then its evidence and findings."""
-    from stackaudit.collect.declarations import firewall as firewall_fact
+    firewall_fact = firewall_declarations().firewall
     from stackaudit.config.policy import policy_from_data
     from stackaudit.parsers.iptables import parse_iptables_save
     from stackaudit.rules import firewall as firewall_rules

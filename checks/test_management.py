@@ -37,7 +37,8 @@ def test_db_host_not_local(management_server, policy):
 @check("MS-RUNS-AS-CLOUD", reads=("management_processes",))
 def test_runs_as_cloud(management_server):
     """The management server process runs as user `cloud`."""
-    findings = rules.runs_as_findings(management_server.facts.management_processes)
+    processes = management_server.facts.management_processes
+    findings = rules.runs_as_findings(rules.management_server_processes(processes.programs, processes.marked_pids))
     assert not findings, "; ".join(findings)
 
 

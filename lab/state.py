@@ -73,11 +73,19 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
+# A machine's recorded process is `unshare --fork --kill-child` (lab/machine.py), whose parent holds
+# SIGINT and SIGTERM off while it waits for its child (util-linux, sys-utils/unshare.c; here every
+# machine's unshare was still alive 1 s after SIGTERM); --kill-child SIGKILLs the child, the machine's
+# PID 1, when unshare dies. A SIGTERM would only wait out the grace before the SIGKILL that ends it.
+KILLED_AT_ONCE = "machine/"
+
+
 def end_processes(records: list[ProcessRecord], grace_seconds: float = 3.0) -> None:
-    """SIGTERM each recorded process that is still the one we started, then SIGKILL stragglers."""
+    """SIGTERM each recorded process that is still the one we started (SIGKILL a machine's unshare),
+    then SIGKILL stragglers."""
     alive = [r for r in records if is_alive(r)]
     for record in alive:
-        _signal(record, signal.SIGTERM)
+        _signal(record, signal.SIGKILL if record.name.startswith(KILLED_AT_ONCE) else signal.SIGTERM)
     deadline = time.monotonic() + grace_seconds
     while alive and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -119,7 +119,8 @@ def describe_reading(reading) -> Reading:
                  if tuple(reading.ok_exit_codes) != (0,) else [])
         return Reading("ssh", reading.name, how + "".join(f"\n  ({note})" for note in notes))
     if kind == "Query":
-        how = reading.statement or "the statement is chosen by the collector from the server's version"
+        how = reading.statement or (f"chosen per target from the answer of {', '.join(reading.after)} by "
+                                    f"{built_by(reading.statement_of)}")
         if reading.after:
             how += f"\n  (asked after {', '.join(reading.after)})"
         return Reading("sql", reading.name, how)

@@ -7,29 +7,28 @@ is collected on its own: a database whose SSH is refused still has its SQL facts
 raw, as the target sent them: rules judge them so, and secrets are masked only where data leaves
 the run (config/redact.py). SSH output is bounded (policy `limits`, ssh.command_timeout).
 
-Raw facts are JSON: {"ssh": {"sections": {name: {exit_code, stdout, stderr}}}, "xapi": {"records"},
-"sql": {"queries"}, "api": {...}}; a part that could not be collected is {"error": {type, message}}.
+Each reading's answer is a collected.Collected (its output, the command, statement or call used,
+when it was read), stored as JSON by collected.store; a part that could not be collected is
+{"error": {type, message}}.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from stackaudit.errors import (ApiError, CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record,
-                               raise_if_error)
+from stackaudit.errors import ApiError, CollectionFailed, TargetError, Unreachable, UnparsableOutput, error_record
 from stackaudit.collect.hostkeys import PinningPolicy, system_vm_host_keys
-from stackaudit.parsers.mysql import parse_server_version
 from stackaudit.collect.batch import build_batch_script, decoded, split_sections
+from stackaudit.collect import collected
+from stackaudit.collect.collected import Collected, utc_now
+from stackaudit.collect.readers import SCOPED_CALLS, SCOPES, ask_query, read_api_list, read_xapi_class
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.targets import SYSTEM_VM_KINDS, Target
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
-
-SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
-
 
 class Collector:
     def __init__(self, inventory, policy, snapshot, reports_dir: Path = Path("reports"), run: str | None = None):
@@ -87,8 +86,8 @@ class Collector:
     def commands(self, target: Target, sql_part: dict | None = None) -> dict[str, str]:
         """The batched command's sections: name -> shell line (those built from an SQL answer only
         with the target's SQL part)."""
-        queries = (sql_part or {}).get("queries")
-        lines = {c.name: c.line_for(self.policy, target.kind, queries) for c in self.readings(target, Command)}
+        answers = collected.load_all("sql", sql_part)
+        lines = {c.name: c.line_for(self.policy, target.kind, answers) for c in self.readings(target, Command)}
         return {name: line for name, line in lines.items() if line is not None}
 
     def runs_commands(self, target: Target) -> bool:
@@ -249,11 +248,10 @@ class Collector:
             raise ApiError(f"XAPI {target.address}: named the pool master, but answered HOST_IS_SLAVE naming "
                            f"{shown(redirect.master_address)}; not followed") from None
         try:
-            records = {cls: xapi.call(session, target.address, f"{cls}.get_all_records")
-                       for cls in (r.xapi_class for r in self.readings(target, Records))}
+            records = [read_xapi_class(session, target.address, r.xapi_class) for r in self.readings(target, Records)]
         finally:
             xapi.logout(session)
-        return {"master_address": target.address, "records": records, **tls_note(self.inventory, "xenserver")}
+        return collected.store("xapi", records, master_address=target.address, **tls_note(self.inventory, "xenserver"))
 
     # --- SQL ---------------------------------------------------------------------------------
     def collect_database(self, target: Target) -> dict:
@@ -262,20 +260,10 @@ class Collector:
                              self.inventory.ssh.connect_timeout, settings.ca_file)
         channel = mysql.channel_record(conn, settings.insecure)
         try:
-            wanted = self.readings(target, Query)
-            queries = {q.name: mysql.query_or_error(conn, target.id, q.statement) for q in wanted if q.statement}
-            if "replicas" not in {q.name for q in wanted}:
-                return {"queries": queries, **channel}
-            version = queries["server_version"]
-            try:
-                raise_if_error(version)
-                statement = parse_server_version(version["rows"]).replica_status_statement
-            except TargetError as err:
-                queries["replicas"] = error_record(CollectionFailed(
-                    f"{target.id}: replication status not read: the server's version is unknown ({err})"))
-            else:
-                queries["replicas"] = {**mysql.query_or_error(conn, target.id, statement), "statement": statement}
-            return {"queries": queries, **channel}
+            answers: dict[str, Collected] = {}
+            for query in sorted(self.readings(target, Query), key=lambda query: bool(query.after)):
+                answers[query.name] = ask_query(conn, target.id, query, answers)
+            return collected.store("sql", list(answers.values()), **channel)
         finally:
             conn.close()
 
@@ -291,23 +279,25 @@ class Collector:
 
     def read_cloud_settings(self, api, target: Target) -> dict:
         wanted = {call.name for call in self.readings(target, ApiCall)}
-        collected = {}
+        answers, lists = [], {}
         if "configurations" in wanted:
-            collected["configurations"] = cloudstack.list_all(api, "listConfigurations")
+            answers.append(read_api_list(api, "configurations", "listConfigurations"))
         if "scoped" in wanted:
+            read_at = utc_now()
             domains = cloudstack.list_all(api, "listDomains", listall="true")
             accounts = cloudstack.list_all(api, "listAccounts", listall="true")
             scope_objects = {"zone": self.snapshot.api.get("listZones", []),
                              "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
                              "domain": domains}
-            collected["scoped"] = {
+            scoped = {
                 scope: {obj["id"]: {"name": obj.get("name"), "settings": cloudstack.list_all(
                     api, "listConfigurations", **{SCOPES[scope]: obj["id"]})}
                     for obj in objects} for scope, objects in scope_objects.items()}
-            collected |= {"domains": domains, "accounts": accounts}
+            answers.append(Collected("api", "scoped", scoped, SCOPED_CALLS, read_at))
+            lists = {"domains": domains, "accounts": accounts}
         if "ldap" in wanted:
-            collected["ldap"] = cloudstack.list_all(api, "listLdapConfigurations", listall="true")
-        return collected | tls_note(self.inventory, "cloud.api")
+            answers.append(read_api_list(api, "ldap", "listLdapConfigurations", listall="true"))
+        return collected.store("api", answers, **lists, **tls_note(self.inventory, "cloud.api"))
 
 
 @dataclass(frozen=True)
@@ -370,6 +360,7 @@ class UnitBudget:
 
 def run_batch(host, commands: dict[str, str], label: str, limits: LimitsPolicy, budget: UnitBudget) -> dict:
     """The commands' sections, from one `/bin/sh -s` exec whose script is sent on its stdin."""
+    read_at = utc_now()
     rc, stdout, stderr = host.backend.run_script(build_batch_script(commands), budget.cap())
     if rc == 255 or not stdout:
         raise_collection_failed(label, rc, stderr)
@@ -381,11 +372,12 @@ def run_batch(host, commands: dict[str, str], label: str, limits: LimitsPolicy, 
                 if len(data) > section_cap:
                     raise CollectionFailed(f"{stream} of section {name!r} over {limits.ssh_section_mib} MiB "
                                            "(limits.ssh_section_mib)")
-        sections = {name: asdict(decoded(section, name)) for name, section in raw.items()}
+        sections = [(name, decoded(section, name)) for name, section in raw.items()]
     except (UnparsableOutput, CollectionFailed) as err:
         raise type(err)(f"{label}: {err}") from None
     budget.spend(len(stdout) + len(stderr))
-    return {"sections": sections}
+    return collected.store("ssh", [Collected("ssh", name, section.stdout, commands[name], read_at, section.exit_code,
+                                             section.stderr) for name, section in sections])
 
 
 def raise_collection_failed(label: str, rc: int, stderr: bytes) -> None:

@@ -1,7 +1,7 @@
 """What a check sees of its target: parsed facts, each attached as evidence when the check reads it.
 
 A check never touches commands or raw output; it asks `target.facts.<fact>`, a lookup of the
-fact's declaration (collect/declarations.py). Reading a fact attaches the raw text or record it was
+fact's declaration (collect/declarations.py, collect/declared/). Reading a fact attaches the raw text or record it was
 parsed from to the result (Allure attachment), so every result carries what it was judged on.
 Checks judge the raw facts; secrets are masked as each is attached (config/redact.py). A group check (the cloud, a pool) reads its members' facts
 through `facts.of(member)`: collected once per run, shared by every worker through the fact store.
@@ -14,6 +14,8 @@ import json
 
 import allure
 
+from stackaudit.collect import collected
+from stackaudit.collect.collected import Collected
 from stackaudit.collect.declarations import FACTS, closure, command_reading
 from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.redact import redact, redact_text
@@ -75,7 +77,7 @@ class Facts:
             text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
             allure.attach(redact_text(text), name, allure.attachment_type.TEXT)
 
-    # --- raw readings, for the declarations' parse functions ------------------------------------
+    # --- collected readings, for the declarations' value functions --------------------------------
     def part(self, name: str) -> dict:
         """One part of the raw facts (ssh, xapi, sql, api); raises the error its collection ended in."""
         data = self._store.raw(self.target).get(name)
@@ -90,35 +92,46 @@ class Facts:
             self.attach("TLS not verified", data["tls"])
         return data
 
+    def reading(self, channel: str, name: str) -> Collected | None:
+        """What channel `channel` (ssh, sql, xapi, api) returned for reading `name`, typed; None when
+        it was not read. Raises the error the channel's part as a whole ended in."""
+        return collected.load(channel, name, self.part(channel))
+
+    def answer(self, channel: str, name: str) -> Collected:
+        """Reading `name`, which must have been read: broken if it was not, or if it failed."""
+        answer = self.reading(channel, name)
+        if answer is None:
+            raise CollectionFailed(f"{self.target.id}: no output for {name}")
+        if answer.error:
+            raise_if_error({"error": answer.error})
+        return answer
+
     def section(self, name: str) -> str | None:
         """A command's output; None for a file that does not exist (where its declaration allows); else broken."""
         declared = command_reading(name)
-        section = self.part("ssh")["sections"].get(name)
-        if section is None:
-            raise CollectionFailed(f"{self.target.id}: no output for {name}")
-        if section["exit_code"] not in declared.ok_exit_codes:
-            if declared.absent_if_missing_file and "No such file" in section["stderr"]:
-                self.attach(name, f"(absent) {section['stderr'].strip()}")
+        section = self.answer("ssh", name)
+        if section.exit_code not in declared.ok_exit_codes:
+            if declared.absent_if_missing_file and "No such file" in section.stderr:
+                self.attach(name, f"(absent) {section.stderr.strip()}")
                 return None
-            raise CollectionFailed(f"{self.target.id}: {name} exited {section['exit_code']}: "
-                                   f"{section['stderr'].strip()[:200]}")
-        self.attach(name, section["stdout"])
+            raise CollectionFailed(f"{self.target.id}: {name} exited {section.exit_code}: "
+                                   f"{section.stderr.strip()[:200]}")
+        self.attach(name, section.output)
         # the parsers' patterns are linear; the cap keeps what one line can cost them small all the same
-        return cap_lines(section["stdout"], "parsing")
+        return cap_lines(section.output, "parsing")
 
     def sql(self, name: str) -> list[dict]:
-        result = self.part("sql")["queries"][name]
-        raise_if_error(result)
-        self.attach(f"SQL {name}", result["rows"], as_json=True)
-        return result["rows"]
+        rows = self.answer("sql", name).output
+        self.attach(f"SQL {name}", rows, as_json=True)
+        return rows
 
     def records(self, xapi_class: str) -> dict[str, dict]:
-        records = self.part("xapi")["records"][xapi_class]
+        records = self.answer("xapi", xapi_class).output
         self.attach(f"XAPI {xapi_class}.get_all_records", records, as_json=True)
         return records
 
     def api(self, name: str):
-        value = self.part("api")[name]
+        value = self.answer("api", name).output
         self.attach(f"API {name}", value, as_json=True)
         return value
 

@@ -14,6 +14,7 @@ secrets; nothing is learnt from API or XAPI free text (config/redact.py says why
 """
 from __future__ import annotations
 
+from stackaudit.collect import collected
 from stackaudit.config.redact import is_secret_name
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.mycnf import normalise_option_name, parse_option_line, parse_tail_files
@@ -48,14 +49,14 @@ def secrets_in(raw_facts: dict, readers: dict) -> list[str]:
     """The secret values of a target's raw facts: each SSH section that `readers` (section name ->
     function of its text) names, read by its function. A section that does not parse gives none:
     its text is still masked by shape where it leaves."""
-    sections = (raw_facts.get("ssh") or {}).get("sections") or {}
+    readings = collected.load_all("ssh", raw_facts.get("ssh"))
     found = []
     for name, read in readers.items():
-        section = sections.get(name)
-        if not isinstance(section, dict) or not isinstance(section.get("stdout"), str):
+        section = readings.get(name)
+        if section is None or not isinstance(section.output, str):
             continue
         try:
-            found += read(section["stdout"])
+            found += read(section.output)
         except UnparsableOutput:
             continue
     return found

@@ -8,8 +8,8 @@ notices the legacy tables by reading /proc/net/ip_tables_names (ip6_tables_names
     # Warning: iptables-legacy tables present, use iptables-legacy-save to see them
 
 (on stdout up to iptables 1.8.7, as in dev-sec/ansible-collection-hardening issue 274; on stderr in
-1.8.9), but leaves those tables out. LEGACY_SAVE (collect/declarations.py) reads them when, and only
-when, that file lists a table: iptables-legacy-save with no legacy table would load the legacy
+1.8.9), but leaves those tables out. LEGACY_RULES (collect/declared/firewall.py) reads them when, and
+only when, that file lists a table: iptables-legacy-save with no legacy table would load the legacy
 modules and create the tables, a change to the target.
 """
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""MariaDB option files: the files as collected (collect/declarations.py), and the options the server takes from them.
+"""MariaDB option files: the files as collected (collect/declared/database.py), and the options the
+server takes from them.
 
 The reading follows MariaDB's mysys/my_default.c (search_default_file_with_ext), checked against
 `my_print_defaults` on a recorded Debian 12 layout (tests/data/recorded/mariadb-print-defaults-*).

@@ -38,8 +38,22 @@ class ProcessName:
     name: str         # the process name (/proc/PID/comm, at most 15 characters), e.g. "java"
 
 
+# The management server is a JVM (packaging/systemd/cloudstack-management.service runs java ...
+# ServerDaemon; the Tomcat era ran java or jsvc with catalina.base under cloudstack-management). The
+# process name is the program's even under an interpreter (the lab's stand-in `/usr/bin/java` is a
+# shell script: the kernel names the process after the file it executed).
+MANAGEMENT_PROGRAMS = ("java", "jsvc", "jsvc.exec")
+
+
+@dataclass(frozen=True)
+class ProgramProcesses:
+    """The processes of some programs (by process name) and the PIDs whose command line holds a pattern."""
+    programs: list[ProcessName]
+    marked_pids: set[int]
+
+
 def parse_stale_mappings(text: str) -> list[StaleMapping]:
-    """The stale library scan's output (STALE_LIBRARY_COMMAND, collect/declarations.py):
+    """The stale library scan's output (STALE_LIBRARY_COMMAND, collect/declared/processes.py):
     `PID<TAB>COMM<TAB>PATH` lines.
 
         7\tstale worker\t/tmp/stackaudit-rec.VHnBiT/libs/libcrypto.so.3
@@ -75,7 +89,7 @@ def parse_ps(text: str) -> list[Process]:
         if match.start(2) < USER_COLUMNS + 1:
             # `ps -ef`/`ps aux` lines also start with a user and a number (the PID, then the PPID
             # or %CPU): only the 32-column user field says the columns are those of the
-            # collector's ps (collect/declarations.py)
+            # collector's ps (collect/declared/processes.py)
             raise UnparsableOutput(f"ps line {number}: the user is not padded to {USER_COLUMNS} columns as "
                                    f"in `ps -eo user:{USER_COLUMNS},pid,args --no-headers`: {line[:80]!r}")
         processes.append(Process(match[1], read_pid(match[2], f"ps line {number}"), match[3].strip()))

@@ -7,10 +7,7 @@ from stackaudit.parsers.api_rows import (ConfigurationRow, HostRow, LdapConfigur
                                          ScopedObject)
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 from stackaudit.parsers.numbers import read_api_number, read_or_none
-
-MANAGEMENT_PROCESS_MARKERS = ("org.apache.cloudstack.ServerDaemon", "cloudstack-management",
-                              "com.cloud.utils.server")
-
+from stackaudit.parsers.procs import MANAGEMENT_PROGRAMS
 
 def version_consistency_findings(servers: list[ManagementServerRow], hosts: list[HostRow]) -> list[str]:
     """MS-VERSION-CONSISTENT: every management server Up and on one version; every agent on it too."""
@@ -37,17 +34,8 @@ def count_findings(servers: list[ManagementServerRow], minimum: int) -> list[str
             "so one can be upgraded while the others serve"]
 
 
-# The server is a JVM (packaging/systemd/cloudstack-management.service runs java ... ServerDaemon; the
-# Tomcat era ran java or jsvc with catalina.base under cloudstack-management). Only those count: an
-# operator's `journalctl -fu cloudstack-management` running as root is not the server. The process
-# name is the program's even under an interpreter (the lab's stand-in `/usr/bin/java` is a shell
-# script: the kernel names the process after the file it executed).
-MANAGEMENT_PROGRAMS = ("java", "jsvc", "jsvc.exec")
-# The markers as one POSIX extended regular expression, for `pgrep -f` on the server: only the PIDs
-# whose command line holds one come back, never the command lines (they carry -D...Password=).
-MANAGEMENT_MARKERS_ERE = "|".join(m.replace(".", r"\.") for m in MANAGEMENT_PROCESS_MARKERS)
-
-
+# Only a management program's process counts: an operator's `journalctl -fu cloudstack-management`
+# running as root names the markers too, but is not the server.
 def management_server_processes(programs, marked_pids: set[int]) -> list:
     """The processes of a management program (by process name) whose command line holds a marker."""
     return [p for p in programs if p.name in MANAGEMENT_PROGRAMS and p.pid in marked_pids]

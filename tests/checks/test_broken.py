@@ -7,19 +7,17 @@ import shutil
 import pytest
 import yaml
 
-from lab.lifecycle import down, up
 from lab.scenario import load_scenario
 from tests.checks.suite_run import run_suite
-from tests.lab.conftest import SCENARIOS, require_root
+from tests.lab.conftest import SCENARIOS
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 EXIT_BROKEN = 6
 
 
 @pytest.fixture(scope="module")
-def host_without_ssh(tmp_path_factory):
+def host_without_ssh(tmp_path_factory, labs):
     """The compliant cloud, except that kvm02 runs no sshd: the API still lists it and its console proxy."""
-    require_root()
     work = tmp_path_factory.mktemp("no-ssh")
     scenario = yaml.safe_load((SCENARIOS / "compliant.yml").read_text())
     scenario["name"] = "kvm02-no-ssh"
@@ -27,11 +25,8 @@ def host_without_ssh(tmp_path_factory):
     path = work / "scenario.yml"
     path.write_text(yaml.safe_dump(scenario))
     load_scenario(path)
-    up(path, work / "lab", out=lambda *_: None)
-    try:
+    with labs.own(path, work / "lab"):
         yield work
-    finally:
-        down(work / "lab", out=lambda *_: None)
 
 
 def test_unreachable_host_is_broken_for_its_ssh_checks_and_its_vms(host_without_ssh):

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from lab.lifecycle import down, up
-from tests.lab.conftest import SCENARIOS, require_root
 from tests.unit.deploy_files import MERGE_PRESENT, SHARD_OPTION_PRESENT, SHARD_RUN, xfail_until
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -51,22 +49,18 @@ def outcomes(run_dir: Path) -> set[tuple[str, str, str]]:
 
 @pytest.mark.lab
 @pytest.mark.slow
+@pytest.mark.lab_scenario("violations.yml")
 @xfail_until(SHARD_OPTION_PRESENT and MERGE_PRESENT)
-def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_path):
+def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_path, lab):
     assert SHARD_OPTION_PRESENT and MERGE_PRESENT, "this checkout has no --shard or no stackaudit merge"
-    require_root()
-    state, volume = tmp_path / "lab", tmp_path / "volume"
+    state, volume = lab("violations.yml").state_dir, tmp_path / "volume"
     reports = volume / "merged" / "reports"
     inventory = f"--inventory={state / 'inventory.yml'}"
-    up(SCENARIOS / "violations.yml", state, out=lambda *_: None)
-    try:
-        shards = {night: [run(str(SHARD_RUN), str(volume / "shards" / str(i) / "nights" / night), "--",
-                              sys.executable, "-m", "stackaudit", "run", inventory, f"--shard={i}/{SHARDS}",
-                              f"--reports={volume / 'shards' / str(i) / 'reports'}", "--workers=0", "-p", "no:randomly")
-                          for i in range(SHARDS)]
-                  for night in NIGHTS}
-    finally:
-        down(state, out=lambda *_: None)
+    shards = {night: [run(str(SHARD_RUN), str(volume / "shards" / str(i) / "nights" / night), "--",
+                          sys.executable, "-m", "stackaudit", "run", inventory, f"--shard={i}/{SHARDS}",
+                          f"--reports={volume / 'shards' / str(i) / 'reports'}", "--workers=0", "-p", "no:randomly")
+                      for i in range(SHARDS)]
+              for night in NIGHTS}
     merged = {night: run(sys.executable, "-m", "stackaudit", "merge", inventory, f"--reports={reports}",
                          *(str(volume / "shards" / str(i) / "nights" / night) for i in range(SHARDS)))
               for night in NIGHTS}

@@ -2,45 +2,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from lab.lifecycle import down, up
 from stackaudit.catalog import catalog
-from tests.checks.suite_run import run_suite
-from tests.lab.conftest import SCENARIOS, require_root
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-@pytest.fixture(scope="module")
-def lab_run(tmp_path_factory):
-    """Bring a scenario's lab up, run the suite against it, bring it down."""
-    require_root()
-    runs = {}
-
-    def run(scenario: Path, *args: str):
-        key = (scenario.name, args)
-        if key not in runs:
-            work = tmp_path_factory.mktemp(scenario.stem)
-            up(scenario, work / "lab", out=lambda *_: None)
-            try:
-                runs[key] = run_suite(work / "lab" / "inventory.yml", work, *args)
-            finally:
-                down(work / "lab", out=lambda *_: None)
-        return runs[key]
-    return run
-
-
-def test_compliant_cloud_passes_every_check_on_every_target(lab_run):
-    result = lab_run(SCENARIOS / "compliant.yml")
+@pytest.mark.lab_scenario("compliant.yml")
+def test_compliant_cloud_passes_every_check_on_every_target(suite_run):
+    result = suite_run("compliant.yml")
     assert {check for check, _ in result.outcomes()} == set(catalog())
     assert result.not_passed() == {} and result.not_applicable == {}, result.output
     assert result.exit_code == 0, result.output
 
 
-def test_failure_messages_say_what_was_found_and_what_is_wanted(lab_run):
-    messages = {(r.check_id, r.target): r.message for r in lab_run(SCENARIOS / "violations.yml").results}
+@pytest.mark.lab_scenario("violations.yml")
+def test_failure_messages_say_what_was_found_and_what_is_wanted(suite_run):
+    messages = {(r.check_id, r.target): r.message for r in suite_run("violations.yml").results}
     assert "no explicit timeout: XenServer's default applies; the policy wants 180 s" in \
         messages[("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1")]
     assert "/etc/iptables/rules.v4 does not exist" in messages[("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02")]
@@ -48,29 +27,33 @@ def test_failure_messages_say_what_was_found_and_what_is_wanted(lab_run):
     assert "binlog_format STATEMENT" in messages[("DB-BINLOG-ROW", "db://db2")]
 
 
-def test_parallel_run_gives_the_same_results(lab_run):
-    serial = lab_run(SCENARIOS / "violations.yml")
-    parallel = lab_run(SCENARIOS / "violations.yml", "-n", "4")
+@pytest.mark.lab_scenario("violations.yml")
+def test_parallel_run_gives_the_same_results(suite_run):
+    serial = suite_run("violations.yml")
+    parallel = suite_run("violations.yml", "-n", "4")
     assert parallel.outcomes() == serial.outcomes(), parallel.output
     # what the workers left out at collection reaches the controller as one process lists it
     assert parallel.not_applicable == serial.not_applicable, parallel.output
     assert parallel.exit_code == 1
 
 
-def test_pre_upgrade_profile_selects_its_checks(lab_run):
-    result = lab_run(SCENARIOS / "violations.yml", "-m", "pre_upgrade")
+@pytest.mark.lab_scenario("violations.yml")
+def test_pre_upgrade_profile_selects_its_checks(suite_run):
+    result = suite_run("violations.yml", "-m", "pre_upgrade")
     assert {c for c, _ in result.outcomes()} == {c for c, r in catalog().items() if "pre_upgrade" in r.profiles}
     assert {c for c, _ in result.not_applicable} <= {c for c, r in catalog().items() if "pre_upgrade" in r.profiles}
     assert result.exit_code == 1
 
 
-def test_allure_label_selects_one_check_by_its_id(lab_run):
-    result = lab_run(SCENARIOS / "violations.yml", "--allure-label", "check_id=DB-BINLOG-ROW")
+@pytest.mark.lab_scenario("violations.yml")
+def test_allure_label_selects_one_check_by_its_id(suite_run):
+    result = suite_run("violations.yml", "--allure-label", "check_id=DB-BINLOG-ROW")
     assert result.outcomes() == {("DB-BINLOG-ROW", "db://db1"): "passed", ("DB-BINLOG-ROW", "db://db2"): "failed"}
 
 
-def test_every_result_carries_its_metadata_and_evidence(lab_run):
-    result = lab_run(SCENARIOS / "violations.yml")
+@pytest.mark.lab_scenario("violations.yml")
+def test_every_result_carries_its_metadata_and_evidence(suite_run):
+    result = suite_run("violations.yml")
     for path in (result.work / "allure-results").glob("*-result.json"):
         data = json.loads(path.read_text())
         labels = {label["name"]: label["value"] for label in data["labels"]}
@@ -80,9 +63,10 @@ def test_every_result_carries_its_metadata_and_evidence(lab_run):
         assert data.get("attachments"), f"{labels['check_id']} {labels['target']} has no evidence"
 
 
-def test_no_secret_of_the_lab_reaches_a_report_or_the_collected_facts(lab_run):
-    result = lab_run(SCENARIOS / "violations.yml")
-    keys = result.work / "lab" / "keys"
+@pytest.mark.lab_scenario("violations.yml")
+def test_no_secret_of_the_lab_reaches_a_report_or_the_collected_facts(suite_run, lab):
+    result = suite_run("violations.yml")
+    keys = lab("violations.yml").path("keys")
     secrets = [(keys / name).read_text().strip() for name in
                ("api.key", "api.secret", "xapi.password", "db-audit.password", "db-replication.password")]
     secrets += ["lab-keystore-passphrase"]   # agent.properties keystore.passphrase, collected from KVM hosts
@@ -95,12 +79,13 @@ def test_no_secret_of_the_lab_reaches_a_report_or_the_collected_facts(lab_run):
     assert leaks == []
 
 
-def test_tenants_naming_things_like_secrets_change_no_verdict(lab_run):
+@pytest.mark.lab_scenario("hostile_tenants.yml", "compliant.yml")
+def test_tenants_naming_things_like_secrets_change_no_verdict(suite_run):
     """Issue 18: VM, network and account names shaped like `token=CLOUDSTACK-SERVICES` whose values
     are chain names, option words, listeners and host names give exactly the compliant lab's
     results; the names did reach the collected facts, masked only in what the run wrote out."""
-    hostile = lab_run(SCENARIOS / "hostile_tenants.yml")
-    compliant = lab_run(SCENARIOS / "compliant.yml")
+    hostile = suite_run("hostile_tenants.yml")
+    compliant = suite_run("compliant.yml")
     same_cloud = {(check, target.replace("cloud://lab-hostile-tenants", "cloud://lab-compliant")): status
                   for (check, target), status in hostile.outcomes().items()}
     assert same_cloud == compliant.outcomes(), hostile.output[-3000:]

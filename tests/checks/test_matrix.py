@@ -9,15 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from lab.lifecycle import down, up
 from lab.scenario import load_scenario
 from stackaudit.catalog import catalog
-from tests.checks.suite_run import run_suite
-from tests.lab.conftest import SCENARIOS, require_root
+from tests.lab.conftest import SCENARIOS
 
 MATRIX = sorted((SCENARIOS / "matrix").glob("*.yml")) + [SCENARIOS / "violations.yml"]
 # Each run's seeded cases with what was observed, for the matrix table (python -m tests.checks.matrix_table).
 OBSERVED_DIR = Path(__file__).resolve().parent.parent.parent / "reports" / "detection-matrix"
+
+
+def shared_name(scenario: Path) -> str:
+    """How tests/labs.py names a scenario: its path under lab/scenarios."""
+    return scenario.relative_to(SCENARIOS).as_posix()
 
 
 def seeded_outcomes(scenario: Path) -> dict[tuple[str, str], str]:
@@ -52,14 +55,10 @@ def test_seeded_checks_and_targets_are_named_as_the_suite_names_them():
 
 @pytest.mark.lab
 @pytest.mark.slow
-@pytest.mark.parametrize("scenario", MATRIX, ids=lambda p: p.stem)
-def test_scenario_fails_exactly_its_seeded_results(scenario, tmp_path):
-    require_root()
-    up(scenario, tmp_path / "lab", out=lambda *_: None)
-    try:
-        result = run_suite(tmp_path / "lab" / "inventory.yml", tmp_path)
-    finally:
-        down(tmp_path / "lab", out=lambda *_: None)
+@pytest.mark.parametrize("scenario", [pytest.param(p, marks=pytest.mark.lab_scenario(shared_name(p)), id=p.stem)
+                                      for p in MATRIX])
+def test_scenario_fails_exactly_its_seeded_results(scenario, suite_run):
+    result = suite_run(shared_name(scenario))
     expected = seeded_outcomes(scenario)
     assert result.results, result.output
     # Not applicable: never collected, listed with the reason; so is a check whose kind of target the

@@ -16,13 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from lab.lifecycle import down, up
 from lab.snapshot import differences, snapshot_lab
 from lab.state import LabState
 from stackaudit.report.summary import load_results
-from tests.lab.conftest import SCENARIOS, require_root
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("violations.yml")]
 REPO = Path(__file__).resolve().parent.parent.parent
 # CloudStack's API reference (https://cloudstack.apache.org/api.html, "API Reference", 4.19): the
 # list* commands return rows and change nothing; every command that changes the cloud is named for
@@ -34,19 +32,28 @@ XAPI_READ = re.compile(r"^[a-zA-Z_]+\.get_[a-z_]+$")
 XAPI_SESSION = {"session.login_with_password", "session.logout"}
 
 
-def calls_of(lab: Path, simulator: str) -> list[dict]:
-    path = lab / "sim" / f"{simulator}.calls.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+def calls_log(lab: Path, simulator: str) -> Path:
+    return lab / "sim" / f"{simulator}.calls.jsonl"
+
+
+def calls_since(lab: Path, simulator: str, offsets: dict[str, int]) -> list[dict]:
+    """The calls a simulator logged after `offsets` (the shared lab's logs hold other tests' calls too)."""
+    path = calls_log(lab, simulator)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_bytes()[offsets[simulator]:].decode().splitlines()]
 
 
 @pytest.fixture(scope="module")
-def audited(tmp_path_factory):
-    require_root()
+def audited(tmp_path_factory, labs):
+    """The shared violations lab snapshotted around a full run; the changes planted afterwards are
+    removed again, so the lab is left as the run found it for the tests after these."""
     work = tmp_path_factory.mktemp("read-only")
-    lab = work / "lab"
-    up(SCENARIOS / "violations.yml", lab, out=lambda *_: None)
+    lab = labs("violations.yml").state_dir
+    offsets = {name: calls_log(lab, name).stat().st_size if calls_log(lab, name).exists() else 0
+               for name in ("cloudstack_api", "xapi")}
+    first = snapshot_lab(lab)
     try:
-        first = snapshot_lab(lab)
         settled = snapshot_lab(lab)
         logs = {path.parent.name: path for path in lab.glob("machines/*/console.log")}
         log_sizes = {name: path.stat().st_size for name, path in logs.items()}
@@ -59,10 +66,14 @@ def audited(tmp_path_factory):
         planted = plant_changes(lab)
         tampered = snapshot_lab(lab)
     finally:
-        down(lab, out=lambda *_: None)
+        remove_planted(lab)
+    left = differences(after, snapshot_lab(lab))
+    if left:
+        labs.release()      # a changed lab is not shared further
+    assert left == [], "\n".join(["the planted changes were not all removed:", *left])
     return {"first": first, "before": settled, "after": after, "tampered": tampered, "planted": planted,
             "run": run, "sshd_logs": sshd_logs, "results": load_results(work / "reports" / "latest" / "allure-results"),
-            "api": calls_of(lab, "cloudstack_api"), "xapi": calls_of(lab, "xapi")}
+            "api": calls_since(lab, "cloudstack_api", offsets), "xapi": calls_since(lab, "xapi", offsets)}
 
 
 def plant_changes(lab: Path) -> list[str]:
@@ -73,6 +84,16 @@ def plant_changes(lab: Path) -> list[str]:
                     "9", "-j", "DROP"], check=True)
     return ["/kvm01/files//etc/etc/stackaudit-was-here: new",
             "/kvm01/iptables/iptables-save: new '-A INPUT -p tcp -m tcp --dport 9 -j DROP'"]
+
+
+def remove_planted(lab: Path) -> None:
+    """Undo plant_changes (each step only if it was made)."""
+    machine = LabState.load(lab).machines["kvm01"]
+    Path(f"/proc/{machine['pid']}/root/etc/stackaudit-was-here").unlink(missing_ok=True)
+    rule = ["-p", "tcp", "--dport", "9", "-j", "DROP"]
+    netns = ["ip", "netns", "exec", machine["netns"], "iptables"]
+    if subprocess.run([*netns, "-C", "INPUT", *rule], capture_output=True).returncode == 0:
+        subprocess.run([*netns, "-D", "INPUT", *rule], check=True)
 
 
 def test_the_snapshot_covers_every_machine_and_does_not_move_by_itself(audited):

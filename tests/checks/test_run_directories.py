@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,13 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from lab.lifecycle import down, up
 from stackaudit.catalog import catalog
 from stackaudit.report.auditor import SUITES, categories, title
 from stackaudit.report.outcomes import exit_code
 from stackaudit.report.summary import Result
 from tests.checks import rendered_report
-from tests.lab.conftest import SCENARIOS, require_root
 
 REPO = Path(__file__).resolve().parent.parent.parent
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
@@ -88,20 +85,6 @@ def stackaudit_run(inventory: Path, waivers: Path, reports: Path) -> subprocess.
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
 
 
-def run_with_lab(scenario: str, tmp_path: Path, waivers: Path, reports: Path) -> subprocess.CompletedProcess:
-    # The second lab is the same cloud with the night's drift: it reuses the first one's keys (the lab
-    # makes keys only where none exist), so the system VMs' host keys the suite pinned still hold.
-    state = tmp_path / f"lab-{scenario}"
-    earlier = [p for p in tmp_path.glob("lab-*/keys") if p.parent != state]
-    if earlier:
-        shutil.copytree(earlier[0], state / "keys")
-    up(SCENARIOS / f"{scenario}.yml", state, out=lambda *_: None)
-    try:
-        return stackaudit_run(state / "inventory.yml", waivers, reports)
-    finally:
-        down(state, out=lambda *_: None)
-
-
 def tree_digest(path: Path) -> dict[str, str]:
     return {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(path.rglob("*")) if p.is_file()}
@@ -119,24 +102,26 @@ class Nights:
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory) -> Nights:
-    """Two nightly runs into one reports directory: the compliant cloud, then the cloud with violations."""
-    require_root()
+def nights(tmp_path_factory, lab) -> Nights:
+    """Two nightly runs into one reports directory: the compliant cloud, then the cloud with violations.
+    The second is the same cloud with the night's drift: the shared labs have the same keys (tests/labs.py),
+    so the system VMs' host keys the suite pinned on the first still hold."""
     tmp_path = tmp_path_factory.mktemp("nights")
     reports = tmp_path / "reports"
     waivers = waivers_file(tmp_path / "waivers.yml")
-    first = run_with_lab("compliant", tmp_path, waivers, reports)
+    first = stackaudit_run(lab("compliant.yml").path("inventory.yml"), waivers, reports)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
     (first_dir,) = (reports / "runs").iterdir()
     first_files = tree_digest(first_dir)
     first_latest = os.readlink(reports / "latest")
-    second = run_with_lab("violations", tmp_path, waivers, reports)
+    second = stackaudit_run(lab("violations.yml").path("inventory.yml"), waivers, reports)
     second_dir = next(p for p in (reports / "runs").iterdir() if p != first_dir)
     return Nights(reports, first, first_dir, first_files, first_latest, second, second_dir)
 
 
 @pytest.mark.lab
 @pytest.mark.slow
+@pytest.mark.lab_scenario("compliant.yml", "violations.yml")
 def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     reports, first_dir, first_files, second_dir = nights.reports, nights.first_dir, nights.first_files, nights.second_dir
     assert {"summary.json", "junit.xml", "targets.json", "report.html", "not-applicable.json"} <= set(first_files)
@@ -209,6 +194,7 @@ FAILED_CHECK = ("DB-CNF-PERSISTED", "db://db2")      # severity normal; seeded i
 
 @pytest.mark.lab
 @pytest.mark.slow
+@pytest.mark.lab_scenario("compliant.yml", "violations.yml")
 def test_report_html_shows_the_failed_check_its_evidence_and_a_trend_of_two_runs(nights, tmp_path):
     """Chromium opens the second night's report.html from disk, as an auditor would."""
     if rendered_report.chromium() is None:

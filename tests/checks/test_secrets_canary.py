@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from lab.lifecycle import down, up
 from stackaudit.config.redact import MASK
 from stackaudit.report.summary import load_results
 from tests.checks.suite_run import REPO
-from tests.lab.conftest import SCENARIOS, require_root
+from tests.lab.conftest import SCENARIOS
 
 LAB_SECRET_FILES = ("api.key", "api.secret", "xapi.password", "db-audit.password", "db-replication.password")
 PRIVATE_KEYS = ("id_ed25519", "id_rsa.cloud")
@@ -68,14 +67,12 @@ def leaks(outputs: dict[str, str], needles: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def canary_runs(tmp_path_factory):
-    """One lab with the canaries; `stackaudit run` over it, then pytest -vv -l with long tracebacks."""
-    require_root()
+def canary_runs(tmp_path_factory, labs):
+    """One lab of its own with the canaries; `stackaudit run` over it, then pytest -vv -l with long tracebacks."""
     tmp_path = tmp_path_factory.mktemp("canaries")
     scenario, canaries = planted_scenario(tmp_path)
     state = tmp_path / "lab"
-    up(scenario, state, out=lambda *_: None)
-    try:
+    with labs.own(scenario, state):
         inventory = state / "inventory.yml"
         run = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}",
                               f"--reports={tmp_path / 'reports'}", "-p", "no:randomly"],
@@ -86,8 +83,6 @@ def canary_runs(tmp_path_factory):
                                   f"--reports-dir={tmp_path / 'verbose-reports'}"],
                                  cwd=REPO, capture_output=True, text=True, timeout=900)
         planted = list(canaries) + list(canaries.values()) + lab_secrets(state)
-    finally:
-        down(state, out=lambda *_: None)
     outputs = {"stackaudit run stdout": run.stdout, "stackaudit run stderr": run.stderr,
                "pytest -vv stdout": verbose.stdout, "pytest -vv stderr": verbose.stderr}
     for root in (tmp_path / "reports", tmp_path / "verbose-allure", tmp_path / "verbose-reports"):

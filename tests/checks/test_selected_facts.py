@@ -5,11 +5,9 @@ import json
 
 import pytest
 
-from lab.lifecycle import down, up
 from tests.checks.suite_run import run_suite
-from tests.lab.conftest import SCENARIOS, require_root
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml")]
 
 
 def collected(work) -> dict[str, dict]:
@@ -19,15 +17,10 @@ def collected(work) -> dict[str, dict]:
     return {data["target"]: data.get("facts", data) for data in (json.loads(f.read_text()) for f in files)}
 
 
-def test_one_check_collects_its_facts_only(tmp_path):
-    require_root()
-    up(SCENARIOS / "compliant.yml", tmp_path / "lab", out=lambda *_: None)
-    try:
-        binlog = run_suite(tmp_path / "lab" / "inventory.yml", tmp_path / "binlog", "-k", "test_binlog_row")
-        replication = run_suite(tmp_path / "lab" / "inventory.yml", tmp_path / "replication",
-                                "-k", "test_replication_healthy")
-    finally:
-        down(tmp_path / "lab", out=lambda *_: None)
+def test_one_check_collects_its_facts_only(tmp_path, lab):
+    inventory = lab("compliant.yml").path("inventory.yml")
+    binlog = run_suite(inventory, tmp_path / "binlog", "-k", "test_binlog_row")
+    replication = run_suite(inventory, tmp_path / "replication", "-k", "test_replication_healthy")
     assert set(binlog.outcomes().values()) == {"passed"}, binlog.output[-2000:]
     facts = collected(tmp_path / "binlog")
     assert facts and all(target.startswith("db://") for target in facts), sorted(facts)

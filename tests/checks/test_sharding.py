@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.lifecycle import down, up
 from tests.checks.test_run_directories import STALE, WAIVED, waivers_file
-from tests.lab.conftest import SCENARIOS, require_root
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SHARDS = 4
@@ -57,18 +55,13 @@ class Night:
 
 
 @pytest.fixture(scope="module")
-def night(tmp_path_factory) -> Night:
-    require_root()
+def night(tmp_path_factory, lab) -> Night:
     tmp = tmp_path_factory.mktemp("sharding")
-    state = tmp / "lab"
-    up(SCENARIOS / "violations.yml", state, out=lambda *_: None)
+    state = lab("violations.yml").state_dir
     inventory, waivers = f"--inventory={state / 'inventory.yml'}", f"--waivers={waivers_file(tmp / 'waivers.yml')}"
-    try:
-        single = stackaudit("run", inventory, waivers, f"--reports={tmp / 'single'}", "-p", "no:randomly")
-        shards = [stackaudit("run", inventory, waivers, f"--reports={tmp / 'sharded'}", f"--shard={i}/{SHARDS}",
-                             f"--workers={2 if i == 0 else 0}", "-p", "no:randomly") for i in range(SHARDS)]
-    finally:
-        down(state, out=lambda *_: None)
+    single = stackaudit("run", inventory, waivers, f"--reports={tmp / 'single'}", "-p", "no:randomly")
+    shards = [stackaudit("run", inventory, waivers, f"--reports={tmp / 'sharded'}", f"--shard={i}/{SHARDS}",
+                         f"--workers={2 if i == 0 else 0}", "-p", "no:randomly") for i in range(SHARDS)]
     for done in [single, *shards]:
         assert "Run directory: " in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
     merged = stackaudit("merge", inventory, waivers, f"--reports={tmp / 'sharded'}",
@@ -78,6 +71,7 @@ def night(tmp_path_factory) -> Night:
 
 @pytest.mark.lab
 @pytest.mark.slow
+@pytest.mark.lab_scenario("violations.yml")
 def test_four_merged_shards_say_what_one_run_says_for_every_check_and_target(night):
     single_dir, merged_dir = run_directory(night.single), run_directory(night.merged)
     assert night.merged.returncode == night.single.returncode == 1, night.merged.stdout[-3000:] + night.merged.stderr
@@ -102,6 +96,7 @@ def test_four_merged_shards_say_what_one_run_says_for_every_check_and_target(nig
 
 @pytest.mark.lab
 @pytest.mark.slow
+@pytest.mark.lab_scenario("violations.yml")
 def test_each_shard_ran_its_own_part_and_wrote_no_report(night):
     single = summary_outcomes(run_directory(night.single))
     parts = []

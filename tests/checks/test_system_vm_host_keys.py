@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab.lifecycle import down, up
 from stackaudit.collect.hostkeys import FIRST_USE
 from lab.scenario import load_scenario
 from lab.topology import build_topology
 from tests.checks.suite_run import run_suite
-from tests.lab.conftest import SCENARIOS, require_root
+from tests.lab.conftest import SCENARIOS
 
 REPO = Path(__file__).resolve().parent.parent.parent
 MATRIX_SCENARIO = SCENARIOS / "matrix" / "system_vm_keys.yml"
@@ -70,15 +69,11 @@ def host_key_evidence(allure_dir: Path) -> dict[tuple[str, str], str]:
 
 @pytest.mark.lab
 @pytest.mark.slow
-def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_changed_key(tmp_path):
-    require_root()
+def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_changed_key(tmp_path, labs):
     lab, reports = tmp_path / "lab", tmp_path / "reports"
     selection = ("-k", "libssl_patched or no_stale_libssl")
-    up(scenario_with(tmp_path, "pinned", pinned_vms()), lab, out=lambda *_: None)
-    try:
+    with labs.own(scenario_with(tmp_path, "pinned", pinned_vms()), lab):
         first = run_suite(lab / "inventory.yml", tmp_path / "run1", f"--reports-dir={reports}", *selection)
-    finally:
-        down(lab, out=lambda *_: None)
     targets = {"ssvm://zone1/s-1-VM", "cpvm://zone1/v-2-VM", "router://zone1/r-3-VM", "router://zone1/r-4-VM",
                "router://zone1/r-6-VM"}
     assert first.outcomes() == {(c, t): "passed" for c in SVM_CHECKS for t in targets}, first.output[-3000:]
@@ -94,11 +89,8 @@ def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_chan
                                                     for vm in pinned_vms()])
     for suffix in ("", ".pub"):
         (lab / "keys" / "hosts" / f"r-3-VM{suffix}").unlink()
-    up(changed, lab, out=lambda *_: None)
-    try:
+    with labs.own(changed, lab):
         second = run_suite(lab / "inventory.yml", tmp_path / "run2", f"--reports-dir={reports}", *selection)
-    finally:
-        down(lab, out=lambda *_: None)
     new_r3 = ssh_keygen_fingerprint(lab / "keys" / "hosts" / "r-3-VM.pub")
     assert new_r3 != old_r3
     assert second.not_passed() == {(c, "router://zone1/r-3-VM"): "broken" for c in SVM_CHECKS}, second.output[-3000:]
@@ -128,15 +120,13 @@ def results_of(run_dir: Path) -> dict[tuple[str, str], dict]:
 
 @pytest.mark.lab
 @pytest.mark.slow
-def test_a_first_use_is_marked_and_listed_and_a_fingerprints_file_verifies_without_one(tmp_path):
+def test_a_first_use_is_marked_and_listed_and_a_fingerprints_file_verifies_without_one(tmp_path, labs):
     """Issue 18, item 7: the first night's evidence says TRUST ON FIRST USE and summary.json lists every
     key it pinned; with the templates' fingerprints in the inventory, a listed key is verified with no
     pin at all, and a key the file does not list is broken, never trusted."""
-    require_root()
     lab = tmp_path / "lab"
     selection = ("-k", "libssl_patched or no_stale_libssl")
-    up(scenario_with(tmp_path, "first-use", pinned_vms()), lab, out=lambda *_: None)
-    try:
+    with labs.own(scenario_with(tmp_path, "first-use", pinned_vms()), lab):
         first, first_dir = stackaudit_run(lab / "inventory.yml", tmp_path / "reports-1", *selection)
         printed = {name: ssh_keygen_fingerprint(lab / "keys" / "hosts" / f"{name}.pub") for name in PINNED}
         listed = tmp_path / "template-fingerprints"
@@ -147,8 +137,6 @@ def test_a_first_use_is_marked_and_listed_and_a_fingerprints_file_verifies_witho
         inventory.setdefault("system_vms", {})["host_key_fingerprints"] = str(listed)
         (lab / "inventory-fingerprints.yml").write_text(yaml.safe_dump(inventory))
         second, second_dir = stackaudit_run(lab / "inventory-fingerprints.yml", tmp_path / "reports-2", *selection)
-    finally:
-        down(lab, out=lambda *_: None)
     targets = {f"{kind}://zone1/{name}": name for kind, name in (("ssvm", "s-1-VM"), ("cpvm", "v-2-VM"),
                                                                ("router", "r-3-VM"), ("router", "r-4-VM"),
                                                                ("router", "r-6-VM"))}

@@ -15,9 +15,7 @@ import pytest
 import yaml
 
 from lab.generate import generate_scenario, without_ssh
-from lab.lifecycle import down, up
 from tests.checks.suite_run import run_suite
-from tests.lab.conftest import require_root
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 HOSTS, UNREACHABLE = 60, 50
@@ -26,23 +24,20 @@ SSH_CHECKS = ("HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-LIBVIRTD-LISTEN", "KV
               "GATE-BACKUP-FRESH")
 
 
-def suite_on(work, unreachable: int) -> tuple[dict, list[str]]:
+def suite_on(labs, work, unreachable: int) -> tuple[dict, list[str]]:
     """Bring up the cloud, run the whole suite on two workers, bring it down: (figures, absent hosts)."""
     scenario = generate_scenario(HOSTS, 1, xenserver=False)
     absent = without_ssh(scenario, unreachable)
     scenario["name"] = f"unreachable-{unreachable}"
     (work / "scenario.yml").write_text(yaml.safe_dump(scenario))
     lab = work / "lab"
-    up(work / "scenario.yml", lab, out=lambda *_: None)
-    try:
+    with labs.own(work / "scenario.yml", lab):
         inventory = yaml.safe_load((lab / "inventory.yml").read_text())
         inventory["ssh"]["connect_timeout"] = CONNECT_TIMEOUT
         (lab / "inventory.yml").write_text(yaml.safe_dump(inventory))
         started = time.monotonic()
         result = run_suite(lab / "inventory.yml", work, "--numprocesses=2")
         wall = time.monotonic() - started
-    finally:
-        down(lab, out=lambda *_: None)
     (run_dir,) = (work / "reports" / "runs").glob("*")
     facts = {json.loads(p.read_text())["target"]: json.loads(p.read_text())
              for p in (run_dir / "facts").glob("*.json")}
@@ -50,10 +45,9 @@ def suite_on(work, unreachable: int) -> tuple[dict, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    require_root()
-    clean, _ = suite_on(tmp_path_factory.mktemp("clean"), 0)
-    broken, absent = suite_on(tmp_path_factory.mktemp("unreachable"), UNREACHABLE)
+def runs(tmp_path_factory, labs):
+    clean, _ = suite_on(labs, tmp_path_factory.mktemp("clean"), 0)
+    broken, absent = suite_on(labs, tmp_path_factory.mktemp("unreachable"), UNREACHABLE)
     return clean, broken, [f"kvm-host://zone1/{name}" for name in absent]
 
 

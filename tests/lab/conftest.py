@@ -1,4 +1,4 @@
-"""Lab fixtures: a lab brought up once per module in its own state dir, always brought down."""
+"""What lab tests share: a handle on a lab that is up (LabHandle), SSH into it, the root check."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,6 @@ import paramiko
 import pytest
 import yaml
 
-from lab.lifecycle import down, up
 
 SCENARIOS = Path(__file__).resolve().parent.parent.parent / "lab" / "scenarios"
 
@@ -55,12 +54,7 @@ def require_root() -> None:
         pytest.fail("lab tests need root (network namespaces, iptables); run `make test` as root")
 
 
-@pytest.fixture(scope="module")
-def compliant_lab(tmp_path_factory):
-    require_root()
-    state_dir = tmp_path_factory.mktemp("lab-compliant")
-    topology = up(SCENARIOS / "compliant.yml", state_dir, out=lambda *_: None)
-    try:
-        yield LabHandle(state_dir, topology)
-    finally:
-        down(state_dir, out=lambda *_: None)
+@pytest.fixture
+def compliant_lab(lab):
+    """The session's shared compliant lab (tests/labs.py); its tests carry lab_scenario("compliant.yml")."""
+    return lab("compliant.yml")

@@ -26,6 +26,12 @@ SMALL = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_shared_lab(labs):
+    """These tests bring labs up and down themselves, up() included: the session's shared lab goes first."""
+    labs.release()
+
+
 def write_scenario(tmp_path: Path, scenario: dict) -> Path:
     path = tmp_path / f"{scenario['name']}.yml"
     path.write_text(yaml.safe_dump(scenario))

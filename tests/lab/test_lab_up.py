@@ -13,7 +13,7 @@ from cs import CloudStack, CloudStackApiException
 
 from tests.lab.conftest import run
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml")]
 
 
 def nodes(lab, *kinds):

@@ -56,7 +56,7 @@ def test_the_version_is_read_first_and_chooses_the_statement(collect, version, c
     queries = collect(server)
     assert server.asked[0].startswith("SELECT @@version")
     assert server.asked[-1] == statement and not any("SLAVE" in q or "REPLICA" in q for q in server.asked[:-1])
-    assert queries["replicas"] == {"rows": [], "statement": statement}
+    assert queries["replicas"] == {"rows": [], "used": statement, "read_at": queries["replicas"]["read_at"]}
 
 
 def test_without_a_version_replication_status_is_not_read_and_says_why(collect):

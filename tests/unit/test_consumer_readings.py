@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from stackaudit.collect.declarations import backup_listing_command
+from stackaudit.collect.declared.backups import backup_listing_command
 from stackaudit.parsers.files import parse_stat_lines
 from stackaudit.parsers.procs import ProcessName, parse_pids, parse_ps_names
 from stackaudit.parsers.properties import parse_shell_assignments

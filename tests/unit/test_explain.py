@@ -30,7 +30,7 @@ def expected_reading_text(reading) -> str:
     if type(reading).__name__ == "Command":
         return reading.line if isinstance(reading.line, str) else reading.line.__qualname__
     if type(reading).__name__ == "Query":
-        return reading.statement or "chosen by the collector"
+        return reading.statement or f"by {reading.statement_of.__qualname__} ("
     if type(reading).__name__ == "Records":
         return f"{reading.xapi_class}.get_all_records"
     return API_CALLS[reading.name]
@@ -107,7 +107,8 @@ def test_a_command_built_per_target_says_what_builds_it():
     assert "built per target (from the policy and the target's kind) by backup_listing (" in shown
     shown = text(explain("DB-REPLICATION-HEALTHY"))
     assert "built per target from the answer of SQL query 'replicas' by source_lookup_line (" in shown
-    assert "the statement is chosen by the collector from the server's version" in shown
+    assert ("chosen per target from the answer of server_version by replica_status_statement "
+            "(stackaudit/collect/declared/database.py:") in shown
 
 
 def test_scope_conditions_are_named():

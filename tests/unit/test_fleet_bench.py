@@ -6,11 +6,12 @@ from pathlib import Path
 import yaml
 
 from benchmarks.fleet_report import Measured, last_line, per_target_line, table
-from benchmarks.fleet_subsets import Collected, sections_of, subset_lines
+from benchmarks.fleet_subsets import CollectedCount, sections_of, subset_lines
 from benchmarks.fleet_targets import SshTarget, ssh_config
 from benchmarks.measure import descendants, tree_rss
 from benchmarks.peers.ansible.playbook import ansible_cfg, inventory, playbook
 from benchmarks.sshd_log import Counts, count_lines, counts_since, offsets, spread
+from stackaudit.collect import collected
 
 # What OpenSSH 9.2's sshd -D -e writes at LogLevel VERBOSE for two connections, one of them a login.
 LOG = """Server listening on 198.18.1.1 port 22.
@@ -78,12 +79,15 @@ def test_sections_count_every_part_of_a_targets_facts():
              "sql": {"queries": {"q": {}}}, "api": {"listConfigurations": [], "listHosts": []}}
     assert sections_of(facts) == 6
     assert sections_of({"ssh": {"error": {"type": "Unreachable"}}}) == 0
+    api = collected.store("api", [collected.Collected("api", "ldap", [], "listLdapConfigurations listall=true")],
+                          domains=[], accounts=[], tls="not verified")
+    assert sections_of({"api": api}) == 1       # the reading, not the lists and notes beside it
 
 
 def test_a_subset_is_shown_against_the_full_run():
     full = Measured("full", 10.0, 1, 1, spread([1]), spread([1]), 0)
     part = Measured("part", 5.0, 1, 1, spread([1]), spread([1]), 0)
-    lines = subset_lines({"full": (full, Collected(20, 200)), "-m pre_upgrade": (part, Collected(10, 50))})
+    lines = subset_lines({"full": (full, CollectedCount(20, 200)), "-m pre_upgrade": (part, CollectedCount(10, 50))})
     assert lines[2].split() == ["-m", "pre_upgrade", "5.0", "10", "of", "20", "50", "(25%", "of", "full,",
                                 "wall", "x0.50)"]
 

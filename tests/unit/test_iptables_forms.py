@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.iptables import parse_iptables_save

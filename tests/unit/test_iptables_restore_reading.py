@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from stackaudit.errors import UnparsableOutput
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules.firewall import firewall_findings, judge, walk_firewall
 from stackaudit.rules.netfilter.connections import port_verdicts

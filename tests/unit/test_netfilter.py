@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stackaudit.errors import NotCheckable
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.firewall import (firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules.firewall import firewall_evidence, walk_firewall
 from stackaudit.rules.netfilter.verdict import evaluate

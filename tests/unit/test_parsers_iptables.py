@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from stackaudit.errors import UnparsableOutput
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.config.policy import policy_from_data
 from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, walk_firewall

@@ -19,7 +19,8 @@ from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
 from stackaudit.parsers.net import Listener, parse_ss_listening
 from stackaudit.parsers.osinfo import parse_os_release
-from stackaudit.collect.declarations import SOCKET_UNITS_COMMAND, STALE_LIBRARY_COMMAND
+from stackaudit.collect.declared.files import SOCKET_UNITS_COMMAND
+from stackaudit.collect.declared.processes import STALE_LIBRARY_COMMAND
 from stackaudit.parsers.procs import parse_ps, parse_stale_mappings
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, SocketUnit, parse_socket_units

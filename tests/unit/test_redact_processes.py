@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.collect.declarations import FACTS, LIBVIRTD_PROCESS, PROGRAM_PROCESSES, SERVER_PIDS, readings_of
+from stackaudit.collect.declarations import FACTS, readings_of
+from stackaudit.collect.declared.processes import LIBVIRTD_PROCESS, PROGRAM_PROCESSES, SERVER_PIDS
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.procs import ProcessName, parse_pids, parse_ps, parse_ps_names
 from stackaudit.rules.hosts import libvirtd_process_args

@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackaudit.collect.collectors import Collector
-from stackaudit.collect.declarations import source_lookup_line, source_names
+from stackaudit.collect import collected
+from stackaudit.collect.collected import Collected
+from stackaudit.collect.declared.database import source_lookup_line, source_names
 from stackaudit.config.policy import policy_from_data
 from stackaudit.targets import Snapshot, Target
 from stackaudit.errors import NotCheckable, UnparsableOutput
@@ -86,16 +88,20 @@ def test_an_inventory_alias_still_counts_whatever_the_name_resolves_to():
 
 # --- the lookup: which names, the command, its output ---------------------------------------------
 
+def replicas(rows) -> Collected:
+    """The replication status as the collector keeps it: the rows, and the statement they answer."""
+    return Collected("sql", "replicas", rows, "SHOW SLAVE STATUS", "2026-12-06T19:00:00+00:00")
+
+
 def test_only_host_names_are_looked_up_each_once():
     channels = parse_replica_status(WIKIMEDIA + [{**WIKIMEDIA[0], "Master_Host": "198.18.0.150"},
                                                  {**WIKIMEDIA[0], "Master_Host": "[2001:db8::1]"},
                                                  {**WIKIMEDIA[0], "Master_Host": "x; reboot"},
                                                  WIKIMEDIA[0]])
     assert source_names(channels) == ["db1184.eqiad.wmnet"]
-    assert source_lookup_line({"rows": WIKIMEDIA, "statement": "SHOW SLAVE STATUS"}) == lookup_command(
-        ["db1184.eqiad.wmnet"])
-    assert source_lookup_line({"rows": BACK}) is None
-    assert source_lookup_line({"rows": [{"Master_Host": "x"}]}) is None      # unparsable: no lookup
+    assert source_lookup_line(replicas(WIKIMEDIA)) == lookup_command(["db1184.eqiad.wmnet"])
+    assert source_lookup_line(replicas(BACK)) is None
+    assert source_lookup_line(replicas([{"Master_Host": "x"}])) is None      # unparsable: no lookup
     with pytest.raises(ValueError):
         lookup_command(["-s", "x"])
 
@@ -107,9 +113,10 @@ def test_the_collector_builds_the_lookup_from_the_replicas_answer():
     target = snapshot.by_id("db://db1251")
     assert "source_lookups" not in collector.commands(target)
     assert collector.runs_commands(target)        # so its SSH endpoint is connected to after its SQL
-    sql = {"queries": {"replicas": {"rows": WIKIMEDIA, "statement": "SHOW SLAVE STATUS"}}}
+    sql = collected.store("sql", [replicas(WIKIMEDIA)])
     assert collector.commands(target, sql)["source_lookups"] == lookup_command(["db1184.eqiad.wmnet"])
-    assert "source_lookups" not in collector.commands(target, {"queries": {"replicas": {"error": "x"}}})
+    refused = Collected("sql", "replicas", error={"type": "CollectionFailed", "message": "x"})
+    assert "source_lookups" not in collector.commands(target, collected.store("sql", [refused]))
 
 
 def test_recorded_getent_ahosts_output():

@@ -10,7 +10,7 @@ import pytest
 
 from lab import firewall_rules
 from lab.security_groups import host_rules, vm_rules
-from stackaudit.collect.declarations import Firewall
+from stackaudit.collect.declared.firewall import Firewall
 from stackaudit.config.policy import policy_from_data
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.rules.firewall import firewall_evidence, firewall_findings, judge, rejects_port, walk_firewall, walk_port

@@ -6,13 +6,15 @@ exit status), by a thread of the test: what is read, waited for and refused is p
 buffering; only the network is left out."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 import paramiko
 import pytest
 
-from stackaudit.collect import collectors
+from stackaudit.collect import collected, collectors
+from stackaudit.collect.collected import Collected
 from stackaudit.collect.transports import ssh
 from stackaudit.config.policy import LimitsPolicy
 from stackaudit.errors import CollectionFailed, UnparsableOutput
@@ -168,8 +170,13 @@ def test_a_batch_gives_its_sections_and_spends_its_size_from_the_unit():
     budget = collectors.UnitBudget(2)
     facts = collectors.run_batch(BatchHost({"a": (b"x" * 1000, b"", 0), "b": (b"", b"warn\n", 1)}),
                                  {"a": "cat a", "b": "cat b"}, "kvm-host://z/h", LIMITS, budget)
-    assert facts == {"sections": {"a": {"exit_code": 0, "stdout": "x" * 1000, "stderr": ""},
-                                  "b": {"exit_code": 1, "stdout": "", "stderr": "warn\n"}}}
+    read_at = facts["sections"]["a"]["read_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", read_at)     # UTC, as the batch started
+    assert facts == {"sections": {"a": {"exit_code": 0, "stdout": "x" * 1000, "stderr": "", "used": "cat a",
+                                        "read_at": read_at},
+                                  "b": {"exit_code": 1, "stdout": "", "stderr": "warn\n", "used": "cat b",
+                                        "read_at": read_at}}}
+    assert collected.load("ssh", "b", facts) == Collected("ssh", "b", "", "cat b", read_at, 1, "warn\n")
     assert 2 * MIB - budget.left == len(b"".join(framed_output({"a": (b"x" * 1000, b"", 0),
                                                                  "b": (b"", b"warn\n", 1)})))
 
