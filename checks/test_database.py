@@ -3,7 +3,6 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import database as rules
-from stackaudit.rules.scope import DATABASE_ADDRESSED
 
 
 @check("DB-BINLOG-ROW", reads=("variables",))
@@ -38,14 +37,9 @@ def test_replication_healthy(cloud, policy):
 
 
 @check("DB-BIND-ADDRESS", reads=("listeners",))
-def test_bind_address(database, inventory, policy):
-    """Where the database is replicated or behind an address of its own, the server listens on more
-    than loopback."""
-    # Not a scope: with one server and no address of its own, listening on loopback only is the rule.
-    loopback_allowed = DATABASE_ADDRESSED.out_of_scope(database.target, None, policy, inventory)
-    if loopback_allowed:
-        database.facts.attach("scope", f"{loopback_allowed}: listening on loopback only is allowed")
-        return
+def test_bind_address(database):
+    """Where the database is replicated or behind an address of its own (its record's scope), the
+    server listens on more than loopback."""
     findings = rules.bind_findings(database.facts.listeners, database.target.attrs.port)
     assert not findings, "; ".join(findings)
 

@@ -86,7 +86,7 @@ def test_agent_management_hosts(kvm_host):
     """agent.properties `host=` names the same management servers as CloudStack's global `host` setting,
     read as the agent and the management server read them (in order where the algorithm is static)."""
     properties = kvm_host.facts.agent_properties
-    if properties is None:
+    if properties is None:     # a KVM host CloudStack lists runs an agent: without its file, not checked
         raise NotCheckable(f"{kvm_host.id}: /etc/cloudstack/agent/agent.properties does not exist")
     compared = kvm_agent_rules.compare_management_hosts(properties.get("host"), groups.cloud_settings(kvm_host.facts))
     kvm_host.facts.attach("agent host= against CloudStack's host setting", compared.evidence, as_json=True)

@@ -2,9 +2,9 @@
 ([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in the README's Sources)."""
 from stackaudit import groups
 from stackaudit.catalog import check
-from stackaudit.rules.scope import CA_FRAMEWORK, DATABASE_ADDRESSED
 from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import management as rules
+from stackaudit.targets import FIREWALLED_KINDS
 
 
 @check("MS-VERSION-CONSISTENT")
@@ -22,7 +22,7 @@ def test_management_server_count(cloud, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("MS-DB-HOST-NOT-LOCAL", reads=("db_properties", "own_names"), scope=(DATABASE_ADDRESSED,))
+@check("MS-DB-HOST-NOT-LOCAL", reads=("db_properties", "own_names"))
 def test_db_host_not_local(management_server, policy):
     """db.properties points the cloud and usage pools at the database address, not at this server
     (db.cloud.uri / db.usage.uri, where set, take precedence over db.cloud.host / db.usage.host),
@@ -61,8 +61,7 @@ def test_ldap_tls(cloud):
 
 
 @check("MS-CA-STRICT", reads=("configurations",),
-       members={kind: ("firewall_v4", "firewall_v6") for kind in ("kvm-host", "xs-host", "mgmt")},
-       scope=(CA_FRAMEWORK,))
+       members={kind: ("firewall_v4", "firewall_v6") for kind in FIREWALLED_KINDS})
 def test_ca_strict(cloud, policy):
     """ca.plugin.root.auth.strictness is true; or it is false and its compensating control holds:
     HOST-IPTABLES-V4 and V6 pass on every host and management server."""

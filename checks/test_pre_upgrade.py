@@ -23,6 +23,8 @@ def test_backups_fresh(backed_up_machine, policy):
     listing = backed_up_machine.facts.backup_files
     globs = policy.backups.locations[backed_up_machine.target.kind]
     if listing is None or not globs:
+        # Not a scope: every machine of these kinds needs its backup before an upgrade; a policy that
+        # says nowhere to look leaves the rule unchecked (broken), so the gate cannot pass without it.
         key = next(k for k, kind in BACKUP_KINDS.items() if kind == backed_up_machine.target.kind)
         raise NotCheckable(f"the policy names no backup location for this kind of machine (backups.{key})")
     files, clock = listing

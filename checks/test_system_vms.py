@@ -3,7 +3,6 @@ the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources).""
 from stackaudit.catalog import check
 from stackaudit.rules import system_vms as rules
 from stackaudit.rules.management import cloud_version
-from stackaudit.rules.scope import ZONE_ENABLED
 
 
 @check("SVM-LIBSSL-PATCHED", reads=("debian_release", "packages"))
@@ -36,7 +35,7 @@ def test_system_vm_version_current(system_vm):
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-PER-ZONE", scope=(ZONE_ENABLED,))
+@check("SVM-PER-ZONE")
 def test_system_vms_per_zone(zone):
     """Every enabled zone has at least one Running secondary storage VM and one Running console proxy VM."""
     findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs.id))

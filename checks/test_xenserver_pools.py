@@ -1,16 +1,15 @@
 """XenServer pools: facts from each pool's master, over XAPI ([BERGSMA-XS-HA] in the README's Sources)."""
 from stackaudit.catalog import check
 from stackaudit.rules import xenserver as rules
-from stackaudit.rules.scope import POOL_HA_RELIED_ON
 
 
-@check("XS-POOL-HA-ENABLED", reads=("ha",), scope=(POOL_HA_RELIED_ON,))
+@check("XS-POOL-HA-ENABLED", reads=("ha",))
 def test_pool_ha_enabled(pool, policy):
     """Pool HA is enabled: CloudStack 4.4 and later relies on it to replace a failed pool master."""
     assert pool.facts.ha.enabled, "pool HA is disabled: a failed master is not replaced"
 
 
-@check("XS-POOL-HA-TIMEOUT", reads=("ha",), scope=(POOL_HA_RELIED_ON,))
+@check("XS-POOL-HA-TIMEOUT", reads=("ha",))
 def test_pool_ha_timeout(pool, policy):
     """Pool HA's timeout is set explicitly (ha_configuration key `timeout`) and equals the policy value."""
     ha = pool.facts.ha
@@ -25,8 +24,7 @@ def test_pool_min_hosts(pool, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("XS-POOL-HA-SR-SHARED", reads=("pool_record", "pool_hosts", "pool_srs", "pool_pbds", "pool_vdis"),
-       scope=(POOL_HA_RELIED_ON,))
+@check("XS-POOL-HA-SR-SHARED", reads=("pool_record", "pool_hosts", "pool_srs", "pool_pbds", "pool_vdis"))
 def test_pool_ha_sr_shared(pool, policy):
     """The HA statefile lives on a shared SR of an HA-capable type, attached on every pool member."""
     facts = pool.facts

@@ -219,7 +219,8 @@ SEEDED = Record({
     "case": f(Str(), REQUIRED),              # the violation's name, e.g. ha_timeout_missing
     "check": f(Str(), REQUIRED),
     "targets": f(ListOf(Str()), REQUIRED),   # target ids, e.g. xs-pool://zone1/xen-pool1
-    "outcome": f(Enum("failed", "broken", "skipped"), "failed"),  # skipped: out of the rule's scope
+    # not applicable: out of the rule's scope, so never collected (stackaudit/applicability.py)
+    "outcome": f(Enum("failed", "broken", "not applicable"), "failed"),
     "severity": f(Optional(Enum("blocker", "critical", "normal", "minor", "trivial"))),  # when not the record's
     "mentions": f(ListOf(Str()), list),      # text the result's message must name
     "omits": f(ListOf(Str()), list),         # text it must not (e.g. what the rule excludes)

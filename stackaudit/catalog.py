@@ -13,6 +13,7 @@ import yaml
 
 from stackaudit.collect.declarations import FACTS
 from stackaudit.config.schema import REQUIRED, Enum, ListOf, MapOf, Record, Str, f
+from stackaudit.rules.scope import CONDITIONS
 from stackaudit.targets import KINDS
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yml")
@@ -20,6 +21,7 @@ SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 PROFILES = ("nightly", "pre_upgrade", "security")
 RECORD = Record({
     "title": f(Str(), REQUIRED), "area": f(Str(), REQUIRED), "targets": f(ListOf(Enum(*KINDS)), REQUIRED),
+    "scope": f(ListOf(Enum(*CONDITIONS)), list),
     "severity": f(Enum(*SEVERITIES), REQUIRED), "profiles": f(ListOf(Enum(*PROFILES)), REQUIRED),
     "source": f(Str(), REQUIRED), "rationale": f(Str(), REQUIRED), "remediation": f(Str(), REQUIRED),
     "disruption": f(Enum("none", "restart", "downtime"), REQUIRED), "verify": f(Str(), REQUIRED),
@@ -32,6 +34,7 @@ class CheckRecord:
     title: str
     area: str
     targets: tuple[str, ...]
+    scope: tuple[str, ...]      # conditions of rules/scope.py: where, among its targets, the check applies
     severity: str
     profiles: tuple[str, ...]
     source: str
@@ -76,15 +79,13 @@ def validate_reads(record: CheckRecord, reads, members) -> None:
                              f"{', '.join(FACTS[name].kinds)}")
 
 
-def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[str, ...]] | None = None,
-          scope: tuple = ()):
+def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[str, ...]] | None = None):
     """Mark a check function as the implementation of catalog record `check_id`.
 
     reads: the facts it reads on its own target; members: those it reads on other targets, by kind
     (a group check reading every host, a host check reading the cloud's settings). A run collects
     only the facts its selected checks declare, and a check reading an undeclared fact is broken.
-    scope: conditions (rules/scope.py) under which it applies to a target of its kinds; a result
-    out of scope is skipped with the condition's reason, before the check runs."""
+    Where it applies (target kinds, scope conditions) is its record's: stackaudit/applicability.py."""
     record = catalog()[check_id]
     members = {kind: tuple(names) for kind, names in (members or {}).items()}
     validate_reads(record, reads, members)
@@ -97,6 +98,5 @@ def check(check_id: str, reads: tuple[str, ...] = (), members: dict[str, tuple[s
             function = mark(function)
         function.stackaudit_check_id = check_id
         function.stackaudit_reads = (tuple(reads), members)
-        function.stackaudit_scope = tuple(scope)
         return function
     return decorate

@@ -24,6 +24,7 @@ from stackaudit.explain_source import Calls, calls_of, place_of
 from stackaudit.explain_lab import LabCases, lab_cases
 from stackaudit.plugin import PACKAGE, checks_dir
 from stackaudit.report.auditor import DISRUPTION, SUITES, citations
+from stackaudit.rules.scope import CONDITIONS
 
 WIDTH = 100
 SHORT_SOURCE_LINES = 8     # a builder without a docstring is shown whole up to this many lines
@@ -153,16 +154,16 @@ def check_reads(function, record: CheckRecord) -> tuple[FactReading, ...]:
                  [fact_readings(name, tuple(kinds), members=True) for name, kinds in member_kinds.items()])
 
 
-def scope_conditions(function) -> tuple[str, ...]:
-    """The conditions (rules/scope.py) under which the check applies to a target of its kinds: each
-    one's name, where it is decided, and whether it is judged on the cloud's version."""
+def scope_conditions(record: CheckRecord) -> tuple[str, ...]:
+    """The conditions (the record's `scope`, rules/scope.py) under which the check applies to a target of
+    its kinds: each one's name, where it is decided, and whether it is judged on the cloud's version."""
     found = []
-    for scope in getattr(function, "stackaudit_scope", ()):
-        decided = getattr(scope, "out_of_scope", None)
-        found.append(getattr(scope, "name", str(scope))
-                     + (f" (decided by {decided.__qualname__}, {place_of(decided)})" if callable(decided) else "")
-                     + ("; judged on the cloud's version, from listManagementServers"
-                        if getattr(scope, "needs_cloud_version", False) else ""))
+    for key in record.scope:
+        condition = CONDITIONS[key]
+        decided = condition.out_of_scope
+        found.append(f"{condition.name} (decided by {decided.__qualname__}, {place_of(decided)})"
+                     + ("; judged on the versions listManagementServers reports, as discovered"
+                        if condition.needs_cloud_version else ""))
     return tuple(found)
 
 
@@ -183,7 +184,7 @@ def explain(check_id: str) -> Explanation:
                            f"(@check({check_id!r}) in {checks_dir()})")
     record = records[check_id]
     return Explanation(record, f"{function.__module__}.{function.__qualname__}", place_of(function), check_reads(function, record),
-                       calls_of(function), scope_conditions(function), lab_cases(check_id))
+                       calls_of(function), scope_conditions(record), lab_cases(check_id))
 
 
 def listing() -> str:
@@ -248,7 +249,7 @@ def code_text(explanation: Explanation) -> str:
 
 
 def targets_text(explanation: Explanation) -> str:
-    lines = ["TARGETS IT APPLIES TO (one result per target of these kinds)"]
+    lines = ["TARGETS IT APPLIES TO (one result per target of these kinds where its scope holds)"]
     lines += [f"  {kind} ({SUITES.get(kind, kind)})" for kind in explanation.record.targets]
     lines += [f"  only where: {name}" for name in explanation.scopes]
     lines.append("  (which targets a cloud has is found by discovery, over its API, when a run starts)")

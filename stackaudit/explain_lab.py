@@ -25,7 +25,7 @@ WHOLE_SCENARIOS = ("compliant.yml", "hostile_tenants.yml", "violations.yml")
 class LabCase:
     scenario: str                  # path from the checkout
     case: str
-    outcome: str                   # failed; broken (not checked) or skipped (out of scope) where seeded so
+    outcome: str                   # failed; broken (not checked) or not applicable (out of scope) where seeded so
     targets: tuple[str, ...]
     mentions: tuple[str, ...] = ()  # text the result's message must name
 

@@ -1,8 +1,8 @@
 """The fixtures a check asks for: its target (by the name of its kind), the policy and the inventory.
 
-A check names its target kind by its fixture (`pool`, `firewalled_host`, `system_vm`, ...);
-plugin.py's TARGET_FIXTURES says which target kinds each name stands for, and pytest_generate_tests
-parametrizes it (indirectly) over those targets' ids. Each fixture turns the id into a TargetHandle.
+A check names its target by a fixture (`pool`, `firewalled_host`, `system_vm`, ...; plugin.py's
+TARGET_FIXTURES), and pytest_generate_tests parametrizes it (indirectly) over the ids of the targets
+its catalog record applies to (stackaudit/applicability.py). Each fixture turns the id into a TargetHandle.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import allure
 import pytest
 
 from stackaudit.collect.facts import Facts
+from stackaudit.errors import NotCheckable
 from stackaudit.targets import Target
 from stackaudit.session import STATE
 
@@ -28,10 +29,14 @@ class TargetHandle:
 
 
 def target_handle(request) -> TargetHandle:
-    """The target whose id the check was parametrized with, labelled in Allure, with the facts it reads."""
+    """The target whose id the check was parametrized with, labelled in Allure, with the facts it reads.
+    A result whose scope could not be decided at collection is broken, with the reason."""
     state = request.config.stash[STATE]
     target = state.snapshot.by_id(request.param)
     allure.dynamic.label("target", target.id)
+    undecided = state.scope.undecided.get((getattr(request.function, "stackaudit_check_id", None), target.id))
+    if undecided is not None:
+        raise NotCheckable(undecided)
     declared = getattr(request.function, "stackaudit_reads", None)
     return TargetHandle(target, Facts(target, state.store, state.snapshot, declared=declared))
 

@@ -12,7 +12,7 @@ from stackaudit.errors import NotCheckable, TargetError
 from stackaudit.rules import database as db_rules
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as host_rules
-from stackaudit.targets import Target
+from stackaudit.targets import FIREWALLED_KINDS, Target
 
 
 @dataclass
@@ -95,7 +95,7 @@ def members_firewall_findings(facts, firewall_policy) -> Gathered:
         return firewall_rules.firewall_findings(firewall, firewall_rules.walk_firewall(firewall, firewall_policy))
 
     gathered = Gathered()
-    for member in members(facts, "kvm-host", "xs-host", "mgmt"):
+    for member in members(facts, *FIREWALLED_KINDS):
         gathered.read(facts, member, lambda f: [
             f"IPv{family}: {finding}" for family in (4, 6) for finding in judged(f.firewall(family))])
     return gathered

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import pytest
 
+from stackaudit.applicability import decide
 from stackaudit.catalog import ESCALATED, catalog
 from stackaudit.collect.factstore import publish_facts
 from stackaudit.config.redact import (KNOWN, install_log_redaction, redact_report, redact_text,
                                       remember_inventory_secrets)
 from stackaudit.config.safe_files import use_private_umask
-from stackaudit.rules.management import cloud_version
 from stackaudit.report.outcomes import EXIT_CONFIG, classify
 from stackaudit.config.waivers import matching_waiver
 from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
@@ -43,21 +43,10 @@ from stackaudit.session import (CONFIGURATION, SHARD, STATE, controller_state, r
 
 pytest_plugins = ["stackaudit.fixtures"]
 
-# The fixtures a check names its target by (defined in stackaudit/fixtures.py) and the kinds they stand for.
-TARGET_FIXTURES = {
-    "pool": ("xs-pool",),
-    "hypervisor_host": ("kvm-host", "xs-host"),
-    "kvm_host": ("kvm-host",),
-    "xen_host": ("xs-host",),
-    "firewalled_host": ("kvm-host", "xs-host", "mgmt"),
-    "system_vm": ("ssvm", "cpvm", "router"),
-    "database": ("db",),
-    "management_server": ("mgmt",),
-    "backed_up_machine": ("db", "mgmt", "kvm-host"),
-    "zone": ("zone",),
-    "cluster": ("cluster",),
-    "cloud": ("cloud",),
-}
+# The fixtures a check names its target by (stackaudit/fixtures.py). The name only reads well: the
+# targets it is parametrized over are those its catalog record applies to (stackaudit/applicability.py).
+TARGET_FIXTURES = ("pool", "hypervisor_host", "kvm_host", "xen_host", "firewalled_host", "system_vm", "database",
+                   "management_server", "backed_up_machine", "zone", "cluster", "cloud")
 UMASK_BEFORE = pytest.StashKey[int]()
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()
@@ -116,6 +105,8 @@ def pytest_unconfigure(config):
 
 
 def pytest_generate_tests(metafunc):
+    """Parametrize a check over the targets it applies to, and only those (stackaudit/applicability.py);
+    the run's ScopeLedger keeps what was left out and why."""
     names = [n for n in TARGET_FIXTURES if n in metafunc.fixturenames]
     if not names:
         return
@@ -124,15 +115,26 @@ def pytest_generate_tests(metafunc):
         raise pytest.UsageError("stackaudit: checks need an inventory: pass --inventory FILE")
     (name,) = names
     check_id = getattr(metafunc.function, "stackaudit_check_id", None)
-    # A check runs on the kinds its catalog record names; its fixture's name only reads well.
-    kinds = catalog()[check_id].targets if check_id else TARGET_FIXTURES[name]
-    targets = state.snapshot.of_kinds(kinds)
-    if targets:
-        params = [pytest.param(t.id, id=t.id, marks=pytest.mark.xdist_group(t.id)) for t in targets]
-    else:
-        reason = f"the cloud {state.snapshot.cloud} has no {' or '.join(kinds)} targets"
-        params = [pytest.param(None, id="no-targets", marks=pytest.mark.skip(reason=reason))]
-    metafunc.parametrize(name, params, indirect=True)
+    if check_id is None:
+        raise pytest.UsageError(f"stackaudit: {metafunc.definition.nodeid} asks for the target {name} "
+                                "but implements no check: decorate it with @check(CHECK-ID)")
+    decision = decide(catalog()[check_id], state.snapshot, state.policy, state.inventory)
+    state.scope.record(check_id, decision, metafunc.definition)
+    if decision.applies:    # else no item at all (pytest_pycollect_makeitem), not pytest's skipped empty parameter set
+        metafunc.parametrize(name, [pytest.param(t.id, id=t.id, marks=pytest.mark.xdist_group(t.id))
+                                    for t in decision.applies], indirect=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector, name, obj):
+    """A check that applies to no target is not collected at all (it was not parametrized: its one
+    item would have no target); the ledger counts it as not applicable."""
+    made = yield
+    check_id = getattr(obj, "stackaudit_check_id", None)
+    state = collector.config.stash.get(STATE, None)
+    if check_id is not None and state is not None and isinstance(made, list) and state.scope.applies_nowhere(check_id):
+        return []
+    return made
 
 
 def item_target(item) -> str | None:
@@ -162,15 +164,46 @@ def pytest_collection_modifyitems(config, items):
     """Under --shard, deselect the results of other shards' targets; last, so that -k and -m have
     already narrowed the items (and pytest_collection_finish's fact_needs sees only what is left)."""
     shard, state = config.stash.get(SHARD, None), config.stash.get(STATE, None)
-    if shard is None or state is None:
+    if state is None:
         return
+    if shard is not None:
+        deselect_other_shards(config, items, shard, state.snapshot)
+    state.scope.narrow(items, lambda target: shard is None or shard.holds(state.snapshot.shard_key(target)),
+                       lambda definition: selected_by_expressions(config, definition))
+    hand_over_not_applicable(config, state.scope.entries())
+
+
+def deselect_other_shards(config, items, shard, snapshot: Snapshot) -> None:
     kept, deselected = [], []
-    snapshot = state.snapshot
     for item in items:
         (kept if shard.holds(snapshot.shard_key(item_target(item))) else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+def selected_by_expressions(config, definition) -> bool:
+    """Whether -m and -k would keep a check that applies to no target, so has no item to keep: judged on
+    its function as pytest judges an item (deselect_by_mark and deselect_by_keyword, src/_pytest/mark/
+    __init__.py, pytest-dev/pytest; pytest has no public API for it, hence the private imports)."""
+    from _pytest.mark import KeywordMatcher, MarkMatcher
+    from _pytest.mark.expression import Expression
+    markexpr, keywordexpr = config.option.markexpr, config.option.keyword.lstrip()
+    if markexpr and not Expression.compile(markexpr).evaluate(MarkMatcher.from_markers(definition.iter_markers())):
+        return False
+    return not keywordexpr or Expression.compile(keywordexpr).evaluate(KeywordMatcher.from_item(definition))
+
+
+def hand_over_not_applicable(config, entries) -> None:
+    """To the outcomes' tally: this process's (one process) or the controller's, from a worker (every
+    worker collects the same items, so the controller keeps one worker's list: Tally.pytest_testnodedown)."""
+    listed = [entry.entry() for entry in entries]
+    if hasattr(config, "workeroutput"):
+        config.workeroutput["stackaudit_not_applicable"] = listed
+        return
+    tally = config.pluginmanager.get_plugin("stackaudit-outcomes")
+    if tally is not None:
+        tally.not_applicable = listed
 
 
 def pytest_collection_finish(session):
@@ -182,21 +215,6 @@ def pytest_collection_finish(session):
     state.collector.needs = needs
     targets = [state.snapshot.by_id(i) for i in sorted(needs) if needs[i]]
     state.store.prefetch(targets)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item):
-    """A result out of the check's declared scope is skipped, with the reason, before the check runs."""
-    scopes = getattr(getattr(item, "function", None), "stackaudit_scope", ())
-    if not scopes:
-        return
-    state = item.config.stash[STATE]
-    handle = next(item.funcargs[name] for name in TARGET_FIXTURES if name in item.funcargs)
-    for scope in scopes:
-        version = cloud_version(handle.facts.api_rows("listManagementServers")) if scope.needs_cloud_version else None
-        reason = scope.out_of_scope(handle.target, version, state.policy, state.inventory)
-        if reason:
-            pytest.skip(f"not in scope: {reason}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from stackaudit.applicability import ScopeLedger
 from stackaudit.catalog import PROFILES
 from stackaudit.collect.collectors import Collector
 from stackaudit.collect.factstore import FactStore, raw_dir
@@ -47,6 +48,7 @@ class RunState:
     waivers: tuple = ()
     today: datetime.date = datetime.date.min
     run_mark: str = ""      # this run's own mark on the system VM keys it pins (collect/hostkeys.py)
+    scope: ScopeLedger = field(default_factory=ScopeLedger)     # where each check applies, decided at collection
 
 
 def stop(message: str, code: int):
@@ -66,10 +68,10 @@ class GivenConfiguration:
         config.stash[CONFIGURATION] = self.configuration
 
 
-def register_tally(config, record: RunRecord | None) -> None:
+def register_tally(config, record: RunRecord | None, run_dir: Path | None = None) -> None:
     """The controller (or only process) counts the outcomes; under `stackaudit run` its record writes summary.json."""
     if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(Tally(record), "stackaudit-outcomes")
+        config.pluginmanager.register(Tally(record, run_dir), "stackaudit-outcomes")
 
 
 def run_configuration(config) -> Configuration:
@@ -102,7 +104,7 @@ def controller_state(config, configuration: Configuration) -> RunState:
     run_dir = checked_run_dir(Path(config.getoption("--reports-dir")), given)
     # `stackaudit run`: the run directory's snapshot is the one, and it records the run
     record = run_record(config, configuration, run_dir) if given else None
-    register_tally(config, record)
+    register_tally(config, record, run_dir)
     snapshot = discover_targets(config, configuration, record)
     save_snapshot(snapshot, run_dir, None if record else Path(config.getoption("--reports-dir")))
     state = run_state(config, configuration, snapshot, run_dir, f"{run_dir.name}.{uuid.uuid4().hex[:12]}")
@@ -174,5 +176,4 @@ def run_state(config, configuration: Configuration, snapshot: Snapshot, run_dir:
 def discovered_versions(snapshot: Snapshot) -> str | None:
     """For the run's summary: the management servers' versions as discovery listed them (several, joined,
     during an upgrade). The version rules judge by is rules/management.py's cloud_version."""
-    versions = sorted({t.attrs.version for t in snapshot.of_kinds(("mgmt",)) if t.attrs.version})
-    return ", ".join(versions) or None
+    return ", ".join(snapshot.cloud_versions()) or None

@@ -29,6 +29,8 @@ KINDS = {
     "cloud": "the whole cloud (facts from the API and from every member target)",
 }
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
+# The machines whose firewall guards the CloudStack service ports (HOST-IPTABLES-V4/-V6 run on them).
+FIREWALLED_KINDS = ("kvm-host", "xs-host", "mgmt")
 
 
 # --- what discovery knows of each kind of target (from the API rows or the inventory) --------------
@@ -97,6 +99,7 @@ class ClusterAttrs:
 @dataclass(frozen=True)
 class CloudAttrs:
     endpoint: str | None = None     # as it may be shown: no userinfo, no secret query parameters
+    versions: tuple[str, ...] = ()  # the versions listManagementServers reports, sorted, each once
 
     def __post_init__(self):
         object.__setattr__(self, "endpoint", redact_url(self.endpoint))
@@ -147,6 +150,11 @@ class Snapshot:
 
     def of_kinds(self, kinds) -> list[Target]:
         return sorted((t for t in self.targets if t.kind in kinds), key=lambda t: t.id)
+
+    def cloud_versions(self) -> tuple[str, ...]:
+        """The management servers' versions as discovered (several during an upgrade; none: not reported)."""
+        clouds = self.of_kinds(("cloud",))
+        return clouds[0].attrs.versions if clouds else ()
 
     def by_id(self, target_id: str) -> Target:
         if len(self._index) != len(self.targets):      # built once (a run asks for every item)

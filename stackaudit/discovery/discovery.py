@@ -46,7 +46,9 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     snapshot.targets += [Target("cluster", c["name"], c["zonename"], attrs={
         "id": c["id"], "hypervisor": c.get("hypervisortype"), "cpuovercommitratio": c.get("cpuovercommitratio"),
         "memoryovercommitratio": c.get("memoryovercommitratio")}) for c in rows["listClusters"]]
-    snapshot.targets.append(Target("cloud", inventory.cloud_name, attrs={"endpoint": inventory.api.endpoint}))
+    versions = sorted({str(row["version"]) for row in rows["listManagementServers"] if row.get("version")})
+    snapshot.targets.append(Target("cloud", inventory.cloud_name, attrs={"endpoint": inventory.api.endpoint,
+                                                                         "versions": versions}))
     return snapshot
 
 

@@ -119,7 +119,8 @@ def listed(entries: list[dict], name=lambda entry: f"{entry['check_id']} {entry[
 
 
 def change_entries(summary: dict) -> dict[str, str]:
-    """What changed since the previous run, as the overview's environment entries."""
+    """What changed since the previous run, what it trusted on first use and what it left out as not
+    applicable, as the overview's environment entries."""
     change = summary["changes"]
     since = summary.get("changes_since")
     return {
@@ -132,6 +133,10 @@ def change_entries(summary: dict) -> dict[str, str]:
         "Waivers expiring within 14 days": listed(summary.get("expiring_waivers", [])),
         "Trusted on first use (system VM keys pinned in this run, not verified)": listed(
             summary.get("first_use_pins") or [], lambda pin: f"{pin['target']} {pin['fingerprint']}"),
+        # never results, so Allure counts them nowhere else (stackaudit/applicability.py)
+        "Not applicable (out of scope, not collected)": listed(
+            summary.get("not_applicable") or [],
+            lambda n: f"{n['check_id']} {n['target'] or '(the cloud has no target of its kinds)'}"),
     }
 
 

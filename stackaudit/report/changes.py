@@ -59,16 +59,19 @@ def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
                   exit_code: int, results: list[Result], previous: dict | None, waivers,
                   today: datetime.date, insecure_channels=(), first_use_pins: list[dict] = (),
-                  inputs: dict | None = None) -> dict:
+                  inputs: dict | None = None, not_applicable: list[dict] = ()) -> dict:
     """summary.json; `first_use_pins`: the system VM keys pinned in this run, trusted on first use
     ({target, vm_id, fingerprint}, collect/hostkeys.py); `inputs`: the inventory and policy files as the
-    run read them, with their SHA-256 (stackaudit/configuration.py)."""
+    run read them, with their SHA-256 (stackaudit/configuration.py); `not_applicable`: the (check, target)
+    pairs left out at collection, with the reason (stackaudit/applicability.py), counted apart from results."""
     entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
     return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
             "profile": profile, "exit_code": exit_code, "insecure_channels": sorted(insecure_channels),
-            "counts": {**{s: counts[s] for s in STATUSES}, "total": len(results)},
+            "counts": {**{s: counts[s] for s in STATUSES}, "total": len(results),
+                       "not_applicable": len(not_applicable)},
             "results": entries,
+            "not_applicable": sorted(not_applicable, key=lambda n: (n["check_id"], n["target"] or "")),
             "changes_since": previous["run"] if previous else None,
             "changes": changes(previous["results"] if previous else None, entries),
             "stale_waivers": stale_waivers(waivers, results),

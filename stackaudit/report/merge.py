@@ -68,12 +68,18 @@ def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, w
                             ", ".join(versions) or None, first.get("profile"), code, results,
                             previous_summary(run_dir), waivers, today,
                             insecure_channels={c for s in shards for c in s.summary.get("insecure_channels", [])},
-                            first_use_pins=pins, inputs=inputs)
+                            first_use_pins=pins, inputs=inputs, not_applicable=not_applicable(shards))
     summary["merged_from"] = [{"shard": str(s.shard), "run": s.path.name, "exit_code": s.summary["exit_code"]}
                               for s in shards]
     summary["targets_differ"] = targets.differing
     summary["unchecked_targets"] = list(targets.unchecked)
     return summary
+
+
+def not_applicable(shards: list[ShardRun]) -> list[dict]:
+    """Each shard's (check, target) pairs left out at collection; a check with no target at all is
+    shard 0's only (config/shard.py), so every pair appears once."""
+    return [entry for shard in shards for entry in shard.summary.get("not_applicable") or []]
 
 
 def merged_exit_code(from_results: int, shard_codes: list[int], unchecked_targets: bool) -> int:

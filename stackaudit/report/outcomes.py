@@ -11,13 +11,22 @@ outranks a warning.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import pytest
+
+from stackaudit.config.safe_files import write_json
 from stackaudit.errors import TargetError
+from stackaudit.report.visible import visible
 from stackaudit.report.summary import Result, summary_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BROKEN, EXIT_WARNING = 0, 1, 4, 6, 7
 # The run's record (run directory, summary.json, junit.xml, report.html) could not be written.
 EXIT_NOT_RECORDED = 8
 BLOCKING_SEVERITIES = ("blocker", "critical")
+# In the run directory: the (check, target) pairs left out at collection, each {check_id, target, reason}
+NOT_APPLICABLE_FILE = "not-applicable.json"
 
 
 def classify(report, call) -> tuple[str, str | None]:
@@ -50,11 +59,22 @@ def failure_message(text: str) -> str:
 
 
 class Tally:
-    """Every (check, target) outcome of the run; registered as a plugin in the controller."""
+    """Every (check, target) outcome of the run, and what did not apply; registered as a plugin in the controller."""
 
-    def __init__(self, record=None):
+    def __init__(self, record=None, run_dir: Path | None = None):
         self.results: list[Result] = []
         self.record = record    # report.recorder.RunRecord under `stackaudit run`: writes summary.json
+        self.run_dir = run_dir  # where not-applicable.json goes (summary.json holds the same list)
+        # {check_id, target, reason} of each (check, target) left out at collection (stackaudit/applicability.py);
+        # target None: the cloud has no target of the check's kinds
+        self.not_applicable: list[dict] = []
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        """pytest-xdist: a worker ended. Every worker collects the same items, so any one's list is the run's."""
+        listed = getattr(node, "workeroutput", {}).get("stackaudit_not_applicable")
+        if listed is not None and not self.not_applicable:
+            self.not_applicable = listed
 
     def pytest_runtest_logreport(self, report):
         result = getattr(report, "stackaudit", None)
@@ -64,13 +84,19 @@ class Tally:
     def pytest_sessionfinish(self, session, exitstatus):
         if self.results and exitstatus in (EXIT_OK, EXIT_FAILED):
             session.exitstatus = self.exit_code()
+        if self.run_dir is not None:
+            try:
+                write_json(self.run_dir / NOT_APPLICABLE_FILE, self.not_applicable)
+            except OSError as err:
+                print(visible(f"stackaudit: cannot write {self.run_dir / NOT_APPLICABLE_FILE}: {err.strerror}"),
+                      file=sys.stderr)
         if self.record is not None:
-            self.record.finish(self.results, int(session.exitstatus))
+            self.record.finish(self.results, int(session.exitstatus), self.not_applicable)
 
     def pytest_terminal_summary(self, terminalreporter):
-        if self.results:
+        if self.results or self.not_applicable:
             terminalreporter.write_sep("=", "StackAudit results by check")
-            for line in summary_lines(self.results):
+            for line in summary_lines(self.results, self.not_applicable):
                 terminalreporter.write_line(line)
         if self.record is not None and self.record.summary is not None:
             terminalreporter.write_sep("=", "StackAudit: what changed")

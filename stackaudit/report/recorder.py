@@ -34,12 +34,12 @@ class RunRecord:
     # The system VM keys this run pinned on first use (collect/hostkeys.py, pinned_in_run)
     first_use_pins: Callable[[], list[dict]] = list
 
-    def finish(self, results: list[Result], exit_code: int) -> dict:
+    def finish(self, results: list[Result], exit_code: int, not_applicable: list[dict] = ()) -> dict:
         previous = None if self.shard else previous_summary(self.run_dir)
         self.summary = build_summary(self.run_dir.name, self.started, utc_now(), self.cloud, self.cloudstack_version,
                                      self.profile, exit_code, results, previous, self.waivers, self.today,
                                      insecure_channels=self.insecure_channels, first_use_pins=self.first_use_pins(),
-                                     inputs=self.inputs)
+                                     inputs=self.inputs, not_applicable=not_applicable)
         if self.shard:
             self.summary = as_shard(self.summary, self.shard)
         try:

@@ -34,19 +34,24 @@ def load_results(allure_dir: Path) -> list[Result]:
     return results
 
 
-def summary_lines(results: list[Result]) -> list[str]:
-    """The per-check table, as printed (target ids come from the cloud: escaped)."""
+def summary_lines(results: list[Result], not_applicable: list[dict] = ()) -> list[str]:
+    """The per-check table, as printed (target ids come from the cloud: escaped). `not_applicable`: the
+    (check, target) pairs left out at collection ({check_id, target, reason}), counted in their own column."""
     by_check: dict[str, list[Result]] = defaultdict(list)
     for result in results:
         by_check[result.check_id].append(result)
-    lines = [f"{'check':<24} {'severity':<9} passed failed broken waived  not passing"]
-    for check_id in sorted(by_check):
+    left_out = Counter(n["check_id"] for n in not_applicable)
+    lines = [f"{'check':<24} {'severity':<9} passed failed broken waived    n/a  not passing"]
+    for check_id in sorted(set(by_check) | set(left_out)):
         group = by_check[check_id]
         counts = Counter(r.status for r in group)
         bad = ", ".join(f"{r.target} ({r.status})" for r in sorted(group, key=lambda r: r.target or "")
                         if r.status in ("failed", "broken"))
-        lines.append(f"{check_id:<24} {group[0].severity:<9} {counts['passed']:>6} {counts['failed']:>6} "
-                     f"{counts['broken']:>6} {counts['waived']:>6}  {bad}")
+        severity = group[0].severity if group else "-"
+        lines.append(f"{check_id:<24} {severity:<9} {counts['passed']:>6} {counts['failed']:>6} "
+                     f"{counts['broken']:>6} {counts['waived']:>6} {left_out[check_id]:>6}  {bad}")
     total = Counter(r.status for r in results)
-    lines.append(f"total: {total['passed']} passed, {total['failed']} failed, {total['broken']} broken, {total['waived']} waived")
+    lines.append(f"total: {total['passed']} passed, {total['failed']} failed, {total['broken']} broken, "
+                 f"{total['waived']} waived; {len(not_applicable)} not applicable (not collected: out of the "
+                 "check's scope, or no target of its kinds)")
     return visible_lines(lines)

@@ -1,10 +1,10 @@
 """Where a check applies, beyond its target kinds: versions, policy conditions, target states.
 
-A check states its scope once, at its declaration (`@check(..., scope=(POOL_HA_RELIED_ON,))`); the
-plugin asks each condition before the check runs and skips a result out of scope, in one way, with
-the condition's reason ("not in scope: ..."). A condition is a pure function of the target as
-discovered, the cloud's version (when it needs it), the policy and the inventory; it returns why
-the result is out of scope, or None.
+A check's catalog record names its target kinds and the conditions it applies under
+(`scope: [pool-ha-relied-on]`, keys of CONDITIONS); stackaudit/applicability.py asks them at
+collection, so a result out of scope is never collected. A condition is a pure function of the
+target as discovered, one version the management servers report (when it needs it), the policy and
+the inventory; it returns why the result is out of scope, or None.
 """
 from __future__ import annotations
 
@@ -50,5 +50,15 @@ def _zone_enabled(target, version, policy, inventory):
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
 CA_FRAMEWORK = Scope("CloudStack 4.11 and later", _ca_framework, needs_cloud_version=True)
+# With one server and no address of its own, the database may listen on loopback only, and the
+# management server may name it as localhost.
 DATABASE_ADDRESSED = Scope("database replicated or behind an address of its own", _database_address)
 ZONE_ENABLED = Scope("enabled zones", _zone_enabled)
+
+# What a catalog record's `scope` may name.
+CONDITIONS = {
+    "pool-ha-relied-on": POOL_HA_RELIED_ON,
+    "ca-framework": CA_FRAMEWORK,
+    "database-addressed": DATABASE_ADDRESSED,
+    "zone-enabled": ZONE_ENABLED,
+}

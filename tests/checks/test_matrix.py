@@ -1,6 +1,6 @@
 """The detection matrix: every scenario under lab/scenarios/matrix declares what it breaks
-(`seeded`); the suite must report exactly those (check, target) results as failed (or broken, or
-out of scope), and pass every other one. Together with the compliant run, every check is proven to
+(`seeded`); the suite must report exactly those (check, target) results as failed (or broken), or
+leave them out as not applicable, and pass every other one. Together with the compliant run, every check is proven to
 fail on its seeded targets only and to pass where the rule holds."""
 from __future__ import annotations
 
@@ -61,15 +61,17 @@ def test_scenario_fails_exactly_its_seeded_results(scenario, suite_run):
     result = suite_run(shared_name(scenario))
     expected = seeded_outcomes(scenario)
     assert result.results, result.output
-    assert set(expected) <= set(result.outcomes()), f"seeded results missing from the run: {result.output[-3000:]}"
-    # A check whose kind of target the cloud lacks (no XenServer, say) is reported once, skipped.
-    without_targets = {k: v for k, v in result.not_passed().items() if not k[1]}
-    assert set(without_targets.values()) <= {"skipped"}
-    observed = {k: v for k, v in result.not_passed().items() if k[1]}
+    # Not applicable: never collected, listed with the reason; so is a check whose kind of target the
+    # cloud lacks (no XenServer, say), once, with no target. Every other seeded case is a result.
+    left_out = {k for k, outcome in expected.items() if outcome == "not applicable"}
+    assert left_out <= set(result.not_applicable) and not left_out & set(result.outcomes()), result.output[-3000:]
+    assert set(expected) - left_out <= set(result.outcomes()), f"seeded results missing from the run: {result.output[-3000:]}"
+    assert not [k for k in result.outcomes() if not k[1]], result.output[-2000:]
+    observed = {**result.not_passed(), **{k: "not applicable" for k in left_out}}
     messages = {(r.check_id, r.target): r.message for r in result.results if (r.check_id, r.target) in observed}
     assert observed == expected, "\n".join(f"{k}: {v}: {messages.get(k, '')}" for k, v in sorted(observed.items()))
     record_observed(scenario, result)
-    by_key = {(r.check_id, r.target): r.message for r in result.results}
+    by_key = {**{(r.check_id, r.target): r.message for r in result.results}, **result.not_applicable}
     for seed in load_scenario(scenario)["seeded"]:
         for target in seed["targets"]:
             message = by_key[(seed["check"], target)]
@@ -81,7 +83,7 @@ def test_scenario_fails_exactly_its_seeded_results(scenario, suite_run):
 
 
 def record_observed(scenario: Path, result) -> None:
-    outcomes = result.outcomes()
+    outcomes = {**result.outcomes(), **dict.fromkeys(result.not_applicable, "not applicable")}
     rows = [{"scenario": scenario.name, "case": s["case"], "check": s["check"], "target": target,
              "expected": s["outcome"], "observed": outcomes.get((s["check"], target), "missing")}
             for s in load_scenario(scenario)["seeded"] for target in s["targets"]]

@@ -44,9 +44,11 @@ ENTRY = {"check_id": str, "target": str}
 CONTRACT = {
     "run": str, "started": str, "finished": str, "cloud": str, "cloudstack_version": (str, type(None)),
     "profile": (str, type(None)), "exit_code": int,
-    "counts": {"passed": int, "failed": int, "broken": int, "waived": int, "skipped": int, "total": int},
+    "counts": {"passed": int, "failed": int, "broken": int, "waived": int, "skipped": int, "total": int,
+               "not_applicable": int},
     "results": [{"check_id": str, "target": str, "status": ("passed", "failed", "broken", "waived", "skipped"),
                  "severity": str, "message": str, "waiver": (dict, type(None))}],
+    "not_applicable": [{"check_id": str, "target": (str, type(None)), "reason": str}],
     "changes_since": (str, type(None)),
     "changes": {"new_failures": [ENTRY], "fixed": [ENTRY], "new_broken": [ENTRY], "still_failing": int},
     "stale_waivers": [{**ENTRY, "reason": str, "approver": str, "ticket": str, "expires": str}],
@@ -122,12 +124,19 @@ def nights(tmp_path_factory, lab) -> Nights:
 @pytest.mark.lab_scenario("compliant.yml", "violations.yml")
 def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     reports, first_dir, first_files, second_dir = nights.reports, nights.first_dir, nights.first_files, nights.second_dir
-    assert {"summary.json", "junit.xml", "targets.json", "report.html"} <= set(first_files)
+    assert {"summary.json", "junit.xml", "targets.json", "report.html", "not-applicable.json"} <= set(first_files)
     assert any(name.startswith("allure-results/") for name in first_files)
     assert nights.first_latest == f"runs/{first_dir.name}"
     first_summary = json.loads((first_dir / "summary.json").read_text())
     assert contract_problems(first_summary, CONTRACT) == []
     assert first_summary["changes_since"] is None and first_summary["exit_code"] == 0
+    # what the workers left out at collection reached the controller's summary, once
+    not_applicable = json.loads((first_dir / "not-applicable.json").read_text())
+    assert first_summary["not_applicable"] == not_applicable
+    assert first_summary["counts"]["not_applicable"] == len(not_applicable)
+    assert len({(n["check_id"], n["target"]) for n in not_applicable}) == len(not_applicable)
+    assert not {(n["check_id"], n["target"]) for n in not_applicable} & \
+        {(r["check_id"], r["target"]) for r in first_summary["results"]}
     assert first_summary["insecure_channels"] == []     # the lab's XAPI and API are verified
     assert {(w["check_id"], w["target"]) for w in first_summary["stale_waivers"]} == {WAIVED, EXPIRED, STALE}
     # The first night met every system VM for the first time: each key it pinned is listed, trusted on first use.

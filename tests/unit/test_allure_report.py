@@ -60,6 +60,14 @@ def test_a_long_list_on_the_overview_stops_and_points_at_summary_json():
     assert listed.count("HOST-NTP") == 20 and listed.endswith("and 185 more (summary.json)")
 
 
+def test_the_overview_names_what_was_not_applicable():
+    assert change_entries(SUMMARY)["Not applicable (out of scope, not collected)"] == "none"
+    left_out = [{"check_id": "SVM-PER-ZONE", "target": "zone://zone5", "reason": "zone zone5 is Disabled"},
+                {"check_id": "XS-POOL-MIN-HOSTS", "target": None, "reason": "the cloud lab has no xs-pool targets"}]
+    assert change_entries({**SUMMARY, "not_applicable": left_out})["Not applicable (out of scope, not collected)"] == \
+        "SVM-PER-ZONE zone://zone5, XS-POOL-MIN-HOSTS (the cloud has no target of its kinds)"
+
+
 def test_first_run_says_so():
     assert change_entries({**SUMMARY, "changes_since": None})["Changes since"] == \
         "no earlier run in this reports directory"

@@ -108,36 +108,3 @@ def test_a_check_cannot_read_a_fact_it_did_not_declare(monkeypatch):
     declared = Facts(Target("db", "db1"), Store({"sql": {"queries": {"variables": {"rows": rows}}}}),
                      declared=(("variables",), {}))
     assert declared.variables["log_bin"] == "ON"
-
-
-def test_each_check_runs_on_the_kinds_its_record_names_and_declares_its_scope_as_conditions():
-    """The record's targets decide the parametrization; the check's fixture must name the same kinds."""
-    import inspect
-
-    from stackaudit.plugin import TARGET_FIXTURES
-    from stackaudit.rules.scope import Scope
-    for check_id, function in implementations():
-        (fixture,) = [p for p in inspect.signature(function).parameters if p in TARGET_FIXTURES]
-        assert set(TARGET_FIXTURES[fixture]) == set(catalog()[check_id].targets), check_id
-        assert all(isinstance(scope, Scope) for scope in function.stackaudit_scope), check_id
-
-
-def test_scope_conditions_give_the_reasons_the_results_were_skipped_with():
-    from stackaudit.rules.scope import CA_FRAMEWORK, DATABASE_ADDRESSED, POOL_HA_RELIED_ON, ZONE_ENABLED
-    policy = SimpleNamespace(database=SimpleNamespace(address=None),
-                             xenserver=SimpleNamespace(ha_required_from="4.5", ha_required_patch_levels=[]))
-    one_db = SimpleNamespace(databases=SimpleNamespace(servers=["db1"]))
-    two_dbs = SimpleNamespace(databases=SimpleNamespace(servers=["db1", "db2"]))
-    zone = Target("zone", "zone5", attrs={"allocationstate": "Disabled"})
-    assert ZONE_ENABLED.out_of_scope(zone, None, policy, one_db) == "zone zone5 is Disabled"
-    assert ZONE_ENABLED.out_of_scope(Target("zone", "z", attrs={"allocationstate": "Enabled"}), None, policy,
-                                     one_db) is None
-    assert DATABASE_ADDRESSED.out_of_scope(None, None, policy, one_db) == \
-        "one database server and no database address in the policy"
-    assert DATABASE_ADDRESSED.out_of_scope(None, None, policy, two_dbs) is None
-    assert CA_FRAMEWORK.out_of_scope(None, "4.9.3.0", policy, one_db) == \
-        "CloudStack 4.9.3.0 has no CA framework (4.11+)"
-    assert CA_FRAMEWORK.out_of_scope(None, "4.19.1.0", policy, one_db) is None
-    assert POOL_HA_RELIED_ON.out_of_scope(None, "4.3.0", policy, one_db) == \
-        "CloudStack 4.3.0 elects the pool master itself (Bergsma, 2015)"
-    assert POOL_HA_RELIED_ON.out_of_scope(None, "4.5.1", policy, one_db) is None

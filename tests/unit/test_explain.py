@@ -114,7 +114,7 @@ def test_a_command_built_per_target_says_what_builds_it():
 def test_scope_conditions_are_named():
     shown = text(explain("XS-POOL-HA-ENABLED"))
     assert "only where: pool HA relied on (decided by _pool_ha, stackaudit/rules/scope.py:" in shown
-    assert "; judged on the cloud's version, from listManagementServers" in shown
+    assert "; judged on the versions listManagementServers reports, as discovered" in shown
     place = shown.split("decided by _pool_ha, ", 1)[1].split(")", 1)[0]
     assert line_at(place).startswith("def _pool_ha(")
     assert "only where: enabled zones (decided by _zone_enabled" in text(explain("SVM-PER-ZONE"))

@@ -27,6 +27,7 @@ STAGES = [
     # top level, wiring the stages: the checks' helpers, the catalog, the plugin and the command line
     "stackaudit.groups",
     "stackaudit.catalog",
+    "stackaudit.applicability",
     "stackaudit.configuration",
     "stackaudit.session",
     "stackaudit.plugin",

@@ -63,7 +63,9 @@ def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", h
         (run_dir / "facts" / f"{h.replace('://', '_').replace('/', '_')}.json").write_text(json.dumps({"target": h}))
     code = exit_code if exit_code is not None else (1 if any(r.status == "failed" for r in results) else 0)
     summary = build_summary(run_dir.name, f"2026-11-25T01:0{index}:00+00:00", "2026-11-25T01:30:00+00:00", cloud,
-                            "4.19.1.0", "nightly", code, results, None, (), TODAY, first_use_pins=list(pins))
+                            "4.19.1.0", "nightly", code, results, None, (), TODAY, first_use_pins=list(pins),
+                            not_applicable=[{"check_id": "SVM-PER-ZONE", "target": f"zone://zone{index}",
+                                             "reason": f"zone zone{index} is Disabled"}])
     write_summary(run_dir / "summary.json", as_shard(summary, f"{index}/{count}"))
     (run_dir / SHARD_MARK).write_text(f"{index}/{count}\n")
     return run_dir
@@ -77,7 +79,10 @@ def test_merged_run_holds_every_shards_results_files_and_one_junit_with_summed_c
 
     assert [(r["target"], r["status"]) for r in summary["results"]] == [
         (h, "failed" if h.endswith("kvm02") else "passed") for h in HOSTS]
-    assert summary["counts"] == {"passed": 7, "failed": 1, "broken": 0, "waived": 0, "skipped": 0, "total": 8}
+    assert summary["counts"] == {"passed": 7, "failed": 1, "broken": 0, "waived": 0, "skipped": 0, "total": 8,
+                                 "not_applicable": 3}
+    # each shard's (check, target) pairs left out at collection, once each
+    assert [n["target"] for n in summary["not_applicable"]] == ["zone://zone0", "zone://zone1", "zone://zone2"]
     assert (summary["exit_code"], summary["cloud"], summary["profile"]) == (1, "lab", "nightly")
     assert summary["started"] == "2026-11-25T01:00:00+00:00" and "shard" not in summary
     assert [m["shard"] for m in summary["merged_from"]] == ["0/3", "1/3", "2/3"]

@@ -61,7 +61,8 @@ def test_summary_lists_stale_and_expiring_waivers_and_the_changes_read_with_chec
                Result("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02", "failed", "missing", "critical")]
     previous = {"run": "19700101T000000Z", "results": []}
     summary = build_summary("r2", "s", "f", "lab", "4.19.1.0", "nightly", 1, results, previous, (used, stale), today)
-    assert summary["counts"] == {"passed": 0, "failed": 1, "broken": 0, "waived": 1, "skipped": 0, "total": 2}
+    assert summary["counts"] == {"passed": 0, "failed": 1, "broken": 0, "waived": 1, "skipped": 0, "total": 2,
+                                 "not_applicable": 0}
     assert summary["stale_waivers"] == [{"check_id": "MS-CA-STRICT", "target": "cloud://*",
                                          "reason": "re-key", "approver": "j.doe", "ticket": "OPS-1",
                                          "expires": "2027-03-01"}]

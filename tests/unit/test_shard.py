@@ -102,15 +102,13 @@ def test_the_plugin_keeps_this_shards_items_and_reports_the_rest_as_deselected()
     hosts = [Item(kvm_host=f"kvm-host://zone1/kvm{i:02d}") for i in range(1, 13)]
     no_targets, cloud = Item(cloud=None), Item(cloud="cloud://lab")
     deselected = []
-    config = type("Config", (), {"stash": pytest.Stash(), "hook": type("Hook", (), {
+    config = type("Config", (), {"hook": type("Hook", (), {
         "pytest_deselected": staticmethod(lambda items: deselected.extend(items))})()})()
-    config.stash[plugin.STATE] = SimpleNamespace(snapshot=Snapshot(
-        "lab", [Target("kvm-host", f"kvm{i:02d}", "zone1") for i in range(1, 13)] + [Target("cloud", "lab")]))
+    snapshot = Snapshot("lab", [Target("kvm-host", f"kvm{i:02d}", "zone1") for i in range(1, 13)] + [Target("cloud", "lab")])
     kept_by_shard = []
     for index in range(3):
-        config.stash[plugin.SHARD] = Shard(index, 3)
         items = [*hosts, no_targets, cloud]
-        plugin.pytest_collection_modifyitems(config, items)
+        plugin.deselect_other_shards(config, items, Shard(index, 3), snapshot)
         kept_by_shard.append(items)
         assert len(items) + len(deselected) == len(hosts) + 2
         deselected.clear()

@@ -113,8 +113,8 @@ def test_named(name):
 
 
 @check
-def test_out_of_scope():
-    pytest.skip(f"not in scope: {{NAME}}")
+def test_turned_off():
+    pytest.skip(f"turned off for {{NAME}}")
 '''
 
 
@@ -128,12 +128,12 @@ def test_pytest_s_failure_and_summary_lines_and_junit_xml_show_a_hostile_name_es
     assert failed.startswith("FAILED test_hostile.py::test_named[vm] - failed: VM web\\x1b[31mRED\\x1b]0;owned"), output
     assert "captured web\\x1b[31mRED" in output       # the captured output section
     (skipped,) = [line for line in run.outlines if line.startswith("SKIPPED [1] test_hostile.py:")]
-    assert skipped.endswith(f"not in scope: {SHOWN}"), output
+    assert skipped.endswith(f"turned off for {SHOWN}"), output
     assert any(line.startswith("DB-BINLOG-ROW") for line in run.outlines)     # StackAudit's table
     raw = junit.read_bytes()
     assert b"\x1b" not in raw and b"<script>" not in raw and b"&lt;script&gt;" in raw and b"&amp;" in raw
     for case in ET.parse(junit).getroot().iter("testcase"):
-        if case.get("name") == "test_out_of_scope":
-            assert case.find("skipped").get("message") == f"not in scope: {SHOWN}"
+        if case.get("name") == "test_turned_off":
+            assert case.find("skipped").get("message") == f"turned off for {SHOWN}"
             continue
         assert case.find("failure").get("message") == f"failed: VM {SHOWN_LINES} has binlog_format STATEMENT"

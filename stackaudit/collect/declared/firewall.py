@@ -10,6 +10,7 @@ from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.parsers.iptables import parse_iptables_save
 from stackaudit.parsers.iptables_legacy import legacy_problem, legacy_save_line
 from stackaudit.parsers.osinfo import parse_os_release
+from stackaudit.targets import FIREWALLED_KINDS
 
 OS_RELEASE = Command("os_release", shell("cat", "/etc/os-release"))
 PERSISTED_PATHS = {("debian", 4): "/etc/iptables/rules.v4", ("debian", 6): "/etc/iptables/rules.v6",
@@ -28,7 +29,6 @@ RUNNING_RULES = {4: Command("iptables_save", shell("iptables-save")),
 # where they exist.
 LEGACY_RULES = {4: Command("iptables_legacy_save", legacy_save_line("ip_tables_names", "iptables-legacy-save")),
                 6: Command("ip6tables_legacy_save", legacy_save_line("ip6_tables_names", "ip6tables-legacy-save"))}
-FIREWALLED = ("kvm-host", "xs-host", "mgmt")
 
 
 @dataclass
@@ -75,8 +75,8 @@ def firewall(family: int):
 
 
 FACTS = [
-    Fact("os_family", FIREWALLED, (OS_RELEASE,), os_family),
-    *(Fact(f"firewall_v{family}", FIREWALLED,
+    Fact("os_family", FIREWALLED_KINDS, (OS_RELEASE,), os_family),
+    *(Fact(f"firewall_v{family}", FIREWALLED_KINDS,
            (RUNNING_RULES[family], LEGACY_RULES[family], PERSISTED[("debian", family)], PERSISTED[("rhel", family)],
             BOOT_UNITS_LISTING),
            firewall(family), uses=("os_family",)) for family in (4, 6)),
