@@ -20,12 +20,17 @@ the top). Older MariaDB and MySQL: `mysql.user` columns `plugin`, `authenticatio
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.mysql import result_rows
 
 NATIVE_PLUGIN = "mysql_native_password"
+NATIVE_HASH = re.compile(r"\*[0-9A-Fa-f]{40}")
+# Plugins that take no password: the peer's uid (unix_socket; MySQL's auth_socket) or a Kerberos
+# ticket (gssapi). Their string, if any, names an OS user or a principal: no secret.
+PASSWORDLESS_PLUGINS = {"unix_socket", "auth_socket", "gssapi"}
 
 
 @dataclass(frozen=True)
@@ -125,9 +130,18 @@ def parse_accounts(rows, statement: str) -> list[Account]:
     return accounts
 
 
+def is_secret(login: Login) -> bool:
+    """A native hash, or the string of a plugin that takes a password. Not a native string that
+    is no hash (root's `invalid`): no password matches it, and as a secret every "invalid" in
+    any output would be masked."""
+    if login.plugin == NATIVE_PLUGIN:
+        return NATIVE_HASH.fullmatch(login.secret) is not None
+    return bool(login.secret) and login.plugin not in PASSWORDLESS_PLUGINS
+
+
 def account_secrets(rows) -> list[str]:
-    """Every stored authentication string of the accounts rows: secrets of the target, masked by
-    value wherever they would leave the run (collect/target_secrets.py)."""
+    """Every stored password hash of the accounts rows: secrets of the target, masked by value
+    wherever they would leave the run (collect/target_secrets.py)."""
     if not isinstance(rows, list):
         return []
     found = []
@@ -138,5 +152,5 @@ def account_secrets(rows) -> list[str]:
             account = parse_global_priv_row(row) if "Priv" in row else parse_user_table_row(row)
         except (UnparsableOutput, TypeError):
             continue
-        found += [login.secret for login in account.logins if login.secret]
+        found += [login.secret for login in account.logins if is_secret(login)]
     return found

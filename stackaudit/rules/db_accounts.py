@@ -11,10 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from stackaudit.parsers.mysql_accounts import NATIVE_PLUGIN, Account
-
-# Plugins that take no password: the peer's uid (unix_socket) or a Kerberos ticket (gssapi).
-PASSWORDLESS_PLUGINS = {"unix_socket", "gssapi"}
+from stackaudit.parsers.mysql_accounts import NATIVE_PLUGIN, PASSWORDLESS_PLUGINS, Account
 # Salted plugins: a published password cannot be told from their string here, only emptiness.
 SALTED_PLUGINS = {"ed25519", "caching_sha2_password", "sha256_password"}
 
