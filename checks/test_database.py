@@ -62,5 +62,5 @@ def test_no_known_password(database, policy):
     accounts = database.facts.accounts
     findings = db_accounts.account_findings(accounts, policy.database.published_passwords)
     salted = db_accounts.unchecked_plugins(accounts)
-    note = f" (checked for an empty password only: {', '.join(salted)})" if salted else ""
+    note = f" (not compared with the published passwords: {', '.join(salted)})" if salted else ""
     assert not findings, "; ".join(findings) + note

@@ -45,6 +45,10 @@ def account_findings(accounts: list[Account], published_passwords: list[str]) ->
 
 
 def unchecked_plugins(accounts: list[Account]) -> list[str]:
-    """Accounts that log in by a salted plugin with a password: checked for emptiness only."""
+    """Accounts that log in by a plugin whose string cannot be compared with a published password:
+    salted ones with a password (checked for emptiness only) and plugins this rule does not know
+    (PAM, ...: not judged)."""
+    known = {NATIVE_PLUGIN, *PASSWORDLESS_PLUGINS}
     return sorted({f"{a.name} ({login.plugin})" for a in accounts if not (a.locked or a.role)
-                   for login in a.logins if login.plugin in SALTED_PLUGINS and login.secret})
+                   for login in a.logins
+                   if login.plugin not in known and (login.secret or login.plugin not in SALTED_PLUGINS)})

@@ -75,10 +75,12 @@ def test_the_user_table_of_older_servers(row, finding):
     assert (finding is None and findings == []) or (len(findings) == 1 and finding in findings[0])
 
 
-def test_salted_plugins_with_a_password_pass_and_are_named_as_checked_for_emptiness_only():
+def test_salted_and_unknown_plugins_pass_and_are_named_as_not_compared():
     account = Account("app", "%", (Login("ed25519", "ZIgUREUg5PVgQ6LskhXmO+eZLS0nC8be6HPjYWR4YJY"),), False, False)
-    assert account_findings([account], PUBLISHED) == []
-    assert unchecked_plugins([account]) == ["'app'@'%' (ed25519)"]
+    pam = Account("ops", "%", (Login("pam"),), False, False)
+    empty = Account("e", "%", (Login("ed25519"),), False, False)
+    assert account_findings([account, pam], PUBLISHED) == []
+    assert unchecked_plugins([account, pam, empty]) == ["'app'@'%' (ed25519)", "'ops'@'%' (pam)"]
 
 
 def test_secrets_are_every_stored_string_and_never_in_a_repr():
