@@ -27,7 +27,7 @@ def xs_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     modes["/root/.ssh/id_rsa.cloud"] = 0o600
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run"), files=content, modes=modes, symlinks=links,
+        views=("/etc", "/root", "/run", "/usr/bin"), files=content, modes=modes, symlinks=links,
         iptables_v4=v4, iptables_v6=v6, network_setup=host_network(node))
 
 
