@@ -30,8 +30,9 @@ class ToolAnswer:
 
     @property
     def first_line(self) -> str:
+        """Its first line, for a message: cut at 200 characters (a target's output is bounded where it is shown)."""
         lines = self.text.strip().splitlines()
-        return lines[0] if lines else "(no output)"
+        return (lines[0][:200] + " ..." if len(lines[0]) > 200 else lines[0]) if lines else "(no output)"
 
 
 def parse_time_tools(text: str) -> dict[str, ToolAnswer]:

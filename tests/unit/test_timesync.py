@@ -222,3 +222,9 @@ def test_the_command_frames_each_tool_and_tells_absent_from_failed(tmp_path, she
     assert [(a.installed, a.exit_code) for a in service.answers.values()] == [(True, 1), (False, None), (True, 0)]
     assert service.ntp_peers == parse_ntpq_peers(NTPQ_SYSTEM_PEER)
     assert time_sync_findings(service, 1000) == []
+
+
+def test_a_failing_tool_s_message_is_cut_where_it_is_shown():
+    answers = parse_time_tools(framed(chronyc=(1, "x" * 5000)))
+    assert answers["chronyc"].first_line == "x" * 200 + " ..."
+    assert parse_time_tools(framed(ntpq=(1, ""))).get("ntpq").first_line == "(no output)"
