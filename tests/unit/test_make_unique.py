@@ -88,6 +88,9 @@ def test_the_listing_is_read_and_an_unreadable_directory_is_not_taken_for_absenc
                             "/etc/rc.d/rc.local\n") == BootPaths(["/etc/rc.d/rc3.d/S24xenserver_make_unique"],
                                                                  [("/etc/rc.local", "/etc/rc.d/rc.local")])
     assert parse_boot_paths("") == BootPaths([], [])
+    assert parse_boot_paths(recorded("make-unique-paths-lab-xu6.txt")) == BootPaths(
+        ["/etc/rc.d/rc0.d/K20xenserver_make_unique", "/etc/rc.d/rc3.d/K20xenserver_make_unique", RC_LOCAL_FIX],
+        [("/etc/rc.local", "/etc/rc.d/rc.local")])
     with pytest.raises(UnparsableOutput, match="^boot script listing: directory /etc/rc.d/rc3.d cannot be read"):
         parse_boot_paths("unreadable\t/etc/rc.d/rc3.d\n")
     with pytest.raises(UnparsableOutput, match="^boot script listing line 1: expected 'present<TAB>/path'"):

@@ -95,7 +95,7 @@ PARSERS = [
     TextParser("rc.local runs", lambda text: parse_script_runs(text, RC_LOCAL_FIX), (
         "rc-local-centos7-uniquexenserver.txt", "uniquexenserver-xenserver_make_unique.sh.txt",
         "uniquexenserver-init.d-xenserver_make_unique.txt")),
-    TextParser("boot paths", parse_boot_paths, seeds=(
+    TextParser("boot paths", parse_boot_paths, ("make-unique-paths-lab-xu6.txt",), seeds=(
         "present\t/etc/init.d/xenserver_make_unique\npresent\t/etc/rc.d/rc3.d/S24xenserver_make_unique\n"
         "same\t/etc/rc.local\t/etc/rc.d/rc.local\n",)),
     TextParser("getent lookups", lambda text: parse_lookups(text, ["localhost", "db9.invalid"]),
