@@ -105,6 +105,7 @@ KVM_HOST = Record({
 XENSERVER_HOST = Record({
     **HOST_COMMON,
     "installation_uuid": f(Optional(Str())),
+    "symlinks": f(MapOf(Str()), dict),  # path -> target, as `ln -s target path` (chkconfig's rc links)
     "control_domain_uuid": f(Optional(Str())),
     "name_label": f(Optional(Str())),   # null: equals the hostname
     "enabled": f(Bool(), True),
