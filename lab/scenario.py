@@ -195,6 +195,11 @@ DATABASE = Record({
     "connection_name": f(Str(), ""),           # MariaDB multi-source: CHANGE MASTER 'name' TO ...
     "io_thread": f(Bool(), True),              # false: STOP SLAVE 'name' IO_THREAD after it ran
     "clock": f(CLOCK, dict),
+    # DB-NO-KNOWN-PASSWORD: more accounts (password null: none; via unix_socket: no password), and
+    # whether the audit user may read them (GRANT SELECT ON mysql.global_priv)
+    "accounts": f(ListOf(Record({"user": f(Str(), REQUIRED), "host": f(Str(), "%"), "password": f(Optional(Str())),
+                                 "via": f(Optional(Enum("unix_socket"))), "locked": f(Bool(), False)})), list),
+    "audit_reads_accounts": f(Bool(), True),
 })
 
 MANAGEMENT_SERVER = Record({

@@ -105,6 +105,8 @@ POLICY = Record({
         "min_max_connections": f(Bounded(1, 100000), 350),                          # [SHAPEBLUE-HOWTO]
         "time_zone": f(TIME_ZONE, "+00:00"),                                # [SHAPEBLUE-HOWTO]
         "address": f(Optional(Host())),                                  # [CSC-WIKI]: the VIP db.properties names
+        # DB-NO-KNOWN-PASSWORD: [CSC-WIKI]'s cloud:password, [SHAPEBLUE-HOWTO]'s Cl0ud5tack
+        "published_passwords": f(ListOf(Text(256, "a published password")), lambda: ["password", "Cl0ud5tack"]),
     }), dict),
     "management": f(Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
@@ -173,6 +175,7 @@ class DatabasePolicy:
     min_max_connections: int
     time_zone: str
     address: str | None
+    published_passwords: list[str]
 
 
 @dataclass(frozen=True)
