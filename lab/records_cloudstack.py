@@ -7,6 +7,7 @@ from __future__ import annotations
 from lab.parts.system_vm import template_debian
 from lab.scenario import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
+from stackaudit.parsers.cloudstack import parse_cloudstack_version
 
 CREATED = "2025-03-02T10:11:12+0000"
 MIB = 1024 * 1024
@@ -18,6 +19,9 @@ SETTING_SCOPES = {
     "ldap.truststore": "domain", "ldap.truststore.password": "domain",
 }
 HYPERVISOR_VERSION = {"KVM": "Debian GNU/Linux 12", "XenServer": "8.2.1"}
+# SystemVmResponse has serviceofferingid and serviceofferingname since apache/cloudstack pull request
+# 7938 (merged September 2023, so 4.19.0 is taken as the first release; not confirmed from a release note).
+OFFERING_IN_SYSTEM_VM_ROWS = parse_cloudstack_version("4.19.0")
 # The system offerings CloudStack creates itself (SecondaryStorageManagerImpl and
 # ConsoleProxyManagerImpl configure(): 1 vCPU, ssvm.cpu.mhz / console.cpu.mhz 500, ssvm.ram.size 512,
 # console.ram.size 1024 by default).
@@ -207,11 +211,12 @@ def system_vm_offering(scenario: dict, node: Node) -> dict:
 def system_vm_row(topo: Topology, node: Node) -> dict:
     offering = system_vm_offering(topo.scenario, node)
     row = {**system_vm_common(topo, node), "systemvmtype": node.facts["type"],
-           "serviceofferingid": offering_id(offering), "serviceofferingname": offering["name"],
            "agentstate": "Up" if node.facts["state"] == "Running" else "Disconnected",
            "version": topo.version(node.facts["agent_version"]), "isdynamicallyscalable": False}
     if node.facts["type"] == "consoleproxy":
         row["activeviewersessions"] = 0
+    if parse_cloudstack_version(topo.scenario["cloudstack_version"]) >= OFFERING_IN_SYSTEM_VM_ROWS:
+        row |= {"serviceofferingid": offering_id(offering), "serviceofferingname": offering["name"]}
     return row
 
 

@@ -6,6 +6,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.parsers.api_rows import SystemVmRow
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 from stackaudit.parsers.dpkg import version_at_least
+from stackaudit.parsers.numbers import read_java_int, reads
 
 # The runtime libssl packages of each Debian release, from Debian's own package data
 # (tests/data/recorded/SOURCES.md, "libssl package names"):
@@ -107,10 +108,14 @@ def ssvm_offering_findings(setting: str | None, offerings, vm: SystemVmRow, ssvm
     uuid, then as a numeric database id, and silently uses the built-in offering when neither is a
     system offering; the SSVM's offering must meet the policy's floors in any case."""
     by_id = {o.id: o for o in offerings}
+    floors = ssvm_policy.min_cpu_mhz is not None or ssvm_policy.min_memory_mb is not None
+    if (setting or floors) and vm.serviceofferingid is None:
+        raise NotCheckable("listSystemVms gives no serviceofferingid for it (the field came with apache/cloudstack "
+                           "pull request 7938, 2023); its offering cannot be read from the API")
     findings = []
     if setting:
-        if setting.isdigit():
-            raise NotCheckable(f"{SSVM_OFFERING_SETTING} is {setting}, a database id; the API names offerings "
+        if setting not in by_id and reads(read_java_int, setting, bits=64):   # CloudStack's Long.parseLong
+            raise NotCheckable(f"{SSVM_OFFERING_SETTING} is {setting!r}, a database id; the API names offerings "
                                "by uuid only, so which offering it means cannot be read here (set the uuid)")
         if setting not in by_id:
             findings.append(f"{SSVM_OFFERING_SETTING} {setting} is no system offering for secondary storage VMs "
@@ -119,9 +124,11 @@ def ssvm_offering_findings(setting: str | None, offerings, vm: SystemVmRow, ssvm
             findings.append(f"runs on offering {vm.serviceofferingname or vm.serviceofferingid}, not "
                             f"{by_id[setting].name or setting} that {SSVM_OFFERING_SETTING} names: recreate it "
                             "after the management servers have restarted")
-    if ssvm_policy.min_cpu_mhz is None and ssvm_policy.min_memory_mb is None:
+    if not floors:
         return findings
     offering = by_id.get(vm.serviceofferingid)
+    if offering is None and findings:
+        return findings + [f"its offering {vm.serviceofferingid} is not listed, so its size was not judged"]
     if offering is None:
         raise NotCheckable(f"its offering {vm.serviceofferingid} is not among the system offerings for "
                            "secondary storage VMs (listServiceOfferings issystem=true); its size is unknown")
