@@ -358,7 +358,8 @@ def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     content.update({"/etc/os-release": files.os_release_debian("12"), **db_files, **backups})
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=(*database_views(), "/var/backups"), files=content, modes=modes, opaque_dirs=opaque, mtimes=mtimes,
+        views=(*database_views(), "/usr/bin", "/var/backups"), files=content, modes=modes, opaque_dirs=opaque,
+        mtimes=mtimes,
         services=database_services(facts),
         network_setup=[f"addr add {node.address}/15 dev eth0", f"addr add {node.address6}/64 dev eth0 nodad",
                        "link set eth0 up"])

@@ -123,6 +123,10 @@ POLICY = Record({
         "management_servers": f(ListOf(GLOB), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
         "kvm_hosts": f(ListOf(GLOB), list),
     }), dict),
+    "time": f(Record({
+        # TIME-SYNC: how far the clock may be from NTP time, as chrony or ntpd reports it (not from a source)
+        "max_offset_ms": f(Bounded(1, 3600000, " of milliseconds"), 1000),
+    }), dict),
     "waivers": f(Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
@@ -197,6 +201,11 @@ class BackupPolicy:
 
 
 @dataclass(frozen=True)
+class TimePolicy:
+    max_offset_ms: int = 1000
+
+
+@dataclass(frozen=True)
 class WaiverPolicy:
     max_days_ahead: int
 
@@ -223,6 +232,7 @@ class Policy:
     backups: BackupPolicy
     waivers: WaiverPolicy
     limits: LimitsPolicy = LimitsPolicy()
+    time: TimePolicy = TimePolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
@@ -259,6 +269,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
         waivers=WaiverPolicy(**data["waivers"]),
+        time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
         ssvm=SsvmPolicy(**data["ssvm"]))
 
