@@ -97,6 +97,13 @@ POLICY = Record({
         # ships libssl1.0.2 and libssl1.1, whose versions differ).
         "libssl_floors": f(Releases(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
     }), dict),
+    "ssvm": f(Record({
+        # SVM-SSVM-OFFERING: the least the secondary storage VM's offering may give (total MHz of its
+        # vCPUs, MiB of memory). Unset: no floor (not from a seed; [NALLEY-SSVM] only calls the
+        # 500 MHz / 256 MB default small).
+        "min_cpu_mhz": f(Optional(Bounded(1, 1000000, " of MHz"))),
+        "min_memory_mb": f(Optional(Bounded(1, 16777216, " of MiB"))),
+    }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
         "topology": f(Enum("master-master", "master-replica"), "master-master"),  # [CSC-WIKI]; [SHAPEBLUE-HOWTO] master-replica
@@ -167,6 +174,12 @@ class SystemVmPolicy:
 
 
 @dataclass(frozen=True)
+class SsvmPolicy:
+    min_cpu_mhz: int | None = None      # the offering's cpunumber x cpuspeed
+    min_memory_mb: int | None = None
+
+
+@dataclass(frozen=True)
 class DatabasePolicy:
     binlog_format: str
     topology: str
@@ -223,6 +236,7 @@ class Policy:
     waivers: WaiverPolicy
     limits: LimitsPolicy = LimitsPolicy()
     time: TimePolicy = TimePolicy()
+    ssvm: SsvmPolicy = SsvmPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -259,7 +273,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
         waivers=WaiverPolicy(**data["waivers"]),
         time=TimePolicy(**data["time"]),
-        limits=limits(data["limits"], child(where, "limits")))
+        limits=limits(data["limits"], child(where, "limits")),
+        ssvm=SsvmPolicy(**data["ssvm"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:
