@@ -184,3 +184,18 @@ def java_integer(value, where: str) -> int | None:
     if not number.is_integer() or not 0 <= number < 2 ** 31:
         raise UnparsableOutput(f"{where}: {value!r} is not a whole number from 0 to 2147483647")
     return int(number)
+
+
+@dataclass(frozen=True)
+class StoragePoolRow:
+    """A listStoragePools row (StoragePoolResponse): `type` is the name of CloudStack's
+    Storage.StoragePoolType (NetworkFilesystem, RBD, ...), `zoneid` the pool's zone."""
+    id: str
+    name: str | None = None
+    type: str | None = None
+    zoneid: str | None = None
+    scope: str | None = None
+
+
+def parse_storage_pools(rows, call: str = "API listStoragePools") -> list[StoragePoolRow]:
+    return _rows(call, StoragePoolRow, rows, {"id", "name", "type", "zoneid", "scope"})
