@@ -1,6 +1,6 @@
 """KVM-PACKAGES: the packages a Debian/Ubuntu KVM host needs, read from `dpkg-query` (parsers/dpkg.py).
 
-The list is the policy's; the two RBD packages are needed only where the host's zone has a primary
+The list is the policy's (`kvm`, config/policy.py); the two RBD packages are needed only where the host's zone has a primary
 storage pool of type RBD (listStoragePools `type`, CloudStack's Storage.StoragePoolType). qemu-system-x86
 is compared with the policy's floor by dpkg's rules: `qemu-kvm` is a virtual package on Debian, so the
 floor sits on the package that provides it.
@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from stackaudit.parsers.api_rows import StoragePoolRow
 from stackaudit.parsers.dpkg import Package, version_at_least
 
-DEFAULT_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
-DEFAULT_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
-DEFAULT_QEMU_FLOOR = "1:5.2"
 QEMU_PACKAGE = "qemu-system-x86"
 RBD_POOL_TYPE = "RBD"
 

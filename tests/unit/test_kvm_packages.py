@@ -6,14 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stackaudit.errors import UnparsableOutput
+from stackaudit.config.policy import KvmPolicy, policy_from_data
+from stackaudit.errors import ConfigError, UnparsableOutput
 from stackaudit.parsers.api_rows import StoragePoolRow, parse_storage_pools
 from stackaudit.parsers.dpkg import parse_dpkg_query
-from stackaudit.rules.kvm_packages import (DEFAULT_PACKAGES, DEFAULT_QEMU_FLOOR, DEFAULT_RBD_PACKAGES,
-                                           package_findings, rbd_pools)
+from stackaudit.rules.kvm_packages import package_findings, rbd_pools
 from tests.unit.hypothesis_budget import examples
 
-ALL = DEFAULT_PACKAGES + DEFAULT_RBD_PACKAGES
+KVM = KvmPolicy()
+ALL = KVM.packages + KVM.rbd_packages
 # The compliant host of the catalog's lab line: Debian 11's qemu 1:5.2+dfsg-11+deb11u3.
 COMPLIANT = {"cloudstack-agent": "4.19.0.0", "qemu-system-x86": "1:5.2+dfsg-11+deb11u3",
              "libvirt-daemon-driver-storage-rbd": "7.0.0-3", "qemu-block-extra": "1:5.2+dfsg-11+deb11u3"}
@@ -26,8 +27,7 @@ def dpkg(versions: dict[str, str], statuses: dict[str, str] | None = None) -> st
 
 
 def judge(text: str, pools: list[str]):
-    return package_findings(parse_dpkg_query(text), DEFAULT_PACKAGES, DEFAULT_RBD_PACKAGES, pools,
-                            DEFAULT_QEMU_FLOOR)
+    return package_findings(parse_dpkg_query(text), KVM.packages, KVM.rbd_packages, pools, KVM.qemu_floor)
 
 
 def test_a_compliant_rbd_host_passes():
@@ -96,5 +96,15 @@ def test_a_storage_pool_row_of_the_wrong_shape_is_unparsable():
 def test_exactly_the_missing_required_packages_are_named(missing, rbd, order):
     text = dpkg({name: COMPLIANT[name] for name in order if name not in missing})
     findings = judge(text, ["ceph"] if rbd else []).findings
-    required = set(ALL) if rbd else set(DEFAULT_PACKAGES)
+    required = set(ALL) if rbd else set(KVM.packages)
     assert {finding.split()[0] for finding in findings} == missing & required
+
+
+def test_the_policy_reads_its_kvm_section_and_refuses_a_bad_floor():
+    policy = policy_from_data({"kvm": {"packages": ["cloudstack-agent"], "qemu_floor": "1:7.2"}}, "p.yml")
+    assert policy.kvm == KvmPolicy(("cloudstack-agent",), KVM.rbd_packages, "1:7.2")
+    assert policy_from_data({}, "p.yml").kvm == KVM
+    with pytest.raises(ConfigError, match="kvm.qemu_floor"):
+        policy_from_data({"kvm": {"qemu_floor": "x:5.2"}}, "p.yml")
+    with pytest.raises(ConfigError, match="kvm.packages"):
+        policy_from_data({"kvm": {"packages": []}}, "p.yml")
