@@ -47,7 +47,7 @@ def package_findings(installed: dict[str, Package], packages: tuple[str, ...], r
     for name in required:
         package = installed.get(name)
         if package is None:
-            findings.append(f"{name} is not installed (dpkg-query knows no such package)")
+            findings.append(f"{name} is not installed (dpkg-query lists no such package)")
         elif not fully_installed(package):
             findings.append(f"{name} is not installed: dpkg status {package.status!r}, not '... ok installed'")
         elif name == QEMU_PACKAGE and not version_at_least(package.version, qemu_floor):

@@ -39,7 +39,7 @@ def test_a_compliant_rbd_host_passes():
 def test_a_missing_rbd_package_fails_only_where_the_zone_has_rbd():
     without = {k: v for k, v in COMPLIANT.items() if k != "qemu-block-extra"}
     assert judge(dpkg(without), ["ceph-pool"]).findings == [
-        "qemu-block-extra is not installed (dpkg-query knows no such package)"]
+        "qemu-block-extra is not installed (dpkg-query lists no such package)"]
     verdict = judge(dpkg(without), [])
     assert verdict.findings == []
     assert "no RBD primary storage" in verdict.evidence["RBD packages"]
