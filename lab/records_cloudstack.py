@@ -259,7 +259,7 @@ def capacity_rows(topo: Topology) -> list[dict]:
 
 def storage_pool_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("storagepool", c["name"]), "name": f"primary-{c['name']}",
-             "type": "NetworkFilesystem", "scope": "CLUSTER", "state": "Up",
+             "type": c["primary_storage_type"], "scope": "CLUSTER", "state": "Up",
              "clusterid": stable_id("cluster", c["name"]), "clustername": c["name"],
              "podid": stable_id("pod", p["name"]), "podname": p["name"],
              "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "ipaddress": "198.19.255.1",

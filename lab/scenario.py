@@ -100,6 +100,8 @@ KVM_HOST = Record({
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
+    # KVM-PACKAGES: package -> version over the host's defaults (lab/parts/kvm_host.py); null: not installed
+    "packages": f(MapOf(Optional(Str())), dict),
 })
 
 XENSERVER_HOST = Record({
@@ -136,6 +138,8 @@ CLUSTER = Record({
     "hypervisor": f(Enum("KVM", "XenServer"), REQUIRED),
     "hosts": f(ListOf(Mapping()), REQUIRED),   # checked per hypervisor in _check_cluster
     "pool": f(POOL, dict),
+    # the type listStoragePools gives the cluster's primary pool (CloudStack's Storage.StoragePoolType)
+    "primary_storage_type": f(Enum("NetworkFilesystem", "RBD"), "NetworkFilesystem"),
 })
 
 SYSTEM_VM = Record({
