@@ -88,6 +88,9 @@ KVM_HOST = Record({
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
+    # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
+    # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden.
+    "units": f(KEY_OVERRIDES, dict),
 })
 
 XENSERVER_HOST = Record({
@@ -181,6 +184,9 @@ DATABASE = Record({
     "other_hosts": f(MapOf(Str()), dict),
     "connection_name": f(Str(), ""),           # MariaDB multi-source: CHANGE MASTER 'name' TO ...
     "io_thread": f(Bool(), True),              # false: STOP SLAVE 'name' IO_THREAD after it ran
+    # unit -> "<is-enabled> <is-active>" (lab/parts/units.py); null: unknown. DB-SERVICE-ENABLED:
+    # mariadb is "enabled active" unless overridden.
+    "units": f(KEY_OVERRIDES, dict),
 })
 
 MANAGEMENT_SERVER = Record({
