@@ -89,8 +89,10 @@ KVM_HOST = Record({
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
-    # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden.
+    # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
+    # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
     "units": f(KEY_OVERRIDES, dict),
+    "init": f(Enum("systemd", "sysv"), "systemd"),
 })
 
 XENSERVER_HOST = Record({
@@ -185,8 +187,9 @@ DATABASE = Record({
     "connection_name": f(Str(), ""),           # MariaDB multi-source: CHANGE MASTER 'name' TO ...
     "io_thread": f(Bool(), True),              # false: STOP SLAVE 'name' IO_THREAD after it ran
     # unit -> "<is-enabled> <is-active>" (lab/parts/units.py); null: unknown. DB-SERVICE-ENABLED:
-    # mariadb is "enabled active" unless overridden.
+    # mariadb is "enabled active" unless overridden; init as for KVM hosts.
     "units": f(KEY_OVERRIDES, dict),
+    "init": f(Enum("systemd", "sysv"), "systemd"),
 })
 
 MANAGEMENT_SERVER = Record({

@@ -22,7 +22,7 @@ import pymysql.cursors
 from lab import files
 from lab.machine import MachineSpec, Service, is_listening
 from lab.parts.common import Keys, backup_files, common_files
-from lab.parts.units import unit_files
+from lab.parts.units import STANDIN_VIEWS, unit_files
 from lab.topology import Node, Topology
 
 SOCKET = "/run/mysqld/mysqld.sock"
@@ -356,12 +356,12 @@ def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     db_files, opaque = database_machine_files(facts, keys.db_tls.get(node.name))
     modes = {**modes, TLS_FILES["ssl-key"]: 0o600}
     backups, mtimes = backup_files(("cloud", "cloud_usage"), ".sql.gz", node.facts["backup_age_hours"])
-    units, unit_modes = unit_files({"mariadb": "enabled active"}, node.facts["units"])
+    units, unit_modes = unit_files("mariadb", node.facts)
     content.update({"/etc/os-release": files.os_release_debian("12"), **db_files, **backups, **units})
     modes.update(unit_modes)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=(*database_views(), "/usr/bin", "/var/backups"), files=content, modes=modes, opaque_dirs=opaque, mtimes=mtimes,
+        views=(*database_views(), *STANDIN_VIEWS, "/var/backups"), files=content, modes=modes, opaque_dirs=opaque, mtimes=mtimes,
         services=database_services(facts),
         network_setup=[f"addr add {node.address}/15 dev eth0", f"addr add {node.address6}/64 dev eth0 nodad",
                        "link set eth0 up"])

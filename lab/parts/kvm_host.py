@@ -74,7 +74,7 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755})
     links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
     content.update(libvirt_socket_units())
-    units, unit_modes = unit_files({"cloudstack-agent": "enabled active"}, facts["units"])
+    units, unit_modes = unit_files("cloudstack-agent", facts)
     content.update(units)
     modes.update(unit_modes)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.parts.units import SYSTEMCTL_STANDIN, unit_files
+from lab.machine import WHITEOUT
+from lab.parts.units import CHKCONFIG_STANDIN, SERVICE_STANDIN, SYSTEMCTL_STANDIN, unit_files
 from stackaudit.collect.declared.unit_states import UNIT_STATES_PROGRAM, unit_states_line
 from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import ConfigError, NotCheckable, UnparsableOutput
@@ -167,6 +168,13 @@ def test_the_policy_names_the_database_units_and_refuses_an_option_for_one():
 
 
 def test_the_lab_stand_in_has_a_state_file_per_known_unit_and_none_for_an_unknown_one():
-    files, modes = unit_files({"mariadb": "enabled active"}, {"mariadb": None, "mysqld": "enabled active"})
+    files, modes = unit_files("mariadb", {"init": "systemd", "units": {"mariadb": None, "mysqld": "enabled active"}})
     assert files == {"/usr/bin/systemctl": SYSTEMCTL_STANDIN, "/etc/lab-units/mysqld": "enabled active\n"}
     assert modes == {"/usr/bin/systemctl": 0o755}
+
+
+def test_the_lab_s_sysv_machine_hides_systemctl_and_answers_with_chkconfig_and_service():
+    files, modes = unit_files("mysqld", {"init": "sysv", "units": {}})
+    assert files == {"/usr/bin/systemctl": WHITEOUT, "/usr/sbin/chkconfig": CHKCONFIG_STANDIN,
+                     "/usr/sbin/service": SERVICE_STANDIN, "/etc/lab-units/mysqld": "on running\n"}
+    assert modes == {"/usr/sbin/chkconfig": 0o755, "/usr/sbin/service": 0o755}
