@@ -3,7 +3,9 @@
 The collecting program (collect/declared/unit_states.py) asks, per unit, `systemctl is-enabled`
 and `systemctl is-active` where systemctl exists, else `chkconfig --list` and `service UNIT
 status`, in the C locale, and prints one line per probe: `UNIT<TAB>PROBE<TAB>EXIT<TAB>OUTPUT`,
-the output being stdout and stderr together on one line:
+the output being stdout and stderr together, its lines joined with `|`; systemctl's state is the
+last of them (a SysV script on a systemd host: "X.service is not a native service, redirecting to
+systemd-sysv-install.|Executing: ... is-enabled X|enabled", Lompik/helm-systemd pull request 6):
 
     cloudstack-agent\tis-enabled\t0\tenabled
     cloudstack-agent\tis-active\t3\tinactive
@@ -83,7 +85,8 @@ def unit_state(unit: str, answers: dict[str, tuple[int, str]]) -> UnitState:
 
 
 def systemd_word(unit: str, probe: str, answer: tuple[int, str], words: set[str]) -> str:
-    word = answer[1].split()[0] if answer[1] else ""
+    last = answer[1].rsplit("|", 1)[-1].split()
+    word = last[0] if last else ""
     if word not in words:
         raise UnparsableOutput(f"systemctl {probe} {unit}: not one of systemctl's states: {answer[1][:80]!r} "
                                f"(exit {answer[0]})")

@@ -59,6 +59,14 @@ def test_systemd_252_enabled_and_active_passes():
     assert agent_service_findings(states, "cloudstack-agent") == []
 
 
+@pytest.mark.parametrize("name", ["systemctl-is-enabled-specinfra-pr292.txt", "systemctl-is-enabled-helm-systemd-pr6.txt"])
+def test_a_sysv_script_on_a_systemd_host_is_judged_by_the_state_after_its_redirection(name):
+    """systemctl prints its redirection on stderr, then the state: the program joins the lines with `|`."""
+    answer = "|".join(recorded(name).splitlines())
+    states = parse_unit_states(systemd("mysqld", (0, answer), (0, "active")))
+    assert states["mysqld"] == UnitState("mysqld", "systemd", True, "enabled", "active")
+
+
 def test_a_localized_chkconfig_is_refused_which_is_why_the_program_sets_the_c_locale():
     text = sysv("mysql", (0, recorded("chkconfig-list-php79-stack-issue8-ko.txt")), (0, "mysqld (pid 1) is running..."))
     with pytest.raises(UnparsableOutput, match=r"^chkconfig --list mysql: expected 'mysql 0:off \.\.\. 6:off'"):

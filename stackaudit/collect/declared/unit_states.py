@@ -5,7 +5,9 @@ One small sh program asks each unit of the target's kind, in the C locale (chkco
 and `systemctl is-active` where systemctl exists, else EL6's `chkconfig --list` and `service UNIT
 status`; all four only read. Their exit codes are not the program's: is-enabled exits non-zero
 for a disabled or unknown unit, is-active 3 for an inactive one, service 3 for a stopped one, so
-each is printed with its answer (parsers/unit_states.py) and the program itself exits 0.
+each is printed with its answer (parsers/unit_states.py) and the program itself exits 0. The answer's
+lines are joined with `|`: for a SysV script on a systemd host, is-enabled prints its redirection
+to chkconfig or systemd-sysv-install on stderr before the state (mizzy/specinfra pull request 292).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ UNIT_STATES_PROGRAM = r"""LC_ALL=C; export LC_ALL
 probe() {
   name=$1; shift
   out=$("$@" 2>&1); code=$?
-  printf '%s\t%s\t%s\t%s\n' "$unit" "$name" "$code" "$(printf '%s' "$out" | tr '\t\r\n' '   ' | cut -c1-400)"
+  printf '%s\t%s\t%s\t%s\n' "$unit" "$name" "$code" "$(printf '%s' "$out" | tr '\t\r\n' '  |' | cut -c1-400)"
 }
 for unit do
   if command -v systemctl >/dev/null 2>&1; then
