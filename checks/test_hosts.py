@@ -6,6 +6,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as rules
 from stackaudit.rules import kvm_agent as kvm_agent_rules
+from stackaudit.rules import make_unique as make_unique_rules
 from stackaudit.rules import xenserver as xen_rules
 
 
@@ -100,4 +101,15 @@ def test_cloudstack_host_state(hypervisor_host):
     hypervisor_host.facts.attach("listHosts state", {"state": attrs.state, "resourcestate": attrs.resourcestate},
                                  as_json=True)
     findings = rules.cloudstack_state_findings(attrs.state, attrs.resourcestate)
+    assert not findings, "; ".join(findings)
+
+
+@check("XS-HOST-NO-MAKE-UNIQUE", reads=("make_unique_leftovers",))
+def test_xenserver_no_make_unique(xen_host):
+    """Nothing runs the first-boot uniquifier at the next boot: no /etc/init.d/xenserver_make_unique,
+    no S*xenserver_make_unique rc link, no rc.local line that runs /etc/rc.local.fix."""
+    leftovers = xen_host.facts.make_unique_leftovers
+    xen_host.facts.attach("uniquifier leftovers that run nothing", make_unique_rules.make_unique_notes(leftovers)
+                          or ["none"], as_json=True)
+    findings = make_unique_rules.make_unique_findings(leftovers)
     assert not findings, "; ".join(findings)

@@ -68,6 +68,17 @@ CAPACITY = {
 # Age in hours of the machine's backups under /var/backups/cloudstack (GATE-BACKUP-FRESH); null: none.
 BACKUP_AGE = f(Optional(Int(0)), 1)
 
+# What the machine's time tools report (lab/clock.py; TIME-SYNC): compliant is timedatectl's yes
+# beside chrony, Normal and 1 ms slow. "absent" hides the tool; "no-show" is systemd before 239;
+# chrony "stopped" is chronyc without its daemon.
+CLOCK = Record({
+    "timedatectl": f(Enum("yes", "no", "no-show", "absent"), "yes"),
+    "chronyc": f(Enum("normal", "not-synchronised", "stopped", "absent"), "normal"),
+    "chrony_system_time": f(Str(), "0.001000000 seconds slow"),
+    "ntpq": f(Enum("system-peer", "no-system-peer", "absent"), "absent"),
+    "ntpq_offset_ms": f(Str(), "0.045"),
+})
+
 HOST_COMMON = {
     "name": f(Str(), REQUIRED),
     "state": f(Enum("Up", "Down", "Disconnected", "Alert", "Connecting", "Error"), "Up"),
@@ -77,6 +88,7 @@ HOST_COMMON = {
     "ssh": f(Bool(), True),             # false: no sshd (the API still lists the host)
     "firewall": f(FIREWALL, dict),
     "files": f(FILES, dict),
+    "clock": f(CLOCK, dict),
     **CAPACITY,
 }
 
@@ -98,6 +110,7 @@ KVM_HOST = Record({
 XENSERVER_HOST = Record({
     **HOST_COMMON,
     "installation_uuid": f(Optional(Str())),
+    "symlinks": f(MapOf(Str()), dict),  # path -> target, as `ln -s target path` (chkconfig's rc links)
     "control_domain_uuid": f(Optional(Str())),
     "name_label": f(Optional(Str())),   # null: equals the hostname
     "enabled": f(Bool(), True),
@@ -190,6 +203,7 @@ DATABASE = Record({
     # mariadb is "enabled active" unless overridden; init as for KVM hosts.
     "units": f(KEY_OVERRIDES, dict),
     "init": f(Enum("systemd", "sysv"), "systemd"),
+    "clock": f(CLOCK, dict),
 })
 
 MANAGEMENT_SERVER = Record({
@@ -205,6 +219,7 @@ MANAGEMENT_SERVER = Record({
     "firewall": f(FIREWALL, dict),
     "files": f(FILES, dict),
     "backup_age_hours": BACKUP_AGE,
+    "clock": f(CLOCK, dict),
 })
 
 LDAP = Record({

@@ -32,9 +32,6 @@ from stackaudit.config.safe_files import use_private_umask
 from stackaudit.config.shard import parse_shard
 from stackaudit.configuration import Configuration, load_configuration
 from stackaudit.errors import ConfigError
-from stackaudit.explain import UnknownCheck, as_json as explanation_json, explain, listing as explain_listing, \
-    text as explanation_text
-from stackaudit.session import GivenConfiguration
 from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.merge import merge_into
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING
@@ -150,6 +147,7 @@ def command(argv: list[str] | None) -> int:
         options += ["-m", args.profile]
     if args.shard:
         options.append(f"--shard={args.shard}")
+    from stackaudit.session import GivenConfiguration    # here: the checks' imports, once the input is good
     code = int(pytest.main([*options, *rest], plugins=[GivenConfiguration(configuration)]))
     if junit_draft.is_file():
         os.replace(junit_draft, run_dir / "junit.xml")
@@ -160,6 +158,10 @@ def command(argv: list[str] | None) -> int:
 
 def explain_command(check_id: str | None, output_format: str, rest: list[str]) -> int:
     """`stackaudit explain [CHECK-ID]`: the text (or JSON) stackaudit/explain.py makes of the check."""
+    # here, not at the top: explain imports the plugin and every fact declaration, which a run that stops
+    # at a bad input file (exit 4) never needs
+    from stackaudit.explain import UnknownCheck, as_json as explanation_json, explain, listing as explain_listing, \
+        text as explanation_text
     if rest:
         say(f"explain: unrecognized arguments {shown(' '.join(rest))}; explain takes a check ID and --format")
         return EXIT_CONFIG

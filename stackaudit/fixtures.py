@@ -87,6 +87,12 @@ def backed_up_machine(request) -> TargetHandle:
 
 
 @pytest.fixture
+def machine(request) -> TargetHandle:
+    """A server or host reached over SSH, whatever its role (TIME-SYNC)."""
+    return target_handle(request)
+
+
+@pytest.fixture
 def zone(request) -> TargetHandle:
     return target_handle(request)
 

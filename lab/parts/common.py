@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from lab import files
+from lab.clock import clock_files
 from lab.topology import LINK_LOCAL_HOST, MGMT_V6_PREFIX, Node, Topology
 
 STANDIN = "#!/bin/sh\n# lab stand-in: a long-running process holding the daemon's real command line\nwhile :; do sleep 3600; done\n"
@@ -64,6 +65,10 @@ def common_files(node: Node, keys: Keys) -> tuple[dict, dict]:
         "/etc/hostname": node.name + "\n",
     }
     modes = {"/etc/ssh/ssh_host_ed25519_key": 0o600, "/root/.ssh/authorized_keys": 0o600}
+    if "clock" in node.facts:     # servers and hosts: their time tools, in a /usr/bin view (lab/clock.py)
+        tools, tool_modes = clock_files(node.facts["clock"])
+        content.update(tools)
+        modes.update(tool_modes)
     return content, modes
 
 

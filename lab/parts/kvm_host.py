@@ -81,8 +81,8 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run", "/usr/bin", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups"), files=content,
-        modes=modes, symlinks=links, mtimes=mtimes,
+        views=("/etc", "/root", "/run", "/usr/bin", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups"),
+        files=content, modes=modes, symlinks=links, mtimes=mtimes,
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
         iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
         network_setup=host_network(node))

@@ -25,9 +25,12 @@ def xs_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         "/root/.ssh/id_rsa.cloud": keys.cloud_private,
         **fw_files, **facts["files"]})
     modes["/root/.ssh/id_rsa.cloud"] = 0o600
+    links.update(facts["symlinks"])
+    # /opt gets a view only where a scenario puts a file there (the uniquifier's script)
+    opt = ("/opt",) if any(path.startswith("/opt/") for path in content) else ()
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run"), files=content, modes=modes, symlinks=links,
+        views=("/etc", "/root", "/run", "/usr/bin", *opt), files=content, modes=modes, symlinks=links,
         iptables_v4=v4, iptables_v6=v6, network_setup=host_network(node))
 
 

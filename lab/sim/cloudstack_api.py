@@ -49,6 +49,9 @@ UNAVAILABLE_PAGE = b"<html><body><h1>503 Service Unavailable</h1>No server is av
 # ApiServer.checkCharacterInkParams: ASCII control characters other than \n and \r.
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b-\x0c\x0e-\x1f\x7f]")
 JAVA_INT = re.compile(r"[+-]?\d+")
+# How soon serve_forever notices shutdown(): socketserver's 0.5 s default, once per endpoint, was
+# most of `lab down` (it waits for this process to end).
+POLL_SECONDS = 0.05
 
 # Request parameter -> row field, for the parameters each list command filters on with equality
 # ([CS-API], minus those that select views or join other tables).
@@ -351,7 +354,7 @@ class Server:
             self.httpds.append(httpd)
             self.addresses.append(httpd.server_address[:2])
         for httpd in self.httpds:
-            threading.Thread(target=httpd.serve_forever, name=f"api-{httpd.server_address}", daemon=True).start()
+            threading.Thread(target=httpd.serve_forever, args=(POLL_SECONDS,), name=f"api-{httpd.server_address}", daemon=True).start()
         return self
 
     def stop(self) -> None:

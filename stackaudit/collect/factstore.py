@@ -41,6 +41,9 @@ from stackaudit.errors import CollectionFailed, TargetError, error_record, raise
 from stackaudit.targets import Target
 
 WAIT_SECONDS = 900.0
+# How often a process looks for a facts file another process collects; one this process collects
+# wakes its waiters as soon as it is written.
+POLL_SECONDS = 0.05
 PRIVATE_DIR = ".raw"
 
 
@@ -57,6 +60,7 @@ class FactStore:
         self._connect_timeout = connect_timeout
         self._memo: dict[str, dict] = {}
         self._lock = threading.Lock()
+        self._written = threading.Condition()
         self._pipeline: Pipeline | None = None
 
     def path(self, target: Target) -> Path:
@@ -81,7 +85,8 @@ class FactStore:
         while not path.exists():
             if time.monotonic() > deadline:
                 return error_record(CollectionFailed(f"{target.id}: facts not collected within {WAIT_SECONDS:.0f}s"))
-            time.sleep(0.05)
+            with self._written:
+                self._written.wait_for(path.exists, POLL_SECONDS)
         try:
             data = checked_record(json.loads(read_regular(path)), target.id, path)
         except (OSError, ValueError) as err:
@@ -111,6 +116,8 @@ class FactStore:
         seconds = round(time.monotonic() - started, 3)
         for target in unit.targets:
             self._write(self.path(target), {"target": target.id, "seconds": seconds, **outcomes[target.id]})
+        with self._written:
+            self._written.notify_all()
 
     @staticmethod
     def _write(path: Path, data: dict) -> None:

@@ -123,6 +123,10 @@ POLICY = Record({
         # MariaDB: mariadb; MySQL: mysql; EL's MySQL and 003's EL6: mysqld). Not from a seed.
         "database_units": f(NonEmptyList(UNIT), lambda: ["mariadb", "mysql", "mysqld"]),
     }), dict),
+    "time": f(Record({
+        # TIME-SYNC: how far the clock may be from NTP time, as chrony or ntpd reports it (not from a source)
+        "max_offset_ms": f(Bounded(1, 3600000, " of milliseconds"), 1000),
+    }), dict),
     "waivers": f(Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
@@ -196,6 +200,11 @@ class ServicesPolicy:
 
 
 @dataclass(frozen=True)
+class TimePolicy:
+    max_offset_ms: int = 1000
+
+
+@dataclass(frozen=True)
 class WaiverPolicy:
     max_days_ahead: int
 
@@ -222,6 +231,7 @@ class Policy:
     backups: BackupPolicy
     waivers: WaiverPolicy
     limits: LimitsPolicy = LimitsPolicy()
+    time: TimePolicy = TimePolicy()
     services: ServicesPolicy = ServicesPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
@@ -258,6 +268,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
         waivers=WaiverPolicy(**data["waivers"]),
+        time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])))
 

@@ -194,8 +194,9 @@ def shell_words(raw: str) -> list[str] | None:
     return words
 
 
-def without_shell_comment(raw: str) -> str:
-    """`raw` up to an unquoted `#` that starts a word (`a#b` is one word in sh, `a #b` is not)."""
+def without_shell_comment(raw: str, operators: str = "") -> str:
+    """`raw` up to an unquoted `#` that starts a word (`a#b` is one word in sh, `a #b` is not); a
+    word also starts after one of `operators` (`;&|()<>` where the text is a command line)."""
     quote, escaped = None, False
     for position, char in enumerate(raw):
         if escaped:
@@ -206,7 +207,7 @@ def without_shell_comment(raw: str) -> str:
             quote = None if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char == "#" and (position == 0 or raw[position - 1].isspace()):
+        elif char == "#" and (position == 0 or raw[position - 1].isspace() or raw[position - 1] in operators):
             return raw[:position]
     return raw
 

@@ -161,7 +161,7 @@ class QuietServer(ThreadingHTTPServer):
 def api_server():
     server = QuietServer(("127.0.0.1", 0), Answers)
     server.requests = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()  # shutdown() waits a poll
     yield server
     server.shutdown()
     server.server_close()

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.boot_scripts import RC_LOCAL_FIX, parse_boot_paths, parse_script_runs
 from stackaudit.parsers.cloudstack import parse_cloudstack_release, parse_cloudstack_version
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.getent import parse_getent_ahosts, parse_lookups
@@ -91,6 +92,12 @@ PARSERS = [
                seeds=("4.19.1.0", "4.18.0.0-SNAPSHOT", "4.0.0-incubating")),
     TextParser("batch sections", batch_stdout, ("batch-sh-debian12.stdout",)),
     TextParser("getent ahosts", parse_getent_ahosts, ("getent-ahosts-localhost-debian12.txt",)),
+    TextParser("rc.local runs", lambda text: parse_script_runs(text, RC_LOCAL_FIX), (
+        "rc-local-centos7-uniquexenserver.txt", "uniquexenserver-xenserver_make_unique.sh.txt",
+        "uniquexenserver-init.d-xenserver_make_unique.txt")),
+    TextParser("boot paths", parse_boot_paths, ("make-unique-paths-lab-xu6.txt",), seeds=(
+        "present\t/etc/init.d/xenserver_make_unique\npresent\t/etc/rc.d/rc3.d/S24xenserver_make_unique\n"
+        "same\t/etc/rc.local\t/etc/rc.d/rc.local\n",)),
     TextParser("getent lookups", lambda text: parse_lookups(text, ["localhost", "db9.invalid"]),
                seeds=(" 127.0.0.1       STREAM localhost\n 127.0.0.1       DGRAM\n= 0\n= 2\n",)),
 ]
@@ -209,6 +216,10 @@ GROWTH = [
     Growth(by_name("ss -ltn"), lambda k: "LISTEN 0 1 " + ":" * (20000 * k) + "1 x\n", refused),
     Growth(by_name("ps"), lambda k: "root" + " " * (20000 * k) + "x\n", refused),
     Growth(by_name("stat"), lambda k: "1 " * (10000 * k) + "\n", lambda r, k: len(r) == 1),
+    Growth(by_name("rc.local runs"), lambda k: "nohup \\\n" * (5000 * k) + "/etc/rc.local.fix\n",
+           lambda r, k: len(r) == 1 and r[0].line_number == 1),
+    Growth(by_name("rc.local runs"), lambda k: "sh '" + "x" * (20000 * k) + " /etc/rc.local.fix\n",
+           lambda r, k: len(r) == 1),
     Growth(by_name("batch sections"), lambda k: "@begin a\n" + "|x\n@end a 0\n" * (1000 * k), refused),
     Growth(by_name("batch sections"), lambda k: "@begin a\n" + "|x\n" * (5000 * k), refused),
     Growth(by_name("batch sections"), lambda k: "@begin a\n" * (2000 * k), refused),
