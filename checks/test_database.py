@@ -3,6 +3,7 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import database as rules
+from stackaudit.rules import db_accounts
 
 
 @check("DB-BINLOG-ROW", reads=("variables",))
@@ -52,3 +53,14 @@ def test_schema_version(database):
     findings = rules.schema_findings(database.facts.schema_versions,
                                      {s.name: s.version for s in servers if s.version})
     assert not findings, "; ".join(findings)
+
+
+@check("DB-NO-KNOWN-PASSWORD", reads=("accounts",))
+def test_no_known_password(database, policy):
+    """No account that can log in (not locked, not a role) has an empty password or one of the
+    policy's published passwords; hashes are compared in the suite, no login is tried."""
+    accounts = database.facts.accounts
+    findings = db_accounts.account_findings(accounts, policy.database.published_passwords)
+    salted = db_accounts.unchecked_plugins(accounts)
+    note = f" (not compared with the published passwords: {', '.join(salted)})" if salted else ""
+    assert not findings, "; ".join(findings) + note

@@ -1,5 +1,6 @@
 """System VMs (secondary storage, console proxy, virtual routers): reached through their host, and
 the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources)."""
+from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import system_vms as rules
 from stackaudit.rules.management import cloud_version
@@ -39,4 +40,15 @@ def test_system_vm_version_current(system_vm):
 def test_system_vms_per_zone(zone):
     """Every enabled zone has at least one Running secondary storage VM and one Running console proxy VM."""
     findings = rules.per_zone_findings(zone.facts.api_rows("listSystemVms", zoneid=zone.target.attrs.id))
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-SSVM-OFFERING", members={"cloud": ("configurations", "ssvm_offerings")})
+def test_ssvm_offering(system_vm, policy):
+    """A set `secstorage.service.offering` names a system offering for secondary storage VMs and the
+    SSVM runs on it; the SSVM's offering meets the policy's CPU and memory floors."""
+    facts = system_vm.facts
+    (row,) = facts.api_rows("listSystemVms", id=system_vm.target.attrs.id)
+    setting = next((c.value for c in groups.cloud_settings(facts) if c.name == rules.SSVM_OFFERING_SETTING), None)
+    findings = rules.ssvm_offering_findings(setting, groups.cloud_fact(facts, "ssvm_offerings"), row, policy.ssvm)
     assert not findings, "; ".join(findings)

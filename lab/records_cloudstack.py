@@ -7,6 +7,7 @@ from __future__ import annotations
 from lab.parts.system_vm import template_debian
 from lab.scenario import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
+from stackaudit.parsers.cloudstack import parse_cloudstack_version
 
 CREATED = "2025-03-02T10:11:12+0000"
 MIB = 1024 * 1024
@@ -18,6 +19,18 @@ SETTING_SCOPES = {
     "ldap.truststore": "domain", "ldap.truststore.password": "domain",
 }
 HYPERVISOR_VERSION = {"KVM": "Debian GNU/Linux 12", "XenServer": "8.2.1"}
+# SystemVmResponse has serviceofferingid and serviceofferingname since apache/cloudstack pull request
+# 7938 (merged September 2023, so 4.19.0 is taken as the first release; not confirmed from a release note).
+OFFERING_IN_SYSTEM_VM_ROWS = parse_cloudstack_version("4.19.0")
+# The system offerings CloudStack creates itself (SecondaryStorageManagerImpl and
+# ConsoleProxyManagerImpl configure(): 1 vCPU, ssvm.cpu.mhz / console.cpu.mhz 500, ssvm.ram.size 512,
+# console.ram.size 1024 by default).
+BUILT_IN_OFFERINGS = [
+    {"name": "System Offering For Secondary Storage VM", "systemvmtype": "secondarystoragevm",
+     "cpunumber": 1, "cpuspeed": 500, "memory": 512},
+    {"name": "System Offering For Console Proxy", "systemvmtype": "consoleproxy",
+     "cpunumber": 1, "cpuspeed": 500, "memory": 1024},
+]
 
 
 def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict], ready_file: str) -> dict:
@@ -45,6 +58,7 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listManagementServers": {"key": "managementserver",
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
+            "listServiceOfferings": {"key": "serviceoffering", "rows": system_offering_rows(scenario)},
             "listStoragePools": {"key": "storagepool", "rows": storage_pool_rows(scenario)},
             "listImageStores": {"key": "imagestore", "rows": image_store_rows(scenario)},
             "listDomains": {"key": "domain", "rows": domain_rows(scenario)},
@@ -172,12 +186,37 @@ def system_vm_common(topo: Topology, node: Node) -> dict:
             "created": CREATED}
 
 
+def offering_id(offering: dict) -> str:
+    return offering.get("id") or stable_id("serviceoffering", offering["name"])
+
+
+def system_offering_rows(scenario: dict) -> list[dict]:
+    """listServiceOfferings issystem=true rows, as ServiceOfferingResponse gives them."""
+    return [{"id": offering_id(o), "name": o["name"], "displaytext": o["name"], "cpunumber": o["cpunumber"],
+             "cpuspeed": o["cpuspeed"], "memory": o["memory"], "issystem": True, "systemvmtype": o["systemvmtype"],
+             "defaultuse": o in BUILT_IN_OFFERINGS, "storagetype": "shared", "provisioningtype": "thin",
+             "offerha": False, "limitcpuuse": False, "isvolatile": False, "iscustomized": False,
+             "created": CREATED, "hasannotations": False}
+            for o in [*BUILT_IN_OFFERINGS, *scenario["system_offerings"]]]
+
+
+def system_vm_offering(scenario: dict, node: Node) -> dict:
+    """The offering a system VM was deployed with: the scenario's by name, else the built-in one."""
+    offerings = [*scenario["system_offerings"], *BUILT_IN_OFFERINGS]
+    wanted = node.facts.get("service_offering")
+    return next(o for o in offerings if o["name"] == wanted or (wanted is None and o in BUILT_IN_OFFERINGS
+                                                                  and o["systemvmtype"] == node.facts["type"]))
+
+
 def system_vm_row(topo: Topology, node: Node) -> dict:
+    offering = system_vm_offering(topo.scenario, node)
     row = {**system_vm_common(topo, node), "systemvmtype": node.facts["type"],
            "agentstate": "Up" if node.facts["state"] == "Running" else "Disconnected",
            "version": topo.version(node.facts["agent_version"]), "isdynamicallyscalable": False}
     if node.facts["type"] == "consoleproxy":
         row["activeviewersessions"] = 0
+    if parse_cloudstack_version(topo.scenario["cloudstack_version"]) >= OFFERING_IN_SYSTEM_VM_ROWS:
+        row |= {"serviceofferingid": offering_id(offering), "serviceofferingname": offering["name"]}
     return row
 
 

@@ -157,6 +157,8 @@ SYSTEM_VM = Record({
     "agent_version": f(Optional(Str())),     # null: the cloud's version
     "cloudstack_release": f(Optional(Str())),
     "requiresupgrade": f(Bool(), False),
+    # the system offering it was deployed with (listSystemVms serviceofferingid); null: the built-in one
+    "service_offering": f(Optional(Str())),
     "files": f(FILES, dict),
     # a router's owner, as tenants name them (listRouters' account, guestnetworkname, networkdomain;
     # the account is listed by listAccounts too): null is the system account
@@ -204,6 +206,11 @@ DATABASE = Record({
     "units": f(KEY_OVERRIDES, dict),
     "init": f(Enum("systemd", "sysv"), "systemd"),
     "clock": f(CLOCK, dict),
+    # DB-NO-KNOWN-PASSWORD: more accounts (password null: none; via unix_socket: no password), and
+    # whether the audit user may read them (GRANT SELECT ON mysql.global_priv)
+    "accounts": f(ListOf(Record({"user": f(Str(), REQUIRED), "host": f(Str(), "%"), "password": f(Optional(Str())),
+                                 "via": f(Optional(Enum("unix_socket"))), "locked": f(Bool(), False)})), list),
+    "audit_reads_accounts": f(Bool(), True),
 })
 
 MANAGEMENT_SERVER = Record({
@@ -250,6 +257,17 @@ SEEDED = Record({
     "omits": f(ListOf(Str()), list),         # text it must not (e.g. what the rule excludes)
 })
 
+# A system offering created by an operator (createServiceOffering issystem=true); the built-in ones
+# (lab/records_cloudstack.py BUILT_IN_OFFERINGS) are always listed.
+SYSTEM_OFFERING = Record({
+    "name": f(Str(), REQUIRED),
+    "id": f(Optional(Str())),                  # null: a uuid derived from the name
+    "systemvmtype": f(Enum("secondarystoragevm", "consoleproxy", "domainrouter"), "secondarystoragevm"),
+    "cpunumber": f(Int(1), 1),
+    "cpuspeed": f(Int(1), 500),
+    "memory": f(Int(1), 512),
+})
+
 SCENARIO = Record({
     "name": f(Str(), REQUIRED),
     "description": f(Str(), ""),
@@ -258,6 +276,7 @@ SCENARIO = Record({
     "cloudstack_version": f(Str(), "4.19.1.0"),
     "global_settings": f(MapOf(Optional(Str())), dict),
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
+    "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
@@ -302,6 +321,7 @@ def _check_names(scenario: dict, source: str) -> None:
                                 "machine names must be unique")
         seen[name] = where
 
+    offerings = {o["name"] for o in scenario["system_offerings"]}
     for zi, zone in enumerate(scenario["zones"]):
         hosts = set()
         for pi, pod in enumerate(zone["pods"]):
@@ -318,6 +338,9 @@ def _check_names(scenario: dict, source: str) -> None:
             if svm["host"] not in hosts:
                 raise SchemaError(f"{source}: zones[{zi}].system_vms[{si}].host: {svm['host']!r} is not "
                                     f"a host of zone {zone['name']!r}; expected one of {', '.join(sorted(hosts))}")
+            if svm["service_offering"] is not None and svm["service_offering"] not in offerings:
+                raise SchemaError(f"{source}: zones[{zi}].system_vms[{si}].service_offering: "
+                                  f"{svm['service_offering']!r} is not one of system_offerings' names")
     for i, db in enumerate(scenario["databases"]):
         claim(db["name"], f"databases[{i}]")
     for i, ms in enumerate(scenario["management_servers"]):

@@ -34,6 +34,7 @@ API_CALLS = {
     "scoped": "listDomains listall=true, listAccounts listall=true, then listConfigurations per zone, "
               "cluster, account and domain (each scope's own values)",
     "ldap": "listLdapConfigurations listall=true",
+    "ssvm_offerings": "listServiceOfferings issystem=true systemvmtype=secondarystoragevm",
 }
 
 

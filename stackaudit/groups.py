@@ -111,5 +111,10 @@ def pool_of(facts) -> Target:
 
 def cloud_settings(facts) -> list[dict]:
     """The cloud's global settings, read once per run by whoever collects the cloud target."""
+    return cloud_fact(facts, "configurations")
+
+
+def cloud_fact(facts, name: str):
+    """A fact of the cloud target (its settings, its system offerings), read once per run."""
     (cloud,) = members(facts, "cloud")
-    return facts.of(cloud).configurations
+    return getattr(facts.of(cloud), name)

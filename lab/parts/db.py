@@ -16,13 +16,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pymysql
-import pymysql.cursors
+import pymysql.cursors    # binds pymysql too
 
 from lab import files
 from lab.machine import MachineSpec, Service, is_listening
 from lab.parts.common import Keys, backup_files, common_files
 from lab.parts.units import STANDIN_VIEWS, unit_files
+from lab.parts.db_accounts import prepare_accounts
 from lab.topology import Node, Topology
 
 SOCKET = "/run/mysqld/mysqld.sock"
@@ -47,6 +47,7 @@ class DatabaseFacts:
     source_host: str | None = None          # how CHANGE MASTER names the peer; None: its address
     io_thread: bool = True                  # False: the IO thread stopped after replication ran
     host_names: dict[str, str] = field(default_factory=dict)  # /etc/hosts: name -> address
+    accounts: dict = field(default_factory=dict)   # lab/parts/db_accounts.py: more accounts, the audit user's reach
 
 
 class DatabaseSetupError(Exception):
@@ -247,6 +248,7 @@ def _prepare_server(conn, facts: DatabaseFacts, audit_user: str, audit_password:
         # 10.11: SHOW SLAVE STATUS needs SLAVE MONITOR; REPLICATION CLIENT (BINLOG MONITOR) covers
         # SHOW MASTER/BINARY LOGS status. Neither can write.
         cur.execute("GRANT REPLICATION CLIENT, SLAVE MONITOR ON *.* TO %s@'%%'", (audit_user,))
+        prepare_accounts(cur, facts.accounts, audit_user)
 
 
 def _scalar(conn, query: str):
@@ -345,6 +347,7 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         binlog_format=f["binlog_format"], bind_address=f["bind_address"], cnf_overrides=f["cnf"],
         replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"],
         connection_name=f["connection_name"], source_host=f["source_host"], io_thread=f["io_thread"],
+        accounts={key: f[key] for key in ("accounts", "audit_reads_accounts")},
         host_names={**{name: db.address for db in topo.databases
                        for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])},
                     **f["other_hosts"]})
@@ -361,8 +364,8 @@ def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     modes.update(unit_modes)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=(*database_views(), *STANDIN_VIEWS, "/var/backups"), files=content, modes=modes, opaque_dirs=opaque, mtimes=mtimes,
-        services=database_services(facts),
+        views=(*database_views(), *STANDIN_VIEWS, "/var/backups"), files=content, modes=modes, opaque_dirs=opaque,
+        mtimes=mtimes, services=database_services(facts),
         network_setup=[f"addr add {node.address}/15 dev eth0", f"addr add {node.address6}/64 dev eth0 nodad",
                        "link set eth0 up"])
 
@@ -381,19 +384,11 @@ def setup_lab_databases(topo: Topology, machine_pids: dict[str, int], secrets, t
                     secrets.db_audit_password, secrets.db_replication_password, pids)
     for node, pid in zip(topo.databases, pids):
         if node.facts["cnf_after_start"]:
-            write_after_start(pid, EDITED_CNF, "[mysqld]\n" + "".join(
+            files.write_after_start(pid, EDITED_CNF, "[mysqld]\n" + "".join(
                 f"{key}\n" if value == "" else f"{key} = {value}\n" for key, value in node.facts["cnf_after_start"].items()))
 
 
 EDITED_CNF = "/etc/mysql/conf.d/zz-edited.cnf"
-
-
-def write_after_start(machine_pid: int, path: str, text: str) -> None:
-    """A file written into the running machine, through its own mount namespace's view (/proc/PID/root):
-    the overlay takes it into the machine's upper layer, as an edit on the machine would."""
-    target = Path(f"/proc/{machine_pid}/root") / path.lstrip("/")
-    target.write_text(text)
-    target.chmod(0o644)
 
 
 class DatabaseStartError(Exception):

@@ -66,6 +66,7 @@ FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split())
     "listStoragePools": "clusterid id ipaddress name path podid scope status=state zoneid",
     "listImageStores": "id name protocol provider=providername readonly zoneid",
     "listCapacity": "clusterid podid tag type zoneid",
+    "listServiceOfferings": "id issystem name systemvmtype",
     "listLdapConfigurations": "domainid hostname id port",
     "listDomains": "id level name",
     "listAccounts": "accounttype domainid id name state",

@@ -6,6 +6,8 @@ from stackaudit.collect.collected import Collected, utc_now
 from stackaudit.collect.transports import cloudstack, mysql, xapi
 from stackaudit.errors import TargetError, error_record
 
+# The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
+SSVM_OFFERINGS = {"issystem": "true", "systemvmtype": "secondarystoragevm"}
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
 
 

@@ -47,6 +47,8 @@ class Query:
     statement: str | None
     after: tuple[str, ...] = ()    # queries whose answer this one needs
     statement_of: Callable[[dict[str, Any]], str] | None = None   # ({name: collected.Collected}) -> statement
+    # (rows) -> the secret values the rows hold (collect/target_secrets.py)
+    secrets: Callable[[Any], list[str]] | None = None
 
 
 @dataclass(frozen=True)

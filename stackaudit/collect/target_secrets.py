@@ -10,7 +10,8 @@ secrets; nothing is learnt from API or XAPI free text (config/redact.py says why
   `db.cloud.keyStorePassphrase`; Apache CloudStack, client/conf/db.properties.in,
   https://github.com/apache/cloudstack): every key named like a secret;
 - MariaDB option files (`password` in a client group; MariaDB Knowledge Base, "Configuring
-  MariaDB with Option Files", https://mariadb.com/kb/en/configuring-mariadb-with-option-files/).
+  MariaDB with Option Files", https://mariadb.com/kb/en/configuring-mariadb-with-option-files/);
+- the accounts query's stored authentication strings (password hashes; parsers/mysql_accounts.py).
 """
 from __future__ import annotations
 
@@ -46,17 +47,16 @@ def option_file_secrets(text: str) -> list[str]:
 
 
 def secrets_in(raw_facts: dict, readers: dict) -> list[str]:
-    """The secret values of a target's raw facts: each SSH section that `readers` (section name ->
-    function of its text) names, read by its function. A section that does not parse gives none:
-    its text is still masked by shape where it leaves."""
-    readings = collected.load_all("ssh", raw_facts.get("ssh"))
+    """The secret values of a target's raw facts: each reading that `readers` ((channel, name) ->
+    function of its output: an SSH section's text, an SQL query's rows) names, read by its function.
+    An output that does not parse gives none: an SSH text is still masked by shape where it leaves."""
     found = []
-    for name, read in readers.items():
-        section = readings.get(name)
-        if section is None or not isinstance(section.output, str):
+    for (channel, name), read in readers.items():
+        reading = collected.load_all(channel, raw_facts.get(channel)).get(name)
+        if reading is None or reading.output is None or (channel == "ssh" and not isinstance(reading.output, str)):
             continue
         try:
-            found += read(section.output)
+            found += read(reading.output)
         except UnparsableOutput:
             continue
     return found

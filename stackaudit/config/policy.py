@@ -99,6 +99,13 @@ POLICY = Record({
         # ships libssl1.0.2 and libssl1.1, whose versions differ).
         "libssl_floors": f(Releases(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
     }), dict),
+    "ssvm": f(Record({
+        # SVM-SSVM-OFFERING: the least the secondary storage VM's offering may give (total MHz of its
+        # vCPUs, MiB of memory). Unset: no floor (not from a seed; [NALLEY-SSVM] only calls the
+        # 500 MHz / 256 MB default small).
+        "min_cpu_mhz": f(Optional(Bounded(1, 1000000, " of MHz"))),
+        "min_memory_mb": f(Optional(Bounded(1, 16777216, " of MiB"))),
+    }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
         "topology": f(Enum("master-master", "master-replica"), "master-master"),  # [CSC-WIKI]; [SHAPEBLUE-HOWTO] master-replica
@@ -107,6 +114,8 @@ POLICY = Record({
         "min_max_connections": f(Bounded(1, 100000), 350),                          # [SHAPEBLUE-HOWTO]
         "time_zone": f(TIME_ZONE, "+00:00"),                                # [SHAPEBLUE-HOWTO]
         "address": f(Optional(Host())),                                  # [CSC-WIKI]: the VIP db.properties names
+        # DB-NO-KNOWN-PASSWORD: [CSC-WIKI]'s cloud:password, [SHAPEBLUE-HOWTO]'s Cl0ud5tack
+        "published_passwords": f(ListOf(Text(256, "a published password")), lambda: ["password", "Cl0ud5tack"]),
     }), dict),
     "management": f(Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
@@ -172,6 +181,12 @@ class SystemVmPolicy:
 
 
 @dataclass(frozen=True)
+class SsvmPolicy:
+    min_cpu_mhz: int | None = None      # the offering's cpunumber x cpuspeed
+    min_memory_mb: int | None = None
+
+
+@dataclass(frozen=True)
 class DatabasePolicy:
     binlog_format: str
     topology: str
@@ -180,6 +195,7 @@ class DatabasePolicy:
     min_max_connections: int
     time_zone: str
     address: str | None
+    published_passwords: list[str]
 
 
 @dataclass(frozen=True)
@@ -233,6 +249,7 @@ class Policy:
     limits: LimitsPolicy = LimitsPolicy()
     time: TimePolicy = TimePolicy()
     services: ServicesPolicy = ServicesPolicy()
+    ssvm: SsvmPolicy = SsvmPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -270,7 +287,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         waivers=WaiverPolicy(**data["waivers"]),
         time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
-        services=ServicesPolicy(tuple(data["services"]["database_units"])))
+        services=ServicesPolicy(tuple(data["services"]["database_units"])),
+        ssvm=SsvmPolicy(**data["ssvm"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.numbers import is_ascii_number, read_decimal
+from stackaudit.parsers.numbers import is_ascii_number, read_api_number, read_decimal
 
 @dataclass(frozen=True)
 class ManagementServerRow:
@@ -42,10 +42,14 @@ class SystemVmRow:
     name: str
     state: str | None = None
     systemvmtype: str | None = None
+    id: str | None = None
+    serviceofferingid: str | None = None      # SystemVmResponse, the offering it was deployed with
+    serviceofferingname: str | None = None
 
 
 ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
-TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype"}
+TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
+               "serviceofferingname"}
 
 
 def parse_api_rows(command: str, rows) -> list:
@@ -148,3 +152,35 @@ def parse_scoped_settings(scoped) -> dict[str, dict[str, ScopedObject]]:
 
 def parse_ldap_configurations(rows) -> list[LdapConfigurationRow]:
     return _rows("API listLdapConfigurations", LdapConfigurationRow, rows, {"domainid"})
+
+
+@dataclass(frozen=True)
+class ServiceOfferingRow:
+    """A listServiceOfferings row (ServiceOfferingResponse): cpunumber, cpuspeed (MHz) and memory
+    (MiB) are Integers there, absent for a custom offering."""
+    id: str
+    name: str | None = None
+    systemvmtype: str | None = None
+    cpunumber: int | None = None
+    cpuspeed: int | None = None
+    memory: int | None = None
+
+
+def parse_service_offerings(rows, call: str = "API listServiceOfferings") -> list[ServiceOfferingRow]:
+    parsed = []
+    for row in _rows(call, ServiceOfferingRow, rows, {"id", "name", "systemvmtype"}):
+        label = f"{call}: offering {row.name or row.id!r}"
+        sizes = {field: java_integer(getattr(row, field), f"{label} field {field}")
+                 for field in ("cpunumber", "cpuspeed", "memory")}
+        parsed.append(ServiceOfferingRow(row.id, row.name, row.systemvmtype, **sizes))
+    return parsed
+
+
+def java_integer(value, where: str) -> int | None:
+    """A non-negative Java Integer field as Gson writes it (a JSON number), None when absent."""
+    if value is None:
+        return None
+    number = read_api_number(value, where, what="a whole number")
+    if not number.is_integer() or not 0 <= number < 2 ** 31:
+        raise UnparsableOutput(f"{where}: {value!r} is not a whole number from 0 to 2147483647")
+    return int(number)

@@ -6,6 +6,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.parsers.api_rows import SystemVmRow
 from stackaudit.parsers.cloudstack import parse_cloudstack_version, versions_equal
 from stackaudit.parsers.dpkg import version_at_least
+from stackaudit.parsers.numbers import read_java_int, reads
 
 # The runtime libssl packages of each Debian release, from Debian's own package data
 # (tests/data/recorded/SOURCES.md, "libssl package names"):
@@ -96,4 +97,58 @@ def per_zone_findings(vms: list[SystemVmRow]) -> list[str]:
         states = sorted(f"{v.name} {v.state}" for v in vms if v.systemvmtype == kind)
         if not any(v.state == "Running" for v in vms if v.systemvmtype == kind):
             findings.append(f"no Running {label} (" + (", ".join(states) or "none") + ")")
+    return findings
+
+
+SSVM_OFFERING_SETTING = "secstorage.service.offering"
+
+
+def ssvm_offering_findings(setting: str | None, offerings, vm: SystemVmRow, ssvm_policy) -> list[str]:
+    """SVM-SSVM-OFFERING. CloudStack (SecondaryStorageManagerImpl.configure) looks the setting up by
+    uuid, then as a numeric database id, and silently uses the built-in offering when neither is a
+    system offering; the SSVM's offering must meet the policy's floors in any case."""
+    by_id = {o.id: o for o in offerings}
+    floors = ssvm_policy.min_cpu_mhz is not None or ssvm_policy.min_memory_mb is not None
+    if (setting or floors) and vm.serviceofferingid is None:
+        raise NotCheckable("listSystemVms gives no serviceofferingid for it (the field came with apache/cloudstack "
+                           "pull request 7938, 2023); its offering cannot be read from the API")
+    findings = []
+    if setting:
+        if setting not in by_id and reads(read_java_int, setting, bits=64):   # CloudStack's Long.parseLong
+            raise NotCheckable(f"{SSVM_OFFERING_SETTING} is {setting!r}, a database id; the API names offerings "
+                               "by uuid only, so which offering it means cannot be read here (set the uuid)")
+        if setting not in by_id:
+            findings.append(f"{SSVM_OFFERING_SETTING} {setting} is no system offering for secondary storage VMs "
+                            "(listServiceOfferings issystem=true): CloudStack ignores it and uses its default")
+        elif vm.serviceofferingid != setting:
+            findings.append(f"runs on offering {vm.serviceofferingname or vm.serviceofferingid}, not "
+                            f"{by_id[setting].name or setting} that {SSVM_OFFERING_SETTING} names: recreate it "
+                            "after the management servers have restarted")
+    if not floors:
+        return findings
+    offering = by_id.get(vm.serviceofferingid)
+    if offering is None and findings:
+        return findings + [f"its offering {vm.serviceofferingid} is not listed, so its size was not judged"]
+    if offering is None:
+        raise NotCheckable(f"its offering {vm.serviceofferingid} is not among the system offerings for "
+                           "secondary storage VMs (listServiceOfferings issystem=true); its size is unknown")
+    return findings + offering_floor_findings(offering, ssvm_policy)
+
+
+def offering_floor_findings(offering, ssvm_policy) -> list[str]:
+    findings = []
+    label = f"offering {offering.name or offering.id}"
+    if ssvm_policy.min_cpu_mhz is not None:
+        if offering.cpunumber is None or offering.cpuspeed is None:
+            raise NotCheckable(f"{label} has no cpunumber or cpuspeed (a custom offering)")
+        total = offering.cpunumber * offering.cpuspeed
+        if total < ssvm_policy.min_cpu_mhz:
+            findings.append(f"{label} gives {offering.cpunumber} x {offering.cpuspeed} MHz = {total} MHz, below "
+                            f"the policy's ssvm.min_cpu_mhz {ssvm_policy.min_cpu_mhz}")
+    if ssvm_policy.min_memory_mb is not None:
+        if offering.memory is None:
+            raise NotCheckable(f"{label} has no memory (a custom offering)")
+        if offering.memory < ssvm_policy.min_memory_mb:
+            findings.append(f"{label} gives {offering.memory} MiB of memory, below the policy's "
+                            f"ssvm.min_memory_mb {ssvm_policy.min_memory_mb}")
     return findings

@@ -18,6 +18,8 @@ from lab.parts.db import (TLS_FILES, DatabaseFacts, admin_connection, database_m
                           database_services, database_views, setup_databases)
 from stackaudit.collect.transports import mysql
 from stackaudit.errors import HostKeyRejected
+from stackaudit.parsers.mysql_accounts import parse_accounts
+from stackaudit.rules.db_accounts import native_hash
 
 pytestmark = pytest.mark.lab
 
@@ -306,3 +308,27 @@ def test_named_connection_to_a_peer_given_by_host_name(lab):
         assert (status["Connection_name"], status["Slave_IO_Running"], status["Slave_SQL_Running"]) == \
             ("back", "No", "Yes")
     assert len(pids) == 2
+
+
+def test_scenario_accounts_and_the_audit_users_reach_on_the_real_server(lab):
+    """DB-NO-KNOWN-PASSWORD's lab support: the accounts a scenario adds exist as given, the real
+    server's PASSWORD() is the suite's native_hash, and only the audit user without the grant is
+    refused mysql.global_priv (error 1142)."""
+    accounts = [{"user": "cloud2", "host": "%", "password": "password", "via": None, "locked": False},
+                {"user": "old", "host": "%", "password": "Cl0ud5tack", "via": None, "locked": True},
+                {"user": "", "host": "localhost", "password": None, "via": None, "locked": False}]
+    pair = pair_facts(accounts={"accounts": accounts})
+    pair[1].accounts = {"audit_reads_accounts": False}
+    pids = bring_up(lab, pair)
+
+    with admin_connection(pids[0]) as root:
+        assert query(root, "SELECT PASSWORD('password')") == [(native_hash("password"),)]
+    with lab.audit(pair[0]) as db1:
+        rows = parse_accounts([dict(zip(("User", "Host", "Priv"), r)) for r in
+                               query(db1, "SELECT User, Host, Priv FROM mysql.global_priv")], "mysql.global_priv")
+    found = {a.name: a for a in rows}
+    assert found["'cloud2'@'%'"].logins[0].secret == native_hash("password") and found["'old'@'%'"].locked
+    assert found["''@'localhost'"].logins[0].secret == ""
+    with lab.audit(pair[1]) as db2, pytest.raises(pymysql.err.OperationalError) as refused:
+        query(db2, "SELECT User, Host, Priv FROM mysql.global_priv")
+    assert refused.value.args[0] == 1142

@@ -46,17 +46,24 @@ def collect(monkeypatch):
     return lambda server: collect_part(monkeypatch, server)["queries"]
 
 
-@pytest.mark.parametrize("version, comment, statement", [
-    ("10.11.19-MariaDB-0+deb12u1", "Debian 12", "SHOW ALL SLAVES STATUS"),
-    ("8.0.21-0ubuntu0.20.04.2", "(Ubuntu)", "SHOW SLAVE STATUS"),
-    ("8.0.22", "MySQL Community Server - GPL", "SHOW REPLICA STATUS"),
+GLOBAL_PRIV = "SELECT User, Host, Priv FROM mysql.global_priv"
+MARIADB_USER = "SELECT User, Host, plugin, authentication_string, Password, is_role FROM mysql.user"
+MYSQL_USER = "SELECT User, Host, plugin, authentication_string, account_locked FROM mysql.user"
+
+
+@pytest.mark.parametrize("version, comment, statement, accounts", [
+    ("10.11.19-MariaDB-0+deb12u1", "Debian 12", "SHOW ALL SLAVES STATUS", GLOBAL_PRIV),
+    ("10.3.39-MariaDB-0+deb10u1", "Debian 10", "SHOW ALL SLAVES STATUS", MARIADB_USER),
+    ("8.0.21-0ubuntu0.20.04.2", "(Ubuntu)", "SHOW SLAVE STATUS", MYSQL_USER),
+    ("8.0.22", "MySQL Community Server - GPL", "SHOW REPLICA STATUS", MYSQL_USER),
 ])
-def test_the_version_is_read_first_and_chooses_the_statement(collect, version, comment, statement):
+def test_the_version_is_read_first_and_chooses_the_statements(collect, version, comment, statement, accounts):
     server = FakeServer(version, comment)
     queries = collect(server)
     assert server.asked[0].startswith("SELECT @@version")
-    assert server.asked[-1] == statement and not any("SLAVE" in q or "REPLICA" in q for q in server.asked[:-1])
+    assert [q for q in server.asked if "SLAVE" in q or "REPLICA" in q] == [statement]
     assert queries["replicas"] == {"rows": [], "used": statement, "read_at": queries["replicas"]["read_at"]}
+    assert queries["accounts"]["used"] == accounts and accounts in server.asked
 
 
 def test_without_a_version_replication_status_is_not_read_and_says_why(collect):

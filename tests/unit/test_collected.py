@@ -51,7 +51,7 @@ def test_a_record_of_another_shape_has_no_output():
     assert collected.load_all("ssh", {"sections": ["hostname"]}) == {}
     assert collected.load_all("ssh", {"error": ERROR}) == {} and collected.load_all("sql", None) == {}
     assert secrets_in({"ssh": {"sections": {"db_properties": "db.cloud.password=x"}}},
-                      {"db_properties": lambda text: [text]}) == []
+                      {("ssh", "db_properties"): lambda text: [text]}) == []
 
 
 def facts_of(raw: dict) -> Facts:

@@ -30,7 +30,7 @@ def test_only_declared_sections_teach_and_a_garbled_one_teaches_nothing():
     facts = {"ssh": {"sections": {"db_properties": section(DB_PROPERTIES),
                                   "server_pids": section("password=from-a-process-9\n"),
                                   "cnf_files": section("no tail header here\n")}}}
-    readers = {"db_properties": properties_secrets, "cnf_files": option_file_secrets}
+    readers = {("ssh", "db_properties"): properties_secrets, ("ssh", "cnf_files"): option_file_secrets}
     assert secrets_in(facts, readers) == ["ENC(Qm9oHq7d0V3u)", "usage-pw-77", "enc-secret-12"]
     assert secrets_in({"ssh": {"error": {"type": "Unreachable", "message": "x"}}}, readers) == []
 
@@ -87,6 +87,6 @@ def test_common_or_short_values_are_masked_where_they_were_read_not_everywhere()
     learn_secrets({"facts": {"ssh": {"sections": {"db_properties": section("db.cloud.password=cloud\n")}}}},
                   registry)
     from stackaudit.collect.declarations import SECRET_READERS
-    assert "db_properties" in SECRET_READERS and len(registry) == 0
+    assert ("ssh", "db_properties") in SECRET_READERS and len(registry) == 0
     assert mask("db.cloud.password=cloud\nuser cloud runs java", registry) == \
         f"db.cloud.password={MASK}\nuser cloud runs java"

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from stackaudit.collect.readings import ApiCall, Fact
-from stackaudit.parsers.api_rows import parse_configurations, parse_ldap_configurations, parse_scoped_settings
+from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
+                                         parse_service_offerings)
 
 FACTS = [
     Fact("configurations", ("cloud",), (ApiCall("configurations"),),
@@ -11,4 +12,6 @@ FACTS = [
          lambda facts: parse_scoped_settings(facts.api("scoped"))),
     Fact("ldap_configurations", ("cloud",), (ApiCall("ldap"),),
          lambda facts: parse_ldap_configurations(facts.api("ldap"))),
+    Fact("ssvm_offerings", ("cloud",), (ApiCall("ssvm_offerings"),),
+         lambda facts: parse_service_offerings(facts.api("ssvm_offerings"))),
 ]
