@@ -77,6 +77,8 @@ SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting nam
 KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
 KVM_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
 KVM_QEMU_FLOOR = "1:5.2"
+# A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
+UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
 
 POLICY = Record({
@@ -135,6 +137,11 @@ POLICY = Record({
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
         "management_servers": f(ListOf(GLOB), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
         "kvm_hosts": f(ListOf(GLOB), list),
+    }), dict),
+    "services": f(Record({
+        # DB-SERVICE-ENABLED: the database server's unit, the first of these that exists (Debian's
+        # MariaDB: mariadb; MySQL: mysql; EL's MySQL and 003's EL6: mysqld). Not from a seed.
+        "database_units": f(NonEmptyList(UNIT), lambda: ["mariadb", "mysql", "mysqld"]),
     }), dict),
     "time": f(Record({
         # TIME-SYNC: how far the clock may be from NTP time, as chrony or ntpd reports it (not from a source)
@@ -222,6 +229,11 @@ class BackupPolicy:
 
 
 @dataclass(frozen=True)
+class ServicesPolicy:
+    database_units: tuple[str, ...] = ("mariadb", "mysql", "mysqld")
+
+
+@dataclass(frozen=True)
 class TimePolicy:
     max_offset_ms: int = 1000
 
@@ -254,6 +266,7 @@ class Policy:
     waivers: WaiverPolicy
     limits: LimitsPolicy = LimitsPolicy()
     time: TimePolicy = TimePolicy()
+    services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
@@ -293,6 +306,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         waivers=WaiverPolicy(**data["waivers"]),
         time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
+        services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"]))
 
