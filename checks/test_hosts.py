@@ -121,9 +121,9 @@ def test_kvm_packages(kvm_host, policy):
     """The policy's packages are installed (dpkg status `install ok installed`), the RBD ones too where
     the host's zone has an RBD primary pool, and qemu-system-x86 is at least the policy's floor."""
     facts = kvm_host.facts
+    installed = facts.kvm_packages      # the host's own reading first: a host not reached is named as such
     pools = kvm_packages_rules.rbd_pools(groups.cloud_fact(facts, "storage_pools"), groups.zone_id_of(facts))
     kvm = policy.kvm
-    verdict = kvm_packages_rules.package_findings(facts.kvm_packages, kvm.packages, kvm.rbd_packages, pools,
-                                                  kvm.qemu_floor)
+    verdict = kvm_packages_rules.package_findings(installed, kvm.packages, kvm.rbd_packages, pools, kvm.qemu_floor)
     facts.attach("packages against the policy", verdict.evidence, as_json=True)
     assert not verdict.findings, "; ".join(verdict.findings)
