@@ -3,6 +3,7 @@ the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources).""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import system_vms as rules
+from stackaudit.rules.routers import network_of, not_judged_reason, router_findings
 from stackaudit.rules.management import cloud_version
 
 
@@ -51,4 +52,16 @@ def test_ssvm_offering(system_vm, policy):
     (row,) = facts.api_rows("listSystemVms", id=system_vm.target.attrs.id)
     setting = next((c.value for c in groups.cloud_settings(facts) if c.name == rules.SSVM_OFFERING_SETTING), None)
     findings = rules.ssvm_offering_findings(setting, groups.cloud_fact(facts, "ssvm_offerings"), row, policy.ssvm)
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-ROUTER-RUNNING")
+def test_network_routers_running(routed_network):
+    """Each guest network or VPC a virtual router serves has its router(s) Running, and a redundant
+    pair is one PRIMARY (MASTER in older releases) and one BACKUP."""
+    target = routed_network.target
+    network = network_of(target)
+    not_judged_reason(network, target.attrs.running_vms, target.attrs.running_vms_error)  # broken if unknown
+    served_by = {"vpcid" if target.kind == "vpc" else "guestnetworkid": target.attrs.id}
+    findings = router_findings(network, routed_network.facts.api_rows("listRouters", **served_by))
     assert not findings, "; ".join(findings)

@@ -17,28 +17,45 @@ KNOWN_REDUNDANT_STATES = PRIMARY_STATES | {"BACKUP", "FAULT", "UNKNOWN"}
 
 
 def router_judged(network: GuestNetwork, running_vms: int | None = None) -> bool:
-    """Whether the network has a router to judge now (decided at collection: no item otherwise).
+    """Whether the network has a router to judge now (decided at collection: no item otherwise)."""
+    return not_judged_reason(network, running_vms) is None
+
+
+def not_judged_reason(network: GuestNetwork, running_vms: int | None = None, vms_error: str | None = None) -> str | None:
+    """Why the network has no router to judge now, or None when it has one.
 
     A VPC counts when Enabled; an Isolated network when Implemented (an Allocated one has no router
     yet); a Shared network while it has Running VMs (`running_vms`, from listVirtualMachines
-    networkid=<id> state=Running). A VPC tier is judged as its VPC, so its routers count once.
+    networkid=<id> state=Running; `vms_error`: why they could not be listed). A VPC tier is judged as
+    its VPC, so its routers count once. NotCheckable when the answer cannot tell.
     """
+    where = f"{network.kind} {network.name} ({network.id})"
     if network.kind == "network" and network.vpcid:
-        return False
+        return f"{where} is a tier of VPC {network.vpcid}: its routers are judged with the VPC"
     if network.providers is None:
-        raise NotCheckable(f"{network.kind} {network.name} ({network.id}): the API names no service provider, "
-                           "so whether a virtual router serves it is unknown")
+        raise NotCheckable(f"{where}: the API names no service provider, so whether a virtual router serves it "
+                           "is unknown")
     if not network.providers & ROUTER_PROVIDERS:
-        return False
+        return f"{where}: no virtual router provides its services ({', '.join(sorted(network.providers))})"
     if network.kind == "vpc":
-        return network.state == "Enabled"
+        return None if network.state == "Enabled" else f"{where} is {network.state}, not Enabled"
     if network.type == "Isolated":
-        return network.state == "Implemented"
+        return None if network.state == "Implemented" else \
+            f"{where} is {network.state}: an isolated network has its router once Implemented"
     if network.type == "Shared":
         if running_vms is None:
-            raise NotCheckable(f"network {network.name} ({network.id}) is Shared and its running VMs were not listed")
-        return running_vms > 0
-    return False
+            raise NotCheckable(f"{where} is Shared and its running VMs were not listed"
+                               + (f": {vms_error}" if vms_error else ""))
+        return None if running_vms > 0 else f"{where} is Shared and has no Running VM"
+    return f"{where} is {network.type or 'of no type'}: no router is judged on it"
+
+
+def network_of(target) -> GuestNetwork:
+    """A network or VPC target (discovery/networks.py) as the rule reads it."""
+    attrs = target.attrs
+    return GuestNetwork(kind=target.kind, id=attrs.id, name=attrs.name, state=attrs.state, type=attrs.type,
+                        redundant=attrs.redundant, vpcid=attrs.vpcid, zonename=target.zone,
+                        providers=None if attrs.providers is None else frozenset(attrs.providers))
 
 
 def router_findings(network: GuestNetwork, routers: list[RouterRow]) -> list[str]:
