@@ -13,8 +13,8 @@ from lab.scenario import resolve_scenario
 from lab.sim.cloudstack_api import Api
 from lab.topology import build_topology
 from stackaudit.config.schema import SchemaError
-from stackaudit.discovery.networks import network_targets
-from stackaudit.errors import ApiError, NotCheckable
+from stackaudit.discovery.networks import network_targets, running_vm_count
+from stackaudit.errors import ApiError, NotCheckable, UnparsableOutput
 from stackaudit.parsers.router_rows import parse_networks, parse_routers, parse_vpcs
 from stackaudit.rules.routers import network_of, not_judged_reason, router_findings, router_judged
 from stackaudit.rules.scope import CONDITIONS
@@ -132,3 +132,24 @@ def test_a_network_row_the_suite_cannot_read_is_a_note_not_a_target():
     notes: list[str] = []
     assert network_targets(SimulatedApi({}), [{"id": "n1", "name": "x", "redundantrouter": "yes"}], [], notes) == []
     assert notes == ["API listNetworks: row 1 ('x'): field redundantrouter is str, not true or false; not a target"]
+
+
+def test_a_recorded_listvirtualmachines_answer_gives_its_count_and_is_found_by_networkid():
+    answer = json.loads((RECORDED / "cloudstack-go-listvirtualmachines.json").read_text())["listVirtualMachines"]
+
+    class Recorded:
+        def listVirtualMachines(self, **params):
+            return answer
+    assert running_vm_count(Recorded(), "87503ba2-d59d-4a5e-8f7f-b3f486cedbd8") == 1
+    vms = answer["virtualmachine"]
+    assert Api.filter("listVirtualMachines", vms, {"networkid": "87503ba2-d59d-4a5e-8f7f-b3f486cedbd8"}) == vms
+    assert Api.filter("listVirtualMachines", vms, {"networkid": "30358053-0f9d-4112-9948-976477896db6"}) == []
+
+
+@pytest.mark.parametrize("answer", [[], {"count": "1"}, {"count": True}])
+def test_an_answer_without_a_count_is_unparsable(answer):
+    class Odd:
+        def listVirtualMachines(self, **params):
+            return answer
+    with pytest.raises(UnparsableOutput, match="listVirtualMachines networkid=n1: no count"):
+        running_vm_count(Odd(), "n1")
