@@ -62,6 +62,8 @@ def test_network_routers_running(routed_network):
     target = routed_network.target
     network = network_of(target)
     not_judged_reason(network, target.attrs.running_vms, target.attrs.running_vms_error)  # broken if unknown
-    served_by = {"vpcid" if target.kind == "vpc" else "guestnetworkid": target.attrs.id}
-    findings = router_findings(network, routed_network.facts.api_rows("listRouters", **served_by))
+    facts = routed_network.facts
+    routers = facts.api_rows("listRouters", vpcid=target.attrs.id) if target.kind == "vpc" else \
+        facts.api_rows("listRouters", guestnetworkid=target.attrs.id)
+    findings = router_findings(network, routers)
     assert not findings, "; ".join(findings)

@@ -231,12 +231,13 @@ def router_row(topo: Topology, node: Node) -> dict:
     return {**system_vm_common(topo, node), "role": "VIRTUAL_ROUTER",
             "account": owner["account"], "domain": "ROOT",
             "domainid": stable_id("domain", "ROOT"), "version": release,
-            **({"guestnetworkname": owner["network"]} if owner["network"] else {}),
-            **({"networkdomain": owner["network_domain"]} if owner["network_domain"] else {}),
             "scriptsversion": "6d3c3b7b7a3c1d2e9f0a8b7c6d5e4f3a", "requiresupgrade": f["requiresupgrade"],
             "healthchecksfailed": False, "guestnetworkid": stable_id("network", node.name),
             "softwareversion": template_debian(topo.scenario["cloudstack_version"]),
-            **router_link(node.zone, f.get("serves"), f.get("redundant_state", "UNKNOWN"))}
+            **router_link(node.zone, f.get("serves"), f.get("redundant_state", "UNKNOWN")),
+            # a scenario's owner names (hostile_tenants.yml) are kept as written
+            **({"guestnetworkname": owner["network"]} if owner["network"] else {}),
+            **({"networkdomain": owner["network_domain"]} if owner["network_domain"] else {})}
 
 
 def management_row(topo: Topology, node: Node) -> dict:
