@@ -59,11 +59,16 @@ def test_ssvm_offering(system_vm, policy):
 def test_network_routers_running(routed_network):
     """Each guest network or VPC a virtual router serves has its router(s) Running, and a redundant
     pair is one PRIMARY (MASTER in older releases) and one BACKUP."""
-    target = routed_network.target
+    target, facts = routed_network.target, routed_network.facts
+    # the network's own row is attached as evidence (its name, state, providers); the rule reads the
+    # same values as discovery kept them (network_of)
+    if target.kind == "vpc":
+        facts.api_rows("listVPCs", id=target.attrs.id)
+        routers = facts.api_rows("listRouters", vpcid=target.attrs.id)
+    else:
+        facts.api_rows("listNetworks", id=target.attrs.id)
+        routers = facts.api_rows("listRouters", guestnetworkid=target.attrs.id)
     network = network_of(target)
     not_judged_reason(network, target.attrs.running_vms, target.attrs.running_vms_error)  # broken if unknown
-    facts = routed_network.facts
-    routers = facts.api_rows("listRouters", vpcid=target.attrs.id) if target.kind == "vpc" else \
-        facts.api_rows("listRouters", guestnetworkid=target.attrs.id)
     findings = router_findings(network, routers)
     assert not findings, "; ".join(findings)

@@ -14,7 +14,7 @@ from typing import Any
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.numbers import is_ascii_number, read_api_number, read_decimal
-from stackaudit.parsers.router_rows import parse_routers
+from stackaudit.parsers.router_rows import parse_networks, parse_routers, parse_vpcs
 
 @dataclass(frozen=True)
 class ManagementServerRow:
@@ -54,7 +54,7 @@ TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id"
 
 
 # Commands whose rows have a parser module of their own.
-OWN_PARSERS = {"listRouters": parse_routers}
+OWN_PARSERS = {"listRouters": parse_routers, "listNetworks": parse_networks, "listVPCs": parse_vpcs}
 
 
 def parse_api_rows(command: str, rows) -> list:
