@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
@@ -168,6 +169,8 @@ SYSTEM_VM = Record({
     # the account is listed by listAccounts too): null is the system account
     "owner": f(Optional(Record({"account": f(Str(), REQUIRED), "network": f(Str(), ""),
                                 "network_domain": f(Str(), "")}))),
+    "serves": f(SERVES),                                  # a router's network or VPC
+    "redundant_state": f(REDUNDANT_STATE, "UNKNOWN"),     # listRouters redundantstate
 })
 
 ZONE = Record({
@@ -176,6 +179,8 @@ ZONE = Record({
     "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
               REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
+    "networks": f(ListOf(NETWORK), list),
+    "vpcs": f(ListOf(VPC), list),
 })
 
 DATABASE = Record({
@@ -337,6 +342,7 @@ def _check_names(scenario: dict, source: str) -> None:
                 if master is not None and master not in {h["name"] for h in cluster["hosts"]}:
                     raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
                                         f"{master!r} is not a host of this cluster")
+        check_served(zone, zi, source)
         for si, svm in enumerate(zone["system_vms"]):
             claim(svm["name"], f"zones[{zi}].system_vms[{si}]")
             if svm["host"] not in hosts:

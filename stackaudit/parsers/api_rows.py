@@ -14,6 +14,7 @@ from typing import Any
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.numbers import is_ascii_number, read_api_number, read_decimal
+from stackaudit.parsers.router_rows import parse_networks, parse_routers, parse_vpcs
 
 @dataclass(frozen=True)
 class ManagementServerRow:
@@ -52,8 +53,14 @@ TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id"
                "serviceofferingname"}
 
 
+# Commands whose rows have a parser module of their own.
+OWN_PARSERS = {"listRouters": parse_routers, "listNetworks": parse_networks, "listVPCs": parse_vpcs}
+
+
 def parse_api_rows(command: str, rows) -> list:
     """A list command's rows (JSON objects) as its dataclass."""
+    if command in OWN_PARSERS:
+        return OWN_PARSERS[command](rows)
     return _rows(f"API {command}", ROWS[command], rows, TEXT_FIELDS)
 
 
