@@ -130,3 +130,20 @@ def test_a_release_fails_exactly_when_it_is_below_the_floor_whatever_its_codenam
     findings = weight_findings(agent(release + codename), None, floor, ()).findings
     below = tuple(map(int, release.split("."))) < tuple(map(int, floor.split(".")))
     assert bool(findings) == below
+
+
+KNOWN_TYPES = {"cgroup2fs": True, "UNKNOWN (0x63677270)": True, "tmpfs": False, "cgroupfs": False}
+
+
+@settings(max_examples=examples(300))
+@given(text=st.one_of(st.text(max_size=60),
+                      st.tuples(st.sampled_from(sorted(KNOWN_TYPES)), st.sampled_from(["", "\n", " \n", "\r\n", "\n\n"]),
+                                st.sampled_from(["", " ", "\n"])).map(lambda t: t[2] + t[0] + t[1])))
+def test_stat_answers_are_one_known_type_or_unparsable(text):
+    try:
+        mount = parse_cgroup_fs_type(text)
+    except UnparsableOutput as error:
+        assert str(error).startswith("stat -fc %T /sys/fs/cgroup: ")
+        return
+    assert mount.unified == KNOWN_TYPES[mount.fs_type]
+    assert text.split() and " ".join(text.split()) == mount.fs_type
