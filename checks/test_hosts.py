@@ -6,6 +6,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as rules
 from stackaudit.rules import kvm_agent as kvm_agent_rules
+from stackaudit.rules import kvm_cgroup2 as kvm_cgroup2_rules
 from stackaudit.rules import kvm_packages as kvm_packages_rules
 from stackaudit.rules import make_unique as make_unique_rules
 from stackaudit.rules import xenserver as xen_rules
@@ -126,4 +127,21 @@ def test_kvm_packages(kvm_host, policy):
     kvm = policy.kvm
     verdict = kvm_packages_rules.package_findings(installed, kvm.packages, kvm.rbd_packages, pools, kvm.qemu_floor)
     facts.attach("packages against the policy", verdict.evidence, as_json=True)
+    assert not verdict.findings, "; ".join(verdict.findings)
+
+
+@check("KVM-CGROUP2-CPU-WEIGHT", reads=("cgroup_fs", "kvm_packages"))
+def test_kvm_cgroup2_cpu_weight(kvm_host, policy):
+    """On a host whose /sys/fs/cgroup is cgroup2fs, cloudstack-agent (dpkg, and the version listHosts
+    reports) is at least the policy's floor or a patched build it lists, so no VM's CPU shares exceed
+    cgroup v2's weight limit of 10000; hosts on cgroup v1 or hybrid pass."""
+    facts = kvm_host.facts
+    mount = facts.cgroup_fs
+    facts.attach("/sys/fs/cgroup", f"{mount.fs_type}: {mount.description}")
+    if not mount.unified:
+        return      # libvirt writes cpu.shares (2-262144) under cgroup v1: any agent keeps it in range
+    kvm = policy.kvm
+    verdict = kvm_cgroup2_rules.weight_findings(facts.kvm_packages, kvm_host.target.attrs.version,
+                                                kvm.cgroup2_agent_floor, kvm.patched_agent_versions)
+    facts.attach("cloudstack-agent against the cgroup v2 floor", verdict.evidence, as_json=True)
     assert not verdict.findings, "; ".join(verdict.findings)

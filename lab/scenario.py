@@ -103,6 +103,8 @@ KVM_HOST = Record({
     "backup_age_hours": BACKUP_AGE,
     # KVM-PACKAGES: package -> version over the host's defaults (lab/parts/kvm_host.py); null: not installed
     "packages": f(MapOf(Optional(Str())), dict),
+    # KVM-CGROUP2-CPU-WEIGHT: the file system mounted at /sys/fs/cgroup (lab/parts/kvm_host.py CGROUP_MOUNTS)
+    "cgroup_fs": f(Enum("cgroup2", "tmpfs", "ramfs"), "cgroup2"),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".

@@ -12,6 +12,13 @@ from lab.topology import Node, Topology, kvm_guid
 # is the host's agent version.
 KVM_PACKAGES = {"qemu-system-x86": "1:7.2+dfsg-7+deb12u6", "qemu-block-extra": "1:7.2+dfsg-7+deb12u6",
                 "libvirt-daemon-driver-storage-rbd": "9.0.0-4"}
+# KVM-CGROUP2-CPU-WEIGHT: what the host mounts at /sys/fs/cgroup, in its own mount namespace. cgroup2: the
+# unified hierarchy Debian 11 and later boot with (the default here, as the packages are Debian 12's);
+# tmpfs: the mount point of the cgroup v1 and hybrid layouts (its v1 hierarchies are not mounted under
+# it: only its type is read); ramfs: no cgroup layout at all.
+CGROUP_MOUNTS = {"cgroup2": ("cgroup2", "/sys/fs/cgroup", "rw,nosuid,nodev,noexec,relatime"),
+                 "tmpfs": ("tmpfs", "/sys/fs/cgroup", "ro,nosuid,nodev,noexec,mode=755,size=64k"),
+                 "ramfs": ("ramfs", "/sys/fs/cgroup", "mode=755")}
 LIBVIRT_SOCKETS = ("libvirtd", "libvirtd-ro", "libvirtd-admin", "libvirtd-tls", "libvirtd-tcp")
 # libvirtd's stand-in: holds the daemon's command line and, run with --listen (or -l) where
 # /etc/libvirt/libvirtd.conf says listen_tcp = 1, listens on its tcp_port (16509 by default) on every
@@ -97,4 +104,4 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         files=content, modes=modes, symlinks=links, mtimes=mtimes, opaque_dirs=("/var/lib/dpkg/updates",),
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
         iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
-        network_setup=host_network(node))
+        network_setup=host_network(node), mounts=(CGROUP_MOUNTS[facts["cgroup_fs"]],))

@@ -77,6 +77,9 @@ SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting nam
 KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
 KVM_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
 KVM_QEMU_FLOOR = "1:5.2"
+# KVM-CGROUP2-CPU-WEIGHT: the first release whose agent scales CPU shares into cgroup v2's weight range,
+# apache/cloudstack pull request 8252, listed in the 4.18.2.0 release notes (and in 4.19.0.0's).
+KVM_CGROUP2_AGENT_FLOOR = "4.18.2.0"
 # A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
 UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
@@ -116,6 +119,10 @@ POLICY = Record({
         "packages": f(NonEmptyList(PACKAGE), lambda: list(KVM_PACKAGES)),
         "rbd_packages": f(ListOf(PACKAGE), lambda: list(KVM_RBD_PACKAGES)),
         "qemu_floor": f(DebianVersion(), KVM_QEMU_FLOOR),
+        # KVM-CGROUP2-CPU-WEIGHT: on a cgroup v2 host the agent is at least this release, or one of the
+        # patched builds listed (004's own `4.16.0.0+1` clamps the shares at 10000).
+        "cgroup2_agent_floor": f(DebianVersion(), KVM_CGROUP2_AGENT_FLOOR),
+        "patched_agent_versions": f(ListOf(DebianVersion()), list),
     }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
@@ -202,6 +209,8 @@ class KvmPolicy:
     packages: tuple[str, ...] = KVM_PACKAGES
     rbd_packages: tuple[str, ...] = KVM_RBD_PACKAGES
     qemu_floor: str = KVM_QEMU_FLOOR
+    cgroup2_agent_floor: str = KVM_CGROUP2_AGENT_FLOOR
+    patched_agent_versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -308,7 +317,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
-        kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"]))
+        kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
+                      data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"])))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:
