@@ -1,0 +1,107 @@
+"""KVM-BRIDGES parsers: `ip -o link show dev NAME` flags, listTrafficTypes rows and the bridge names
+agent.properties gives, on recorded outputs (tests/data/recorded/SOURCES.md), and interface names
+from a host treated as hostile input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.bridges import (IFNAMSIZ, NamedBridge, TrafficTypeRow, agent_bridges, label_bridges,
+                                        parse_link_flags, parse_traffic_types, valid_interface_name)
+from stackaudit.parsers.properties import parse_java_properties_file
+from tests.unit.hypothesis_budget import examples
+
+RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
+
+
+def recorded(name: str) -> str:
+    return (RECORDED / name).read_text()
+
+
+def test_a_new_bridge_is_down_and_after_link_set_up_it_is_up_though_its_state_says_unknown():
+    down = parse_link_flags(recorded("ip-o-link-bridge-down-debian12.txt"), "br529")
+    up = parse_link_flags(recorded("ip-o-link-bridge-up-debian12.txt"), "br529")
+    assert down.flags == {"BROADCAST", "MULTICAST"} and not down.administratively_up
+    assert up.flags == {"BROADCAST", "MULTICAST", "UP", "LOWER_UP"} and up.administratively_up
+    assert "state UNKNOWN" in recorded("ip-o-link-bridge-up-debian12.txt")
+
+
+@pytest.mark.parametrize("number, name, up", [(1, "lo", True), (4, "bond0", True), (5, "bond0.3000", True)])
+def test_each_line_of_an_older_iproute2_reads_by_its_name_and_a_vlan_device_without_its_parent(number, name, up):
+    line = recorded("ip-o-link-fusioninventory-640.txt").splitlines()[number - 1]
+    assert parse_link_flags(line, name).administratively_up is up
+
+
+def test_a_whole_listing_a_line_about_another_device_or_no_line_at_all_is_unparsable():
+    with pytest.raises(UnparsableOutput, match="expected one line, got 5"):
+        parse_link_flags(recorded("ip-o-link-fusioninventory-640.txt"), "bond0")
+    with pytest.raises(UnparsableOutput, match="about 'br529'"):
+        parse_link_flags(recorded("ip-o-link-bridge-up-debian12.txt"), "br425")
+    # `ip` prints nothing on standard output for a missing device (its complaint goes to stderr)
+    with pytest.raises(UnparsableOutput, match="got 0"):
+        parse_link_flags("", "br425")
+    with pytest.raises(UnparsableOutput, match="expected '<index>: <name>: <FLAGS> ...'"):
+        parse_link_flags(recorded("ip-o-link-no-device-debian12.stderr"), "br425")
+
+
+def test_the_recorded_traffic_types_give_cloudbr0_three_times_and_the_unlabelled_guest_row_nothing():
+    rows = parse_traffic_types(json.loads(recorded("listtraffictypes-cloudstack-go-126.json"))["traffictype"])
+    assert rows[0] == TrafficTypeRow("Guest", "b20ba0e0-5c8c-4cb7-ab68-8fe3e011a336",
+                                     "ad0e9614-6d9c-41c8-9459-7539673b2107", None)
+    assert label_bridges(rows) == [NamedBridge("cloudbr0", f"zone traffic label {kind}")
+                                   for kind in ("Management", "Public", "Storage")]
+
+
+def test_a_traffic_type_row_without_its_type_or_with_a_numeric_label_is_unparsable():
+    with pytest.raises(UnparsableOutput, match="has no field traffictype"):
+        parse_traffic_types([{"id": "x", "kvmnetworklabel": "cloudbr0"}])
+    with pytest.raises(UnparsableOutput, match="field kvmnetworklabel is int"):
+        parse_traffic_types([{"traffictype": "Guest", "kvmnetworklabel": 123}])
+    assert label_bridges(parse_traffic_types([{"traffictype": "Guest", "kvmnetworklabel": "  "}])) == []
+
+
+def test_agent_properties_name_the_three_bridges_and_an_absent_or_empty_key_is_not_checked():
+    properties = parse_java_properties_file(
+        "private.network.device=br529\npublic.network.device=br425\nguest.network.device=\n", "agent.properties")
+    assert agent_bridges(properties) == [NamedBridge("br529", "agent.properties private.network.device"),
+                                         NamedBridge("br425", "agent.properties public.network.device")]
+    assert agent_bridges({}) == []
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a" * IFNAMSIZ, "../../etc", "br0/bridge", "br 0", "br0\n",
+                                  "br0:1", "$(reboot)x", "é" * 8, "br\ud800"])
+def test_names_linux_refuses_are_refused(name):
+    # "$(reboot)x" is 10 characters Linux would accept; it is quoted (shlex), never refused, in commands
+    assert valid_interface_name(name) is (name == "$(reboot)x")
+
+
+@pytest.mark.parametrize("name", ["cloudbr0", "br529", "a" * (IFNAMSIZ - 1), "bond0.3000", "vlan-100_x"])
+def test_ordinary_names_are_accepted(name):
+    assert valid_interface_name(name)
+
+
+FLAG = st.sampled_from(["BROADCAST", "MULTICAST", "UP", "LOWER_UP", "NO-CARRIER", "SLAVE", "MASTER", "M-DOWN"])
+NAME = st.text(st.characters(codec="ascii", exclude_characters="/:@\0"), min_size=1, max_size=15).filter(
+    valid_interface_name)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(NAME, st.lists(FLAG, unique=True), st.integers(1, 10**6), st.sampled_from(["UP", "DOWN", "UNKNOWN"]))
+def test_any_line_ip_prints_for_a_valid_name_reads_back_its_flags_whatever_its_state_word(name, flags, index, state):
+    line = (f"{index}: {name}: <{','.join(flags)}> mtu 1500 qdisc noqueue state {state} mode DEFAULT group "
+            "default qlen 1000\\    link/ether 02:e6:ae:ed:23:a3 brd ff:ff:ff:ff:ff:ff")
+    parsed = parse_link_flags(line, name)
+    assert parsed.flags == set(flags) and parsed.administratively_up is ("UP" in flags)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.text(max_size=40))
+def test_a_name_accepted_fits_a_sys_class_net_path_component(name):
+    if valid_interface_name(name):
+        assert "/" not in name and name not in (".", "..") and len(name.encode()) < IFNAMSIZ
+        assert not any(character.isspace() for character in name)
