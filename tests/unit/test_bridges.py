@@ -1,6 +1,6 @@
 """KVM-BRIDGES parsers: `ip -o link show dev NAME` flags, listTrafficTypes rows and the bridge names
-agent.properties gives, on recorded outputs (tests/data/recorded/SOURCES.md), and interface names
-from a host treated as hostile input."""
+agent.properties gives, on recorded outputs (tests/data/recorded/SOURCES.md), interface names from a
+host treated as hostile input, and the lab's side: the simulator's answers and the host's bridges."""
 from __future__ import annotations
 
 import json
@@ -10,6 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lab.parts.kvm_host import bridge_setup
+from lab.records_cloudstack import cloudstack_model
+from lab.scenario import resolve_scenario
+from lab.sim.cloudstack_api import Api, ApiError
+from lab.topology import build_topology, stable_id
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.bridges import (IFNAMSIZ, NamedBridge, TrafficTypeRow, agent_bridges, label_bridges,
                                         parse_link_flags, parse_traffic_types, valid_interface_name)
@@ -105,3 +110,38 @@ def test_a_name_accepted_fits_a_sys_class_net_path_component(name):
     if valid_interface_name(name):
         assert "/" not in name and name not in (".", "..") and len(name.encode()) < IFNAMSIZ
         assert not any(character.isspace() for character in name)
+
+
+# --- the lab: the API simulator's physical networks and traffic types, the KVM host's bridges ------
+def lab_topology(zone: dict | None = None, host: dict | None = None):
+    raw = {"name": "t", "zones": [{"name": "z1", "pods": [{"name": "p1", "clusters": [
+        {"name": "c1", "hypervisor": "KVM", "hosts": [{"name": "kvm01", **(host or {})}]}]}], **(zone or {})}]}
+    return build_topology(resolve_scenario(raw, "t.yml"))
+
+
+def test_the_simulator_answers_the_zone_s_physical_network_and_its_labelled_traffic_types_as_cloudstack_does():
+    api = Api(cloudstack_model(lab_topology({"traffic_labels": {"Management": "br529", "Guest": None}}), [], [], ""))
+    (network,) = api.execute("listPhysicalNetworks", {"zoneid": stable_id("zone", "z1")})["physicalnetwork"]
+    answer = api.execute("listTrafficTypes", {"physicalnetworkid": network["id"]})
+    rows = parse_traffic_types(answer["traffictype"])
+    assert answer["count"] == 2 and "kvmnetworklabel" not in answer["traffictype"][1]
+    assert label_bridges(rows) == [NamedBridge("br529", "zone traffic label Management")]
+    with pytest.raises(ApiError, match="listtraffictypes due to missing parameter physicalnetworkid"):
+        api.execute("listTrafficTypes", {})
+
+
+def test_the_default_zone_labels_cloudbr0_which_each_kvm_host_has_up():
+    topology = lab_topology()
+    api = Api(cloudstack_model(topology, [], [], ""))
+    answer = api.execute("listTrafficTypes", {"physicalnetworkid": stable_id("physicalnetwork", "z1")})
+    rows = parse_traffic_types(answer["traffictype"])
+    assert [row.traffictype for row in rows if row.kvmnetworklabel is None] == ["Storage"]
+    assert {bridge.name for bridge in label_bridges(rows)} == {"cloudbr0"}
+    assert bridge_setup(topology.hosts[0]) == ["link add cloudbr0 type bridge", "link set cloudbr0 up"]
+
+
+def test_a_lab_bridge_set_down_is_created_down_and_a_name_linux_refuses_stops_the_lab():
+    assert bridge_setup(lab_topology(host={"bridges": {"br425": "up", "br529": "down"}}).hosts[0]) == [
+        "link add br425 type bridge", "link set br425 up", "link add br529 type bridge", "link set br529 down"]
+    with pytest.raises(ValueError, match="'br 0' is not a Linux interface name"):
+        bridge_setup(lab_topology(host={"bridges": {"br 0": "up"}}).hosts[0])
