@@ -82,13 +82,24 @@ class LinkFlags:
 
 def parse_link_flags(text: str, name: str) -> LinkFlags:
     """The one line `ip -o link show dev NAME` prints for device `name`."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) != 1:
-        raise UnparsableOutput(f"ip -o link show dev {name}: expected one line, got {len(lines)}")
-    match = LINK_LINE.fullmatch(lines[0].strip())
-    if match is None:
-        raise UnparsableOutput(f"ip -o link show dev {name}: expected '<index>: <name>: <FLAGS> ...', "
-                               f"got {lines[0].strip()[:80]!r}")
-    if match["name"] != name:
-        raise UnparsableOutput(f"ip -o link show dev {name}: the line is about {match['name']!r}")
-    return LinkFlags(name, frozenset(flag for flag in match["flags"].split(",") if flag))
+    links = parse_link_listing(text, f"ip -o link show dev {name}")
+    if len(links) != 1:
+        raise UnparsableOutput(f"ip -o link show dev {name}: expected one line, got {len(links)}")
+    if name not in links:
+        raise UnparsableOutput(f"ip -o link show dev {name}: the line is about {next(iter(links))!r}")
+    return links[name]
+
+
+def parse_link_listing(text: str, command: str = "ip -o link show") -> dict[str, LinkFlags]:
+    """Every device `ip -o link show` lists, one a line, by name. Linux refuses white space in a
+    name, so a line cannot hide another device's."""
+    links = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = LINK_LINE.fullmatch(line.strip())
+        if match is None:
+            raise UnparsableOutput(f"{command} line {number}: expected '<index>: <name>: <FLAGS> ...', "
+                                   f"got {line.strip()[:80]!r}")
+        links[match["name"]] = LinkFlags(match["name"], frozenset(f for f in match["flags"].split(",") if f))
+    return links

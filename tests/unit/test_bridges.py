@@ -17,7 +17,7 @@ from lab.sim.cloudstack_api import Api, ApiError
 from lab.topology import build_topology, stable_id
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.bridges import (IFNAMSIZ, NamedBridge, TrafficTypeRow, agent_bridges, label_bridges,
-                                        parse_link_flags, parse_traffic_types, valid_interface_name)
+                                        parse_link_flags, parse_link_listing, parse_traffic_types, valid_interface_name)
 from stackaudit.parsers.properties import parse_java_properties_file
 from tests.unit.hypothesis_budget import examples
 
@@ -40,6 +40,14 @@ def test_a_new_bridge_is_down_and_after_link_set_up_it_is_up_though_its_state_sa
 def test_each_line_of_an_older_iproute2_reads_by_its_name_and_a_vlan_device_without_its_parent(number, name, up):
     line = recorded("ip-o-link-fusioninventory-640.txt").splitlines()[number - 1]
     assert parse_link_flags(line, name).administratively_up is up
+
+
+def test_the_whole_recorded_listing_reads_every_device_by_name():
+    links = parse_link_listing(recorded("ip-o-link-fusioninventory-640.txt"))
+    assert list(links) == ["lo", "eth0", "eth1", "bond0", "bond0.3000"]
+    assert links["bond0"].flags == {"BROADCAST", "MULTICAST", "MASTER", "UP", "LOWER_UP"}
+    with pytest.raises(UnparsableOutput, match="ip -o link show line 2"):
+        parse_link_listing("1: lo: <UP> mtu 1\nDevice \"br0\" does not exist.\n")
 
 
 def test_a_whole_listing_a_line_about_another_device_or_no_line_at_all_is_unparsable():
