@@ -112,9 +112,6 @@ def boot_script(root: Path, spec: MachineSpec) -> str:
     lines.append(f"hostname {shlex.quote(spec.name)}")
     lines.append("ip link set lo up")
     lines += [f"ip {command}" for command in spec.network_setup]
-    # sysfs mounted from inside the network namespace lists that namespace's devices in
-    # /sys/class/net (sysfs(5)), as a real host's /sys does: KVM-BRIDGES reads its bridges there.
-    lines.append("mount -t sysfs lab-sysfs /sys")
     if spec.iptables_v4 is not None:
         lines.append(f"iptables-restore < {root}/iptables.v4")
     if spec.iptables_v6 is not None:
