@@ -286,3 +286,11 @@ def sshd_config(address: str, port: int, address6: str | None = None) -> str:
             "AuthorizedKeysFile .ssh/authorized_keys\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nUsePAM no\nPidFile none\nAllowTcpForwarding yes\n"
             "Subsystem sftp /usr/lib/openssh/sftp-server\n")
+
+
+def write_after_start(machine_pid: int, path: str, text: str) -> None:
+    """A file written into the running machine, through its own mount namespace's view (/proc/PID/root):
+    the overlay takes it into the machine's upper layer, as an edit on the machine would."""
+    target = Path(f"/proc/{machine_pid}/root") / path.lstrip("/")
+    target.write_text(text)
+    target.chmod(0o644)

@@ -106,6 +106,11 @@ KVM_HOST = Record({
     "backup_age_hours": BACKUP_AGE,
     # KVM-BRIDGES: Linux bridges in the host's namespace, each "up" or "down" (ip link set)
     "bridges": f(MapOf(Enum("up", "down")), lambda: {"cloudbr0": "up"}),
+    # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
+    # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
+    # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
+    "units": f(KEY_OVERRIDES, dict),
+    "init": f(Enum("systemd", "sysv"), "systemd"),
 })
 
 XENSERVER_HOST = Record({
@@ -205,6 +210,10 @@ DATABASE = Record({
     "other_hosts": f(MapOf(Str()), dict),
     "connection_name": f(Str(), ""),           # MariaDB multi-source: CHANGE MASTER 'name' TO ...
     "io_thread": f(Bool(), True),              # false: STOP SLAVE 'name' IO_THREAD after it ran
+    # unit -> "<is-enabled> <is-active>" (lab/parts/units.py); null: unknown. DB-SERVICE-ENABLED:
+    # mariadb is "enabled active" unless overridden; init as for KVM hosts.
+    "units": f(KEY_OVERRIDES, dict),
+    "init": f(Enum("systemd", "sysv"), "systemd"),
     "clock": f(CLOCK, dict),
     # DB-NO-KNOWN-PASSWORD: more accounts (password null: none; via unix_socket: no password), and
     # whether the audit user may read them (GRANT SELECT ON mysql.global_priv)

@@ -21,6 +21,7 @@ import pymysql.cursors    # binds pymysql too
 from lab import files
 from lab.machine import MachineSpec, Service, is_listening
 from lab.parts.common import Keys, backup_files, common_files
+from lab.parts.units import STANDIN_VIEWS, unit_files
 from lab.parts.db_accounts import prepare_accounts
 from lab.topology import Node, Topology
 
@@ -358,10 +359,12 @@ def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     db_files, opaque = database_machine_files(facts, keys.db_tls.get(node.name))
     modes = {**modes, TLS_FILES["ssl-key"]: 0o600}
     backups, mtimes = backup_files(("cloud", "cloud_usage"), ".sql.gz", node.facts["backup_age_hours"])
-    content.update({"/etc/os-release": files.os_release_debian("12"), **db_files, **backups})
+    units, unit_modes = unit_files("mariadb", node.facts)
+    content.update({"/etc/os-release": files.os_release_debian("12"), **db_files, **backups, **units})
+    modes.update(unit_modes)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=(*database_views(), "/usr/bin", "/var/backups"), files=content, modes=modes, opaque_dirs=opaque,
+        views=(*database_views(), *STANDIN_VIEWS, "/var/backups"), files=content, modes=modes, opaque_dirs=opaque,
         mtimes=mtimes, services=database_services(facts),
         network_setup=[f"addr add {node.address}/15 dev eth0", f"addr add {node.address6}/64 dev eth0 nodad",
                        "link set eth0 up"])
@@ -381,19 +384,11 @@ def setup_lab_databases(topo: Topology, machine_pids: dict[str, int], secrets, t
                     secrets.db_audit_password, secrets.db_replication_password, pids)
     for node, pid in zip(topo.databases, pids):
         if node.facts["cnf_after_start"]:
-            write_after_start(pid, EDITED_CNF, "[mysqld]\n" + "".join(
+            files.write_after_start(pid, EDITED_CNF, "[mysqld]\n" + "".join(
                 f"{key}\n" if value == "" else f"{key} = {value}\n" for key, value in node.facts["cnf_after_start"].items()))
 
 
 EDITED_CNF = "/etc/mysql/conf.d/zz-edited.cnf"
-
-
-def write_after_start(machine_pid: int, path: str, text: str) -> None:
-    """A file written into the running machine, through its own mount namespace's view (/proc/PID/root):
-    the overlay takes it into the machine's upper layer, as an edit on the machine would."""
-    target = Path(f"/proc/{machine_pid}/root") / path.lstrip("/")
-    target.write_text(text)
-    target.chmod(0o644)
 
 
 class DatabaseStartError(Exception):

@@ -5,6 +5,7 @@ from lab import files
 from lab.machine import MachineSpec, Service
 from lab.parts.common import (SYSTEMD, Keys, backup_files, common_files, db_id, firewall_parts,
                                host_network)
+from lab.parts.units import unit_files
 from lab.topology import Node, Topology, kvm_guid
 from stackaudit.parsers.bridges import valid_interface_name
 
@@ -74,6 +75,9 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755})
     links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
     content.update(libvirt_socket_units())
+    units, unit_modes = unit_files("cloudstack-agent", facts)
+    content.update(units)
+    modes.update(unit_modes)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(

@@ -74,6 +74,8 @@ SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
 GLOB = Text(4096, "an absolute path pattern")
 PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
+# A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
+UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
 
 POLICY = Record({
@@ -124,6 +126,11 @@ POLICY = Record({
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
         "management_servers": f(ListOf(GLOB), list),                   # globs of /etc/cloudstack, /var/lib/cloudstack copies
         "kvm_hosts": f(ListOf(GLOB), list),
+    }), dict),
+    "services": f(Record({
+        # DB-SERVICE-ENABLED: the database server's unit, the first of these that exists (Debian's
+        # MariaDB: mariadb; MySQL: mysql; EL's MySQL and 003's EL6: mysqld). Not from a seed.
+        "database_units": f(NonEmptyList(UNIT), lambda: ["mariadb", "mysql", "mysqld"]),
     }), dict),
     "time": f(Record({
         # TIME-SYNC: how far the clock may be from NTP time, as chrony or ntpd reports it (not from a source)
@@ -204,6 +211,11 @@ class BackupPolicy:
 
 
 @dataclass(frozen=True)
+class ServicesPolicy:
+    database_units: tuple[str, ...] = ("mariadb", "mysql", "mysqld")
+
+
+@dataclass(frozen=True)
 class TimePolicy:
     max_offset_ms: int = 1000
 
@@ -236,6 +248,7 @@ class Policy:
     waivers: WaiverPolicy
     limits: LimitsPolicy = LimitsPolicy()
     time: TimePolicy = TimePolicy()
+    services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
@@ -274,6 +287,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         waivers=WaiverPolicy(**data["waivers"]),
         time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
+        services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]))
 
 

@@ -122,13 +122,13 @@ def assert_faults_reported(lab: FaultLab, result: SuiteRun, seconds: float, brok
     assert seconds < lab.clean_seconds + MAX_EXTRA, (seconds, lab.clean_seconds)
 
 
-KVM_SSH = ("GATE-BACKUP-FRESH", "HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-AGENT-MGMT-HOSTS", "KVM-LIBVIRTD-LISTEN",
-           "TIME-SYNC")
+KVM_SSH = ("GATE-BACKUP-FRESH", "HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-AGENT-MGMT-HOSTS", "KVM-AGENT-SERVICE",
+           "KVM-LIBVIRTD-LISTEN", "TIME-SYNC")
 SVM_SSH = ("SVM-LIBSSL-NO-STALE", "SVM-LIBSSL-PATCHED")
 MGMT_SSH = ("GATE-BACKUP-FRESH", "HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "MS-DB-HOST-NOT-LOCAL", "MS-RUNS-AS-CLOUD",
             "TIME-SYNC")
-DB_SSH = ("DB-BIND-ADDRESS", "DB-CNF-PERSISTED", "GATE-BACKUP-FRESH", "TIME-SYNC")
-DB_SQL = ("DB-BINLOG-ROW", "DB-CNF-PERSISTED", "DB-SCHEMA-VERSION")
+DB_SSH = ("DB-BIND-ADDRESS", "DB-CNF-PERSISTED", "DB-SERVICE-ENABLED", "GATE-BACKUP-FRESH", "TIME-SYNC")
+DB_SQL = ("DB-BINLOG-ROW", "DB-CNF-PERSISTED", "DB-NO-KNOWN-PASSWORD", "DB-SCHEMA-VERSION")
 XS_SSH = ("HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "TIME-SYNC", "XS-HOST-NO-MAKE-UNIQUE")
 POOL = ("XS-HOST-ENABLED", "XS-POOL-HA-ENABLED", "XS-POOL-HA-SR-SHARED", "XS-POOL-HA-TIMEOUT",
         "XS-POOL-MASTER-LIVE", "XS-POOL-MIN-HOSTS", "XS-VM-NO-HA-PRIORITY")
@@ -141,9 +141,10 @@ def on(target: str, checks: tuple[str, ...], text: str) -> dict[tuple[str, str],
 
 
 def api_settings_fault(text: str) -> dict[tuple[str, str], str]:
-    """The cloud's settings are one API read: the cloud's settings checks, and each KVM host's
-    KVM-AGENT-MGMT-HOSTS (it reads the host= setting), are broken by any of its calls failing."""
-    return {**on(CLOUD, CLOUD_SETTINGS, text),
+    """The cloud's settings are one API read: the cloud's settings checks, each KVM host's
+    KVM-AGENT-MGMT-HOSTS (it reads the host= setting) and the SSVM's SVM-SSVM-OFFERING (it reads
+    secstorage.service.offering) are broken by any of its calls failing."""
+    return {**on(CLOUD, CLOUD_SETTINGS, text), ("SVM-SSVM-OFFERING", "ssvm://zone1/s-1-VM"): text,
             **{("KVM-AGENT-MGMT-HOSTS", f"kvm-host://zone1/{h}"): text for h in KVM_HOSTS}}
 
 

@@ -34,7 +34,7 @@ def test_unreachable_host_is_broken_for_its_ssh_checks_and_its_vms(host_without_
     cloud-wide identity check that needs its agent.properties are broken; its API check still runs."""
     result = run_suite(host_without_ssh / "lab" / "inventory.yml", host_without_ssh / "run1")
     ssh_checks = ("HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-LIBVIRTD-LISTEN", "KVM-AGENT-MGMT-HOSTS",
-                  "GATE-BACKUP-FRESH", "TIME-SYNC")
+                  "GATE-BACKUP-FRESH", "KVM-AGENT-SERVICE", "TIME-SYNC")
     assert result.not_passed() == {
         **{(check, "kvm-host://zone1/kvm02"): "broken" for check in ssh_checks},
         ("SVM-LIBSSL-PATCHED", "cpvm://zone1/v-2-VM"): "broken",

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 HOSTS, UNREACHABLE = 60, 50
 CONNECT_TIMEOUT = 5         # above ARP's 3 s, so an absent host shows as "No route to host"
 SSH_CHECKS = ("HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-LIBVIRTD-LISTEN", "KVM-AGENT-MGMT-HOSTS",
-              "GATE-BACKUP-FRESH", "TIME-SYNC")
+              "GATE-BACKUP-FRESH", "KVM-AGENT-SERVICE", "TIME-SYNC")
 
 
 def suite_on(labs, work, unreachable: int) -> tuple[dict, list[str]]:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stackaudit.config.redact import _BARE_SECRET_WORD as BARE_SECRET_WORD
-from stackaudit.config.redact import MASK, KnownSecrets, mask, redact, redact_text
+from stackaudit.config.redact import COMMON_VALUES, MASK, KnownSecrets, mask, redact, redact_text
 from stackaudit.config import secret_shapes
 from stackaudit.config.secret_shapes import mask_shapes
 from tests.unit.hypothesis_budget import examples
@@ -27,7 +27,9 @@ NOISY_TEXT = st.one_of(st.text(max_size=300), st.lists(st.one_of(PIECES, st.text
 # long enough
 # to be remembered, and not a bare secret word (those are left to the shapes).
 SECRET = st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="'\"<>&;,)*\\@"),
-                 min_size=8, max_size=24).filter(lambda s: not BARE_SECRET_WORD.fullmatch(s))
+                 min_size=8, max_size=24).filter(
+    # a common value (CloudStack, changeme, ...) is masked only in position, never by value
+    lambda s: not BARE_SECRET_WORD.fullmatch(s) and s.lower() not in COMMON_VALUES)
 SHAPES = [
     "--password={}", "--db-password {}", "mysql -u root -p{} cloud", "sshpass -p {} ssh root@h",
     "-Djavax.net.ssl.keyStorePassword={}", "mysql://cloud:{}@db:3306/cloud", '{{"password": "{}"}}',
