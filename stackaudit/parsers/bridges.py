@@ -103,3 +103,20 @@ def parse_link_listing(text: str, command: str = "ip -o link show") -> dict[str,
                                    f"got {line.strip()[:80]!r}")
         links[match["name"]] = LinkFlags(match["name"], frozenset(f for f in match["flags"].split(",") if f))
     return links
+
+
+SYS_BRIDGE = re.compile(r"/sys/class/net/(?P<name>[^/]+)/bridge")
+
+
+def parse_sys_bridges(text: str) -> frozenset[str]:
+    """The Linux bridges of `for d in /sys/class/net/*/bridge; do [ -d "$d" ] && echo "$d"; done`:
+    the kernel makes a `bridge` directory for each bridge device (net/bridge/br_sysfs_br.c)."""
+    names = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        match = SYS_BRIDGE.fullmatch(line.strip()) if line.strip() else None
+        if line.strip() and (match is None or not valid_interface_name(match["name"])):
+            raise UnparsableOutput(f"bridge directories line {number}: expected /sys/class/net/<name>/bridge, "
+                                   f"got {line.strip()[:80]!r}")
+        if match:
+            names.add(match["name"])
+    return frozenset(names)

@@ -17,7 +17,8 @@ from lab.sim.cloudstack_api import Api, ApiError
 from lab.topology import build_topology, stable_id
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.bridges import (IFNAMSIZ, NamedBridge, TrafficTypeRow, agent_bridges, label_bridges,
-                                        parse_link_flags, parse_link_listing, parse_traffic_types, valid_interface_name)
+                                        parse_link_flags, parse_link_listing, parse_sys_bridges,
+                                        parse_traffic_types, valid_interface_name)
 from stackaudit.parsers.properties import parse_java_properties_file
 from tests.unit.hypothesis_budget import examples
 
@@ -60,6 +61,14 @@ def test_a_whole_listing_a_line_about_another_device_or_no_line_at_all_is_unpars
         parse_link_flags("", "br425")
     with pytest.raises(UnparsableOutput, match="expected '<index>: <name>: <FLAGS> ...'"):
         parse_link_flags(recorded("ip-o-link-no-device-debian12.stderr"), "br425")
+
+
+def test_the_bridge_directories_name_the_bridges_and_anything_else_is_unparsable():
+    assert parse_sys_bridges("/sys/class/net/cloudbr0/bridge\n/sys/class/net/br529/bridge\n\n") == {"cloudbr0", "br529"}
+    assert parse_sys_bridges("") == frozenset()
+    for line in ("/sys/class/net/br 0/bridge", "/sys/class/net/../bridge", "cloudbr0"):
+        with pytest.raises(UnparsableOutput, match="bridge directories line 1"):
+            parse_sys_bridges(line)
 
 
 def test_the_recorded_traffic_types_give_cloudbr0_three_times_and_the_unlabelled_guest_row_nothing():
