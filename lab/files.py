@@ -6,6 +6,8 @@ libvirtd [CS-DOCS-KVM]; and the tools' own output (iptables-save, dpkg status).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from lab import firewall_rules, security_groups
 
 DEBIAN_RELEASES = {  # /etc/debian_version of the last point release the lab uses, codename
