@@ -270,7 +270,8 @@ def physical_network_row(zone: dict) -> dict:
 def traffic_type_rows(scenario: dict) -> list[dict]:
     """TrafficTypeResponse rows: a label that is not set is null, so left out of the answer."""
     return [{"id": stable_id("traffictype", f"{z['name']}/{kind}"), "traffictype": kind,
-             "physicalnetworkid": stable_id("physicalnetwork", z["name"]), "kvmnetworklabel": label}
+             "physicalnetworkid": stable_id("physicalnetwork", z["name"]), "kvmnetworklabel": label,
+             "xennetworklabel": z["xen_traffic_labels"].get(kind)}
             for z in scenario["zones"] for kind, label in z["traffic_labels"].items()]
 
 

@@ -181,6 +181,8 @@ ZONE = Record({
     # KVM-BRIDGES: the zone's physical network and the KVM label of each traffic type on it
     # (listTrafficTypes kvmnetworklabel); null: no label, so the agent's default bridge
     "traffic_labels": f(MapOf(Optional(Str())), lambda: dict(DEFAULT_TRAFFIC_LABELS)),
+    # the XenServer label of a traffic type named in traffic_labels (listTrafficTypes xennetworklabel)
+    "xen_traffic_labels": f(MapOf(Str()), dict),
 })
 
 DATABASE = Record({

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.api_rows import _rows
+from stackaudit.parsers.traffic_labels import TrafficLabel
 
 AGENT_BRIDGE_KEYS = ("private.network.device", "public.network.device", "guest.network.device")
 IFNAMSIZ = 16          # include/uapi/linux/if.h; a name holds at most IFNAMSIZ - 1 characters
@@ -42,25 +42,11 @@ def agent_bridges(properties: dict[str, str]) -> list[NamedBridge]:
             for key in AGENT_BRIDGE_KEYS if properties.get(key, "").strip()]
 
 
-@dataclass(frozen=True)
-class TrafficTypeRow:
-    """A listTrafficTypes row. CloudStack leaves out a label that is not set (a null field)."""
-    traffictype: str
-    id: str | None = None
-    physicalnetworkid: str | None = None
-    kvmnetworklabel: str | None = None
-
-
-def parse_traffic_types(rows) -> list[TrafficTypeRow]:
-    return _rows("API listTrafficTypes", TrafficTypeRow, rows,
-                 {"traffictype", "id", "physicalnetworkid", "kvmnetworklabel"})
-
-
-def label_bridges(rows: list[TrafficTypeRow]) -> list[NamedBridge]:
-    """The bridges the zone's non-empty KVM traffic labels name. An empty or absent label means the
-    agent's own default, which agent.properties names (or `cloudbr0` when that is unset too)."""
-    return [NamedBridge(row.kvmnetworklabel.strip(), f"zone traffic label {row.traffictype}")
-            for row in rows if row.kvmnetworklabel and row.kvmnetworklabel.strip()]
+def label_bridges(zone_labels: dict[str, tuple[TrafficLabel, ...]]) -> list[NamedBridge]:
+    """The bridges the zone's KVM traffic labels name. An unset label means the agent's own default,
+    which agent.properties names (or `cloudbr0` when that is unset too)."""
+    return [NamedBridge(label.kvm, f"zone traffic label {traffictype} ({label.physical_network})")
+            for traffictype, labels in zone_labels.items() for label in labels if label.kvm]
 
 
 # `ip -o link show dev NAME`: "2: br529: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 ... state UNKNOWN ..."

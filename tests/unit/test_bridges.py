@@ -16,10 +16,10 @@ from lab.scenario import resolve_scenario
 from lab.sim.cloudstack_api import Api, ApiError
 from lab.topology import build_topology, stable_id
 from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.bridges import (IFNAMSIZ, NamedBridge, TrafficTypeRow, agent_bridges, label_bridges,
-                                        parse_link_flags, parse_link_listing, parse_sys_bridges,
-                                        parse_traffic_types, valid_interface_name)
+from stackaudit.parsers.bridges import (IFNAMSIZ, NamedBridge, agent_bridges, label_bridges, parse_link_flags,
+                                        parse_link_listing, parse_sys_bridges, valid_interface_name)
 from stackaudit.parsers.properties import parse_java_properties_file
+from stackaudit.parsers.traffic_labels import parse_traffic_labels
 from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -71,20 +71,18 @@ def test_the_bridge_directories_name_the_bridges_and_anything_else_is_unparsable
             parse_sys_bridges(line)
 
 
+def zone_labels(network_id: str, traffic_rows: list[dict]) -> dict:
+    """One zone's traffic labels (fact traffic_labels) of one physical network's listTrafficTypes rows."""
+    answer = {"listPhysicalNetworks": [{"id": network_id, "zoneid": "z", "name": "physnet"}],
+              "listTrafficTypes": {network_id: traffic_rows}}
+    return parse_traffic_labels(answer)["z"]
+
+
 def test_the_recorded_traffic_types_give_cloudbr0_three_times_and_the_unlabelled_guest_row_nothing():
-    rows = parse_traffic_types(json.loads(recorded("listtraffictypes-cloudstack-go-126.json"))["traffictype"])
-    assert rows[0] == TrafficTypeRow("Guest", "b20ba0e0-5c8c-4cb7-ab68-8fe3e011a336",
-                                     "ad0e9614-6d9c-41c8-9459-7539673b2107", None)
-    assert label_bridges(rows) == [NamedBridge("cloudbr0", f"zone traffic label {kind}")
-                                   for kind in ("Management", "Public", "Storage")]
-
-
-def test_a_traffic_type_row_without_its_type_or_with_a_numeric_label_is_unparsable():
-    with pytest.raises(UnparsableOutput, match="has no field traffictype"):
-        parse_traffic_types([{"id": "x", "kvmnetworklabel": "cloudbr0"}])
-    with pytest.raises(UnparsableOutput, match="field kvmnetworklabel is int"):
-        parse_traffic_types([{"traffictype": "Guest", "kvmnetworklabel": 123}])
-    assert label_bridges(parse_traffic_types([{"traffictype": "Guest", "kvmnetworklabel": "  "}])) == []
+    labels = zone_labels("n", json.loads(recorded("listtraffictypes-cloudstack-go-126.json"))["traffictype"])
+    assert label_bridges(labels) == [NamedBridge("cloudbr0", f"zone traffic label {kind} (physnet)")
+                                     for kind in ("Management", "Public", "Storage")]
+    assert label_bridges(zone_labels("n", [{"traffictype": "Guest", "kvmnetworklabel": "  "}])) == []
 
 
 def test_agent_properties_name_the_three_bridges_and_an_absent_or_empty_key_is_not_checked():
@@ -140,9 +138,9 @@ def test_the_simulator_answers_the_zone_s_physical_network_and_its_labelled_traf
     api = Api(cloudstack_model(lab_topology({"traffic_labels": {"Management": "br529", "Guest": None}}), [], [], ""))
     (network,) = api.execute("listPhysicalNetworks", {"zoneid": stable_id("zone", "z1")})["physicalnetwork"]
     answer = api.execute("listTrafficTypes", {"physicalnetworkid": network["id"]})
-    rows = parse_traffic_types(answer["traffictype"])
     assert answer["count"] == 2 and "kvmnetworklabel" not in answer["traffictype"][1]
-    assert label_bridges(rows) == [NamedBridge("br529", "zone traffic label Management")]
+    assert label_bridges(zone_labels(network["id"], answer["traffictype"])) == [
+        NamedBridge("br529", "zone traffic label Management (physnet)")]
     with pytest.raises(ApiError, match="listtraffictypes due to missing parameter physicalnetworkid"):
         api.execute("listTrafficTypes", {})
 
@@ -151,9 +149,9 @@ def test_the_default_zone_labels_cloudbr0_which_each_kvm_host_has_up():
     topology = lab_topology()
     api = Api(cloudstack_model(topology, [], [], ""))
     answer = api.execute("listTrafficTypes", {"physicalnetworkid": stable_id("physicalnetwork", "z1")})
-    rows = parse_traffic_types(answer["traffictype"])
-    assert [row.traffictype for row in rows if row.kvmnetworklabel is None] == ["Storage"]
-    assert {bridge.name for bridge in label_bridges(rows)} == {"cloudbr0"}
+    labels = zone_labels("n", answer["traffictype"])
+    assert [kind for kind, (label,) in labels.items() if label.kvm is None] == ["Storage"]
+    assert {bridge.name for bridge in label_bridges(labels)} == {"cloudbr0"}
     assert bridge_setup(topology.hosts[0]) == ["link add cloudbr0 type bridge", "link set cloudbr0 up"]
 
 
