@@ -104,8 +104,12 @@ KVM_HOST = Record({
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
-    # KVM-BRIDGES: Linux bridges in the host's namespace, each "up" or "down" (ip link set)
+    # KVM-BRIDGES: Linux bridges in the host's namespace, each "up" or "down" (ip link set); plain
+    # devices (a veth each, as a bond or NIC would be); Open vSwitch bridges, which the host's stand-in
+    # ovs-vsctl lists, each with its internal device (a veth, no sysfs bridge directory)
     "bridges": f(MapOf(Enum("up", "down")), lambda: {"cloudbr0": "up"}),
+    "devices": f(MapOf(Enum("up", "down")), dict),
+    "ovs_bridges": f(MapOf(Enum("up", "down")), dict),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".

@@ -118,3 +118,18 @@ def cloud_fact(facts, name: str):
     """A fact of the cloud target (its settings, its system offerings), read once per run."""
     (cloud,) = members(facts, "cloud")
     return getattr(facts.of(cloud), name)
+
+
+def zone_traffic_labels(facts) -> dict:
+    """The traffic labels of the target's own zone (fact `traffic_labels` of the cloud, read once per
+    run): traffic type -> its labels. Not checked when discovery knows no such zone or the API lists
+    no physical network in it."""
+    zone = next((t for t in members(facts, "zone") if t.name == facts.target.zone), None)
+    if zone is None or zone.attrs.id is None:
+        raise NotCheckable(f"{facts.target.id}: discovery found no zone {facts.target.zone!r}")
+    labels = cloud_fact(facts, "traffic_labels")
+    if zone.attrs.id not in labels:
+        raise NotCheckable(f"{facts.target.id}: listPhysicalNetworks lists no physical network in zone "
+                           f"{zone.name} (id {zone.attrs.id}), so its traffic labels are unknown")
+    return labels[zone.attrs.id]
+

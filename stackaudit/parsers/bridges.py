@@ -29,23 +29,32 @@ def valid_interface_name(name: str) -> bool:
             and not any(character in "/:" or character.isspace() or character == "\0" for character in name))
 
 
+# Guest and public traffic may name a device that is no bridge: the agent then makes a bridge per
+# VLAN on it (Apache CloudStack, BridgeVifDriver.getPifs and createVnetBr: "This addresses the
+# unnecessary requirement of someone to create an unused bridge just for traffic label").
+DEVICE_ALLOWED_KEYS = ("public.network.device", "guest.network.device")
+DEVICE_ALLOWED_TRAFFIC = ("Guest", "Public")
+
+
 @dataclass(frozen=True)
 class NamedBridge:
     """A bridge the host must have, and where its name was read (for the evidence)."""
     name: str
     named_by: str            # "agent.properties private.network.device", "zone traffic label Guest", ...
+    device_allowed: bool = False    # a Linux bridge's host may name a plain device instead
 
 
 def agent_bridges(properties: dict[str, str]) -> list[NamedBridge]:
     """The bridges agent.properties names. A key that is absent or empty is not checked."""
-    return [NamedBridge(properties[key].strip(), f"agent.properties {key}")
+    return [NamedBridge(properties[key].strip(), f"agent.properties {key}", key in DEVICE_ALLOWED_KEYS)
             for key in AGENT_BRIDGE_KEYS if properties.get(key, "").strip()]
 
 
 def label_bridges(zone_labels: dict[str, tuple[TrafficLabel, ...]]) -> list[NamedBridge]:
     """The bridges the zone's KVM traffic labels name. An unset label means the agent's own default,
     which agent.properties names (or `cloudbr0` when that is unset too)."""
-    return [NamedBridge(label.kvm, f"zone traffic label {traffictype} ({label.physical_network})")
+    return [NamedBridge(label.kvm, f"zone traffic label {traffictype} ({label.physical_network})",
+                        traffictype in DEVICE_ALLOWED_TRAFFIC)
             for traffictype, labels in zone_labels.items() for label in labels if label.kvm]
 
 
@@ -105,4 +114,16 @@ def parse_sys_bridges(text: str) -> frozenset[str]:
                                    f"got {line.strip()[:80]!r}")
         if match:
             names.add(match["name"])
+    return frozenset(names)
+
+
+def parse_ovs_bridges(text: str) -> frozenset[str]:
+    """`ovs-vsctl list-br`: every Open vSwitch bridge, real or fake (VLAN), one a line (the agent's
+    OvsVifDriver lists them the same way)."""
+    names = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            if not valid_interface_name(line.strip()):
+                raise UnparsableOutput(f"ovs-vsctl list-br line {number}: {line.strip()[:80]!r} is no bridge name")
+            names.add(line.strip())
     return frozenset(names)

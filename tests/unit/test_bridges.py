@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.parts.kvm_host import bridge_setup
+from lab.parts.kvm_host import OVS_VSCTL, bridge_setup, ovs_vsctl_standin
 from lab.records_cloudstack import cloudstack_model
 from lab.scenario import resolve_scenario
 from lab.sim.cloudstack_api import Api, ApiError
 from lab.topology import build_topology, stable_id
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.bridges import (IFNAMSIZ, NamedBridge, agent_bridges, label_bridges, parse_link_flags,
-                                        parse_link_listing, parse_sys_bridges, valid_interface_name)
+                                        parse_link_listing, parse_ovs_bridges, parse_sys_bridges, valid_interface_name)
 from stackaudit.parsers.properties import parse_java_properties_file
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 from tests.unit.hypothesis_budget import examples
@@ -80,7 +80,7 @@ def zone_labels(network_id: str, traffic_rows: list[dict]) -> dict:
 
 def test_the_recorded_traffic_types_give_cloudbr0_three_times_and_the_unlabelled_guest_row_nothing():
     labels = zone_labels("n", json.loads(recorded("listtraffictypes-cloudstack-go-126.json"))["traffictype"])
-    assert label_bridges(labels) == [NamedBridge("cloudbr0", f"zone traffic label {kind} (physnet)")
+    assert label_bridges(labels) == [NamedBridge("cloudbr0", f"zone traffic label {kind} (physnet)", kind == "Public")
                                      for kind in ("Management", "Public", "Storage")]
     assert label_bridges(zone_labels("n", [{"traffictype": "Guest", "kvmnetworklabel": "  "}])) == []
 
@@ -89,7 +89,7 @@ def test_agent_properties_name_the_three_bridges_and_an_absent_or_empty_key_is_n
     properties = parse_java_properties_file(
         "private.network.device=br529\npublic.network.device=br425\nguest.network.device=\n", "agent.properties")
     assert agent_bridges(properties) == [NamedBridge("br529", "agent.properties private.network.device"),
-                                         NamedBridge("br425", "agent.properties public.network.device")]
+                                         NamedBridge("br425", "agent.properties public.network.device", True)]
     assert agent_bridges({}) == []
 
 
@@ -158,5 +158,18 @@ def test_the_default_zone_labels_cloudbr0_which_each_kvm_host_has_up():
 def test_a_lab_bridge_set_down_is_created_down_and_a_name_linux_refuses_stops_the_lab():
     assert bridge_setup(lab_topology(host={"bridges": {"br425": "up", "br529": "down"}}).hosts[0]) == [
         "link add br425 type bridge", "link set br425 up", "link add br529 type bridge", "link set br529 down"]
-    with pytest.raises(ValueError, match="'br 0' is not a Linux interface name"):
+    with pytest.raises(ValueError, match="device name 'br 0' is not a Linux interface name"):
         bridge_setup(lab_topology(host={"bridges": {"br 0": "up"}}).hosts[0])
+
+
+def test_plain_devices_and_ovs_bridges_are_veths_and_only_an_ovs_host_gets_an_ovs_vsctl_that_lists_them():
+    host = lab_topology(host={"bridges": {}, "devices": {"bond0": "up"},
+                              "ovs_bridges": {"br529": "up", "br$(x)": "down"}}).hosts[0]
+    assert bridge_setup(host) == [
+        "link add bond0 type veth peer name lab-peer0", "link set bond0 up",
+        "link add br529 type veth peer name lab-peer1", "link set br529 up",
+        "link add 'br$(x)' type veth peer name lab-peer2", "link set 'br$(x)' down"]
+    script = ovs_vsctl_standin(host)[OVS_VSCTL]
+    assert "list-br) printf '%s\\n' 'br$(x)' br529; exit 0" in script
+    assert parse_ovs_bridges("br$(x)\nbr529\n") == {"br$(x)", "br529"}
+    assert ovs_vsctl_standin(lab_topology().hosts[0]) == {}
