@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
@@ -110,6 +111,8 @@ KVM_HOST = Record({
     "bridges": f(MapOf(Enum("up", "down")), lambda: {"cloudbr0": "up"}),
     "devices": f(MapOf(Enum("up", "down")), dict),
     "ovs_bridges": f(MapOf(Enum("up", "down")), dict),
+    # KVM-PACKAGES: package -> version over the host's defaults (lab/parts/kvm_host.py); null: not installed
+    "packages": f(MapOf(Optional(Str())), dict),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
@@ -151,6 +154,8 @@ CLUSTER = Record({
     "hypervisor": f(Enum("KVM", "XenServer"), REQUIRED),
     "hosts": f(ListOf(Mapping()), REQUIRED),   # checked per hypervisor in _check_cluster
     "pool": f(POOL, dict),
+    # the type listStoragePools gives the cluster's primary pool (CloudStack's Storage.StoragePoolType)
+    "primary_storage_type": f(Enum("NetworkFilesystem", "RBD"), "NetworkFilesystem"),
 })
 
 SYSTEM_VM = Record({
@@ -174,6 +179,8 @@ SYSTEM_VM = Record({
     # the account is listed by listAccounts too): null is the system account
     "owner": f(Optional(Record({"account": f(Str(), REQUIRED), "network": f(Str(), ""),
                                 "network_domain": f(Str(), "")}))),
+    "serves": f(SERVES),                                  # a router's network or VPC
+    "redundant_state": f(REDUNDANT_STATE, "UNKNOWN"),     # listRouters redundantstate
 })
 
 ZONE = Record({
@@ -187,6 +194,8 @@ ZONE = Record({
     "traffic_labels": f(MapOf(Optional(Str())), lambda: dict(DEFAULT_TRAFFIC_LABELS)),
     # the XenServer label of a traffic type named in traffic_labels (listTrafficTypes xennetworklabel)
     "xen_traffic_labels": f(MapOf(Str()), dict),
+    "networks": f(ListOf(NETWORK), list),
+    "vpcs": f(ListOf(VPC), list),
 })
 
 DATABASE = Record({
@@ -348,6 +357,7 @@ def _check_names(scenario: dict, source: str) -> None:
                 if master is not None and master not in {h["name"] for h in cluster["hosts"]}:
                     raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
                                         f"{master!r} is not a host of this cluster")
+        check_served(zone, zi, source)
         for si, svm in enumerate(zone["system_vms"]):
             claim(svm["name"], f"zones[{zi}].system_vms[{si}]")
             if svm["host"] not in hosts:

@@ -36,6 +36,7 @@ API_CALLS = {
     "ldap": "listLdapConfigurations listall=true",
     "ssvm_offerings": "listServiceOfferings issystem=true systemvmtype=secondarystoragevm",
     "traffic_labels": "listPhysicalNetworks, then listTrafficTypes physicalnetworkid=<id> per physical network",
+    "storage_pools": "listStoragePools (every primary storage pool, with its type and zone)",
 }
 
 

@@ -120,16 +120,20 @@ def cloud_fact(facts, name: str):
     return getattr(facts.of(cloud), name)
 
 
+def zone_id_of(facts) -> str:
+    """The CloudStack id of the zone the target is in, as discovery listed it (listZones)."""
+    zone = next((t for t in members(facts, "zone") if t.name == facts.target.zone), None)
+    if zone is None or not zone.attrs.id:
+        raise NotCheckable(f"{facts.target.id}: listZones lists no zone {facts.target.zone!r}")
+    return zone.attrs.id
+
+
 def zone_traffic_labels(facts) -> dict:
     """The traffic labels of the target's own zone (fact `traffic_labels` of the cloud, read once per
-    run): traffic type -> its labels. Not checked when discovery knows no such zone or the API lists
-    no physical network in it."""
-    zone = next((t for t in members(facts, "zone") if t.name == facts.target.zone), None)
-    if zone is None or zone.attrs.id is None:
-        raise NotCheckable(f"{facts.target.id}: discovery found no zone {facts.target.zone!r}")
+    run): traffic type -> its labels. Not checked when the API lists no physical network in it."""
+    zone_id = zone_id_of(facts)
     labels = cloud_fact(facts, "traffic_labels")
-    if zone.attrs.id not in labels:
+    if zone_id not in labels:
         raise NotCheckable(f"{facts.target.id}: listPhysicalNetworks lists no physical network in zone "
-                           f"{zone.name} (id {zone.attrs.id}), so its traffic labels are unknown")
-    return labels[zone.attrs.id]
-
+                           f"{facts.target.zone} (id {zone_id}), so its traffic labels are unknown")
+    return labels[zone_id]

@@ -302,6 +302,8 @@ class Collector:
             answers.append(read_api_list(api, "ssvm_offerings", "listServiceOfferings", **SSVM_OFFERINGS))
         if "traffic_labels" in wanted:
             answers.append(read_traffic_labels(api))
+        if "storage_pools" in wanted:
+            answers.append(read_api_list(api, "storage_pools", "listStoragePools"))
         return collected.store("api", answers, **lists, **tls_note(self.inventory, "cloud.api"))
 
 

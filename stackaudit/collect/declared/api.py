@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
-                                         parse_service_offerings)
+                                         parse_service_offerings, parse_storage_pools)
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 FACTS = [
@@ -18,4 +18,6 @@ FACTS = [
     # zone id -> traffic type -> its KVM and XenServer labels (KVM-BRIDGES, SVM-SSVM-MTU)
     Fact("traffic_labels", ("cloud",), (ApiCall("traffic_labels"),),
          lambda facts: parse_traffic_labels(facts.api("traffic_labels"))),
+    Fact("storage_pools", ("cloud",), (ApiCall("storage_pools"),),
+         lambda facts: parse_storage_pools(facts.api("storage_pools"))),
 ]
