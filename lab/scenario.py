@@ -93,6 +93,10 @@ HOST_COMMON = {
     **CAPACITY,
 }
 
+# A zone as the setup wizard leaves it with one physical network: Management, Public and Guest
+# labelled with the bridge agent.properties names, Storage unlabelled (apache/cloudstack-go issue 126).
+DEFAULT_TRAFFIC_LABELS = {"Management": "cloudbr0", "Public": "cloudbr0", "Guest": "cloudbr0", "Storage": None}
+
 KVM_HOST = Record({
     **HOST_COMMON,
     "guid": f(Optional(Str())),         # null: derived from the address as the KVM discoverer does
@@ -101,6 +105,12 @@ KVM_HOST = Record({
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
+    # KVM-BRIDGES: Linux bridges in the host's namespace, each "up" or "down" (ip link set); plain
+    # devices (a veth each, as a bond or NIC would be); Open vSwitch bridges, which the host's stand-in
+    # ovs-vsctl lists, each with its internal device (a veth, no sysfs bridge directory)
+    "bridges": f(MapOf(Enum("up", "down")), lambda: {"cloudbr0": "up"}),
+    "devices": f(MapOf(Enum("up", "down")), dict),
+    "ovs_bridges": f(MapOf(Enum("up", "down")), dict),
     # KVM-PACKAGES: package -> version over the host's defaults (lab/parts/kvm_host.py); null: not installed
     "packages": f(MapOf(Optional(Str())), dict),
     # KVM-CGROUP2-CPU-WEIGHT: the file system mounted at /sys/fs/cgroup (lab/parts/kvm_host.py CGROUP_MOUNTS)
@@ -181,6 +191,11 @@ ZONE = Record({
     "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
               REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
+    # KVM-BRIDGES: the zone's physical network and the KVM label of each traffic type on it
+    # (listTrafficTypes kvmnetworklabel); null: no label, so the agent's default bridge
+    "traffic_labels": f(MapOf(Optional(Str())), lambda: dict(DEFAULT_TRAFFIC_LABELS)),
+    # the XenServer label of a traffic type named in traffic_labels (listTrafficTypes xennetworklabel)
+    "xen_traffic_labels": f(MapOf(Str()), dict),
     "networks": f(ListOf(NETWORK), list),
     "vpcs": f(ListOf(VPC), list),
 })

@@ -126,3 +126,14 @@ def zone_id_of(facts) -> str:
     if zone is None or not zone.attrs.id:
         raise NotCheckable(f"{facts.target.id}: listZones lists no zone {facts.target.zone!r}")
     return zone.attrs.id
+
+
+def zone_traffic_labels(facts) -> dict:
+    """The traffic labels of the target's own zone (fact `traffic_labels` of the cloud, read once per
+    run): traffic type -> its labels. Not checked when the API lists no physical network in it."""
+    zone_id = zone_id_of(facts)
+    labels = cloud_fact(facts, "traffic_labels")
+    if zone_id not in labels:
+        raise NotCheckable(f"{facts.target.id}: listPhysicalNetworks lists no physical network in zone "
+                           f"{facts.target.zone} (id {zone_id}), so its traffic labels are unknown")
+    return labels[zone_id]

@@ -1,13 +1,17 @@
 """The lab's KVM hosts (kind kvm-host): agent.properties, libvirtd and its sockets, the firewall."""
 from __future__ import annotations
 
+import shlex
+
 from lab import files
 from lab.machine import MachineSpec, Service
 from lab.parts.common import (SYSTEMD, Keys, backup_files, common_files, db_id, firewall_parts,
                                host_network)
 from lab.parts.units import unit_files
 from lab.topology import Node, Topology, kvm_guid
+from stackaudit.parsers.bridges import valid_interface_name
 
+OVS_VSCTL = "/usr/bin/ovs-vsctl"
 # Debian 12's builds of what KVM-PACKAGES asks for (packages.debian.org, bookworm); cloudstack-agent
 # is the host's agent version.
 KVM_PACKAGES = {"qemu-system-x86": "1:7.2+dfsg-7+deb12u6", "qemu-block-extra": "1:7.2+dfsg-7+deb12u6",
@@ -88,8 +92,8 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         "/root/.ssh/id_rsa.cloud": keys.cloud_private,
         "/usr/sbin/libvirtd": LIBVIRTD_STANDIN,
         "/var/lib/dpkg/status": files.dpkg_status(host_packages(topo, facts)),
-        **fw_files, **facts["files"]})
-    modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755})
+        **ovs_vsctl_standin(node), **fw_files, **facts["files"]})
+    modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755, OVS_VSCTL: 0o755})
     links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
     content.update(libvirt_socket_units())
     units, unit_modes = unit_files("cloudstack-agent", facts)
@@ -104,4 +108,43 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         files=content, modes=modes, symlinks=links, mtimes=mtimes, opaque_dirs=("/var/lib/dpkg/updates",),
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
         iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
-        network_setup=host_network(node), mounts=(CGROUP_MOUNTS[facts["cgroup_fs"]],))
+        network_setup=host_network(node) + bridge_setup(node), mounts=(CGROUP_MOUNTS[facts["cgroup_fs"]],))
+
+
+def bridge_setup(node: Node) -> list[str]:
+    """The host's own bridges (KVM-BRIDGES), plain devices and Open vSwitch bridges' internal devices,
+    created and set up or down as the scenario says. A plain device is a veth (the lab's kernel may
+    lack the dummy driver) whose peer is left down."""
+    facts = node.facts
+    commands = []
+    plain = {**facts["devices"], **facts["ovs_bridges"]}
+    for name, state in {**facts["bridges"], **plain}.items():
+        if not valid_interface_name(name):
+            raise ValueError(f"{node.name}: device name {name!r} is not a Linux interface name")
+    for name, state in facts["bridges"].items():
+        commands += [f"link add {shlex.quote(name)} type bridge", f"link set {shlex.quote(name)} {state}"]
+    for number, (name, state) in enumerate(plain.items()):
+        commands += [f"link add {shlex.quote(name)} type veth peer name lab-peer{number}",
+                     f"link set {shlex.quote(name)} {state}"]
+    return commands
+
+
+def ovs_vsctl_standin(node: Node) -> dict[str, str]:
+    """An ovs-vsctl on a host with Open vSwitch bridges: `list-br` prints them sorted, one a line, as
+    Open vSwitch 3.1 does (tests/data/recorded/ovs-vsctl-list-br-debian12.txt); global options such
+    as --timeout are accepted. A host without them has no ovs-vsctl, as one without Open vSwitch."""
+    bridges = sorted(node.facts["ovs_bridges"])
+    if not bridges:
+        return {}
+    listing = " ".join(shlex.quote(name) for name in bridges)
+    return {OVS_VSCTL: f"""#!/bin/sh
+for arg; do
+  case $arg in
+    --*) ;;
+    list-br) printf '%s\\n' {listing}; exit 0 ;;
+    *) echo "ovs-vsctl: unknown command '$arg'; the lab's ovs-vsctl answers only list-br" >&2; exit 1 ;;
+  esac
+done
+echo "ovs-vsctl: missing command name (use --help for help)" >&2
+exit 1
+"""}
