@@ -2,6 +2,7 @@
 the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources)."""
 from stackaudit import groups
 from stackaudit.catalog import check
+from stackaudit.rules import ssvm_mtu
 from stackaudit.rules import system_vms as rules
 from stackaudit.rules.management import cloud_version
 
@@ -49,6 +50,16 @@ def test_ssvm_offering(system_vm, policy):
     SSVM runs on it; the SSVM's offering meets the policy's CPU and memory floors."""
     facts = system_vm.facts
     (row,) = facts.api_rows("listSystemVms", id=system_vm.target.attrs.id)
-    setting = next((c.value for c in groups.cloud_settings(facts) if c.name == rules.SSVM_OFFERING_SETTING), None)
+    setting = groups.cloud_setting(facts, rules.SSVM_OFFERING_SETTING)
     findings = rules.ssvm_offering_findings(setting, groups.cloud_fact(facts, "ssvm_offerings"), row, policy.ssvm)
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-SSVM-MTU", reads=("storage_network",), members={"cloud": ("configurations",)})
+def test_ssvm_storage_mtu(system_vm, policy):
+    """An SSVM with a storage network (`storageip=` in its boot line) has eth3 at the `mtu=` it booted
+    with, which is the current `secstorage.vm.mtu.size`, which is the policy's `ssvm.storage_mtu`
+    where that is set. An SSVM without one has nothing to check."""
+    setting = groups.cloud_setting(system_vm.facts, ssvm_mtu.SSVM_MTU_SETTING)
+    findings = ssvm_mtu.ssvm_mtu_findings(system_vm.facts.storage_network, setting, policy.ssvm.storage_mtu)
     assert not findings, "; ".join(findings)

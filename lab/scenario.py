@@ -160,6 +160,12 @@ SYSTEM_VM = Record({
     # the system offering it was deployed with (listSystemVms serviceofferingid); null: the built-in one
     "service_offering": f(Optional(Str())),
     "files": f(FILES, dict),
+    # a secondary storage VM's boot line (/var/cache/cloud/cmdline): words over the ones the lab
+    # writes as SecondaryStorageManagerImpl does (mtu= from secstorage.vm.mtu.size, vmpassword=, no
+    # storageip=); null removes a word
+    "boot_args": f(KEY_OVERRIDES, dict),
+    # its eth3's MTU; null: the boot line's mtu= where it has storageip= (no eth3 without one); 0: no eth3
+    "eth3_mtu": f(Optional(Int(0))),
     # a router's owner, as tenants name them (listRouters' account, guestnetworkname, networkdomain;
     # the account is listed by listAccounts too): null is the system account
     "owner": f(Optional(Record({"account": f(Str(), REQUIRED), "network": f(Str(), ""),

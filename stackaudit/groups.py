@@ -114,6 +114,11 @@ def cloud_settings(facts) -> list[dict]:
     return cloud_fact(facts, "configurations")
 
 
+def cloud_setting(facts, name: str) -> str | None:
+    """A global setting's value as listConfigurations gives it; None when it is not listed."""
+    return next((c.value for c in cloud_settings(facts) if c.name == name), None)
+
+
 def cloud_fact(facts, name: str):
     """A fact of the cloud target (its settings, its system offerings), read once per run."""
     (cloud,) = members(facts, "cloud")
