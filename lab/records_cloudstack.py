@@ -59,6 +59,9 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
             "listServiceOfferings": {"key": "serviceoffering", "rows": system_offering_rows(scenario)},
+            "listPhysicalNetworks": {"key": "physicalnetwork",
+                                     "rows": [physical_network_row(z) for z in scenario["zones"]]},
+            "listTrafficTypes": {"key": "traffictype", "rows": traffic_type_rows(scenario)},
             "listStoragePools": {"key": "storagepool", "rows": storage_pool_rows(scenario)},
             "listImageStores": {"key": "imagestore", "rows": image_store_rows(scenario)},
             "listDomains": {"key": "domain", "rows": domain_rows(scenario)},
@@ -255,6 +258,21 @@ def capacity_rows(topo: Topology) -> list[dict]:
             rows.append({"type": kind, "name": name, "capacityused": used, "capacitytotal": total,
                          "capacityallocated": used, "percentused": f"{100.0 * used / total:.2f}", **where})
     return rows
+
+
+def physical_network_row(zone: dict) -> dict:
+    """PhysicalNetworkResponse of the zone's one physical network."""
+    return {"id": stable_id("physicalnetwork", zone["name"]), "name": f"physnet-{zone['name']}",
+            "zoneid": stable_id("zone", zone["name"]), "state": "Enabled", "isolationmethods": "VLAN",
+            "broadcastdomainrange": "ZONE"}
+
+
+def traffic_type_rows(scenario: dict) -> list[dict]:
+    """TrafficTypeResponse rows: a label that is not set is null, so left out of the answer."""
+    return [{"id": stable_id("traffictype", f"{z['name']}/{kind}"), "traffictype": kind,
+             "physicalnetworkid": stable_id("physicalnetwork", z["name"]), "kvmnetworklabel": label,
+             "xennetworklabel": z["xen_traffic_labels"].get(kind)}
+            for z in scenario["zones"] for kind, label in z["traffic_labels"].items()]
 
 
 def storage_pool_rows(scenario: dict) -> list[dict]:

@@ -92,6 +92,10 @@ HOST_COMMON = {
     **CAPACITY,
 }
 
+# A zone as the setup wizard leaves it with one physical network: Management, Public and Guest
+# labelled with the bridge agent.properties names, Storage unlabelled (apache/cloudstack-go issue 126).
+DEFAULT_TRAFFIC_LABELS = {"Management": "cloudbr0", "Public": "cloudbr0", "Guest": "cloudbr0", "Storage": None}
+
 KVM_HOST = Record({
     **HOST_COMMON,
     "guid": f(Optional(Str())),         # null: derived from the address as the KVM discoverer does
@@ -100,6 +104,8 @@ KVM_HOST = Record({
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
+    # KVM-BRIDGES: Linux bridges in the host's namespace, each "up" or "down" (ip link set)
+    "bridges": f(MapOf(Enum("up", "down")), lambda: {"cloudbr0": "up"}),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
@@ -178,6 +184,11 @@ ZONE = Record({
     "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
               REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
+    # KVM-BRIDGES: the zone's physical network and the KVM label of each traffic type on it
+    # (listTrafficTypes kvmnetworklabel); null: no label, so the agent's default bridge
+    "traffic_labels": f(MapOf(Optional(Str())), lambda: dict(DEFAULT_TRAFFIC_LABELS)),
+    # the XenServer label of a traffic type named in traffic_labels (listTrafficTypes xennetworklabel)
+    "xen_traffic_labels": f(MapOf(Str()), dict),
 })
 
 DATABASE = Record({

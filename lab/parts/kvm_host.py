@@ -7,6 +7,7 @@ from lab.parts.common import (SYSTEMD, Keys, backup_files, common_files, db_id, 
                                host_network)
 from lab.parts.units import unit_files
 from lab.topology import Node, Topology, kvm_guid
+from stackaudit.parsers.bridges import valid_interface_name
 
 LIBVIRT_SOCKETS = ("libvirtd", "libvirtd-ro", "libvirtd-admin", "libvirtd-tls", "libvirtd-tcp")
 # libvirtd's stand-in: holds the daemon's command line and, run with --listen (or -l) where
@@ -85,4 +86,14 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         files=content, modes=modes, symlinks=links, mtimes=mtimes,
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
         iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
-        network_setup=host_network(node))
+        network_setup=host_network(node) + bridge_setup(node))
+
+
+def bridge_setup(node: Node) -> list[str]:
+    """The host's own bridges (KVM-BRIDGES), created and set up or down as the scenario says."""
+    commands = []
+    for name, state in node.facts["bridges"].items():
+        if not valid_interface_name(name):
+            raise ValueError(f"{node.name}: bridge name {name!r} is not a Linux interface name")
+        commands += [f"link add {name} type bridge", f"link set {name} {state}"]
+    return commands

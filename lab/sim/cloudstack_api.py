@@ -67,10 +67,12 @@ FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split())
     "listImageStores": "id name protocol provider=providername readonly zoneid",
     "listCapacity": "clusterid podid tag type zoneid",
     "listServiceOfferings": "id issystem name systemvmtype",
+    "listPhysicalNetworks": "id name zoneid", "listTrafficTypes": "physicalnetworkid",
     "listLdapConfigurations": "domainid hostname id port",
     "listDomains": "id level name",
     "listAccounts": "accounttype domainid id name state",
 }.items()}
+REQUIRED_PARAMS = {"listTrafficTypes": ("physicalnetworkid",)}  # @Parameter(required = true) of the command
 # Never filters, for list commands outside FILTERS (matched case-insensitively).
 CONTROL_PARAMS = {"listall", "response", "apikey", "signature", "signatureversion", "expires", "page", "pagesize",
                   "command", "keyword", "fetchhealthcheckresults", "showcapacities"}
@@ -186,6 +188,8 @@ class Api:
         for name, value in params.items():
             if CONTROL_CHARACTERS.search(value):
                 raise ApiError(431, f"Received value containing illegal ASCII non-printable characters for parameter {name}")
+        for name in (n for n in REQUIRED_PARAMS.get(command, ()) if not params.get(n)):  # ParamProcessWorker's words
+            raise ApiError(431, f"Unable to execute API command {command.lower()} due to missing parameter {name}")
         page, size = (self.integer(command, params, name) for name in ("page", "pagesize"))
         self.check_paging(params)
         start, limit = self.window(page, size)
