@@ -55,11 +55,16 @@ def test_ssvm_offering(system_vm, policy):
     assert not findings, "; ".join(findings)
 
 
-@check("SVM-SSVM-MTU", reads=("storage_network",), members={"cloud": ("configurations",)})
+@check("SVM-SSVM-MTU", reads=("storage_network",), members={
+    "cloud": ("configurations", "traffic_labels"), "kvm-host": ("agent_properties", "device_mtus"),
+    "xs-pool": ("pool_hosts", "pool_networks", "pool_pifs")})
 def test_ssvm_storage_mtu(system_vm, policy):
     """An SSVM with a storage network (`storageip=` in its boot line) has eth3 at the `mtu=` it booted
-    with, which is the current `secstorage.vm.mtu.size`, which is the policy's `ssvm.storage_mtu`
-    where that is set. An SSVM without one has nothing to check."""
-    setting = groups.cloud_setting(system_vm.facts, ssvm_mtu.SSVM_MTU_SETTING)
-    findings = ssvm_mtu.ssvm_mtu_findings(system_vm.facts.storage_network, setting, policy.ssvm.storage_mtu)
+    with, which is the current `secstorage.vm.mtu.size`, which is the policy's `ssvm.storage_mtu` where
+    that is set; the storage path of its host (a KVM bridge; a XenServer network and its PIF) carries
+    frames that large. An SSVM without one has nothing to check."""
+    facts = system_vm.facts
+    network, setting = facts.storage_network, groups.cloud_setting(facts, ssvm_mtu.SSVM_MTU_SETTING)
+    findings = ssvm_mtu.ssvm_mtu_findings(network, setting, policy.ssvm.storage_mtu,
+                                          lambda: groups.ssvm_storage_host_findings(facts, network, setting))
     assert not findings, "; ".join(findings)

@@ -106,6 +106,8 @@ KVM_HOST = Record({
     "backup_age_hours": BACKUP_AGE,
     # KVM-BRIDGES: Linux bridges in the host's namespace, each "up" or "down" (ip link set)
     "bridges": f(MapOf(Enum("up", "down")), lambda: {"cloudbr0": "up"}),
+    # SVM-SSVM-MTU: a bridge's MTU (ip link set NAME mtu N); a bridge not named keeps the kernel's 1500
+    "bridge_mtus": f(MapOf(Int(68)), dict),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
@@ -140,6 +142,9 @@ POOL = Record({
     # more keys of each PBD's device_config, as an iSCSI SR keeps its `chappassword` (secrets canary)
     "pbd_device_config": f(MapOf(Str()), dict),
     "vms": f(ListOf(POOL_VM), lambda: [{"name": "i-2-10-VM"}, {"name": "i-2-11-VM"}]),
+    # SVM-SSVM-MTU: XAPI networks by name label, each with its MTU and a PIF (eth1) on every member,
+    # at the network's MTU unless pif_mtus names the host
+    "networks": f(MapOf(Record({"mtu": f(Int(68), 1500), "pif_mtus": f(MapOf(Int(68)), dict)})), dict),
 })
 
 CLUSTER = Record({

@@ -1,5 +1,6 @@
 """SVM-SSVM-MTU reads an SSVM's boot line, which holds `vmpassword=`: on the matrix lab whose SSVMs'
-boot lines carry one, the run collects exactly the `mtu=` and `storageip=` words and eth3's MTU, and
+boot lines carry one, the run collects exactly the `mtu=` and `storageip=` words and eth3's MTU (and
+on the KVM hosts their devices' MTUs and agent.properties), and
 no password reaches any file of the run directory (facts as collected and masked, Allure results,
 report.html with what it embeds, summary.json, junit.xml, the log) or the terminal output."""
 from __future__ import annotations
@@ -23,7 +24,10 @@ STORAGE_WORDS = {"ssvm://zone1/s-1-VM": "mtu=9000\nstorageip=198.18.2.5\n",
                  "ssvm://zone1/s-5-VM": "mtu=9000\nstorageip=198.18.2.6\n",
                  "ssvm://zone1/s-9-VM": "mtu=1500\nstorageip=198.18.2.7\n",
                  "ssvm://zone1/s-13-VM": "mtu=9000\nstorageip=198.18.2.8\n",
-                 "ssvm://zone1/s-17-VM": "mtu=9000\n"}
+                 "ssvm://zone1/s-17-VM": "mtu=9000\n",
+                 "ssvm://zone1/s-21-VM": "mtu=9000\nstorageip=198.18.2.9\n",
+                 "ssvm://zone1/s-25-VM": "mtu=9000\nstorageip=198.18.2.10\n",
+                 "ssvm://zone1/s-29-VM": "mtu=9000\nstorageip=198.18.2.11\n"}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +62,15 @@ def test_only_the_two_words_and_eth3_s_mtu_are_collected(mtu_run):
     assert facts["ssvm://zone1/s-1-VM"]["ssh"]["sections"]["storage_nic_mtu"]["stdout"] == "1500\n"
     assert facts["ssvm://zone1/s-13-VM"]["ssh"]["sections"]["storage_nic_mtu"]["stdout"] == "9000\n"
     assert "No such file" in facts["ssvm://zone1/s-5-VM"]["ssh"]["sections"]["storage_nic_mtu"]["stderr"]
+    # the host side: each KVM host's device MTUs (and agent.properties, for an unlabelled Storage traffic)
+    hosts = {target: parts for target, parts in collected(work).items() if target.startswith("kvm-host://")}
+    assert sorted(hosts) == ["kvm-host://zone1/kvm01", "kvm-host://zone1/kvm02", "kvm-host://zone1/kvm03"]
+    assert all(sorted(parts["ssh"]["sections"]) == ["agent_properties", "device_mtus"] for parts in hosts.values())
+    assert "cloudbr1\t1500\n" in hosts["kvm-host://zone1/kvm03"]["ssh"]["sections"]["device_mtus"]["stdout"]
+    assert "cloudbr1\t9000\n" in hosts["kvm-host://zone1/kvm02"]["ssh"]["sections"]["device_mtus"]["stdout"]
+    # and the XenServer pool's hosts, networks and PIFs, from its master
+    (pool,) = [parts for target, parts in collected(work).items() if target.startswith("xs-pool://")]
+    assert sorted(pool["xapi"]["read"]) == ["PIF", "host", "network"]
 
 
 def test_no_password_of_the_boot_line_reaches_any_output(mtu_run):

@@ -7,6 +7,7 @@ printed of it (tests/data/recorded/SOURCES.md); /sys/class/net/lo/mtu of Debian 
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lab.parts.ssvm_boot import DEFAULT_VM_PASSWORD, boot_args, boot_line, ssvm_boot_parts, storage_nic_setup
+from lab.records_xapi import xapi_pools
 from lab.scenario import resolve_scenario
 from lab.topology import build_topology
 from stackaudit.collect.declared.storage_network import STORAGE_WORDS_COMMAND, StorageNetwork
 from stackaudit.config.policy import SsvmPolicy, policy_from_data
-from stackaudit.errors import ConfigError, UnparsableOutput
-from stackaudit.parsers.boot_line import StorageBoot, boot_word_value, parse_interface_mtu, parse_storage_boot
-from stackaudit.rules.ssvm_mtu import effective_ssvm_mtu, ssvm_mtu_findings
+from stackaudit.errors import ConfigError, NotCheckable, UnparsableOutput
+from stackaudit.parsers.boot_line import (StorageBoot, boot_word_value, parse_device_mtus, parse_interface_mtu,
+                                          parse_storage_boot)
+from stackaudit.parsers.traffic_labels import TrafficLabel
+from stackaudit.parsers.xapi_records import XapiNetwork, XapiPIF, parse_xapi_records
+from stackaudit.rules.ssvm_mtu import (effective_ssvm_mtu, host_bridge_findings, kvm_storage_bridge,
+                                       ssvm_mtu_findings, wanted_path_mtu, xen_path_findings, xen_storage_label)
 from tests.unit.hypothesis_budget import examples
 from tests.unit.numbers_strategy import ascii_decimal, java_parse, number_texts
 
@@ -225,3 +231,143 @@ def test_the_lab_gives_eth3_where_the_boot_line_has_storageip():
     assert storage_nic_setup(words, 1500)[1] == "link set eth3 mtu 1500"
     assert storage_nic_setup(words, 0) == []
     assert storage_nic_setup({"mtu": "9000"}, None) == []
+
+
+# --- the host side -----------------------------------------------------------------------------------
+
+def test_the_recorded_device_mtus_read_by_name():
+    text = (RECORDED / "device-mtus-netns-debian12.txt").read_text()
+    assert parse_device_mtus(text) == {"bond0.300": 1500, "cloudbr0": 1500, "cloudbr1": 9000, "lo": 65536,
+                                       "vnet0": 1500}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("cloudbr0 1500\n", "device MTUs line 1: expected '<device>\\t<mtu>', got 'cloudbr0 1500'"),
+    ("a/b\t1500\n", "device MTUs line 1: expected '<device>\\t<mtu>', got 'a/b\\t1500'"),
+    ("\t1500\n", "device MTUs line 1: expected '<device>\\t<mtu>', got '\\t1500'"),
+    ("cloudbr0\tlots\n", "/sys/class/net/cloudbr0/mtu: 'lots' is not an MTU"),
+])
+def test_device_mtus_refused(text, message):
+    with pytest.raises(UnparsableOutput) as error:
+        parse_device_mtus(text)
+    assert str(error.value) == message
+
+
+def label(kvm: str | None, network: str = "Physical Network 1") -> TrafficLabel:
+    return TrafficLabel("Storage", network, kvm)
+
+
+@pytest.mark.parametrize("labels, properties, expected", [
+    ((label("cloudbr1"),), {"private.network.device": "cloudbr0"},
+     ("cloudbr1", "the zone's Storage kvmnetworklabel (Physical Network 1)")),
+    ((label(None),), {"private.network.device": " cloudbr0 "},
+     ("cloudbr0", "agent.properties private.network.device (the zone's Storage traffic has no kvmnetworklabel)")),
+    ((), {"private.network.device": "br-mgmt"},
+     ("br-mgmt", "agent.properties private.network.device (the zone's Storage traffic has no kvmnetworklabel)")),
+])
+def test_the_storage_bridge_is_the_label_else_the_agent_s_private_bridge(labels, properties, expected):
+    assert kvm_storage_bridge(labels, properties) == expected
+
+
+@pytest.mark.parametrize("labels, properties, reason", [
+    ((label(None),), {}, "the zone's Storage traffic has no kvmnetworklabel and the host's agent.properties no "
+                         "private.network.device"),
+    ((label(None),), None, "the zone's Storage traffic has no kvmnetworklabel"),
+    ((label("a", "net1"), label("b", "net2")), {}, "2 physical networks of the zone carry Storage traffic "
+                                                    "(net1, net2)"),
+])
+def test_a_storage_bridge_that_cannot_be_told_is_not_checkable(labels, properties, reason):
+    with pytest.raises(NotCheckable, match=re.escape(reason)):
+        kvm_storage_bridge(labels, properties)
+
+
+def test_the_host_bridge_carries_the_frames_the_ssvm_sends():
+    bridge = ("cloudbr1", "the zone's Storage kvmnetworklabel (pn1)")
+    assert host_bridge_findings("kvm01", bridge, {"cloudbr1": 9000}, 9000) == []
+    assert host_bridge_findings("kvm01", bridge, {"cloudbr1": 9216}, 9000) == []
+    assert host_bridge_findings("kvm01", bridge, {"cloudbr1": 1500}, 9000) == [
+        "its host kvm01's storage bridge cloudbr1 (named by the zone's Storage kvmnetworklabel (pn1)) has MTU 1500, "
+        "below the 9000 the SSVM sends: larger frames are dropped on the way to secondary storage"]
+    with pytest.raises(NotCheckable, match="host kvm01 has no device 'cloudbr1'"):
+        host_bridge_findings("kvm01", bridge, {"cloudbr0": 9000}, 9000)
+
+
+def test_the_path_carries_what_eth3_sends_else_what_it_booted_with_else_the_setting():
+    assert wanted_path_mtu(network("10.0.0.5", 9000, 1500), "9000") == 1500
+    assert wanted_path_mtu(network("10.0.0.5", 9000, None), "1500") == 9000
+    assert wanted_path_mtu(network("10.0.0.5", None, None), "4500") == 4500
+
+
+def test_the_host_side_is_judged_with_a_storage_network_only_and_is_broken_only_on_its_own():
+    def unknown():
+        raise NotCheckable("its host runs VMware")
+
+    def called():
+        raise AssertionError("the host side is not read without a storage network")
+
+    assert ssvm_mtu_findings(network(None, 1500, None), "9000", None, called) == []
+    assert ssvm_mtu_findings(network("10.0.0.5", 9000, 9000), "9000", None, lambda: ["host finding"]) == [
+        "host finding"]
+    with pytest.raises(NotCheckable, match="VMware"):
+        ssvm_mtu_findings(network("10.0.0.5", 9000, 9000), "9000", None, unknown)
+    findings = ssvm_mtu_findings(network("10.0.0.5", 9000, 1500), "9000", None, unknown)
+    assert findings[-1] == "its host side was not judged: its host runs VMware" and len(findings) == 2
+
+
+def xen_label(xen: str | None) -> TrafficLabel:
+    return TrafficLabel("Storage", "pn1", None, xen)
+
+
+def test_the_xenserver_storage_network_is_the_zone_s_xennetworklabel():
+    assert xen_storage_label((xen_label("storage-net"),)) == "storage-net"
+    for labels in ((xen_label(None),), ()):
+        with pytest.raises(NotCheckable, match="the zone's Storage traffic has no xennetworklabel"):
+            xen_storage_label(labels)
+
+
+def xapi_network(label: str, mtu: str, pifs: tuple[str, ...]) -> XapiNetwork:
+    return XapiNetwork(f"OpaqueRef:{label}", label, mtu, pifs)
+
+
+PIFS = {"P1": XapiPIF("P1", "H1", "OpaqueRef:storage-net", "eth1", "9000"),
+        "P2": XapiPIF("P2", "H2", "OpaqueRef:storage-net", "eth1", "1500")}
+
+
+@pytest.mark.parametrize("host_ref, network_mtu, expected", [
+    ("H1", "9000", []),
+    ("H2", "9000", ["its host xs02's PIF eth1 of the storage network 'storage-net' has MTU 1500, below the 9000 the "
+                    "SSVM sends: larger frames are dropped on the way to secondary storage"]),
+    ("H1", "1500", ["its host xs02's storage network 'storage-net' (the zone's Storage xennetworklabel) has MTU 1500, "
+                    "below the 9000 the SSVM sends"]),
+    ("H3", "9000", ["the storage network 'storage-net' has no PIF on its host xs02: its traffic cannot leave the "
+                    "host"]),
+])
+def test_xenserver_network_and_pif_mtus(host_ref, network_mtu, expected):
+    networks = {"N": xapi_network("storage-net", network_mtu, ("P1", "P2"))}
+    assert xen_path_findings("xs02", host_ref, "storage-net", networks, PIFS, 9000) == expected
+
+
+def test_a_xenserver_network_that_cannot_be_told_is_not_checkable():
+    with pytest.raises(NotCheckable, match="the pool has 0 networks named 'storage-net'"):
+        xen_path_findings("xs01", "H1", "storage-net", {}, PIFS, 9000)
+    two = {"A": xapi_network("storage-net", "9000", ("P1",)), "B": xapi_network("storage-net", "9000", ("P1",))}
+    with pytest.raises(NotCheckable, match="2 networks named 'storage-net'.*2 of them with a PIF on host xs01"):
+        xen_path_findings("xs01", "H1", "storage-net", two, PIFS, 9000)
+    # two of that name, one of them on the host: that one
+    one_here = {"A": xapi_network("storage-net", "9000", ("P1",)), "B": xapi_network("storage-net", "1500", ())}
+    assert xen_path_findings("xs01", "H1", "storage-net", one_here, PIFS, 9000) == []
+    with pytest.raises(UnparsableOutput, match="XAPI network 'storage-net' MTU: '9k' is not an MTU"):
+        xen_path_findings("xs01", "H1", "storage-net", {"A": xapi_network("storage-net", "9k", ("P1",))}, PIFS, 9000)
+
+
+def test_the_lab_s_xapi_networks_and_pifs_read_as_xapi_records():
+    raw = {"name": "t", "cloudstack_version": "4.19.1.0", "zones": [{"name": "z1", "pods": [{"name": "p1", "clusters": [
+        {"name": "pool1", "hypervisor": "XenServer", "hosts": [{"name": "xs01"}, {"name": "xs02"}],
+         "pool": {"networks": {"storage-net": {"mtu": 9000, "pif_mtus": {"xs01": 1500}}}}}]}]}]}
+    objects = xapi_pools(build_topology(resolve_scenario(raw, "t.yml")))["pool1"]["objects"]
+    networks, pifs = parse_xapi_records("network", objects["network"]), parse_xapi_records("PIF", objects["PIF"])
+    hosts = {h.name_label: h.ref for h in parse_xapi_records("host", objects["host"]).values()}
+    assert xen_path_findings("xs02", hosts["xs02"], "storage-net", networks, pifs, 9000) == []
+    assert xen_path_findings("xs01", hosts["xs01"], "storage-net", networks, pifs, 9000) == [
+        "its host xs01's PIF eth1 of the storage network 'storage-net' has MTU 1500, below the 9000 the SSVM sends: "
+        "larger frames are dropped on the way to secondary storage"]
