@@ -35,7 +35,8 @@ def pool_objects(members: list[Node]) -> dict:
     pool = cluster["pool"]
     master = next(m for m in members if m.name == (pool["master"] or members[0].name))
     sr, vdi = ref("SR", cluster["name"]), ref("VDI", cluster["name"])
-    objects = {"pool": {}, "host": {}, "host_metrics": {}, "VM": {}, "SR": {}, "PBD": {}, "VDI": {}}
+    objects = {"pool": {}, "host": {}, "host_metrics": {}, "VM": {}, "SR": {}, "PBD": {}, "VDI": {},
+               **network_objects(cluster["name"], members, pool["networks"])}
     pbds = []
     for host in members:
         pbd = ref("PBD", host.name)
@@ -92,3 +93,24 @@ def vm_record(uuid: str, name: str, kind: str, priority: str, power_state: str, 
             "is_a_template": kind == "template", "is_a_snapshot": kind == "snapshot",
             "is_control_domain": kind == "control_domain", "resident_on": resident_on,
             "ha_restart_priority": priority, "ha_always_run": False, "other_config": {}, "tags": []}
+
+
+def network_objects(pool_name: str, members: list[Node], networks: dict) -> dict:
+    """The pool's networks and their PIFs ([XAPI] datamodel: network.MTU, PIF.MTU, ints on the wire as
+    decimal strings): each network has one PIF, eth1, on every member."""
+    objects = {"network": {}, "PIF": {}}
+    for label, network in networks.items():
+        network_ref = ref("network", f"{pool_name}/{label}")
+        pifs = []
+        for host in members:
+            pif = ref("PIF", f"{pool_name}/{label}/{host.name}")
+            pifs.append(pif)
+            objects["PIF"][pif] = {
+                "uuid": stable_id("pif", f"{pool_name}/{label}/{host.name}"), "device": "eth1",
+                "host": ref("host", host.name), "network": network_ref, "VLAN": "-1", "physical": True,
+                "MTU": str(network["pif_mtus"].get(host.name, network["mtu"])), "other_config": {}}
+        objects["network"][network_ref] = {
+            "uuid": stable_id("network", f"{pool_name}/{label}"), "name_label": label, "name_description": "",
+            "bridge": f"xapi{len(objects['network'])}", "MTU": str(network["mtu"]), "PIFs": pifs, "VIFs": [],
+            "other_config": {}, "tags": []}
+    return objects

@@ -115,6 +115,8 @@ KVM_HOST = Record({
     "packages": f(MapOf(Optional(Str())), dict),
     # KVM-CGROUP2-CPU-WEIGHT: the file system mounted at /sys/fs/cgroup (lab/parts/kvm_host.py CGROUP_MOUNTS)
     "cgroup_fs": f(Enum("cgroup2", "tmpfs", "ramfs"), "cgroup2"),
+    # SVM-SSVM-MTU: a bridge's MTU (ip link set NAME mtu N); a bridge not named keeps the kernel's 1500
+    "bridge_mtus": f(MapOf(Int(68)), dict),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
@@ -149,6 +151,9 @@ POOL = Record({
     # more keys of each PBD's device_config, as an iSCSI SR keeps its `chappassword` (secrets canary)
     "pbd_device_config": f(MapOf(Str()), dict),
     "vms": f(ListOf(POOL_VM), lambda: [{"name": "i-2-10-VM"}, {"name": "i-2-11-VM"}]),
+    # SVM-SSVM-MTU: XAPI networks by name label, each with its MTU and a PIF (eth1) on every member,
+    # at the network's MTU unless pif_mtus names the host
+    "networks": f(MapOf(Record({"mtu": f(Int(68), 1500), "pif_mtus": f(MapOf(Int(68)), dict)})), dict),
 })
 
 CLUSTER = Record({
@@ -177,6 +182,12 @@ SYSTEM_VM = Record({
     # the system offering it was deployed with (listSystemVms serviceofferingid); null: the built-in one
     "service_offering": f(Optional(Str())),
     "files": f(FILES, dict),
+    # a secondary storage VM's boot line (/var/cache/cloud/cmdline): words over the ones the lab
+    # writes as SecondaryStorageManagerImpl does (mtu= from secstorage.vm.mtu.size, vmpassword=, no
+    # storageip=); null removes a word
+    "boot_args": f(KEY_OVERRIDES, dict),
+    # its eth3's MTU; null: the boot line's mtu= where it has storageip= (no eth3 without one); 0: no eth3
+    "eth3_mtu": f(Optional(Int(0))),
     # a router's owner, as tenants name them (listRouters' account, guestnetworkname, networkdomain;
     # the account is listed by listAccounts too): null is the system account
     "owner": f(Optional(Record({"account": f(Str(), REQUIRED), "network": f(Str(), ""),

@@ -12,6 +12,7 @@ from stackaudit.errors import NotCheckable, TargetError
 from stackaudit.rules import database as db_rules
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as host_rules
+from stackaudit.rules import ssvm_mtu
 from stackaudit.targets import FIREWALLED_KINDS, Target
 
 
@@ -112,6 +113,45 @@ def pool_of(facts) -> Target:
 def cloud_settings(facts) -> list[dict]:
     """The cloud's global settings, read once per run by whoever collects the cloud target."""
     return cloud_fact(facts, "configurations")
+
+
+def cloud_setting(facts, name: str) -> str | None:
+    """A global setting's value as listConfigurations gives it; None when it is not listed."""
+    return next((c.value for c in cloud_settings(facts) if c.name == name), None)
+
+
+def ssvm_storage_host_findings(facts, network, setting: str | None) -> list[str]:
+    """SVM-SSVM-MTU's host side: the storage path on the host an SSVM runs on carries the frames its
+    storage NIC sends. The zone's Storage traffic label (the cloud's traffic_labels) names it: a KVM
+    host's bridge, or a XenServer pool's network and its PIF on the host."""
+    vm = facts.target
+    zone = next((z for z in members(facts, "zone") if z.name == vm.zone), None)
+    if zone is None:
+        raise NotCheckable(f"its zone {vm.zone} is not among the zones discovery found")
+    storage_labels = cloud_fact(facts, "traffic_labels").get(zone.attrs.id, {}).get("Storage", ())
+    wanted = ssvm_mtu.wanted_path_mtu(network, setting)
+    if vm.attrs.hypervisor == "KVM":
+        host = next((t for t in members(facts, "kvm-host") if (t.name, t.zone) == (vm.attrs.host, vm.zone)), None)
+        if host is None:
+            raise NotCheckable(f"its host {vm.attrs.host} is not among the KVM hosts discovery found")
+        host_facts = facts.of(host)
+        bridge = ssvm_mtu.kvm_storage_bridge(storage_labels, host_facts.agent_properties)
+        return ssvm_mtu.host_bridge_findings(host.name, bridge, host_facts.device_mtus, wanted)
+    if vm.attrs.hypervisor == "XenServer":
+        label = ssvm_mtu.xen_storage_label(storage_labels)
+        pool = next((p for p in members(facts, "xs-pool") if p.zone == vm.zone and vm.attrs.host in p.attrs.members),
+                    None)
+        if pool is None:
+            raise NotCheckable(f"its host {vm.attrs.host} is in no XenServer pool discovery found")
+        pool_facts = facts.of(pool)
+        host_ref = next((h.ref for h in pool_facts.pool_hosts.values() if vm.attrs.host in (h.name_label, h.hostname)
+                         or h.address == vm.attrs.host_address), None)
+        if host_ref is None:
+            raise NotCheckable(f"XAPI of pool {pool.name} has no host {vm.attrs.host}")
+        return ssvm_mtu.xen_path_findings(vm.attrs.host, host_ref, label, pool_facts.pool_networks,
+                                          pool_facts.pool_pifs, wanted)
+    raise NotCheckable(f"its host runs {vm.attrs.hypervisor}: the storage path's MTU is read on KVM and XenServer "
+                       "hosts only")
 
 
 def cloud_fact(facts, name: str):

@@ -108,7 +108,9 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         files=content, modes=modes, symlinks=links, mtimes=mtimes, opaque_dirs=("/var/lib/dpkg/updates",),
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
         iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
-        network_setup=host_network(node) + bridge_setup(node), mounts=(CGROUP_MOUNTS[facts["cgroup_fs"]],))
+        network_setup=host_network(node) + bridge_setup(node)
+        + [f"link set {name} mtu {mtu}" for name, mtu in node.facts["bridge_mtus"].items()],
+        mounts=(CGROUP_MOUNTS[facts["cgroup_fs"]],))
 
 
 def bridge_setup(node: Node) -> list[str]:

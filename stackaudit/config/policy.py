@@ -111,6 +111,10 @@ POLICY = Record({
         # 500 MHz / 256 MB default small).
         "min_cpu_mhz": f(Optional(Bounded(1, 1000000, " of MHz"))),
         "min_memory_mb": f(Optional(Bounded(1, 16777216, " of MiB"))),
+        # SVM-SSVM-MTU: the MTU `secstorage.vm.mtu.size` must give an SSVM's storage network (68, the
+        # least an IPv4 link may carry, to 65535). Unset: any value, as long as the SSVM and its host
+        # agree with it (not from a seed; [NALLEY-SSVM] suggests jumbo frames on a storage network).
+        "storage_mtu": f(Optional(Bounded(68, 65535, " of bytes"))),
     }), dict),
     "kvm": f(Record({
         # KVM-PACKAGES: the packages every Debian/Ubuntu KVM host has installed, the two more where its
@@ -202,6 +206,7 @@ class SystemVmPolicy:
 class SsvmPolicy:
     min_cpu_mhz: int | None = None      # the offering's cpunumber x cpuspeed
     min_memory_mb: int | None = None
+    storage_mtu: int | None = None      # secstorage.vm.mtu.size wanted; None: not judged
 
 
 @dataclass(frozen=True)

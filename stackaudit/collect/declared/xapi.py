@@ -29,5 +29,6 @@ FACTS = [
     Fact("ha", ("xs-pool",), (Records("pool"),), lambda facts: parse_pool_ha(raw_pool_record(facts))),
     *(xapi_records(f"pool_{name}", cls) for name, cls in (("hosts", "host"), ("host_metrics", "host_metrics"),
                                                            ("vms", "VM"), ("srs", "SR"), ("pbds", "PBD"),
-                                                           ("vdis", "VDI"))),
+                                                           ("vdis", "VDI"), ("networks", "network"),
+                                                           ("pifs", "PIF"))),
 ]
