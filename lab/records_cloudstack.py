@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lab.parts.system_vm import template_debian
 from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
-from lab.scenario import DEFAULT_GLOBAL_SETTINGS
+from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
 

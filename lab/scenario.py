@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
@@ -15,25 +16,6 @@ from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, 
 # [CSC-WIKI] (README, Sources): the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
 DEFAULT_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
 DEFAULT_MASKED_SOCKETS = ["libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket"]
-# [CSC-WIKI]'s global settings whose names and values survived in the page's text.
-DEFAULT_GLOBAL_SETTINGS = {
-    "allow.user.expunge.recover.vm": "true",
-    "allow.user.view.destroyed.vm": "true",
-    "expunge.delay": "1",
-    "expunge.interval": "1",
-    "network.securitygroups.defaultadding": "false",
-    "allow.public.user.templates": "false",
-    "network.throttling.rate": "0",
-    "cpu.overprovisioning.factor": "4.0",
-    "allow.user.create.projects": "false",
-    "max.project.cpus": "8",
-    "max.project.memory": "8192",
-    "max.account.cpus": "8",
-    "max.account.memory": "8192",
-    "ca.plugin.root.auth.strictness": "true",
-    "default.page.size": "500",
-}
-
 FILES = MapOf(Optional(Str()))          # path -> content; null hides the file on the machine
 KEY_OVERRIDES = MapOf(Optional(Str()))  # key -> value; null removes the key
 

@@ -9,7 +9,7 @@ up only where the line has storageip= (systemvm/debian/opt/cloud/bin/setup/commo
 from __future__ import annotations
 
 from lab.parts.common import db_id
-from lab.scenario import DEFAULT_GLOBAL_SETTINGS
+from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology
 
 DEFAULT_VM_PASSWORD = "lab-ssvm-vm-password"

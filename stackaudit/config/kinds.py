@@ -144,7 +144,10 @@ class ApiUrl(Text):
 
     def check(self, value, where):
         value = super().check(value, where)
-        parts = urllib.parse.urlsplit(value)
+        try:
+            parts = urllib.parse.urlsplit(value)
+        except ValueError:         # an unclosed "[" of an IPv6 address: "Invalid IPv6 URL"
+            self.fail(value, where)
         if parts.username is not None or parts.password is not None:
             # the userinfo is not quoted back: it may hold a password
             raise SchemaError(f"{where}: holds a user name or password before '@'; remove it (the API key and "

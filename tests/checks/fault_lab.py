@@ -124,8 +124,9 @@ def assert_faults_reported(lab: FaultLab, result: SuiteRun, seconds: float, brok
 
 
 KVM_SSH = checks_reading("kvm-host", "ssh")
-SVM_SSH = checks_reading("ssvm", "ssh")
-assert SVM_SSH == checks_reading("cpvm", "ssh") == checks_reading("router", "ssh")
+SSVM_SSH = checks_reading("ssvm", "ssh")
+SVM_SSH = checks_reading("cpvm", "ssh")      # console proxies and virtual routers read the same
+assert SVM_SSH == checks_reading("router", "ssh")
 MGMT_SSH = checks_reading("mgmt", "ssh")
 DB_SSH = checks_reading("db", "ssh")
 DB_SQL = checks_reading("db", "sql")
