@@ -5,6 +5,8 @@ dicts, sets as lists, references as "OpaqueRef:<uuid>".
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from lab.parts.xs_host import control_domain_uuid, host_uuid
 from lab.topology import Node, Topology, stable_id
 
@@ -22,18 +24,41 @@ def ref(kind: str, name: str) -> str:
 
 
 def xapi_pools(topo: Topology) -> dict[str, dict]:
-    """Pool name -> {"master_address", "objects"} for every XenServer cluster."""
+    """Pool name -> {"master_address", "objects"} for every XenServer cluster, and for each host of one
+    that is not in its pool (`in_pool: false`), a pool of its own, as a host that left its pool has."""
     pools = {}
     for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts if n.kind == "xs-host"):
         members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
-        pools[cluster_name] = pool_objects(members)
+        pools[cluster_name] = pool_objects([m for m in members if m.facts["in_pool"]])
+        pools.update((xapi_pool_of(m), pool_objects([m], standalone=True)) for m in members if not m.facts["in_pool"])
     return pools
 
 
-def pool_objects(members: list[Node]) -> dict:
+def xapi_pool_of(host: Node) -> str:
+    """The name of the simulated pool whose XAPI `host` serves."""
+    return host.cluster["name"] if host.facts["in_pool"] else f"{host.cluster['name']}/standalone-{host.name}"
+
+
+def software_version(host: Node) -> dict:
+    product = {k: host.facts[k] for k in ("product_brand", "product_version") if host.facts[k] is not None}
+    return {**{k: v for k, v in SOFTWARE_VERSION.items() if k not in ("product_brand", "product_version")},
+            **product, "hostname": host.name}
+
+
+def license_params(host: Node, now: datetime) -> dict:
+    """As xapi keeps them ([XAPI] ocaml/license: `expiry` written by Date.to_rfc3339, or `never`)."""
+    days = host.facts["licence_expiry_days"]
+    expiry = "never" if days is None else (now + timedelta(days=days)).strftime("%Y%m%dT%H:%M:%SZ")
+    params = {"sku_type": "enterprise-per-socket", "sku_marketing_name": "Citrix Hypervisor Premium Edition",
+              "expiry": expiry, "restrict_pooling": "false", "restrict_wlb": "false"}
+    return params | ({} if host.facts["enable_xha"] is None else {"enable_xha": host.facts["enable_xha"]})
+
+
+def pool_objects(members: list[Node], standalone: bool = False) -> dict:
     cluster = members[0].cluster
     pool = cluster["pool"]
-    master = next(m for m in members if m.name == (pool["master"] or members[0].name))
+    now = datetime.now(timezone.utc)
+    master = members[0] if standalone else next(m for m in members if m.name == (pool["master"] or members[0].name))
     sr, vdi = ref("SR", cluster["name"]), ref("VDI", cluster["name"])
     objects = {"pool": {}, "host": {}, "host_metrics": {}, "VM": {}, "SR": {}, "PBD": {}, "VDI": {}}
     pbds = []
@@ -58,7 +83,8 @@ def pool_objects(members: list[Node]) -> dict:
             "uuid": host_uuid(host), "name_label": host.facts["name_label"] or host.name,
             "name_description": "Default install", "hostname": host.name, "address": host.address,
             "enabled": host.facts["enabled"], "API_version_major": "2", "API_version_minor": "16",
-            "API_version_vendor": "XenSource", "software_version": {**SOFTWARE_VERSION, "hostname": host.name},
+            "API_version_vendor": "XenSource", "software_version": software_version(host),
+            "license_params": license_params(host, now),
             "metrics": ref("host_metrics", host.name), "PBDs": [pbd], "control_domain": dom0,
             "resident_VMs": [dom0], "other_config": {}, "tags": []}
     for vm in pool["vms"]:

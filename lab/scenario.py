@@ -115,6 +115,18 @@ XENSERVER_HOST = Record({
     "name_label": f(Optional(Str())),   # null: equals the hostname
     "enabled": f(Bool(), True),
     "live": f(Bool(), True),
+    # host.software_version's product (null: the key is absent). XS-POOL-HA-LICENSED applies to pools
+    # with a member on XenServer before 6.2.
+    "product_brand": f(Optional(Str()), "XenServer"),
+    "product_version": f(Optional(Str()), "8.2.1"),
+    # host.license_params: enable_xha as sent (null: no key); expiry `never` (null) or this many days
+    # from the lab's start (negative: expired)
+    "enable_xha": f(Optional(Str()), "true"),
+    "licence_expiry_days": f(Optional(Int()), None),
+    # XS-POOL-CS-MEMBERSHIP: listed false, a pool member CloudStack does not list; in_pool false, a host
+    # CloudStack lists in the cluster whose XAPI is a pool of its own
+    "listed": f(Bool(), True),
+    "in_pool": f(Bool(), True),
 })
 
 POOL_VM = Record({
@@ -333,6 +345,9 @@ def _check_names(scenario: dict, source: str) -> None:
                 if master is not None and master not in {h["name"] for h in cluster["hosts"]}:
                     raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
                                         f"{master!r} is not a host of this cluster")
+                if not any(h.get("listed", True) and h.get("in_pool", True) for h in cluster["hosts"]):
+                    raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].hosts: none is both "
+                                      "listed and in_pool; expected at least one")
         for si, svm in enumerate(zone["system_vms"]):
             claim(svm["name"], f"zones[{zi}].system_vms[{si}]")
             if svm["host"] not in hosts:

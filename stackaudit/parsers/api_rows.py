@@ -28,6 +28,7 @@ class HostRow:
     state: str | None = None
     resourcestate: str | None = None
     version: str | None = None
+    ipaddress: str | None = None          # the host's management address (XcpServerDiscoverer: XAPI host.address)
     # capacities as the API gives them (numbers or numeric strings); read by rules/gate.py
     cpuwithoverprovisioning: Any = None
     cpuallocatedvalue: Any = None
@@ -49,7 +50,7 @@ class SystemVmRow:
 
 ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
 TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname"}
+               "serviceofferingname", "ipaddress"}
 
 
 def parse_api_rows(command: str, rows) -> list:
