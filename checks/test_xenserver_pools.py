@@ -1,6 +1,7 @@
 """XenServer pools: facts from each pool's master, over XAPI ([BERGSMA-XS-HA] in the README's Sources)."""
 from datetime import datetime, timezone
 
+from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import xenserver as rules
 
@@ -69,7 +70,9 @@ def test_pool_ha_licensed(pool, policy):
 @check("XS-POOL-CS-MEMBERSHIP", reads=("pool_hosts",))
 def test_pool_cs_membership(pool):
     """The hosts CloudStack lists in the pool's cluster (listHosts type=Routing, ipaddress) are exactly
-    the pool's members (XAPI host.address)."""
+    the pool's members (XAPI host.address); a host found in another cluster's pool is named with it."""
     listed = pool.facts.api_rows("listHosts", clusterid=pool.target.attrs.id)
-    findings = rules.membership_findings([(row.name, row.ipaddress) for row in listed], pool.facts.pool_hosts)
+    other_pools, other_clusters = groups.addresses_elsewhere(pool.facts)
+    findings = rules.membership_findings([(row.name, row.ipaddress) for row in listed], pool.facts.pool_hosts,
+                                         other_pools, other_clusters)
     assert not findings, "; ".join(findings)

@@ -24,19 +24,23 @@ def ref(kind: str, name: str) -> str:
 
 
 def xapi_pools(topo: Topology) -> dict[str, dict]:
-    """Pool name -> {"master_address", "objects"} for every XenServer cluster, and for each host of one
-    that is not in its pool (`in_pool: false`), a pool of its own, as a host that left its pool has."""
+    """Pool name -> {"master_address", "objects"} for every XenServer cluster's pool (its hosts, and
+    hosts of other clusters whose `xapi_pool` names it), and for each host with `xapi_pool: own`, a pool
+    of its own, as a host that left its pool has."""
+    hosts = [n for n in topo.hosts if n.kind == "xs-host"]
     pools = {}
-    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts if n.kind == "xs-host"):
-        members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
-        pools[cluster_name] = pool_objects([m for m in members if m.facts["in_pool"]])
-        pools.update((xapi_pool_of(m), pool_objects([m], standalone=True)) for m in members if not m.facts["in_pool"])
+    for name in dict.fromkeys(xapi_pool_of(n) for n in hosts):
+        # the cluster's own hosts first: the pool's settings and master are its cluster's
+        members = sorted((n for n in hosts if xapi_pool_of(n) == name), key=lambda n: n.cluster["name"] != name)
+        pools[name] = pool_objects(members, standalone=members[0].cluster["name"] != name)
     return pools
 
 
 def xapi_pool_of(host: Node) -> str:
     """The name of the simulated pool whose XAPI `host` serves."""
-    return host.cluster["name"] if host.facts["in_pool"] else f"{host.cluster['name']}/standalone-{host.name}"
+    wanted = host.facts["xapi_pool"]
+    return host.cluster["name"] if wanted is None else f"{host.cluster['name']}/own-{host.name}" \
+        if wanted == "own" else wanted
 
 
 def software_version(host: Node) -> dict:

@@ -141,21 +141,35 @@ def ha_licence_findings(hosts: list[HostLicence], now: datetime, warn_days: int)
 
 
 # --- XS-POOL-CS-MEMBERSHIP: CloudStack's cluster and the XAPI pool have the same hosts ----------------
-def membership_findings(listed: list[tuple[str, str]], members: dict[str, XapiHost]) -> list[str]:
-    """`listed`: CloudStack's (name, ipaddress) of the cluster's Routing hosts; `members`: the pool's
-    host records. Addresses are compared as addresses (fd00::1 is fd00:0::1)."""
+def membership_findings(listed: list[tuple[str, str]], members: dict[str, XapiHost],
+                        other_pools: dict[str, str], other_clusters: dict[str, str]) -> list[str]:
+    """`listed`: CloudStack's (name, ipaddress) of the cluster's Routing hosts; `members`: the pool's host
+    records; `other_pools`: address -> the cluster whose pool discovery found that address in;
+    `other_clusters`: address -> the other cluster CloudStack lists that address in. Addresses are
+    compared as addresses (fd00::1 is fd00:0::1)."""
     missing = sorted(name for name, address in listed if not address)
     if missing:
         raise UnparsableOutput(f"API listHosts: host {', '.join(missing)} has no ipaddress")
     pool = {normal_address(h.address): h for h in members.values()}
     cloud = {normal_address(address): name for name, address in listed}
+    other_pools = {normal_address(a): name for a, name in other_pools.items()}
+    other_clusters = {normal_address(a): name for a, name in other_clusters.items()}
+
+    def listed_elsewhere(address: str) -> str:
+        cluster = other_clusters.get(address)
+        return f", which CloudStack lists in cluster {cluster}" if cluster else ""
+
     findings = []
-    unknown = sorted(f"{pool[a].name_label} ({pool[a].address})" for a in set(pool) - set(cloud))
+    unknown = sorted(f"{pool[a].name_label} ({pool[a].address}){listed_elsewhere(a)}" for a in set(pool) - set(cloud))
     if unknown:
-        findings.append("pool members CloudStack does not list in this cluster: " + ", ".join(unknown))
-    stale = sorted(f"{cloud[a]} ({a})" for a in set(cloud) - set(pool))
-    if stale:
-        findings.append("CloudStack hosts of this cluster that are not in the pool: " + ", ".join(stale))
+        findings.append("pool members CloudStack does not list in this cluster: " + "; ".join(unknown))
+    stale = set(cloud) - set(pool)
+    elsewhere = sorted(f"{cloud[a]} ({a}) is in the pool of cluster {other_pools[a]}" for a in stale if a in other_pools)
+    if elsewhere:
+        findings.append("hosts of this cluster found in another pool: " + "; ".join(elsewhere))
+    outside = sorted(f"{cloud[a]} ({a})" for a in stale if a not in other_pools)
+    if outside:
+        findings.append("CloudStack hosts of this cluster that are not in the pool: " + ", ".join(outside))
     return findings
 
 

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lab.scenario import resolve_scenario
 from stackaudit.applicability import decide
 from stackaudit.collect.transports import xapi
+from stackaudit.config.schema import SchemaError
 from stackaudit.discovery import pool_software
 from stackaudit.errors import ApiError, UnparsableOutput
 from stackaudit.parsers.xapi_licence import (HostLicence, parse_host_licences, parse_licence_expiry,
@@ -164,12 +166,24 @@ def xapi_host(name, address) -> XapiHost:
 def test_membership_names_members_cloudstack_does_not_list_and_hosts_not_in_the_pool():
     members = {h.ref: h for h in (xapi_host("xs1", "198.18.1.1"), xapi_host("xs2", "fd00::2"),
                                   xapi_host("xs3", "198.18.1.3"))}
-    assert membership_findings([("xs1", "198.18.1.1"), ("xs2", "fd00:0::2"), ("xs3", "198.18.1.3")], members) == []
-    assert membership_findings([("xs1", "198.18.1.1"), ("xs2", "fd00::2"), ("old", "198.18.1.9")], members) == [
+    listed = [("xs1", "198.18.1.1"), ("xs2", "fd00:0::2"), ("xs3", "198.18.1.3")]
+    assert membership_findings(listed, members, {}, {}) == []
+    assert membership_findings([("xs1", "198.18.1.1"), ("xs2", "fd00::2"), ("old", "198.18.1.9")], members, {},
+                               {}) == [
         "pool members CloudStack does not list in this cluster: xs3 (198.18.1.3)",
         "CloudStack hosts of this cluster that are not in the pool: old (198.18.1.9)"]
     with pytest.raises(UnparsableOutput, match="host xs1 has no ipaddress"):
-        membership_findings([("xs1", None)], members)
+        membership_findings([("xs1", None)], members, {}, {})
+
+
+def test_a_host_in_another_clusters_pool_is_named_with_that_cluster_on_both_sides():
+    members = {h.ref: h for h in (xapi_host("xs1", "198.18.1.1"), xapi_host("xt4", "198.18.1.4"))}
+    # pool A holds xt4, which CloudStack lists in cluster B; cluster B's pool does not hold it
+    assert membership_findings([("xs1", "198.18.1.1")], members, {}, {"198.18.1.4": "B"}) == [
+        "pool members CloudStack does not list in this cluster: xt4 (198.18.1.4), which CloudStack lists in cluster B"]
+    assert membership_findings([("xt1", "198.18.1.1"), ("xt4", "198.18.1.4")],
+                               {"r": xapi_host("xt1", "198.18.1.1")}, {"198.18.1.4": "A"}, {}) == [
+        "hosts of this cluster found in another pool: xt4 (198.18.1.4) is in the pool of cluster A"]
 
 
 # --- discovery: what each member runs, read from the master -------------------------------------------
@@ -223,3 +237,20 @@ def test_discovery_says_why_when_the_members_cannot_be_read(master):
     master.hosts = {"r1": {"name_label": "x" * 5000, "address": "198.18.1.1", "software_version": "not a map"}}
     assert pool_software.member_software(SETTINGS, "198.18.1.1")[0] == [
         {"host": "", "address": "198.18.1.1", "product_brand": None, "product_version": None}]
+
+
+# --- the lab's scenario: where a XenServer host's XAPI is a member ----------------------------------
+
+def scenario_with(*hosts) -> dict:
+    return {"name": "s", "zones": [{"name": "z", "pods": [{"name": "p", "clusters": [
+        {"name": "a", "hypervisor": "XenServer", "hosts": list(hosts)},
+        {"name": "b", "hypervisor": "XenServer", "hosts": [{"name": "b1"}]}]}]}]}
+
+
+def test_a_hosts_xapi_pool_is_its_own_or_a_xenserver_clusters():
+    resolve_scenario(scenario_with({"name": "a1"}, {"name": "a2", "xapi_pool": "own"}, {"name": "a3", "xapi_pool": "b"}),
+                     "s.yml")
+    with pytest.raises(SchemaError, match=r"hosts\[1\]\.xapi_pool: 'c'; expected own or a XenServer cluster's name"):
+        resolve_scenario(scenario_with({"name": "a1"}, {"name": "a2", "xapi_pool": "c"}), "s.yml")
+    with pytest.raises(SchemaError, match="none is both listed and in its cluster's pool"):
+        resolve_scenario(scenario_with({"name": "a1", "listed": False}, {"name": "a2", "xapi_pool": "own"}), "s.yml")
