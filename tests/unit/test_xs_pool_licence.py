@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lab.records_xapi import xapi_pools
 from lab.scenario import resolve_scenario
+from lab.topology import build_topology
 from stackaudit.applicability import decide
 from stackaudit.collect.transports import xapi
 from stackaudit.config.schema import SchemaError
@@ -254,3 +256,18 @@ def test_a_hosts_xapi_pool_is_its_own_or_a_xenserver_clusters():
         resolve_scenario(scenario_with({"name": "a1"}, {"name": "a2", "xapi_pool": "c"}), "s.yml")
     with pytest.raises(SchemaError, match="none is both listed and in its cluster's pool"):
         resolve_scenario(scenario_with({"name": "a1", "listed": False}, {"name": "a2", "xapi_pool": "own"}), "s.yml")
+
+
+def test_the_simulated_pools_hold_each_hosts_licence_and_product_where_its_xapi_is():
+    scenario = resolve_scenario(scenario_with(
+        {"name": "a1", "product_version": "6.1.0", "licence_expiry_days": -1},
+        {"name": "a2", "enable_xha": None, "product_brand": None},
+        {"name": "a3", "xapi_pool": "b"}, {"name": "a4", "xapi_pool": "own"}), "s.yml")
+    pools = xapi_pools(build_topology(scenario))
+    assert {name: sorted(h["name_label"] for h in pool["objects"]["host"].values()) for name, pool in pools.items()} \
+        == {"a": ["a1", "a2"], "b": ["a3", "b1"], "a/own-a4": ["a4"]}
+    assert pools["b"]["master_address"] != build_topology(scenario).host("a3").address
+    a1, a2 = parse_host_licences(pools["a"]["objects"]["host"])
+    assert (a1.product_brand, a1.product_version, a1.enable_xha) == ("XenServer", "6.1.0", "true")
+    assert timedelta(days=-1, minutes=-1) < a1.expiry - datetime.now(timezone.utc) < timedelta(days=-1, minutes=1)
+    assert (a2.product_brand, a2.enable_xha, a2.expiry_text) == (None, None, "never")
