@@ -19,6 +19,10 @@ SOFTWARE_VERSION = {
 }
 
 
+# what a scenario's host sets (lab/scenario.py: product_brand, product_version) and what follows from it
+PRODUCT_KEYS = ("product_brand", "product_version", "product_version_text", "product_version_text_short")
+
+
 def ref(kind: str, name: str) -> str:
     return "OpaqueRef:" + stable_id(f"xapi-{kind}", name)
 
@@ -44,9 +48,13 @@ def xapi_pool_of(host: Node) -> str:
 
 
 def software_version(host: Node) -> dict:
+    """SOFTWARE_VERSION with the host's product; its product_version_text fields follow the version."""
+    version = host.facts["product_version"]
+    texts = {} if version is None else dict.fromkeys(("product_version_text", "product_version_text_short"),
+                                                     ".".join(version.split(".")[:2]))
     product = {k: host.facts[k] for k in ("product_brand", "product_version") if host.facts[k] is not None}
-    return {**{k: v for k, v in SOFTWARE_VERSION.items() if k not in ("product_brand", "product_version")},
-            **product, "hostname": host.name}
+    return {**{k: v for k, v in SOFTWARE_VERSION.items() if k not in PRODUCT_KEYS}, **texts, **product,
+            "hostname": host.name}
 
 
 def license_params(host: Node, now: datetime) -> dict:

@@ -6,7 +6,9 @@ Both fields are string-to-string maps of the host class (xapi-project/xen-api, o
     "license_params": {"sku_type": "advanced", "expiry": "20130701T00:00:00Z", "enable_xha": "true", ...}
 
 `enable_xha` is the key of the HA feature (ocaml/xapi-types/features.ml: `HA -> ("enable_xha",
-Positive, "XHA")`): a Positive feature is on only when the key says "true". `expiry` is written by
+Positive, "XHA")`). xapi's `of_assoc_list` reads the value with OCaml's bool_of_string, which takes
+"true" and "false" only; any other value, or no key, leaves the feature off (HA is not one of its
+`enabled_when_unknown` features), so HA is licensed only where the key says "true". `expiry` is written by
 xapi as `YYYYMMDDTHH:MM:SS` with `Z` or a `+HH:MM` offset (Date.to_rfc3339), or `never`; xapi reads
 it back with Date.of_iso8601, which also takes the dashed RFC 3339 form.
 """
