@@ -6,6 +6,7 @@ from stackaudit.errors import NotCheckable
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as rules
 from stackaudit.rules import kvm_agent as kvm_agent_rules
+from stackaudit.rules import kvm_packages as kvm_packages_rules
 from stackaudit.rules import make_unique as make_unique_rules
 from stackaudit.rules import xenserver as xen_rules
 
@@ -113,3 +114,16 @@ def test_xenserver_no_make_unique(xen_host):
                           or ["none"], as_json=True)
     findings = make_unique_rules.make_unique_findings(leftovers)
     assert not findings, "; ".join(findings)
+
+
+@check("KVM-PACKAGES", reads=("kvm_packages",), members={"cloud": ("storage_pools",)})
+def test_kvm_packages(kvm_host, policy):
+    """The policy's packages are installed (dpkg status `install ok installed`), the RBD ones too where
+    the host's zone has an RBD primary pool, and qemu-system-x86 is at least the policy's floor."""
+    facts = kvm_host.facts
+    installed = facts.kvm_packages      # the host's own reading first: a host not reached is named as such
+    pools = kvm_packages_rules.rbd_pools(groups.cloud_fact(facts, "storage_pools"), groups.zone_id_of(facts))
+    kvm = policy.kvm
+    verdict = kvm_packages_rules.package_findings(installed, kvm.packages, kvm.rbd_packages, pools, kvm.qemu_floor)
+    facts.attach("packages against the policy", verdict.evidence, as_json=True)
+    assert not verdict.findings, "; ".join(verdict.findings)

@@ -3,6 +3,7 @@ the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources).""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import system_vms as rules
+from stackaudit.rules.routers import network_of, not_judged_reason, router_findings
 from stackaudit.rules.management import cloud_version
 
 
@@ -51,4 +52,23 @@ def test_ssvm_offering(system_vm, policy):
     (row,) = facts.api_rows("listSystemVms", id=system_vm.target.attrs.id)
     setting = next((c.value for c in groups.cloud_settings(facts) if c.name == rules.SSVM_OFFERING_SETTING), None)
     findings = rules.ssvm_offering_findings(setting, groups.cloud_fact(facts, "ssvm_offerings"), row, policy.ssvm)
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-ROUTER-RUNNING")
+def test_network_routers_running(routed_network):
+    """Each guest network or VPC a virtual router serves has its router(s) Running, and a redundant
+    pair is one PRIMARY (MASTER in older releases) and one BACKUP."""
+    target, facts = routed_network.target, routed_network.facts
+    # the network's own row is attached as evidence (its name, state, providers); the rule reads the
+    # same values as discovery kept them (network_of)
+    if target.kind == "vpc":
+        facts.api_rows("listVPCs", id=target.attrs.id)
+        routers = facts.api_rows("listRouters", vpcid=target.attrs.id)
+    else:
+        facts.api_rows("listNetworks", id=target.attrs.id)
+        routers = facts.api_rows("listRouters", guestnetworkid=target.attrs.id)
+    network = network_of(target)
+    not_judged_reason(network, target.attrs.running_vms, target.attrs.running_vms_error)  # broken if unknown
+    findings = router_findings(network, routers)
     assert not findings, "; ".join(findings)

@@ -5,6 +5,7 @@ Field names and types follow [CS-API] (the 4.22.1 response classes; README, Sour
 from __future__ import annotations
 
 from lab.parts.system_vm import template_debian
+from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
 from lab.scenario import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
@@ -55,6 +56,9 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
                                                           if n.facts["type"] != "router"]},
             "listRouters": {"key": "router", "rows": [router_row(topo, n) for n in topo.system_vms
                                                       if n.facts["type"] == "router"]},
+            "listNetworks": {"key": "network", "rows": network_rows(scenario)},
+            "listVPCs": {"key": "vpc", "rows": vpc_rows(scenario)},
+            "listVirtualMachines": {"key": "virtualmachine", "rows": virtual_machine_rows(scenario)},
             "listManagementServers": {"key": "managementserver",
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
@@ -229,14 +233,16 @@ def router_row(topo: Topology, node: Node) -> dict:
     f = node.facts
     release = f["cloudstack_release"] or topo.version(f["agent_version"])
     owner = f.get("owner") or {"account": "system", "network": "", "network_domain": ""}
-    return {**system_vm_common(topo, node), "role": "VIRTUAL_ROUTER", "isredundantrouter": False,
-            "redundantstate": "UNKNOWN", "account": owner["account"], "domain": "ROOT",
+    return {**system_vm_common(topo, node), "role": "VIRTUAL_ROUTER",
+            "account": owner["account"], "domain": "ROOT",
             "domainid": stable_id("domain", "ROOT"), "version": release,
-            **({"guestnetworkname": owner["network"]} if owner["network"] else {}),
-            **({"networkdomain": owner["network_domain"]} if owner["network_domain"] else {}),
             "scriptsversion": "6d3c3b7b7a3c1d2e9f0a8b7c6d5e4f3a", "requiresupgrade": f["requiresupgrade"],
             "healthchecksfailed": False, "guestnetworkid": stable_id("network", node.name),
-            "softwareversion": template_debian(topo.scenario["cloudstack_version"])}
+            "softwareversion": template_debian(topo.scenario["cloudstack_version"]),
+            **router_link(node.zone, f.get("serves"), f.get("redundant_state", "UNKNOWN")),
+            # a scenario's owner names (hostile_tenants.yml) are kept as written
+            **({"guestnetworkname": owner["network"]} if owner["network"] else {}),
+            **({"networkdomain": owner["network_domain"]} if owner["network_domain"] else {})}
 
 
 def management_row(topo: Topology, node: Node) -> dict:
@@ -264,7 +270,7 @@ def capacity_rows(topo: Topology) -> list[dict]:
 
 def storage_pool_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("storagepool", c["name"]), "name": f"primary-{c['name']}",
-             "type": "NetworkFilesystem", "scope": "CLUSTER", "state": "Up",
+             "type": c["primary_storage_type"], "scope": "CLUSTER", "state": "Up",
              "clusterid": stable_id("cluster", c["name"]), "clustername": c["name"],
              "podid": stable_id("pod", p["name"]), "podname": p["name"],
              "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "ipaddress": "198.19.255.1",

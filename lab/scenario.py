@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
@@ -100,6 +101,8 @@ KVM_HOST = Record({
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
+    # KVM-PACKAGES: package -> version over the host's defaults (lab/parts/kvm_host.py); null: not installed
+    "packages": f(MapOf(Optional(Str())), dict),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
@@ -155,6 +158,8 @@ CLUSTER = Record({
     "hypervisor": f(Enum("KVM", "XenServer"), REQUIRED),
     "hosts": f(ListOf(Mapping()), REQUIRED),   # checked per hypervisor in _check_cluster
     "pool": f(POOL, dict),
+    # the type listStoragePools gives the cluster's primary pool (CloudStack's Storage.StoragePoolType)
+    "primary_storage_type": f(Enum("NetworkFilesystem", "RBD"), "NetworkFilesystem"),
 })
 
 SYSTEM_VM = Record({
@@ -178,6 +183,8 @@ SYSTEM_VM = Record({
     # the account is listed by listAccounts too): null is the system account
     "owner": f(Optional(Record({"account": f(Str(), REQUIRED), "network": f(Str(), ""),
                                 "network_domain": f(Str(), "")}))),
+    "serves": f(SERVES),                                  # a router's network or VPC
+    "redundant_state": f(REDUNDANT_STATE, "UNKNOWN"),     # listRouters redundantstate
 })
 
 ZONE = Record({
@@ -186,6 +193,8 @@ ZONE = Record({
     "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
               REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
+    "networks": f(ListOf(NETWORK), list),
+    "vpcs": f(ListOf(VPC), list),
 })
 
 DATABASE = Record({
@@ -355,6 +364,7 @@ def _check_names(scenario: dict, source: str) -> None:
                 if not any(h.get("listed", True) and h.get("xapi_pool") is None for h in cluster["hosts"]):
                     raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].hosts: none is both "
                                       "listed and in its cluster's pool; expected at least one")
+        check_served(zone, zi, source)
         for si, svm in enumerate(zone["system_vms"]):
             claim(svm["name"], f"zones[{zi}].system_vms[{si}]")
             if svm["host"] not in hosts:

@@ -129,3 +129,11 @@ def cloud_fact(facts, name: str):
     """A fact of the cloud target (its settings, its system offerings), read once per run."""
     (cloud,) = members(facts, "cloud")
     return getattr(facts.of(cloud), name)
+
+
+def zone_id_of(facts) -> str:
+    """The CloudStack id of the zone the target is in, as discovery listed it (listZones)."""
+    zone = next((t for t in members(facts, "zone") if t.name == facts.target.zone), None)
+    if zone is None or not zone.attrs.id:
+        raise NotCheckable(f"{facts.target.id}: listZones lists no zone {facts.target.zone!r}")
+    return zone.attrs.id

@@ -8,6 +8,10 @@ from lab.parts.common import (SYSTEMD, Keys, backup_files, common_files, db_id, 
 from lab.parts.units import unit_files
 from lab.topology import Node, Topology, kvm_guid
 
+# Debian 12's builds of what KVM-PACKAGES asks for (packages.debian.org, bookworm); cloudstack-agent
+# is the host's agent version.
+KVM_PACKAGES = {"qemu-system-x86": "1:7.2+dfsg-7+deb12u6", "qemu-block-extra": "1:7.2+dfsg-7+deb12u6",
+                "libvirt-daemon-driver-storage-rbd": "9.0.0-4"}
 LIBVIRT_SOCKETS = ("libvirtd", "libvirtd-ro", "libvirtd-admin", "libvirtd-tls", "libvirtd-tcp")
 # libvirtd's stand-in: holds the daemon's command line and, run with --listen (or -l) where
 # /etc/libvirt/libvirtd.conf says listen_tcp = 1, listens on its tcp_port (16509 by default) on every
@@ -40,6 +44,12 @@ def libvirt_socket_units() -> dict[str, str]:
             "\n[Install]\nWantedBy=sockets.target\n" for name in LIBVIRT_SOCKETS}
 
 
+def host_packages(topo: Topology, facts: dict) -> dict[str, str]:
+    """The host's installed packages: the defaults, then the scenario's (a null version removes one)."""
+    packages = {**KVM_PACKAGES, "cloudstack-agent": topo.version(facts["version"]), **facts["packages"]}
+    return {name: version for name, version in packages.items() if version is not None}
+
+
 def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     facts = node.facts
     content, modes = common_files(node, keys)
@@ -70,6 +80,7 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         "/etc/default/libvirtd": files.default_libvirtd(facts["libvirtd_args"]),
         "/root/.ssh/id_rsa.cloud": keys.cloud_private,
         "/usr/sbin/libvirtd": LIBVIRTD_STANDIN,
+        "/var/lib/dpkg/status": files.dpkg_status(host_packages(topo, facts)),
         **fw_files, **facts["files"]})
     modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755})
     links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
@@ -81,8 +92,9 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run", "/usr/bin", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups"),
-        files=content, modes=modes, symlinks=links, mtimes=mtimes,
+        views=("/etc", "/root", "/run", "/usr/bin", "/usr/sbin", "/usr/lib/systemd/system", "/var/backups",
+               "/var/lib/dpkg"),
+        files=content, modes=modes, symlinks=links, mtimes=mtimes, opaque_dirs=("/var/lib/dpkg/updates",),
         services=[Service("libvirtd", ["/usr/sbin/libvirtd", *facts["libvirtd_args"].split()])],
         iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
         network_setup=host_network(node))

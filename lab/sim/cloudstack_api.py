@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lab.sim.cloudstack_signing import param, verify
 from lab.sim.call_log import CallLog
 from lab.sim.netns import network_namespace
+from lab.sim.network_lists import NETWORK_FILTER_SPECS, values_of
 from lab.sim.tls import serve_connection, server_context
 
 BAD_CREDENTIALS = "unable to verify user credentials and/or request signature"
@@ -58,7 +59,9 @@ POLL_SECONDS = 0.05
 FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split()) for cmd, spec in {
     "listHosts": "arch clusterid hypervisor id managementserverid name podid resourcestate state type version zoneid",
     "listSystemVms": "arch hostid id name podid state systemvmtype zoneid",
-    "listRouters": "account arch domainid healthchecksfailed hostid id name podid projectid state version vpcid zoneid",
+    "listRouters": "account arch domainid healthchecksfailed hostid id name networkid=guestnetworkid podid projectid "
+                   "state version vpcid zoneid",
+    **NETWORK_FILTER_SPECS,
     "listClusters": "allocationstate arch clustertype hypervisor=hypervisortype id managedstate name podid zoneid",
     "listZones": "domainid id name networktype",
     "listPods": "allocationstate id name zoneid",
@@ -235,7 +238,7 @@ class Api:
         fields = FILTERS.get(command) or {p: p for p in params if p.lower() not in CONTROL_PARAMS}
         wanted = [(field, params[p]) for p, field in fields.items() if params.get(p)]
         keyword = params.get("keyword")
-        return [r for r in rows if all(equals(r.get(f), v, f) for f, v in wanted)
+        return [r for r in rows if all(any(equals(have, v, f) for have in values_of(r, f)) for f, v in wanted)
                 and (keyword is None or like(f"%{keyword}%", r.get("name", "")))]
 
     @staticmethod

@@ -299,6 +299,8 @@ class Collector:
             answers.append(read_api_list(api, "ldap", "listLdapConfigurations", listall="true"))
         if "ssvm_offerings" in wanted:
             answers.append(read_api_list(api, "ssvm_offerings", "listServiceOfferings", **SSVM_OFFERINGS))
+        if "storage_pools" in wanted:
+            answers.append(read_api_list(api, "storage_pools", "listStoragePools"))
         return collected.store("api", answers, **lists, **tls_note(self.inventory, "cloud.api"))
 
 

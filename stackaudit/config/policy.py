@@ -74,6 +74,9 @@ SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
 GLOB = Text(4096, "an absolute path pattern")
 PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
+KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
+KVM_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
+KVM_QEMU_FLOOR = "1:5.2"
 # A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
 UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
@@ -106,6 +109,14 @@ POLICY = Record({
         # 500 MHz / 256 MB default small).
         "min_cpu_mhz": f(Optional(Bounded(1, 1000000, " of MHz"))),
         "min_memory_mb": f(Optional(Bounded(1, 16777216, " of MiB"))),
+    }), dict),
+    "kvm": f(Record({
+        # KVM-PACKAGES: the packages every Debian/Ubuntu KVM host has installed, the two more where its
+        # zone has RBD primary storage, and qemu-system-x86's floor (004; `qemu-kvm` is a virtual
+        # package on Debian, so the floor sits on the package that provides it).
+        "packages": f(NonEmptyList(PACKAGE), lambda: list(KVM_PACKAGES)),
+        "rbd_packages": f(ListOf(PACKAGE), lambda: list(KVM_RBD_PACKAGES)),
+        "qemu_floor": f(DebianVersion(), KVM_QEMU_FLOOR),
     }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
@@ -189,6 +200,13 @@ class SsvmPolicy:
 
 
 @dataclass(frozen=True)
+class KvmPolicy:
+    packages: tuple[str, ...] = KVM_PACKAGES
+    rbd_packages: tuple[str, ...] = KVM_RBD_PACKAGES
+    qemu_floor: str = KVM_QEMU_FLOOR
+
+
+@dataclass(frozen=True)
 class DatabasePolicy:
     binlog_format: str
     topology: str
@@ -252,6 +270,7 @@ class Policy:
     time: TimePolicy = TimePolicy()
     services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
+    kvm: KvmPolicy = KvmPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -290,7 +309,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
-        ssvm=SsvmPolicy(**data["ssvm"]))
+        ssvm=SsvmPolicy(**data["ssvm"]),
+        kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

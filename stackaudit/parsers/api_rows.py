@@ -14,6 +14,7 @@ from typing import Any
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.numbers import is_ascii_number, read_api_number, read_decimal
+from stackaudit.parsers.router_rows import parse_networks, parse_routers, parse_vpcs
 
 @dataclass(frozen=True)
 class ManagementServerRow:
@@ -53,8 +54,14 @@ TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id"
                "serviceofferingname", "ipaddress"}
 
 
+# Commands whose rows have a parser module of their own.
+OWN_PARSERS = {"listRouters": parse_routers, "listNetworks": parse_networks, "listVPCs": parse_vpcs}
+
+
 def parse_api_rows(command: str, rows) -> list:
     """A list command's rows (JSON objects) as its dataclass."""
+    if command in OWN_PARSERS:
+        return OWN_PARSERS[command](rows)
     return _rows(f"API {command}", ROWS[command], rows, TEXT_FIELDS)
 
 
@@ -185,3 +192,18 @@ def java_integer(value, where: str) -> int | None:
     if not number.is_integer() or not 0 <= number < 2 ** 31:
         raise UnparsableOutput(f"{where}: {value!r} is not a whole number from 0 to 2147483647")
     return int(number)
+
+
+@dataclass(frozen=True)
+class StoragePoolRow:
+    """A listStoragePools row (StoragePoolResponse): `type` is the name of CloudStack's
+    Storage.StoragePoolType (NetworkFilesystem, RBD, ...), `zoneid` the pool's zone."""
+    id: str
+    name: str | None = None
+    type: str | None = None
+    zoneid: str | None = None
+    scope: str | None = None
+
+
+def parse_storage_pools(rows, call: str = "API listStoragePools") -> list[StoragePoolRow]:
+    return _rows(call, StoragePoolRow, rows, {"id", "name", "type", "zoneid", "scope"})

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from stackaudit.errors import NotCheckable
 from stackaudit.rules.management import applies_from
+from stackaudit.rules.routers import network_of, not_judged_reason
 from stackaudit.rules.xenserver import ha_licence_scope, ha_required
 
 
@@ -57,6 +59,13 @@ def _zone_enabled(target, version, policy, inventory):
     return None if state == "Enabled" else f"zone {target.name} is {state}"
 
 
+def _router_serves(target, version, policy, inventory):
+    try:
+        return not_judged_reason(network_of(target), target.attrs.running_vms, target.attrs.running_vms_error)
+    except NotCheckable:
+        return None     # collected, and reported broken by the check with the reason
+
+
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
@@ -65,6 +74,8 @@ CA_FRAMEWORK = Scope("CloudStack 4.11 and later", _ca_framework, needs_cloud_ver
 # management server may name it as localhost.
 DATABASE_ADDRESSED = Scope("database replicated or behind an address of its own", _database_address)
 ZONE_ENABLED = Scope("enabled zones", _zone_enabled)
+# A guest network or VPC that a virtual router serves now (rules/routers.py not_judged_reason).
+ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
 HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
 
@@ -74,5 +85,6 @@ CONDITIONS = {
     "ca-framework": CA_FRAMEWORK,
     "database-addressed": DATABASE_ADDRESSED,
     "zone-enabled": ZONE_ENABLED,
+    "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
-                                         parse_service_offerings)
+                                         parse_service_offerings, parse_storage_pools)
 
 FACTS = [
     Fact("configurations", ("cloud",), (ApiCall("configurations"),),
@@ -14,4 +14,6 @@ FACTS = [
          lambda facts: parse_ldap_configurations(facts.api("ldap"))),
     Fact("ssvm_offerings", ("cloud",), (ApiCall("ssvm_offerings"),),
          lambda facts: parse_service_offerings(facts.api("ssvm_offerings"))),
+    Fact("storage_pools", ("cloud",), (ApiCall("storage_pools"),),
+         lambda facts: parse_storage_pools(facts.api("storage_pools"))),
 ]
