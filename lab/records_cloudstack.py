@@ -136,8 +136,13 @@ def location(node: Node) -> dict:
             "podid": stable_id("pod", node.pod["name"]), "podname": node.pod["name"]}
 
 
+def listed_hosts(topo: Topology) -> list[Node]:
+    """The hypervisor hosts CloudStack knows (a XenServer pool member may be one it does not list)."""
+    return [n for n in topo.hosts if n.facts.get("listed", True)]
+
+
 def host_rows(topo: Topology) -> list[dict]:
-    rows = [hypervisor_host_row(topo, n) for n in topo.hosts]
+    rows = [hypervisor_host_row(topo, n) for n in listed_hosts(topo)]
     # CloudStack lists each running secondary storage and console proxy VM as a host too.
     for svm in topo.system_vms:
         kind = {"secondarystoragevm": "SecondaryStorageVM", "consoleproxy": "ConsoleProxy"}.get(svm.facts["type"])
@@ -252,8 +257,8 @@ def management_row(topo: Topology, node: Node) -> dict:
 
 def capacity_rows(topo: Topology) -> list[dict]:
     rows = []
-    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts):
-        members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
+    for cluster_name in dict.fromkeys(n.cluster["name"] for n in listed_hosts(topo)):
+        members = [n for n in listed_hosts(topo) if n.cluster["name"] == cluster_name]
         first = members[0]
         where = {**location(first), "clusterid": stable_id("cluster", cluster_name), "clustername": cluster_name}
         for kind, name, used, total in (

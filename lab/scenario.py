@@ -114,6 +114,20 @@ XENSERVER_HOST = Record({
     "name_label": f(Optional(Str())),   # null: equals the hostname
     "enabled": f(Bool(), True),
     "live": f(Bool(), True),
+    # host.software_version's product (null: the key is absent). XS-POOL-HA-LICENSED applies to pools
+    # with a member on XenServer before 6.2: by default every pool is one, licensed (below), so the
+    # check runs, and passes, wherever a scenario has a pool.
+    "product_brand": f(Optional(Str()), "XenServer"),
+    "product_version": f(Optional(Str()), "6.1.0"),
+    # host.license_params: enable_xha as sent (null: no key); expiry `never` (null) or this many days
+    # from the lab's start (negative: expired)
+    "enable_xha": f(Optional(Str()), "true"),
+    "licence_expiry_days": f(Optional(Int()), None),
+    # XS-POOL-CS-MEMBERSHIP: listed false, a pool member CloudStack does not list. xapi_pool, the pool
+    # the host's XAPI is a member of: null, its cluster's; "own", a pool of its own (a host that left its
+    # pool); or another XenServer cluster's name, that cluster's pool (one cluster's hosts in two pools)
+    "listed": f(Bool(), True),
+    "xapi_pool": f(Optional(Str())),
 })
 
 POOL_VM = Record({
@@ -341,17 +355,25 @@ def _check_names(scenario: dict, source: str) -> None:
         seen[name] = where
 
     offerings = {o["name"] for o in scenario["system_offerings"]}
+    xen_clusters = {c["name"] for z in scenario["zones"] for p in z["pods"] for c in p["clusters"]
+                    if c["hypervisor"] == "XenServer"}
     for zi, zone in enumerate(scenario["zones"]):
         hosts = set()
         for pi, pod in enumerate(zone["pods"]):
             for ci, cluster in enumerate(pod["clusters"]):
                 for hi, host in enumerate(cluster["hosts"]):
                     claim(host["name"], f"zones[{zi}].pods[{pi}].clusters[{ci}].hosts[{hi}]")
+                    if host.get("xapi_pool") not in (None, "own", *xen_clusters):
+                        raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].hosts[{hi}].xapi_pool: "
+                                          f"{host['xapi_pool']!r}; expected own or a XenServer cluster's name")
                     hosts.add(host["name"])
                 master = cluster["pool"]["master"]
                 if master is not None and master not in {h["name"] for h in cluster["hosts"]}:
                     raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
                                         f"{master!r} is not a host of this cluster")
+                if not any(h.get("listed", True) and h.get("xapi_pool") is None for h in cluster["hosts"]):
+                    raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].hosts: none is both "
+                                      "listed and in its cluster's pool; expected at least one")
         check_served(zone, zi, source)
         for si, svm in enumerate(zone["system_vms"]):
             claim(svm["name"], f"zones[{zi}].system_vms[{si}]")

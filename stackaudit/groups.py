@@ -110,6 +110,17 @@ def pool_of(facts) -> Target:
     return pool
 
 
+def addresses_elsewhere(facts) -> tuple[dict[str, str], dict[str, str]]:
+    """For XS-POOL-CS-MEMBERSHIP, as discovery found them: ({address: the cluster whose pool has a member
+    there}, {address: the cluster CloudStack lists a host there in}), other pools and clusters than this one."""
+    this = facts.target
+    pools = {m["address"]: pool.name for pool in members(facts, "xs-pool") if pool.id != this.id
+             for m in pool.attrs.software if m.get("address")}
+    clusters = {host.address: host.attrs.cluster for host in members(facts, "xs-host")
+                if host.attrs.clusterid != this.attrs.id and host.address and host.attrs.cluster}
+    return pools, clusters
+
+
 def cloud_settings(facts) -> list[dict]:
     """The cloud's global settings, read once per run by whoever collects the cloud target."""
     return cloud_fact(facts, "configurations")

@@ -66,6 +66,10 @@ class PoolAttrs:
     members: tuple[str, ...] = ()
     member_addresses: tuple[str, ...] = ()
     reason: str | None = None            # why it has no master to reach
+    # each member's host.software_version as discovery read it from the master (discovery/pool_software.py):
+    # {"host", "address", "product_brand", "product_version"}; empty with the reason when not read
+    software: tuple[dict, ...] = ()
+    software_reason: str | None = None
 
 
 @dataclass(frozen=True)

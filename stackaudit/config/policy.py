@@ -91,6 +91,7 @@ POLICY = Record({
         "ha_sr_types": f(NonEmptyList(SR_TYPE), lambda: ["nfs", "lvmoiscsi", "lvmohba"]),  # [BERGSMA-XS-HA]
         "ha_required_from": f(CLOUDSTACK_VERSION, "4.5"),                            # [BERGSMA-XS-HA]: 4.5+ relies on pool HA
         "ha_required_patch_levels": f(ListOf(CLOUDSTACK_VERSION), list),             # [BERGSMA-XS-HA] names 4.3.x/4.4.x, not levels
+        "ha_licence_warn_days": f(Bounded(0, 3650), 30),                             # [XAPI] daily_license_check.ml warns 30 days ahead
     }), dict),
     "firewall": f(Record({
         "reject_ports": f(NonEmptyList(PORT), CSC_WIKI_REJECT_PORTS),       # [CSC-WIKI]
@@ -183,6 +184,7 @@ class XenServerPolicy:
     ha_sr_types: tuple[str, ...]
     ha_required_from: str
     ha_required_patch_levels: tuple[str, ...]
+    ha_licence_warn_days: int = 30
 
 
 @dataclass(frozen=True)

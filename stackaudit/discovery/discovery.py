@@ -16,6 +16,7 @@ from stackaudit.config.files import shown
 from stackaudit.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
 from stackaudit.discovery.networks import NETWORK_LISTINGS, network_targets
+from stackaudit.discovery.pool_software import member_software
 
 HYPERVISOR_KIND = {"KVM": "kvm-host", "XenServer": "xs-host"}
 SYSTEM_VM_KIND = {"secondarystoragevm": "ssvm", "consoleproxy": "cpvm"}
@@ -104,6 +105,10 @@ def pool_targets(inventory, clusters: list[dict], host_rows: list[dict], notes: 
         if reason:
             attrs["reason"] = reason
             notes.append(f"pool {cluster['name']}: {reason}")
+        else:
+            attrs["software"], attrs["software_reason"] = member_software(inventory.xenserver, master)
+            if attrs["software_reason"]:
+                notes.append(f"pool {cluster['name']}: {attrs['software_reason']}")
         return Target("xs-pool", cluster["name"], cluster["zonename"], master, attrs=attrs)
 
     with ThreadPoolExecutor(8) as workers:

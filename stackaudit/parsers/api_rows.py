@@ -29,6 +29,7 @@ class HostRow:
     state: str | None = None
     resourcestate: str | None = None
     version: str | None = None
+    ipaddress: str | None = None          # the host's management address (XcpServerDiscoverer: XAPI host.address)
     # capacities as the API gives them (numbers or numeric strings); read by rules/gate.py
     cpuwithoverprovisioning: Any = None
     cpuallocatedvalue: Any = None
@@ -50,7 +51,7 @@ class SystemVmRow:
 
 ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
 TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname"}
+               "serviceofferingname", "ipaddress"}
 
 
 # Commands whose rows have a parser module of their own.

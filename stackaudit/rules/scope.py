@@ -14,7 +14,11 @@ from typing import Callable
 from stackaudit.errors import NotCheckable
 from stackaudit.rules.management import applies_from
 from stackaudit.rules.routers import network_of, not_judged_reason
-from stackaudit.rules.xenserver import ha_required
+from stackaudit.rules.xenserver import ha_licence_scope, ha_required
+
+
+class Undecided(Exception):
+    """Raised by a condition that cannot tell from the snapshot: the result is collected and broken."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,13 @@ def _database_address(target, version, policy, inventory):
     return "one database server and no database address in the policy"
 
 
+def _ha_needs_licence(target, version, policy, inventory):
+    needs, why = ha_licence_scope(target.attrs.software, target.attrs.software_reason or target.attrs.reason)
+    if needs is None:
+        raise Undecided(f"pools with a member on XenServer before 6.2, and {why}")
+    return None if needs else why
+
+
 def _zone_enabled(target, version, policy, inventory):
     state = target.attrs.allocationstate
     return None if state == "Enabled" else f"zone {target.name} is {state}"
@@ -65,6 +76,8 @@ DATABASE_ADDRESSED = Scope("database replicated or behind an address of its own"
 ZONE_ENABLED = Scope("enabled zones", _zone_enabled)
 # A guest network or VPC that a virtual router serves now (rules/routers.py not_judged_reason).
 ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
+# [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
+HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
 
 # What a catalog record's `scope` may name.
 CONDITIONS = {
@@ -73,4 +86,5 @@ CONDITIONS = {
     "database-addressed": DATABASE_ADDRESSED,
     "zone-enabled": ZONE_ENABLED,
     "router-serves": ROUTER_SERVES,
+    "ha-needs-licence": HA_NEEDS_LICENCE,
 }
