@@ -7,6 +7,7 @@ from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as rules
 from stackaudit.rules import kvm_agent as kvm_agent_rules
 from stackaudit.rules import kvm_packages as kvm_packages_rules
+from stackaudit.rules import kvm_user as kvm_user_rules
 from stackaudit.rules import make_unique as make_unique_rules
 from stackaudit.rules import xenserver as xen_rules
 
@@ -127,3 +128,17 @@ def test_kvm_packages(kvm_host, policy):
                                                   kvm.qemu_floor)
     facts.attach("packages against the policy", verdict.evidence, as_json=True)
     assert not verdict.findings, "; ".join(verdict.findings)
+
+
+@check("KVM-CS-USER", reads=("cs_user_access",), members={"db": ("cloudstack_ssh_users",)})
+def test_kvm_cloudstack_user(kvm_host, policy):
+    """The user CloudStack logs in to the host as (cloud.host_details `username`; without a database, the
+    policy's kvm.ssh_user) exists and, unless it is root, `sudo -l -U` lists (ALL) NOPASSWD: ALL for it
+    with no requiretty in force."""
+    facts = kvm_host.facts
+    users, source = groups.cloudstack_ssh_users(facts)
+    user = kvm_user_rules.cloudstack_user(kvm_host.target.attrs.id, users, source, policy.kvm.ssh_user, kvm_host.id)
+    access = None if user.name == "root" else facts.cs_user_access     # root needs no sudo: nothing to read
+    facts.attach("the user CloudStack logs in as, and its sudo", kvm_user_rules.evidence(user, access), as_json=True)
+    findings = kvm_user_rules.user_findings(user, access, kvm_host.id)
+    assert not findings, "; ".join(findings)

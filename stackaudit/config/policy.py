@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
-from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, Bounded, DebianVersion, Host, NonEmptyList, Pattern,
-                                     Text, seconds)
+from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, USER_NAME_PATTERN, Bounded, DebianVersion, Host,
+                                     NonEmptyList, Pattern, Text, seconds)
 from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
@@ -72,11 +72,14 @@ TIME_ZONE = Pattern(r"SYSTEM|[+-](0?[0-9]|1[0-4]):[0-5][0-9]|[A-Za-z][A-Za-z0-9_
 # XAPI SR types are lower-case names (nfs, lvmoiscsi, lvmohba, ext, smb, ...).
 SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
 GLOB = Text(4096, "an absolute path pattern")
+USER_NAME = Pattern(USER_NAME_PATTERN, "a user name of letters, digits, '.', '_' and '-' (not '-' first), "
+                    "at most 32 characters, such as cloudstack")
 PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
 KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
 KVM_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
 KVM_QEMU_FLOOR = "1:5.2"
+KVM_SSH_USER = "cloudstack"    # [CSC-WIKI]: the user its hosts were added with
 # A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
 UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
@@ -116,6 +119,10 @@ POLICY = Record({
         "packages": f(NonEmptyList(PACKAGE), lambda: list(KVM_PACKAGES)),
         "rbd_packages": f(ListOf(PACKAGE), lambda: list(KVM_RBD_PACKAGES)),
         "qemu_floor": f(DebianVersion(), KVM_QEMU_FLOOR),
+        # KVM-CS-USER: the user CloudStack adds KVM hosts with, read on each host; the database's
+        # cloud.host_details, where the inventory names one, says which user each host really has.
+        # null: none (then a cloud without a database in the inventory cannot be checked).
+        "ssh_user": f(Optional(USER_NAME), KVM_SSH_USER),
     }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
@@ -202,6 +209,7 @@ class KvmPolicy:
     packages: tuple[str, ...] = KVM_PACKAGES
     rbd_packages: tuple[str, ...] = KVM_RBD_PACKAGES
     qemu_floor: str = KVM_QEMU_FLOOR
+    ssh_user: str | None = KVM_SSH_USER
 
 
 @dataclass(frozen=True)
@@ -308,7 +316,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
-        kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"]))
+        kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
+                      data["kvm"]["ssh_user"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:
