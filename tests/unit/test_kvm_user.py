@@ -157,3 +157,41 @@ def test_root_needs_nothing_and_another_user_than_the_one_read_is_not_checked():
         user_findings(CloudStackUser("x$(reboot)", "cloud.host_details on db://db1"), access, "t")
     assert user_findings(FROM_DB, UserAccess("cloudstack", None, None), "t") == [
         "user cloudstack does not exist (getent passwd finds nothing)"]
+
+
+WORD = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz_/=+.:*-"), min_size=1, max_size=12)
+RUNAS = st.sampled_from(["ALL", "ALL : ALL", "root", "root : wheel", "ALL, !root"])
+# at most one tag of each pair, as sudo prints them
+TAGS = st.tuples(*(st.sampled_from([None, *pair]) for pair in (("NOPASSWD", "PASSWD"), ("SETENV", "NOSETENV"),
+                                                             ("NOEXEC", "EXEC")))).map(lambda t: [x for x in t if x])
+
+
+def wrapped(first: str, text: str, width: int, indent: str) -> list[str]:
+    """Lines as sudo's lbuf wraps them: at a blank, continuation lines indented."""
+    lines, line = [], first
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line.strip() else line + word
+        if len(candidate) > width and line.strip():
+            lines.append(line)
+            line = indent + word
+        else:
+            line = candidate
+    return lines + [line]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(defaults=st.lists(st.one_of(WORD, st.builds(lambda k, v: f'{k}="{v}"', WORD, st.lists(WORD, min_size=1).map(" ".join))),
+                         max_size=10),
+       rules=st.lists(st.tuples(RUNAS, TAGS, st.lists(WORD, min_size=1, max_size=4)), min_size=1, max_size=4),
+       width=st.integers(30, 120), crlf=st.booleans())
+def test_listings_as_sudo_prints_them_read_back(defaults, rules, width, crlf):
+    lines = ["Matching Defaults entries for cloudstack on kvm01:"]
+    if defaults:
+        lines += wrapped("   ", ", ".join(defaults), width, "    ")
+    lines += ["", "User cloudstack may run the following commands on kvm01:"]
+    for runas, tags, commands in rules:
+        lines += wrapped(f"    ({runas})", "".join(f" {t}:" for t in tags) + " " + ", ".join(commands), width, "        ")
+    listing = parse_sudo_list(("\r\n" if crlf else "\n").join(lines) + "\n", "cloudstack")
+    assert listing.defaults == tuple(defaults)
+    assert [(c.runas, c.tags, c.command) for c in listing.commands] == [
+        (runas, tuple(tags), command) for runas, tags, commands in rules for command in commands]
