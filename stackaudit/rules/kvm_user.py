@@ -69,7 +69,9 @@ def sudo_findings(listing: SudoList) -> list[str]:
 
 
 def last_requiretty(defaults: tuple[str, ...]) -> str | None:
-    """The requiretty entry in force: sudo applies Defaults in order, so the last one."""
+    """The requiretty entry in force: the last one listed. sudo 1.9.13 lists matching Defaults in
+    sudoers order and refuses a tty-less user where `requiretty` comes last, even after the user's own
+    `!requiretty` (recorded: tests/data/recorded/sudo-as-cloudstack-no-tty-negated-first-debian12.txt)."""
     return next((d for d in reversed(defaults) if d in ("requiretty", "!requiretty")), None)
 
 

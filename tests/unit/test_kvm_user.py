@@ -49,6 +49,20 @@ def test_recorded_listings_are_judged(name, user, findings):
     assert sudo_findings(recorded(name, user)) == findings
 
 
+SUDO_CASES = ("compliant", "requiretty", "group-negated", "negated-first", "one-command", "not-allowed")
+
+
+@pytest.mark.parametrize("case", SUDO_CASES)
+def test_the_rule_passes_exactly_where_sudo_ran_a_command_as_root_without_a_tty(case):
+    """The recorder also let the user run `sudo -n id -un` with no tty, as CloudStack's SSH session
+    does: the listing's verdict must agree with what sudo itself did (the last requiretty entry in
+    force, the user's `!requiretty` before the global `requiretty` included)."""
+    ran = (RECORDED / f"sudo-as-cloudstack-no-tty-{case}-debian12.txt").read_text()
+    assert ran.splitlines()[-1] in ("exit 0", "exit 1")
+    passes = sudo_findings(recorded(f"sudo-l-U-{case}-suite-debian12.txt")) == []
+    assert passes == (ran == "root\nexit 0\n"), ran
+
+
 def test_a_listing_wrapped_inside_a_quoted_value_keeps_the_value_whole():
     listing = recorded("sudo-l-U-puppet-docs-quick-start.txt", "jargyle")
     assert 'env_keep="COLORS DISPLAY HOSTNAME HISTSIZE INPUTRC KDEDIR LS_COLORS"' in listing.defaults

@@ -16,6 +16,7 @@ from stackaudit.collect.declared.kvm_user import sudo_list_line
 print(sudo_list_line(N(kvm=N(ssh_user='cloudstack')), 'kvm-host'))" > "$work/suite.sh"
 cp /etc/passwd "$work/passwd"; echo 'cloudstack:x:1600:1600::/var/lib/cloudstack:/bin/sh' >> "$work/passwd"
 cp /etc/group "$work/group"; echo 'cloudstack:x:1600:' >> "$work/group"
+cp /etc/shadow "$work/shadow"; echo 'cloudstack:!:20000:0:99999:7:::' >> "$work/shadow"
 debian='Defaults	env_reset
 Defaults	mail_badpass
 Defaults	secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -34,6 +35,10 @@ cloudstack ALL=(ALL) ALL"
 write group-negated 'Defaults    requiretty
 Defaults:cloudstack !requiretty, env_keep += "http_proxy https_proxy no_proxy LANG LC_ALL", timestamp_timeout=0
 %cloudstack ALL=(ALL:ALL) NOPASSWD: ALL'
+# the user's !requiretty before the global requiretty: the global one is in force
+write negated-first 'Defaults:cloudstack !requiretty
+Defaults    requiretty
+cloudstack ALL=(ALL) NOPASSWD: ALL'
 # only the setup command, without a password
 write one-command 'cloudstack ALL=(root) NOPASSWD: /usr/bin/cloudstack-setup-agent, /usr/bin/cloudstack-setup-agent *'
 # no rule for the user at all
@@ -42,12 +47,15 @@ write not-allowed ''
 in_view() {
     unshare --mount --propagation private sh -c '
         mount --bind "$1/passwd" /etc/passwd; mount --bind "$1/group" /etc/group
-        mount --bind "$1/$2" /etc/sudoers
+        mount --bind "$1/shadow" /etc/shadow; mount --bind "$1/$2" /etc/sudoers
         sh -c "$3" </dev/null 2>&1 || true' rec "$work" "$1" "$2"
 }
-for case in compliant requiretty group-negated one-command not-allowed; do
+# What sudo then does: the user runs `sudo -n id -un` with no tty, as CloudStack's SSH session does.
+for case in compliant requiretty group-negated negated-first one-command not-allowed; do
     in_view "$case" "sudo -n -l -U cloudstack" > "$out/sudo-l-U-$case-debian12.txt"
     in_view "$case" "sh $work/suite.sh" > "$out/sudo-l-U-$case-suite-debian12.txt"
+    in_view "$case" "setpriv --reuid=1600 --regid=1600 --init-groups sudo -n id -un; echo exit \$?" \
+        > "$out/sudo-as-cloudstack-no-tty-$case-debian12.txt"
 done
 # a user that does not exist
 sudo -n -l -U nosuchuser </dev/null > "$out/sudo-l-U-unknown-user-debian12.txt" 2>&1 || true
