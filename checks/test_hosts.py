@@ -8,6 +8,7 @@ from stackaudit.rules import hosts as rules
 from stackaudit.rules import kvm_agent as kvm_agent_rules
 from stackaudit.rules import kvm_cgroup2 as kvm_cgroup2_rules
 from stackaudit.rules import kvm_packages as kvm_packages_rules
+from stackaudit.rules import kvm_user as kvm_user_rules
 from stackaudit.rules import make_unique as make_unique_rules
 from stackaudit.rules import xenserver as xen_rules
 
@@ -145,3 +146,15 @@ def test_kvm_cgroup2_cpu_weight(kvm_host, policy):
                                                 kvm.cgroup2_agent_floor, kvm.patched_agent_versions)
     facts.attach("cloudstack-agent against the cgroup v2 floor", verdict.evidence, as_json=True)
     assert not verdict.findings, "; ".join(verdict.findings)
+@check("KVM-CS-USER", reads=("cs_user_access",), members={"db": ("cloudstack_ssh_users",)})
+def test_kvm_cloudstack_user(kvm_host, policy):
+    """The user CloudStack logs in to the host as (cloud.host_details `username`; without a database, the
+    policy's kvm.ssh_user) exists and, unless it is root, `sudo -l -U` lists (ALL) NOPASSWD: ALL for it
+    with no requiretty in force."""
+    facts = kvm_host.facts
+    users, source = groups.cloudstack_ssh_users(facts)
+    user = kvm_user_rules.cloudstack_user(kvm_host.target.attrs.id, users, source, policy.kvm.ssh_user, kvm_host.id)
+    access = None if user.name == "root" else facts.cs_user_access     # root needs no sudo: nothing to read
+    facts.attach("the user CloudStack logs in as, and its sudo", kvm_user_rules.evidence(user, access), as_json=True)
+    findings = kvm_user_rules.user_findings(user, access, kvm_host.id)
+    assert not findings, "; ".join(findings)

@@ -42,6 +42,12 @@ KVM_HOST = Record({
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
     "units": f(KEY_OVERRIDES, dict),
     "init": f(Enum("systemd", "sysv"), "systemd"),
+    # KVM-CS-USER: the user CloudStack added the host with (cloud.host_details `username` in the lab
+    # database; null: no such row), the users the host has besides its system ones, and its
+    # /etc/sudoers (null: Debian's file with the two lines of [CSC-WIKI], lab/parts/kvm_host.py).
+    "ssh_user": f(Optional(Str()), "cloudstack"),
+    "local_users": f(ListOf(Str()), lambda: ["cloudstack"]),
+    "sudoers": f(Optional(Str())),
 })
 
 XENSERVER_HOST = Record({

@@ -171,6 +171,19 @@ def cloud_fact(facts, name: str):
     return getattr(facts.of(cloud), name)
 
 
+def cloudstack_ssh_users(facts) -> tuple[dict | None, str]:
+    """KVM-CS-USER's input: the username rows of the first database server that answers, and where
+    they were read; (None, "") when the inventory names no database. Broken when none answers."""
+    gathered = Gathered()
+    for member in members(facts, "db"):
+        gathered.read(facts, member, lambda f: f.cloudstack_ssh_users)
+        if member.id in gathered.values:
+            return gathered.values[member.id], f"cloud.host_details on {member.id}"
+    if gathered.unreadable:
+        raise NotCheckable("could not read cloud.host_details: " + unreadable_by_reason(gathered.unreadable))
+    return None, ""
+
+
 def zone_id_of(facts) -> str:
     """The CloudStack id of the zone the target is in, as discovery listed it (listZones)."""
     zone = next((t for t in members(facts, "zone") if t.name == facts.target.zone), None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from lab import files
 from lab.machine import MachineSpec, Service
@@ -48,6 +49,25 @@ while True:
 """
 
 
+# Debian 12's /etc/sudoers (its Defaults and rules), then [CSC-WIKI]'s two lines for the user CloudStack
+# adds hosts with (KVM-CS-USER).
+DEBIAN_SUDOERS = ("Defaults\tenv_reset\nDefaults\tmail_badpass\n"
+                  'Defaults\tsecure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n'
+                  "Defaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n")
+COMPLIANT_SUDOERS = DEBIAN_SUDOERS + "cloudstack ALL=(ALL) NOPASSWD:ALL\nDefaults:cloudstack !requiretty\n"
+LOCAL_UID = 1600
+
+
+def user_files(facts: dict, base_etc: Path) -> dict[str, str]:
+    """/etc/passwd and /etc/group with the host's own users added, and its /etc/sudoers."""
+    passwd, group = (base_etc / "passwd").read_text(), (base_etc / "group").read_text()
+    for number, user in enumerate(facts["local_users"]):
+        passwd = files.passwd_with_user(passwd, user, LOCAL_UID + number, f"/home/{user}")
+        group = files.group_with_group(group, user, LOCAL_UID + number)
+    sudoers = COMPLIANT_SUDOERS if facts["sudoers"] is None else facts["sudoers"]
+    return {"/etc/passwd": passwd, "/etc/group": group, "/etc/sudoers": sudoers}
+
+
 def libvirt_socket_units() -> dict[str, str]:
     """The vendor socket units libvirt installs, so that masking them is something to check."""
     return {f"/usr/lib/systemd/system/{name}.socket":
@@ -61,7 +81,7 @@ def host_packages(topo: Topology, facts: dict) -> dict[str, str]:
     return {name: version for name, version in packages.items() if version is not None}
 
 
-def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
+def kvm_host_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/etc")) -> MachineSpec:
     facts = node.facts
     content, modes = common_files(node, keys)
     fw_files, links, v4, v6 = firewall_parts(node, rhel=False)
@@ -92,8 +112,8 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         "/root/.ssh/id_rsa.cloud": keys.cloud_private,
         "/usr/sbin/libvirtd": LIBVIRTD_STANDIN,
         "/var/lib/dpkg/status": files.dpkg_status(host_packages(topo, facts)),
-        **ovs_vsctl_standin(node), **fw_files, **facts["files"]})
-    modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755, OVS_VSCTL: 0o755})
+        **ovs_vsctl_standin(node), **user_files(facts, base_etc), **fw_files, **facts["files"]})
+    modes.update({"/root/.ssh/id_rsa.cloud": 0o600, "/usr/sbin/libvirtd": 0o755, OVS_VSCTL: 0o755, "/etc/sudoers": 0o440})
     links.update({f"{SYSTEMD}/{s}": "/dev/null" for s in facts["masked_sockets"]})
     content.update(libvirt_socket_units())
     units, unit_modes = unit_files("cloudstack-agent", facts)

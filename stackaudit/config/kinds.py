@@ -44,6 +44,12 @@ class Text(Kind):
         return value
 
 
+# POSIX.1-2017, Base Definitions 3.437 "User Name" and 3.282 "Portable Filename Character Set": letters,
+# digits, period, underscore, hyphen, and not a hyphen first; at most 32 bytes (Linux's utmp ut_user).
+# Nothing in such a name can end or break a shell word. KVM-CS-USER's user, from the policy or the database.
+USER_NAME_PATTERN = r"[A-Za-z0-9._][A-Za-z0-9._-]{0,31}"
+
+
 class Pattern(Text):
     """Text matching a regular expression that says what it is."""
 

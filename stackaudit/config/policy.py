@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
-from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, Bounded, DebianVersion, Host, NonEmptyList, Pattern,
-                                     Text, seconds)
+from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, USER_NAME_PATTERN, Bounded, DebianVersion, Host,
+                                     NonEmptyList, Pattern, Text, seconds)
 from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
@@ -72,6 +72,8 @@ TIME_ZONE = Pattern(r"SYSTEM|[+-](0?[0-9]|1[0-4]):[0-5][0-9]|[A-Za-z][A-Za-z0-9_
 # XAPI SR types are lower-case names (nfs, lvmoiscsi, lvmohba, ext, smb, ...).
 SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
 GLOB = Text(4096, "an absolute path pattern")
+USER_NAME = Pattern(USER_NAME_PATTERN, "a user name of letters, digits, '.', '_' and '-' (not '-' first), "
+                    "at most 32 characters, such as cloudstack")
 PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
 KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
@@ -80,6 +82,7 @@ KVM_QEMU_FLOOR = "1:5.2"
 # KVM-CGROUP2-CPU-WEIGHT: the first release whose agent scales CPU shares into cgroup v2's weight range,
 # apache/cloudstack pull request 8252, listed in the 4.18.2.0 release notes (and in 4.19.0.0's).
 KVM_CGROUP2_AGENT_FLOOR = "4.18.2.0"
+KVM_SSH_USER = "cloudstack"    # [CSC-WIKI]: the user its hosts were added with
 # A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
 UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
@@ -128,6 +131,10 @@ POLICY = Record({
         # patched builds listed (004's own `4.16.0.0+1` clamps the shares at 10000).
         "cgroup2_agent_floor": f(DebianVersion(), KVM_CGROUP2_AGENT_FLOOR),
         "patched_agent_versions": f(ListOf(DebianVersion()), list),
+        # KVM-CS-USER: the user CloudStack adds KVM hosts with, read on each host; the database's
+        # cloud.host_details, where the inventory names one, says which user each host really has.
+        # null: none (then a cloud without a database in the inventory cannot be checked).
+        "ssh_user": f(Optional(USER_NAME), KVM_SSH_USER),
     }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
@@ -218,6 +225,7 @@ class KvmPolicy:
     qemu_floor: str = KVM_QEMU_FLOOR
     cgroup2_agent_floor: str = KVM_CGROUP2_AGENT_FLOOR
     patched_agent_versions: tuple[str, ...] = ()
+    ssh_user: str | None = KVM_SSH_USER
 
 
 @dataclass(frozen=True)
@@ -325,7 +333,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
-                      data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"])))
+                      data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
+                      data["kvm"]["ssh_user"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:
