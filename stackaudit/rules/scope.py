@@ -41,6 +41,22 @@ def _database_address(target, version, policy, inventory):
     return "one database server and no database address in the policy"
 
 
+def _database_vip(target, version, policy, inventory):
+    servers = inventory.databases.servers if inventory.databases is not None else []
+    if len(servers) < 2:
+        return "fewer than two database servers: no pair to hold a VIP"
+    address = policy.database.address
+    for server in servers:
+        if address is not None and address.lower() in server_names(server):
+            return f"the policy's database.address {address} is database server {server.name} itself, not a VIP"
+    return None
+
+
+def server_names(server) -> set[str]:
+    """What an address in the policy may call an inventory database server by."""
+    return {n.lower() for n in (server.name, server.address, server.ssh_address, *server.aliases) if n}
+
+
 def _zone_enabled(target, version, policy, inventory):
     state = target.attrs.allocationstate
     return None if state == "Enabled" else f"zone {target.name} is {state}"
@@ -54,6 +70,9 @@ CA_FRAMEWORK = Scope("CloudStack 4.11 and later", _ca_framework, needs_cloud_ver
 # management server may name it as localhost.
 DATABASE_ADDRESSED = Scope("database replicated or behind an address of its own", _database_address)
 ZONE_ENABLED = Scope("enabled zones", _zone_enabled)
+# DB-VIP-SINGLE-HOLDER: a pair behind an address of its own. When only db.properties names the
+# address, whether it is a server's own is known at run time: the rule says so (rules/db_vip.py).
+DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
 
 # What a catalog record's `scope` may name.
 CONDITIONS = {
@@ -61,4 +80,5 @@ CONDITIONS = {
     "ca-framework": CA_FRAMEWORK,
     "database-addressed": DATABASE_ADDRESSED,
     "zone-enabled": ZONE_ENABLED,
+    "database-vip": DATABASE_VIP,
 }
