@@ -165,3 +165,11 @@ def test_scope_a_pair_behind_an_address_of_its_own():
     one = SimpleNamespace(databases=SimpleNamespace(servers=servers[:1]))
     assert check(None, None, policy_from_data({}, "p"), one) == "fewer than two database servers: no pair to hold a VIP"
     assert check(None, None, policy_from_data({}, "p"), SimpleNamespace(databases=None)).startswith("fewer than two")
+
+
+def test_recorded_mariadb_sessions_of_a_standby_fail_on_cloud_only():
+    sessions = parse_sessions(recorded("processlist-mariadb-10.11-lab.json"))
+    assert {s.user for s in sessions} == {"stackaudit", "cloud", "system user", "repl"}
+    assert parse_process_privilege(recorded("user-privileges-process-mariadb-10.11-lab.json"))
+    (finding,), _ = pair_findings(None, pair(sessions2=sessions), VIEWS, True)
+    assert "has 1 session(s) of the CloudStack database user(s) cloud: cloud@198.18.0.11:" in finding
