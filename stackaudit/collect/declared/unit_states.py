@@ -15,8 +15,9 @@ from stackaudit.collect.readings import Command, Fact, shell
 from stackaudit.parsers.unit_states import parse_unit_states
 
 AGENT_UNIT = "cloudstack-agent"     # the unit the cloudstack-agent package installs (apache/cloudstack packaging)
-# DB-VIP-SINGLE-HOLDER: the VRRP daemon that moves a database pair's VIP (keepalived's own
-# keepalived.service; Debian's and EL's packages install it under that name).
+# DB-VIP-SINGLE-HOLDER: the VRRP daemon that moves a database pair's VIP, under the name of its
+# own unit (acassen/keepalived, keepalived/keepalived.service.in: WantedBy=multi-user.target) and of
+# Debian's SysV script (/etc/init.d/keepalived).
 KEEPALIVED_UNIT = "keepalived"
 UNIT_STATES_PROGRAM = r"""LC_ALL=C; export LC_ALL
 probe() {
