@@ -59,10 +59,20 @@ def management_view(properties: dict[str, str] | None, own: OwnNames) -> Managem
     return ManagementView(hosts[0] if hosts and not local_meaning(hosts[0], own) else None, users)
 
 
+def normal_host(text: str) -> str:
+    """A host as written, compared: an address in its one canonical form (fd00:0::1 is fd00::1),
+    a name in lower case."""
+    text = text.strip().strip("[]").lower()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
 def names_member(host: str, members: list[PairMember]) -> PairMember | None:
-    text = host.strip().strip("[]").lower()
+    text = normal_host(host)
     for member in members:
-        if text in (n.lower() for n in member.names):
+        if text in (normal_host(n) for n in member.names):
             return member
     return None
 

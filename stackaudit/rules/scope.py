@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from stackaudit.rules.db_vip import normal_host
 from stackaudit.rules.management import applies_from
 from stackaudit.rules.xenserver import ha_required
 
@@ -47,14 +48,14 @@ def _database_vip(target, version, policy, inventory):
         return "fewer than two database servers: no pair to hold a VIP"
     address = policy.database.address
     for server in servers:
-        if address is not None and address.lower() in server_names(server):
+        if address is not None and normal_host(address) in server_names(server):
             return f"the policy's database.address {address} is database server {server.name} itself, not a VIP"
     return None
 
 
 def server_names(server) -> set[str]:
     """What an address in the policy may call an inventory database server by."""
-    return {n.lower() for n in (server.name, server.address, server.ssh_address, *server.aliases) if n}
+    return {normal_host(n) for n in (server.name, server.address, server.ssh_address, *server.aliases) if n}
 
 
 def _zone_enabled(target, version, policy, inventory):

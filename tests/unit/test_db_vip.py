@@ -162,6 +162,10 @@ def test_scope_a_pair_behind_an_address_of_its_own():
     assert check(None, None, policy_from_data({"database": {"address": VIP}}, "p"), inventory) is None
     assert check(None, None, policy_from_data({"database": {"address": "DB-A"}}, "p"), inventory) == (
         "the policy's database.address DB-A is database server db1 itself, not a VIP")
+    v6 = SimpleNamespace(databases=SimpleNamespace(servers=[
+        SimpleNamespace(name="db1", address="fd00::100", ssh_address=None, aliases=()), servers[1]]))
+    assert check(None, None, policy_from_data({"database": {"address": "fd00:0:0::100"}}, "p"), v6) == (
+        "the policy's database.address fd00:0:0::100 is database server db1 itself, not a VIP")
     one = SimpleNamespace(databases=SimpleNamespace(servers=servers[:1]))
     assert check(None, None, policy_from_data({}, "p"), one) == "fewer than two database servers: no pair to hold a VIP"
     assert check(None, None, policy_from_data({}, "p"), SimpleNamespace(databases=None)).startswith("fewer than two")
