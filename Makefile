@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := openssh-server openssh-client iptables iproute2 mariadb-server mariadb-client tini procps openssl \
-	default-jre-headless
+	default-jre-headless sudo
 # What only the suite's own tests need: Chromium renders report.html headless (tests/report).
 TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml

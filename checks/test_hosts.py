@@ -6,6 +6,9 @@ from stackaudit.errors import NotCheckable
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as rules
 from stackaudit.rules import kvm_agent as kvm_agent_rules
+from stackaudit.rules import kvm_cgroup2 as kvm_cgroup2_rules
+from stackaudit.rules import kvm_packages as kvm_packages_rules
+from stackaudit.rules import kvm_user as kvm_user_rules
 from stackaudit.rules import make_unique as make_unique_rules
 from stackaudit.rules import xenserver as xen_rules
 
@@ -112,4 +115,46 @@ def test_xenserver_no_make_unique(xen_host):
     xen_host.facts.attach("uniquifier leftovers that run nothing", make_unique_rules.make_unique_notes(leftovers)
                           or ["none"], as_json=True)
     findings = make_unique_rules.make_unique_findings(leftovers)
+    assert not findings, "; ".join(findings)
+
+
+@check("KVM-PACKAGES", reads=("kvm_packages",), members={"cloud": ("storage_pools",)})
+def test_kvm_packages(kvm_host, policy):
+    """The policy's packages are installed (dpkg status `install ok installed`), the RBD ones too where
+    the host's zone has an RBD primary pool, and qemu-system-x86 is at least the policy's floor."""
+    facts = kvm_host.facts
+    installed = facts.kvm_packages      # the host's own reading first: a host not reached is named as such
+    pools = kvm_packages_rules.rbd_pools(groups.cloud_fact(facts, "storage_pools"), groups.zone_id_of(facts))
+    kvm = policy.kvm
+    verdict = kvm_packages_rules.package_findings(installed, kvm.packages, kvm.rbd_packages, pools, kvm.qemu_floor)
+    facts.attach("packages against the policy", verdict.evidence, as_json=True)
+    assert not verdict.findings, "; ".join(verdict.findings)
+
+
+@check("KVM-CGROUP2-CPU-WEIGHT", reads=("cgroup_fs", "kvm_packages"))
+def test_kvm_cgroup2_cpu_weight(kvm_host, policy):
+    """On a host whose /sys/fs/cgroup is cgroup2fs, cloudstack-agent (dpkg, and the version listHosts
+    reports) is at least the policy's floor or a patched build it lists, so no VM's CPU shares exceed
+    cgroup v2's weight limit of 10000; hosts on cgroup v1 or hybrid pass."""
+    facts = kvm_host.facts
+    mount = facts.cgroup_fs
+    facts.attach("/sys/fs/cgroup", f"{mount.fs_type}: {mount.description}")
+    if not mount.unified:
+        return      # libvirt writes cpu.shares (2-262144) under cgroup v1: any agent keeps it in range
+    kvm = policy.kvm
+    verdict = kvm_cgroup2_rules.weight_findings(facts.kvm_packages, kvm_host.target.attrs.version,
+                                                kvm.cgroup2_agent_floor, kvm.patched_agent_versions)
+    facts.attach("cloudstack-agent against the cgroup v2 floor", verdict.evidence, as_json=True)
+    assert not verdict.findings, "; ".join(verdict.findings)
+@check("KVM-CS-USER", reads=("cs_user_access",), members={"db": ("cloudstack_ssh_users",)})
+def test_kvm_cloudstack_user(kvm_host, policy):
+    """The user CloudStack logs in to the host as (cloud.host_details `username`; without a database, the
+    policy's kvm.ssh_user) exists and, unless it is root, `sudo -l -U` lists (ALL) NOPASSWD: ALL for it
+    with no requiretty in force."""
+    facts = kvm_host.facts
+    users, source = groups.cloudstack_ssh_users(facts)
+    user = kvm_user_rules.cloudstack_user(kvm_host.target.attrs.id, users, source, policy.kvm.ssh_user, kvm_host.id)
+    access = None if user.name == "root" else facts.cs_user_access     # root needs no sudo: nothing to read
+    facts.attach("the user CloudStack logs in as, and its sudo", kvm_user_rules.evidence(user, access), as_json=True)
+    findings = kvm_user_rules.user_findings(user, access, kvm_host.id)
     assert not findings, "; ".join(findings)

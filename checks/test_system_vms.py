@@ -2,7 +2,9 @@
 the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources)."""
 from stackaudit import groups
 from stackaudit.catalog import check
+from stackaudit.rules import ssvm_mtu
 from stackaudit.rules import system_vms as rules
+from stackaudit.rules.routers import network_of, not_judged_reason, router_findings
 from stackaudit.rules.management import cloud_version
 
 
@@ -49,6 +51,38 @@ def test_ssvm_offering(system_vm, policy):
     SSVM runs on it; the SSVM's offering meets the policy's CPU and memory floors."""
     facts = system_vm.facts
     (row,) = facts.api_rows("listSystemVms", id=system_vm.target.attrs.id)
-    setting = next((c.value for c in groups.cloud_settings(facts) if c.name == rules.SSVM_OFFERING_SETTING), None)
+    setting = groups.cloud_setting(facts, rules.SSVM_OFFERING_SETTING)
     findings = rules.ssvm_offering_findings(setting, groups.cloud_fact(facts, "ssvm_offerings"), row, policy.ssvm)
+    assert not findings, "; ".join(findings)
+
+
+@check("SVM-ROUTER-RUNNING")
+def test_network_routers_running(routed_network):
+    """Each guest network or VPC a virtual router serves has its router(s) Running, and a redundant
+    pair is one PRIMARY (MASTER in older releases) and one BACKUP."""
+    target, facts = routed_network.target, routed_network.facts
+    # the network's own row is attached as evidence (its name, state, providers); the rule reads the
+    # same values as discovery kept them (network_of)
+    if target.kind == "vpc":
+        facts.api_rows("listVPCs", id=target.attrs.id)
+        routers = facts.api_rows("listRouters", vpcid=target.attrs.id)
+    else:
+        facts.api_rows("listNetworks", id=target.attrs.id)
+        routers = facts.api_rows("listRouters", guestnetworkid=target.attrs.id)
+    network = network_of(target)
+    not_judged_reason(network, target.attrs.running_vms, target.attrs.running_vms_error)  # broken if unknown
+    findings = router_findings(network, routers)
+
+@check("SVM-SSVM-MTU", reads=("storage_network",), members={
+    "cloud": ("configurations", "traffic_labels"), "kvm-host": ("agent_properties", "device_mtus"),
+    "xs-pool": ("pool_hosts", "pool_networks", "pool_pifs")})
+def test_ssvm_storage_mtu(system_vm, policy):
+    """An SSVM with a storage network (`storageip=` in its boot line) has eth3 at the `mtu=` it booted
+    with, which is the current `secstorage.vm.mtu.size`, which is the policy's `ssvm.storage_mtu` where
+    that is set; the storage path of its host (a KVM bridge; a XenServer network and its PIF) carries
+    frames that large. An SSVM without one has nothing to check."""
+    facts = system_vm.facts
+    network, setting = facts.storage_network, groups.cloud_setting(facts, ssvm_mtu.SSVM_MTU_SETTING)
+    findings = ssvm_mtu.ssvm_mtu_findings(network, setting, policy.ssvm.storage_mtu,
+                                          lambda: groups.ssvm_storage_host_findings(facts, network, setting))
     assert not findings, "; ".join(findings)

@@ -1,4 +1,7 @@
 """XenServer pools: facts from each pool's master, over XAPI ([BERGSMA-XS-HA] in the README's Sources)."""
+from datetime import datetime, timezone
+
+from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import xenserver as rules
 
@@ -52,4 +55,24 @@ def test_pool_master_live(pool):
     """The pool has a master, and it and every member are live (host_metrics.live)."""
     facts = pool.facts
     findings = rules.master_live_findings(facts.pool_record, facts.pool_hosts, facts.pool_host_metrics)
+    assert not findings, "; ".join(findings)
+
+
+@check("XS-POOL-HA-LICENSED", reads=("pool_licences",))
+def test_pool_ha_licensed(pool, policy):
+    """On a pool with a member on XenServer before 6.2, every member's licence enables HA
+    (license_params enable_xha "true") and does not expire within the policy's warning days."""
+    findings = rules.ha_licence_findings(pool.facts.pool_licences, datetime.now(timezone.utc),
+                                         policy.xenserver.ha_licence_warn_days)
+    assert not findings, "; ".join(findings)
+
+
+@check("XS-POOL-CS-MEMBERSHIP", reads=("pool_hosts",))
+def test_pool_cs_membership(pool):
+    """The hosts CloudStack lists in the pool's cluster (listHosts type=Routing, ipaddress) are exactly
+    the pool's members (XAPI host.address); a host found in another cluster's pool is named with it."""
+    listed = pool.facts.api_rows("listHosts", clusterid=pool.target.attrs.id)
+    other_pools, other_clusters = groups.addresses_elsewhere(pool.facts)
+    findings = rules.membership_findings([(row.name, row.ipaddress) for row in listed], pool.facts.pool_hosts,
+                                         other_pools, other_clusters)
     assert not findings, "; ".join(findings)

@@ -38,12 +38,13 @@ def inventory_document(topo: Topology) -> dict:
         "ssh": {"user": "root", "private_key": "keys/id_ed25519", "known_hosts": "known_hosts"},
         "system_vms": {"port": 3922, "key_on_host": "/root/.ssh/id_rsa.cloud"},
         "xenserver": {"username": "root", "password_file": "keys/xapi.password", "ca_file": "keys/xapi-cert.pem"},
-        "databases": {
+        # a scenario without database servers: an inventory without the section (it may not be empty)
+        **({"databases": {
             "user": "stackaudit", "password_file": "keys/db-audit.password", "ca_file": "keys/lab-ca.pem",
             "servers": [{"name": d.name, "address": d.address, "port": 3306, "ssh_address": d.address,
                          **({"aliases": d.facts["aliases"]} if d.facts["aliases"] else {})}
                         for d in topo.databases],
-        },
+        }} if topo.databases else {}),
         "management_servers": [{"name": m.name, "ssh_address": m.address} for m in topo.management],
         "policy": "policy.yml",
     }

@@ -13,7 +13,7 @@ from lab.machine import is_listening, start_machine, write_machine_files
 from lab.network import (MAX_BRIDGE_PORTS, bridge_exists, create_network, delete_network, interfaces_holding_lab_range,
                          make_room_for_floods, restore_backlog)
 from lab.records_cloudstack import cloudstack_model
-from lab.records_xapi import xapi_pools
+from lab.records_xapi import xapi_pool_of, xapi_pools
 from lab.scenario import load_scenario
 from lab.sim.process import start_simulator, wait_ready
 from lab.state import LabState, end_processes, is_alive, record_process
@@ -129,7 +129,7 @@ def _start_simulators(topo: Topology, state_dir: Path, state: LabState, secrets,
             "ready_file": str(sim_dir / "xapi.ready"),
             "faults_file": str(sim_dir / "xapi.faults.json"),
             "hosts": [{"netns": f"/run/netns/{h.netns}", "address": h.address, "port": XAPI_PORT,
-                       "pool": h.cluster["name"]} for h in topo.hosts
+                       "pool": xapi_pool_of(h)} for h in topo.hosts
                       if h.kind == "xs-host" and h.facts["ssh"]],
             "pools": pools,
         }

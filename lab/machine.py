@@ -46,6 +46,9 @@ class MachineSpec:
     iptables_legacy_v4: str | None = None   # legacy tables beside the nf_tables ones
     network_setup: list[str] = field(default_factory=list)  # `ip` commands run inside the netns at boot
     mtimes: dict[str, float] = field(default_factory=dict)   # path -> modification time of that file
+    # file systems mounted in the machine's own mount namespace at boot, (type, path, options), such as
+    # cgroup2 on /sys/fs/cgroup: the host's mounts there are hidden from the machine, never changed
+    mounts: tuple[tuple[str, str, str], ...] = ()
 
 
 def machine_dir(state_dir: Path, name: str) -> Path:
@@ -109,6 +112,8 @@ def boot_script(root: Path, spec: MachineSpec) -> str:
         options = (f"lowerdir={root}/overlay/{rel}:{view},upperdir={root}/upper/{rel},"
                    f"workdir={root}/work/{rel}")
         lines.append(f"mount -t overlay lab-{spec.name} -o {shlex.quote(options)} {shlex.quote(view)}")
+    for fs_type, path, options in spec.mounts:
+        lines.append(f"mount -t {shlex.quote(fs_type)} lab-{spec.name} -o {shlex.quote(options)} {shlex.quote(path)}")
     lines.append(f"hostname {shlex.quote(spec.name)}")
     lines.append("ip link set lo up")
     lines += [f"ip {command}" for command in spec.network_setup]

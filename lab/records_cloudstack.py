@@ -5,7 +5,8 @@ Field names and types follow [CS-API] (the 4.22.1 response classes; README, Sour
 from __future__ import annotations
 
 from lab.parts.system_vm import template_debian
-from lab.scenario import DEFAULT_GLOBAL_SETTINGS
+from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
+from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
 
@@ -55,10 +56,16 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
                                                           if n.facts["type"] != "router"]},
             "listRouters": {"key": "router", "rows": [router_row(topo, n) for n in topo.system_vms
                                                       if n.facts["type"] == "router"]},
+            "listNetworks": {"key": "network", "rows": network_rows(scenario)},
+            "listVPCs": {"key": "vpc", "rows": vpc_rows(scenario)},
+            "listVirtualMachines": {"key": "virtualmachine", "rows": virtual_machine_rows(scenario)},
             "listManagementServers": {"key": "managementserver",
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
             "listServiceOfferings": {"key": "serviceoffering", "rows": system_offering_rows(scenario)},
+            "listPhysicalNetworks": {"key": "physicalnetwork",
+                                     "rows": [physical_network_row(z) for z in scenario["zones"]]},
+            "listTrafficTypes": {"key": "traffictype", "rows": traffic_type_rows(scenario)},
             "listStoragePools": {"key": "storagepool", "rows": storage_pool_rows(scenario)},
             "listImageStores": {"key": "imagestore", "rows": image_store_rows(scenario)},
             "listDomains": {"key": "domain", "rows": domain_rows(scenario)},
@@ -129,8 +136,13 @@ def location(node: Node) -> dict:
             "podid": stable_id("pod", node.pod["name"]), "podname": node.pod["name"]}
 
 
+def listed_hosts(topo: Topology) -> list[Node]:
+    """The hypervisor hosts CloudStack knows (a XenServer pool member may be one it does not list)."""
+    return [n for n in topo.hosts if n.facts.get("listed", True)]
+
+
 def host_rows(topo: Topology) -> list[dict]:
-    rows = [hypervisor_host_row(topo, n) for n in topo.hosts]
+    rows = [hypervisor_host_row(topo, n) for n in listed_hosts(topo)]
     # CloudStack lists each running secondary storage and console proxy VM as a host too.
     for svm in topo.system_vms:
         kind = {"secondarystoragevm": "SecondaryStorageVM", "consoleproxy": "ConsoleProxy"}.get(svm.facts["type"])
@@ -224,14 +236,16 @@ def router_row(topo: Topology, node: Node) -> dict:
     f = node.facts
     release = f["cloudstack_release"] or topo.version(f["agent_version"])
     owner = f.get("owner") or {"account": "system", "network": "", "network_domain": ""}
-    return {**system_vm_common(topo, node), "role": "VIRTUAL_ROUTER", "isredundantrouter": False,
-            "redundantstate": "UNKNOWN", "account": owner["account"], "domain": "ROOT",
+    return {**system_vm_common(topo, node), "role": "VIRTUAL_ROUTER",
+            "account": owner["account"], "domain": "ROOT",
             "domainid": stable_id("domain", "ROOT"), "version": release,
-            **({"guestnetworkname": owner["network"]} if owner["network"] else {}),
-            **({"networkdomain": owner["network_domain"]} if owner["network_domain"] else {}),
             "scriptsversion": "6d3c3b7b7a3c1d2e9f0a8b7c6d5e4f3a", "requiresupgrade": f["requiresupgrade"],
             "healthchecksfailed": False, "guestnetworkid": stable_id("network", node.name),
-            "softwareversion": template_debian(topo.scenario["cloudstack_version"])}
+            "softwareversion": template_debian(topo.scenario["cloudstack_version"]),
+            **router_link(node.zone, f.get("serves"), f.get("redundant_state", "UNKNOWN")),
+            # a scenario's owner names (hostile_tenants.yml) are kept as written
+            **({"guestnetworkname": owner["network"]} if owner["network"] else {}),
+            **({"networkdomain": owner["network_domain"]} if owner["network_domain"] else {})}
 
 
 def management_row(topo: Topology, node: Node) -> dict:
@@ -243,8 +257,8 @@ def management_row(topo: Topology, node: Node) -> dict:
 
 def capacity_rows(topo: Topology) -> list[dict]:
     rows = []
-    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts):
-        members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
+    for cluster_name in dict.fromkeys(n.cluster["name"] for n in listed_hosts(topo)):
+        members = [n for n in listed_hosts(topo) if n.cluster["name"] == cluster_name]
         first = members[0]
         where = {**location(first), "clusterid": stable_id("cluster", cluster_name), "clustername": cluster_name}
         for kind, name, used, total in (
@@ -257,9 +271,24 @@ def capacity_rows(topo: Topology) -> list[dict]:
     return rows
 
 
+def physical_network_row(zone: dict) -> dict:
+    """PhysicalNetworkResponse of the zone's one physical network."""
+    return {"id": stable_id("physicalnetwork", zone["name"]), "name": f"physnet-{zone['name']}",
+            "zoneid": stable_id("zone", zone["name"]), "state": "Enabled", "isolationmethods": "VLAN",
+            "broadcastdomainrange": "ZONE"}
+
+
+def traffic_type_rows(scenario: dict) -> list[dict]:
+    """TrafficTypeResponse rows: a label that is not set is null, so left out of the answer."""
+    return [{"id": stable_id("traffictype", f"{z['name']}/{kind}"), "traffictype": kind,
+             "physicalnetworkid": stable_id("physicalnetwork", z["name"]), "kvmnetworklabel": label,
+             "xennetworklabel": z["xen_traffic_labels"].get(kind)}
+            for z in scenario["zones"] for kind, label in z["traffic_labels"].items()]
+
+
 def storage_pool_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("storagepool", c["name"]), "name": f"primary-{c['name']}",
-             "type": "NetworkFilesystem", "scope": "CLUSTER", "state": "Up",
+             "type": c["primary_storage_type"], "scope": "CLUSTER", "state": "Up",
              "clusterid": stable_id("cluster", c["name"]), "clustername": c["name"],
              "podid": stable_id("pod", p["name"]), "podname": p["name"],
              "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "ipaddress": "198.19.255.1",

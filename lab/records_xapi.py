@@ -5,6 +5,8 @@ dicts, sets as lists, references as "OpaqueRef:<uuid>".
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from lab.parts.xs_host import control_domain_uuid, host_uuid
 from lab.topology import Node, Topology, stable_id
 
@@ -17,25 +19,61 @@ SOFTWARE_VERSION = {
 }
 
 
+# what a scenario's host sets (lab/scenario.py: product_brand, product_version) and what follows from it
+PRODUCT_KEYS = ("product_brand", "product_version", "product_version_text", "product_version_text_short")
+
+
 def ref(kind: str, name: str) -> str:
     return "OpaqueRef:" + stable_id(f"xapi-{kind}", name)
 
 
 def xapi_pools(topo: Topology) -> dict[str, dict]:
-    """Pool name -> {"master_address", "objects"} for every XenServer cluster."""
+    """Pool name -> {"master_address", "objects"} for every XenServer cluster's pool (its hosts, and
+    hosts of other clusters whose `xapi_pool` names it), and for each host with `xapi_pool: own`, a pool
+    of its own, as a host that left its pool has."""
+    hosts = [n for n in topo.hosts if n.kind == "xs-host"]
     pools = {}
-    for cluster_name in dict.fromkeys(n.cluster["name"] for n in topo.hosts if n.kind == "xs-host"):
-        members = [n for n in topo.hosts if n.cluster["name"] == cluster_name]
-        pools[cluster_name] = pool_objects(members)
+    for name in dict.fromkeys(xapi_pool_of(n) for n in hosts):
+        # the cluster's own hosts first: the pool's settings and master are its cluster's
+        members = sorted((n for n in hosts if xapi_pool_of(n) == name), key=lambda n: n.cluster["name"] != name)
+        pools[name] = pool_objects(members, standalone=members[0].cluster["name"] != name)
     return pools
 
 
-def pool_objects(members: list[Node]) -> dict:
+def xapi_pool_of(host: Node) -> str:
+    """The name of the simulated pool whose XAPI `host` serves."""
+    wanted = host.facts["xapi_pool"]
+    return host.cluster["name"] if wanted is None else f"{host.cluster['name']}/own-{host.name}" \
+        if wanted == "own" else wanted
+
+
+def software_version(host: Node) -> dict:
+    """SOFTWARE_VERSION with the host's product; its product_version_text fields follow the version."""
+    version = host.facts["product_version"]
+    texts = {} if version is None else dict.fromkeys(("product_version_text", "product_version_text_short"),
+                                                     ".".join(version.split(".")[:2]))
+    product = {k: host.facts[k] for k in ("product_brand", "product_version") if host.facts[k] is not None}
+    return {**{k: v for k, v in SOFTWARE_VERSION.items() if k not in PRODUCT_KEYS}, **texts, **product,
+            "hostname": host.name}
+
+
+def license_params(host: Node, now: datetime) -> dict:
+    """As xapi keeps them ([XAPI] ocaml/license: `expiry` written by Date.to_rfc3339, or `never`)."""
+    days = host.facts["licence_expiry_days"]
+    expiry = "never" if days is None else (now + timedelta(days=days)).strftime("%Y%m%dT%H:%M:%SZ")
+    params = {"sku_type": "enterprise-per-socket", "sku_marketing_name": "Citrix Hypervisor Premium Edition",
+              "expiry": expiry, "restrict_pooling": "false", "restrict_wlb": "false"}
+    return params | ({} if host.facts["enable_xha"] is None else {"enable_xha": host.facts["enable_xha"]})
+
+
+def pool_objects(members: list[Node], standalone: bool = False) -> dict:
     cluster = members[0].cluster
     pool = cluster["pool"]
-    master = next(m for m in members if m.name == (pool["master"] or members[0].name))
+    now = datetime.now(timezone.utc)
+    master = members[0] if standalone else next(m for m in members if m.name == (pool["master"] or members[0].name))
     sr, vdi = ref("SR", cluster["name"]), ref("VDI", cluster["name"])
-    objects = {"pool": {}, "host": {}, "host_metrics": {}, "VM": {}, "SR": {}, "PBD": {}, "VDI": {}}
+    objects = {"pool": {}, "host": {}, "host_metrics": {}, "VM": {}, "SR": {}, "PBD": {}, "VDI": {},
+               **network_objects(cluster["name"], members, pool["networks"])}
     pbds = []
     for host in members:
         pbd = ref("PBD", host.name)
@@ -58,7 +96,8 @@ def pool_objects(members: list[Node]) -> dict:
             "uuid": host_uuid(host), "name_label": host.facts["name_label"] or host.name,
             "name_description": "Default install", "hostname": host.name, "address": host.address,
             "enabled": host.facts["enabled"], "API_version_major": "2", "API_version_minor": "16",
-            "API_version_vendor": "XenSource", "software_version": {**SOFTWARE_VERSION, "hostname": host.name},
+            "API_version_vendor": "XenSource", "software_version": software_version(host),
+            "license_params": license_params(host, now),
             "metrics": ref("host_metrics", host.name), "PBDs": [pbd], "control_domain": dom0,
             "resident_VMs": [dom0], "other_config": {}, "tags": []}
     for vm in pool["vms"]:
@@ -92,3 +131,24 @@ def vm_record(uuid: str, name: str, kind: str, priority: str, power_state: str, 
             "is_a_template": kind == "template", "is_a_snapshot": kind == "snapshot",
             "is_control_domain": kind == "control_domain", "resident_on": resident_on,
             "ha_restart_priority": priority, "ha_always_run": False, "other_config": {}, "tags": []}
+
+
+def network_objects(pool_name: str, members: list[Node], networks: dict) -> dict:
+    """The pool's networks and their PIFs ([XAPI] datamodel: network.MTU, PIF.MTU, ints on the wire as
+    decimal strings): each network has one PIF, eth1, on every member."""
+    objects = {"network": {}, "PIF": {}}
+    for label, network in networks.items():
+        network_ref = ref("network", f"{pool_name}/{label}")
+        pifs = []
+        for host in members:
+            pif = ref("PIF", f"{pool_name}/{label}/{host.name}")
+            pifs.append(pif)
+            objects["PIF"][pif] = {
+                "uuid": stable_id("pif", f"{pool_name}/{label}/{host.name}"), "device": "eth1",
+                "host": ref("host", host.name), "network": network_ref, "VLAN": "-1", "physical": True,
+                "MTU": str(network["pif_mtus"].get(host.name, network["mtu"])), "other_config": {}}
+        objects["network"][network_ref] = {
+            "uuid": stable_id("network", f"{pool_name}/{label}"), "name_label": label, "name_description": "",
+            "bridge": f"xapi{len(objects['network'])}", "MTU": str(network["mtu"]), "PIFs": pifs, "VIFs": [],
+            "other_config": {}, "tags": []}
+    return objects

@@ -8,89 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, FIREWALL, HOST_COMMON, KEY_OVERRIDES
+from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
-# [CSC-WIKI] (README, Sources): the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
-DEFAULT_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
-DEFAULT_MASKED_SOCKETS = ["libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket"]
-# [CSC-WIKI]'s global settings whose names and values survived in the page's text.
-DEFAULT_GLOBAL_SETTINGS = {
-    "allow.user.expunge.recover.vm": "true",
-    "allow.user.view.destroyed.vm": "true",
-    "expunge.delay": "1",
-    "expunge.interval": "1",
-    "network.securitygroups.defaultadding": "false",
-    "allow.public.user.templates": "false",
-    "network.throttling.rate": "0",
-    "cpu.overprovisioning.factor": "4.0",
-    "allow.user.create.projects": "false",
-    "max.project.cpus": "8",
-    "max.project.memory": "8192",
-    "max.account.cpus": "8",
-    "max.account.memory": "8192",
-    "ca.plugin.root.auth.strictness": "true",
-    "default.page.size": "500",
-}
-
-FILES = MapOf(Optional(Str()))          # path -> content; null hides the file on the machine
-KEY_OVERRIDES = MapOf(Optional(Str()))  # key -> value; null removes the key
-
-
-def _firewall_persisted_default():
-    return {"v4": "same", "v6": "same"}
-
-
-FIREWALL = Record({
-    "reject_ports": f(ListOf(Int(1)), DEFAULT_REJECT_PORTS),
-    "chain": f(Bool(), True),            # CLOUDSTACK-SERVICES exists
-    "jump": f(Bool(), True),             # INPUT jumps to it
-    "v6_return_prefix": f(Optional(Str()), "lab"),  # "lab": the lab's management /64
-    "v4_running": f(Optional(Str())),    # full iptables-save text instead of the generated rules
-    "v6_running": f(Optional(Str())),
-    # rules loaded with iptables-legacy-restore beside the running ones (iptables-nft then warns)
-    "v4_legacy": f(Optional(Str())),
-    # "same" (persisted equals running), "absent" (no file), or the file's full text
-    "persisted": f(Record({"v4": f(Str(), "same"), "v6": f(Str(), "same")}), _firewall_persisted_default),
-    "persistent_enabled": f(Bool(), True),  # the persisted rules are loaded at boot
-    # a KVM host in a security-group zone: the rules of this many VMs (lab/security_groups.py)
-    "security_group_vms": f(Int(0), 0),
-})
-
-CAPACITY = {
-    "cpu_cores": f(Int(1), 32),
-    "cpu_speed_mhz": f(Int(1), 2400),
-    "cpu_allocated_mhz": f(Int(0), 19200),
-    "memory_mib": f(Int(1), 262144),
-    "memory_allocated_mib": f(Int(0), 65536),
-}
-
-# Age in hours of the machine's backups under /var/backups/cloudstack (GATE-BACKUP-FRESH); null: none.
-BACKUP_AGE = f(Optional(Int(0)), 1)
-
-# What the machine's time tools report (lab/clock.py; TIME-SYNC): compliant is timedatectl's yes
-# beside chrony, Normal and 1 ms slow. "absent" hides the tool; "no-show" is systemd before 239;
-# chrony "stopped" is chronyc without its daemon.
-CLOCK = Record({
-    "timedatectl": f(Enum("yes", "no", "no-show", "absent"), "yes"),
-    "chronyc": f(Enum("normal", "not-synchronised", "stopped", "absent"), "normal"),
-    "chrony_system_time": f(Str(), "0.001000000 seconds slow"),
-    "ntpq": f(Enum("system-peer", "no-system-peer", "absent"), "absent"),
-    "ntpq_offset_ms": f(Str(), "0.045"),
-})
-
-HOST_COMMON = {
-    "name": f(Str(), REQUIRED),
-    "state": f(Enum("Up", "Down", "Disconnected", "Alert", "Connecting", "Error"), "Up"),
-    "resourcestate": f(Enum("Enabled", "Disabled", "Maintenance", "PrepareForMaintenance",
-                            "ErrorInMaintenance", "ErrorInPrepareForMaintenance"), "Enabled"),
-    "version": f(Optional(Str())),      # agent version; null: the cloud's version
-    "ssh": f(Bool(), True),             # false: no sshd (the API still lists the host)
-    "firewall": f(FIREWALL, dict),
-    "files": f(FILES, dict),
-    "clock": f(CLOCK, dict),
-    **CAPACITY,
-}
+# A zone as the setup wizard leaves it with one physical network: Management, Public and Guest
+# labelled with the bridge agent.properties names, Storage unlabelled (apache/cloudstack-go issue 126).
+DEFAULT_TRAFFIC_LABELS = {"Management": "cloudbr0", "Public": "cloudbr0", "Guest": "cloudbr0", "Storage": None}
 
 KVM_HOST = Record({
     **HOST_COMMON,
@@ -100,11 +25,29 @@ KVM_HOST = Record({
     "libvirtd_args": f(Str(), "--listen"),
     "masked_sockets": f(ListOf(Str()), DEFAULT_MASKED_SOCKETS),
     "backup_age_hours": BACKUP_AGE,
+    # KVM-BRIDGES: Linux bridges in the host's namespace, each "up" or "down" (ip link set); plain
+    # devices (a veth each, as a bond or NIC would be); Open vSwitch bridges, which the host's stand-in
+    # ovs-vsctl lists, each with its internal device (a veth, no sysfs bridge directory)
+    "bridges": f(MapOf(Enum("up", "down")), lambda: {"cloudbr0": "up"}),
+    "devices": f(MapOf(Enum("up", "down")), dict),
+    "ovs_bridges": f(MapOf(Enum("up", "down")), dict),
+    # KVM-PACKAGES: package -> version over the host's defaults (lab/parts/kvm_host.py); null: not installed
+    "packages": f(MapOf(Optional(Str())), dict),
+    # KVM-CGROUP2-CPU-WEIGHT: the file system mounted at /sys/fs/cgroup (lab/parts/kvm_host.py CGROUP_MOUNTS)
+    "cgroup_fs": f(Enum("cgroup2", "tmpfs", "ramfs"), "cgroup2"),
+    # SVM-SSVM-MTU: a bridge's MTU (ip link set NAME mtu N); a bridge not named keeps the kernel's 1500
+    "bridge_mtus": f(MapOf(Int(68)), dict),
     # unit -> "<is-enabled> <is-active>" as systemctl answers (lab/parts/units.py); null: unknown unit.
     # KVM-AGENT-SERVICE: cloudstack-agent is "enabled active" unless overridden. init sysv: EL6's
     # chkconfig and service instead of systemctl, the words "<on|off> <running|stopped>".
     "units": f(KEY_OVERRIDES, dict),
     "init": f(Enum("systemd", "sysv"), "systemd"),
+    # KVM-CS-USER: the user CloudStack added the host with (cloud.host_details `username` in the lab
+    # database; null: no such row), the users the host has besides its system ones, and its
+    # /etc/sudoers (null: Debian's file with the two lines of [CSC-WIKI], lab/parts/kvm_host.py).
+    "ssh_user": f(Optional(Str()), "cloudstack"),
+    "local_users": f(ListOf(Str()), lambda: ["cloudstack"]),
+    "sudoers": f(Optional(Str())),
 })
 
 XENSERVER_HOST = Record({
@@ -115,6 +58,20 @@ XENSERVER_HOST = Record({
     "name_label": f(Optional(Str())),   # null: equals the hostname
     "enabled": f(Bool(), True),
     "live": f(Bool(), True),
+    # host.software_version's product (null: the key is absent). XS-POOL-HA-LICENSED applies to pools
+    # with a member on XenServer before 6.2: by default every pool is one, licensed (below), so the
+    # check runs, and passes, wherever a scenario has a pool.
+    "product_brand": f(Optional(Str()), "XenServer"),
+    "product_version": f(Optional(Str()), "6.1.0"),
+    # host.license_params: enable_xha as sent (null: no key); expiry `never` (null) or this many days
+    # from the lab's start (negative: expired)
+    "enable_xha": f(Optional(Str()), "true"),
+    "licence_expiry_days": f(Optional(Int()), None),
+    # XS-POOL-CS-MEMBERSHIP: listed false, a pool member CloudStack does not list. xapi_pool, the pool
+    # the host's XAPI is a member of: null, its cluster's; "own", a pool of its own (a host that left its
+    # pool); or another XenServer cluster's name, that cluster's pool (one cluster's hosts in two pools)
+    "listed": f(Bool(), True),
+    "xapi_pool": f(Optional(Str())),
 })
 
 POOL_VM = Record({
@@ -134,6 +91,9 @@ POOL = Record({
     # more keys of each PBD's device_config, as an iSCSI SR keeps its `chappassword` (secrets canary)
     "pbd_device_config": f(MapOf(Str()), dict),
     "vms": f(ListOf(POOL_VM), lambda: [{"name": "i-2-10-VM"}, {"name": "i-2-11-VM"}]),
+    # SVM-SSVM-MTU: XAPI networks by name label, each with its MTU and a PIF (eth1) on every member,
+    # at the network's MTU unless pif_mtus names the host
+    "networks": f(MapOf(Record({"mtu": f(Int(68), 1500), "pif_mtus": f(MapOf(Int(68)), dict)})), dict),
 })
 
 CLUSTER = Record({
@@ -141,6 +101,8 @@ CLUSTER = Record({
     "hypervisor": f(Enum("KVM", "XenServer"), REQUIRED),
     "hosts": f(ListOf(Mapping()), REQUIRED),   # checked per hypervisor in _check_cluster
     "pool": f(POOL, dict),
+    # the type listStoragePools gives the cluster's primary pool (CloudStack's Storage.StoragePoolType)
+    "primary_storage_type": f(Enum("NetworkFilesystem", "RBD"), "NetworkFilesystem"),
 })
 
 SYSTEM_VM = Record({
@@ -160,10 +122,18 @@ SYSTEM_VM = Record({
     # the system offering it was deployed with (listSystemVms serviceofferingid); null: the built-in one
     "service_offering": f(Optional(Str())),
     "files": f(FILES, dict),
+    # a secondary storage VM's boot line (/var/cache/cloud/cmdline): words over the ones the lab
+    # writes as SecondaryStorageManagerImpl does (mtu= from secstorage.vm.mtu.size, vmpassword=, no
+    # storageip=); null removes a word
+    "boot_args": f(KEY_OVERRIDES, dict),
+    # its eth3's MTU; null: the boot line's mtu= where it has storageip= (no eth3 without one); 0: no eth3
+    "eth3_mtu": f(Optional(Int(0))),
     # a router's owner, as tenants name them (listRouters' account, guestnetworkname, networkdomain;
     # the account is listed by listAccounts too): null is the system account
     "owner": f(Optional(Record({"account": f(Str(), REQUIRED), "network": f(Str(), ""),
                                 "network_domain": f(Str(), "")}))),
+    "serves": f(SERVES),                                  # a router's network or VPC
+    "redundant_state": f(REDUNDANT_STATE, "UNKNOWN"),     # listRouters redundantstate
 })
 
 ZONE = Record({
@@ -172,6 +142,13 @@ ZONE = Record({
     "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
               REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
+    # KVM-BRIDGES: the zone's physical network and the KVM label of each traffic type on it
+    # (listTrafficTypes kvmnetworklabel); null: no label, so the agent's default bridge
+    "traffic_labels": f(MapOf(Optional(Str())), lambda: dict(DEFAULT_TRAFFIC_LABELS)),
+    # the XenServer label of a traffic type named in traffic_labels (listTrafficTypes xennetworklabel)
+    "xen_traffic_labels": f(MapOf(Str()), dict),
+    "networks": f(ListOf(NETWORK), list),
+    "vpcs": f(ListOf(VPC), list),
 })
 
 DATABASE = Record({
@@ -328,17 +305,26 @@ def _check_names(scenario: dict, source: str) -> None:
         seen[name] = where
 
     offerings = {o["name"] for o in scenario["system_offerings"]}
+    xen_clusters = {c["name"] for z in scenario["zones"] for p in z["pods"] for c in p["clusters"]
+                    if c["hypervisor"] == "XenServer"}
     for zi, zone in enumerate(scenario["zones"]):
         hosts = set()
         for pi, pod in enumerate(zone["pods"]):
             for ci, cluster in enumerate(pod["clusters"]):
                 for hi, host in enumerate(cluster["hosts"]):
                     claim(host["name"], f"zones[{zi}].pods[{pi}].clusters[{ci}].hosts[{hi}]")
+                    if host.get("xapi_pool") not in (None, "own", *xen_clusters):
+                        raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].hosts[{hi}].xapi_pool: "
+                                          f"{host['xapi_pool']!r}; expected own or a XenServer cluster's name")
                     hosts.add(host["name"])
                 master = cluster["pool"]["master"]
                 if master is not None and master not in {h["name"] for h in cluster["hosts"]}:
                     raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].pool.master: "
                                         f"{master!r} is not a host of this cluster")
+                if not any(h.get("listed", True) and h.get("xapi_pool") is None for h in cluster["hosts"]):
+                    raise SchemaError(f"{source}: zones[{zi}].pods[{pi}].clusters[{ci}].hosts: none is both "
+                                      "listed and in its cluster's pool; expected at least one")
+        check_served(zone, zi, source)
         for si, svm in enumerate(zone["system_vms"]):
             claim(svm["name"], f"zones[{zi}].system_vms[{si}]")
             if svm["host"] not in hosts:

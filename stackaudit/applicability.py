@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from stackaudit.rules.scope import CONDITIONS
+from stackaudit.rules.scope import CONDITIONS, Undecided
 from stackaudit.targets import Snapshot, Target
 
 
@@ -36,10 +36,6 @@ class Applicability:
     applies: list[Target]                   # the targets to parametrize the check over, sorted by id
     not_applicable: list[NotApplicable]
     undecided: dict[str, str]               # target id -> why its scope could not be decided
-
-
-class Undecided(Exception):
-    pass
 
 
 def decide(record, snapshot: Snapshot, policy, inventory) -> Applicability:

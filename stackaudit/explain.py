@@ -35,6 +35,8 @@ API_CALLS = {
               "cluster, account and domain (each scope's own values)",
     "ldap": "listLdapConfigurations listall=true",
     "ssvm_offerings": "listServiceOfferings issystem=true systemvmtype=secondarystoragevm",
+    "traffic_labels": "listPhysicalNetworks, then listTrafficTypes physicalnetworkid=<id> per physical network",
+    "storage_pools": "listStoragePools (every primary storage pool, with its type and zone)",
 }
 
 

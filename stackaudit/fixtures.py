@@ -103,6 +103,12 @@ def cluster(request) -> TargetHandle:
 
 
 @pytest.fixture
+def routed_network(request) -> TargetHandle:
+    """A guest network or VPC (SVM-ROUTER-RUNNING)."""
+    return target_handle(request)
+
+
+@pytest.fixture
 def cloud(request) -> TargetHandle:
     return target_handle(request)
 

@@ -14,6 +14,7 @@ from stackaudit.rules import database as db_rules
 from stackaudit.rules import db_vip as vip_rules
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as host_rules
+from stackaudit.rules import ssvm_mtu
 from stackaudit.targets import FIREWALLED_KINDS, Target
 
 
@@ -125,12 +126,94 @@ def pool_of(facts) -> Target:
     return pool
 
 
+def addresses_elsewhere(facts) -> tuple[dict[str, str], dict[str, str]]:
+    """For XS-POOL-CS-MEMBERSHIP, as discovery found them: ({address: the cluster whose pool has a member
+    there}, {address: the cluster CloudStack lists a host there in}), other pools and clusters than this one."""
+    this = facts.target
+    pools = {m["address"]: pool.name for pool in members(facts, "xs-pool") if pool.id != this.id
+             for m in pool.attrs.software if m.get("address")}
+    clusters = {host.address: host.attrs.cluster for host in members(facts, "xs-host")
+                if host.attrs.clusterid != this.attrs.id and host.address and host.attrs.cluster}
+    return pools, clusters
+
+
 def cloud_settings(facts) -> list[dict]:
     """The cloud's global settings, read once per run by whoever collects the cloud target."""
     return cloud_fact(facts, "configurations")
+
+
+def cloud_setting(facts, name: str) -> str | None:
+    """A global setting's value as listConfigurations gives it; None when it is not listed."""
+    return next((c.value for c in cloud_settings(facts) if c.name == name), None)
+
+
+def ssvm_storage_host_findings(facts, network, setting: str | None) -> list[str]:
+    """SVM-SSVM-MTU's host side: the storage path on the host an SSVM runs on carries the frames its
+    storage NIC sends. The zone's Storage traffic label (the cloud's traffic_labels) names it: a KVM
+    host's bridge, or a XenServer pool's network and its PIF on the host."""
+    vm = facts.target
+    zone = next((z for z in members(facts, "zone") if z.name == vm.zone), None)
+    if zone is None:
+        raise NotCheckable(f"its zone {vm.zone} is not among the zones discovery found")
+    storage_labels = cloud_fact(facts, "traffic_labels").get(zone.attrs.id, {}).get("Storage", ())
+    wanted = ssvm_mtu.wanted_path_mtu(network, setting)
+    if vm.attrs.hypervisor == "KVM":
+        host = next((t for t in members(facts, "kvm-host") if (t.name, t.zone) == (vm.attrs.host, vm.zone)), None)
+        if host is None:
+            raise NotCheckable(f"its host {vm.attrs.host} is not among the KVM hosts discovery found")
+        host_facts = facts.of(host)
+        bridge = ssvm_mtu.kvm_storage_bridge(storage_labels, host_facts.agent_properties)
+        return ssvm_mtu.host_bridge_findings(host.name, bridge, host_facts.device_mtus, wanted)
+    if vm.attrs.hypervisor == "XenServer":
+        label = ssvm_mtu.xen_storage_label(storage_labels)
+        pool = next((p for p in members(facts, "xs-pool") if p.zone == vm.zone and vm.attrs.host in p.attrs.members),
+                    None)
+        if pool is None:
+            raise NotCheckable(f"its host {vm.attrs.host} is in no XenServer pool discovery found")
+        pool_facts = facts.of(pool)
+        host_ref = next((h.ref for h in pool_facts.pool_hosts.values() if vm.attrs.host in (h.name_label, h.hostname)
+                         or h.address == vm.attrs.host_address), None)
+        if host_ref is None:
+            raise NotCheckable(f"XAPI of pool {pool.name} has no host {vm.attrs.host}")
+        return ssvm_mtu.xen_path_findings(vm.attrs.host, host_ref, label, pool_facts.pool_networks,
+                                          pool_facts.pool_pifs, wanted)
+    raise NotCheckable(f"its host runs {vm.attrs.hypervisor}: the storage path's MTU is read on KVM and XenServer "
+                       "hosts only")
 
 
 def cloud_fact(facts, name: str):
     """A fact of the cloud target (its settings, its system offerings), read once per run."""
     (cloud,) = members(facts, "cloud")
     return getattr(facts.of(cloud), name)
+
+
+def cloudstack_ssh_users(facts) -> tuple[dict | None, str]:
+    """KVM-CS-USER's input: the username rows of the first database server that answers, and where
+    they were read; (None, "") when the inventory names no database. Broken when none answers."""
+    gathered = Gathered()
+    for member in members(facts, "db"):
+        gathered.read(facts, member, lambda f: f.cloudstack_ssh_users)
+        if member.id in gathered.values:
+            return gathered.values[member.id], f"cloud.host_details on {member.id}"
+    if gathered.unreadable:
+        raise NotCheckable("could not read cloud.host_details: " + unreadable_by_reason(gathered.unreadable))
+    return None, ""
+
+
+def zone_id_of(facts) -> str:
+    """The CloudStack id of the zone the target is in, as discovery listed it (listZones)."""
+    zone = next((t for t in members(facts, "zone") if t.name == facts.target.zone), None)
+    if zone is None or not zone.attrs.id:
+        raise NotCheckable(f"{facts.target.id}: listZones lists no zone {facts.target.zone!r}")
+    return zone.attrs.id
+
+
+def zone_traffic_labels(facts) -> dict:
+    """The traffic labels of the target's own zone (fact `traffic_labels` of the cloud, read once per
+    run): traffic type -> its labels. Not checked when the API lists no physical network in it."""
+    zone_id = zone_id_of(facts)
+    labels = cloud_fact(facts, "traffic_labels")
+    if zone_id not in labels:
+        raise NotCheckable(f"{facts.target.id}: listPhysicalNetworks lists no physical network in zone "
+                           f"{facts.target.zone} (id {zone_id}), so its traffic labels are unknown")
+    return labels[zone_id]

@@ -26,6 +26,8 @@ KINDS = {
     "mgmt": "management server",
     "zone": "zone (facts from the API)",
     "cluster": "cluster (facts from the API)",
+    "network": "guest network (facts from the API; known by its uuid, as tenants name networks freely)",
+    "vpc": "VPC (facts from the API; known by its uuid, as tenants name VPCs freely)",
     "cloud": "the whole cloud (facts from the API and from every member target)",
 }
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
@@ -64,6 +66,10 @@ class PoolAttrs:
     members: tuple[str, ...] = ()
     member_addresses: tuple[str, ...] = ()
     reason: str | None = None            # why it has no master to reach
+    # each member's host.software_version as discovery read it from the master (discovery/pool_software.py):
+    # {"host", "address", "product_brand", "product_version"}; empty with the reason when not read
+    software: tuple[dict, ...] = ()
+    software_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,21 @@ class ClusterAttrs:
 
 
 @dataclass(frozen=True)
+class NetworkAttrs:
+    """A listNetworks or listVPCs row, reduced to what decides whether its virtual router is judged
+    (rules/routers.py router_judged); the target's name is the uuid, `name` the tenant's name."""
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None                 # Isolated, Shared, L2; None for a VPC
+    state: str | None = None
+    redundant: bool = False
+    providers: tuple[str, ...] | None = None   # every service's providers; None: no service names one
+    vpcid: str | None = None                # a VPC tier's VPC
+    running_vms: int | None = None          # a Shared network's Running VMs; None: not listed
+    running_vms_error: str | None = None    # why they could not be listed
+
+
+@dataclass(frozen=True)
 class CloudAttrs:
     endpoint: str | None = None     # as it may be shown: no userinfo, no secret query parameters
     versions: tuple[str, ...] = ()  # the versions listManagementServers reports, sorted, each once
@@ -107,7 +128,8 @@ class CloudAttrs:
 
 ATTRS = {"kvm-host": HostAttrs, "xs-host": HostAttrs, "ssvm": SystemVmAttrs, "cpvm": SystemVmAttrs,
          "router": SystemVmAttrs, "xs-pool": PoolAttrs, "mgmt": ManagementAttrs, "db": DatabaseAttrs,
-         "zone": ZoneAttrs, "cluster": ClusterAttrs, "cloud": CloudAttrs}
+         "zone": ZoneAttrs, "cluster": ClusterAttrs, "network": NetworkAttrs, "vpc": NetworkAttrs,
+         "cloud": CloudAttrs}
 
 
 def typed_attrs(kind: str, attrs):

@@ -24,6 +24,7 @@ from lab.parts.common import Keys, backup_files, common_files
 from lab.parts.units import STANDIN_VIEWS, unit_files
 from lab.parts.db_accounts import prepare_accounts
 from lab.parts.db_vip import vip_setup
+from lab.parts.db_hosts import host_rows, prepare_hosts
 from lab.topology import Node, Topology
 
 SOCKET = "/run/mysqld/mysqld.sock"
@@ -49,6 +50,7 @@ class DatabaseFacts:
     io_thread: bool = True                  # False: the IO thread stopped after replication ran
     host_names: dict[str, str] = field(default_factory=dict)  # /etc/hosts: name -> address
     accounts: dict = field(default_factory=dict)   # lab/parts/db_accounts.py: more accounts, the audit user's reach
+    hosts: list[dict] = field(default_factory=list)   # lab/parts/db_hosts.py: cloud.host and its details
 
 
 class DatabaseSetupError(Exception):
@@ -250,6 +252,7 @@ def _prepare_server(conn, facts: DatabaseFacts, audit_user: str, audit_password:
         # SHOW MASTER/BINARY LOGS status. Neither can write.
         cur.execute("GRANT REPLICATION CLIENT, SLAVE MONITOR ON *.* TO %s@'%%'", (audit_user,))
         prepare_accounts(cur, facts.accounts, audit_user)
+        prepare_hosts(cur, facts.hosts)
 
 
 def _scalar(conn, query: str):
@@ -349,6 +352,7 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"],
         connection_name=f["connection_name"], source_host=f["source_host"], io_thread=f["io_thread"],
         accounts={key: f[key] for key in ("accounts", "audit_reads_accounts", "audit_sees_sessions")},
+        hosts=host_rows(topo),
         host_names={**{name: db.address for db in topo.databases
                        for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])},
                     **f["other_hosts"]})

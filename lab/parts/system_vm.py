@@ -5,6 +5,7 @@ from __future__ import annotations
 from lab import files
 from lab.machine import MachineSpec, Service
 from lab.parts.common import Keys, common_files
+from lab.parts.ssvm_boot import ssvm_boot_parts
 from lab.topology import Node, Topology
 
 
@@ -64,12 +65,14 @@ def system_vm_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         else:
             packages[name] = version
     content, modes = common_files(node, keys)
+    boot_files, storage_nic = ssvm_boot_parts(topo, node)
     content.update({
         "/etc/debian_version": files.DEBIAN_RELEASES[release][0] + "\n",
         "/etc/os-release": files.os_release_debian(release),
         "/etc/cloudstack-release": files.cloudstack_release(
             facts["cloudstack_release"] or topo.version(facts["agent_version"])),
         "/var/lib/dpkg/status": files.dpkg_status(packages),
+        **boot_files,
         **facts["files"]})
     services = []
     stale = facts["stale_library"]
@@ -81,6 +84,6 @@ def system_vm_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         services.append(Service(stale["process"], [script, "-k", "start"], daemonizes=True))
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, ssh_port=3922,
-        views=("/etc", "/root", "/run", "/var/lib/dpkg", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"),
+        views=("/etc", "/root", "/run", "/var/lib/dpkg", "/var/cache", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"),
         files=content, modes=modes, opaque_dirs=("/var/lib/dpkg/updates",), services=services,
-        network_setup=[f"addr add {node.address}/16 dev eth0", "link set eth0 up"])
+        network_setup=[f"addr add {node.address}/16 dev eth0", "link set eth0 up", *storage_nic])

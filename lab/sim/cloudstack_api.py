@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lab.sim.cloudstack_signing import param, verify
 from lab.sim.call_log import CallLog
 from lab.sim.netns import network_namespace
+from lab.sim.list_filters import REQUIRED_PARAMS, filter_rows, like
 from lab.sim.tls import serve_connection, server_context
 
 BAD_CREDENTIALS = "unable to verify user credentials and/or request signature"
@@ -53,27 +54,6 @@ JAVA_INT = re.compile(r"[+-]?\d+")
 # most of `lab down` (it waits for this process to end).
 POLL_SECONDS = 0.05
 
-# Request parameter -> row field, for the parameters each list command filters on with equality
-# ([CS-API], minus those that select views or join other tables).
-FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split()) for cmd, spec in {
-    "listHosts": "arch clusterid hypervisor id managementserverid name podid resourcestate state type version zoneid",
-    "listSystemVms": "arch hostid id name podid state systemvmtype zoneid",
-    "listRouters": "account arch domainid healthchecksfailed hostid id name podid projectid state version vpcid zoneid",
-    "listClusters": "allocationstate arch clustertype hypervisor=hypervisortype id managedstate name podid zoneid",
-    "listZones": "domainid id name networktype",
-    "listPods": "allocationstate id name zoneid",
-    "listManagementServers": "id name version",
-    "listStoragePools": "clusterid id ipaddress name path podid scope status=state zoneid",
-    "listImageStores": "id name protocol provider=providername readonly zoneid",
-    "listCapacity": "clusterid podid tag type zoneid",
-    "listServiceOfferings": "id issystem name systemvmtype",
-    "listLdapConfigurations": "domainid hostname id port",
-    "listDomains": "id level name",
-    "listAccounts": "accounttype domainid id name state",
-}.items()}
-# Never filters, for list commands outside FILTERS (matched case-insensitively).
-CONTROL_PARAMS = {"listall", "response", "apikey", "signature", "signatureversion", "expires", "page", "pagesize",
-                  "command", "keyword", "fetchhealthcheckresults", "showcapacities"}
 # ListCfgsByCmd scope-id parameters and the ConfigKey scope each selects.
 CONFIG_SCOPES = {"zoneid": "zone", "clusterid": "cluster", "accountid": "account", "domainid": "domain",
                  "storageid": "storagepool", "imagestoreuuid": "imagestore"}
@@ -86,19 +66,6 @@ class ApiError(Exception):
     def __init__(self, status: int, text: str, cserrorcode: int = SERVER_API_EXCEPTION):
         super().__init__(text)
         self.status, self.text, self.cserrorcode = status, text, cserrorcode
-
-
-def like(pattern: str, text: object) -> bool:
-    """MySQL LIKE under a case-insensitive collation: % is any run, _ any one character."""
-    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, str(text), re.I | re.S) is not None
-
-
-def equals(have: object, want: str, field: str) -> bool:
-    if have is None or isinstance(have, (dict, list)):
-        return False
-    text = str(have).lower() if isinstance(have, bool) else str(have)
-    return text == want if field.endswith("id") else text.lower() == want.lower()
 
 
 def without_nulls(value):
@@ -186,6 +153,8 @@ class Api:
         for name, value in params.items():
             if CONTROL_CHARACTERS.search(value):
                 raise ApiError(431, f"Received value containing illegal ASCII non-printable characters for parameter {name}")
+        for name in (n for n in REQUIRED_PARAMS.get(command, ()) if not params.get(n)):  # ParamProcessWorker's words
+            raise ApiError(431, f"Unable to execute API command {command.lower()} due to missing parameter {name}")
         page, size = (self.integer(command, params, name) for name in ("page", "pagesize"))
         self.check_paging(params)
         start, limit = self.window(page, size)
@@ -230,13 +199,7 @@ class Api:
         limit = max(limit, 0)  # MySQL rejects a negative LIMIT; answer no rows rather than guess its error
         return (limit * (page - 1) if page is not None and page > 0 else 0), limit
 
-    @staticmethod
-    def filter(command: str, rows: list[dict], params: dict[str, str]) -> list[dict]:
-        fields = FILTERS.get(command) or {p: p for p in params if p.lower() not in CONTROL_PARAMS}
-        wanted = [(field, params[p]) for p, field in fields.items() if params.get(p)]
-        keyword = params.get("keyword")
-        return [r for r in rows if all(equals(r.get(f), v, f) for f, v in wanted)
-                and (keyword is None or like(f"%{keyword}%", r.get("name", "")))]
+    filter = staticmethod(filter_rows)
 
     @staticmethod
     def envelope(key: str, count: int, rows: list[dict]) -> dict:

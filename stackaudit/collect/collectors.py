@@ -22,7 +22,8 @@ from stackaudit.collect.hostkeys import PinningPolicy, system_vm_host_keys
 from stackaudit.collect.batch import build_batch_script, decoded, split_sections
 from stackaudit.collect import collected
 from stackaudit.collect.collected import Collected, utc_now
-from stackaudit.collect.readers import SCOPED_CALLS, SCOPES, SSVM_OFFERINGS, ask_query, read_api_list, read_xapi_class
+from stackaudit.collect.readers import (SCOPED_CALLS, SCOPES, SSVM_OFFERINGS, ask_query, read_api_list,
+                                        read_traffic_labels, read_xapi_class)
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import unverified_tls_note
@@ -299,6 +300,10 @@ class Collector:
             answers.append(read_api_list(api, "ldap", "listLdapConfigurations", listall="true"))
         if "ssvm_offerings" in wanted:
             answers.append(read_api_list(api, "ssvm_offerings", "listServiceOfferings", **SSVM_OFFERINGS))
+        if "traffic_labels" in wanted:
+            answers.append(read_traffic_labels(api))
+        if "storage_pools" in wanted:
+            answers.append(read_api_list(api, "storage_pools", "listStoragePools"))
         return collected.store("api", answers, **lists, **tls_note(self.inventory, "cloud.api"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from stackaudit.collect.collected import Collected, utc_now
 from stackaudit.collect.transports import cloudstack, mysql, xapi
 from stackaudit.errors import TargetError, error_record
+from stackaudit.parsers.traffic_labels import PHYSICAL_NETWORKS, TRAFFIC_TYPES
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
 SSVM_OFFERINGS = {"issystem": "true", "systemvmtype": "secondarystoragevm"}
@@ -19,10 +20,27 @@ SCOPED_CALLS = (api_call("listDomains", listall="true") + "; " + api_call("listA
                 + "; ".join(api_call("listConfigurations", **{scoped_id: "<id>"}) for scoped_id in SCOPES.values()))
 
 
+TRAFFIC_LABEL_CALLS = f"{PHYSICAL_NETWORKS}; {api_call(TRAFFIC_TYPES, physicalnetworkid='<id>')} per physical network"
+
+
 def read_api_list(api, name: str, command: str, **params: str) -> Collected:
     """Every row of one CloudStack list command, as reading `name`."""
     read_at = utc_now()
     return Collected("api", name, cloudstack.list_all(api, command, **params), api_call(command, **params), read_at)
+
+
+def read_traffic_labels(api) -> Collected:
+    """Every physical network, then each one's traffic types (listTrafficTypes requires the network's
+    id): {"listPhysicalNetworks": rows, "listTrafficTypes": {network id: rows}}."""
+    read_at = utc_now()
+    networks = cloudstack.list_all(api, PHYSICAL_NETWORKS)
+    traffic = {}
+    for network in networks:
+        if not isinstance(network, dict) or not isinstance(network.get("id"), str):
+            break       # an answer of unexpected shape: parse_traffic_labels names it
+        traffic[network["id"]] = cloudstack.list_all(api, TRAFFIC_TYPES, physicalnetworkid=network["id"])
+    return Collected("api", "traffic_labels", {PHYSICAL_NETWORKS: networks, TRAFFIC_TYPES: traffic},
+                     TRAFFIC_LABEL_CALLS, read_at)
 
 
 def ask(conn, label: str, name: str, statement: str) -> Collected:

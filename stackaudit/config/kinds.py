@@ -44,6 +44,12 @@ class Text(Kind):
         return value
 
 
+# POSIX.1-2017, Base Definitions 3.437 "User Name" and 3.282 "Portable Filename Character Set": letters,
+# digits, period, underscore, hyphen, and not a hyphen first; at most 32 bytes (Linux's utmp ut_user).
+# Nothing in such a name can end or break a shell word. KVM-CS-USER's user, from the policy or the database.
+USER_NAME_PATTERN = r"[A-Za-z0-9._][A-Za-z0-9._-]{0,31}"
+
+
 class Pattern(Text):
     """Text matching a regular expression that says what it is."""
 
@@ -144,7 +150,10 @@ class ApiUrl(Text):
 
     def check(self, value, where):
         value = super().check(value, where)
-        parts = urllib.parse.urlsplit(value)
+        try:
+            parts = urllib.parse.urlsplit(value)
+        except ValueError:         # an unclosed "[" of an IPv6 address: "Invalid IPv6 URL"
+            self.fail(value, where)
         if parts.username is not None or parts.password is not None:
             # the userinfo is not quoted back: it may hold a password
             raise SchemaError(f"{where}: holds a user name or password before '@'; remove it (the API key and "

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
-from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, Bounded, DebianVersion, Host, NonEmptyList, Pattern,
-                                     Text, seconds)
+from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, USER_NAME_PATTERN, Bounded, DebianVersion, Host,
+                                     NonEmptyList, Pattern, Text, seconds)
 from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
@@ -72,8 +72,17 @@ TIME_ZONE = Pattern(r"SYSTEM|[+-](0?[0-9]|1[0-4]):[0-5][0-9]|[A-Za-z][A-Za-z0-9_
 # XAPI SR types are lower-case names (nfs, lvmoiscsi, lvmohba, ext, smb, ...).
 SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
 GLOB = Text(4096, "an absolute path pattern")
+USER_NAME = Pattern(USER_NAME_PATTERN, "a user name of letters, digits, '.', '_' and '-' (not '-' first), "
+                    "at most 32 characters, such as cloudstack")
 PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
+KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
+KVM_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
+KVM_QEMU_FLOOR = "1:5.2"
+# KVM-CGROUP2-CPU-WEIGHT: the first release whose agent scales CPU shares into cgroup v2's weight range,
+# apache/cloudstack pull request 8252, listed in the 4.18.2.0 release notes (and in 4.19.0.0's).
+KVM_CGROUP2_AGENT_FLOOR = "4.18.2.0"
+KVM_SSH_USER = "cloudstack"    # [CSC-WIKI]: the user its hosts were added with
 # A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
 UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
@@ -85,6 +94,7 @@ POLICY = Record({
         "ha_sr_types": f(NonEmptyList(SR_TYPE), lambda: ["nfs", "lvmoiscsi", "lvmohba"]),  # [BERGSMA-XS-HA]
         "ha_required_from": f(CLOUDSTACK_VERSION, "4.5"),                            # [BERGSMA-XS-HA]: 4.5+ relies on pool HA
         "ha_required_patch_levels": f(ListOf(CLOUDSTACK_VERSION), list),             # [BERGSMA-XS-HA] names 4.3.x/4.4.x, not levels
+        "ha_licence_warn_days": f(Bounded(0, 3650), 30),                             # [XAPI] daily_license_check.ml warns 30 days ahead
     }), dict),
     "firewall": f(Record({
         "reject_ports": f(NonEmptyList(PORT), CSC_WIKI_REJECT_PORTS),       # [CSC-WIKI]
@@ -105,6 +115,26 @@ POLICY = Record({
         # 500 MHz / 256 MB default small).
         "min_cpu_mhz": f(Optional(Bounded(1, 1000000, " of MHz"))),
         "min_memory_mb": f(Optional(Bounded(1, 16777216, " of MiB"))),
+        # SVM-SSVM-MTU: the MTU `secstorage.vm.mtu.size` must give an SSVM's storage network (68, the
+        # least an IPv4 link may carry, to 65535). Unset: any value, as long as the SSVM and its host
+        # agree with it (not from a seed; [NALLEY-SSVM] suggests jumbo frames on a storage network).
+        "storage_mtu": f(Optional(Bounded(68, 65535, " of bytes"))),
+    }), dict),
+    "kvm": f(Record({
+        # KVM-PACKAGES: the packages every Debian/Ubuntu KVM host has installed, the two more where its
+        # zone has RBD primary storage, and qemu-system-x86's floor (004; `qemu-kvm` is a virtual
+        # package on Debian, so the floor sits on the package that provides it).
+        "packages": f(NonEmptyList(PACKAGE), lambda: list(KVM_PACKAGES)),
+        "rbd_packages": f(ListOf(PACKAGE), lambda: list(KVM_RBD_PACKAGES)),
+        "qemu_floor": f(DebianVersion(), KVM_QEMU_FLOOR),
+        # KVM-CGROUP2-CPU-WEIGHT: on a cgroup v2 host the agent is at least this release, or one of the
+        # patched builds listed (004's own `4.16.0.0+1` clamps the shares at 10000).
+        "cgroup2_agent_floor": f(DebianVersion(), KVM_CGROUP2_AGENT_FLOOR),
+        "patched_agent_versions": f(ListOf(DebianVersion()), list),
+        # KVM-CS-USER: the user CloudStack adds KVM hosts with, read on each host; the database's
+        # cloud.host_details, where the inventory names one, says which user each host really has.
+        # null: none (then a cloud without a database in the inventory cannot be checked).
+        "ssh_user": f(Optional(USER_NAME), KVM_SSH_USER),
     }), dict),
     "database": f(Record({
         "binlog_format": f(Enum("ROW"), "ROW"),                         # [SHAPEBLUE-HOWTO], [CSC-WIKI]
@@ -161,6 +191,7 @@ class XenServerPolicy:
     ha_sr_types: tuple[str, ...]
     ha_required_from: str
     ha_required_patch_levels: tuple[str, ...]
+    ha_licence_warn_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -184,6 +215,17 @@ class SystemVmPolicy:
 class SsvmPolicy:
     min_cpu_mhz: int | None = None      # the offering's cpunumber x cpuspeed
     min_memory_mb: int | None = None
+    storage_mtu: int | None = None      # secstorage.vm.mtu.size wanted; None: not judged
+
+
+@dataclass(frozen=True)
+class KvmPolicy:
+    packages: tuple[str, ...] = KVM_PACKAGES
+    rbd_packages: tuple[str, ...] = KVM_RBD_PACKAGES
+    qemu_floor: str = KVM_QEMU_FLOOR
+    cgroup2_agent_floor: str = KVM_CGROUP2_AGENT_FLOOR
+    patched_agent_versions: tuple[str, ...] = ()
+    ssh_user: str | None = KVM_SSH_USER
 
 
 @dataclass(frozen=True)
@@ -250,6 +292,7 @@ class Policy:
     time: TimePolicy = TimePolicy()
     services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
+    kvm: KvmPolicy = KvmPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -288,7 +331,10 @@ def policy_from_data(raw: object, source: str) -> Policy:
         time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
-        ssvm=SsvmPolicy(**data["ssvm"]))
+        ssvm=SsvmPolicy(**data["ssvm"]),
+        kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
+                      data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
+                      data["kvm"]["ssh_user"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

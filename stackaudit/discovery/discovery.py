@@ -15,6 +15,8 @@ from stackaudit.errors import TargetError
 from stackaudit.config.files import shown
 from stackaudit.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
+from stackaudit.discovery.networks import NETWORK_LISTINGS, network_targets
+from stackaudit.discovery.pool_software import member_software
 
 HYPERVISOR_KIND = {"KVM": "kvm-host", "XenServer": "xs-host"}
 SYSTEM_VM_KIND = {"secondarystoragevm": "ssvm", "consoleproxy": "cpvm"}
@@ -32,7 +34,8 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
                             inventory.api.verify, inventory.ssh.connect_timeout, limits=limits)
     rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
-        ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}))}
+        ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}),
+        *NETWORK_LISTINGS)}
     snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows,
                         insecure_channels=list(inventory.insecure_channels))
     hosts = {h["id"]: h for h in rows["listHosts"]}
@@ -46,6 +49,7 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     snapshot.targets += [Target("cluster", c["name"], c["zonename"], attrs={
         "id": c["id"], "hypervisor": c.get("hypervisortype"), "cpuovercommitratio": c.get("cpuovercommitratio"),
         "memoryovercommitratio": c.get("memoryovercommitratio")}) for c in rows["listClusters"]]
+    snapshot.targets += network_targets(api, rows["listNetworks"], rows["listVPCs"], snapshot.notes)
     versions = sorted({str(row["version"]) for row in rows["listManagementServers"] if row.get("version")})
     snapshot.targets.append(Target("cloud", inventory.cloud_name, attrs={"endpoint": inventory.api.endpoint,
                                                                          "versions": versions}))
@@ -101,6 +105,10 @@ def pool_targets(inventory, clusters: list[dict], host_rows: list[dict], notes: 
         if reason:
             attrs["reason"] = reason
             notes.append(f"pool {cluster['name']}: {reason}")
+        else:
+            attrs["software"], attrs["software_reason"] = member_software(inventory.xenserver, master)
+            if attrs["software_reason"]:
+                notes.append(f"pool {cluster['name']}: {attrs['software_reason']}")
         return Target("xs-pool", cluster["name"], cluster["zonename"], master, attrs=attrs)
 
     with ThreadPoolExecutor(8) as workers:

@@ -14,6 +14,7 @@ from typing import Any
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.numbers import is_ascii_number, read_api_number, read_decimal
+from stackaudit.parsers.router_rows import parse_networks, parse_routers, parse_vpcs
 
 @dataclass(frozen=True)
 class ManagementServerRow:
@@ -28,6 +29,7 @@ class HostRow:
     state: str | None = None
     resourcestate: str | None = None
     version: str | None = None
+    ipaddress: str | None = None          # the host's management address (XcpServerDiscoverer: XAPI host.address)
     # capacities as the API gives them (numbers or numeric strings); read by rules/gate.py
     cpuwithoverprovisioning: Any = None
     cpuallocatedvalue: Any = None
@@ -49,11 +51,17 @@ class SystemVmRow:
 
 ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
 TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname"}
+               "serviceofferingname", "ipaddress"}
+
+
+# Commands whose rows have a parser module of their own.
+OWN_PARSERS = {"listRouters": parse_routers, "listNetworks": parse_networks, "listVPCs": parse_vpcs}
 
 
 def parse_api_rows(command: str, rows) -> list:
     """A list command's rows (JSON objects) as its dataclass."""
+    if command in OWN_PARSERS:
+        return OWN_PARSERS[command](rows)
     return _rows(f"API {command}", ROWS[command], rows, TEXT_FIELDS)
 
 
@@ -184,3 +192,18 @@ def java_integer(value, where: str) -> int | None:
     if not number.is_integer() or not 0 <= number < 2 ** 31:
         raise UnparsableOutput(f"{where}: {value!r} is not a whole number from 0 to 2147483647")
     return int(number)
+
+
+@dataclass(frozen=True)
+class StoragePoolRow:
+    """A listStoragePools row (StoragePoolResponse): `type` is the name of CloudStack's
+    Storage.StoragePoolType (NetworkFilesystem, RBD, ...), `zoneid` the pool's zone."""
+    id: str
+    name: str | None = None
+    type: str | None = None
+    zoneid: str | None = None
+    scope: str | None = None
+
+
+def parse_storage_pools(rows, call: str = "API listStoragePools") -> list[StoragePoolRow]:
+    return _rows(call, StoragePoolRow, rows, {"id", "name", "type", "zoneid", "scope"})

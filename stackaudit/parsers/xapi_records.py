@@ -73,6 +73,23 @@ class XapiVDI:
     sr: str
 
 
+@dataclass(frozen=True)
+class XapiNetwork:
+    ref: str
+    name_label: str
+    mtu: str            # an int on the wire: a decimal string
+    pifs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class XapiPIF:
+    ref: str
+    host: str
+    network: str
+    device: str
+    mtu: str
+
+
 # class -> (dataclass, (record field, shape) in the dataclass's order after ref)
 SHAPES = {
     "pool": (XapiPool, (("master", str), ("ha_statefiles", list))),
@@ -84,6 +101,9 @@ SHAPES = {
     "SR": (XapiSR, (("uuid", str), ("name_label", str), ("type", str), ("shared", object), ("PBDs", list))),
     "PBD": (XapiPBD, (("host", str), ("currently_attached", object))),
     "VDI": (XapiVDI, (("SR", str),)),
+    # ocaml/idl/datamodel.ml: network.MTU and PIF.MTU (ints), network.PIFs, PIF.host / network / device
+    "network": (XapiNetwork, (("name_label", str), ("MTU", str), ("PIFs", list))),
+    "PIF": (XapiPIF, (("host", str), ("network", str), ("device", str), ("MTU", str))),
 }
 
 

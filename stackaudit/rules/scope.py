@@ -11,9 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from stackaudit.errors import NotCheckable
 from stackaudit.rules.db_vip import normal_host
 from stackaudit.rules.management import applies_from
-from stackaudit.rules.xenserver import ha_required
+from stackaudit.rules.routers import network_of, not_judged_reason
+from stackaudit.rules.xenserver import ha_licence_scope, ha_required
+
+
+class Undecided(Exception):
+    """Raised by a condition that cannot tell from the snapshot: the result is collected and broken."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,23 @@ def _database_vip(target, version, policy, inventory):
 def server_names(server) -> set[str]:
     """What an address in the policy may call an inventory database server by."""
     return {normal_host(n) for n in (server.name, server.address, server.ssh_address, *server.aliases) if n}
+def _ha_needs_licence(target, version, policy, inventory):
+    needs, why = ha_licence_scope(target.attrs.software, target.attrs.software_reason or target.attrs.reason)
+    if needs is None:
+        raise Undecided(f"pools with a member on XenServer before 6.2, and {why}")
+    return None if needs else why
 
 
 def _zone_enabled(target, version, policy, inventory):
     state = target.attrs.allocationstate
     return None if state == "Enabled" else f"zone {target.name} is {state}"
+
+
+def _router_serves(target, version, policy, inventory):
+    try:
+        return not_judged_reason(network_of(target), target.attrs.running_vms, target.attrs.running_vms_error)
+    except NotCheckable:
+        return None     # collected, and reported broken by the check with the reason
 
 
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
@@ -74,6 +92,10 @@ ZONE_ENABLED = Scope("enabled zones", _zone_enabled)
 # DB-VIP-SINGLE-HOLDER: a pair behind an address of its own. When only db.properties names the
 # address, whether it is a server's own is known at run time: the rule says so (rules/db_vip.py).
 DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
+# A guest network or VPC that a virtual router serves now (rules/routers.py not_judged_reason).
+ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
+# [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
+HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
 
 # What a catalog record's `scope` may name.
 CONDITIONS = {
@@ -82,4 +104,6 @@ CONDITIONS = {
     "database-addressed": DATABASE_ADDRESSED,
     "zone-enabled": ZONE_ENABLED,
     "database-vip": DATABASE_VIP,
+    "router-serves": ROUTER_SERVES,
+    "ha-needs-licence": HA_NEEDS_LICENCE,
 }

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from lab.faults import LabFaults
+from tests.checks.check_reads import checks_reading
 from tests.checks.suite_run import SuiteRun, run_suite
 from tests.lab.conftest import LabHandle
 from tests.labs import Labs
@@ -122,18 +123,23 @@ def assert_faults_reported(lab: FaultLab, result: SuiteRun, seconds: float, brok
     assert seconds < lab.clean_seconds + MAX_EXTRA, (seconds, lab.clean_seconds)
 
 
-KVM_SSH = ("GATE-BACKUP-FRESH", "HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-AGENT-MGMT-HOSTS", "KVM-AGENT-SERVICE",
-           "KVM-LIBVIRTD-LISTEN", "TIME-SYNC")
-SVM_SSH = ("SVM-LIBSSL-NO-STALE", "SVM-LIBSSL-PATCHED")
-MGMT_SSH = ("GATE-BACKUP-FRESH", "HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "MS-DB-HOST-NOT-LOCAL", "MS-RUNS-AS-CLOUD",
-            "TIME-SYNC")
-DB_SSH = ("DB-BIND-ADDRESS", "DB-CNF-PERSISTED", "DB-SERVICE-ENABLED", "GATE-BACKUP-FRESH", "TIME-SYNC")
-DB_SQL = ("DB-BINLOG-ROW", "DB-CNF-PERSISTED", "DB-NO-KNOWN-PASSWORD", "DB-SCHEMA-VERSION")
-XS_SSH = ("HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "TIME-SYNC", "XS-HOST-NO-MAKE-UNIQUE")
-POOL = ("XS-HOST-ENABLED", "XS-POOL-HA-ENABLED", "XS-POOL-HA-SR-SHARED", "XS-POOL-HA-TIMEOUT",
-        "XS-POOL-MASTER-LIVE", "XS-POOL-MIN-HOSTS", "XS-VM-NO-HA-PRIORITY")
-CLOUD_SETTINGS = ("MS-CA-STRICT", "MS-GLOBAL-SETTINGS", "MS-LDAP-TLS")
+KVM_SSH = checks_reading("kvm-host", "ssh")
+SSVM_SSH = checks_reading("ssvm", "ssh")
+SVM_SSH = checks_reading("cpvm", "ssh")      # console proxies and virtual routers read the same
+assert SVM_SSH == checks_reading("router", "ssh")
+MGMT_SSH = checks_reading("mgmt", "ssh")
+DB_SSH = checks_reading("db", "ssh")
+DB_SQL = checks_reading("db", "sql")
+XS_SSH = checks_reading("xs-host", "ssh")
+POOL = checks_reading("xs-pool", "xapi")
+CLOUD_SETTINGS = checks_reading("cloud", "api")
 KVM_HOSTS, XS_HOSTS = ("kvm01", "kvm02", "kvm03"), ("xs01", "xs02", "xs03")
+LAB_TARGETS = {     # lab/scenarios/compliant.yml's targets other than the cloud, by kind
+    "kvm-host": tuple(f"kvm-host://zone1/{h}" for h in KVM_HOSTS),
+    "xs-host": tuple(f"xs-host://zone1/{h}" for h in XS_HOSTS), "xs-pool": ("xs-pool://zone1/xen-pool1",),
+    "ssvm": ("ssvm://zone1/s-1-VM",), "cpvm": ("cpvm://zone1/v-2-VM",),
+    "router": ("router://zone1/r-3-VM", "router://zone1/r-4-VM"),
+    "mgmt": ("mgmt://ms1", "mgmt://ms2"), "db": ("db://db1", "db://db2")}
 
 
 def on(target: str, checks: tuple[str, ...], text: str) -> dict[tuple[str, str], str]:
@@ -141,16 +147,18 @@ def on(target: str, checks: tuple[str, ...], text: str) -> dict[tuple[str, str],
 
 
 def api_settings_fault(text: str) -> dict[tuple[str, str], str]:
-    """The cloud's settings are one API read: the cloud's settings checks, each KVM host's
-    KVM-AGENT-MGMT-HOSTS (it reads the host= setting) and the SSVM's SVM-SSVM-OFFERING (it reads
-    secstorage.service.offering) are broken by any of its calls failing."""
-    return {**on(CLOUD, CLOUD_SETTINGS, text), ("SVM-SSVM-OFFERING", "ssvm://zone1/s-1-VM"): text,
-            **{("KVM-AGENT-MGMT-HOSTS", f"kvm-host://zone1/{h}"): text for h in KVM_HOSTS}}
+    """The cloud's settings are one API read: the cloud's settings checks, and each check of another
+    target that reads one of the settings lists (a KVM host's host= setting, the SSVM's
+    secstorage.service.offering, the zone's storage pools ...), are broken by any of its calls failing."""
+    return {**on(CLOUD, CLOUD_SETTINGS, text),
+            **{key: text for kind, targets in LAB_TARGETS.items() for target in targets
+               for key in on(target, checks_reading(kind, "api", on="cloud"), text)}}
 
 
 def xapi_pool_fault(text: str) -> dict[tuple[str, str], str]:
     return {**on("xs-pool://zone1/xen-pool1", POOL, text),
-            **{("XS-HOST-NAME-LABEL", f"xs-host://zone1/{h}"): text for h in XS_HOSTS}}
+            **{key: text for h in XS_HOSTS
+               for key in on(f"xs-host://zone1/{h}", checks_reading("xs-host", "xapi", on="xs-pool"), text)}}
 
 
 def result_file(result: SuiteRun, check: str, target: str) -> tuple[Path, dict]:

@@ -6,7 +6,7 @@ import pytest
 
 from lab.faults import CUT_SHORT, GARBLED
 from tests.checks.fault_lab import (
-    BRIDGE_ADDRESS, BURST, CLOUD, DB_SQL, DB_SSH, KVM_SSH, MGMT_SSH, SVM_SSH, TIMEOUT, XS_SSH,
+    BRIDGE_ADDRESS, BURST, CLOUD, DB_SQL, DB_SSH, KVM_SSH, MGMT_SSH, SSVM_SSH, SVM_SSH, TIMEOUT, XS_SSH,
     api_settings_fault, assert_faults_reported, attachment, known_hosts_with_changed_key, on, wrong_secret,
     xapi_pool_fault)
 
@@ -30,7 +30,7 @@ def test_connection_faults(fault_lab):
     assert_faults_reported(fault_lab, result, seconds, {
         **api_settings_fault("CloudStack API: listConfigurations: HTTP 503 Service Unavailable"),
         **on("kvm-host://zone1/kvm01", KVM_SSH, "kvm-host://zone1/kvm01: cannot connect: Connection refused"),
-        **on("ssvm://zone1/s-1-VM", SVM_SSH, "host kvm01: cannot connect: Connection refused"),
+        **on("ssvm://zone1/s-1-VM", SSVM_SSH, "host kvm01: cannot connect: Connection refused"),
         **on("kvm-host://zone1/kvm03", KVM_SSH, "kvm-host://zone1/kvm03: cannot connect: No route to host"),
         **on("router://zone1/r-4-VM", SVM_SSH, "host kvm03: cannot connect: No route to host"),
         ("HOST-UUID-UNIQUE", CLOUD): "could not read xs-host://zone1/xs02",

@@ -15,13 +15,13 @@ import pytest
 import yaml
 
 from lab.generate import generate_scenario, without_ssh
+from tests.checks.check_reads import checks_reading
 from tests.checks.suite_run import run_suite
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 HOSTS, UNREACHABLE = 60, 50
 CONNECT_TIMEOUT = 5         # above ARP's 3 s, so an absent host shows as "No route to host"
-SSH_CHECKS = ("HOST-IPTABLES-V4", "HOST-IPTABLES-V6", "KVM-LIBVIRTD-LISTEN", "KVM-AGENT-MGMT-HOSTS",
-              "GATE-BACKUP-FRESH", "KVM-AGENT-SERVICE", "TIME-SYNC")
+SSH_CHECKS = checks_reading("kvm-host", "ssh")
 
 
 def suite_on(labs, work, unreachable: int) -> tuple[dict, list[str]]:

@@ -11,6 +11,8 @@ import requests
 import XenAPI
 from cs import CloudStack, CloudStackApiException
 
+from lab.topology import BRIDGE
+from stackaudit.parsers.bridges import parse_link_flags
 from tests.lab.conftest import run
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml")]
@@ -209,3 +211,13 @@ def test_inventory_holds_no_secret_inline(compliant_lab):
     for secret_file in ("keys/api.secret", "keys/api.key", "keys/xapi.password", "keys/db-audit.password"):
         assert compliant_lab.secret(secret_file) not in text
         assert compliant_lab.path(secret_file).stat().st_mode & 0o077 == 0
+
+
+def test_each_kvm_host_has_its_cloudbr0_bridge_up_in_its_own_sys_class_net(compliant_lab):
+    for host in nodes(compliant_lab, "kvm-host"):
+        with compliant_lab.ssh(host.address) as client:
+            flags = parse_link_flags(run(client, "ip -o link show dev cloudbr0"), "cloudbr0")
+            devices = run(client, "ls /sys/class/net; test -d /sys/class/net/cloudbr0/bridge && echo bridge")
+        assert flags.administratively_up
+        # the host's own devices, not the machine's that runs the lab
+        assert {"cloudbr0", "cloud0", "eth0", "bridge"} <= set(devices.split()) and BRIDGE not in devices.split()

@@ -258,6 +258,8 @@ URLS = [
     Case("endpoint-no-scheme", inventory("cloud.api.endpoint", "cloud.example.com/client/api"),
          "cloud.api.endpoint: found str 'cloud.example.com/client/api'"),
     Case("endpoint-no-host", inventory("cloud.api.endpoint", "https://:8080/client/api"), "cloud.api.endpoint: found str"),
+    Case("endpoint-unclosed-ipv6", inventory("cloud.api.endpoint", "https://[fd00::1:8080/client/api"),
+         "cloud.api.endpoint: found str 'https://[fd00::1:8080/client/api'; expected an http(s) URL"),
     Case("endpoint-bad-port", inventory("cloud.api.endpoint", "https://cloud.example.com:99999/client/api"),
          "cloud.api.endpoint: found str 'https://cloud.example.com:99999/client/api'"),
     Case("endpoint-query", inventory("cloud.api.endpoint", "https://cloud.example.com/client/api?apikey=x"),

@@ -1,4 +1,5 @@
-"""The software a system VM runs: its Debian release, its OpenSSL packages, its CloudStack release."""
+"""The software a system VM runs (its Debian release, its OpenSSL packages, its CloudStack release) and the
+packages a KVM host has."""
 from __future__ import annotations
 
 from stackaudit.collect.readings import Command, Fact, config_file_fact, shell
@@ -19,4 +20,8 @@ FACTS = [
          lambda facts: parse_dpkg_query(facts.section("packages"))),
     config_file_fact("cloudstack_release", SYSTEM_VM_KINDS, "/etc/cloudstack-release",
                      lambda text, path: parse_cloudstack_release(text)),
+    # KVM-PACKAGES: every package dpkg knows (no pattern), so a policy that names other packages needs
+    # no other command; a few thousand short lines, read-only. Not a Debian host: no dpkg-query, broken.
+    Fact("kvm_packages", ("kvm-host",), (Command("kvm_packages", shell("dpkg-query", "-W", "-f=" + DPKG_QUERY_FORMAT)),),
+         lambda facts: parse_dpkg_query(facts.section("kvm_packages"))),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from stackaudit.collect.readings import Fact, Records
 from stackaudit.errors import CollectionFailed
 from stackaudit.parsers.xapi import parse_pool_ha
+from stackaudit.parsers.xapi_licence import parse_host_licences
 from stackaudit.parsers.xapi_records import XapiPool, parse_xapi_records
 
 
@@ -27,7 +28,10 @@ def xapi_records(name: str, xapi_class: str) -> Fact:
 FACTS = [
     Fact("pool_record", ("xs-pool",), (Records("pool"),), pool_record),
     Fact("ha", ("xs-pool",), (Records("pool"),), lambda facts: parse_pool_ha(raw_pool_record(facts))),
+    # each member's software_version and license_params (XS-POOL-HA-LICENSED)
+    Fact("pool_licences", ("xs-pool",), (Records("host"),), lambda facts: parse_host_licences(facts.records("host"))),
     *(xapi_records(f"pool_{name}", cls) for name, cls in (("hosts", "host"), ("host_metrics", "host_metrics"),
                                                            ("vms", "VM"), ("srs", "SR"), ("pbds", "PBD"),
-                                                           ("vdis", "VDI"))),
+                                                           ("vdis", "VDI"), ("networks", "network"),
+                                                           ("pifs", "PIF"))),
 ]
