@@ -4,6 +4,7 @@ from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import database as rules
 from stackaudit.rules import db_accounts
+from stackaudit.rules import db_vip
 
 
 @check("DB-BINLOG-ROW", reads=("variables",))
@@ -34,6 +35,21 @@ def test_replication_healthy(cloud, policy):
     if len(gathered.values) < 2 and gathered.unreadable:
         raise groups.not_checked(gathered)  # fewer than two read is a gap in the reading, not a finding: broken
     findings = groups.findings_or_not_checked(rules.replication_findings(gathered.values, policy), gathered)
+    assert not findings, "; ".join(findings)
+
+
+@check("DB-VIP-SINGLE-HOLDER", members={"db": ("unit_states", "own_names", "sessions"),
+                                        "mgmt": ("db_properties", "own_names")})
+def test_vip_single_holder(cloud, policy):
+    """Where the database pair is reached through a VIP (the policy's database.address, else the host
+    db.properties names): keepalived is enabled and running on every server, exactly one holds the VIP
+    (`ip -o addr show`), and the other has no session of the users db.properties names."""
+    pair, views = groups.database_pair(cloud.facts)
+    gathered = groups.Gathered(unreadable=pair.unreadable + views.unreadable)
+    findings, evidence = db_vip.pair_findings(policy.database.address, list(pair.values.values()), views.values,
+                                              complete=not gathered.unreadable)
+    cloud.facts.attach("VIP and its holders", evidence, as_json=True)
+    findings = groups.findings_or_not_checked(findings, gathered)
     assert not findings, "; ".join(findings)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lab import build, credentials, inventory
 from lab.parts.db import setup_lab_databases
+from lab.parts.db_sessions import open_sessions
 from lab.machine import is_listening, start_machine, write_machine_files
 from lab.network import (MAX_BRIDGE_PORTS, bridge_exists, create_network, delete_network, interfaces_holding_lab_range,
                          make_room_for_floods, restore_backlog)
@@ -79,7 +80,9 @@ def _bring_up(topo: Topology, state_dir: Path, state: LabState, out) -> None:
 
     if topo.databases:
         t = time.monotonic()
-        setup_lab_databases(topo, {name: m["pid"] for name, m in state.machines.items()}, secrets)
+        pids = {name: m["pid"] for name, m in state.machines.items()}
+        setup_lab_databases(topo, pids, secrets)
+        open_sessions(topo, pids, state_dir, state)
         out(f"  databases    replication   {', '.join(d.name for d in topo.databases)}  "
             f"ready {time.monotonic() - t:.2f}s")
     _start_simulators(topo, state_dir, state, secrets, out)

@@ -188,6 +188,12 @@ DATABASE = Record({
     "accounts": f(ListOf(Record({"user": f(Str(), REQUIRED), "host": f(Str(), "%"), "password": f(Optional(Str())),
                                  "via": f(Optional(Enum("unix_socket"))), "locked": f(Bool(), False)})), list),
     "audit_reads_accounts": f(Bool(), True),
+    # DB-VIP-SINGLE-HOLDER: whether keepalived has put the pair's VIP on this server (null: the first
+    # server holds it); the management servers that hold a session of `cloud` open to it; whether the
+    # audit user has PROCESS (sees other users' sessions). keepalived's unit state is in `units`.
+    "holds_vip": f(Optional(Bool())),
+    "cloud_sessions": f(ListOf(Str()), list),
+    "audit_sees_sessions": f(Bool(), True),
 })
 
 MANAGEMENT_SERVER = Record({
@@ -346,5 +352,11 @@ def _check_names(scenario: dict, source: str) -> None:
         if not db["connection_name"].replace("-", "").replace("_", "").isalnum() and db["connection_name"]:
             raise SchemaError(f"{source}: databases[{i}].connection_name: {db['connection_name']!r}; use "
                                 "letters, digits, '-' and '_'")
+    managers = {ms["name"] for ms in scenario["management_servers"]}
+    for i, db in enumerate(scenario["databases"]):
+        unknown = [name for name in db["cloud_sessions"] if name not in managers]
+        if unknown:
+            raise SchemaError(f"{source}: databases[{i}].cloud_sessions: {unknown[0]!r} is not a management "
+                              f"server; expected one of {', '.join(sorted(managers))}")
     if not scenario["management_servers"]:
         raise SchemaError(f"{source}: management_servers: empty; expected at least one management server")

@@ -18,6 +18,9 @@ BRIDGE_V6 = ipaddress.IPv6Interface("fd00:5341:4c41::1/64")
 LINK_LOCAL_HOST = ipaddress.IPv4Interface("169.254.0.1/16")   # the host's cloud0 bridge
 _MS_BASE = ipaddress.IPv4Address("198.18.0.10")
 _DB_BASE = ipaddress.IPv4Address("198.18.0.100")
+# The database pair's VIP, which keepalived moves between the two servers ([CSC-WIKI]); the
+# management servers' db.properties name it (DB-VIP-SINGLE-HOLDER).
+DB_VIP = "198.18.0.250"
 _HOST_BASE = ipaddress.IPv4Address("198.18.1.1")
 _LINK_LOCAL_BASE = ipaddress.IPv4Address("169.254.1.1")
 _ID_NAMESPACE = uuid.UUID("6d1e2c1a-5a3b-4c0e-9f57-0d2b8a8c4e11")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stackaudit.collect.declared.unit_states import KEEPALIVED_UNIT
 from stackaudit.errors import NotCheckable, TargetError
 from stackaudit.rules import database as db_rules
+from stackaudit.rules import db_vip as vip_rules
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as host_rules
 from stackaudit.rules import ssvm_mtu
@@ -88,6 +90,20 @@ def database_servers(facts) -> Gathered:
             f.target.name, f.target.address, f.target.attrs.aliases, f.variables,
             tuple(f.replica_channels), f.source_addresses))
     return gathered
+
+
+def database_pair(facts) -> tuple[Gathered, Gathered]:
+    """DB-VIP-SINGLE-HOLDER's input: each database server's keepalived, addresses and sessions; each
+    management server's db.properties as it names the database and its users."""
+    pair, views = Gathered(), Gathered()
+    for member in members(facts, "db"):
+        pair.read(facts, member, lambda f: vip_rules.PairMember(
+            f.target.id, tuple(n for n in (f.target.name, f.target.address, f.target.attrs.ssh_address,
+                                           *f.target.attrs.aliases) if n),
+            f.unit_states[KEEPALIVED_UNIT], f.own_names.addresses, f.sessions))
+    for member in members(facts, "mgmt"):
+        views.read(facts, member, lambda f: vip_rules.management_view(f.db_properties, f.own_names))
+    return pair, views
 
 
 def members_firewall_findings(facts, firewall_policy) -> Gathered:

@@ -23,6 +23,7 @@ from lab.machine import MachineSpec, Service, is_listening
 from lab.parts.common import Keys, backup_files, common_files
 from lab.parts.units import STANDIN_VIEWS, unit_files
 from lab.parts.db_accounts import prepare_accounts
+from lab.parts.db_vip import vip_setup
 from lab.parts.db_hosts import host_rows, prepare_hosts
 from lab.topology import Node, Topology
 
@@ -350,7 +351,8 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         binlog_format=f["binlog_format"], bind_address=f["bind_address"], cnf_overrides=f["cnf"],
         replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"],
         connection_name=f["connection_name"], source_host=f["source_host"], io_thread=f["io_thread"],
-        accounts={key: f[key] for key in ("accounts", "audit_reads_accounts")}, hosts=host_rows(topo),
+        accounts={key: f[key] for key in ("accounts", "audit_reads_accounts", "audit_sees_sessions")},
+        hosts=host_rows(topo),
         host_names={**{name: db.address for db in topo.databases
                        for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])},
                     **f["other_hosts"]})
@@ -362,7 +364,7 @@ def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
     db_files, opaque = database_machine_files(facts, keys.db_tls.get(node.name))
     modes = {**modes, TLS_FILES["ssl-key"]: 0o600}
     backups, mtimes = backup_files(("cloud", "cloud_usage"), ".sql.gz", node.facts["backup_age_hours"])
-    units, unit_modes = unit_files("mariadb", node.facts)
+    units, unit_modes = unit_files(("mariadb", "keepalived"), node.facts)
     content.update({"/etc/os-release": files.os_release_debian("12"), **db_files, **backups, **units})
     modes.update(unit_modes)
     return MachineSpec(
@@ -370,7 +372,7 @@ def db_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
         views=(*database_views(), *STANDIN_VIEWS, "/var/backups"), files=content, modes=modes, opaque_dirs=opaque,
         mtimes=mtimes, services=database_services(facts),
         network_setup=[f"addr add {node.address}/15 dev eth0", f"addr add {node.address6}/64 dev eth0 nodad",
-                       "link set eth0 up"])
+                       *vip_setup(topo, node), "link set eth0 up"])
 
 
 def setup_lab_databases(topo: Topology, machine_pids: dict[str, int], secrets, timeout: float = 60.0) -> None:

@@ -8,6 +8,9 @@ def prepare_accounts(cur, setup: dict, audit_user: str) -> None:
     (lab/scenario.py); empty: the audit user reads the accounts and none is added."""
     if setup.get("audit_reads_accounts", True):
         cur.execute("GRANT SELECT ON `mysql`.`global_priv` TO %s@'%%'", (audit_user,))
+    # DB-VIP-SINGLE-HOLDER: PROCESS shows the audit user every session, not only its own.
+    if setup.get("audit_sees_sessions", True):
+        cur.execute("GRANT PROCESS ON *.* TO %s@'%%'", (audit_user,))
     for account in setup.get("accounts", ()):
         create_account(cur, account)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from lab import files
 from lab.machine import MachineSpec, Service
 from lab.parts.common import STANDIN, Keys, backup_files, common_files, firewall_parts
-from lab.topology import Node, Topology
+from lab.topology import DB_VIP, Node, Topology
 
 CLOUD_UID = 1500
 
@@ -15,7 +15,8 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
     facts = node.facts
     content, modes = common_files(node, keys)
     fw_files, links, v4, v6 = firewall_parts(node, rhel=False)
-    db_host = topo.databases[0].address if topo.databases else "localhost"
+    # A pair is reached through its VIP ([CSC-WIKI]); one server (none in the lab) by its address.
+    db_host = DB_VIP if len(topo.databases) == 2 else topo.databases[0].address if topo.databases else "localhost"
     # db.properties as cloudstack-setup-databases fills the packaged file of a 4.19 install
     # (lab/files.py DB_PROPERTIES_IN): jasypt ENC(...) values with encryption type file; db.cloud.uri
     # and db.usage.uri stay empty (unset). The ciphertexts are the lab's own, not from any install.

@@ -66,12 +66,13 @@ STANDINS = {"systemd": {SYSTEMCTL: SYSTEMCTL_STANDIN},
 COMPLIANT = {"systemd": "enabled active", "sysv": "on running"}
 
 
-def unit_files(unit: str, facts: dict) -> tuple[dict[str, str | None], dict[str, int]]:
+def unit_files(unit: str | tuple[str, ...], facts: dict) -> tuple[dict[str, str | None], dict[str, int]]:
     """(files, modes) for the machine's `init` and `units` (scenario facts): the stand-ins and one
-    state file per unit, `unit` enabled and running unless the facts say otherwise; a unit whose
-    state is null is left unknown."""
+    state file per unit, `unit` (or each of several) enabled and running unless the facts say
+    otherwise; a unit whose state is null is left unknown."""
     init = facts["init"]
-    states = {name: state for name, state in {unit: COMPLIANT[init], **facts["units"]}.items() if state is not None}
+    compliant = {name: COMPLIANT[init] for name in ((unit,) if isinstance(unit, str) else unit)}
+    states = {name: state for name, state in {**compliant, **facts["units"]}.items() if state is not None}
     standins = STANDINS[init]
     files = {**standins, **{f"{STATE_DIR}/{unit}": state + "\n" for unit, state in states.items()}}
     return files, {path: 0o755 for path, content in standins.items() if content is not WHITEOUT}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from stackaudit.errors import NotCheckable
+from stackaudit.rules.db_vip import normal_host
 from stackaudit.rules.management import applies_from
 from stackaudit.rules.routers import network_of, not_judged_reason
 from stackaudit.rules.xenserver import ha_licence_scope, ha_required
@@ -47,6 +48,20 @@ def _database_address(target, version, policy, inventory):
     return "one database server and no database address in the policy"
 
 
+def _database_vip(target, version, policy, inventory):
+    servers = inventory.databases.servers if inventory.databases is not None else []
+    if len(servers) < 2:
+        return "fewer than two database servers: no pair to hold a VIP"
+    address = policy.database.address
+    for server in servers:
+        if address is not None and normal_host(address) in server_names(server):
+            return f"the policy's database.address {address} is database server {server.name} itself, not a VIP"
+    return None
+
+
+def server_names(server) -> set[str]:
+    """What an address in the policy may call an inventory database server by."""
+    return {normal_host(n) for n in (server.name, server.address, server.ssh_address, *server.aliases) if n}
 def _ha_needs_licence(target, version, policy, inventory):
     needs, why = ha_licence_scope(target.attrs.software, target.attrs.software_reason or target.attrs.reason)
     if needs is None:
@@ -74,6 +89,9 @@ CA_FRAMEWORK = Scope("CloudStack 4.11 and later", _ca_framework, needs_cloud_ver
 # management server may name it as localhost.
 DATABASE_ADDRESSED = Scope("database replicated or behind an address of its own", _database_address)
 ZONE_ENABLED = Scope("enabled zones", _zone_enabled)
+# DB-VIP-SINGLE-HOLDER: a pair behind an address of its own. When only db.properties names the
+# address, whether it is a server's own is known at run time: the rule says so (rules/db_vip.py).
+DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
 # A guest network or VPC that a virtual router serves now (rules/routers.py not_judged_reason).
 ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
@@ -85,6 +103,7 @@ CONDITIONS = {
     "ca-framework": CA_FRAMEWORK,
     "database-addressed": DATABASE_ADDRESSED,
     "zone-enabled": ZONE_ENABLED,
+    "database-vip": DATABASE_VIP,
     "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,
 }

@@ -37,6 +37,7 @@ def test_connection_faults(fault_lab):
         ("HOST-UUID-UNIQUE", CLOUD): "could not read xs-host://zone1/xs02",
         **on("mgmt://ms2", MGMT_SSH, f"mgmt://ms2: no SSH banner within {TIMEOUT}s"),
         **on("db://db1", DB_SSH, "db://db1: SSH login as root refused"),
+        ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read db://db1: SSH login as root refused; mgmt://ms2: no SSH banner",
         **on("xs-host://zone1/xs02", XS_SSH, "xs-host://zone1/xs02: host key changed"),
     })
     message = next(r.message for r in result.results if (r.check_id, r.target) == ("HOST-UUID-UNIQUE", CLOUD))
@@ -61,6 +62,7 @@ def test_command_faults(fault_lab):
         ("HOST-UUID-UNIQUE", CLOUD): "kvm-host://zone1/kvm02: command did not finish",
         **on("mgmt://ms1", MGMT_SSH, "mgmt://ms1: garbled output: stdout: cut short in section 'hostname'"),
         **on("mgmt://ms2", MGMT_SSH, "mgmt://ms2: garbled output: not UTF-8 text in stdout of section 'ip_addresses'"),
+        ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read mgmt://ms1: garbled output: stdout: cut short",
         **xapi_pool_fault("XAPI 198.18.1.1: login as root refused"),
     })
 
@@ -80,6 +82,7 @@ def test_service_faults(fault_lab):
         **xapi_pool_fault("XAPI 198.18.1.1:443: cannot connect: the connection was closed or reset during the TLS handshake"),
         **on("db://db2", DB_SQL, "MariaDB 198.18.0.101:3306: cannot connect (2003): [Errno 111] Connection refused"),
         ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db2: MariaDB 198.18.0.101:3306: cannot connect",
+        ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read db://db2: MariaDB 198.18.0.101:3306: cannot connect",
     })
     assert attachment(result, "GATE-BACKUP-FRESH", "kvm-host://zone1/kvm01", "clock skew") == (
         "the target's clock is 30.0 h behind the auditor's; backup ages are judged on the target's clock")
@@ -102,6 +105,7 @@ def test_login_burst_and_paging_faults(fault_lab):
         **on("db://db1", DB_SQL, "MariaDB 198.18.0.100:3306: login as stackaudit refused (1045)"),
         **on("db://db2", DB_SQL, "MariaDB 198.18.0.101:3306: login as stackaudit refused (1045)"),
         ("DB-REPLICATION-HEALTHY", CLOUD): "login as stackaudit refused",
+        ("DB-VIP-SINGLE-HOLDER", CLOUD): "login as stackaudit refused",
         **on("kvm-host://zone1/kvm03", KVM_SSH, BURST),
         **on("router://zone1/r-4-VM", SVM_SSH, BURST),
         ("HOST-UUID-UNIQUE", CLOUD): BURST,

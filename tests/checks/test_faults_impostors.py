@@ -57,6 +57,7 @@ def test_impostor_mysql_servers_get_no_password(fault_lab):
     assert_faults_reported(fault_lab, result, seconds, {
         **on("db://db1", DB_SQL, refused), **on("db://db2", DB_SQL, untrusted_text),
         ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db",
+        ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read db://db",
     })
     first, second = impostor_record(fault_lab, "db1"), impostor_record(fault_lab, "db2")
     assert_received_no_password(fault_lab, first)
@@ -84,7 +85,8 @@ def test_with_insecure_an_impostor_without_tls_gets_no_password_and_results_say_
     refused = (f"MariaDB {fault_lab.address('db1')}:3306: the server asks for authentication plugin 'dialog', which "
                "sends the password in the clear (PAM); no password was sent")
     assert_faults_reported(fault_lab, result, seconds, {
-        **on("db://db1", DB_SQL, refused), ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db1"})
+        **on("db://db1", DB_SQL, refused), ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db1",
+        ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read db://db1"})
     connections = impostor_record(fault_lab, "db1-dialog")
     assert_received_no_password(fault_lab, connections)
     assert all(not c["tls"] and len(c["packets"]) == 1 for c in connections), connections

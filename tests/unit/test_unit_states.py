@@ -169,7 +169,7 @@ def test_any_output_of_a_probe_is_a_state_or_unparsable_never_another_error(outp
 
 
 def test_the_policy_names_the_database_units_and_refuses_an_option_for_one():
-    assert unit_states_line(policy_from_data({}, "p"), "db").startswith("set -- mariadb mysql mysqld\n")
+    assert unit_states_line(policy_from_data({}, "p"), "db").startswith("set -- mariadb mysql mysqld keepalived\n")
     assert unit_states_line(policy_from_data({}, "p"), "kvm-host").startswith("set -- cloudstack-agent\n")
     with pytest.raises(ConfigError, match=r"^p: services\.database_units\[0\]"):
         policy_from_data({"services": {"database_units": ["--now"]}}, "p")

@@ -11,6 +11,8 @@ from stackaudit.parsers.api_rows import parse_schema_versions
 from stackaudit.parsers.getent import is_host_name, lookup_command, parse_lookups
 from stackaudit.parsers.mycnf import mysqld_options, parse_tail_files
 from stackaudit.parsers.mysql import parse_global_variables, parse_replica_status, parse_server_version
+from stackaudit.parsers.processlist import (PROCESS_PRIVILEGE_STATEMENT, SESSIONS_STATEMENT, parse_process_privilege,
+                                            parse_sessions)
 
 SERVER_VERSION = Query("server_version", "SELECT @@version AS version, @@version_comment AS version_comment")
 VARIABLES = Query("variables", "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
@@ -106,6 +108,16 @@ def source_addresses(facts) -> dict[str, tuple[str, ...] | None]:
     return parse_lookups(facts.section("source_lookups"), names) if names else {}
 
 
+def sessions_of(facts):
+    """DB-VIP-SINGLE-HOLDER: every connected thread's user and host. Without PROCESS the audit user
+    sees only its own threads, an answer that would pass by not seeing: broken, naming the grant."""
+    if not parse_process_privilege(facts.sql("process_privilege")):
+        raise CollectionFailed(f"{facts.target.id}: the audit user lacks the PROCESS privilege, so "
+                               "information_schema.PROCESSLIST shows it only its own sessions: "
+                               "GRANT PROCESS ON *.* TO the audit user")
+    return parse_sessions(facts.sql("sessions"))
+
+
 FACTS = [
     Fact("server_group_version", ("db",), (SERVER_VERSION,), server_group_version),
     Fact("mysqld_options", ("db",), (Command("cnf_files", CNF_FILES_COMMAND, secrets=option_file_secrets),),
@@ -116,4 +128,6 @@ FACTS = [
          uses=("replica_channels",)),
     Fact("schema_versions", ("db",), (SCHEMA_VERSIONS,),
          lambda facts: parse_schema_versions(facts.sql("schema_versions"))),
+    Fact("sessions", ("db",), (Query("process_privilege", PROCESS_PRIVILEGE_STATEMENT),
+                               Query("sessions", SESSIONS_STATEMENT)), sessions_of),
 ]

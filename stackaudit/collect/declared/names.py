@@ -1,4 +1,5 @@
-"""What `localhost`-like names and a server's own addresses mean on it (MS-DB-HOST-NOT-LOCAL)."""
+"""What `localhost`-like names and a server's own addresses mean on it (MS-DB-HOST-NOT-LOCAL), and
+which addresses a database server holds (DB-VIP-SINGLE-HOLDER: the VIP keepalived moves)."""
 from __future__ import annotations
 
 from stackaudit.collect.readings import Command, Fact, cat, shell
@@ -17,7 +18,7 @@ def own_names(facts) -> OwnNames:
 
 
 FACTS = [
-    Fact("own_names", ("mgmt",), (Command("hostname", shell("hostname")), cat("etc_hostname", "/etc/hostname"),
+    Fact("own_names", ("mgmt", "db"), (Command("hostname", shell("hostname")), cat("etc_hostname", "/etc/hostname"),
                                   cat("etc_hosts", "/etc/hosts"),
                                   Command("ip_addresses", shell("ip", "-o", "addr", "show"))), own_names),
 ]

@@ -15,6 +15,10 @@ from stackaudit.collect.readings import Command, Fact, shell
 from stackaudit.parsers.unit_states import parse_unit_states
 
 AGENT_UNIT = "cloudstack-agent"     # the unit the cloudstack-agent package installs (apache/cloudstack packaging)
+# DB-VIP-SINGLE-HOLDER: the VRRP daemon that moves a database pair's VIP, under the name of its
+# own unit (acassen/keepalived, keepalived/keepalived.service.in: WantedBy=multi-user.target) and of
+# Debian's SysV script (/etc/init.d/keepalived).
+KEEPALIVED_UNIT = "keepalived"
 UNIT_STATES_PROGRAM = r"""LC_ALL=C; export LC_ALL
 probe() {
   name=$1; shift
@@ -35,7 +39,9 @@ done"""
 
 
 def units_of(policy, kind: str) -> tuple[str, ...]:
-    return policy.services.database_units if kind == "db" else (AGENT_UNIT,)
+    if kind == "db":
+        return tuple(dict.fromkeys((*policy.services.database_units, KEEPALIVED_UNIT)))
+    return (AGENT_UNIT,)
 
 
 def unit_states_line(policy, kind: str) -> str:
