@@ -28,18 +28,6 @@ from stackaudit.rules.scope import CONDITIONS
 
 WIDTH = 100
 SHORT_SOURCE_LINES = 8     # a builder without a docstring is shown whole up to this many lines
-# What each ApiCall of the declarations asks of the CloudStack API (collectors.read_cloud_settings).
-API_CALLS = {
-    "configurations": "listConfigurations (every global setting)",
-    "scoped": "listDomains listall=true, listAccounts listall=true, then listConfigurations per zone, "
-              "cluster, account and domain (each scope's own values)",
-    "ldap": "listLdapConfigurations listall=true",
-    "ssvm_offerings": "listServiceOfferings issystem=true systemvmtype=secondarystoragevm",
-    "traffic_labels": "listPhysicalNetworks, then listTrafficTypes physicalnetworkid=<id> per physical network",
-    "storage_pools": "listStoragePools (every primary storage pool, with its type and zone)",
-}
-
-
 @dataclass(frozen=True)
 class Reading:
     channel: str       # ssh, sql, xapi, api
@@ -130,7 +118,7 @@ def describe_reading(reading) -> Reading:
     if kind == "Records":
         return Reading("xapi", reading.name, f"{reading.xapi_class}.get_all_records on the pool master")
     if kind == "ApiCall":
-        return Reading("api", reading.name, API_CALLS.get(reading.name, f"the cloud's settings list {reading.name!r}"))
+        return Reading("api", reading.name, reading.calls + (f" ({reading.rows})" if reading.rows else ""))
     raise TypeError(f"no description of a {kind} reading")
 
 

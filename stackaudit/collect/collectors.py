@@ -22,8 +22,7 @@ from stackaudit.collect.hostkeys import PinningPolicy, system_vm_host_keys
 from stackaudit.collect.batch import build_batch_script, decoded, split_sections
 from stackaudit.collect import collected
 from stackaudit.collect.collected import Collected, utc_now
-from stackaudit.collect.readers import (SCOPED_CALLS, SCOPES, SSVM_OFFERINGS, ask_query, read_api_list,
-                                        read_traffic_labels, read_xapi_class)
+from stackaudit.collect.readers import ask_query, read_api_call, read_xapi_class
 from stackaudit.collect.declarations import ApiCall, Command, Query, Records, all_facts_of, readings_of
 from stackaudit.config.files import shown
 from stackaudit.config.inventory import unverified_tls_note
@@ -279,32 +278,8 @@ class Collector:
             return self.read_cloud_settings(api, target)
 
     def read_cloud_settings(self, api, target: Target) -> dict:
-        wanted = {call.name for call in self.readings(target, ApiCall)}
-        answers, lists = [], {}
-        if "configurations" in wanted:
-            answers.append(read_api_list(api, "configurations", "listConfigurations"))
-        if "scoped" in wanted:
-            read_at = utc_now()
-            domains = cloudstack.list_all(api, "listDomains", listall="true")
-            accounts = cloudstack.list_all(api, "listAccounts", listall="true")
-            scope_objects = {"zone": self.snapshot.api.get("listZones", []),
-                             "cluster": self.snapshot.api.get("listClusters", []), "account": accounts,
-                             "domain": domains}
-            scoped = {
-                scope: {obj["id"]: {"name": obj.get("name"), "settings": cloudstack.list_all(
-                    api, "listConfigurations", **{SCOPES[scope]: obj["id"]})}
-                    for obj in objects} for scope, objects in scope_objects.items()}
-            answers.append(Collected("api", "scoped", scoped, SCOPED_CALLS, read_at))
-            lists = {"domains": domains, "accounts": accounts}
-        if "ldap" in wanted:
-            answers.append(read_api_list(api, "ldap", "listLdapConfigurations", listall="true"))
-        if "ssvm_offerings" in wanted:
-            answers.append(read_api_list(api, "ssvm_offerings", "listServiceOfferings", **SSVM_OFFERINGS))
-        if "traffic_labels" in wanted:
-            answers.append(read_traffic_labels(api))
-        if "storage_pools" in wanted:
-            answers.append(read_api_list(api, "storage_pools", "listStoragePools"))
-        return collected.store("api", answers, **lists, **tls_note(self.inventory, "cloud.api"))
+        answers = [read_api_call(api, call, self.snapshot) for call in self.readings(target, ApiCall)]
+        return collected.store("api", answers, **tls_note(self.inventory, "cloud.api"))
 
 
 @dataclass(frozen=True)

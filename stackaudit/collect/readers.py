@@ -7,8 +7,6 @@ from stackaudit.collect.transports import cloudstack, mysql, xapi
 from stackaudit.errors import TargetError, error_record
 from stackaudit.parsers.traffic_labels import PHYSICAL_NETWORKS, TRAFFIC_TYPES
 
-# The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
-SSVM_OFFERINGS = {"issystem": "true", "systemvmtype": "secondarystoragevm"}
 SCOPES = {"zone": "zoneid", "cluster": "clusterid", "account": "accountid", "domain": "domainid"}
 
 
@@ -18,18 +16,31 @@ def api_call(command: str, **params: str) -> str:
 
 SCOPED_CALLS = (api_call("listDomains", listall="true") + "; " + api_call("listAccounts", listall="true") + "; "
                 + "; ".join(api_call("listConfigurations", **{scoped_id: "<id>"}) for scoped_id in SCOPES.values()))
-
-
 TRAFFIC_LABEL_CALLS = f"{PHYSICAL_NETWORKS}; {api_call(TRAFFIC_TYPES, physicalnetworkid='<id>')} per physical network"
 
 
-def read_api_list(api, name: str, command: str, **params: str) -> Collected:
-    """Every row of one CloudStack list command, as reading `name`."""
+def read_api_call(api, call, snapshot) -> Collected:
+    """An ApiCall's answer: its own reader's, or every row of its one list command."""
+    if call.reader is not None:
+        return call.reader(api, snapshot)
     read_at = utc_now()
-    return Collected("api", name, cloudstack.list_all(api, command, **params), api_call(command, **params), read_at)
+    return Collected("api", call.name, cloudstack.list_all(api, call.command, **dict(call.params)), call.calls, read_at)
 
 
-def read_traffic_labels(api) -> Collected:
+def read_scoped_settings(api, snapshot) -> Collected:
+    """Each zone's, cluster's, account's and domain's own settings (listConfigurations with its id),
+    the domains and accounts listed first, the zones and clusters as discovery listed them."""
+    read_at = utc_now()
+    scope_objects = {"zone": snapshot.api.get("listZones", []), "cluster": snapshot.api.get("listClusters", []),
+                     "account": cloudstack.list_all(api, "listAccounts", listall="true"),
+                     "domain": cloudstack.list_all(api, "listDomains", listall="true")}
+    scoped = {scope: {obj["id"]: {"name": obj.get("name"), "settings": cloudstack.list_all(
+        api, "listConfigurations", **{SCOPES[scope]: obj["id"]})} for obj in objects}
+        for scope, objects in scope_objects.items()}
+    return Collected("api", "scoped", scoped, SCOPED_CALLS, read_at)
+
+
+def read_traffic_labels(api, snapshot) -> Collected:
     """Every physical network, then each one's traffic types (listTrafficTypes requires the network's
     id): {"listPhysicalNetworks": rows, "listTrafficTypes": {network id: rows}}."""
     read_at = utc_now()

@@ -63,9 +63,20 @@ class Records:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One of the cloud's settings lists from the CloudStack API (collectors.collect_cloud_settings)."""
+    """One reading from the CloudStack API (collectors.read_cloud_settings): every row of `command`
+    with `params`; or, where one reading takes several calls, `reader` (api, discovery snapshot) ->
+    Collected, whose calls `asks` gives in words. `rows` says what the rows are (explain shows it)."""
     name: str
-    after: tuple[str, ...] = ()
+    command: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+    rows: str = ""
+    reader: Callable[[Any, Any], Any] | None = None
+    asks: str = ""
+
+    @property
+    def calls(self) -> str:
+        """The call line as `stackaudit explain` and Collected.used give it."""
+        return self.asks or " ".join([self.command, *(f"{key}={value}" for key, value in self.params)])
 
 
 Reading = Command | Query | Records | ApiCall

@@ -14,7 +14,7 @@ from lab.records_cloudstack import cloudstack_model
 from lab.scenario import resolve_scenario
 from lab.sim.cloudstack_api import Api
 from lab.topology import build_topology, stable_id
-from stackaudit.collect.declarations import FACTS, ApiCall
+from stackaudit.collect.declarations import FACTS
 from stackaudit.collect.readers import read_traffic_labels
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.traffic_labels import (TrafficLabel, TrafficTypeRow, parse_traffic_labels,
@@ -110,7 +110,7 @@ def test_the_collector_reads_each_zone_s_physical_network_then_its_traffic_types
         for name, zone in (("z1", {"traffic_labels": {"Storage": "br425", "Guest": None},
                                    "xen_traffic_labels": {"Storage": "xenbr2"}}), ("z2", {}))]}
     api = InProcessApi(Api(cloudstack_model(build_topology(resolve_scenario(raw, "t.yml")), [], [], "")))
-    answer = read_traffic_labels(api)
+    answer = read_traffic_labels(api, None)
     assert [command for command, _ in api.asked] == ["listPhysicalNetworks", "listTrafficTypes", "listTrafficTypes"]
     labels = parse_traffic_labels(answer.output)
     z1, z2 = stable_id("zone", "z1"), stable_id("zone", "z2")
@@ -123,4 +123,6 @@ def test_the_collector_reads_each_zone_s_physical_network_then_its_traffic_types
 
 def test_traffic_labels_is_one_fact_of_the_cloud_read_by_its_own_api_call():
     fact = FACTS["traffic_labels"]
-    assert fact.kinds == ("cloud",) and fact.reads == (ApiCall("traffic_labels"),)
+    assert fact.kinds == ("cloud",) and [(call.name, call.reader) for call in fact.reads] == [
+        ("traffic_labels", read_traffic_labels)]
+    assert fact.reads[0].calls == "listPhysicalNetworks; listTrafficTypes physicalnetworkid=<id> per physical network"
