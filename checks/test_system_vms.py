@@ -72,6 +72,8 @@ def test_network_routers_running(routed_network):
     network = network_of(target)
     not_judged_reason(network, target.attrs.running_vms, target.attrs.running_vms_error)  # broken if unknown
     findings = router_findings(network, routers)
+    assert not findings, "; ".join(findings)
+
 
 @check("SVM-SSVM-MTU", reads=("storage_network",), members={
     "cloud": ("configurations", "traffic_labels"), "kvm-host": ("agent_properties", "device_mtus"),
