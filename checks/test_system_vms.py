@@ -76,7 +76,7 @@ def test_network_routers_running(routed_network):
 
 
 @check("SVM-SSVM-MTU", reads=("storage_network",), members={
-    "cloud": ("configurations", "traffic_labels"), "kvm-host": ("agent_properties", "device_mtus"),
+    "cloud": ("configurations", "traffic_labels"), "kvm-host": ("agent_properties", "network_links"),
     "xs-pool": ("pool_hosts", "pool_networks", "pool_pifs")})
 def test_ssvm_storage_mtu(system_vm, policy):
     """An SSVM with a storage network (`storageip=` in its boot line) has eth3 at the `mtu=` it booted

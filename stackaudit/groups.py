@@ -163,7 +163,9 @@ def ssvm_storage_host_findings(facts, network, setting: str | None) -> list[str]
             raise NotCheckable(f"its host {vm.attrs.host} is not among the KVM hosts discovery found")
         host_facts = facts.of(host)
         bridge = ssvm_mtu.kvm_storage_bridge(storage_labels, host_facts.agent_properties)
-        return ssvm_mtu.host_bridge_findings(host.name, bridge, host_facts.device_mtus, wanted)
+        return ssvm_mtu.host_bridge_findings(host.name, bridge, 
+                                             {name: link.mtu for name, link in host_facts.network_links.items()},
+                                             wanted)
     if vm.attrs.hypervisor == "XenServer":
         label = ssvm_mtu.xen_storage_label(storage_labels)
         pool = next((p for p in members(facts, "xs-pool") if p.zone == vm.zone and vm.attrs.host in p.attrs.members),

@@ -67,20 +67,3 @@ def parse_storage_boot(text: str) -> StorageBoot:
 def parse_interface_mtu(text: str, interface: str = STORAGE_NIC) -> int:
     """/sys/class/net/<interface>/mtu: one unsigned decimal and a newline (the kernel's `%u`)."""
     return read_decimal(text.strip("\n"), f"/sys/class/net/{interface}/mtu", high=2 ** 32 - 1, what="an MTU")
-
-
-def parse_device_mtus(text: str) -> dict[str, int]:
-    """Every network device of a host and its MTU, a tab between them, one a line:
-
-        lo\t65536
-        cloudbr0\t1500
-
-    A name Linux would refuse for a device (parsers/bridges.py, valid_interface_name) is refused: it
-    cannot hold a tab or a newline, so a line cannot forge another device's."""
-    mtus = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        name, tab, value = line.partition("\t")
-        if not tab or not valid_interface_name(name):
-            raise UnparsableOutput(f"device MTUs line {number}: expected '<device>\\t<mtu>', got {line[:80]!r}")
-        mtus[name] = parse_interface_mtu(value, name)
-    return mtus

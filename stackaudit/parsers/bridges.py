@@ -60,13 +60,16 @@ def label_bridges(zone_labels: dict[str, tuple[TrafficLabel, ...]]) -> list[Name
 
 # `ip -o link show dev NAME`: "2: br529: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 ... state UNKNOWN ..."
 # A VLAN device prints as "bond0.3000@bond0"; the name is what precedes the '@'.
-LINK_LINE = re.compile(r"(?P<index>[0-9]+): (?P<name>[^\s:@]+)(?:@[^\s:]+)?: <(?P<flags>[A-Z0-9_,-]*)> .*")
+LINK_LINE = re.compile(r"(?P<index>[0-9]+): (?P<name>[^\s:@]+)(?:@[^\s:]+)?: <(?P<flags>[A-Z0-9_,-]*)> "
+                       r"mtu (?P<mtu>[0-9]{1,10})(?: .*)?")
 
 
 @dataclass(frozen=True)
-class LinkFlags:
+class Link:
+    """A device as `ip -o link show` lists it: its name, the flags between < and >, its MTU."""
     name: str
     flags: frozenset[str]
+    mtu: int
 
     @property
     def administratively_up(self) -> bool:
@@ -75,7 +78,7 @@ class LinkFlags:
         return "UP" in self.flags
 
 
-def parse_link_flags(text: str, name: str) -> LinkFlags:
+def parse_link_flags(text: str, name: str) -> Link:
     """The one line `ip -o link show dev NAME` prints for device `name`."""
     links = parse_link_listing(text, f"ip -o link show dev {name}")
     if len(links) != 1:
@@ -85,7 +88,7 @@ def parse_link_flags(text: str, name: str) -> LinkFlags:
     return links[name]
 
 
-def parse_link_listing(text: str, command: str = "ip -o link show") -> dict[str, LinkFlags]:
+def parse_link_listing(text: str, command: str = "ip -o link show") -> dict[str, Link]:
     """Every device `ip -o link show` lists, one a line, by name. Linux refuses white space in a
     name, so a line cannot hide another device's."""
     links = {}
@@ -94,9 +97,10 @@ def parse_link_listing(text: str, command: str = "ip -o link show") -> dict[str,
             continue
         match = LINK_LINE.fullmatch(line.strip())
         if match is None:
-            raise UnparsableOutput(f"{command} line {number}: expected '<index>: <name>: <FLAGS> ...', "
+            raise UnparsableOutput(f"{command} line {number}: expected '<index>: <name>: <FLAGS> mtu <MTU> ...', "
                                    f"got {line.strip()[:80]!r}")
-        links[match["name"]] = LinkFlags(match["name"], frozenset(f for f in match["flags"].split(",") if f))
+        links[match["name"]] = Link(match["name"], frozenset(f for f in match["flags"].split(",") if f),
+                                    int(match["mtu"]))
     return links
 
 

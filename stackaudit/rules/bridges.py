@@ -14,7 +14,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from stackaudit.parsers.bridges import (LinkFlags, NamedBridge, agent_bridges, label_bridges,
+from stackaudit.parsers.bridges import (Link, NamedBridge, agent_bridges, label_bridges,
                                         valid_interface_name)
 from stackaudit.parsers.traffic_labels import TrafficLabel
 
@@ -39,7 +39,7 @@ def wanted_bridges(properties: dict[str, str], zone_labels: dict[str, tuple[Traf
 class HostDevices:
     """What the host has: every link and its flags, its Linux bridges and, on an Open vSwitch host,
     its OVS bridges."""
-    links: dict[str, LinkFlags]
+    links: dict[str, Link]
     linux_bridges: frozenset[str]
     ovs_bridges: frozenset[str] | None = None      # None: a host whose agent uses Linux bridges
 

@@ -5,6 +5,7 @@ no password reaches any file of the run directory (facts as collected and masked
 report.html with what it embeds, summary.json, junit.xml, the log) or the terminal output."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -62,12 +63,12 @@ def test_only_the_two_words_and_eth3_s_mtu_are_collected(mtu_run):
     assert facts["ssvm://zone1/s-1-VM"]["ssh"]["sections"]["storage_nic_mtu"]["stdout"] == "1500\n"
     assert facts["ssvm://zone1/s-13-VM"]["ssh"]["sections"]["storage_nic_mtu"]["stdout"] == "9000\n"
     assert "No such file" in facts["ssvm://zone1/s-5-VM"]["ssh"]["sections"]["storage_nic_mtu"]["stderr"]
-    # the host side: each KVM host's device MTUs (and agent.properties, for an unlabelled Storage traffic)
+    # the host side: each KVM host's links with their MTUs (and agent.properties, for an unlabelled Storage traffic)
     hosts = {target: parts for target, parts in collected(work).items() if target.startswith("kvm-host://")}
     assert sorted(hosts) == ["kvm-host://zone1/kvm01", "kvm-host://zone1/kvm02", "kvm-host://zone1/kvm03"]
-    assert all(sorted(parts["ssh"]["sections"]) == ["agent_properties", "device_mtus"] for parts in hosts.values())
-    assert "cloudbr1\t1500\n" in hosts["kvm-host://zone1/kvm03"]["ssh"]["sections"]["device_mtus"]["stdout"]
-    assert "cloudbr1\t9000\n" in hosts["kvm-host://zone1/kvm02"]["ssh"]["sections"]["device_mtus"]["stdout"]
+    assert all(sorted(parts["ssh"]["sections"]) == ["agent_properties", "ip_links"] for parts in hosts.values())
+    assert re.search(r": cloudbr1: <[^>]*> mtu 1500 ", hosts["kvm-host://zone1/kvm03"]["ssh"]["sections"]["ip_links"]["stdout"])
+    assert re.search(r": cloudbr1: <[^>]*> mtu 9000 ", hosts["kvm-host://zone1/kvm02"]["ssh"]["sections"]["ip_links"]["stdout"])
     # and the XenServer pool's hosts, networks and PIFs, from its master
     (pool,) = [parts for target, parts in collected(work).items() if target.startswith("xs-pool://")]
     assert sorted(pool["xapi"]["read"]) == ["PIF", "host", "network"]

@@ -59,7 +59,7 @@ def test_a_whole_listing_a_line_about_another_device_or_no_line_at_all_is_unpars
     # `ip` prints nothing on standard output for a missing device (its complaint goes to stderr)
     with pytest.raises(UnparsableOutput, match="got 0"):
         parse_link_flags("", "br425")
-    with pytest.raises(UnparsableOutput, match="expected '<index>: <name>: <FLAGS> ...'"):
+    with pytest.raises(UnparsableOutput, match="expected '<index>: <name>: <FLAGS> mtu <MTU> ...'"):
         parse_link_flags(recorded("ip-o-link-no-device-debian12.stderr"), "br425")
 
 
@@ -173,3 +173,11 @@ def test_plain_devices_and_ovs_bridges_are_veths_and_only_an_ovs_host_gets_an_ov
     assert "list-br) printf '%s\\n' 'br$(x)' br529; exit 0" in script
     assert parse_ovs_bridges("br$(x)\nbr529\n") == {"br$(x)", "br529"}
     assert ovs_vsctl_standin(lab_topology().hosts[0]) == {}
+
+
+def test_each_listed_link_has_its_mtu():
+    """SVM-SSVM-MTU reads the storage bridge's MTU from the same listing KVM-BRIDGES reads."""
+    links = parse_link_listing(recorded("ip-o-link-fusioninventory-640.txt"))
+    assert links["lo"].mtu == 65536 and links["eth0"].mtu == 1500
+    with pytest.raises(UnparsableOutput):
+        parse_link_listing("3: cloudbr0: <BROADCAST,UP> qdisc noqueue state UP\n")

@@ -21,7 +21,7 @@ from lab.topology import build_topology
 from stackaudit.collect.declared.storage_network import STORAGE_WORDS_COMMAND, StorageNetwork
 from stackaudit.config.policy import SsvmPolicy, policy_from_data
 from stackaudit.errors import ConfigError, NotCheckable, UnparsableOutput
-from stackaudit.parsers.boot_line import (StorageBoot, boot_word_value, parse_device_mtus, parse_interface_mtu,
+from stackaudit.parsers.boot_line import (StorageBoot, boot_word_value, parse_interface_mtu,
                                           parse_storage_boot)
 from stackaudit.parsers.traffic_labels import TrafficLabel
 from stackaudit.parsers.xapi_records import XapiNetwork, XapiPIF, parse_xapi_records
@@ -234,24 +234,6 @@ def test_the_lab_gives_eth3_where_the_boot_line_has_storageip():
 
 
 # --- the host side -----------------------------------------------------------------------------------
-
-def test_the_recorded_device_mtus_read_by_name():
-    text = (RECORDED / "device-mtus-netns-debian12.txt").read_text()
-    assert parse_device_mtus(text) == {"bond0.300": 1500, "cloudbr0": 1500, "cloudbr1": 9000, "lo": 65536,
-                                       "vnet0": 1500}
-
-
-@pytest.mark.parametrize("text, message", [
-    ("cloudbr0 1500\n", "device MTUs line 1: expected '<device>\\t<mtu>', got 'cloudbr0 1500'"),
-    ("a/b\t1500\n", "device MTUs line 1: expected '<device>\\t<mtu>', got 'a/b\\t1500'"),
-    ("\t1500\n", "device MTUs line 1: expected '<device>\\t<mtu>', got '\\t1500'"),
-    ("cloudbr0\tlots\n", "/sys/class/net/cloudbr0/mtu: 'lots' is not an MTU"),
-])
-def test_device_mtus_refused(text, message):
-    with pytest.raises(UnparsableOutput) as error:
-        parse_device_mtus(text)
-    assert str(error.value) == message
-
 
 def label(kvm: str | None, network: str = "Physical Network 1") -> TrafficLabel:
     return TrafficLabel("Storage", network, kvm)

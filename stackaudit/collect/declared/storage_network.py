@@ -1,6 +1,6 @@
 """A secondary storage VM's storage network (SVM-SSVM-MTU): the `mtu=` and `storageip=` words of the
-boot line CloudStack gave it, the MTU of its storage NIC, eth3, and on a KVM host the MTU of every
-network device (the storage bridge among them).
+boot line CloudStack gave it and the MTU of its storage NIC, eth3. On a KVM host, the storage
+bridge's MTU is read from the host's one `ip -o link show` (network_devices.py, KVM-BRIDGES' too).
 
 The boot line (/var/cache/cloud/cmdline) also holds `vmpassword=` and `keystore_password=`
 (SecondaryStorageManagerImpl.finalizeVirtualMachineProfile, apache/cloudstack): the command reads it
@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stackaudit.collect.readings import Command, Fact, cat, shell
-from stackaudit.parsers.boot_line import (BOOT_LINE, STORAGE_NIC, StorageBoot, parse_device_mtus,
-                                          parse_interface_mtu, parse_storage_boot)
+from stackaudit.parsers.boot_line import BOOT_LINE, STORAGE_NIC, StorageBoot, parse_interface_mtu, parse_storage_boot
 
 # Split as the system VM's own parse_cmd_line splits it (`for i in $CMDLINE`: on blanks and
 # newlines); `set -f` so that a word is never expanded as a file-name pattern. A boot line that
@@ -22,10 +21,6 @@ STORAGE_WORDS_COMMAND = (
     "set -f; line=$(cat " + shell(BOOT_LINE) + ") || exit 1; "
     "for word in $line; do case $word in mtu|mtu=*|storageip|storageip=*) printf '%s\\n' \"$word\";; esac; done")
 STORAGE_NIC_MTU = cat("storage_nic_mtu", f"/sys/class/net/{STORAGE_NIC}/mtu")
-# Every device's MTU as the kernel shows it: one fixed command, so no path is built from a name the
-# API gave (the storage bridge's label). A device that goes away mid-listing is skipped.
-DEVICE_MTUS_COMMAND = ('for d in /sys/class/net/*; do if m=$(cat "$d/mtu" 2>/dev/null); then '
-                       'printf \'%s\\t%s\\n\' "${d##*/}" "$m"; fi; done')
 
 
 @dataclass(frozen=True)
@@ -43,6 +38,4 @@ def storage_network(facts) -> StorageNetwork:
 FACTS = [
     Fact("storage_network", ("ssvm",), (Command("storage_boot_words", STORAGE_WORDS_COMMAND), STORAGE_NIC_MTU),
          storage_network),
-    Fact("device_mtus", ("kvm-host",), (Command("device_mtus", DEVICE_MTUS_COMMAND),),
-         lambda facts: parse_device_mtus(facts.section("device_mtus"))),
 ]
