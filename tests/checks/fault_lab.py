@@ -155,6 +155,13 @@ def api_settings_fault(text: str) -> dict[tuple[str, str], str]:
                for key in on(target, checks_reading(kind, "api", on="cloud"), text)}}
 
 
+def databases_fault(text: str) -> dict[tuple[str, str], str]:
+    """Both database servers unreadable: each check of another target that reads the database first
+    (KVM-CS-USER: the user CloudStack logs in as) is broken, naming what the database answered."""
+    return {key: text for kind, targets in LAB_TARGETS.items() if kind != "db" for target in targets
+            for key in on(target, checks_reading(kind, "sql", on="db"), text)}
+
+
 def xapi_pool_fault(text: str) -> dict[tuple[str, str], str]:
     return {**on("xs-pool://zone1/xen-pool1", POOL, text),
             **{key: text for h in XS_HOSTS

@@ -7,9 +7,8 @@ import pytest
 from lab.faults import CUT_SHORT, GARBLED
 from tests.checks.fault_lab import (
     BRIDGE_ADDRESS, BURST, CLOUD, DB_SQL, DB_SSH, KVM_SSH, MGMT_SSH, SSVM_SSH, SVM_SSH, TIMEOUT, XS_SSH,
-    KVM_HOSTS, api_settings_fault, assert_faults_reported, attachment, known_hosts_with_changed_key, on, wrong_secret,
-    xapi_pool_fault)
-from tests.checks.check_reads import checks_reading
+    api_settings_fault, assert_faults_reported, attachment, databases_fault, known_hosts_with_changed_key, on,
+    wrong_secret, xapi_pool_fault)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml")]
 
@@ -109,9 +108,7 @@ def test_login_burst_and_paging_faults(fault_lab):
         **on("kvm-host://zone1/kvm03", KVM_SSH, BURST),
         **on("router://zone1/r-4-VM", SVM_SSH, BURST),
         ("HOST-UUID-UNIQUE", CLOUD): BURST,
-        # a host's checks that read the database first (the user CloudStack logs in as) name its refusal
-        **{key: "login as stackaudit refused" for h in KVM_HOSTS
-           for key in on(f"kvm-host://zone1/{h}", checks_reading("kvm-host", "sql", on="db"), "")},
+        **databases_fault("login as stackaudit refused"),
     })
 
 

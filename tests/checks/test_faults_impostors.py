@@ -15,7 +15,7 @@ from lab.sim.tls import server_context
 from stackaudit.collect.transports import xapi
 from tests.checks.fault_lab import (
     BRIDGE_ADDRESS, CLOUD, DB_SQL, POOL, TIMEOUT, assert_faults_reported, attachment, attachment_names,
-    FaultLab, on, xapi_pool_fault)
+    FaultLab, databases_fault, on, xapi_pool_fault)
 from tests.checks.suite_run import SuiteRun
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml")]
@@ -58,6 +58,7 @@ def test_impostor_mysql_servers_get_no_password(fault_lab):
         **on("db://db1", DB_SQL, refused), **on("db://db2", DB_SQL, untrusted_text),
         ("DB-REPLICATION-HEALTHY", CLOUD): "could not read db://db",
         ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read db://db",
+        **databases_fault("could not read cloud.host_details: db://db1"),
     })
     first, second = impostor_record(fault_lab, "db1"), impostor_record(fault_lab, "db2")
     assert_received_no_password(fault_lab, first)
