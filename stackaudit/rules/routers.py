@@ -71,7 +71,7 @@ def router_findings(network: GuestNetwork, routers: list[RouterRow], running_vms
         return [f"{where} has no virtual router"]
     findings = [f"router {r.name} of {where} is {r.state or 'in no state'}, not Running"
                 for r in routers if r.state != "Running"]
-    if network.redundant and not (network.kind == "vpc" and running_vms == 0):
+    if network.redundant and not idle_redundant_vpc(network, running_vms):
         pair = redundancy_findings(where, routers)
         if pair and network.kind == "vpc" and running_vms is None:
             raise NotCheckable(f"{'; '.join(pair)}, and whether a VM of the VPC runs (with none, that is "
@@ -80,9 +80,14 @@ def router_findings(network: GuestNetwork, routers: list[RouterRow], running_vms
     return findings
 
 
+def idle_redundant_vpc(network: GuestNetwork, running_vms: int | None) -> bool:
+    """A redundant VPC on whose tiers no VM runs: its pair is not judged."""
+    return network.redundant and network.kind == "vpc" and running_vms == 0
+
+
 def pair_note(network: GuestNetwork, running_vms: int | None) -> str | None:
     """The evidence's word on a redundant VPC whose pair is not judged, or None."""
-    if network.redundant and network.kind == "vpc" and running_vms == 0:
+    if idle_redundant_vpc(network, running_vms):
         return ("no VM runs on the VPC's tiers: its routers' redundant states (FAULT or UNKNOWN then, apache/"
                 "cloudstack issue 10677) are not judged")
     return None
