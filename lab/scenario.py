@@ -202,6 +202,10 @@ MANAGEMENT_SERVER = Record({
     "state": f(Enum("Up", "Down", "PreparingForMaintenance", "Maintenance"), "Up"),
     "process_user": f(Str(), "cloud"),
     "java_args": f(ListOf(Str()), list),      # more JVM arguments before the main class (e.g. -D...Password=)
+    # MS-JVM-HEAP: the heap options in JAVA_OPTS (the packaged file's is -Xmx2G); whether the service
+    # leaves its PID where the stand-in systemctl finds its MainPID (false: MainPID=0, not running)
+    "heap_args": f(ListOf(Str()), lambda: ["-Xmx4096m"]),
+    "main_pid_recorded": f(Bool(), True),
     "db_properties": f(KEY_OVERRIDES, dict),
     # `key=value` lines an operator appended to db.properties by hand, written as given (a trailing
     # blank kept); Properties keeps the last of a key given twice

@@ -6,6 +6,7 @@ from pathlib import Path
 from lab import files
 from lab.machine import MachineSpec, Service
 from lab.parts.common import STANDIN, Keys, backup_files, common_files, firewall_parts
+from lab.parts.units import unit_files
 from lab.topology import DB_VIP, Node, Topology
 
 CLOUD_UID = 1500
@@ -28,9 +29,12 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
           "db.usage.host": db_host, "db.usage.driver": "jdbc:mysql", "db.usage.port": "3306",
           "region.id": "1", **facts["db_properties"]}
     java = ["/usr/bin/java", "-Djava.security.properties=/etc/cloudstack/management/java.security.ciphers",
-            "-Xmx2G", "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
+            *facts["heap_args"], "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
             *facts["java_args"], "org.apache.cloudstack.ServerDaemon"]
     user = facts["process_user"]
+    units, unit_modes = unit_files("cloudstack-management", {"init": "systemd", "units": {}})
+    # the packaged unit's PIDFile= (/var/run is /run); the stand-in systemctl reads MainPID from it
+    pid_file = "/run/cloudstack-management.pid" if facts["main_pid_recorded"] else None
     content.update({
         "/etc/os-release": files.os_release_debian("12"),
         "/etc/passwd": files.passwd_with_user((base_etc / "passwd").read_text(), user, CLOUD_UID,
@@ -40,14 +44,14 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
         "/etc/hosts": files.debian_etc_hosts(node.name),
         "/usr/bin/java": STANDIN,
-        **fw_files, **facts["files"]})
-    modes.update({"/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
+        **units, **fw_files, **facts["files"]})
+    modes.update({**unit_modes, "/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
         views=("/etc", "/root", "/run", "/usr/bin", "/var/backups"), files=content, modes=modes, symlinks=links,
         mtimes=mtimes,
-        services=[Service("cloudstack-management", java, user=user)], iptables_v4=v4, iptables_v6=v6,
+        services=[Service("cloudstack-management", java, user=user, pid_file=pid_file)], iptables_v4=v4, iptables_v6=v6,
         network_setup=[f"addr add {node.address}/15 dev eth0",
                        f"addr add {node.address6}/64 dev eth0 nodad", "link set eth0 up"])

@@ -151,6 +151,10 @@ POLICY = Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
         "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
     }), dict),
+    # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
+    "ms": f(Record({
+        "min_heap_mb": f(Bounded(64, 16777216, " of MiB"), 3584),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -247,6 +251,11 @@ class ManagementPolicy:
 
 
 @dataclass(frozen=True)
+class MsPolicy:
+    min_heap_mb: int = 3584
+
+
+@dataclass(frozen=True)
 class BackupPolicy:
     max_age_hours: int
     locations: dict[str, tuple[str, ...]]   # target kind -> globs that must each match a fresh file
@@ -293,6 +302,7 @@ class Policy:
     services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
+    ms: MsPolicy = MsPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -324,6 +334,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         libvirt=LibvirtPolicy(**data["libvirt"]),
         database=DatabasePolicy(**data["database"]),
         management=ManagementPolicy(**data["management"]),
+        ms=MsPolicy(**data["ms"]),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
