@@ -250,6 +250,51 @@ db.usage.initialTimeout=3600
 """
 
 
+# client/conf/server.properties.in of apache/cloudstack @0b99c2c (license header left out): the
+# embedded Jetty server's settings, bind.interface commented out (every interface).
+SERVER_PROPERTIES_IN = """\
+# The binding interface for the management server
+# The management server will listen on all interfaces by default
+# bind.interface=::
+
+# The service context path where URL requests should be served
+context.path=/client
+
+# The HTTP port to be used by the management server
+http.port=8080
+
+# Max inactivity time in minutes for the session
+session.timeout=30
+
+# Options to configure and enable HTTPS on management server
+#
+# For management server to pickup these configuration settings, the configured
+# keystore file should exists and be readable by the management server.
+https.enable=false
+https.port=8443
+# The keystore and manager passwords are assumed to be same.
+https.keystore=/etc/cloudstack/management/cloud.jks
+https.keystore.password=vmops.com
+
+# The path to webapp directory
+webapp.dir=/usr/share/cloudstack-management/webapp
+
+# The path to access log file
+access.log=/var/log/cloudstack/management/access.log
+"""
+
+
+def server_properties(pairs: dict[str, str]) -> str:
+    """The packaged server.properties, each given `key=value` set in place where the file has the
+    key, else appended at the end, as an operator edits it."""
+    pending = dict(pairs)
+    lines = []
+    for line in SERVER_PROPERTIES_IN.splitlines():
+        key = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
+        lines.append(f"{key}={pending.pop(key)}" if key in pending else line)
+    return "\n".join(lines + [f"{key}={value}" for key, value in pending.items()]) + "\n"
+
+
 def db_properties(pairs: dict[str, str | None]) -> str:
     """db.properties as cloudstack-setup-databases writes it (apache/cloudstack
     setup/bindir/cloud-setup-databases.in, prepareDBDotProperties/finalizeDbProperties): the packaged

@@ -206,6 +206,10 @@ MANAGEMENT_SERVER = Record({
     # leaves its PID where the stand-in systemctl finds its MainPID (false: MainPID=0, not running)
     "heap_args": f(ListOf(Str()), lambda: ["-Xmx4096m"]),
     "main_pid_recorded": f(Bool(), True),
+    # MS-HTTP-LOCAL-ONLY: keys set in the packaged server.properties (null: no file), and the
+    # "ADDRESS PORT" sockets stand-in listeners hold in the server's namespace
+    "server_properties": f(Optional(MapOf(Str())), dict),
+    "listening": f(ListOf(Str()), list),
     "db_properties": f(KEY_OVERRIDES, dict),
     # `key=value` lines an operator appended to db.properties by hand, written as given (a trailing
     # blank kept); Properties keeps the last of a key given twice

@@ -10,6 +10,11 @@ from lab.parts.units import unit_files
 from lab.topology import DB_VIP, Node, Topology
 
 CLOUD_UID = 1500
+# A process that only holds a listening TCP socket (argv: ADDRESS PORT), as a proxy's upstream or a
+# stray server would; it accepts nothing.
+LISTENER = ("import socket, sys, time\n"
+            "s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
+            "s.bind((sys.argv[1], int(sys.argv[2])))\ns.listen()\ntime.sleep(10 ** 8)\n")
 
 
 def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/etc")) -> MachineSpec:
@@ -44,6 +49,8 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
         "/etc/hosts": files.debian_etc_hosts(node.name),
         "/usr/bin/java": STANDIN,
+        **({} if facts["server_properties"] is None else {
+            "/etc/cloudstack/management/server.properties": files.server_properties(facts["server_properties"])}),
         **units, **fw_files, **facts["files"]})
     modes.update({**unit_modes, "/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
@@ -52,6 +59,8 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
         views=("/etc", "/root", "/run", "/usr/bin", "/var/backups"), files=content, modes=modes, symlinks=links,
         mtimes=mtimes,
-        services=[Service("cloudstack-management", java, user=user, pid_file=pid_file)], iptables_v4=v4, iptables_v6=v6,
+        services=[Service("cloudstack-management", java, user=user, pid_file=pid_file),
+                  *(Service(f"listener-{n}", ["python3", "-c", LISTENER, *socket.split()])
+                    for n, socket in enumerate(facts["listening"]))], iptables_v4=v4, iptables_v6=v6,
         network_setup=[f"addr add {node.address}/15 dev eth0",
                        f"addr add {node.address6}/64 dev eth0 nodad", "link set eth0 up"])

@@ -13,7 +13,7 @@ from pathlib import Path
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, USER_NAME_PATTERN, Bounded, DebianVersion, Host,
                                      NonEmptyList, Pattern, Text, seconds)
-from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
+from stackaudit.config.schema import Bool, Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
 
@@ -154,6 +154,8 @@ POLICY = Record({
     # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
     "ms": f(Record({
         "min_heap_mb": f(Bounded(64, 16777216, " of MiB"), 3584),
+        # MS-HTTP-LOCAL-ONLY: a reverse proxy on each management server fronts its HTTP(S) ([CSC-WIKI])
+        "reverse_proxy": f(Bool(), False),
     }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
@@ -253,6 +255,7 @@ class ManagementPolicy:
 @dataclass(frozen=True)
 class MsPolicy:
     min_heap_mb: int = 3584
+    reverse_proxy: bool = False
 
 
 @dataclass(frozen=True)

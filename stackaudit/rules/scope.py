@@ -81,6 +81,10 @@ def _router_serves(target, version, policy, inventory):
         return None     # collected, and reported broken by the check with the reason
 
 
+def _reverse_proxy(target, version, policy, inventory):
+    return None if policy.ms.reverse_proxy else "policy ms.reverse_proxy is false: no local reverse proxy in front"
+
+
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
@@ -97,6 +101,9 @@ ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serve
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
 HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
 
+# MS-HTTP-LOCAL-ONLY: management servers whose own HTTP(S) a local reverse proxy fronts ([CSC-WIKI]).
+REVERSE_PROXY = Scope("management servers behind a local reverse proxy (policy ms.reverse_proxy)", _reverse_proxy)
+
 # What a catalog record's `scope` may name.
 CONDITIONS = {
     "pool-ha-relied-on": POOL_HA_RELIED_ON,
@@ -106,4 +113,5 @@ CONDITIONS = {
     "database-vip": DATABASE_VIP,
     "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,
+    "reverse-proxy": REVERSE_PROXY,
 }

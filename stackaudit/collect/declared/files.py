@@ -63,6 +63,8 @@ FACTS = [
                      parse_java_properties_file, properties_secrets),
     config_file_fact("db_properties", ("mgmt",), "/etc/cloudstack/management/db.properties",
                      parse_java_properties_file, properties_secrets),
+    config_file_fact("server_properties", ("mgmt",), "/etc/cloudstack/management/server.properties",
+                     parse_java_properties_file, properties_secrets),
     config_file_fact("xensource_inventory", ("xs-host",), "/etc/xensource-inventory", parse_shell_assignments),
     config_file_fact("libvirtd_conf", ("kvm-host",), "/etc/libvirt/libvirtd.conf",
                      lambda text, path: parse_libvirtd_conf(text)),

@@ -74,6 +74,6 @@ FACTS = [
          lambda facts: parse_stale_mappings(facts.section("stale_libraries"))),
     # -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
     # CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
-    Fact("listeners", ("db", "kvm-host"), (Command("listening", shell("ss", "-ltn")),),
+    Fact("listeners", ("db", "kvm-host", "mgmt"), (Command("listening", shell("ss", "-ltn")),),
          lambda facts: parse_ss_listening(facts.section("listening"))),
 ]
