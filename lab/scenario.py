@@ -210,6 +210,11 @@ MANAGEMENT_SERVER = Record({
     # "ADDRESS PORT" sockets stand-in listeners hold in the server's namespace
     "server_properties": f(Optional(MapOf(Str())), dict),
     "listening": f(ListOf(Str()), list),
+    # MS-LOG4J-SYSLOG: log4j-cloud.xml; dialect null: the one the server's version reads (log4j2
+    # from 4.20); the packaged SYSLOG appender by default; `text` replaces the whole file
+    "log4j": f(Record({"dialect": f(Optional(Enum("log4j1", "log4j2"))), "host": f(Str(), "localhost"),
+                       "facility": f(Str(), "LOCAL6"), "level": f(Str(), "WARN"),
+                       "root_syslog": f(Bool(), True), "text": f(Optional(Str()))}), dict),
     "db_properties": f(KEY_OVERRIDES, dict),
     # `key=value` lines an operator appended to db.properties by hand, written as given (a trailing
     # blank kept); Properties keeps the last of a key given twice

@@ -8,6 +8,7 @@ from lab.machine import MachineSpec, Service
 from lab.parts.common import STANDIN, Keys, backup_files, common_files, firewall_parts
 from lab.parts.units import unit_files
 from lab.topology import DB_VIP, Node, Topology
+from stackaudit.parsers.cloudstack import parse_cloudstack_version
 
 CLOUD_UID = 1500
 # A process that only holds a listening TCP socket (argv: ADDRESS PORT), as a proxy's upstream or a
@@ -37,6 +38,9 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             *facts["heap_args"], "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
             *facts["java_args"], "org.apache.cloudstack.ServerDaemon"]
     user = facts["process_user"]
+    log4j = facts["log4j"]
+    dialect = log4j["dialect"] or ("log4j2" if parse_cloudstack_version(topo.version(facts["version"]))
+                                   >= parse_cloudstack_version("4.20") else "log4j1")
     units, unit_modes = unit_files("cloudstack-management", {"init": "systemd", "units": {}})
     # the packaged unit's PIDFile= (/var/run is /run); the stand-in systemctl reads MainPID from it
     pid_file = "/run/cloudstack-management.pid" if facts["main_pid_recorded"] else None
@@ -49,6 +53,8 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
         "/etc/hosts": files.debian_etc_hosts(node.name),
         "/usr/bin/java": STANDIN,
+        "/etc/cloudstack/management/log4j-cloud.xml": log4j["text"] if log4j["text"] is not None else files.log4j_cloud_xml(
+            dialect, log4j["host"], log4j["facility"], log4j["level"], log4j["root_syslog"]),
         **({} if facts["server_properties"] is None else {
             "/etc/cloudstack/management/server.properties": files.server_properties(facts["server_properties"])}),
         **units, **fw_files, **facts["files"]})

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
-from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, USER_NAME_PATTERN, Bounded, DebianVersion, Host,
-                                     NonEmptyList, Pattern, Text, seconds)
+from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
+                                     Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
 from stackaudit.config.schema import Bool, Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
@@ -156,6 +156,11 @@ POLICY = Record({
         "min_heap_mb": f(Bounded(64, 16777216, " of MiB"), 3584),
         # MS-HTTP-LOCAL-ONLY: a reverse proxy on each management server fronts its HTTP(S) ([CSC-WIKI])
         "reverse_proxy": f(Bool(), False),
+        # MS-LOG4J-SYSLOG: where the SYSLOG appender must send (null: only the file's dialect is
+        # checked), with which facility and at least which level ([SHAPEBLUE-HOWTO]: LOCAL0, DEBUG)
+        "syslog_host": f(Optional(Host())),
+        "syslog_facility": f(Enum(*SYSLOG_FACILITIES), "LOCAL0"),
+        "syslog_level": f(Enum(*LOG_LEVELS), "DEBUG"),
     }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
@@ -256,6 +261,9 @@ class ManagementPolicy:
 class MsPolicy:
     min_heap_mb: int = 3584
     reverse_proxy: bool = False
+    syslog_host: str | None = None
+    syslog_facility: str = "LOCAL0"
+    syslog_level: str = "DEBUG"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from stackaudit.collect.target_secrets import properties_secrets
 from stackaudit.parsers.boot_scripts import (MAKE_UNIQUE_INIT_SCRIPT, MAKE_UNIQUE_SCRIPT, RC_LOCAL_FIX,
                                              MakeUniqueLeftovers, parse_boot_paths, parse_script_runs)
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
+from stackaudit.parsers.log4j import parse_log4j_config
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties_file, parse_shell_assignments
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_units
 
@@ -65,6 +66,8 @@ FACTS = [
                      parse_java_properties_file, properties_secrets),
     config_file_fact("server_properties", ("mgmt",), "/etc/cloudstack/management/server.properties",
                      parse_java_properties_file, properties_secrets),
+    config_file_fact("log4j_config", ("mgmt",), "/etc/cloudstack/management/log4j-cloud.xml",
+                     lambda text, path: parse_log4j_config(text)),
     config_file_fact("xensource_inventory", ("xs-host",), "/etc/xensource-inventory", parse_shell_assignments),
     config_file_fact("libvirtd_conf", ("kvm-host",), "/etc/libvirt/libvirtd.conf",
                      lambda text, path: parse_libvirtd_conf(text)),
