@@ -45,7 +45,8 @@ def inventory_document(topo: Topology) -> dict:
                          **({"aliases": d.facts["aliases"]} if d.facts["aliases"] else {})}
                         for d in topo.databases],
         }} if topo.databases else {}),
-        "management_servers": [{"name": m.name, "ssh_address": m.address} for m in topo.management],
+        "management_servers": [{"name": m.name, "ssh_address": m.address, "deployment": m.facts["deployment"]}
+                               for m in topo.management],
         "policy": "policy.yml",
     }
 

@@ -212,6 +212,11 @@ MANAGEMENT_SERVER = Record({
     "listening": f(ListOf(Str()), list),
     # MS-LOG4J-SYSLOG: log4j-cloud.xml; dialect null: the one the server's version reads (log4j2
     # from 4.20); the packaged SYSLOG appender by default; `text` replaces the whole file
+    # MS-WAR-LAYOUT: deployed as a war in Tomcat (written to the inventory), with Tomcat's CLASSPATH,
+    # /etc/cloudstack/management as a symlink into the webapp or not, and ~tomcat/db present or not
+    "deployment": f(Enum("package", "war"), "package"),
+    "war": f(Record({"classpath": f(Str(), "/usr/share/java/mysql-connector-java.jar:/etc/cloudstack/management/"),
+                     "config_link": f(Bool(), False), "tomcat_db": f(Bool(), True)}), dict),
     "log4j": f(Record({"dialect": f(Optional(Enum("log4j1", "log4j2"))), "host": f(Str(), "localhost"),
                        "facility": f(Str(), "LOCAL6"), "level": f(Str(), "WARN"),
                        "root_syslog": f(Bool(), True), "text": f(Optional(Str()))}), dict),

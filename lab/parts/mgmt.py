@@ -17,6 +17,29 @@ LISTENER = ("import socket, sys, time\n"
             "s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
             "s.bind((sys.argv[1], int(sys.argv[2])))\ns.listen()\ntime.sleep(10 ** 8)\n")
 
+TOMCAT_UID = 91     # the tomcat user of EL's tomcat package
+TOMCAT_HOME = "/usr/share/tomcat"
+CONFIG_DIR = "/etc/cloudstack/management"
+WEBAPP_CLASSES = f"{TOMCAT_HOME}/webapps/client/WEB-INF/classes"
+
+
+def war_files(war: dict, content: dict, modes: dict, links: dict) -> None:
+    """A war drop into Tomcat as [BERGSMA-OPS] lays it out: /etc/sysconfig/tomcat's CLASSPATH, the
+    MySQL connector, user tomcat with the schema scripts under its home; with `config_link`, the
+    configuration inside the webapp and /etc/cloudstack/management a symlink to it."""
+    content["/etc/sysconfig/tomcat"] = f'CLASSPATH="{war["classpath"]}"\n'
+    content["/usr/share/java/mysql-connector-java.jar"] = "lab stand-in for the MySQL connector jar\n"
+    content["/etc/passwd"] = files.passwd_with_user(content["/etc/passwd"], "tomcat", TOMCAT_UID, TOMCAT_HOME)
+    if war["tomcat_db"]:
+        content[f"{TOMCAT_HOME}/db/create-schema.sql"] = "-- lab stand-in for the schema scripts\n"
+    if war["config_link"]:
+        for path in [p for p in content if p.startswith(CONFIG_DIR + "/")]:
+            moved = WEBAPP_CLASSES + path[len(CONFIG_DIR):]
+            content[moved] = content.pop(path)
+            if path in modes:
+                modes[moved] = modes.pop(path)
+        links[CONFIG_DIR] = WEBAPP_CLASSES
+
 
 def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/etc")) -> MachineSpec:
     facts = node.facts
@@ -59,11 +82,15 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             "/etc/cloudstack/management/server.properties": files.server_properties(facts["server_properties"])}),
         **units, **fw_files, **facts["files"]})
     modes.update({**unit_modes, "/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
+    views = ("/etc", "/root", "/run", "/usr/bin", "/var/backups")
+    if facts["deployment"] == "war":
+        views += ("/usr/share",)
+        war_files(facts["war"], content, modes, links)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run", "/usr/bin", "/var/backups"), files=content, modes=modes, symlinks=links,
+        views=views, files=content, modes=modes, symlinks=links,
         mtimes=mtimes,
         services=[Service("cloudstack-management", java, user=user, pid_file=pid_file),
                   *(Service(f"listener-{n}", ["python3", "-c", LISTENER, *socket.split()])

@@ -1,5 +1,5 @@
-"""A war-dropped management server's layout, as the probe planned for MS-WAR-LAYOUT prints it
-(docs/management-runtime.md): one line per fact found, tab-separated where it carries a value.
+"""A war-dropped management server's layout, as WAR_LAYOUT_COMMAND (collect/declared/files.py) prints it: one line per fact
+found, tab-separated where it carries a value.
 
     config_link\t/usr/share/tomcat/webapps/client/WEB-INF/classes
     config_dir

@@ -1,4 +1,4 @@
-"""MS-WAR-LAYOUT (not yet wired as a check): a management server deployed as a war in Tomcat keeps its
+"""MS-WAR-LAYOUT: a management server deployed as a war in Tomcat keeps its
 configuration outside the webapp ([BERGSMA-OPS]): Tomcat's CLASSPATH starts with the MySQL
 connector, /etc/cloudstack/management is a real directory on it holding db.properties, and the
 database upgrade scripts lie under Tomcat's home."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.inventory import inventory_document
 from lab.machine import services_script
 from lab.parts.common import Keys
 from lab.parts.mgmt import mgmt_spec
@@ -74,3 +75,20 @@ def test_server_properties_and_listeners(server, bind, ports, listening):
 def test_log4j_files(server, dialect, syslog, root_syslog):
     config = parse_log4j_config(specs("log4j_syslog.yml")[server].files[LOG4J])
     assert (config.dialect, config.syslog, "SYSLOG" in config.root_refs) == (dialect, syslog, root_syslog)
+
+
+def test_war_drops_lay_out_what_the_probe_reads():
+    servers = specs("war_layout.yml")
+    linked = servers["ms1"]
+    assert linked.symlinks["/etc/cloudstack/management"] == "/usr/share/tomcat/webapps/client/WEB-INF/classes"
+    assert "/usr/share/tomcat/webapps/client/WEB-INF/classes/db.properties" in linked.files
+    assert not any(p.startswith("/etc/cloudstack/management/") for p in linked.files)
+    assert "/usr/share" in linked.views and "tomcat:x:91:91::/usr/share/tomcat:" in linked.files["/etc/passwd"]
+    assert "/usr/share/tomcat/db/create-schema.sql" not in servers["ms3"].files
+    assert "/usr/share" not in servers["ms5"].views and "/etc/sysconfig/tomcat" not in servers["ms5"].files
+
+
+def test_the_lab_inventory_marks_war_drops():
+    topo = build_topology(load_scenario(MATRIX / "war_layout.yml"))
+    deployments = {m["name"]: m["deployment"] for m in inventory_document(topo)["management_servers"]}
+    assert deployments == {"ms1": "war", "ms2": "war", "ms3": "war", "ms4": "war", "ms5": "package"}
