@@ -2,6 +2,8 @@
 (rules/war_layout.py, not yet wired as a check), on tables and drawn probe outputs."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,3 +66,13 @@ def test_probe_lines_read_back(flags, link, home):
     lines = [*flags, *([f"config_link\t{link}"] if link else []), f"tomcat_home\t{home or ''}"]
     assert parse_war_layout("\n".join(lines) + "\n") == WarLayout(
         link, "config_dir" in flags, "db_properties" in flags, "connector" in flags, home, "tomcat_db" in flags)
+
+
+def test_a_recorded_machine_without_tomcat_fails_every_part():
+    text = (Path(__file__).resolve().parent.parent / "data" / "recorded" / "war-layout-debian12-no-cloudstack.txt").read_text()
+    layout = parse_war_layout(text)
+    assert layout == WarLayout(None, False, False, False, None, False)
+    assert war_layout_findings(None, layout) == [
+        "no /etc/sysconfig/tomcat", "/usr/share/java/mysql-connector-java.jar does not exist",
+        "/etc/cloudstack/management is not a directory",
+        "no user tomcat: its home, where the database upgrade scripts belong, is unknown"]
