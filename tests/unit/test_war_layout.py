@@ -1,5 +1,5 @@
 """A war-dropped management server's layout (parsers/war_layout.py) and MS-WAR-LAYOUT's rule
-(rules/war_layout.py, not yet wired as a check), on tables and drawn probe outputs."""
+(rules/war_layout.py), on a recorded probe output, tables and drawn probe outputs."""
 from __future__ import annotations
 
 from pathlib import Path
