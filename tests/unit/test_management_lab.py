@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.inventory import inventory_document
+from lab.inventory import LAB_POLICY, inventory_document
 from lab.machine import services_script
 from lab.parts.common import Keys
 from lab.parts.mgmt import mgmt_spec
@@ -15,8 +15,11 @@ from lab.scenario import load_scenario
 from lab.topology import build_topology
 from stackaudit.parsers.jvm import HeapOption, parse_jvm_heap
 from stackaudit.parsers.log4j import SyslogAppender, parse_log4j_config
-from stackaudit.parsers.properties import parse_java_properties_file
-from stackaudit.rules.http_local import connectors
+from stackaudit.parsers.net import Listener
+from stackaudit.parsers.properties import parse_environment_file, parse_java_properties_file
+from stackaudit.parsers.war_layout import WarLayout
+from stackaudit.rules.http_local import connectors, local_only_findings
+from stackaudit.rules.war_layout import war_layout_findings
 
 MATRIX = Path(__file__).resolve().parents[2] / "lab" / "scenarios" / "matrix"
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -55,15 +58,29 @@ def test_a_real_reading_of_the_heap_program_keeps_secrets_out():
 
 
 @pytest.mark.parametrize("server, bind, ports, listening", [
-    ("ms1", None, {"http.port": 8080}, ["0.0.0.0", "8080"]),
-    ("ms2", "127.0.0.1", {"http.port": 8080, "https.port": 8443}, ["127.0.0.1", "8080"]),
-    ("ms4", "::1", {"http.port": 9090}, ["::1", "9090"]),
+    ("ms1", None, {"http.port": 8080}, []),       # the API simulator's socket on 8080 is the one judged
+    ("ms2", "127.0.0.1", {"http.port": 8081, "https.port": 8443}, [["127.0.0.1", "8081"], ["::", "8443"]]),
+    ("ms4", "::1", {"http.port": 9090}, [["::1", "9090"], ["0.0.0.0", "8443"]]),
+    ("ms5", "127.0.0.1", {"http.port": 8081}, [["127.0.0.1", "8081"]]),
 ])
 def test_server_properties_and_listeners(server, bind, ports, listening):
     spec = specs("http_local.yml")[server]
     found = connectors(parse_java_properties_file(spec.files[SERVER_PROPERTIES], SERVER_PROPERTIES))
     assert (found.bind_interface, found.ports) == (bind, ports)
-    assert spec.services[1].argv[-2:] == listening
+    assert [service.argv[-2:] for service in spec.services[1:]] == listening
+
+
+def test_by_default_every_server_is_a_compliant_war_drop_behind_the_proxy():
+    assert LAB_POLICY["ms"]["reverse_proxy"] is True
+    topo = build_topology(load_scenario(MATRIX.parent / "compliant.yml"))
+    for node in topo.management:
+        spec = mgmt_spec(topo, node, KEYS)
+        properties = parse_java_properties_file(spec.files[SERVER_PROPERTIES], SERVER_PROPERTIES)
+        # the API simulator listens on the server's address at 8080: not Jetty's port here
+        assert local_only_findings(properties, [Listener(node.address, 8080)]) == []
+        sysconfig = parse_environment_file(spec.files["/etc/sysconfig/tomcat"], "/etc/sysconfig/tomcat")
+        assert war_layout_findings(sysconfig, WarLayout(None, True, True, True, "/usr/share/tomcat", True)) == []
+        assert "/usr/share/tomcat/db/create-schema.sql" in spec.files
 
 
 @pytest.mark.parametrize("server, dialect, syslog, root_syslog", [
