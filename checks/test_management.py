@@ -4,6 +4,7 @@ from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import management as rules
+from stackaudit.rules import selinux as selinux_rules
 from stackaudit.targets import FIREWALLED_KINDS
 
 
@@ -74,3 +75,13 @@ def test_ca_strict(cloud, policy):
     findings = groups.findings_or_not_checked(findings, gathered)
     assert not findings, (f"ca.plugin.root.auth.strictness is {strictness} and the firewall that compensates "
                           "does not hold on: " + " | ".join(findings))
+
+
+@check("MS-SELINUX-MODE", reads=("selinux_modes",))
+def test_selinux_mode(management_server, policy):
+    """SELinux's running mode (getenforce) and its mode at the next boot (/etc/selinux/config) are both
+    in the policy's modes and agree; no SELinux counts as Disabled."""
+    facts = management_server.facts
+    findings, evidence = selinux_rules.selinux_findings(facts.selinux_modes, policy.ms.selinux_modes)
+    facts.attach("SELinux modes", evidence, as_json=True)
+    assert not findings, "; ".join(findings)

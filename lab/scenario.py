@@ -210,6 +210,9 @@ MANAGEMENT_SERVER = Record({
     "files": f(FILES, dict),
     "backup_age_hours": BACKUP_AGE,
     "clock": f(CLOCK, dict),
+    # MS-SELINUX-MODE: the line a stand-in /usr/bin/getenforce prints (null: none installed); the
+    # persisted mode is /etc/selinux/config, given under `files`
+    "getenforce": f(Optional(Str())),
 })
 
 LDAP = Record({

@@ -1,6 +1,7 @@
 """The lab's management servers (kind mgmt): db.properties, the java process and its user, the firewall."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from lab import files
@@ -42,6 +43,10 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         "/usr/bin/java": STANDIN,
         **fw_files, **facts["files"]})
     modes.update({"/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
+    if facts["getenforce"] is not None:
+        # a stand-in for libselinux's getenforce, which prints one word and exits 0
+        content["/usr/bin/getenforce"] = f"#!/bin/sh\nprintf '%s\\n' {shlex.quote(facts['getenforce'])}\n"
+        modes["/usr/bin/getenforce"] = 0o755
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(

@@ -151,6 +151,11 @@ POLICY = Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
         "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
     }), dict),
+    "ms": f(Record({
+        # MS-SELINUX-MODE: the SELinux modes a management server may run and boot in ([CS-DOCS-SELINUX]
+        # sets permissive; no SELinux counts as disabled; add enforcing where CloudStack policies exist).
+        "selinux_modes": f(NonEmptyList(Enum("enforcing", "permissive", "disabled")), lambda: list(MsPolicy.selinux_modes)),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -247,6 +252,11 @@ class ManagementPolicy:
 
 
 @dataclass(frozen=True)
+class MsPolicy:
+    selinux_modes: tuple[str, ...] = ("permissive", "disabled")
+
+
+@dataclass(frozen=True)
 class BackupPolicy:
     max_age_hours: int
     locations: dict[str, tuple[str, ...]]   # target kind -> globs that must each match a fresh file
@@ -293,6 +303,7 @@ class Policy:
     services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
+    ms: MsPolicy = MsPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -334,7 +345,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         ssvm=SsvmPolicy(**data["ssvm"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
-                      data["kvm"]["ssh_user"]))
+                      data["kvm"]["ssh_user"]),
+        ms=MsPolicy(tuple(data["ms"]["selinux_modes"])))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

@@ -1,0 +1,22 @@
+"""A management server's host: its SELinux modes (MS-SELINUX-MODE)."""
+from __future__ import annotations
+
+from stackaudit.collect.readings import Command, Fact, cat
+from stackaudit.parsers.selinux import ABSENT, CONFIG_PATH, INSTALLED, SelinuxModes, parse_getenforce, parse_selinux_config
+
+# getenforce lives in /usr/sbin (libselinux-utils on the RHEL family, selinux-utils on Debian),
+# outside a user's PATH; `command -v` tells a host without it from a getenforce that fails (broken).
+GETENFORCE_COMMAND = (f"PATH=$PATH:/usr/sbin:/sbin; if command -v getenforce >/dev/null 2>&1; "
+                      f"then echo '{INSTALLED}'; getenforce; else echo '{ABSENT}'; fi")
+
+
+def selinux_modes(facts) -> SelinuxModes:
+    config = facts.section("selinux_config")
+    return SelinuxModes(parse_getenforce(facts.section("getenforce")), config is not None,
+                        None if config is None else parse_selinux_config(config))
+
+
+FACTS = [
+    Fact("selinux_modes", ("mgmt",), (Command("getenforce", GETENFORCE_COMMAND), cat("selinux_config", CONFIG_PATH)),
+         selinux_modes),
+]
