@@ -3,6 +3,7 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import db_properties as db_rules
+from stackaudit.rules import iso_tools as iso_rules
 from stackaudit.rules import management as rules
 from stackaudit.rules import selinux as selinux_rules
 from stackaudit.targets import FIREWALLED_KINDS
@@ -84,4 +85,14 @@ def test_selinux_mode(management_server, policy):
     facts = management_server.facts
     findings, evidence = selinux_rules.selinux_findings(facts.selinux_modes, policy.ms.selinux_modes)
     facts.attach("SELinux modes", evidence, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-MKISOFS", reads=("iso_tools",))
+def test_iso_tool(management_server):
+    """The first of /usr/bin/genisoimage, /usr/bin/mkisofs, /usr/local/bin/mkisofs that exists, the one
+    CloudStack builds config-drive ISOs with, is a program user cloud may run."""
+    facts = management_server.facts
+    findings, evidence = iso_rules.iso_tool_findings(facts.iso_tools)
+    facts.attach("ISO programs CloudStack tries", evidence, as_json=True)
     assert not findings, "; ".join(findings)

@@ -196,6 +196,8 @@ DATABASE = Record({
     "audit_sees_sessions": f(Bool(), True),
 })
 
+ISO_TOOL_MODE = Enum("0755", "0711", "0750", "0644", "dir")
+
 MANAGEMENT_SERVER = Record({
     "name": f(Str(), REQUIRED),
     "version": f(Optional(Str())),
@@ -213,6 +215,10 @@ MANAGEMENT_SERVER = Record({
     # MS-SELINUX-MODE: the line a stand-in /usr/bin/getenforce prints (null: none installed); the
     # persisted mode is /etc/selinux/config, given under `files`
     "getenforce": f(Optional(Str())),
+    # MS-MKISOFS: the octal modes of stand-in /usr/bin/genisoimage and /usr/bin/mkisofs (null: absent;
+    # "dir": a directory in its place)
+    "genisoimage": f(Optional(ISO_TOOL_MODE), "0755"),
+    "mkisofs": f(Optional(ISO_TOOL_MODE)),
 })
 
 LDAP = Record({

@@ -47,6 +47,12 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         # a stand-in for libselinux's getenforce, which prints one word and exits 0
         content["/usr/bin/getenforce"] = f"#!/bin/sh\nprintf '%s\\n' {shlex.quote(facts['getenforce'])}\n"
         modes["/usr/bin/getenforce"] = 0o755
+    for tool in ("genisoimage", "mkisofs"):
+        if facts[tool] == "dir":
+            content[f"/usr/bin/{tool}/README"] = "a directory where a program belongs\n"
+        elif facts[tool] is not None:
+            content[f"/usr/bin/{tool}"] = STANDIN
+            modes[f"/usr/bin/{tool}"] = int(facts[tool], 8)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(

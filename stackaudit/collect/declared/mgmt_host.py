@@ -1,13 +1,20 @@
-"""A management server's host: its SELinux modes (MS-SELINUX-MODE)."""
+"""A management server's host: its SELinux modes (MS-SELINUX-MODE), the program it builds config-drive
+ISOs with (MS-MKISOFS)."""
 from __future__ import annotations
 
-from stackaudit.collect.readings import Command, Fact, cat
+from stackaudit.collect.readings import Command, Fact, cat, shell
+from stackaudit.parsers.iso_tools import ISO_TOOLS, parse_iso_tools
 from stackaudit.parsers.selinux import ABSENT, CONFIG_PATH, INSTALLED, SelinuxModes, parse_getenforce, parse_selinux_config
 
 # getenforce lives in /usr/sbin (libselinux-utils on the RHEL family, selinux-utils on Debian),
 # outside a user's PATH; `command -v` tells a host without it from a getenforce that fails (broken).
 GETENFORCE_COMMAND = (f"PATH=$PATH:/usr/sbin:/sbin; if command -v getenforce >/dev/null 2>&1; "
                       f"then echo '{INSTALLED}'; getenforce; else echo '{ABSENT}'; fi")
+
+# MS-MKISOFS: each of the paths CloudStack tries that exists (`[ -e ]` follows links, as Java's
+# File.exists does), with its type, mode and owner; a stat that fails is broken.
+ISO_TOOLS_COMMAND = ("for p in " + shell(*ISO_TOOLS) + "; do if [ -e \"$p\" ]; then LC_ALL=C stat -L -- \"$p\" || exit 1; "
+                     "fi; done")
 
 
 def selinux_modes(facts) -> SelinuxModes:
@@ -19,4 +26,6 @@ def selinux_modes(facts) -> SelinuxModes:
 FACTS = [
     Fact("selinux_modes", ("mgmt",), (Command("getenforce", GETENFORCE_COMMAND), cat("selinux_config", CONFIG_PATH)),
          selinux_modes),
+    Fact("iso_tools", ("mgmt",), (Command("iso_tools", ISO_TOOLS_COMMAND),),
+         lambda facts: parse_iso_tools(facts.section("iso_tools"))),
 ]
