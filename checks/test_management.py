@@ -3,6 +3,7 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import db_properties as db_rules
+from stackaudit.rules import fqdn as fqdn_rules
 from stackaudit.rules import iso_tools as iso_rules
 from stackaudit.rules import management as rules
 from stackaudit.rules import selinux as selinux_rules
@@ -95,4 +96,14 @@ def test_iso_tool(management_server):
     facts = management_server.facts
     findings, evidence = iso_rules.iso_tool_findings(facts.iso_tools)
     facts.attach("ISO programs CloudStack tries", evidence, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-FQDN", reads=("fqdn_lookup", "own_names"))
+def test_fqdn(management_server):
+    """hostname --fqdn gives a dotted name, not a localhost one, which resolves on the server to one of
+    its own addresses other than loopback."""
+    facts = management_server.facts
+    findings, evidence = fqdn_rules.fqdn_findings(facts.fqdn_lookup, facts.own_names)
+    facts.attach("the server's fully qualified name", evidence, as_json=True)
     assert not findings, "; ".join(findings)

@@ -39,7 +39,7 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         "/etc/group": files.group_with_group((base_etc / "group").read_text(), user, CLOUD_UID),
         "/etc/cloudstack/management/db.properties": files.db_properties(db) + "".join(
             f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
-        "/etc/hosts": files.debian_etc_hosts(node.name),
+        "/etc/hosts": files.debian_etc_hosts(node.name, node.address),
         "/usr/bin/java": STANDIN,
         **fw_files, **facts["files"]})
     modes.update({"/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})

@@ -1,8 +1,10 @@
 """A management server's host: its SELinux modes (MS-SELINUX-MODE), the program it builds config-drive
-ISOs with (MS-MKISOFS)."""
+ISOs with (MS-MKISOFS), its fully qualified name and what that resolves to (MS-FQDN)."""
 from __future__ import annotations
 
 from stackaudit.collect.readings import Command, Fact, cat, shell
+from stackaudit.parsers.fqdn import FAILED, FOUND, parse_fqdn_lookup
+from stackaudit.parsers.getent import lookup_of
 from stackaudit.parsers.iso_tools import ISO_TOOLS, parse_iso_tools
 from stackaudit.parsers.selinux import ABSENT, CONFIG_PATH, INSTALLED, SelinuxModes, parse_getenforce, parse_selinux_config
 
@@ -16,6 +18,11 @@ GETENFORCE_COMMAND = (f"PATH=$PATH:/usr/sbin:/sbin; if command -v getenforce >/d
 ISO_TOOLS_COMMAND = ("for p in " + shell(*ISO_TOOLS) + "; do if [ -e \"$p\" ]; then LC_ALL=C stat -L -- \"$p\" || exit 1; "
                      "fi; done")
 
+# MS-FQDN: the name is only known on the server, so it is looked up there in the same command; a
+# failing hostname --fqdn (the name does not resolve) is reported, not run further.
+FQDN_COMMAND = (f"if fqdn=$(hostname --fqdn 2>&1); then printf '{FOUND}%s\\n' \"$fqdn\"; " + lookup_of('"$fqdn"')
+                + f"; else printf '{FAILED}%s\\n' \"$fqdn\" | head -n 1; fi")
+
 
 def selinux_modes(facts) -> SelinuxModes:
     config = facts.section("selinux_config")
@@ -28,4 +35,6 @@ FACTS = [
          selinux_modes),
     Fact("iso_tools", ("mgmt",), (Command("iso_tools", ISO_TOOLS_COMMAND),),
          lambda facts: parse_iso_tools(facts.section("iso_tools"))),
+    Fact("fqdn_lookup", ("mgmt",), (Command("fqdn_lookup", FQDN_COMMAND),),
+         lambda facts: parse_fqdn_lookup(facts.section("fqdn_lookup"))),
 ]
