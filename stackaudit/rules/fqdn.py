@@ -3,12 +3,15 @@ resolves on the server to at least one address of its own interfaces other than 
 CloudStack install guide's prerequisite "Check for a fully qualified hostname").
 
 Debian's installer puts the host's own name on 127.0.1.1: such a name resolves, but only to
-loopback, and fails here, as the row of the catalog asks.
+loopback, and fails here, as the row of the catalog asks. A resolver that cannot answer now
+(getaddrinfo's EAI_AGAIN, "Temporary failure in name resolution": DNS unreachable) leaves it open
+whether the name resolves: not checked, never failed or passed.
 """
 from __future__ import annotations
 
 import ipaddress
 
+from stackaudit.errors import NotCheckable
 from stackaudit.parsers.fqdn import FqdnLookup
 from stackaudit.parsers.localnames import OwnNames
 
@@ -18,6 +21,9 @@ def fqdn_findings(lookup: FqdnLookup, own: OwnNames) -> tuple[list[str], dict]:
     evidence = {"hostname --fqdn": lookup.fqdn if lookup.fqdn is not None else f"failed: {lookup.failure}",
                 "resolves to (getent ahosts)": list(lookup.addresses or ()),
                 "this server's addresses (ip -o addr show)": own_addresses}
+    if lookup.fqdn is None and "Temporary failure in name resolution" in lookup.failure:
+        raise NotCheckable(f"hostname --fqdn could not ask the resolver ({lookup.failure}): whether the server's name "
+                           "resolves cannot be told now")
     if lookup.fqdn is None:
         return [f"hostname --fqdn fails ({lookup.failure or 'no message'}): the server's own name does not resolve; "
                 "put its fully qualified name on its address in /etc/hosts or DNS"], evidence

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackaudit.collect.declared.mgmt_host import FQDN_COMMAND
-from stackaudit.errors import UnparsableOutput
+from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.parsers.fqdn import FqdnLookup, parse_fqdn_lookup
 from stackaudit.parsers.localnames import OwnNames
 from stackaudit.rules.fqdn import fqdn_findings
@@ -37,6 +37,14 @@ def test_recorded_failing_hostname_fqdn():
     assert fqdn_findings(lookup, SERVER)[0] == [
         "hostname --fqdn fails (hostname: Name or service not known): the server's own name does not resolve; "
         "put its fully qualified name on its address in /etc/hosts or DNS"]
+
+
+def test_recorded_resolver_that_cannot_answer_is_not_checked():
+    lookup = parse_fqdn_lookup(recorded("fqdn-lookup-resolver-down-debian12.txt"))
+    assert lookup == FqdnLookup(None, "hostname: Temporary failure in name resolution")
+    with pytest.raises(NotCheckable, match=r"could not ask the resolver \(hostname: Temporary failure in name "
+                                           r"resolution\): whether the server's name resolves cannot be told now"):
+        fqdn_findings(lookup, SERVER)
 
 
 def lookup(name: str, *addresses: str, code: int = 0) -> FqdnLookup:

@@ -32,6 +32,12 @@ def test_recorded_stat_outputs(name, expected):
     assert parse_stat_blocks(recorded(name)) == expected
 
 
+def test_the_recorded_command_with_the_lab_s_stand_ins_fails_on_the_first_program():
+    found = parse_iso_tools(recorded("iso-tools-genisoimage-0644-mkisofs-0755-debian12.txt"))
+    assert [(f.path, f.mode) for f in found] == [("/usr/bin/genisoimage", 0o644), ("/usr/bin/mkisofs", 0o755)]
+    assert "/usr/bin/genisoimage (mode 0644, root:root) is not executable" in iso_tool_findings(found)[0][0]
+
+
 def test_a_block_without_its_access_line_is_unparsable():
     text = "\n".join(recorded("stat-L-default-debian12.txt").splitlines()[:3])
     with pytest.raises(UnparsableOutput, match="expected one Size line with the file type and one Access line"):
