@@ -7,6 +7,7 @@ from stackaudit.rules import fqdn as fqdn_rules
 from stackaudit.rules import iso_tools as iso_rules
 from stackaudit.rules import management as rules
 from stackaudit.rules import selinux as selinux_rules
+from stackaudit.rules import vhd_util as vhd_rules
 from stackaudit.targets import FIREWALLED_KINDS
 
 
@@ -106,4 +107,13 @@ def test_fqdn(management_server):
     facts = management_server.facts
     findings, evidence = fqdn_rules.fqdn_findings(facts.fqdn_lookup, facts.own_names)
     facts.attach("the server's fully qualified name", evidence, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-VHDUTIL", reads=("vhd_util",))
+def test_vhd_util(management_server):
+    """vhd-util is in CloudStack's XenServer scripts directory, a regular file executable by all (0755)."""
+    facts = management_server.facts
+    findings, evidence = vhd_rules.vhd_util_findings(facts.vhd_util)
+    facts.attach("vhd-util", evidence, as_json=True)
     assert not findings, "; ".join(findings)

@@ -196,7 +196,7 @@ DATABASE = Record({
     "audit_sees_sessions": f(Bool(), True),
 })
 
-ISO_TOOL_MODE = Enum("0755", "0711", "0750", "0644", "dir")
+PROGRAM_MODE = Enum("0755", "0711", "0750", "0644", "dir")
 
 MANAGEMENT_SERVER = Record({
     "name": f(Str(), REQUIRED),
@@ -217,8 +217,11 @@ MANAGEMENT_SERVER = Record({
     "getenforce": f(Optional(Str())),
     # MS-MKISOFS: the octal modes of stand-in /usr/bin/genisoimage and /usr/bin/mkisofs (null: absent;
     # "dir": a directory in its place)
-    "genisoimage": f(Optional(ISO_TOOL_MODE), "0755"),
-    "mkisofs": f(Optional(ISO_TOOL_MODE)),
+    "genisoimage": f(Optional(PROGRAM_MODE), "0755"),
+    "mkisofs": f(Optional(PROGRAM_MODE)),
+    # MS-VHDUTIL: the mode of a stand-in vhd-util in CloudStack's XenServer scripts directory (the
+    # install guide's 0755), as for the ISO programs
+    "vhd_util": f(Optional(PROGRAM_MODE), "0755"),
 })
 
 LDAP = Record({

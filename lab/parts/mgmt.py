@@ -8,6 +8,7 @@ from lab import files
 from lab.machine import MachineSpec, Service
 from lab.parts.common import STANDIN, Keys, backup_files, common_files, firewall_parts
 from lab.topology import DB_VIP, Node, Topology
+from stackaudit.parsers.iso_tools import VHD_UTIL
 
 CLOUD_UID = 1500
 
@@ -47,17 +48,18 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         # a stand-in for libselinux's getenforce, which prints one word and exits 0
         content["/usr/bin/getenforce"] = f"#!/bin/sh\nprintf '%s\\n' {shlex.quote(facts['getenforce'])}\n"
         modes["/usr/bin/getenforce"] = 0o755
-    for tool in ("genisoimage", "mkisofs"):
-        if facts[tool] == "dir":
-            content[f"/usr/bin/{tool}/README"] = "a directory where a program belongs\n"
-        elif facts[tool] is not None:
-            content[f"/usr/bin/{tool}"] = STANDIN
-            modes[f"/usr/bin/{tool}"] = int(facts[tool], 8)
+    for key, path in (("genisoimage", "/usr/bin/genisoimage"), ("mkisofs", "/usr/bin/mkisofs"),
+                      ("vhd_util", VHD_UTIL)):
+        if facts[key] == "dir":
+            content[f"{path}/README"] = "a directory where a program belongs\n"
+        elif facts[key] is not None:
+            content[path] = STANDIN
+            modes[path] = int(facts[key], 8)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run", "/usr/bin", "/var/backups"), files=content, modes=modes, symlinks=links,
+        views=("/etc", "/root", "/run", "/usr/bin", "/usr/share", "/var/backups"), files=content, modes=modes, symlinks=links,
         mtimes=mtimes,
         services=[Service("cloudstack-management", java, user=user)], iptables_v4=v4, iptables_v6=v6,
         network_setup=[f"addr add {node.address}/15 dev eth0",

@@ -1,4 +1,5 @@
-"""The programs CloudStack builds config-drive ISOs with, as the management server's stat shows them.
+"""Programs CloudStack runs from the management server's file system, as its stat shows them: the
+ones it builds config-drive ISOs with, and vhd-util for XenServer (VHD_UTIL, MS-VHDUTIL).
 
 CloudStack's ConfigDriveBuilder.getProgramToGenerateIso (apache/cloudstack,
 engine/storage/configdrive/.../ConfigDriveBuilder.java) takes the first of these paths that exists
@@ -10,6 +11,8 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.stat_modes import FileMode, parse_stat_blocks
 
 ISO_TOOLS = ("/usr/bin/genisoimage", "/usr/bin/mkisofs", "/usr/local/bin/mkisofs")
+# where the install guide puts vhd-util ("Download and install vhd-util") and CloudStack runs it from
+VHD_UTIL = "/usr/share/cloudstack-common/scripts/vm/hypervisor/xenserver/vhd-util"
 
 
 def parse_iso_tools(text: str) -> list[FileMode]:

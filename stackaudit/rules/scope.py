@@ -27,6 +27,8 @@ class Scope:
     name: str
     out_of_scope: Callable[..., str | None]   # (target, cloud version or None, policy, inventory) -> reason
     needs_cloud_version: bool = False          # the version the management servers report (listManagementServers)
+    # a condition on the whole cloud as discovered: out_of_scope also takes the snapshot (its last argument)
+    needs_snapshot: bool = False
 
 
 def replicated(inventory) -> bool:
@@ -81,6 +83,11 @@ def _router_serves(target, version, policy, inventory):
         return None     # collected, and reported broken by the check with the reason
 
 
+def _xenserver_clusters(target, version, policy, inventory, snapshot):
+    hypervisors = {str(c.attrs.hypervisor).lower() for c in snapshot.of_kinds(("cluster",)) if c.attrs is not None}
+    return None if "xenserver" in hypervisors else "the cloud has no XenServer cluster (listClusters hypervisortype)"
+
+
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
@@ -96,6 +103,8 @@ DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
 ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
 HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
+# MS-VHDUTIL: the management server needs vhd-util only where it manages XenServer clusters.
+XENSERVER_CLUSTERS = Scope("clouds with XenServer clusters", _xenserver_clusters, needs_snapshot=True)
 
 # What a catalog record's `scope` may name.
 CONDITIONS = {
@@ -106,4 +115,5 @@ CONDITIONS = {
     "database-vip": DATABASE_VIP,
     "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,
+    "xenserver-clusters": XENSERVER_CLUSTERS,
 }

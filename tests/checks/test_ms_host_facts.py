@@ -62,3 +62,16 @@ def test_ms_fqdn_reads_the_name_and_its_lookup_only(tmp_path, lab):
     ms6 = evidence("ms6", name)
     assert ms6["hostname --fqdn"] == "ms6.lab.example"
     assert ms6["resolves to (getent ahosts)"] == ["127.0.1.1", "198.18.0.15"]
+
+
+@pytest.mark.lab_scenario("matrix/ms_vhdutil.yml")
+def test_ms_vhdutil_reads_vhd_util_only(tmp_path, lab):
+    evidence = run_alone(lab, tmp_path / "vhd", "matrix/ms_vhdutil.yml", "MS-VHDUTIL", {
+        "ms1": "failed", "ms2": "failed", "ms3": "failed", "ms4": "failed", "ms5": "passed"}, ["vhd_util"])
+    assert evidence("ms5", "vhd-util") == {
+        "/usr/share/cloudstack-common/scripts/vm/hypervisor/xenserver/vhd-util": "regular file, mode 0711, root:root"}
+
+
+@pytest.mark.lab_scenario("matrix/ms_fqdn.yml")
+def test_ms_vhdutil_has_no_item_in_a_kvm_only_cloud(tmp_path, lab):
+    run_alone(lab, tmp_path / "vhd-kvm", "matrix/ms_fqdn.yml", "MS-VHDUTIL", {}, [])
