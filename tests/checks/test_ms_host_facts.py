@@ -74,4 +74,10 @@ def test_ms_vhdutil_reads_vhd_util_only(tmp_path, lab):
 
 @pytest.mark.lab_scenario("matrix/ms_fqdn.yml")
 def test_ms_vhdutil_has_no_item_in_a_kvm_only_cloud(tmp_path, lab):
-    run_alone(lab, tmp_path / "vhd-kvm", "matrix/ms_fqdn.yml", "MS-VHDUTIL", {}, [])
+    run = run_suite(lab("matrix/ms_fqdn.yml").path("inventory.yml"), tmp_path / "vhd-kvm",
+                    "--allure-label", "check_id=MS-VHDUTIL")
+    assert run.outcomes() == {}, run.output[-2000:]
+    reasons = {target: reason for (check, target), reason in run.not_applicable.items() if check == "MS-VHDUTIL"}
+    assert reasons == {f"mgmt://ms{n}": "the cloud has no XenServer cluster (listClusters hypervisortype)"
+                       for n in range(1, 8)}, run.not_applicable
+    assert not any(parts for parts in collected(tmp_path / "vhd-kvm").values())
