@@ -1,7 +1,8 @@
 """MS-VHDUTIL: vhd-util, which CloudStack's XenServer support runs from the management server's scripts
-directory, is there as a regular file executable by its owner, group and others (the install guide's
-"Download and install vhd-util": `chmod 755`). It is not packaged (its licence), and the upgrade notes
-ask for it to be copied again.
+directory, is there as a regular file executable by its owner, group and others. The install guide
+("Downloading vhd-util") copies it into that directory; ShapeBlue's Ansible role installs it with
+`mode=0755` (apache/cloudstack-documentation, developersguide/ansible.rst). It is not packaged, and
+the upgrade notes ask for it to be copied again.
 """
 from __future__ import annotations
 
