@@ -196,6 +196,8 @@ DATABASE = Record({
     "audit_sees_sessions": f(Bool(), True),
 })
 
+PROGRAM_MODE = Enum("0755", "0711", "0750", "0644", "dir")
+
 MANAGEMENT_SERVER = Record({
     "name": f(Str(), REQUIRED),
     "version": f(Optional(Str())),
@@ -230,6 +232,16 @@ MANAGEMENT_SERVER = Record({
     "files": f(FILES, dict),
     "backup_age_hours": BACKUP_AGE,
     "clock": f(CLOCK, dict),
+    # MS-SELINUX-MODE: the line a stand-in /usr/bin/getenforce prints (null: none installed); the
+    # persisted mode is /etc/selinux/config, given under `files`
+    "getenforce": f(Optional(Str())),
+    # MS-MKISOFS: the octal modes of stand-in /usr/bin/genisoimage and /usr/bin/mkisofs (null: absent;
+    # "dir": a directory in its place)
+    "genisoimage": f(Optional(PROGRAM_MODE), "0755"),
+    "mkisofs": f(Optional(PROGRAM_MODE)),
+    # MS-VHDUTIL: the mode of a stand-in vhd-util in CloudStack's XenServer scripts directory (the
+    # install guide's 0755), as for the ISO programs
+    "vhd_util": f(Optional(PROGRAM_MODE), "0755"),
 })
 
 LDAP = Record({

@@ -151,8 +151,8 @@ POLICY = Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
         "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
     }), dict),
-    # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
     "ms": f(Record({
+        # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
         "min_heap_mb": f(Bounded(64, 16777216, " of MiB"), 3584),
         # MS-HTTP-LOCAL-ONLY: a reverse proxy on each management server fronts its HTTP(S) ([CSC-WIKI])
         "reverse_proxy": f(Bool(), False),
@@ -161,6 +161,9 @@ POLICY = Record({
         "syslog_host": f(Optional(Host())),
         "syslog_facility": f(Enum(*SYSLOG_FACILITIES), "LOCAL0"),
         "syslog_level": f(Enum(*LOG_LEVELS), "DEBUG"),
+        # MS-SELINUX-MODE: the SELinux modes a management server may run and boot in ([CS-DOCS-SELINUX]
+        # sets permissive; no SELinux counts as disabled; add enforcing where CloudStack policies exist).
+        "selinux_modes": f(NonEmptyList(Enum("enforcing", "permissive", "disabled")), lambda: list(MsPolicy.selinux_modes)),
     }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
@@ -264,6 +267,7 @@ class MsPolicy:
     syslog_host: str | None = None
     syslog_facility: str = "LOCAL0"
     syslog_level: str = "DEBUG"
+    selinux_modes: tuple[str, ...] = ("permissive", "disabled")
 
 
 @dataclass(frozen=True)
@@ -345,7 +349,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         libvirt=LibvirtPolicy(**data["libvirt"]),
         database=DatabasePolicy(**data["database"]),
         management=ManagementPolicy(**data["management"]),
-        ms=MsPolicy(**data["ms"]),
+        ms=MsPolicy(**{**data["ms"], "selinux_modes": tuple(data["ms"]["selinux_modes"])}),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),

@@ -27,6 +27,8 @@ class Scope:
     name: str
     out_of_scope: Callable[..., str | None]   # (target, cloud version or None, policy, inventory) -> reason
     needs_cloud_version: bool = False          # the version the management servers report (listManagementServers)
+    # a condition on the whole cloud as discovered: out_of_scope also takes the snapshot (its last argument)
+    needs_snapshot: bool = False
 
 
 def replicated(inventory) -> bool:
@@ -91,6 +93,9 @@ def _war_deployment(target, version, policy, inventory):
     if server is not None and server.deployment == "war":
         return None
     return "deployed from packages (inventory management_servers[].deployment is not war)"
+def _xenserver_clusters(target, version, policy, inventory, snapshot):
+    hypervisors = {str(c.attrs.hypervisor).lower() for c in snapshot.of_kinds(("cluster",)) if c.attrs is not None}
+    return None if "xenserver" in hypervisors else "the cloud has no XenServer cluster (listClusters hypervisortype)"
 
 
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
@@ -108,6 +113,8 @@ DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
 ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
 HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
+# MS-VHDUTIL: the management server needs vhd-util only where it manages XenServer clusters.
+XENSERVER_CLUSTERS = Scope("clouds with XenServer clusters", _xenserver_clusters, needs_snapshot=True)
 
 # MS-HTTP-LOCAL-ONLY: management servers whose own HTTP(S) a local reverse proxy fronts ([CSC-WIKI]).
 REVERSE_PROXY = Scope("management servers behind a local reverse proxy (policy ms.reverse_proxy)", _reverse_proxy)
@@ -126,4 +133,5 @@ CONDITIONS = {
     "ha-needs-licence": HA_NEEDS_LICENCE,
     "reverse-proxy": REVERSE_PROXY,
     "war-deployment": WAR_DEPLOYMENT,
+    "xenserver-clusters": XENSERVER_CLUSTERS,
 }
