@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from lab.parts.system_vm import template_debian
 from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
+from lab.records_workloads import workload_lists
 from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
@@ -73,6 +74,7 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listLdapConfigurations": {"key": "ldapconfiguration", "rows": [
                 {"hostname": l["hostname"], "port": l["port"], "domainid": stable_id("domain", l["domain"])}
                 for l in scenario["ldap"]]},
+            **workload_lists(scenario, settings),
         },
         "configurations": configuration_rows(scenario, settings),
     }

@@ -251,6 +251,15 @@ SYSTEM_OFFERING = Record({
     "memory": f(Int(1), 512),
 })
 
+# CLOUD-K8S-RUNNING: a tenant's CloudStack Kubernetes Service cluster (KubernetesCluster.State names),
+# listed while global cloud.kubernetes.service.enabled is true (lab/records_workloads.py)
+KUBERNETES_CLUSTER = Record({
+    "name": f(Str(), REQUIRED),
+    "zone": f(Str(), REQUIRED),
+    "state": f(Str(), "Running"),
+    "account": f(Str(), "admin"),
+})
+
 SCENARIO = Record({
     "name": f(Str(), REQUIRED),
     "description": f(Str(), ""),
@@ -261,6 +270,7 @@ SCENARIO = Record({
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
     "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
+    "kubernetes_clusters": f(ListOf(KUBERNETES_CLUSTER), list),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),

@@ -121,6 +121,8 @@ class NetworkAttrs:
 class CloudAttrs:
     endpoint: str | None = None     # as it may be shown: no userinfo, no secret query parameters
     versions: tuple[str, ...] = ()  # the versions listManagementServers reports, sorted, each once
+    kubernetes_service: str | None = None        # cloud.kubernetes.service.enabled; None: not listed
+    kubernetes_service_error: str | None = None  # why that setting could not be read
 
     def __post_init__(self):
         object.__setattr__(self, "endpoint", redact_url(self.endpoint))

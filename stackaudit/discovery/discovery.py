@@ -15,6 +15,7 @@ from stackaudit.errors import TargetError
 from stackaudit.config.files import shown
 from stackaudit.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
+from stackaudit.discovery.settings import scope_settings
 from stackaudit.discovery.networks import NETWORK_LISTINGS, network_targets
 from stackaudit.discovery.pool_software import member_software
 
@@ -52,7 +53,8 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     snapshot.targets += network_targets(api, rows["listNetworks"], rows["listVPCs"], snapshot.notes)
     versions = sorted({str(row["version"]) for row in rows["listManagementServers"] if row.get("version")})
     snapshot.targets.append(Target("cloud", inventory.cloud_name, attrs={"endpoint": inventory.api.endpoint,
-                                                                         "versions": versions}))
+                                                                         "versions": versions,
+                                                                         **scope_settings(api)}))
     return snapshot
 
 

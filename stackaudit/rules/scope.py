@@ -81,6 +81,16 @@ def _router_serves(target, version, policy, inventory):
         return None     # collected, and reported broken by the check with the reason
 
 
+def _kubernetes_service(target, version, policy, inventory):
+    if target.attrs.kubernetes_service_error:
+        raise Undecided(f"clouds whose Kubernetes service is enabled, and {target.attrs.kubernetes_service_error}")
+    value = target.attrs.kubernetes_service
+    if value is None:
+        return "cloud.kubernetes.service.enabled is not among the cloud's settings (no Kubernetes service)"
+    # ConfigKey<Boolean> reads the value with Boolean.valueOf: "true" in any case, nothing else
+    return None if value.lower() == "true" else f"cloud.kubernetes.service.enabled is {value!r}"
+
+
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
@@ -96,6 +106,9 @@ DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
 ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
 HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
+# CLOUD-K8S-RUNNING: the Kubernetes service's API exists only while its setting is true
+# (KubernetesClusterService `cloud.kubernetes.service.enabled`, not dynamic); read at discovery.
+KUBERNETES_SERVICE = Scope("clouds whose Kubernetes service is enabled", _kubernetes_service)
 
 # What a catalog record's `scope` may name.
 CONDITIONS = {
@@ -106,4 +119,5 @@ CONDITIONS = {
     "database-vip": DATABASE_VIP,
     "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,
+    "kubernetes-service": KUBERNETES_SERVICE,
 }

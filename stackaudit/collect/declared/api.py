@@ -6,6 +6,7 @@ from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_s
 from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
                                          parse_service_offerings, parse_storage_pools)
+from stackaudit.parsers.kubernetes import parse_kubernetes_clusters
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
@@ -28,4 +29,8 @@ FACTS = [
     Fact("storage_pools", ("cloud",),
          (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type and zone"),),
          lambda facts: parse_storage_pools(facts.api("storage_pools"))),
+    # CLOUD-K8S-RUNNING: every account's clusters (the command exists while the Kubernetes service is enabled)
+    Fact("kubernetes_clusters", ("cloud",),
+         (ApiCall("kubernetes_clusters", "listKubernetesClusters", (("listall", "true"),)),),
+         lambda facts: parse_kubernetes_clusters(facts.api("kubernetes_clusters"))),
 ]
