@@ -260,6 +260,15 @@ KUBERNETES_CLUSTER = Record({
     "account": f(Str(), "admin"),
 })
 
+# CLOUD-SYSTEMVM-TEMPLATE: the system templates of a zone and hypervisor, in place of the default one
+# (lab/records_templates.py)
+SYSTEM_TEMPLATE = Record({
+    "zone": f(Str(), REQUIRED),
+    "hypervisor": f(Enum("KVM", "XenServer"), REQUIRED),
+    "name": f(Str(), REQUIRED),
+    "ready": f(Bool(), True),
+})
+
 SCENARIO = Record({
     "name": f(Str(), REQUIRED),
     "description": f(Str(), ""),
@@ -271,6 +280,7 @@ SCENARIO = Record({
     "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
     "kubernetes_clusters": f(ListOf(KUBERNETES_CLUSTER), list),
+    "system_templates": f(ListOf(SYSTEM_TEMPLATE), list),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),

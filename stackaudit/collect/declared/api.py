@@ -7,6 +7,7 @@ from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
                                          parse_service_offerings, parse_storage_pools)
 from stackaudit.parsers.kubernetes import parse_kubernetes_clusters
+from stackaudit.parsers.templates import parse_templates
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
@@ -33,4 +34,8 @@ FACTS = [
     Fact("kubernetes_clusters", ("cloud",),
          (ApiCall("kubernetes_clusters", "listKubernetesClusters", (("listall", "true"),)),),
          lambda facts: parse_kubernetes_clusters(facts.api("kubernetes_clusters"))),
+    # CLOUD-SYSTEMVM-TEMPLATE: every zone's system VM templates (one row per template and zone)
+    Fact("system_templates", ("cloud",),
+         (ApiCall("system_templates", "listTemplates", (("templatefilter", "system"),)),),
+         lambda facts: parse_templates(facts.api("system_templates"))),
 ]
