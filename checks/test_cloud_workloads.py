@@ -4,6 +4,7 @@ from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import kubernetes as k8s_rules
 from stackaudit.rules import system_templates as template_rules
+from stackaudit.rules import vm_restarts as vm_rules
 
 
 @check("CLOUD-K8S-RUNNING", reads=("kubernetes_clusters",))
@@ -25,4 +26,14 @@ def test_system_vm_templates_ready(zone):
     findings = template_rules.system_template_findings(
         zone.target.name, zone_id, hypervisors, zone_settings, groups.cloud_fact(facts, "configurations"),
         groups.cloud_fact(facts, "system_templates"), facts.api_rows("listSystemVms", zoneid=zone_id))
+    assert not findings, "; ".join(findings)
+
+
+@check("CLOUD-VMS-RESTARTED", members={"cloud": ("vm_power_events",)})
+def test_stopped_vm_not_left_after_power_off(stopped_vm):
+    """A stopped user VM's newest VM.STOP or VM.START event is not the out-of-band power-off CloudStack
+    records when it finds the VM off (a host reboot, a crash): someone started or stopped it since."""
+    vm = stopped_vm.target.attrs
+    findings = vm_rules.restart_findings(vm.id, vm.name, vm.instancename,
+                                         groups.cloud_fact(stopped_vm.facts, "vm_power_events"))
     assert not findings, "; ".join(findings)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from lab.parts.system_vm import template_debian
 from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
 from lab.records_templates import system_template_rows, system_vm_template_id, template_settings
-from lab.records_workloads import workload_lists
+from lab.records_workloads import stopped_vm_rows, workload_lists
 from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
@@ -61,7 +61,8 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
                                                       if n.facts["type"] == "router"]},
             "listNetworks": {"key": "network", "rows": network_rows(scenario)},
             "listVPCs": {"key": "vpc", "rows": vpc_rows(scenario)},
-            "listVirtualMachines": {"key": "virtualmachine", "rows": virtual_machine_rows(scenario)},
+            "listVirtualMachines": {"key": "virtualmachine",
+                                    "rows": virtual_machine_rows(scenario) + stopped_vm_rows(scenario)},
             "listManagementServers": {"key": "managementserver",
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},

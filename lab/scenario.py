@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, FIREWALL, HOST_COMMON, KEY_OVERRIDES
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
+from lab.scenario_workloads import KUBERNETES_CLUSTER, STOPPED_VM, SYSTEM_TEMPLATE
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
@@ -251,24 +252,6 @@ SYSTEM_OFFERING = Record({
     "memory": f(Int(1), 512),
 })
 
-# CLOUD-K8S-RUNNING: a tenant's CloudStack Kubernetes Service cluster (KubernetesCluster.State names),
-# listed while global cloud.kubernetes.service.enabled is true (lab/records_workloads.py)
-KUBERNETES_CLUSTER = Record({
-    "name": f(Str(), REQUIRED),
-    "zone": f(Str(), REQUIRED),
-    "state": f(Str(), "Running"),
-    "account": f(Str(), "admin"),
-})
-
-# CLOUD-SYSTEMVM-TEMPLATE: the system templates of a zone and hypervisor, in place of the default one
-# (lab/records_templates.py)
-SYSTEM_TEMPLATE = Record({
-    "zone": f(Str(), REQUIRED),
-    "hypervisor": f(Enum("KVM", "XenServer"), REQUIRED),
-    "name": f(Str(), REQUIRED),
-    "ready": f(Bool(), True),
-})
-
 SCENARIO = Record({
     "name": f(Str(), REQUIRED),
     "description": f(Str(), ""),
@@ -281,6 +264,7 @@ SCENARIO = Record({
     "ldap": f(ListOf(LDAP), lambda: [{}]),
     "kubernetes_clusters": f(ListOf(KUBERNETES_CLUSTER), list),
     "system_templates": f(ListOf(SYSTEM_TEMPLATE), list),
+    "stopped_vms": f(ListOf(STOPPED_VM), list),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),

@@ -91,6 +91,10 @@ def _kubernetes_service(target, version, policy, inventory):
     return None if value.lower() == "true" else f"cloud.kubernetes.service.enabled is {value!r}"
 
 
+def _vm_without_ha(target, version, policy, inventory):
+    return f"VM {target.attrs.name} has HA enabled: CloudStack restarts it itself" if target.attrs.haenable else None
+
+
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
@@ -109,6 +113,9 @@ HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_need
 # CLOUD-K8S-RUNNING: the Kubernetes service's API exists only while its setting is true
 # (KubernetesClusterService `cloud.kubernetes.service.enabled`, not dynamic); read at discovery.
 KUBERNETES_SERVICE = Scope("clouds whose Kubernetes service is enabled", _kubernetes_service)
+# CLOUD-VMS-RESTARTED: the HA manager restarts an HA-enabled VM after an out-of-band power-off
+# (VirtualMachinePowerStateSyncImpl, `vm.isHaEnabled()`), so it is no operator's chore.
+VM_WITHOUT_HA = Scope("user VMs without HA", _vm_without_ha)
 
 # What a catalog record's `scope` may name.
 CONDITIONS = {
@@ -120,4 +127,5 @@ CONDITIONS = {
     "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,
     "kubernetes-service": KUBERNETES_SERVICE,
+    "vm-without-ha": VM_WITHOUT_HA,
 }

@@ -6,6 +6,7 @@ from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_s
 from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
                                          parse_service_offerings, parse_storage_pools)
+from stackaudit.parsers.events import parse_events
 from stackaudit.parsers.kubernetes import parse_kubernetes_clusters
 from stackaudit.parsers.templates import parse_templates
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
@@ -38,4 +39,10 @@ FACTS = [
     Fact("system_templates", ("cloud",),
          (ApiCall("system_templates", "listTemplates", (("templatefilter", "system"),)),),
          lambda facts: parse_templates(facts.api("system_templates"))),
+    # CLOUD-VMS-RESTARTED: every VM.STOP and VM.START event the cloud still keeps (event.purge.delay)
+    Fact("vm_power_events", ("cloud",),
+         (ApiCall("vm_stops", "listEvents", (("listall", "true"), ("type", "VM.STOP"))),
+          ApiCall("vm_starts", "listEvents", (("listall", "true"), ("type", "VM.START")))),
+         lambda facts: parse_events(facts.api("vm_stops"), "API listEvents type=VM.STOP")
+         + parse_events(facts.api("vm_starts"), "API listEvents type=VM.START")),
 ]
