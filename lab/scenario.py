@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, FIREWALL, HOST_COMMON, KEY_OVERRIDES
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
+from lab.scenario_workloads import KUBERNETES_CLUSTER, STOPPED_VM, SYSTEM_TEMPLATE
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
@@ -293,6 +294,9 @@ SCENARIO = Record({
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
     "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
+    "kubernetes_clusters": f(ListOf(KUBERNETES_CLUSTER), list),
+    "system_templates": f(ListOf(SYSTEM_TEMPLATE), list),
+    "stopped_vms": f(ListOf(STOPPED_VM), list),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),

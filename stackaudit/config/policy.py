@@ -120,6 +120,10 @@ POLICY = Record({
         # agree with it (not from a seed; [NALLEY-SSVM] suggests jumbo frames on a storage network).
         "storage_mtu": f(Optional(Bounded(68, 65535, " of bytes"))),
     }), dict),
+    "cks": f(Record({
+        # CLOUD-K8S-RUNNING: a Stopped Kubernetes cluster fails too (a user's choice otherwise; not from a seed)
+        "require_running": f(Bool(), False),
+    }), dict),
     "kvm": f(Record({
         # KVM-PACKAGES: the packages every Debian/Ubuntu KVM host has installed, the two more where its
         # zone has RBD primary storage, and qemu-system-x86's floor (004; `qemu-kvm` is a virtual
@@ -233,6 +237,11 @@ class SsvmPolicy:
 
 
 @dataclass(frozen=True)
+class KubernetesPolicy:
+    require_running: bool = False     # CLOUD-K8S-RUNNING: Stopped clusters fail too
+
+
+@dataclass(frozen=True)
 class KvmPolicy:
     packages: tuple[str, ...] = KVM_PACKAGES
     rbd_packages: tuple[str, ...] = KVM_RBD_PACKAGES
@@ -318,6 +327,7 @@ class Policy:
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
     ms: MsPolicy = MsPolicy()
+    cks: KubernetesPolicy = KubernetesPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -358,6 +368,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
+        cks=KubernetesPolicy(**data["cks"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
                       data["kvm"]["ssh_user"]))

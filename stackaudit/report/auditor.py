@@ -40,7 +40,7 @@ SUITES = {
     "xs-pool": "XenServer pools", "xs-host": "XenServer hosts", "kvm-host": "KVM hosts",
     "ssvm": "Secondary storage VMs", "cpvm": "Console proxy VMs", "router": "Virtual routers",
     "db": "Database servers", "mgmt": "Management servers", "zone": "Zones", "cluster": "Clusters",
-    "network": "Guest networks", "vpc": "VPCs",
+    "network": "Guest networks", "vpc": "VPCs", "vm": "Stopped user VMs",
     "cloud": "The cloud",
 }
 NO_TARGET_SUITE = "no target of this kind in the cloud"

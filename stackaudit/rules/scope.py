@@ -93,9 +93,25 @@ def _war_deployment(target, version, policy, inventory):
     if server is not None and server.deployment == "war":
         return None
     return "deployed from packages (inventory management_servers[].deployment is not war)"
+
+
 def _xenserver_clusters(target, version, policy, inventory, snapshot):
     hypervisors = {str(c.attrs.hypervisor).lower() for c in snapshot.of_kinds(("cluster",)) if c.attrs is not None}
     return None if "xenserver" in hypervisors else "the cloud has no XenServer cluster (listClusters hypervisortype)"
+
+
+def _kubernetes_service(target, version, policy, inventory):
+    if target.attrs.kubernetes_service_error:
+        raise Undecided(f"clouds whose Kubernetes service is enabled, and {target.attrs.kubernetes_service_error}")
+    value = target.attrs.kubernetes_service
+    if value is None:
+        return "cloud.kubernetes.service.enabled is not among the cloud's settings (no Kubernetes service)"
+    # ConfigKey<Boolean> reads the value with Boolean.valueOf: "true" in any case, nothing else
+    return None if value.lower() == "true" else f"cloud.kubernetes.service.enabled is {value!r}"
+
+
+def _vm_without_ha(target, version, policy, inventory):
+    return f"VM {target.attrs.name} has HA enabled: CloudStack restarts it itself" if target.attrs.haenable else None
 
 
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
@@ -122,6 +138,13 @@ REVERSE_PROXY = Scope("management servers behind a local reverse proxy (policy m
 # MS-WAR-LAYOUT: servers the inventory marks as war drops into Tomcat ([BERGSMA-OPS]).
 WAR_DEPLOYMENT = Scope("management servers deployed as a war in Tomcat (inventory deployment: war)", _war_deployment)
 
+# CLOUD-K8S-RUNNING: the Kubernetes service's API exists only while its setting is true
+# (KubernetesClusterService `cloud.kubernetes.service.enabled`, not dynamic); read at discovery.
+KUBERNETES_SERVICE = Scope("clouds whose Kubernetes service is enabled", _kubernetes_service)
+# CLOUD-VMS-RESTARTED: the HA manager restarts an HA-enabled VM after an out-of-band power-off
+# (VirtualMachinePowerStateSyncImpl, `vm.isHaEnabled()`), so it is no operator's chore.
+VM_WITHOUT_HA = Scope("user VMs without HA", _vm_without_ha)
+
 # What a catalog record's `scope` may name.
 CONDITIONS = {
     "pool-ha-relied-on": POOL_HA_RELIED_ON,
@@ -134,4 +157,6 @@ CONDITIONS = {
     "reverse-proxy": REVERSE_PROXY,
     "war-deployment": WAR_DEPLOYMENT,
     "xenserver-clusters": XENSERVER_CLUSTERS,
+    "kubernetes-service": KUBERNETES_SERVICE,
+    "vm-without-ha": VM_WITHOUT_HA,
 }
