@@ -188,6 +188,12 @@ DATABASE = Record({
     "accounts": f(ListOf(Record({"user": f(Str(), REQUIRED), "host": f(Str(), "%"), "password": f(Optional(Str())),
                                  "via": f(Optional(Enum("unix_socket"))), "locked": f(Bool(), False)})), list),
     "audit_reads_accounts": f(Bool(), True),
+    # MS-ADMIN-DEFAULT-PASSWORD: cloud.user id 2's stored password verbatim (null: PBKDF2 of a random
+    # string), its state, whether it is removed, and whether the audit user may read cloud.user
+    "admin_password": f(Optional(Str())),
+    "admin_state": f(Enum("enabled", "disabled", "locked"), "enabled"),
+    "admin_removed": f(Bool(), False),
+    "audit_reads_users": f(Bool(), True),
     # DB-VIP-SINGLE-HOLDER: whether keepalived has put the pair's VIP on this server (null: the first
     # server holds it); the management servers that hold a session of `cloud` open to it; whether the
     # audit user has PROCESS (sees other users' sessions). keepalived's unit state is in `units`.

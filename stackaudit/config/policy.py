@@ -151,6 +151,13 @@ POLICY = Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
         "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
     }), dict),
+    "admin": f(Record({
+        # MS-ADMIN-DEFAULT-PASSWORD: CloudStack's default ("password", [CS-DOCS-ADMIN]) and "admin";
+        # recomputed from the stored hash in the suite, never tried as a login.
+        "default_passwords": f(NonEmptyList(Text(256, "a default password")), lambda: ["password", "admin"]),
+        # A stored PBKDF2 value with more rounds is not recomputed (broken): a hostile row could cost hours.
+        "max_pbkdf2_rounds": f(Bounded(1, 1000000000, " of rounds"), 10000000),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -247,6 +254,12 @@ class ManagementPolicy:
 
 
 @dataclass(frozen=True)
+class AdminPolicy:
+    default_passwords: tuple[str, ...] = ("password", "admin")
+    max_pbkdf2_rounds: int = 10000000
+
+
+@dataclass(frozen=True)
 class BackupPolicy:
     max_age_hours: int
     locations: dict[str, tuple[str, ...]]   # target kind -> globs that must each match a fresh file
@@ -293,6 +306,7 @@ class Policy:
     services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
+    admin: AdminPolicy = AdminPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -334,7 +348,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         ssvm=SsvmPolicy(**data["ssvm"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
-                      data["kvm"]["ssh_user"]))
+                      data["kvm"]["ssh_user"]),
+        admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:
