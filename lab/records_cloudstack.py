@@ -70,6 +70,7 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listImageStores": {"key": "imagestore", "rows": image_store_rows(scenario)},
             "listDomains": {"key": "domain", "rows": domain_rows(scenario)},
             "listAccounts": {"key": "account", "rows": account_rows(scenario)},
+            "listUsers": {"key": "user", "rows": user_rows(scenario)},
             "listLdapConfigurations": {"key": "ldapconfiguration", "rows": [
                 {"hostname": l["hostname"], "port": l["port"], "domainid": stable_id("domain", l["domain"])}
                 for l in scenario["ldap"]]},
@@ -79,11 +80,25 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
 
 
 def domain_rows(scenario: dict) -> list[dict]:
-    names = ["ROOT", *sorted({l["domain"] for l in scenario["ldap"]} - {"ROOT"})]
+    named = {l["domain"] for l in scenario["ldap"]} | {u["domain"] for u in scenario["users"]}
+    names = ["ROOT", *sorted(named - {"ROOT"})]
     return [{"id": stable_id("domain", n), "name": n, "level": 0 if n == "ROOT" else 1,
              "path": "ROOT" if n == "ROOT" else f"ROOT/{n}", "state": "Active",
              **({} if n == "ROOT" else {"parentdomainid": stable_id("domain", "ROOT"), "parentdomainname": "ROOT"})}
             for n in names]
+
+
+def user_rows(scenario: dict) -> list[dict]:
+    """UserResponse rows: admin and system (CloudStack's own, source native), then the scenario's users,
+    each the only user of an account of its name; `usersource` in lower case as setUserSource writes it."""
+    users = [{"name": "system", "domain": "ROOT", "source": "native"},
+             {"name": "admin", "domain": "ROOT", "source": "native"}, *scenario["users"]]
+    return [{"id": stable_id("user", f"{u['domain']}/{u['name']}"), "username": u["name"], "state": "enabled",
+             "account": u["name"], "accountid": stable_id("account", u["name"]),
+             "accounttype": 1 if u["name"] in ("admin", "system") else 0,
+             "roletype": "Admin" if u["name"] in ("admin", "system") else "User", "usersource": u["source"],
+             "domainid": stable_id("domain", u["domain"]), "domain": u["domain"], "created": CREATED,
+             "iscallerchilddomain": False, "isdefault": u["name"] in ("admin", "system")} for u in users]
 
 
 def account_rows(scenario: dict) -> list[dict]:

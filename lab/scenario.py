@@ -226,6 +226,13 @@ LDAP = Record({
     "truststore_password": f(Str(), "set"),   # any non-empty value: the setting is set
 })
 
+# MS-LDAP-DOMAIN-LINK: users besides admin and system (listUsers), each in a domain, by its source
+USER = Record({
+    "name": f(Str(), REQUIRED),
+    "domain": f(Str(), "ROOT"),
+    "source": f(Enum("native", "ldap", "saml2"), "native"),
+})
+
 SCOPED_SETTING = Record({
     "name": f(Str(), REQUIRED),
     "scope": f(Enum("zone", "cluster", "account", "domain"), REQUIRED),
@@ -267,6 +274,7 @@ SCENARIO = Record({
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
     "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
+    "users": f(ListOf(USER), list),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),

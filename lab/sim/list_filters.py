@@ -27,6 +27,7 @@ FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split())
     "listLdapConfigurations": "domainid hostname id port",
     "listDomains": "id level name",
     "listAccounts": "accounttype domainid id name state",
+    "listUsers": "account accounttype domainid id state username usersource",
 }.items()}
 REQUIRED_PARAMS = {"listTrafficTypes": ("physicalnetworkid",)}  # @Parameter(required = true) of the command
 # Never filters, for list commands outside FILTERS (matched case-insensitively).

@@ -158,6 +158,11 @@ POLICY = Record({
         # A stored PBKDF2 value with more rounds is not recomputed (broken): a hostile row could cost hours.
         "max_pbkdf2_rounds": f(Bounded(1, 1000000000, " of rounds"), 10000000),
     }), dict),
+    "ldap": f(Record({
+        # MS-LDAP-DOMAIN-LINK: domains (name or path) that must have an LDAP configuration of their own,
+        # besides every domain with LDAP users ([CSC-WIKI] links its Members domain). Not from a seed: empty.
+        "domains": f(ListOf(Text(255, "a domain's name or path")), list),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -260,6 +265,11 @@ class AdminPolicy:
 
 
 @dataclass(frozen=True)
+class LdapPolicy:
+    domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class BackupPolicy:
     max_age_hours: int
     locations: dict[str, tuple[str, ...]]   # target kind -> globs that must each match a fresh file
@@ -307,6 +317,7 @@ class Policy:
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
     admin: AdminPolicy = AdminPolicy()
+    ldap: LdapPolicy = LdapPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -349,7 +360,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
                       data["kvm"]["ssh_user"]),
-        admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"]))
+        admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"]),
+        ldap=LdapPolicy(tuple(data["ldap"]["domains"])))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

@@ -163,6 +163,32 @@ def parse_ldap_configurations(rows) -> list[LdapConfigurationRow]:
 
 
 @dataclass(frozen=True)
+class UserRow:
+    """A listUsers row (UserResponse): `usersource` is the user's source in lower case (native for
+    CloudStack's own, ldap, saml2; Apache CloudStack, UserResponse.setUserSource)."""
+    username: str
+    domainid: str | None = None
+    domain: str | None = None
+    usersource: str | None = None
+
+
+def parse_users(rows) -> list[UserRow]:
+    return _rows("API listUsers", UserRow, rows, {"username", "domainid", "domain", "usersource"})
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    """A listDomains row (DomainResponse)."""
+    id: str
+    name: str
+    path: str | None = None
+
+
+def parse_domains(rows) -> list[DomainRow]:
+    return _rows("API listDomains", DomainRow, rows, {"id", "name", "path"})
+
+
+@dataclass(frozen=True)
 class ServiceOfferingRow:
     """A listServiceOfferings row (ServiceOfferingResponse): cpunumber, cpuspeed (MHz) and memory
     (MiB) are Integers there, absent for a custom offering."""

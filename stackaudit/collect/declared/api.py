@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_scoped_settings, read_traffic_labels
 from stackaudit.collect.readings import ApiCall, Fact
-from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
-                                         parse_service_offerings, parse_storage_pools)
+from stackaudit.parsers.api_rows import (parse_configurations, parse_domains, parse_ldap_configurations,
+                                         parse_scoped_settings, parse_service_offerings, parse_storage_pools, parse_users)
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
@@ -20,6 +20,11 @@ FACTS = [
          lambda facts: parse_scoped_settings(facts.api("scoped"))),
     Fact("ldap_configurations", ("cloud",), (ApiCall("ldap", "listLdapConfigurations", (("listall", "true"),)),),
          lambda facts: parse_ldap_configurations(facts.api("ldap"))),
+    # MS-LDAP-DOMAIN-LINK: every user with its domain and source, and every domain
+    Fact("users", ("cloud",), (ApiCall("users", "listUsers", (("listall", "true"),), rows="every user, with its domain and source"),),
+         lambda facts: parse_users(facts.api("users"))),
+    Fact("domains", ("cloud",), (ApiCall("domains", "listDomains", (("listall", "true"),)),),
+         lambda facts: parse_domains(facts.api("domains"))),
     Fact("ssvm_offerings", ("cloud",), (ApiCall("ssvm_offerings", "listServiceOfferings", SSVM_OFFERINGS),),
          lambda facts: parse_service_offerings(facts.api("ssvm_offerings"))),
     # zone id -> traffic type -> its KVM and XenServer labels (KVM-BRIDGES, SVM-SSVM-MTU)
