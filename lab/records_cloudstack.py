@@ -17,8 +17,17 @@ SETTING_SCOPES = {
     "cpu.overprovisioning.factor": "cluster", "mem.overprovisioning.factor": "cluster",
     "max.account.cpus": "account", "max.account.memory": "account",
     "allow.user.expunge.recover.vm": "account", "allow.user.view.destroyed.vm": "account",
-    "ldap.truststore": "domain", "ldap.truststore.password": "domain",
 }
+# LdapConfiguration's domain-scoped settings and their defaults ("" where CloudStack's is null); the
+# scenario's LDAP record gives some per domain (LDAP_FIELDS), any other in its `settings`.
+LDAP_SETTINGS = {"ldap.truststore": "", "ldap.truststore.password": "", "ldap.basedn": "", "ldap.bind.principal": "",
+                 "ldap.bind.password": "", "ldap.provider": "openldap", "ldap.user.object": "inetOrgPerson",
+                 "ldap.username.attribute": "uid", "ldap.email.attribute": "mail",
+                 "ldap.firstname.attribute": "givenname", "ldap.lastname.attribute": "sn",
+                 "ldap.search.group.principle": ""}
+LDAP_FIELDS = {"ldap.truststore": "truststore", "ldap.truststore.password": "truststore_password",
+               "ldap.basedn": "basedn", "ldap.bind.principal": "bind_principal", "ldap.bind.password": "bind_password"}
+SECURE_LDAP = {"ldap.truststore.password", "ldap.bind.principal", "ldap.bind.password"}
 HYPERVISOR_VERSION = {"KVM": "Debian GNU/Linux 12", "XenServer": "8.2.1"}
 # SystemVmResponse has serviceofferingid and serviceofferingname since apache/cloudstack pull request
 # 7938 (merged September 2023, so 4.19.0 is taken as the first release; not confirmed from a release note).
@@ -323,16 +332,18 @@ def configuration_rows(scenario: dict, settings: dict) -> list[dict]:
     ldap_domains = {l["domain"]: l for l in scenario["ldap"]}
     rows = []
     for name, value in sorted(settings.items()):
-        if value is None:
+        if value is None or name in LDAP_SETTINGS:
             continue
         scope = SETTING_SCOPES.get(name, "global")
         rows.append({"name": name, "value": value, "scope": scope, "category": "Advanced",
                      "description": f"{name} (lab)", "isdynamic": True, "type": "String",
                      "component": "management-server", "scoped_values": scoped_values(scenario, name)})
-    for key in ("ldap.truststore", "ldap.truststore.password"):
-        field = "truststore" if key == "ldap.truststore" else "truststore_password"
-        values = {stable_id("domain", d): l[field] for d, l in ldap_domains.items()}
-        rows.append({"name": key, "value": "", "scope": "domain", "category": "Secure" if "password" in key
+    for key, default in LDAP_SETTINGS.items():
+        field = LDAP_FIELDS.get(key)
+        values = {stable_id("domain", d): l[field] if field else l["settings"][key]
+                  for d, l in ldap_domains.items() if field or key in l["settings"]}
+        value = default if settings.get(key) is None else settings[key]
+        rows.append({"name": key, "value": value, "scope": "domain", "category": "Secure" if key in SECURE_LDAP
                      else "Advanced", "description": f"{key} (lab)", "isdynamic": True, "type": "String",
                      "component": "LdapManager", "scoped_values": {"domain": values}})
     return rows

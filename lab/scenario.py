@@ -224,6 +224,12 @@ LDAP = Record({
     "port": f(Int(1), 636),
     "truststore": f(Str(), "/etc/cloudstack/management/ldap-truststore.jks"),
     "truststore_password": f(Str(), "set"),   # any non-empty value: the setting is set
+    # MS-LDAP-ATTRIBUTES: the domain's own ldap.basedn and bind account ("": empty), and other ldap.*
+    # settings at its scope (the rest keep CloudStack's defaults)
+    "basedn": f(Str(), "dc=lab,dc=example"),
+    "bind_principal": f(Str(), "cn=cloudstack,ou=services,dc=lab,dc=example"),
+    "bind_password": f(Str(), "set"),
+    "settings": f(MapOf(Str()), dict),
 })
 
 # MS-LDAP-DOMAIN-LINK: users besides admin and system (listUsers), each in a domain, by its source

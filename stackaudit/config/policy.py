@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
@@ -162,6 +162,12 @@ POLICY = Record({
         # MS-LDAP-DOMAIN-LINK: domains (name or path) that must have an LDAP configuration of their own,
         # besides every domain with LDAP users ([CSC-WIKI] links its Members domain). Not from a seed: empty.
         "domains": f(ListOf(Text(255, "a domain's name or path")), list),
+        # MS-LDAP-ATTRIBUTES: domain (name or path; "global" for a configuration without one) -> the
+        # profile its directory is judged by: openldap (CloudStack's defaults) or ad; none: only the base
+        # DN and the bind account are checked. `overrides`: a domain's own values over its profile's
+        # ([CSC-WIKI]'s mail attribute: {ldap.email.attribute: mailLocalAddress}).
+        "profiles": f(MapOf(Enum("openldap", "ad")), dict),
+        "overrides": f(MapOf(MapOf(Text(255, "a setting's value"))), dict),
     }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
@@ -267,6 +273,8 @@ class AdminPolicy:
 @dataclass(frozen=True)
 class LdapPolicy:
     domains: tuple[str, ...] = ()
+    profiles: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -361,7 +369,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
                       data["kvm"]["ssh_user"]),
         admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"]),
-        ldap=LdapPolicy(tuple(data["ldap"]["domains"])))
+        ldap=LdapPolicy(tuple(data["ldap"]["domains"]), data["ldap"]["profiles"], data["ldap"]["overrides"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

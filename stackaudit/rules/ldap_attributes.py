@@ -1,4 +1,4 @@
-"""MS-LDAP-ATTRIBUTES (rule only; the check is not registered yet): each LDAP-served domain's settings
+"""MS-LDAP-ATTRIBUTES: each LDAP-served domain's settings
 name a base DN, a bind account, and the attributes of its directory's profile.
 
 The settings are CloudStack's LdapConfiguration ConfigKeys, all of scope Domain: a domain's own value,
@@ -11,7 +11,8 @@ plugins/user-authenticators/ldap/.../LdapConfiguration.java, https://github.com/
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable
-from stackaudit.parsers.api_rows import ConfigurationRow, LdapConfigurationRow, ScopedObject
+from stackaudit.parsers.api_rows import ConfigurationRow, DomainRow, LdapConfigurationRow, ScopedObject
+from stackaudit.rules.ldap_link import domain_by_name
 
 PROVIDERS = {"OPENLDAP": "openldap", "MICROSOFTAD": "microsoftad"}
 # CloudStack's own defaults (LdapConfiguration's ConfigKeys), and an Active Directory's attributes.
@@ -62,3 +63,18 @@ def ldap_attribute_findings(ldap_rows: list[LdapConfigurationRow], configuration
         if problems:
             findings.append(f"domain {name}: {'; '.join(problems)}")
     return findings
+
+
+def wanted_values(profiles: dict[str, str], overrides: dict[str, dict[str, str]],
+                  domains: list[DomainRow]) -> dict[str, dict[str, str]]:
+    """The policy's profiles and overrides by domain id ("" for "global"): a domain it names that
+    listDomains does not list is not checked (the name is to be fixed)."""
+    wanted: dict[str, dict[str, str]] = {}
+    for name, values in [*((n, PROFILES[p]) for n, p in profiles.items()), *overrides.items()]:
+        is_global = name.strip().lower() == "global"
+        domain = None if is_global else domain_by_name(domains, name)
+        if domain is None and not is_global:
+            raise NotCheckable(f"the policy's ldap.profiles or ldap.overrides names {name!r}, which listDomains "
+                               "does not list; fix the name there (a domain's name or path, or global)")
+        wanted.setdefault(domain.id if domain else "", {}).update(values)     # overrides after profiles
+    return wanted

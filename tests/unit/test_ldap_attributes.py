@@ -41,3 +41,15 @@ def test_a_global_configuration_is_judged_on_the_global_settings():
     assert finding.startswith("domain global: ldap.basedn is empty")
     with pytest.raises(NotCheckable, match="domain d9 has no settings listed"):
         ldap_attribute_findings([LdapConfigurationRow("ldap", 389, "d9")], GLOBAL, {}, {})
+
+
+def test_the_policy_names_profiles_and_overrides_by_domain_name_path_or_global():
+    from stackaudit.parsers.api_rows import DomainRow
+    from stackaudit.rules.ldap_attributes import wanted_values
+    domains = [DomainRow("d-root", "ROOT", "ROOT"), DomainRow("d-mem", "Members", "ROOT/Members")]
+    wanted = wanted_values({"ROOT/Members": "ad", "global": "openldap"},
+                           {"members": {"ldap.email.attribute": "mailLocalAddress"}}, domains)
+    assert wanted["d-mem"] == {**PROFILES["ad"], "ldap.email.attribute": "mailLocalAddress"}
+    assert wanted[""] == PROFILES["openldap"]
+    with pytest.raises(NotCheckable, match="names 'Nowhere', which listDomains does not list"):
+        wanted_values({"Nowhere": "ad"}, {}, domains)
