@@ -98,11 +98,14 @@ def domain_rows(scenario: dict) -> list[dict]:
 
 
 def user_rows(scenario: dict) -> list[dict]:
-    """UserResponse rows: admin and system (CloudStack's own, source native), then the scenario's users,
-    each the only user of an account of its name; `usersource` in lower case as setUserSource writes it."""
+    """UserResponse rows: admin (with the scenario's admin_user_keys) and system (CloudStack's own,
+    source native), then the scenario's users, each the only user of an account of its name;
+    `usersource` in lower case as setUserSource writes it."""
     users = [{"name": "system", "domain": "ROOT", "source": "native"},
              {"name": "admin", "domain": "ROOT", "source": "native"}, *scenario["users"]]
-    return [{"id": stable_id("user", f"{u['domain']}/{u['name']}"), "username": u["name"], "state": "enabled",
+    keys = scenario["admin_user_keys"] or {}     # UserResponse's apikey and (deprecated) secretkey: secrets canary
+    return [{**(keys if u["name"] == "admin" else {}),
+             "id": stable_id("user", f"{u['domain']}/{u['name']}"), "username": u["name"], "state": "enabled",
              "account": u["name"], "accountid": stable_id("account", u["name"]),
              "accounttype": 1 if u["name"] in ("admin", "system") else 0,
              "roletype": "Admin" if u["name"] in ("admin", "system") else "User", "usersource": u["source"],
