@@ -188,6 +188,17 @@ def parse_domains(rows) -> list[DomainRow]:
     return _rows("API listDomains", DomainRow, rows, {"id", "name", "path"})
 
 
+def parse_scoped_domains(scoped) -> list[DomainRow]:
+    """The domains as the scoped-settings reading listed them (listDomains listall=true, once a run):
+    {"domain": {id: {"name", "path", "settings"}}, ...}."""
+    domains = scoped.get("domain") if isinstance(scoped, dict) else None
+    if not isinstance(domains, dict) or not all(isinstance(obj, dict) for obj in domains.values()):
+        raise UnparsableOutput("API listDomains: expected {id: domain} under the scoped settings' \"domain\"")
+    return parse_domains([{"id": domain_id, **{key: value for key, value in obj.items()
+                                               if key in ("name", "path") and value is not None}}
+                          for domain_id, obj in domains.items()])
+
+
 @dataclass(frozen=True)
 class ServiceOfferingRow:
     """A listServiceOfferings row (ServiceOfferingResponse): cpunumber, cpuspeed (MHz) and memory

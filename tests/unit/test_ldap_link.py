@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lab.records_cloudstack import cloudstack_model
+from lab.scenario import resolve_scenario
+from lab.sim.cloudstack_api import Api
+from lab.topology import build_topology, stable_id
+from stackaudit.collect.collectors import Collector
+from stackaudit.collect.declarations import FACTS
+from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import NotCheckable, UnparsableOutput
-from stackaudit.parsers.api_rows import DomainRow, LdapConfigurationRow, UserRow, parse_domains, parse_users
+from stackaudit.parsers.api_rows import (DomainRow, LdapConfigurationRow, UserRow, parse_domains, parse_scoped_domains,
+                                         parse_users)
 from stackaudit.rules.ldap_link import ldap_link_findings
+from stackaudit.targets import Target
 from tests.unit.hypothesis_budget import examples
+from tests.unit.test_traffic_labels import InProcessApi
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 DOMAINS = [DomainRow("d-root", "ROOT", "ROOT"), DomainRow("d-mem", "Members", "ROOT/Members"),
@@ -85,3 +96,29 @@ def test_a_domain_is_named_exactly_when_it_has_ldap_users_and_no_configuration(u
     unserved = {d for _, d, s in users if s.lower() == "ldap"} - configured
     assert len(findings) == len(unserved)
     assert all(any(f"domainid={d} " in f for f in findings) for d in unserved)
+
+
+def test_a_run_asks_listdomains_once_for_the_domains_and_every_scope_s_settings():
+    """The facts `domains` (the LDAP checks) and `scoped_settings` share one reading: collecting every
+    fact of the cloud from the lab's simulator, in process, asks listDomains once, and the domains
+    read back keep their paths."""
+    raw = {"name": "t", "users": [{"name": "alice", "domain": "Members", "source": "ldap"}],
+           "ldap": [{"domain": "Staff"}],
+           "zones": [{"name": "z1", "pods": [{"name": "p1", "clusters": [
+               {"name": "c1", "hypervisor": "KVM", "hosts": [{"name": "kvm01"}]}]}]}]}
+    api = InProcessApi(Api(cloudstack_model(build_topology(resolve_scenario(raw, "t.yml")), [], [], "")))
+    collector = Collector(SimpleNamespace(insecure_channels=()), policy_from_data({}, "defaults"),
+                          SimpleNamespace(api={}))
+    assert FACTS["domains"].reads == FACTS["scoped_settings"].reads
+    part = collector.read_cloud_settings(api, Target("cloud", "t"))
+    assert [command for command, _ in api.asked].count("listDomains") == 1
+    assert {"scoped", "users", "ldap"} <= set(part) and "domains" not in part
+    assert parse_scoped_domains(part["scoped"]) == [DomainRow(stable_id("domain", "ROOT"), "ROOT", "ROOT"),
+                                                    DomainRow(stable_id("domain", "Members"), "Members", "ROOT/Members"),
+                                                    DomainRow(stable_id("domain", "Staff"), "Staff", "ROOT/Staff")]
+
+
+@pytest.mark.parametrize("scoped", [[], {}, {"domain": []}, {"domain": {"d1": "ROOT"}}, {"domain": {"d1": {"path": "ROOT"}}}])
+def test_scoped_domains_of_unexpected_shape_are_unparsable(scoped):
+    with pytest.raises(UnparsableOutput, match="API listDomains"):
+        parse_scoped_domains(scoped)
