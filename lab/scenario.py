@@ -194,6 +194,10 @@ DATABASE = Record({
     "admin_state": f(Enum("enabled", "disabled", "locked"), "enabled"),
     "admin_removed": f(Bool(), False),
     "audit_reads_users": f(Bool(), True),
+    # more CloudStack users (ids from 3), each the only user of an account of its own: a root admin's
+    # (type 1) or a user's (type 0); stored password verbatim (null: PBKDF2 of a random string)
+    "cloud_users": f(ListOf(Record({"name": f(Str(), REQUIRED), "password": f(Optional(Str())),
+                                    "root_admin": f(Bool(), True), "removed": f(Bool(), False)})), list),
     # DB-VIP-SINGLE-HOLDER: whether keepalived has put the pair's VIP on this server (null: the first
     # server holds it); the management servers that hold a session of `cloud` open to it; whether the
     # audit user has PROCESS (sees other users' sessions). keepalived's unit state is in `units`.

@@ -7,7 +7,7 @@ from lab.parts.db_users import prepare_users
 
 # The database's scenario keys these parts read (lab/scenario.py)
 SCENARIO_KEYS = ("accounts", "audit_reads_accounts", "audit_sees_sessions", "admin_password", "admin_state",
-                 "admin_removed", "audit_reads_users")
+                 "admin_removed", "audit_reads_users", "cloud_users")
 
 
 def prepare_accounts(cur, setup: dict, audit_user: str) -> None:

@@ -74,10 +74,10 @@ def read_xapi_class(session, address: str, xapi_class: str) -> Collected:
     return Collected("xapi", xapi_class, xapi.call(session, address, call), call, read_at)
 
 
-def ask_query(conn, label: str, query, answers: dict[str, Collected]) -> Collected:
-    """A declared query's answer; a statement chosen from earlier answers (Query.statement_of) is
-    chosen here, once, and kept as the answer's `used`."""
-    statement = query.statement
+def ask_query(conn, label: str, query, answers: dict[str, Collected], policy) -> Collected:
+    """A declared query's answer; a statement chosen from the policy or from earlier answers
+    (Query.statement_of) is chosen here, once, and kept as the answer's `used`."""
+    statement = query.statement(policy) if callable(query.statement) else query.statement
     if statement is None:
         try:
             statement = query.statement_of({name: answers[name] for name in query.after})

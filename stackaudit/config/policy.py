@@ -13,7 +13,7 @@ from pathlib import Path
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, USER_NAME_PATTERN, Bounded, DebianVersion, Host,
                                      NonEmptyList, Pattern, Text, seconds)
-from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
+from stackaudit.config.schema import Bool, Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
 
@@ -157,6 +157,7 @@ POLICY = Record({
         "default_passwords": f(NonEmptyList(Text(256, "a default password")), lambda: ["password", "admin"]),
         # A stored PBKDF2 value with more rounds is not recomputed (broken): a hostile row could cost hours.
         "max_pbkdf2_rounds": f(Bounded(1, 1000000000, " of rounds"), 10000000),
+        "check_all_root_admins": f(Bool(), False),          # every user of a type-1 account, not only id 2
     }), dict),
     "ldap": f(Record({
         # MS-LDAP-DOMAIN-LINK: domains (name or path) that must have an LDAP configuration of their own,
@@ -268,6 +269,7 @@ class ManagementPolicy:
 class AdminPolicy:
     default_passwords: tuple[str, ...] = ("password", "admin")
     max_pbkdf2_rounds: int = 10000000
+    check_all_root_admins: bool = False
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
                       data["kvm"]["ssh_user"]),
-        admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"]),
+        admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"],
+                          data["admin"]["check_all_root_admins"]),
         ldap=LdapPolicy(tuple(data["ldap"]["domains"]), data["ldap"]["profiles"], data["ldap"]["overrides"]))
 
 

@@ -16,7 +16,7 @@ from lab.certificates import lab_ca, server_certificate
 from lab.machine import MachineSpec, machine_dir, start_machine, write_machine_files
 from lab.parts.db import (TLS_FILES, DatabaseFacts, admin_connection, database_machine_files, database_ready,
                           database_services, database_views, setup_databases)
-from stackaudit.collect.declared.admin_users import ADMIN_USERS
+from stackaudit.collect.declared.admin_users import INSTALL_ADMIN, ROOT_ADMINS
 from stackaudit.collect.transports import mysql
 from stackaudit.errors import HostKeyRejected
 from stackaudit.parsers.cloudstack_passwords import parse_admin_users, parse_stored_password
@@ -340,17 +340,25 @@ def test_scenario_accounts_and_the_audit_users_reach_on_the_real_server(lab):
 def test_scenario_admin_user_and_the_audit_users_reach_on_the_real_server(lab):
     """MS-ADMIN-DEFAULT-PASSWORD's lab support: cloud.user holds the system user and the admin the
     scenario gives (verbatim, or by default a PBKDF2 value of a random string, which no default
-    matches), read by the suite's own statement; only the audit user without the grant is refused
-    cloud.user (error 1142) while it still reads the other tables of `cloud`."""
+    matches), read by the suite's own statement; the wider statement (admin.check_all_root_admins)
+    reads every user of a type-1 account that is not removed; only the audit user without the grant
+    is refused cloud.user (error 1142) while it still reads the other tables of `cloud`."""
     stored = "5f4dcc3b5aa765d61d8327deb882cf99"
-    pair = pair_facts(accounts={"admin_password": stored, "admin_state": "disabled"})
+    more = [{"name": "ops", "password": stored, "root_admin": True, "removed": False},
+            {"name": "alice", "password": stored, "root_admin": False, "removed": False},
+            {"name": "gone", "password": stored, "root_admin": True, "removed": True}]
+    pair = pair_facts(accounts={"admin_password": stored, "admin_state": "disabled", "cloud_users": more})
     pair[1].accounts = {"audit_reads_users": False}
     pids = bring_up(lab, pair)
 
     with lab.audit(pair[0]) as db1, db1.cursor(pymysql.cursors.DictCursor) as cur:
-        cur.execute(ADMIN_USERS.statement)
+        cur.execute(INSTALL_ADMIN)
         (admin,) = parse_admin_users(cur.fetchall())
-        assert query(db1, "SELECT id, username FROM cloud.user ORDER BY id") == [(1, "system"), (2, "admin")]
+        cur.execute(ROOT_ADMINS)
+        assert [(u.id, u.username, u.password.encoder) for u in parse_admin_users(cur.fetchall())] == [
+            (1, "system", "unknown"), (2, "admin", "MD5"), (3, "ops", "MD5")]
+        assert query(db1, "SELECT id, username FROM cloud.user ORDER BY id") == [
+            (1, "system"), (2, "admin"), (3, "ops"), (4, "alice"), (5, "gone")]
     assert (admin.id, admin.username, admin.state, admin.source, admin.password.encoder, admin.password.text) == \
         (2, "admin", "disabled", "UNKNOWN", "MD5", stored)
     with admin_connection(pids[1]) as root:
@@ -361,5 +369,5 @@ def test_scenario_admin_user_and_the_audit_users_reach_on_the_real_server(lab):
     with lab.audit(pair[1]) as db2:
         assert query(db2, "SELECT COUNT(*) FROM cloud.version")[0][0] >= 1
         with pytest.raises(pymysql.err.OperationalError) as refused:
-            query(db2, ADMIN_USERS.statement)
+            query(db2, INSTALL_ADMIN)
     assert refused.value.args[0] == 1142

@@ -6,20 +6,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stackaudit.collect import collected
+from stackaudit.collect.collected import Collected
+from stackaudit.collect.declared.admin_users import ADMIN_USERS, INSTALL_ADMIN, ROOT_ADMINS
+from stackaudit.collect.facts import Facts
+from stackaudit.collect.readers import ask_query
 from stackaudit.config.policy import policy_from_data
-from stackaudit.errors import ConfigError, NotCheckable, UnparsableOutput
+from stackaudit.errors import CollectionFailed, ConfigError, NotCheckable, UnparsableOutput
 from stackaudit.parsers.cloudstack_passwords import (MD5, PBKDF2, SHA256SALT, UNKNOWN, admin_evidence,
                                                      admin_password_secrets, java_split_colon, parse_admin_users,
                                                      parse_stored_password)
 from stackaudit.rules.admin_password import default_password_findings, matches, pbkdf2_encoding, sha256salt_hash
+from stackaudit.targets import Target
 from tests.unit.hypothesis_budget import examples
 from tests.unit.numbers_strategy import java_parse, number_texts
+from tests.unit.test_declarations import Store
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
 VECTORS = json.loads((RECORDED / "cloudstack-authenticator-test-vectors.json").read_text())
@@ -170,3 +178,82 @@ def test_any_rows_parse_or_are_refused_clearly(rows):
         return
     for user in users:
         default_password_findings([user], DEFAULTS, 100)
+
+
+@pytest.fixture
+def no_allure(monkeypatch):
+    monkeypatch.setattr("stackaudit.collect.facts.allure.attach", lambda *args, **kwargs: None)
+
+
+class CloudUserTable:
+    """A connection that answers the two admin statements from rows of cloud.user (and records what it
+    was asked): id 2 with a random PBKDF2 value, and id 3 (ops, of a root-admin account) with the
+    default "password" in PBKDF2, CloudStack's own test vector."""
+    ANSWERS = {INSTALL_ADMIN: [row("0.83")],
+               ROOT_ADMINS: [row("0.83"), {**row(PBKDF2_PASSWORD, user_id=3), "username": "ops"}]}
+
+    def __init__(self):
+        self.asked: list[str] = []
+
+    def cursor(self):
+        table = self
+
+        class Cursor:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def execute(self, statement):
+                table.asked.append(statement)
+                self.statement = statement
+
+            def fetchall(self):
+                return table.ANSWERS[self.statement]
+        return Cursor()
+
+
+def judged_as_collected(policy_data: dict) -> tuple[list[str], list[int], list[str]]:
+    """(statements asked, user ids judged, findings) of one collection and judgement under the policy."""
+    policy = policy_from_data(policy_data, "p")
+    conn = CloudUserTable()
+    answer = ask_query(conn, "db://db1", ADMIN_USERS, {}, policy)
+    facts = Facts(Target("db", "db1"), Store({"sql": collected.store("sql", [answer])}))
+    users = facts.admin_users
+    return conn.asked, [u.id for u in users], default_password_findings(users, list(policy.admin.default_passwords),
+                                                                        policy.admin.max_pbkdf2_rounds)
+
+
+def test_without_check_all_root_admins_only_id_2_is_read_and_judged(no_allure):
+    asked, judged, findings = judged_as_collected({})
+    assert asked == [INSTALL_ADMIN] and "id = 2" in INSTALL_ADMIN and "account" not in INSTALL_ADMIN
+    assert judged == [2] and findings == []
+
+
+def test_check_all_root_admins_reads_every_root_admin_and_names_the_one_with_a_default(no_allure):
+    asked, judged, findings = judged_as_collected({"admin": {"check_all_root_admins": True}})
+    assert asked == [ROOT_ADMINS] and "a.type = 1" in ROOT_ADMINS and "u.removed IS NULL" in ROOT_ADMINS
+    assert judged == [2, 3]
+    assert findings == ["user 3 (ops, enabled) still has a default password (PBKDF2): change it"]
+
+
+def test_check_all_root_admins_is_a_boolean_policy_key():
+    assert policy_from_data({}, "p").admin.check_all_root_admins is False
+    with pytest.raises(ConfigError, match=r"admin.check_all_root_admins.*true or false") as error:
+        policy_from_data({"admin": {"check_all_root_admins": "yes"}}, "p")
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("statement, grant", [
+    (INSTALL_ADMIN, "cannot read cloud.user: GRANT SELECT (id, username, password, state, source, removed) ON cloud.user "
+                    "TO the audit user"),
+    (ROOT_ADMINS, "cannot read cloud.user and cloud.account: GRANT SELECT (id, username, password, state, source, "
+                  "removed, account_id) ON cloud.user and GRANT SELECT (id, type) ON cloud.account TO the audit user"),
+])
+def test_a_refused_statement_names_the_grants_it_needs(statement, grant, no_allure):
+    refused = Collected("sql", "admin_users", None, statement,
+                        error={"type": "CollectionFailed", "message": "(1142, 'SELECT command denied')"})
+    facts = Facts(Target("db", "db1"), Store({"sql": collected.store("sql", [refused])}))
+    with pytest.raises(CollectionFailed, match=re.escape(grant)):
+        facts.admin_users
