@@ -19,9 +19,18 @@ SETTING_SCOPES = {
     "cpu.overprovisioning.factor": "cluster", "mem.overprovisioning.factor": "cluster",
     "max.account.cpus": "account", "max.account.memory": "account",
     "allow.user.expunge.recover.vm": "account", "allow.user.view.destroyed.vm": "account",
-    "ldap.truststore": "domain", "ldap.truststore.password": "domain",
     "router.template.kvm": "zone", "router.template.xenserver": "zone",
 }
+# LdapConfiguration's domain-scoped settings and their defaults ("" where CloudStack's is null); the
+# scenario's LDAP record gives some per domain (LDAP_FIELDS), any other in its `settings`.
+LDAP_SETTINGS = {"ldap.truststore": "", "ldap.truststore.password": "", "ldap.basedn": "", "ldap.bind.principal": "",
+                 "ldap.bind.password": "", "ldap.provider": "openldap", "ldap.user.object": "inetOrgPerson",
+                 "ldap.username.attribute": "uid", "ldap.email.attribute": "mail",
+                 "ldap.firstname.attribute": "givenname", "ldap.lastname.attribute": "sn",
+                 "ldap.search.group.principle": ""}
+LDAP_FIELDS = {"ldap.truststore": "truststore", "ldap.truststore.password": "truststore_password",
+               "ldap.basedn": "basedn", "ldap.bind.principal": "bind_principal", "ldap.bind.password": "bind_password"}
+SECURE_LDAP = {"ldap.truststore.password", "ldap.bind.principal", "ldap.bind.password"}
 HYPERVISOR_VERSION = {"KVM": "Debian GNU/Linux 12", "XenServer": "8.2.1"}
 # SystemVmResponse has serviceofferingid and serviceofferingname since apache/cloudstack pull request
 # 7938 (merged September 2023, so 4.19.0 is taken as the first release; not confirmed from a release note).
@@ -74,6 +83,7 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listImageStores": {"key": "imagestore", "rows": image_store_rows(scenario)},
             "listDomains": {"key": "domain", "rows": domain_rows(scenario)},
             "listAccounts": {"key": "account", "rows": account_rows(scenario)},
+            "listUsers": {"key": "user", "rows": user_rows(scenario)},
             "listLdapConfigurations": {"key": "ldapconfiguration", "rows": [
                 {"hostname": l["hostname"], "port": l["port"], "domainid": stable_id("domain", l["domain"])}
                 for l in scenario["ldap"]]},
@@ -85,11 +95,28 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
 
 
 def domain_rows(scenario: dict) -> list[dict]:
-    names = ["ROOT", *sorted({l["domain"] for l in scenario["ldap"]} - {"ROOT"})]
+    named = {l["domain"] for l in scenario["ldap"]} | {u["domain"] for u in scenario["users"]}
+    names = ["ROOT", *sorted(named - {"ROOT"})]
     return [{"id": stable_id("domain", n), "name": n, "level": 0 if n == "ROOT" else 1,
              "path": "ROOT" if n == "ROOT" else f"ROOT/{n}", "state": "Active",
              **({} if n == "ROOT" else {"parentdomainid": stable_id("domain", "ROOT"), "parentdomainname": "ROOT"})}
             for n in names]
+
+
+def user_rows(scenario: dict) -> list[dict]:
+    """UserResponse rows: admin (with the scenario's admin_user_keys) and system (CloudStack's own,
+    source native), then the scenario's users, each the only user of an account of its name;
+    `usersource` in lower case as setUserSource writes it."""
+    users = [{"name": "system", "domain": "ROOT", "source": "native"},
+             {"name": "admin", "domain": "ROOT", "source": "native"}, *scenario["users"]]
+    keys = scenario["admin_user_keys"] or {}     # UserResponse's apikey and (deprecated) secretkey: secrets canary
+    return [{**(keys if u["name"] == "admin" else {}),
+             "id": stable_id("user", f"{u['domain']}/{u['name']}"), "username": u["name"], "state": "enabled",
+             "account": u["name"], "accountid": stable_id("account", u["name"]),
+             "accounttype": 1 if u["name"] in ("admin", "system") else 0,
+             "roletype": "Admin" if u["name"] in ("admin", "system") else "User", "usersource": u["source"],
+             "domainid": stable_id("domain", u["domain"]), "domain": u["domain"], "created": CREATED,
+             "iscallerchilddomain": False, "isdefault": u["name"] in ("admin", "system")} for u in users]
 
 
 def account_rows(scenario: dict) -> list[dict]:
@@ -314,16 +341,18 @@ def configuration_rows(scenario: dict, settings: dict) -> list[dict]:
     ldap_domains = {l["domain"]: l for l in scenario["ldap"]}
     rows = []
     for name, value in sorted(settings.items()):
-        if value is None:
+        if value is None or name in LDAP_SETTINGS:
             continue
         scope = SETTING_SCOPES.get(name, "global")
         rows.append({"name": name, "value": value, "scope": scope, "category": "Advanced",
                      "description": f"{name} (lab)", "isdynamic": True, "type": "String",
                      "component": "management-server", "scoped_values": scoped_values(scenario, name)})
-    for key in ("ldap.truststore", "ldap.truststore.password"):
-        field = "truststore" if key == "ldap.truststore" else "truststore_password"
-        values = {stable_id("domain", d): l[field] for d, l in ldap_domains.items()}
-        rows.append({"name": key, "value": "", "scope": "domain", "category": "Secure" if "password" in key
+    for key, default in LDAP_SETTINGS.items():
+        field = LDAP_FIELDS.get(key)
+        values = {stable_id("domain", d): l[field] if field else l["settings"][key]
+                  for d, l in ldap_domains.items() if field or key in l["settings"]}
+        value = default if settings.get(key) is None else settings[key]
+        rows.append({"name": key, "value": value, "scope": "domain", "category": "Secure" if key in SECURE_LDAP
                      else "Advanced", "description": f"{key} (lab)", "isdynamic": True, "type": "String",
                      "component": "LdapManager", "scoped_values": {"domain": values}})
     return rows

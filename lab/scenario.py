@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, FIREWALL, HOST_COMMON, KEY_OVERRIDES
+from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, HOST_COMMON, KEY_OVERRIDES
+from lab.scenario_management import MANAGEMENT_SERVER
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from lab.scenario_workloads import KUBERNETES_CLUSTER, STOPPED_VM, SYSTEM_TEMPLATE
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
@@ -189,6 +190,16 @@ DATABASE = Record({
     "accounts": f(ListOf(Record({"user": f(Str(), REQUIRED), "host": f(Str(), "%"), "password": f(Optional(Str())),
                                  "via": f(Optional(Enum("unix_socket"))), "locked": f(Bool(), False)})), list),
     "audit_reads_accounts": f(Bool(), True),
+    # MS-ADMIN-DEFAULT-PASSWORD: cloud.user id 2's stored password verbatim (null: PBKDF2 of a random
+    # string), its state, whether it is removed, and whether the audit user may read cloud.user
+    "admin_password": f(Optional(Str())),
+    "admin_state": f(Enum("enabled", "disabled", "locked"), "enabled"),
+    "admin_removed": f(Bool(), False),
+    "audit_reads_users": f(Bool(), True),
+    # more CloudStack users (ids from 3), each the only user of an account of its own: a root admin's
+    # (type 1) or a user's (type 0); stored password verbatim (null: PBKDF2 of a random string)
+    "cloud_users": f(ListOf(Record({"name": f(Str(), REQUIRED), "password": f(Optional(Str())),
+                                    "root_admin": f(Bool(), True), "removed": f(Bool(), False)})), list),
     # DB-VIP-SINGLE-HOLDER: whether keepalived has put the pair's VIP on this server (null: the first
     # server holds it); the management servers that hold a session of `cloud` open to it; whether the
     # audit user has PROCESS (sees other users' sessions). keepalived's unit state is in `units`.
@@ -197,60 +208,25 @@ DATABASE = Record({
     "audit_sees_sessions": f(Bool(), True),
 })
 
-PROGRAM_MODE = Enum("0755", "0711", "0750", "0644", "dir")
-
-MANAGEMENT_SERVER = Record({
-    "name": f(Str(), REQUIRED),
-    "version": f(Optional(Str())),
-    "state": f(Enum("Up", "Down", "PreparingForMaintenance", "Maintenance"), "Up"),
-    "process_user": f(Str(), "cloud"),
-    "java_args": f(ListOf(Str()), list),      # more JVM arguments before the main class (e.g. -D...Password=)
-    # MS-JVM-HEAP: the heap options in JAVA_OPTS (the packaged file's is -Xmx2G); whether the service
-    # leaves its PID where the stand-in systemctl finds its MainPID (false: MainPID=0, not running)
-    "heap_args": f(ListOf(Str()), lambda: ["-Xmx4096m"]),
-    "main_pid_recorded": f(Bool(), True),
-    # MS-HTTP-LOCAL-ONLY: keys set in the packaged server.properties (null: no file; by default Jetty
-    # on loopback's 8081, behind the reverse proxy the API simulator plays on the address's 8080),
-    # and the "ADDRESS PORT" sockets stand-in listeners hold in the server's namespace
-    "server_properties": f(Optional(MapOf(Str())), lambda: {"bind.interface": "127.0.0.1", "http.port": "8081"}),
-    "listening": f(ListOf(Str()), list),
-    # MS-LOG4J-SYSLOG: log4j-cloud.xml; dialect null: the one the server's version reads (log4j2
-    # from 4.20); the packaged SYSLOG appender by default; `text` replaces the whole file
-    # MS-WAR-LAYOUT: deployed as a war in Tomcat (written to the inventory), with Tomcat's CLASSPATH,
-    # /etc/cloudstack/management as a symlink into the webapp or not, and ~tomcat/db present or not
-    # (war by default, so that the compliant lab has an MS-WAR-LAYOUT result on every server)
-    "deployment": f(Enum("package", "war"), "war"),
-    "war": f(Record({"classpath": f(Str(), "/usr/share/java/mysql-connector-java.jar:/etc/cloudstack/management/"),
-                     "config_link": f(Bool(), False), "tomcat_db": f(Bool(), True)}), dict),
-    "log4j": f(Record({"dialect": f(Optional(Enum("log4j1", "log4j2"))), "host": f(Str(), "localhost"),
-                       "facility": f(Str(), "LOCAL6"), "level": f(Str(), "WARN"),
-                       "root_syslog": f(Bool(), True), "text": f(Optional(Str()))}), dict),
-    "db_properties": f(KEY_OVERRIDES, dict),
-    # `key=value` lines an operator appended to db.properties by hand, written as given (a trailing
-    # blank kept); Properties keeps the last of a key given twice
-    "db_properties_appended": f(MapOf(Str()), dict),
-    "firewall": f(FIREWALL, dict),
-    "files": f(FILES, dict),
-    "backup_age_hours": BACKUP_AGE,
-    "clock": f(CLOCK, dict),
-    # MS-SELINUX-MODE: the line a stand-in /usr/bin/getenforce prints (null: none installed); the
-    # persisted mode is /etc/selinux/config, given under `files`
-    "getenforce": f(Optional(Str())),
-    # MS-MKISOFS: the octal modes of stand-in /usr/bin/genisoimage and /usr/bin/mkisofs (null: absent;
-    # "dir": a directory in its place)
-    "genisoimage": f(Optional(PROGRAM_MODE), "0755"),
-    "mkisofs": f(Optional(PROGRAM_MODE)),
-    # MS-VHDUTIL: the mode of a stand-in vhd-util in CloudStack's XenServer scripts directory (the
-    # install guide's 0755), as for the ISO programs
-    "vhd_util": f(Optional(PROGRAM_MODE), "0755"),
-})
-
 LDAP = Record({
     "domain": f(Str(), "ROOT"),
     "hostname": f(Str(), "ldap.lab.example"),
     "port": f(Int(1), 636),
     "truststore": f(Str(), "/etc/cloudstack/management/ldap-truststore.jks"),
     "truststore_password": f(Str(), "set"),   # any non-empty value: the setting is set
+    # MS-LDAP-ATTRIBUTES: the domain's own ldap.basedn and bind account ("": empty), and other ldap.*
+    # settings at its scope (the rest keep CloudStack's defaults)
+    "basedn": f(Str(), "dc=lab,dc=example"),
+    "bind_principal": f(Str(), "cn=cloudstack,ou=services,dc=lab,dc=example"),
+    "bind_password": f(Str(), "set"),
+    "settings": f(MapOf(Str()), dict),
+})
+
+# MS-LDAP-DOMAIN-LINK: users besides admin and system (listUsers), each in a domain, by its source
+USER = Record({
+    "name": f(Str(), REQUIRED),
+    "domain": f(Str(), "ROOT"),
+    "source": f(Enum("native", "ldap", "saml2"), "native"),
 })
 
 SCOPED_SETTING = Record({
@@ -297,6 +273,7 @@ SCENARIO = Record({
     "kubernetes_clusters": f(ListOf(KUBERNETES_CLUSTER), list),
     "system_templates": f(ListOf(SYSTEM_TEMPLATE), list),
     "stopped_vms": f(ListOf(STOPPED_VM), list),
+    "users": f(ListOf(USER), list),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),

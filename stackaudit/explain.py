@@ -110,8 +110,11 @@ def describe_reading(reading) -> Reading:
                  if tuple(reading.ok_exit_codes) != (0,) else [])
         return Reading("ssh", reading.name, how + "".join(f"\n  ({note})" for note in notes))
     if kind == "Query":
-        how = reading.statement or (f"chosen per target from the answer of {', '.join(reading.after)} by "
-                                    f"{built_by(reading.statement_of)}")
+        if callable(reading.statement):
+            how = f"chosen from the policy by {built_by(reading.statement)}"
+        else:
+            how = reading.statement or (f"chosen per target from the answer of {', '.join(reading.after)} by "
+                                        f"{built_by(reading.statement_of)}")
         if reading.after:
             how += f"\n  (asked after {', '.join(reading.after)})"
         return Reading("sql", reading.name, how)

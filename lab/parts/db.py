@@ -22,7 +22,7 @@ from lab import files
 from lab.machine import MachineSpec, Service, is_listening
 from lab.parts.common import Keys, backup_files, common_files
 from lab.parts.units import STANDIN_VIEWS, unit_files
-from lab.parts.db_accounts import prepare_accounts
+from lab.parts.db_accounts import SCENARIO_KEYS, prepare_accounts
 from lab.parts.db_vip import vip_setup
 from lab.parts.db_hosts import host_rows, prepare_hosts
 from lab.topology import Node, Topology
@@ -251,8 +251,8 @@ def _prepare_server(conn, facts: DatabaseFacts, audit_user: str, audit_password:
         # 10.11: SHOW SLAVE STATUS needs SLAVE MONITOR; REPLICATION CLIENT (BINLOG MONITOR) covers
         # SHOW MASTER/BINARY LOGS status. Neither can write.
         cur.execute("GRANT REPLICATION CLIENT, SLAVE MONITOR ON *.* TO %s@'%%'", (audit_user,))
-        prepare_accounts(cur, facts.accounts, audit_user)
         prepare_hosts(cur, facts.hosts)
+        prepare_accounts(cur, facts.accounts, audit_user)
 
 
 def _scalar(conn, query: str):
@@ -351,7 +351,7 @@ def database_facts(topo: Topology, node: Node) -> DatabaseFacts:
         binlog_format=f["binlog_format"], bind_address=f["bind_address"], cnf_overrides=f["cnf"],
         replicate=f["replicate"], version_rows=[(r["version"], r["step"]) for r in rows], runtime=f["runtime"],
         connection_name=f["connection_name"], source_host=f["source_host"], io_thread=f["io_thread"],
-        accounts={key: f[key] for key in ("accounts", "audit_reads_accounts", "audit_sees_sessions")},
+        accounts={key: f[key] for key in SCENARIO_KEYS},
         hosts=host_rows(topo),
         host_names={**{name: db.address for db in topo.databases
                        for name in (db.name, *db.facts["aliases"], *db.facts["unlisted_names"])},

@@ -1,6 +1,13 @@
 """The database accounts a scenario adds (DB-NO-KNOWN-PASSWORD), and whether the audit user may read
-them. Run by lab/parts/db.py's setup as root over the socket, with sql_log_bin = 0 (not replicated)."""
+them; CloudStack's users (lab/parts/db_users.py). Run by lab/parts/db.py's setup as root over the
+socket, after the other parts' tables, with sql_log_bin = 0 (not replicated)."""
 from __future__ import annotations
+
+from lab.parts.db_users import prepare_users
+
+# The database's scenario keys these parts read (lab/scenario.py)
+SCENARIO_KEYS = ("accounts", "audit_reads_accounts", "audit_sees_sessions", "admin_password", "admin_state",
+                 "admin_removed", "audit_reads_users", "cloud_users")
 
 
 def prepare_accounts(cur, setup: dict, audit_user: str) -> None:
@@ -13,6 +20,7 @@ def prepare_accounts(cur, setup: dict, audit_user: str) -> None:
         cur.execute("GRANT PROCESS ON *.* TO %s@'%%'", (audit_user,))
     for account in setup.get("accounts", ()):
         create_account(cur, account)
+    prepare_users(cur, setup, audit_user)
 
 
 def create_account(cur, account: dict) -> None:

@@ -29,6 +29,7 @@ FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split())
     "listAccounts": "accounttype domainid id name state",
     # templatefilter=system is TemplateType.SYSTEM (QueryManagerImpl); the lab lists only system templates
     "listTemplates": "hypervisor id name templatefilter=templatetype zoneid",
+    "listUsers": "account accounttype domainid id state username usersource",
 }.items()}
 REQUIRED_PARAMS = {"listTrafficTypes": ("physicalnetworkid",), "listTemplates": ("templatefilter",)}  # @Parameter(required = true) of the command
 # Never filters, for list commands outside FILTERS (matched case-insensitively).

@@ -262,7 +262,7 @@ class Collector:
         try:
             answers: dict[str, Collected] = {}
             for query in sorted(self.readings(target, Query), key=lambda query: bool(query.after)):
-                answers[query.name] = ask_query(conn, target.id, query, answers)
+                answers[query.name] = ask_query(conn, target.id, query, answers, self.policy)
             return collected.store("sql", list(answers.values()), **channel)
         finally:
             conn.close()

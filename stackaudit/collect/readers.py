@@ -29,15 +29,22 @@ def read_api_call(api, call, snapshot) -> Collected:
 
 def read_scoped_settings(api, snapshot) -> Collected:
     """Each zone's, cluster's, account's and domain's own settings (listConfigurations with its id),
-    the domains and accounts listed first, the zones and clusters as discovery listed them."""
+    the domains and accounts listed first, the zones and clusters as discovery listed them; each
+    object with its name (a domain also with its path)."""
     read_at = utc_now()
     scope_objects = {"zone": snapshot.api.get("listZones", []), "cluster": snapshot.api.get("listClusters", []),
                      "account": cloudstack.list_all(api, "listAccounts", listall="true"),
                      "domain": cloudstack.list_all(api, "listDomains", listall="true")}
-    scoped = {scope: {obj["id"]: {"name": obj.get("name"), "settings": cloudstack.list_all(
+    scoped = {scope: {obj["id"]: {**_named(obj), "settings": cloudstack.list_all(
         api, "listConfigurations", **{SCOPES[scope]: obj["id"]})} for obj in objects}
         for scope, objects in scope_objects.items()}
     return Collected("api", "scoped", scoped, SCOPED_CALLS, read_at)
+
+
+def _named(obj: dict) -> dict:
+    """What the scoped answer keeps of a listed object: its name, and a domain's path, so that the
+    fact `domains` reads this answer instead of asking listDomains again."""
+    return {"name": obj.get("name"), **({"path": obj["path"]} if "path" in obj else {})}
 
 
 def read_traffic_labels(api, snapshot) -> Collected:
@@ -67,10 +74,10 @@ def read_xapi_class(session, address: str, xapi_class: str) -> Collected:
     return Collected("xapi", xapi_class, xapi.call(session, address, call), call, read_at)
 
 
-def ask_query(conn, label: str, query, answers: dict[str, Collected]) -> Collected:
-    """A declared query's answer; a statement chosen from earlier answers (Query.statement_of) is
-    chosen here, once, and kept as the answer's `used`."""
-    statement = query.statement
+def ask_query(conn, label: str, query, answers: dict[str, Collected], policy) -> Collected:
+    """A declared query's answer; a statement chosen from the policy or from earlier answers
+    (Query.statement_of) is chosen here, once, and kept as the answer's `used`."""
+    statement = query.statement(policy) if callable(query.statement) else query.statement
     if statement is None:
         try:
             statement = query.statement_of({name: answers[name] for name in query.after})

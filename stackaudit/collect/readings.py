@@ -40,11 +40,12 @@ class Command:
 
 @dataclass(frozen=True)
 class Query:
-    """An SQL statement, asked as the read-only audit user. No statement: `statement_of` chooses it
-    from the answers of the queries `after` names (raising a TargetError when it cannot), once, and
-    the collector records the one it asked as the answer's `used`."""
+    """An SQL statement, asked as the read-only audit user; or (policy) -> statement, chosen from the
+    run's policy. No statement: `statement_of` chooses it from the answers of the queries `after`
+    names (raising a TargetError when it cannot), once. The collector records the one it asked as
+    the answer's `used`."""
     name: str
-    statement: str | None
+    statement: str | Callable[[Any], str] | None
     after: tuple[str, ...] = ()    # queries whose answer this one needs
     statement_of: Callable[[dict[str, Any]], str] | None = None   # ({name: collected.Collected}) -> statement
     # (rows) -> the secret values the rows hold (collect/target_secrets.py)

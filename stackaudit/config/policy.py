@@ -11,6 +11,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
+from stackaudit.config.policy_sections import (AdminPolicy, BackupPolicy, DatabasePolicy, FirewallPolicy,
+                                                KVM_CGROUP2_AGENT_FLOOR, KVM_PACKAGES, KVM_QEMU_FLOOR,
+                                                KVM_RBD_PACKAGES, KVM_SSH_USER, KubernetesPolicy, KvmPolicy,
+                                                LdapPolicy, LibvirtPolicy, LimitsPolicy, ManagementPolicy, MsPolicy,
+                                                ServicesPolicy, SsvmPolicy, SystemVmPolicy, TimePolicy, WaiverPolicy,
+                                                XenServerPolicy)
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
                                      Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
 from stackaudit.config.schema import Bool, Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
@@ -76,13 +82,6 @@ USER_NAME = Pattern(USER_NAME_PATTERN, "a user name of letters, digits, '.', '_'
                     "at most 32 characters, such as cloudstack")
 PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
-KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
-KVM_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
-KVM_QEMU_FLOOR = "1:5.2"
-# KVM-CGROUP2-CPU-WEIGHT: the first release whose agent scales CPU shares into cgroup v2's weight range,
-# apache/cloudstack pull request 8252, listed in the 4.18.2.0 release notes (and in 4.19.0.0's).
-KVM_CGROUP2_AGENT_FLOOR = "4.18.2.0"
-KVM_SSH_USER = "cloudstack"    # [CSC-WIKI]: the user its hosts were added with
 # A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
 UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
 GLOB_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./*?-+@")
@@ -169,6 +168,25 @@ POLICY = Record({
         # sets permissive; no SELinux counts as disabled; add enforcing where CloudStack policies exist).
         "selinux_modes": f(NonEmptyList(Enum("enforcing", "permissive", "disabled")), lambda: list(MsPolicy.selinux_modes)),
     }), dict),
+    "admin": f(Record({
+        # MS-ADMIN-DEFAULT-PASSWORD: CloudStack's default ("password", [CS-DOCS-ADMIN]) and "admin";
+        # recomputed from the stored hash in the suite, never tried as a login.
+        "default_passwords": f(NonEmptyList(Text(256, "a default password")), lambda: ["password", "admin"]),
+        # A stored PBKDF2 value with more rounds is not recomputed (broken): a hostile row could cost hours.
+        "max_pbkdf2_rounds": f(Bounded(1, 1000000000, " of rounds"), 10000000),
+        "check_all_root_admins": f(Bool(), False),          # every user of a type-1 account, not only id 2
+    }), dict),
+    "ldap": f(Record({
+        # MS-LDAP-DOMAIN-LINK: domains (name or path) that must have an LDAP configuration of their own,
+        # besides every domain with LDAP users ([CSC-WIKI] links its Members domain). Not from a seed: empty.
+        "domains": f(ListOf(Text(255, "a domain's name or path")), list),
+        # MS-LDAP-ATTRIBUTES: domain (name or path; "global" for a configuration without one) -> the
+        # profile its directory is judged by: openldap (CloudStack's defaults) or ad; none: only the base
+        # DN and the bind account are checked. `overrides`: a domain's own values over its profile's
+        # ([CSC-WIKI]'s mail attribute: {ldap.email.attribute: mailLocalAddress}).
+        "profiles": f(MapOf(Enum("openldap", "ad")), dict),
+        "overrides": f(MapOf(MapOf(Text(255, "a setting's value"))), dict),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -203,114 +221,6 @@ BACKUP_KINDS = {"database_servers": "db", "management_servers": "mgmt", "kvm_hos
 
 
 @dataclass(frozen=True)
-class XenServerPolicy:
-    ha_timeout: int
-    min_pool_hosts: int
-    ha_sr_types: tuple[str, ...]
-    ha_required_from: str
-    ha_required_patch_levels: tuple[str, ...]
-    ha_licence_warn_days: int = 30
-
-
-@dataclass(frozen=True)
-class FirewallPolicy:
-    reject_ports: tuple[int, ...]
-    v4_exceptions: tuple[str, ...]      # normalised networks
-    v6_management_prefix: str | None    # normalised network
-
-
-@dataclass(frozen=True)
-class LibvirtPolicy:
-    transport: str
-
-
-@dataclass(frozen=True)
-class SystemVmPolicy:
-    libssl_floors: dict[str, str | dict[str, str]]   # Debian major release -> fixed version(s)
-
-
-@dataclass(frozen=True)
-class SsvmPolicy:
-    min_cpu_mhz: int | None = None      # the offering's cpunumber x cpuspeed
-    min_memory_mb: int | None = None
-    storage_mtu: int | None = None      # secstorage.vm.mtu.size wanted; None: not judged
-
-
-@dataclass(frozen=True)
-class KubernetesPolicy:
-    require_running: bool = False     # CLOUD-K8S-RUNNING: Stopped clusters fail too
-
-
-@dataclass(frozen=True)
-class KvmPolicy:
-    packages: tuple[str, ...] = KVM_PACKAGES
-    rbd_packages: tuple[str, ...] = KVM_RBD_PACKAGES
-    qemu_floor: str = KVM_QEMU_FLOOR
-    cgroup2_agent_floor: str = KVM_CGROUP2_AGENT_FLOOR
-    patched_agent_versions: tuple[str, ...] = ()
-    ssh_user: str | None = KVM_SSH_USER
-
-
-@dataclass(frozen=True)
-class DatabasePolicy:
-    binlog_format: str
-    topology: str
-    max_replication_lag_seconds: int
-    innodb_lock_wait_timeout: int
-    min_max_connections: int
-    time_zone: str
-    address: str | None
-    published_passwords: list[str]
-
-
-@dataclass(frozen=True)
-class ManagementPolicy:
-    min_servers: int
-    global_settings: dict[str, str]
-
-
-@dataclass(frozen=True)
-class MsPolicy:
-    min_heap_mb: int = 3584
-    reverse_proxy: bool = False
-    syslog_host: str | None = None
-    syslog_facility: str = "LOCAL0"
-    syslog_level: str = "DEBUG"
-    selinux_modes: tuple[str, ...] = ("permissive", "disabled")
-
-
-@dataclass(frozen=True)
-class BackupPolicy:
-    max_age_hours: int
-    locations: dict[str, tuple[str, ...]]   # target kind -> globs that must each match a fresh file
-
-
-@dataclass(frozen=True)
-class ServicesPolicy:
-    database_units: tuple[str, ...] = ("mariadb", "mysql", "mysqld")
-
-
-@dataclass(frozen=True)
-class TimePolicy:
-    max_offset_ms: int = 1000
-
-
-@dataclass(frozen=True)
-class WaiverPolicy:
-    max_days_ahead: int
-
-
-@dataclass(frozen=True)
-class LimitsPolicy:
-    ssh_section_mib: int = 16
-    ssh_unit_mib: int = 64
-    xapi_answer_mib: int = 64     # one XAPI call's answer
-    api_answer_mib: int = 4       # one CloudStack API answer (a page)
-    api_listing_mib: int = 64     # a listing's pages together
-    answer_seconds: int = 120     # one XAPI or API answer's body, from its headers to its last byte
-
-
-@dataclass(frozen=True)
 class Policy:
     source: str
     xenserver: XenServerPolicy
@@ -328,6 +238,8 @@ class Policy:
     kvm: KvmPolicy = KvmPolicy()
     ms: MsPolicy = MsPolicy()
     cks: KubernetesPolicy = KubernetesPolicy()
+    admin: AdminPolicy = AdminPolicy()
+    ldap: LdapPolicy = LdapPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -371,7 +283,10 @@ def policy_from_data(raw: object, source: str) -> Policy:
         cks=KubernetesPolicy(**data["cks"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
-                      data["kvm"]["ssh_user"]))
+                      data["kvm"]["ssh_user"]),
+        admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"],
+                          data["admin"]["check_all_root_admins"]),
+        ldap=LdapPolicy(tuple(data["ldap"]["domains"]), data["ldap"]["profiles"], data["ldap"]["overrides"]))
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

@@ -176,6 +176,43 @@ def parse_ldap_configurations(rows) -> list[LdapConfigurationRow]:
 
 
 @dataclass(frozen=True)
+class UserRow:
+    """A listUsers row (UserResponse): `usersource` is the user's source in lower case (native for
+    CloudStack's own, ldap, saml2; Apache CloudStack, UserResponse.setUserSource)."""
+    username: str
+    domainid: str | None = None
+    domain: str | None = None
+    usersource: str | None = None
+
+
+def parse_users(rows) -> list[UserRow]:
+    return _rows("API listUsers", UserRow, rows, {"username", "domainid", "domain", "usersource"})
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    """A listDomains row (DomainResponse)."""
+    id: str
+    name: str
+    path: str | None = None
+
+
+def parse_domains(rows) -> list[DomainRow]:
+    return _rows("API listDomains", DomainRow, rows, {"id", "name", "path"})
+
+
+def parse_scoped_domains(scoped) -> list[DomainRow]:
+    """The domains as the scoped-settings reading listed them (listDomains listall=true, once a run):
+    {"domain": {id: {"name", "path", "settings"}}, ...}."""
+    domains = scoped.get("domain") if isinstance(scoped, dict) else None
+    if not isinstance(domains, dict) or not all(isinstance(obj, dict) for obj in domains.values()):
+        raise UnparsableOutput("API listDomains: expected {id: domain} under the scoped settings' \"domain\"")
+    return parse_domains([{"id": domain_id, **{key: value for key, value in obj.items()
+                                               if key in ("name", "path") and value is not None}}
+                          for domain_id, obj in domains.items()])
+
+
+@dataclass(frozen=True)
 class ServiceOfferingRow:
     """A listServiceOfferings row (ServiceOfferingResponse): cpunumber, cpuspeed (MHz) and memory
     (MiB) are Integers there, absent for a custom offering."""

@@ -16,9 +16,12 @@ from lab.certificates import lab_ca, server_certificate
 from lab.machine import MachineSpec, machine_dir, start_machine, write_machine_files
 from lab.parts.db import (TLS_FILES, DatabaseFacts, admin_connection, database_machine_files, database_ready,
                           database_services, database_views, setup_databases)
+from stackaudit.collect.declared.admin_users import INSTALL_ADMIN, ROOT_ADMINS
 from stackaudit.collect.transports import mysql
 from stackaudit.errors import HostKeyRejected
+from stackaudit.parsers.cloudstack_passwords import parse_admin_users, parse_stored_password
 from stackaudit.parsers.mysql_accounts import parse_accounts
+from stackaudit.rules.admin_password import matches
 from stackaudit.rules.db_accounts import native_hash
 
 pytestmark = pytest.mark.lab
@@ -331,4 +334,40 @@ def test_scenario_accounts_and_the_audit_users_reach_on_the_real_server(lab):
     assert found["''@'localhost'"].logins[0].secret == ""
     with lab.audit(pair[1]) as db2, pytest.raises(pymysql.err.OperationalError) as refused:
         query(db2, "SELECT User, Host, Priv FROM mysql.global_priv")
+    assert refused.value.args[0] == 1142
+
+
+def test_scenario_admin_user_and_the_audit_users_reach_on_the_real_server(lab):
+    """MS-ADMIN-DEFAULT-PASSWORD's lab support: cloud.user holds the system user and the admin the
+    scenario gives (verbatim, or by default a PBKDF2 value of a random string, which no default
+    matches), read by the suite's own statement; the wider statement (admin.check_all_root_admins)
+    reads every user of a type-1 account that is not removed; only the audit user without the grant
+    is refused cloud.user (error 1142) while it still reads the other tables of `cloud`."""
+    stored = "5f4dcc3b5aa765d61d8327deb882cf99"
+    more = [{"name": "ops", "password": stored, "root_admin": True, "removed": False},
+            {"name": "alice", "password": stored, "root_admin": False, "removed": False},
+            {"name": "gone", "password": stored, "root_admin": True, "removed": True}]
+    pair = pair_facts(accounts={"admin_password": stored, "admin_state": "disabled", "cloud_users": more})
+    pair[1].accounts = {"audit_reads_users": False}
+    pids = bring_up(lab, pair)
+
+    with lab.audit(pair[0]) as db1, db1.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute(INSTALL_ADMIN)
+        (admin,) = parse_admin_users(cur.fetchall())
+        cur.execute(ROOT_ADMINS)
+        assert [(u.id, u.username, u.password.encoder) for u in parse_admin_users(cur.fetchall())] == [
+            (1, "system", "unknown"), (2, "admin", "MD5"), (3, "ops", "MD5")]
+        assert query(db1, "SELECT id, username FROM cloud.user ORDER BY id") == [
+            (1, "system"), (2, "admin"), (3, "ops"), (4, "alice"), (5, "gone")]
+    assert (admin.id, admin.username, admin.state, admin.source, admin.password.encoder, admin.password.text) == \
+        (2, "admin", "disabled", "UNKNOWN", "MD5", stored)
+    with admin_connection(pids[1]) as root:
+        (default,) = query(root, "SELECT password FROM cloud.user WHERE id = 2")
+    generated = parse_stored_password(default[0])
+    assert (generated.encoder, generated.rounds, len(generated.salt)) == ("PBKDF2", 100000, 64)
+    assert not any(matches(generated, p) for p in ("password", "admin"))
+    with lab.audit(pair[1]) as db2:
+        assert query(db2, "SELECT COUNT(*) FROM cloud.version")[0][0] >= 1
+        with pytest.raises(pymysql.err.OperationalError) as refused:
+            query(db2, INSTALL_ADMIN)
     assert refused.value.args[0] == 1142

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from stackaudit.collect import collectors
+from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import CollectionFailed, error_record
 from stackaudit.targets import Target
 
@@ -35,7 +36,7 @@ def collect_part(monkeypatch, server: FakeServer, ca_file: Path | None = Path("c
     inventory = SimpleNamespace(databases=SimpleNamespace(user="audit", password=SimpleNamespace(read=lambda: "x"),
                                                           ca_file=ca_file, insecure=ca_file is None),
                                 ssh=SimpleNamespace(connect_timeout=5))
-    collector = collectors.Collector(inventory, policy=None, snapshot=None)
+    collector = collectors.Collector(inventory, policy=policy_from_data({}, "defaults"), snapshot=None)
     part = collector.collect_database(Target("db", "db1", None, "198.51.100.1"))
     assert made == [("198.51.100.1", 3306, "audit", "x", 5, ca_file)]
     return part

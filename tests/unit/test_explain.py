@@ -30,6 +30,8 @@ def expected_reading_text(reading) -> str:
     if type(reading).__name__ == "Command":
         return reading.line if isinstance(reading.line, str) else reading.line.__qualname__
     if type(reading).__name__ == "Query":
+        if callable(reading.statement):
+            return f"chosen from the policy by {reading.statement.__qualname__} ("
         return reading.statement or f"by {reading.statement_of.__qualname__} ("
     if type(reading).__name__ == "Records":
         return f"{reading.xapi_class}.get_all_records"

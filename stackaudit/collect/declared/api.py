@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_scoped_settings, read_traffic_labels
 from stackaudit.collect.readings import ApiCall, Fact
-from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
-                                         parse_service_offerings, parse_storage_pools)
+from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_domains,
+                                         parse_scoped_settings, parse_service_offerings, parse_storage_pools, parse_users)
 from stackaudit.parsers.events import parse_events
 from stackaudit.parsers.kubernetes import parse_kubernetes_clusters
 from stackaudit.parsers.templates import parse_templates
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
+
+# Each scope's own settings, the domains and accounts listed first (read by two facts, asked once).
+SCOPED = ApiCall("scoped", reader=read_scoped_settings, asks=SCOPED_CALLS,
+                 rows="each zone's, cluster's, account's and domain's own values; each domain's name and path")
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
 SSVM_OFFERINGS = (("issystem", "true"), ("systemvmtype", "secondarystoragevm"))
@@ -17,12 +21,14 @@ SSVM_OFFERINGS = (("issystem", "true"), ("systemvmtype", "secondarystoragevm"))
 FACTS = [
     Fact("configurations", ("cloud",), (ApiCall("configurations", "listConfigurations", rows="every global setting"),),
          lambda facts: parse_configurations(facts.api("configurations"))),
-    Fact("scoped_settings", ("cloud",),
-         (ApiCall("scoped", reader=read_scoped_settings, asks=SCOPED_CALLS,
-                  rows="each zone's, cluster's, account's and domain's own values"),),
-         lambda facts: parse_scoped_settings(facts.api("scoped"))),
+    Fact("scoped_settings", ("cloud",), (SCOPED,), lambda facts: parse_scoped_settings(facts.api("scoped"))),
     Fact("ldap_configurations", ("cloud",), (ApiCall("ldap", "listLdapConfigurations", (("listall", "true"),)),),
          lambda facts: parse_ldap_configurations(facts.api("ldap"))),
+    # MS-LDAP-DOMAIN-LINK: every user with its domain and source, and every domain
+    Fact("users", ("cloud",), (ApiCall("users", "listUsers", (("listall", "true"),), rows="every user, with its domain and source"),),
+         lambda facts: parse_users(facts.api("users"))),
+    # the domains the scoped settings are read for: one listDomains a run
+    Fact("domains", ("cloud",), (SCOPED,), lambda facts: parse_scoped_domains(facts.api("scoped"))),
     Fact("ssvm_offerings", ("cloud",), (ApiCall("ssvm_offerings", "listServiceOfferings", SSVM_OFFERINGS),),
          lambda facts: parse_service_offerings(facts.api("ssvm_offerings"))),
     # zone id -> traffic type -> its KVM and XenServer labels (KVM-BRIDGES, SVM-SSVM-MTU)
