@@ -26,6 +26,7 @@ class ManagementServerRow:
 @dataclass(frozen=True)
 class HostRow:
     name: str
+    id: str | None = None
     state: str | None = None
     resourcestate: str | None = None
     version: str | None = None
