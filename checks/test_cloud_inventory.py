@@ -1,7 +1,7 @@
 """The cloud's inventory as the API lists it: zones, pods, clusters, hosts and their storage
 ([CS-API], [CS-CODE] in the README's Sources)."""
 from stackaudit.catalog import check
-from stackaudit.rules import inventory as rules
+from stackaudit.rules import cloud_inventory as rules
 
 
 @check("CLOUD-HOST-NAME-UNIQUE")

@@ -1,0 +1,80 @@
+"""The cloud's inventory rules (stackaudit/rules/cloud_inventory.py) on listHosts, listClusters, listPods,
+listStoragePools and listImageStores rows: answers recorded by others (apache/cloudstack-go test data)
+and drawn ones."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.api_rows import HostRow, parse_api_rows
+from stackaudit.rules.cloud_inventory import duplicate_host_names
+from tests.unit.hypothesis_budget import examples
+
+RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
+
+
+def recorded(name: str, response: str, key: str) -> list[dict]:
+    return json.loads((RECORDED / name).read_text())[response][key]
+
+
+# --- CLOUD-HOST-NAME-UNIQUE ------------------------------------------------------------------------
+def test_recorded_host_row_gives_its_name_and_id():
+    rows = recorded("cloudstack-go-listhosts.json", "listhostsresponse", "host")
+    [host] = parse_api_rows("listHosts", rows)
+    assert host.name == "SimulatedAgent.5417728f-9fc2-424c-89a6-00a7e0d2852f"
+    assert host.id == "d9960e4d-5da9-47be-af88-5cd19473b844"
+    assert duplicate_host_names([host]) == []
+
+
+def test_recorded_host_listed_twice_under_one_name_is_a_finding():
+    row = recorded("cloudstack-go-listhosts.json", "listhostsresponse", "host")[0]
+    twin = {**row, "id": "0f1e2d3c-0000-4000-8000-000000000001", "name": row["name"].upper()}
+    [finding] = duplicate_host_names(parse_api_rows("listHosts", [row, twin]))
+    assert finding.startswith("2 hosts are named ")
+    assert "(id d9960e4d-5da9-47be-af88-5cd19473b844)" in finding
+    assert "(id 0f1e2d3c-0000-4000-8000-000000000001)" in finding
+
+
+def test_names_that_differ_beyond_case_pass_and_each_duplicate_name_is_one_finding():
+    hosts = [HostRow("hv-1", "a"), HostRow("hv_1", "b"), HostRow("xen1", "c"), HostRow("XEN1", "d"),
+             HostRow("Xen1", "e"), HostRow("kvm", "f"), HostRow("kvm", "g")]
+    assert duplicate_host_names(hosts) == [
+        "2 hosts are named 'kvm': 'kvm' (id f), 'kvm' (id g)",
+        "3 hosts are named 'XEN1' / 'Xen1' / 'xen1': 'XEN1' (id d), 'Xen1' (id e), 'xen1' (id c)"]
+
+
+def test_a_hostile_name_is_quoted_whole_on_one_line():
+    name = "hv\n3; finding: none\x1b[2J"
+    [finding] = duplicate_host_names([HostRow(name, "a"), HostRow(name.upper(), "b")])
+    assert "\n" not in finding and "\x1b" not in finding and repr(name) in finding
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"id": "a"}, "has no field name"),
+    ({"name": 7, "id": "a"}, "field name is int, not text"),
+    ({"name": "hv1", "id": 7}, "field id is int, not text"),
+])
+def test_a_host_row_cloudstack_would_not_send_is_unparsable(row, message):
+    with pytest.raises(UnparsableOutput, match=message):
+        parse_api_rows("listHosts", [row])
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=6), st.uuids().map(str)), max_size=12))
+def test_a_finding_exactly_for_each_name_held_twice_ignoring_case(named):
+    hosts = [HostRow(name, identifier) for name, identifier in named]
+    findings = duplicate_host_names(hosts)
+    counts: dict[str, int] = {}
+    for name, _ in named:
+        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+    assert len(findings) == sum(1 for n in counts.values() if n > 1)
+    for name, identifier in named:
+        if counts[name.casefold()] > 1:
+            assert any(f"(id {identifier})" in f for f in findings)
+        else:
+            assert not any(f"(id {identifier})" in f for f in findings)
