@@ -10,3 +10,12 @@ def test_host_names_unique(zone):
     case-insensitively)."""
     findings = rules.duplicate_host_names(zone.facts.api_rows("listHosts", zoneid=zone.target.attrs.id))
     assert not findings, "; ".join(findings)
+
+
+@check("CLOUD-ALLOCATION-ENABLED", reads=("pods",))
+def test_allocation_enabled(cloud):
+    """Every zone, pod and cluster has allocation state Enabled, and every cluster is Managed
+    (listZones, listPods, listClusters)."""
+    facts = cloud.facts
+    findings = rules.allocation_findings(facts.api_rows("listZones"), facts.pods, facts.api_rows("listClusters"))
+    assert not findings, "; ".join(findings)

@@ -106,7 +106,7 @@ def zone_row(zone: dict) -> dict:
 def pod_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("pod", p["name"]), "name": p["name"], "zoneid": stable_id("zone", z["name"]),
              "zonename": z["name"], "gateway": "198.18.0.1", "netmask": "255.254.0.0",
-             "allocationstate": "Enabled"} for z in scenario["zones"] for p in z["pods"]]
+             "allocationstate": p["allocationstate"]} for z in scenario["zones"] for p in z["pods"]]
 
 
 def cluster_rows(scenario: dict, settings: dict) -> list[dict]:
@@ -119,7 +119,7 @@ def cluster_rows(scenario: dict, settings: dict) -> list[dict]:
                              "podid": stable_id("pod", p["name"]), "podname": p["name"],
                              "zoneid": stable_id("zone", z["name"]), "zonename": z["name"],
                              "hypervisortype": c["hypervisor"], "clustertype": "CloudManaged",
-                             "allocationstate": "Enabled", "managedstate": "Managed",
+                             "allocationstate": c["allocationstate"], "managedstate": c["managedstate"],
                              "cpuovercommitratio": cpu_ratio, "memoryovercommitratio": "1.0"})
     return rows
 

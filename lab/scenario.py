@@ -103,6 +103,10 @@ CLUSTER = Record({
     "pool": f(POOL, dict),
     # the type listStoragePools gives the cluster's primary pool (CloudStack's Storage.StoragePoolType)
     "primary_storage_type": f(Enum("NetworkFilesystem", "RBD"), "NetworkFilesystem"),
+    # CLOUD-ALLOCATION-ENABLED: listClusters allocationstate (Grouping.AllocationState) and managedstate
+    # (Managed.ManagedState)
+    "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled"),
+    "managedstate": f(Enum("Managed", "PrepareUnmanaged", "Unmanaged", "PrepareUnmanagedError"), "Managed"),
 })
 
 SYSTEM_VM = Record({
@@ -139,8 +143,8 @@ SYSTEM_VM = Record({
 ZONE = Record({
     "name": f(Str(), REQUIRED),
     "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled"),
-    "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
-              REQUIRED),
+    "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED),
+                             "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled")})), REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
     # KVM-BRIDGES: the zone's physical network and the KVM label of each traffic type on it
     # (listTrafficTypes kvmnetworklabel); null: no label, so the agent's default bridge

@@ -50,9 +50,43 @@ class SystemVmRow:
     serviceofferingname: str | None = None
 
 
-ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
+@dataclass(frozen=True)
+class ZoneRow:
+    """A listZones row (ZoneResponse): `allocationstate` is Grouping.AllocationState, Enabled or Disabled."""
+    name: str
+    id: str | None = None
+    allocationstate: str | None = None
+
+
+@dataclass(frozen=True)
+class PodRow:
+    """A listPods row (PodResponse)."""
+    name: str
+    id: str | None = None
+    zonename: str | None = None
+    allocationstate: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    """A listClusters row (ClusterResponse): `managedstate` is Managed.ManagedState (Managed,
+    PrepareUnmanaged, Unmanaged, PrepareUnmanagedError)."""
+    name: str
+    id: str | None = None
+    zonename: str | None = None
+    podname: str | None = None
+    allocationstate: str | None = None
+    managedstate: str | None = None
+
+
+ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow,
+        "listZones": ZoneRow, "listClusters": ClusterRow}
 TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname", "ipaddress"}
+               "serviceofferingname", "ipaddress", "zonename", "podname", "allocationstate", "managedstate"}
+
+
+def parse_pods(rows, call: str = "API listPods") -> list[PodRow]:
+    return _rows(call, PodRow, rows, TEXT_FIELDS)
 
 
 # Commands whose rows have a parser module of their own.

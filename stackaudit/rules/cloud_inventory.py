@@ -6,7 +6,13 @@ name can change a message's shape."""
 from __future__ import annotations
 
 from stackaudit.config.files import shown
-from stackaudit.parsers.api_rows import HostRow
+from stackaudit.errors import NotCheckable
+from stackaudit.parsers.api_rows import ClusterRow, HostRow, PodRow, ZoneRow
+
+# The values CloudStack gives: Grouping.AllocationState and Managed.ManagedState (apache/cloudstack,
+# api/src/main/java/com/cloud/org/); any other is quoted as sent.
+ALLOCATION_STATES = {"Enabled", "Disabled"}
+MANAGED_STATES = {"Managed", "PrepareUnmanaged", "Unmanaged", "PrepareUnmanagedError"}
 
 
 def duplicate_host_names(hosts: list[HostRow]) -> list[str]:
@@ -22,3 +28,29 @@ def duplicate_host_names(hosts: list[HostRow]) -> list[str]:
 
 def _order(host: HostRow) -> tuple[str, str]:
     return host.name, host.id or ""
+
+
+def allocation_findings(zones: list[ZoneRow], pods: list[PodRow], clusters: list[ClusterRow]) -> list[str]:
+    """CLOUD-ALLOCATION-ENABLED: every zone, pod and cluster is Enabled and every cluster is Managed.
+    A row without the state is not what CloudStack sends: broken, naming the object."""
+    objects = ([("listZones", f"zone {shown(z.name)}", z) for z in zones]
+               + [("listPods", f"pod {shown(p.name)} (zone {shown(p.zonename)})", p) for p in pods]
+               + [("listClusters", f"cluster {shown(c.name)} (zone {shown(c.zonename)}, pod {shown(c.podname)})", c)
+                  for c in clusters])
+    findings = []
+    for call, label, row in objects:
+        state = _state(call, label, "allocationstate", row.allocationstate, ALLOCATION_STATES)
+        if state != "Enabled":
+            findings.append(f"{label} is {state}, not Enabled")
+    for cluster in clusters:
+        label = f"cluster {shown(cluster.name)} (zone {shown(cluster.zonename)}, pod {shown(cluster.podname)})"
+        state = _state("listClusters", label, "managedstate", cluster.managedstate, MANAGED_STATES)
+        if state != "Managed":
+            findings.append(f"{label} is {state}, not Managed")
+    return findings
+
+
+def _state(call: str, label: str, field: str, value: str | None, known: set[str]) -> str:
+    if value is None:
+        raise NotCheckable(f"{call} gives no {field} for {label}")
+    return value if value in known else shown(value)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stackaudit.errors import UnparsableOutput
-from stackaudit.parsers.api_rows import HostRow, parse_api_rows
-from stackaudit.rules.cloud_inventory import duplicate_host_names
+from stackaudit.errors import NotCheckable, UnparsableOutput
+from stackaudit.parsers.api_rows import ClusterRow, HostRow, PodRow, ZoneRow, parse_api_rows, parse_pods
+from stackaudit.rules.cloud_inventory import allocation_findings, duplicate_host_names
 from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -78,3 +78,77 @@ def test_a_finding_exactly_for_each_name_held_twice_ignoring_case(named):
             assert any(f"(id {identifier})" in f for f in findings)
         else:
             assert not any(f"(id {identifier})" in f for f in findings)
+
+
+# --- CLOUD-ALLOCATION-ENABLED ----------------------------------------------------------------------
+def zone(name="zone1", state="Enabled") -> ZoneRow:
+    return ZoneRow(name, f"id-{name}", state)
+
+
+def pod(name="pod1", state="Enabled") -> PodRow:
+    return PodRow(name, f"id-{name}", "zone1", state)
+
+
+def cluster(name="c1", state="Enabled", managed="Managed") -> ClusterRow:
+    return ClusterRow(name, f"id-{name}", "zone1", "pod1", state, managed)
+
+
+def test_recorded_clusters_find_the_unmanaged_one_only():
+    clusters = parse_api_rows("listClusters", recorded("cloudstack-go-listclusters.json", "listclustersresponse", "cluster"))
+    assert [(c.name, c.allocationstate, c.managedstate) for c in clusters] == [
+        ("SimCluster0", "Enabled", "Managed"), ("SimCluster1", "Enabled", "Unmanaged"),
+        ("TestCluster", "Enabled", "Managed")]
+    assert allocation_findings([], [], clusters) == [
+        "cluster 'SimCluster1' (zone 'SimZone1', pod 'POD0') is Unmanaged, not Managed"]
+
+
+def test_everything_enabled_and_managed_passes_whatever_else_the_rows_say():
+    assert allocation_findings([zone(), zone("zone2")], [pod()], [cluster(), cluster("c2")]) == []
+    assert allocation_findings([], [], []) == []
+
+
+def test_each_disabled_or_unmanaged_object_is_one_finding_naming_where_it_is():
+    findings = allocation_findings([zone("z2", "Disabled")], [pod("p2", "Disabled")],
+                                   [cluster("c3", "Disabled", "PrepareUnmanaged")])
+    assert findings == ["zone 'z2' is Disabled, not Enabled", "pod 'p2' (zone 'zone1') is Disabled, not Enabled",
+                        "cluster 'c3' (zone 'zone1', pod 'pod1') is Disabled, not Enabled",
+                        "cluster 'c3' (zone 'zone1', pod 'pod1') is PrepareUnmanaged, not Managed"]
+
+
+def test_a_state_cloudstack_does_not_have_is_quoted_and_fails():
+    [finding] = allocation_findings([zone("z", "enabled\n")], [], [])
+    assert finding == "zone 'z' is " + repr("enabled\n") + ", not Enabled" and "\n" not in finding
+
+
+@pytest.mark.parametrize("rows, message", [
+    (([ZoneRow("z")], [], []), "listZones gives no allocationstate for zone 'z'"),
+    (([], [PodRow("p", zonename="z")], []), r"listPods gives no allocationstate for pod 'p' \(zone 'z'\)"),
+    (([], [], [ClusterRow("c", allocationstate="Enabled")]), "listClusters gives no managedstate for cluster 'c'"),
+])
+def test_a_row_without_its_state_is_not_checkable(rows, message):
+    with pytest.raises(NotCheckable, match=message):
+        allocation_findings(*rows)
+
+
+def test_pods_parse_and_a_pod_row_cloudstack_would_not_send_is_unparsable():
+    [one] = parse_pods([{"id": "p1", "name": "POD0", "zonename": "SimZone1", "allocationstate": "Enabled",
+                         "gateway": "172.16.15.1"}])
+    assert one == PodRow("POD0", "p1", "SimZone1", "Enabled")
+    with pytest.raises(UnparsableOutput, match="listPods: row 1 .* field allocationstate is bool"):
+        parse_pods([{"name": "POD0", "allocationstate": True}])
+    with pytest.raises(UnparsableOutput, match="listPods: expected a list of rows"):
+        parse_pods({"pod": []})
+
+
+STATES = st.sampled_from(["Enabled", "Disabled", "enabled", ""])
+MANAGED = st.sampled_from(["Managed", "PrepareUnmanaged", "Unmanaged", "PrepareUnmanagedError", "managed"])
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(STATES, max_size=4), st.lists(STATES, max_size=4), st.lists(st.tuples(STATES, MANAGED), max_size=4))
+def test_one_finding_per_state_that_is_not_the_compliant_one(zones, pods, clusters):
+    findings = allocation_findings([zone(f"z{i}", s) for i, s in enumerate(zones)],
+                                   [pod(f"p{i}", s) for i, s in enumerate(pods)],
+                                   [cluster(f"c{i}", s, m) for i, (s, m) in enumerate(clusters)])
+    wrong = [s for s in zones + pods + [s for s, _ in clusters] if s != "Enabled"] + [m for _, m in clusters if m != "Managed"]
+    assert len(findings) == len(wrong)
