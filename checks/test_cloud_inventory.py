@@ -1,5 +1,6 @@
 """The cloud's inventory as the API lists it: zones, pods, clusters, hosts and their storage
 ([CS-API], [CS-CODE] in the README's Sources)."""
+from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import cloud_inventory as rules
 
@@ -18,4 +19,20 @@ def test_allocation_enabled(cloud):
     (listZones, listPods, listClusters)."""
     facts = cloud.facts
     findings = rules.allocation_findings(facts.api_rows("listZones"), facts.pods, facts.api_rows("listClusters"))
+    assert not findings, "; ".join(findings)
+
+
+@check("CLOUD-ZONE-RESOURCES", members={"cloud": ("storage_pools", "image_stores")})
+def test_zone_resources(zone):
+    """An enabled zone has a primary storage pool that is Up, an image store that is not read-only and
+    a hypervisor host that is Up and Enabled."""
+    facts, zone_id = zone.facts, zone.target.attrs.id
+    hosts = facts.api_rows("listHosts", zoneid=zone_id)
+    pools = [p for p in groups.cloud_fact(facts, "storage_pools") if p.zoneid == zone_id]
+    stores = [s for s in groups.cloud_fact(facts, "image_stores") if s.zoneid == zone_id]
+    facts.attach("the zone's primary pools and image stores", {
+        "listStoragePools": [{"name": p.name, "state": p.state} for p in pools],
+        "listImageStores": [{"name": s.name, "readonly": s.readonly} for s in stores]}, as_json=True)
+    findings, judged = rules.zone_resource_findings(pools, stores, hosts)
+    facts.attach("judged", judged, as_json=True)
     assert not findings, "; ".join(findings)

@@ -288,7 +288,7 @@ def traffic_type_rows(scenario: dict) -> list[dict]:
 
 def storage_pool_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("storagepool", c["name"]), "name": f"primary-{c['name']}",
-             "type": c["primary_storage_type"], "scope": "CLUSTER", "state": "Up",
+             "type": c["primary_storage_type"], "scope": "CLUSTER", "state": c["primary_storage_state"],
              "clusterid": stable_id("cluster", c["name"]), "clustername": c["name"],
              "podid": stable_id("pod", p["name"]), "podname": p["name"],
              "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "ipaddress": "198.19.255.1",
@@ -300,7 +300,8 @@ def storage_pool_rows(scenario: dict) -> list[dict]:
 def image_store_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("imagestore", z["name"]), "name": f"secondary-{z['name']}", "protocol": "nfs",
              "providername": "NFS", "scope": "ZONE", "url": f"nfs://198.19.255.2/export/secondary/{z['name']}",
-             "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "readonly": False}
+             "zoneid": stable_id("zone", z["name"]), "zonename": z["name"],
+             **({} if z["image_store_readonly"] is None else {"readonly": z["image_store_readonly"]})}
             for z in scenario["zones"]]
 
 

@@ -106,6 +106,10 @@ CLUSTER = Record({
     # CLOUD-ALLOCATION-ENABLED: listClusters allocationstate (Grouping.AllocationState) and managedstate
     # (Managed.ManagedState)
     "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled"),
+    # CLOUD-ZONE-RESOURCES: the state of the cluster's primary pool (CloudStack's StoragePoolStatus)
+    "primary_storage_state": f(Enum("Up", "Initial", "Initialized", "Creating", "Attaching", "PrepareForMaintenance",
+                                    "ErrorInMaintenance", "CancelMaintenance", "Maintenance", "Disabled", "Removed"),
+                               "Up"),
     "managedstate": f(Enum("Managed", "PrepareUnmanaged", "Unmanaged", "PrepareUnmanagedError"), "Managed"),
 })
 
@@ -146,6 +150,9 @@ ZONE = Record({
     "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED),
                              "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled")})), REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
+    # CLOUD-ZONE-RESOURCES: listImageStores `readonly` of the zone's one image store; null: no such
+    # field, as before read-only stores (apache/cloudstack pull request 4053)
+    "image_store_readonly": f(Optional(Bool()), False),
     # KVM-BRIDGES: the zone's physical network and the KVM label of each traffic type on it
     # (listTrafficTypes kvmnetworklabel); null: no label, so the agent's default bridge
     "traffic_labels": f(MapOf(Optional(Str())), lambda: dict(DEFAULT_TRAFFIC_LABELS)),

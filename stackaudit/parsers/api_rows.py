@@ -238,7 +238,27 @@ class StoragePoolRow:
     type: str | None = None
     zoneid: str | None = None
     scope: str | None = None
+    state: str | None = None        # StoragePoolStatus: Up, Maintenance, Disabled, ...
 
 
 def parse_storage_pools(rows, call: str = "API listStoragePools") -> list[StoragePoolRow]:
-    return _rows(call, StoragePoolRow, rows, {"id", "name", "type", "zoneid", "scope"})
+    return _rows(call, StoragePoolRow, rows, {"id", "name", "type", "zoneid", "scope", "state"})
+
+
+@dataclass(frozen=True)
+class ImageStoreRow:
+    """A listImageStores row (ImageStoreResponse). `readonly` came with read-only image stores
+    (apache/cloudstack pull request 4053, 2020): None where the release has neither."""
+    id: str
+    name: str | None = None
+    zoneid: str | None = None
+    readonly: bool | None = None
+
+
+def parse_image_stores(rows, call: str = "API listImageStores") -> list[ImageStoreRow]:
+    stores = _rows(call, ImageStoreRow, rows, {"id", "name", "zoneid"})
+    for number, store in enumerate(stores, 1):
+        if store.readonly is not None and not isinstance(store.readonly, bool):
+            raise UnparsableOutput(f"{call}: row {number} ({store.name!r}): field readonly is "
+                                   f"{type(store.readonly).__name__}, not a boolean")
+    return stores

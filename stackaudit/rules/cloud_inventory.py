@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from stackaudit.config.files import shown
 from stackaudit.errors import NotCheckable
-from stackaudit.parsers.api_rows import ClusterRow, HostRow, PodRow, ZoneRow
+from stackaudit.parsers.api_rows import ClusterRow, HostRow, ImageStoreRow, PodRow, StoragePoolRow, ZoneRow
 
 # The values CloudStack gives: Grouping.AllocationState and Managed.ManagedState (apache/cloudstack,
 # api/src/main/java/com/cloud/org/); any other is quoted as sent.
@@ -54,3 +54,33 @@ def _state(call: str, label: str, field: str, value: str | None, known: set[str]
     if value is None:
         raise NotCheckable(f"{call} gives no {field} for {label}")
     return value if value in known else shown(value)
+
+
+def zone_resource_findings(pools: list[StoragePoolRow], stores: list[ImageStoreRow],
+                           hosts: list[HostRow]) -> tuple[list[str], dict]:
+    """CLOUD-ZONE-RESOURCES: the zone's primary pools, image stores and Routing hosts (already the
+    zone's own); at least one pool Up, one store not read-only, one host Up and Enabled. Returns the
+    findings and what was judged (for the evidence): a store without `readonly` is from a release
+    before read-only stores existed, so writable, and the evidence says so."""
+    findings = []
+    if not any(p.state == "Up" for p in pools):
+        findings.append("no primary storage pool is Up (" + _listed(f"{shown(p.name)} {_shown_state(p.state)}"
+                                                                     for p in pools) + ")")
+    if not any(s.readonly is not True for s in stores):
+        findings.append("no image store is writable (" + _listed(f"{shown(s.name)} read-only" for s in stores) + ")")
+    if not any(h.state == "Up" and h.resourcestate == "Enabled" for h in hosts):
+        findings.append("no host is Up and Enabled (" + _listed(
+            f"{shown(h.name)} {_shown_state(h.state)}/{_shown_state(h.resourcestate)}" for h in hosts) + ")")
+    judged = {"image stores without readonly (a release before read-only stores, apache/cloudstack pull "
+              "request 4053: writable)": sorted(str(s.name) for s in stores if s.readonly is None)}
+    return findings, judged
+
+
+def _listed(items) -> str:
+    return ", ".join(sorted(items)) or "none listed"
+
+
+def _shown_state(value: str | None) -> str:
+    if value is None:
+        return "with no state"
+    return value if value.isalnum() else shown(value)

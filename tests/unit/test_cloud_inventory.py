@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackaudit.errors import NotCheckable, UnparsableOutput
-from stackaudit.parsers.api_rows import ClusterRow, HostRow, PodRow, ZoneRow, parse_api_rows, parse_pods
-from stackaudit.rules.cloud_inventory import allocation_findings, duplicate_host_names
+from stackaudit.parsers.api_rows import (ClusterRow, HostRow, ImageStoreRow, PodRow, StoragePoolRow, ZoneRow,
+                                         parse_api_rows, parse_image_stores, parse_pods, parse_storage_pools)
+from stackaudit.rules.cloud_inventory import allocation_findings, duplicate_host_names, zone_resource_findings
 from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -152,3 +153,70 @@ def test_one_finding_per_state_that_is_not_the_compliant_one(zones, pods, cluste
                                    [cluster(f"c{i}", s, m) for i, (s, m) in enumerate(clusters)])
     wrong = [s for s in zones + pods + [s for s, _ in clusters] if s != "Enabled"] + [m for _, m in clusters if m != "Managed"]
     assert len(findings) == len(wrong)
+
+
+# --- CLOUD-ZONE-RESOURCES --------------------------------------------------------------------------
+def up_host(name="hv1", state="Up", resourcestate="Enabled") -> HostRow:
+    return HostRow(name, f"id-{name}", state, resourcestate)
+
+
+def test_recorded_pool_store_and_host_are_what_a_zone_needs():
+    pools = parse_storage_pools(recorded("cloudstack-go-liststoragepools.json", "liststoragepoolsresponse", "storagepool"))
+    stores = parse_image_stores(recorded("cloudstack-go-listimagestores.json", "listimagestoresresponse", "imagestore"))
+    hosts = parse_api_rows("listHosts", recorded("cloudstack-go-listhosts.json", "listhostsresponse", "host"))
+    assert [(p.name, p.state) for p in pools] == [("testPrimary1", "Up")]
+    assert [(s.name, s.readonly) for s in stores] == [("testAdvSecondaryStorage", False)]
+    assert zone_resource_findings(pools, stores, hosts) == ([], {
+        "image stores without readonly (a release before read-only stores, apache/cloudstack pull request 4053: "
+        "writable)": []})
+
+
+def test_one_finding_for_each_missing_resource_naming_what_there_is():
+    findings, _ = zone_resource_findings(
+        [StoragePoolRow("p1", "primary1", state="Maintenance"), StoragePoolRow("p2", "primary2", state="Disabled")],
+        [ImageStoreRow("s1", "nfs1", readonly=True)],
+        [up_host("hv1", "Disconnected"), up_host("hv2", resourcestate="Maintenance")])
+    assert findings == ["no primary storage pool is Up ('primary1' Maintenance, 'primary2' Disabled)",
+                        "no image store is writable ('nfs1' read-only)",
+                        "no host is Up and Enabled ('hv1' Disconnected/Enabled, 'hv2' Up/Maintenance)"]
+
+
+def test_a_zone_with_nothing_listed_says_so():
+    findings, _ = zone_resource_findings([], [], [])
+    assert findings == ["no primary storage pool is Up (none listed)", "no image store is writable (none listed)",
+                        "no host is Up and Enabled (none listed)"]
+
+
+def test_one_of_each_suffices_and_a_store_without_readonly_is_writable_and_said_so():
+    findings, judged = zone_resource_findings(
+        [StoragePoolRow("p1", "a", state="Maintenance"), StoragePoolRow("p2", "b", state="Up")],
+        [ImageStoreRow("s1", "old-nfs"), ImageStoreRow("s2", "ro", readonly=True)],
+        [up_host("hv1", "Alert"), up_host("hv2")])
+    assert findings == []
+    assert list(judged.values()) == [["old-nfs"]]
+
+
+def test_image_store_readonly_must_be_a_boolean():
+    with pytest.raises(UnparsableOutput, match="listImageStores: row 1 .*readonly is str, not a boolean"):
+        parse_image_stores([{"id": "s1", "name": "nfs", "readonly": "false"}])
+    with pytest.raises(UnparsableOutput, match="listStoragePools: row 1 .* field state is int"):
+        parse_storage_pools([{"id": "p1", "name": "x", "state": 1}])
+
+
+POOL_STATES = st.sampled_from(["Up", "Maintenance", "Disabled", "Initialized", "up", None])
+HOST_STATES = st.tuples(st.sampled_from(["Up", "Disconnected", "Alert", None]),
+                        st.sampled_from(["Enabled", "Disabled", "Maintenance", None]))
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(POOL_STATES, max_size=3), st.lists(st.sampled_from([True, False, None]), max_size=3),
+       st.lists(HOST_STATES, max_size=3))
+def test_a_finding_exactly_for_each_kind_of_resource_the_zone_lacks(pools, stores, hosts):
+    findings, _ = zone_resource_findings(
+        [StoragePoolRow(f"p{i}", f"pool{i}", state=s) for i, s in enumerate(pools)],
+        [ImageStoreRow(f"s{i}", f"store{i}", readonly=r) for i, r in enumerate(stores)],
+        [up_host(f"hv{i}", s, r) for i, (s, r) in enumerate(hosts)])
+    lacking = [kind for kind, present in (("primary storage pool", "Up" in pools),
+                                          ("image store", any(r is not True for r in stores)),
+                                          ("host", ("Up", "Enabled") in hosts)) if not present]
+    assert [f.split(" is ")[0].removeprefix("no ") for f in findings] == lacking

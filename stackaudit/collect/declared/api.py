@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_scoped_settings, read_traffic_labels
 from stackaudit.collect.readings import ApiCall, Fact
-from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_pods,
-                                         parse_scoped_settings, parse_service_offerings, parse_storage_pools)
+from stackaudit.parsers.api_rows import (parse_configurations, parse_image_stores, parse_ldap_configurations,
+                                         parse_pods, parse_scoped_settings, parse_service_offerings,
+                                         parse_storage_pools)
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
@@ -26,8 +27,11 @@ FACTS = [
     Fact("traffic_labels", ("cloud",), (ApiCall("traffic_labels", reader=read_traffic_labels, asks=TRAFFIC_LABEL_CALLS),),
          lambda facts: parse_traffic_labels(facts.api("traffic_labels"))),
     Fact("storage_pools", ("cloud",),
-         (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type and zone"),),
+         (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type, state and zone"),),
          lambda facts: parse_storage_pools(facts.api("storage_pools"))),
     Fact("pods", ("cloud",), (ApiCall("pods", "listPods", rows="every pod, with its allocation state"),),
          lambda facts: parse_pods(facts.api("pods"))),
+    Fact("image_stores", ("cloud",),
+         (ApiCall("image_stores", "listImageStores", rows="every image (secondary) store, with its zone"),),
+         lambda facts: parse_image_stores(facts.api("image_stores"))),
 ]
