@@ -31,6 +31,10 @@ class HostRow:
     resourcestate: str | None = None
     version: str | None = None
     ipaddress: str | None = None          # the host's management address (XcpServerDiscoverer: XAPI host.address)
+    hypervisorversion: str | None = None
+    # KVM only, and only with listHosts `details` all (its default): Host.OS, Host.OS.Version, ...
+    # (HostJoinDaoImpl); read through rules/cluster_homogeneous.py kvm_os, which checks its shape
+    details: Any = None
     # capacities as the API gives them (numbers or numeric strings); read by rules/gate.py
     cpuwithoverprovisioning: Any = None
     cpuallocatedvalue: Any = None
@@ -82,7 +86,7 @@ class ClusterRow:
 ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow,
         "listZones": ZoneRow, "listClusters": ClusterRow}
 TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname", "ipaddress", "zonename", "podname", "allocationstate", "managedstate"}
+               "serviceofferingname", "ipaddress", "hypervisorversion", "zonename", "podname", "allocationstate", "managedstate"}
 
 
 def parse_pods(rows, call: str = "API listPods") -> list[PodRow]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stackaudit.config.files import shown
+from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.api_rows import HostRow
 from stackaudit.parsers.cpuinfo import CpuIdentity
 
 CPU_MATCH = ("model", "vendor", "off")   # policy cluster.cpu_match
@@ -50,3 +52,13 @@ def homogeneity_findings(hosts: list[HostProfile], cpu_match: str = "model") -> 
                      for same in sorted(by_value.values(), key=lambda s: (-len(s), str(value_of(s[0]))))]
             findings.append(f"{label} differs: " + "; ".join(parts))
     return findings
+
+
+def kvm_os(row: HostRow) -> tuple[str | None, str | None]:
+    """A KVM host's (Host.OS, Host.OS.Version) from its listHosts `details`, the values the agent
+    reported when it connected; (None, None) where the row has no details (another hypervisor)."""
+    if row.details is None:
+        return None, None
+    if not isinstance(row.details, dict) or not all(isinstance(v, str) for v in row.details.values()):
+        raise UnparsableOutput(f"API listHosts: host {row.name!r}: details is not an object of texts")
+    return row.details.get("Host.OS"), row.details.get("Host.OS.Version")

@@ -8,9 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import json
+
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.api_rows import HostRow, parse_api_rows
 from stackaudit.parsers.cpuinfo import CpuIdentity, parse_cpuinfo
-from stackaudit.rules.cluster_homogeneous import HostProfile, homogeneity_findings
+from stackaudit.rules.cluster_homogeneous import HostProfile, homogeneity_findings, kvm_os
 from tests.unit.hypothesis_budget import examples
 
 RECORDED = Path(__file__).resolve().parent.parent / "data" / "recorded"
@@ -90,3 +93,17 @@ def test_a_version_finding_exactly_when_two_known_versions_differ(versions):
     hosts = [HostProfile(f"h{i}", v) for i, v in enumerate(versions)]
     findings = homogeneity_findings(hosts, "off")
     assert bool(findings) == (len({v for v in versions if v is not None}) > 1)
+
+
+def test_recorded_host_row_gives_its_hypervisor_version_and_no_os_details():
+    rows = json.loads((RECORDED / "cloudstack-go-listhosts.json").read_text())["listhostsresponse"]["host"]
+    [host] = parse_api_rows("listHosts", rows)
+    assert host.hypervisorversion == "4.16.0.0-SNAPSHOT"
+    assert kvm_os(host) == (None, None)      # a Simulator host: details are given for KVM only
+
+
+def test_kvm_details_give_the_os_and_a_details_value_of_another_shape_is_unparsable():
+    row = HostRow("hv1", details={"Host.OS": "Ubuntu", "Host.OS.Version": "22.04", "Host.OS.Kernel.Version": "5.15"})
+    assert kvm_os(row) == ("Ubuntu", "22.04")
+    with pytest.raises(UnparsableOutput, match="host 'hv1': details is not an object of texts"):
+        kvm_os(HostRow("hv1", details={"Host.OS": ["Ubuntu"]}))
