@@ -3,6 +3,7 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import cloud_inventory as rules
+from stackaudit.rules import cluster_homogeneous as rules_homogeneous
 
 
 @check("CLOUD-HOST-NAME-UNIQUE")
@@ -35,4 +36,17 @@ def test_zone_resources(zone):
         "listImageStores": [{"name": s.name, "readonly": s.readonly} for s in stores]}, as_json=True)
     findings, judged = rules.zone_resource_findings(pools, stores, hosts)
     facts.attach("judged", judged, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("CLUSTER-HOMOGENEOUS", members={"kvm-host": ("cpuinfo",), "xs-pool": ("pool_cpus",)})
+def test_cluster_homogeneous(cluster, policy):
+    """The hosts of a cluster report the same hypervisor version, the same OS (KVM: Host.OS and its
+    version) and, by policy cluster.cpu_match, the same CPU vendor and model, so a VM can live-migrate
+    between any two of them."""
+    rows = cluster.facts.api_rows("listHosts", clusterid=cluster.target.attrs.id)
+    profiles, gathered = groups.cluster_hosts(cluster.facts, rows, policy.cluster.cpu_match)
+    cluster.facts.attach("hosts compared", rules_homogeneous.profiles_evidence(profiles), as_json=True)
+    findings = groups.findings_or_not_checked(
+        rules_homogeneous.homogeneity_findings(profiles, policy.cluster.cpu_match), gathered)
     assert not findings, "; ".join(findings)

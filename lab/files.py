@@ -100,6 +100,19 @@ def saved_rules_file(family: int, rules: str) -> str:
     return firewall_rules.saved_rules_file(rules)
 
 
+def proc_cpuinfo(vendor: str | None, model: str | None, cpus: int = 2) -> str:
+    """/proc/cpuinfo as an x86 kernel prints it (arch/x86/kernel/cpu/proc.c show_cpuinfo: one block
+    per logical CPU, keys padded with tabs); a null vendor or model leaves its line out."""
+    def block(number: int) -> str:
+        lines = [f"processor\t: {number}", f"vendor_id\t: {vendor}" if vendor is not None else None,
+                 "cpu family\t: 6", "model\t\t: 106", f"model name\t: {model}" if model is not None else None,
+                 "stepping\t: 6", "cpu MHz\t\t: 2000.000", "cache size\t: 49152 KB", f"physical id\t: {number % 2}",
+                 "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush vmx",
+                 "bogomips\t: 4000.00", "address sizes\t: 46 bits physical, 57 bits virtual", "power management:"]
+        return "".join(f"{line}\n" for line in lines if line is not None)
+    return "\n".join(block(n) for n in range(cpus)) + "\n"
+
+
 def os_release_debian(release: str) -> str:
     version, codename = DEBIAN_RELEASES[release]
     return (f'PRETTY_NAME="Debian GNU/Linux {release} ({codename})"\nNAME="Debian GNU/Linux"\n'

@@ -166,7 +166,8 @@ def hypervisor_host_row(topo: Topology, node: Node) -> dict:
     return {
         "id": node.id, "name": node.name, "type": "Routing", "state": f["state"],
         "resourcestate": f["resourcestate"], "ipaddress": node.address, "hypervisor": hypervisor,
-        "hypervisorversion": HYPERVISOR_VERSION[hypervisor], "version": topo.version(f["version"]),
+        "hypervisorversion": f["hypervisor_version"] or HYPERVISOR_VERSION[hypervisor],
+        "version": topo.version(f["version"]), **kvm_details(node),
         "clusterid": stable_id("cluster", node.cluster["name"]), "clustername": node.cluster["name"],
         "clustertype": "CloudManaged", **location(node),
         "cpunumber": f["cpu_cores"], "cpuspeed": f["cpu_speed_mhz"], "cpuallocated": cpu_percent,
@@ -179,6 +180,16 @@ def hypervisor_host_row(topo: Topology, node: Node) -> dict:
         "lastpinged": "1970-01-20T12:34:56+0000", "managementserverid": topo.management[0].id,
         "managementservername": topo.management[0].name, "hosttags": "", "encryptionsupported": True,
     }
+
+
+def kvm_details(node: Node) -> dict:
+    """A KVM host's `details` as listHosts gives them by default (details=all; HostJoinDaoImpl): what
+    the agent reported when it connected. Other hypervisors' rows have none."""
+    if node.cluster["hypervisor"] != "KVM":
+        return {}
+    reported = {"Host.OS": node.facts["host_os"], "Host.OS.Version": node.facts["host_os_version"],
+                "Host.OS.Kernel.Version": "6.1.0-28-amd64", "secured": "true"}
+    return {"details": {k: v for k, v in reported.items() if v is not None}}
 
 
 def private_ip(svm: Node) -> str:

@@ -48,6 +48,10 @@ KVM_HOST = Record({
     "ssh_user": f(Optional(Str()), "cloudstack"),
     "local_users": f(ListOf(Str()), lambda: ["cloudstack"]),
     "sudoers": f(Optional(Str())),
+    # CLUSTER-HOMOGENEOUS: listHosts details Host.OS and Host.OS.Version, as the agent reports them
+    # when it connects (null: the detail is not listed)
+    "host_os": f(Optional(Str()), "Debian"),
+    "host_os_version": f(Optional(Str()), "12"),
 })
 
 XENSERVER_HOST = Record({

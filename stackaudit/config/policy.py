@@ -166,6 +166,12 @@ POLICY = Record({
         # TIME-SYNC: how far the clock may be from NTP time, as chrony or ntpd reports it (not from a source)
         "max_offset_ms": f(Bounded(1, 3600000, " of milliseconds"), 1000),
     }), dict),
+    "cluster": f(Record({
+        # CLUSTER-HOMOGENEOUS: which part of the CPU the hosts of a cluster must share. `model` (003: a
+        # cluster is homogeneous hardware); `vendor` where every KVM host gives its guests one named CPU
+        # (agent.properties guest.cpu.mode=custom and guest.cpu.model); `off`: hypervisor and OS only.
+        "cpu_match": f(Enum("model", "vendor", "off"), "model"),
+    }), dict),
     "waivers": f(Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
@@ -263,6 +269,11 @@ class TimePolicy:
 
 
 @dataclass(frozen=True)
+class ClusterPolicy:
+    cpu_match: str = "model"
+
+
+@dataclass(frozen=True)
 class WaiverPolicy:
     max_days_ahead: int
 
@@ -293,6 +304,7 @@ class Policy:
     services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
+    cluster: ClusterPolicy = ClusterPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -332,6 +344,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
+        cluster=ClusterPolicy(**data["cluster"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
                       data["kvm"]["ssh_user"]))

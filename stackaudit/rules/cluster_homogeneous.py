@@ -54,6 +54,12 @@ def homogeneity_findings(hosts: list[HostProfile], cpu_match: str = "model") -> 
     return findings
 
 
+def profiles_evidence(hosts: list[HostProfile]) -> list[dict]:
+    """What each host reported, as the evidence shows it (None: not reported or not read)."""
+    return [{"host": h.name, "hypervisorversion": h.hypervisorversion, "Host.OS": h.os, "Host.OS.Version": h.os_version,
+             "cpu vendor": h.cpu and h.cpu.vendor_name, "cpu model": h.cpu and h.cpu.model_name} for h in hosts]
+
+
 def kvm_os(row: HostRow) -> tuple[str | None, str | None]:
     """A KVM host's (Host.OS, Host.OS.Version) from its listHosts `details`, the values the agent
     reported when it connected; (None, None) where the row has no details (another hypervisor)."""
