@@ -50,6 +50,9 @@ class MachineSpec:
     # file systems mounted in the machine's own mount namespace at boot, (type, path, options), such as
     # cgroup2 on /sys/fs/cgroup: the host's mounts there are hidden from the machine, never changed
     mounts: tuple[tuple[str, str, str], ...] = ()
+    # files outside the views, bound over the machine's own (its /proc is its own, mounted by
+    # unshare): path -> content, e.g. /proc/cpuinfo. Only inside the machine's mount namespace.
+    bound_files: dict[str, str] = field(default_factory=dict)
 
 
 def machine_dir(state_dir: Path, name: str) -> Path:
@@ -95,6 +98,11 @@ def write_machine_files(state_dir: Path, spec: MachineSpec) -> None:
         target = root / "overlay" / directory.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
         os.setxattr(target, "trusted.overlay.opaque", b"y")
+    for path, content in spec.bound_files.items():
+        source = root / "bound" / path.lstrip("/")
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(content)
+        os.chmod(source, 0o444)
     if spec.iptables_v4 is not None:
         (root / "iptables.v4").write_text(spec.iptables_v4)
     if spec.iptables_v6 is not None:
@@ -115,6 +123,8 @@ def boot_script(root: Path, spec: MachineSpec) -> str:
         lines.append(f"mount -t overlay lab-{spec.name} -o {shlex.quote(options)} {shlex.quote(view)}")
     for fs_type, path, options in spec.mounts:
         lines.append(f"mount -t {shlex.quote(fs_type)} lab-{spec.name} -o {shlex.quote(options)} {shlex.quote(path)}")
+    for path in spec.bound_files:
+        lines.append(f"mount --bind {shlex.quote(str(root / 'bound' / path.lstrip('/')))} {shlex.quote(path)}")
     lines.append(f"hostname {shlex.quote(spec.name)}")
     lines.append("ip link set lo up")
     lines += [f"ip {command}" for command in spec.network_setup]

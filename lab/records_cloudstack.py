@@ -139,7 +139,7 @@ def zone_row(zone: dict) -> dict:
 def pod_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("pod", p["name"]), "name": p["name"], "zoneid": stable_id("zone", z["name"]),
              "zonename": z["name"], "gateway": "198.18.0.1", "netmask": "255.254.0.0",
-             "allocationstate": "Enabled"} for z in scenario["zones"] for p in z["pods"]]
+             "allocationstate": p["allocationstate"]} for z in scenario["zones"] for p in z["pods"]]
 
 
 def cluster_rows(scenario: dict, settings: dict) -> list[dict]:
@@ -152,7 +152,7 @@ def cluster_rows(scenario: dict, settings: dict) -> list[dict]:
                              "podid": stable_id("pod", p["name"]), "podname": p["name"],
                              "zoneid": stable_id("zone", z["name"]), "zonename": z["name"],
                              "hypervisortype": c["hypervisor"], "clustertype": "CloudManaged",
-                             "allocationstate": "Enabled", "managedstate": "Managed",
+                             "allocationstate": c["allocationstate"], "managedstate": c["managedstate"],
                              "cpuovercommitratio": cpu_ratio, "memoryovercommitratio": "1.0"})
     return rows
 
@@ -199,7 +199,8 @@ def hypervisor_host_row(topo: Topology, node: Node) -> dict:
     return {
         "id": node.id, "name": node.name, "type": "Routing", "state": f["state"],
         "resourcestate": f["resourcestate"], "ipaddress": node.address, "hypervisor": hypervisor,
-        "hypervisorversion": HYPERVISOR_VERSION[hypervisor], "version": topo.version(f["version"]),
+        "hypervisorversion": f["hypervisor_version"] or HYPERVISOR_VERSION[hypervisor],
+        "version": topo.version(f["version"]), **kvm_details(node),
         "clusterid": stable_id("cluster", node.cluster["name"]), "clustername": node.cluster["name"],
         "clustertype": "CloudManaged", **location(node),
         "cpunumber": f["cpu_cores"], "cpuspeed": f["cpu_speed_mhz"], "cpuallocated": cpu_percent,
@@ -212,6 +213,16 @@ def hypervisor_host_row(topo: Topology, node: Node) -> dict:
         "lastpinged": "1970-01-20T12:34:56+0000", "managementserverid": topo.management[0].id,
         "managementservername": topo.management[0].name, "hosttags": "", "encryptionsupported": True,
     }
+
+
+def kvm_details(node: Node) -> dict:
+    """A KVM host's `details` as listHosts gives them by default (details=all; HostJoinDaoImpl): what
+    the agent reported when it connected. Other hypervisors' rows have none."""
+    if node.cluster["hypervisor"] != "KVM":
+        return {}
+    reported = {"Host.OS": node.facts["host_os"], "Host.OS.Version": node.facts["host_os_version"],
+                "Host.OS.Kernel.Version": "6.1.0-28-amd64", "secured": "true"}
+    return {"details": {k: v for k, v in reported.items() if v is not None}}
 
 
 def private_ip(svm: Node) -> str:
@@ -321,7 +332,7 @@ def traffic_type_rows(scenario: dict) -> list[dict]:
 
 def storage_pool_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("storagepool", c["name"]), "name": f"primary-{c['name']}",
-             "type": c["primary_storage_type"], "scope": "CLUSTER", "state": "Up",
+             "type": c["primary_storage_type"], "scope": "CLUSTER", "state": c["primary_storage_state"],
              "clusterid": stable_id("cluster", c["name"]), "clustername": c["name"],
              "podid": stable_id("pod", p["name"]), "podname": p["name"],
              "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "ipaddress": "198.19.255.1",
@@ -333,7 +344,8 @@ def storage_pool_rows(scenario: dict) -> list[dict]:
 def image_store_rows(scenario: dict) -> list[dict]:
     return [{"id": stable_id("imagestore", z["name"]), "name": f"secondary-{z['name']}", "protocol": "nfs",
              "providername": "NFS", "scope": "ZONE", "url": f"nfs://198.19.255.2/export/secondary/{z['name']}",
-             "zoneid": stable_id("zone", z["name"]), "zonename": z["name"], "readonly": False}
+             "zoneid": stable_id("zone", z["name"]), "zonename": z["name"],
+             **({} if z["image_store_readonly"] is None else {"readonly": z["image_store_readonly"]})}
             for z in scenario["zones"]]
 
 

@@ -66,6 +66,15 @@ def license_params(host: Node, now: datetime) -> dict:
     return params | ({} if host.facts["enable_xha"] is None else {"enable_xha": host.facts["enable_xha"]})
 
 
+def cpu_info(host: Node) -> dict:
+    """host.cpu_info as xapi fills it ([XAPI] create_misc.ml create_host_cpu); a null vendor or model
+    leaves its key out (xapi leaves the map as it was when it cannot read the CPU)."""
+    info = {"cpu_count": str(host.facts["cpu_cores"]), "socket_count": "2", "vendor": host.facts["cpu_vendor"],
+            "speed": f"{host.facts['cpu_speed_mhz']}.000", "modelname": host.facts["cpu_model"], "family": "6",
+            "model": "106", "stepping": "6", "flags": "fpu de tsc msr pae mce cx8 apic sep mca cmov pat clflush"}
+    return {k: v for k, v in info.items() if v is not None}
+
+
 def pool_objects(members: list[Node], standalone: bool = False) -> dict:
     cluster = members[0].cluster
     pool = cluster["pool"]
@@ -97,7 +106,7 @@ def pool_objects(members: list[Node], standalone: bool = False) -> dict:
             "name_description": "Default install", "hostname": host.name, "address": host.address,
             "enabled": host.facts["enabled"], "API_version_major": "2", "API_version_minor": "16",
             "API_version_vendor": "XenSource", "software_version": software_version(host),
-            "license_params": license_params(host, now),
+            "license_params": license_params(host, now), "cpu_info": cpu_info(host),
             "metrics": ref("host_metrics", host.name), "PBDs": [pbd], "control_domain": dom0,
             "resident_VMs": [dom0], "other_config": {}, "tags": []}
     for vm in pool["vms"]:

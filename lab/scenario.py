@@ -50,6 +50,10 @@ KVM_HOST = Record({
     "ssh_user": f(Optional(Str()), "cloudstack"),
     "local_users": f(ListOf(Str()), lambda: ["cloudstack"]),
     "sudoers": f(Optional(Str())),
+    # CLUSTER-HOMOGENEOUS: listHosts details Host.OS and Host.OS.Version, as the agent reports them
+    # when it connects (null: the detail is not listed)
+    "host_os": f(Optional(Str()), "Debian"),
+    "host_os_version": f(Optional(Str()), "12"),
 })
 
 XENSERVER_HOST = Record({
@@ -105,6 +109,14 @@ CLUSTER = Record({
     "pool": f(POOL, dict),
     # the type listStoragePools gives the cluster's primary pool (CloudStack's Storage.StoragePoolType)
     "primary_storage_type": f(Enum("NetworkFilesystem", "RBD"), "NetworkFilesystem"),
+    # CLOUD-ALLOCATION-ENABLED: listClusters allocationstate (Grouping.AllocationState) and managedstate
+    # (Managed.ManagedState)
+    "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled"),
+    # CLOUD-ZONE-RESOURCES: the state of the cluster's primary pool (CloudStack's StoragePoolStatus)
+    "primary_storage_state": f(Enum("Up", "Initial", "Initialized", "Creating", "Attaching", "PrepareForMaintenance",
+                                    "ErrorInMaintenance", "CancelMaintenance", "Maintenance", "Disabled", "Removed"),
+                               "Up"),
+    "managedstate": f(Enum("Managed", "PrepareUnmanaged", "Unmanaged", "PrepareUnmanagedError"), "Managed"),
 })
 
 SYSTEM_VM = Record({
@@ -141,9 +153,12 @@ SYSTEM_VM = Record({
 ZONE = Record({
     "name": f(Str(), REQUIRED),
     "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled"),
-    "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED)})),
-              REQUIRED),
+    "pods": f(ListOf(Record({"name": f(Str(), REQUIRED), "clusters": f(ListOf(CLUSTER), REQUIRED),
+                             "allocationstate": f(Enum("Enabled", "Disabled"), "Enabled")})), REQUIRED),
     "system_vms": f(ListOf(SYSTEM_VM), list),
+    # CLOUD-ZONE-RESOURCES: listImageStores `readonly` of the zone's one image store; null: no such
+    # field, as before read-only stores (apache/cloudstack pull request 4053)
+    "image_store_readonly": f(Optional(Bool()), False),
     # KVM-BRIDGES: the zone's physical network and the KVM label of each traffic type on it
     # (listTrafficTypes kvmnetworklabel); null: no label, so the agent's default bridge
     "traffic_labels": f(MapOf(Optional(Str())), lambda: dict(DEFAULT_TRAFFIC_LABELS)),

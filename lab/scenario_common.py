@@ -63,5 +63,12 @@ HOST_COMMON = {
     "firewall": f(FIREWALL, dict),
     "files": f(FILES, dict),
     "clock": f(CLOCK, dict),
+    # CLUSTER-HOMOGENEOUS: listHosts hypervisorversion (null: the hypervisor's default,
+    # lab/records_cloudstack.py HYPERVISOR_VERSION) and the CPU the host describes: a KVM host's
+    # /proc/cpuinfo (vendor_id, model name), a XenServer's XAPI cpu_info (vendor, modelname); null
+    # leaves the line or key out
+    "hypervisor_version": f(Optional(Str())),
+    "cpu_vendor": f(Optional(Str()), "GenuineIntel"),
+    "cpu_model": f(Optional(Str()), "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz"),
     **CAPACITY,
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from stackaudit.collect.declared.unit_states import KEEPALIVED_UNIT
 from stackaudit.errors import NotCheckable, TargetError
+from stackaudit.rules import cluster_homogeneous as cluster_rules
 from stackaudit.rules import database as db_rules
 from stackaudit.rules import db_vip as vip_rules
 from stackaudit.rules import firewall as firewall_rules
@@ -219,3 +220,49 @@ def zone_traffic_labels(facts) -> dict:
         raise NotCheckable(f"{facts.target.id}: listPhysicalNetworks lists no physical network in zone "
                            f"{facts.target.zone} (id {zone_id}), so its traffic labels are unknown")
     return labels[zone_id]
+
+
+def cluster_hosts(facts, rows, cpu_match: str) -> tuple[list, Gathered]:
+    """CLUSTER-HOMOGENEOUS's input: each Routing host of the cluster as listHosts gives it (its
+    hypervisorversion; a KVM host's Host.OS and version) and, unless the policy compares no CPU, its
+    CPU where the host itself tells it: a KVM host's /proc/cpuinfo, a XenServer member's cpu_info in
+    its pool master's XAPI records (the member with the address CloudStack lists). A CPU that cannot
+    be read is named in the Gathered's unreadable list, and that host is left out of the CPU comparison."""
+    cluster, gathered = facts.target, Gathered()
+    profiles = []
+    for row in sorted(rows, key=lambda r: (r.name, r.id or "")):
+        os_name, os_version = cluster_rules.kvm_os(row)
+        cpu = None if cpu_match == "off" else cluster_host_cpu(facts, row, gathered)
+        profiles.append(cluster_rules.HostProfile(row.name, row.hypervisorversion, os_name, os_version, cpu))
+    return profiles, gathered
+
+
+def cluster_host_cpu(facts, row, gathered: Gathered):
+    """One host's CpuIdentity, or None with the reason added to `gathered`."""
+    cluster = facts.target
+    if cluster.attrs.hypervisor == "KVM":
+        host = Target("kvm-host", row.name, cluster.zone)
+        if host.id not in {t.id for t in members(facts, "kvm-host")}:
+            gathered.unreadable.append(f"{host.id}: not among the KVM hosts discovery found")
+            return None
+        gathered.read(facts, host, lambda f: f.cpuinfo)
+        return gathered.values.get(host.id)
+    if cluster.attrs.hypervisor == "XenServer":
+        host_id = Target("xs-host", row.name, cluster.zone).id
+        pool = next((p for p in members(facts, "xs-pool") if p.attrs.id == cluster.attrs.id), None)
+        if pool is None:
+            gathered.unreadable.append(f"{host_id}: no XenServer pool was discovered for cluster {cluster.name}")
+            return None
+        if pool.id not in gathered.values and not any(u.startswith(f"{pool.id}: ") for u in gathered.unreadable):
+            gathered.read(facts, pool, lambda f: f.pool_cpus)
+        if pool.id not in gathered.values:
+            return None      # the pool's own entry names why, once
+        member = next((m for m in gathered.values[pool.id] if m.address == row.ipaddress), None)
+        if member is None:
+            gathered.unreadable.append(f"{host_id}: the XAPI of pool {pool.name} lists no host at {row.ipaddress}")
+        elif member.cpu is None:
+            gathered.unreadable.append(f"{host_id}: {member.unknown}")
+        return member and member.cpu
+    gathered.unreadable.append(f"host {row.name}: the suite reads the CPU of KVM and XenServer hosts only, not "
+                               f"{cluster.attrs.hypervisor} (policy cluster.cpu_match: off compares versions only)")
+    return None

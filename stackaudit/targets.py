@@ -99,6 +99,8 @@ class ZoneAttrs:
 class ClusterAttrs:
     id: str | None = None
     hypervisor: str | None = None
+    allocationstate: str | None = None
+    hosts: int = 0                       # its Routing hosts, as listHosts type=Routing lists them
     cpuovercommitratio: Any = None
     memoryovercommitratio: Any = None
 

@@ -130,7 +130,8 @@ def kvm_host_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path(
         iptables_v4=v4, iptables_v6=v6, iptables_legacy_v4=facts["firewall"]["v4_legacy"],
         network_setup=host_network(node) + bridge_setup(node)
         + [f"link set {name} mtu {mtu}" for name, mtu in node.facts["bridge_mtus"].items()],
-        mounts=(CGROUP_MOUNTS[facts["cgroup_fs"]],))
+        mounts=(CGROUP_MOUNTS[facts["cgroup_fs"]],),
+        bound_files={"/proc/cpuinfo": files.proc_cpuinfo(facts["cpu_vendor"], facts["cpu_model"])})
 
 
 def bridge_setup(node: Node) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from lab import files
+from lab import files, files_management
 from lab.machine import MachineSpec, Service
 from lab.parts.common import STANDIN, Keys, backup_files, common_files, firewall_parts
 from lab.parts.units import unit_files
@@ -78,10 +78,10 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
         "/etc/hosts": files.debian_etc_hosts(node.name, node.address),
         "/usr/bin/java": STANDIN,
-        "/etc/cloudstack/management/log4j-cloud.xml": log4j["text"] if log4j["text"] is not None else files.log4j_cloud_xml(
+        "/etc/cloudstack/management/log4j-cloud.xml": log4j["text"] if log4j["text"] is not None else files_management.log4j_cloud_xml(
             dialect, log4j["host"], log4j["facility"], log4j["level"], log4j["root_syslog"]),
         **({} if facts["server_properties"] is None else {
-            "/etc/cloudstack/management/server.properties": files.server_properties(facts["server_properties"])}),
+            "/etc/cloudstack/management/server.properties": files_management.server_properties(facts["server_properties"])}),
         **units, **fw_files, **facts["files"]})
     modes.update({**unit_modes, "/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
     if facts["deployment"] == "war":

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
-from stackaudit.config.policy_sections import (AdminPolicy, BackupPolicy, DatabasePolicy, FirewallPolicy,
+from stackaudit.config.policy_sections import (AdminPolicy, BackupPolicy, ClusterPolicy, DatabasePolicy, FirewallPolicy,
                                                 KVM_CGROUP2_AGENT_FLOOR, KVM_PACKAGES, KVM_QEMU_FLOOR,
                                                 KVM_RBD_PACKAGES, KVM_SSH_USER, KubernetesPolicy, KvmPolicy,
                                                 LdapPolicy, LibvirtPolicy, LimitsPolicy, ManagementPolicy, MsPolicy,
@@ -202,6 +202,12 @@ POLICY = Record({
         # TIME-SYNC: how far the clock may be from NTP time, as chrony or ntpd reports it (not from a source)
         "max_offset_ms": f(Bounded(1, 3600000, " of milliseconds"), 1000),
     }), dict),
+    "cluster": f(Record({
+        # CLUSTER-HOMOGENEOUS: which part of the CPU the hosts of a cluster must share. `model` (003: a
+        # cluster is homogeneous hardware); `vendor` where every KVM host gives its guests one named CPU
+        # (agent.properties guest.cpu.mode=custom and guest.cpu.model); `off`: hypervisor and OS only.
+        "cpu_match": f(Enum("model", "vendor", "off"), "model"),
+    }), dict),
     "waivers": f(Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
@@ -240,6 +246,7 @@ class Policy:
     cks: KubernetesPolicy = KubernetesPolicy()
     admin: AdminPolicy = AdminPolicy()
     ldap: LdapPolicy = LdapPolicy()
+    cluster: ClusterPolicy = ClusterPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -281,6 +288,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
         cks=KubernetesPolicy(**data["cks"]),
+        cluster=ClusterPolicy(**data["cluster"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
                       data["kvm"]["ssh_user"]),

@@ -121,6 +121,11 @@ class TimePolicy:
 
 
 @dataclass(frozen=True)
+class ClusterPolicy:
+    cpu_match: str = "model"
+
+
+@dataclass(frozen=True)
 class WaiverPolicy:
     max_days_ahead: int
 

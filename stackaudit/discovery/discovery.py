@@ -50,7 +50,9 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     snapshot.targets += [Target("zone", z["name"], attrs={"id": z["id"], "allocationstate": z.get("allocationstate")})
                          for z in rows["listZones"]]
     snapshot.targets += [Target("cluster", c["name"], c["zonename"], attrs={
-        "id": c["id"], "hypervisor": c.get("hypervisortype"), "cpuovercommitratio": c.get("cpuovercommitratio"),
+        "id": c["id"], "hypervisor": c.get("hypervisortype"), "allocationstate": c.get("allocationstate"),
+        "hosts": sum(1 for h in rows["listHosts"] if h.get("clusterid") == c["id"]),
+        "cpuovercommitratio": c.get("cpuovercommitratio"),
         "memoryovercommitratio": c.get("memoryovercommitratio")}) for c in rows["listClusters"]]
     snapshot.targets += network_targets(api, rows["listNetworks"], rows["listVPCs"], snapshot.notes)
     snapshot.targets += stopped_vm_targets(stopped_vms, snapshot.notes)

@@ -26,10 +26,15 @@ class ManagementServerRow:
 @dataclass(frozen=True)
 class HostRow:
     name: str
+    id: str | None = None
     state: str | None = None
     resourcestate: str | None = None
     version: str | None = None
     ipaddress: str | None = None          # the host's management address (XcpServerDiscoverer: XAPI host.address)
+    hypervisorversion: str | None = None
+    # KVM only, and only with listHosts `details` all (its default): Host.OS, Host.OS.Version, ...
+    # (HostJoinDaoImpl); read through rules/cluster_homogeneous.py kvm_os, which checks its shape
+    details: Any = None
     # capacities as the API gives them (numbers or numeric strings); read by rules/gate.py
     cpuwithoverprovisioning: Any = None
     cpuallocatedvalue: Any = None
@@ -52,19 +57,45 @@ class SystemVmRow:
 
 
 @dataclass(frozen=True)
-class ClusterRow:
-    """A listClusters row (ClusterResponse)."""
+class ZoneRow:
+    """A listZones row (ZoneResponse): `allocationstate` is Grouping.AllocationState, Enabled or Disabled."""
     name: str
     id: str | None = None
-    zoneid: str | None = None
-    hypervisortype: str | None = None
     allocationstate: str | None = None
 
 
+@dataclass(frozen=True)
+class PodRow:
+    """A listPods row (PodResponse)."""
+    name: str
+    id: str | None = None
+    zonename: str | None = None
+    allocationstate: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    """A listClusters row (ClusterResponse): `managedstate` is Managed.ManagedState (Managed,
+    PrepareUnmanaged, Unmanaged, PrepareUnmanagedError)."""
+    name: str
+    id: str | None = None
+    zoneid: str | None = None
+    zonename: str | None = None
+    podname: str | None = None
+    hypervisortype: str | None = None
+    allocationstate: str | None = None
+    managedstate: str | None = None
+
+
 ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow,
-        "listClusters": ClusterRow}
-TEXT_FIELDS = {"zoneid", "hypervisortype", "allocationstate", "name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname", "ipaddress", "templateid", "zoneid"}
+        "listZones": ZoneRow, "listClusters": ClusterRow}
+TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
+               "serviceofferingname", "ipaddress", "templateid", "zoneid", "zonename", "podname", "hypervisortype",
+               "hypervisorversion", "allocationstate", "managedstate"}
+
+
+def parse_pods(rows, call: str = "API listPods") -> list[PodRow]:
+    return _rows(call, PodRow, rows, TEXT_FIELDS)
 
 
 # Commands whose rows have a parser module of their own.
@@ -253,7 +284,27 @@ class StoragePoolRow:
     type: str | None = None
     zoneid: str | None = None
     scope: str | None = None
+    state: str | None = None        # StoragePoolStatus: Up, Maintenance, Disabled, ...
 
 
 def parse_storage_pools(rows, call: str = "API listStoragePools") -> list[StoragePoolRow]:
-    return _rows(call, StoragePoolRow, rows, {"id", "name", "type", "zoneid", "scope"})
+    return _rows(call, StoragePoolRow, rows, {"id", "name", "type", "zoneid", "scope", "state"})
+
+
+@dataclass(frozen=True)
+class ImageStoreRow:
+    """A listImageStores row (ImageStoreResponse). `readonly` came with read-only image stores
+    (apache/cloudstack pull request 4053, 2020): None where the release has neither."""
+    id: str
+    name: str | None = None
+    zoneid: str | None = None
+    readonly: bool | None = None
+
+
+def parse_image_stores(rows, call: str = "API listImageStores") -> list[ImageStoreRow]:
+    stores = _rows(call, ImageStoreRow, rows, {"id", "name", "zoneid"})
+    for number, store in enumerate(stores, 1):
+        if store.readonly is not None and not isinstance(store.readonly, bool):
+            raise UnparsableOutput(f"{call}: row {number} ({store.name!r}): field readonly is "
+                                   f"{type(store.readonly).__name__}, not a boolean")
+    return stores

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.numbers import read_decimal, shown
+from stackaudit.parsers.xapi_records import labelled_host_records
 
 NEVER = "never"
 # xapi's basic form (20130701T00:00:00Z) and the dashed RFC 3339 form its reader also takes
@@ -74,15 +75,8 @@ def string_map(record: dict, field: str, where: str) -> dict:
 
 def parse_host_licences(records) -> list[HostLicence]:
     """Every host of `host.get_all_records` ({ref: record}), sorted by name_label."""
-    if not isinstance(records, dict):
-        raise UnparsableOutput(f"XAPI host.get_all_records: expected a map of records, got {type(records).__name__}")
     hosts = []
-    for ref, record in records.items():
-        if not isinstance(record, dict):
-            raise UnparsableOutput(f"XAPI host.get_all_records: record {ref} is not a map")
-        label, address = record.get("name_label"), record.get("address")
-        if not isinstance(label, str) or not isinstance(address, str):
-            raise UnparsableOutput(f"XAPI host record {ref}: no name_label or address")
+    for _, label, address, record in labelled_host_records(records):
         where = f"XAPI host {label}"
         software = string_map(record, "software_version", where)
         licence = string_map(record, "license_params", where)

@@ -128,3 +128,20 @@ def parse_xapi_records(xapi_class: str, records) -> dict:
             values.append(tuple(value) if shape is list else value)
         parsed[ref] = cls(ref, *values)
     return parsed
+
+
+def labelled_host_records(records) -> list[tuple[str, str, str, dict]]:
+    """(ref, name_label, address, record) of each record of `host.get_all_records`, for the parsers
+    that read one map field of every member (its licence, its CPU)."""
+    call = "XAPI host.get_all_records"
+    if not isinstance(records, dict):
+        raise UnparsableOutput(f"{call}: expected a map of records, got {type(records).__name__}")
+    labelled = []
+    for ref, record in records.items():
+        if not isinstance(record, dict):
+            raise UnparsableOutput(f"{call}: record {ref} is not a map")
+        label, address = record.get("name_label"), record.get("address")
+        if not isinstance(label, str) or not isinstance(address, str):
+            raise UnparsableOutput(f"XAPI host record {ref}: no name_label or address")
+        labelled.append((ref, label, address, record))
+    return labelled

@@ -76,6 +76,15 @@ def _zone_enabled(target, version, policy, inventory):
     return None if state == "Enabled" else f"zone {target.name} is {state}"
 
 
+def _cluster_compared(target, version, policy, inventory):
+    state = target.attrs.allocationstate
+    if state is None:
+        raise Undecided(f"enabled clusters, and listClusters gives cluster {target.name} no allocationstate")
+    if state != "Enabled":
+        return f"cluster {target.name} is {state}"
+    return None if target.attrs.hosts >= 2 else f"cluster {target.name} has {target.attrs.hosts} host(s): none to compare"
+
+
 def _router_serves(target, version, policy, inventory):
     try:
         return not_judged_reason(network_of(target), target.attrs.running_vms, target.attrs.running_vms_error)
@@ -122,6 +131,8 @@ CA_FRAMEWORK = Scope("CloudStack 4.11 and later", _ca_framework, needs_cloud_ver
 # management server may name it as localhost.
 DATABASE_ADDRESSED = Scope("database replicated or behind an address of its own", _database_address)
 ZONE_ENABLED = Scope("enabled zones", _zone_enabled)
+# CLUSTER-HOMOGENEOUS: hosts to compare, in a cluster the allocator places VMs in.
+CLUSTER_COMPARED = Scope("enabled clusters with at least two hosts", _cluster_compared)
 # DB-VIP-SINGLE-HOLDER: a pair behind an address of its own. When only db.properties names the
 # address, whether it is a server's own is known at run time: the rule says so (rules/db_vip.py).
 DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
@@ -151,6 +162,7 @@ CONDITIONS = {
     "ca-framework": CA_FRAMEWORK,
     "database-addressed": DATABASE_ADDRESSED,
     "zone-enabled": ZONE_ENABLED,
+    "cluster-compared": CLUSTER_COMPARED,
     "database-vip": DATABASE_VIP,
     "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,

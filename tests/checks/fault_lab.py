@@ -134,6 +134,7 @@ XS_SSH = checks_reading("xs-host", "ssh")
 POOL = checks_reading("xs-pool", "xapi")
 CLOUD_SETTINGS = checks_reading("cloud", "api")
 KVM_HOSTS, XS_HOSTS = ("kvm01", "kvm02", "kvm03"), ("xs01", "xs02", "xs03")
+KVM_CLUSTER, XEN_CLUSTER = "cluster://zone1/kvm-cluster1", "cluster://zone1/xen-pool1"
 LAB_TARGETS = {     # lab/scenarios/compliant.yml's targets other than the cloud, by kind
     "kvm-host": tuple(f"kvm-host://zone1/{h}" for h in KVM_HOSTS),
     "xs-host": tuple(f"xs-host://zone1/{h}" for h in XS_HOSTS), "xs-pool": ("xs-pool://zone1/xen-pool1",),
@@ -166,7 +167,14 @@ def databases_fault(text: str) -> dict[tuple[str, str], str]:
 def xapi_pool_fault(text: str) -> dict[tuple[str, str], str]:
     return {**on("xs-pool://zone1/xen-pool1", POOL, text),
             **{key: text for h in XS_HOSTS
-               for key in on(f"xs-host://zone1/{h}", checks_reading("xs-host", "xapi", on="xs-pool"), text)}}
+               for key in on(f"xs-host://zone1/{h}", checks_reading("xs-host", "xapi", on="xs-pool"), text)},
+            **on(XEN_CLUSTER, checks_reading("cluster", "xapi", on="xs-pool"), text)}
+
+
+def kvm_cluster_fault(text: str) -> dict[tuple[str, str], str]:
+    """A KVM host of compliant.yml's cluster unreadable over SSH: the cluster's checks that read its
+    members' facts (CLUSTER-HOMOGENEOUS: their /proc/cpuinfo) are broken, naming it."""
+    return on(KVM_CLUSTER, checks_reading("cluster", "ssh", on="kvm-host"), text)
 
 
 def result_file(result: SuiteRun, check: str, target: str) -> tuple[Path, dict]:

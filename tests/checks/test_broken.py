@@ -38,6 +38,7 @@ def test_unreachable_host_is_broken_for_its_ssh_checks_and_its_vms(host_without_
         **{(check, "kvm-host://zone1/kvm02"): "broken" for check in checks_reading("kvm-host", "ssh")},
         **{(check, "cpvm://zone1/v-2-VM"): "broken" for check in checks_reading("cpvm", "ssh")},
         ("HOST-UUID-UNIQUE", "cloud://lab-kvm02-no-ssh"): "broken",
+        **{(check, "cluster://zone1/kvm-cluster1"): "broken" for check in checks_reading("cluster", "ssh", on="kvm-host")},
     }, result.output
     assert result.outcomes()[("HOST-CS-STATE", "kvm-host://zone1/kvm02")] == "passed"
     messages = {(r.check_id, r.target): r.message for r in result.results}

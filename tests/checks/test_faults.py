@@ -7,8 +7,8 @@ import pytest
 from lab.faults import CUT_SHORT, GARBLED
 from tests.checks.fault_lab import (
     BRIDGE_ADDRESS, BURST, CLOUD, DB_SQL, DB_SSH, KVM_SSH, MGMT_SSH, SSVM_SSH, SVM_SSH, TIMEOUT, XS_SSH,
-    api_settings_fault, assert_faults_reported, attachment, databases_fault, known_hosts_with_changed_key, on,
-    wrong_secret, xapi_pool_fault)
+    api_settings_fault, assert_faults_reported, attachment, databases_fault, known_hosts_with_changed_key,
+    kvm_cluster_fault, on, wrong_secret, xapi_pool_fault)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml")]
 
@@ -34,6 +34,7 @@ def test_connection_faults(fault_lab):
         **on("kvm-host://zone1/kvm03", KVM_SSH, "kvm-host://zone1/kvm03: cannot connect: No route to host"),
         **on("router://zone1/r-4-VM", SVM_SSH, "host kvm03: cannot connect: No route to host"),
         ("HOST-UUID-UNIQUE", CLOUD): "could not read xs-host://zone1/xs02",
+        **kvm_cluster_fault("could not read kvm-host://zone1/kvm01: cannot connect: Connection refused"),
         **on("mgmt://ms2", MGMT_SSH, f"mgmt://ms2: no SSH banner within {TIMEOUT}s"),
         **on("db://db1", DB_SSH, "db://db1: SSH login as root refused"),
         ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read db://db1: SSH login as root refused; mgmt://ms2: no SSH banner",
@@ -59,6 +60,7 @@ def test_command_faults(fault_lab):
         **api_settings_fault("CloudStack API: listDomains: error 530: Command failed due to Internal Server Error"),
         **on("kvm-host://zone1/kvm02", KVM_SSH, f"command did not finish within {TIMEOUT}s (ssh.command_timeout)"),
         ("HOST-UUID-UNIQUE", CLOUD): "kvm-host://zone1/kvm02: command did not finish",
+        **kvm_cluster_fault("could not read kvm-host://zone1/kvm02: command did not finish"),
         **on("mgmt://ms1", MGMT_SSH, "mgmt://ms1: garbled output: stdout: cut short in section 'hostname'"),
         **on("mgmt://ms2", MGMT_SSH, "mgmt://ms2: garbled output: not UTF-8 text in stdout of section 'ip_addresses'"),
         ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read mgmt://ms1: garbled output: stdout: cut short",
@@ -108,6 +110,7 @@ def test_login_burst_and_paging_faults(fault_lab):
         **on("kvm-host://zone1/kvm03", KVM_SSH, BURST),
         **on("router://zone1/r-4-VM", SVM_SSH, BURST),
         ("HOST-UUID-UNIQUE", CLOUD): BURST,
+        **kvm_cluster_fault(BURST),
         **databases_fault("login as stackaudit refused"),
     })
 

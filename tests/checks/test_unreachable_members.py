@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 HOSTS, UNREACHABLE = 60, 50
 CONNECT_TIMEOUT = 5         # above ARP's 3 s, so an absent host shows as "No route to host"
 SSH_CHECKS = checks_reading("kvm-host", "ssh")
+CLUSTER_MEMBER_SSH = checks_reading("cluster", "ssh", on="kvm-host")
 
 
 def suite_on(labs, work, unreachable: int) -> tuple[dict, list[str]]:
@@ -41,7 +42,9 @@ def suite_on(labs, work, unreachable: int) -> tuple[dict, list[str]]:
     (run_dir,) = (work / "reports" / "runs").glob("*")
     facts = {json.loads(p.read_text())["target"]: json.loads(p.read_text())
              for p in (run_dir / "facts").glob("*.json")}
-    return {"result": result, "wall": wall, "facts": facts}, absent
+    clusters = [f"cluster://{zone['name']}/{cluster['name']}" for zone in scenario["zones"] for pod in zone["pods"]
+                for cluster in pod["clusters"] if {h["name"] for h in cluster["hosts"]} & set(absent)]
+    return {"result": result, "wall": wall, "facts": facts, "clusters": clusters}, absent
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,9 @@ def test_only_the_absent_hosts_are_not_checked_and_all_else_is_as_clean(runs):
     assert clean["result"].not_passed() == {}, clean["result"].output
     assert ("XS-POOL-HA-ENABLED", "") in clean["result"].not_applicable
     expected = {**{(check, member): "broken" for member in absent for check in SSH_CHECKS},
-                ("HOST-UUID-UNIQUE", f"cloud://lab-unreachable-{UNREACHABLE}"): "broken"}
+                ("HOST-UUID-UNIQUE", f"cloud://lab-unreachable-{UNREACHABLE}"): "broken",
+                # the clusters of the absent hosts: their CPUs cannot be compared (CLUSTER-HOMOGENEOUS)
+                **{(check, cluster): "broken" for cluster in run["clusters"] for check in CLUSTER_MEMBER_SSH}}
     assert run["result"].not_passed() == expected, run["result"].output
     assert set(run["result"].outcomes()) == {
         (check, target.replace("unreachable-0", f"unreachable-{UNREACHABLE}"))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.files import server_properties
+from lab.files_management import server_properties
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.net import Listener, parse_ss_listening
 from stackaudit.parsers.properties import parse_java_properties_file

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.files import log4j_cloud_xml
+from lab.files_management import log4j_cloud_xml
 from stackaudit.config.policy import policy_from_data
 from stackaudit.errors import NotCheckable, UnparsableOutput
 from stackaudit.parsers.log4j import LOG_LEVELS, SYSLOG_FACILITIES, Log4jConfig, SyslogAppender, parse_log4j_config

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_scoped_settings, read_traffic_labels
 from stackaudit.collect.readings import ApiCall, Fact
-from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_domains,
-                                         parse_scoped_settings, parse_service_offerings, parse_storage_pools, parse_users)
+from stackaudit.parsers.api_rows import (parse_configurations, parse_image_stores, parse_ldap_configurations,
+                                         parse_pods, parse_scoped_domains, parse_scoped_settings,
+                                         parse_service_offerings, parse_storage_pools, parse_users)
 from stackaudit.parsers.events import parse_events
 from stackaudit.parsers.kubernetes import parse_kubernetes_clusters
 from stackaudit.parsers.templates import parse_templates
@@ -35,7 +36,7 @@ FACTS = [
     Fact("traffic_labels", ("cloud",), (ApiCall("traffic_labels", reader=read_traffic_labels, asks=TRAFFIC_LABEL_CALLS),),
          lambda facts: parse_traffic_labels(facts.api("traffic_labels"))),
     Fact("storage_pools", ("cloud",),
-         (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type and zone"),),
+         (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type, state and zone"),),
          lambda facts: parse_storage_pools(facts.api("storage_pools"))),
     # CLOUD-K8S-RUNNING: every account's clusters (the command exists while the Kubernetes service is enabled)
     Fact("kubernetes_clusters", ("cloud",),
@@ -51,4 +52,9 @@ FACTS = [
           ApiCall("vm_starts", "listEvents", (("listall", "true"), ("type", "VM.START")))),
          lambda facts: parse_events(facts.api("vm_stops"), "API listEvents type=VM.STOP")
          + parse_events(facts.api("vm_starts"), "API listEvents type=VM.START")),
+    Fact("pods", ("cloud",), (ApiCall("pods", "listPods", rows="every pod, with its allocation state"),),
+         lambda facts: parse_pods(facts.api("pods"))),
+    Fact("image_stores", ("cloud",),
+         (ApiCall("image_stores", "listImageStores", rows="every image (secondary) store, with its zone"),),
+         lambda facts: parse_image_stores(facts.api("image_stores"))),
 ]
