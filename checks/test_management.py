@@ -4,6 +4,7 @@ from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import management as rules
+from stackaudit.rules import management_build as build_rules
 from stackaudit.targets import FIREWALLED_KINDS
 
 
@@ -74,3 +75,14 @@ def test_ca_strict(cloud, policy):
     findings = groups.findings_or_not_checked(findings, gathered)
     assert not findings, (f"ca.plugin.root.auth.strictness is {strictness} and the firewall that compensates "
                           "does not hold on: " + " | ".join(findings))
+
+
+@check("MS-BUILD-IDENTICAL", members={"mgmt": ("management_build",)})
+def test_build_identical(cloud):
+    """Every Up management server has the same cloudstack-management version-release and the same code:
+    the sha256 of each file of /usr/share/cloudstack-management/lib (or of its Tomcat webapps) is equal."""
+    gathered, left_out = groups.management_builds(cloud.facts)
+    findings, evidence = build_rules.build_findings(gathered.values)
+    cloud.facts.attach("management servers' builds", {"judged": evidence, "not Up, left out": left_out}, as_json=True)
+    findings = groups.findings_or_not_checked(findings, gathered)
+    assert not findings, "; ".join(findings)

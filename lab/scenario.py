@@ -210,6 +210,11 @@ MANAGEMENT_SERVER = Record({
     "files": f(FILES, dict),
     "backup_age_hours": BACKUP_AGE,
     "clock": f(CLOCK, dict),
+    # MS-BUILD-IDENTICAL: the cloudstack-management package's version (null: the server's `version`;
+    # "": not installed) and files of /usr/share/cloudstack-management/lib, name -> content, over the
+    # build lab/parts/mgmt.py writes for that version (null removes one)
+    "package_version": f(Optional(Str())),
+    "lib_files": f(MapOf(Optional(Str())), dict),
 })
 
 LDAP = Record({

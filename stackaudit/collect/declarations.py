@@ -12,7 +12,7 @@ shlex.quote; the few that are small shell programs are written out once, whole, 
 """
 from __future__ import annotations
 
-from stackaudit.collect.declared import (api, backups, cgroups, clock, database, db_accounts, files, firewall,
+from stackaudit.collect.declared import (api, backups, builds, cgroups, clock, database, db_accounts, files, firewall,
                                          kvm_user, names, network_devices, packages, processes, storage_network,
                                          unit_states, xapi)
 from stackaudit.collect.readings import CHANNELS, ApiCall, Command, Fact, Query, Reading, Records, shell
@@ -21,7 +21,7 @@ __all__ = ["ApiCall", "CHANNELS", "Command", "DECLARED", "FACTS", "FAMILIES", "F
            "SECRET_READERS", "all_facts_of", "closure", "command_reading", "readings_of", "shell"]
 
 FAMILIES = (firewall, files, names, processes, unit_states, packages, database, db_accounts, backups, xapi, api, clock,
-            cgroups, network_devices, storage_network, kvm_user)
+            cgroups, network_devices, storage_network, kvm_user, builds)
 DECLARED: list[Fact] = [fact for family in FAMILIES for fact in family.FACTS]
 FACTS: dict[str, Fact] = {fact.name: fact for fact in DECLARED}
 # (channel, SSH section or SQL query) -> how the secret values of what it reads are found

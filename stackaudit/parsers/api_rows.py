@@ -21,6 +21,7 @@ class ManagementServerRow:
     name: str
     state: str | None = None
     version: str | None = None
+    serviceip: str | None = None   # ManagementServerResponse: the server's cluster.node.IP
 
 
 @dataclass(frozen=True)

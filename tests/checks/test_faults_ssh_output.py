@@ -38,6 +38,7 @@ def test_hostile_ssh_output(fault_lab):
                                              "(limits.ssh_unit_mib), "),
         **on("mgmt://ms1", MGMT_SSH, f"mgmt://ms1: command did not finish within {TIMEOUT}s (ssh.command_timeout)"),
         ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read mgmt://ms1: command did not finish",
+        ("MS-BUILD-IDENTICAL", CLOUD): "could not read mgmt://ms1: command did not finish",
     })
     capped = [r.message for r in result.results if r.target == "cpvm://zone1/v-2-VM" and r.status == "broken"]
     assert capped and all(m.endswith("of it taken by the targets read before over the same SSH connection; reading "
