@@ -4,6 +4,7 @@ from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import management as rules
+from stackaudit.rules import global_host
 from stackaudit.rules import management_build as build_rules
 from stackaudit.targets import FIREWALLED_KINDS
 
@@ -85,4 +86,16 @@ def test_build_identical(cloud):
     findings, evidence = build_rules.build_findings(gathered.values)
     cloud.facts.attach("management servers' builds", {"judged": evidence, "not Up, left out": left_out}, as_json=True)
     findings = groups.findings_or_not_checked(findings, gathered)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-GLOBAL-HOST", reads=("configurations",))
+def test_global_host(cloud, policy):
+    """The global `host` setting (the addresses agents, SSVMs and console proxies connect to) has no
+    loopback entry and lists exactly the Up management servers' serviceip (or the policy's endpoints)."""
+    facts = cloud.facts
+    findings, evidence = global_host.global_host_findings(
+        facts.configurations, facts.api_rows("listManagementServers"),
+        [server.address for server in groups.members(facts, "mgmt")], list(policy.management.agent_endpoints))
+    facts.attach("global host against the management servers", evidence, as_json=True)
     assert not findings, "; ".join(findings)

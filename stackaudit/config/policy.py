@@ -150,6 +150,9 @@ POLICY = Record({
     "management": f(Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
         "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
+        # MS-GLOBAL-HOST: what the global `host` setting must list when it is not the Up servers'
+        # own addresses (a load balancer's VIP in front of them); empty: those addresses
+        "agent_endpoints": f(ListOf(Host()), list),
     }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
@@ -244,6 +247,7 @@ class DatabasePolicy:
 class ManagementPolicy:
     min_servers: int
     global_settings: dict[str, str]
+    agent_endpoints: tuple[str, ...] = ()   # MS-GLOBAL-HOST: empty, the Up servers' addresses
 
 
 @dataclass(frozen=True)
@@ -323,7 +327,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         system_vms=SystemVmPolicy(data["system_vms"]["libssl_floors"]),
         libvirt=LibvirtPolicy(**data["libvirt"]),
         database=DatabasePolicy(**data["database"]),
-        management=ManagementPolicy(**data["management"]),
+        management=ManagementPolicy(**{**data["management"],
+                                       "agent_endpoints": tuple(data["management"]["agent_endpoints"])}),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),

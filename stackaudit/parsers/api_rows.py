@@ -52,7 +52,7 @@ class SystemVmRow:
 
 ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
 TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname", "ipaddress"}
+               "serviceofferingname", "ipaddress", "serviceip"}
 
 
 # Commands whose rows have a parser module of their own.
