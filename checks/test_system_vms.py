@@ -4,7 +4,7 @@ from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import ssvm_mtu
 from stackaudit.rules import system_vms as rules
-from stackaudit.rules.routers import network_of, not_judged_reason, router_findings
+from stackaudit.rules.routers import network_of, not_judged_reason, pair_note, router_findings
 from stackaudit.rules.management import cloud_version
 
 
@@ -71,7 +71,10 @@ def test_network_routers_running(routed_network):
         routers = facts.api_rows("listRouters", guestnetworkid=target.attrs.id)
     network = network_of(target)
     not_judged_reason(network, target.attrs.running_vms, target.attrs.running_vms_error)  # broken if unknown
-    findings = router_findings(network, routers)
+    note = pair_note(network, target.attrs.running_vms)
+    if note:
+        facts.attach("redundant pair not judged", note)
+    findings = router_findings(network, routers, target.attrs.running_vms, target.attrs.running_vms_error)
     assert not findings, "; ".join(findings)
 
 

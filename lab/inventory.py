@@ -45,15 +45,18 @@ def inventory_document(topo: Topology) -> dict:
                          **({"aliases": d.facts["aliases"]} if d.facts["aliases"] else {})}
                         for d in topo.databases],
         }} if topo.databases else {}),
-        "management_servers": [{"name": m.name, "ssh_address": m.address} for m in topo.management],
+        "management_servers": [{"name": m.name, "ssh_address": m.address, "deployment": m.facts["deployment"]}
+                               for m in topo.management],
         "policy": "policy.yml",
     }
 
 
 # The lab site's policy: libssl floors for every release its system VMs run (the shipped default
 # has only [CS-HEARTBLEED]'s Debian 7 floor), the lab's management prefix for the IPv6 exception, and
-# where its machines keep their backups.
+# where its machines keep their backups. Its management servers sit behind a reverse proxy (the API
+# simulator, on each server's address at 8080, plays it; Jetty's own port is loopback's 8081).
 LAB_POLICY = {
+    "ms": {"reverse_proxy": True},
     "firewall": {"v6_management_prefix": str(MGMT_V6_PREFIX)},
     "backups": {"database_servers": ["/var/backups/cloudstack/cloud-*.sql.gz",
                                      "/var/backups/cloudstack/cloud_usage-*.sql.gz"],

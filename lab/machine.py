@@ -25,6 +25,7 @@ class Service:
     argv: list[str]
     user: str | None = None  # run as this user (looked up in the machine's own /etc/passwd)
     daemonizes: bool = False  # forks into the background itself; the next service waits for that
+    pid_file: str | None = None   # where its PID is written, as systemd's PIDFile= (not for daemonizes)
 
 
 @dataclass
@@ -141,6 +142,8 @@ def services_script(spec: MachineSpec) -> str:
             command = (f"setpriv --reuid={shlex.quote(service.user)} --regid={shlex.quote(service.user)} "
                        f"--init-groups {command}")
         lines.append(f"{command} </dev/null >/dev/null 2>&1" + ("" if service.daemonizes else " &"))
+        if service.pid_file and not service.daemonizes:
+            lines.append(f"echo $! > {shlex.quote(service.pid_file)}")
     lines.append("exec /usr/sbin/sshd -D -e")
     return "\n".join(lines) + "\n"
 

@@ -113,7 +113,7 @@ class NetworkAttrs:
     redundant: bool = False
     providers: tuple[str, ...] | None = None   # every service's providers; None: no service names one
     vpcid: str | None = None                # a VPC tier's VPC
-    running_vms: int | None = None          # a Shared network's Running VMs; None: not listed
+    running_vms: int | None = None          # a Shared network's or redundant VPC's Running VMs; None: not listed
     running_vms_error: str | None = None    # why they could not be listed
 
 

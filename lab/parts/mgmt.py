@@ -6,7 +6,9 @@ from pathlib import Path
 from lab import files
 from lab.machine import MachineSpec, Service
 from lab.parts.common import STANDIN, Keys, backup_files, common_files, firewall_parts
+from lab.parts.units import unit_files
 from lab.topology import DB_VIP, Node, Topology
+from stackaudit.parsers.cloudstack import parse_cloudstack_version
 
 CLOUD_UID = 1500
 # What a 4.19 package installs in /usr/share/cloudstack-management/lib, the unit's CLASSPATH
@@ -19,6 +21,36 @@ def lib_files(version: str, overrides: dict[str, str | None]) -> dict[str, str]:
     files = {f"cloudstack-{version}.jar": f"lab stand-in for the CloudStack {version} server jar\n",
              "cloud-utils.jar": f"lab stand-in for cloud-utils of CloudStack {version}\n", **overrides}
     return {f"{LIB_DIR}/{name}": content for name, content in files.items() if content is not None}
+
+
+# A process that only holds a listening TCP socket (argv: ADDRESS PORT), as a proxy's upstream or a
+# stray server would; it accepts nothing.
+LISTENER = ("import socket, sys, time\n"
+            "s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
+            "s.bind((sys.argv[1], int(sys.argv[2])))\ns.listen()\ntime.sleep(10 ** 8)\n")
+
+TOMCAT_UID = 91     # the tomcat user of EL's tomcat package
+TOMCAT_HOME = "/usr/share/tomcat"
+CONFIG_DIR = "/etc/cloudstack/management"
+WEBAPP_CLASSES = f"{TOMCAT_HOME}/webapps/client/WEB-INF/classes"
+
+
+def war_files(war: dict, content: dict, modes: dict, links: dict) -> None:
+    """A war drop into Tomcat as [BERGSMA-OPS] lays it out: /etc/sysconfig/tomcat's CLASSPATH, the
+    MySQL connector, user tomcat with the schema scripts under its home; with `config_link`, the
+    configuration inside the webapp and /etc/cloudstack/management a symlink to it."""
+    content["/etc/sysconfig/tomcat"] = f'CLASSPATH="{war["classpath"]}"\n'
+    content["/usr/share/java/mysql-connector-java.jar"] = "lab stand-in for the MySQL connector jar\n"
+    content["/etc/passwd"] = files.passwd_with_user(content["/etc/passwd"], "tomcat", TOMCAT_UID, TOMCAT_HOME)
+    if war["tomcat_db"]:
+        content[f"{TOMCAT_HOME}/db/create-schema.sql"] = "-- lab stand-in for the schema scripts\n"
+    if war["config_link"]:
+        for path in [p for p in content if p.startswith(CONFIG_DIR + "/")]:
+            moved = WEBAPP_CLASSES + path[len(CONFIG_DIR):]
+            content[moved] = content.pop(path)
+            if path in modes:
+                modes[moved] = modes.pop(path)
+        links[CONFIG_DIR] = WEBAPP_CLASSES
 
 
 def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/etc")) -> MachineSpec:
@@ -38,11 +70,17 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
           "db.usage.host": db_host, "db.usage.driver": "jdbc:mysql", "db.usage.port": "3306",
           "region.id": "1", **facts["db_properties"]}
     java = ["/usr/bin/java", "-Djava.security.properties=/etc/cloudstack/management/java.security.ciphers",
-            "-Xmx2G", "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
+            *facts["heap_args"], "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
             *facts["java_args"], "org.apache.cloudstack.ServerDaemon"]
     user = facts["process_user"]
     version = topo.version(facts["version"])
     package = version if facts["package_version"] is None else facts["package_version"]
+    log4j = facts["log4j"]
+    dialect = log4j["dialect"] or ("log4j2" if parse_cloudstack_version(version)
+                                   >= parse_cloudstack_version("4.20") else "log4j1")
+    units, unit_modes = unit_files("cloudstack-management", {"init": "systemd", "units": {}})
+    # the packaged unit's PIDFile= (/var/run is /run); the stand-in systemctl reads MainPID from it
+    pid_file = "/run/cloudstack-management.pid" if facts["main_pid_recorded"] else None
     content.update({
         "/etc/os-release": files.os_release_debian("12"),
         "/etc/passwd": files.passwd_with_user((base_etc / "passwd").read_text(), user, CLOUD_UID,
@@ -54,14 +92,22 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         "/usr/bin/java": STANDIN,
         "/var/lib/dpkg/status": files.dpkg_status({"cloudstack-management": package} if package else {}),
         **lib_files(version, facts["lib_files"]),
-        **fw_files, **facts["files"]})
-    modes.update({"/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
+        "/etc/cloudstack/management/log4j-cloud.xml": log4j["text"] if log4j["text"] is not None else files.log4j_cloud_xml(
+            dialect, log4j["host"], log4j["facility"], log4j["level"], log4j["root_syslog"]),
+        **({} if facts["server_properties"] is None else {
+            "/etc/cloudstack/management/server.properties": files.server_properties(facts["server_properties"])}),
+        **units, **fw_files, **facts["files"]})
+    modes.update({**unit_modes, "/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
+    if facts["deployment"] == "war":
+        war_files(facts["war"], content, modes, links)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
         views=("/etc", "/root", "/run", "/usr/bin", "/usr/share", "/var/backups", "/var/lib/dpkg"), files=content,
         modes=modes, symlinks=links, mtimes=mtimes, opaque_dirs=("/var/lib/dpkg/updates",),
-        services=[Service("cloudstack-management", java, user=user)], iptables_v4=v4, iptables_v6=v6,
+        services=[Service("cloudstack-management", java, user=user, pid_file=pid_file),
+                  *(Service(f"listener-{n}", ["python3", "-c", LISTENER, *socket.split()])
+                    for n, socket in enumerate(facts["listening"]))], iptables_v4=v4, iptables_v6=v6,
         network_setup=[f"addr add {node.address}/15 dev eth0",
                        f"addr add {node.address6}/64 dev eth0 nodad", "link set eth0 up"])

@@ -9,6 +9,9 @@ state has a file /etc/lab-units/UNIT holding two words; a unit without one is un
   transient, 1 otherwise; is-active 0 for active and reloading, 3 otherwise. For an unknown unit
   systemd 252 prints "Failed to get unit file state for UNIT.service: No such file or directory"
   (exit 1) and `inactive` (exit 3), as the Debian 12 systemctl recorded in tests/data/recorded/ does.
+  `show -p MainPID UNIT` prints `MainPID=<pid>` from the PID file the lab's service wrote
+  (/run/UNIT.pid, as the packaged cloudstack-management.service's PIDFile=), `MainPID=0` without one,
+  as systemd prints it for a unit with no running main process.
 - sysv (EL6): no systemctl (hidden), and stand-ins for `chkconfig --list UNIT` and `service UNIT
   status` in /usr/sbin; the words are "<on|off> <running|stopped>". chkconfig prints the name
   padded to 15 columns and `\\t<level>:on|off` for levels 0-6 (on at 2-5 when on); service exits
@@ -45,8 +48,14 @@ SYSTEMCTL_STANDIN = read_state("${2%.service}") + """case $1 in
     if [ ! -f "$state" ]; then echo inactive; exit 3; fi
     echo "$second"
     case $second in active|reloading) exit 0;; esac; exit 3 ;;
+  show)
+    if [ "$2" = -p ] && [ "$3" = MainPID ]; then
+      unit=${4%.service}; pid=0
+      [ ! -f "/run/$unit.pid" ] || read -r pid < "/run/$unit.pid"
+      echo "MainPID=$pid"; exit 0
+    fi ;;
 esac
-echo "lab systemctl answers only is-enabled and is-active" >&2
+echo "lab systemctl answers only is-enabled, is-active and show -p MainPID" >&2
 exit 1
 """
 CHKCONFIG_STANDIN = read_state("$2") + """if [ "$1" != --list ] || [ ! -f "$state" ]; then

@@ -68,7 +68,10 @@ DATABASE_SERVER = Record({"name": f(NAME, REQUIRED), "address": f(Host(), REQUIR
 DATABASES = Record({"user": f(USER, REQUIRED), **_secret_fields("password"),
                     "ca_file": f(Optional(LOCAL_PATH)), "insecure": f(Bool(), False),
                     "servers": f(NonEmptyList(DATABASE_SERVER), REQUIRED)})
-MANAGEMENT_SERVER = Record({"name": f(NAME, REQUIRED), "ssh_address": f(Optional(Host()))})
+# deployment: how CloudStack is installed there; "war" (MS-WAR-LAYOUT): dropped into Tomcat as
+# [BERGSMA-OPS] describes, as before embedded Jetty (4.9 per the install guide) or in custom builds
+MANAGEMENT_SERVER = Record({"name": f(NAME, REQUIRED), "ssh_address": f(Optional(Host())),
+                            "deployment": f(Enum("package", "war"), "package")})
 INVENTORY = Record({
     "cloud": f(Record({"name": f(NAME, REQUIRED), "api": f(API, REQUIRED)}), REQUIRED),
     "ssh": f(SSH, REQUIRED),
@@ -143,6 +146,7 @@ class DatabaseSettings:
 class ManagementServer:
     name: str
     ssh_address: str | None
+    deployment: str = "package"
 
 
 @dataclass(frozen=True)

@@ -211,3 +211,10 @@ class DebianVersion(Text):
             raise SchemaError(f"{where}: {shown(value)} is not a Debian version; write it as dpkg shows it, "
                               "e.g. 3.0.15-1~deb12u1")
         return value
+
+
+# log4j's levels from the most to the least verbose (ALL and OFF at the ends); both dialects name them alike
+LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
+# The facility names both SyslogAppenders take (log4j 1 SyslogAppender.getFacility, log4j2 Facility)
+SYSLOG_FACILITIES = ("KERN", "USER", "MAIL", "DAEMON", "AUTH", "SYSLOG", "LPR", "NEWS", "UUCP", "CRON",
+                     "AUTHPRIV", "FTP", *(f"LOCAL{n}" for n in range(8)))

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
-from stackaudit.config.kinds import (CLOUDSTACK_VERSION, PORT, USER_NAME_PATTERN, Bounded, DebianVersion, Host,
-                                     NonEmptyList, Pattern, Text, seconds)
-from stackaudit.config.schema import Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
+from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
+                                     Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
+from stackaudit.config.schema import Bool, Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
 
@@ -154,6 +154,17 @@ POLICY = Record({
         # own addresses (a load balancer's VIP in front of them); empty: those addresses
         "agent_endpoints": f(ListOf(Host()), list),
     }), dict),
+    # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
+    "ms": f(Record({
+        "min_heap_mb": f(Bounded(64, 16777216, " of MiB"), 3584),
+        # MS-HTTP-LOCAL-ONLY: a reverse proxy on each management server fronts its HTTP(S) ([CSC-WIKI])
+        "reverse_proxy": f(Bool(), False),
+        # MS-LOG4J-SYSLOG: where the SYSLOG appender must send (null: only the file's dialect is
+        # checked), with which facility and at least which level ([SHAPEBLUE-HOWTO]: LOCAL0, DEBUG)
+        "syslog_host": f(Optional(Host())),
+        "syslog_facility": f(Enum(*SYSLOG_FACILITIES), "LOCAL0"),
+        "syslog_level": f(Enum(*LOG_LEVELS), "DEBUG"),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -251,6 +262,15 @@ class ManagementPolicy:
 
 
 @dataclass(frozen=True)
+class MsPolicy:
+    min_heap_mb: int = 3584
+    reverse_proxy: bool = False
+    syslog_host: str | None = None
+    syslog_facility: str = "LOCAL0"
+    syslog_level: str = "DEBUG"
+
+
+@dataclass(frozen=True)
 class BackupPolicy:
     max_age_hours: int
     locations: dict[str, tuple[str, ...]]   # target kind -> globs that must each match a fresh file
@@ -297,6 +317,7 @@ class Policy:
     services: ServicesPolicy = ServicesPolicy()
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
+    ms: MsPolicy = MsPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -329,6 +350,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         database=DatabasePolicy(**data["database"]),
         management=ManagementPolicy(**{**data["management"],
                                        "agent_endpoints": tuple(data["management"]["agent_endpoints"])}),
+        ms=MsPolicy(**data["ms"]),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),

@@ -5,7 +5,9 @@ listVPCs in tests/data/recorded has two `my-vpc`).
 Whether a network has a router to judge is decided at collection (rules/scope.py `router-serves`)
 from what is kept here. For a Shared network that is whether it has Running VMs: only their count
 is asked (one row of listVirtualMachines networkid=<id> state=Running), and where that fails the
-reason is kept, so the result is broken rather than left out.
+reason is kept, so the result is broken rather than left out. For a redundant VPC it is how many
+VMs run on its tiers: with none, its routers report FAULT (or, after apache/cloudstack pull request
+11518, UNKNOWN), which is no failover fault (apache/cloudstack issue 10677).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ NETWORK_LISTINGS = (("listNetworks", {"listall": "true", "isrecursive": "true"})
 
 def network_targets(api, network_rows: list[dict], vpc_rows: list[dict], notes: list[str]) -> list[Target]:
     """A target per guest network and VPC; a row the suite cannot read is a note, not a target."""
-    targets = []
+    parsed = []
     for parse, rows in ((parse_networks, [r for r in network_rows if r.get("issystem") is not True]),
                         (parse_vpcs, vpc_rows)):
         for row in rows:
@@ -29,19 +31,28 @@ def network_targets(api, network_rows: list[dict], vpc_rows: list[dict], notes: 
             except UnparsableOutput as err:
                 notes.append(f"{err}; not a target")
                 continue
-            targets.append(network_target(api, network))
-    return targets
+            parsed.append(network)
+    tiers: dict[str, list[str]] = {}
+    for network in parsed:
+        if network.kind == "network" and network.vpcid:
+            tiers.setdefault(network.vpcid, []).append(network.id)
+    return [network_target(api, network, tiers.get(network.id, [])) for network in parsed]
 
 
-def network_target(api, network: GuestNetwork) -> Target:
+def network_target(api, network: GuestNetwork, tier_ids: list[str]) -> Target:
     attrs = {"id": network.id, "name": network.name, "type": network.type, "state": network.state,
              "redundant": network.redundant, "vpcid": network.vpcid,
              "providers": None if network.providers is None else sorted(network.providers)}
-    if network.type == "Shared" and network.providers and network.providers & ROUTER_PROVIDERS:
+    serves = bool(network.providers and network.providers & ROUTER_PROVIDERS)
+    counted = [network.id] if network.type == "Shared" else tier_ids if network.kind == "vpc" and network.redundant \
+        else []
+    if serves and counted:
         try:
-            attrs["running_vms"] = running_vm_count(api, network.id)
+            attrs["running_vms"] = sum(running_vm_count(api, network_id) for network_id in counted)
         except TargetError as err:
             attrs["running_vms_error"] = str(err)
+    elif serves and network.kind == "vpc" and network.redundant:
+        attrs["running_vms"] = 0        # a VPC without tiers has no VM
     return Target(network.kind, network.id, network.zonename, attrs=attrs)
 
 

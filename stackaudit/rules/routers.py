@@ -58,16 +58,39 @@ def network_of(target) -> GuestNetwork:
                         providers=None if attrs.providers is None else frozenset(attrs.providers))
 
 
-def router_findings(network: GuestNetwork, routers: list[RouterRow]) -> list[str]:
-    """What is wrong with the routers listRouters gives for the network (networkid=) or VPC (vpcid=)."""
+def router_findings(network: GuestNetwork, routers: list[RouterRow], running_vms: int | None = None,
+                    vms_error: str | None = None) -> list[str]:
+    """What is wrong with the routers listRouters gives for the network (networkid=) or VPC (vpcid=).
+
+    A redundant VPC on whose tiers no VM runs has no pair to judge: its routers then report FAULT
+    (CloudStack 4.19, apache/cloudstack issue 10677) or UNKNOWN (from pull request 11518), and both
+    work. Its routers must still run. Where its VMs could not be counted, a pair that is not one
+    PRIMARY and one BACKUP is not checked rather than failed."""
     where = f"{network.kind} {network.name} ({network.id})"
     if not routers:
         return [f"{where} has no virtual router"]
     findings = [f"router {r.name} of {where} is {r.state or 'in no state'}, not Running"
                 for r in routers if r.state != "Running"]
-    if network.redundant:
-        findings += redundancy_findings(where, routers)
+    if network.redundant and not idle_redundant_vpc(network, running_vms):
+        pair = redundancy_findings(where, routers)
+        if pair and network.kind == "vpc" and running_vms is None:
+            raise NotCheckable(f"{'; '.join(pair)}, and whether a VM of the VPC runs (with none, that is "
+                               f"expected) is unknown: {vms_error or 'its VMs were not counted'}")
+        findings += pair
     return findings
+
+
+def idle_redundant_vpc(network: GuestNetwork, running_vms: int | None) -> bool:
+    """A redundant VPC on whose tiers no VM runs: its pair is not judged."""
+    return network.redundant and network.kind == "vpc" and running_vms == 0
+
+
+def pair_note(network: GuestNetwork, running_vms: int | None) -> str | None:
+    """The evidence's word on a redundant VPC whose pair is not judged, or None."""
+    if idle_redundant_vpc(network, running_vms):
+        return ("no VM runs on the VPC's tiers: its routers' redundant states (FAULT or UNKNOWN then, apache/"
+                "cloudstack issue 10677) are not judged")
+    return None
 
 
 def redundancy_findings(where: str, routers: list[RouterRow]) -> list[str]:

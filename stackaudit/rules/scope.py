@@ -81,6 +81,18 @@ def _router_serves(target, version, policy, inventory):
         return None     # collected, and reported broken by the check with the reason
 
 
+def _reverse_proxy(target, version, policy, inventory):
+    return None if policy.ms.reverse_proxy else "policy ms.reverse_proxy is false: no local reverse proxy in front"
+
+
+def _war_deployment(target, version, policy, inventory):
+    servers = {m.name: m for m in inventory.management_servers}
+    server = servers.get(target.name)
+    if server is not None and server.deployment == "war":
+        return None
+    return "deployed from packages (inventory management_servers[].deployment is not war)"
+
+
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
@@ -97,6 +109,12 @@ ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serve
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
 HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
 
+# MS-HTTP-LOCAL-ONLY: management servers whose own HTTP(S) a local reverse proxy fronts ([CSC-WIKI]).
+REVERSE_PROXY = Scope("management servers behind a local reverse proxy (policy ms.reverse_proxy)", _reverse_proxy)
+
+# MS-WAR-LAYOUT: servers the inventory marks as war drops into Tomcat ([BERGSMA-OPS]).
+WAR_DEPLOYMENT = Scope("management servers deployed as a war in Tomcat (inventory deployment: war)", _war_deployment)
+
 # What a catalog record's `scope` may name.
 CONDITIONS = {
     "pool-ha-relied-on": POOL_HA_RELIED_ON,
@@ -106,4 +124,6 @@ CONDITIONS = {
     "database-vip": DATABASE_VIP,
     "router-serves": ROUTER_SERVES,
     "ha-needs-licence": HA_NEEDS_LICENCE,
+    "reverse-proxy": REVERSE_PROXY,
+    "war-deployment": WAR_DEPLOYMENT,
 }

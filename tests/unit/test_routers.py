@@ -136,3 +136,24 @@ def test_unknown_redundant_state_is_not_checkable_never_passed():
     pair = [router("r-1-VM", redundantstate="PRIMARY"), router("r-2-VM", redundantstate="STANDBY")]
     with pytest.raises(NotCheckable, match="redundant state STANDBY is not one the suite knows"):
         router_findings(network(redundant=True), pair)
+
+
+def test_a_redundant_vpc_with_no_running_vm_has_no_pair_to_judge_but_its_routers_must_run():
+    """apache/cloudstack issue 10677: with no VM on its tiers both routers report FAULT (UNKNOWN after
+    pull request 11518) and work; with a VM running, FAULT/FAULT is a broken pair."""
+    vpc = network(kind="vpc", type=None, redundant=True, state="Enabled")
+    faults = [router("r-1-VM", redundantstate="FAULT"), router("r-2-VM", redundantstate="FAULT")]
+    assert router_findings(vpc, faults, running_vms=0) == []
+    assert router_findings(vpc, [router("r-1-VM", redundantstate="UNKNOWN"), router("r-2-VM", "Stopped", "UNKNOWN")],
+                           running_vms=0) == ["router r-2-VM of vpc web (5f0c-net) is Stopped, not Running"]
+    [finding] = router_findings(vpc, faults, running_vms=1)
+    assert "the redundant pair is FAULT/FAULT" in finding
+    with pytest.raises(NotCheckable, match="whether a VM of the VPC runs .* is unknown: error 530"):
+        router_findings(vpc, faults, running_vms=None, vms_error="error 530")
+    pair = [router("r-1-VM", redundantstate="PRIMARY"), router("r-2-VM", redundantstate="BACKUP")]
+    assert router_findings(vpc, pair, running_vms=None, vms_error="error 530") == []
+
+
+def test_an_isolated_redundant_network_is_judged_whatever_runs_on_it():
+    faults = [router("r-1-VM", redundantstate="FAULT"), router("r-2-VM", redundantstate="FAULT")]
+    assert router_findings(network(redundant=True), faults, running_vms=0) != []

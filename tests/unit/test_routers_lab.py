@@ -153,3 +153,20 @@ def test_an_answer_without_a_count_is_unparsable(answer):
             return answer
     with pytest.raises(UnparsableOutput, match="listVirtualMachines networkid=n1: no count"):
         running_vm_count(Odd(), "n1")
+
+
+def test_a_redundant_vpc_s_running_vms_are_counted_over_its_tiers():
+    lists = lab_lists(
+        networks=[{"name": "a", "vpc": "busy", "provider": "VpcVirtualRouter", "running_vms": 1},
+                  {"name": "b", "vpc": "busy", "provider": "VpcVirtualRouter", "running_vms": 2},
+                  {"name": "c", "vpc": "idle", "provider": "VpcVirtualRouter"}],
+        vpcs=[{"name": "busy", "redundant": True}, {"name": "idle", "redundant": True}, {"name": "single"}],
+        routers=[])
+    targets = {t.attrs.name: t for t in network_targets(SimulatedApi(lists), rows(lists, "listNetworks"),
+                                                        rows(lists, "listVPCs"), [])}
+    assert {name: targets[name].attrs.running_vms for name in ("busy", "idle", "single")} == {
+        "busy": 3, "idle": 0, "single": None}
+    refused = network_targets(SimulatedApi(lists, "listVirtualMachines"), rows(lists, "listNetworks"),
+                              rows(lists, "listVPCs"), [])
+    busy = next(t for t in refused if t.attrs.name == "busy")
+    assert busy.attrs.running_vms is None and "error 530: refused" in busy.attrs.running_vms_error

@@ -7,6 +7,8 @@ from stackaudit.collect.target_secrets import properties_secrets
 from stackaudit.parsers.boot_scripts import (MAKE_UNIQUE_INIT_SCRIPT, MAKE_UNIQUE_SCRIPT, RC_LOCAL_FIX,
                                              MakeUniqueLeftovers, parse_boot_paths, parse_script_runs)
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
+from stackaudit.parsers.log4j import parse_log4j_config
+from stackaudit.parsers.war_layout import parse_war_layout
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties_file, parse_shell_assignments
 from stackaudit.parsers.units import LIBVIRTD_SOCKETS, UNIT_DIRS, parse_socket_units
 
@@ -34,6 +36,17 @@ MAKE_UNIQUE_PATHS_COMMAND = (
     "for d in /etc/init.d /etc/rc.d /etc/rc.d/rc[0-6].d /opt; do "
     "if [ -d \"$d\" ] && ! { [ -r \"$d\" ] && [ -x \"$d\" ]; }; then printf 'unreadable\\t%s\\n' \"$d\"; fi; done; "
     "if [ /etc/rc.local -ef /etc/rc.d/rc.local ]; then printf 'same\\t/etc/rc.local\\t/etc/rc.d/rc.local\\n'; fi")
+
+# MS-WAR-LAYOUT: where /etc/cloudstack/management leads, whether it holds db.properties, the MySQL
+# connector, and user tomcat's home with its db/ (parsers/war_layout.py reads the lines).
+WAR_LAYOUT_COMMAND = r"""d=/etc/cloudstack/management
+if [ -L "$d" ]; then printf 'config_link\t%s\n' "$(readlink "$d")"; fi
+if [ -d "$d" ]; then echo config_dir; fi
+if [ -f "$d/db.properties" ]; then echo db_properties; fi
+if [ -e /usr/share/java/mysql-connector-java.jar ]; then echo connector; fi
+home=$(getent passwd tomcat | cut -d: -f6)
+printf 'tomcat_home\t%s\n' "$home"
+if [ -n "$home" ] && [ -d "$home/db" ]; then echo tomcat_db; fi"""
 
 
 def make_unique_leftovers(facts) -> MakeUniqueLeftovers:
@@ -63,6 +76,14 @@ FACTS = [
                      parse_java_properties_file, properties_secrets),
     config_file_fact("db_properties", ("mgmt",), "/etc/cloudstack/management/db.properties",
                      parse_java_properties_file, properties_secrets),
+    config_file_fact("server_properties", ("mgmt",), "/etc/cloudstack/management/server.properties",
+                     parse_java_properties_file, properties_secrets),
+    config_file_fact("log4j_config", ("mgmt",), "/etc/cloudstack/management/log4j-cloud.xml",
+                     lambda text, path: parse_log4j_config(text)),
+    # MS-WAR-LAYOUT: Tomcat's settings, read as EL7's tomcat.service reads its EnvironmentFile=
+    config_file_fact("tomcat_sysconfig", ("mgmt",), "/etc/sysconfig/tomcat", parse_environment_file),
+    Fact("war_layout", ("mgmt",), (Command("war_layout", WAR_LAYOUT_COMMAND),),
+         lambda facts: parse_war_layout(facts.section("war_layout"))),
     config_file_fact("xensource_inventory", ("xs-host",), "/etc/xensource-inventory", parse_shell_assignments),
     config_file_fact("libvirtd_conf", ("kvm-host",), "/etc/libvirt/libvirtd.conf",
                      lambda text, path: parse_libvirtd_conf(text)),

@@ -8,6 +8,7 @@ by process name; it and pgrep exit 1 when nothing matches.
 from __future__ import annotations
 
 from stackaudit.collect.readings import Command, Fact, shell
+from stackaudit.parsers.jvm import COMM_PREFIX, parse_jvm_heap
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.procs import (MANAGEMENT_PROGRAMS, USER_COLUMNS, ProgramProcesses, parse_pids, parse_ps,
                                       parse_ps_names, parse_stale_mappings)
@@ -39,6 +40,22 @@ PROGRAM_PROCESSES = Command("program_processes", shell("ps", "-C", ",".join(MANA
                             ok_exit_codes=(0, 1))
 SERVER_PIDS = Command("server_pids", shell("pgrep", "-f", MANAGEMENT_MARKERS_ERE), ok_exit_codes=(0, 1))
 
+# MS-JVM-HEAP: the heap options of the JVM systemd runs as cloudstack-management, never its whole
+# command line (it can carry -D...Password=), and its process name: the heap options are arguments
+# of their own only when the main process is the JVM, as the packaged unit's `ExecStart=/usr/bin/java
+# $JAVA_OPTS ...` runs it (an `sh -c` wrapper would hold them inside one argument). `systemctl show
+# -p MainPID` prints "MainPID=0" for a unit without a running main process; --value is left out
+# (systemd 230 added it; CentOS 7 has 219).
+# A command line that cannot be read ends the program with the failure's status (broken).
+HEAP_COMMAND = r"""main=$(systemctl show -p MainPID cloudstack-management) || exit
+printf '%s\n' "$main"
+pid=${main#MainPID=}
+case $pid in ''|0|*[!0-9]*) exit 0;; esac
+comm=$(cat "/proc/$pid/comm") || exit
+args=$(tr '\0' '\n' < "/proc/$pid/cmdline") || exit
+printf '""" + COMM_PREFIX + r"""%s\n' "$comm"
+printf '%s\n' "$args" | grep -E '^-(Xmx|XX:MaxHeapSize=)' || true"""
+
 
 def program_processes(facts) -> ProgramProcesses:
     """The management programs' processes and the PIDs marked as the server's (rules/management.py
@@ -51,10 +68,12 @@ FACTS = [
     Fact("libvirtd_process", ("kvm-host",), (LIBVIRTD_PROCESS,),
          lambda facts: parse_ps(facts.section("libvirtd_process"))),
     Fact("management_processes", ("mgmt",), (PROGRAM_PROCESSES, SERVER_PIDS), program_processes),
+    Fact("management_heap", ("mgmt",), (Command("management_heap", HEAP_COMMAND),),
+         lambda facts: parse_jvm_heap(facts.section("management_heap"))),
     Fact("stale_mappings", SYSTEM_VM_KINDS, (Command("stale_libraries", STALE_LIBRARY_COMMAND),),
          lambda facts: parse_stale_mappings(facts.section("stale_libraries"))),
     # -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
     # CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
-    Fact("listeners", ("db", "kvm-host"), (Command("listening", shell("ss", "-ltn")),),
+    Fact("listeners", ("db", "kvm-host", "mgmt"), (Command("listening", shell("ss", "-ltn")),),
          lambda facts: parse_ss_listening(facts.section("listening"))),
 ]
