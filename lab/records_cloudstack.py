@@ -5,6 +5,7 @@ Field names and types follow [CS-API] (the 4.22.1 response classes; README, Sour
 from __future__ import annotations
 
 from lab.parts.system_vm import template_debian
+from lab.records_events import event_rows
 from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
 from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
@@ -59,6 +60,7 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listNetworks": {"key": "network", "rows": network_rows(scenario)},
             "listVPCs": {"key": "vpc", "rows": vpc_rows(scenario)},
             "listVirtualMachines": {"key": "virtualmachine", "rows": virtual_machine_rows(scenario)},
+            "listEvents": {"key": "event", "rows": event_rows(scenario)},
             "listManagementServers": {"key": "managementserver",
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
@@ -312,8 +314,9 @@ def configuration_rows(scenario: dict, settings: dict) -> list[dict]:
             continue
         scope = SETTING_SCOPES.get(name, "global")
         rows.append({"name": name, "value": value, "scope": scope, "category": "Advanced",
-                     "description": f"{name} (lab)", "isdynamic": True, "type": "String",
-                     "component": "management-server", "scoped_values": scoped_values(scenario, name)})
+                     "description": f"{name} (lab)", "isdynamic": name not in scenario["static_settings"],
+                     "type": "String", "component": "management-server",
+                     "scoped_values": scoped_values(scenario, name)})
     for key in ("ldap.truststore", "ldap.truststore.password"):
         field = "truststore" if key == "ldap.truststore" else "truststore_password"
         values = {stable_id("domain", d): l[field] for d, l in ldap_domains.items()}

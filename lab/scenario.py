@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, FIREWALL, HOST_COMMON, KEY_OVERRIDES
+from lab.scenario_events import EVENT
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
@@ -235,6 +236,9 @@ MANAGEMENT_SERVER = Record({
     # build lab/parts/mgmt.py writes for that version (null removes one)
     "package_version": f(Optional(Str())),
     "lib_files": f(MapOf(Optional(Str())), dict),
+    # MS-CONFIG-ACTIVE: files of /etc/cloudstack/management modified after the server started (the lab
+    # dates them ten minutes after it writes them: the server starts within seconds of that)
+    "modified_after_start": f(ListOf(Str()), list),
 })
 
 LDAP = Record({
@@ -284,6 +288,9 @@ SCENARIO = Record({
     "cloudstack_version": f(Str(), "4.19.1.0"),
     "global_settings": f(MapOf(Optional(Str())), dict),
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
+    # MS-CONFIG-ACTIVE: settings listConfigurations marks isdynamic false; the cloud's events
+    "static_settings": f(ListOf(Str()), list),
+    "events": f(ListOf(EVENT), list),
     "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)

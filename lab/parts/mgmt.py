@@ -1,6 +1,7 @@
 """The lab's management servers (kind mgmt): db.properties, the java process and its user, the firewall."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from lab import files
@@ -53,6 +54,19 @@ def war_files(war: dict, content: dict, modes: dict, links: dict) -> None:
         links[CONFIG_DIR] = WEBAPP_CLASSES
 
 
+def modified_after_start(names: list[str], content: dict) -> dict[str, float]:
+    """MS-CONFIG-ACTIVE: files of the configuration directory (wherever a war drop moved it) dated ten
+    minutes after now, a time after the server's start, which follows within seconds."""
+    later = time.time() + 600
+    dated = {}
+    for name in names:
+        path = next((p for p in (f"{CONFIG_DIR}/{name}", f"{WEBAPP_CLASSES}/{name}") if p in content), None)
+        if path is None:
+            raise ValueError(f"modified_after_start: the lab writes no {CONFIG_DIR}/{name}")
+        dated[path] = later
+    return dated
+
+
 def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/etc")) -> MachineSpec:
     facts = node.facts
     content, modes = common_files(node, keys)
@@ -102,6 +116,7 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         war_files(facts["war"], content, modes, links)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
+    mtimes.update(modified_after_start(facts["modified_after_start"], content))
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
         views=("/etc", "/root", "/run", "/usr/bin", "/usr/share", "/var/backups", "/var/lib/dpkg"), files=content,

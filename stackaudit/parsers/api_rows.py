@@ -98,10 +98,12 @@ def parse_schema_versions(rows) -> list[SchemaVersionRow]:
 # --- the cloud's settings (collectors.collect_cloud_settings) --------------------------------------
 @dataclass(frozen=True)
 class ConfigurationRow:
-    """A listConfigurations row (ConfigurationResponse): a setting's name, value and scope."""
+    """A listConfigurations row (ConfigurationResponse): a setting's name, value and scope, and
+    whether the server reads a new value at once (isdynamic, a JSON boolean) or only at start."""
     name: str
     value: str | None = None
     scope: str | None = None
+    isdynamic: Any = None
 
 
 @dataclass(frozen=True)

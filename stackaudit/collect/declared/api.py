@@ -6,6 +6,7 @@ from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_s
 from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
                                          parse_service_offerings, parse_storage_pools)
+from stackaudit.parsers.setting_edits import CONFIG_EDIT, parse_setting_edits
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
@@ -28,4 +29,10 @@ FACTS = [
     Fact("storage_pools", ("cloud",),
          (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type and zone"),),
          lambda facts: parse_storage_pools(facts.api("storage_pools"))),
+    # MS-CONFIG-ACTIVE: every setting change the cloud still keeps (event.purge.delay days); one
+    # reading for every management server, so no startdate (each server started at its own time)
+    Fact("setting_edits", ("cloud",),
+         (ApiCall("setting_edits", "listEvents", (("listall", "true"), ("type", CONFIG_EDIT)),
+                  rows="every CONFIGURATION.VALUE.EDIT event"),),
+         lambda facts: parse_setting_edits(facts.api("setting_edits"))),
 ]
