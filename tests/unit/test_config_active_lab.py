@@ -65,3 +65,18 @@ def test_an_event_of_another_type_needs_its_description():
     with pytest.raises(ValueError, match=r"events\[0\]: a USER.LOGIN event needs a description"):
         event_rows({"events": [{"type": "USER.LOGIN", "minutes": 0, "setting": None, "value": "1",
                                 "description": None, "by": "admin"}]})
+
+
+def test_the_simulators_list_events_filters_on_type_and_pages_newest_first():
+    """The reading as declared (listall, type) against the simulator's answer: other types are left
+    out, pages follow the simulator's paging, and the count is the whole list's."""
+    from lab.sim.cloudstack_api import Api
+    model = cloudstack_model(build_topology(load_scenario(MATRIX / "config_active.yml")), [], [], "ready")
+    api = Api(model)
+    answer = api.execute("listEvents", {"listall": "true", "type": "CONFIGURATION.VALUE.EDIT",
+                                        "page": "1", "pagesize": "2"})
+    assert answer["count"] == 3 and len(answer["event"]) == 2
+    rest = api.execute("listEvents", {"listall": "true", "type": "CONFIGURATION.VALUE.EDIT",
+                                      "page": "2", "pagesize": "2"})["event"]
+    edits = parse_setting_edits(answer["event"] + rest)
+    assert [e.name for e in edits] == ["expunge.interval", "allow.user.view.destroyed.vm", "max.account.cpus"]
