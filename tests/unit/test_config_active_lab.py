@@ -80,3 +80,12 @@ def test_the_simulators_list_events_filters_on_type_and_pages_newest_first():
                                       "page": "2", "pagesize": "2"})["event"]
     edits = parse_setting_edits(answer["event"] + rest)
     assert [e.name for e in edits] == ["expunge.interval", "allow.user.view.destroyed.vm", "max.account.cpus"]
+
+
+def test_a_war_drops_moved_configuration_is_dated_where_it_lives():
+    topo = build_topology(load_scenario(MATRIX / "war_layout.yml"))
+    linked = next(n for n in topo.management if n.facts["war"]["config_link"])
+    linked.facts["modified_after_start"] = ["db.properties"]
+    spec = mgmt_spec(topo, linked, KEYS)
+    moved = spec.symlinks["/etc/cloudstack/management"] + "/db.properties"
+    assert spec.mtimes[moved] > time.time() + 500 and "/etc/cloudstack/management/db.properties" not in spec.mtimes
