@@ -82,11 +82,11 @@ def test_recorded_event_descriptions_name_their_settings():
 
 def test_recorded_server_starts_give_the_start_and_each_file():
     absent = parse_server_start((RECORDED / "server-start-debian12-absent.txt").read_text())
-    assert absent == ServerStart(8785, 1796606246 - 3, tuple((path, None) for path in START_ONLY_FILES))
+    assert absent == ServerStart(30015, 1796608792 - 5, tuple((path, None) for path in START_ONLY_FILES))
     files = parse_server_start((RECORDED / "server-start-debian12-files.txt").read_text())
-    assert files.started == 1796606250 - 7 and dict(files.file_mtimes) == {
+    assert files.started == 1796608792 - 5 and dict(files.file_mtimes) == {
         "/etc/cloudstack/management/db.properties": 1796119200,
-        "/etc/cloudstack/management/server.properties": 1796606400,
+        "/etc/cloudstack/management/server.properties": 1796608912,
         "/etc/cloudstack/management/key": None, "/etc/cloudstack/management/environment.properties": None}
 
 

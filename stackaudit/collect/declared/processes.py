@@ -67,7 +67,7 @@ pid=${main#MainPID=}
 case $pid in ''|0|*[!0-9]*) exit 0;; esac
 now=$(date +%s) || exit
 elapsed=$(ps -o etimes= -p "$pid") || exit
-printf 'now %s\netimes %s\n' "$now" $elapsed
+printf 'now %s\netimes %s\n' "$now" "$elapsed"
 for file in """ + " ".join(START_ONLY_FILES) + r"""; do
   if [ -e "$file" ]; then
     mtime=$(stat -c %Y -- "$file") || exit
