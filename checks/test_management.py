@@ -6,6 +6,8 @@ from stackaudit.rules import db_properties as db_rules
 from stackaudit.rules import fqdn as fqdn_rules
 from stackaudit.rules import iso_tools as iso_rules
 from stackaudit.rules import management as rules
+from stackaudit.rules import global_host
+from stackaudit.rules import management_build as build_rules
 from stackaudit.rules import selinux as selinux_rules
 from stackaudit.rules import vhd_util as vhd_rules
 from stackaudit.targets import FIREWALLED_KINDS
@@ -116,4 +118,27 @@ def test_vhd_util(management_server):
     facts = management_server.facts
     findings, evidence = vhd_rules.vhd_util_findings(facts.vhd_util)
     facts.attach("vhd-util", evidence, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-BUILD-IDENTICAL", members={"mgmt": ("management_build",)})
+def test_build_identical(cloud):
+    """Every Up management server has the same cloudstack-management version-release and the same code:
+    the sha256 of each file of /usr/share/cloudstack-management/lib (or of its Tomcat webapps) is equal."""
+    gathered, left_out = groups.management_builds(cloud.facts)
+    findings, evidence = build_rules.build_findings(gathered.values)
+    cloud.facts.attach("management servers' builds", {"judged": evidence, "not Up, left out": left_out}, as_json=True)
+    findings = groups.findings_or_not_checked(findings, gathered)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-GLOBAL-HOST", reads=("configurations",))
+def test_global_host(cloud, policy):
+    """The global `host` setting (the addresses agents, SSVMs and console proxies connect to) has no
+    loopback entry and lists exactly the Up management servers' serviceip (or the policy's endpoints)."""
+    facts = cloud.facts
+    findings, evidence = global_host.global_host_findings(
+        facts.configurations, facts.api_rows("listManagementServers"),
+        [server.address for server in groups.members(facts, "mgmt")], list(policy.management.agent_endpoints))
+    facts.attach("global host against the management servers", evidence, as_json=True)
     assert not findings, "; ".join(findings)

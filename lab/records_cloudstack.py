@@ -5,9 +5,10 @@ Field names and types follow [CS-API] (the 4.22.1 response classes; README, Sour
 from __future__ import annotations
 
 from lab.parts.system_vm import template_debian
+from lab.records_events import event_rows, newest_first
 from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
 from lab.records_templates import system_template_rows, system_vm_template_id, template_settings
-from lab.records_workloads import stopped_vm_rows, workload_lists
+from lab.records_workloads import stopped_vm_event_rows, stopped_vm_rows, workload_lists
 from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
@@ -72,6 +73,7 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listVPCs": {"key": "vpc", "rows": vpc_rows(scenario)},
             "listVirtualMachines": {"key": "virtualmachine",
                                     "rows": virtual_machine_rows(scenario) + stopped_vm_rows(scenario)},
+            "listEvents": {"key": "event", "rows": newest_first(event_rows(scenario) + stopped_vm_event_rows(scenario))},
             "listManagementServers": {"key": "managementserver",
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
@@ -357,8 +359,9 @@ def configuration_rows(scenario: dict, settings: dict) -> list[dict]:
             continue
         scope = SETTING_SCOPES.get(name, "global")
         rows.append({"name": name, "value": value, "scope": scope, "category": "Advanced",
-                     "description": f"{name} (lab)", "isdynamic": True, "type": "String",
-                     "component": "management-server", "scoped_values": scoped_values(scenario, name)})
+                     "description": f"{name} (lab)", "isdynamic": name not in scenario["static_settings"],
+                     "type": "String", "component": "management-server",
+                     "scoped_values": scoped_values(scenario, name)})
     for key, default in LDAP_SETTINGS.items():
         field = LDAP_FIELDS.get(key)
         values = {stable_id("domain", d): l[field] if field else l["settings"][key]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, HOST_COMMON, KEY_OVERRIDES
 from lab.scenario_management import MANAGEMENT_SERVER
+from lab.scenario_events import EVENT
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from lab.scenario_workloads import KUBERNETES_CLUSTER, STOPPED_VM, SYSTEM_TEMPLATE
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
@@ -283,6 +284,9 @@ SCENARIO = Record({
     "cloudstack_version": f(Str(), "4.19.1.0"),
     "global_settings": f(MapOf(Optional(Str())), dict),
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
+    # MS-CONFIG-ACTIVE: settings listConfigurations marks isdynamic false; the cloud's events
+    "static_settings": f(ListOf(Str()), list),
+    "events": f(ListOf(EVENT), list),
     "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
     "kubernetes_clusters": f(ListOf(KUBERNETES_CLUSTER), list),

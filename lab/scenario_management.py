@@ -51,4 +51,12 @@ MANAGEMENT_SERVER = Record({
     # MS-VHDUTIL: the mode of a stand-in vhd-util in CloudStack's XenServer scripts directory (the
     # install guide's 0755), as for the ISO programs
     "vhd_util": f(Optional(PROGRAM_MODE), "0755"),
+    # MS-BUILD-IDENTICAL: the cloudstack-management package's version (null: the server's `version`;
+    # "": not installed) and files of /usr/share/cloudstack-management/lib, name -> content, over the
+    # build lab/parts/mgmt.py writes for that version (null removes one)
+    "package_version": f(Optional(Str())),
+    "lib_files": f(MapOf(Optional(Str())), dict),
+    # MS-CONFIG-ACTIVE: files of /etc/cloudstack/management modified after the server started (the lab
+    # dates them ten minutes after it writes them: the server starts within seconds of that)
+    "modified_after_start": f(ListOf(Str()), list),
 })

@@ -15,6 +15,7 @@ from stackaudit.rules import database as db_rules
 from stackaudit.rules import db_vip as vip_rules
 from stackaudit.rules import firewall as firewall_rules
 from stackaudit.rules import hosts as host_rules
+from stackaudit.rules import management_build
 from stackaudit.rules import ssvm_mtu
 from stackaudit.targets import FIREWALLED_KINDS, Target
 
@@ -105,6 +106,16 @@ def database_pair(facts) -> tuple[Gathered, Gathered]:
     for member in members(facts, "mgmt"):
         views.read(facts, member, lambda f: vip_rules.management_view(f.db_properties, f.own_names))
     return pair, views
+
+
+def management_builds(facts) -> tuple[Gathered, list[str]]:
+    """MS-BUILD-IDENTICAL's input: each Up management server's build; and the servers left out, each
+    with the state listManagementServers gives it."""
+    servers, left_out = management_build.up_servers(members(facts, "mgmt"), facts.api_rows("listManagementServers"))
+    gathered = Gathered()
+    for member in servers:
+        gathered.read(facts, member, lambda f: f.management_build)
+    return gathered, left_out
 
 
 def members_firewall_findings(facts, firewall_policy) -> Gathered:

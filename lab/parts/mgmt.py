@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 
 from lab import files, files_management
@@ -13,6 +14,18 @@ from stackaudit.parsers.cloudstack import parse_cloudstack_version
 from stackaudit.parsers.iso_tools import VHD_UTIL
 
 CLOUD_UID = 1500
+# What a 4.19 package installs in /usr/share/cloudstack-management/lib, the unit's CLASSPATH
+# (packaging/systemd/cloudstack-management.default, [CS-CODE]): one jar of the server and its
+# dependencies. The lab's are small text files standing in for them, one content per version.
+LIB_DIR = "/usr/share/cloudstack-management/lib"
+
+
+def lib_files(version: str, overrides: dict[str, str | None]) -> dict[str, str]:
+    files = {f"cloudstack-{version}.jar": f"lab stand-in for the CloudStack {version} server jar\n",
+             "cloud-utils.jar": f"lab stand-in for cloud-utils of CloudStack {version}\n", **overrides}
+    return {f"{LIB_DIR}/{name}": content for name, content in files.items() if content is not None}
+
+
 # A process that only holds a listening TCP socket (argv: ADDRESS PORT), as a proxy's upstream or a
 # stray server would; it accepts nothing.
 LISTENER = ("import socket, sys, time\n"
@@ -43,6 +56,19 @@ def war_files(war: dict, content: dict, modes: dict, links: dict) -> None:
         links[CONFIG_DIR] = WEBAPP_CLASSES
 
 
+def modified_after_start(names: list[str], content: dict) -> dict[str, float]:
+    """MS-CONFIG-ACTIVE: files of the configuration directory (wherever a war drop moved it) dated ten
+    minutes after now, a time after the server's start, which follows within seconds."""
+    later = time.time() + 600
+    dated = {}
+    for name in names:
+        path = next((p for p in (f"{CONFIG_DIR}/{name}", f"{WEBAPP_CLASSES}/{name}") if p in content), None)
+        if path is None:
+            raise ValueError(f"modified_after_start: the lab writes no {CONFIG_DIR}/{name}")
+        dated[path] = later
+    return dated
+
+
 def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/etc")) -> MachineSpec:
     facts = node.facts
     content, modes = common_files(node, keys)
@@ -63,8 +89,10 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             *facts["heap_args"], "-cp", "/usr/share/cloudstack-management/lib/*:/etc/cloudstack/management",
             *facts["java_args"], "org.apache.cloudstack.ServerDaemon"]
     user = facts["process_user"]
+    version = topo.version(facts["version"])
+    package = version if facts["package_version"] is None else facts["package_version"]
     log4j = facts["log4j"]
-    dialect = log4j["dialect"] or ("log4j2" if parse_cloudstack_version(topo.version(facts["version"]))
+    dialect = log4j["dialect"] or ("log4j2" if parse_cloudstack_version(version)
                                    >= parse_cloudstack_version("4.20") else "log4j1")
     units, unit_modes = unit_files("cloudstack-management", {"init": "systemd", "units": {}})
     # the packaged unit's PIDFile= (/var/run is /run); the stand-in systemctl reads MainPID from it
@@ -78,6 +106,8 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
         "/etc/hosts": files.debian_etc_hosts(node.name, node.address),
         "/usr/bin/java": STANDIN,
+        "/var/lib/dpkg/status": files.dpkg_status({"cloudstack-management": package} if package else {}),
+        **lib_files(version, facts["lib_files"]),
         "/etc/cloudstack/management/log4j-cloud.xml": log4j["text"] if log4j["text"] is not None else files_management.log4j_cloud_xml(
             dialect, log4j["host"], log4j["facility"], log4j["level"], log4j["root_syslog"]),
         **({} if facts["server_properties"] is None else {
@@ -99,10 +129,11 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             modes[path] = int(facts[key], 8)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
+    mtimes.update(modified_after_start(facts["modified_after_start"], content))
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=("/etc", "/root", "/run", "/usr/bin", "/usr/share", "/var/backups"), files=content, modes=modes, symlinks=links,
-        mtimes=mtimes,
+        views=("/etc", "/root", "/run", "/usr/bin", "/usr/share", "/var/backups", "/var/lib/dpkg"), files=content,
+        modes=modes, symlinks=links, mtimes=mtimes, opaque_dirs=("/var/lib/dpkg/updates",),
         services=[Service("cloudstack-management", java, user=user, pid_file=pid_file),
                   *(Service(f"listener-{n}", ["python3", "-c", LISTENER, *socket.split()])
                     for n, socket in enumerate(facts["listening"]))], iptables_v4=v4, iptables_v6=v6,

@@ -153,6 +153,9 @@ POLICY = Record({
     "management": f(Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
         "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
+        # MS-GLOBAL-HOST: what the global `host` setting must list when it is not the Up servers'
+        # own addresses (a load balancer's VIP in front of them); empty: those addresses
+        "agent_endpoints": f(ListOf(Host()), list),
     }), dict),
     "ms": f(Record({
         # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
@@ -277,7 +280,8 @@ def policy_from_data(raw: object, source: str) -> Policy:
         system_vms=SystemVmPolicy(data["system_vms"]["libssl_floors"]),
         libvirt=LibvirtPolicy(**data["libvirt"]),
         database=DatabasePolicy(**data["database"]),
-        management=ManagementPolicy(**data["management"]),
+        management=ManagementPolicy(**{**data["management"],
+                                       "agent_endpoints": tuple(data["management"]["agent_endpoints"])}),
         ms=MsPolicy(**{**data["ms"], "selinux_modes": tuple(data["ms"]["selinux_modes"])}),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")

@@ -78,6 +78,7 @@ class DatabasePolicy:
 class ManagementPolicy:
     min_servers: int
     global_settings: dict[str, str]
+    agent_endpoints: tuple[str, ...] = ()   # MS-GLOBAL-HOST: empty, the Up servers' addresses
 
 
 @dataclass(frozen=True)

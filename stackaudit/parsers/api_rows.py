@@ -21,6 +21,7 @@ class ManagementServerRow:
     name: str
     state: str | None = None
     version: str | None = None
+    serviceip: str | None = None   # ManagementServerResponse: the server's cluster.node.IP
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "lis
         "listZones": ZoneRow, "listClusters": ClusterRow}
 TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
                "serviceofferingname", "ipaddress", "templateid", "zoneid", "zonename", "podname", "hypervisortype",
-               "hypervisorversion", "allocationstate", "managedstate"}
+               "hypervisorversion", "allocationstate", "managedstate", "serviceip"}
 
 
 def parse_pods(rows, call: str = "API listPods") -> list[PodRow]:
@@ -141,10 +142,12 @@ def parse_schema_versions(rows) -> list[SchemaVersionRow]:
 # --- the cloud's settings (collectors.collect_cloud_settings) --------------------------------------
 @dataclass(frozen=True)
 class ConfigurationRow:
-    """A listConfigurations row (ConfigurationResponse): a setting's name, value and scope."""
+    """A listConfigurations row (ConfigurationResponse): a setting's name, value and scope, and
+    whether the server reads a new value at once (isdynamic, a JSON boolean) or only at start."""
     name: str
     value: str | None = None
     scope: str | None = None
+    isdynamic: Any = None
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ def test_connection_faults(fault_lab):
         **on("mgmt://ms2", MGMT_SSH, f"mgmt://ms2: no SSH banner within {TIMEOUT}s"),
         **on("db://db1", DB_SSH, "db://db1: SSH login as root refused"),
         ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read db://db1: SSH login as root refused; mgmt://ms2: no SSH banner",
+        ("MS-BUILD-IDENTICAL", CLOUD): "could not read mgmt://ms2: no SSH banner",
         **on("xs-host://zone1/xs02", XS_SSH, "xs-host://zone1/xs02: host key changed"),
     })
     message = next(r.message for r in result.results if (r.check_id, r.target) == ("HOST-UUID-UNIQUE", CLOUD))
@@ -64,6 +65,7 @@ def test_command_faults(fault_lab):
         **on("mgmt://ms1", MGMT_SSH, "mgmt://ms1: garbled output: stdout: cut short in section 'hostname'"),
         **on("mgmt://ms2", MGMT_SSH, "mgmt://ms2: garbled output: not UTF-8 text in stdout of section 'ip_addresses'"),
         ("DB-VIP-SINGLE-HOLDER", CLOUD): "could not read mgmt://ms1: garbled output: stdout: cut short",
+        ("MS-BUILD-IDENTICAL", CLOUD): "could not read mgmt://ms1: garbled output: stdout: cut short",
         **xapi_pool_fault("XAPI 198.18.1.1: login as root refused"),
     })
 

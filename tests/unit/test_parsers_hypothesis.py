@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.boot_scripts import RC_LOCAL_FIX, parse_boot_paths, parse_script_runs
+from stackaudit.parsers.builds import parse_package_build, parse_sha256sum
+from stackaudit.parsers.setting_edits import parse_elapsed_seconds, parse_server_start
 from stackaudit.parsers.cloudstack import parse_cloudstack_release, parse_cloudstack_version
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.getent import parse_getent_ahosts, parse_lookups
@@ -98,6 +100,12 @@ PARSERS = [
     TextParser("boot paths", parse_boot_paths, ("make-unique-paths-lab-xu6.txt",), seeds=(
         "present\t/etc/init.d/xenserver_make_unique\npresent\t/etc/rc.d/rc3.d/S24xenserver_make_unique\n"
         "same\t/etc/rc.local\t/etc/rc.d/rc.local\n",)),
+    TextParser("sha256sum", parse_sha256sum, ("sha256sum-jars-debian12.txt", "sha256sum-coreutils-tests.txt",
+                                              "sha256sum-newline-name-debian12.txt")),
+    TextParser("ps -o etimes=", parse_elapsed_seconds, seeds=("   86461\n", "      3\n")),
+    TextParser("server start", parse_server_start, ("server-start-debian12-absent.txt", "server-start-debian12-files.txt")),
+    TextParser("management package", parse_package_build, seeds=(
+        "dpkg\tinstall ok installed\t4.19.1.0\n", "rpm\tpackage cloudstack-management is not installed\n")),
     TextParser("getent lookups", lambda text: parse_lookups(text, ["localhost", "db9.invalid"]),
                seeds=(" 127.0.0.1       STREAM localhost\n 127.0.0.1       DGRAM\n= 0\n= 2\n",)),
 ]

@@ -10,6 +10,7 @@ from stackaudit.parsers.api_rows import (parse_configurations, parse_image_store
 from stackaudit.parsers.events import parse_events
 from stackaudit.parsers.kubernetes import parse_kubernetes_clusters
 from stackaudit.parsers.templates import parse_templates
+from stackaudit.parsers.setting_edits import CONFIG_EDIT, parse_setting_edits
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # Each scope's own settings, the domains and accounts listed first (read by two facts, asked once).
@@ -57,4 +58,10 @@ FACTS = [
     Fact("image_stores", ("cloud",),
          (ApiCall("image_stores", "listImageStores", rows="every image (secondary) store, with its zone"),),
          lambda facts: parse_image_stores(facts.api("image_stores"))),
+    # MS-CONFIG-ACTIVE: every setting change the cloud still keeps (event.purge.delay days); one
+    # reading for every management server, so no startdate (each server started at its own time)
+    Fact("setting_edits", ("cloud",),
+         (ApiCall("setting_edits", "listEvents", (("listall", "true"), ("type", CONFIG_EDIT)),
+                  rows="every CONFIGURATION.VALUE.EDIT event"),),
+         lambda facts: parse_setting_edits(facts.api("setting_edits"))),
 ]

@@ -12,6 +12,7 @@ from stackaudit.parsers.jvm import COMM_PREFIX, parse_jvm_heap
 from stackaudit.parsers.net import parse_ss_listening
 from stackaudit.parsers.procs import (MANAGEMENT_PROGRAMS, USER_COLUMNS, ProgramProcesses, parse_pids, parse_ps,
                                       parse_ps_names, parse_stale_mappings)
+from stackaudit.parsers.setting_edits import START_ONLY_FILES, parse_server_start
 from stackaudit.targets import SYSTEM_VM_KINDS
 
 # For each process, the libssl*/libcrypto* files that /proc/PID/maps shows as " (deleted)": the
@@ -56,6 +57,26 @@ args=$(tr '\0' '\n' < "/proc/$pid/cmdline") || exit
 printf '""" + COMM_PREFIX + r"""%s\n' "$comm"
 printf '%s\n' "$args" | grep -E '^-(Xmx|XX:MaxHeapSize=)' || true"""
 
+# MS-CONFIG-ACTIVE: when cloudstack-management's main process started (the target's clock less the
+# process's age, so no time zone is involved: `ps -o etimes=`, procps-ng 3.3 and later) and when each
+# file the server reads only at start was last modified (`stat -c %Y`, or absent). A process or file
+# that cannot be read ends the program with the failure's status (broken).
+START_COMMAND = r"""main=$(systemctl show -p MainPID cloudstack-management) || exit
+printf '%s\n' "$main"
+pid=${main#MainPID=}
+case $pid in ''|0|*[!0-9]*) exit 0;; esac
+now=$(date +%s) || exit
+elapsed=$(ps -o etimes= -p "$pid") || exit
+printf 'now %s\netimes %s\n' "$now" "$elapsed"
+for file in """ + " ".join(START_ONLY_FILES) + r"""; do
+  if [ -e "$file" ]; then
+    mtime=$(stat -c %Y -- "$file") || exit
+    printf 'mtime %s %s\n' "$mtime" "$file"
+  else
+    printf 'absent %s\n' "$file"
+  fi
+done"""
+
 
 def program_processes(facts) -> ProgramProcesses:
     """The management programs' processes and the PIDs marked as the server's (rules/management.py
@@ -70,6 +91,8 @@ FACTS = [
     Fact("management_processes", ("mgmt",), (PROGRAM_PROCESSES, SERVER_PIDS), program_processes),
     Fact("management_heap", ("mgmt",), (Command("management_heap", HEAP_COMMAND),),
          lambda facts: parse_jvm_heap(facts.section("management_heap"))),
+    Fact("management_start", ("mgmt",), (Command("management_start", START_COMMAND),),
+         lambda facts: parse_server_start(facts.section("management_start"))),
     Fact("stale_mappings", SYSTEM_VM_KINDS, (Command("stale_libraries", STALE_LIBRARY_COMMAND),),
          lambda facts: parse_stale_mappings(facts.section("stale_libraries"))),
     # -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and

@@ -1,0 +1,7 @@
+(1,'VLAN.IP.RANGE.CREATE','Completed','Successfully completed creating vlan ip range',1,1,'2012-02-28 19:29:51','INFO',0,NULL)
+(2,'CONFIGURATION.VALUE.EDIT','Completed','Successfully completed updating configuration.  Name: instance.name New Value: st',1,1,'2012-02-28 19:29:51','INFO',0,NULL)
+(3,'CONFIGURATION.VALUE.EDIT','Completed','Successfully completed updating configuration.  Name: usage.stats.job.exec.time New Value: 17:30',1,1,'2012-02-28 19:29:51','INFO',0,NULL)
+(7,'CONFIGURATION.VALUE.EDIT','Completed','Successfully completed updating configuration.  Name: expunge.interval New Value: 60',1,1,'2012-02-28 19:29:51','INFO',0,NULL)
+(12,'CONFIGURATION.VALUE.EDIT','Completed','Error while updating configuration.  Name: project.smtp.host New Value: smtp.gmail.com',1,1,'2012-02-28 19:29:51','ERROR',0,NULL)
+(16,'CONFIGURATION.VALUE.EDIT','Completed','Error while updating configuration.  Name: project.smtp.password New Value: *****',1,1,'2012-02-28 19:29:51','ERROR',0,NULL)
+(18,'USER.LOGIN','Completed','user has logged in',2,2,'2012-02-28 19:33:34','INFO',0,NULL)
