@@ -24,6 +24,7 @@ KINDS = {
     "router": "virtual router",
     "db": "database server",
     "mgmt": "management server",
+    "tls-frontend": "TLS front end of the UI/API (from the inventory)",
     "zone": "zone (facts from the API)",
     "cluster": "cluster (facts from the API)",
     "network": "guest network (facts from the API; known by its uuid, as tenants name networks freely)",
@@ -89,6 +90,12 @@ class DatabaseAttrs:
 
 
 @dataclass(frozen=True)
+class TlsFrontendAttrs:
+    """From the inventory's tls_frontends: the port it terminates TLS on."""
+    port: int = 443
+
+
+@dataclass(frozen=True)
 class ZoneAttrs:
     id: str | None = None
     allocationstate: str | None = None
@@ -128,6 +135,7 @@ class CloudAttrs:
 
 ATTRS = {"kvm-host": HostAttrs, "xs-host": HostAttrs, "ssvm": SystemVmAttrs, "cpvm": SystemVmAttrs,
          "router": SystemVmAttrs, "xs-pool": PoolAttrs, "mgmt": ManagementAttrs, "db": DatabaseAttrs,
+         "tls-frontend": TlsFrontendAttrs,
          "zone": ZoneAttrs, "cluster": ClusterAttrs, "network": NetworkAttrs, "vpc": NetworkAttrs,
          "cloud": CloudAttrs}
 
