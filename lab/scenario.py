@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, FIREWALL, HOST_COMMON, KEY_OVERRIDES
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
+from lab.scenario_tls import TLS_FRONTEND
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
@@ -286,6 +287,7 @@ SCENARIO = Record({
     "zones": f(ListOf(ZONE), REQUIRED),
     "databases": f(ListOf(DATABASE), lambda: [{"name": "db1"}, {"name": "db2"}]),
     "management_servers": f(ListOf(MANAGEMENT_SERVER), lambda: [{"name": "ms1"}, {"name": "ms2"}]),
+    "tls_frontends": f(ListOf(TLS_FRONTEND), list),
 })
 
 
@@ -357,6 +359,8 @@ def _check_names(scenario: dict, source: str) -> None:
         claim(db["name"], f"databases[{i}]")
     for i, ms in enumerate(scenario["management_servers"]):
         claim(ms["name"], f"management_servers[{i}]")
+    for i, frontend in enumerate(scenario["tls_frontends"]):
+        claim(frontend["name"], f"tls_frontends[{i}]")
     if len(scenario["databases"]) not in (0, 2):
         raise SchemaError(f"{source}: databases: {len(scenario['databases'])} servers; expected none or "
                             "exactly two (a master-master pair)")
