@@ -32,6 +32,8 @@ KINDS = {
     "cloud": "the whole cloud (facts from the API and from every member target)",
 }
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
+# The machines whose OpenSSL the Heartbleed checks read (SVM-LIBSSL-*, MS-TLS-LIBSSL-PATCHED).
+TLS_KINDS = (*SYSTEM_VM_KINDS, "tls-frontend")
 # The machines whose firewall guards the CloudStack service ports (HOST-IPTABLES-V4/-V6 run on them).
 FIREWALLED_KINDS = ("kvm-host", "xs-host", "mgmt")
 

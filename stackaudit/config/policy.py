@@ -162,6 +162,11 @@ POLICY = Record({
         "syslog_facility": f(Enum(*SYSLOG_FACILITIES), "LOCAL0"),
         "syslog_level": f(Enum(*LOG_LEVELS), "DEBUG"),
     }), dict),
+    # MS-TLS-LIBSSL-PATCHED: the first fixed openssl/libssl per Debian major release of a TLS front end
+    # of the UI/API (inventory tls_frontends), as system_vms.libssl_floors ([CS-HEARTBLEED]: Debian 7)
+    "tls_frontends": f(Record({
+        "libssl_floors": f(Releases(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -219,6 +224,11 @@ class LibvirtPolicy:
 
 @dataclass(frozen=True)
 class SystemVmPolicy:
+    libssl_floors: dict[str, str | dict[str, str]]   # Debian major release -> fixed version(s)
+
+
+@dataclass(frozen=True)
+class TlsFrontendPolicy:
     libssl_floors: dict[str, str | dict[str, str]]   # Debian major release -> fixed version(s)
 
 
@@ -314,6 +324,7 @@ class Policy:
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
     ms: MsPolicy = MsPolicy()
+    tls_frontends: TlsFrontendPolicy = TlsFrontendPolicy({"7": "1.0.1e-2+deb7u6"})
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -346,6 +357,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         database=DatabasePolicy(**data["database"]),
         management=ManagementPolicy(**data["management"]),
         ms=MsPolicy(**data["ms"]),
+        tls_frontends=TlsFrontendPolicy(data["tls_frontends"]["libssl_floors"]),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),

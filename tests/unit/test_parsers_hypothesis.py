@@ -21,7 +21,7 @@ from stackaudit.parsers.cloudstack import parse_cloudstack_release, parse_clouds
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.getent import parse_getent_ahosts, parse_lookups
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
-from stackaudit.parsers.net import parse_ss_listening
+from stackaudit.parsers.net import parse_ss_listening, parse_ss_listening_processes
 from stackaudit.parsers.osinfo import parse_os_release
 from stackaudit.parsers.procs import parse_pids, parse_ps, parse_ps_names, parse_stale_mappings
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
@@ -78,6 +78,8 @@ PARSERS = [
     TextParser("ps", parse_ps, ("ps-debian12.txt", "outside-ps-ef-ha-unraid-36.txt", "ps-libvirtd-debian12.txt")),
     TextParser("ps names", parse_ps_names, ("ps-programs-debian12.txt", "ps-debian12.txt")),
     TextParser("pgrep", parse_pids, ("pgrep-server-debian12.txt",)),
+    TextParser("ss -ltnp", parse_ss_listening_processes, (
+        "ss-ltnp-debian12.txt", "outside-ss-ltpn-root-kubeadm.txt", "outside-ss-ltpn-unprivileged-kubeadm.txt")),
     TextParser("stale libraries", parse_stale_mappings, ("stale-libraries-debian12.txt",)),
     TextParser("socket units", parse_socket_units, seeds=(
         "libvirtd.socket\t/dev/null\t/lib/systemd/system/libvirtd.socket\n"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from stackaudit.collect.readings import Command, Fact, shell
 from stackaudit.parsers.jvm import COMM_PREFIX, parse_jvm_heap
-from stackaudit.parsers.net import parse_ss_listening
+from stackaudit.parsers.net import parse_ss_listening, parse_ss_listening_processes
 from stackaudit.parsers.procs import (MANAGEMENT_PROGRAMS, USER_COLUMNS, ProgramProcesses, parse_pids, parse_ps,
                                       parse_ps_names, parse_stale_mappings)
-from stackaudit.targets import SYSTEM_VM_KINDS
+from stackaudit.targets import TLS_KINDS
 
 # For each process, the libssl*/libcrypto* files that /proc/PID/maps shows as " (deleted)": the
 # library was replaced on disk (dpkg renames the new file over the old one) but the process still
@@ -70,10 +70,13 @@ FACTS = [
     Fact("management_processes", ("mgmt",), (PROGRAM_PROCESSES, SERVER_PIDS), program_processes),
     Fact("management_heap", ("mgmt",), (Command("management_heap", HEAP_COMMAND),),
          lambda facts: parse_jvm_heap(facts.section("management_heap"))),
-    Fact("stale_mappings", SYSTEM_VM_KINDS, (Command("stale_libraries", STALE_LIBRARY_COMMAND),),
+    Fact("stale_mappings", TLS_KINDS, (Command("stale_libraries", STALE_LIBRARY_COMMAND),),
          lambda facts: parse_stale_mappings(facts.section("stale_libraries"))),
     # -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
     # CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
     Fact("listeners", ("db", "kvm-host", "mgmt"), (Command("listening", shell("ss", "-ltn")),),
          lambda facts: parse_ss_listening(facts.section("listening"))),
+    # MS-TLS-LIBSSL-PATCHED: the same, with the processes holding each socket (-p; root sees them all)
+    Fact("listening_processes", ("tls-frontend",), (Command("listening_processes", shell("ss", "-ltnp")),),
+         lambda facts: parse_ss_listening_processes(facts.section("listening_processes"))),
 ]
