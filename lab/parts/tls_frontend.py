@@ -24,7 +24,9 @@ def tls_frontend_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
                     "/etc/os-release": files.os_release_debian(release),
                     "/var/lib/dpkg/status": files.dpkg_status(packages)})
     services = []
-    for process in (facts["listener"], facts["stale_elsewhere"]):
+    # The process outside TLS starts first: where both map one file, the listener's install replaces
+    # it after, so the listener keeps the copy it mapped (replaced only with its own `stale`).
+    for process in (facts["stale_elsewhere"], facts["listener"]):
         if process is None:
             continue
         listens = process is facts["listener"]

@@ -131,5 +131,7 @@ def test_the_lab_front_ends_listen_where_the_inventory_says_and_map_the_release_
     assert "libcrypto.so.1.0.0" in haproxy and "server.bind(('198.18.0.202', 8443))" in haproxy
     assert "if False:\n    install(lib)" in haproxy           # its library stays in place
     assert "server.bind" not in logrotate and "if True:\n    install(lib)" in logrotate
+    # both map libcrypto.so.1.0.0: the listener starts last, so the copy it maps stays in place
+    assert [service.name for service in specs["tls3"].services] == ["logrotate", "haproxy"]
     assert "if True:\n    install(lib)" in specs["tls2"].files["/usr/sbin/nginx"]
     assert specs["tls5"].services == [] and "libssl3" in specs["tls4"].files["/var/lib/dpkg/status"]
