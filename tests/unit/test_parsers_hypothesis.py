@@ -216,6 +216,12 @@ GROWTH = [
            lambda r, k: len(r["A"]) == 20000 * k),
     Growth(by_name("ss -ltn"), repeated("ss -ltn", "ss-listening-debian12.txt"), lambda r, k: len(r) == 6 * 300 * k),
     Growth(by_name("ss -ltn"), lambda k: "LISTEN 0 1 " + ":" * (20000 * k) + "1 x\n", refused),
+    Growth(by_name("ss -ltnp"), lambda k: "".join((RECORDED / "ss-ltnp-debian12.txt").read_text().splitlines(True)[1:])
+           * (300 * k), lambda r, k: len(r) == 3 * 300 * k),
+    Growth(by_name("ss -ltnp"), lambda k: "LISTEN 0 1 0.0.0.0:443 0.0.0.0:* users:((" + '("x",pid=1,fd=3),' * (2000 * k)
+           + "))\n", lambda r, k: len(r[0].owners) == 2000 * k),
+    Growth(by_name("ss -ltnp"), lambda k: "LISTEN 0 1 0.0.0.0:443 0.0.0.0:* users:((" + '("' * (10000 * k) + "))\n",
+           refused),
     Growth(by_name("ps"), lambda k: "root" + " " * (20000 * k) + "x\n", refused),
     Growth(by_name("stat"), lambda k: "1 " * (10000 * k) + "\n", lambda r, k: len(r) == 1),
     Growth(by_name("rc.local runs"), lambda k: "nohup \\\n" * (5000 * k) + "/etc/rc.local.fix\n",
@@ -257,6 +263,7 @@ def test_the_table_covers_every_parser_module_of_this_brief():
     (by_name("stale libraries"), "\u00b2\tsshd\t/usr/lib/libssl.so.3\n"),      # "²".isdigit() is True, int("²") fails
     (by_name("ps"), f"{'root':<32} \u0664\u0662 /usr/sbin/libvirtd\n"),       # Arabic-Indic digits match re's \d
     (by_name("ss -ltn"), "LISTEN 0 128 0.0.0.0:\u0662\u0662 0.0.0.0:*\n"),
+    (by_name("ss -ltnp"), 'LISTEN 0 128 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=\u0661\u0662,fd=3))\n'),
     (by_name("date +%s"), "\u0661\u0667\u0660\u0660\n"),
     (by_name("stat"), "\u0661 2 /x\n"),
 ])
