@@ -3,7 +3,11 @@
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import db_properties as db_rules
+from stackaudit.rules import fqdn as fqdn_rules
+from stackaudit.rules import iso_tools as iso_rules
 from stackaudit.rules import management as rules
+from stackaudit.rules import selinux as selinux_rules
+from stackaudit.rules import vhd_util as vhd_rules
 from stackaudit.targets import FIREWALLED_KINDS
 
 
@@ -74,3 +78,42 @@ def test_ca_strict(cloud, policy):
     findings = groups.findings_or_not_checked(findings, gathered)
     assert not findings, (f"ca.plugin.root.auth.strictness is {strictness} and the firewall that compensates "
                           "does not hold on: " + " | ".join(findings))
+
+
+@check("MS-SELINUX-MODE", reads=("selinux_modes",))
+def test_selinux_mode(management_server, policy):
+    """SELinux's running mode (getenforce) and its mode at the next boot (/etc/selinux/config) are both
+    in the policy's modes and agree; no SELinux counts as Disabled."""
+    facts = management_server.facts
+    findings, evidence = selinux_rules.selinux_findings(facts.selinux_modes, policy.ms.selinux_modes)
+    facts.attach("SELinux modes", evidence, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-MKISOFS", reads=("iso_tools",))
+def test_iso_tool(management_server):
+    """The first of /usr/bin/genisoimage, /usr/bin/mkisofs, /usr/local/bin/mkisofs that exists, the one
+    CloudStack builds config-drive ISOs with, is a program user cloud may run."""
+    facts = management_server.facts
+    findings, evidence = iso_rules.iso_tool_findings(facts.iso_tools)
+    facts.attach("ISO programs CloudStack tries", evidence, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-FQDN", reads=("fqdn_lookup", "own_names"))
+def test_fqdn(management_server):
+    """hostname --fqdn gives a dotted name, not a localhost one, which resolves on the server to one of
+    its own addresses other than loopback."""
+    facts = management_server.facts
+    findings, evidence = fqdn_rules.fqdn_findings(facts.fqdn_lookup, facts.own_names)
+    facts.attach("the server's fully qualified name", evidence, as_json=True)
+    assert not findings, "; ".join(findings)
+
+
+@check("MS-VHDUTIL", reads=("vhd_util",))
+def test_vhd_util(management_server):
+    """vhd-util is in CloudStack's XenServer scripts directory, a regular file executable by all (0755)."""
+    facts = management_server.facts
+    findings, evidence = vhd_rules.vhd_util_findings(facts.vhd_util)
+    facts.attach("vhd-util", evidence, as_json=True)
+    assert not findings, "; ".join(findings)

@@ -369,10 +369,11 @@ def db_properties(pairs: dict[str, str | None]) -> str:
     return "\n".join(lines)
 
 
-def debian_etc_hosts(name: str) -> str:
+def debian_etc_hosts(name: str, address: str = "127.0.1.1") -> str:
     """/etc/hosts as Debian's installer writes it: the host's own name on 127.0.1.1 (Debian Reference,
-    5.1.1 "The hostname resolution")."""
-    return (f"127.0.0.1\tlocalhost\n127.0.1.1\t{name}.lab.example\t{name}\n\n"
+    5.1.1 "The hostname resolution"); or, where the server has a permanent address, on that address,
+    so that `hostname --fqdn` resolves to it (MS-FQDN; the CloudStack install guide's prerequisite)."""
+    return (f"127.0.0.1\tlocalhost\n{address}\t{name}.lab.example\t{name}\n\n"
             "# The following lines are desirable for IPv6 capable hosts\n"
             "::1     localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from lab.parts.system_vm import template_debian
 from lab.records_networks import network_rows, router_link, virtual_machine_rows, vpc_rows
+from lab.records_templates import system_template_rows, system_vm_template_id, template_settings
+from lab.records_workloads import stopped_vm_rows, workload_lists
 from lab.scenario_settings import DEFAULT_GLOBAL_SETTINGS
 from lab.topology import Node, Topology, stable_id
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
@@ -18,6 +20,7 @@ SETTING_SCOPES = {
     "max.account.cpus": "account", "max.account.memory": "account",
     "allow.user.expunge.recover.vm": "account", "allow.user.view.destroyed.vm": "account",
     "ldap.truststore": "domain", "ldap.truststore.password": "domain",
+    "router.template.kvm": "zone", "router.template.xenserver": "zone",
 }
 HYPERVISOR_VERSION = {"KVM": "Debian GNU/Linux 12", "XenServer": "8.2.1"}
 # SystemVmResponse has serviceofferingid and serviceofferingname since apache/cloudstack pull request
@@ -38,7 +41,7 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
     scenario = topo.scenario
     # `host` and CloudStack's default indirect.agent.lb.algorithm (IndirectAgentLBServiceImpl, since 4.11)
     settings = {**DEFAULT_GLOBAL_SETTINGS, "host": ",".join(m.address for m in topo.management),
-                "indirect.agent.lb.algorithm": "static",
+                "indirect.agent.lb.algorithm": "static", **template_settings(scenario),
                 **{k: v for k, v in scenario["global_settings"].items()}}
     page_size = int(settings.get("default.page.size") or 500)
     return {
@@ -58,7 +61,8 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
                                                       if n.facts["type"] == "router"]},
             "listNetworks": {"key": "network", "rows": network_rows(scenario)},
             "listVPCs": {"key": "vpc", "rows": vpc_rows(scenario)},
-            "listVirtualMachines": {"key": "virtualmachine", "rows": virtual_machine_rows(scenario)},
+            "listVirtualMachines": {"key": "virtualmachine",
+                                    "rows": virtual_machine_rows(scenario) + stopped_vm_rows(scenario)},
             "listManagementServers": {"key": "managementserver",
                                       "rows": [management_row(topo, n) for n in topo.management]},
             "listCapacity": {"key": "capacity", "rows": capacity_rows(topo)},
@@ -73,6 +77,8 @@ def cloudstack_model(topo: Topology, credentials: list[dict], listen: list[dict]
             "listLdapConfigurations": {"key": "ldapconfiguration", "rows": [
                 {"hostname": l["hostname"], "port": l["port"], "domainid": stable_id("domain", l["domain"])}
                 for l in scenario["ldap"]]},
+            "listTemplates": {"key": "template", "rows": system_template_rows(scenario)},
+            **workload_lists(scenario, settings),
         },
         "configurations": configuration_rows(scenario, settings),
     }
@@ -193,7 +199,7 @@ def system_vm_common(topo: Topology, node: Node) -> dict:
             "linklocalip": node.address, "linklocalnetmask": "255.255.0.0",
             "linklocalmacaddress": f"0e:00:a9:fe:{node.index // 256:02x}:{node.index % 256:02x}",
             "privateip": private_ip(node), "privatenetmask": "255.254.0.0",
-            "templateid": stable_id("template", "systemvm"),
+            "templateid": system_vm_template_id(topo.scenario, node.zone["name"], host.cluster["hypervisor"]),
             "templatename": f"systemvm-{host.cluster['hypervisor'].lower()}-{topo.scenario['cloudstack_version']}",
             "created": CREATED}
 

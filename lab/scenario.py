@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lab.scenario_common import BACKUP_AGE, CLOCK, DEFAULT_MASKED_SOCKETS, FILES, FIREWALL, HOST_COMMON, KEY_OVERRIDES
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
+from lab.scenario_workloads import KUBERNETES_CLUSTER, STOPPED_VM, SYSTEM_TEMPLATE
 from lab.scenario_tls import TLS_FRONTEND
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
@@ -197,6 +198,8 @@ DATABASE = Record({
     "audit_sees_sessions": f(Bool(), True),
 })
 
+PROGRAM_MODE = Enum("0755", "0711", "0750", "0644", "dir")
+
 MANAGEMENT_SERVER = Record({
     "name": f(Str(), REQUIRED),
     "version": f(Optional(Str())),
@@ -231,6 +234,16 @@ MANAGEMENT_SERVER = Record({
     "files": f(FILES, dict),
     "backup_age_hours": BACKUP_AGE,
     "clock": f(CLOCK, dict),
+    # MS-SELINUX-MODE: the line a stand-in /usr/bin/getenforce prints (null: none installed); the
+    # persisted mode is /etc/selinux/config, given under `files`
+    "getenforce": f(Optional(Str())),
+    # MS-MKISOFS: the octal modes of stand-in /usr/bin/genisoimage and /usr/bin/mkisofs (null: absent;
+    # "dir": a directory in its place)
+    "genisoimage": f(Optional(PROGRAM_MODE), "0755"),
+    "mkisofs": f(Optional(PROGRAM_MODE)),
+    # MS-VHDUTIL: the mode of a stand-in vhd-util in CloudStack's XenServer scripts directory (the
+    # install guide's 0755), as for the ISO programs
+    "vhd_util": f(Optional(PROGRAM_MODE), "0755"),
 })
 
 LDAP = Record({
@@ -282,6 +295,9 @@ SCENARIO = Record({
     "scoped_settings": f(ListOf(SCOPED_SETTING), list),
     "system_offerings": f(ListOf(SYSTEM_OFFERING), list),
     "ldap": f(ListOf(LDAP), lambda: [{}]),
+    "kubernetes_clusters": f(ListOf(KUBERNETES_CLUSTER), list),
+    "system_templates": f(ListOf(SYSTEM_TEMPLATE), list),
+    "stopped_vms": f(ListOf(STOPPED_VM), list),
     # the admin user's keys in listAccounts' `user` rows, as CloudStack before 4.16 answered (secrets canary)
     "admin_user_keys": f(Optional(Record({"apikey": f(Str(), REQUIRED), "secretkey": f(Str(), REQUIRED)}))),
     "zones": f(ListOf(ZONE), REQUIRED),

@@ -48,7 +48,7 @@ def decide(record, snapshot: Snapshot, policy, inventory) -> Applicability:
     applies, left_out, undecided = [], [], {}
     for target in candidates:
         try:
-            reason = out_of_scope(record.scope, target, versions, policy, inventory)
+            reason = out_of_scope(record.scope, target, versions, policy, inventory, snapshot)
         except Undecided as why:
             applies.append(target)
             undecided[target.id] = f"{record.id} applies only to {why}"
@@ -60,11 +60,14 @@ def decide(record, snapshot: Snapshot, policy, inventory) -> Applicability:
     return Applicability(applies, left_out, undecided)
 
 
-def out_of_scope(condition_names, target: Target, versions: tuple[str, ...], policy, inventory) -> str | None:
+def out_of_scope(condition_names, target: Target, versions: tuple[str, ...], policy, inventory,
+                 snapshot: Snapshot | None = None) -> str | None:
     """Why `target` is out of the conditions' scope (the first that says so), or None."""
     for name in condition_names:
         condition = CONDITIONS[name]
-        if not condition.needs_cloud_version:
+        if condition.needs_snapshot:
+            reason = condition.out_of_scope(target, None, policy, inventory, snapshot)
+        elif not condition.needs_cloud_version:
             reason = condition.out_of_scope(target, None, policy, inventory)
         elif not versions:
             raise Undecided(f"{condition.name}, and the API reports no management server version")

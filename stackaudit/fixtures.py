@@ -114,6 +114,12 @@ def routed_network(request) -> TargetHandle:
 
 
 @pytest.fixture
+def stopped_vm(request) -> TargetHandle:
+    """A user VM discovery listed as Stopped (CLOUD-VMS-RESTARTED)."""
+    return target_handle(request)
+
+
+@pytest.fixture
 def cloud(request) -> TargetHandle:
     return target_handle(request)
 

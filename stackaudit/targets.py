@@ -29,6 +29,7 @@ KINDS = {
     "cluster": "cluster (facts from the API)",
     "network": "guest network (facts from the API; known by its uuid, as tenants name networks freely)",
     "vpc": "VPC (facts from the API; known by its uuid, as tenants name VPCs freely)",
+    "vm": "stopped user VM (facts from the API; known by its uuid, as tenants name VMs freely)",
     "cloud": "the whole cloud (facts from the API and from every member target)",
 }
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
@@ -127,9 +128,22 @@ class NetworkAttrs:
 
 
 @dataclass(frozen=True)
+class VmAttrs:
+    """A listVirtualMachines state=Stopped row (CLOUD-VMS-RESTARTED); the target's name is the uuid."""
+    id: str | None = None
+    name: str | None = None
+    instancename: str | None = None
+    haenable: bool = False
+    account: str | None = None
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
 class CloudAttrs:
     endpoint: str | None = None     # as it may be shown: no userinfo, no secret query parameters
     versions: tuple[str, ...] = ()  # the versions listManagementServers reports, sorted, each once
+    kubernetes_service: str | None = None        # cloud.kubernetes.service.enabled; None: not listed
+    kubernetes_service_error: str | None = None  # why that setting could not be read
 
     def __post_init__(self):
         object.__setattr__(self, "endpoint", redact_url(self.endpoint))
@@ -138,7 +152,7 @@ class CloudAttrs:
 ATTRS = {"kvm-host": HostAttrs, "xs-host": HostAttrs, "ssvm": SystemVmAttrs, "cpvm": SystemVmAttrs,
          "router": SystemVmAttrs, "xs-pool": PoolAttrs, "mgmt": ManagementAttrs, "db": DatabaseAttrs,
          "tls-frontend": TlsFrontendAttrs,
-         "zone": ZoneAttrs, "cluster": ClusterAttrs, "network": NetworkAttrs, "vpc": NetworkAttrs,
+         "zone": ZoneAttrs, "cluster": ClusterAttrs, "network": NetworkAttrs, "vpc": NetworkAttrs, "vm": VmAttrs,
          "cloud": CloudAttrs}
 
 

@@ -1,6 +1,7 @@
 """The lab's management servers (kind mgmt): db.properties, the java process and its user, the firewall."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from lab import files
@@ -9,6 +10,7 @@ from lab.parts.common import STANDIN, Keys, backup_files, common_files, firewall
 from lab.parts.units import unit_files
 from lab.topology import DB_VIP, Node, Topology
 from stackaudit.parsers.cloudstack import parse_cloudstack_version
+from stackaudit.parsers.iso_tools import VHD_UTIL
 
 CLOUD_UID = 1500
 # A process that only holds a listening TCP socket (argv: ADDRESS PORT), as a proxy's upstream or a
@@ -74,7 +76,7 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
         "/etc/group": files.group_with_group((base_etc / "group").read_text(), user, CLOUD_UID),
         "/etc/cloudstack/management/db.properties": files.db_properties(db) + "".join(
             f"\n{key}={value}" for key, value in facts["db_properties_appended"].items()),
-        "/etc/hosts": files.debian_etc_hosts(node.name),
+        "/etc/hosts": files.debian_etc_hosts(node.name, node.address),
         "/usr/bin/java": STANDIN,
         "/etc/cloudstack/management/log4j-cloud.xml": log4j["text"] if log4j["text"] is not None else files.log4j_cloud_xml(
             dialect, log4j["host"], log4j["facility"], log4j["level"], log4j["root_syslog"]),
@@ -82,15 +84,24 @@ def mgmt_spec(topo: Topology, node: Node, keys: Keys, base_etc: Path = Path("/et
             "/etc/cloudstack/management/server.properties": files.server_properties(facts["server_properties"])}),
         **units, **fw_files, **facts["files"]})
     modes.update({**unit_modes, "/usr/bin/java": 0o755, "/etc/cloudstack/management/db.properties": 0o640})
-    views = ("/etc", "/root", "/run", "/usr/bin", "/var/backups")
     if facts["deployment"] == "war":
-        views += ("/usr/share",)
         war_files(facts["war"], content, modes, links)
+    if facts["getenforce"] is not None:
+        # a stand-in for libselinux's getenforce, which prints one word and exits 0
+        content["/usr/bin/getenforce"] = f"#!/bin/sh\nprintf '%s\\n' {shlex.quote(facts['getenforce'])}\n"
+        modes["/usr/bin/getenforce"] = 0o755
+    for key, path in (("genisoimage", "/usr/bin/genisoimage"), ("mkisofs", "/usr/bin/mkisofs"),
+                      ("vhd_util", VHD_UTIL)):
+        if facts[key] == "dir":
+            content[f"{path}/README"] = "a directory where a program belongs\n"
+        elif facts[key] is not None:
+            content[path] = STANDIN
+            modes[path] = int(facts[key], 8)
     backups, mtimes = backup_files(("etc-cloudstack", "var-lib-cloudstack"), ".tar.gz", facts["backup_age_hours"])
     content.update(backups)
     return MachineSpec(
         name=node.name, kind=node.kind, netns=node.netns, ssh_address=node.address, address6=node.address6,
-        views=views, files=content, modes=modes, symlinks=links,
+        views=("/etc", "/root", "/run", "/usr/bin", "/usr/share", "/var/backups"), files=content, modes=modes, symlinks=links,
         mtimes=mtimes,
         services=[Service("cloudstack-management", java, user=user, pid_file=pid_file),
                   *(Service(f"listener-{n}", ["python3", "-c", LISTENER, *socket.split()])

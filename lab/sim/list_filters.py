@@ -27,8 +27,10 @@ FILTERS = {cmd: dict(p.split("=") if "=" in p else (p, p) for p in spec.split())
     "listLdapConfigurations": "domainid hostname id port",
     "listDomains": "id level name",
     "listAccounts": "accounttype domainid id name state",
+    # templatefilter=system is TemplateType.SYSTEM (QueryManagerImpl); the lab lists only system templates
+    "listTemplates": "hypervisor id name templatefilter=templatetype zoneid",
 }.items()}
-REQUIRED_PARAMS = {"listTrafficTypes": ("physicalnetworkid",)}  # @Parameter(required = true) of the command
+REQUIRED_PARAMS = {"listTrafficTypes": ("physicalnetworkid",), "listTemplates": ("templatefilter",)}  # @Parameter(required = true) of the command
 # Never filters, for list commands outside FILTERS (matched case-insensitively).
 CONTROL_PARAMS = {"listall", "response", "apikey", "signature", "signatureversion", "expires", "page", "pagesize",
                   "command", "keyword", "fetchhealthcheckresults", "showcapacities"}

@@ -13,15 +13,15 @@ shlex.quote; the few that are small shell programs are written out once, whole, 
 from __future__ import annotations
 
 from stackaudit.collect.declared import (api, backups, cgroups, clock, database, db_accounts, files, firewall,
-                                         kvm_user, names, network_devices, packages, processes, storage_network,
-                                         unit_states, xapi)
+                                         kvm_user, mgmt_host, names, network_devices, packages, processes,
+                                         storage_network, unit_states, xapi)
 from stackaudit.collect.readings import CHANNELS, ApiCall, Command, Fact, Query, Reading, Records, shell
 
 __all__ = ["ApiCall", "CHANNELS", "Command", "DECLARED", "FACTS", "FAMILIES", "Fact", "Query", "Reading", "Records",
            "SECRET_READERS", "all_facts_of", "closure", "command_reading", "readings_of", "shell"]
 
 FAMILIES = (firewall, files, names, processes, unit_states, packages, database, db_accounts, backups, xapi, api, clock,
-            cgroups, network_devices, storage_network, kvm_user)
+            cgroups, network_devices, storage_network, kvm_user, mgmt_host)
 DECLARED: list[Fact] = [fact for family in FAMILIES for fact in family.FACTS]
 FACTS: dict[str, Fact] = {fact.name: fact for fact in DECLARED}
 # (channel, SSH section or SQL query) -> how the secret values of what it reads are found

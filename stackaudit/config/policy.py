@@ -120,6 +120,10 @@ POLICY = Record({
         # agree with it (not from a seed; [NALLEY-SSVM] suggests jumbo frames on a storage network).
         "storage_mtu": f(Optional(Bounded(68, 65535, " of bytes"))),
     }), dict),
+    "cks": f(Record({
+        # CLOUD-K8S-RUNNING: a Stopped Kubernetes cluster fails too (a user's choice otherwise; not from a seed)
+        "require_running": f(Bool(), False),
+    }), dict),
     "kvm": f(Record({
         # KVM-PACKAGES: the packages every Debian/Ubuntu KVM host has installed, the two more where its
         # zone has RBD primary storage, and qemu-system-x86's floor (004; `qemu-kvm` is a virtual
@@ -151,8 +155,8 @@ POLICY = Record({
         "min_servers": f(Bounded(1, 100), 2),                                    # [BERGSMA-OPS]
         "global_settings": f(Named(SETTING, Text(4096, "the setting's value as text")), lambda: dict(CSC_WIKI_GLOBAL_SETTINGS)),  # [CSC-WIKI]
     }), dict),
-    # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
     "ms": f(Record({
+        # MS-JVM-HEAP: the smallest -Xmx of a management server's JVM, in MiB ([BERGSMA-OPS]: -Xmx3584m)
         "min_heap_mb": f(Bounded(64, 16777216, " of MiB"), 3584),
         # MS-HTTP-LOCAL-ONLY: a reverse proxy on each management server fronts its HTTP(S) ([CSC-WIKI])
         "reverse_proxy": f(Bool(), False),
@@ -161,6 +165,9 @@ POLICY = Record({
         "syslog_host": f(Optional(Host())),
         "syslog_facility": f(Enum(*SYSLOG_FACILITIES), "LOCAL0"),
         "syslog_level": f(Enum(*LOG_LEVELS), "DEBUG"),
+        # MS-SELINUX-MODE: the SELinux modes a management server may run and boot in ([CS-DOCS-SELINUX]
+        # sets permissive; no SELinux counts as disabled; add enforcing where CloudStack policies exist).
+        "selinux_modes": f(NonEmptyList(Enum("enforcing", "permissive", "disabled")), lambda: list(MsPolicy.selinux_modes)),
     }), dict),
     # MS-TLS-LIBSSL-PATCHED: the first fixed openssl/libssl per Debian major release of a TLS front end
     # of the UI/API (inventory tls_frontends), as system_vms.libssl_floors ([CS-HEARTBLEED]: Debian 7)
@@ -240,6 +247,11 @@ class SsvmPolicy:
 
 
 @dataclass(frozen=True)
+class KubernetesPolicy:
+    require_running: bool = False     # CLOUD-K8S-RUNNING: Stopped clusters fail too
+
+
+@dataclass(frozen=True)
 class KvmPolicy:
     packages: tuple[str, ...] = KVM_PACKAGES
     rbd_packages: tuple[str, ...] = KVM_RBD_PACKAGES
@@ -274,6 +286,7 @@ class MsPolicy:
     syslog_host: str | None = None
     syslog_facility: str = "LOCAL0"
     syslog_level: str = "DEBUG"
+    selinux_modes: tuple[str, ...] = ("permissive", "disabled")
 
 
 @dataclass(frozen=True)
@@ -324,6 +337,7 @@ class Policy:
     ssvm: SsvmPolicy = SsvmPolicy()
     kvm: KvmPolicy = KvmPolicy()
     ms: MsPolicy = MsPolicy()
+    cks: KubernetesPolicy = KubernetesPolicy()
     tls_frontends: TlsFrontendPolicy = TlsFrontendPolicy({"7": "1.0.1e-2+deb7u6"})
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
@@ -356,7 +370,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         libvirt=LibvirtPolicy(**data["libvirt"]),
         database=DatabasePolicy(**data["database"]),
         management=ManagementPolicy(**data["management"]),
-        ms=MsPolicy(**data["ms"]),
+        ms=MsPolicy(**{**data["ms"], "selinux_modes": tuple(data["ms"]["selinux_modes"])}),
         tls_frontends=TlsFrontendPolicy(data["tls_frontends"]["libssl_floors"]),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
@@ -366,6 +380,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
+        cks=KubernetesPolicy(**data["cks"]),
         kvm=KvmPolicy(tuple(data["kvm"]["packages"]), tuple(data["kvm"]["rbd_packages"]), data["kvm"]["qemu_floor"],
                       data["kvm"]["cgroup2_agent_floor"], tuple(data["kvm"]["patched_agent_versions"]),
                       data["kvm"]["ssh_user"]))

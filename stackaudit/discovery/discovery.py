@@ -15,6 +15,8 @@ from stackaudit.errors import TargetError
 from stackaudit.config.files import shown
 from stackaudit.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
+from stackaudit.discovery.settings import scope_settings
+from stackaudit.discovery.vms import STOPPED_VMS, stopped_vm_targets
 from stackaudit.discovery.networks import NETWORK_LISTINGS, network_targets
 from stackaudit.discovery.pool_software import member_software
 
@@ -36,6 +38,7 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
         ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
         ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}),
         *NETWORK_LISTINGS)}
+    stopped_vms = cloudstack.list_all(api, STOPPED_VMS[0], **STOPPED_VMS[1])
     snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows,
                         insecure_channels=list(inventory.insecure_channels))
     hosts = {h["id"]: h for h in rows["listHosts"]}
@@ -52,9 +55,11 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
         "id": c["id"], "hypervisor": c.get("hypervisortype"), "cpuovercommitratio": c.get("cpuovercommitratio"),
         "memoryovercommitratio": c.get("memoryovercommitratio")}) for c in rows["listClusters"]]
     snapshot.targets += network_targets(api, rows["listNetworks"], rows["listVPCs"], snapshot.notes)
+    snapshot.targets += stopped_vm_targets(stopped_vms, snapshot.notes)
     versions = sorted({str(row["version"]) for row in rows["listManagementServers"] if row.get("version")})
     snapshot.targets.append(Target("cloud", inventory.cloud_name, attrs={"endpoint": inventory.api.endpoint,
-                                                                         "versions": versions}))
+                                                                         "versions": versions,
+                                                                         **scope_settings(api)}))
     return snapshot
 
 

@@ -47,11 +47,24 @@ class SystemVmRow:
     id: str | None = None
     serviceofferingid: str | None = None      # SystemVmResponse, the offering it was deployed with
     serviceofferingname: str | None = None
+    templateid: str | None = None             # the template it was deployed from (CLOUD-SYSTEMVM-TEMPLATE)
+    zoneid: str | None = None
 
 
-ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow}
-TEXT_FIELDS = {"name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
-               "serviceofferingname", "ipaddress"}
+@dataclass(frozen=True)
+class ClusterRow:
+    """A listClusters row (ClusterResponse)."""
+    name: str
+    id: str | None = None
+    zoneid: str | None = None
+    hypervisortype: str | None = None
+    allocationstate: str | None = None
+
+
+ROWS = {"listManagementServers": ManagementServerRow, "listHosts": HostRow, "listSystemVms": SystemVmRow,
+        "listClusters": ClusterRow}
+TEXT_FIELDS = {"zoneid", "hypervisortype", "allocationstate", "name", "state", "resourcestate", "version", "systemvmtype", "id", "serviceofferingid",
+               "serviceofferingname", "ipaddress", "templateid", "zoneid"}
 
 
 # Commands whose rows have a parser module of their own.

@@ -36,9 +36,13 @@ def lookup_command(names: list[str]) -> str:
     for name in names:
         if not is_host_name(name):
             raise ValueError(f"not a host name: {name[:60]!r}")
-    return "; ".join(f"out=$(getent ahosts {shlex.quote(name)}); rc=$?; "
-                     "[ -z \"$out\" ] || printf '%s\\n' \"$out\" | sed 's/^/ /'; printf '= %s\\n' \"$rc\""
-                     for name in names)
+    return "; ".join(lookup_of(shlex.quote(name)) for name in names)
+
+
+def lookup_of(word: str) -> str:
+    """getent ahosts of one shell word (a quoted name, or "$variable"), framed as lookup_command frames it."""
+    return (f"out=$(getent ahosts {word}); rc=$?; "
+            "[ -z \"$out\" ] || printf '%s\\n' \"$out\" | sed 's/^/ /'; printf '= %s\\n' \"$rc\"")
 
 
 def parse_getent_ahosts(text: str, source: str = "getent ahosts") -> tuple[str, ...]:

@@ -41,7 +41,7 @@ SUITES = {
     "ssvm": "Secondary storage VMs", "cpvm": "Console proxy VMs", "router": "Virtual routers",
     "db": "Database servers", "mgmt": "Management servers",
     "tls-frontend": "TLS front ends", "zone": "Zones", "cluster": "Clusters",
-    "network": "Guest networks", "vpc": "VPCs",
+    "network": "Guest networks", "vpc": "VPCs", "vm": "Stopped user VMs",
     "cloud": "The cloud",
 }
 NO_TARGET_SUITE = "no target of this kind in the cloud"

@@ -27,6 +27,8 @@ class Scope:
     name: str
     out_of_scope: Callable[..., str | None]   # (target, cloud version or None, policy, inventory) -> reason
     needs_cloud_version: bool = False          # the version the management servers report (listManagementServers)
+    # a condition on the whole cloud as discovered: out_of_scope also takes the snapshot (its last argument)
+    needs_snapshot: bool = False
 
 
 def replicated(inventory) -> bool:
@@ -93,6 +95,25 @@ def _war_deployment(target, version, policy, inventory):
     return "deployed from packages (inventory management_servers[].deployment is not war)"
 
 
+def _xenserver_clusters(target, version, policy, inventory, snapshot):
+    hypervisors = {str(c.attrs.hypervisor).lower() for c in snapshot.of_kinds(("cluster",)) if c.attrs is not None}
+    return None if "xenserver" in hypervisors else "the cloud has no XenServer cluster (listClusters hypervisortype)"
+
+
+def _kubernetes_service(target, version, policy, inventory):
+    if target.attrs.kubernetes_service_error:
+        raise Undecided(f"clouds whose Kubernetes service is enabled, and {target.attrs.kubernetes_service_error}")
+    value = target.attrs.kubernetes_service
+    if value is None:
+        return "cloud.kubernetes.service.enabled is not among the cloud's settings (no Kubernetes service)"
+    # ConfigKey<Boolean> reads the value with Boolean.valueOf: "true" in any case, nothing else
+    return None if value.lower() == "true" else f"cloud.kubernetes.service.enabled is {value!r}"
+
+
+def _vm_without_ha(target, version, policy, inventory):
+    return f"VM {target.attrs.name} has HA enabled: CloudStack restarts it itself" if target.attrs.haenable else None
+
+
 # CloudStack 4.5+ (and listed 4.3.x/4.4.x patch levels) leaves electing a new master to pool HA.
 POOL_HA_RELIED_ON = Scope("pool HA relied on", _pool_ha, needs_cloud_version=True)
 # The CA framework and ca.plugin.root.auth.strictness arrived in CloudStack 4.11.
@@ -108,12 +129,21 @@ DATABASE_VIP = Scope("a database pair reached through a VIP", _database_vip)
 ROUTER_SERVES = Scope("networks and VPCs a virtual router serves", _router_serves)
 # [BERGSMA-XS-HA]: before XenServer 6.2 pool HA was a licensed feature; from 6.2, and on XCP/XCP-ng, it is not.
 HA_NEEDS_LICENCE = Scope("pools with a member on XenServer before 6.2", _ha_needs_licence)
+# MS-VHDUTIL: the management server needs vhd-util only where it manages XenServer clusters.
+XENSERVER_CLUSTERS = Scope("clouds with XenServer clusters", _xenserver_clusters, needs_snapshot=True)
 
 # MS-HTTP-LOCAL-ONLY: management servers whose own HTTP(S) a local reverse proxy fronts ([CSC-WIKI]).
 REVERSE_PROXY = Scope("management servers behind a local reverse proxy (policy ms.reverse_proxy)", _reverse_proxy)
 
 # MS-WAR-LAYOUT: servers the inventory marks as war drops into Tomcat ([BERGSMA-OPS]).
 WAR_DEPLOYMENT = Scope("management servers deployed as a war in Tomcat (inventory deployment: war)", _war_deployment)
+
+# CLOUD-K8S-RUNNING: the Kubernetes service's API exists only while its setting is true
+# (KubernetesClusterService `cloud.kubernetes.service.enabled`, not dynamic); read at discovery.
+KUBERNETES_SERVICE = Scope("clouds whose Kubernetes service is enabled", _kubernetes_service)
+# CLOUD-VMS-RESTARTED: the HA manager restarts an HA-enabled VM after an out-of-band power-off
+# (VirtualMachinePowerStateSyncImpl, `vm.isHaEnabled()`), so it is no operator's chore.
+VM_WITHOUT_HA = Scope("user VMs without HA", _vm_without_ha)
 
 # What a catalog record's `scope` may name.
 CONDITIONS = {
@@ -126,4 +156,7 @@ CONDITIONS = {
     "ha-needs-licence": HA_NEEDS_LICENCE,
     "reverse-proxy": REVERSE_PROXY,
     "war-deployment": WAR_DEPLOYMENT,
+    "xenserver-clusters": XENSERVER_CLUSTERS,
+    "kubernetes-service": KUBERNETES_SERVICE,
+    "vm-without-ha": VM_WITHOUT_HA,
 }

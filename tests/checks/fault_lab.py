@@ -139,7 +139,9 @@ LAB_TARGETS = {     # lab/scenarios/compliant.yml's targets other than the cloud
     "xs-host": tuple(f"xs-host://zone1/{h}" for h in XS_HOSTS), "xs-pool": ("xs-pool://zone1/xen-pool1",),
     "ssvm": ("ssvm://zone1/s-1-VM",), "cpvm": ("cpvm://zone1/v-2-VM",),
     "router": ("router://zone1/r-3-VM", "router://zone1/r-4-VM"),
-    "mgmt": ("mgmt://ms1", "mgmt://ms2"), "db": ("db://db1", "db://db2"), "tls-frontend": ("tls-frontend://tls1",)}
+    "mgmt": ("mgmt://ms1", "mgmt://ms2"), "db": ("db://db1", "db://db2"), "zone": ("zone://zone1",),
+    "tls-frontend": ("tls-frontend://tls1",),
+    "vm": ("vm://zone1/9c14452f-2600-5bd6-93b9-f714b1e39aca", "vm://zone1/3722fb04-3b74-5a88-be54-c8744867bb66")}
 
 
 def on(target: str, checks: tuple[str, ...], text: str) -> dict[tuple[str, str], str]:

@@ -169,3 +169,11 @@ def wave2_part_ids(part: int) -> set[str]:
 
 def test_the_catalog_covers_every_id_of_the_second_wave_s_first_part():
     assert sorted(wave2_part_ids(1) - set(catalog())) == []
+
+
+def test_the_readme_counts_the_catalog_s_checks_and_lists_the_gate_s():
+    text = README.read_text()
+    assert f"\nThe {len(catalog())} checks of the catalog" in text
+    gate = re.search(r"^The upgrade gate .*?runs these checks: (.+?)\.\n", text, re.M | re.S)
+    listed = re.findall(r"[A-Z0-9]+(?:-[A-Z0-9]+)+", gate.group(1))
+    assert listed == [i for i, record in catalog().items() if "pre_upgrade" in record.profiles]

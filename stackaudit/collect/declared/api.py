@@ -6,6 +6,9 @@ from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_s
 from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_ldap_configurations, parse_scoped_settings,
                                          parse_service_offerings, parse_storage_pools)
+from stackaudit.parsers.events import parse_events
+from stackaudit.parsers.kubernetes import parse_kubernetes_clusters
+from stackaudit.parsers.templates import parse_templates
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
@@ -28,4 +31,18 @@ FACTS = [
     Fact("storage_pools", ("cloud",),
          (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type and zone"),),
          lambda facts: parse_storage_pools(facts.api("storage_pools"))),
+    # CLOUD-K8S-RUNNING: every account's clusters (the command exists while the Kubernetes service is enabled)
+    Fact("kubernetes_clusters", ("cloud",),
+         (ApiCall("kubernetes_clusters", "listKubernetesClusters", (("listall", "true"),)),),
+         lambda facts: parse_kubernetes_clusters(facts.api("kubernetes_clusters"))),
+    # CLOUD-SYSTEMVM-TEMPLATE: every zone's system VM templates (one row per template and zone)
+    Fact("system_templates", ("cloud",),
+         (ApiCall("system_templates", "listTemplates", (("templatefilter", "system"),)),),
+         lambda facts: parse_templates(facts.api("system_templates"))),
+    # CLOUD-VMS-RESTARTED: every VM.STOP and VM.START event the cloud still keeps (event.purge.delay)
+    Fact("vm_power_events", ("cloud",),
+         (ApiCall("vm_stops", "listEvents", (("listall", "true"), ("type", "VM.STOP"))),
+          ApiCall("vm_starts", "listEvents", (("listall", "true"), ("type", "VM.START")))),
+         lambda facts: parse_events(facts.api("vm_stops"), "API listEvents type=VM.STOP")
+         + parse_events(facts.api("vm_starts"), "API listEvents type=VM.START")),
 ]
