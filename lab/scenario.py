@@ -371,12 +371,9 @@ def _check_names(scenario: dict, source: str) -> None:
             if svm["service_offering"] is not None and svm["service_offering"] not in offerings:
                 raise SchemaError(f"{source}: zones[{zi}].system_vms[{si}].service_offering: "
                                   f"{svm['service_offering']!r} is not one of system_offerings' names")
-    for i, db in enumerate(scenario["databases"]):
-        claim(db["name"], f"databases[{i}]")
-    for i, ms in enumerate(scenario["management_servers"]):
-        claim(ms["name"], f"management_servers[{i}]")
-    for i, frontend in enumerate(scenario["tls_frontends"]):
-        claim(frontend["name"], f"tls_frontends[{i}]")
+    for section in ("databases", "management_servers", "tls_frontends"):
+        for i, machine in enumerate(scenario[section]):
+            claim(machine["name"], f"{section}[{i}]")
     if len(scenario["databases"]) not in (0, 2):
         raise SchemaError(f"{source}: databases: {len(scenario['databases'])} servers; expected none or "
                             "exactly two (a master-master pair)")

@@ -6,51 +6,15 @@ copies it and points its inventory's `policy:` at the copy. Keys left out keep t
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
                                      Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
-from stackaudit.config.schema import Bool, Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
+from stackaudit.config.policy_kinds import PACKAGE, Named, Releases, VersionOrPerPackage
+from stackaudit.config.schema import Bool, Enum, ListOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
-
-
-class VersionOrPerPackage(Kind):
-    expected = "a Debian version, or a mapping of package names to Debian versions"
-
-    def check(self, value, where):
-        if isinstance(value, dict):
-            return Named(PACKAGE, DebianVersion()).check(value, where)
-        return DebianVersion().check(value, where)
-
-
-class Named(MapOf):
-    """A mapping whose keys are names of one kind (package names, setting names)."""
-
-    def __init__(self, name: Kind, value: Kind):
-        super().__init__(value)
-        self.name = name
-        self.expected = f"a mapping of {name.expected} to {value.expected}"
-
-    def check(self, value, where):
-        if isinstance(value, dict):
-            for key in value:
-                self.name.check(key, child(where, key))
-        return super().check(value, where)
-
-
-class Releases(MapOf):
-    """Debian major releases ("12") to their floors; YAML's unquoted 12 is the same release."""
-
-    def check(self, value, where):
-        if isinstance(value, dict):
-            for release in value:
-                if isinstance(release, bool) or not re.fullmatch(r"[1-9][0-9]{0,2}", str(release)):
-                    raise ConfigError(f"{child(where, release)}: {shown(release)} is not a Debian major release; "
-                                      'use e.g. "12"')
-        return super().check(value, where)
 
 
 # [CSC-WIKI] (README, Sources): the ports its CLOUDSTACK-SERVICES chain rejects.
@@ -74,7 +38,6 @@ SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
 GLOB = Text(4096, "an absolute path pattern")
 USER_NAME = Pattern(USER_NAME_PATTERN, "a user name of letters, digits, '.', '_' and '-' (not '-' first), "
                     "at most 32 characters, such as cloudstack")
-PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
 KVM_PACKAGES = ("cloudstack-agent", "qemu-system-x86")
 KVM_RBD_PACKAGES = ("libvirt-daemon-driver-storage-rbd", "qemu-block-extra")
