@@ -47,6 +47,8 @@ def inventory_document(topo: Topology) -> dict:
         }} if topo.databases else {}),
         "management_servers": [{"name": m.name, "ssh_address": m.address, "deployment": m.facts["deployment"]}
                                for m in topo.management],
+        **({"tls_frontends": [{"name": t.name, "ssh_address": t.address, "port": t.facts["port"]}
+                              for t in topo.tls_frontends]} if topo.tls_frontends else {}),
         "policy": "policy.yml",
     }
 

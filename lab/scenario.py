@@ -13,6 +13,7 @@ from lab.scenario_management import MANAGEMENT_SERVER
 from lab.scenario_events import EVENT
 from lab.scenario_networks import NETWORK, REDUNDANT_STATE, SERVES, VPC, check_served
 from lab.scenario_workloads import KUBERNETES_CLUSTER, STOPPED_VM, SYSTEM_TEMPLATE
+from lab.scenario_tls import TLS_FRONTEND
 from stackaudit.config.schema import (REQUIRED, Bool, Enum, Int, ListOf, MapOf, Mapping, Optional, Record,
                                SchemaError, Str, f, read_yaml)
 
@@ -298,6 +299,7 @@ SCENARIO = Record({
     "zones": f(ListOf(ZONE), REQUIRED),
     "databases": f(ListOf(DATABASE), lambda: [{"name": "db1"}, {"name": "db2"}]),
     "management_servers": f(ListOf(MANAGEMENT_SERVER), lambda: [{"name": "ms1"}, {"name": "ms2"}]),
+    "tls_frontends": f(ListOf(TLS_FRONTEND), list),
 })
 
 
@@ -365,10 +367,9 @@ def _check_names(scenario: dict, source: str) -> None:
             if svm["service_offering"] is not None and svm["service_offering"] not in offerings:
                 raise SchemaError(f"{source}: zones[{zi}].system_vms[{si}].service_offering: "
                                   f"{svm['service_offering']!r} is not one of system_offerings' names")
-    for i, db in enumerate(scenario["databases"]):
-        claim(db["name"], f"databases[{i}]")
-    for i, ms in enumerate(scenario["management_servers"]):
-        claim(ms["name"], f"management_servers[{i}]")
+    for section in ("databases", "management_servers", "tls_frontends"):
+        for i, machine in enumerate(scenario[section]):
+            claim(machine["name"], f"{section}[{i}]")
     if len(scenario["databases"]) not in (0, 2):
         raise SchemaError(f"{source}: databases: {len(scenario['databases'])} servers; expected none or "
                             "exactly two (a master-master pair)")

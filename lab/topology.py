@@ -18,6 +18,7 @@ BRIDGE_V6 = ipaddress.IPv6Interface("fd00:5341:4c41::1/64")
 LINK_LOCAL_HOST = ipaddress.IPv4Interface("169.254.0.1/16")   # the host's cloud0 bridge
 _MS_BASE = ipaddress.IPv4Address("198.18.0.10")
 _DB_BASE = ipaddress.IPv4Address("198.18.0.100")
+_TLS_BASE = ipaddress.IPv4Address("198.18.0.200")
 # The database pair's VIP, which keepalived moves between the two servers ([CSC-WIKI]); the
 # management servers' db.properties name it (DB-VIP-SINGLE-HOLDER).
 DB_VIP = "198.18.0.250"
@@ -42,7 +43,7 @@ def v6_for(v4: ipaddress.IPv4Address) -> str:
 @dataclass
 class Node:
     """One machine of the lab and where it is."""
-    kind: str            # kvm-host, xs-host, systemvm (ssvm, cpvm, router), db, mgmt
+    kind: str            # kvm-host, xs-host, systemvm (ssvm, cpvm, router), db, mgmt, tls-frontend
     name: str
     facts: dict          # the resolved scenario entry
     id: str
@@ -64,10 +65,11 @@ class Topology:
     databases: list[Node]
     hosts: list[Node]
     system_vms: list[Node]
+    tls_frontends: list[Node] = field(default_factory=list)
 
     @property
     def machines(self) -> list[Node]:
-        return self.management + self.databases + self.hosts + self.system_vms
+        return self.management + self.databases + self.tls_frontends + self.hosts + self.system_vms
 
     def host(self, name: str) -> Node:
         return next(h for h in self.hosts if h.name == name)
@@ -87,6 +89,7 @@ def build_topology(scenario: dict) -> Topology:
 
     management = [node("mgmt", ms, _MS_BASE + i) for i, ms in enumerate(scenario["management_servers"])]
     databases = [node("db", db, _DB_BASE + i) for i, db in enumerate(scenario["databases"])]
+    frontends = [node("tls-frontend", t, _TLS_BASE + i) for i, t in enumerate(scenario["tls_frontends"])]
     hosts, system_vms = [], []
     for zone in scenario["zones"]:
         zone_hosts = {}
@@ -105,4 +108,4 @@ def build_topology(scenario: dict) -> Topology:
                      cluster=parent.cluster, host=parent)
             parent.system_vms.append(n)
             system_vms.append(n)
-    return Topology(scenario, management, databases, hosts, system_vms)
+    return Topology(scenario, management, databases, hosts, system_vms, frontends)

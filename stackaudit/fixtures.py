@@ -82,6 +82,11 @@ def management_server(request) -> TargetHandle:
 
 
 @pytest.fixture
+def tls_frontend(request) -> TargetHandle:
+    return target_handle(request)
+
+
+@pytest.fixture
 def backed_up_machine(request) -> TargetHandle:
     return target_handle(request)
 

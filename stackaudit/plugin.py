@@ -46,8 +46,8 @@ pytest_plugins = ["stackaudit.fixtures"]
 # The fixtures a check names its target by (stackaudit/fixtures.py). The name only reads well: the
 # targets it is parametrized over are those its catalog record applies to (stackaudit/applicability.py).
 TARGET_FIXTURES = ("pool", "hypervisor_host", "kvm_host", "xen_host", "firewalled_host", "system_vm", "database",
-                   "management_server", "backed_up_machine", "machine", "zone", "cluster", "routed_network",
-                   "stopped_vm", "cloud")
+                   "management_server", "tls_frontend", "backed_up_machine", "machine", "zone", "cluster",
+                   "routed_network", "stopped_vm", "cloud")
 UMASK_BEFORE = pytest.StashKey[int]()
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()

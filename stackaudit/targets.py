@@ -24,6 +24,7 @@ KINDS = {
     "router": "virtual router",
     "db": "database server",
     "mgmt": "management server",
+    "tls-frontend": "TLS front end of the UI/API (from the inventory)",
     "zone": "zone (facts from the API)",
     "cluster": "cluster (facts from the API)",
     "network": "guest network (facts from the API; known by its uuid, as tenants name networks freely)",
@@ -32,6 +33,8 @@ KINDS = {
     "cloud": "the whole cloud (facts from the API and from every member target)",
 }
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
+# The machines whose OpenSSL the Heartbleed checks read (SVM-LIBSSL-*, MS-TLS-LIBSSL-PATCHED).
+TLS_KINDS = (*SYSTEM_VM_KINDS, "tls-frontend")
 # The machines whose firewall guards the CloudStack service ports (HOST-IPTABLES-V4/-V6 run on them).
 FIREWALLED_KINDS = ("kvm-host", "xs-host", "mgmt")
 
@@ -90,6 +93,12 @@ class DatabaseAttrs:
 
 
 @dataclass(frozen=True)
+class TlsFrontendAttrs:
+    """From the inventory's tls_frontends: the port it terminates TLS on."""
+    port: int = 443
+
+
+@dataclass(frozen=True)
 class ZoneAttrs:
     id: str | None = None
     allocationstate: str | None = None
@@ -144,6 +153,7 @@ class CloudAttrs:
 
 ATTRS = {"kvm-host": HostAttrs, "xs-host": HostAttrs, "ssvm": SystemVmAttrs, "cpvm": SystemVmAttrs,
          "router": SystemVmAttrs, "xs-pool": PoolAttrs, "mgmt": ManagementAttrs, "db": DatabaseAttrs,
+         "tls-frontend": TlsFrontendAttrs,
          "zone": ZoneAttrs, "cluster": ClusterAttrs, "network": NetworkAttrs, "vpc": NetworkAttrs, "vm": VmAttrs,
          "cloud": CloudAttrs}
 

@@ -26,12 +26,18 @@ def libssl_names(release: str) -> tuple[str, str]:
     return f"libssl.so.{suffix}", f"libcrypto.so.{suffix}"
 
 
-def stale_library_script(library_file: str) -> str:
+def stale_library_script(library_file: str, replaced: bool = True, listen: tuple[str, int] | None = None) -> str:
     """A process that maps a library and then sees it replaced on disk, as after an unrestarted upgrade.
 
     It installs a copy of the machine's real libcrypto under the system VM's library name, maps
-    it, then replaces the file by rename as dpkg does, so /proc/PID/maps lists it '(deleted)'.
+    it, then replaces the file by rename as dpkg does, so /proc/PID/maps lists it '(deleted)'
+    (`replaced` False: the copy it maps stays in place). With `listen` (address, port) it holds a
+    listening TCP socket there, as a TLS front end does; it accepts nothing.
     """
+    socket = "" if listen is None else (
+        "import socket\n"
+        f"server = socket.socket(socket.AF_INET6 if ':' in {listen[0]!r} else socket.AF_INET)\n"
+        f"server.bind(({listen[0]!r}, {listen[1]}))\nserver.listen()\n")
     return f'''#!/usr/bin/python3
 import ctypes, os, time
 lib = "/usr/lib/x86_64-linux-gnu/{library_file}"
@@ -45,7 +51,8 @@ def install(path):
 
 install(lib)
 handle = ctypes.CDLL(lib)
-install(lib)
+{socket}if {replaced}:
+    install(lib)
 # Daemonize like `apache2 -k start`: the caller goes on only once the library is replaced, so no
 # process started after this one maps the old copy.
 if os.fork() == 0:
@@ -55,15 +62,22 @@ if os.fork() == 0:
 '''
 
 
-def system_vm_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
-    facts = node.facts
-    release = facts["debian"] or template_debian(topo.scenario["cloudstack_version"])
+def release_packages(release: str, overrides: dict[str, str | None]) -> dict[str, str]:
+    """A Debian release's base-files and patched ssl packages, with the scenario's versions over them
+    (None: not installed)."""
     packages = {**files.LIBSSL_PACKAGES[release], "base-files": files.DEBIAN_RELEASES[release][0]}
-    for name, version in facts["packages"].items():
+    for name, version in overrides.items():
         if version is None:
             packages.pop(name, None)
         else:
             packages[name] = version
+    return packages
+
+
+def system_vm_spec(topo: Topology, node: Node, keys: Keys) -> MachineSpec:
+    facts = node.facts
+    release = facts["debian"] or template_debian(topo.scenario["cloudstack_version"])
+    packages = release_packages(release, facts["packages"])
     content, modes = common_files(node, keys)
     boot_files, storage_nic = ssvm_boot_parts(topo, node)
     content.update({

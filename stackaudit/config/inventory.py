@@ -72,6 +72,9 @@ DATABASES = Record({"user": f(USER, REQUIRED), **_secret_fields("password"),
 # [BERGSMA-OPS] describes, as before embedded Jetty (4.9 per the install guide) or in custom builds
 MANAGEMENT_SERVER = Record({"name": f(NAME, REQUIRED), "ssh_address": f(Optional(Host())),
                             "deployment": f(Enum("package", "war"), "package")})
+# MS-TLS-LIBSSL-PATCHED: the OpenSSL-based TLS front ends of the UI/API (nginx, haproxy, apache in
+# front of the management servers); the API does not list them. port: where they terminate TLS.
+TLS_FRONTEND = Record({"name": f(NAME, REQUIRED), "ssh_address": f(Host(), REQUIRED), "port": f(PORT, 443)})
 INVENTORY = Record({
     "cloud": f(Record({"name": f(NAME, REQUIRED), "api": f(API, REQUIRED)}), REQUIRED),
     "ssh": f(SSH, REQUIRED),
@@ -79,6 +82,7 @@ INVENTORY = Record({
     "xenserver": f(Optional(XENSERVER)),
     "databases": f(Optional(DATABASES)),
     "management_servers": f(ListOf(MANAGEMENT_SERVER), list),
+    "tls_frontends": f(ListOf(TLS_FRONTEND), list),
     "policy": f(Optional(LOCAL_PATH)),
 })
 
@@ -150,6 +154,13 @@ class ManagementServer:
 
 
 @dataclass(frozen=True)
+class TlsFrontend:
+    name: str
+    ssh_address: str
+    port: int = 443
+
+
+@dataclass(frozen=True)
 class Inventory:
     path: Path
     cloud_name: str
@@ -161,6 +172,7 @@ class Inventory:
     management_servers: tuple[ManagementServer, ...]
     policy_path: Path | None
     sha256: str     # of the bytes this inventory was read from (the report names them)
+    tls_frontends: tuple[TlsFrontend, ...] = ()
 
     @property
     def insecure_channels(self) -> tuple[str, ...]:
@@ -222,6 +234,7 @@ def load_inventory(path: Path) -> Inventory:
         unique_names(dbs["servers"], child(child(where, "databases"), "servers"))
         check_tls_choice(dbs, local(dbs["ca_file"]), child(where, "databases"))
     unique_names(data["management_servers"], child(where, "management_servers"))
+    unique_names(data["tls_frontends"], child(where, "tls_frontends"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
         api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify,
@@ -237,7 +250,8 @@ def load_inventory(path: Path) -> Inventory:
             tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"]),
             local(dbs["ca_file"]), dbs["insecure"]),
         management_servers=tuple(ManagementServer(**m) for m in data["management_servers"]),
-        policy_path=local(data["policy"]), sha256=read.sha256)
+        policy_path=local(data["policy"]), sha256=read.sha256,
+        tls_frontends=tuple(TlsFrontend(**t) for t in data["tls_frontends"]))
     jump = inventory.system_vms.vmware_jump_host
     if jump is not None and jump not in {m.name for m in inventory.management_servers if m.ssh_address}:
         raise ConfigError(f"{child(child(where, 'system_vms'), 'vmware_jump_host')}: {shown(jump)} is not a management "
@@ -288,7 +302,7 @@ def check_tls_choice(section: dict, ca_file: Path | None, at: str) -> None:
 
 
 def unique_names(entries: list[dict], where: str) -> None:
-    """Each name is a target id (`db://NAME`, `mgmt://NAME`): two entries of one name would be one target."""
+    """Each name is a target id (`db://NAME`, `mgmt://NAME`, `tls-frontend://NAME`): two entries of one name would be one target."""
     first: dict[str, int] = {}
     for index, entry in enumerate(entries):
         if entry["name"] in first:

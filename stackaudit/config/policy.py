@@ -6,7 +6,6 @@ copies it and points its inventory's `policy:` at the copy. Keys left out keep t
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,48 +14,13 @@ from stackaudit.config.policy_sections import (AdminPolicy, BackupPolicy, Cluste
                                                 KVM_CGROUP2_AGENT_FLOOR, KVM_PACKAGES, KVM_QEMU_FLOOR,
                                                 KVM_RBD_PACKAGES, KVM_SSH_USER, KubernetesPolicy, KvmPolicy,
                                                 LdapPolicy, LibvirtPolicy, LimitsPolicy, ManagementPolicy, MsPolicy,
-                                                ServicesPolicy, SsvmPolicy, SystemVmPolicy, TimePolicy, WaiverPolicy,
-                                                XenServerPolicy)
+                                                ServicesPolicy, SsvmPolicy, SystemVmPolicy, TimePolicy, TlsFrontendPolicy,
+                                                WaiverPolicy, XenServerPolicy)
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
                                      Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
-from stackaudit.config.schema import Bool, Enum, Kind, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
+from stackaudit.config.policy_kinds import PACKAGE, Named, Releases, VersionOrPerPackage
+from stackaudit.config.schema import Bool, Enum, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
-
-
-class VersionOrPerPackage(Kind):
-    expected = "a Debian version, or a mapping of package names to Debian versions"
-
-    def check(self, value, where):
-        if isinstance(value, dict):
-            return Named(PACKAGE, DebianVersion()).check(value, where)
-        return DebianVersion().check(value, where)
-
-
-class Named(MapOf):
-    """A mapping whose keys are names of one kind (package names, setting names)."""
-
-    def __init__(self, name: Kind, value: Kind):
-        super().__init__(value)
-        self.name = name
-        self.expected = f"a mapping of {name.expected} to {value.expected}"
-
-    def check(self, value, where):
-        if isinstance(value, dict):
-            for key in value:
-                self.name.check(key, child(where, key))
-        return super().check(value, where)
-
-
-class Releases(MapOf):
-    """Debian major releases ("12") to their floors; YAML's unquoted 12 is the same release."""
-
-    def check(self, value, where):
-        if isinstance(value, dict):
-            for release in value:
-                if isinstance(release, bool) or not re.fullmatch(r"[1-9][0-9]{0,2}", str(release)):
-                    raise ConfigError(f"{child(where, release)}: {shown(release)} is not a Debian major release; "
-                                      'use e.g. "12"')
-        return super().check(value, where)
 
 
 # [CSC-WIKI] (README, Sources): the ports its CLOUDSTACK-SERVICES chain rejects.
@@ -80,7 +44,6 @@ SR_TYPE = Pattern(r"[a-z][a-z0-9_]{0,31}", "an SR type such as nfs")
 GLOB = Text(4096, "an absolute path pattern")
 USER_NAME = Pattern(USER_NAME_PATTERN, "a user name of letters, digits, '.', '_' and '-' (not '-' first), "
                     "at most 32 characters, such as cloudstack")
-PACKAGE = Pattern(r"[a-z0-9][a-z0-9+.-]{1,99}", "a Debian package name such as libssl3")
 SETTING = Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}", "a CloudStack setting name such as expunge.delay")
 # A systemd unit name or a SysV init script's name (systemd.unit(5): letters, digits, ":-_.\\" and "@").
 UNIT = Pattern(r"[A-Za-z0-9_][A-Za-z0-9:_.@-]{0,254}", "a service name such as mariadb")
@@ -190,6 +153,11 @@ POLICY = Record({
         "profiles": f(MapOf(Enum("openldap", "ad")), dict),
         "overrides": f(MapOf(MapOf(Text(255, "a setting's value"))), dict),
     }), dict),
+    # MS-TLS-LIBSSL-PATCHED: the first fixed openssl/libssl per Debian major release of a TLS front end
+    # of the UI/API (inventory tls_frontends), as system_vms.libssl_floors ([CS-HEARTBLEED]: Debian 7)
+    "tls_frontends": f(Record({
+        "libssl_floors": f(Releases(VersionOrPerPackage()), lambda: {"7": "1.0.1e-2+deb7u6"}),
+    }), dict),
     "backups": f(Record({
         "max_age_hours": f(Bounded(1, 8760, " of hours"), 24),                                 # [CSC-WIKI]: a backup before the upgrade
         "database_servers": f(ListOf(GLOB), list),                     # globs of cloud and cloud_usage dumps
@@ -250,6 +218,7 @@ class Policy:
     admin: AdminPolicy = AdminPolicy()
     ldap: LdapPolicy = LdapPolicy()
     cluster: ClusterPolicy = ClusterPolicy()
+    tls_frontends: TlsFrontendPolicy = TlsFrontendPolicy({"7": "1.0.1e-2+deb7u6"})
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -283,6 +252,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
         management=ManagementPolicy(**{**data["management"],
                                        "agent_endpoints": tuple(data["management"]["agent_endpoints"])}),
         ms=MsPolicy(**{**data["ms"], "selinux_modes": tuple(data["ms"]["selinux_modes"])}),
+        tls_frontends=TlsFrontendPolicy(data["tls_frontends"]["libssl_floors"]),
         backups=BackupPolicy(data["backups"]["max_age_hours"], {
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),

@@ -41,6 +41,11 @@ class SystemVmPolicy:
 
 
 @dataclass(frozen=True)
+class TlsFrontendPolicy:
+    libssl_floors: dict[str, str | dict[str, str]]   # Debian major release -> fixed version(s)
+
+
+@dataclass(frozen=True)
 class SsvmPolicy:
     min_cpu_mhz: int | None = None      # the offering's cpunumber x cpuspeed
     min_memory_mb: int | None = None

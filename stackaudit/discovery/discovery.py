@@ -47,6 +47,8 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     snapshot.targets += pool_targets(inventory, rows["listClusters"], rows["listHosts"], snapshot.notes)
     snapshot.targets += management_targets(inventory, rows["listManagementServers"], snapshot.notes)
     snapshot.targets += database_targets(inventory)
+    snapshot.targets += [Target("tls-frontend", t.name, None, t.ssh_address, attrs={"port": t.port})
+                         for t in inventory.tls_frontends]
     snapshot.targets += [Target("zone", z["name"], attrs={"id": z["id"], "allocationstate": z.get("allocationstate")})
                          for z in rows["listZones"]]
     snapshot.targets += [Target("cluster", c["name"], c["zonename"], attrs={

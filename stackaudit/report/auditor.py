@@ -39,7 +39,8 @@ REASONS = ("unreachable", "login refused", "host key", "unparsable", "API error"
 SUITES = {
     "xs-pool": "XenServer pools", "xs-host": "XenServer hosts", "kvm-host": "KVM hosts",
     "ssvm": "Secondary storage VMs", "cpvm": "Console proxy VMs", "router": "Virtual routers",
-    "db": "Database servers", "mgmt": "Management servers", "zone": "Zones", "cluster": "Clusters",
+    "db": "Database servers", "mgmt": "Management servers",
+    "tls-frontend": "TLS front ends", "zone": "Zones", "cluster": "Clusters",
     "network": "Guest networks", "vpc": "VPCs", "vm": "Stopped user VMs",
     "cloud": "The cloud",
 }

@@ -20,13 +20,14 @@ LIBSSL_PACKAGES = {"7": ("libssl1.0.0",), "8": ("libssl1.0.0",), "9": ("libssl1.
                    "10": ("libssl1.1",), "11": ("libssl1.1",), "12": ("libssl3",), "13": ("libssl3t64",)}
 
 
-def libssl_findings(release, packages: dict, system_vm_policy) -> list[str]:
+def libssl_findings(release, packages: dict, system_vm_policy, policy_key: str = "system_vms.libssl_floors") -> list[str]:
     """SVM-LIBSSL-PATCHED: openssl and the release's libssl packages, as dpkg lists them.
 
     Only installed packages are judged (dpkg has no version for the others, and nothing loads
     them); at least one of the release's libssl packages must be installed, or the VM's TLS
     library is not the one the suite knows and it is not checked. A release the suite has no
     package names for, or the policy no floor for, is not checked either: never passed.
+    `policy_key`: where the floors are in the policy (MS-TLS-LIBSSL-PATCHED reads its own).
     """
     libraries = LIBSSL_PACKAGES.get(release.major or "")
     if libraries is None:
@@ -36,7 +37,7 @@ def libssl_findings(release, packages: dict, system_vm_policy) -> list[str]:
     floors = system_vm_policy.libssl_floors.get(release.major)
     if floors is None:
         raise NotCheckable(f"the policy has no libssl floor for Debian {release.major} "
-                           f"(system_vms.libssl_floors); add the fixed version for that release")
+                           f"({policy_key}); add the fixed version for that release")
     installed = {name: p for name, p in packages.items() if p.installed}
     if not set(libraries) & set(installed):
         listed = ", ".join(f"{n} {p.version}" for n, p in sorted(installed.items())) or "none"
@@ -47,19 +48,19 @@ def libssl_findings(release, packages: dict, system_vm_policy) -> list[str]:
         package = installed.get(name)
         if package is None:
             continue
-        floor = floor_for(floors, name, release)
+        floor = floor_for(floors, name, release, policy_key)
         if not version_at_least(package.version, floor):
             findings.append(f"{name} {package.version} is below the fixed version {floor} for {release.name}")
     return findings
 
 
-def floor_for(floors, package: str, release) -> str:
+def floor_for(floors, package: str, release, policy_key: str) -> str:
     """One floor for the release, or one per package (Debian 9's two libraries have two)."""
     if isinstance(floors, str):
         return floors
     if package not in floors:
         raise NotCheckable(f"the policy's libssl floors for Debian {release.major} name no fixed version for "
-                           f"{package} (system_vms.libssl_floors.\"{release.major}\".{package})")
+                           f"{package} ({policy_key}.\"{release.major}\".{package})")
     return floors[package]
 
 

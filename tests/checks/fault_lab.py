@@ -141,6 +141,7 @@ LAB_TARGETS = {     # lab/scenarios/compliant.yml's targets other than the cloud
     "ssvm": ("ssvm://zone1/s-1-VM",), "cpvm": ("cpvm://zone1/v-2-VM",),
     "router": ("router://zone1/r-3-VM", "router://zone1/r-4-VM"),
     "mgmt": ("mgmt://ms1", "mgmt://ms2"), "db": ("db://db1", "db://db2"), "zone": ("zone://zone1",),
+    "tls-frontend": ("tls-frontend://tls1",),
     "vm": ("vm://zone1/9c14452f-2600-5bd6-93b9-f714b1e39aca", "vm://zone1/3722fb04-3b74-5a88-be54-c8744867bb66")}
 
 

@@ -23,7 +23,7 @@ def nodes(lab, *kinds):
 
 
 def test_every_host_answers_ssh_with_the_inventory_key_and_a_known_host_key(compliant_lab):
-    for node in nodes(compliant_lab, "kvm-host", "xs-host", "mgmt", "db"):
+    for node in nodes(compliant_lab, "kvm-host", "xs-host", "mgmt", "db", "tls-frontend"):
         with compliant_lab.ssh(node.address) as client:
             assert run(client, "hostname").strip() == node.name
 

@@ -182,9 +182,12 @@ def test_discovery_puts_the_management_servers_versions_on_the_cloud_target(monk
     inventory = SimpleNamespace(cloud_name="c", api=SimpleNamespace(endpoint="https://198.18.0.10/client/api", key=secret,
                                                                     secret=secret, verify=True),
                                 ssh=SimpleNamespace(connect_timeout=5), xenserver=None, management_servers=[],
-                                databases=None, insecure_channels=())
+                                databases=None, insecure_channels=(),
+                                tls_frontends=[SimpleNamespace(name="lb1", ssh_address="192.0.2.5", port=8443)])
     snapshot = discovery.discover(inventory)
     assert snapshot.cloud_versions() == ("4.18.2.0", "4.19.1.0")
+    frontend = snapshot.by_id("tls-frontend://lb1")      # from the inventory alone: the API lists none
+    assert (frontend.address, frontend.attrs.port) == ("192.0.2.5", 8443)
     assert decide(catalog()["MS-CA-STRICT"], snapshot, POLICY, ONE_DB).undecided == {}
 
 

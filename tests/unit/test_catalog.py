@@ -177,3 +177,7 @@ def test_the_readme_counts_the_catalog_s_checks_and_lists_the_gate_s():
     gate = re.search(r"^The upgrade gate .*?runs these checks: (.+?)\.\n", text, re.M | re.S)
     listed = re.findall(r"[A-Z0-9]+(?:-[A-Z0-9]+)+", gate.group(1))
     assert listed == [i for i, record in catalog().items() if "pre_upgrade" in record.profiles]
+
+
+def test_the_catalog_covers_every_id_of_the_second_wave_s_second_part():
+    assert sorted(wave2_part_ids(2) - set(catalog())) == []

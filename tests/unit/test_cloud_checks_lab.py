@@ -39,7 +39,7 @@ def discovered(api: InProcessApi, monkeypatch):
     inventory = SimpleNamespace(cloud_name="lab", api=SimpleNamespace(endpoint="https://198.18.0.10/client/api",
                                                                       key=SECRET, secret=SECRET, verify=True),
                                 ssh=SimpleNamespace(connect_timeout=5), xenserver=None, management_servers=[],
-                                databases=None, insecure_channels=())
+                                databases=None, insecure_channels=(), tls_frontends=())
     return discovery.discover(inventory)
 
 

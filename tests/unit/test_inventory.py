@@ -92,6 +92,13 @@ def edit(change):
     (edit(lambda d: d.update(system_vms={"vmware_jump_host": "ms9"})),
      "inventory.yml: system_vms.vmware_jump_host: 'ms9' is not a management server with an ssh_address in "
      "management_servers; name one"),
+    (edit(lambda d: d.update(tls_frontends=[{"name": "lb1"}])),
+     "inventory.yml: tls_frontends[0].ssh_address: missing; expected an IP address or a host name"),
+    (edit(lambda d: d.update(tls_frontends=[{"name": "lb1", "ssh_address": "192.0.2.5", "port": 0}])),
+     "inventory.yml: tls_frontends[0].port: found int 0; expected a whole number from 1 to 65535"),
+    (edit(lambda d: d.update(tls_frontends=[{"name": "lb1", "ssh_address": "192.0.2.5"},
+                                            {"name": "lb1", "ssh_address": "192.0.2.6"}])),
+     "inventory.yml: tls_frontends[1].name: 'lb1' is also tls_frontends[0]'s name; give each its own"),
     (edit(lambda d: d.update(system_vms={"host_keys": "tofu"})),
      "inventory.yml: system_vms.host_keys: found str 'tofu'; expected one of pinned, known_hosts"),
 ])
@@ -100,6 +107,14 @@ def test_inventory_mistakes_name_the_file_key_and_fix(write, document, message):
     with pytest.raises(ConfigError) as error:
         load_inventory(path)
     assert str(error.value) == f"{path.parent}/" + message.format(dir=path.parent)
+
+
+def test_tls_frontends_are_reached_at_their_ssh_address_and_checked_on_their_tls_port(write):
+    assert load_inventory(write(valid_inventory())).tls_frontends == ()
+    document = edit(lambda d: d.update(tls_frontends=[{"name": "lb1", "ssh_address": "192.0.2.5"},
+                                                      {"name": "lb2", "ssh_address": "lb2.example.org", "port": 8443}]))
+    assert [(t.name, t.ssh_address, t.port) for t in load_inventory(write(document)).tls_frontends] == [
+        ("lb1", "192.0.2.5", 443), ("lb2", "lb2.example.org", 8443)]
 
 
 def test_system_vm_host_keys_are_pinned_unless_the_site_keeps_known_hosts(write):

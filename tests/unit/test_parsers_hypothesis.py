@@ -23,7 +23,7 @@ from stackaudit.parsers.cloudstack import parse_cloudstack_release, parse_clouds
 from stackaudit.parsers.files import parse_epoch, parse_stat_lines
 from stackaudit.parsers.getent import parse_getent_ahosts, parse_lookups
 from stackaudit.parsers.libvirt import parse_libvirtd_conf
-from stackaudit.parsers.net import parse_ss_listening
+from stackaudit.parsers.net import parse_ss_listening, parse_ss_listening_processes
 from stackaudit.parsers.osinfo import parse_os_release
 from stackaudit.parsers.procs import parse_pids, parse_ps, parse_ps_names, parse_stale_mappings
 from stackaudit.parsers.properties import parse_environment_file, parse_java_properties, parse_shell_assignments
@@ -80,6 +80,8 @@ PARSERS = [
     TextParser("ps", parse_ps, ("ps-debian12.txt", "outside-ps-ef-ha-unraid-36.txt", "ps-libvirtd-debian12.txt")),
     TextParser("ps names", parse_ps_names, ("ps-programs-debian12.txt", "ps-debian12.txt")),
     TextParser("pgrep", parse_pids, ("pgrep-server-debian12.txt",)),
+    TextParser("ss -ltnp", parse_ss_listening_processes, (
+        "ss-ltnp-debian12.txt", "outside-ss-ltpn-root-kubeadm.txt", "outside-ss-ltpn-unprivileged-kubeadm.txt")),
     TextParser("stale libraries", parse_stale_mappings, ("stale-libraries-debian12.txt",)),
     TextParser("socket units", parse_socket_units, seeds=(
         "libvirtd.socket\t/dev/null\t/lib/systemd/system/libvirtd.socket\n"
@@ -222,6 +224,12 @@ GROWTH = [
            lambda r, k: len(r["A"]) == 20000 * k),
     Growth(by_name("ss -ltn"), repeated("ss -ltn", "ss-listening-debian12.txt"), lambda r, k: len(r) == 6 * 300 * k),
     Growth(by_name("ss -ltn"), lambda k: "LISTEN 0 1 " + ":" * (20000 * k) + "1 x\n", refused),
+    Growth(by_name("ss -ltnp"), lambda k: "".join((RECORDED / "ss-ltnp-debian12.txt").read_text().splitlines(True)[1:])
+           * (300 * k), lambda r, k: len(r) == 3 * 300 * k),
+    Growth(by_name("ss -ltnp"), lambda k: "LISTEN 0 1 0.0.0.0:443 0.0.0.0:* users:((" + '("x",pid=1,fd=3),' * (2000 * k)
+           + "))\n", lambda r, k: len(r[0].owners) == 2000 * k),
+    Growth(by_name("ss -ltnp"), lambda k: "LISTEN 0 1 0.0.0.0:443 0.0.0.0:* users:((" + '("' * (10000 * k) + "))\n",
+           refused),
     Growth(by_name("ps"), lambda k: "root" + " " * (20000 * k) + "x\n", refused),
     Growth(by_name("stat"), lambda k: "1 " * (10000 * k) + "\n", lambda r, k: len(r) == 1),
     Growth(by_name("rc.local runs"), lambda k: "nohup \\\n" * (5000 * k) + "/etc/rc.local.fix\n",
@@ -263,6 +271,7 @@ def test_the_table_covers_every_parser_module_of_this_brief():
     (by_name("stale libraries"), "\u00b2\tsshd\t/usr/lib/libssl.so.3\n"),      # "²".isdigit() is True, int("²") fails
     (by_name("ps"), f"{'root':<32} \u0664\u0662 /usr/sbin/libvirtd\n"),       # Arabic-Indic digits match re's \d
     (by_name("ss -ltn"), "LISTEN 0 128 0.0.0.0:\u0662\u0662 0.0.0.0:*\n"),
+    (by_name("ss -ltnp"), 'LISTEN 0 128 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=\u0661\u0662,fd=3))\n'),
     (by_name("date +%s"), "\u0661\u0667\u0660\u0660\n"),
     (by_name("stat"), "\u0661 2 /x\n"),
 ])

@@ -49,7 +49,7 @@ def test_a_bad_file_is_exit_4_one_line_and_nothing_written(tmp_path, inventory, 
     expected = {"waivers": f"stackaudit: {waivers}: waivers[0] (MS-CA-STRICT): expires missing; every waiver needs "
                            "check, target, reason, approver, ticket, expires",
                 "inventory": f"stackaudit: {inventory}: colud: unknown key; expected one of cloud, ssh, system_vms, "
-                             "xenserver, databases, management_servers, policy",
+                             "xenserver, databases, management_servers, tls_frontends, policy",
                 "policy": f"stackaudit: {tmp_path / 'policy.yml'}: waivers.max_days_ahead: found int 0; "
                           "expected a whole number of days from 1 to 3650"}[bad]
     assert done.stderr.splitlines() == [expected] and done.stdout == ""

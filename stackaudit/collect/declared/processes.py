@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from stackaudit.collect.readings import Command, Fact, shell
 from stackaudit.parsers.jvm import COMM_PREFIX, parse_jvm_heap
-from stackaudit.parsers.net import parse_ss_listening
+from stackaudit.parsers.net import parse_ss_listening, parse_ss_listening_processes
 from stackaudit.parsers.procs import (MANAGEMENT_PROGRAMS, USER_COLUMNS, ProgramProcesses, parse_pids, parse_ps,
                                       parse_ps_names, parse_stale_mappings)
 from stackaudit.parsers.setting_edits import START_ONLY_FILES, parse_server_start
-from stackaudit.targets import SYSTEM_VM_KINDS
+from stackaudit.targets import TLS_KINDS
 
 # For each process, the libssl*/libcrypto* files that /proc/PID/maps shows as " (deleted)": the
 # library was replaced on disk (dpkg renames the new file over the old one) but the process still
@@ -93,10 +93,13 @@ FACTS = [
          lambda facts: parse_jvm_heap(facts.section("management_heap"))),
     Fact("management_start", ("mgmt",), (Command("management_start", START_COMMAND),),
          lambda facts: parse_server_start(facts.section("management_start"))),
-    Fact("stale_mappings", SYSTEM_VM_KINDS, (Command("stale_libraries", STALE_LIBRARY_COMMAND),),
+    Fact("stale_mappings", TLS_KINDS, (Command("stale_libraries", STALE_LIBRARY_COMMAND),),
          lambda facts: parse_stale_mappings(facts.section("stale_libraries"))),
     # -l listening, -t TCP, -n numeric addresses and ports. No -H: iproute2 added it in 4.13 and
     # CentOS 7 ships 4.11 ("ss: invalid option -- 'H'"); the header line is skipped instead.
     Fact("listeners", ("db", "kvm-host", "mgmt"), (Command("listening", shell("ss", "-ltn")),),
          lambda facts: parse_ss_listening(facts.section("listening"))),
+    # MS-TLS-LIBSSL-PATCHED: the same, with the processes holding each socket (-p; root sees them all)
+    Fact("listening_processes", ("tls-frontend",), (Command("listening_processes", shell("ss", "-ltnp")),),
+         lambda facts: parse_ss_listening_processes(facts.section("listening_processes"))),
 ]
