@@ -246,7 +246,8 @@ def targets_text(explanation: Explanation) -> str:
     lines = ["TARGETS IT APPLIES TO (one result per target of these kinds where its scope holds)"]
     lines += [f"  {kind} ({SUITES.get(kind, kind)})" for kind in explanation.record.targets]
     lines += [f"  only where: {name}" for name in explanation.scopes]
-    lines.append("  (which targets a cloud has is found by discovery, over its API, when a run starts)")
+    lines.append("  (which targets a cloud has is found when a run starts: discovery lists them over the API; database\n"
+                 "  servers, management servers' addresses and TLS front ends come from the inventory)")
     return "\n".join(lines)
 
 
