@@ -95,7 +95,8 @@ def junit_xml(summary: dict) -> bytes:
                    + ([("title", checks[entry["check_id"]]["title"])] if entry["check_id"] in checks else []))
         case = ET.SubElement(one, "testcase", name=name, classname=xml_text(area))
         if element is not None:
-            detail = ET.SubElement(case, element, type=entry["status"], message=xml_text(outcome_message(entry)))
+            first_line = outcome_message(entry).split("\n", 1)[0]       # the body holds every line
+            detail = ET.SubElement(case, element, type=entry["status"], message=xml_text(first_line))
             detail.text = xml_text(outcome_message(entry), multiline=True)
     out = io.BytesIO()
     ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
