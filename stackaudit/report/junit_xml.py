@@ -26,12 +26,15 @@ import datetime
 import io
 import xml.etree.ElementTree as ET
 
+from stackaudit.report.discovery_result import RULE as DISCOVERY_RULE
+from stackaudit.report.summary_fields import NOT_IN_CATALOG
 from stackaudit.report.visible import visible_encodable
 
 SUITE = "StackAudit"
 # junit's element for each outcome (passed: none)
 ELEMENTS = {"failed": "failure", "broken": "error", "waived": "skipped", "skipped": "skipped"}
 COUNTED = {"failure": "failures", "error": "errors", "skipped": "skipped"}
+DISCOVERY = "Discovery"     # the test case of a failed discovery, as its Allure result is named (report/discovery_result.py)
 
 
 def xml_text(text, multiline: bool = False) -> str:
@@ -77,7 +80,8 @@ def junit_xml(summary: dict) -> bytes:
     entries = list(summary["results"])
     discovery = summary.get("discovery") or {}
     if discovery.get("status") == "failed":
-        entries.append({"check_id": "Discovery", "target": summary["cloud"], "status": "broken", "severity": "blocker",
+        checks = {**checks, DISCOVERY: {"title": DISCOVERY_RULE, "area": DISCOVERY}}
+        entries.append({"check_id": DISCOVERY, "target": summary["cloud"], "status": "broken", "severity": "blocker",
                         "message": f"not checked ({discovery['reason']}): {discovery['message']}", "waiver": None})
     elements = [ELEMENTS.get(entry["status"]) for entry in entries]
     root = ET.Element("testsuites", name=SUITE, time=seconds, **{k: v for k, v in counts_of(elements).items()
@@ -88,7 +92,7 @@ def junit_xml(summary: dict) -> bytes:
                        ("exit_code", summary["exit_code"])])
     for entry, element in zip(entries, elements):
         name = xml_text(case_name(entry["check_id"], entry["target"]))
-        area = (checks.get(entry["check_id"]) or {}).get("area", "Discovery")
+        area = (checks.get(entry["check_id"]) or {}).get("area", NOT_IN_CATALOG)
         one = ET.SubElement(suite, "testsuite", name=name, **counts_of([element]))
         properties(one, [("check_id", entry["check_id"]), ("severity", entry["severity"]),
                          ("target", entry["target"]), ("status", entry["status"])]

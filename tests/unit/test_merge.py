@@ -374,3 +374,15 @@ def test_a_link_in_a_shards_run_is_not_followed_into_the_merged_run(tmp_path, fo
     with pytest.raises(UnsafePath, match="is a symbolic link"):
         merge_into(run_dir, checked, (), TODAY)
     assert not any("PRIVATE KEY" in p.read_text() for p in run_dir.rglob("*") if p.is_file())
+
+
+def test_a_shard_whose_discovery_failed_makes_the_nights_discovery_failed_naming_it(tmp_path):
+    reports = tmp_path / "reports"
+    shards = [record_shard(reports, i, 2) for i in range(2)]
+    summary = json.loads((shards[1] / "summary.json").read_text())
+    summary.update(results=[], discovery={"status": "failed", "reason": "unreachable", "message": "listZones: refused"},
+                   exit_code=6)
+    write_outputs(shards[1], summary)
+    merged = merge_into(new_run_dir(reports), read_shard_runs(shards, "lab"), (), TODAY)
+    assert merged["discovery"] == {"status": "failed", "reason": "unreachable", "message": "shard 1/2: listZones: refused"}
+    assert merged["exit_code"] == 6

@@ -121,7 +121,8 @@ def test_junit_xml_of_a_failed_discovery_is_one_error_with_the_reason():
     xml = junit_xml(summary_of([], discovery=discovery_failed("API error", "listZones: HTTP 401")))
     assert junit_problems(xml) == []
     (name, (_, case, props)), = junit_cases(xml).items()
-    assert name == "Discovery · lab" and props["severity"] == "blocker"
+    assert name == "Discovery · lab" and props["severity"] == "blocker" and case.get("classname") == "Discovery"
+    assert props["title"] == "the cloud's targets are listed through its management API"
     assert case.find("error").get("message") == "not checked (API error): listZones: HTTP 401"
     assert ET.fromstring(xml).find("testsuite").get("errors") == "1"
 
