@@ -1,7 +1,8 @@
 """python -m stackaudit run|merge|summary|explain: pytest with sensible defaults, one run directory per run.
 
 pytest stays the interface: `run` only adds defaults (`-n auto --dist loadgroup`, the run directory's
-Allure results, junit.xml and summary.json) and passes every other argument through.
+Allure results) and passes every other argument through; the run directory gets summary.json,
+junit.xml, results.csv and metrics.prom (docs/outputs.md), and --metrics-file a copy of the metrics.
 
 `run` validates the inventory, its policy, the waivers and every file they name before it creates
 anything: a bad file is one line and exit code 4, and nothing is written. It reads them once and hands
@@ -21,12 +22,11 @@ import os
 import re
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-from stackaudit.catalog import PROFILES
+from stackaudit.catalog import PROFILES, catalog
 from stackaudit.config.files import shown
 from stackaudit.config.safe_files import use_private_umask
 from stackaudit.config.shard import parse_shard
@@ -34,6 +34,7 @@ from stackaudit.configuration import Configuration, load_configuration
 from stackaudit.errors import ConfigError
 from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.merge import merge_into
+from stackaudit.report.metrics import metrics_file_problem, publish_metrics
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING
 from stackaudit.report.publish import publish
 from stackaudit.report.recording import NotRecordable, open_run_dir, unrecorded
@@ -44,6 +45,8 @@ from stackaudit.report.visible import visible
 
 
 MAX_WORKERS = 256
+METRICS_HELP = ("also write the run's metrics.prom here, e.g. in node_exporter's textfile collector directory "
+                "(written to a temporary name and renamed)")
 
 
 def say(message: str) -> None:
@@ -69,9 +72,9 @@ def validate(inventory: str, waivers: str | None, workers: str = "auto", shard: 
 
 
 def checked_configuration(inventory: str, waivers: str | None, workers: str = "auto",
-                          shard: str | None = None) -> Configuration:
+                          shard: str | None = None, metrics_file: str | None = None) -> Configuration:
     """The run's configuration, each file read once; raises ConfigError with the first problem (one line)."""
-    problem = workers_problem(workers)
+    problem = workers_problem(workers) or (metrics_file_problem(metrics_file) if metrics_file else None)
     if problem:
         raise ConfigError(problem)
     if shard is not None:
@@ -98,10 +101,12 @@ def command(argv: list[str] | None) -> int:
     run.add_argument("--reports", default="reports", help="where runs/ and latest go (default: reports)")
     run.add_argument("--workers", default="auto", help="pytest-xdist workers (default auto)")
     run.add_argument("--shard", metavar="I/N", help="run only shard I of N (0 <= I < N); no report.html")
+    run.add_argument("--metrics-file", metavar="PATH", help=METRICS_HELP)
     merge = commands.add_parser("merge", help="merge one night's shard run directories into one run")
     merge.add_argument("--inventory", required=True)
     merge.add_argument("--waivers", help="the waivers the shards ran with (for stale and expiring waivers)")
     merge.add_argument("--reports", default="reports", help="where runs/ and latest go (default: reports)")
+    merge.add_argument("--metrics-file", metavar="PATH", help=METRICS_HELP)
     merge.add_argument("shard_runs", nargs="+", metavar="SHARD_RUN_DIR", type=Path,
                        help="every shard's run directory (reports/runs/<UTC>), shards 0/N to N-1/N, in any order")
     summary = commands.add_parser("summary", help="per-check summary of an Allure results directory")
@@ -126,7 +131,7 @@ def command(argv: list[str] | None) -> int:
             return EXIT_CONFIG
         return merge_shards(args)
     try:
-        configuration = checked_configuration(args.inventory, args.waivers, args.workers, args.shard)
+        configuration = checked_configuration(args.inventory, args.waivers, args.workers, args.shard, args.metrics_file)
     except ConfigError as err:
         say(str(err))
         return EXIT_CONFIG
@@ -136,10 +141,8 @@ def command(argv: list[str] | None) -> int:
     except NotRecordable as err:
         say(str(err))
         return EXIT_CONFIG
-    # pytest opens its junit.xml by name: it writes a name no one could have guessed, renamed into place after.
-    junit_draft = run_dir / f".junit.{uuid.uuid4().hex}.xml"
     options = [f"--inventory={args.inventory}", f"--run-dir={run_dir}", f"--reports-dir={reports}",
-               f"--alluredir={run_dir / 'allure-results'}", f"--junitxml={junit_draft}",
+               f"--alluredir={run_dir / 'allure-results'}",
                f"--numprocesses={args.workers}", "--dist=loadgroup", "-q"]
     if args.waivers:
         options.append(f"--waivers={args.waivers}")
@@ -149,11 +152,9 @@ def command(argv: list[str] | None) -> int:
         options.append(f"--shard={args.shard}")
     from stackaudit.session import GivenConfiguration    # here: the checks' imports, once the input is good
     code = int(pytest.main([*options, *rest], plugins=[GivenConfiguration(configuration)]))
-    if junit_draft.is_file():
-        os.replace(junit_draft, run_dir / "junit.xml")
     started = time.monotonic()
     problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, configuration))
-    return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard)
+    return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard, args.metrics_file)
 
 
 def explain_command(check_id: str | None, output_format: str, rest: list[str]) -> int:
@@ -183,7 +184,7 @@ def explain_command(check_id: str | None, output_format: str, rest: list[str]) -
 def merge_shards(args) -> int:
     """`stackaudit merge`: everything is checked before the merged run directory is made."""
     try:
-        configuration = checked_configuration(args.inventory, args.waivers)
+        configuration = checked_configuration(args.inventory, args.waivers, metrics_file=args.metrics_file)
         shards = read_shard_runs(args.shard_runs, configuration.inventory.cloud_name)
         run_dir = open_run_dir(Path(args.reports))
     except (ConfigError, MergeRefused, NotRecordable) as err:
@@ -191,18 +192,25 @@ def merge_shards(args) -> int:
         return EXIT_CONFIG
     started = time.monotonic()
     try:
-        summary = merge_into(run_dir, shards, configuration.waivers, configuration.today, configuration.input_files())
+        summary = merge_into(run_dir, shards, configuration.waivers, configuration.today, configuration.input_files(),
+                             catalog())
     except (MergeRefused, OSError) as err:
         say(str(err))
         return EXIT_NOT_RECORDED
     problem = unrecorded(run_dir) or write_report(run_dir, configuration)
-    return finish(Path(args.reports), run_dir, summary["exit_code"], problem, time.monotonic() - started)
+    return finish(Path(args.reports), run_dir, summary["exit_code"], problem, time.monotonic() - started,
+                  metrics_file=args.metrics_file)
 
 
 def finish(reports: Path, run_dir: Path, code: int, problem: str | None, seconds: float,
-           shard: str | None = None) -> int:
-    """Say where the run is, point latest at it if its record is complete; the run's exit code."""
+           shard: str | None = None, metrics_file: str | None = None) -> int:
+    """Say where the run is, point latest at it if its record is complete; the run's exit code.
+    `metrics_file`: --metrics-file, written with that exit code (a monitor sees an incomplete record too)."""
     print(f"Run directory: {visible(str(run_dir.resolve()))}")
+    if metrics_file:
+        final = EXIT_NOT_RECORDED if problem and code in (EXIT_OK, EXIT_WARNING, EXIT_BROKEN) else code
+        not_written = publish_metrics(metrics_file, run_dir, final)
+        problem = problem or not_written
     if problem:
         # latest stays on the last complete run. A code that could read as done (passed, a warning,
         # not checked) becomes 8; a failed blocker, a usage error or an interruption keep theirs.

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from stackaudit.applicability import ScopeLedger
-from stackaudit.catalog import PROFILES
+from stackaudit.catalog import PROFILES, catalog
 from stackaudit.collect.collectors import Collector
 from stackaudit.collect.factstore import FactStore, raw_dir
 from stackaudit.config.redact import redact_text
@@ -26,10 +26,12 @@ from stackaudit.configuration import Configuration, load_configuration
 from stackaudit.discovery.discovery import discover
 from stackaudit.targets import Snapshot
 from stackaudit.errors import ConfigError, TargetError
+from stackaudit.report.auditor import not_checked_reason
 from stackaudit.report.discovery_result import discovery_failure, write_result
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, Tally
 from stackaudit.report.recorder import RunRecord
 from stackaudit.report.runs import new_run_dir
+from stackaudit.report.summary_fields import discovery_failed
 from stackaudit.report.visible import visible
 
 STATE = pytest.StashKey["RunState | None"]()
@@ -137,7 +139,7 @@ def run_record(config, configuration: Configuration, run_dir: Path) -> RunRecord
     inventory = configuration.inventory
     return RunRecord(run_dir, configuration.waivers, inventory.cloud_name, None,
                      markexpr if markexpr in PROFILES else None, configuration.today, str(shard) if shard else None,
-                     inventory.insecure_channels, inputs=configuration.input_files())
+                     inventory.insecure_channels, inputs=configuration.input_files(), records=catalog())
 
 
 def discover_targets(config, configuration: Configuration, record: RunRecord | None) -> Snapshot:
@@ -146,7 +148,7 @@ def discover_targets(config, configuration: Configuration, record: RunRecord | N
         return discover(configuration.inventory, configuration.policy.limits)
     except TargetError as err:
         if record is not None:
-            record.finish([], EXIT_BROKEN)
+            record.finish([], EXIT_BROKEN, discovery=discovery_failed(not_checked_reason(err), redact_text(str(err))))
             results_dir = config.getoption("allure_report_dir", None)
             if results_dir:
                 write_result(Path(results_dir), discovery_failure(configuration.inventory.cloud_name, err,

@@ -50,3 +50,19 @@ def suite_run(lab, tmp_path_factory):
             runs[scenario, args] = run_suite(inventory, tmp_path_factory.mktemp(Path(scenario).stem), *args)
         return runs[scenario, args]
     return run
+
+
+@pytest.fixture(autouse=True)
+def summaries_are_valid(monkeypatch):
+    """Every summary.json a run or merge writes in this process validates against the shipped schema
+    (stackaudit/report/summary.schema.json); lab runs, in processes of their own, are validated where
+    they are read (tests/checks/test_run_directories.py)."""
+    from stackaudit.report import outputs
+    from tests.unit.output_consumers import summary_problems
+    written = outputs.summary_text
+
+    def validated(summary: dict) -> str:
+        problems = summary_problems(summary)
+        assert not problems, f"summary.json does not validate against its schema: {problems}"
+        return written(summary)
+    monkeypatch.setattr(outputs, "summary_text", validated)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from stackaudit.config.safe_files import write_file
 from stackaudit.report.summary import Result
+from stackaudit.report.summary_fields import (SCHEMA_VERSION, check_entries, counts_by_severity, discovery_completed,
+                                              report_paths)
 from stackaudit.report.visible import visible_lines
 
 STATUSES = ("passed", "failed", "broken", "waived", "skipped")
@@ -59,17 +61,25 @@ def expiring_waivers(waivers, today: datetime.date) -> list[dict]:
 def build_summary(run: str, started: str, finished: str, cloud: str, version: str | None, profile: str | None,
                   exit_code: int, results: list[Result], previous: dict | None, waivers,
                   today: datetime.date, insecure_channels=(), first_use_pins: list[dict] = (),
-                  inputs: dict | None = None, not_applicable: list[dict] = ()) -> dict:
+                  inputs: dict | None = None, not_applicable: list[dict] = (), discovery: dict | None = None,
+                  records: dict | None = None) -> dict:
     """summary.json; `first_use_pins`: the system VM keys pinned in this run, trusted on first use
     ({target, vm_id, fingerprint}, collect/hostkeys.py); `inputs`: the inventory and policy files as the
     run read them, with their SHA-256 (stackaudit/configuration.py); `not_applicable`: the (check, target)
-    pairs left out at collection, with the reason (stackaudit/applicability.py), counted apart from results."""
+    pairs left out at collection, with the reason (stackaudit/applicability.py), counted apart from results;
+    `discovery`: report/summary_fields.py's discovery_failed when the cloud's targets could not be listed;
+    `records`: the catalog's records, check ID -> record (title, area, severity), for `checks`."""
     entries = [result_entry(r) for r in sorted(results, key=lambda r: (r.check_id, r.target or ""))]
     counts = Counter(r.status for r in results)
-    return {"run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
+    return {"schema_version": SCHEMA_VERSION, "run": run, "started": started, "finished": finished, "cloud": cloud, "cloudstack_version": version,
             "profile": profile, "exit_code": exit_code, "insecure_channels": sorted(insecure_channels),
             "counts": {**{s: counts[s] for s in STATUSES}, "total": len(results),
                        "not_applicable": len(not_applicable)},
+            "counts_by_severity": counts_by_severity(results),
+            "discovery": discovery or discovery_completed(),
+            "checks": check_entries([r.check_id for r in results] + [n["check_id"] for n in not_applicable],
+                                    records),
+            "reports": report_paths(),
             "results": entries,
             "not_applicable": sorted(not_applicable, key=lambda n: (n["check_id"], n["target"] or "")),
             "changes_since": previous["run"] if previous else None,
@@ -88,12 +98,8 @@ def as_shard(summary: dict, shard: str) -> dict:
     at = list(summary).index("profile") + 1
     items = list(summary.items())
     shard_summary = dict(items[:at] + [("shard", shard)] + items[at:])
-    shard_summary.update(changes_since=None, changes=None, stale_waivers=None)
+    shard_summary.update(changes_since=None, changes=None, stale_waivers=None, reports=report_paths(shard=True))
     return shard_summary
-
-
-def write_summary(path: Path, summary: dict) -> None:
-    write_file(path, json.dumps(summary, indent=2) + "\n")
 
 
 def first_use_lines(summary: dict) -> list[str]:
@@ -126,3 +132,7 @@ def change_lines(summary: dict) -> list[str]:
         lines.append(f"TLS not verified (the inventory's insecure: true): {', '.join(summary['insecure_channels'])}; "
                      "each result judged on facts from these says so")
     return visible_lines(lines + first_use_lines(summary))
+
+
+def write_summary(path: Path, summary: dict) -> None:
+    write_file(path, json.dumps(summary, indent=2) + "\n")

@@ -2,28 +2,28 @@
 
 The merged directory is what an unsharded run of the night writes: every shard's Allure results
 (results, containers, attachments; their file names are UUIDs, so they never collide), the union
-of the targets and facts, one junit.xml, and a summary.json built by the same code as a run's
-(report/changes.py), with the changes since the previous whole run and the night's stale waivers,
+of the targets and facts, and a summary.json built by the same code as a run's (report/changes.py),
+with the outputs built from it (report/outputs.py: junit.xml, results.csv, metrics.prom), with the changes since the previous whole run and the night's stale waivers,
 which no single shard can tell. report.html is then published from it as after a run.
 """
 from __future__ import annotations
 
-import io
 import json
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackaudit.config.safe_files import copy_file, private_dir, read_regular, write_file
+from stackaudit.config.safe_files import copy_file, private_dir, read_regular
 from stackaudit.config.shard import shard_of
 from stackaudit.targets import Snapshot
 from stackaudit.errors import ConfigError
-from stackaudit.report.changes import build_summary, write_summary
+from stackaudit.report.changes import build_summary
+from stackaudit.report.outputs import write_outputs
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_FAILED, EXIT_OK, EXIT_WARNING, exit_code
 from stackaudit.report.recorder import utc_now
 from stackaudit.report.runs import previous_summary
-from stackaudit.report.shard_runs import JUNIT_COUNTS, MergeRefused, ShardRun, suite_counts
+from stackaudit.report.shard_runs import MergeRefused, ShardRun
+from stackaudit.report.summary_fields import discovery_failed
 
 # What publish writes beside the results; a shard writes none, and the merged run gets its own.
 REPORT_CONTEXT = ("environment.properties", "executor.json", "categories.json", "history")
@@ -40,9 +40,10 @@ class TargetUnion:
     unchecked: tuple[str, ...]     # targets whose own shard did not discover them: no shard checked them
 
 
-def merge_into(run_dir: Path, shards: list[ShardRun], waivers, today, inputs: dict | None = None) -> dict:
+def merge_into(run_dir: Path, shards: list[ShardRun], waivers, today, inputs: dict | None = None,
+               records: dict | None = None) -> dict:
     """Write the merged run into `run_dir` (made by open_run_dir); its summary. `inputs`: the files the merge
-    read (summary.json's `inputs`)."""
+    read (summary.json's `inputs`); `records`: the catalog's, for each check's title and area."""
     copy_allure_results(shards, run_dir / "allure-results")
     copy_facts(shards, run_dir)
     targets = union_targets(shards)
@@ -51,14 +52,13 @@ def merge_into(run_dir: Path, shards: list[ShardRun], waivers, today, inputs: di
         print(f"stackaudit: warning: the shards discovered different targets: {targets.differing} target(s) not "
               f"listed by every shard, {len(targets.unchecked)} of them checked by no shard (summary.json: "
               "targets_differ, unchecked_targets)", file=sys.stderr)
-    write_junit(run_dir / "junit.xml", [s.junit for s in shards if s.junit is not None])
-    summary = night_summary(run_dir, shards, targets, waivers, today, inputs)
-    write_summary(run_dir / "summary.json", summary)
+    summary = night_summary(run_dir, shards, targets, waivers, today, inputs, records)
+    write_outputs(run_dir, summary)
     return summary
 
 
 def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, waivers, today,
-                  inputs: dict | None) -> dict:
+                  inputs: dict | None, records: dict | None = None) -> dict:
     results = [result for shard in shards for result in shard.results]
     first = shards[0].summary
     versions = sorted({s.summary["cloudstack_version"] for s in shards if s.summary.get("cloudstack_version")})
@@ -68,12 +68,23 @@ def night_summary(run_dir: Path, shards: list[ShardRun], targets: TargetUnion, w
                             ", ".join(versions) or None, first.get("profile"), code, results,
                             previous_summary(run_dir), waivers, today,
                             insecure_channels={c for s in shards for c in s.summary.get("insecure_channels", [])},
-                            first_use_pins=pins, inputs=inputs, not_applicable=not_applicable(shards))
+                            first_use_pins=pins, inputs=inputs, not_applicable=not_applicable(shards),
+                            discovery=night_discovery(shards), records=records)
     summary["merged_from"] = [{"shard": str(s.shard), "run": s.path.name, "exit_code": s.summary["exit_code"]}
                               for s in shards]
     summary["targets_differ"] = targets.differing
     summary["unchecked_targets"] = list(targets.unchecked)
     return summary
+
+
+def night_discovery(shards: list[ShardRun]) -> dict | None:
+    """A failed discovery of any shard is the night's (its targets went unchecked), naming the shard."""
+    for shard in shards:
+        found = shard.summary.get("discovery") or {}
+        if found.get("status") == "failed":
+            return discovery_failed(found.get("reason", "not checkable"),
+                                    f"shard {shard.shard}: {found.get('message', '')}")
+    return None
 
 
 def not_applicable(shards: list[ShardRun]) -> list[dict]:
@@ -153,26 +164,3 @@ def union_targets(shards: list[ShardRun]) -> TargetUnion:
                         min((s.discovered_at for s in snapshots if s), default=""), notes, first.api if first else {},
                         sorted({c for snap in snapshots if snap for c in snap.insecure_channels}))
     return TargetUnion(snapshot, len(set(union) - everywhere), unchecked)
-
-
-def write_junit(path: Path, shard_suites: list[ET.Element]) -> None:
-    """One <testsuite> with every shard's test cases and the counts summed, in the shape pytest's
-    junitxml writes (`<testsuites><testsuite name="pytest" ...>`), so CI reads the night as one run.
-    Its time is the shards' times summed (machine time, not the night's wall clock)."""
-    counts, seconds, stamps, hosts, cases = dict.fromkeys(JUNIT_COUNTS, 0), 0.0, [], [], []
-    for suites in shard_suites:         # checked as each shard run was read (report/shard_runs.py)
-        for suite in suites.iter("testsuite"):
-            added, suite_seconds = suite_counts(suite)
-            counts = {name: counts[name] + added[name] for name in JUNIT_COUNTS}
-            seconds += suite_seconds
-            stamps.append(suite.get("timestamp", ""))
-            hosts.append(suite.get("hostname", ""))
-            cases.extend(suite.findall("testcase"))
-    root = ET.Element("testsuites", name="pytest tests")
-    suite = ET.SubElement(root, "testsuite", name="pytest", **{k: str(v) for k, v in counts.items()},
-                          time=f"{seconds:.3f}", timestamp=min((s for s in stamps if s), default=""),
-                          hostname=",".join(dict.fromkeys(h for h in hosts if h)))
-    suite.extend(cases)
-    out = io.BytesIO()
-    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
-    write_file(path, out.getvalue())

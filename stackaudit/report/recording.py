@@ -54,7 +54,7 @@ def unrecorded(run_dir: Path) -> str | None:
         summary = json.loads((run_dir / "summary.json").read_text())
     except (OSError, ValueError) as err:
         return f"{run_dir / 'summary.json'} was not written ({getattr(err, 'strerror', None) or err})"
-    junit = run_dir / "junit.xml"     # pytest writes it when checks ran (not after a failed discovery)
-    if summary.get("results") and (not junit.is_file() or junit.stat().st_size == 0):
-        return f"{junit} was not written"
+    for name in ("junit.xml", "results.csv", "metrics.prom"):      # written after summary.json (report/outputs.py)
+        if not (run_dir / name).is_file() or (run_dir / name).stat().st_size == 0:
+            return f"{run_dir / name} was not written"
     return None

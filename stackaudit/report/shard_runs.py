@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.shard import Shard, parse_shard
 from stackaudit.targets import Snapshot
-from stackaudit.errors import ConfigError, UnparsableOutput
-from stackaudit.parsers.numbers import read_decimal
+from stackaudit.errors import ConfigError
 from stackaudit.report.changes import STATUSES
 from stackaudit.report.recording import unrecorded
 from stackaudit.report.summary import Result
@@ -32,7 +30,6 @@ class ShardRun:
     path: Path
     shard: Shard
     summary: dict
-    junit: ET.Element | None = None      # its junit.xml's <testsuites>; None: it ran no test
     snapshot: Snapshot | None = None     # its targets.json
 
     def holds(self, target_id: str) -> bool:
@@ -79,7 +76,7 @@ def read_shard_run(path: Path) -> ShardRun:
     problem = unrecorded(path)
     if problem:
         raise MergeRefused(f"{problem}: the shard's run is incomplete; run that shard again")
-    return ShardRun(path, shard, summary, read_junit(path / "junit.xml"), snapshot)
+    return ShardRun(path, shard, summary, snapshot)
 
 
 def changeable_by_others(run_dir: Path, owners: frozenset[int] | None = None) -> str | None:
@@ -104,29 +101,6 @@ def changeable_by_others(run_dir: Path, owners: frozenset[int] | None = None) ->
         if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
             return f"{shown_path(entry)}: writable by group or others (mode {stat.S_IMODE(info.st_mode):04o})"
     return None
-
-
-JUNIT_COUNTS = ("tests", "errors", "failures", "skipped")
-
-
-def suite_counts(suite: ET.Element) -> tuple[dict[str, int], float]:
-    """A <testsuite>'s counts and time, as pytest's junitxml writes them."""
-    return ({name: read_decimal(suite.get(name, "0"), f"<testsuite {name}>") for name in JUNIT_COUNTS},
-            float(suite.get("time", "0")))
-
-
-def read_junit(path: Path) -> ET.Element | None:
-    """The <testsuites> pytest's junitxml wrote, its counts checked; None if there is no file."""
-    if not path.is_file():
-        return None
-    try:
-        root = ET.parse(path).getroot()
-        for suite in root.iter("testsuite"):
-            suite_counts(suite)     # a count or time that is not a number raises
-    except (ET.ParseError, OSError, ValueError, UnparsableOutput) as err:
-        raise MergeRefused(f"{shown_path(path)}: not JUnit XML as pytest writes it ({err}); run that shard again") \
-            from None
-    return root
 
 
 # summary.json's keys a merge reads, with the types a run writes (README, "Run directories and summary.json").

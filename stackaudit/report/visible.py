@@ -13,6 +13,8 @@ report's HTML uses it too, before HTML escaping, so an auditor sees that a name 
 """
 from __future__ import annotations
 
+import re
+
 _BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 _CONTROLS = (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))
 _ESCAPES = {code: (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}") for code in (*_CONTROLS, *_BIDI)}
@@ -22,6 +24,16 @@ _ESCAPES_KEEPING_LINES = {code: text for code, text in _ESCAPES.items() if code 
 def visible(text: str, multiline: bool = False) -> str:
     """`text` with every control character escaped; `multiline` keeps newlines and tabs."""
     return str(text).translate(_ESCAPES_KEEPING_LINES if multiline else _ESCAPES)
+
+
+# What UTF-8 cannot encode (a lone surrogate: JSON's "\\ud800" reads as one) and what XML 1.0 cannot hold
+# (U+FFFE, U+FFFF): for files written as UTF-8 text (junit.xml, results.csv).
+_UNENCODABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def visible_encodable(text, multiline: bool = False) -> str:
+    """`visible`, and every character a UTF-8 text or XML file cannot hold escaped the same way."""
+    return _UNENCODABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", visible("" if text is None else text, multiline))
 
 
 def visible_lines(lines) -> list[str]:

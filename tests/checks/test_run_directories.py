@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from stackaudit.report.auditor import SUITES, categories, title
 from stackaudit.report.outcomes import exit_code
 from stackaudit.report.summary import Result
 from tests.checks import rendered_report
+from tests.unit.output_consumers import csv_rows, junit_problems, metric_samples, summary_problems
 
 REPO = Path(__file__).resolve().parent.parent.parent
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
@@ -79,9 +81,9 @@ def contract_problems(value, shape, where="summary") -> list[str]:
     return []
 
 
-def stackaudit_run(inventory: Path, waivers: Path, reports: Path) -> subprocess.CompletedProcess:
+def stackaudit_run(inventory: Path, waivers: Path, reports: Path, *options: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--waivers={waivers}",
-               f"--reports={reports}", "--profile", "nightly", "-p", "no:randomly"]
+               f"--reports={reports}", "--profile", "nightly", *options, "-p", "no:randomly"]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
 
 
@@ -99,6 +101,7 @@ class Nights:
     first_latest: str                 # where reports/latest pointed after the first run
     second: subprocess.CompletedProcess
     second_dir: Path
+    metrics_file: Path                # the second run's --metrics-file, as node_exporter's textfile collector reads it
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +117,13 @@ def nights(tmp_path_factory, lab) -> Nights:
     (first_dir,) = (reports / "runs").iterdir()
     first_files = tree_digest(first_dir)
     first_latest = os.readlink(reports / "latest")
-    second = stackaudit_run(lab("violations.yml").path("inventory.yml"), waivers, reports)
+    textfile_collector = tmp_path / "textfile"
+    textfile_collector.mkdir()
+    second = stackaudit_run(lab("violations.yml").path("inventory.yml"), waivers, reports,
+                            f"--metrics-file={textfile_collector / 'stackaudit.prom'}")
     second_dir = next(p for p in (reports / "runs").iterdir() if p != first_dir)
-    return Nights(reports, first, first_dir, first_files, first_latest, second, second_dir)
+    return Nights(reports, first, first_dir, first_files, first_latest, second, second_dir,
+                  textfile_collector / "stackaudit.prom")
 
 
 @pytest.mark.lab
@@ -129,6 +136,7 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     assert nights.first_latest == f"runs/{first_dir.name}"
     first_summary = json.loads((first_dir / "summary.json").read_text())
     assert contract_problems(first_summary, CONTRACT) == []
+    assert summary_problems(first_summary) == []
     assert first_summary["changes_since"] is None and first_summary["exit_code"] == 0
     # what the workers left out at collection reached the controller's summary, once
     not_applicable = json.loads((first_dir / "not-applicable.json").read_text())
@@ -150,6 +158,7 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     assert os.readlink(reports / "latest") == f"runs/{second_dir.name}"
     summary = json.loads((second_dir / "summary.json").read_text())
     assert contract_problems(summary, CONTRACT) == []
+    assert summary_problems(summary) == []
     assert summary["first_use_pins"] == [] and "TRUSTED ON FIRST USE" not in output    # the pins held
     assert (summary["run"], summary["changes_since"], summary["profile"]) == (second_dir.name, first_dir.name,
                                                                               "nightly")
@@ -187,6 +196,47 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     assert run_line == f"Run directory: {second_dir.resolve()}"
     assert report_line.startswith(f"Report: {second_dir.resolve()}/report.html (") and " MB, generated in " in report_line
     assert_allure_results_read_as_an_auditor_reads_them(second_dir / "allure-results")
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+@pytest.mark.lab_scenario("compliant.yml", "violations.yml")
+def test_a_run_writes_junit_results_csv_and_metrics_that_their_consumers_read(nights):
+    """The violations night's junit.xml, results.csv and metrics.prom (and --metrics-file) read by the
+    Jenkins xUnit plugin's schema, the csv module and Prometheus' parser, each agreeing with summary.json."""
+    run_dir = nights.second_dir
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary_problems(summary) == [] and summary["discovery"] == {"status": "completed"}
+    assert all((run_dir / path).exists() for name, path in summary["reports"].items() if path)
+    counts = summary["counts"]
+    assert sum(summary["counts_by_severity"][s]["total"] for s in summary["counts_by_severity"]) == counts["total"]
+
+    junit = (run_dir / "junit.xml").read_bytes()
+    assert junit_problems(junit) == []
+    suite = ET.fromstring(junit).find("testsuite")
+    assert suite.get("name") == "StackAudit"
+    assert {k: int(suite.get(k)) for k in ("tests", "failures", "errors", "skipped")} == {
+        "tests": counts["total"], "failures": counts["failed"], "errors": counts["broken"],
+        "skipped": counts["waived"] + counts["skipped"]}
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert set(cases) == {f"{r['check_id']} · {r['target']}" for r in summary["results"]}
+    waived = cases[f"{WAIVED[0]} · {WAIVED[1]}"]
+    assert [c.tag for c in waived] == ["skipped"] and "OPS-1" in waived.find("skipped").get("message")
+    assert cases[f"{FAILED_CHECK[0]} · {FAILED_CHECK[1]}"].get("classname") == catalog()[FAILED_CHECK[0]].area
+    assert cases[f"{FAILED_CHECK[0]} · {FAILED_CHECK[1]}"].find("failure") is not None
+
+    rows = csv_rows((run_dir / "results.csv").read_text())
+    assert [(r["check_id"], r["target"], r["status"]) for r in rows] == [
+        (r["check_id"], r["target"], r["status"]) for r in summary["results"]]
+
+    samples = metric_samples((run_dir / "metrics.prom").read_text())
+    cloud = ("cloud", summary["cloud"])
+    assert samples["stackaudit_run_exit_code", (cloud,)] == nights.second.returncode == 1
+    for status in ("passed", "failed", "broken", "waived"):
+        assert sum(v for (name, labels), v in samples.items()
+                   if name == "stackaudit_results" and ("status", status) in labels) == counts[status]
+    assert (nights.metrics_file.stat().st_mode & 0o777) == 0o644
+    assert metric_samples(nights.metrics_file.read_text()) == samples
 
 
 FAILED_CHECK = ("DB-CNF-PERSISTED", "db://db2")      # severity normal; seeded in violations.yml

@@ -100,7 +100,7 @@ def test_no_canary_and_no_lab_secret_appears_in_any_output(canary_runs):
     tmp_path, run, verbose, outputs, planted = canary_runs
     run_dir = next((tmp_path / "reports" / "runs").iterdir())
     names = {p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file()}
-    for expected in ("summary.json", "junit.xml", "targets.json", "report.html"):
+    for expected in ("summary.json", "junit.xml", "results.csv", "metrics.prom", "targets.json", "report.html"):
         assert expected in names, f"{expected} not written: {run.stdout[-2000:]} {run.stderr[-2000:]}"
     assert any(n.startswith("facts/") for n in names) and any(n.endswith("-attachment.txt") for n in names)
     assert leaks(outputs, planted) == []

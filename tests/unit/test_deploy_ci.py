@@ -208,7 +208,7 @@ def test_github_runs_the_image_by_digest_as_the_runners_user_read_only(job, name
 
 def test_github_actions_are_pinned_by_commit_and_the_token_reads_only():
     uses = [line for line in GITHUB.read_text().splitlines() if line.strip().startswith(("- uses:", "uses:"))]
-    assert len(uses) == 7
+    assert len(uses) == 8
     for line in uses:
         assert re.search(r"uses: [\w-]+/[\w-]+(/[\w-]+)?@[0-9a-f]{40} +# v\d+\.\d+\.\d+$", line), line
     assert GITHUB_WORKFLOW["permissions"] == {"contents": "read"}
@@ -252,3 +252,18 @@ def test_stackaudit_merge_accepts_the_ci_merge_commands(ci):
              else github_run("merge", "merge").command)
     unknown = unknown_to_merge(words)
     assert not unknown, f"stackaudit merge does not know {sorted(unknown)}"
+
+
+def test_gitlab_publishes_the_nights_junit_xml_from_the_merged_run():
+    artifacts = GITLAB_CI[".merge"]["artifacts"]
+    assert artifacts["when"] == "always"            # a failed night is the one to read
+    assert fnmatch.fnmatch("reports/runs/20261125T020000Z/junit.xml", artifacts["reports"]["junit"])
+    assert not fnmatch.fnmatch("reports/shards/0/runs/20261125T020000Z/junit.xml", artifacts["reports"]["junit"])
+
+
+def test_github_shows_the_nights_junit_xml_without_a_token_that_writes():
+    step = github_step("merge", uses="mikepenz/action-junit-report")
+    assert step["if"] == "always()"
+    assert step["with"]["annotate_only"] is True, "a check run would need checks: write"
+    assert fnmatch.fnmatch("reports/runs/20261125T020000Z/junit.xml", step["with"]["report_paths"])
+    assert "permissions" not in GITHUB_WORKFLOW["jobs"]["merge"]

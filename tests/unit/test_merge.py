@@ -19,10 +19,12 @@ from stackaudit.config.shard import shard_of
 from stackaudit.targets import Snapshot, Target
 from stackaudit.report.changes import as_shard, build_summary, write_summary
 from stackaudit.report.merge import merge_into, merged_exit_code
+from stackaudit.report.outputs import write_outputs
 from stackaudit.report.runs import SHARD_MARK, new_run_dir
 from stackaudit.report.shard_runs import MergeRefused, changeable_by_others, read_shard_run, read_shard_runs
 from stackaudit.report.summary import Result
 from tests.unit.hypothesis_budget import examples
+from tests.unit.output_consumers import csv_rows, junit_problems, metric_samples
 from tests.unit.test_run_command import REPO, inventory  # noqa: F401 (the fixture)
 
 TODAY = datetime.date(2026, 11, 25)
@@ -38,7 +40,8 @@ def target(target_id: str) -> Target:
 def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", hosts=HOSTS,
                  failed: tuple[str, ...] = (), exit_code: int | None = None, pins=()) -> Path:
     """A finished shard run as `stackaudit run --shard index/count` leaves it: one HOST-IPTABLES-V4
-    result per host of the shard (failed for `failed`), with its Allure files, junit.xml, targets, facts."""
+    result per host of the shard (failed for `failed`), with its Allure files, targets, facts, summary.json
+    and the outputs built from it (report/outputs.py)."""
     run_dir = new_run_dir(reports)
     mine = [h for h in hosts if shard_of(h, count) == index]
     results = [Result("HOST-IPTABLES-V4", h, "failed" if h in failed else "passed",
@@ -50,13 +53,6 @@ def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", h
             {"status": result.status, "labels": labels, "statusDetails": {"message": result.message}}))
         (run_dir / "allure-results" / f"{index}-{n}-attachment.txt").write_text(f"evidence of {result.target}")
     (run_dir / "allure-results" / f"{index}-container.json").write_text("{}")
-    cases = "".join(f'<testcase classname="checks.test_hosts" name="test_iptables_v4[{r.target}]" time="0.1">'
-                    + ("<failure message=\"x\"/>" if r.status == "failed" else "") + "</testcase>" for r in results)
-    (run_dir / "junit.xml").write_text(
-        f'<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" '
-        f'failures="{sum(r.status == "failed" for r in results)}" skipped="0" tests="{len(results)}" '
-        f'time="1.5" timestamp="2026-11-25T01:0{index}:00+00:00" hostname="pod-{index}">{cases}'
-        '</testsuite></testsuites>')
     Snapshot(cloud, [target(h) for h in hosts], f"2026-11-25T01:0{index}:00+00:00").save(run_dir / "targets.json")
     (run_dir / "facts").mkdir()
     for h in mine:
@@ -66,12 +62,12 @@ def record_shard(reports: Path, index: int, count: int, *, cloud: str = "lab", h
                             "4.19.1.0", "nightly", code, results, None, (), TODAY, first_use_pins=list(pins),
                             not_applicable=[{"check_id": "SVM-PER-ZONE", "target": f"zone://zone{index}",
                                              "reason": f"zone zone{index} is Disabled"}])
-    write_summary(run_dir / "summary.json", as_shard(summary, f"{index}/{count}"))
+    write_outputs(run_dir, as_shard(summary, f"{index}/{count}"))
     (run_dir / SHARD_MARK).write_text(f"{index}/{count}\n")
     return run_dir
 
 
-def test_merged_run_holds_every_shards_results_files_and_one_junit_with_summed_counts(tmp_path, capsys):
+def test_merged_run_holds_every_shards_results_files_and_one_junit_of_the_night(tmp_path, capsys):
     reports = tmp_path / "reports"
     shards = [record_shard(reports, i, 3, failed=("kvm-host://zone1/kvm02",)) for i in range(3)]
     run_dir = new_run_dir(reports)
@@ -93,12 +89,17 @@ def test_merged_run_holds_every_shards_results_files_and_one_junit_with_summed_c
     assert copied == {p.name for s in shards for p in (s / "allure-results").iterdir()}
     assert len(list((run_dir / "facts").glob("*.json"))) == len(HOSTS)
     assert sorted(t.id for t in Snapshot.load(run_dir / "targets.json").targets) == HOSTS
-    suite = ET.parse(run_dir / "junit.xml").getroot().find("testsuite")
-    assert {k: suite.get(k) for k in ("tests", "failures", "errors", "skipped", "time", "timestamp")} == {
-        "tests": "8", "failures": "1", "errors": "0", "skipped": "0", "time": "4.500",
+    junit = (run_dir / "junit.xml").read_bytes()
+    assert junit_problems(junit) == []
+    suite = ET.fromstring(junit).find("testsuite")
+    assert {k: suite.get(k) for k in ("name", "tests", "failures", "errors", "skipped", "timestamp")} == {
+        "name": "StackAudit", "tests": "8", "failures": "1", "errors": "0", "skipped": "0",
         "timestamp": "2026-11-25T01:00:00+00:00"}
     names = sorted(case.get("name") for case in suite.iter("testcase"))
-    assert names == sorted(f"test_iptables_v4[{h}]" for h in HOSTS)
+    assert names == sorted(f"HOST-IPTABLES-V4 · {h}" for h in HOSTS)
+    assert len(csv_rows((run_dir / "results.csv").read_text())) == len(HOSTS)
+    assert metric_samples((run_dir / "metrics.prom").read_text())[
+        "stackaudit_run_exit_code", (("cloud", "lab"),)] == 1
     assert capsys.readouterr().err == ""
 
 
@@ -161,10 +162,6 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
     bad_index = record_shard(reports, 0, 2)
     write_summary(bad_index / "summary.json", {**json.loads((bad_index / "summary.json").read_text()), "shard": "2/2"})
     prod = [record_shard(reports, i, 1, cloud="prod") for i in range(1)]
-    bad_junit = record_shard(reports, 0, 1)
-    (bad_junit / "junit.xml").write_text('<testsuites><testsuite tests="many"></testsuite></testsuites>')
-    cut_junit = record_shard(reports, 0, 1)
-    (cut_junit / "junit.xml").write_text('<testsuites><testsuite tests="1">')
     loose = record_shard(reports, 0, 1)
     (loose / "allure-results").chmod(0o777)
     loose_file = record_shard(reports, 0, 1)
@@ -191,10 +188,6 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
         "bad index": ([bad_index], f"{bad_index / 'summary.json'}: shard: found '2/2': shard index 2 is not below "
                                    "the number of shards 2 (indexes count from 0); give I/N, N the number of shards "
                                    "(1 to 10000) and I this one's index from 0 to N-1, e.g. 0/4"),
-        "bad junit": ([bad_junit], f"{bad_junit / 'junit.xml'}: not JUnit XML as pytest writes it (<testsuite "
-                                   "tests>: 'many' is not a number); run that shard again"),
-        "cut junit": ([cut_junit], f"{cut_junit / 'junit.xml'}: not JUnit XML as pytest writes it (no element found: "
-                                   "line 1, column 33); run that shard again"),
         "another cloud": (prod, f"{prod[0]}: a shard of the cloud 'prod', not of the inventory's cloud 'lab'; give "
                                 "the inventory the shards ran with"),
         "a directory others can write": ([loose], f"{loose / 'allure-results'}: writable by group or others "
@@ -297,7 +290,8 @@ def test_any_summary_json_is_a_shard_run_or_one_refusal(tmp_path, summary):
     run_dir = tmp_path / "run"
     run_dir.mkdir(exist_ok=True)
     (run_dir / "summary.json").write_text(json.dumps(summary))
-    (run_dir / "junit.xml").write_text("<testsuites/>")
+    for name in ("junit.xml", "results.csv", "metrics.prom"):     # present: what is judged is summary.json
+        (run_dir / name).write_text("written\n")
     try:
         shard_run = read_shard_run(run_dir)
     except MergeRefused as err:
@@ -329,7 +323,7 @@ def test_a_shards_record_says_its_shard_and_leaves_changes_and_stale_waivers_to_
     shard_dir = new_run_dir(reports, now=60)
     record = RunRecord(shard_dir, (), "lab", "4.19.1.0", "nightly", TODAY, "1/4")
     summary = record.finish([Result("HOST-IPTABLES-V4", HOSTS[1], "failed", "INPUT policy is ACCEPT", "critical")], 1)
-    assert list(summary)[:10] == ["run", "started", "finished", "cloud", "cloudstack_version", "profile", "shard",
+    assert list(summary)[:11] == ["schema_version", "run", "started", "finished", "cloud", "cloudstack_version", "profile", "shard",
                                   "exit_code", "insecure_channels", "counts"]
     assert (summary["shard"], summary["changes_since"], summary["changes"], summary["stale_waivers"]) == (
         "1/4", None, None, None)
@@ -380,3 +374,15 @@ def test_a_link_in_a_shards_run_is_not_followed_into_the_merged_run(tmp_path, fo
     with pytest.raises(UnsafePath, match="is a symbolic link"):
         merge_into(run_dir, checked, (), TODAY)
     assert not any("PRIVATE KEY" in p.read_text() for p in run_dir.rglob("*") if p.is_file())
+
+
+def test_a_shard_whose_discovery_failed_makes_the_nights_discovery_failed_naming_it(tmp_path):
+    reports = tmp_path / "reports"
+    shards = [record_shard(reports, i, 2) for i in range(2)]
+    summary = json.loads((shards[1] / "summary.json").read_text())
+    summary.update(results=[], discovery={"status": "failed", "reason": "unreachable", "message": "listZones: refused"},
+                   exit_code=6)
+    write_outputs(shards[1], summary)
+    merged = merge_into(new_run_dir(reports), read_shard_runs(shards, "lab"), (), TODAY)
+    assert merged["discovery"] == {"status": "failed", "reason": "unreachable", "message": "shard 1/2: listZones: refused"}
+    assert merged["exit_code"] == 6

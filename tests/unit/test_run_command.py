@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.config_site import ssh_key_pair
+from tests.unit.output_consumers import csv_rows, junit_problems, metric_samples, summary_problems
 
 pytestmark = pytest.mark.integration     # starts processes (see pytest.ini)
 
@@ -64,13 +65,25 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
         port = probe.getsockname()[1]
     inventory.write_text(inventory.read_text().replace("198.18.0.1:8080", f"127.0.0.1:{port}"))
     reports = tmp_path / "reports"
+    metrics_file = tmp_path / "stackaudit.prom"
     done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}",
-                           f"--reports={reports}", "--workers=0"], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "K": "key", "S": "secret"})
+                           f"--reports={reports}", "--workers=0", f"--metrics-file={metrics_file}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "K": "key", "S": "secret"})
     assert done.returncode == 6, done.stdout + done.stderr
     (run,) = (reports / "runs").iterdir()
     summary = json.loads((reports / "latest" / "summary.json").read_text())
     assert (summary["run"], summary["exit_code"], summary["results"]) == (run.name, 6, [])
+    # Zero counts, and the reason beside them; each output says the same to its own reader.
+    assert summary_problems(summary) == [] and summary["counts"]["total"] == 0
+    assert summary["discovery"]["status"] == "failed" and summary["discovery"]["reason"] == "unreachable"
+    assert summary["discovery"]["message"].startswith("CloudStack API: listZones: ")
+    junit = (run / "junit.xml").read_bytes()
+    assert junit_problems(junit) == [] and b'<error type="broken" message="not checked (unreachable): ' in junit
+    assert csv_rows((run / "results.csv").read_text()) == []
+    for metrics in (run / "metrics.prom", metrics_file):
+        samples = metric_samples(metrics.read_text())
+        assert samples["stackaudit_discovery_failed", (("cloud", "lab"),)] == 1
+        assert samples["stackaudit_run_exit_code", (("cloud", "lab"),)] == 6
     run_line, report_line = done.stdout.rstrip().splitlines()[-2:]
     assert run_line == f"Run directory: {run.resolve()}"
     assert report_line.startswith(f"Report: {run.resolve()}/report.html (")
@@ -78,3 +91,13 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
     (result,) = [json.loads(p.read_text()) for p in (run / "allure-results").glob("*-result.json")]
     assert result["status"] == "broken" and result["name"].startswith("Discovery · ")
     assert result["statusDetails"]["message"].startswith("not checked (unreachable): CloudStack API: listZones: ")
+
+
+def test_a_metrics_file_the_textfile_collector_would_skip_is_exit_4_before_anything_is_written(tmp_path, inventory):
+    reports = tmp_path / "reports"
+    done = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}", f"--metrics-file={tmp_path / 'm.txt'}")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        f"stackaudit: --metrics-file={tmp_path / 'm.txt'}: node_exporter's textfile collector reads only files whose "
+        "name ends in .prom; give a name like stackaudit.prom"]
+    assert not reports.exists()
