@@ -71,8 +71,9 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
     (run,) = (reports / "runs").iterdir()
     summary = json.loads((reports / "latest" / "summary.json").read_text())
     assert (summary["run"], summary["exit_code"], summary["results"]) == (run.name, 6, [])
-    run_line, report_line = done.stdout.rstrip().splitlines()[-2:]
+    run_line, verdict_line, report_line = done.stdout.rstrip().splitlines()[-3:]
     assert run_line == f"Run directory: {run.resolve()}"
+    assert verdict_line == f"Verdict: NOTHING CHECKED: {run.resolve()}/summary.html"
     assert report_line.startswith(f"Report: {run.resolve()}/report.html (")
     # The night's report is not an empty, quiet one: one broken result says why nothing was checked.
     (result,) = [json.loads(p.read_text()) for p in (run / "allure-results").glob("*-result.json")]
