@@ -124,9 +124,11 @@ def verdict(inputs: PageInputs) -> tuple[str, str, list[str]]:
         if blocking:
             return "NO-GO", "nogo", [f"{plural(len(blocking), 'blocker or critical result')} failed: do not "
                                      f"upgrade until fixed.{listed_results(inputs, blocking)}", exit_line]
-        if broken or code_ not in (0, 7):
+        if broken:
             return "NO-GO", "nogo", [f"{plural(len(broken), 'result')} could not be checked: a gate that could "
                                      f"not check everything cannot clear.{listed_results(inputs, broken)}", exit_line]
+        if code_ not in (0, 7):     # interrupted (2), or a code this page does not know: never a GO
+            return "NO-GO", "nogo", ["The run did not finish: its results cannot clear the gate.", exit_line]
         if failed:
             return "GO", "warn", [f"No blocker or critical check failed and everything was checked; "
                                   f"{plural(len(failed), 'lower-severity failure')} to review (warning).", exit_line]
@@ -142,8 +144,8 @@ def nightly_verdict(inputs: PageInputs, failed: list[dict], broken: list[dict], 
     cls = "go" if summary.get("exit_code") == 0 else "nogo" if summary.get("exit_code") in (1, 6) else "warn"
     if change is None:      # a shard (report/changes.py as_shard)
         return (plural(len(failed), "failure").upper(), cls,
-                [f"This run is shard {text(summary.get('shard'))}; `stackaudit merge` says what changed over "
-                 f"the whole night.", exit_line])
+                [f"This run is shard {text(summary.get('shard'))}; <code>stackaudit merge</code> says what "
+                 "changed over the whole night.", exit_line])
     by_key = {(r["check_id"], r["target"]): r for r in summary.get("results") or []}
     new_failed = [by_key.get((c["check_id"], c["target"]), {**c, "severity": "", "message": ""})
                   for c in change.get("new_failures") or []]

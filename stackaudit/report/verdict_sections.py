@@ -36,7 +36,7 @@ def waivers_section(inputs: PageInputs) -> str:
             ("Expired: the failure counts again", expired, None),
             ("Expiring within 14 days", summary.get("expiring_waivers"), None),
             ("Stale: matched no failure in this run", summary.get("stale_waivers"),
-             "the next `stackaudit merge` decides for a shard" if summary.get("shard") else None)):
+             "the night's <code>stackaudit merge</code> decides" if summary.get("shard") else None)):
         if entries is None:
             parts.append(f"<h3>{title}</h3><p>Not known for this run: {note}.</p>")
         elif not entries:
@@ -55,7 +55,7 @@ def changes_section(inputs: PageInputs) -> str:
     change = summary.get("changes")
     if change is None:
         return section("changes", "Changes since the previous run",
-                       f"<p>This run is shard {text(summary.get('shard'))}: `stackaudit merge` says what changed "
+                       f"<p>This run is shard {text(summary.get('shard'))}: <code>stackaudit merge</code> says what changed "
                        "over the whole night.</p>")
     since = summary.get("changes_since")
     intro = (f"<p>Against run {text(since)}.</p>" if since else

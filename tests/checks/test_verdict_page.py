@@ -18,6 +18,8 @@ from stackaudit.catalog import catalog
 from tests.checks import rendered_report
 from tests.checks.test_run_directories import EXPIRED, REPO, STALE, WAIVED, stackaudit_run, waivers_file
 
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml", "violations.yml")]
+
 UNKNOWN_KEY_HOST = "198.18.1.4"     # kvm-host://zone1/kvm01: every check on it is broken (host key unknown)
 FAILED = {("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1"), EXPIRED, ("SVM-LIBSSL-PATCHED", "cpvm://zone1/v-2-VM"),
           ("DB-CNF-PERSISTED", "db://db2")}
@@ -70,9 +72,6 @@ def remediation_text(check_id: str) -> str:
     return " ".join(catalog()[check_id].remediation.replace("`", "").split())
 
 
-@pytest.mark.lab
-@pytest.mark.slow
-@pytest.mark.lab_scenario("compliant.yml", "violations.yml")
 def test_the_verdict_page_shows_the_verdict_failures_with_fixes_waivers_and_broken_reasons(verdict_runs, tmp_path):
     """Chromium opens the second night's summary.html from disk, as an auditor would."""
     if rendered_report.chromium() is None:
@@ -130,9 +129,6 @@ def test_the_verdict_page_shows_the_verdict_failures_with_fixes_waivers_and_brok
         assert rendered_report.screenshot(page_path, shots / name, fragment).stat().st_size > 10_000
 
 
-@pytest.mark.lab
-@pytest.mark.slow
-@pytest.mark.lab_scenario("compliant.yml", "violations.yml")
 def test_stackaudit_pdf_prints_the_page_on_a4_pages(verdict_runs):
     done = subprocess.run([sys.executable, "-m", "stackaudit", "pdf", str(verdict_runs.second_dir)], cwd=REPO,
                           capture_output=True, text=True, timeout=300)

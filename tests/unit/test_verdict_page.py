@@ -86,6 +86,15 @@ def test_a_gate_clears_when_nothing_blocks(statuses, exit_code, expected):
     assert (headline, cls, reasons[0]) == expected
 
 
+def test_an_interrupted_gate_is_never_a_go():
+    page = inputs(profile="pre_upgrade", exit_code=2)
+    passed = [r for r in page.summary["results"] if r["status"] == "passed"]
+    headline, cls, reasons = verdict(replace(page, summary={**page.summary, "results": passed}))
+    assert (headline, cls) == ("NO-GO", "nogo")
+    assert reasons == ["The run did not finish: its results cannot clear the gate.",
+                       "Exit code 2: the run did not finish."]
+
+
 def test_a_nightly_run_opens_with_its_new_failures_then_what_broke():
     page = render(inputs())
     header = text_of(page[page.index("<header"):page.index("</header>")])
@@ -118,7 +127,7 @@ def test_a_shard_says_the_merge_decides_what_changed():
     page = inputs(changes=None, changes_since=None, stale_waivers=None, shard="1/4")
     html_page = render(replace(page, earlier=[]))
     assert "This run is shard 1/4" in section(html_page, "changes")
-    assert "Not known for this run: the next `stackaudit merge` decides for a shard." in section(html_page, "waivers")
+    assert "Not known for this run: the night's <code>stackaudit merge</code> decides." in section(html_page, "waivers")
     assert verdict(page)[0] == "4 FAILURES"
 
 
