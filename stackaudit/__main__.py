@@ -192,10 +192,10 @@ def pdf_command(run_dir: Path, rest: list[str]) -> int:
         if (run_dir / "summary.json").is_file() and not (run_dir / PAGE_FILE).is_file():
             write_verdict_page(run_dir, verdict_checks())     # a run recorded before the page existed
         written = print_pdf(run_dir)
-    except PdfUnavailable as err:
+    except (PdfUnavailable, ValueError) as err:     # no Chromium, no run there, a summary.json not ours
         say(str(err))
         return EXIT_CONFIG
-    except (PdfFailed, OSError, ValueError) as err:
+    except (PdfFailed, OSError) as err:
         say(f"pdf: {err}")
         return EXIT_NOT_RECORDED
     print(f"Verdict page printed: {visible(str(written.resolve()))}")

@@ -102,9 +102,13 @@ def read_earlier(run_dir: Path, limit: int = TREND_RUNS) -> list[EarlierRun]:
 def read_page_inputs(run_dir: Path, checks: dict[str, CheckInfo]) -> PageInputs:
     """`checks`: the catalog's (the command line gives them: the report does not import the catalog).
     Raises OSError or ValueError when summary.json cannot be read."""
-    summary = json.loads((run_dir / "summary.json").read_text())
+    path = run_dir / "summary.json"
+    try:
+        summary = json.loads(path.read_text())
+    except ValueError as err:
+        raise ValueError(f"{path}: not JSON ({err}); run the checks again") from None
     if not isinstance(summary, dict):
-        raise ValueError("not a JSON object")
+        raise ValueError(f"{path}: not as StackAudit writes it (not a JSON object); run the checks again")
     not_checked, discovery = read_broken(run_dir / "allure-results")
     earlier = [] if summary.get("shard") else read_earlier(run_dir)
     return PageInputs(summary, checks, read_targets(run_dir), not_checked, discovery, earlier)
@@ -115,5 +119,10 @@ def write_verdict_page(run_dir: Path, checks: dict[str, CheckInfo]) -> str:
     raises OSError or ValueError (summary.json unreadable)."""
     from stackaudit.report.verdict_page import render, verdict     # the page imports this module's types
     inputs = read_page_inputs(run_dir, checks)
-    write_file(run_dir / PAGE_FILE, render(inputs))
-    return verdict(inputs)[0]
+    try:
+        page, headline = render(inputs), verdict(inputs)[0]
+    except (TypeError, KeyError, AttributeError, IndexError) as err:     # a summary.json edited by hand
+        raise ValueError(f"{run_dir / 'summary.json'}: not as StackAudit writes it ({type(err).__name__}: {err}); "
+                         "run the checks again") from None
+    write_file(run_dir / PAGE_FILE, page)
+    return headline

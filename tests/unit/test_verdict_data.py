@@ -65,7 +65,11 @@ def test_the_page_is_written_from_the_run_directory_and_its_headline_returned(tm
     page = (run_dir / "summary.html").read_text()
     assert "Not checked (login refused)</b>: Fix the credentials" in page and "KVM hosts</td><td>2</td>" in page
     (run_dir / "summary.json").write_text("[1]")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"summary.json: not as StackAudit writes it \(not a JSON object\)"):
+        write_verdict_page(run_dir, CHECKS)
+    (run_dir / "summary.json").write_text('{"results": [{"status": "failed"}], "exit_code": 1}')
+    with pytest.raises(ValueError, match=r"summary.json: not as StackAudit writes it \(KeyError: 'check_id'\); "
+                                         "run the checks again"):
         write_verdict_page(run_dir, CHECKS)
 
 
@@ -88,6 +92,14 @@ def test_pdf_without_chromium_is_one_line_and_exit_4(tmp_path, monkeypatch, caps
         f"stackaudit: chromium is not on PATH, so {run_dir / 'summary.pdf'} was not written; install it (Debian: "
         f"apt-get install chromium) or open {run_dir / 'summary.html'} in a browser and print it"]
     assert not (run_dir / "summary.pdf").exists()
+
+
+def test_pdf_of_a_summary_that_is_not_json_is_one_line_and_exit_4(tmp_path, capsys):
+    (tmp_path / "summary.json").write_text('{"run": ')
+    assert main(["pdf", str(tmp_path)]) == 4
+    assert capsys.readouterr().err.splitlines() == [
+        f"stackaudit: {tmp_path / 'summary.json'}: not JSON (Expecting value: line 1 column 9 (char 8)); run the "
+        "checks again"]
 
 
 def test_pdf_of_a_directory_that_is_no_run_is_one_line_and_exit_4(tmp_path, capsys):
