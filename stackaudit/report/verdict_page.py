@@ -27,6 +27,8 @@ SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")    # stackaud
 BLOCKING = ("blocker", "critical")
 OUTCOMES = ("passed", "failed", "broken", "waived", "skipped")
 GATE_PROFILE = "pre_upgrade"
+# The verdict lists this many results of each kind; the findings section below has them all.
+VERDICT_LISTED = 10
 EXIT_MEANINGS = {
     0: "every result passed", 1: "a blocker or critical check failed",
     6: "something could not be checked, and no blocker or critical check failed",
@@ -102,7 +104,9 @@ def results_with(summary: dict, *statuses: str) -> list[dict]:
 
 def listed_results(inputs: PageInputs, results: list[dict]) -> str:
     items = "".join(f"<li>{text(r['check_id'])} · {text(r['target'] or 'the cloud')} ({text(r.get('severity', ''))})"
-                    f"{': ' + text(r['message']) if r.get('message') else ''}</li>" for r in results)
+                    f"{': ' + text(r['message']) if r.get('message') else ''}</li>" for r in results[:VERDICT_LISTED])
+    if len(results) > VERDICT_LISTED:
+        items += f'<li>and {len(results) - VERDICT_LISTED} more (<a href="#findings">failed and broken results</a>)</li>'
     return f"<ul>{items}</ul>" if items else ""
 
 

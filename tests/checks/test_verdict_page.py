@@ -130,8 +130,10 @@ def test_the_verdict_page_shows_the_verdict_failures_with_fixes_waivers_and_brok
     # README's pictures: taken here, kept on request (STACKAUDIT_SCREENSHOTS=docs).
     keep = os.environ.get("STACKAUDIT_SCREENSHOTS")
     shots = Path(keep) if keep else tmp_path
-    for name, fragment in (("summary-verdict.png", ""), ("summary-findings.png", "#findings")):
-        assert rendered_report.screenshot(page_path, shots / name, fragment).stat().st_size > 10_000
+    for name, height in (("summary-verdict.png", 1000), ("summary-findings.png", 2600)):   # the last size given wins
+        rendered_report.run_chromium(page_path.resolve().as_uri(), [f"--window-size=1400,{height}",
+                                                                    f"--screenshot={shots / name}"])
+        assert (shots / name).stat().st_size > 10_000
 
 
 def test_stackaudit_pdf_prints_the_page_on_a4_pages(verdict_runs):

@@ -106,6 +106,14 @@ def test_a_nightly_run_opens_with_its_new_failures_then_what_broke():
         < page.index('id="waivers"') < page.index('id="changes"') < page.index('id="trend"') < page.index('id="matrix"')
 
 
+def test_the_verdict_lists_ten_of_a_kind_and_points_to_the_rest():
+    page = inputs(profile="pre_upgrade", exit_code=6)
+    broken = [result("HOST-NTP", f"kvm-host://zone1/h{i:02d}", "broken", "normal", "timed out") for i in range(13)]
+    reasons = verdict(replace(page, summary={**page.summary, "results": broken}))[2]
+    assert reasons[0].count("<li>") == 11 and "h09 (normal)" in reasons[0] and "h10" not in reasons[0]
+    assert reasons[0].endswith('<li>and 3 more (<a href="#findings">failed and broken results</a>)</li></ul>')
+
+
 def test_a_night_without_new_failures_says_so():
     page = inputs()
     quiet = {**page.summary["changes"], "new_failures": [], "new_broken": []}
