@@ -1,4 +1,4 @@
-"""python -m stackaudit run|merge|summary|explain: pytest with sensible defaults, one run directory per run.
+"""python -m stackaudit run|merge|summary|explain|pdf: pytest with sensible defaults, one run directory per run.
 
 pytest stays the interface: `run` only adds defaults (`-n auto --dist loadgroup`, the run directory's
 Allure results) and passes every other argument through; the run directory gets summary.json,
@@ -13,6 +13,9 @@ what it read to the checks and the report (stackaudit/configuration.py). Then it
 one run directory with its summary.json and report.html (README, "Sharding").
 
 `explain CHECK-ID` prints what one check reads, calls and is tested by (stackaudit/explain.py).
+
+Every run directory gets summary.html, the verdict page (report/verdict_page.py); `pdf RUN_DIR` prints it
+to RUN_DIR/summary.pdf with headless Chromium (report/pdf.py).
 """
 from __future__ import annotations
 
@@ -36,11 +39,13 @@ from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.merge import merge_into
 from stackaudit.report.metrics import metrics_file_problem, publish_metrics
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING
+from stackaudit.report.pdf import PdfFailed, PdfUnavailable, print_pdf
 from stackaudit.report.publish import publish
 from stackaudit.report.recording import NotRecordable, open_run_dir, unrecorded
 from stackaudit.report.runs import point_latest
 from stackaudit.report.shard_runs import MergeRefused, read_shard_runs
 from stackaudit.report.summary import load_results, summary_lines
+from stackaudit.report.verdict_data import PAGE_FILE, CheckInfo, write_verdict_page
 from stackaudit.report.visible import visible
 
 
@@ -114,7 +119,11 @@ def command(argv: list[str] | None) -> int:
     explain = commands.add_parser("explain", help="what one check reads, calls and is tested by (no ID: every ID)")
     explain.add_argument("check_id", nargs="?", metavar="CHECK-ID")
     explain.add_argument("--format", choices=("text", "json"), default="text")
+    pdf = commands.add_parser("pdf", help="print a run's verdict page (summary.html) to summary.pdf with Chromium")
+    pdf.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run directory, e.g. reports/latest")
     args, rest = parser.parse_known_args(argv)
+    if args.command == "pdf":
+        return pdf_command(args.run_dir, rest)
     if args.command == "explain":
         return explain_command(args.check_id, args.format, rest)
     if args.command == "summary":
@@ -153,8 +162,46 @@ def command(argv: list[str] | None) -> int:
     from stackaudit.session import GivenConfiguration    # here: the checks' imports, once the input is good
     code = int(pytest.main([*options, *rest], plugins=[GivenConfiguration(configuration)]))
     started = time.monotonic()
-    problem = unrecorded(run_dir) or (None if args.shard else write_report(run_dir, configuration))
-    return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard, args.metrics_file)
+    problem, headline = write_pages(run_dir, configuration, args.shard)
+    return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard, args.metrics_file,
+                  headline)
+
+
+def write_pages(run_dir: Path, configuration: Configuration, shard: str | None = None) -> tuple[str | None, str | None]:
+    """(what the run's record lacks or None, the verdict page's headline): summary.html first, so that a
+    run whose report.html could not be made still has its verdict; a shard has no report.html."""
+    problem = unrecorded(run_dir)
+    if problem:
+        return problem, None
+    try:
+        headline = write_verdict_page(run_dir, verdict_checks())
+    except (OSError, ValueError) as err:
+        return f"{PAGE_FILE} not written: {err}", None
+    return (None if shard else write_report(run_dir, configuration)), headline
+
+
+def verdict_checks() -> dict[str, CheckInfo]:
+    """What the verdict page shows of each check's catalog record."""
+    return {cid: CheckInfo(record.title, record.area, record.remediation) for cid, record in catalog().items()}
+
+
+def pdf_command(run_dir: Path, rest: list[str]) -> int:
+    """`stackaudit pdf RUN_DIR`: one line naming summary.pdf, or why it was not written."""
+    if rest:
+        say(f"pdf: unrecognized arguments {shown(' '.join(rest))}; pdf takes one run directory")
+        return EXIT_CONFIG
+    try:
+        if (run_dir / "summary.json").is_file() and not (run_dir / PAGE_FILE).is_file():
+            write_verdict_page(run_dir, verdict_checks())     # a run recorded before the page existed
+        written = print_pdf(run_dir)
+    except (PdfUnavailable, ValueError) as err:     # no Chromium, no run there, a summary.json not ours
+        say(str(err))
+        return EXIT_CONFIG
+    except (PdfFailed, OSError) as err:
+        say(f"pdf: {err}")
+        return EXIT_NOT_RECORDED
+    print(f"Verdict page printed: {visible(str(written.resolve()))}")
+    return EXIT_OK
 
 
 def explain_command(check_id: str | None, output_format: str, rest: list[str]) -> int:
@@ -197,16 +244,18 @@ def merge_shards(args) -> int:
     except (MergeRefused, OSError) as err:
         say(str(err))
         return EXIT_NOT_RECORDED
-    problem = unrecorded(run_dir) or write_report(run_dir, configuration)
+    problem, headline = write_pages(run_dir, configuration)
     return finish(Path(args.reports), run_dir, summary["exit_code"], problem, time.monotonic() - started,
-                  metrics_file=args.metrics_file)
+                  metrics_file=args.metrics_file, headline=headline)
 
 
 def finish(reports: Path, run_dir: Path, code: int, problem: str | None, seconds: float,
-           shard: str | None = None, metrics_file: str | None = None) -> int:
+           shard: str | None = None, metrics_file: str | None = None, headline: str | None = None) -> int:
     """Say where the run is, point latest at it if its record is complete; the run's exit code.
     `metrics_file`: --metrics-file, written with that exit code (a monitor sees an incomplete record too)."""
     print(f"Run directory: {visible(str(run_dir.resolve()))}")
+    if headline:
+        print(f"Verdict: {visible(headline)}: {visible(str((run_dir / PAGE_FILE).resolve()))}")
     if metrics_file:
         final = EXIT_NOT_RECORDED if problem and code in (EXIT_OK, EXIT_WARNING, EXIT_BROKEN) else code
         not_written = publish_metrics(metrics_file, run_dir, final)

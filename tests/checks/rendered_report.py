@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
 from stackaudit.report.allure_report import embedded_files
+from stackaudit.report.pdf import run_chromium as run_in_group
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -31,18 +29,7 @@ def chromium() -> str | None:
 def run_chromium(url: str, output: list[str], timeout: float = 120) -> str:
     """Run Chromium on `url` and return what it printed; its whole process group ends with it."""
     with tempfile.TemporaryDirectory(prefix="stackaudit-chromium-") as profile:
-        process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={profile}", *output, url],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                   start_new_session=True)
-        try:
-            out, _ = process.communicate(timeout=timeout)
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
-    return out
+        return run_in_group([chromium(), *FLAGS, f"--user-data-dir={profile}", *output, url], timeout)
 
 
 def dom(report: Path, fragment: str = "") -> str:

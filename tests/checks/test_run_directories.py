@@ -192,8 +192,9 @@ def test_two_nightly_runs_keep_both_directories_and_say_what_changed(nights):
     assert tail.index("StackAudit: what changed") > 0
     assert f"    {STALE[0]}  {STALE[1]} (ticket OPS-3" in tail
     assert "    XS-POOL-HA-TIMEOUT  xs-pool://zone1/xen-pool1" in tail
-    run_line, report_line = output.rstrip().splitlines()[-2:]
+    run_line, verdict_line, report_line = output.rstrip().splitlines()[-3:]
     assert run_line == f"Run directory: {second_dir.resolve()}"
+    assert verdict_line.startswith("Verdict: ") and verdict_line.endswith(f": {second_dir.resolve()}/summary.html")
     assert report_line.startswith(f"Report: {second_dir.resolve()}/report.html (") and " MB, generated in " in report_line
     assert_allure_results_read_as_an_auditor_reads_them(second_dir / "allure-results")
 

@@ -261,8 +261,10 @@ def test_stackaudit_merge_writes_the_run_its_report_points_latest_and_exits_with
     shards = [record_shard(reports, i, 2, failed=(HOSTS[3],)) for i in range(2)]
     done = stackaudit_merge(inventory, reports, *shards, env={"STACKAUDIT_ALLURE": str(allure)})
     assert done.returncode == 1, done.stdout + done.stderr
-    run_line, report_line = done.stdout.rstrip().splitlines()
+    run_line, verdict_line, report_line = done.stdout.rstrip().splitlines()
     run_dir = Path(run_line.removeprefix("Run directory: "))
+    assert verdict_line == f"Verdict: 1 NEW FAILURE: {run_dir}/summary.html"     # the night's, from every shard
+    assert f"HOST-IPTABLES-V4 · {HOSTS[3]} (critical): INPUT policy is ACCEPT" in (run_dir / "summary.html").read_text()
     assert run_dir.parent == (reports / "runs").resolve() and run_dir not in [s.resolve() for s in shards]
     assert report_line.startswith(f"Report: {run_dir}/report.html (")
     assert (reports / "latest").resolve() == run_dir

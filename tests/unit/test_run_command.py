@@ -84,8 +84,9 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
         samples = metric_samples(metrics.read_text())
         assert samples["stackaudit_discovery_failed", (("cloud", "lab"),)] == 1
         assert samples["stackaudit_run_exit_code", (("cloud", "lab"),)] == 6
-    run_line, report_line = done.stdout.rstrip().splitlines()[-2:]
+    run_line, verdict_line, report_line = done.stdout.rstrip().splitlines()[-3:]
     assert run_line == f"Run directory: {run.resolve()}"
+    assert verdict_line == f"Verdict: NOTHING CHECKED: {run.resolve()}/summary.html"
     assert report_line.startswith(f"Report: {run.resolve()}/report.html (")
     # The night's report is not an empty, quiet one: one broken result says why nothing was checked.
     (result,) = [json.loads(p.read_text()) for p in (run / "allure-results").glob("*-result.json")]
