@@ -11,7 +11,8 @@ from pathlib import Path
 
 from stackaudit.config.safe_files import private_dir, write_file
 
-from stackaudit.report.auditor import not_checked_message, not_checked_reason, shown_html
+from stackaudit.report.auditor import not_checked_message, not_checked_reason
+from stackaudit.report.description import shown_html
 from stackaudit.report.visible import visible
 
 RULE = "the cloud's targets are listed through its management API"

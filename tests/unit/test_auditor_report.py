@@ -16,8 +16,8 @@ from stackaudit.config.waivers import Waiver
 from stackaudit.targets import KINDS
 from stackaudit.errors import (ApiError, AuthenticationFailed, CollectionFailed, HostKeyRejected, LoginRefused,
                                NotCheckable, Unreachable, UnparsableOutput, error_record, raise_if_error)
-from stackaudit.report.auditor import (REASONS, SUITES, Verdict, categories, description_html, not_checked_message,
-                                       not_checked_reason, present, title)
+from stackaudit.report.auditor import (FAMILIES, REASONS, SUITES, Verdict, categories, description_html, not_checked_message,
+                                       not_checked_reason, present, severity_line, title)
 from stackaudit.report.outcomes import failure_message
 from stackaudit.report.waiving import waive
 
@@ -112,11 +112,14 @@ def test_description_shows_rule_severity_why_with_sources_remediation_and_verifi
     record = catalog()["KVM-AGENT-MGMT-HOSTS"]
     page = description_html(record, "agent.properties `host=` names every management server.", record.severity)
     text, tags = html_text(page)
-    for part in ("KVM-AGENT-MGMT-HOSTS", "Severity: normal", "Why", "Remediation", "Disruption:", "Verify by hand",
-                 "[CSC-WIKI] Computer Science Club of the University of Waterloo", "[CS-DOCS-HOSTS]", "[CS-CODE]"):
+    for part in ("KVM-AGENT-MGMT-HOSTS", "Severity: normal", "WHY", "REMEDIATION", "Disruption:", "VERIFY BY HAND",
+                 "CloudStack (Computer Science Club of the University of Waterloo, CSCWiki (Max Erenberg), 2022)",
+                 "Apache CloudStack source code"):
         assert part in text, part
-    assert '<a href="https://wiki.csclub.uwaterloo.ca/CloudStack" target="_blank"' in page
-    assert "<code>`host=`</code>" in page and "script" not in tags
+    # Sources by title and link: no README keys, no "keys of the README's Sources table".
+    assert '<a href="https://wiki.csclub.uwaterloo.ca/CloudStack" target="_blank" rel="noopener noreferrer">CloudStack</a>' in page
+    assert "[CS-CODE]" not in text and "README" not in text
+    assert "<code>host=</code>" in page and "`" not in text.replace("`host=`", "") and "script" not in tags
 
 
 def test_description_of_an_escalated_result_gives_both_severities():
@@ -132,7 +135,7 @@ def test_no_text_reaches_the_html_unescaped():
               "ticket": "OPS-1", "expires": "2027-01-01", "expired": False}
     page = description_html(record, f"The rule {SCRIPT}", "critical", waiver)
     text, tags = html_text(page)
-    assert set(tags) <= {"br", "h3", "p", "b", "ul", "li", "a", "code"}
+    assert set(tags) <= {"br", "h3", "p", "b", "ul", "li", "a", "code", "pre", "table", "tr", "td"}
     assert text.count(SCRIPT) == 7 and "<i>j</i>" in text
     assert all('"' not in href for href in re.findall(r'href="([^"]*)"', page))
 
@@ -141,8 +144,9 @@ def test_a_waived_result_shows_the_waiver_s_fields():
     waiver = Waiver("DB-BINLOG-ROW", "db://*", "migration to ROW planned", "j.doe", "OPS-7", datetime.date(2027, 1, 31))
     status, message, fields = waive(waiver, "binlog_format STATEMENT", TODAY)
     text, _ = html_text(description_html(catalog()["DB-BINLOG-ROW"], None, "critical", fields))
-    for part in ("Waiver", "in force", "check: DB-BINLOG-ROW", "target: db://*", "reason: migration to ROW planned",
-                 "approver: j.doe", "ticket: OPS-7", "expires: 2027-01-31"):
+    assert text.startswith("WAIVERWaived by j.doe, ticket OPS-7, until 2027-01-31: the failure does not count.")
+    for part in ("Approved by:\xa0j.doe", "Ticket:\xa0OPS-7", "Expires:\xa02027-01-31",
+                 "Reason:\xa0migration to ROW planned", "Waiver's target:\xa0db://*"):
         assert part in text, part
 
 
@@ -167,8 +171,8 @@ def test_present_rewrites_a_failed_result_for_the_auditor():
     present(result, record, "The rule.", "db://db2", "critical", Verdict("failed", "max_connections is not set"))
     assert result.name.startswith("DB-CNF-PERSISTED · ") and result.name.endswith(" · db://db2")
     assert (result.status, result.statusDetails.message, result.statusDetails.trace) == (
-        "failed", "max_connections is not set", None)
-    assert result.description is None and "<h3>Why</h3>" in result.descriptionHtml
+        "failed", "max_connections is not set", "Severity critical: DB-CNF-PERSISTED does not hold on db://db2.")
+    assert result.description is None and "<h3><b>WHY</b></h3>" in result.descriptionHtml
     labels = labels_of(result)
     assert [v for n, v in labels if n == "severity"] == ["critical"]
     assert ("parentSuite", "Database servers") in labels and ("suite", "db://db2") in labels
@@ -208,43 +212,55 @@ def test_every_kind_of_target_has_a_suite_name():
 
 
 # --- categories.json: each result in exactly one category, the one of its kind -----------------------------
-def messages_by_category() -> dict[str, list[tuple[str, str]]]:
-    """(Allure status, message) of each kind, as the plugin writes them."""
+def violation(message: str, severity: str = "critical") -> tuple[str, str, str]:
+    return "failed", message, severity_line(severity, "DB-BINLOG-ROW", "db://db1")
+
+
+def messages_by_category() -> dict[str, list[tuple[str, str, str | None]]]:
+    """(Allure status, message, trace) of each kind, as the plugin writes them."""
     expired = Waiver("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02", "r", "j.doe", "OPS-2", TODAY - datetime.timedelta(2))
     in_force = Waiver("DB-BINLOG-ROW", "db://*", "r", "j.doe", "OPS-1", TODAY + datetime.timedelta(30))
     multi_line = "new connections from outside the exceptions:\n  tcp 8250 => ACCEPT\n(waiver text in evidence)"
-    broken = {reason: [("broken", not_checked_message(reason, f"db://db1: {reason} (waived until 2027-01-01)"))]
-              for reason in REASONS}
-    broken["not checkable"] += [("broken", "KeyError: 'hostname'"), ("broken", "not checked")]
+    broken = {reason: [("broken", not_checked_message(reason, f"db://db1: {reason} (waived until 2027-01-01)"),
+                        "Traceback ...")] for reason in REASONS}
+    broken["not checkable"] += [("broken", "KeyError: 'hostname'", None), ("broken", "not checked", None)]
     return {
-        "Expired waiver": [("failed", waive(expired, "rules.v4 does not exist", TODAY)[1]),
-                           ("failed", waive(expired, "line one\nline two", TODAY)[1])],
-        "Violated": [("failed", "binlog_format STATEMENT; the rule wants ROW"), ("failed", multi_line),
-                     ("failed", "not checked (unreachable): a message that only looks broken")],
-        **{f"Not checked: {reason}": found for reason, found in broken.items()},
-        "Waived": [("skipped", waive(in_force, "binlog_format STATEMENT\nsecond line", TODAY)[1])],
-        None: [("skipped", "Skipped: turned off"), ("passed", "")],
+        "Expired waivers": [violation(waive(expired, "rules.v4 does not exist", TODAY)[1]),
+                            violation(waive(expired, "line one\nline two", TODAY)[1], "minor")],
+        "Blocker violations": [violation("binlog_format STATEMENT; the rule wants ROW", "blocker")],
+        "Critical violations": [violation(multi_line), violation("not checked (unreachable): only looks broken")],
+        "Normal violations": [violation("x", "normal")],
+        "Minor violations": [violation("Severity critical: a message that names another severity", "minor")],
+        "Trivial violations": [violation("y", "trivial")],
+        **{f"Not checked: {FAMILIES[reason]}": found for reason, found in broken.items()},
+        "Waived": [("skipped", waive(in_force, "binlog_format STATEMENT\nsecond line", TODAY)[1], None)],
+        None: [("skipped", "Skipped: turned off", None), ("passed", "", None)],
     }
 
 
-def matching(status: str, message: str) -> list[str]:
-    # Allure 2: Pattern.compile(regex, DOTALL).matcher(message).matches(), i.e. a whole-string match.
-    return [c["name"] for c in categories()
-            if status in c["matchedStatuses"] and re.fullmatch(c["messageRegex"], message, re.S)]
+def matching(status: str, message: str, trace: str | None) -> list[str]:
+    # Allure 2: Pattern.compile(regex, DOTALL).matcher(text).matches(), a whole-string match, on the message
+    # and on the trace; a category without a regex for one of them takes any (CategoriesPlugin.matches).
+    def matches(regex, text):
+        return regex is None or (text is not None and re.fullmatch(regex, text, re.S) is not None)
+    return [c["name"] for c in categories() if status in c["matchedStatuses"]
+            and matches(c.get("messageRegex"), message) and matches(c.get("traceRegex"), trace)]
 
 
 def test_each_message_falls_in_exactly_the_category_of_its_kind():
     for category, found in messages_by_category().items():
-        for status, message in found:
-            assert matching(status, message) == ([category] if category else []), message
+        for status, message, trace in found:
+            assert matching(status, message, trace) == ([category] if category else []), message
 
 
-def test_categories_cover_violated_expired_every_reason_and_waived_in_allure_s_format():
+def test_categories_read_by_severity_then_expired_waivers_every_reason_s_family_and_waived():
     found = categories()
-    assert [c["name"] for c in found] == ["Expired waiver", "Violated", *(f"Not checked: {r}" for r in REASONS),
-                                          "Waived"]
+    assert [c["name"] for c in found] == [
+        "Blocker violations", "Critical violations", "Normal violations", "Minor violations", "Trivial violations",
+        "Expired waivers", "Not checked: network", "Not checked: credentials", "Not checked: host key or certificate",
+        "Not checked: unreadable output", "Not checked: CloudStack API", "Not checked: policy or rule", "Waived"]
     assert REASONS == ("unreachable", "login refused", "host key", "unparsable", "API error", "not checkable")
-    assert all(set(c) == {"name", "matchedStatuses", "messageRegex"} and c["messageRegex"].startswith("(?s)")
-               for c in found)
+    assert all(set(c) <= {"name", "matchedStatuses", "messageRegex", "traceRegex"}
+               and c["messageRegex"].startswith("(?s)") for c in found)
     # Reasons go into the regexes unescaped: words and spaces only.
     assert all(re.fullmatch(r"[A-Za-z ]+", reason) for reason in REASONS)
