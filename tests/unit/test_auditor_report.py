@@ -264,3 +264,12 @@ def test_categories_read_by_severity_then_expired_waivers_every_reason_s_family_
                and c["messageRegex"].startswith("(?s)") for c in found)
     # Reasons go into the regexes unescaped: words and spaces only.
     assert all(re.fullmatch(r"[A-Za-z ]+", reason) for reason in REASONS)
+
+
+def test_a_container_reaches_the_file_logger_without_pytest_s_fixtures():
+    from allure_commons.model2 import TestAfterResult, TestBeforeResult, TestResultContainer
+    from stackaudit.report.allure_fixtures import FixturesUnlisted
+    container = TestResultContainer(uuid="c", children=["t"], befores=[TestBeforeResult(name="kvm_host")],
+                                    afters=[TestAfterResult(name="kvm_host::finalizer")])
+    FixturesUnlisted().report_container(container)
+    assert (container.befores, container.afters, container.children) == ([], [], ["t"])
