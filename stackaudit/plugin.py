@@ -234,8 +234,9 @@ def pytest_runtest_teardown(item):
     if test_result is None or check_id is None:
         return result
     record = catalog()[check_id]
+    issue_pattern = dict(getattr(item.config.option, "allure_link_pattern", None) or []).get("issue", "{}")
     present(test_result, record, item.function.__doc__, item_target(item), item.stash.get(ESCALATED, record.severity),
-            item.stash.get(VERDICT, None))
+            item.stash.get(VERDICT, None), issue_pattern)
     return result
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from allure_commons.model2 import Label, Parameter, StatusDetails
+from allure_commons.model2 import Label, Link, Parameter, StatusDetails
 from allure_commons.types import Severity
 
 from stackaudit.errors import ApiError, AuthenticationFailed, HostKeyRejected, Unreachable, UnparsableOutput
-from stackaudit.report.description import description_html
+from stackaudit.report.description import description_html, ticket_url
 from stackaudit.report.not_checked import fix_for
 from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waiver_label
@@ -96,19 +96,25 @@ def allure_status(verdict: Verdict) -> tuple[str, str, str | None]:
 
 # --- the Allure result ------------------------------------------------------------------------------------
 def present(test_result, record, docstring: str | None, target: str | None, severity: str,
-            verdict: Verdict | None) -> None:
+            verdict: Verdict | None, ticket_pattern: str = "{}") -> None:
     """Rewrite allure-pytest's TestResult of one (check, target) as the auditor reads it. Its historyId
     and testCaseId stay allure-pytest's (a hash of the test's module path, function and parameter
     values: allure_pytest/listener.py and utils.get_history_id), so each result's history goes on
-    from the runs before; only what is shown changes."""
+    from the runs before; only what is shown changes. `ticket_pattern`: allure-pytest's link pattern
+    for issues, which makes a waiver's ticket a link (description.ticket_url)."""
     test_result.name = visible(title(record.id, record.title, target))
     test_result.fullName = visible(f"{record.area} · {record.id}")
     test_result.titlePath = [record.area, record.id]
     test_result.parameters = [Parameter(name="target", value=visible(target))] if target else []
     broken = verdict is not None and verdict.status == "broken"
     reason = (verdict.not_checked or NOT_CHECKABLE) if broken else None
+    waiver = dict(verdict.waiver) if verdict is not None and verdict.waiver else None
+    if waiver:
+        waiver["ticket_url"] = ticket_url(str(waiver.get("ticket", "")), ticket_pattern)
+        if waiver["ticket_url"]:
+            test_result.links = [Link(type="issue", url=waiver["ticket_url"], name=visible(waiver["ticket"]))]
     test_result.description = None
-    test_result.descriptionHtml = description_html(record, docstring, severity, verdict.waiver if verdict else None,
+    test_result.descriptionHtml = description_html(record, docstring, severity, waiver,
                                                    (reason, fix_for(reason)) if broken else None)
     test_result.labels = labels(test_result.labels, record, target, severity, verdict)
     if verdict is not None and verdict.status in ("failed", "broken", "waived"):

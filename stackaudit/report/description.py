@@ -138,19 +138,32 @@ def sources_html(source: str) -> str:
 
 
 # --- the waiver, the reason a result was not checked ---------------------------------------------------
-def ticket_html(ticket: str) -> str:
-    """The waiver's ticket, as a link when it is an address."""
-    return link_html(ticket) if URL.fullmatch(ticket.strip()) else shown_html(ticket)
+def ticket_url(ticket: str, pattern: str = "{}") -> str | None:
+    """The ticket's address: allure-pytest's link pattern for issues (`--allure-link-pattern=
+    issue:https://tracker.example/browse/{}`) applied to it as allure-pytest applies it (utils.py
+    format_allure_link: str.format); None unless that makes an http(s) address."""
+    try:
+        url = pattern.format(ticket.strip())
+    except (KeyError, IndexError, ValueError):
+        return None
+    return url if URL.fullmatch(url) else None
+
+
+def ticket_html(waiver: dict) -> str:
+    """The waiver's ticket, as a link when it has an address (`ticket_url`, or the ticket is one)."""
+    ticket = str(waiver.get("ticket", ""))
+    url = waiver.get("ticket_url") or ticket_url(ticket)
+    return link_html(url, ticket) if url else shown_html(ticket)
 
 
 def waiver_html(waiver: dict) -> str:
     """Who waived it, until when, the ticket, why: first, so that an auditor sees it at once."""
-    by = f"by {shown_html(waiver.get('approver', ''))}, ticket {ticket_html(str(waiver.get('ticket', '')))}"
+    by = f"by {shown_html(waiver.get('approver', ''))}, ticket {ticket_html(waiver)}"
     if waiver.get("expired"):
         state = f"Waived {by}, expired on {shown_html(waiver.get('expires', ''))}: the failure counts again."
     else:
         state = f"Waived {by}, until {shown_html(waiver.get('expires', ''))}: the failure does not count."
-    rows = [("Approved by", shown_html(waiver.get("approver", ""))), ("Ticket", ticket_html(str(waiver.get("ticket", "")))),
+    rows = [("Approved by", shown_html(waiver.get("approver", ""))), ("Ticket", ticket_html(waiver)),
             ("Expires", shown_html(waiver.get("expires", ""))), ("Reason", shown_html(waiver.get("reason", ""))),
             ("Waiver's target", shown_html(waiver.get("target", "")))]
     table = "".join(f"<tr><td><b>{name}</b>:&nbsp;</td><td>{value}</td></tr>" for name, value in rows)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
-from allure_commons.model2 import Label, StatusDetails
+from allure_commons.model2 import Label, Parameter, StatusDetails
 from allure_commons.model2 import TestResult as AllureResult
 
 from stackaudit.catalog import catalog
@@ -17,7 +17,7 @@ from stackaudit.targets import KINDS
 from stackaudit.errors import (ApiError, AuthenticationFailed, CollectionFailed, HostKeyRejected, LoginRefused,
                                NotCheckable, Unreachable, UnparsableOutput, error_record, raise_if_error)
 from stackaudit.report.auditor import (FAMILIES, REASONS, SUITES, Verdict, categories, description_html, not_checked_message,
-                                       not_checked_reason, present, severity_line, title)
+                                       not_checked_reason, present, severity_line, ticket_url, title)
 from stackaudit.report.outcomes import failure_message
 from stackaudit.report.waiving import waive
 
@@ -273,3 +273,55 @@ def test_a_container_reaches_the_file_logger_without_pytest_s_fixtures():
                                     afters=[TestAfterResult(name="kvm_host::finalizer")])
     FixturesUnlisted().report_container(container)
     assert (container.befores, container.afters, container.children) == ([], [], ["t"])
+
+
+@pytest.mark.parametrize("ticket, pattern, url", [
+    ("OPS-7", "https://tracker.example/browse/{}", "https://tracker.example/browse/OPS-7"),
+    ("https://tracker.example/OPS-7", "{}", "https://tracker.example/OPS-7"),
+    ("OPS-7", "{}", None),                                   # no pattern: a name, not a link
+    ("OPS-7", "javascript:alert({})", None),                 # only http(s) addresses become links
+    ("OPS-7", "https://t.example/{name}", None),             # a pattern str.format cannot fill
+])
+def test_a_waiver_s_ticket_is_a_link_by_allure_pytest_s_issue_pattern(ticket, pattern, url):
+    assert ticket_url(ticket, pattern) == url
+
+
+def test_a_waived_result_says_who_until_when_and_links_the_ticket_first():
+    waiver = Waiver("DB-BINLOG-ROW", "db://db2", "planned", "j.doe", "OPS-1", datetime.date(2027, 1, 31))
+    status, message, fields = waive(waiver, "binlog_format STATEMENT", TODAY)
+    result = allure_result()
+    present(result, catalog()["DB-BINLOG-ROW"], None, "db://db2", "critical", Verdict(status, message, waiver=fields),
+            "https://tracker.example/browse/{}")
+    assert [(link.type, link.url, link.name) for link in result.links] == [
+        ("issue", "https://tracker.example/browse/OPS-1", "OPS-1")]
+    text, _ = html_text(result.descriptionHtml)
+    assert text.startswith("WAIVERWaived by j.doe, ticket OPS-1, until 2027-01-31: the failure does not count.")
+    assert '<a href="https://tracker.example/browse/OPS-1" target="_blank" rel="noopener noreferrer">OPS-1</a>' \
+        in result.descriptionHtml
+    assert message.startswith("waived until 2027-01-31 by j.doe (OPS-1")      # the message, at first glance too
+
+
+def test_a_broken_result_gives_the_fix_of_its_reason_not_the_rule_s_remediation():
+    record = catalog()["SVM-LIBSSL-PATCHED"]
+    result = allure_result()
+    verdict = Verdict("broken", "cpvm://zone1/v-2-VM: host key changed", not_checked="host key", trace="Traceback")
+    present(result, record, None, "cpvm://zone1/v-2-VM", "critical", verdict)
+    text, _ = html_text(result.descriptionHtml)
+    assert text.startswith("NOT CHECKED: HOST KEYNothing was judged")
+    assert "known_hosts" in text and "REMEDIATION" not in text and "apt-get" not in record.verify
+    assert "apt-get" in record.remediation and "apt-get" not in text
+
+
+def test_present_shows_the_target_as_its_one_plain_parameter_and_no_pytest_name():
+    result = allure_result()
+    result.parameters = [Parameter(name="database", value="'db://db2'")]
+    result.fullName, result.historyId, result.testCaseId = "checks.test_database#test_cnf_persisted", "h1", "t1"
+    result.labels += [Label(name=n, value=v) for n, v in (("package", "checks.test_database"), ("host", "vm"),
+                      ("thread", "12993-MainThread"), ("framework", "pytest"), ("language", "cpython3"))]
+    present(result, catalog()["DB-CNF-PERSISTED"], None, "db://db2", "critical", Verdict("failed", "x"))
+    assert [(p.name, p.value) for p in result.parameters] == [("target", "db://db2")]
+    assert result.fullName == "Database · DB-CNF-PERSISTED" and (result.historyId, result.testCaseId) == ("h1", "t1")
+    labels = dict(labels_of(result))    # Packages by area; the Timeline by kind of target and target
+    assert (labels["package"], labels["host"], labels["thread"]) == ("Database", "Database servers", "db://db2")
+    assert not {"framework", "language"} & set(labels)
+    assert "checks" not in repr(labels) and "pytest" not in repr(labels) and "test_" not in repr(labels)
