@@ -20,6 +20,7 @@ from stackaudit.report.auditor import (FAMILIES, REASONS, SUITES, Verdict, categ
                                        not_checked_reason, present, severity_line, ticket_url, title)
 from stackaudit.report.outcomes import failure_message
 from stackaudit.report.waiving import waive
+from tests.checks.rendered_report import allure_categories
 
 TODAY = datetime.date(2026, 11, 25)
 SCRIPT = "<script>alert(1)</script>"
@@ -239,12 +240,7 @@ def messages_by_category() -> dict[str, list[tuple[str, str, str | None]]]:
 
 
 def matching(status: str, message: str, trace: str | None) -> list[str]:
-    # Allure 2: Pattern.compile(regex, DOTALL).matcher(text).matches(), a whole-string match, on the message
-    # and on the trace; a category without a regex for one of them takes any (CategoriesPlugin.matches).
-    def matches(regex, text):
-        return regex is None or (text is not None and re.fullmatch(regex, text, re.S) is not None)
-    return [c["name"] for c in categories() if status in c["matchedStatuses"]
-            and matches(c.get("messageRegex"), message) and matches(c.get("traceRegex"), trace)]
+    return allure_categories(status, message, trace, categories())
 
 
 def test_each_message_falls_in_exactly_the_category_of_its_kind():
