@@ -31,6 +31,7 @@ CITATION = re.compile(r"\[([A-Z0-9-]+)\] (.+?)(?=; \[[A-Z0-9-]+\] |$)", re.S)
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)]")
 QUOTED_TITLE = re.compile(r"[\"“](.+?)[\"”]")
 CODE_SPAN = re.compile(r"`([^`]+)`")
+COMMAND = re.compile(r"[A-Za-z0-9_./-]+ \S")       # a program's name, then its arguments
 
 
 def shown_html(text: object) -> str:
@@ -82,11 +83,12 @@ def text_html(text: str) -> str:
 
 
 def commands(text: str) -> list[str]:
-    """The commands a text names, to be copied: its code spans that hold a space (`xe pool-list
-    params=ha-enabled`), in order, each once; a single word (`true`, `host=`) is a value, not a command."""
+    """The commands a text names, to be copied: its code spans of several words whose first is a program's
+    name (`xe pool-list params=ha-enabled`), in order, each once; a single word (`true`, `host=`) or a
+    setting (`timeout: 180`, `ha-config:timeout=180`) is a value, not a command."""
     found = []
     for span in CODE_SPAN.findall(" ".join(text.split())):
-        if " " in span.strip() and span not in found:
+        if COMMAND.match(span.strip()) and span not in found:
             found.append(span)
     return found
 

@@ -244,14 +244,14 @@ def test_report_html_shows_an_auditor_the_waiver_the_fix_and_the_target_without_
     dom, page = page_of(*WAIVED)
     assert f"waived until {expires} by j.doe (OPS-1" in page                        # the message, at the top
     description = page[page.index("Description"):]
-    assert description.startswith(f"Description WAIVER Waived by j.doe, ticket OPS-1, until {expires}: "
+    assert description.startswith(f"Description WAIVER Waived by j.doe, ticket OPS-1 , until {expires}: "
                                   "the failure does not count.")
     assert '<a href="https://tracker.example/browse/OPS-1"' in dom
     dom, page = page_of("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1")
-    assert "XenServer pools · XS-POOL-HA-TIMEOUT" in page and "Parameters target: xs-pool://zone1/xen-pool1" in page
+    assert "XenServer pools · XS-POOL-HA-TIMEOUT" in page and "Parameters target : xs-pool://zone1/xen-pool1" in page
     assert "<pre>xe pool-ha-disable</pre>" in dom and "`" not in page
     assert "Making XenServer and CloudStack sing and dance together (again) (Remi Bergsma, blog, 23 May 2015)" in page
-    for pytest_name in ("checks.test_", "test_pool", "Set up", "pool:", "'xs-pool://", "README", "MainThread"):
+    for pytest_name in ("checks.test_", "test_pool", "Set up", "pool : ", "'xs-pool://", "README", "MainThread"):
         assert pytest_name not in page, pytest_name
     categories_page = rendered_report.visible_text(rendered_report.dom(report, "#categories"))
     shown = {c["name"]: categories_page.find(c["name"]) for c in categories() if c["name"] in categories_page}
