@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from allure_commons.logger import AllureFileLogger
-from allure_commons.model2 import Label, Parameter, StatusDetails, TestResult
+from allure_commons.model2 import Label, Parameter, StatusDetails
+from allure_commons.model2 import TestResult as AllureResult
 
 from stackaudit.catalog import catalog
 from stackaudit.config.waivers import Waiver
@@ -28,8 +29,8 @@ TODAY = datetime.date(2026, 11, 25)
 TRACKER = "https://tracker.example/browse/{}"
 
 
-def as_allure_pytest_leaves_it(check_id: str, fixture: str, target: str, status: str) -> TestResult:
-    result = TestResult(uuid=f"{check_id}-{target}".replace("/", "_").replace(":", "_"), historyId=f"h-{check_id}",
+def as_allure_pytest_leaves_it(check_id: str, fixture: str, target: str, status: str) -> AllureResult:
+    result = AllureResult(uuid=f"{check_id}-{target}".replace("/", "_").replace(":", "_"), historyId=f"h-{check_id}",
                         name=f"test_x[{target}]", fullName=f"checks.test_x#test_{fixture}", status=status,
                         start=1764036000000, stop=1764036000100,
                         statusDetails=StatusDetails(message="AssertionError: x\nassert not ['x']", trace="tb"))
