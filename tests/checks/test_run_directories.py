@@ -272,6 +272,8 @@ def assert_allure_results_read_as_an_auditor_reads_them(allure_dir: Path) -> Non
     """The second run's Allure results (report/auditor.py): titles, messages, HTML descriptions,
     suites by target, and each not-passed result in the one category of its kind."""
     results = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
+    containers = [json.loads(p.read_text()) for p in allure_dir.glob("*-container.json")]
+    assert not [c for c in containers if c.get("befores") or c.get("afters")]     # no fixture shown as Set up
     by_key = {}
     for result in results:
         labels = [(label["name"], label["value"]) for label in result["labels"]]
