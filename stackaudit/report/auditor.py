@@ -102,7 +102,9 @@ def present(test_result, record, docstring: str | None, target: str | None, seve
     values: allure_pytest/listener.py and utils.get_history_id), so each result's history goes on
     from the runs before; only what is shown changes. `ticket_pattern`: allure-pytest's link pattern
     for issues, which makes a waiver's ticket a link (description.ticket_url)."""
-    test_result.name = visible(title(record.id, record.title, target))
+    waived = verdict is not None and verdict.status == "waived"
+    # Allure has no "waived": the status says skipped, so the title says waived, in every tree
+    test_result.name = visible(("Waived · " if waived else "") + title(record.id, record.title, target))
     test_result.fullName = visible(f"{record.area} · {record.id}")
     test_result.titlePath = [record.area, record.id]
     test_result.parameters = [Parameter(name="target", value=visible(target))] if target else []

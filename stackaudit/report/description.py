@@ -167,7 +167,7 @@ def waiver_html(waiver: dict) -> str:
         state = f"Waived {by}, until {shown_html(waiver.get('expires', ''))}: the failure does not count."
     rows = [("Approved by", shown_html(waiver.get("approver", ""))), ("Ticket", ticket_html(waiver)),
             ("Expires", shown_html(waiver.get("expires", ""))), ("Reason", shown_html(waiver.get("reason", ""))),
-            ("Waiver's target", shown_html(waiver.get("target", "")))]
+            ("Covers", shown_html(waiver.get("target", "")))]
     table = "".join(f"<tr><td><b>{name}</b>:&nbsp;</td><td>{value}</td></tr>" for name, value in rows)
     return f"{heading('Waiver')}<p>{state}</p><table>{table}</table>"
 

@@ -147,7 +147,7 @@ def test_a_waived_result_shows_the_waiver_s_fields():
     text, _ = html_text(description_html(catalog()["DB-BINLOG-ROW"], None, "critical", fields))
     assert text.startswith("WAIVERWaived by j.doe, ticket OPS-7, until 2027-01-31: the failure does not count.")
     for part in ("Approved by:\xa0j.doe", "Ticket:\xa0OPS-7", "Expires:\xa02027-01-31",
-                 "Reason:\xa0migration to ROW planned", "Waiver's target:\xa0db://*"):
+                 "Reason:\xa0migration to ROW planned", "Covers:\xa0db://*"):
         assert part in text, part
 
 
@@ -196,6 +196,7 @@ def test_present_skips_a_waived_failure_with_its_waiver_label_and_fields():
     result = allure_result()
     present(result, catalog()["DB-BINLOG-ROW"], None, "db://db2", "critical", Verdict(status, message, waiver=fields))
     assert (result.status, result.statusDetails.message) == ("skipped", message)
+    assert result.name.startswith("Waived · DB-BINLOG-ROW · ")      # the status says skipped: the title says waived
     assert ("waiver", "OPS-1 · j.doe · expires 2027-01-31") in labels_of(result)
     assert "OPS-1" in result.descriptionHtml
 
