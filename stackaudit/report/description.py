@@ -125,7 +125,7 @@ def cited(citation: str) -> tuple[str, str | None, str]:
 
 def tidy(part: str) -> str:
     """A piece of a citation without the commas and brackets left where its title or address was."""
-    part = re.sub(r"\s*,(\s*,)+", ",", part).strip(" ,;")
+    part = re.sub(r",\s*\(", " (", re.sub(r"\s*,(\s*,)+", ",", part)).strip(" ,;")
     return part[1:-1] if part.startswith("(") and part.endswith(")") and part.count("(") == 1 else part
 
 

@@ -19,6 +19,7 @@ from stackaudit.errors import (ApiError, AuthenticationFailed, CollectionFailed,
 from stackaudit.report.auditor import (FAMILIES, REASONS, SUITES, Verdict, categories, description_html, not_checked_message,
                                        not_checked_reason, present, severity_line, ticket_url, title)
 from stackaudit.report.outcomes import failure_message
+from stackaudit.report.description import citations, cited
 from stackaudit.report.waiving import waive
 from tests.checks.rendered_report import allure_categories
 
@@ -322,3 +323,27 @@ def test_present_shows_the_target_as_its_one_plain_parameter_and_no_pytest_name(
     assert (labels["package"], labels["host"], labels["thread"]) == ("Database", "Database servers", "db://db2")
     assert not {"framework", "language"} & set(labels)
     assert "checks" not in repr(labels) and "pytest" not in repr(labels) and "test_" not in repr(labels)
+
+
+@pytest.mark.parametrize("citation, cited_as", [
+    ('Remi Bergsma, "Making XenServer and CloudStack sing and dance together (again)", blog, 23 May 2015, '
+     'https://blog.remibergsma.com/2015/05/23/x/',
+     ("Making XenServer and CloudStack sing and dance together (again)", "https://blog.remibergsma.com/2015/05/23/x/",
+      "Remi Bergsma, blog, 23 May 2015")),
+    ("Apache CloudStack source code, https://github.com/apache/cloudstack",
+     ("Apache CloudStack source code", "https://github.com/apache/cloudstack", "")),
+    ("Remi Bergsma, blog post on cloned hosts, 2015, https://blog.remibergsma.com/ (category howto)",
+     ("Remi Bergsma, blog post on cloned hosts, 2015", "https://blog.remibergsma.com/", "category howto")),
+    ('Apache CloudStack documentation, "Management Server Installation", Installation Guide, https://docs.x/ (database)',
+     ("Management Server Installation", "https://docs.x/", "Apache CloudStack documentation, Installation Guide (database)")),
+    ("A book without an address, 1999", ("A book without an address, 1999", None, "")),
+])
+def test_a_source_is_cited_by_its_title_and_link(citation, cited_as):
+    assert cited(citation) == cited_as
+
+
+def test_every_catalog_source_has_a_title_and_a_link():
+    for record in catalog().values():
+        for _, citation in citations(record.source):
+            title_, url, _ = cited(citation)
+            assert title_ and url and "[" not in title_ and "http" not in title_, (record.id, citation)
