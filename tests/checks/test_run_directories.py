@@ -231,6 +231,12 @@ def test_report_html_shows_an_auditor_the_waiver_the_fix_and_the_target_without_
     blocks of their own, and its sources by title; pytest's names show nowhere; Categories go by severity."""
     if rendered_report.chromium() is None:
         pytest.fail("Debian's chromium is not installed (make test installs it)")
+    history = [{(labels["check_id"], labels.get("target")): data["historyId"] for data, labels in
+                ((data, {label["name"]: label["value"] for label in data["labels"]}) for data in
+                 (json.loads(p.read_text()) for p in (night / "allure-results").glob("*-result.json")))
+                if "check_id" in labels} for night in (nights.first_dir, nights.second_dir)]
+    same = set(history[0]) & set(history[1])
+    assert len(same) > 50 and all(history[0][key] == history[1][key] for key in same)     # history goes on
     report = nights.second_dir / "report.html"
     cases = rendered_report.embedded_json(report.read_text(), "data/test-cases")
 
