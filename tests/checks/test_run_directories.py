@@ -261,7 +261,8 @@ def test_report_html_shows_an_auditor_the_waiver_the_fix_and_the_target_without_
         assert pytest_name not in page, pytest_name
     categories_page = rendered_report.visible_text(rendered_report.dom(report, "#categories"))
     shown = {c["name"]: categories_page.find(c["name"]) for c in categories() if c["name"] in categories_page}
-    assert {"Critical violations", "Normal violations", "Expired waivers", "Waived"} <= set(shown), categories_page
+    assert {"2 · Critical violations", "3 · Normal violations", "6 · Expired waivers", "8 · Waived"} <= set(shown), \
+        categories_page
     assert list(shown.values()) == sorted(shown.values()), shown       # in our order: by severity first
     assert "Product defects" not in categories_page
     keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # README's pictures: taken here, kept on request
@@ -304,8 +305,9 @@ def assert_allure_results_read_as_an_auditor_reads_them(allure_dir: Path) -> Non
     assert timeout["status"] == "failed" and timeout["statusDetails"] == {
         "message": "HA timeout: no explicit timeout: XenServer's default applies; the policy wants 180 s",
         "trace": "Severity critical: XS-POOL-HA-TIMEOUT does not hold on xs-pool://zone1/xen-pool1."}
-    expected_category = {WAIVED: "Waived", EXPIRED: "Expired waivers", ("DB-CNF-PERSISTED", "db://db2"): "Normal violations",
-                         ("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1"): "Critical violations"}
+    expected_category = {WAIVED: "8 · Waived", EXPIRED: "6 · Expired waivers",
+                         ("DB-CNF-PERSISTED", "db://db2"): "3 · Normal violations",
+                         ("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1"): "2 · Critical violations"}
     for key, category in expected_category.items():
         details = by_key[key]["statusDetails"]
         assert "assert " not in details["message"] and "AssertionError" not in details["message"], details
