@@ -53,6 +53,8 @@ def report(tmp_path_factory) -> tuple[Path, dict]:
     results.mkdir()
     waiver = Waiver("DB-BINLOG-ROW", "db://db2", "migration to ROW planned", "j.doe", "OPS-7", datetime.date(2027, 1, 31))
     status, message, fields = waive(waiver, "binlog_format STATEMENT", TODAY)
+    lapsed = Waiver("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02", "r", "j.doe", "OPS-2", datetime.date(2026, 11, 1))
+    expired_status, expired_message, expired_fields = waive(lapsed, "rules.v4 does not exist", TODAY)
     cases = {
         "failed": ("XS-POOL-HA-TIMEOUT", "pool", "xs-pool://zone1/xen-pool1",
                    Verdict("failed", "HA timeout: no explicit timeout; the policy wants 180 s")),
@@ -60,6 +62,9 @@ def report(tmp_path_factory) -> tuple[Path, dict]:
                    Verdict("broken", "cpvm://zone1/v-2-VM via host kvm02: host key changed (differs from the pinned "
                            "key)", not_checked="host key", trace="Traceback (most recent call last): ...")),
         "waived": ("DB-BINLOG-ROW", "database", "db://db2", Verdict(status, message, waiver=fields)),
+        "normal": ("DB-CNF-PERSISTED", "database", "db://db1", Verdict("failed", "max_connections is not set")),
+        "expired": ("HOST-IPTABLES-V4", "firewalled_host", "kvm-host://zone1/kvm02",
+                    Verdict(expired_status, expired_message, waiver=expired_fields)),
     }
     logger = AllureFileLogger(str(results))
     uids = {}
@@ -116,10 +121,20 @@ def test_a_waived_result_says_who_until_when_and_the_ticket_as_a_link_first(repo
     assert '<a href="https://tracker.example/browse/OPS-7">OPS-7</a>' in dom
 
 
+def test_the_categories_tab_lists_violations_by_severity_then_expired_waivers_then_not_checked(report):
+    page, _ = report
+    text = rendered_report.visible_text(rendered_report.dom(page, "#categories"))
+    order = ["2 · Critical violations", "3 · Normal violations", "6 · Expired waivers",
+             "7 · Not checked: host key or certificate", "8 · Waived"]
+    assert [text.find(name) for name in order] == sorted(text.find(name) for name in order) and -1 not in [
+        text.find(name) for name in order], text
+
+
 def test_screenshots_of_the_three_pages(report, tmp_path):
     page, uids = report
     keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # README's pictures: taken here, kept on request
     shots = Path(keep) if keep else tmp_path
-    for kind, uid in uids.items():
+    for kind in ("failed", "broken", "waived"):
+        uid = uids[kind]
         shot = rendered_report.screenshot(page, shots / f"report-description-{kind}.png", f"#testresult/{uid}")
         assert shot.stat().st_size > 10_000
