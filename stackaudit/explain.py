@@ -23,7 +23,8 @@ from stackaudit.collect.declarations import FACTS, closure
 from stackaudit.explain_source import Calls, calls_of, place_of
 from stackaudit.explain_lab import LabCases, lab_cases
 from stackaudit.plugin import PACKAGE, checks_dir
-from stackaudit.report.auditor import DISRUPTION, SUITES, citations
+from stackaudit.report.auditor import SUITES
+from stackaudit.report.description import DISRUPTION, citations
 from stackaudit.rules.scope import CONDITIONS
 
 WIDTH = 100

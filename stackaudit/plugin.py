@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import allure_commons
 import pytest
 
 from stackaudit.applicability import decide
@@ -33,7 +34,7 @@ from stackaudit.config.redact import (KNOWN, install_log_redaction, redact_repor
 from stackaudit.config.safe_files import use_private_umask
 from stackaudit.report.outcomes import EXIT_CONFIG, classify
 from stackaudit.config.waivers import matching_waiver
-from stackaudit.report.allure_fixtures import PytestFinalizersUnwrapped
+from stackaudit.report.allure_fixtures import FixturesUnlisted, PytestFinalizersUnwrapped
 from stackaudit.report.auditor import Verdict, not_checked_reason, present
 from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waive
@@ -49,6 +50,7 @@ TARGET_FIXTURES = ("pool", "hypervisor_host", "kvm_host", "xen_host", "firewalle
                    "management_server", "tls_frontend", "backed_up_machine", "machine", "zone", "cluster",
                    "routed_network", "stopped_vm", "cloud")
 UMASK_BEFORE = pytest.StashKey[int]()
+FIXTURES_UNLISTED = "stackaudit-fixtures-unlisted"
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()
 
@@ -74,6 +76,8 @@ def pytest_configure(config):
     if not config.getoption("--inventory"):
         register_tally(config, None)
         return
+    if allure_commons.plugin_manager.get_plugin(FIXTURES_UNLISTED) is None:     # a run of checks: no fixtures shown
+        allure_commons.plugin_manager.register(FixturesUnlisted(), FIXTURES_UNLISTED)
     config.stash[UMASK_BEFORE] = use_private_umask()    # a run's evidence is its owner's only (config/safe_files.py)
     problem = choose_test_paths(config)
     if problem:
@@ -96,6 +100,8 @@ def pytest_configure_node(node):
 
 
 def pytest_unconfigure(config):
+    if allure_commons.plugin_manager.get_plugin(FIXTURES_UNLISTED) is not None:
+        allure_commons.plugin_manager.unregister(name=FIXTURES_UNLISTED)
     state = config.stash.get(STATE, None)
     if state is not None:
         state.store.close()
@@ -228,8 +234,9 @@ def pytest_runtest_teardown(item):
     if test_result is None or check_id is None:
         return result
     record = catalog()[check_id]
+    issue_pattern = dict(getattr(item.config.option, "allure_link_pattern", None) or []).get("issue", "{}")
     present(test_result, record, item.function.__doc__, item_target(item), item.stash.get(ESCALATED, record.severity),
-            item.stash.get(VERDICT, None))
+            item.stash.get(VERDICT, None), issue_pattern)
     return result
 
 

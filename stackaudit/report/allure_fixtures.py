@@ -10,6 +10,7 @@ this plugin once a released allure-pytest carries that fix.
 """
 from __future__ import annotations
 
+import allure_commons
 import pytest
 from allure_commons._allure import fixture as AllureFixture
 
@@ -28,3 +29,17 @@ class PytestFinalizersUnwrapped:
             if isinstance(finalizer, AllureFixture) and owned_by_pytest(finalizer._fixture_function):
                 finalizers[index] = finalizer._fixture_function
         return result
+
+
+class FixturesUnlisted:
+    """Results without pytest's fixtures in their "Set up" and "Tear down": allure-pytest lists every
+    fixture a test used (`kvm_host`, `request` ...) as a step before and after it, in the containers it
+    writes (allure_pytest/listener.py, pytest_fixture_setup). They are pytest's plumbing, not the audit:
+    a fixture that fails makes the result itself broken, with the reason, and the evidence is attached to
+    the result, never to a fixture. An allure-commons plugin, first to see each container: it empties it
+    before allure-pytest's file logger writes it."""
+
+    @allure_commons.hookimpl(tryfirst=True)
+    def report_container(self, container):
+        container.befores = []
+        container.afters = []

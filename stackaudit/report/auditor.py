@@ -1,25 +1,29 @@
-"""Each Allure result as an auditor reads it: title, message, description, labels, categories.
+"""Each Allure result as an auditor reads it: title, message, description, parameters, labels, categories.
 
-- Title `CHECK-ID · what must hold · target` (the catalog record's title says what must hold).
+- Title `CHECK-ID · what must hold · target` (the catalog record's title says what must hold); the
+  header line above it (fullName) is the area and check ID, never pytest's `module#function`.
+- The target is the one parameter, `target`, as plain text (allure-pytest writes the fixture's name
+  and the value's Python repr: `firewalled_host: 'kvm-host://zone1/kvm02'`).
 - Message: our own reason, never pytest's `assert ...` echo. A broken result's message names why
-  the target was not checked, `not checked (<reason>): ...`, so that categories.json can split them.
-- Description as HTML: Allure 2 shows a Markdown `description` as plain text. Every piece of text
-  that goes into it is escaped (a docstring, a catalog field or a waiver's reason may hold `<`), its
-  control characters first (report/visible.py: a target id holds a tenant's names), then HTML's.
-  The title, message and trace show control characters escaped too.
+  the target was not checked, `not checked (<reason>): ...`, so that categories.json can split them;
+  a failure's trace names its severity (severity_line), so that categories.json can order them.
+- Description: report/description.py (a broken result's fix: report/not_checked.py). The title,
+  message and trace show control characters escaped.
 - Labels: Behaviours by area (epic) and check ID (feature); Suites by target (parentSuite: the kind
-  of target in words, suite: the target id) instead of allure-pytest's module-based suites.
-- categories(): the content of categories.json, one category per kind of outcome.
-"""
+  of target in words, suite: the target id) instead of allure-pytest's module-based suites; Packages
+  by area; the Timeline by kind of target and target, instead of the machine and the pytest process.
+- categories(): the content of categories.json."""
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
-from allure_commons.model2 import Label, StatusDetails
+from allure_commons.model2 import Label, Link, Parameter, StatusDetails
+from allure_commons.types import Severity
 
 from stackaudit.errors import ApiError, AuthenticationFailed, HostKeyRejected, Unreachable, UnparsableOutput
+from stackaudit.report.description import description_html, ticket_url
+from stackaudit.report.not_checked import fix_for
 from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waiver_label
 
@@ -35,6 +39,9 @@ NOT_CHECKED = (
 )
 NOT_CHECKABLE = "not checkable"     # NotCheckable (no policy value, a rule that cannot be judged), and the rest
 REASONS = ("unreachable", "login refused", "host key", "unparsable", "API error", NOT_CHECKABLE)
+# Each reason's family, as the Categories tab names it.
+FAMILIES = {"unreachable": "network", "host key": "host key or certificate", "login refused": "credentials",
+            "API error": "CloudStack API", "unparsable": "unreadable output", NOT_CHECKABLE: "policy or rule"}
 
 SUITES = {
     "xs-pool": "XenServer pools", "xs-host": "XenServer hosts", "kvm-host": "KVM hosts",
@@ -46,15 +53,9 @@ SUITES = {
 }
 NO_TARGET_SUITE = "no target of this kind in the cloud"
 ALLURE_SUITE_LABELS = ("parentSuite", "suite", "subSuite")
-DISRUPTION = {"none": "none", "restart": "a restart of the service it changes",
-              "downtime": "downtime of what it changes"}
-# Allure 2 (2.46) sanitizes a description down to bare tags (no style, no class) and its stylesheet shows
-# headings, lists and code as plain lines: sections are set apart by an empty line (<br>), list items
-# carry their bullet as text, and code keeps its backticks.
-GAP = "<br>"
-# catalog.yml's `source`: "[KEY] citation; [KEY] citation", KEY naming a row of the README's Sources table.
-CITATION = re.compile(r"\[([A-Z0-9-]+)\] (.+?)(?=; \[[A-Z0-9-]+\] |$)", re.S)
-URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)]")
+# allure-pytest's labels that name pytest, its modules or its process (host "vm", thread "12993-MainThread").
+REPLACED_LABELS = (*ALLURE_SUITE_LABELS, "severity", "package", "framework", "language", "host", "thread",
+                   "testClass", "testMethod")
 
 
 @dataclass(frozen=True)
@@ -94,92 +95,56 @@ def allure_status(verdict: Verdict) -> tuple[str, str, str | None]:
     return ("skipped" if verdict.status == "waived" else verdict.status), verdict.message, None
 
 
-# --- the description ----------------------------------------------------------------------------------
-def text_html(text: str) -> str:
-    """Escaped text, `code` spans as <code>, addresses as links, blank-line paragraphs as <p>."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return "".join(f"<p>{inline_html(' '.join(p.split()))}</p>" for p in paragraphs)
-
-
-def shown_html(text: object) -> str:
-    """Text as HTML: control characters shown escaped, then HTML's special characters escaped."""
-    return html.escape(visible(str(text)))
-
-
-def inline_html(text: str) -> str:
-    text = visible(text)
-    parts, last = [], 0
-    for match in URL.finditer(text):
-        parts.append(code_spans(html.escape(text[last:match.start()])))
-        url = html.escape(match.group(), quote=True)
-        parts.append(f'<a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a>')
-        last = match.end()
-    parts.append(code_spans(html.escape(text[last:])))
-    return "".join(parts)
-
-
-def code_spans(escaped: str) -> str:
-    # Backticks survive html.escape and the text between them is already escaped.
-    return re.sub(r"`([^`]+)`", r"<code>`\1`</code>", escaped)
-
-
-def citations(source: str) -> list[tuple[str, str]]:
-    """[(key, citation)] of a catalog `source`; the whole text as one keyless citation if it has no key."""
-    found = CITATION.findall(" ".join(source.split()))
-    return found or [("", source)]
-
-
-def sources_html(source: str) -> str:
-    items = "".join(f"<li>• {f'<b>[{html.escape(key)}]</b> ' if key else ''}{inline_html(citation)}</li>"
-                    for key, citation in citations(source))
-    return f"<p><b>Sources</b> (keys of the README's Sources table):</p><ul>{items}</ul>"
-
-
-def waiver_html(waiver: dict) -> str:
-    state = ("expired: the failure counts again" if waiver.get("expired")
-             else "in force: the failure is waived and does not count")
-    fields = "".join(f"<p><b>{name}</b>: {shown_html(waiver.get(name, ''))}</p>"
-                     for name in ("check", "target", "reason", "approver", "ticket", "expires"))
-    return f"<h3>Waiver</h3><p>{state}</p>{fields}"
-
-
-def description_html(record, docstring: str | None, severity: str, waiver: dict | None = None) -> str:
-    """The record (stackaudit.catalog.CheckRecord) beside one result: the rule, severity, why with its
-    sources, remediation with its disruption, how to verify by hand, and the waiver if one covers it."""
-    severity_text = html.escape(severity)
-    if severity != record.severity:
-        severity_text += f" (for this result; the check's own severity is {html.escape(record.severity)})"
-    disruption = DISRUPTION.get(record.disruption, record.disruption)
-    sections = [
-        f"<h3>{html.escape(record.id)}: the rule</h3>{text_html(docstring or record.title)}",
-        f"<p><b>Severity</b>: {severity_text}</p>",
-        f"<h3>Why</h3>{text_html(record.rationale)}{sources_html(record.source)}",
-        f"<h3>Remediation</h3><p><b>Disruption</b>: {html.escape(disruption)}</p>{text_html(record.remediation)}",
-        f"<h3>Verify by hand</h3>{text_html(record.verify)}",
-    ]
-    if waiver:
-        sections.append(waiver_html(waiver))
-    return GAP.join(sections)
-
-
 # --- the Allure result ------------------------------------------------------------------------------------
 def present(test_result, record, docstring: str | None, target: str | None, severity: str,
-            verdict: Verdict | None) -> None:
-    """Rewrite allure-pytest's TestResult of one (check, target) as the auditor reads it."""
-    test_result.name = visible(title(record.id, record.title, target))
+            verdict: Verdict | None, ticket_pattern: str = "{}") -> None:
+    """Rewrite allure-pytest's TestResult of one (check, target) as the auditor reads it. Its historyId
+    and testCaseId stay allure-pytest's (a hash of the test's module path, function and parameter
+    values: allure_pytest/listener.py and utils.get_history_id), so each result's history goes on
+    from the runs before; only what is shown changes. `ticket_pattern`: allure-pytest's link pattern
+    for issues, which makes a waiver's ticket a link (description.ticket_url)."""
+    waived = verdict is not None and verdict.status == "waived"
+    # Allure has no "waived": the status says skipped, so the title says waived, in every tree
+    test_result.name = visible(("Waived · " if waived else "") + title(record.id, record.title, target))
+    test_result.fullName = visible(f"{record.area} · {record.id}")
+    test_result.titlePath = [record.area, record.id]
+    test_result.parameters = [Parameter(name="target", value=visible(target))] if target else []
+    broken = verdict is not None and verdict.status == "broken"
+    reason = (verdict.not_checked or NOT_CHECKABLE) if broken else None
+    waiver = dict(verdict.waiver) if verdict is not None and verdict.waiver else None
+    if waiver:
+        waiver["ticket_url"] = ticket_url(str(waiver.get("ticket", "")), ticket_pattern)
+        if waiver["ticket_url"]:
+            test_result.links = [Link(type="issue", url=waiver["ticket_url"], name=visible(waiver["ticket"]))]
     test_result.description = None
-    test_result.descriptionHtml = description_html(record, docstring, severity, verdict.waiver if verdict else None)
-    labels = [label for label in test_result.labels
-              if label.name not in ALLURE_SUITE_LABELS and label.name != "severity"]
-    labels += [Label(name=name, value=value) for name, value in suite_labels(target, record.targets)]
-    labels.append(Label(name="severity", value=severity))
-    if verdict is not None and verdict.waiver:
-        labels.append(Label(name="waiver", value=waiver_label(verdict.waiver)))
-    test_result.labels = labels
+    test_result.descriptionHtml = description_html(record, docstring, severity, waiver,
+                                                   (reason, fix_for(reason)) if broken else None)
+    test_result.labels = labels(test_result.labels, record, target, severity, verdict)
     if verdict is not None and verdict.status in ("failed", "broken", "waived"):
         test_result.status, message, trace = allure_status(verdict)
+        if verdict.status == "failed":
+            trace = severity_line(severity, record.id, target)
         test_result.statusDetails = StatusDetails(message=visible(message, multiline=True),
                                                   trace=trace and visible(trace, multiline=True))
+
+
+def labels(found: list, record, target: str | None, severity: str, verdict: Verdict | None) -> list:
+    """allure-pytest's labels with ours: no pytest module (package), framework or process; the
+    Timeline's rows by target (host: the kind of target, thread: the target); Packages by area."""
+    kept = [label for label in found if label.name not in REPLACED_LABELS]
+    kept += [Label(name=name, value=value) for name, value in suite_labels(target, record.targets)]
+    kept += [Label(name="severity", value=severity), Label(name="package", value=record.area),
+             Label(name="host", value=suite_labels(target, record.targets)[0][1]),
+             Label(name="thread", value=visible(target or NO_TARGET_SUITE))]
+    if verdict is not None and verdict.waiver:
+        kept.append(Label(name="waiver", value=waiver_label(verdict.waiver)))
+    return kept
+
+
+def severity_line(severity: str, check_id: str, target: str | None) -> str:
+    """A failure's trace: its severity, for categories.json to sort the violations by (Allure matches a
+    category on status, message and trace only, never on a label)."""
+    return f"Severity {severity}: {check_id} does not hold on {target or 'the cloud'}."
 
 
 # --- categories.json -------------------------------------------------------------------------------------
@@ -194,16 +159,22 @@ NAMED_REASONS = "|".join(reason for reason in REASONS if reason != NOT_CHECKABLE
 
 
 def categories() -> list[dict]:
-    """categories.json: violated, expired waiver, not checked by reason, waived."""
-    found = [
-        {"name": "Expired waiver", "matchedStatuses": ["failed"], "messageRegex": f"(?s){EXPIRED_WAIVER}"},
-        {"name": "Violated", "matchedStatuses": ["failed"], "messageRegex": f"(?s)(?!{EXPIRED_WAIVER}$).*"},
-    ]
+    """categories.json, in reading order: violations by severity (blocker first; failures' traces name
+    their severity: severity_line), expired waivers, not checked by the family of its reason, waived.
+    Allure's Categories tab sorts its groups by name, lower-cased, as plain strings (allure-generator
+    2.46's tree sorters compare names even under "order"), so each name starts with its rank: 1 to 8,
+    the families of "not checked" sharing rank 7."""
+    not_expired = f"(?s)(?!{EXPIRED_WAIVER}$).*"
+    found = [{"name": f"{rank} · {severity.value.capitalize()} violations", "matchedStatuses": ["failed"],
+              "messageRegex": not_expired, "traceRegex": f"(?s)Severity {severity.value}: .*"}
+             for rank, severity in enumerate(Severity, 1)]     # Allure's scale, in its order: blocker first
+    found.append({"name": "6 · Expired waivers", "matchedStatuses": ["failed"], "messageRegex": f"(?s){EXPIRED_WAIVER}"})
     for reason in REASONS:
         if reason == NOT_CHECKABLE:     # NotCheckable, and every broken result that names no other reason
             regex = rf"(?s)(?!not checked \(({NAMED_REASONS})\): ).*"
         else:
             regex = rf"(?s)not checked \({reason}\): .*"
-        found.append({"name": f"Not checked: {reason}", "matchedStatuses": ["broken"], "messageRegex": regex})
-    found.append({"name": "Waived", "matchedStatuses": ["skipped"], "messageRegex": "(?s)waived until .*"})
+        found.append({"name": f"7 · Not checked: {FAMILIES[reason]}", "matchedStatuses": ["broken"],
+                      "messageRegex": regex})
+    found.append({"name": "8 · Waived", "matchedStatuses": ["skipped"], "messageRegex": "(?s)waived until .*"})
     return found

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from stackaudit.config.safe_files import private_dir, write_file
 
-from stackaudit.report.auditor import not_checked_message, not_checked_reason, shown_html
+from stackaudit.report.auditor import not_checked_message, not_checked_reason
+from stackaudit.report.description import not_checked_html, shown_html
+from stackaudit.report.not_checked import fix_for
 from stackaudit.report.visible import visible
 
 RULE = "the cloud's targets are listed through its management API"
@@ -21,7 +23,8 @@ def discovery_failure(cloud: str, error: BaseException, text: str, now_ms: int |
     """An Allure 2 result (allure-results/*-result.json) for a discovery that failed; `text` is the
     error's text with secrets masked."""
     now = now_ms if now_ms is not None else int(time.time() * 1000)
-    message = visible(not_checked_message(not_checked_reason(error), text), multiline=True)
+    reason = not_checked_reason(error)
+    message = visible(not_checked_message(reason, text), multiline=True)
     return {
         "uuid": str(uuid.uuid4()),
         "historyId": hashlib.md5(f"stackaudit-discovery:{cloud}".encode()).hexdigest(),
@@ -30,8 +33,7 @@ def discovery_failure(cloud: str, error: BaseException, text: str, now_ms: int |
         "statusDetails": {"message": message},
         "descriptionHtml": (f"<p>No check ran on {shown_html(cloud)}: StackAudit lists every target through "
                             f"the CloudStack API before it checks anything, and that failed.</p>"
-                            f"<p>{shown_html(message)}</p><p>Fix the API endpoint, its credentials or the "
-                            f"network path named above, then run again.</p>"),
+                            f"<p>{shown_html(message)}</p>{not_checked_html(reason, fix_for(reason))}"),
         "labels": [{"name": "severity", "value": "blocker"}, {"name": "epic", "value": "Discovery"},
                    {"name": "parentSuite", "value": "The cloud"}, {"name": "suite", "value": cloud}],
     }

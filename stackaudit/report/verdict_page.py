@@ -18,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 from string import Template
 
-from stackaudit.report.auditor import SUITES, URL, shown_html
+from stackaudit.report.auditor import SUITES
+from stackaudit.report.description import URL, shown_html
 from stackaudit.report.verdict_data import PageInputs
 from stackaudit.report.visible import visible
 

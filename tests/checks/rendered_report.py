@@ -71,3 +71,13 @@ def trend_labels(page: str) -> list[str]:
     if start < 0:
         return []
     return re.findall(r"<text[^>]*>(#\d+)</text>", page[start:start + 20000])
+
+
+def allure_categories(status: str, message: str | None, trace: str | None, categories: list[dict]) -> list[str]:
+    """The categories Allure 2 puts a result in: every one whose statuses hold its status and whose
+    regexes match its whole message and trace (Pattern.compile(regex, DOTALL).matcher(text).matches();
+    a category without a regex for one of them takes any: CategoriesPlugin.matches, allure-framework/allure2)."""
+    def matches(regex, text):
+        return regex is None or (text is not None and re.fullmatch(regex, text, re.S) is not None)
+    return [c["name"] for c in categories if status in c["matchedStatuses"]
+            and matches(c.get("messageRegex"), message) and matches(c.get("traceRegex"), trace)]

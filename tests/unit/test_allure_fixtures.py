@@ -37,3 +37,4 @@ def test_each_teardown_in_the_allure_results_is_a_real_one_with_a_status(tmp_pat
     afters = sorted((a["name"], a.get("status")) for c in containers for a in c.get("afters", []))
     # The yield fixture's teardown and the test's own finalizer stay; pytest's own lambda does not.
     assert afters == [("with_finalizer::<lambda>", "passed"), ("yielding::1", "passed")]
+

@@ -91,7 +91,10 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
     # The night's report is not an empty, quiet one: one broken result says why nothing was checked.
     (result,) = [json.loads(p.read_text()) for p in (run / "allure-results").glob("*-result.json")]
     assert result["status"] == "broken" and result["name"].startswith("Discovery · ")
-    assert result["statusDetails"]["message"].startswith("not checked (unreachable): CloudStack API: listZones: ")
+    assert result["statusDetails"]["message"] == (     # the endpoint and the kind of failure (http_failures.py)
+        f"not checked (unreachable): CloudStack API: listZones: cannot connect to https://127.0.0.1:{port}/client/api: "
+        "connection refused (nothing listens on the port, or a firewall rejects)")
+    assert "TO LET IT BE CHECKED" in result["descriptionHtml"]
 
 
 def test_a_metrics_file_the_textfile_collector_would_skip_is_exit_4_before_anything_is_written(tmp_path, inventory):

@@ -80,7 +80,7 @@ def test_the_report_html_shows_a_hostile_name_escaped():
     page = description_html(catalog()["SVM-LIBSSL-PATCHED"], f"The rule, seen on {HOSTILE}.", "critical", waiver)
     assert no_raw_controls(page) and "<script>" not in page and "&amp;" in page
     text = shown_text(page)
-    assert f"target: router://zone1/{SHOWN}" in text and f"reason: tenant {SHOWN}" in text
+    assert f"Covers:\xa0router://zone1/{SHOWN}" in text and f"Reason:\xa0tenant {SHOWN}" in text
     assert "web\\x1b[31mRED" in text         # the docstring's paragraph too (its whitespace folded)
 
 

@@ -20,9 +20,10 @@ from cs import CloudStack, CloudStackApiException, CloudStackException
 
 from stackaudit.collect.transports.bounded import AnswerCaps, AnswerRefused, one_line, read_capped, \
     refuse_compressed, refuse_deep_json
+from stackaudit.collect.transports.http_failures import Failure, failure, shown_endpoint
 from stackaudit.config.files import size_text
 from stackaudit.config.policy import LimitsPolicy
-from stackaudit.errors import ApiError, LoginRefused, Unreachable
+from stackaudit.errors import ApiError, HostKeyRejected, LoginRefused, Unreachable
 
 # The page size cs uses, and CloudStack's default `default.page.size` (its maximum page size):
 # BaseListCmd refuses a larger pagesize with 431.
@@ -131,6 +132,15 @@ def refuse_long_listing(api: CloudStack, command: str, listing_start: int) -> No
                        f"{size_text(session.limits.api_listing_mib << 20)} together ({LISTING_CAP}); not read further")
 
 
+def connection_error(command: str, endpoint: str, found: Failure) -> Exception:
+    """The error of a request that got no answer, naming the endpoint and the kind of failure."""
+    if found.kind == "certificate":     # the endpoint's identity, as a changed host key is a host's
+        return HostKeyRejected(one_line(f"CloudStack API: {command}: {endpoint}: {found.text}"))
+    if found.text.startswith("no answer"):
+        return Unreachable(one_line(f"CloudStack API: {command}: {found.text} from {endpoint}"))
+    return Unreachable(one_line(f"CloudStack API: {command}: cannot connect to {endpoint}: {found.text}"))
+
+
 def call(api: CloudStack, command: str, **params):
     try:
         return getattr(api, command)(**params)
@@ -146,10 +156,8 @@ def call(api: CloudStack, command: str, **params):
     except CloudStackException as err:
         raise ApiError(one_line(f"CloudStack API: {command}: {err.args[0] if err.args else type(err).__name__}")) \
             from None
-    except requests.Timeout:
-        raise Unreachable(f"CloudStack API: {command}: no answer within {api.timeout:.0f}s (timed out)") from None
     except requests.RequestException as err:
-        raise Unreachable(f"CloudStack API: {command}: cannot connect: {type(err).__name__}") from None
+        raise connection_error(command, shown_endpoint(str(api.endpoint)), failure(err, api.timeout)) from None
     except Exception as err:  # noqa: BLE001 - whatever the answer was, it is an error, never a traceback
         raise ApiError(one_line(f"CloudStack API: {command}: an answer of unexpected shape "
                                 f"({type(err).__name__}: {err})")) from None
