@@ -53,6 +53,15 @@ class NotCheckable(TargetError):
     """The policy gives no expected value for this target (e.g. no libssl floor for its release)."""
 
 
+class MembersNotRead(NotCheckable):
+    """A group's result (the cloud, a pool, a cluster) that could not be judged because members could
+    not be read; `members_error` is their common error when they all failed alike, else None."""
+
+    def __init__(self, message: str, members_error: TargetError | None = None):
+        super().__init__(message)
+        self.members_error = members_error
+
+
 def error_record(error: TargetError) -> dict:
     """How a collection error is stored with the facts (JSON), to be raised again where it is read."""
     return {"error": {"type": type(error).__name__, "message": str(error)}}

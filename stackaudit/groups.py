@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stackaudit.collect.declared.unit_states import KEEPALIVED_UNIT
-from stackaudit.errors import NotCheckable, TargetError
+from stackaudit.errors import MembersNotRead, NotCheckable, TargetError
 from stackaudit.rules import cluster_homogeneous as cluster_rules
 from stackaudit.rules import database as db_rules
 from stackaudit.rules import db_vip as vip_rules
@@ -24,12 +24,14 @@ from stackaudit.targets import FIREWALLED_KINDS, Target
 class Gathered:
     values: dict = field(default_factory=dict)        # target id -> what was read
     unreadable: list[str] = field(default_factory=list)  # "target id: reason"
+    errors: list[TargetError] = field(default_factory=list)  # the members' errors, for the group's reason
 
     def read(self, facts, member: Target, reader) -> None:
         try:
             self.values[member.id] = reader(facts.of(member))
         except TargetError as err:
             self.unreadable.append(f"{member.id}: {err}")
+            self.errors.append(err)
 
 
 def findings_or_not_checked(findings: list[str], gathered: Gathered) -> list[str]:
@@ -43,9 +45,13 @@ def findings_or_not_checked(findings: list[str], gathered: Gathered) -> list[str
     return findings
 
 
-def not_checked(gathered: Gathered) -> NotCheckable:
-    """The error that makes a group's result broken, naming the members that could not be read."""
-    return NotCheckable("could not read " + unreadable_by_reason(gathered.unreadable))
+def not_checked(gathered: Gathered) -> MembersNotRead:
+    """The error that makes a group's result broken, naming the members that could not be read. When
+    every member missed for the same kind of error (all unreachable, all with unknown host keys), the
+    group's result takes that kind, so that its reason and fix are the members' (report/auditor.py)."""
+    kinds = {type(err) for err in gathered.errors}
+    shared = gathered.errors[0] if len(kinds) == 1 and len(gathered.errors) == len(gathered.unreadable) else None
+    return MembersNotRead("could not read " + unreadable_by_reason(gathered.unreadable), shared)
 
 
 # Members named per reason: a cloud with hundreds of absent hosts gives one entry per reason, not a
@@ -210,7 +216,9 @@ def cloudstack_ssh_users(facts) -> tuple[dict | None, str]:
         if member.id in gathered.values:
             return gathered.values[member.id], f"cloud.host_details on {member.id}"
     if gathered.unreadable:
-        raise NotCheckable("could not read cloud.host_details: " + unreadable_by_reason(gathered.unreadable))
+        error = not_checked(gathered)
+        raise MembersNotRead(f"could not read cloud.host_details: {str(error).removeprefix('could not read ')}",
+                             error.members_error)
     return None, ""
 
 

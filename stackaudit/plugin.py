@@ -273,7 +273,8 @@ def pytest_runtest_makereport(item, call):
                                       trace=report.longreprtext if broken else None)
         report.stackaudit = {"check_id": check_id, "target": target, "status": outcome,
                              "severity": item.stash.get(ESCALATED, catalog()[check_id].severity),
-                             "message": reason or "", "waiver": fields}
+                             "message": reason or "", "waiver": fields,
+                             "not_checked": item.stash[VERDICT].not_checked}
         if outcome == "waived":
             report.outcome = "skipped"
             report.longrepr = (str(item.path), item.location[1] or 0, f"waived: {reason}")

@@ -69,6 +69,7 @@ class Verdict:
 
 
 def not_checked_reason(error: BaseException | None) -> str:
+    error = getattr(error, "members_error", None) or error    # a group's result: its members' reason
     return next((reason for kind, reason in NOT_CHECKED if isinstance(error, kind)), NOT_CHECKABLE)
 
 

@@ -18,7 +18,8 @@ EXPIRING_WITHIN_DAYS = 14
 
 def result_entry(result: Result) -> dict:
     return {"check_id": result.check_id, "target": result.target, "status": result.status,
-            "severity": result.severity, "message": result.message, "waiver": result.waiver}
+            "severity": result.severity, "message": result.message, "waiver": result.waiver,
+            "not_checked": result.not_checked}
 
 
 def _keys(results, status: str) -> set[tuple[str, str]]:

@@ -41,7 +41,8 @@ class ShardRun:
 
     @property
     def results(self) -> list[Result]:
-        return [Result(**{name: entry[name] for name in RESULT_TYPES}) for entry in self.summary["results"]]
+        return [Result(**{name: entry[name] for name in RESULT_TYPES}, not_checked=entry.get("not_checked"))
+                for entry in self.summary["results"]]
 
 
 def read_shard_run(path: Path) -> ShardRun:

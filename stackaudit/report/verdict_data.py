@@ -1,14 +1,12 @@
 """What the verdict page (summary.html) is made from, read from a run directory and the runs before it.
 
-Everything comes from what the run already recorded: summary.json, targets.json (what was audited,
-with the versions discovery listed), the broken Allure results (why each was not checked: their
-message starts `not checked (<reason>): `, report/auditor.py) and the earlier runs' summary.json
-(the trend). The page itself is a pure function of these (report/verdict_page.py).
+Everything comes from what the run already recorded: summary.json (with why each broken result was
+not checked, report/auditor.py's reasons), targets.json (what was audited, with the versions
+discovery listed) and the earlier runs' summary.json (the trend). The page itself is a pure function of these (report/verdict_page.py).
 """
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +16,6 @@ from stackaudit.report.runs import earlier_runs
 PAGE_FILE = "summary.html"
 # The trend shows this many runs before this one; each is one summary.json read.
 TREND_RUNS = 10
-NOT_CHECKED = re.compile(r"not checked \(([^)]+)\): ")
-DISCOVERY = "stackaudit.discovery"     # report/discovery_result.py's fullName
 
 
 @dataclass(frozen=True)
@@ -58,30 +54,20 @@ def read_targets(run_dir: Path) -> list[dict]:
     return [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
 
 
-def read_broken(results_dir: Path) -> tuple[dict[tuple[str, str], str], str | None]:
-    """(why each broken (check, target) was not checked, the failed discovery's message or None),
-    from the Allure results. Only files that name "broken" are parsed: at a thousand hosts nearly
-    every result passed."""
-    reasons, discovery = {}, None
-    for path in sorted(results_dir.glob("*-result.json")) if results_dir.is_dir() else ():
-        try:
-            text = path.read_text()
-            if '"broken"' not in text:
-                continue
-            data = json.loads(text)
-        except (OSError, ValueError):
-            continue
-        if not isinstance(data, dict) or data.get("status") != "broken":
-            continue
-        message = (data.get("statusDetails") or {}).get("message") or ""
-        if data.get("fullName") == DISCOVERY:
-            discovery = message
-            continue
-        labels = {label.get("name"): label.get("value") for label in data.get("labels", []) if isinstance(label, dict)}
-        found = NOT_CHECKED.match(message)
-        if "check_id" in labels and found:
-            reasons[(labels["check_id"], labels.get("target") or "")] = found.group(1)
-    return reasons, discovery
+def broken_reasons(summary: dict) -> dict[tuple[str, str], str]:
+    """Why each broken (check, target) was not checked: summary.json's `not_checked` (a summary.json
+    written before it was recorded gives none: the page then says "not checkable")."""
+    return {(entry["check_id"], entry["target"] or ""): entry["not_checked"]
+            for entry in summary.get("results") or () if isinstance(entry, dict)
+            and entry.get("status") == "broken" and isinstance(entry.get("not_checked"), str)}
+
+
+def discovery_failure(summary: dict) -> str | None:
+    """The failed discovery's reason and message, as its Allure result words it, or None."""
+    discovery = summary.get("discovery")
+    if not isinstance(discovery, dict) or discovery.get("status") != "failed":
+        return None
+    return f"not checked ({discovery.get('reason')}): {discovery.get('message')}"
 
 
 def read_earlier(run_dir: Path, limit: int = TREND_RUNS) -> list[EarlierRun]:
@@ -109,9 +95,9 @@ def read_page_inputs(run_dir: Path, checks: dict[str, CheckInfo]) -> PageInputs:
         raise ValueError(f"{path}: not JSON ({err}); run the checks again") from None
     if not isinstance(summary, dict):
         raise ValueError(f"{path}: not as StackAudit writes it (not a JSON object); run the checks again")
-    not_checked, discovery = read_broken(run_dir / "allure-results")
     earlier = [] if summary.get("shard") else read_earlier(run_dir)
-    return PageInputs(summary, checks, read_targets(run_dir), not_checked, discovery, earlier)
+    return PageInputs(summary, checks, read_targets(run_dir), broken_reasons(summary), discovery_failure(summary),
+                      earlier)
 
 
 def write_verdict_page(run_dir: Path, checks: dict[str, CheckInfo]) -> str:

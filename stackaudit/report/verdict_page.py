@@ -20,6 +20,7 @@ from string import Template
 
 from stackaudit.report.auditor import SUITES
 from stackaudit.report.description import URL, shown_html
+from stackaudit.report.not_checked import fix_for
 from stackaudit.report.verdict_data import PageInputs
 from stackaudit.report.visible import visible
 
@@ -36,22 +37,6 @@ EXIT_MEANINGS = {
     7: "only normal, minor or trivial checks failed; everything was checked",
     8: "the run's record could not be written in full",
 }
-# A broken result's fix follows why it was not checked (report/auditor.py REASONS), not the rule's remediation.
-BROKEN_FIXES = {
-    "unreachable": "Restore the network path from the StackAudit runner to the target (route, firewall, the "
-                   "service listening on its port), then run again.",
-    "host key": "Confirm the target's identity out of band: if it was reinstalled or its key rotated, record "
-                "the new key in the inventory's known_hosts (or the system VM key pins); if not, treat it "
-                "as a possible interception.",
-    "login refused": "Fix the credentials the inventory gives for this target, or the account on the target.",
-    "unparsable": "Run the command shown in the result's evidence by hand on the target: its output was not "
-                  "what StackAudit reads.",
-    "API error": "Check the CloudStack API endpoint, the inventory's API keys and the management server's log "
-                 "for the call named in the message.",
-    "not checkable": "Give the policy value the check needs, or see the message for what was missing.",
-}
-
-
 # --- text --------------------------------------------------------------------------------------------
 def text(value: object) -> str:
     return shown_html(value)
@@ -234,7 +219,7 @@ def audited_section(inputs: PageInputs) -> str:
 def fix(inputs: PageInputs, result: dict) -> str:
     if result["status"] == "broken":
         reason = inputs.not_checked.get((result["check_id"], result["target"] or ""), "not checkable")
-        return f"<b>Not checked ({text(reason)})</b>: {text(BROKEN_FIXES.get(reason, BROKEN_FIXES['not checkable']))}"
+        return f"<b>Not checked ({text(reason)})</b>: {prose(fix_for(reason))}"
     info = inputs.checks.get(result["check_id"])
     return prose(info.remediation) if info else "See the check's description in report.html."
 

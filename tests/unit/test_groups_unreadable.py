@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from stackaudit.errors import NotCheckable
+from stackaudit.errors import HostKeyRejected, LoginRefused, NotCheckable, Unreachable
 from stackaudit.groups import Gathered, findings_or_not_checked, not_checked, unreadable_by_reason
+from stackaudit.report.auditor import not_checked_reason
+from stackaudit.targets import Target
 
 
 def test_one_member_reads_as_before():
@@ -34,3 +36,42 @@ def test_findings_name_the_members_not_read_and_no_finding_with_a_member_not_rea
         findings_or_not_checked([], gathered)
     assert str(not_checked(gathered)) == "could not read db://db2: cannot connect (2003)"
     assert findings_or_not_checked([], Gathered({"db://db1": {}})) == []
+
+
+class _Facts:
+    """Members' facts: a member named in `errors` raises its error when read."""
+
+    def __init__(self, errors: dict):
+        self.errors = errors
+
+    def of(self, member):
+        if member.id in self.errors:
+            raise self.errors[member.id]
+        return {"read": member.id}
+
+
+def gathered_from(errors: dict, *ids: str) -> Gathered:
+    gathered, facts = Gathered(), _Facts(errors)
+    for member_id in ids:
+        kind, _, rest = member_id.partition("://")
+        zone, _, name = rest.partition("/")
+        gathered.read(facts, Target(kind, name, zone), lambda f: f)
+    return gathered
+
+
+def test_a_group_whose_members_failed_alike_is_not_checked_for_their_reason():
+    gathered = gathered_from({"kvm-host://z1/kvm01": HostKeyRejected("kvm-host://z1/kvm01: host key unknown")},
+                             "kvm-host://z1/kvm01", "kvm-host://z1/kvm02")
+    assert not_checked_reason(not_checked(gathered)) == "host key"
+    both = gathered_from({"kvm-host://z1/kvm01": Unreachable("no route"), "kvm-host://z1/kvm02": Unreachable("refused")},
+                         "kvm-host://z1/kvm01", "kvm-host://z1/kvm02")
+    assert not_checked_reason(not_checked(both)) == "unreachable"
+
+
+def test_a_group_whose_members_failed_differently_is_not_checkable():
+    mixed = gathered_from({"kvm-host://z1/kvm01": Unreachable("no route"),
+                           "kvm-host://z1/kvm02": LoginRefused("denied")}, "kvm-host://z1/kvm01", "kvm-host://z1/kvm02")
+    assert not_checked_reason(not_checked(mixed)) == "not checkable"
+    missing = gathered_from({"kvm-host://z1/kvm01": Unreachable("no route")}, "kvm-host://z1/kvm01")
+    missing.unreadable.append("kvm-host://z1/kvm03: not among the KVM hosts discovery found")
+    assert not_checked_reason(not_checked(missing)) == "not checkable"

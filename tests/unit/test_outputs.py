@@ -16,9 +16,10 @@ from stackaudit.report.junit_xml import junit_xml
 from stackaudit.report.metrics import metrics_file_problem, metrics_text, write_metrics_file
 from stackaudit.report.results_csv import results_csv
 from stackaudit.report.summary import Result
-from stackaudit.report.summary_fields import discovery_failed
+from stackaudit.report.summary_fields import discovery_failed, summary_schema
 from stackaudit.report.waiving import waive
 from stackaudit.config.waivers import Waiver
+from stackaudit.report.auditor import REASONS
 from tests.unit.output_consumers import csv_rows, junit_problems, metric_samples, summary_problems
 
 TODAY = datetime.date(2026, 11, 25)
@@ -43,7 +44,7 @@ def results() -> list[Result]:
     return [Result("HOST-IPTABLES-V4", "kvm-host://zone1/kvm01", "passed", "", "critical"),
             expired_result(), waived_result(),
             Result("HOST-IPTABLES-V4", HOSTILE, "broken", "not checked (unreachable): no route to 198.18.0.9",
-                   "critical"),
+                   "critical", not_checked="unreachable"),
             Result("MS-CA-STRICT", "cloud://lab", "failed", "ca.plugin.root.auth.strictness is false", "normal")]
 
 
@@ -64,6 +65,15 @@ def test_summary_json_has_its_version_counts_by_severity_titles_and_paths_and_va
     assert set(summary["checks"]) == {"DB-BINLOG-ROW", "HOST-IPTABLES-V4", "MS-CA-STRICT"}
     assert summary["reports"]["report_html"] == "report.html" and summary["reports"]["junit_xml"] == "junit.xml"
     assert summary["discovery"] == {"status": "completed"}
+
+
+def test_a_broken_result_says_why_it_was_not_checked_in_one_of_the_reasons_the_report_names():
+    summary = summary_of(results())
+    assert sorted((r["status"], r["not_checked"] or "") for r in summary["results"] if r["status"] != "passed") == \
+        [("broken", "unreachable"), ("failed", ""), ("failed", ""), ("waived", "")]
+    assert summary_schema()["$defs"]["result"]["properties"]["not_checked"]["enum"] == [None, *REASONS]
+    next(r for r in summary["results"] if r["status"] == "broken")["not_checked"] = None
+    assert any("not_checked" in p and "string" in p for p in summary_problems(summary))
 
 
 def test_a_failed_discovery_is_a_block_with_its_reason_never_bare_zeros():

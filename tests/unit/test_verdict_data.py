@@ -10,33 +10,24 @@ import pytest
 from stackaudit.__main__ import main
 from stackaudit.report import pdf
 from stackaudit.report.runs import SHARD_MARK
-from stackaudit.report.verdict_data import TREND_RUNS, read_broken, read_earlier, read_page_inputs, write_verdict_page
-from tests.unit.verdict_samples import CHECKS, TARGETS, summary
+from stackaudit.report.summary_fields import discovery_failed
+from stackaudit.report.verdict_data import (TREND_RUNS, broken_reasons, discovery_failure, read_earlier, read_page_inputs,
+                                            write_verdict_page)
+from tests.unit.verdict_samples import CHECKS, TARGETS, result, summary
 
 
-def allure_result(results: Path, name: str, status: str, message: str, labels: dict, full_name: str = "") -> None:
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"{name}-result.json").write_text(json.dumps({
-        "status": status, "fullName": full_name, "statusDetails": {"message": message},
-        "labels": [{"name": k, "value": v} for k, v in labels.items()]}))
-
-
-def test_why_each_broken_result_was_not_checked_and_a_failed_discovery(tmp_path):
-    results = tmp_path / "allure-results"
-    allure_result(results, "a", "broken", "not checked (host key): the key of 198.18.1.5 changed",
-                  {"check_id": "HOST-NTP", "target": "kvm-host://zone1/kvm02"})
-    allure_result(results, "b", "broken", "not checked (unreachable): timed out", {"check_id": "DB-BINLOG-ROW",
-                                                                                    "target": "db://db1"})
-    allure_result(results, "c", "failed", "not checked (API error): a failure's own words", {"check_id": "MS-CA-STRICT",
-                                                                                             "target": "cloud://lab"})
-    allure_result(results, "d", "broken", "not checked (unreachable): CloudStack API: listZones: refused",
-                  {"severity": "blocker"}, full_name="stackaudit.discovery")
-    (results / "e-result.json").write_text('{"status": "broken", ')      # cut short: left out, never a traceback
-    (results / "f-result.json").write_text('["broken"]')
-    reasons, discovery = read_broken(results)
-    assert reasons == {("HOST-NTP", "kvm-host://zone1/kvm02"): "host key", ("DB-BINLOG-ROW", "db://db1"): "unreachable"}
-    assert discovery == "not checked (unreachable): CloudStack API: listZones: refused"
-    assert read_broken(tmp_path / "missing") == ({}, None)
+def test_why_each_broken_result_was_not_checked_and_a_failed_discovery_come_from_summary_json():
+    found = summary(results=[result("HOST-NTP", "kvm-host://zone1/kvm02", "broken", "normal", "key changed",
+                                    not_checked="host key"),
+                             result("DB-BINLOG-ROW", None, "broken", "critical", "timed out", not_checked="unreachable"),
+                             result("MS-CA-STRICT", "cloud://lab", "failed", "critical", "x", not_checked="API error"),
+                             result("HOST-NTP", "kvm-host://zone1/kvm03", "broken", "normal", "older summary.json"),
+                             "not a result"])
+    assert broken_reasons(found) == {("HOST-NTP", "kvm-host://zone1/kvm02"): "host key",
+                                     ("DB-BINLOG-ROW", ""): "unreachable"}
+    assert discovery_failure(found) is None
+    failed = summary(discovery=discovery_failed("unreachable", "CloudStack API: listZones: refused"))
+    assert discovery_failure(failed) == "not checked (unreachable): CloudStack API: listZones: refused"
 
 
 def test_the_trend_reads_the_latest_whole_runs_before_this_one(tmp_path):
@@ -56,14 +47,13 @@ def test_the_trend_reads_the_latest_whole_runs_before_this_one(tmp_path):
 def test_the_page_is_written_from_the_run_directory_and_its_headline_returned(tmp_path):
     run_dir = tmp_path / "runs" / "20261125T020000Z"
     run_dir.mkdir(parents=True)
-    (run_dir / "summary.json").write_text(json.dumps(summary(profile="pre_upgrade")))
+    (run_dir / "summary.json").write_text(json.dumps(summary(profile="pre_upgrade", results=[
+        result("HOST-NTP", "kvm-host://zone1/kvm01", "broken", "normal", "Permission denied", not_checked="login refused")])))
     (run_dir / "targets.json").write_text(json.dumps({"cloud": "lab", "targets": TARGETS}))
-    allure_result(run_dir / "allure-results", "a", "broken", "not checked (login refused): Permission denied",
-                  {"check_id": "HOST-NTP", "target": "kvm-host://zone1/kvm01"})
     assert read_page_inputs(run_dir, CHECKS).not_checked == {("HOST-NTP", "kvm-host://zone1/kvm01"): "login refused"}
     assert write_verdict_page(run_dir, CHECKS) == "NO-GO"
     page = (run_dir / "summary.html").read_text()
-    assert "Not checked (login refused)</b>: Fix the credentials" in page and "KVM hosts</td><td>2</td>" in page
+    assert "Not checked (login refused)</b>: The target refused the audit account" in page and "KVM hosts</td><td>2</td>" in page
     (run_dir / "summary.json").write_text("[1]")
     with pytest.raises(ValueError, match=r"summary.json: not as StackAudit writes it \(not a JSON object\)"):
         write_verdict_page(run_dir, CHECKS)

@@ -19,9 +19,9 @@ CHECKS = {
 }
 
 
-def result(check_id, target, status, severity, message="", waiver=None) -> dict:
+def result(check_id, target, status, severity, message="", waiver=None, not_checked=None) -> dict:
     return {"check_id": check_id, "target": target, "status": status, "severity": severity, "message": message,
-            "waiver": waiver}
+            "waiver": waiver, "not_checked": not_checked}
 
 
 def results() -> list[dict]:
@@ -32,7 +32,8 @@ def results() -> list[dict]:
         result("KVM-LIBVIRTD-LISTEN", "kvm-host://zone1/kvm01", "passed", "normal"),
         result("KVM-LIBVIRTD-LISTEN", "kvm-host://zone1/kvm02", "failed", "critical", "listen_tcp = 1, auth_tcp none"),
         result("KVM-LIBVIRTD-LISTEN", HOSTILE, "failed", "normal", "<script>alert(2)</script>"),
-        result("HOST-NTP", "kvm-host://zone1/kvm01", "broken", "normal", "ssh 198.18.1.4:22: connection timed out"),
+        result("HOST-NTP", "kvm-host://zone1/kvm01", "broken", "normal", "ssh 198.18.1.4:22: connection timed out",
+               not_checked="unreachable"),
         result("MS-CA-STRICT", "cloud://lab", "failed", "critical", "strictness false (waiver OPS-7 expired)", EXPIRED),
     ]
 
