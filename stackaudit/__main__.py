@@ -177,7 +177,7 @@ def write_pages(run_dir: Path, configuration: Configuration, shard: str | None =
         headline = write_verdict_page(run_dir, verdict_checks())
     except (OSError, ValueError) as err:
         return f"{PAGE_FILE} not written: {err}", None
-    return (None if shard else write_report(run_dir, configuration)), headline
+    return (None if shard else write_report(run_dir, configuration, headline)), headline
 
 
 def verdict_checks() -> dict[str, CheckInfo]:
@@ -274,10 +274,11 @@ def finish(reports: Path, run_dir: Path, code: int, problem: str | None, seconds
     return code
 
 
-def write_report(run_dir: Path, configuration: Configuration) -> str | None:
-    """Generate the run's report.html, naming the input files as the run read them; the reason it could not be, or None."""
+def write_report(run_dir: Path, configuration: Configuration, headline: str | None = None) -> str | None:
+    """Generate the run's report.html, naming the input files as the run read them and linking the verdict
+    page (`headline`: its verdict); the reason it could not be, or None."""
     try:
-        publish(run_dir, configuration.input_files())
+        publish(run_dir, configuration.input_files(), headline)
     except ReportFailed as err:
         return f"report.html not written: {err}"
     return None

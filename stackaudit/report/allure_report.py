@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from stackaudit.config.safe_files import private_dir, write_file
+from stackaudit.report.verdict_data import PAGE_FILE as VERDICT_PAGE
 
 REPORT_FILE = "report.html"
 ALLURE_ENVIRONMENT = {"ALLURE_NO_ANALYTICS": "true"}
@@ -168,19 +169,36 @@ class ReportFailed(Exception):
     """Allure could not write the report (missing tool, Java error); the message says what to do."""
 
 
-def generate(allure: Path | None, results_dir: Path, report: Path, timeout: float = 900) -> Path:
-    """Run `allure generate --single-file` and put its index.html at `report`."""
+def verdict_executor(headline: str) -> dict:
+    """An executor.json of its own that puts the verdict page on the overview: the Executors widget
+    links an executor's buildName to its buildUrl, and only there does Allure 2 link a relative
+    address (environment values link only absolute http(s) URLs). It has no buildOrder, so the trend
+    keeps the run's own executor's."""
+    return {"name": "Verdict page", "type": "stackaudit", "buildName": f"Verdict: {headline} (summary.html)",
+            "buildUrl": VERDICT_PAGE}
+
+
+def generate(allure: Path | None, results_dir: Path, report: Path, timeout: float = 900,
+             verdict_headline: str | None = None) -> Path:
+    """Run `allure generate --single-file` and put its index.html at `report`; with `verdict_headline`,
+    the overview's Executors widget lists the verdict page first (verdict_executor), from a results
+    directory holding only its executor.json."""
     if allure is None:
         raise ReportFailed("Allure's command-line tool is not installed: run `make setup` (npm ci), "
                            "or set STACKAUDIT_ALLURE to an allure 2 command")
     with tempfile.TemporaryDirectory(prefix=".allure-", dir=report.parent) as out:
-        command = [str(allure), "generate", "--single-file", "--clean", "-o", out, str(results_dir)]
+        verdict_dir = Path(out) / "verdict"
+        if verdict_headline:
+            verdict_dir.mkdir()
+            write_file(verdict_dir / "executor.json", json.dumps(verdict_executor(verdict_headline), indent=1) + "\n")
+        command = [str(allure), "generate", "--single-file", "--clean", "-o", str(Path(out) / "report"),
+                   *([str(verdict_dir)] if verdict_headline else []), str(results_dir)]
         try:
             done = subprocess.run(command, env={**os.environ, **ALLURE_ENVIRONMENT}, capture_output=True,
                                   text=True, timeout=timeout)
         except (OSError, subprocess.TimeoutExpired) as err:
             raise ReportFailed(f"{allure}: {err}") from None
-        index = Path(out) / "index.html"
+        index = Path(out) / "report" / "index.html"
         if done.returncode != 0 or not index.is_file():
             last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise ReportFailed(f"allure generate exited {done.returncode}: {last[0]}")

@@ -47,9 +47,10 @@ def git_commit(checkout: Path) -> str | None:
     return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
 
 
-def environment(summary: dict, inputs: dict) -> dict[str, str]:
-    """The overview's environment: what changed first (the widget shows the first five entries
-    until "Show all"), then which cloud, code and input files gave these results."""
+def environment(summary: dict, inputs: dict, headline: str | None = None) -> dict[str, str]:
+    """The overview's environment: the verdict and what changed first (the widget shows the first five
+    entries until "Show all"), then which cloud, code and input files gave these results."""
+    verdict = {"Verdict": f"{headline}: summary.html, beside this report"} if headline else {}
     context = {
         "Cloud": summary["cloud"],
         "CloudStack version": summary.get("cloudstack_version") or "unknown (no management server listed)",
@@ -60,12 +61,13 @@ def environment(summary: dict, inputs: dict) -> dict[str, str]:
         "Run": summary["run"],
         "Exit code": str(summary["exit_code"]),
     }
-    return {**change_entries(summary), **context}
+    return {**verdict, **change_entries(summary), **context}
 
 
-def publish(run_dir: Path, inputs: dict) -> Path:
+def publish(run_dir: Path, inputs: dict, headline: str | None = None) -> Path:
     """Write run_dir/report.html; raises ReportFailed with a one-line reason. `inputs`: the inventory and
-    policy as the run read them (stackaudit/configuration.py, input_files)."""
+    policy as the run read them (stackaudit/configuration.py, input_files); `headline`: the verdict
+    page's (summary.html, written first), linked from the overview."""
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
     except (OSError, ValueError) as err:
@@ -75,6 +77,6 @@ def publish(run_dir: Path, inputs: dict) -> Path:
     previous_dir = before[0] if before else None
     carry_history(previous_dir / REPORT_FILE if previous_dir else None, results)
     order = len(earlier_runs(run_dir)) + 1
-    write_results_context(results, environment(summary, inputs),
+    write_results_context(results, environment(summary, inputs, headline),
                           executor(summary, order, previous_dir.name if previous_dir else None), categories())
-    return generate(find_allure(), results, run_dir / REPORT_FILE)
+    return generate(find_allure(), results, run_dir / REPORT_FILE, verdict_headline=headline)

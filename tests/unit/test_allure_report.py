@@ -9,7 +9,8 @@ import pytest
 
 from stackaudit.report.allure_report import (ReportFailed, carry_history, change_entries, embedded_files, environment_properties,
                                              escape_property, executor, find_allure, generate, history_files,
-                                             write_results_context)
+                                             verdict_executor, write_results_context)
+from stackaudit.report import publish
 
 SUMMARY = {"run": "20261125T020000Z", "cloud": "prod-eu", "profile": "nightly",
            "changes_since": "20261124T020000Z",
@@ -80,6 +81,16 @@ def test_executor_names_the_kind_of_run_and_links_the_previous_report():
     gate = executor({**SUMMARY, "profile": "pre_upgrade"}, 1, None)
     assert gate["name"] == "StackAudit pre-upgrade gate" and "buildUrl" not in gate
 
+
+
+def test_the_overview_names_the_verdict_first_and_lists_the_verdict_page_as_an_executor_without_build_order(
+        monkeypatch):
+    monkeypatch.setattr(publish, "stackaudit_version", lambda: "0.1.0")     # no git here
+    entries = publish.environment({**SUMMARY, "exit_code": 1}, {}, "NO-GO")
+    assert next(iter(entries.items())) == ("Verdict", "NO-GO: summary.html, beside this report")
+    assert "Verdict" not in publish.environment({**SUMMARY, "exit_code": 0}, {})
+    assert verdict_executor("GO") == {"name": "Verdict page", "type": "stackaudit",
+                                      "buildName": "Verdict: GO (summary.html)", "buildUrl": "summary.html"}
 
 # A fragment of a report written by allure-commandline 2.46.1 (`allure generate --single-file`) from a
 # lab run: the embedded files are calls d('<path>','<base64>') (history-trend.json kept verbatim).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def report(tmp_path_factory) -> tuple[Path, dict]:
         logger.report_result(result)
         uids[kind] = result.uuid
     write_results_context(results, {"Cloud": "lab"}, executor({"cloud": "lab", "run": "r1"}, 1, None), categories())
-    page = generate(allure, results, folder / "report.html")
+    page = generate(allure, results, folder / "report.html", verdict_headline="NO-GO")
     by_name = {case["name"].removeprefix("Waived · ").split(" · ")[0]: case["uid"] for case in
                rendered_report.embedded_json(page.read_text(), "data/test-cases").values()}
     return page, {kind: by_name[check_id] for kind, (check_id, *_rest) in cases.items()}
@@ -128,6 +129,17 @@ def test_the_categories_tab_lists_violations_by_severity_then_expired_waivers_th
              "7 · Not checked: host key or certificate", "8 · Waived"]
     assert [text.find(name) for name in order] == sorted(text.find(name) for name in order) and -1 not in [
         text.find(name) for name in order], text
+
+
+def test_the_overview_links_the_verdict_page_beside_the_report_first_among_executors(report):
+    page, _ = report
+    overview = rendered_report.dom_showing(page, "Verdict page")
+    links = re.findall(r'<a [^>]*href="([^"]*)"[^>]*>([^<]*)<', overview)
+    assert ("summary.html", "Verdict: NO-GO (summary.html)") in links, links
+    executors = overview[overview.index("Verdict page"):]
+    assert executors.index("Verdict page") < executors.index("StackAudit full compliance run")
+    assert [entry["buildOrder"] for entry in rendered_report.embedded_json(page.read_text(), "widgets")
+            ["history-trend.json"]] == [1]      # the trend is the run's own
 
 
 def test_screenshots_of_the_three_pages(report, tmp_path):

@@ -36,7 +36,7 @@ def test_the_run_reads_the_inventory_once_and_its_summary_has_the_hash_of_what_i
     monkeypatch.setattr(session, "discover", discover_while_the_file_is_edited)
     published = []
 
-    def publish(run_dir, inputs):
+    def publish(run_dir, inputs, headline=None):
         published.append(inputs)
         (run_dir / "report.html").write_text("<html></html>")
 
