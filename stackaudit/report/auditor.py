@@ -25,7 +25,7 @@ from stackaudit.errors import ApiError, AuthenticationFailed, HostKeyRejected, U
 from stackaudit.report.description import description_html, ticket_url
 from stackaudit.report.not_checked import fix_for
 from stackaudit.report.visible import visible
-from stackaudit.report.waiving import waiver_label
+from stackaudit.report.waiving import expired_note, waived_note, waiver_label
 
 # Why a target could not be checked, by the error's type: the first match wins, so the host key comes
 # before its parent (a refused login, or an AuthenticationFailed that says no more). "host key" is the
@@ -54,7 +54,10 @@ SUITES = {
 NO_TARGET_SUITE = "no target of this kind in the cloud"
 ALLURE_SUITE_LABELS = ("parentSuite", "suite", "subSuite")
 # allure-pytest's labels that name pytest, its modules or its process (host "vm", thread "12993-MainThread").
-REPLACED_LABELS = (*ALLURE_SUITE_LABELS, "severity", "package", "framework", "language", "host", "thread",
+# The whole finding of a result that did not pass, a broken one's with why it was not checked (its
+# Allure message is the check's heading: allure_status); report/summary.py's load_results reads it.
+FINDING_LABEL = "finding"
+REPLACED_LABELS = (FINDING_LABEL, *ALLURE_SUITE_LABELS, "severity", "package", "framework", "language", "host", "thread",
                    "testClass", "testMethod")
 
 
@@ -88,12 +91,22 @@ def suite_labels(target: str | None, kinds: tuple[str, ...]) -> list[tuple[str, 
     return [("parentSuite", " / ".join(SUITES[kind] for kind in kinds)), ("suite", NO_TARGET_SUITE)]
 
 
-def allure_status(verdict: Verdict) -> tuple[str, str, str | None]:
-    """(Allure status, message, trace) of a result that did not pass. A waived failure is skipped
-    (Allure has no "waived"); a failure's trace would only repeat its message, so it has none."""
+def allure_status(verdict: Verdict, check_id: str, what_must_hold: str, severity: str,
+                  target: str | None) -> tuple[str, str, str]:
+    """(Allure status, message, trace) of a result that did not pass. The message is a short heading
+    that every target with the same outcome of the check shares: Allure's Categories tab groups a
+    category's results by their whole message, so a finding there (fingerprints, paths, numbers) would
+    make a heading per target. The finding itself comes first in the trace, the description (FOUND)
+    and the `finding` label. A waived failure is skipped (Allure has no "waived"); a failure's trace
+    starts with its severity (severity_line), for the categories to sort by."""
+    check = f"{check_id} · {what_must_hold}"
     if verdict.status == "broken":
-        return "broken", not_checked_message(verdict.not_checked or NOT_CHECKABLE, verdict.message), verdict.trace
-    return ("skipped" if verdict.status == "waived" else verdict.status), verdict.message, None
+        return ("broken", not_checked_message(verdict.not_checked or NOT_CHECKABLE, check),
+                "\n\n".join(part for part in (verdict.message, verdict.trace) if part))
+    if verdict.status == "waived":
+        return "skipped", f"{waived_note(verdict.waiver)}: {check}", verdict.message
+    expired = f" {expired_note(verdict.waiver)}" if verdict.waiver and verdict.waiver.get("expired") else ""
+    return verdict.status, check + expired, f"{severity_line(severity, check_id, target)}\n\n{verdict.message}"
 
 
 # --- the Allure result ------------------------------------------------------------------------------------
@@ -118,15 +131,17 @@ def present(test_result, record, docstring: str | None, target: str | None, seve
         if waiver["ticket_url"]:
             test_result.links = [Link(type="issue", url=waiver["ticket_url"], name=visible(waiver["ticket"]))]
     test_result.description = None
+    finding = verdict.message if verdict is not None and verdict.status in ("failed", "broken", "waived") else None
     test_result.descriptionHtml = description_html(record, docstring, severity, waiver,
-                                                   (reason, fix_for(reason)) if broken else None)
+                                                   (reason, fix_for(reason)) if broken else None, finding)
     test_result.labels = labels(test_result.labels, record, target, severity, verdict)
-    if verdict is not None and verdict.status in ("failed", "broken", "waived"):
-        test_result.status, message, trace = allure_status(verdict)
-        if verdict.status == "failed":
-            trace = severity_line(severity, record.id, target)
+    if finding is not None:
+        test_result.status, message, trace = allure_status(verdict, record.id, record.title, severity, target)
         test_result.statusDetails = StatusDetails(message=visible(message, multiline=True),
-                                                  trace=trace and visible(trace, multiline=True))
+                                                  trace=visible(trace, multiline=True))
+        if broken:
+            finding = not_checked_message(reason, finding)
+        test_result.labels.append(Label(name=FINDING_LABEL, value=visible(finding, multiline=True)))
 
 
 def labels(found: list, record, target: str | None, severity: str, verdict: Verdict | None) -> list:

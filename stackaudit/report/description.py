@@ -172,20 +172,26 @@ def waiver_html(waiver: dict) -> str:
     return f"{heading('Waiver')}<p>{state}</p><table>{table}</table>"
 
 
-def not_checked_html(reason: str, fix: str) -> str:
+def not_checked_html(reason: str, fix: str, finding: str | None = None) -> str:
     """A broken result: why it was not checked and what lets it be checked (not the rule's remediation,
     which is for a violation, and nothing was judged)."""
-    return (f"{heading(f'Not checked: {reason}')}<p>Nothing was judged on this target: the result is neither "
-            f"passed nor failed.</p>{heading('To let it be checked')}{commands_html(fix)}")
+    return (f"{heading(f'Not checked: {reason}')}{finding_html(finding or '')}<p>Nothing was judged on this "
+            f"target: the result is neither passed nor failed.</p>{heading('To let it be checked')}{commands_html(fix)}")
+
+
+def finding_html(finding: str) -> str:
+    """What the target gave, as plain escaped lines: it is the target's text, so never a link or code."""
+    return "".join(f"<p>{shown_html(line)}</p>" for line in finding.splitlines() if line.strip())
 
 
 # --- the description -------------------------------------------------------------------------------------
 def description_html(record, docstring: str | None, severity: str, waiver: dict | None = None,
-                     not_checked: tuple[str, str] | None = None) -> str:
-    """The record (stackaudit.catalog.CheckRecord) beside one result: a waiver or the reason it was not
-    checked first, then the rule, its severity, why with its sources, the remediation with its
-    disruption (not for a result that was not checked), and how to verify by hand.
-    `not_checked`: (reason, fix) of a broken result (report/not_checked.py)."""
+                     not_checked: tuple[str, str] | None = None, finding: str | None = None) -> str:
+    """The record (stackaudit.catalog.CheckRecord) beside one result: a waiver, then what was found (or
+    why it could not be checked) first, then the rule, its severity, why with its sources, the
+    remediation with its disruption (not for a result that was not checked), and how to verify by hand.
+    `not_checked`: (reason, fix) of a broken result (report/not_checked.py); `finding`: the result's
+    own message, for one that did not pass."""
     severity_text = shown_html(severity)
     if severity != record.severity:
         severity_text += f" (for this result; the check's own severity is {shown_html(record.severity)})"
@@ -193,7 +199,9 @@ def description_html(record, docstring: str | None, severity: str, waiver: dict 
     if waiver:
         sections.append(waiver_html(waiver))
     if not_checked:
-        sections.append(not_checked_html(*not_checked))
+        sections.append(not_checked_html(*not_checked, finding))
+    elif finding:
+        sections.append(f"{heading('Found')}{finding_html(finding)}")
     sections += [
         f"{heading(f'{record.id}: the rule')}{text_html(docstring or record.title)}"
         f"<p><b>Severity</b>: {severity_text}</p>",

@@ -30,8 +30,9 @@ def load_results(allure_dir: Path) -> list[Result]:
         status = data.get("status", "unknown")
         if status == "skipped" and "waiver" in labels:     # Allure has no "waived": skipped, with the label
             status = "waived"
-        results.append(Result(labels["check_id"], labels.get("target", ""), status,
-                              (data.get("statusDetails") or {}).get("message", ""), labels.get("severity", "")))
+        # the whole finding: the Allure message of a result that did not pass is its check's heading
+        message = labels.get("finding", (data.get("statusDetails") or {}).get("message", ""))
+        results.append(Result(labels["check_id"], labels.get("target", ""), status, message, labels.get("severity", "")))
     return results
 
 

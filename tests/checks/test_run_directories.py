@@ -354,9 +354,11 @@ def assert_allure_results_read_as_an_auditor_reads_them(allure_dir: Path) -> Non
     timeout = by_key[("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1")]
     assert timeout["name"] == ("XS-POOL-HA-TIMEOUT · XenServer pool HA timeout is set explicitly to the policy value"
                                " · xs-pool://zone1/xen-pool1")
+    finding = "HA timeout: no explicit timeout: XenServer's default applies; the policy wants 180 s"
     assert timeout["status"] == "failed" and timeout["statusDetails"] == {
-        "message": "HA timeout: no explicit timeout: XenServer's default applies; the policy wants 180 s",
-        "trace": "Severity critical: XS-POOL-HA-TIMEOUT does not hold on xs-pool://zone1/xen-pool1."}
+        "message": "XS-POOL-HA-TIMEOUT · XenServer pool HA timeout is set explicitly to the policy value",
+        "trace": f"Severity critical: XS-POOL-HA-TIMEOUT does not hold on xs-pool://zone1/xen-pool1.\n\n{finding}"}
+    assert {"name": "finding", "value": finding} in timeout["labels"]
     expected_category = {WAIVED: "8 · Waived", EXPIRED: "6 · Expired waivers",
                          ("DB-CNF-PERSISTED", "db://db2"): "3 · Normal violations",
                          ("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1"): "2 · Critical violations"}

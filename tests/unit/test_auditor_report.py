@@ -16,7 +16,8 @@ from stackaudit.config.waivers import Waiver
 from stackaudit.targets import KINDS
 from stackaudit.errors import (ApiError, AuthenticationFailed, CollectionFailed, HostKeyRejected, LoginRefused,
                                NotCheckable, Unreachable, UnparsableOutput, error_record, raise_if_error)
-from stackaudit.report.auditor import (FAMILIES, REASONS, SUITES, Verdict, categories, description_html, not_checked_message,
+from stackaudit.report.auditor import (FAMILIES, REASONS, SUITES, Verdict, allure_status, categories, description_html,
+                                       not_checked_message,
                                        not_checked_reason, present, severity_line, ticket_url, title)
 from stackaudit.report.outcomes import failure_message
 from stackaudit.report.description import citations, cited
@@ -172,9 +173,12 @@ def test_present_rewrites_a_failed_result_for_the_auditor():
     result = allure_result()
     present(result, record, "The rule.", "db://db2", "critical", Verdict("failed", "max_connections is not set"))
     assert result.name.startswith("DB-CNF-PERSISTED · ") and result.name.endswith(" · db://db2")
+    # the message is the check's heading, the same for every target; the finding follows the severity line
     assert (result.status, result.statusDetails.message, result.statusDetails.trace) == (
-        "failed", "max_connections is not set", "Severity critical: DB-CNF-PERSISTED does not hold on db://db2.")
+        "failed", f"DB-CNF-PERSISTED · {record.title}",
+        "Severity critical: DB-CNF-PERSISTED does not hold on db://db2.\n\nmax_connections is not set")
     assert result.description is None and "<h3><b>WHY</b></h3>" in result.descriptionHtml
+    assert html_text(result.descriptionHtml)[0].startswith("FOUNDmax_connections is not set")
     labels = labels_of(result)
     assert [v for n, v in labels if n == "severity"] == ["critical"]
     assert ("parentSuite", "Database servers") in labels and ("suite", "db://db2") in labels
@@ -188,7 +192,9 @@ def test_present_names_why_a_broken_result_was_not_checked_and_keeps_its_trace()
     verdict = Verdict("broken", "db://db2: cannot connect (2003)", not_checked="unreachable", trace="Traceback ...")
     present(result, catalog()["DB-CNF-PERSISTED"], None, "db://db2", "normal", verdict)
     assert (result.status, result.statusDetails.message, result.statusDetails.trace) == (
-        "broken", "not checked (unreachable): db://db2: cannot connect (2003)", "Traceback ...")
+        "broken", f"not checked (unreachable): DB-CNF-PERSISTED · {catalog()['DB-CNF-PERSISTED'].title}",
+        "db://db2: cannot connect (2003)\n\nTraceback ...")
+    assert ("finding", "not checked (unreachable): db://db2: cannot connect (2003)") in labels_of(result)
 
 
 def test_present_skips_a_waived_failure_with_its_waiver_label_and_fields():
@@ -196,7 +202,10 @@ def test_present_skips_a_waived_failure_with_its_waiver_label_and_fields():
     status, message, fields = waive(waiver, "binlog_format STATEMENT", TODAY)
     result = allure_result()
     present(result, catalog()["DB-BINLOG-ROW"], None, "db://db2", "critical", Verdict(status, message, waiver=fields))
-    assert (result.status, result.statusDetails.message) == ("skipped", message)
+    assert (result.status, result.statusDetails.message, result.statusDetails.trace) == (
+        "skipped", f"waived until 2027-01-31 by j.doe (OPS-1, waiver target db://db2): DB-BINLOG-ROW · "
+                   f"{catalog()['DB-BINLOG-ROW'].title}", message)
+    assert ("finding", message) in labels_of(result)
     assert result.name.startswith("Waived · DB-BINLOG-ROW · ")      # the status says skipped: the title says waived
     assert ("waiver", "OPS-1 · j.doe · expires 2027-01-31") in labels_of(result)
     assert "OPS-1" in result.descriptionHtml
@@ -215,8 +224,13 @@ def test_every_kind_of_target_has_a_suite_name():
 
 
 # --- categories.json: each result in exactly one category, the one of its kind -----------------------------
-def violation(message: str, severity: str = "critical") -> tuple[str, str, str]:
-    return "failed", message, severity_line(severity, "DB-BINLOG-ROW", "db://db1")
+def written(verdict: Verdict, severity: str = "critical") -> tuple[str, str, str]:
+    """(Allure status, message, trace) as present() writes them for this verdict."""
+    return allure_status(verdict, "DB-BINLOG-ROW", "binlog_format is ROW", severity, "db://db1")
+
+
+def violation(message: str, severity: str = "critical", waiver: dict | None = None) -> tuple[str, str, str]:
+    return written(Verdict("failed", message, waiver=waiver), severity)
 
 
 def messages_by_category() -> dict[str, list[tuple[str, str, str | None]]]:
@@ -224,19 +238,22 @@ def messages_by_category() -> dict[str, list[tuple[str, str, str | None]]]:
     expired = Waiver("HOST-IPTABLES-V4", "kvm-host://zone1/kvm02", "r", "j.doe", "OPS-2", TODAY - datetime.timedelta(2))
     in_force = Waiver("DB-BINLOG-ROW", "db://*", "r", "j.doe", "OPS-1", TODAY + datetime.timedelta(30))
     multi_line = "new connections from outside the exceptions:\n  tcp 8250 => ACCEPT\n(waiver text in evidence)"
-    broken = {reason: [("broken", not_checked_message(reason, f"db://db1: {reason} (waived until 2027-01-01)"),
-                        "Traceback ...")] for reason in REASONS}
+    broken = {reason: [written(Verdict("broken", f"db://db1: {reason} (waived until 2027-01-01)", not_checked=reason,
+                                       trace="Traceback ..."))] for reason in REASONS}
+    # older forms the categories still sort: a message without the reason, none at all
     broken["not checkable"] += [("broken", "KeyError: 'hostname'", None), ("broken", "not checked", None)]
+    expired_failures = [waive(expired, "rules.v4 does not exist", TODAY), waive(expired, "line one\nline two", TODAY)]
+    in_force_status, in_force_message, in_force_fields = waive(in_force, "binlog_format STATEMENT\nsecond line", TODAY)
     return {
-        "6 · Expired waivers": [violation(waive(expired, "rules.v4 does not exist", TODAY)[1]),
-                            violation(waive(expired, "line one\nline two", TODAY)[1], "minor")],
+        "6 · Expired waivers": [violation(expired_failures[0][1], waiver=expired_failures[0][2]),
+                                violation(expired_failures[1][1], "minor", expired_failures[1][2])],
         "1 · Blocker violations": [violation("binlog_format STATEMENT; the rule wants ROW", "blocker")],
         "2 · Critical violations": [violation(multi_line), violation("not checked (unreachable): only looks broken")],
         "3 · Normal violations": [violation("x", "normal")],
         "4 · Minor violations": [violation("Severity critical: a message that names another severity", "minor")],
         "5 · Trivial violations": [violation("y", "trivial")],
         **{f"7 · Not checked: {FAMILIES[reason]}": found for reason, found in broken.items()},
-        "8 · Waived": [("skipped", waive(in_force, "binlog_format STATEMENT\nsecond line", TODAY)[1], None)],
+        "8 · Waived": [written(Verdict(in_force_status, in_force_message, waiver=in_force_fields))],
         None: [("skipped", "Skipped: turned off", None), ("passed", "", None)],
     }
 
@@ -310,7 +327,7 @@ def test_a_broken_result_gives_the_fix_of_its_reason_not_the_rule_s_remediation(
     verdict = Verdict("broken", "cpvm://zone1/v-2-VM: host key changed", not_checked="host key", trace="Traceback")
     present(result, record, None, "cpvm://zone1/v-2-VM", "critical", verdict)
     text, _ = html_text(result.descriptionHtml)
-    assert text.startswith("NOT CHECKED: HOST KEYNothing was judged")
+    assert text.startswith("NOT CHECKED: HOST KEYcpvm://zone1/v-2-VM: host key changedNothing was judged")
     assert "known_hosts" in text and "REMEDIATION" not in text and "apt-get" not in record.verify
     assert "apt-get" in record.remediation and "apt-get" not in text
 

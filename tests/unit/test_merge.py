@@ -255,7 +255,7 @@ def test_stackaudit_merge_writes_the_run_its_report_points_latest_and_exits_with
     # Allure's real command needs Java and seconds per report; the lab test (tests/checks/test_sharding.py)
     # runs it. Here a stand-in writes the index.html that `allure generate --single-file -o DIR` would.
     allure = tmp_path / "allure"
-    allure.write_text('#!/bin/sh\nwhile [ "$1" != -o ]; do shift; done\necho "<html>report</html>" > "$2/index.html"\n')
+    allure.write_text('#!/bin/sh\nwhile [ "$1" != -o ]; do shift; done\nmkdir -p "$2"\necho "<html>report</html>" > "$2/index.html"\n')
     allure.chmod(0o755)
     reports = tmp_path / "reports"
     shards = [record_shard(reports, i, 2, failed=(HOSTS[3],)) for i in range(2)]

@@ -106,9 +106,10 @@ def test_a_failure_reads_in_headed_sections_with_commands_to_copy_and_no_pytest_
 
 def test_a_broken_result_gives_the_fix_of_its_reason_not_the_rule_s_remediation(report):
     _, text = shown(report, "broken")
-    assert "not checked (host key): cpvm://zone1/v-2-VM via host kvm02: host key changed" in text
+    assert "not checked (host key): SVM-LIBSSL-PATCHED · " in text      # the heading its category groups by
     description = text[text.index("Description "):]
-    assert description.startswith("Description NOT CHECKED: HOST KEY Nothing was judged on this target")
+    assert description.startswith("Description NOT CHECKED: HOST KEY cpvm://zone1/v-2-VM via host kvm02: host key "
+                                  "changed (differs from the pinned key) Nothing was judged on this target")
     assert "TO LET IT BE CHECKED" in description and "known_hosts" in description
     assert "REMEDIATION" not in description and "apt-get" not in description
 
@@ -123,12 +124,18 @@ def test_a_waived_result_says_who_until_when_and_the_ticket_as_a_link_first(repo
 
 
 def test_the_categories_tab_lists_violations_by_severity_then_expired_waivers_then_not_checked(report):
-    page, _ = report
+    page, uids = report
     text = rendered_report.visible_text(rendered_report.dom(page, "#categories"))
     order = ["2 · Critical violations", "3 · Normal violations", "6 · Expired waivers",
              "7 · Not checked: host key or certificate", "8 · Waived"]
     assert [text.find(name) for name in order] == sorted(text.find(name) for name in order) and -1 not in [
         text.find(name) for name in order], text
+    # Under each category Allure groups by the whole message: a check's heading, never a target's finding
+    tree = rendered_report.embedded_json(page.read_text(), "data")["categories.json"]
+    headings = {group["name"] for category in tree["children"] for group in category["children"]}
+    assert headings and all(re.fullmatch(r"(not checked \([a-zA-Z ]+\): |waived until .+?\): )?[A-Z][A-Z0-9-]+ · "
+                                         r"[^\n]+", heading) for heading in headings), headings
+    assert f"XS-POOL-HA-TIMEOUT · {catalog()['XS-POOL-HA-TIMEOUT'].title}" in headings
 
 
 def test_the_overview_links_the_verdict_page_beside_the_report_first_among_executors(report):

@@ -89,7 +89,11 @@ def test_the_allure_title_and_message_show_a_hostile_name_escaped():
     present(result, catalog()["DB-CNF-PERSISTED"], None, TARGET, "critical",
             Verdict("broken", f"{TARGET}: cannot connect", not_checked="unreachable", trace=f"Traceback {HOSTILE}"))
     assert result.name.endswith(f" · router://zone1/{SHOWN}")
-    assert result.statusDetails.message == f"not checked (unreachable): router://zone1/{SHOWN_LINES}: cannot connect"
+    assert result.statusDetails.message.startswith("not checked (unreachable): DB-CNF-PERSISTED · ")
+    assert result.statusDetails.trace.startswith(f"router://zone1/{SHOWN_LINES}: cannot connect\n\nTraceback ")
+    finding = next(label.value for label in result.labels if label.name == "finding")
+    assert finding == f"not checked (unreachable): router://zone1/{SHOWN_LINES}: cannot connect"
+    assert no_raw_controls(finding)
     assert no_raw_controls(result.statusDetails.message + result.statusDetails.trace)
     assert ("target", "db://db2") in [(label.name, label.value) for label in result.labels]
 
