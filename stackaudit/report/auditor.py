@@ -1,15 +1,18 @@
 """Each Allure result as an auditor reads it: title, message, description, parameters, labels, categories.
 
-- Title `CHECK-ID · what must hold · target` (the catalog record's title says what must hold); the
-  header line above it (fullName) is the area and check ID, never pytest's `module#function`.
+- Title `CHECK-ID · target`, short enough that every tree shows the target whole: Behaviors lists a
+  check's targets, Suites a target's checks. What must hold (the catalog record's title) is in the
+  header line above it (fullName: area, check ID, what must hold, never pytest's `module#function`),
+  in Behaviors' check heading (feature) and in the message of a result that did not pass.
 - The target is the one parameter, `target`, as plain text (allure-pytest writes the fixture's name
   and the value's Python repr: `firewalled_host: 'kvm-host://zone1/kvm02'`).
-- Message: our own reason, never pytest's `assert ...` echo. A broken result's message names why
-  the target was not checked, `not checked (<reason>): ...`, so that categories.json can split them;
-  a failure's trace names its severity (severity_line), so that categories.json can order them.
+- Message: the check's heading (allure_status), never pytest's `assert ...` echo. A broken result's
+  names why the target was not checked, `not checked (<reason>): ...`, so that categories.json can
+  split them; a failure's trace names its severity (severity_line), so that categories.json can
+  order them, then the finding.
 - Description: report/description.py (a broken result's fix: report/not_checked.py). The title,
   message and trace show control characters escaped.
-- Labels: Behaviours by area (epic) and check ID (feature); Suites by target (parentSuite: the kind
+- Labels: Behaviours by area (epic) and check (feature: `CHECK-ID · what must hold`); Suites by target (parentSuite: the kind
   of target in words, suite: the target id) instead of allure-pytest's module-based suites; Packages
   by area; the Timeline by kind of target and target, instead of the machine and the pytest process.
 - categories(): the content of categories.json."""
@@ -57,7 +60,7 @@ ALLURE_SUITE_LABELS = ("parentSuite", "suite", "subSuite")
 # The whole finding of a result that did not pass, a broken one's with why it was not checked (its
 # Allure message is the check's heading: allure_status); report/summary.py's load_results reads it.
 FINDING_LABEL = "finding"
-REPLACED_LABELS = (FINDING_LABEL, *ALLURE_SUITE_LABELS, "severity", "package", "framework", "language", "host", "thread",
+REPLACED_LABELS = (FINDING_LABEL, "feature", *ALLURE_SUITE_LABELS, "severity", "package", "framework", "language", "host", "thread",
                    "testClass", "testMethod")
 
 
@@ -81,8 +84,12 @@ def not_checked_message(reason: str, message: str) -> str:
 
 
 def title(check_id: str, what_must_hold: str, target: str | None) -> str:
-    """`CHECK-ID · what must hold · target`; a result without a target (none of its kind) has no target part."""
-    return " · ".join(part for part in (check_id, what_must_hold, target) if part)
+    """`CHECK-ID · target`; a result without a target (none of its kind) says what must hold instead."""
+    return f"{check_id} · {target or what_must_hold}"
+
+
+def check_heading(check_id: str, what_must_hold: str) -> str:
+    return f"{check_id} · {what_must_hold}"
 
 
 def suite_labels(target: str | None, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -99,7 +106,7 @@ def allure_status(verdict: Verdict, check_id: str, what_must_hold: str, severity
     make a heading per target. The finding itself comes first in the trace, the description (FOUND)
     and the `finding` label. A waived failure is skipped (Allure has no "waived"); a failure's trace
     starts with its severity (severity_line), for the categories to sort by."""
-    check = f"{check_id} · {what_must_hold}"
+    check = check_heading(check_id, what_must_hold)
     if verdict.status == "broken":
         return ("broken", not_checked_message(verdict.not_checked or NOT_CHECKABLE, check),
                 "\n\n".join(part for part in (verdict.message, verdict.trace) if part))
@@ -120,7 +127,7 @@ def present(test_result, record, docstring: str | None, target: str | None, seve
     waived = verdict is not None and verdict.status == "waived"
     # Allure has no "waived": the status says skipped, so the title says waived, in every tree
     test_result.name = visible(("Waived · " if waived else "") + title(record.id, record.title, target))
-    test_result.fullName = visible(f"{record.area} · {record.id}")
+    test_result.fullName = visible(f"{record.area} · {check_heading(record.id, record.title)}")
     test_result.titlePath = [record.area, record.id]
     test_result.parameters = [Parameter(name="target", value=visible(target))] if target else []
     broken = verdict is not None and verdict.status == "broken"
@@ -150,6 +157,7 @@ def labels(found: list, record, target: str | None, severity: str, verdict: Verd
     kept = [label for label in found if label.name not in REPLACED_LABELS]
     kept += [Label(name=name, value=value) for name, value in suite_labels(target, record.targets)]
     kept += [Label(name="severity", value=severity), Label(name="package", value=record.area),
+             Label(name="feature", value=check_heading(record.id, record.title)),
              Label(name="host", value=suite_labels(target, record.targets)[0][1]),
              Label(name="thread", value=visible(target or NO_TARGET_SUITE))]
     if verdict is not None and verdict.waiver:

@@ -344,7 +344,8 @@ def assert_allure_results_read_as_an_auditor_reads_them(allure_dir: Path) -> Non
         assert "description" not in result and "<h3><b>WHY</b></h3>" in result["descriptionHtml"], result["name"]
         # pytest does not show through: the target as the one plain parameter, the area and check as the header
         assert result["parameters"] == ([{"name": "target", "value": values["target"]}] if "target" in values else [])
-        assert result["fullName"] == f"{record.area} · {record.id}"
+        assert result["fullName"] == f"{record.area} · {record.id} · {record.title}"
+        assert ("feature", f"{record.id} · {record.title}") in labels
         assert (values["package"], values["thread"]) == (record.area, values.get("target", values["thread"]))
         assert not {"framework", "language"} & set(values) and "checks." not in json.dumps(labels)
         suites = [(name, value) for name, value in labels if name in ("parentSuite", "suite", "subSuite")]
@@ -352,8 +353,7 @@ def assert_allure_results_read_as_an_auditor_reads_them(allure_dir: Path) -> Non
             assert suites == [("parentSuite", SUITES[values["target"].split("://")[0]]), ("suite", values["target"])]
         assert [name for name, _ in labels].count("severity") == 1, result["name"]
     timeout = by_key[("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1")]
-    assert timeout["name"] == ("XS-POOL-HA-TIMEOUT · XenServer pool HA timeout is set explicitly to the policy value"
-                               " · xs-pool://zone1/xen-pool1")
+    assert timeout["name"] == "XS-POOL-HA-TIMEOUT · xs-pool://zone1/xen-pool1"
     finding = "HA timeout: no explicit timeout: XenServer's default applies; the policy wants 180 s"
     assert timeout["status"] == "failed" and timeout["statusDetails"] == {
         "message": "XS-POOL-HA-TIMEOUT · XenServer pool HA timeout is set explicitly to the policy value",

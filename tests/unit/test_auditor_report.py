@@ -38,12 +38,10 @@ def assertion_text(findings: list[str], message: str | None) -> str:
     return str(raised.value)
 
 
-def test_title_reads_check_what_must_hold_and_target():
+def test_title_reads_check_and_target_short_enough_for_every_tree():
     record = catalog()["DB-CNF-PERSISTED"]
-    assert title(record.id, record.title, "db://db2") == (
-        "DB-CNF-PERSISTED · The server's configuration files hold CloudStack's MariaDB block, "
-        "and the running values match it · db://db2")
-    assert title(record.id, record.title, None) == f"DB-CNF-PERSISTED · {record.title}"
+    assert title(record.id, record.title, "db://db2") == "DB-CNF-PERSISTED · db://db2"
+    assert title(record.id, record.title, None) == f"DB-CNF-PERSISTED · {record.title}"     # no target of its kind
 
 
 def test_every_catalog_title_is_one_line_without_a_full_stop():
@@ -184,7 +182,8 @@ def test_present_rewrites_a_failed_result_for_the_auditor():
     assert ("parentSuite", "Database servers") in labels and ("suite", "db://db2") in labels
     assert [n for n, _ in labels if n in ("parentSuite", "suite", "subSuite")] == ["parentSuite", "suite"]
     assert {("check_id", "DB-CNF-PERSISTED"), ("target", "db://db2"), ("epic", "Databases"),
-            ("feature", "DB-CNF-PERSISTED")} <= set(labels)
+            ("feature", f"DB-CNF-PERSISTED · {record.title}")} <= set(labels)
+    assert [n for n, _ in labels].count("feature") == 1
 
 
 def test_present_names_why_a_broken_result_was_not_checked_and_keeps_its_trace():
@@ -340,7 +339,8 @@ def test_present_shows_the_target_as_its_one_plain_parameter_and_no_pytest_name(
                       ("thread", "12993-MainThread"), ("framework", "pytest"), ("language", "cpython3"))]
     present(result, catalog()["DB-CNF-PERSISTED"], None, "db://db2", "critical", Verdict("failed", "x"))
     assert [(p.name, p.value) for p in result.parameters] == [("target", "db://db2")]
-    assert result.fullName == "Database · DB-CNF-PERSISTED" and (result.historyId, result.testCaseId) == ("h1", "t1")
+    assert result.fullName == f"Database · DB-CNF-PERSISTED · {catalog()['DB-CNF-PERSISTED'].title}"
+    assert (result.historyId, result.testCaseId) == ("h1", "t1")
     labels = dict(labels_of(result))    # Packages by area; the Timeline by kind of target and target
     assert (labels["package"], labels["host"], labels["thread"]) == ("Database", "Database servers", "db://db2")
     assert not {"framework", "language"} & set(labels)
