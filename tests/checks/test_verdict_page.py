@@ -147,3 +147,38 @@ def test_stackaudit_pdf_prints_the_page_on_a4_pages(verdict_runs):
     # one page for the verdict, counts and scope, then a page (at least) for each further section
     assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 6
     assert set(re.findall(rb"/MediaBox\s*\[0 0 (\d+)[.\d]* (\d+)", data)) == {(b"594", b"841")}    # A4 in points
+
+
+def test_report_html_of_the_same_run_shows_each_failure_waiver_and_broken_reason_and_links_the_verdict(verdict_runs):
+    """The same night's report.html in Chromium: the overview links the verdict page; each failed check's
+    result names its target, severity, finding and remediation; the waived one who, until when and the
+    ticket; a broken one why it was not checked and the fix for that reason, never the rule's remediation."""
+    report = verdict_runs.second_dir / "report.html"
+    overview = rendered_report.dom_showing(report, "Verdict page")
+    headline = next(line for line in verdict_runs.second.stdout.splitlines() if line.startswith("Verdict: "))
+    assert 'href="summary.html"' in overview and f"Verdict: {headline.split(': ')[1]} (summary.html)" in \
+        rendered_report.visible_text(overview)
+    cases = rendered_report.embedded_json(report.read_text(), "data/test-cases")
+
+    def page_of(check_id: str, target: str) -> str:
+        (case,) = [c for c in cases.values() if {"name": "check_id", "value": check_id} in c["labels"]
+                   and {"name": "target", "value": target} in c["labels"]]
+        return rendered_report.visible_text(rendered_report.dom(report, f"#testresult/{case['uid']}"))
+
+    by_key = {(r["check_id"], r["target"]): r for r in verdict_runs.summary["results"]}
+    for check_id, target in sorted(FAILED - {EXPIRED}):
+        result, record = by_key[(check_id, target)], catalog()[check_id]
+        page = page_of(check_id, target)
+        assert f"{check_id} · {target}" in page and f"Severity : {result['severity']}" in page, page
+        description = page[page.index("Description "):]
+        assert description.startswith("Description FOUND " + " ".join(result["message"].split()[:5])), description
+        assert "REMEDIATION" in description and squeezed(record.remediation.replace("`", ""))[:40] in squeezed(page)
+    page = page_of(*WAIVED)
+    waiver = by_key[WAIVED]["waiver"]
+    assert f"Waived by j.doe, ticket OPS-1 , until {waiver['expires']}" in page
+    (key, result), *_ = sorted((k, r) for k, r in by_key.items() if r["status"] == "broken")
+    page = page_of(*key)
+    description = page[page.index("Description "):]
+    assert description.startswith(f"Description NOT CHECKED: {result['not_checked'].upper()} "), description
+    assert squeezed(fix_for(result["not_checked"]).replace("`", ""))[:60] in squeezed(description)
+    assert "REMEDIATION" not in description
