@@ -15,7 +15,7 @@ SCHEMA_FILE = "summary.schema.json"
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 OUTCOMES = ("passed", "failed", "broken", "waived", "skipped")
 # The run's outputs, relative to its run directory (a shard writes no report.html: `stackaudit merge` does).
-REPORTS = {"report_html": "report.html", "summary_json": "summary.json", "junit_xml": "junit.xml",
+REPORTS = {"report_html": "report.html", "summary_html": "summary.html", "summary_json": "summary.json", "junit_xml": "junit.xml",
            "results_csv": "results.csv", "metrics_prom": "metrics.prom", "allure_results": "allure-results",
            "targets_json": "targets.json", "facts": "facts"}
 NOT_IN_CATALOG = "not in this StackAudit's catalog"

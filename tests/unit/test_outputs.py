@@ -64,6 +64,7 @@ def test_summary_json_has_its_version_counts_by_severity_titles_and_paths_and_va
                                                   "area": catalog()["DB-BINLOG-ROW"].area, "severity": "critical"}
     assert set(summary["checks"]) == {"DB-BINLOG-ROW", "HOST-IPTABLES-V4", "MS-CA-STRICT"}
     assert summary["reports"]["report_html"] == "report.html" and summary["reports"]["junit_xml"] == "junit.xml"
+    assert summary["reports"]["summary_html"] == "summary.html"
     assert summary["discovery"] == {"status": "completed"}
 
 
