@@ -12,6 +12,7 @@ datetime; an event without one, or without `resourceid`, cannot be placed in a V
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,9 @@ from stackaudit.errors import UnparsableOutput
 from stackaudit.parsers.api_rows import _rows
 
 API_DATE = "%Y-%m-%dT%H:%M:%S%z"
+# What that format writes (ApiResponseGsonHelper's yyyy-MM-dd'T'HH:mm:ssZ): ASCII digits, a numeric
+# offset; strptime alone would also take other scripts' digits and `Z`.
+API_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ def parse_events(rows, call: str = "API listEvents") -> list[EventRow]:
                                           "resourceid", "created"})
     for number, event in enumerate(parsed, 1):
         try:
+            if event.created is not None and not API_DATE_SHAPE.fullmatch(event.created):
+                raise ValueError(event.created)
             event.when
         except ValueError:
             raise UnparsableOutput(f"{call}: row {number} (event {event.id}): created {event.created!r} is not "

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from stackaudit.errors import UnparsableOutput
+from stackaudit.parsers.events import parse_events
 from stackaudit.parsers.files import parse_epoch
 from stackaudit.parsers.jvm import MAIN_PID_PREFIX
 from stackaudit.parsers.numbers import read_decimal, shown
@@ -33,7 +34,6 @@ START_ONLY_FILES = tuple(f"/etc/cloudstack/management/{name}"
                          for name in ("db.properties", "server.properties", "key", "environment.properties"))
 # The name is what updateConfiguration was given, which never holds a blank; the value is not captured.
 EDITED_NAME = re.compile(r"(?:^|\s)Name: (\S+) New Value:")
-API_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -48,30 +48,21 @@ def edited_setting(description: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_api_time(text: str, where: str) -> datetime:
-    if not isinstance(text, str) or not API_TIME.fullmatch(text):
-        raise UnparsableOutput(f"{where}: expected a date as yyyy-MM-dd'T'HH:mm:ssZ, got {str(text)[:40]!r}")
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        raise UnparsableOutput(f"{where}: {text!r} is not a date") from None
-
-
 def parse_setting_edits(rows) -> list[SettingEdit]:
-    """The setting edits among listEvents rows (type, description, created); an edit event whose
-    description names no setting is unparsable: it cannot be judged, so it is never skipped."""
-    if not isinstance(rows, list):
-        raise UnparsableOutput(f"API listEvents: expected a list of rows, got {type(rows).__name__}")
+    """The setting edits among listEvents rows (parsers/events.py reads the rows); an edit event whose
+    description names no setting, or that has no date, is unparsable: it cannot be judged, so it is
+    never skipped."""
     edits = []
-    for number, row in enumerate(rows, 1):
-        if not isinstance(row, dict) or row.get("type") != CONFIG_EDIT:
+    for number, event in enumerate(parse_events(rows), 1):
+        if event.type != CONFIG_EDIT:
             continue
         where = f"API listEvents: row {number} ({CONFIG_EDIT})"
-        description = row.get("description")
-        name = edited_setting(description) if isinstance(description, str) else None
+        name = edited_setting(event.description) if event.description is not None else None
         if name is None:
             raise UnparsableOutput(f"{where}: its description names no setting (' Name: <setting> New Value: ')")
-        edits.append(SettingEdit(name, parse_api_time(row.get("created"), where)))
+        if event.when is None:
+            raise UnparsableOutput(f"{where}: it has no created date")
+        edits.append(SettingEdit(name, event.when))
     return edits
 
 

@@ -28,18 +28,24 @@ def test_the_name_is_read_and_the_value_is_not_kept():
 
 
 def test_edit_events_among_others_are_read_with_their_dates():
-    rows = [{"type": "VM.START", "description": "starting Vm. Vm Id: 5", "created": "2024-03-05T10:15:30+0000"},
-            {"type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "2024-03-05T11:00:00+0100"}]
+    rows = [{"id": "e1", "type": "VM.START", "description": "starting Vm. Vm Id: 5", "created": "2024-03-05T10:15:30+0000"},
+            {"id": "e2", "type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "2024-03-05T11:00:00+0100"}]
     assert parse_setting_edits(rows) == [
         SettingEdit("expunge.delay", datetime(2024, 3, 5, 10, 0, tzinfo=timezone.utc))]
 
 
 @pytest.mark.parametrize("row, message", [
-    ({"type": "CONFIGURATION.VALUE.EDIT", "description": "updating configuration", "created": "2024-03-05T10:15:30+0000"},
-     "names no setting"),
-    ({"type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "2024-03-05 10:15:30"}, "expected a date"),
-    ({"type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "2024-02-30T10:15:30+0000"}, "is not a date"),
-    ({"type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "２０２４-03-05T10:15:30+0000"}, "expected a date"),
+    ({"id": "e1", "type": "CONFIGURATION.VALUE.EDIT", "description": "updating configuration",
+      "created": "2024-03-05T10:15:30+0000"}, "names no setting"),
+    ({"id": "e1", "type": "CONFIGURATION.VALUE.EDIT", "description": STORED}, "no created date"),
+    ({"id": "e1", "type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "2024-03-05 10:15:30"},
+     "CloudStack's date format"),
+    ({"id": "e1", "type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "2024-02-30T10:15:30+0000"},
+     "CloudStack's date format"),
+    ({"id": "e1", "type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "２０２４-03-05T10:15:30+0000"},
+     "CloudStack's date format"),
+    ({"type": "CONFIGURATION.VALUE.EDIT", "description": STORED, "created": "2024-03-05T10:15:30+0000"}, "no field id"),
+    ("CONFIGURATION.VALUE.EDIT", "not an object"),
 ])
 def test_an_edit_event_that_cannot_be_judged_is_unparsable(row, message):
     with pytest.raises(UnparsableOutput, match=message):
@@ -61,7 +67,7 @@ def test_what_cloudstack_writes_reads_back(name, value, moment, offset_minutes):
     zone = timezone(timedelta(minutes=offset_minutes))
     moment = moment.replace(microsecond=0, tzinfo=zone)
     created = moment.strftime("%Y-%m-%dT%H:%M:%S%z")
-    row = {"type": "CONFIGURATION.VALUE.EDIT", "created": created,
+    row = {"id": "e1", "type": "CONFIGURATION.VALUE.EDIT", "created": created,
            "description": f"updating configuration.  Name: {name} New Value: {value}"}
     (edit,) = parse_setting_edits([row])
     assert edit == SettingEdit(name, moment) and set(vars(edit)) == {"name", "created"}   # no value kept
