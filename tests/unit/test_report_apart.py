@@ -27,10 +27,14 @@ def test_the_heap_grows_with_the_results_between_its_floor_and_ceiling():
 
 
 def test_the_cap_goes_into_java_opts_unless_the_operator_gave_one():
-    assert java_options({"PATH": "/bin"}, 300) == {"PATH": "/bin", "JAVA_OPTS": f"-Xmx300m {EXIT_ON_OOM}"}
-    assert java_options({"JAVA_OPTS": "-Dx=1"}, 300)["JAVA_OPTS"] == f"-Dx=1 -Xmx300m {EXIT_ON_OOM}"
-    assert java_options({"JAVA_OPTS": "-Xmx2g"}, 300)["JAVA_OPTS"] == f"-Xmx2g {EXIT_ON_OOM}"
-    assert java_options({"ALLURE_OPTS": "-Xmx2g"}, 300) == {"ALLURE_OPTS": "-Xmx2g", "JAVA_OPTS": EXIT_ON_OOM}
+    ours = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 " + EXIT_ON_OOM
+    assert java_options({"PATH": "/bin"}, 300) == {"PATH": "/bin", "JAVA_OPTS": f"-Xmx300m {ours}"}
+    assert java_options({"JAVA_OPTS": "-Dx=1"}, 300)["JAVA_OPTS"] == f"-Dx=1 -Xmx300m {ours}"
+    assert java_options({"JAVA_OPTS": "-Xmx2g"}, 300)["JAVA_OPTS"] == f"-Xmx2g {ours}"
+    assert java_options({"ALLURE_OPTS": "-Xmx2g"}, 300) == {"ALLURE_OPTS": "-Xmx2g", "JAVA_OPTS": ours}
+    # a collector of the operator's own: none of ours beside it (two collectors stop the JVM at its start)
+    assert java_options({"JAVA_OPTS": "-XX:+UseG1GC"}, 300)["JAVA_OPTS"] == \
+        f"-XX:+UseG1GC -Xmx300m -XX:TieredStopAtLevel=1 {EXIT_ON_OOM}"
 
 
 def test_running_out_of_heap_is_one_line_naming_the_heap_and_the_fix():
