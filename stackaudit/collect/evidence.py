@@ -53,12 +53,8 @@ def digest_text(pieces: list[Piece]) -> str:
     """The digest attachment of a passed result's evidence."""
     total = sum(len(p.data) for p in pieces)
     return "\n".join([
-        f"This result passed: its {len(pieces)} pieces of evidence ({total} bytes) are listed by digest, not "
-        "attached (policy report.evidence: failing; `all` attaches them in full).",
-        "Each line: the SHA-256 of the piece's text exactly as it would have been attached (masked), its size "
-        "in bytes, its name, and the file of this run directory it was read from (facts/: the facts store, masked "
-        "the same way; targets.json: what discovery saw).",
-        "",
+        f"Passed: {len(pieces)} pieces of evidence ({total} bytes) listed, not attached (policy report.evidence: "
+        "failing). Each line: SHA-256 and size of the masked text, name, the run directory's file it was read from.",
         *(digest_line(p) for p in pieces),
     ]) + "\n"
 

@@ -4,7 +4,7 @@ Uncapped, the JVM may grow its heap to a quarter of the machine's memory (HotSpo
 MaxRAMPercentage, Java SE 17 "java" tool reference, https://docs.oracle.com/en/java/javase/17/docs/specs/man/java.html),
 and it collects late: at 1,000 hosts Allure alone held 777 MB (README, "Fleet benchmark"). The cap is
 the results directory's size times HEAP_PER_RESULTS_BYTE, between a floor and a ceiling measured on
-the fleet benchmark's results (README, "Fleet benchmark").
+the fleet benchmark's results (below; docs/report-at-scale.md).
 
 allure-commandline's launcher (dist/bin/allure, a Gradle start script, allure-commandline 2.46.1 on npm)
 runs `java $DEFAULT_JVM_OPTS $JAVA_OPTS $ALLURE_OPTS ... io.qameta.allure.CommandLine`, so the options go
@@ -19,9 +19,13 @@ import re
 from pathlib import Path
 
 MIB = 1024 * 1024
+# Measured with the serial collector (SPEED_AND_SIZE): a 100-host run's 6.8 MB of results (22 MB of report)
+# need 64 MiB and fail at 48; ten times those results (66 MB, 191 MB of report) need 512 MiB (19.6 s) and
+# fail at 384, 640 MiB take 11.1 s at 682 MiB resident. Ten times the results' bytes clears both with room;
+# the ceiling keeps Java under about 800 MiB resident, so the run's peak stays under 1 GiB.
 HEAP_FLOOR_MIB = 256
-HEAP_CEILING_MIB = 640
-HEAP_PER_RESULTS_BYTE = 3.0
+HEAP_CEILING_MIB = 768
+HEAP_PER_RESULTS_BYTE = 10.0
 EXIT_ON_OOM = "-XX:+ExitOnOutOfMemoryError"
 # (option, what in the operator's options already says it). A generation is one short-lived JVM on a small
 # machine: the serial collector keeps its memory near what it uses and starts no GC threads; C1 alone
