@@ -263,7 +263,8 @@ def test_a_passed_result_carries_its_evidence_s_digest_and_a_failed_one_the_evid
         assert size > 0 and (nights.second_dir / source).is_file(), source
     failed = {key[:2]: texts for key, texts in attached.items() if key[2] in ("failed", "broken", "skipped")}
     assert failed and not [key for key, texts in failed.items() if DIGEST_NAME in texts]
-    assert "binlog_format = STATEMENT" in failed[FAILED_CHECK]["cnf_files"]
+    cnf = failed[FAILED_CHECK]["cnf_files"]      # the files' text itself, the violation in it
+    assert cnf.startswith("==> /etc/mysql/conf.d/cloudstack.cnf <==\n") and "STATEMENT" in cnf, cnf[:300]
 
 
 FAILED_CHECK = ("DB-CNF-PERSISTED", "db://db2")      # severity normal; seeded in violations.yml
