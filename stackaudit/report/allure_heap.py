@@ -29,8 +29,8 @@ HEAP_PER_RESULTS_BYTE = 10.0
 EXIT_ON_OOM = "-XX:+ExitOnOutOfMemoryError"
 # (option, what in the operator's options already says it). A generation is one short-lived JVM on a small
 # machine: the serial collector keeps its memory near what it uses and starts no GC threads; C1 alone
-# (tiered compilation stopped at level 1) compiles less for a run of seconds. Measured on a 100-host run's
-# results: half the CPU time, a third less memory (README, "Fleet benchmark").
+# (tiered compilation stopped at level 1) compiles less for a run of seconds. Measured on 2,500 synthetic
+# results (20 MB): half the CPU time, a third less memory (docs/report-at-scale.md).
 SPEED_AND_SIZE = (("-XX:+UseSerialGC", r"-XX:\+Use\w*GC\b"), ("-XX:TieredStopAtLevel=1", "TieredStopAtLevel"),
                   (EXIT_ON_OOM, "ExitOnOutOfMemoryError"))
 
