@@ -7,7 +7,8 @@ the same concurrency C (`stackaudit run`'s workers x ssh.max_connections), count
 connections and logins at every target's own sshd, runs two subsets (`-m pre_upgrade`, one check ID)
 to show what they collect, and takes the lab down. `--scale` first measures the floor and StackAudit
 alone on a lab of each other size (brought up per size). Figures are printed, nothing is asserted.
-The last line is read by tools; its form is fixed (benchmarks/fleet_report.py).
+After each size's StackAudit run, issue 23's goals at that size are printed PASS or MISS
+(benchmarks/fleet_goals.py). The last line is read by tools; its form is fixed (benchmarks/fleet_report.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from benchmarks import fleet_tools as tools  # noqa: E402
+from benchmarks.fleet_goals import ReportFigures, goal_lines, report_figures  # noqa: E402
 from benchmarks.fleet_report import Measured, last_line, per_target_line, table  # noqa: E402
 from benchmarks.fleet_phases import phases_line, run_phases  # noqa: E402
 from benchmarks.fleet_subsets import collected_count, subset_lines  # noqa: E402
@@ -85,12 +87,15 @@ def hop_note(lab: Lab) -> str:
             "one connection to its host's count; StackAudit's hop is a channel over the host's one connection")
 
 
-def floor_and_stackaudit(lab: Lab, c: int) -> tuple[Measured, Measured, Measured]:
+def floor_and_stackaudit(lab: Lab, c: int) -> tuple[Measured, Measured, Measured, ReportFigures | None]:
     openssh, _ = lab.measure("floor openssh", tools.floor("openssh", lab.bench, c))
     paramiko, _ = lab.measure("floor paramiko", tools.floor("paramiko", lab.bench, c))
-    full, _ = lab.measure("stackaudit", tools.stackaudit(lab.inventory, lab.work / "reports-full"))
+    full, output = lab.measure("stackaudit", tools.stackaudit(lab.inventory, lab.work / "reports-full"))
     print("  " + phases_line("stackaudit", run_phases(lab.work / "reports-full", lab.started, full.wall)), flush=True)
-    return openssh, paramiko, full
+    report = report_figures(output)
+    for line in goal_lines(lab.hosts, lowest(openssh, paramiko), full, report):
+        print(line, flush=True)
+    return openssh, paramiko, full, report
 
 
 def lowest(*rows: Measured) -> Measured:
@@ -134,7 +139,7 @@ def measure_all(args) -> int:
         with tempfile.TemporaryDirectory(prefix="stackaudit-fleet-") as tmp, \
                 Lab(Path(tmp), hosts, max(1, hosts // 25), args.security_group_vms) as lab:
             c = tools.concurrency(lab.inventory)[2]
-            openssh, paramiko, full = floor_and_stackaudit(lab, c)
+            openssh, paramiko, full, _ = floor_and_stackaudit(lab, c)
             n = len(lab.targets)
             per_target[hosts] = {"floor": lowest(openssh, paramiko).wall / n, "stackaudit": full.wall / n}
             print("\n".join(table([openssh, paramiko, full])), flush=True)
@@ -143,7 +148,7 @@ def measure_all(args) -> int:
                     args.security_group_vms) as lab:
         workers, per_process, c = tools.concurrency(lab.inventory)
         print(f"concurrency C = {workers} workers (-n auto) x {per_process} ssh.max_connections = {c}", flush=True)
-        openssh, paramiko, full = floor_and_stackaudit(lab, c)
+        openssh, paramiko, full, report = floor_and_stackaudit(lab, c)
         pre_upgrade, _ = lab.measure("stackaudit pre_upgrade",
                                      tools.stackaudit(lab.inventory, lab.work / "reports-pre", "-m", "pre_upgrade"))
         one_check, _ = lab.measure("stackaudit 1 check", tools.stackaudit(
@@ -164,7 +169,8 @@ def measure_all(args) -> int:
         n = len(lab.targets)
         per_target[args.hosts] = {"floor": floor.wall / n, "stackaudit": full.wall / n}
     print(per_target_line(dict(sorted(per_target.items()))))
-    print(last_line(n, floor.wall, full.wall, testinfra.wall, ansible.wall, full.peak_rss))
+    print(last_line(n, floor.wall, full.wall, testinfra.wall, ansible.wall, full.peak_rss,
+                    *((report.megabytes, report.seconds) if report else ())))
     return 0
 
 

@@ -33,12 +33,14 @@ def ratio(numerator: float, denominator: float) -> str:
 
 
 def last_line(targets: int, floor: float, stackaudit: float, testinfra: float, ansible: float,
-              peak_bytes: int) -> str:
+              peak_bytes: int, report_mb: float | None = None, report_seconds: float | None = None) -> str:
     """`bench: T targets, floor F s, stackaudit S s (S/F x.xx), testinfra N s (N/S x.xx),
-    ansible A s (A/S x.xx), peak M MiB` (issue 13)."""
+    ansible A s (A/S x.xx), peak M MiB, report R MB in G s` (issue 13; the report's figures: issue 23,
+    `report none` when the run wrote no report.html)."""
+    report = f"report {report_mb:.1f} MB in {report_seconds:.1f} s" if report_mb is not None else "report none"
     return (f"bench: {targets} targets, floor {floor:.1f} s, stackaudit {stackaudit:.1f} s "
             f"(S/F {ratio(stackaudit, floor)}), testinfra {testinfra:.1f} s (N/S {ratio(testinfra, stackaudit)}), "
-            f"ansible {ansible:.1f} s (A/S {ratio(ansible, stackaudit)}), peak {peak_bytes / MIB:.0f} MiB")
+            f"ansible {ansible:.1f} s (A/S {ratio(ansible, stackaudit)}), peak {peak_bytes / MIB:.0f} MiB, {report}")
 
 
 def per_target_line(seconds_per_target: dict[int, dict[str, float]]) -> str:

@@ -27,8 +27,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from stackaudit.catalog import PROFILES, catalog
 from stackaudit.config.files import shown
 from stackaudit.config.safe_files import use_private_umask
@@ -41,6 +39,7 @@ from stackaudit.report.metrics import metrics_file_problem, publish_metrics
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_NOT_RECORDED, EXIT_OK, EXIT_WARNING
 from stackaudit.report.pdf import PdfFailed, PdfUnavailable, print_pdf
 from stackaudit.report.publish import publish
+from stackaudit.report.pytest_apart import run_pytest_apart
 from stackaudit.report.recording import NotRecordable, open_run_dir, unrecorded
 from stackaudit.report.runs import point_latest
 from stackaudit.report.shard_runs import MergeRefused, read_shard_runs
@@ -160,7 +159,8 @@ def command(argv: list[str] | None) -> int:
     if args.shard:
         options.append(f"--shard={args.shard}")
     from stackaudit.session import GivenConfiguration    # here: the checks' imports, once the input is good
-    code = int(pytest.main([*options, *rest], plugins=[GivenConfiguration(configuration)]))
+    # pytest in a child process: the pages are written once it has exited (report/pytest_apart.py)
+    code = run_pytest_apart([*options, *rest], [GivenConfiguration(configuration)])
     started = time.monotonic()
     problem, headline = write_pages(run_dir, configuration, args.shard)
     return finish(reports, run_dir, code, problem, time.monotonic() - started, args.shard, args.metrics_file,

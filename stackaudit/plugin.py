@@ -36,6 +36,7 @@ from stackaudit.report.outcomes import EXIT_CONFIG, classify
 from stackaudit.config.waivers import matching_waiver
 from stackaudit.report.allure_fixtures import FixturesUnlisted, PytestFinalizersUnwrapped
 from stackaudit.report.auditor import Verdict, not_checked_reason, present
+from stackaudit.collect.evidence import EvidenceHold
 from stackaudit.report.visible import visible
 from stackaudit.report.waiving import waive
 from stackaudit.targets import Snapshot
@@ -51,6 +52,7 @@ TARGET_FIXTURES = ("pool", "hypervisor_host", "kvm_host", "xen_host", "firewalle
                    "routed_network", "stopped_vm", "cloud")
 UMASK_BEFORE = pytest.StashKey[int]()
 FIXTURES_UNLISTED = "stackaudit-fixtures-unlisted"
+EVIDENCE_HOLD = "stackaudit-evidence-hold"
 # The result's outcome, for its Allure result (report/auditor.py).
 VERDICT = pytest.StashKey[Verdict]()
 
@@ -88,6 +90,8 @@ def pytest_configure(config):
         controller_state(config, configuration)
     KNOWN.protect(state.snapshot.identities())
     config.stash[STATE] = state
+    # each result's evidence held until its outcome is known (collect/evidence.py)
+    config.pluginmanager.register(EvidenceHold(state.policy.report.evidence), EVIDENCE_HOLD)
 
 
 def pytest_configure_node(node):

@@ -17,10 +17,13 @@ import allure
 from stackaudit.collect import collected
 from stackaudit.collect.collected import Collected
 from stackaudit.collect.declarations import FACTS, closure, command_reading
+from stackaudit.collect.factstore import facts_file_name
 from stackaudit.config.inventory import unverified_tls_note
 from stackaudit.config.redact import redact, redact_text
 from stackaudit.config.secret_shapes import cap_lines
 from stackaudit.parsers.api_rows import parse_api_rows
+from stackaudit.collect import evidence
+from stackaudit.collect.evidence import SNAPSHOT_FILE, Piece
 from stackaudit.targets import Target
 from stackaudit.errors import CollectionFailed, raise_if_error
 
@@ -62,20 +65,25 @@ class Facts:
     def firewall(self, family: int):
         return self.read(f"firewall_v{family}")
 
-    def attach(self, name: str, content, as_json: bool = False) -> None:
+    def attach(self, name: str, content, as_json: bool = False, source: str | None = None) -> None:
+        """Evidence `name` (its source: the run directory's file it was read from, by default the target's
+        facts file)."""
         name = self._prefix + name
         if name in self._attached:
             return
         self._attached.add(name)
         # Evidence leaves the run here: masked by every secret this process knows, by shape and by
         # position (config/redact.py); the check judged it unmasked.
+        # Held until the result's outcome is known: in full, or as its digest (collect/evidence.py).
         name = redact_text(name)
+        source = source or f"facts/{facts_file_name(self.target.id, '.json')}"
         if as_json:
             plain = json.loads(json.dumps(content, default=str))
-            allure.attach(json.dumps(redact(plain), indent=1, sort_keys=True), name, allure.attachment_type.JSON)
+            evidence.attach(Piece(name, json.dumps(redact(plain), indent=1, sort_keys=True),
+                                  allure.attachment_type.JSON, source))
         else:
             text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
-            allure.attach(redact_text(text), name, allure.attachment_type.TEXT)
+            evidence.attach(Piece(name, redact_text(text), allure.attachment_type.TEXT, source))
 
     # --- collected readings, for the declarations' value functions --------------------------------
     def part(self, name: str) -> dict:
@@ -141,6 +149,7 @@ class Facts:
         (parsers/api_rows.py)."""
         rows = [r for r in self.snapshot.api.get(command, []) if all(r.get(k) == v for k, v in where.items())]
         if "cloud.api" in self.snapshot.insecure_channels:
-            self.attach("TLS not verified", unverified_tls_note("cloud.api"))
-        self.attach(f"API {command}" + "".join(f" {k}={v}" for k, v in where.items()), rows, as_json=True)
+            self.attach("TLS not verified", unverified_tls_note("cloud.api"), source=SNAPSHOT_FILE)
+        self.attach(f"API {command}" + "".join(f" {k}={v}" for k, v in where.items()), rows, as_json=True,
+                    source=SNAPSHOT_FILE)
         return parse_api_rows(command, rows)

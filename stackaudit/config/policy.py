@@ -13,8 +13,9 @@ from stackaudit.config.files import shown, shown_path
 from stackaudit.config.policy_sections import (AdminPolicy, BackupPolicy, ClusterPolicy, DatabasePolicy, FirewallPolicy,
                                                 KVM_CGROUP2_AGENT_FLOOR, KVM_PACKAGES, KVM_QEMU_FLOOR,
                                                 KVM_RBD_PACKAGES, KVM_SSH_USER, KubernetesPolicy, KvmPolicy,
-                                                LdapPolicy, LibvirtPolicy, LimitsPolicy, ManagementPolicy, MsPolicy,
-                                                ServicesPolicy, SsvmPolicy, SystemVmPolicy, TimePolicy, TlsFrontendPolicy,
+                                                EVIDENCE_POLICIES, LdapPolicy, LibvirtPolicy, LimitsPolicy,
+                                                ManagementPolicy, MsPolicy, ReportPolicy, ServicesPolicy,
+                                                SsvmPolicy, SystemVmPolicy, TimePolicy, TlsFrontendPolicy,
                                                 WaiverPolicy, XenServerPolicy)
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
                                      Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
@@ -183,6 +184,10 @@ POLICY = Record({
         # How far ahead a waiver may expire: an accepted deviation is reviewed at least this often.
         "max_days_ahead": f(Bounded(1, 3650, " of days"), 180),
     }), dict),
+    "report": f(Record({
+        # Evidence in full for the results that did not pass, a digest for passed ones (failing); or in full for all.
+        "evidence": f(Enum(*EVIDENCE_POLICIES), "failing"),
+    }), dict),
     "limits": f(Record({
         # The most output the suite takes from one command of a target's batch (its stdout, its stderr),
         # and from all the batches over one SSH connection (a host and the system VMs behind it).
@@ -219,6 +224,7 @@ class Policy:
     ldap: LdapPolicy = LdapPolicy()
     cluster: ClusterPolicy = ClusterPolicy()
     tls_frontends: TlsFrontendPolicy = TlsFrontendPolicy({"7": "1.0.1e-2+deb7u6"})
+    report: ReportPolicy = ReportPolicy()
     sha256: str | None = None   # of the bytes of the policy file read; None for the built-in defaults
 
 
@@ -257,6 +263,7 @@ def policy_from_data(raw: object, source: str) -> Policy:
             BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
                                      for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
         waivers=WaiverPolicy(**data["waivers"]),
+        report=ReportPolicy(**data["report"]),
         time=TimePolicy(**data["time"]),
         limits=limits(data["limits"], child(where, "limits")),
         services=ServicesPolicy(tuple(data["services"]["database_units"])),

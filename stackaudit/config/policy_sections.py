@@ -136,6 +136,15 @@ class WaiverPolicy:
     max_days_ahead: int
 
 
+# report.evidence: failing (passed results carry their evidence's digest, collect/evidence.py) or all
+EVIDENCE_POLICIES = ("failing", "all")
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    evidence: str = "failing"
+
+
 @dataclass(frozen=True)
 class LimitsPolicy:
     ssh_section_mib: int = 16

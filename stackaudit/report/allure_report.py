@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from stackaudit.config.safe_files import private_dir, write_file
+from stackaudit.report.allure_heap import heap_mib, java_options, out_of_heap, out_of_heap_reason, results_bytes
 from stackaudit.report.verdict_data import PAGE_FILE as VERDICT_PAGE
 
 REPORT_FILE = "report.html"
@@ -42,9 +43,12 @@ def find_allure() -> Path | None:
     given = os.environ.get("STACKAUDIT_ALLURE")
     if given:
         return Path(given)
-    local = PROJECT / "node_modules" / ".bin" / "allure"
-    if local.is_file():
-        return local
+    # The start script npm's `allure` (a Node.js wrapper) would run: without the wrapper, no Node.js
+    # process (about 40 MB) waits beside Java (allure-commandline's index.js spawns dist/bin/allure).
+    for local in (PROJECT / "node_modules" / "allure-commandline" / "dist" / "bin" / "allure",
+                  PROJECT / "node_modules" / ".bin" / "allure"):
+        if local.is_file():
+            return local
     found = shutil.which("allure")
     return Path(found) if found else None
 
@@ -186,6 +190,9 @@ def generate(allure: Path | None, results_dir: Path, report: Path, timeout: floa
     if allure is None:
         raise ReportFailed("Allure's command-line tool is not installed: run `make setup` (npm ci), "
                            "or set STACKAUDIT_ALLURE to an allure 2 command")
+    size = results_bytes(results_dir)
+    heap = heap_mib(size)     # Java's heap capped, sized from the results (report/allure_heap.py)
+    environment = java_options({**os.environ, **ALLURE_ENVIRONMENT}, heap)
     with tempfile.TemporaryDirectory(prefix=".allure-", dir=report.parent) as out:
         verdict_dir = Path(out) / "verdict"
         if verdict_headline:
@@ -194,12 +201,14 @@ def generate(allure: Path | None, results_dir: Path, report: Path, timeout: floa
         command = [str(allure), "generate", "--single-file", "--clean", "-o", str(Path(out) / "report"),
                    *([str(verdict_dir)] if verdict_headline else []), str(results_dir)]
         try:
-            done = subprocess.run(command, env={**os.environ, **ALLURE_ENVIRONMENT}, capture_output=True,
-                                  text=True, timeout=timeout)
+            done = subprocess.run(command, env=environment,
+                                  capture_output=True, text=True, timeout=timeout)
         except (OSError, subprocess.TimeoutExpired) as err:
             raise ReportFailed(f"{allure}: {err}") from None
         index = Path(out) / "report" / "index.html"
         if done.returncode != 0 or not index.is_file():
+            if out_of_heap(done.stderr + done.stdout):
+                raise ReportFailed(out_of_heap_reason(environment, size))
             last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise ReportFailed(f"allure generate exited {done.returncode}: {last[0]}")
         os.replace(index, report)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from stackaudit.catalog import catalog
+from stackaudit.collect.evidence import DIGEST_NAME, digest_entries
 from stackaudit.report.auditor import SUITES, categories, title
 from stackaudit.report.outcomes import exit_code
 from stackaudit.report.summary import Result
@@ -239,6 +240,31 @@ def test_a_run_writes_junit_results_csv_and_metrics_that_their_consumers_read(ni
                    if name == "stackaudit_results" and ("status", status) in labels) == counts[status]
     assert (nights.metrics_file.stat().st_mode & 0o777) == 0o644
     assert metric_samples(nights.metrics_file.read_text()) == samples
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+@pytest.mark.lab_scenario("compliant.yml", "violations.yml")
+def test_a_passed_result_carries_its_evidence_s_digest_and_a_failed_one_the_evidence_in_full(nights):
+    """The policy's default report.evidence: failing (collect/evidence.py), in a real run's Allure results."""
+    allure_dir = nights.second_dir / "allure-results"
+    attached = {}
+    for path in allure_dir.glob("*-result.json"):
+        data = json.loads(path.read_text())
+        labels = {label["name"]: label["value"] for label in data["labels"]}
+        attached[(labels["check_id"], labels.get("target"), data["status"])] = {
+            a["name"]: (allure_dir / a["source"]).read_text() for a in data.get("attachments", [])}
+    passed = {key[:2]: texts for key, texts in attached.items() if key[2] == "passed"}
+    assert passed and all(list(texts) == [DIGEST_NAME] for texts in passed.values()), \
+        [key for key, texts in passed.items() if list(texts) != [DIGEST_NAME]]
+    entries = digest_entries(passed[("DB-CNF-PERSISTED", "db://db1")][DIGEST_NAME])
+    assert "cnf_files" in [name for _, _, name, _ in entries]
+    for _, size, _, source in entries:     # each piece names the run directory's file it was read from
+        assert size > 0 and (nights.second_dir / source).is_file(), source
+    failed = {key[:2]: texts for key, texts in attached.items() if key[2] in ("failed", "broken", "skipped")}
+    assert failed and not [key for key, texts in failed.items() if DIGEST_NAME in texts]
+    cnf = failed[FAILED_CHECK]["cnf_files"]      # the files' text itself, the violation in it
+    assert cnf.startswith("==> /etc/mysql/conf.d/cloudstack.cnf <==\n") and "STATEMENT" in cnf, cnf[:300]
 
 
 FAILED_CHECK = ("DB-CNF-PERSISTED", "db://db2")      # severity normal; seeded in violations.yml

@@ -106,7 +106,7 @@ def pytest_args_of_run(words: list[str], monkeypatch, tmp_path: Path) -> list[st
     given: list[list[str]] = []
     monkeypatch.setattr(cli, "checked_configuration", workers_only)
     monkeypatch.setattr(cli, "open_run_dir", lambda reports: tmp_path)
-    monkeypatch.setattr(cli.pytest, "main", lambda args, plugins=(): given.append(list(args)) or 0)
+    monkeypatch.setattr(cli, "run_pytest_apart", lambda args, plugins=(): given.append(list(args)) or 0)
     monkeypatch.setattr(cli, "unrecorded", lambda run_dir: "stopped by the test")
     code = cli.main(words[1:])
     assert given, f"stackaudit {' '.join(words[1:])} stopped with exit code {code} before pytest"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks.fleet_goals import ReportFigures, goal_lines, report_figures
 from benchmarks.fleet_report import Measured, last_line, per_target_line, table
 from benchmarks.fleet_subsets import CollectedCount, sections_of, subset_lines
 from benchmarks.fleet_targets import SshTarget, ssh_config
@@ -51,15 +52,38 @@ def test_spread_is_min_mean_max_and_empty_is_zero():
 
 
 def test_the_last_line_has_the_form_tools_read():
-    line = last_line(122, 20.0, 23.0, 230.0, 460.0, 300 * 1024 * 1024)
+    line = last_line(122, 20.0, 23.0, 230.0, 460.0, 300 * 1024 * 1024, 4.25, 3.04)
     assert line == ("bench: 122 targets, floor 20.0 s, stackaudit 23.0 s (S/F 1.15), testinfra 230.0 s (N/S 10.00), "
-                    "ansible 460.0 s (A/S 20.00), peak 300 MiB")
+                    "ansible 460.0 s (A/S 20.00), peak 300 MiB, report 4.2 MB in 3.0 s")
     assert re.fullmatch(r"bench: \d+ targets, floor [\d.]+ s, stackaudit [\d.]+ s \(S/F \d+\.\d\d\), "
-                        r"testinfra [\d.]+ s \(N/S \d+\.\d\d\), ansible [\d.]+ s \(A/S \d+\.\d\d\), peak \d+ MiB", line)
+                        r"testinfra [\d.]+ s \(N/S \d+\.\d\d\), ansible [\d.]+ s \(A/S \d+\.\d\d\), peak \d+ MiB, "
+                        r"report [\d.]+ MB in [\d.]+ s", line)
+    assert last_line(1, 1.0, 1.0, 1.0, 1.0, 0).endswith(", peak 0 MiB, report none")
 
 
 def test_a_zero_denominator_is_not_a_ratio():
     assert "(S/F n/a)" in last_line(1, 0.0, 1.0, 1.0, 1.0, 0)
+
+
+def test_the_report_figures_are_read_from_the_runs_last_lines():
+    output = ("Run directory: /r/runs/x\nVerdict: GO: /r/runs/x/summary.html\n"
+              "Report: /r/runs/x/report.html (12.3 MB, generated in 4.5 s)\n")
+    assert report_figures(output) == ReportFigures(12.3, 4.5)
+    assert report_figures("stackaudit: the run's record is incomplete: report.html not written: ...\n") is None
+
+
+def test_each_goal_is_printed_pass_or_miss_at_its_own_size():
+    floor = Measured("floor paramiko", 10.0, 1.0, 0, spread([1]), spread([1]), 0)
+    run = Measured("stackaudit", 12.9, 30.0, 900 * 1024 * 1024, spread([1]), spread([1]), 0)
+    assert goal_lines(1000, floor, run, ReportFigures(31.0, 9.9)) == [
+        "goal at 1000 hosts: peak 900 MiB, under 1024 MiB: PASS",
+        "goal at 1000 hosts: report.html 31.0 MB, under 30 MB: MISS",
+        "goal at 1000 hosts: report generated in 9.9 s, under 10 s: PASS"]
+    assert goal_lines(1000, floor, run, None)[1] == "goal at 1000 hosts: report.html: none written: MISS"
+    assert goal_lines(100, floor, run, None) == ["goal at 100 hosts: stackaudit 12.9 s / floor 10.0 s = 1.29, at most 1.30: PASS"]
+    slow = Measured("stackaudit", 13.1, 30.0, 0, spread([1]), spread([1]), 0)
+    assert goal_lines(100, floor, slow, None)[0].endswith("= 1.31, at most 1.30: MISS")
+    assert goal_lines(500, floor, run, None) == []
 
 
 def test_the_table_has_one_row_per_tool_under_its_header():

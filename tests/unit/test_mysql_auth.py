@@ -139,7 +139,8 @@ def test_the_decision_table():
 
 def test_every_result_read_from_unverified_sql_facts_says_tls_not_verified(monkeypatch):
     attached = []
-    monkeypatch.setattr("stackaudit.collect.facts.allure", SimpleNamespace(
+    # outside a result held by EvidenceHold, each piece is attached at once (collect/evidence.py)
+    monkeypatch.setattr("stackaudit.collect.evidence.allure", SimpleNamespace(
         attach=lambda text, name, kind: attached.append((name, text)), attachment_type=SimpleNamespace(TEXT=0, JSON=1)))
     rows = [{"Variable_name": "log_bin", "Value": "ON"}]
     note = "TLS not verified: these facts came from MariaDB/MySQL over a connection ..."
