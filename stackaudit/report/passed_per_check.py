@@ -218,7 +218,9 @@ def write_folded(into: Path, check_id: str, results: list[dict], results_dir: Pa
         "start": min((r["start"] for r in results if isinstance(r.get("start"), int)), default=None),
         "stop": max((r["stop"] for r in results if isinstance(r.get("stop"), int)), default=None),
         "labels": folded_labels(shown, " / ".join(kinds) or NO_TARGET_SUITE),
-        "parameters": [{"name": "targets", "value": str(len(results))}],
+        # excluded: Allure 2 keys a result's history by its testCaseId and its parameters' values, so
+        # without it the History would start again whenever a target is added, removed or fails
+        "parameters": [{"name": "targets", "value": str(len(results)), "excluded": True}],
         "attachments": [{"name": DIGESTS_NAME, "source": digests, "type": "text/plain"}],
         "links": [],
     }

@@ -46,16 +46,18 @@ def attach(logger: AllureFileLogger, item, name: str, text: str) -> str:
     return source
 
 
-def write_run_results(results: Path, evidence_all: bool = False) -> dict[str, TestResult]:
+def write_run_results(results: Path, evidence_all: bool = False, gone: str | None = None) -> dict[str, TestResult]:
     """The results: HOST-IPTABLES-V4 passed on four targets (one of them hostile) and failed on one;
     DB-CNF-PERSISTED passed on one; DB-BINLOG-ROW waived; SVM-LIBSSL-PATCHED broken; a result without a
-    check. Every result has its container. `evidence_all`: passed results carry their evidence in full.
-    Returns the non-passed results by kind."""
+    check. Every result has its container. `evidence_all`: passed results carry their evidence in full;
+    `gone`: a passed target left out (it has left the cloud). Returns the non-passed results by kind."""
     logger = AllureFileLogger(str(results))
     index = 0
     passed_uuids = []
     for check_id, targets in PASSED.items():
         for target in targets:
+            if target == gone:
+                continue
             index += 1
             result = allure_result(check_id, target, index)
             present(result, catalog()[check_id], None, target, catalog()[check_id].severity, None)

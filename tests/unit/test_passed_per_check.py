@@ -81,7 +81,7 @@ def test_the_folded_result_of_a_check(run):
     result = folded(derived)
     record = catalog()[IPTABLES]
     assert result["name"] == f"{IPTABLES} · 4 targets passed" and result["status"] == "passed"
-    assert result["parameters"] == [{"name": "targets", "value": "4"}]
+    assert result["parameters"] == [{"name": "targets", "value": "4", "excluded": True}]     # out of its history key
     assert (result["start"], result["stop"]) == (START + 1000, START + 4000 + 10)
     labels = [(label["name"], label["value"]) for label in result["labels"]]
     assert sorted(labels) == sorted([
