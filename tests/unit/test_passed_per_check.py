@@ -15,8 +15,9 @@ from stackaudit.errors import ConfigError
 from stackaudit.report import publish
 from stackaudit.report.allure_report import ReportFailed
 from stackaudit.report.auditor import rule_description
-from stackaudit.report.passed_per_check import (DIGESTS_NAME, FOLDED_SUITE, PASSED_PER_CHECK_ABOVE, Folded,
-                                                digest_groups, fold_passed, folds, passed_note, results_for_report)
+from stackaudit.report.passed_per_check import (DIGESTS_NAME, FOLDED_SUITE, PASSED_PER_CHECK_ABOVE, CheckFold,
+                                                Folded, digest_groups, fold_passed, folds, passed_note,
+                                                results_for_report)
 from tests.unit.passed_results_dir import HOSTILE, PASSED, START, pieces, write_run_results
 
 IPTABLES = "HOST-IPTABLES-V4"
@@ -199,3 +200,14 @@ def test_a_bad_passed_results_policy_is_one_line(value, found):
 def test_passed_results_policy_defaults_to_auto():
     assert policy_from_data({}, "defaults").report.passed_results == "auto"
     assert policy_from_data({"report": {"passed_results": "per_check"}}, "p").report.passed_results == "per_check"
+
+
+def test_the_folded_result_shows_the_most_severe_of_its_results_then_the_first_target():
+    def passed(target: str, severity: str) -> dict:
+        return {"labels": [{"name": "target", "value": target}, {"name": "severity", "value": severity}],
+                "descriptionHtml": f"{severity} {target}", "start": 5, "stop": True}
+    fold = CheckFold()
+    for target, severity in (("db://b", "normal"), ("db://c", "critical"), ("db://a", "critical"), ("db://d", "x")):
+        fold.add(passed(target, severity))
+    assert fold.shown["descriptionHtml"] == "critical db://a"       # escalated (catalog.escalate) on two targets
+    assert [(r.target, r.start, r.stop) for r in fold.results][:1] == [("db://b", 5, None)]    # a bool is no time
