@@ -79,7 +79,12 @@ def results_for_report(results_dir: Path, policy: str, beside: Path) -> Iterator
         return
     with tempfile.TemporaryDirectory(prefix=".report-results-", dir=beside) as temporary:
         derived = Path(temporary) / "allure-results"
-        yield derived, fold_passed(results_dir, derived)
+        try:
+            folded = fold_passed(results_dir, derived)
+        except OSError as err:     # a file of the results unreadable, a link (safe_files.UnsafePath), a full disk
+            raise ReportFailed(f"{results_dir}: cannot list the passed results per check ({err}); "
+                               "free the disk or rerun the checks, or set report.passed_results: each") from None
+        yield derived, folded
 
 
 def passed_note(folded: Folded, policy: str) -> str:

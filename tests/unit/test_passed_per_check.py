@@ -211,3 +211,17 @@ def test_the_folded_result_shows_the_most_severe_of_its_results_then_the_first_t
         fold.add(passed(target, severity))
     assert fold.shown["descriptionHtml"] == "critical db://a"       # escalated (catalog.escalate) on two targets
     assert [(r.target, r.start, r.stop) for r in fold.results][:1] == [("db://b", 5, None)]    # a bool is no time
+
+
+def test_an_attachment_that_is_a_link_stops_the_fold_with_one_line(tmp_path):
+    results = tmp_path / "allure-results"
+    write_run_results(results)
+    [digest] = [p for p in results.glob("*-attachment.txt") if p.read_text().startswith("Passed: ")][:1]
+    digest.unlink()
+    digest.symlink_to("/etc/hostname")
+    with pytest.raises(ReportFailed, match=r"^.*allure-results: cannot list the passed results per check \(.*"
+                                           r"is a symbolic link.*\); free the disk or rerun the checks, or set "
+                                           r"report.passed_results: each$"):
+        with results_for_report(results, "per_check", tmp_path):
+            pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["allure-results"]
