@@ -53,9 +53,9 @@ def environment(summary: dict, inputs: dict, headline: str | None = None,
     """The overview's environment: the verdict and what changed first (the widget shows the first five
     entries until "Show all"), then which cloud, code and input files gave these results. `passed`: how
     the report lists passed results when it folds them per check (report/passed_per_check.py)."""
-    verdict = {"Verdict": f"{headline}: summary.html, beside this report"} if headline else {}
+    first = {"Verdict": f"{headline}: summary.html, beside this report"} if headline else {}
     if passed:
-        verdict["Passed results"] = passed
+        first["Passed results"] = passed
     context = {
         "Cloud": summary["cloud"],
         "CloudStack version": summary.get("cloudstack_version") or "unknown (no management server listed)",
@@ -66,7 +66,7 @@ def environment(summary: dict, inputs: dict, headline: str | None = None,
         "Run": summary["run"],
         "Exit code": str(summary["exit_code"]),
     }
-    return {**verdict, **change_entries(summary), **context}
+    return {**first, **change_entries(summary), **context}
 
 
 def publish(run_dir: Path, inputs: dict, headline: str | None = None, passed_results: str = "auto") -> Path:
