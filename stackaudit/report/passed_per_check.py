@@ -74,7 +74,7 @@ def folds(policy: str, results: int) -> bool:
 def results_for_report(results_dir: Path, policy: str, beside: Path) -> Iterator[tuple[Path, Folded | None]]:
     """(the results directory to give `allure generate`, what was folded or None): the run's own, or a
     derived one in a temporary directory in `beside`, removed when the block ends."""
-    if not folds(policy, result_count(results_dir)):
+    if not results_dir.is_dir() or not folds(policy, result_count(results_dir)):
         yield results_dir, None
         return
     with tempfile.TemporaryDirectory(prefix=".report-results-", dir=beside) as temporary:
@@ -97,9 +97,12 @@ def passed_note(folded: Folded, policy: str) -> str:
 # --- the derived results directory ---------------------------------------------------------------------
 def read_json(path: Path) -> dict:
     try:
-        return json.loads(read_regular(path))
+        data = json.loads(read_regular(path))
     except (OSError, ValueError) as err:
         raise ReportFailed(f"{path}: cannot read this Allure file ({err}); rerun the checks") from None
+    if not isinstance(data, dict):
+        raise ReportFailed(f"{path}: not an Allure result (a JSON {type(data).__name__}); rerun the checks")
+    return data
 
 
 def label(result: dict, name: str) -> str | None:

@@ -169,12 +169,19 @@ def test_auto_counts_the_results_directory(tmp_path):
         assert shown != results and counts == Folded(0, 0, 2001)
 
 
-def test_an_unreadable_result_file_is_one_line(tmp_path):
+@pytest.mark.parametrize("text, reason", [("{not json", r"cannot read this Allure file \(.*\)"),
+                                          ("[1]", r"not an Allure result \(a JSON list\)")])
+def test_an_unreadable_result_file_is_one_line(tmp_path, text, reason):
     results = tmp_path / "allure-results"
     results.mkdir()
-    (results / "x-result.json").write_text("{not json")
-    with pytest.raises(ReportFailed, match=r"x-result\.json: cannot read this Allure file \(.*\); rerun the checks$"):
+    (results / "x-result.json").write_text(text)
+    with pytest.raises(ReportFailed, match=rf"x-result\.json: {reason}; rerun the checks$"):
         fold_passed(results, tmp_path / "derived")
+
+
+def test_a_run_without_results_is_not_folded(tmp_path):
+    with results_for_report(tmp_path / "allure-results", "per_check", tmp_path) as (shown, counts):
+        assert (shown, counts) == (tmp_path / "allure-results", None)
 
 
 def test_the_overview_says_passed_results_are_listed_per_check(monkeypatch):
