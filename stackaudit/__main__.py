@@ -278,7 +278,8 @@ def write_report(run_dir: Path, configuration: Configuration, headline: str | No
     """Generate the run's report.html, naming the input files as the run read them and linking the verdict
     page (`headline`: its verdict); the reason it could not be, or None."""
     try:
-        publish(run_dir, configuration.input_files(), headline)
+        publish(run_dir, configuration.input_files(), headline,
+                passed_results=configuration.policy.report.passed_results)
     except ReportFailed as err:
         return f"report.html not written: {err}"
     return None

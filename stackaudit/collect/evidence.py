@@ -45,8 +45,13 @@ class Piece:
 def digest_line(piece: Piece) -> str:
     """`<SHA-256 hex>  <bytes>  <name>`, then the facts file: the first field as sha256sum(1) prints it."""
     data = piece.data
-    where = f"  ({piece.source})" if piece.source else ""
-    return f"{hashlib.sha256(data).hexdigest()}  {len(data)}  {piece.name}{where}"
+    return entry_line(hashlib.sha256(data).hexdigest(), len(data), piece.name, piece.source)
+
+
+def entry_line(sha256: str, size: int, name: str, source: str | None) -> str:
+    """One digest line from its fields, as digest_entries reads it back."""
+    where = f"  ({source})" if source else ""
+    return f"{sha256}  {size}  {name}{where}"
 
 
 def digest_text(pieces: list[Piece]) -> str:

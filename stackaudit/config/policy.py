@@ -14,9 +14,9 @@ from stackaudit.config.policy_sections import (AdminPolicy, BackupPolicy, Cluste
                                                 KVM_CGROUP2_AGENT_FLOOR, KVM_PACKAGES, KVM_QEMU_FLOOR,
                                                 KVM_RBD_PACKAGES, KVM_SSH_USER, KubernetesPolicy, KvmPolicy,
                                                 EVIDENCE_POLICIES, LdapPolicy, LibvirtPolicy, LimitsPolicy,
-                                                ManagementPolicy, MsPolicy, ReportPolicy, ServicesPolicy,
-                                                SsvmPolicy, SystemVmPolicy, TimePolicy, TlsFrontendPolicy,
-                                                WaiverPolicy, XenServerPolicy)
+                                                ManagementPolicy, MsPolicy, PASSED_RESULTS_POLICIES, ReportPolicy,
+                                                ServicesPolicy, SsvmPolicy, SystemVmPolicy, TimePolicy,
+                                                TlsFrontendPolicy, WaiverPolicy, XenServerPolicy)
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
                                      Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
 from stackaudit.config.policy_kinds import PACKAGE, Named, Releases, VersionOrPerPackage
@@ -187,6 +187,9 @@ POLICY = Record({
     "report": f(Record({
         # Evidence in full for the results that did not pass, a digest for passed ones (failing); or in full for all.
         "evidence": f(Enum(*EVIDENCE_POLICIES), "failing"),
+        # report.html's passed results: one Allure result per (check, target) (each), one per check
+        # listing its targets (per_check), or per check only above a size (auto).
+        "passed_results": f(Enum(*PASSED_RESULTS_POLICIES), "auto"),
     }), dict),
     "limits": f(Record({
         # The most output the suite takes from one command of a target's batch (its stdout, its stderr),

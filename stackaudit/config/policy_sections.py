@@ -138,11 +138,15 @@ class WaiverPolicy:
 
 # report.evidence: failing (passed results carry their evidence's digest, collect/evidence.py) or all
 EVIDENCE_POLICIES = ("failing", "all")
+# report.passed_results: how report.html lists passed results (report/passed_per_check.py): auto, one
+# Allure result each, or folded into one per check
+PASSED_RESULTS_POLICIES = ("auto", "each", "per_check")
 
 
 @dataclass(frozen=True)
 class ReportPolicy:
     evidence: str = "failing"
+    passed_results: str = "auto"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from stackaudit.report.allure_report import (PROJECT, REPORT_FILE, ReportFailed, carry_history, change_entries,
                                              executor, find_allure, generate, write_results_context)
 from stackaudit.report.auditor import categories
+from stackaudit.report.passed_per_check import passed_note, results_for_report
 from stackaudit.report.runs import earlier_runs, previous_run
 
 
@@ -47,10 +48,14 @@ def git_commit(checkout: Path) -> str | None:
     return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
 
 
-def environment(summary: dict, inputs: dict, headline: str | None = None) -> dict[str, str]:
+def environment(summary: dict, inputs: dict, headline: str | None = None,
+                passed: str | None = None) -> dict[str, str]:
     """The overview's environment: the verdict and what changed first (the widget shows the first five
-    entries until "Show all"), then which cloud, code and input files gave these results."""
-    verdict = {"Verdict": f"{headline}: summary.html, beside this report"} if headline else {}
+    entries until "Show all"), then which cloud, code and input files gave these results. `passed`: how
+    the report lists passed results when it folds them per check (report/passed_per_check.py)."""
+    first = {"Verdict": f"{headline}: summary.html, beside this report"} if headline else {}
+    if passed:
+        first["Passed results"] = passed
     context = {
         "Cloud": summary["cloud"],
         "CloudStack version": summary.get("cloudstack_version") or "unknown (no management server listed)",
@@ -61,13 +66,14 @@ def environment(summary: dict, inputs: dict, headline: str | None = None) -> dic
         "Run": summary["run"],
         "Exit code": str(summary["exit_code"]),
     }
-    return {**verdict, **change_entries(summary), **context}
+    return {**first, **change_entries(summary), **context}
 
 
-def publish(run_dir: Path, inputs: dict, headline: str | None = None) -> Path:
+def publish(run_dir: Path, inputs: dict, headline: str | None = None, passed_results: str = "auto") -> Path:
     """Write run_dir/report.html; raises ReportFailed with a one-line reason. `inputs`: the inventory and
     policy as the run read them (stackaudit/configuration.py, input_files); `headline`: the verdict
-    page's (summary.html, written first), linked from the overview."""
+    page's (summary.html, written first), linked from the overview; `passed_results`: the policy's
+    report.passed_results (report/passed_per_check.py)."""
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
     except (OSError, ValueError) as err:
@@ -77,6 +83,9 @@ def publish(run_dir: Path, inputs: dict, headline: str | None = None) -> Path:
     previous_dir = before[0] if before else None
     carry_history(previous_dir / REPORT_FILE if previous_dir else None, results)
     order = len(earlier_runs(run_dir)) + 1
-    write_results_context(results, environment(summary, inputs, headline),
-                          executor(summary, order, previous_dir.name if previous_dir else None), categories())
-    return generate(find_allure(), results, run_dir / REPORT_FILE, verdict_headline=headline)
+    with results_for_report(results, passed_results, run_dir) as (shown, folded):
+        context = (environment(summary, inputs, headline, passed_note(folded, passed_results) if folded else None),
+                   executor(summary, order, previous_dir.name if previous_dir else None), categories())
+        for directory in {results, shown}:
+            write_results_context(directory, *context)
+        return generate(find_allure(), shown, run_dir / REPORT_FILE, verdict_headline=headline)

@@ -196,6 +196,8 @@ VERSIONS_AND_TEXT = [
     Case("policy-binlog-statement", policy("database: {binlog_format: STATEMENT}\n"),
          "database.binlog_format: found str 'STATEMENT'; expected one of ROW"),
     Case("policy-unknown-section", policy("firewal: {}\n"), "policy.yml: firewal: unknown key"),
+    Case("policy-passed-results", policy("report: {passed_results: fold}\n"),
+         "report.passed_results: found str 'fold'; expected one of auto, each, per_check"),
 ]
 
 NAMES = [

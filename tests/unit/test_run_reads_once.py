@@ -36,8 +36,8 @@ def test_the_run_reads_the_inventory_once_and_its_summary_has_the_hash_of_what_i
     monkeypatch.setattr(session, "discover", discover_while_the_file_is_edited)
     published = []
 
-    def publish(run_dir, inputs, headline=None):
-        published.append(inputs)
+    def publish(run_dir, inputs, headline=None, passed_results="each"):
+        published.append((inputs, passed_results))
         (run_dir / "report.html").write_text("<html></html>")
 
     monkeypatch.setattr(cli, "publish", publish)
@@ -51,7 +51,7 @@ def test_the_run_reads_the_inventory_once_and_its_summary_has_the_hash_of_what_i
     summary = json.loads((reports / "latest" / "summary.json").read_text())
     read = {"inventory": {"path": str(inventory), "sha256": as_read}, "policy": None}
     assert summary["inputs"] == read
-    assert published == [read]
+    assert published == [(read, "auto")]      # the policy's report.passed_results: the default here
 
 
 def test_a_worker_refuses_an_inventory_changed_since_the_controller_read_it(tmp_path, inventory, monkeypatch):  # noqa: F811
