@@ -232,3 +232,14 @@ def test_xenserver_members_are_found_in_their_pool_by_the_address_cloudstack_lis
     assert gathered.unreadable == ["xs-pool://z1/xp: cannot connect"]      # the pool named once, not per host
     with pytest.raises(NotCheckable, match="^could not read xs-pool://z1/xp: cannot connect$"):
         groups.findings_or_not_checked(homogeneity_findings(profiles, "vendor"), gathered)
+
+
+def test_proc_cpuinfo_is_asked_only_when_the_policy_compares_cpus():
+    from dataclasses import replace
+    from stackaudit.collect.declared.cpu import CPUINFO_COMMAND, cpuinfo_line
+    from stackaudit.config.policy import load_policy
+    from stackaudit.config.policy_sections import ClusterPolicy
+    policy = load_policy(None)      # the built-in defaults: cpu_match model
+    assert cpuinfo_line(policy, "kvm-host") == CPUINFO_COMMAND == "cat /proc/cpuinfo"
+    assert cpuinfo_line(replace(policy, cluster=ClusterPolicy(cpu_match="vendor")), "kvm-host") == CPUINFO_COMMAND
+    assert cpuinfo_line(replace(policy, cluster=ClusterPolicy(cpu_match="off")), "kvm-host") is None

@@ -6,8 +6,16 @@ from __future__ import annotations
 from stackaudit.collect.readings import Command, Fact, Records, shell
 from stackaudit.parsers.cpuinfo import parse_cpuinfo, parse_host_cpus
 
+CPUINFO_COMMAND = shell("cat", "/proc/cpuinfo")
+
+
+def cpuinfo_line(policy, kind: str) -> str | None:
+    """Not asked when the policy compares no CPU (cluster.cpu_match: off): nothing would read it."""
+    return None if policy is not None and policy.cluster.cpu_match == "off" else CPUINFO_COMMAND
+
+
 FACTS = [
-    Fact("cpuinfo", ("kvm-host",), (Command("cpuinfo", shell("cat", "/proc/cpuinfo")),),
+    Fact("cpuinfo", ("kvm-host",), (Command("cpuinfo", cpuinfo_line),),
          lambda facts: parse_cpuinfo(facts.section("cpuinfo"), f"{facts.target.id}: /proc/cpuinfo")),
     Fact("pool_cpus", ("xs-pool",), (Records("host"),), lambda facts: parse_host_cpus(facts.records("host"))),
 ]
