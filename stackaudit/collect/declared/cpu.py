@@ -10,7 +10,8 @@ CPUINFO_COMMAND = shell("cat", "/proc/cpuinfo")
 
 
 def cpuinfo_line(policy, kind: str) -> str | None:
-    """Not asked when the policy compares no CPU (cluster.cpu_match: off): nothing would read it."""
+    """`cat /proc/cpuinfo`; not asked when the policy compares no CPU (cluster.cpu_match: off), as
+    nothing would read it."""
     return None if policy is not None and policy.cluster.cpu_match == "off" else CPUINFO_COMMAND
 
 
