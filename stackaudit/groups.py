@@ -45,13 +45,15 @@ def findings_or_not_checked(findings: list[str], gathered: Gathered) -> list[str
     return findings
 
 
-def not_checked(gathered: Gathered) -> MembersNotRead:
-    """The error that makes a group's result broken, naming the members that could not be read. When
+def not_checked(gathered: Gathered, reading: str = "") -> MembersNotRead:
+    """The error that makes a group's result broken, naming what could not be read (`reading`, e.g.
+    "cloud.host_details", when the message should name it) and the members it could not be read on. When
     every member missed for the same kind of error (all unreachable, all with unknown host keys), the
     group's result takes that kind, so that its reason and fix are the members' (report/auditor.py)."""
     kinds = {type(err) for err in gathered.errors}
     shared = gathered.errors[0] if len(kinds) == 1 and len(gathered.errors) == len(gathered.unreadable) else None
-    return MembersNotRead("could not read " + unreadable_by_reason(gathered.unreadable), shared)
+    what = f"{reading}: " if reading else ""
+    return MembersNotRead(f"could not read {what}{unreadable_by_reason(gathered.unreadable)}", shared)
 
 
 # Members named per reason: a cloud with hundreds of absent hosts gives one entry per reason, not a
@@ -216,9 +218,7 @@ def cloudstack_ssh_users(facts) -> tuple[dict | None, str]:
         if member.id in gathered.values:
             return gathered.values[member.id], f"cloud.host_details on {member.id}"
     if gathered.unreadable:
-        error = not_checked(gathered)
-        raise MembersNotRead(f"could not read cloud.host_details: {str(error).removeprefix('could not read ')}",
-                             error.members_error)
+        raise not_checked(gathered, "cloud.host_details")
     return None, ""
 
 

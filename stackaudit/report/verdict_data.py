@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackaudit.config.safe_files import write_file
+from stackaudit.report.auditor import not_checked_message
 from stackaudit.report.runs import earlier_runs
 
 PAGE_FILE = "summary.html"
@@ -67,7 +68,7 @@ def discovery_failure(summary: dict) -> str | None:
     discovery = summary.get("discovery")
     if not isinstance(discovery, dict) or discovery.get("status") != "failed":
         return None
-    return f"not checked ({discovery.get('reason')}): {discovery.get('message')}"
+    return not_checked_message(discovery.get("reason"), discovery.get("message"))
 
 
 def read_earlier(run_dir: Path, limit: int = TREND_RUNS) -> list[EarlierRun]:
