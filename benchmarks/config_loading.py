@@ -19,7 +19,7 @@ from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stackaudit.__main__ import validate  # noqa: E402
+from stackaudit.cli.run_command import validate  # noqa: E402
 from stackaudit.config.policy import load_policy  # noqa: E402
 from stackaudit.config.yamltext import YamlRefused, load_yaml_text  # noqa: E402
 from stackaudit.errors import ConfigError  # noqa: E402

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from benchmarks.fleet_report import MIB, Measured
 
-# `stackaudit run`'s line: `Report: PATH (12.3 MB, generated in 4.5 s)` (stackaudit/__main__.py, finish)
+# `stackaudit run`'s line: `Report: PATH (12.3 MB, generated in 4.5 s)` (stackaudit/cli/run_command.py, finish)
 REPORT_LINE = re.compile(r"^Report: .* \(([0-9.]+) MB, generated in ([0-9.]+) s\)$", re.MULTILINE)
 
 

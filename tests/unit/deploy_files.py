@@ -14,7 +14,8 @@ import pytest
 import yaml
 from _pytest.config import get_config
 
-import stackaudit.__main__ as cli
+import stackaudit.cli as cli
+import stackaudit.cli.run_command as run_command
 from stackaudit.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,21 +94,21 @@ def positional(words: list[str]) -> list[str]:
 
 def workers_only(inventory, waivers, workers="auto", *more) -> None:
     """stackaudit run's configuration check with no file read: only --workers is checked."""
-    problem = cli.workers_problem(workers)
+    problem = run_command.workers_problem(workers)
     if problem:
         raise ConfigError(problem)
 
 
 def pytest_args_of_run(words: list[str], monkeypatch, tmp_path: Path) -> list[str]:
     """The pytest command line that `stackaudit run WORDS` builds, through the real argument
-    parser of stackaudit/__main__.py (an unknown choice or a missing value exits 2 there), stopped
+    parser of stackaudit/cli/parser.py (an unknown choice or a missing value exits 2 there), stopped
     before it validates files, makes a run directory or starts pytest."""
     assert words[:2] == ["stackaudit", "run"], words
     given: list[list[str]] = []
-    monkeypatch.setattr(cli, "checked_configuration", workers_only)
-    monkeypatch.setattr(cli, "open_run_dir", lambda reports: tmp_path)
-    monkeypatch.setattr(cli, "run_pytest_apart", lambda args, plugins=(): given.append(list(args)) or 0)
-    monkeypatch.setattr(cli, "unrecorded", lambda run_dir: "stopped by the test")
+    monkeypatch.setattr(run_command, "checked_configuration", workers_only)
+    monkeypatch.setattr(run_command, "open_run_dir", lambda reports: tmp_path)
+    monkeypatch.setattr(run_command, "run_pytest_apart", lambda args, plugins=(): given.append(list(args)) or 0)
+    monkeypatch.setattr(run_command, "unrecorded", lambda run_dir: "stopped by the test")
     code = cli.main(words[1:])
     assert given, f"stackaudit {' '.join(words[1:])} stopped with exit code {code} before pytest"
     return given[0]

@@ -2,7 +2,7 @@
 path, what was found and the fix, before anything connects; never a traceback, a hang or a silent
 acceptance, and never a secret's value.
 
-Every row runs through the loaders (`stackaudit.__main__.validate`, what `stackaudit run` and the
+Every row runs through the loaders (`stackaudit.cli.run_command.validate`, what `stackaudit run` and the
 plugin call); the rows marked end to end also run through `python -m stackaudit run`, which must
 print that one line on stderr and create no run directory.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.__main__ import validate
+from stackaudit.cli.run_command import validate
 from tests.unit.config_breakage import Case, make_site
 from tests.unit.config_bad_trust import DATABASE_TLS, FILES_NAMED, TLS_OPT_OUTS
 from tests.unit.config_bad_values import ENCODINGS_AND_FILE_KINDS, NAMES, NUMBERS, URLS, VERSIONS_AND_TEXT, YAML_STRUCTURE

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.__main__ import main
+from stackaudit.cli import main
 from stackaudit.catalog import catalog
 from stackaudit.collect.declarations import FACTS, closure
 from stackaudit.explain import check_functions, explain, lab_text, text

@@ -36,6 +36,7 @@ STAGES = [
     "stackaudit.explain_source",
     "stackaudit.explain_lab",
     "stackaudit.explain",
+    "stackaudit.cli",
     "stackaudit.__main__",
 ]
 ANYWHERE = ("stackaudit.errors",)  # every stage raises its errors; errors.py imports no stage

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from stackaudit.__main__ import main
+from stackaudit.cli import main
 from stackaudit.config.safe_files import UnsafePath
 from stackaudit.config.shard import shard_of
 from stackaudit.targets import Snapshot, Target

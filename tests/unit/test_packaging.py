@@ -75,9 +75,9 @@ def test_an_entry_point_under_another_name_would_register_it_twice(tmp_path):
 
 
 def test_the_console_script_is_the_module_entry():
-    from stackaudit.__main__ import main
+    from stackaudit.cli import main
     module, function = PYPROJECT["project"]["scripts"]["stackaudit"].split(":")
-    assert (module, function) == ("stackaudit.__main__", main.__name__)
+    assert (module, function) == ("stackaudit.cli", main.__name__)
 
 
 def test_the_checks_found_are_the_repository_checks():

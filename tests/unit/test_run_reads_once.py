@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-import stackaudit.__main__ as cli
+import stackaudit.cli as cli
+import stackaudit.cli.run_command as run_command
 from stackaudit import configuration, fixtures, plugin, session
 from stackaudit.config.redact import KnownSecrets, remember_inventory_secrets
 from stackaudit.targets import Snapshot
@@ -40,7 +41,7 @@ def test_the_run_reads_the_inventory_once_and_its_summary_has_the_hash_of_what_i
         published.append((inputs, passed_results))
         (run_dir / "report.html").write_text("<html></html>")
 
-    monkeypatch.setattr(cli, "publish", publish)
+    monkeypatch.setattr(run_command, "publish", publish)
     checks = tmp_path / "checks"
     checks.mkdir()
     reports = tmp_path / "reports"

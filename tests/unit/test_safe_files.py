@@ -237,7 +237,7 @@ def test_a_link_planted_at_a_facts_file_or_its_claim_is_never_followed(tmp_path,
 @pytest.mark.parametrize("where", ["reports", "runs"])
 def test_stackaudit_run_refuses_a_group_writable_reports_directory_with_one_line_and_exit_4(
         tmp_path, inventory, monkeypatch, capsys, where):  # noqa: F811
-    from stackaudit.__main__ import main
+    from stackaudit.cli import main
 
     monkeypatch.setenv("K", "key")
     monkeypatch.setenv("S", "secret")

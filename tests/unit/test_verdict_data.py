@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackaudit.__main__ import main
+from stackaudit.cli import main
 from stackaudit.report import pdf
 from stackaudit.report.runs import SHARD_MARK
 from stackaudit.report.summary_fields import discovery_failed

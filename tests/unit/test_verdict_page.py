@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from stackaudit.catalog import catalog
-from stackaudit.__main__ import verdict_checks
+from stackaudit.cli.run_command import verdict_checks
 from stackaudit.report.verdict_page import render, verdict
 from stackaudit.report.verdict_sections import MATRIX_ROWS
 from tests.unit.verdict_samples import HOSTILE, inputs, result

@@ -1,0 +1,24 @@
+"""The `stackaudit` command: run|merge|summary|explain|pdf (parser.py), one module per command.
+
+pytest stays the interface: `run` only adds defaults and passes every other argument through
+(run_command.py); the other commands read a run directory, the catalog or the checks' declarations.
+"""
+from __future__ import annotations
+
+import os
+
+from stackaudit.cli import merge_command, run_command, small_commands
+from stackaudit.cli.parser import build_parser
+from stackaudit.config.safe_files import use_private_umask
+
+COMMANDS = {"run": run_command.run, "merge": merge_command.merge, "summary": small_commands.summary,
+            "explain": small_commands.explain, "pdf": small_commands.pdf}
+
+
+def main(argv: list[str] | None = None) -> int:
+    before = use_private_umask()     # before anything is written: the evidence is for its owner only
+    try:
+        args, rest = build_parser().parse_known_args(argv)
+        return COMMANDS[args.command](args, rest)
+    finally:
+        os.umask(before)    # called in-process (tests, a wrapper), the caller's own umask comes back
