@@ -51,19 +51,36 @@ def validate(inventory: str, waivers: str | None, workers: str = "auto", shard: 
 def checked_configuration(inventory: str, waivers: str | None, workers: str = "auto",
                           shard: str | None = None, metrics_file: str | None = None) -> Configuration:
     """The run's configuration, each file read once; raises ConfigError with the first problem (one line)."""
+    check_options(workers, shard, metrics_file)
+    return load_configuration(Path(inventory), Path(waivers) if waivers else None)
+
+
+def check_options(workers: str = "auto", shard: str | None = None, metrics_file: str | None = None) -> None:
+    """The command line's own values; ConfigError with the first problem."""
     problem = workers_problem(workers) or (metrics_file_problem(metrics_file) if metrics_file else None)
     if problem:
         raise ConfigError(problem)
     if shard is not None:
         parse_shard(shard)
-    return load_configuration(Path(inventory), Path(waivers) if waivers else None)
+
+
+def validate_hint(inventory: str, waivers: str | None) -> str:
+    """The line after a mistake of the files: where to get the full list (cli/validate_command.py)."""
+    with_waivers = f" --waivers={waivers}" if waivers else ""
+    return f"run `stackaudit validate --inventory={inventory}{with_waivers}` to list every mistake at once"
 
 
 def run(args, rest: list[str]) -> int:
     try:
+        check_options(args.workers, args.shard, args.metrics_file)
+    except ConfigError as err:
+        say(str(err))       # a mistake of the command line: no file to validate
+        return EXIT_CONFIG
+    try:    # the options again (cheap), then the files
         configuration = checked_configuration(args.inventory, args.waivers, args.workers, args.shard, args.metrics_file)
     except ConfigError as err:
         say(str(err))
+        say(validate_hint(args.inventory, args.waivers))
         return EXIT_CONFIG
     reports = Path(args.reports)
     try:

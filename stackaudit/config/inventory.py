@@ -5,7 +5,7 @@ and the fix (ConfigError, exit code 4). Relative paths are relative to the inven
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.errors import ConfigError
@@ -14,8 +14,8 @@ from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PA
                                      NonEmptyList, seconds)
 from stackaudit.config.host_key_fingerprints import read_fingerprints
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
-from stackaudit.config.schema import (REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, SchemaError, Str, child, f,
-                                     read_yaml_file)
+from stackaudit.config.problems import Problems
+from stackaudit.config.schema import REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, Str, child, f, read_yaml_file
 from stackaudit.config.secrets import SecretSource
 
 
@@ -192,74 +192,129 @@ def unverified_tls_note(channel: str) -> str:
             "written them")
 
 
+@dataclass(frozen=True)
+class InventoryReading:
+    """What one reading of an inventory gave: the inventory (None when it has mistakes, each in the
+    Problems) and the policy file it names, when its `policy` key could be read (policy_known)."""
+    inventory: Inventory | None
+    policy_path: Path | None = None
+    policy_known: bool = False
+
+
 def load_inventory(path: Path) -> Inventory:
-    """The inventory at `path`, with every file it names checked and every secret it names set."""
+    """The inventory at `path`, with every file it names checked and every secret it names set;
+    ConfigError with the first mistake."""
+    inventory = read_inventory(path, Problems(error=ConfigError)).inventory
+    assert inventory is not None    # a Problems that does not collect raised the first mistake
+    return inventory
+
+
+def read_inventory(path: Path, problems: Problems) -> InventoryReading:
+    """The inventory at `path`, its checks run as independent steps (problems.py): a section that
+    failed the schema is not checked further, and the steps run in the order that makes the first
+    mistake the one `run` reports."""
     where = f"{shown_path(path)}:"
-    read = read_yaml_file(path, "check the --inventory path", ConfigError)
+    before = len(problems.lines)
     try:
-        data = INVENTORY.check(read.data, where)
-    except SchemaError as err:
-        raise ConfigError(str(err)) from None
+        read = read_yaml_file(path, "check the --inventory path", ConfigError)
+    except ConfigError as err:
+        problems.add(err)
+        return InventoryReading(None)
+    data = INVENTORY.check_sections(read.data, where, problems)
     base = path.parent
 
     def local(value: str | None) -> Path | None:
         return None if value is None else (base / Path(value).expanduser())
 
-    def secret(section: dict, name: str, at: str) -> SecretSource:
-        if section.get(name) is not None:
-            raise ConfigError(f"{child(at, name)}: inline secrets are refused; use {name}_env (an environment "
-                              f"variable) or {name}_file (a file with mode 0600)")
-        env, file = section.get(f"{name}_env"), section.get(f"{name}_file")
-        if (env is None) == (file is None):
-            raise ConfigError(f"{child(at, name + '_env')}: give exactly one of {name}_env or {name}_file")
-        source = SecretSource(child(at, f"{name}_env" if env else f"{name}_file"), env, local(file))
-        source.check()
-        return source
+    def secret(section: dict, name: str, at: str) -> SecretSource | None:
+        with problems.step():
+            return secret_source(section, name, at, local)
+        return None
 
-    api = data["cloud"]["api"]
+    api = data["cloud"]["api"] if "cloud" in data else None
     api_at = child(child(where, "cloud"), "api")
-    verify = api["verify"] if isinstance(api["verify"], bool) else str(local(api["verify"]))
-    ssh = data["ssh"]
+    verify = None if api is None else api["verify"] if isinstance(api["verify"], bool) else str(local(api["verify"]))
+    ssh = data.get("ssh")
     ssh_at = child(where, "ssh")
-    check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
-    check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
-    if isinstance(verify, str):
-        check_ca_file(Path(verify), child(api_at, "verify"))
-    check_api_tls(api, api_at)
-    xen = data["xenserver"]
+    if ssh is not None:
+        with problems.step():
+            check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
+        with problems.step():
+            check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
+    if api is not None:
+        if isinstance(verify, str):
+            with problems.step():
+                check_ca_file(Path(verify), child(api_at, "verify"))
+        with problems.step():
+            check_api_tls(api, api_at)
+    xen = data.get("xenserver")
     if xen is not None:
-        check_tls_choice(xen, local(xen["ca_file"]), child(where, "xenserver"))
-    dbs = data["databases"]
+        with problems.step():
+            check_tls_choice(xen, local(xen["ca_file"]), child(where, "xenserver"))
+    dbs = data.get("databases")
     if dbs is not None:
-        unique_names(dbs["servers"], child(child(where, "databases"), "servers"))
-        check_tls_choice(dbs, local(dbs["ca_file"]), child(where, "databases"))
-    unique_names(data["management_servers"], child(where, "management_servers"))
-    unique_names(data["tls_frontends"], child(where, "tls_frontends"))
-    inventory = Inventory(
+        with problems.step():
+            unique_names(dbs["servers"], child(child(where, "databases"), "servers"))
+        with problems.step():
+            check_tls_choice(dbs, local(dbs["ca_file"]), child(where, "databases"))
+    for key in ("management_servers", "tls_frontends"):
+        if key in data:
+            with problems.step():
+                unique_names(data[key], child(where, key))
+    key, api_secret = (None, None) if api is None else (secret(api, "key", api_at), secret(api, "secret", api_at))
+    system_vms = None
+    if "system_vms" in data:
+        with problems.step():
+            system_vms = system_vm_access(data["system_vms"], local, child(where, "system_vms"))
+    xen_password = None if xen is None else secret(xen, "password", child(where, "xenserver"))
+    db_password = None if dbs is None else secret(dbs, "password", child(where, "databases"))
+    if "system_vms" in data and "management_servers" in data:
+        with problems.step():
+            check_jump_host(data["system_vms"]["vmware_jump_host"], data["management_servers"],
+                            child(child(where, "system_vms"), "vmware_jump_host"))
+    policy_path = local(data.get("policy"))
+    if policy_path is not None:
+        with problems.step():
+            if not policy_path.exists():
+                raise ConfigError(f"{child(where, 'policy')}: {shown_path(policy_path)} does not exist; fix the "
+                                  "path or remove the key to use the default policy")
+    reading = InventoryReading(None, policy_path, "policy" in data and (policy_path is None or policy_path.exists()))
+    if len(problems.lines) > before:
+        return reading
+    return replace(reading, inventory=Inventory(
         path=path, cloud_name=data["cloud"]["name"],
-        api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify,
-                        api["insecure"]),
+        api=ApiSettings(api["endpoint"], key, api_secret, verify, api["insecure"]),
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
-        system_vms=system_vm_access(data["system_vms"], local, child(where, "system_vms")),
+        system_vms=system_vms,
         xenserver=None if xen is None else XenServerSettings(
-            xen["username"], secret(xen, "password", child(where, "xenserver")), local(xen["ca_file"]),
-            xen["port"], xen["timeout"], xen["insecure"]),
+            xen["username"], xen_password, local(xen["ca_file"]), xen["port"], xen["timeout"], xen["insecure"]),
         databases=None if dbs is None else DatabaseSettings(
-            dbs["user"], secret(dbs, "password", child(where, "databases")),
+            dbs["user"], db_password,
             tuple(DatabaseServer(**{**s, "aliases": tuple(s["aliases"])}) for s in dbs["servers"]),
             local(dbs["ca_file"]), dbs["insecure"]),
         management_servers=tuple(ManagementServer(**m) for m in data["management_servers"]),
-        policy_path=local(data["policy"]), sha256=read.sha256,
-        tls_frontends=tuple(TlsFrontend(**t) for t in data["tls_frontends"]))
-    jump = inventory.system_vms.vmware_jump_host
-    if jump is not None and jump not in {m.name for m in inventory.management_servers if m.ssh_address}:
-        raise ConfigError(f"{child(child(where, 'system_vms'), 'vmware_jump_host')}: {shown(jump)} is not a management "
-                          "server with an ssh_address in management_servers; name one")
-    if inventory.policy_path is not None and not inventory.policy_path.exists():
-        raise ConfigError(f"{child(where, 'policy')}: {shown_path(inventory.policy_path)} does not exist; fix the "
-                          "path or remove the key to use the default policy")
-    return inventory
+        policy_path=policy_path, sha256=read.sha256,
+        tls_frontends=tuple(TlsFrontend(**t) for t in data["tls_frontends"])))
+
+
+def secret_source(section: dict, name: str, at: str, local) -> SecretSource:
+    """Where the section's secret `name` comes from (NAME_env or NAME_file), checked: set, protected."""
+    if section.get(name) is not None:
+        raise ConfigError(f"{child(at, name)}: inline secrets are refused; use {name}_env (an environment "
+                          f"variable) or {name}_file (a file with mode 0600)")
+    env, file = section.get(f"{name}_env"), section.get(f"{name}_file")
+    if (env is None) == (file is None):
+        raise ConfigError(f"{child(at, name + '_env')}: give exactly one of {name}_env or {name}_file")
+    source = SecretSource(child(at, f"{name}_env" if env else f"{name}_file"), env, local(file))
+    source.check()
+    return source
+
+
+def check_jump_host(jump: str | None, management_servers: list[dict], where: str) -> None:
+    if jump is not None and jump not in {m["name"] for m in management_servers if m["ssh_address"]}:
+        raise ConfigError(f"{where}: {shown(jump)} is not a management server with an ssh_address in "
+                          "management_servers; name one")
 
 
 def check_api_tls(api: dict, where: str) -> None:

@@ -20,7 +20,8 @@ from stackaudit.config.policy_sections import (AdminPolicy, BackupPolicy, Cluste
 from stackaudit.config.kinds import (CLOUDSTACK_VERSION, LOG_LEVELS, PORT, SYSLOG_FACILITIES, USER_NAME_PATTERN,
                                      Bounded, DebianVersion, Host, NonEmptyList, Pattern, Text, seconds)
 from stackaudit.config.policy_kinds import PACKAGE, Named, Releases, VersionOrPerPackage
-from stackaudit.config.schema import Bool, Enum, ListOf, MapOf, Optional, Record, SchemaError, child, f, read_yaml_file
+from stackaudit.config.problems import Problems
+from stackaudit.config.schema import Bool, Enum, ListOf, MapOf, Optional, Record, child, f, read_yaml_file
 from stackaudit.errors import ConfigError
 
 
@@ -232,29 +233,43 @@ class Policy:
 
 
 def load_policy(path: Path | None) -> Policy:
-    """The policy at `path`, or the defaults when no policy file is given."""
+    """The policy at `path`, or the defaults when no policy file is given; ConfigError with the first mistake."""
+    policy = read_policy(path, Problems(error=ConfigError))
+    assert policy is not None       # a Problems that does not collect raised the first mistake
+    return policy
+
+
+def read_policy(path: Path | None, problems: Problems) -> Policy | None:
+    """The policy at `path` (the defaults without one); None when it has mistakes, each in `problems`."""
     if path is None:
         return policy_from_data({}, "defaults")
-    read = read_yaml_file(path, "fix the inventory's policy path", ConfigError)
-    return replace(policy_from_data(read.data, shown_path(path)), sha256=read.sha256)
-
-
-def policy_from_data(raw: object, source: str) -> Policy:
-    where = f"{source}:"
     try:
-        data = POLICY.check(raw, where)
-    except SchemaError as err:
-        raise ConfigError(str(err)) from None
-    fw = data["firewall"]
-    fw_at = child(where, "firewall")
+        read = read_yaml_file(path, "fix the inventory's policy path", ConfigError)
+    except ConfigError as err:
+        problems.add(err)
+        return None
+    policy = policy_from_data(read.data, shown_path(path), problems)
+    return None if policy is None else replace(policy, sha256=read.sha256)
+
+
+def policy_from_data(raw: object, source: str, problems: Problems | None = None) -> Policy | None:
+    """The policy in `raw`; without `problems`, ConfigError with the first mistake, else None when any
+    (each section's own checks run where its schema passed)."""
+    problems = problems or Problems(error=ConfigError)
+    before = len(problems.lines)
+    where = f"{source}:"
+    data = POLICY.check_sections(raw, where, problems)
+    built: dict = {}
+    for key, build in (("firewall", firewall_policy), ("backups", backup_policy), ("limits", limits)):
+        if key in data:
+            with problems.step():
+                built[key] = build(data[key], child(where, key))
+    if len(problems.lines) > before:
+        return None
     return Policy(
         source=source,
         xenserver=XenServerPolicy(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["xenserver"].items()}),
-        firewall=FirewallPolicy(
-            tuple(fw["reject_ports"]),
-            tuple(network(v, f"{child(fw_at, 'v4_exceptions')}[{i}]", 4) for i, v in enumerate(fw["v4_exceptions"])),
-            None if fw["v6_management_prefix"] is None
-            else network(fw["v6_management_prefix"], child(fw_at, "v6_management_prefix"), 6)),
+        firewall=built["firewall"],
         system_vms=SystemVmPolicy(data["system_vms"]["libssl_floors"]),
         libvirt=LibvirtPolicy(**data["libvirt"]),
         database=DatabasePolicy(**data["database"]),
@@ -262,13 +277,11 @@ def policy_from_data(raw: object, source: str) -> Policy:
                                        "agent_endpoints": tuple(data["management"]["agent_endpoints"])}),
         ms=MsPolicy(**{**data["ms"], "selinux_modes": tuple(data["ms"]["selinux_modes"])}),
         tls_frontends=TlsFrontendPolicy(data["tls_frontends"]["libssl_floors"]),
-        backups=BackupPolicy(data["backups"]["max_age_hours"], {
-            BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(child(where, 'backups'), key)}[{i}]")
-                                     for i, g in enumerate(data["backups"][key])) for key in BACKUP_KINDS}),
+        backups=built["backups"],
         waivers=WaiverPolicy(**data["waivers"]),
         report=ReportPolicy(**data["report"]),
         time=TimePolicy(**data["time"]),
-        limits=limits(data["limits"], child(where, "limits")),
+        limits=built["limits"],
         services=ServicesPolicy(tuple(data["services"]["database_units"])),
         ssvm=SsvmPolicy(**data["ssvm"]),
         cks=KubernetesPolicy(**data["cks"]),
@@ -279,6 +292,20 @@ def policy_from_data(raw: object, source: str) -> Policy:
         admin=AdminPolicy(tuple(data["admin"]["default_passwords"]), data["admin"]["max_pbkdf2_rounds"],
                           data["admin"]["check_all_root_admins"]),
         ldap=LdapPolicy(tuple(data["ldap"]["domains"]), data["ldap"]["profiles"], data["ldap"]["overrides"]))
+
+
+def firewall_policy(fw: dict, where: str) -> FirewallPolicy:
+    return FirewallPolicy(
+        tuple(fw["reject_ports"]),
+        tuple(network(v, f"{child(where, 'v4_exceptions')}[{i}]", 4) for i, v in enumerate(fw["v4_exceptions"])),
+        None if fw["v6_management_prefix"] is None
+        else network(fw["v6_management_prefix"], child(where, "v6_management_prefix"), 6))
+
+
+def backup_policy(backups: dict, where: str) -> BackupPolicy:
+    return BackupPolicy(backups["max_age_hours"], {
+        BACKUP_KINDS[key]: tuple(backup_glob(g, f"{child(where, key)}[{i}]") for i, g in enumerate(backups[key]))
+        for key in BACKUP_KINDS})
 
 
 def limits(values: dict, where: str) -> LimitsPolicy:

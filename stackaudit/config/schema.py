@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from stackaudit.config.files import UnreadableFile, decode_utf8, read_bytes, shown, shown_path
+from stackaudit.config.problems import Problems
 from stackaudit.config.yamltext import YamlRefused, load_yaml_text
 from stackaudit.errors import SchemaError
 
 REQUIRED = object()
+
+
+class Reported(Exception):
+    """A part failed and its mistakes are already in the Problems (check_all): the whole fails too."""
 
 
 @dataclass
@@ -35,6 +40,15 @@ class Kind:
 
     def check(self, value: Any, where: str) -> Any:
         raise NotImplementedError
+
+    def check_all(self, value: Any, where: str, problems: Problems) -> Any:
+        """As check, with the mistake recorded in `problems` (then Reported); a Record records the
+        mistake of each of its fields, so one pass finds them all."""
+        try:
+            return self.check(value, where)
+        except SchemaError as err:
+            problems.add(err)
+            raise Reported from None
 
     def fail(self, value: Any, where: str, expected: str | None = None) -> None:
         found = "nothing" if value is None else f"{type(value).__name__} {shown(value)}"
@@ -107,6 +121,11 @@ class Optional(Kind):
         except SchemaError:
             self.fail(value, where)
 
+    def check_all(self, value, where, problems):
+        if value is not None and (isinstance(self.inner, Record) or self.inner.detailed):
+            return self.inner.check_all(value, where, problems)
+        return super().check_all(value, where, problems)
+
 
 class Mapping(Kind):
     """Any mapping, checked later by the caller (used where the schema depends on a sibling key)."""
@@ -158,26 +177,53 @@ class Record(Kind):
         self.expected = "a mapping with keys " + ", ".join(fields)
 
     def check(self, value, where):
+        return self.check_all(value, where, Problems())     # raises the first mistake
+
+    def check_all(self, value, where, problems):
+        out, complete = self._fields(value, where, problems)
+        if not complete:
+            raise Reported
+        if self.extra_check:
+            try:
+                self.extra_check(out, where)
+            except SchemaError as err:
+                problems.add(err)
+                raise Reported from None
+        return out
+
+    def check_sections(self, value, where, problems: Problems) -> dict:
+        """The fields that passed (a field that failed is left out), each mistake recorded in `problems`
+        in the order check finds them, so the first is the one check raises."""
+        return self._fields(value, where, problems)[0]
+
+    def _fields(self, value, where, problems: Problems) -> tuple[dict, bool]:
         if value is None:
             value = {}
         if not isinstance(value, dict):
-            self.fail(value, where)
+            try:
+                self.fail(value, where)
+            except SchemaError as err:
+                problems.add(err)
+            return {}, False
+        complete = True
         for key in value:
             if key not in self.fields:
-                raise SchemaError(f"{child(where, key)}: unknown key; expected one of {', '.join(self.fields)}")
+                problems.add(SchemaError(f"{child(where, key)}: unknown key; expected one of {', '.join(self.fields)}"))
+                complete = False
         out = {}
         for key, spec in self.fields.items():
-            if key in value:
-                out[key] = spec.kind.check(value[key], child(where, key))
-            elif spec.default is REQUIRED:
-                raise SchemaError(f"{child(where, key)}: missing; expected {spec.kind.expected}")
-            else:
-                default = spec.default_value()
-                # Defaults pass through their kind too, so nested records get their own defaults.
-                out[key] = None if default is None else spec.kind.check(default, child(where, key))
-        if self.extra_check:
-            self.extra_check(out, where)
-        return out
+            try:
+                if key in value:
+                    out[key] = spec.kind.check_all(value[key], child(where, key), problems)
+                elif spec.default is REQUIRED:
+                    problems.add(SchemaError(f"{child(where, key)}: missing; expected {spec.kind.expected}"))
+                    complete = False
+                else:
+                    default = spec.default_value()
+                    out[key] = None if default is None else spec.kind.check(default, child(where, key))
+            except Reported:
+                complete = False
+        return out, complete
 
 
 def f(kind: Kind, default: Any = None) -> Field:

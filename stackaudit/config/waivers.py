@@ -14,6 +14,7 @@ from pathlib import Path
 
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import Text
+from stackaudit.config.problems import Problems
 from stackaudit.config.schema import SchemaError, read_yaml
 from stackaudit.errors import ConfigError
 
@@ -45,27 +46,42 @@ class Waiver:
 
 def load_waivers(path: Path | None, check_kinds: dict[str, tuple[str, ...]], max_days_ahead: int,
                  today: datetime.date) -> tuple[Waiver, ...]:
-    """The waivers in `path` (none without a file). `check_kinds`: check ID -> the target kinds it runs on."""
+    """The waivers in `path` (none without a file). `check_kinds`: check ID -> the target kinds it runs on.
+    ConfigError with the first mistake."""
+    waivers = read_waivers(path, check_kinds, max_days_ahead, today, Problems(error=ConfigError))
+    assert waivers is not None      # a Problems that does not collect raised the first mistake
+    return waivers
+
+
+def read_waivers(path: Path | None, check_kinds: dict[str, tuple[str, ...]], max_days_ahead: int,
+                 today: datetime.date, problems: Problems) -> tuple[Waiver, ...] | None:
+    """As load_waivers, each entry checked on its own; None when any mistake (each in `problems`)."""
     if path is None:
         return ()
-    raw = read_yaml(path, "check the --waivers path", ConfigError)
-    if not isinstance(raw, dict) or set(raw) != {"waivers"} or not isinstance(raw["waivers"], list):
-        raise ConfigError(f"{shown_path(path)}: expected one key, waivers, holding a list of waivers; "
-                          "see inventories/waivers.yml for the format")
+    before = len(problems.lines)
+    try:
+        raw = read_yaml(path, "check the --waivers path", ConfigError)
+        if not isinstance(raw, dict) or set(raw) != {"waivers"} or not isinstance(raw["waivers"], list):
+            raise ConfigError(f"{shown_path(path)}: expected one key, waivers, holding a list of waivers; "
+                              "see inventories/waivers.yml for the format")
+    except ConfigError as err:
+        problems.add(err)
+        return None
     waivers = []
     seen: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(raw["waivers"]):
         check = entry.get("check") if isinstance(entry, dict) else None
         named = check if isinstance(check, str) and check.isprintable() and len(check) <= 60 else "no check"
         where = f"{shown_path(path)}: waivers[{index}] ({named})"
-        waiver = _waiver(entry, where, check_kinds, max_days_ahead, today)
-        key = (waiver.check, waiver.target)
-        if key in seen:
-            raise ConfigError(f"{where}: same check and target as waivers[{seen[key]}]; "
-                              "keep one entry per check and target")
-        seen[key] = index
-        waivers.append(waiver)
-    return tuple(waivers)
+        with problems.step():
+            waiver = _waiver(entry, where, check_kinds, max_days_ahead, today)
+            key = (waiver.check, waiver.target)
+            if key in seen:
+                raise ConfigError(f"{where}: same check and target as waivers[{seen[key]}]; "
+                                  "keep one entry per check and target")
+            seen[key] = index
+            waivers.append(waiver)
+    return None if len(problems.lines) > before else tuple(waivers)
 
 
 def _waiver(entry, where: str, check_kinds, max_days_ahead: int, today: datetime.date) -> Waiver:

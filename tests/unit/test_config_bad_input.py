@@ -33,6 +33,16 @@ def broken_site(tmp_path: Path, case: Case):
     return site
 
 
+def broken_site_in_env(tmp_path: Path, monkeypatch, case: Case):
+    """The broken site, with exactly the variables it sets in the environment."""
+    site = broken_site(tmp_path, case)
+    for name in ("SA_TEST_API_KEY", "SA_TEST_DB_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in site.env.items():
+        monkeypatch.setenv(name, value)
+    return site
+
+
 def expected(case: Case, site) -> str:
     return case.fragment.replace("{dir}", str(site.directory))
 
@@ -58,11 +68,7 @@ def test_the_valid_site_passes_so_each_row_fails_for_its_own_reason(tmp_path, mo
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_naming_the_file_key_and_fix(tmp_path, monkeypatch, case):
-    site = broken_site(tmp_path, case)
-    for name in ("SA_TEST_API_KEY", "SA_TEST_DB_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in site.env.items():
-        monkeypatch.setenv(name, value)
+    site = broken_site_in_env(tmp_path, monkeypatch, case)
     line = validate(str(site.inventory), str(site.waivers), site.workers)       # timed: make bench-config
     assert line is not None, "accepted silently"
     check_line(line, case, site)
@@ -98,13 +104,18 @@ def end_to_end_runs(tmp_path_factory):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("case", END_TO_END, ids=[c.name for c in END_TO_END])
-def test_stackaudit_run_stops_with_exit_4_one_line_and_no_run_directory(end_to_end_runs, case):
+def test_stackaudit_run_stops_with_exit_4_one_line_the_validate_hint_and_no_run_directory(end_to_end_runs, case):
     site, reports, done = end_to_end_runs[("stackaudit", case.name)]
     assert done.returncode == 4, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stdout == ""
-    (line,) = done.stderr.splitlines()
+    line, *hint = done.stderr.splitlines()
     assert line.startswith("stackaudit: ")
+    if line.startswith("stackaudit: --"):      # a command-line option: no file to validate
+        assert hint == []
+    else:
+        assert hint == [f"stackaudit: run `stackaudit validate --inventory={site.inventory} --waivers={site.waivers}` "
+                        "to list every mistake at once"]
     check_line(line, case, site)
     assert not reports.exists()
 

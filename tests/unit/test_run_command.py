@@ -34,7 +34,7 @@ def stackaudit_run(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("bad", ["waivers", "inventory", "policy"])
-def test_a_bad_file_is_exit_4_one_line_and_nothing_written(tmp_path, inventory, bad):
+def test_a_bad_file_is_exit_4_one_line_the_validate_hint_and_nothing_written(tmp_path, inventory, bad):
     reports = tmp_path / "reports"
     (reports / "runs" / "20260101T000000Z").mkdir(parents=True)     # an earlier run: must survive
     waivers = tmp_path / "waivers.yml"
@@ -53,7 +53,8 @@ def test_a_bad_file_is_exit_4_one_line_and_nothing_written(tmp_path, inventory, 
                              "xenserver, databases, management_servers, tls_frontends, policy",
                 "policy": f"stackaudit: {tmp_path / 'policy.yml'}: waivers.max_days_ahead: found int 0; "
                           "expected a whole number of days from 1 to 3650"}[bad]
-    assert done.stderr.splitlines() == [expected] and done.stdout == ""
+    hint = f"stackaudit: run `stackaudit validate --inventory={inventory} --waivers={waivers}` to list every mistake at once"
+    assert done.stderr.splitlines() == [expected, hint] and done.stdout == ""
     assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*")) == ["runs", "runs/20260101T000000Z"]
 
 

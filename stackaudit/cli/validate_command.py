@@ -1,0 +1,32 @@
+"""`stackaudit validate`: every mistake of the inventory, its policy and the waivers at once
+(stackaudit/configuration.py, check_configuration); with --connect, each channel tried read-only
+(docs/validate.md).
+
+`run` stops at the first mistake, before anything connects; `validate` lists them all, each in the
+line `run` would give, so one edit round fixes them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from stackaudit.cli.output import say
+from stackaudit.config.files import shown, shown_path
+from stackaudit.configuration import check_configuration
+from stackaudit.report.outcomes import EXIT_CONFIG, EXIT_OK
+from stackaudit.report.visible import visible
+
+
+def validate(args, rest: list[str]) -> int:
+    if rest:
+        say(f"validate: unrecognized arguments {shown(' '.join(rest))}; validate takes --inventory and --waivers")
+        return EXIT_CONFIG
+    checked = check_configuration(Path(args.inventory), Path(args.waivers) if args.waivers else None)
+    files = ", ".join(shown_path(path) for path in checked.files)
+    if checked.problems:
+        for line in checked.problems:
+            print(visible(line))
+        count = len(checked.problems)
+        print(visible(f"{count} problem{'s' if count > 1 else ''} in {files}"))
+        return EXIT_CONFIG
+    print(visible(f"configuration valid: {files}"))
+    return EXIT_OK
