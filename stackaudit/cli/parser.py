@@ -40,9 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("shard_runs", nargs="+", metavar="SHARD_RUN_DIR", type=Path,
                        help="every shard's run directory (reports/runs/<UTC>), shards 0/N to N-1/N, in any order")
     validate = commands.add_parser("validate", help="list every mistake of the inventory, its policy and the waivers "
-                                   "at once")
+                                   "at once (--connect: then try each channel, read-only)")
     validate.add_argument("--inventory", required=True, help="the inventory to check (inventories/example.yml)")
     validate.add_argument("--waivers", help="the waivers file to check with it")
+    validate.add_argument("--connect", action="store_true", help="when the files are valid, log in over each "
+                          "channel (API, XAPI, database, SSH) and say what to fix; exit 6 if any failed")
     summary = commands.add_parser("summary", help="per-check summary of an Allure results directory")
     summary.add_argument("results", nargs="?", default="reports/latest/allure-results")
     explain = commands.add_parser("explain", help="what one check reads, calls and is tested by (no ID: every ID)")

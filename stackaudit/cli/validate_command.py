@@ -12,13 +12,14 @@ from pathlib import Path
 from stackaudit.cli.output import say
 from stackaudit.config.files import shown, shown_path
 from stackaudit.configuration import check_configuration
-from stackaudit.report.outcomes import EXIT_CONFIG, EXIT_OK
+from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_OK
 from stackaudit.report.visible import visible
 
 
 def validate(args, rest: list[str]) -> int:
     if rest:
-        say(f"validate: unrecognized arguments {shown(' '.join(rest))}; validate takes --inventory and --waivers")
+        say(f"validate: unrecognized arguments {shown(' '.join(rest))}; validate takes --inventory, --waivers "
+            "and --connect")
         return EXIT_CONFIG
     checked = check_configuration(Path(args.inventory), Path(args.waivers) if args.waivers else None)
     files = ", ".join(shown_path(path) for path in checked.files)
@@ -29,4 +30,13 @@ def validate(args, rest: list[str]) -> int:
         print(visible(f"{count} problem{'s' if count > 1 else ''} in {files}"))
         return EXIT_CONFIG
     print(visible(f"configuration valid: {files}"))
-    return EXIT_OK
+    if not args.connect:
+        return EXIT_OK
+    # here, not at the top: the transports and discovery, only once the files are good
+    from stackaudit.collect.probe import probe
+    results = probe(checked.configuration)
+    for result in results:
+        print(visible(result.line))
+    failed = sum(result.problem is not None for result in results)
+    print(visible(f"{len(results) - failed} channel{'s' if len(results) - failed != 1 else ''} ok, {failed} failed"))
+    return EXIT_BROKEN if failed else EXIT_OK

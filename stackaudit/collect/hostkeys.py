@@ -55,14 +55,21 @@ class PinnedHostKeys:
     """{vm id: {name, key_type, fingerprint, pinned}} in one JSON file; every read-modify-write
     holds an exclusive lock, since xdist workers may meet different new system VMs at once."""
 
-    def __init__(self, path: Path, run: str | None = None):
+    def __init__(self, path: Path, run: str | None = None, pin_new: bool = True):
         self.path = path
         self.run = run      # this run's own mark, kept with each pin it makes (`pinned_in_run`)
+        self.pin_new = pin_new  # False (`stackaudit validate --connect`): compare only, pin nothing
 
     def verify(self, vm_id: str, target_id: str, template: str | None, key: paramiko.PKey) -> str:
         """The note for the evidence; HostKeyRejected (broken) when the id's key changed.
         `template` is the API's templatename (or templateid): the template the key came from."""
         seen = fingerprint(key)
+        if not self.pin_new:
+            pin = self._load().get(vm_id)
+            if pin is None:
+                return (f"host key {seen} ({key.get_name()}) not pinned yet for CloudStack id {vm_id}: the next run "
+                        f"pins it on first use, in {self.path}")
+            return self._compare(pin, vm_id, target_id, template, key, seen)
         with self._locked():
             pins = self._load()
             pin = pins.get(vm_id)
@@ -75,6 +82,10 @@ class PinnedHostKeys:
                         f"NOT VERIFIED: whatever answered is trusted from now on (pinned in {self.path}). Compare it "
                         "with the system VM template's key, or list the templates' keys in the inventory's "
                         "system_vms.host_key_fingerprints to verify without a first use")
+        return self._compare(pin, vm_id, target_id, template, key, seen)
+
+    def _compare(self, pin: dict, vm_id: str, target_id: str, template: str | None, key: paramiko.PKey,
+                 seen: str) -> str:
         if pin.get("fingerprint") == seen:
             return f"host key {seen} matches the key pinned for CloudStack id {vm_id} on {pin.get('pinned')}"
         if pin.get("template") and template and pin["template"] != template:
@@ -149,12 +160,12 @@ class ListedHostKeys:
 
 
 def system_vm_host_keys(fingerprints_file: Path | None, fingerprints: frozenset[str], reports_dir: Path,
-                        run: str | None = None) -> PinnedHostKeys | ListedHostKeys:
+                        run: str | None = None, pin_new: bool = True) -> PinnedHostKeys | ListedHostKeys:
     """How system VM keys are verified: against the inventory's fingerprints file if it gives one,
     else pinned on first use in the reports directory."""
     if fingerprints_file is not None:
         return ListedHostKeys(fingerprints_file, fingerprints)
-    return PinnedHostKeys(reports_dir / PIN_FILE_NAME, run)
+    return PinnedHostKeys(reports_dir / PIN_FILE_NAME, run, pin_new)
 
 
 class _FileLock:

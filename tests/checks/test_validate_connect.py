@@ -1,0 +1,149 @@
+"""`stackaudit validate --connect` against the shared compliant lab (issue 24): one line per channel
+and target, every one ok on the clean lab; then faults of the lab's fault table (lab/faults.py, as
+tests/checks/test_faults.py makes them), each in its own line, exit 6; each fault undone after."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from lab.faults import LabFaults
+from stackaudit import cli
+from stackaudit.config.inventory import load_inventory
+from stackaudit.discovery.discovery import discover
+from stackaudit.targets import SYSTEM_VM_KINDS
+from tests.checks.fault_lab import undo_all
+
+pytestmark = [pytest.mark.lab, pytest.mark.lab_scenario("compliant.yml")]
+
+TIMEOUT = 5     # ssh.connect_timeout, xenserver.timeout: an sshd that never greets costs this once
+SSH_KINDS = ("kvm-host", "xs-host", "mgmt", "db", "tls-frontend", *SYSTEM_VM_KINDS)
+
+
+@pytest.fixture(scope="module")
+def probed(lab):
+    handle = lab("compliant.yml")
+    document = yaml.safe_load(handle.path("inventory.yml").read_text())
+    document["ssh"] |= {"connect_timeout": TIMEOUT, "command_timeout": TIMEOUT}
+    document["xenserver"]["timeout"] = TIMEOUT
+    return handle, document, LabFaults(handle.state_dir)
+
+
+def inventory_file(handle, document: dict, name: str, change=None) -> str:
+    changed = yaml.safe_load(yaml.safe_dump(document))
+    if change:
+        change(changed)
+    path = handle.path(f"inventory-validate-{name}.yml")
+    path.write_text(yaml.safe_dump(changed, sort_keys=False))
+    return str(path)
+
+
+def validate_connect(inventory: str, capsys, monkeypatch, tmp_path) -> tuple[int, list[str]]:
+    monkeypatch.chdir(tmp_path)     # no reports/ here: no system VM key is pinned yet, and none is written
+    code = cli.main(["validate", f"--inventory={inventory}", "--connect"])
+    out = capsys.readouterr()
+    assert out.err == "" and "Traceback" not in out.out
+    assert not (tmp_path / "reports").exists()
+    return code, out.out.splitlines()
+
+
+def by_target(lines: list[str]) -> dict[str, str]:
+    """'SSH kvm-host://zone1/kvm01: ok' -> {'SSH kvm-host://zone1/kvm01': 'ok'}; the channel lines only."""
+    return dict(line.split(": ", 1) for line in lines[1:-1])
+
+
+def test_each_channel_and_target_is_one_ok_line_on_the_clean_lab(probed, capsys, monkeypatch, tmp_path):
+    handle, document, _ = probed
+    inventory = inventory_file(handle, document, "clean")
+    snapshot = discover(load_inventory(handle.path("inventory.yml")))
+    code, lines = validate_connect(inventory, capsys, monkeypatch, tmp_path)
+    assert code == 0, lines
+    assert lines[0] == f"configuration valid: {inventory}, {handle.path('policy.yml')}"
+    results = by_target(lines)
+    expected = {f"API {document['cloud']['api']['endpoint']}",
+                *(f"XAPI {t.id}" for t in snapshot.of_kinds(("xs-pool",))),
+                *(f"database {t.id}" for t in snapshot.of_kinds(("db",))),
+                *(f"SSH {t.id}" for t in snapshot.of_kinds(SSH_KINDS))}
+    assert set(results) == expected and len(results) == len(lines) - 2
+    assert {key.split()[0] for key in results} == {"API", "XAPI", "database", "SSH"}
+    vms = {f"SSH {t.id}" for t in snapshot.of_kinds(SYSTEM_VM_KINDS)}
+    assert vms and all(results[key].startswith("ok (host key SHA256:") and "not pinned yet" in results[key]
+                       for key in vms), results
+    assert all(results[key] == "ok" for key in expected - vms), results
+    assert lines[-1] == f"{len(expected)} channels ok, 0 failed"
+
+
+def changed_known_hosts(handle, faults: LabFaults) -> str:
+    """The lab's known_hosts with xs02's entry holding xs03's key and kvm02's entries removed."""
+    address = {name: faults.machine(name)["address"] for name in ("xs02", "xs03", "kvm02")}
+    lines = handle.path("known_hosts").read_text().splitlines()
+    keys = {line.split()[0]: line.split(None, 1)[1] for line in lines}
+    kept = [f"{address['xs02']} {keys[address['xs03']]}" if line.split()[0] == address["xs02"] else line
+            for line in lines if line.split()[0] != address["kvm02"]]
+    handle.path("known_hosts-validate").write_text("\n".join(kept) + "\n")
+    return "known_hosts-validate"
+
+
+def wrong_secret(handle, name: str) -> str:
+    path = handle.path(f"keys/{name}")
+    path.write_text("not-the-password\n")
+    path.chmod(0o600)
+    return f"keys/{name}"
+
+
+def test_faults_of_ssh_xapi_and_the_database_each_give_their_own_line(probed, lab, capsys, monkeypatch, tmp_path):
+    handle, document, faults = probed
+
+    def change(doc):
+        doc["ssh"]["known_hosts"] = changed_known_hosts(handle, faults)
+        doc["xenserver"]["password_file"] = wrong_secret(handle, "xapi-validate-wrong.password")
+        doc["databases"]["password_file"] = wrong_secret(handle, "db-validate-wrong.password")
+    inventory = inventory_file(handle, document, "faults", change)
+    undos = []
+    try:
+        for make in (lambda: faults.reject_tcp("kvm01", 22), lambda: faults.stop_sshd("ms2"),
+                     lambda: faults.bind_over("db1", "/root/.ssh/authorized_keys", "")):
+            undos.append(make())
+        code, lines = validate_connect(inventory, capsys, monkeypatch, tmp_path)
+    finally:
+        undo_all(lab, undos)
+    assert code == 6, lines
+    results = by_target(lines)
+    expected = {
+        "SSH kvm-host://zone1/kvm01": "kvm-host://zone1/kvm01: cannot connect: Connection refused",
+        "SSH mgmt://ms2": f"mgmt://ms2: no SSH banner within {TIMEOUT}s",
+        "SSH db://db1": "db://db1: SSH login as root refused",
+        "SSH xs-host://zone1/xs02": "xs-host://zone1/xs02: host key changed",
+        "SSH kvm-host://zone1/kvm02": "kvm-host://zone1/kvm02: host key unknown",
+    }
+    for key, text in expected.items():
+        assert text in results[key], (key, results[key])
+    assert results["SSH ssvm://zone1/s-1-VM"] == "not tried: its host kvm-host://zone1/kvm01 failed"
+    pools = [key for key in results if key.startswith("XAPI ")]
+    assert pools and all("login as root refused" in results[key] for key in pools), results
+    databases = [key for key in results if key.startswith("database ")]
+    assert databases and all("login as stackaudit refused (1045)" in results[key] for key in databases), results
+    assert results["SSH kvm-host://zone1/kvm03"] == "ok" and results["SSH mgmt://ms1"] == "ok"
+    failed = sum(value != "ok" and not value.startswith("ok (") for value in results.values())
+    assert lines[-1] == f"{len(results) - failed} channels ok, {failed} failed"
+
+
+@pytest.mark.parametrize("name, change, text", [
+    ("api-secret", lambda handle, doc: doc["cloud"]["api"].update(secret_file=wrong_secret(handle, "api-wrong.secret")),
+     "CloudStack API: listHosts: "),
+    ("api-ca", lambda handle, doc: doc["cloud"]["api"].update(verify="keys/xapi-cert.pem"),
+     "TLS certificate not trusted"),
+], ids=["api-401", "api-tls-ca-wrong"])
+def test_an_api_fault_is_the_api_line_and_the_inventorys_own_targets_are_still_tried(
+        probed, capsys, monkeypatch, tmp_path, name, change, text):
+    handle, document, _ = probed
+    inventory = inventory_file(handle, document, name, lambda doc: change(handle, doc))
+    code, lines = validate_connect(inventory, capsys, monkeypatch, tmp_path)
+    assert code == 6, lines
+    results = by_target(lines)
+    api = results[f"API {document['cloud']['api']['endpoint']}"]
+    assert text in api, api
+    fix = {"api-secret": "the key or secret is refused", "api-ca": "give cloud.api.verify the CA bundle"}[name]
+    assert fix in api, api
+    assert not any(key.startswith(("XAPI ", "SSH kvm-host", "SSH xs-host")) for key in results), results
+    assert all(results[f"SSH mgmt://{m['name']}"] == "ok" for m in document["management_servers"])
+    assert all(results[f"database db://{d['name']}"] == "ok" for d in document["databases"]["servers"])

@@ -1,0 +1,76 @@
+"""SHOW GRANTS FOR CURRENT_USER() read into grants, and what they lack of the checks' needs
+(`stackaudit validate --connect`, stackaudit/parsers/mysql_grants.py)."""
+from __future__ import annotations
+
+import pytest
+
+from stackaudit.collect.probe import ChannelResult, api_fix, database_grants_needed
+from stackaudit.errors import ApiError, HostKeyRejected, LoginRefused, UnparsableOutput, Unreachable
+from stackaudit.parsers.mysql_grants import Grant, missing_grants, parse_show_grants
+
+KEY = "Grants for stackaudit@%"
+# Recorded on the lab's MariaDB 10.11.19-MariaDB-0+deb12u1 (10.5.2+ prints BINLOG MONITOR for REPLICATION
+# CLIENT), with the password hash replaced by a made-up one and a column grant added.
+MARIADB = [
+    {KEY: "GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO `stackaudit`@`%` IDENTIFIED BY PASSWORD "
+          "'*0123456789ABCDEF0123456789ABCDEF01234567' REQUIRE SSL"},
+    {KEY: "GRANT SELECT ON `cloud`.* TO `stackaudit`@`%`"},
+    {KEY: "GRANT SELECT ON `cloud_usage`.* TO `stackaudit`@`%`"},
+    {KEY: "GRANT SELECT ON `mysql`.`global_priv` TO `stackaudit`@`%`"},
+    {KEY: "GRANT SELECT (`id`, `type`) ON `cloud`.`account` TO `stackaudit`@`%`"},
+]
+
+
+def test_grants_are_read_without_column_grants_or_the_password_hash():
+    grants = parse_show_grants(MARIADB)
+    assert grants == [Grant("PROCESS", "*.*"), Grant("BINLOG MONITOR", "*.*"), Grant("SLAVE MONITOR", "*.*"),
+                      Grant("SELECT", "cloud.*"), Grant("SELECT", "cloud_usage.*"), Grant("SELECT", "mysql.global_priv")]
+    assert not any("0123456789ABCDEF" in str(g) for g in grants)
+
+
+def test_the_lab_grants_meet_every_need_and_each_missing_one_is_named_with_its_grant():
+    assert missing_grants(parse_show_grants(MARIADB), database_grants_needed("stackaudit")) == []
+    only_usage = [{KEY: "GRANT USAGE ON *.* TO `stackaudit`@`%`"}, {KEY: "GRANT SELECT ON `cloud`.`version` TO `x`@`%`"}]
+    missing = missing_grants(parse_show_grants(only_usage), database_grants_needed("stackaudit"))
+    assert [need.statement for need in missing] == [
+        "GRANT PROCESS ON *.* TO 'stackaudit'@'%'", "GRANT REPLICATION CLIENT ON *.* TO 'stackaudit'@'%'",
+        "GRANT SELECT ON mysql.global_priv TO 'stackaudit'@'%' (mysql.user before MariaDB 10.4)"]
+
+
+@pytest.mark.parametrize("statement, met", [
+    ("GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION", True),
+    ("GRANT SELECT ON *.* TO `a`@`%`", True),
+    ("GRANT SELECT ON `mysql`.* TO `a`@`%`", True),
+    ("GRANT SELECT ON mysql.user TO 'a'@'%'", True),           # MySQL 5.x quoting, the table before 10.4
+    ("GRANT SELECT ON `mysql`.`db` TO `a`@`%`", False),
+    ("GRANT SELECT (`User`) ON `mysql`.`global_priv` TO `a`@`%`", False),   # one column only
+    ("GRANT INSERT ON `mysql`.* TO `a`@`%`", False),
+    ("GRANT `auditors` TO `a`@`%`", False),     # a role's grant: not followed
+])
+def test_what_meets_the_accounts_table_need(statement, met):
+    need = database_grants_needed("a")[3]
+    assert (missing_grants(parse_show_grants([{KEY: statement}]), (need,)) == []) is met
+
+
+@pytest.mark.parametrize("rows", [None, [{KEY: "REVOKE ALL ON *.* FROM a"}], [{}], [{KEY: 3}], [{"a": "x", "b": "y"}]])
+def test_rows_that_are_not_grants_are_refused(rows):
+    with pytest.raises(UnparsableOutput, match="^SHOW GRANTS: "):
+        parse_show_grants(rows)
+
+
+@pytest.mark.parametrize("error, fix", [
+    (LoginRefused("CloudStack API: listHosts: unable to verify user credentials"), "the key or secret is refused"),
+    (HostKeyRejected("CloudStack API: listHosts: x: TLS certificate not trusted"), "give cloud.api.verify the CA"),
+    # CloudStack's ApiServer answers a command the role does not allow with 432 (UNSUPPORTED_ACTION_ERROR)
+    (ApiError("CloudStack API: listHosts: error 432: The given command does not exist or it is not available for "
+              "user"), "the key's role may not call listHosts"),
+    (Unreachable("CloudStack API: listHosts: cannot connect to x: connection refused"), "check cloud.api.endpoint"),
+])
+def test_each_kind_of_api_failure_says_its_own_fix(error, fix):
+    assert fix in api_fix(error)
+
+
+def test_a_channel_line_is_ok_its_note_or_the_problem():
+    assert ChannelResult("SSH", "kvm-host://z/h", None).line == "SSH kvm-host://z/h: ok"
+    assert ChannelResult("SSH", "ssvm://z/s", None, "not pinned").line == "SSH ssvm://z/s: ok (not pinned)"
+    assert ChannelResult("API", "https://a/client/api", "refused").line == "API https://a/client/api: refused"
