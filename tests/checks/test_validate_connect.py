@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from lab.certificates import lab_ca, server_certificate
 from lab.faults import LabFaults
 from stackaudit import cli
 from stackaudit.config.inventory import load_inventory
 from stackaudit.discovery.discovery import discover
 from stackaudit.targets import SYSTEM_VM_KINDS
-from tests.checks.fault_lab import undo_all
+from tests.checks.fault_lab import BRIDGE_ADDRESS, BURST, undo_all
 
 pytestmark = [pytest.mark.lab, pytest.mark.lab_scenario("compliant.yml")]
 
@@ -90,6 +91,17 @@ def wrong_secret(handle, name: str) -> str:
     return f"keys/{name}"
 
 
+def with_faults(lab, makers, run):
+    """`run()` while the lab has the faults `makers` make; each undone after (tests/checks/fault_lab.py)."""
+    undos = []
+    try:
+        for make in makers:
+            undos.append(make())
+        return run()
+    finally:
+        undo_all(lab, undos)
+
+
 def test_faults_of_ssh_xapi_and_the_database_each_give_their_own_line(probed, lab, capsys, monkeypatch, tmp_path):
     handle, document, faults = probed
 
@@ -98,14 +110,9 @@ def test_faults_of_ssh_xapi_and_the_database_each_give_their_own_line(probed, la
         doc["xenserver"]["password_file"] = wrong_secret(handle, "xapi-validate-wrong.password")
         doc["databases"]["password_file"] = wrong_secret(handle, "db-validate-wrong.password")
     inventory = inventory_file(handle, document, "faults", change)
-    undos = []
-    try:
-        for make in (lambda: faults.reject_tcp("kvm01", 22), lambda: faults.stop_sshd("ms2"),
-                     lambda: faults.bind_over("db1", "/root/.ssh/authorized_keys", "")):
-            undos.append(make())
-        code, lines = validate_connect(inventory, capsys, monkeypatch, tmp_path)
-    finally:
-        undo_all(lab, undos)
+    code, lines = with_faults(lab, (lambda: faults.reject_tcp("kvm01", 22), lambda: faults.stop_sshd("ms2"),
+                                    lambda: faults.bind_over("db1", "/root/.ssh/authorized_keys", "")),
+                              lambda: validate_connect(inventory, capsys, monkeypatch, tmp_path))
     assert code == 6, lines
     results = by_target(lines)
     expected = {
@@ -147,3 +154,49 @@ def test_an_api_fault_is_the_api_line_and_the_inventorys_own_targets_are_still_t
     assert not any(key.startswith(("XAPI ", "SSH kvm-host", "SSH xs-host")) for key in results), results
     assert all(results[f"SSH mgmt://{m['name']}"] == "ok" for m in document["management_servers"])
     assert all(results[f"database db://{d['name']}"] == "ok" for d in document["databases"]["servers"])
+
+
+def test_service_and_impostor_faults_each_give_their_own_line(probed, lab, capsys, monkeypatch, tmp_path):
+    """No route, sshd dropping a burst (MaxStartups), the XAPI master resetting while a member names it,
+    MariaDB down, and an impostor MySQL whose certificate chains to another CA."""
+    handle, document, faults = probed
+    other = tmp_path / "other-ca"
+    other.mkdir()
+    untrusted = server_certificate(other, "impostor-db1", [faults.machine("db1")["address"]], lab_ca(other))
+    inventory = inventory_file(handle, document, "services")
+    code, lines = with_faults(lab, (
+        lambda: faults.reject_tcp("kvm01", 22, "icmp-host-unreachable"),
+        lambda: faults.hold_unauthenticated(faults.machine("kvm03")["address"]),
+        lambda: faults.xapi_reset([faults.machine("xs01")["address"]]),
+        lambda: faults.reject_tcp("db2", 3306, source=BRIDGE_ADDRESS),
+        lambda: faults.impostor_mysql("db1", BRIDGE_ADDRESS, "mysql_clear_password", tmp_path / "impostor.jsonl",
+                                      untrusted),
+    ), lambda: validate_connect(inventory, capsys, monkeypatch, tmp_path))
+    assert code == 6, lines
+    results = by_target(lines)
+    expected = {
+        "SSH kvm-host://zone1/kvm01": "kvm-host://zone1/kvm01: cannot connect: No route to host",
+        "SSH ssvm://zone1/s-1-VM": "not tried: its host kvm-host://zone1/kvm01 failed",
+        "SSH kvm-host://zone1/kvm03": f"kvm-host://zone1/kvm03: {BURST}",
+        "SSH router://zone1/r-4-VM": "not tried: its host kvm-host://zone1/kvm03 failed",
+        "XAPI xs-pool://zone1/xen-pool1": "XAPI 198.18.1.1:443: cannot connect: the connection was closed or reset "
+                                          "during the TLS handshake",
+        "database db://db2": "MariaDB 198.18.0.101:3306: cannot connect (2003): [Errno 111] Connection refused",
+        "database db://db1": "MariaDB 198.18.0.100:3306: TLS certificate not trusted: unable to get local issuer",
+    }
+    for key, text in expected.items():
+        assert text in results[key], (key, results[key])
+    assert results["SSH kvm-host://zone1/kvm02"] == "ok" and results["SSH db://db1"] == "ok"
+
+
+@pytest.mark.parametrize("fault, text", [
+    ({"mode": "unavailable"}, "CloudStack API: listHosts: HTTP 503 Service Unavailable"),
+    ({"mode": "error"}, "CloudStack API: listHosts: error 530: Command failed due to Internal Server Error"),
+], ids=["503", "530"])
+def test_an_api_answering_with_an_error_is_the_api_line(probed, lab, capsys, monkeypatch, tmp_path, fault, text):
+    handle, document, faults = probed
+    inventory = inventory_file(handle, document, "api-answers")
+    code, lines = with_faults(lab, (lambda: faults.api_faults({"listHosts": fault}),),
+                              lambda: validate_connect(inventory, capsys, monkeypatch, tmp_path))
+    assert code == 6, lines
+    assert by_target(lines)[f"API {document['cloud']['api']['endpoint']}"].startswith(text + "; check the API")

@@ -111,10 +111,15 @@ class VerifiedParamikoBackend(ParamikoBackend):
             client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=sock,
                            timeout=self.timeout, banner_timeout=self.timeout, auth_timeout=self.timeout,
                            look_for_keys=False, allow_agent=False)
+        except HostKeyRejected:     # the policy's refusal of an unknown key: close the socket it leaves open
+            client.close()
+            raise
         except paramiko.BadHostKeyException:
+            client.close()
             raise HostKeyRejected(f"{self.label}: host key changed (differs from {self.known_hosts}); "
                                   "verify the host and update known_hosts") from None
         except paramiko.AuthenticationException:
+            client.close()
             raise LoginRefused(f"{self.label}: SSH login as {self.user} refused") from None
         except paramiko.SSHException as err:
             client.close()
