@@ -38,7 +38,7 @@ class ChannelResult:
     def line(self) -> str:
         if self.problem is None:
             return f"{self.channel} {self.target}: ok" + (f" ({self.note})" if self.note else "")
-        return f"{self.channel} {self.target}: {self.problem}"
+        return f"{self.channel} {self.target}: {self.problem.removeprefix(self.target + ': ')}"
 
 
 def database_grants_needed(user: str) -> tuple[GrantNeed, ...]:

@@ -8,6 +8,7 @@ import yaml
 
 from lab.certificates import lab_ca, server_certificate
 from lab.faults import LabFaults
+from lab.parts.db import admin_connection
 from stackaudit import cli
 from stackaudit.config.inventory import load_inventory
 from stackaudit.discovery.discovery import discover
@@ -116,11 +117,11 @@ def test_faults_of_ssh_xapi_and_the_database_each_give_their_own_line(probed, la
     assert code == 6, lines
     results = by_target(lines)
     expected = {
-        "SSH kvm-host://zone1/kvm01": "kvm-host://zone1/kvm01: cannot connect: Connection refused",
-        "SSH mgmt://ms2": f"mgmt://ms2: no SSH banner within {TIMEOUT}s",
-        "SSH db://db1": "db://db1: SSH login as root refused",
-        "SSH xs-host://zone1/xs02": "xs-host://zone1/xs02: host key changed",
-        "SSH kvm-host://zone1/kvm02": "kvm-host://zone1/kvm02: host key unknown",
+        "SSH kvm-host://zone1/kvm01": "cannot connect: Connection refused",
+        "SSH mgmt://ms2": f"no SSH banner within {TIMEOUT}s",
+        "SSH db://db1": "SSH login as root refused",
+        "SSH xs-host://zone1/xs02": "host key changed",
+        "SSH kvm-host://zone1/kvm02": "host key unknown",
     }
     for key, text in expected.items():
         assert text in results[key], (key, results[key])
@@ -175,9 +176,9 @@ def test_service_and_impostor_faults_each_give_their_own_line(probed, lab, capsy
     assert code == 6, lines
     results = by_target(lines)
     expected = {
-        "SSH kvm-host://zone1/kvm01": "kvm-host://zone1/kvm01: cannot connect: No route to host",
+        "SSH kvm-host://zone1/kvm01": "cannot connect: No route to host",
         "SSH ssvm://zone1/s-1-VM": "not tried: its host kvm-host://zone1/kvm01 failed",
-        "SSH kvm-host://zone1/kvm03": f"kvm-host://zone1/kvm03: {BURST}",
+        "SSH kvm-host://zone1/kvm03": BURST,
         "SSH router://zone1/r-4-VM": "not tried: its host kvm-host://zone1/kvm03 failed",
         "XAPI xs-pool://zone1/xen-pool1": "XAPI 198.18.1.1:443: cannot connect: the connection was closed or reset "
                                           "during the TLS handshake",
@@ -200,3 +201,43 @@ def test_an_api_answering_with_an_error_is_the_api_line(probed, lab, capsys, mon
                               lambda: validate_connect(inventory, capsys, monkeypatch, tmp_path))
     assert code == 6, lines
     assert by_target(lines)[f"API {document['cloud']['api']['endpoint']}"].startswith(text + "; check the API")
+
+
+def revoke_on(faults: LabFaults, name: str, grant: str, user: str = "stackaudit"):
+    """`REVOKE <grant>` from the audit user on one server (kept out of its binlog); the undo grants it back."""
+    def run(statement: str) -> None:
+        conn = admin_connection(faults.machine(name)["pid"])
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SET SESSION sql_log_bin = 0")
+                cur.execute(statement, (user,))
+        finally:
+            conn.close()
+    run(f"REVOKE {grant} FROM %s@'%%'")
+    return lambda: run(f"GRANT {grant} TO %s@'%%'")
+
+
+def test_a_missing_grant_is_named_with_the_statement_that_gives_it(probed, lab, capsys, monkeypatch, tmp_path):
+    handle, document, faults = probed
+    inventory = inventory_file(handle, document, "grants")
+    code, lines = with_faults(lab, (lambda: revoke_on(faults, "db2", "PROCESS ON *.*"),),
+                              lambda: validate_connect(inventory, capsys, monkeypatch, tmp_path))
+    assert code == 6, lines
+    results = by_target(lines)
+    assert results["database db://db2"] == ("login ok, but stackaudit lacks grants the checks need: "
+                                            "GRANT PROCESS ON *.* TO 'stackaudit'@'%'")
+    assert results["database db://db1"] == "ok"
+
+
+def test_a_wrong_xapi_ca_file_is_the_pools_line(probed, capsys, monkeypatch, tmp_path):
+    """xenserver.ca_file naming a CA that did not sign the pool's certificates (the lab CA, where XAPI's
+    certificate is self-signed): discovery finds no master, and the pool's line says why for each member."""
+    handle, document, _ = probed
+    inventory = inventory_file(handle, document, "xapi-ca", lambda doc: doc["xenserver"].update(ca_file="keys/lab-ca.pem"))
+    code, lines = validate_connect(inventory, capsys, monkeypatch, tmp_path)
+    assert code == 6, lines
+    results = by_target(lines)
+    assert results["XAPI xs-pool://zone1/xen-pool1"] == (
+        "no member answered XAPI: XAPI 198.18.1.1: TLS certificate not trusted (self-signed certificate); "
+        "XAPI 198.18.1.2: TLS certificate not trusted (self-signed certificate)")
+    assert sum(not value.startswith("ok") for value in results.values()) == 1

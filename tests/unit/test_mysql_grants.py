@@ -74,3 +74,6 @@ def test_a_channel_line_is_ok_its_note_or_the_problem():
     assert ChannelResult("SSH", "kvm-host://z/h", None).line == "SSH kvm-host://z/h: ok"
     assert ChannelResult("SSH", "ssvm://z/s", None, "not pinned").line == "SSH ssvm://z/s: ok (not pinned)"
     assert ChannelResult("API", "https://a/client/api", "refused").line == "API https://a/client/api: refused"
+    # the transport's own message names the target too: said once
+    assert ChannelResult("SSH", "db://db1", "db://db1: SSH login as root refused").line == \
+        "SSH db://db1: SSH login as root refused"
