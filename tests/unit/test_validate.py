@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import shutil
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ from stackaudit.config.schema import Int, Record, Reported, Str, f
 from stackaudit.configuration import check_configuration
 from stackaudit.errors import ConfigError, SchemaError
 from tests.unit.test_config_bad_input import CASES, broken_site_in_env
-from tests.unit.test_config_shipped import filled_in_example
+from tests.unit.test_config_shipped import SHIPPED, filled_in_example
 
 
 def validate(capsys, *argv: str) -> tuple[int, list[str]]:
@@ -140,3 +141,36 @@ def test_problems_raise_at_once_unless_collecting():
         with problems.step():
             raise ConfigError(f"f: mistake {step % 2}")
     assert problems.lines == ["f: mistake 0", "f: mistake 1"]    # the same line twice is listed once
+
+
+def test_the_nine_tries_of_the_shipped_example_are_one_validate(tmp_path, monkeypatch, capsys):
+    """Issue 24's path: inventories/example.yml copied as a new user would, nothing it names made yet."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("STACKAUDIT_API_KEY", "STACKAUDIT_API_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SHIPPED / "example.yml", "mycloud.yml")
+    code, lines = validate(capsys, "--inventory=mycloud.yml")
+    assert code == 4
+    missing = "cannot read: No such file or directory; fix the path"
+    assert lines == [
+        f"mycloud.yml: ssh.private_key: {tmp_path}/home/.ssh/stackaudit_ed25519: {missing}",
+        f"mycloud.yml: ssh.known_hosts: known_hosts.prod-eu1: {missing}",
+        f"mycloud.yml: xenserver.ca_file: secrets/xapi-ca.pem: {missing}",
+        f"mycloud.yml: databases.ca_file: secrets/db-ca.pem: {missing}",
+        "mycloud.yml: cloud.api.key_env: environment variable STACKAUDIT_API_KEY is not set or empty; export it before "
+        "the run",
+        "mycloud.yml: cloud.api.secret_env: environment variable STACKAUDIT_API_SECRET is not set or empty; export it "
+        "before the run",
+        f"mycloud.yml: xenserver.password_file: secrets/xapi.password: {missing}",
+        f"mycloud.yml: databases.password_file: secrets/db-audit.password: {missing}",
+        "mycloud.yml: policy: policy.yml does not exist; fix the path or remove the key to use the default policy",
+        "9 problems in mycloud.yml"]
+
+
+def test_connect_tries_nothing_while_the_files_have_mistakes(tmp_path, monkeypatch, capsys):
+    inventory = filled_in_example(tmp_path, monkeypatch)
+    monkeypatch.delenv("STACKAUDIT_API_KEY")
+    monkeypatch.setattr("stackaudit.collect.probe.probe", lambda configuration: pytest.fail("probed"))
+    code, lines = validate(capsys, f"--inventory={inventory}", "--connect")
+    assert code == 4 and lines[-1] == f"1 problem in {inventory}, {tmp_path}/policy.yml"
