@@ -19,7 +19,7 @@ from pathlib import Path
 from stackaudit.collect.collectors import Collector, own_ssh_address
 from stackaudit.collect.hostkeys import system_vm_host_keys
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
-from stackaudit.discovery.discovery import database_targets, discover, management_targets
+from stackaudit.discovery.discovery import database_targets, discover, management_targets, tls_frontend_targets
 from stackaudit.errors import ApiError, HostKeyRejected, LoginRefused, TargetError, Unreachable, UnparsableOutput
 from stackaudit.parsers.mysql_grants import GrantNeed, missing_grants, parse_show_grants
 from stackaudit.targets import SYSTEM_VM_KINDS, Snapshot, Target
@@ -79,9 +79,7 @@ def probe(configuration) -> list[ChannelResult]:
 
 def inventory_targets(inventory) -> list[Target]:
     """The targets the inventory names itself: what can be tried when the API names none."""
-    return [*database_targets(inventory), *management_targets(inventory, [], []),
-            *(Target("tls-frontend", t.name, None, t.ssh_address, attrs={"port": t.port})
-              for t in inventory.tls_frontends)]
+    return [*database_targets(inventory), *management_targets(inventory, [], []), *tls_frontend_targets(inventory)]
 
 
 def probe_api(inventory, policy) -> ChannelResult:

@@ -47,8 +47,7 @@ def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     snapshot.targets += pool_targets(inventory, rows["listClusters"], rows["listHosts"], snapshot.notes)
     snapshot.targets += management_targets(inventory, rows["listManagementServers"], snapshot.notes)
     snapshot.targets += database_targets(inventory)
-    snapshot.targets += [Target("tls-frontend", t.name, None, t.ssh_address, attrs={"port": t.port})
-                         for t in inventory.tls_frontends]
+    snapshot.targets += tls_frontend_targets(inventory)
     snapshot.targets += [Target("zone", z["name"], attrs={"id": z["id"], "allocationstate": z.get("allocationstate")})
                          for z in rows["listZones"]]
     snapshot.targets += [Target("cluster", c["name"], c["zonename"], attrs={
@@ -184,6 +183,10 @@ def management_targets(inventory, rows: list[dict], notes: list[str]) -> list[Ta
         notes.append(f"management server {name}: in the inventory, not listed by the API")
         targets.append(Target("mgmt", name, None, ssh[name], attrs={"state": "not listed by the API"}))
     return targets
+
+
+def tls_frontend_targets(inventory) -> list[Target]:
+    return [Target("tls-frontend", t.name, None, t.ssh_address, attrs={"port": t.port}) for t in inventory.tls_frontends]
 
 
 def database_targets(inventory) -> list[Target]:
