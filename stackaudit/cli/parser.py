@@ -46,4 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=("text", "json"), default="text")
     pdf = commands.add_parser("pdf", help="print a run's verdict page (summary.html) to summary.pdf with Chromium")
     pdf.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run directory, e.g. reports/latest")
+    known_hosts = commands.add_parser(
+        "known-hosts", help="print the SSH targets' host keys with fingerprints to verify and append to known_hosts "
+                            "(writes nothing)")
+    known_hosts.add_argument("--inventory", required=True, help="the inventory whose cloud is discovered")
     return parser
