@@ -16,6 +16,7 @@ import paramiko
 from stackaudit.collect.collectors import Collector
 from stackaudit.collect.known_hosts_lines import Standing, known_hosts_name, listed_keys, standing, writable_address
 from stackaudit.collect.transports.keyscan import read_host_key
+from stackaudit.config.files import shown
 from stackaudit.errors import TargetError
 from stackaudit.targets import SYSTEM_VM_KINDS, Target
 
@@ -60,7 +61,7 @@ def ssh_targets(collector: Collector, targets: list[Target]) -> SshTargets:
         elif hop is None:
             unaddressed.append(f"{target.id}: no SSH address (not in the API, not in the inventory)")
         elif not writable_address(hop[0]):
-            unaddressed.append(f"{target.id}: its address {hop[0]!r} is not an IP address or host name "
+            unaddressed.append(f"{target.id}: its address {shown(hop[0])} is not an IP address or host name "
                                "known_hosts can name; not read")
         else:
             by_hop.setdefault(hop, []).append(target.id)

@@ -10,20 +10,11 @@ import pytest
 
 from stackaudit.cli import main
 from stackaudit.cli import known_hosts_command
-from stackaudit.collect import host_key_scan
 from stackaudit.collect.known_hosts_lines import fingerprint_line
-from stackaudit.errors import TargetError, Unreachable
+from stackaudit.errors import TargetError
 from stackaudit.targets import Snapshot, Target
-from tests.unit.config_site import ENV, ssh_key_pair, write_site
-
-NEW_KEY = paramiko.ECDSAKey.generate()
-OTHER_KEY = paramiko.ECDSAKey.generate()
-
-
-def site_key() -> paramiko.PKey:
-    """The key config_site's known_hosts lists for 198.18.0.11 and 198.18.0.21."""
-    return paramiko.hostkeys.HostKeyEntry.from_line("198.18.0.11 " + ssh_key_pair()[1]).key
-
+from tests.unit.config_site import ENV, write_site
+from tests.unit.known_hosts_cloud import NEW_KEY, OTHER_KEY, FakeCloud, site_key
 
 def snapshot() -> Snapshot:
     return Snapshot("test", [
@@ -46,19 +37,10 @@ def site(tmp_path, monkeypatch):
 
 @pytest.fixture
 def answering(monkeypatch):
-    """Discovery gives `snapshot()`; each address offers the key `keys` names, or cannot be reached."""
+    """Discovery gives `snapshot()`; each address offers the key the table names, or cannot be reached."""
     keys = {"198.18.1.11": NEW_KEY, "198.18.1.12": OTHER_KEY, "198.18.0.11": site_key()}
-    asked = []
-
-    def read_host_key(address, port, timeout, known_types, label, sock=None):
-        asked.append((address, port, tuple(known_types)))
-        if address not in keys:
-            raise Unreachable(f"{label}: cannot connect: No route to host")
-        return keys[address]
-
-    monkeypatch.setattr(known_hosts_command, "discover", lambda inventory, limits: snapshot())
-    monkeypatch.setattr(host_key_scan, "read_host_key", read_host_key)
-    return keys, asked
+    cloud = FakeCloud(monkeypatch, snapshot(), keys)
+    return keys, cloud.asked
 
 
 def files_under(directory):

@@ -1,0 +1,131 @@
+"""`stackaudit known-hosts` against the compliant lab: it prints the lab's real host keys (each
+machine's key as the lab made it, keys/hosts/<name>.pub, and its fingerprint as ssh-keygen prints
+it), says which are already known, refuses a changed one loudly, and writes nothing."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import paramiko
+import pytest
+import yaml
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compliant.yml")]
+# the machines the run reaches over SSH by their own address (system VMs go through their host)
+OWN_SSH = ("kvm-host", "xs-host", "mgmt", "db", "tls-frontend")
+
+
+def lab_keys(lab) -> dict[str, tuple[str, str]]:
+    """address -> (key type, base64) of every machine the run reaches by its own address."""
+    keys = {}
+    for node in lab.topology.machines:
+        if node.kind in OWN_SSH:
+            key_type, body = lab.path(f"keys/hosts/{node.name}.pub").read_text().split()[:2]
+            keys[node.address] = (key_type, body)
+    return keys
+
+
+def ssh_keygen_fingerprints(lab) -> dict[str, str]:
+    """address -> `ssh-keygen -lf` of the machine's public key file: `256 SHA256:... (ED25519)`."""
+    prints = {}
+    for node in lab.topology.machines:
+        if node.kind in OWN_SSH:
+            words = subprocess.run(["ssh-keygen", "-lf", str(lab.path(f"keys/hosts/{node.name}.pub"))], check=True,
+                                   capture_output=True, text=True).stdout.split()
+            prints[node.address] = f"{words[0]} {words[1]} {node.address} {words[-1]}"
+    return prints
+
+
+def inventory_with_known_hosts(lab, tmp_path: Path, known_hosts: Path) -> Path:
+    """The lab's inventory, every path made absolute, with ssh.known_hosts at `known_hosts`."""
+    def absolute(value):
+        if isinstance(value, dict):
+            return {k: absolute(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [absolute(v) for v in value]
+        if isinstance(value, str) and not value.startswith("/") and lab.path(value).exists():
+            return str(lab.path(value))
+        return value
+    document = absolute(lab.inventory)
+    document["ssh"]["known_hosts"] = str(known_hosts)
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def known_hosts_run(inventory: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "stackaudit", "known-hosts", f"--inventory={inventory}"],
+                          capture_output=True, text=True, timeout=300)
+
+
+def digests(directory: Path) -> dict[str, str]:
+    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file() and "sim" not in p.relative_to(directory).parts
+            and p.suffix != ".log"}
+
+
+def appended(stdout: str) -> dict[str, tuple[str, str]]:
+    lines = [line.split() for line in stdout.splitlines() if line and not line.startswith("#")]
+    assert all(len(words) == 3 for words in lines), stdout
+    return {words[0]: (words[1], words[2]) for words in lines}
+
+
+def test_with_no_known_hosts_yet_it_prints_every_machines_real_key_and_writes_nothing(compliant_lab, tmp_path):
+    known_hosts = tmp_path / "known_hosts"
+    inventory = inventory_with_known_hosts(compliant_lab, tmp_path, known_hosts)
+    before, files_before = digests(compliant_lab.state_dir), sorted(tmp_path.iterdir())
+    result = known_hosts_run(inventory)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    expected = lab_keys(compliant_lab)
+    assert appended(result.stdout) == expected
+    comments = result.stdout.splitlines()
+    for address, fingerprint in ssh_keygen_fingerprints(compliant_lab).items():
+        assert any(line.startswith("# ") and line.endswith(f": {fingerprint}") for line in comments), fingerprint
+    vms = [n for n in compliant_lab.topology.machines if n.kind == "systemvm"]
+    waiting = [line for line in comments if line.endswith("is not in known_hosts yet; once it is, run known-hosts again")]
+    assert len(waiting) == len(vms) == 4
+    assert comments[-1].startswith(f"# {len(expected)} new, 0 already known, 0 changed, 0 not read, 4 system VMs waiting "
+                                   "for their host's key. Nothing was written.")
+    assert not known_hosts.exists()
+    assert sorted(tmp_path.iterdir()) == files_before
+    assert digests(compliant_lab.state_dir) == before
+
+
+def test_with_the_labs_known_hosts_every_machine_is_known_and_each_system_vms_real_key_shown(compliant_lab):
+    """The lab pins system VM keys (system_vms.host_keys: pinned): they are read through their host, whose
+    key the lab's known_hosts holds, and shown for information, never as a line to append."""
+    before = digests(compliant_lab.state_dir)
+    result = known_hosts_run(compliant_lab.path("inventory.yml"))
+    assert result.returncode == 0, result.stderr
+    assert appended(result.stdout) == {}
+    lines = result.stdout.splitlines()
+    known = [line for line in lines if line.endswith(": already known")]
+    assert len(known) == len(lab_keys(compliant_lab))
+    vms = [n for n in compliant_lab.topology.machines if n.kind == "systemvm"]
+    for vm in vms:
+        words = subprocess.run(["ssh-keygen", "-lf", str(compliant_lab.path(f"keys/hosts/{vm.name}.pub"))], check=True,
+                               capture_output=True, text=True).stdout.split()
+        shown = [line for line in lines if f"/{vm.name} via host {vm.host.name}: " in line]
+        assert len(shown) == 1, lines
+        assert (f": {words[0]} {words[1]} [{vm.address}]:3922 {words[-1]}: for information; the run pins it by "
+                "CloudStack id ") in shown[0], shown[0]
+    assert digests(compliant_lab.state_dir) == before
+
+
+def test_a_changed_key_is_loud_and_never_printed_to_append(compliant_lab, tmp_path):
+    kvm01 = next(n for n in compliant_lab.topology.machines if n.name == "kvm01")
+    impostor = paramiko.ECDSAKey.generate()
+    lines = [line for line in compliant_lab.path("known_hosts").read_text().splitlines()
+             if line.split()[0] != kvm01.address]
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("\n".join([*lines, f"{kvm01.address} {impostor.get_name()} {impostor.get_base64()}"]) + "\n")
+    written = known_hosts.read_bytes()
+    result = known_hosts_run(inventory_with_known_hosts(compliant_lab, tmp_path, known_hosts))
+    assert result.returncode == 6
+    assert kvm01.address not in appended(result.stdout)
+    loud = [line for line in result.stderr.splitlines() if "KEY CHANGED" in line]
+    assert len(loud) == 1 and "kvm-host://zone1/kvm01" in loud[0] and "(ECDSA)" in loud[0], result.stderr
+    assert known_hosts.read_bytes() == written
