@@ -150,9 +150,10 @@ def closing_line(hosts: list[ScannedKey], vms: list[SystemVmKey], inventory: Inv
     waiting = sum(1 for vm in vms if vm.waits)
     return (f"# {count[NEW]} new, {count[KNOWN]} already known, {count[CHANGED]} changed, {unread} not read"
             + (f", {waiting} system VMs waiting for their host's key" if waiting else "")
-            + ". Nothing was written. Verify each new fingerprint out of band (on the machine itself: ssh-keygen -lf "
-            f"/etc/ssh/ssh_host_ed25519_key.pub), then append its line to {inventory.ssh.known_hosts} (the "
-            "inventory's ssh.known_hosts).")
+            + ". Nothing was written" + (". Verify each new fingerprint out of band (on the machine itself: "
+                                         "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then append its line to "
+                                         f"{inventory.ssh.known_hosts} (the inventory's ssh.known_hosts)."
+                                         if count[NEW] else f", and {inventory.ssh.known_hosts} needs no line more."))
 
 
 def changed_line(result: ScannedKey | SystemVmKey) -> str:

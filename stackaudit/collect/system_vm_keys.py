@@ -55,7 +55,8 @@ def scan_system_vms(collector: Collector, system_vms: list[tuple[Target, tuple[s
         if scanned is None or scanned.error or scanned.standing.verdict != KNOWN:
             why = ("could not be read" if scanned is None or scanned.error
                    else NOT_TRUSTED[scanned.standing.verdict])
-            return [vm_key(collector, t, waits=f"its hop's key ({known_hosts_name(*hop)}) {why}") for t in targets]
+            via = collector.system_vm_route(targets[0])[0]
+            return [vm_key(collector, t, waits=f"the key of {via} ({known_hosts_name(*hop)}) {why}") for t in targets]
         return read_behind(collector, hop, targets, known_hosts)
 
     workers = max(1, min(collector.inventory.ssh.max_connections, len(groups)))

@@ -32,10 +32,15 @@ def ssh_keygen_fingerprints(lab) -> dict[str, str]:
     prints = {}
     for node in lab.topology.machines:
         if node.kind in OWN_SSH:
-            words = subprocess.run(["ssh-keygen", "-lf", str(lab.path(f"keys/hosts/{node.name}.pub"))], check=True,
-                                   capture_output=True, text=True).stdout.split()
+            words = ssh_keygen_words(lab, node.name)
             prints[node.address] = f"{words[0]} {words[1]} {node.address} {words[-1]}"
     return prints
+
+
+def ssh_keygen_words(lab, machine: str) -> list[str]:
+    """`ssh-keygen -lf` of the key the lab made for `machine`: [bits, SHA256:..., comment, (TYPE)]."""
+    return subprocess.run(["ssh-keygen", "-lf", str(lab.path(f"keys/hosts/{machine}.pub"))], check=True,
+                          capture_output=True, text=True).stdout.split()
 
 
 def inventory_with_known_hosts(lab, tmp_path: Path, known_hosts: Path) -> Path:
@@ -55,15 +60,18 @@ def inventory_with_known_hosts(lab, tmp_path: Path, known_hosts: Path) -> Path:
     return path
 
 
-def known_hosts_run(inventory: Path) -> subprocess.CompletedProcess:
+def known_hosts_run(inventory: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """The command, in `cwd` (where a reports directory or pin file would appear if it wrote one)."""
     return subprocess.run([sys.executable, "-m", "stackaudit", "known-hosts", f"--inventory={inventory}"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
 def digests(directory: Path) -> dict[str, str]:
+    """The lab's own files (inventory, known_hosts, keys, pins): not its machines' disks or simulators'
+    logs, which their services write by themselves."""
     return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file() and "sim" not in p.relative_to(directory).parts
-            and p.suffix != ".log"}
+            for p in sorted(directory.rglob("*"))
+            if p.is_file() and p.relative_to(directory).parts[0] not in ("machines", "sim")}
 
 
 def appended(stdout: str) -> dict[str, tuple[str, str]]:
@@ -76,7 +84,7 @@ def test_with_no_known_hosts_yet_it_prints_every_machines_real_key_and_writes_no
     known_hosts = tmp_path / "known_hosts"
     inventory = inventory_with_known_hosts(compliant_lab, tmp_path, known_hosts)
     before, files_before = digests(compliant_lab.state_dir), sorted(tmp_path.iterdir())
-    result = known_hosts_run(inventory)
+    result = known_hosts_run(inventory, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     expected = lab_keys(compliant_lab)
@@ -94,11 +102,11 @@ def test_with_no_known_hosts_yet_it_prints_every_machines_real_key_and_writes_no
     assert digests(compliant_lab.state_dir) == before
 
 
-def test_with_the_labs_known_hosts_every_machine_is_known_and_each_system_vms_real_key_shown(compliant_lab):
+def test_with_the_labs_known_hosts_every_machine_is_known_and_each_system_vms_real_key_shown(compliant_lab, tmp_path):
     """The lab pins system VM keys (system_vms.host_keys: pinned): they are read through their host, whose
     key the lab's known_hosts holds, and shown for information, never as a line to append."""
     before = digests(compliant_lab.state_dir)
-    result = known_hosts_run(compliant_lab.path("inventory.yml"))
+    result = known_hosts_run(compliant_lab.path("inventory.yml"), tmp_path)
     assert result.returncode == 0, result.stderr
     assert appended(result.stdout) == {}
     lines = result.stdout.splitlines()
@@ -106,13 +114,13 @@ def test_with_the_labs_known_hosts_every_machine_is_known_and_each_system_vms_re
     assert len(known) == len(lab_keys(compliant_lab))
     vms = [n for n in compliant_lab.topology.machines if n.kind == "systemvm"]
     for vm in vms:
-        words = subprocess.run(["ssh-keygen", "-lf", str(compliant_lab.path(f"keys/hosts/{vm.name}.pub"))], check=True,
-                               capture_output=True, text=True).stdout.split()
+        words = ssh_keygen_words(compliant_lab, vm.name)
         shown = [line for line in lines if f"/{vm.name} via host {vm.host.name}: " in line]
         assert len(shown) == 1, lines
         assert (f": {words[0]} {words[1]} [{vm.address}]:3922 {words[-1]}: for information; the run pins it by "
                 "CloudStack id ") in shown[0], shown[0]
     assert digests(compliant_lab.state_dir) == before
+    assert list(tmp_path.iterdir()) == []       # no reports directory, no pin file
 
 
 def test_a_changed_key_is_loud_and_never_printed_to_append(compliant_lab, tmp_path):
@@ -123,9 +131,28 @@ def test_a_changed_key_is_loud_and_never_printed_to_append(compliant_lab, tmp_pa
     known_hosts = tmp_path / "known_hosts"
     known_hosts.write_text("\n".join([*lines, f"{kvm01.address} {impostor.get_name()} {impostor.get_base64()}"]) + "\n")
     written = known_hosts.read_bytes()
-    result = known_hosts_run(inventory_with_known_hosts(compliant_lab, tmp_path, known_hosts))
+    result = known_hosts_run(inventory_with_known_hosts(compliant_lab, tmp_path, known_hosts), tmp_path)
     assert result.returncode == 6
     assert kvm01.address not in appended(result.stdout)
     loud = [line for line in result.stderr.splitlines() if "KEY CHANGED" in line]
     assert len(loud) == 1 and "kvm-host://zone1/kvm01" in loud[0] and "(ECDSA)" in loud[0], result.stderr
     assert known_hosts.read_bytes() == written
+
+
+def test_with_host_keys_known_hosts_the_repeated_link_local_address_gets_no_line(compliant_lab, tmp_path):
+    """Every system VM of the lab answers at 169.254.1.1 behind its own host, each with its own key:
+    known_hosts, one key per [169.254.1.1]:3922, cannot hold them, so none is offered to append."""
+    inventory = inventory_with_known_hosts(compliant_lab, tmp_path, compliant_lab.path("known_hosts"))
+    document = yaml.safe_load(inventory.read_text())
+    document["system_vms"]["host_keys"] = "known_hosts"
+    inventory.write_text(yaml.safe_dump(document))
+    result = known_hosts_run(inventory, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert appended(result.stdout) == {}
+    vms = [n for n in compliant_lab.topology.machines if n.kind == "systemvm"]
+    assert {vm.address for vm in vms} == {"169.254.1.1"}
+    for vm in vms:
+        words = ssh_keygen_words(compliant_lab, vm.name)
+        assert any(f"/{vm.name} via host {vm.host.name}: {words[0]} {words[1]} [169.254.1.1]:3922 {words[-1]}: not "
+                   f"printed to append: [169.254.1.1]:3922 names {len(vms)} system VMs with different keys" in line
+                   for line in result.stdout.splitlines()), result.stdout

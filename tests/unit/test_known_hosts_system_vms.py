@@ -59,7 +59,7 @@ def test_pinned_vms_are_shown_for_information_read_over_one_login_to_their_known
     assert cloud.channels == [("198.18.0.21", ("169.254.2.2", 3922)), ("198.18.0.21", ("169.254.2.3", 3922))]
     vm_lines = out[out.index("# System VMs, reached through their host (system_vms.host_keys: pinned)") + 1:-1]
     assert vm_lines == [
-        "# router://zone1/r-3-VM via host kvm01: not read: its hop's key (198.18.1.11) is not in known_hosts yet; "
+        "# router://zone1/r-3-VM via host kvm01: not read: the key of host kvm01 (198.18.1.11) is not in known_hosts yet; "
         "once it is, run known-hosts again",
         f"# ssvm://zone1/s-1-VM via host kvm05: {fingerprint_line('[169.254.2.2]:3922', VM_KEY)}: for information; "
         "the run pins it by CloudStack id vm-s1 on first use (not known_hosts)"]
