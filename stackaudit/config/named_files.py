@@ -76,11 +76,11 @@ def check_known_hosts(path: Path, where: str, may_be_empty: bool = False) -> Non
             entry = None
         if entry is None:
             raise ConfigError(f"{at}: not a host key line paramiko reads (host names, key type, base64 key); "
-                              "fix it with ssh-keyscan's output")
+                              "fix it, or replace it with a line `stackaudit known-hosts` prints")
         entries += 1
     if not entries and not may_be_empty:
         raise ConfigError(f"{where}: {shown_path(path)} holds no host key, so every host would be refused; "
-                          "add each host's key (ssh-keyscan)")
+                          "add each host's key (`stackaudit known-hosts --inventory=FILE` prints them to verify)")
 
 
 def check_ca_file(path: Path, where: str) -> None:
