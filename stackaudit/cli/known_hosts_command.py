@@ -9,6 +9,7 @@ inventory's system_vms.host_keys wants.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import paramiko
@@ -30,6 +31,7 @@ from stackaudit.report.visible import visible
 
 
 def known_hosts(args, rest: list[str]) -> int:
+    quiet_paramiko_log()
     if rest:
         say(f"known-hosts: unrecognized arguments {shown(' '.join(rest))}; known-hosts takes --inventory")
         return EXIT_CONFIG
@@ -62,6 +64,13 @@ def known_hosts(args, rest: list[str]) -> int:
     print("\n".join(visible(line) for line in lines))
     unread = found.unaddressed + [r for r in [*hosts, *vms] if r.error or (r.standing and r.standing.verdict == CHANGED)]
     return EXIT_BROKEN if unread else EXIT_OK
+
+
+def quiet_paramiko_log() -> None:
+    """paramiko logs a failed connection at ERROR ("Socket exception: Connection reset by peer", a
+    traceback for a bad banner), which Python's last-resort handler prints on stderr: each target's
+    reason is said once, in its own line, by this command."""
+    logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 def read_known_hosts(path: Path) -> paramiko.HostKeys:

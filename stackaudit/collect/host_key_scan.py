@@ -65,6 +65,10 @@ def ssh_targets(collector: Collector, targets: list[Target]) -> SshTargets:
                                "known_hosts can name; not read")
         else:
             by_hop.setdefault(hop, []).append(target.id)
+    for target, hop in system_vms:
+        # a hop that is no target of its own (a host whose hypervisor has no checks) is still logged in to
+        if hop is not None and hop not in by_hop and writable_address(hop[0]):
+            by_hop[hop] = [collector.system_vm_route(target)[0]]
     endpoints = [Endpoint(address, port, tuple(sorted(ids))) for (address, port), ids in by_hop.items()]
     return SshTargets(sorted(endpoints, key=lambda e: e.targets), system_vms, unaddressed)
 
@@ -76,7 +80,7 @@ def scan_endpoints(endpoints: list[Endpoint], known_hosts: paramiko.HostKeys, ti
         listed = listed_keys(known_hosts, endpoint.name)
         try:
             key = read_host_key(endpoint.address, endpoint.port, timeout, [k.get_name() for k in listed],
-                                endpoint.targets[0])
+                                ", ".join(endpoint.targets))
         except TargetError as err:
             return ScannedKey(endpoint, error=str(err))
         return ScannedKey(endpoint, key, standing(listed, key))

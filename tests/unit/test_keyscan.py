@@ -3,12 +3,14 @@ with an in-process paramiko server over a socket pair, so no network and no subp
 sees no authentication attempt."""
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 
 import paramiko
 import pytest
 
+from stackaudit.cli.known_hosts_command import quiet_paramiko_log
 from stackaudit.collect.transports.keyscan import read_host_key
 from stackaudit.errors import Unreachable
 
@@ -91,3 +93,31 @@ def test_a_refused_connect_says_so():
         port = closed.getsockname()[1]
     with pytest.raises(Unreachable, match=r"^mgmt://ms1: cannot connect: Connection refused$"):
         read_host_key("127.0.0.1", port, 1, [], "mgmt://ms1")
+
+
+def test_a_reset_during_the_key_exchange_is_one_reason():
+    ours, theirs = socket.socketpair()
+
+    def server():
+        theirs.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+        theirs.recv(1024)           # the client's banner, then its key exchange init
+        theirs.close()
+    threading.Thread(target=server, daemon=True).start()
+    with pytest.raises(Unreachable) as raised:
+        read_host_key("198.18.1.11", 22, 5, [], "kvm-host://zone1/kvm01", sock=ours)
+    ours.close()
+    assert str(raised.value) == "kvm-host://zone1/kvm01: closed the connection during the key exchange"
+
+
+def test_paramikos_error_log_reaches_no_last_resort_printer(monkeypatch):
+    """paramiko logs that reset at ERROR ("Socket exception: ..."); outside pytest no handler is set, so
+    Python's last-resort handler would print it on stderr beside the command's own line."""
+    printed = []
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(logging, "lastResort", type("Printer", (logging.Handler,), {
+        "emit": lambda self, record: printed.append(record.getMessage())})(logging.WARNING))
+    logging.getLogger("stackaudit.test").error("printed")
+    assert printed == ["printed"]          # the stand-in printer is the one Python would use
+    quiet_paramiko_log()
+    logging.getLogger("paramiko.transport").error("Socket exception: Connection reset by peer (104)")
+    assert printed == ["printed"]

@@ -132,3 +132,16 @@ def test_with_a_fingerprints_file_a_vm_is_listed_or_given_the_line_to_add(site, 
         assert parse_fingerprints(line, "fingerprints.txt") == {fingerprint(VM_KEY)}
     # a VM without a template in the API is named by itself
     assert any(o.startswith("# cpvm://zone1/v-2-VM") and f"{fingerprint(VM_KEY)} v-2-VM (ECDSA)" in o for o in out)
+
+
+def test_a_vms_host_that_is_no_target_of_its_own_is_read_too(site, monkeypatch, capsys):
+    """The run logs in to the host of every system VM it checks, even one whose hypervisor has no checks."""
+    cloud = Snapshot("test", [Target("router", "r-9-VM", "zone1", "169.254.3.3", attrs={
+        "id": "vm-r9", "host": "lxc01", "host_address": "198.18.0.11", "hypervisor": "LXC"})])
+    fake = FakeCloud(monkeypatch, cloud, {"198.18.0.11": site_key(), "169.254.3.3": VM_KEY})
+    code, out, err = known_hosts_run(site, capsys)
+    assert (code, err) == (0, [])
+    assert out[0] == f"# host lxc01: {fingerprint_line('198.18.0.11', site_key())}: already known"
+    assert fake.logins == ["198.18.0.11"]
+    assert f"# router://zone1/r-9-VM via host lxc01: {fingerprint_line('[169.254.3.3]:3922', VM_KEY)}: for " \
+           "information; the run pins it by CloudStack id vm-r9 on first use (not known_hosts)" in out
