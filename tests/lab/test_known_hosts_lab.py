@@ -156,3 +156,18 @@ def test_with_host_keys_known_hosts_the_repeated_link_local_address_gets_no_line
         assert any(f"/{vm.name} via host {vm.host.name}: {words[0]} {words[1]} [169.254.1.1]:3922 {words[-1]}: not "
                    f"printed to append: [169.254.1.1]:3922 names {len(vms)} system VMs with different keys" in line
                    for line in result.stdout.splitlines()), result.stdout
+
+
+def test_a_machine_that_does_not_answer_is_one_line_on_stderr_and_exit_6(compliant_lab, tmp_path):
+    """A TLS front end the inventory names at a lab address nothing holds: the others are still read."""
+    inventory = inventory_with_known_hosts(compliant_lab, tmp_path, compliant_lab.path("known_hosts"))
+    document = yaml.safe_load(inventory.read_text())
+    document["tls_frontends"].append({"name": "tls9", "ssh_address": "198.18.0.240"})
+    document["ssh"]["connect_timeout"] = 3
+    inventory.write_text(yaml.safe_dump(document))
+    result = known_hosts_run(inventory, tmp_path)
+    assert result.returncode == 6
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("stackaudit: tls-frontend://tls9: cannot connect: "), result.stderr
+    assert result.stdout.splitlines()[-1].startswith(
+        f"# 0 new, {len(lab_keys(compliant_lab))} already known, 0 changed, 1 not read.")
