@@ -58,7 +58,7 @@ def audited(tmp_path_factory, labs):
         logs = {path.parent.name: path for path in lab.glob("machines/*/console.log")}
         log_sizes = {name: path.stat().st_size for name, path in logs.items()}
         run = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={lab / 'inventory.yml'}",
-                              f"--reports={work / 'reports'}", "-p", "no:randomly"],
+                              f"--reports-dir={work / 'reports'}", "-p", "no:randomly"],
                              cwd=REPO, capture_output=True, text=True, timeout=900)
         after = snapshot_lab(lab)
         # what each machine's sshd logged of the run (lab/machine.py: `sshd -D -e` into console.log)
