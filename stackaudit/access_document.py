@@ -10,6 +10,9 @@ from stackaudit.access_needs import (DENY_ALL, ROLE_NAME, ROLE_TYPE, Grant, SshC
 ACCOUNT = "'stackaudit'@'%'"
 ROLE_DESCRIPTION = "StackAudit: the list commands its checks read, nothing else"
 SYSTEM_VM_KINDS = ("ssvm", "cpvm", "router")
+KIND_NAMES = ("kvm-host: KVM hosts, xs-host: XenServer hosts, mgmt: management servers, db: database servers, "
+              "tls-frontend: TLS front ends, ssvm, cpvm, router: secondary storage VMs, console proxies, "
+              "virtual routers")
 # What an operator must know of a privilege beyond its GRANT line.
 PRIVILEGE_NOTES = {
     "REPLICATION SLAVE ADMIN": "on MariaDB 10.5.2 to 10.5.8 only this privilege (or SUPER) shows replication "
@@ -135,9 +138,9 @@ def markdown() -> str:
            "those of your version. Create the user for the address the suite connects from, over TLS:", "",
            "```sql", "CREATE USER 'stackaudit'@'<the suite host>' IDENTIFIED BY '<password>' REQUIRE SSL;",
            *sql_lines("'stackaudit'@'<the suite host>'"), "```", "",
-           "| privilege | on | why |", "|---|---|---|",
-           *[f"| {g.privilege}{' (' + ', '.join(g.columns) + ')' if g.columns else ''} | `{g.on}` | {grant_why(g)} |"
-             for g in unique_grants(common, per_range)], "",
+           "| privilege | on | servers | why |", "|---|---|---|---|",
+           *[f"| {g.privilege}{' (' + ', '.join(g.columns) + ')' if g.columns else ''} | `{g.on}` | {servers} "
+             f"| {grant_why(g)} |" for g, servers in unique_grants(common, per_range)], "",
            "`SELECT @@version`, `SHOW GLOBAL VARIABLES` and the account's own rows of "
            "`information_schema.USER_PRIVILEGES` need no privilege.", "",
            "## The SSH user", "",
@@ -146,6 +149,7 @@ def markdown() -> str:
            "need root; as another user they fail and the results judged on them are reported broken, "
            "never passed. So the user is `root`, or a user whose login runs as root (the suite runs no sudo "
            "of its own).", "",
+           f"On: the kinds of target ({KIND_NAMES}).", "",
            "| section | on | command | needs root because |", "|---|---|---|---|",
            *[f"| {c.section} | {', '.join(c.kinds)} | `{cell(first_line(c))}` | {c.root or ''} |" for c in users], "",
            "On system VMs (secondary storage, console proxy, virtual routers) the suite logs in as root with the "
@@ -155,11 +159,13 @@ def markdown() -> str:
     return "\n".join(out)
 
 
-def unique_grants(common, per_range) -> list[Grant]:
-    seen: dict[tuple[str, str, tuple[str, ...]], Grant] = {}
-    for grant in [*common, *(g for _, grants in per_range for g in grants)]:
-        seen.setdefault((grant.privilege, grant.on, grant.columns), grant)
-    return list(seen.values())
+def unique_grants(common, per_range) -> list[tuple[Grant, str]]:
+    """Each grant once, with the server versions that need it."""
+    seen: dict[Grant, list[str]] = {grant: [] for grant in common}
+    for label, grants in per_range:
+        for grant in grants:
+            seen.setdefault(grant, []).append(label)
+    return [(grant, "; ".join(labels) or "every server") for grant, labels in seen.items()]
 
 
 def cell(text: str) -> str:
