@@ -121,8 +121,8 @@ def markdown() -> str:
            "sends and denies everything else. Type Admin because the checks must see the whole cloud: a "
            "DomainAdmin's listings (`listall=true`) cover only its own domain, and a check would pass on what "
            "it cannot see. The last rule, deny `*`, is what makes the role read-only: for an API no rule "
-           "matches, CloudStack falls back to what the role type may call, which for Admin is every API "
-           "(apache/cloudstack, `DynamicRoleBasedAPIAccessChecker`). CloudStack keeps a role's permissions "
+           "matches, CloudStack falls back to the APIs annotated for the role type, which for Admin is most of "
+           "the API, changes included (apache/cloudstack, `DynamicRoleBasedAPIAccessChecker`). CloudStack keeps a role's permissions "
            "in the order they were created, so create them in this order (CloudStack 4.9 and later: "
            "`createRole`, `createRolePermission`).", "",
            "```sh", *cmk_lines(), "```", "",

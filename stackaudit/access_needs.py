@@ -21,8 +21,9 @@ ROLE_NAME = "stackaudit-readonly"
 # Role type Admin: the role's account is then a root admin's, whose listings (listall=true) cover every
 # domain; a DomainAdmin's cover only its own domain's subtree, and a check would pass on what it cannot
 # see. The rules below keep the role to the list commands the suite sends: with no rule matching an
-# API, CloudStack falls back to the APIs the role type may call by annotation, all of them for Admin
-# (apache/cloudstack, DynamicRoleBasedAPIAccessChecker.checkApiPermissionByRole), hence the last rule.
+# API, CloudStack falls back to the APIs whose @APICommand names the role type as authorized, for Admin
+# most of the API, changes included (apache/cloudstack, DynamicRoleBasedAPIAccessChecker
+# .checkApiPermissionByRole), hence the last rule.
 ROLE_TYPE = "Admin"
 DENY_ALL = ("*", "deny")
 
