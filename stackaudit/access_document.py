@@ -48,7 +48,10 @@ def sql_lines(account: str = ACCOUNT) -> list[str]:
     lines = ["-- every server (MariaDB and MySQL); then the lines of your server's version below"]
     lines += [grant.statement(account) for grant in common]
     for label, grants in per_range:
-        lines += ["", f"-- {label}"] + [grant.statement(account) for grant in grants]
+        lines += ["", f"-- {label}"]
+        for grant in grants:
+            note = PRIVILEGE_NOTES.get(grant.privilege) if grant.privilege != "PROCESS" else None
+            lines += ([f"-- {note}"] if note else []) + [grant.statement(account)]
     return lines
 
 

@@ -20,7 +20,8 @@ from stackaudit.parsers.sql_reads import tables_and_columns
 ROLE_NAME = "stackaudit-readonly"
 # Role type Admin: the role's account is then a root admin's, whose listings (listall=true) cover every
 # domain; a DomainAdmin's cover only its own domain's subtree, and a check would pass on what it cannot
-# see. The rules below keep the role to the list commands the suite sends: with no rule matching an
+# see. (listHosts, listSystemVms, listRouters and listConfigurations carry no `authorized` role types in
+# their @APICommand, so any role whose rules allow them may call them; what they list is the question.) The rules below keep the role to the list commands the suite sends: with no rule matching an
 # API, CloudStack falls back to the APIs whose @APICommand names the role type as authorized, for Admin
 # most of the API, changes included (apache/cloudstack, DynamicRoleBasedAPIAccessChecker
 # .checkApiPermissionByRole), hence the last rule.
@@ -178,14 +179,15 @@ class SshCommand:
 # Why a command needs root; every key names a declared section (tests/unit/test_access_needs.py).
 ROOT_REASONS = {
     "iptables_save": "iptables-save reads the kernel's rules through an interface that needs CAP_NET_ADMIN "
-                     "(as another user it stops: \"Permission denied (you must be root)\")",
+                     "(as another user iptables 1.8.9 stops: \"Could not fetch rule set generation id: Permission "
+                     "denied (you must be root)\")",
     "ip6tables_save": "as iptables_save",
     "iptables_legacy_save": "as iptables_save",
     "ip6tables_legacy_save": "as iptables_save",
     "db_properties": "CloudStack installs db.properties mode 0640 root:cloud: it holds the database password "
                      "(apache/cloudstack packaging, cloud.spec: %attr(640,root,cloud))",
-    "cnf_files": "Debian keeps /etc/mysql/debian.cnf (a maintenance login) mode 0600 root; every option file "
-                 "must be read to know the server's options",
+    "cnf_files": "Debian's mariadb-server keeps /etc/mysql/debian.cnf (a maintenance login) mode 0600 root; "
+                 "every option file must be read to know the server's options",
     "listening_processes": "ss -p names the process of another user's socket only to root",
     "stale_libraries": "/proc/PID/maps of another user's process is readable only by root (proc(5), "
                        "ptrace access mode); on a system VM the suite logs in as root anyway",
