@@ -73,10 +73,12 @@ def build_parser(argv0: str | None = None) -> argparse.ArgumentParser:
     pdf = commands.add_parser("pdf", help="print a run's verdict page (summary.html) to summary.pdf with Chromium",
                               description="Print a run's verdict page to RUN_DIR/summary.pdf with headless Chromium.")
     pdf.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run directory, e.g. reports/latest")
-    access = commands.add_parser("access", help="what the API key, database user and SSH user need (docs/accounts.md)")
+    access = commands.add_parser("access", help="what the API key, database user and SSH user need (docs/accounts.md)",
+                                 description="What the accounts the checks use need: the API role, the database "
+                                             "user's GRANTs, the SSH user's commands. Without a part, all three.")
     part = access.add_mutually_exclusive_group()
     part.add_argument("--api", action="store_true", help="the read-only API role, as cmk commands")
     part.add_argument("--database", action="store_true", help="the audit user's GRANTs, per server version")
     part.add_argument("--ssh", action="store_true", help="the commands the SSH user runs, and which need root")
-    access.add_argument("--format", choices=("text", "json"), default="text")
+    access.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     return parser
