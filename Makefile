@@ -9,7 +9,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench-config bench-security-groups bench
+.PHONY: setup lock system-packages test-packages test test-fast docs lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench-config bench-security-groups bench
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -70,6 +70,10 @@ test: setup test-packages
 # each Hypothesis test drawing a tenth of its examples (tests/unit/hypothesis_budget.py).
 test-fast: setup
 	HYPOTHESIS_PROFILE=fast $(PYTEST_TESTS) -m "not lab and not integration"
+
+# docs/accounts.md and docs/checks.md, made from the code (a fast test fails when one is out of date)
+docs: setup
+	$(PY) -m stackaudit.generated_docs
 
 lab-up: setup
 	$(PY) -m lab up $(SCENARIO) --state-dir $(STATE_DIR)

@@ -84,7 +84,7 @@ def contract_problems(value, shape, where="summary") -> list[str]:
 
 def stackaudit_run(inventory: Path, waivers: Path, reports: Path, *options: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--waivers={waivers}",
-               f"--reports={reports}", "--profile", "nightly", *options, "-p", "no:randomly",
+               f"--reports-dir={reports}", "--profile", "nightly", *options, "-p", "no:randomly",
                f"--allure-link-pattern=issue:{TRACKER}"]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
 

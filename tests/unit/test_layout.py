@@ -36,6 +36,11 @@ STAGES = [
     "stackaudit.explain_source",
     "stackaudit.explain_lab",
     "stackaudit.explain",
+    # what the accounts need and the checks' list, made from the declarations and the catalog (docs/)
+    "stackaudit.access_needs",
+    "stackaudit.access_document",
+    "stackaudit.checks_document",
+    "stackaudit.generated_docs",
     "stackaudit.cli",
     "stackaudit.__main__",
 ]
