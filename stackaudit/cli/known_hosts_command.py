@@ -16,7 +16,7 @@ import paramiko
 
 from stackaudit.cli.output import say
 from stackaudit.collect.collectors import Collector
-from stackaudit.collect.hostkeys import fingerprint
+from stackaudit.collect.hostkeys import PIN_FILE_NAME, fingerprint, read_pins
 from stackaudit.collect.host_key_scan import ScannedKey, scan_endpoints, ssh_targets
 from stackaudit.collect.known_hosts_lines import CHANGED, KNOWN, NEW, fingerprint_line, known_hosts_line
 from stackaudit.collect.system_vm_keys import SystemVmKey, scan_system_vms
@@ -25,7 +25,7 @@ from stackaudit.config.files import shown
 from stackaudit.config.inventory import Inventory, load_inventory
 from stackaudit.config.policy import load_policy
 from stackaudit.discovery.discovery import discover
-from stackaudit.errors import ConfigError, TargetError
+from stackaudit.errors import CollectionFailed, ConfigError, TargetError
 from stackaudit.report.outcomes import EXIT_BROKEN, EXIT_CONFIG, EXIT_OK
 from stackaudit.report.visible import visible
 
@@ -39,7 +39,8 @@ def known_hosts(args, rest: list[str]) -> int:
         inventory = load_inventory(Path(args.inventory), known_hosts_may_be_empty=True)
         policy = load_policy(inventory.policy_path)
         listed = read_known_hosts(inventory.ssh.known_hosts)
-    except ConfigError as err:
+        pins = Pins.of(inventory, Path(args.reports))
+    except (ConfigError, CollectionFailed) as err:
         say(str(err))
         return EXIT_CONFIG
     try:
@@ -59,11 +60,53 @@ def known_hosts(args, rest: list[str]) -> int:
             say(result.error)
         elif result.standing and result.standing.verdict == CHANGED:
             say(changed_line(result))
-    lines = [*host_lines(hosts), *system_vm_lines(vms, inventory, template_names(snapshot)),
+        elif pins and pins.verdict(result)[0] == CHANGED:
+            say(pins.changed_line(result))
+    lines = [*host_lines(hosts), *system_vm_lines(vms, inventory, template_names(snapshot), pins),
              closing_line(hosts, vms, inventory)]
     print("\n".join(visible(line) for line in lines))
-    unread = found.unaddressed + [r for r in [*hosts, *vms] if r.error or (r.standing and r.standing.verdict == CHANGED)]
+    unread = found.unaddressed + [r for r in [*hosts, *vms] if r.error or (r.standing and r.standing.verdict == CHANGED)
+                                  or (pins and pins.verdict(r)[0] == CHANGED)]
     return EXIT_BROKEN if unread else EXIT_OK
+
+
+class Pins:
+    """The run's pin file (system_vms.host_keys: pinned, no fingerprints file), read to compare only."""
+
+    def __init__(self, path: Path, pins: dict):
+        self.path, self.pins = path, pins
+
+    @classmethod
+    def of(cls, inventory: Inventory, reports: Path) -> "Pins | None":
+        access = inventory.system_vms
+        if access.host_keys != "pinned" or access.host_key_fingerprints is not None:
+            return None
+        return cls(reports / PIN_FILE_NAME, read_pins(reports / PIN_FILE_NAME))
+
+    def verdict(self, result) -> tuple[str | None, dict | None]:
+        """(NEW: not pinned yet, KNOWN: the pinned key, CHANGED: another; None: not a VM key read), the pin."""
+        if not isinstance(result, SystemVmKey) or result.key is None:
+            return None, None
+        pin = self.pins.get(result.target.attrs.id)
+        if not isinstance(pin, dict):
+            return NEW, None
+        return (KNOWN if pin.get("fingerprint") == fingerprint(result.key) else CHANGED), pin
+
+    def line(self, who: str, vm: SystemVmKey) -> str:
+        verdict, pin = self.verdict(vm)
+        seen, vm_id = fingerprint_line(vm.name, vm.key), vm.target.attrs.id
+        if verdict == KNOWN:
+            return f"# {who}: {seen}: matches the key pinned for CloudStack id {vm_id} on {pin.get('pinned')}"
+        if verdict == CHANGED:
+            return f"# {self.changed_line(vm)}"
+        return (f"# {who}: {seen}: for information; not pinned yet: the next run pins it by CloudStack id {vm_id} "
+                f"on first use, in {self.path} (not known_hosts)")
+
+    def changed_line(self, vm: SystemVmKey) -> str:
+        pin, vm_id = self.verdict(vm)[1], vm.target.attrs.id
+        return (f"PINNED KEY CHANGED: {vm.target.id} offers {fingerprint_line(vm.name, vm.key)}, but {self.path} pins "
+                f"{pin.get('fingerprint')} ({pin.get('key_type')}, {pin.get('pinned')}) for CloudStack id {vm_id}: the "
+                f"run refuses it; if the VM was rebuilt on purpose, delete the entry \"{vm_id}\" from {self.path}")
 
 
 def quiet_paramiko_log() -> None:
@@ -102,7 +145,8 @@ def key_lines(who: str, name: str, result: ScannedKey | SystemVmKey) -> list[str
     return [f"# {who}: {fingerprint_line(name, result.key)}", known_hosts_line(name, result.key)]
 
 
-def system_vm_lines(vms: list[SystemVmKey], inventory: Inventory, templates: dict[str, str]) -> list[str]:
+def system_vm_lines(vms: list[SystemVmKey], inventory: Inventory, templates: dict[str, str],
+                    pins: Pins | None) -> list[str]:
     """Each system VM's key in the form system_vms.host_keys wants: a known_hosts line (known_hosts),
     a line of the fingerprints file (host_key_fingerprints), or for information (pinned on first use)."""
     if not vms:
@@ -129,8 +173,7 @@ def system_vm_lines(vms: list[SystemVmKey], inventory: Inventory, templates: dic
             lines.append(f"# {who}: {line}: listed in the fingerprints file" if fingerprint(vm.key) in access.fingerprints
                          else f"# {who}: not in the fingerprints file (the run refuses it); once verified, add: {line}")
         else:
-            lines.append(f"# {who}: {fingerprint_line(vm.name, vm.key)}: for information; the run pins it by "
-                         f"CloudStack id {vm.target.attrs.id} on first use (not known_hosts)")
+            lines.append(pins.line(who, vm))
     return lines
 
 

@@ -87,4 +87,7 @@ def build_parser(argv0: str | None = None) -> argparse.ArgumentParser:
                     "with its SHA256 fingerprint, for you to verify out of band and append (docs/known-hosts.md). "
                     "Nothing is written.")
     known_hosts.add_argument("--inventory", required=True, metavar="FILE", help=INVENTORY_HELP)
+    known_hosts.add_argument("--reports-dir", dest="reports", default="reports", metavar="DIR",
+                             help="the run's reports directory, whose system VM pin file is read to compare "
+                                  "(default: reports)")
     return parser

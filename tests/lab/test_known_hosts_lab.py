@@ -4,6 +4,7 @@ it), says which are already known, refuses a changed one loudly, and writes noth
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -117,8 +118,8 @@ def test_with_the_labs_known_hosts_every_machine_is_known_and_each_system_vms_re
         words = ssh_keygen_words(compliant_lab, vm.name)
         shown = [line for line in lines if f"/{vm.name} via host {vm.host.name}: " in line]
         assert len(shown) == 1, lines
-        assert (f": {words[0]} {words[1]} [{vm.address}]:3922 {words[-1]}: for information; the run pins it by "
-                "CloudStack id ") in shown[0], shown[0]
+        assert (f": {words[0]} {words[1]} [{vm.address}]:3922 {words[-1]}: for information; not pinned yet: the next "
+                "run pins it by CloudStack id ") in shown[0], shown[0]
     assert digests(compliant_lab.state_dir) == before
     assert list(tmp_path.iterdir()) == []       # no reports directory, no pin file
 
@@ -171,3 +172,31 @@ def test_a_machine_that_does_not_answer_is_one_line_on_stderr_and_exit_6(complia
     assert len(lines) == 1 and lines[0].startswith("stackaudit: tls-frontend://tls9: cannot connect: "), result.stderr
     assert result.stdout.splitlines()[-1].startswith(
         f"# 0 new, {len(lab_keys(compliant_lab))} already known, 0 changed, 1 not read.")
+
+
+def test_system_vm_keys_pinned_by_an_earlier_run_are_compared_with_the_real_ones(compliant_lab, tmp_path):
+    """A pin file holding each VM's real fingerprint (ssh-keygen of the key the lab made) matches; one
+    holding another is refused loudly. The ids are CloudStack's, as the first output names them."""
+    first = known_hosts_run(compliant_lab.path("inventory.yml"), tmp_path)
+    vms = {n.name: n for n in compliant_lab.topology.machines if n.kind == "systemvm"}
+    ids = {}
+    for line in first.stdout.splitlines():
+        for name in vms:
+            if f"/{name} via host " in line:
+                ids[name] = line.split("CloudStack id ")[1].split()[0]
+    assert sorted(ids) == sorted(vms)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    pins = {ids[name]: {"name": name, "key_type": "ssh-ed25519", "pinned": "2026-12-01T02:00:00Z",
+                        "fingerprint": ssh_keygen_words(compliant_lab, name)[1]} for name in vms}
+    impostor = sorted(vms)[0]
+    pins[ids[impostor]]["fingerprint"] = ssh_keygen_words(compliant_lab, sorted(vms)[1])[1]
+    (reports / "system-vm-host-keys.json").write_text(json.dumps(pins))
+    result = subprocess.run([sys.executable, "-m", "stackaudit", "known-hosts",
+                             f"--inventory={compliant_lab.path('inventory.yml')}", f"--reports-dir={reports}"],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 6
+    matching = [line for line in result.stdout.splitlines() if ": matches the key pinned for CloudStack id " in line]
+    assert len(matching) == len(vms) - 1
+    loud = result.stderr.splitlines()
+    assert len(loud) == 1 and loud[0].startswith("stackaudit: PINNED KEY CHANGED: ") and f"/{impostor} " in loud[0]

@@ -32,6 +32,7 @@ def snapshot() -> Snapshot:
 def site(tmp_path, monkeypatch):
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)         # the default reports directory, whose pin file is read, is here
     return write_site(tmp_path / "site")
 
 

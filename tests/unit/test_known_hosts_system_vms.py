@@ -4,6 +4,8 @@ inventory's system_vms.host_keys wants: for information (pinned on first use), a
 line, or a known_hosts line `[169.254.x.y]:3922 ...`."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -46,7 +48,7 @@ def with_system_vms(site, **section) -> None:
 
 
 def known_hosts_run(site, capsys) -> tuple[int, list[str], list[str]]:
-    code = main(["known-hosts", f"--inventory={site}"])
+    code = main(["known-hosts", f"--inventory={site}", f"--reports-dir={site.parent / 'reports'}"])
     out, err = capsys.readouterr()
     return code, out.splitlines(), err.splitlines()
 
@@ -62,7 +64,8 @@ def test_pinned_vms_are_shown_for_information_read_over_one_login_to_their_known
         "# router://zone1/r-3-VM via host kvm01: not read: the key of host kvm01 (198.18.1.11) is not in known_hosts yet; "
         "once it is, run known-hosts again",
         f"# ssvm://zone1/s-1-VM via host kvm05: {fingerprint_line('[169.254.2.2]:3922', VM_KEY)}: for information; "
-        "the run pins it by CloudStack id vm-s1 on first use (not known_hosts)"]
+        "not pinned yet: the next run pins it by CloudStack id vm-s1 on first use, in "
+        f"{site.parent / 'reports' / 'system-vm-host-keys.json'} (not known_hosts)"]
     assert err == ["stackaudit: cpvm://zone1/v-2-VM via host kvm05: cannot connect: No route to host"]
     assert code == 6
     assert out[-1].startswith("# 1 new, 1 already known, 0 changed, 1 not read, 1 system VMs waiting for their "
@@ -143,5 +146,44 @@ def test_a_vms_host_that_is_no_target_of_its_own_is_read_too(site, monkeypatch, 
     assert (code, err) == (0, [])
     assert out[0] == f"# host lxc01: {fingerprint_line('198.18.0.11', site_key())}: already known"
     assert fake.logins == ["198.18.0.11"]
-    assert f"# router://zone1/r-9-VM via host lxc01: {fingerprint_line('[169.254.3.3]:3922', VM_KEY)}: for " \
-           "information; the run pins it by CloudStack id vm-r9 on first use (not known_hosts)" in out
+    assert any(line.startswith(f"# router://zone1/r-9-VM via host lxc01: {fingerprint_line('[169.254.3.3]:3922', VM_KEY)}: "
+                               "for information; not pinned yet") for line in out), out
+
+
+def write_pins(site, pins: dict) -> None:
+    reports = site.parent / "reports"
+    reports.mkdir()
+    (reports / "system-vm-host-keys.json").write_text(json.dumps(pins))
+
+
+def test_a_pinned_vm_is_compared_with_its_pin_and_the_pin_file_is_not_written(site, monkeypatch, capsys):
+    write_pins(site, {"vm-s1": {"name": "ssvm://zone1/s-1-VM", "key_type": "ecdsa-sha2-nistp256",
+                                "fingerprint": fingerprint(VM_KEY), "pinned": "2026-12-01T02:00:00Z"},
+                      "vm-v2": {"name": "cpvm://zone1/v-2-VM", "key_type": "ecdsa-sha2-nistp256",
+                                "fingerprint": fingerprint(OTHER_KEY), "pinned": "2026-12-02T02:00:00Z"}})
+    pin_file = site.parent / "reports" / "system-vm-host-keys.json"
+    written = pin_file.read_bytes()
+    FakeCloud(monkeypatch, snapshot(), {"198.18.1.11": NEW_KEY, "198.18.0.21": site_key(),
+                                        "169.254.2.2": VM_KEY, "169.254.2.3": VM_KEY})
+    code, out, err = known_hosts_run(site, capsys)
+    assert f"# ssvm://zone1/s-1-VM via host kvm05: {fingerprint_line('[169.254.2.2]:3922', VM_KEY)}: matches the key " \
+           "pinned for CloudStack id vm-s1 on 2026-12-01T02:00:00Z" in out
+    changed = (f"PINNED KEY CHANGED: cpvm://zone1/v-2-VM offers {fingerprint_line('[169.254.2.3]:3922', VM_KEY)}, but "
+               f"{pin_file} pins {fingerprint(OTHER_KEY)} (ecdsa-sha2-nistp256, 2026-12-02T02:00:00Z) for CloudStack id "
+               f"vm-v2: the run refuses it; if the VM was rebuilt on purpose, delete the entry \"vm-v2\" from {pin_file}")
+    assert err == [f"stackaudit: {changed}"]
+    assert f"# {changed}" in out
+    assert code == 6
+    assert pin_file.read_bytes() == written
+    assert sorted(p.name for p in pin_file.parent.iterdir()) == ["system-vm-host-keys.json"]    # no lock file
+
+
+def test_a_pin_file_that_cannot_be_read_is_one_line_and_exit_4(site, monkeypatch, capsys):
+    reports = site.parent / "reports"
+    reports.mkdir()
+    (reports / "system-vm-host-keys.json").write_text("[not a mapping]")
+    FakeCloud(monkeypatch, snapshot(), {})
+    code, out, err = known_hosts_run(site, capsys)
+    assert (code, out) == (4, [])
+    assert err == [f"stackaudit: {reports / 'system-vm-host-keys.json'}: cannot read the pinned system VM host keys "
+                   "(Expecting value: line 1 column 2 (char 1)); fix or delete the file"]
