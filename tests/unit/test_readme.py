@@ -21,7 +21,8 @@ README = REPO / "README.md"
 MAX_LINES = 260
 # A command's own comment ends with one of these when this test does not run it.
 MARKERS = ("needs a real cloud", "needs a real cloud's inventory", "(CI runs this)")
-# Every other command of the README, run in a copy of inventories/: the exit code and what its output holds.
+# Every other command of the README, run in its order in one copy of inventories/: the exit code and what
+# its output holds (stdout; stderr when the code is not 0).
 RUNNABLE = {
     "stackaudit --help": (0, "explain"),
     "stackaudit explain HOST-IPTABLES-V4": (0, "HOST-IPTABLES-V4: CLOUDSTACK-SERVICES rejects"),
@@ -149,16 +150,30 @@ def test_every_link_of_the_readme_and_of_docs_leads_to_a_page_and_heading():
     assert broken == []
 
 
+@pytest.fixture(scope="module")
+def readme_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """The runnable commands, in the README's order, in one copy of inventories/ (as a reader would:
+    the inventory `cp` makes is the one later steps read)."""
+    where = tmp_path_factory.mktemp("readme")
+    shutil.copytree(REPO / "inventories", where / "inventories")
+    runs = {}
+    for command, _ in commands(README.read_text()):
+        if command in RUNNABLE:
+            argv = shlex.split(command)
+            if argv[0] == "stackaudit":
+                argv[0] = str(Path(sys.executable).parent / "stackaudit")
+            runs[command] = subprocess.run(argv, cwd=where, capture_output=True, text=True, timeout=120)
+            runs[command].cwd = where
+    return runs
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("command", sorted(RUNNABLE))
-def test_the_readme_s_command_runs(command, tmp_path):
-    shutil.copytree(REPO / "inventories", tmp_path / "inventories")
-    argv = shlex.split(command)
-    if argv[0] == "stackaudit":
-        argv[0] = str(Path(sys.executable).parent / "stackaudit")
-    code, output = RUNNABLE[command]
-    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert (done.returncode, done.stderr if done.returncode else "") == (code, "")
-    assert output in done.stdout
-    if argv[0] == "cp":
-        assert (tmp_path / argv[2]).read_text() == (REPO / argv[1]).read_text()
+def test_the_readme_s_command_runs(command, readme_runs):
+    done, (code, output) = readme_runs[command], RUNNABLE[command]
+    assert done.returncode == code, done.stderr
+    assert output in (done.stdout if code == 0 else done.stderr)
+    assert code != 0 or done.stderr == ""
+    if command.startswith("cp "):
+        _, source, copy = command.split()
+        assert (done.cwd / copy).read_text() == (REPO / source).read_text()
