@@ -177,3 +177,29 @@ def test_the_readme_s_command_runs(command, readme_runs):
     if command.startswith("cp "):
         _, source, copy = command.split()
         assert (done.cwd / copy).read_text() == (REPO / source).read_text()
+
+
+SECTION_REFERENCE = re.compile(r"(?<!its )README(?:, |'s )\\?\"([^\"\\]+)")
+REFERRING = ("stackaudit", "checks", "tests", "docs", "deploy", "lab", "benchmarks", "inventories")
+NOT_OURS = ("tests/data/", "lab/parts/", "tests/unit/test_readme.py")
+
+
+def section_references(text: str) -> list[str]:
+    """The README sections a text names as `README, "Section"` or `README's "Section"`."""
+    return [" ".join(name.split()) for name in SECTION_REFERENCE.findall(text)]
+
+
+def test_section_references_are_read_as_written():
+    text = 'a (README, "Exit codes"), b (README, \\"Bounded against\n  any\\"), its README, "PR run", README\'s "X"'
+    assert section_references(text) == ["Exit codes", "Bounded against any", "X"]
+
+
+def test_every_reference_to_a_readme_section_names_one_it_has():
+    headings = re.findall(r"^#+ (.+)$", README.read_text(), re.M)
+    files = [REPO / "Makefile", *(path for top in REFERRING for path in sorted((REPO / top).rglob("*"))
+                                  if path.suffix in {".py", ".md", ".yml", ".yaml", ".json", ".sh", ".txt"})]
+    stale = [f"{path.relative_to(REPO)}: README, \"{name}\""
+             for path in files if not path.relative_to(REPO).as_posix().startswith(NOT_OURS)
+             for name in section_references(path.read_text(errors="replace"))
+             if not any(heading.startswith(name) for heading in headings)]
+    assert stale == [], "the README's sections moved to docs/: name the page (docs/configuration.md, ...)"
