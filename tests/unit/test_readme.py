@@ -19,8 +19,9 @@ from stackaudit.report.outcomes import EXIT_CODES
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 MAX_LINES = 260
-# A command's own comment ends with one of these when this test does not run it.
-MARKERS = ("needs a real cloud", "needs a real cloud's inventory", "(CI runs this)")
+# A command's own comment ends with one of these when this test does not run it (`make test` is what .ci/run
+# runs; `make demo` brings a lab up, as root).
+MARKERS = ("needs a real cloud", "needs a real cloud's inventory", "(needs root: a lab)", "(CI runs this: .ci/run)")
 # Every other command of the README, run in its order in one copy of inventories/: the exit code and what
 # its output holds (stdout; stderr when the code is not 0).
 RUNNABLE = {
