@@ -122,7 +122,7 @@ bench-config: setup
 	$(PY) benchmarks/config_loading.py
 
 # The fleet benchmark (issue 13): StackAudit against the SSH floor, naive testinfra and Ansible on a
-# generated compliant lab of HOSTS hosts (README, "Fleet benchmark"). SCALE=100,500 also measures the
+# generated compliant lab of HOSTS hosts (docs/benchmarks.md, "Fleet benchmark"). SCALE=100,500 also measures the
 # floor and StackAudit alone at those sizes, for seconds per target. SG_VMS=100: every KVM host carries
 # 100 VMs' security-group rules (lab/security_groups.py).
 HOSTS ?= 100

@@ -1,4 +1,4 @@
-"""`stackaudit merge`: one night's shard run directories joined into one run directory (README, "Sharding").
+"""`stackaudit merge`: one night's shard run directories joined into one run directory (docs/deployment.md, "Sharding").
 Everything is checked before the merged run directory is made."""
 from __future__ import annotations
 

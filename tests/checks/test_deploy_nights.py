@@ -100,5 +100,5 @@ def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_
     assert refused.stderr.splitlines() == [
         f"stackaudit: {links[second, 0] / 'allure-results'}: writable by group or others (mode 0775): another user "
         "could have changed this shard's results; give runs that only the user who merges (or root) can write "
-        "(README, \"Sharding\")"]
+        "(docs/deployment.md, \"Sharding\")"]
     assert sorted((reports / "runs").iterdir()) == runs_before

@@ -115,3 +115,9 @@ def test_plain_pytest_elsewhere_says_where_the_checks_are(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 5
     assert f"`pytest {checks_dir()} --inventory=FILE`" in done.stdout
+
+
+def test_run_keeps_pytests_temporary_directory_in_the_runs_private_part(monkeypatch, tmp_path):
+    """Not a numbered directory in the system's temp, whose older siblings pytest deletes at the end."""
+    args = pytest_args_of_run(["stackaudit", "run", "--inventory=inv.yml"], monkeypatch, tmp_path)
+    assert [a for a in args if a.startswith("--basetemp")] == [f"--basetemp={tmp_path / '.raw' / 'pytest'}"]

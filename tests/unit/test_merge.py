@@ -169,7 +169,7 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
     linked = record_shard(reports, 0, 1)
     (linked / "facts" / "planted.json").symlink_to(reports / "elsewhere.json")
     changeable = ": another user could have changed this shard's results; give runs that only the user who " \
-                 "merges (or root) can write (README, \"Sharding\")"
+                 "merges (or root) can write (docs/deployment.md, \"Sharding\")"
     return {
         "missing": ([s[0], s[1], s[3]], "shard 2/4 missing: a merge needs all 4 shards of the night; run the missing "
                                         "ones or give their run directories"),
