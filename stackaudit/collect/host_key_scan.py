@@ -3,7 +3,7 @@
 The endpoints are the run's own: the collector's first hop of every discovered target that runs a
 command (collectors.Collector.first_hop, with every fact of its kind), one endpoint for all the
 targets that share it (a database on its management server's machine). System VMs are reached
-through their host (README, "System VM host keys"); they are listed apart, with the host they wait on.
+through their host (docs/configuration.md, "System VM host keys"); they are listed apart, with the host they wait on.
 Keys are read in parallel, at most ssh.max_connections at a time, each within ssh.connect_timeout.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A system VM answers only on its host's link-local bridge (or, on VMware, from a management
 server): the run logs in to the host, verified against known_hosts, and opens a channel from there
-to the VM's sshd (README, "System VM host keys"). That login is the trust anchor, so a VM's key is
+to the VM's sshd (docs/configuration.md, "System VM host keys"). That login is the trust anchor, so a VM's key is
 read only when its host's key is already known; otherwise the VM waits for it. Over the channel the
 VM's key is read by the key exchange alone, as for any host: no login to the VM.
 """
