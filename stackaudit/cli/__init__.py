@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 
-from stackaudit.cli import merge_command, run_command, small_commands, validate_command
+from stackaudit.cli import (access_command, known_hosts_command, merge_command, run_command, small_commands,
+                            validate_command)
 from stackaudit.cli.parser import build_parser
 from stackaudit.config.safe_files import use_private_umask
 
 COMMANDS = {"run": run_command.run, "merge": merge_command.merge, "summary": small_commands.summary,
-            "explain": small_commands.explain, "pdf": small_commands.pdf,
-            "validate": validate_command.validate}
+            "explain": small_commands.explain, "pdf": small_commands.pdf, "access": access_command.access,
+            "known-hosts": known_hosts_command.known_hosts, "validate": validate_command.validate}
 
 
 def main(argv: list[str] | None = None) -> int:

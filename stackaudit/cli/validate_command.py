@@ -18,8 +18,8 @@ from stackaudit.report.visible import visible
 
 def validate(args, rest: list[str]) -> int:
     if rest:
-        say(f"validate: unrecognized arguments {shown(' '.join(rest))}; validate takes --inventory, --waivers "
-            "and --connect")
+        say(f"validate: unrecognized arguments {shown(' '.join(rest))}; validate takes --inventory, --waivers, "
+            "--connect and --reports-dir")
         return EXIT_CONFIG
     checked = check_configuration(Path(args.inventory), Path(args.waivers) if args.waivers else None)
     files = ", ".join(shown_path(path) for path in checked.files)
@@ -34,7 +34,7 @@ def validate(args, rest: list[str]) -> int:
         return EXIT_OK
     # here, not at the top: the transports and discovery, only once the files are good
     from stackaudit.collect.probe import probe
-    results = probe(checked.configuration)
+    results = probe(checked.configuration, Path(args.reports))
     for result in results:
         print(visible(result.line))
     failed = sum(result.problem is not None for result in results)

@@ -52,8 +52,9 @@ def database_grants_needed(user: str) -> tuple[GrantNeed, ...]:
                       f"GRANT SELECT ON mysql.global_priv {to} (mysql.user before MariaDB 10.4)"))
 
 
-def probe(configuration) -> list[ChannelResult]:
-    """Every channel's result, the API's first: without it no target is known but the inventory's own."""
+def probe(configuration, reports_dir: Path = Path("reports")) -> list[ChannelResult]:
+    """Every channel's result, the API's first: without it no target is known but the inventory's own.
+    `reports_dir`: where the run keeps the system VM pins (read, never written)."""
     inventory, policy = configuration.inventory, configuration.policy
     api = probe_api(inventory, policy)
     results = [api]
@@ -65,7 +66,7 @@ def probe(configuration) -> list[ChannelResult]:
             results.append(ChannelResult("API", "discovery", f"{err}; only the inventory's own targets are tried"))
     collector = Collector(inventory, policy, snapshot)
     collector.host_key_pins = system_vm_host_keys(inventory.system_vms.host_key_fingerprints,
-                                                  inventory.system_vms.fingerprints, Path("reports"),
+                                                  inventory.system_vms.fingerprints, reports_dir,
                                                   pin_new=False)
     pools = snapshot.of_kinds(("xs-pool",))
     databases = snapshot.of_kinds(("db",))

@@ -201,15 +201,16 @@ class InventoryReading:
     policy_known: bool = False
 
 
-def load_inventory(path: Path) -> Inventory:
+def load_inventory(path: Path, known_hosts_may_be_empty: bool = False) -> Inventory:
     """The inventory at `path`, with every file it names checked and every secret it names set;
-    ConfigError with the first mistake."""
-    inventory = read_inventory(path, Problems(error=ConfigError)).inventory
+    ConfigError with the first mistake (`known_hosts_may_be_empty`: ssh.known_hosts may be missing or
+    hold no key yet)."""
+    inventory = read_inventory(path, Problems(error=ConfigError), known_hosts_may_be_empty).inventory
     assert inventory is not None    # a Problems that does not collect raised the first mistake
     return inventory
 
 
-def read_inventory(path: Path, problems: Problems) -> InventoryReading:
+def read_inventory(path: Path, problems: Problems, known_hosts_may_be_empty: bool = False) -> InventoryReading:
     """The inventory at `path`, its checks run as independent steps (problems.py): a section that
     failed the schema is not checked further, and the steps run in the order that makes the first
     mistake the one `run` reports."""
@@ -240,7 +241,7 @@ def read_inventory(path: Path, problems: Problems) -> InventoryReading:
         with problems.step():
             check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
         with problems.step():
-            check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
+            check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"), known_hosts_may_be_empty)
     if api is not None:
         if isinstance(verify, str):
             with problems.step():
