@@ -34,9 +34,22 @@ def validate(args, rest: list[str]) -> int:
         return EXIT_OK
     # here, not at the top: the transports and discovery, only once the files are good
     from stackaudit.collect.probe import probe
-    results = probe(checked.configuration, Path(args.reports))
+    results = probe(checked.configuration, database_needs(checked.configuration.policy), Path(args.reports))
     for result in results:
         print(visible(result.line))
     failed = sum(result.problem is not None for result in results)
     print(visible(f"{len(results) - failed} channel{'s' if len(results) - failed != 1 else ''} ok, {failed} failed"))
     return EXIT_BROKEN if failed else EXIT_OK
+
+
+def database_needs(policy):
+    """What the checks need of the audit user on a server, for this policy: stackaudit/access_needs.py's
+    list (generated from the fact declarations), as the probe compares it with SHOW GRANTS."""
+    from stackaudit.access_needs import database_grants_needed
+    from stackaudit.parsers.mysql_grants import GrantNeed
+
+    def needs(server, user: str) -> tuple[GrantNeed, ...]:
+        account = f"'{user}'@'%'"
+        return tuple(GrantNeed(g.privilege, g.on, g.columns, g.statement(account).rstrip(";"))
+                     for g in database_grants_needed(server, policy))
+    return needs

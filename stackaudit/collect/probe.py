@@ -4,7 +4,8 @@ the suite's own transports, TLS settings and host-key checks, and one line per c
 - API: one signed listHosts (pagesize 1): the key works and its role may list hosts; then discovery,
   as the run does it, names the other targets.
 - XAPI: a login and logout on each pool master discovery found (discovery itself logs in to find it).
-- Database: a login on each server, then SHOW GRANTS FOR CURRENT_USER() against what the checks read.
+- Database: a login on each server, then its version and SHOW GRANTS FOR CURRENT_USER() against what
+  the checks read on that version (the list generated from the fact declarations, handed in).
 - SSH: each SSH target logged in to and closed, no command run; a system VM through its host, as the
   run reaches it, which reads the host's key for the VMs first (`cat`, as the run does).
 Nothing is written: a system VM's key is compared with its pin, never pinned (collect/hostkeys.py).
@@ -15,12 +16,14 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from stackaudit.collect.collectors import Collector, own_ssh_address
 from stackaudit.collect.hostkeys import system_vm_host_keys
 from stackaudit.collect.transports import cloudstack, mysql, ssh, xapi
 from stackaudit.discovery.discovery import database_targets, discover, management_targets, tls_frontend_targets
 from stackaudit.errors import ApiError, HostKeyRejected, LoginRefused, TargetError, Unreachable, UnparsableOutput
+from stackaudit.parsers.mysql import ServerVersion, parse_server_version
 from stackaudit.parsers.mysql_grants import GrantNeed, missing_grants, parse_show_grants
 from stackaudit.targets import SYSTEM_VM_KINDS, Snapshot, Target
 
@@ -41,18 +44,14 @@ class ChannelResult:
         return f"{self.channel} {self.target}: {self.problem.removeprefix(self.target + ': ')}"
 
 
-def database_grants_needed(user: str) -> tuple[GrantNeed, ...]:
-    """What the database checks read, as inventories/example.yml's comment states it. The one place
-    to repoint at the list generated from the fact declarations (stackaudit/access_needs.py)."""
-    to = f"TO '{user}'@'%'"
-    return (GrantNeed(("PROCESS",), ("*.*",), f"GRANT PROCESS ON *.* {to}"),
-            GrantNeed(("REPLICATION CLIENT", "BINLOG MONITOR"), ("*.*",), f"GRANT REPLICATION CLIENT ON *.* {to}"),
-            GrantNeed(("SELECT",), ("cloud.version",), f"GRANT SELECT ON cloud.version {to}"),
-            GrantNeed(("SELECT",), ("mysql.global_priv", "mysql.user"),
-                      f"GRANT SELECT ON mysql.global_priv {to} (mysql.user before MariaDB 10.4)"))
+# (the server's version, the audit user's name) -> what the checks need of that user on that server: the
+# list generated from the fact declarations (stackaudit/access_needs.py, a later stage: the command line
+# hands it in).
+GrantsNeeded = Callable[[ServerVersion, str], tuple[GrantNeed, ...]]
+VERSION_QUERY = "SELECT @@version AS version, @@version_comment AS version_comment"
 
 
-def probe(configuration, reports_dir: Path = Path("reports")) -> list[ChannelResult]:
+def probe(configuration, grants_needed: GrantsNeeded, reports_dir: Path = Path("reports")) -> list[ChannelResult]:
     """Every channel's result, the API's first: without it no target is known but the inventory's own.
     `reports_dir`: where the run keeps the system VM pins (read, never written)."""
     inventory, policy = configuration.inventory, configuration.policy
@@ -72,7 +71,7 @@ def probe(configuration, reports_dir: Path = Path("reports")) -> list[ChannelRes
     databases = snapshot.of_kinds(("db",))
     with ThreadPoolExecutor(max(1, min(inventory.ssh.max_connections, 16))) as workers:
         pool_results = workers.map(functools.partial(probe_pool, inventory), pools)
-        db_results = workers.map(functools.partial(probe_database, inventory), databases)
+        db_results = workers.map(functools.partial(probe_database, inventory, grants_needed), databases)
         ssh_results = list(probe_ssh(collector, snapshot, workers))
         results += [*pool_results, *db_results, *ssh_results]
     return results
@@ -126,7 +125,7 @@ def probe_pool(inventory, pool: Target) -> ChannelResult:
     return ChannelResult("XAPI", pool.id, None)
 
 
-def probe_database(inventory, server: Target) -> ChannelResult:
+def probe_database(inventory, grants_needed: GrantsNeeded, server: Target) -> ChannelResult:
     settings = inventory.databases
     try:
         conn = mysql.connect(server.address, server.attrs.port, settings.user, settings.password.read(),
@@ -134,15 +133,18 @@ def probe_database(inventory, server: Target) -> ChannelResult:
     except TargetError as err:
         return ChannelResult("database", server.id, str(err))
     try:
-        answer = mysql.query_or_error(conn, server.id, "SHOW GRANTS FOR CURRENT_USER()")
+        version, grants = [mysql.query_or_error(conn, server.id, sql)
+                           for sql in (VERSION_QUERY, "SHOW GRANTS FOR CURRENT_USER()")]
     finally:
         conn.close()
-    if "error" in answer:
-        return ChannelResult("database", server.id, answer["error"]["message"])
+    for answer in (version, grants):
+        if "error" in answer:
+            return ChannelResult("database", server.id, f"login ok, but {answer['error']['message']}")
     try:
-        missing = missing_grants(parse_show_grants(answer["rows"]), database_grants_needed(settings.user))
+        needs = grants_needed(parse_server_version(version["rows"]), settings.user)
+        missing = missing_grants(parse_show_grants(grants["rows"]), needs)
     except UnparsableOutput as err:
-        return ChannelResult("database", server.id, f"login ok, but the grants could not be read: {err}")
+        return ChannelResult("database", server.id, f"login ok, but the grants could not be compared: {err}")
     if missing:
         return ChannelResult("database", server.id, f"login ok, but {settings.user} lacks grants the checks need: "
                                                     + "; ".join(need.statement for need in missing))

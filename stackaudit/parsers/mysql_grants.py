@@ -8,9 +8,10 @@ Each row is one statement, under a key naming the account (PyMySQL's DictCursor;
     {"Grants for stackaudit@%": "GRANT SELECT (`id`, `type`) ON `cloud`.`account` TO `stackaudit`@`%`"}
 
 A row can hold the account's password hash: nothing here keeps or shows a row's text. A privilege
-with a column list covers only those columns, so it meets no table-wide need; a role's grant (no ON)
-is not followed. Since MariaDB 10.5.2, REPLICATION CLIENT is an alias of BINLOG MONITOR, and SHOW
-GRANTS prints the new name (MariaDB Knowledge Base, "GRANT", https://mariadb.com/kb/en/grant/).
+with a column list covers only those columns (compared without case, as MariaDB compares column
+names); a role's grant (no ON) is not followed. Since MariaDB 10.5.2, REPLICATION CLIENT is an alias
+of BINLOG MONITOR, and SHOW GRANTS prints the new name (MariaDB Knowledge Base, "GRANT",
+https://mariadb.com/kb/en/grant/).
 """
 from __future__ import annotations
 
@@ -26,19 +27,25 @@ _ROLE = re.compile(r"GRANT (?:`(?:[^`]|``)*`|[\w$]+)(?:, *(?:`(?:[^`]|``)*`|[\w$
 ALL = ("ALL", "ALL PRIVILEGES")
 
 
+# The names SHOW GRANTS may print for a privilege the needs name otherwise.
+ALIASES = {"REPLICATION CLIENT": ("REPLICATION CLIENT", "BINLOG MONITOR")}
+
+
 @dataclass(frozen=True)
 class Grant:
     privilege: str      # upper case, e.g. SELECT, PROCESS, BINLOG MONITOR
     scope: str          # *.*, cloud.*, cloud.version (no backticks)
+    columns: tuple[str, ...] = ()   # a column grant's columns; empty: the whole table (or more)
 
 
 @dataclass(frozen=True)
 class GrantNeed:
-    """One thing the checks need: any of `privileges` on any of `objects` (db.table, or *.* for a
-    global privilege); `statement` is the GRANT that gives it, for the operator."""
-    privileges: tuple[str, ...]
-    objects: tuple[str, ...]
-    statement: str
+    """One privilege the checks need: `privilege` on `on` (schema.table, or *.* for a global one), of
+    `columns` only where given; `statement` is the GRANT that gives it, for the operator."""
+    privilege: str
+    on: str
+    columns: tuple[str, ...] = ()
+    statement: str = ""
 
 
 def parse_show_grants(rows: object) -> list[Grant]:
@@ -57,12 +64,12 @@ def parse_show_grants(rows: object) -> list[Grant]:
                 continue
             raise UnparsableOutput(f"SHOW GRANTS: row {number} is not a GRANT statement this parser reads")
         scope = f"{unquoted(match['database'])}.{unquoted(match['table'])}"
-        grants += [Grant(privilege, scope) for privilege in privileges(match["privileges"])]
+        grants += [Grant(privilege, scope, columns) for privilege, columns in privileges(match["privileges"])]
     return grants
 
 
-def privileges(text: str) -> list[str]:
-    """The privileges of a GRANT's list, leaving out those with a column list: `SELECT (a, b), PROCESS`."""
+def privileges(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(privilege, its columns) of a GRANT's list: `SELECT (`a`, `b`), PROCESS`."""
     found, depth, current = [], 0, ""
     for char in text + ",":
         if char == "," and depth == 0:
@@ -71,23 +78,34 @@ def privileges(text: str) -> list[str]:
             continue
         depth += {"(": 1, ")": -1}.get(char, 0)
         current += char
-    return [" ".join(p.upper().split()) for p in found if p and "(" not in p]
+    out = []
+    for item in filter(None, found):
+        name, _, columns = item.partition("(")
+        listed = tuple(unquoted(c.strip()) for c in columns.rstrip(") ").split(",")) if columns else ()
+        out.append((" ".join(name.upper().split()), listed))
+    return out
 
 
 def unquoted(part: str) -> str:
     return part[1:-1].replace("``", "`") if part.startswith("`") else part
 
 
-def covers(grant: Grant, privileges_needed: tuple[str, ...], obj: str) -> bool:
-    if grant.privilege not in privileges_needed and grant.privilege not in ALL:
+def covers(grant: Grant, need: GrantNeed) -> bool:
+    """Whether this grant gives what the need names (a column need: the table, or those columns)."""
+    if grant.privilege not in ALIASES.get(need.privilege, (need.privilege,)) and grant.privilege not in ALL:
         return False
     if grant.scope == "*.*":
         return True
-    database, table = obj.split(".", 1)
-    return grant.scope in (f"{database}.*", obj) and database != "*"
+    if need.on == "*.*":
+        return False
+    if grant.scope == need.on.split(".", 1)[0] + ".*":
+        return True
+    if grant.scope != need.on:
+        return False
+    wanted, given = {c.lower() for c in need.columns}, {c.lower() for c in grant.columns}
+    return not given or (bool(wanted) and wanted <= given)
 
 
 def missing_grants(grants: list[Grant], needs: tuple[GrantNeed, ...]) -> list[GrantNeed]:
     """The needs no grant meets, in the order given."""
-    return [need for need in needs
-            if not any(covers(g, need.privileges, obj) for g in grants for obj in need.objects)]
+    return [need for need in needs if not any(covers(grant, need) for grant in grants)]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from stackaudit.collect.probe import ChannelResult, api_fix, database_grants_needed
+from stackaudit.cli.validate_command import database_needs
+from stackaudit.collect.probe import ChannelResult, api_fix
+from stackaudit.config.policy import load_policy
 from stackaudit.errors import ApiError, HostKeyRejected, LoginRefused, UnparsableOutput, Unreachable
-from stackaudit.parsers.mysql_grants import Grant, missing_grants, parse_show_grants
+from stackaudit.parsers.mysql import parse_server_version
+from stackaudit.parsers.mysql_grants import Grant, GrantNeed, missing_grants, parse_show_grants
 
 KEY = "Grants for stackaudit@%"
 # Recorded on the lab's MariaDB 10.11.19-MariaDB-0+deb12u1 (10.5.2+ prints BINLOG MONITOR for REPLICATION
-# CLIENT), with the password hash replaced by a made-up one and a column grant added.
+# CLIENT), with the password hash replaced by a made-up one, and a column grant added.
 MARIADB = [
     {KEY: "GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO `stackaudit`@`%` IDENTIFIED BY PASSWORD "
           "'*0123456789ABCDEF0123456789ABCDEF01234567' REQUIRE SSL"},
@@ -21,35 +24,51 @@ MARIADB = [
 ]
 
 
-def test_grants_are_read_without_column_grants_or_the_password_hash():
+LAB_SERVER = parse_server_version([{"version": "10.11.19-MariaDB-0+deb12u1-log", "version_comment": "Debian 12"}])
+
+
+def test_grants_are_read_with_their_columns_and_without_the_password_hash():
     grants = parse_show_grants(MARIADB)
     assert grants == [Grant("PROCESS", "*.*"), Grant("BINLOG MONITOR", "*.*"), Grant("SLAVE MONITOR", "*.*"),
-                      Grant("SELECT", "cloud.*"), Grant("SELECT", "cloud_usage.*"), Grant("SELECT", "mysql.global_priv")]
+                      Grant("SELECT", "cloud.*"), Grant("SELECT", "cloud_usage.*"), Grant("SELECT", "mysql.global_priv"),
+                      Grant("SELECT", "cloud.account", ("id", "type"))]
     assert not any("0123456789ABCDEF" in str(g) for g in grants)
 
 
-def test_the_lab_grants_meet_every_need_and_each_missing_one_is_named_with_its_grant():
-    assert missing_grants(parse_show_grants(MARIADB), database_grants_needed("stackaudit")) == []
-    only_usage = [{KEY: "GRANT USAGE ON *.* TO `stackaudit`@`%`"}, {KEY: "GRANT SELECT ON `cloud`.`version` TO `x`@`%`"}]
-    missing = missing_grants(parse_show_grants(only_usage), database_grants_needed("stackaudit"))
-    assert [need.statement for need in missing] == [
-        "GRANT PROCESS ON *.* TO 'stackaudit'@'%'", "GRANT REPLICATION CLIENT ON *.* TO 'stackaudit'@'%'",
-        "GRANT SELECT ON mysql.global_priv TO 'stackaudit'@'%' (mysql.user before MariaDB 10.4)"]
+def test_the_lab_grants_meet_the_generated_needs_and_each_missing_one_is_named_with_its_grant():
+    needs = database_needs(load_policy(None))(LAB_SERVER, "stackaudit")
+    assert {n.privilege for n in needs} >= {"PROCESS", "SLAVE MONITOR", "SELECT"}
+    assert missing_grants(parse_show_grants(MARIADB), needs) == []
+    without_process = [{KEY: "GRANT SLAVE MONITOR ON *.* TO `stackaudit`@`%`"}, *MARIADB[1:]]
+    assert [n.statement for n in missing_grants(parse_show_grants(without_process), needs)] == [
+        "GRANT PROCESS ON *.* TO 'stackaudit'@'%'"]
+    nothing = missing_grants(parse_show_grants([{KEY: "GRANT USAGE ON *.* TO `stackaudit`@`%`"}]), needs)
+    assert nothing == list(needs)
+
+
+VERSION = GrantNeed("SELECT", "cloud.version", ("id", "step", "version"), "GRANT SELECT (id, step, version) ON ...")
 
 
 @pytest.mark.parametrize("statement, met", [
     ("GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION", True),
     ("GRANT SELECT ON *.* TO `a`@`%`", True),
-    ("GRANT SELECT ON `mysql`.* TO `a`@`%`", True),
-    ("GRANT SELECT ON mysql.user TO 'a'@'%'", True),           # MySQL 5.x quoting, the table before 10.4
-    ("GRANT SELECT ON `mysql`.`db` TO `a`@`%`", False),
-    ("GRANT SELECT (`User`) ON `mysql`.`global_priv` TO `a`@`%`", False),   # one column only
-    ("GRANT INSERT ON `mysql`.* TO `a`@`%`", False),
+    ("GRANT SELECT ON `cloud`.* TO `a`@`%`", True),
+    ("GRANT SELECT ON cloud.version TO 'a'@'%'", True),                    # MySQL 5.x's quoting
+    ("GRANT SELECT (`ID`, `step`, `version`, `updated`) ON `cloud`.`version` TO `a`@`%`", True),
+    ("GRANT SELECT (`id`, `version`) ON `cloud`.`version` TO `a`@`%`", False),     # step missing
+    ("GRANT SELECT ON `cloud`.`host` TO `a`@`%`", False),
+    ("GRANT INSERT ON `cloud`.* TO `a`@`%`", False),
     ("GRANT `auditors` TO `a`@`%`", False),     # a role's grant: not followed
 ])
-def test_what_meets_the_accounts_table_need(statement, met):
-    need = database_grants_needed("a")[3]
-    assert (missing_grants(parse_show_grants([{KEY: statement}]), (need,)) == []) is met
+def test_what_meets_a_column_need(statement, met):
+    assert (missing_grants(parse_show_grants([{KEY: statement}]), (VERSION,)) == []) is met
+
+
+def test_replication_client_is_met_by_its_new_name():
+    need = GrantNeed("REPLICATION CLIENT", "*.*", (), "GRANT REPLICATION CLIENT ON *.* TO x")
+    assert missing_grants(parse_show_grants([{KEY: "GRANT BINLOG MONITOR ON *.* TO `a`@`%`"}]), (need,)) == []
+    assert missing_grants(parse_show_grants([{KEY: "GRANT PROCESS ON `cloud`.* TO `a`@`%`"}]),
+                          (GrantNeed("PROCESS", "*.*"),)) == [GrantNeed("PROCESS", "*.*")]
 
 
 @pytest.mark.parametrize("rows", [None, [{KEY: "REVOKE ALL ON *.* FROM a"}], [{}], [{KEY: 3}], [{"a": "x", "b": "y"}]])

@@ -171,6 +171,6 @@ def test_the_nine_tries_of_the_shipped_example_are_one_validate(tmp_path, monkey
 def test_connect_tries_nothing_while_the_files_have_mistakes(tmp_path, monkeypatch, capsys):
     inventory = filled_in_example(tmp_path, monkeypatch)
     monkeypatch.delenv("STACKAUDIT_API_KEY")
-    monkeypatch.setattr("stackaudit.collect.probe.probe", lambda configuration: pytest.fail("probed"))
+    monkeypatch.setattr("stackaudit.collect.probe.probe", lambda *args: pytest.fail("probed"))
     code, lines = validate(capsys, f"--inventory={inventory}", "--connect")
     assert code == 4 and lines[-1] == f"1 problem in {inventory}, {tmp_path}/policy.yml"
