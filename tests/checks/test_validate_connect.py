@@ -3,6 +3,8 @@ and target, every one ok on the clean lab; then faults of the lab's fault table 
 tests/checks/test_faults.py makes them), each in its own line, exit 6; each fault undone after."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import yaml
 
@@ -111,14 +113,22 @@ def test_faults_of_ssh_xapi_and_the_database_each_give_their_own_line(probed, la
         doc["xenserver"]["password_file"] = wrong_secret(handle, "xapi-validate-wrong.password")
         doc["databases"]["password_file"] = wrong_secret(handle, "db-validate-wrong.password")
     inventory = inventory_file(handle, document, "faults", change)
-    code, lines = with_faults(lab, (lambda: faults.reject_tcp("kvm01", 22), lambda: faults.stop_sshd("ms2"),
-                                    lambda: faults.bind_over("db1", "/root/.ssh/authorized_keys", "")),
-                              lambda: validate_connect(inventory, capsys, monkeypatch, tmp_path))
+
+    def timed():
+        started = time.monotonic()
+        return validate_connect(inventory, capsys, monkeypatch, tmp_path), time.monotonic() - started
+    (code, lines), seconds = with_faults(lab, (lambda: faults.reject_tcp("kvm01", 22), lambda: faults.stop_sshd("ms2"),
+                                               lambda: faults.stop_sshd("tls1"),
+                                               lambda: faults.bind_over("db1", "/root/.ssh/authorized_keys", "")),
+                                         timed)
+    # Two sshds that never greet, waited out in parallel: one timeout, not two in series.
+    assert seconds < 2 * TIMEOUT, (seconds, lines)
     assert code == 6, lines
     results = by_target(lines)
     expected = {
         "SSH kvm-host://zone1/kvm01": "cannot connect: Connection refused",
         "SSH mgmt://ms2": f"no SSH banner within {TIMEOUT}s",
+        "SSH tls-frontend://tls1": f"no SSH banner within {TIMEOUT}s",
         "SSH db://db1": "SSH login as root refused",
         "SSH xs-host://zone1/xs02": "host key changed",
         "SSH kvm-host://zone1/kvm02": "host key unknown",

@@ -7,9 +7,11 @@ import threading
 
 
 class LoopbackServer:
-    """Accepts on 127.0.0.1 and does `mode` with each connection: close, reset or stay silent."""
+    """Accepts on 127.0.0.1 and does `mode` with each connection: close, reset, stay silent, or stay
+    silent for `late` seconds and then close (late)."""
 
-    def __init__(self, mode: str):
+    def __init__(self, mode: str, late: float = 0.0):
+        self.late = late
         self.mode, self.accepted, self.held = mode, 0, []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
@@ -26,6 +28,9 @@ class LoopbackServer:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             if self.mode in ("close", "reset"):
                 conn.close()
+            elif self.mode == "late":
+                self.held.append(conn)
+                threading.Timer(self.late, conn.close).start()
             else:
                 self.held.append(conn)
 

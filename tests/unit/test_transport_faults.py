@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,6 +46,36 @@ def test_a_listener_that_never_sends_a_banner_costs_one_timeout(server):
     assert server.accepted == 1         # one timeout: not retried as a dropped connection is
     assert str(caught.value) == ("kvm-host://z/h: no SSH banner within 1s (the port accepts TCP but nothing "
                                  "answers as sshd)")
+
+
+@pytest.mark.integration
+def test_a_listener_that_closes_as_the_banner_wait_ends_costs_one_timeout():
+    """The connection ends (EOF) just before the 1 s banner wait would: the wait ran out, not a MaxStartups
+    drop, so it is not tried again (a stopped sshd's connection can end so, as paramiko closes it)."""
+    server = LoopbackServer("late", late=0.9)
+    try:
+        started = time.monotonic()
+        with pytest.raises(Unreachable, match="no SSH banner within 1s"):
+            connect(server.port, timeout=1)
+        assert server.accepted == 1 and time.monotonic() - started < 1.5
+    finally:
+        server.stop()
+
+
+@pytest.mark.integration
+def test_connections_from_threads_wait_out_their_banners_together():
+    """Two listeners that never greet, connected to from two threads: one timeout in all, not one each
+    (functools.cached_property's lock, before Python 3.12, made them wait in turn)."""
+    servers = [LoopbackServer("silent"), LoopbackServer("silent")]
+    try:
+        started = time.monotonic()
+        with ThreadPoolExecutor(2) as workers:
+            errors = list(workers.map(lambda server: pytest.raises(Unreachable, connect, server.port, 1), servers))
+        assert all("no SSH banner within 1s" in str(e.value) for e in errors)
+        assert time.monotonic() - started < 1.7
+    finally:
+        for server in servers:
+            server.stop()
 
 
 @pytest.mark.integration

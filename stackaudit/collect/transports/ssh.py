@@ -35,6 +35,11 @@ KEY_CLASSES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 # is over by then, and a target that keeps dropping costs less than a connect timeout even when it
 # is reached twice (a host, then its system VMs through it).
 DROPPED_BEFORE_BANNER_BACKOFF = (0.25, 0.5, 1.0)
+# A connection that ends before its banner within this share of the connect timeout was dropped by sshd
+# (MaxStartups drops at once); one that ends later is the banner wait running out, measured: a SIGSTOPped
+# sshd's connection sometimes ends in paramiko's reader with EOF right at the timeout, which was retried
+# as a drop and cost a second timeout.
+DROP_WITHIN = 0.8
 # Bytes taken from a channel at a time: paramiko holds at most a window (2 MiB) a channel has not read.
 CHUNK = 1 << 16
 
@@ -49,6 +54,24 @@ class OutputCap:
 # What an exec outside a batch may give (the key a system VM's host holds, for one), unless the
 # collector says otherwise: the policy's default unit cap (stackaudit.config.policy).
 DEFAULT_OUTPUT_CAP = OutputCap(64 << 20, "64 MiB (limits.ssh_unit_mib)")
+
+
+class connected_once:
+    """functools.cached_property without its lock. Before Python 3.12 cached_property holds one lock per
+    property for every instance ("the lock was per-property, not per-instance, which could result in
+    unacceptably high lock contention": Python docs, functools.cached_property, changed in 3.12), so every
+    SSH connection of a process was made one at a time, and one sshd that never greets held up all the
+    others for its whole banner timeout. Each backend is connected by one thread, so no lock is needed."""
+
+    def __init__(self, connect):
+        self.connect = connect
+        self.name = connect.__name__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.connect(instance)    # later reads find it there
+        return value
 
 
 class DroppedBeforeBanner(Exception):
@@ -82,7 +105,7 @@ class VerifiedParamikoBackend(ParamikoBackend):
         # A TCP connection already made to the target (collect/pipeline.py), used by the first try
         self.connected = connected
 
-    @functools.cached_property
+    @connected_once
     def client(self) -> paramiko.SSHClient:
         for wait in (*DROPPED_BEFORE_BANNER_BACKOFF, None):
             sock, self.connected = self.sock or self.connected, None
@@ -108,6 +131,7 @@ class VerifiedParamikoBackend(ParamikoBackend):
             for key_type, key in (known_hosts(self.known_hosts).lookup(name) or {}).items():
                 client.get_host_keys().add(name, key_type, key)
         client.set_missing_host_key_policy(self.host_key_policy or RejectUnknownHostKey(self.label, self.known_hosts))
+        started = time.monotonic()
         try:
             client.connect(self.address, port=self.port, username=self.user, pkey=self.pkey, sock=sock,
                            timeout=self.timeout, banner_timeout=self.timeout, auth_timeout=self.timeout,
@@ -125,11 +149,16 @@ class VerifiedParamikoBackend(ParamikoBackend):
         except paramiko.SSHException as err:
             client.close()
             banner = "protocol banner" in str(err)
-            if banner and isinstance(err.__context__, (EOFError, ConnectionResetError, ConnectionAbortedError)):
+            # A drop comes at once; an end of the connection only once the banner wait is (nearly) over is
+            # that wait ending (paramiko's own close racing its reader), and is not tried again.
+            dropped = time.monotonic() - started < self.timeout * DROP_WITHIN
+            if banner and dropped and isinstance(err.__context__, (EOFError, ConnectionResetError,
+                                                                    ConnectionAbortedError)):
                 raise DroppedBeforeBanner() from None
             # paramiko's start_client gives up after `timeout` without raising; its auth then finds
             # "No existing session"
-            if (banner and isinstance(err.__context__, TimeoutError)) or str(err) == "No existing session":
+            if (banner and (isinstance(err.__context__, TimeoutError) or not dropped)) or \
+                    str(err) == "No existing session":
                 raise Unreachable(f"{self.label}: no SSH banner within {self.timeout:.0f}s (the port accepts TCP "
                                   "but nothing answers as sshd)") from None
             raise Unreachable(f"{self.label}: SSH failed: {err}") from None
