@@ -13,7 +13,8 @@ and wraps them.
 Faults, for the suite's fault tests: when the model names a `faults_file`, each request first reads
 it (JSON, command name -> fault; a missing file means none): {"mode": "unavailable"} answers 503
 with an HTML page, as a proxy in front of a stopped management server does; {"mode": "error",
-"errortext": ...} answers CloudStack's own error envelope (530, CloudRuntimeException);
+"errortext": ...} answers CloudStack's own error envelope (530, CloudRuntimeException); {"mode":
+"forbidden"} answers 432 as CloudStack does for a command the key's role does not allow;
 {"mode": "hang", "seconds": N} answers nothing for N seconds; {"mode": "count_extra", "rows": N}
 claims N rows more in `count` than the listing holds; {"mode": "nested", "depth": N} answers 200 with
 the command's envelope around arrays nested N deep (Python's json raises RecursionError on such a
@@ -46,6 +47,10 @@ SERVER_API_EXCEPTION = 9999  # CSExceptionErrorCode of a bare ServerApiException
 INVALID_PARAMETER_VALUE = 4350  # ... of InvalidParameterValueException
 CLOUD_RUNTIME_EXCEPTION = 4250  # ... of CloudRuntimeException
 INTERNAL_ERROR = 530  # ApiErrorCode.INTERNAL_ERROR
+# ApiServer.checkCommandAvailable: a command the caller's role does not allow (PermissionDeniedException),
+# answered as ApiErrorCode.UNSUPPORTED_ACTION_ERROR with this text (apache/cloudstack, ApiServer.java).
+UNSUPPORTED_ACTION_ERROR = 432
+NOT_AVAILABLE_FOR_USER = "The given command does not exist or it is not available for user"
 UNAVAILABLE_PAGE = b"<html><body><h1>503 Service Unavailable</h1>No server is available.</body></html>\n"
 # ApiServer.checkCharacterInkParams: ASCII control characters other than \n and \r.
 CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b-\x0c\x0e-\x1f\x7f]")
@@ -128,6 +133,8 @@ class Api:
             depth = int(fault.get("depth", 100_000))
             return 200, headers, b'{"%sresponse":' % command.lower().encode() + b"[" * depth + b"]" * depth + b"}"
         try:
+            if fault.get("mode") == "forbidden":
+                raise ApiError(UNSUPPORTED_ACTION_ERROR, NOT_AVAILABLE_FOR_USER)
             if fault.get("mode") == "error":
                 raise ApiError(INTERNAL_ERROR, fault.get("errortext", "Command failed due to Internal Server Error"),
                                CLOUD_RUNTIME_EXCEPTION)

@@ -102,7 +102,8 @@ def api_fix(err: TargetError) -> str:
     if isinstance(err, HostKeyRejected):
         return "the endpoint's certificate is not trusted: give cloud.api.verify the CA bundle that signed it"
     if isinstance(err, ApiError) and "error 432" in text:
-        return "the key's role may not call listHosts: give the account a role that allows the list APIs"
+        return ("the key's role may not call listHosts: give the account the read-only role `stackaudit access "
+                "--api` prints")
     if isinstance(err, Unreachable):
         return "check cloud.api.endpoint and that this machine reaches it"
     return "check the API at cloud.api.endpoint"

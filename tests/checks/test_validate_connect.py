@@ -203,14 +203,18 @@ def test_service_and_impostor_faults_each_give_their_own_line(probed, lab, capsy
 @pytest.mark.parametrize("fault, text", [
     ({"mode": "unavailable"}, "CloudStack API: listHosts: HTTP 503 Service Unavailable"),
     ({"mode": "error"}, "CloudStack API: listHosts: error 530: Command failed due to Internal Server Error"),
-], ids=["503", "530"])
+    ({"mode": "forbidden"}, "CloudStack API: listHosts: error 432: The given command does not exist or it is not "
+                            "available for user"),
+], ids=["503", "530", "432"])
 def test_an_api_answering_with_an_error_is_the_api_line(probed, lab, capsys, monkeypatch, tmp_path, fault, text):
     handle, document, faults = probed
     inventory = inventory_file(handle, document, "api-answers")
     code, lines = with_faults(lab, (lambda: faults.api_faults({"listHosts": fault}),),
                               lambda: validate_connect(inventory, capsys, monkeypatch, tmp_path))
     assert code == 6, lines
-    assert by_target(lines)[f"API {document['cloud']['api']['endpoint']}"].startswith(text + "; check the API")
+    fix = ("the key's role may not call listHosts: give the account the read-only role `stackaudit access --api` "
+           "prints") if "432" in text else "check the API at cloud.api.endpoint"
+    assert by_target(lines)[f"API {document['cloud']['api']['endpoint']}"] == f"{text}; {fix}"
 
 
 def revoke_on(faults: LabFaults, name: str, grant: str, user: str = "stackaudit"):
