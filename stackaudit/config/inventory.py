@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackaudit.errors import ConfigError
+from stackaudit.config.api_credentials import OPERATOR_FIELDS, ApiTlsPlaces, KnownSecret, operator_credentials
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PATH, USER, ApiUrl, Bounded, Host,
                                      NonEmptyList, seconds)
@@ -36,8 +37,9 @@ class Verify(Kind):
         return {"true": True, "false": False}.get(text.lower(), text)
 
 
-API = Record({"endpoint": f(ApiUrl(), REQUIRED), **_secret_fields("key"), **_secret_fields("secret"),
-              "verify": f(Verify(), True), "insecure": f(Bool(), False)})
+# endpoint and the key and secret, or the operator's file that holds them (config/api_credentials.py)
+API = Record({"endpoint": f(ApiUrl()), **_secret_fields("key"), **_secret_fields("secret"),
+              "verify": f(Verify()), "insecure": f(Bool(), False), **OPERATOR_FIELDS})
 SSH = Record({
     "user": f(USER, "root"), "port": f(PORT, 22), "private_key": f(LOCAL_PATH, REQUIRED),
     "known_hosts": f(LOCAL_PATH, REQUIRED), "connect_timeout": f(seconds(300), 15),
@@ -90,8 +92,8 @@ INVENTORY = Record({
 @dataclass(frozen=True)
 class ApiSettings:
     endpoint: str
-    key: SecretSource
-    secret: SecretSource
+    key: SecretSource | KnownSecret     # KnownSecret: read from the operator's file or CLOUDSTACK_* variables
+    secret: SecretSource | KnownSecret
     verify: bool | str
     insecure: bool = False      # cloud.api.insecure: true, the explicit opt-out that allows http:// or verify: false
 
@@ -218,14 +220,11 @@ def load_inventory(path: Path) -> Inventory:
 
     api = data["cloud"]["api"]
     api_at = child(child(where, "cloud"), "api")
-    verify = api["verify"] if isinstance(api["verify"], bool) else str(local(api["verify"]))
     ssh = data["ssh"]
     ssh_at = child(where, "ssh")
     check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
     check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
-    if isinstance(verify, str):
-        check_ca_file(Path(verify), child(api_at, "verify"))
-    check_api_tls(api, api_at)
+    api_settings = read_api_settings(api, api_at, local, secret)
     xen = data["xenserver"]
     if xen is not None:
         check_tls_choice(xen, local(xen["ca_file"]), child(where, "xenserver"))
@@ -237,8 +236,7 @@ def load_inventory(path: Path) -> Inventory:
     unique_names(data["tls_frontends"], child(where, "tls_frontends"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
-        api=ApiSettings(api["endpoint"], secret(api, "key", api_at), secret(api, "secret", api_at), verify,
-                        api["insecure"]),
+        api=api_settings,
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
         system_vms=system_vm_access(data["system_vms"], local, child(where, "system_vms")),
@@ -262,18 +260,41 @@ def load_inventory(path: Path) -> Inventory:
     return inventory
 
 
-def check_api_tls(api: dict, where: str) -> None:
+def read_api_settings(api: dict, at: str, local, own_secret) -> ApiSettings:
+    """cloud.api: the endpoint, key and secret it gives, or those of the operator's file it names
+    (config/api_credentials.py), checked alike."""
+    operator = operator_credentials(api, at, local)
+    if operator is None and api["endpoint"] is None:
+        raise ConfigError(f"{child(at, 'endpoint')}: missing; expected an http(s) URL such as "
+                          "https://cloud.example.com/client/api, or name the operator's file: cloudstack_ini: REGION "
+                          "or cmk_profile: NAME")
+    if operator is None:
+        verify = True if api["verify"] is None else api["verify"] if isinstance(api["verify"], bool) else \
+            str(local(api["verify"]))
+        places = ApiTlsPlaces(child(at, "endpoint"), f"{child(at, 'verify')}: false", "give true or a CA bundle's path",
+                              child(at, "verify"))
+        endpoint = api["endpoint"]
+    else:
+        endpoint, verify, places = operator.endpoint, operator.verify, operator.places
+    if isinstance(verify, str):
+        check_ca_file(Path(verify), places.bundle)
+    check_api_tls(endpoint, verify, api["insecure"], at, places)
+    if operator is not None:
+        return ApiSettings(endpoint, operator.key, operator.secret, verify, api["insecure"])
+    return ApiSettings(endpoint, own_secret(api, "key", at), own_secret(api, "secret", at), verify, api["insecure"])
+
+
+def check_api_tls(endpoint: str, verify: bool | str, insecure: bool, where: str, places: ApiTlsPlaces) -> None:
     """http:// or verify: false only with cloud.api.insecure: true, written out; and that only where it
     weakens something (summary.json lists the channel as not verified)."""
-    plain = api["endpoint"].lower().startswith("http://")
-    if plain and not api["insecure"]:
-        raise ConfigError(f"{child(where, 'endpoint')}: {shown(api['endpoint'])} is not TLS: the API key and every "
-                          "answer travel in clear text; use https://, or set cloud.api.insecure: true to accept that")
-    if api["verify"] is False and not api["insecure"]:
-        raise ConfigError(f"{child(where, 'verify')}: false turns off the API's TLS certificate check, so anyone on "
-                          "the path can answer as the API; give true or a CA bundle's path, or set "
-                          "cloud.api.insecure: true to accept that")
-    if api["insecure"] and not plain and api["verify"] is not False:
+    plain = endpoint.lower().startswith("http://")
+    if plain and not insecure:
+        raise ConfigError(f"{places.endpoint}: {shown(endpoint)} is not TLS: the API key and every answer travel in "
+                          "clear text; use https://, or set cloud.api.insecure: true to accept that")
+    if verify is False and not insecure:
+        raise ConfigError(f"{places.verify_off} turns off the API's TLS certificate check, so anyone on the path can "
+                          f"answer as the API; {places.verify_fix}, or set cloud.api.insecure: true to accept that")
+    if insecure and not plain and verify is not False:
         raise ConfigError(f"{child(where, 'insecure')}: true, but the endpoint is https:// and its certificate is "
                           "verified; remove it")
 
