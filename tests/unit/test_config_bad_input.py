@@ -18,13 +18,14 @@ import pytest
 
 from stackaudit.cli.run_command import validate
 from tests.unit.config_breakage import Case, make_site
+from tests.unit.config_bad_credentials import OPERATOR_FILES
 from tests.unit.config_bad_trust import DATABASE_TLS, FILES_NAMED, TLS_OPT_OUTS
 from tests.unit.config_bad_values import ENCODINGS_AND_FILE_KINDS, NAMES, NUMBERS, URLS, VERSIONS_AND_TEXT, YAML_STRUCTURE
 
 REPO = Path(__file__).resolve().parents[2]
 
 CASES = (ENCODINGS_AND_FILE_KINDS + YAML_STRUCTURE + NUMBERS + VERSIONS_AND_TEXT + NAMES + URLS + TLS_OPT_OUTS
-         + FILES_NAMED + DATABASE_TLS)
+         + FILES_NAMED + DATABASE_TLS + OPERATOR_FILES)
 
 
 def broken_site(tmp_path: Path, case: Case):
