@@ -117,12 +117,10 @@ def operator_file_text(path: Path, where: str) -> str:
     return text
 
 
-def from_cloudstack_ini(region: str, explicit: Path | None, where: str,
-                        environ=os.environ, home: str | None = None, cwd: str | None = None) -> OperatorCredentials:
-    cwd = os.getcwd() if cwd is None else cwd
-    candidates = [explicit] if explicit is not None else \
-        default_files(environ, os.path.expanduser("~") if home is None else home, cwd)
-    config = read_cs_config(region, candidates, environ, lambda path: operator_file_text(path, where), where)
+def from_cloudstack_ini(region: str, explicit: Path | None, where: str) -> OperatorCredentials:
+    cwd = os.getcwd()
+    candidates = [explicit] if explicit is not None else default_files(os.environ, os.path.expanduser("~"), cwd)
+    config = read_cs_config(region, candidates, os.environ, lambda path: operator_file_text(path, where), where)
     for key, what in (("cert", "client certificates"), ("cert_key", "client certificates"),
                       ("headers", "extra HTTP headers")):
         if config.values.get(key):
@@ -155,9 +153,8 @@ def cs_secret(config: CsConfig, key: str, where: str) -> KnownSecret:
     raise ConfigError(f"{where}: {config.place(key)}: missing; add `{key} = ...` to the section, or export {variable}")
 
 
-def from_cmk_profile(profile: str, explicit: Path | None, verify, where: str, verify_at: str,
-                     home: str | None = None) -> OperatorCredentials:
-    path = explicit or Path(os.path.expanduser("~") if home is None else home, ".cmk", "config")
+def from_cmk_profile(profile: str, explicit: Path | None, verify, where: str, verify_at: str) -> OperatorCredentials:
+    path = explicit or Path(os.path.expanduser("~"), ".cmk", "config")
     if not os.path.exists(path):
         raise ConfigError(f"{where}: {shown_path(path)} does not exist; run cmk once to write it and set the "
                           f"profile's url, apikey and secretkey, or give cmk_config_file")

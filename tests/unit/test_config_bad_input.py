@@ -60,7 +60,7 @@ def test_the_valid_site_passes_so_each_row_fails_for_its_own_reason(tmp_path, mo
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_naming_the_file_key_and_fix(tmp_path, monkeypatch, case):
     site = broken_site(tmp_path, case)
-    for name in ("SA_TEST_API_KEY", "SA_TEST_DB_PASSWORD"):
+    for name in ("SA_TEST_API_KEY", "SA_TEST_DB_PASSWORD", *(n for n in os.environ if n.startswith("CLOUDSTACK_"))):
         monkeypatch.delenv(name, raising=False)
     for name, value in site.env.items():
         monkeypatch.setenv(name, value)
@@ -82,7 +82,7 @@ def run_command(case: Case, work: Path, command: str):
     reports = site.directory / "reports"
     arguments = {"stackaudit": ["-m", "stackaudit", "run", f"--reports={reports}", f"--workers={site.workers}"],
                  "pytest": ["-m", "pytest", f"--reports-dir={reports}", "-p", "no:randomly", "-q"]}[command]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SA_TEST_")} | site.env
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SA_TEST_", "CLOUDSTACK_"))} | site.env
     done = subprocess.run([sys.executable, *arguments, f"--inventory={site.inventory}", f"--waivers={site.waivers}"],
                           cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
     return (command, case.name), (site, reports, done)
