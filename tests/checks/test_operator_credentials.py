@@ -1,7 +1,7 @@
 """The demo's checks with the API key where operators keep it (docs/credentials.md): the lab's key
 and secret in a ~/.cloudstack.ini region (the secret in CLOUDSTACK_SECRET, which cs lays under the
-file's keys) and in a CloudMonkey profile of ~/.cmk/config, HOME pointed at a directory of the
-test's own. Each run gives the demo's results, result for result, and leaves neither secret in
+file's keys), in the CLOUDSTACK_* variables alone (cs then reads no file), and in a CloudMonkey
+profile of ~/.cmk/config; HOME pointed at a directory of the test's own. Each run gives the demo's results, result for result, and leaves neither secret in
 anything it writes."""
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def leaked(work: Path, values: tuple[str, ...]) -> list[str]:
             and any(value.encode() in path.read_bytes() for value in values)]
 
 
-@pytest.mark.parametrize("form", ["cloudstack-ini", "cmk-profile"])
+@pytest.mark.parametrize("form", ["cloudstack-ini", "cloudstack-variables", "cmk-profile"])
 def test_the_demo_runs_alike_with_the_key_from_the_operators_files(lab, suite_run, tmp_path, form):
     demo = suite_run("violations.yml")
     handle = lab("violations.yml")
@@ -44,6 +44,11 @@ def test_the_demo_runs_alike_with_the_key_from_the_operators_files(lab, suite_ru
                                           f"[lab]\nendpoint = {endpoint}\nkey = {key}\n"
                                           f"verify = {handle.path('keys/lab-ca.pem')}\ntimeout = 30\n")
         env["CLOUDSTACK_SECRET"] = secret
+        api = {"cloudstack_ini": "lab"}
+    elif form == "cloudstack-variables":
+        private(home / ".cloudstack.ini", "[lab]\nendpoint = https://198.18.0.99/client/api\n")     # not read
+        env |= {"CLOUDSTACK_ENDPOINT": endpoint, "CLOUDSTACK_KEY": key, "CLOUDSTACK_SECRET": secret,
+                "CLOUDSTACK_VERIFY": str(handle.path("keys/lab-ca.pem"))}
         api = {"cloudstack_ini": "lab"}
     else:
         private(home / ".cmk" / "config", "prompt       = 🐱\nverifycert   = true\nprofile      = lab\n\n"
