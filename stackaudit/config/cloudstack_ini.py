@@ -13,26 +13,40 @@ From cs 5.2.0 (the version requirements.txt pins), cs/client.py `read_config` an
 - `dangerous_no_tls_verify` is read as a boolean (true/yes/on/1, false/no/off/0); any other text is
   left as text.
 
-cs's own constants and helpers are used, so a new pin of cs brings its keys, and the unit tests
-compare this reading with cs's own `read_config` on the same files and variables: a version of cs
-that reads differently fails them. The files are read here, through the suite's own reader (a
+cs's keys, defaults and boolean words are copied below: only the API transport imports the cs client
+(tests/unit/test_access_needs.py). The unit tests compare them with cs's own, and this reading with
+cs's own `read_config` on the same files and variables (tests/unit/test_cloudstack_ini.py): a new pin
+of cs that reads differently fails them. The files are read here, through the suite's own reader (a
 regular file, bounded, UTF-8: stackaudit/config/files.py), never by cs.
 """
 from __future__ import annotations
 
 import configparser
+import fnmatch
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from cs.client import ALLOWED_CONFIG_KEYS, DEFAULT_CONFIG, REQUIRED_CONFIG_KEYS, check_key, strtobool
-
 from stackaudit.config.files import shown, shown_path
 from stackaudit.errors import ConfigError
 
+# cs 5.2.0, cs/client.py: REQUIRED_CONFIG_KEYS, ALLOWED_CONFIG_KEYS, DEFAULT_CONFIG, strtobool's words
+REQUIRED_CONFIG_KEYS = frozenset({"endpoint", "method", "timeout"})
+ALLOWED_CONFIG_KEYS = frozenset({"key", "secret", "verify", "cert", "cert_key", "retry", "retry_backoff", "theme",
+                                 "expiration", "poll_interval", "trace", "dangerous_no_tls_verify", "job_timeout",
+                                 "header_*"})
+DEFAULT_CONFIG = {"timeout": 10, "method": "get", "retry": 0, "verify": None, "cert": None, "cert_key": None,
+                  "name": None, "expiration": 600, "poll_interval": 2.0, "trace": None, "dangerous_no_tls_verify": False}
+TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")
+FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 KNOWN_KEYS = REQUIRED_CONFIG_KEYS | ALLOWED_CONFIG_KEYS
+
+
+def check_key(key: str, allowed) -> bool:
+    """cs's check_key: a key cs knows, by name or by pattern (header_*)."""
+    return key in allowed or any(fnmatch.fnmatch(key, pattern) for pattern in allowed)
 
 
 @dataclass(frozen=True)
@@ -134,9 +148,6 @@ def region_section(conf: configparser.ConfigParser, region: str, files: tuple[Pa
 def converted(config: dict) -> dict:
     """cs's `_convert_booleans`: the boolean settings' text as booleans, text it cannot read left as it is."""
     for key in ("dangerous_no_tls_verify", "trace"):
-        if isinstance(config.get(key), str):
-            try:
-                config[key] = strtobool(config[key])
-            except ValueError:
-                pass
+        if isinstance(config.get(key), str) and config[key].lower() in TRUE_WORDS + FALSE_WORDS:
+            config[key] = config[key].lower() in TRUE_WORDS
     return config

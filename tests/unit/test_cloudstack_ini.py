@@ -11,8 +11,10 @@ import os
 from pathlib import Path
 
 import cs
+import cs.client
 import pytest
 
+from stackaudit.config import cloudstack_ini
 from stackaudit.config.cloudstack_ini import default_files, read_cs_config
 from stackaudit.errors import ConfigError
 
@@ -109,6 +111,20 @@ def prepare(tmp_path, monkeypatch, files, env, config_file) -> None:
 def ours(region: str):
     candidates = default_files(os.environ, os.path.expanduser("~"), os.getcwd())
     return read_cs_config(region, candidates, os.environ, lambda path: path.read_text(), "inventory.yml: cs")
+
+
+def test_the_copied_keys_defaults_and_words_are_those_of_the_pinned_cs():
+    assert cloudstack_ini.REQUIRED_CONFIG_KEYS == cs.client.REQUIRED_CONFIG_KEYS
+    assert cloudstack_ini.ALLOWED_CONFIG_KEYS == cs.client.ALLOWED_CONFIG_KEYS
+    assert cloudstack_ini.DEFAULT_CONFIG == cs.client.DEFAULT_CONFIG
+    for words, meaning in ((cloudstack_ini.TRUE_WORDS, True), (cloudstack_ini.FALSE_WORDS, False)):
+        assert all(cs.client.strtobool(word) is meaning and cs.client.strtobool(word.upper()) is meaning
+                   for word in words)
+    with pytest.raises(ValueError):
+        cs.client.strtobool("maybe")
+    for key in ("key", "header_x-auth", "headers", "name", "other", "Key"):
+        assert cloudstack_ini.check_key(key, cloudstack_ini.KNOWN_KEYS) == \
+            cs.client.check_key(key, cs.client.REQUIRED_CONFIG_KEYS | cs.client.ALLOWED_CONFIG_KEYS)
 
 
 @pytest.mark.parametrize("region, files, env, config_file", SAME)
