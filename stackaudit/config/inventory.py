@@ -224,7 +224,7 @@ def load_inventory(path: Path) -> Inventory:
     ssh_at = child(where, "ssh")
     check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
     check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
-    api_settings = read_api_settings(api, api_at, local, secret)
+    api_source = read_api(api, api_at, local)
     xen = data["xenserver"]
     if xen is not None:
         check_tls_choice(xen, local(xen["ca_file"]), child(where, "xenserver"))
@@ -236,7 +236,8 @@ def load_inventory(path: Path) -> Inventory:
     unique_names(data["tls_frontends"], child(where, "tls_frontends"))
     inventory = Inventory(
         path=path, cloud_name=data["cloud"]["name"],
-        api=api_settings,
+        api=ApiSettings(api_source.endpoint, api_source.key or secret(api, "key", api_at),
+                        api_source.secret or secret(api, "secret", api_at), api_source.verify, api["insecure"]),
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
         system_vms=system_vm_access(data["system_vms"], local, child(where, "system_vms")),
@@ -260,28 +261,36 @@ def load_inventory(path: Path) -> Inventory:
     return inventory
 
 
-def read_api_settings(api: dict, at: str, local, own_secret) -> ApiSettings:
-    """cloud.api: the endpoint, key and secret it gives, or those of the operator's file it names
-    (config/api_credentials.py), checked alike."""
+@dataclass(frozen=True)
+class ApiSource:
+    """cloud.api's endpoint and TLS verification, checked; its key and secret when the operator's file
+    gave them (None: the inventory's own key_*/secret_*, read as every other secret of it)."""
+    endpoint: str
+    verify: bool | str
+    key: KnownSecret | None = None
+    secret: KnownSecret | None = None
+
+
+def read_api(api: dict, at: str, local) -> ApiSource:
+    """cloud.api's endpoint as it gives it, or with the key from the operator's file it names
+    (config/api_credentials.py); the CA bundle and the TLS rules checked alike for both."""
     operator = operator_credentials(api, at, local)
-    if operator is None and api["endpoint"] is None:
+    if operator is not None:
+        source, places = ApiSource(operator.endpoint, operator.verify, operator.key, operator.secret), operator.places
+    elif api["endpoint"] is None:
         raise ConfigError(f"{child(at, 'endpoint')}: missing; expected an http(s) URL such as "
                           "https://cloud.example.com/client/api, or name the operator's file: cloudstack_ini: REGION "
                           "or cmk_profile: NAME")
-    if operator is None:
+    else:
         verify = True if api["verify"] is None else api["verify"] if isinstance(api["verify"], bool) else \
             str(local(api["verify"]))
+        source = ApiSource(api["endpoint"], verify)
         places = ApiTlsPlaces(child(at, "endpoint"), f"{child(at, 'verify')}: false", "give true or a CA bundle's path",
                               child(at, "verify"))
-        endpoint = api["endpoint"]
-    else:
-        endpoint, verify, places = operator.endpoint, operator.verify, operator.places
-    if isinstance(verify, str):
-        check_ca_file(Path(verify), places.bundle)
-    check_api_tls(endpoint, verify, api["insecure"], at, places)
-    if operator is not None:
-        return ApiSettings(endpoint, operator.key, operator.secret, verify, api["insecure"])
-    return ApiSettings(endpoint, own_secret(api, "key", at), own_secret(api, "secret", at), verify, api["insecure"])
+    if isinstance(source.verify, str):
+        check_ca_file(Path(source.verify), places.bundle)
+    check_api_tls(source.endpoint, source.verify, api["insecure"], at, places)
+    return source
 
 
 def check_api_tls(endpoint: str, verify: bool | str, insecure: bool, where: str, places: ApiTlsPlaces) -> None:
