@@ -9,7 +9,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core
 SCENARIO ?= lab/scenarios/compliant.yml
 STATE_DIR ?= .lab
 
-.PHONY: setup lock system-packages test-packages test test-fast lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench-config bench-security-groups bench
+.PHONY: setup lock system-packages test-packages test test-fast docs lab-up lab-down lab-status demo clean bench-lab bench-suite bench-unreachable bench-masking bench-config bench-security-groups bench
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -71,6 +71,10 @@ test: setup test-packages
 test-fast: setup
 	HYPOTHESIS_PROFILE=fast $(PYTEST_TESTS) -m "not lab and not integration"
 
+# docs/accounts.md and docs/checks.md, made from the code (a fast test fails when one is out of date)
+docs: setup
+	$(PY) -m stackaudit.generated_docs
+
 lab-up: setup
 	$(PY) -m lab up $(SCENARIO) --state-dir $(STATE_DIR)
 
@@ -118,7 +122,7 @@ bench-config: setup
 	$(PY) benchmarks/config_loading.py
 
 # The fleet benchmark (issue 13): StackAudit against the SSH floor, naive testinfra and Ansible on a
-# generated compliant lab of HOSTS hosts (README, "Fleet benchmark"). SCALE=100,500 also measures the
+# generated compliant lab of HOSTS hosts (docs/benchmarks.md, "Fleet benchmark"). SCALE=100,500 also measures the
 # floor and StackAudit alone at those sizes, for seconds per target. SG_VMS=100: every KVM host carries
 # 100 VMs' security-group rules (lab/security_groups.py).
 HOSTS ?= 100

@@ -43,7 +43,7 @@ def floor(tool: str, work: Path, c: int) -> tuple[list[str], dict]:
 
 
 def stackaudit(inventory: Path, reports: Path, *extra: str) -> tuple[list[str], dict]:
-    return ([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--reports={reports}", *extra],
+    return ([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--reports-dir={reports}", *extra],
             dict(os.environ))
 
 

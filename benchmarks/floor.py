@@ -1,6 +1,11 @@
 """The floor: one SSH connection and one trivial command (`true`) per SSH target, C at a time.
 
-    python benchmarks/floor.py openssh|paramiko WORK_DIR CONCURRENCY
+    python benchmarks/floor.py openssh|paramiko|paramiko-reads WORK_DIR CONCURRENCY
+
+paramiko-reads runs, instead of `true`, one shell script per target with every reading the checks
+declare for its kind (reads.json, the lines the testinfra and Ansible peers run), and reads all their
+output: the floor of any tool that reads those facts, where the targets' own commands run on the same
+cores as the tool.
 
 WORK_DIR holds fleet_targets.py's files. openssh: `ssh -F ssh_config NAME true` (system VMs by
 ProxyJump through their host). paramiko: connect, exec, close; a system VM through a direct-tcpip
@@ -46,12 +51,19 @@ def known_name(host: str, port: int) -> str:
     return host if port == 22 else f"[{host}]:{port}"
 
 
-def run_true(ssh: paramiko.SSHClient) -> int:
-    _, stdout, _ = ssh.exec_command("true", timeout=120)
+def run_true(ssh: paramiko.SSHClient, script: str = "true") -> int:
+    _, stdout, _ = ssh.exec_command(script, timeout=120)
+    stdout.read()
     return stdout.channel.recv_exit_status()
 
 
-def with_paramiko(work: Path, target: dict, by_name: dict, state_dir: Path) -> str | None:
+def reads_script(reads: dict) -> str:
+    """Every reading of a kind, one after the other, each in its own subshell; exit 0 whatever they answer
+    (the readings' own exit codes are StackAudit's to judge, not the floor's)."""
+    return "; ".join(f"( {read['line']} ) 2>&1" for read in reads.values()) + "; true"
+
+
+def with_paramiko(work: Path, target: dict, by_name: dict, state_dir: Path, script: str = "true") -> str | None:
     known_hosts = work / "known_hosts"
     hop = by_name.get(target["hop"]) if target["hop"] else None
     first = hop or target
@@ -60,7 +72,7 @@ def with_paramiko(work: Path, target: dict, by_name: dict, state_dir: Path) -> s
         ssh.connect(first["address"], first["port"], "root", key_filename=str(state_dir / "keys" / "id_ed25519"),
                     timeout=15, allow_agent=False, look_for_keys=False)
         if hop is None:
-            status = run_true(ssh)
+            status = run_true(ssh, script)
         else:
             channel = ssh.get_transport().open_channel("direct-tcpip", (target["address"], target["port"]),
                                                        ("127.0.0.1", 0))
@@ -69,7 +81,7 @@ def with_paramiko(work: Path, target: dict, by_name: dict, state_dir: Path) -> s
                 # the name, not the address: paramiko checks the key of "[name]:3922" (known_hosts)
                 vm.connect(target["name"], target["port"], "root", sock=channel, timeout=15, allow_agent=False,
                            look_for_keys=False, key_filename=str(state_dir / "keys" / "id_rsa.cloud"))
-                status = run_true(vm)
+                status = run_true(vm, script)
             finally:
                 vm.close()
         return None if status == 0 else f"{target['name']}: exit {status}"
@@ -87,6 +99,12 @@ def main() -> int:
     if tool == "openssh":
         def one(target):
             return with_openssh(work, target)
+    elif tool == "paramiko-reads":
+        reads = json.loads((work / "reads.json").read_text())
+        scripts = {kind: reads_script(kind_reads) for kind, kind_reads in reads["reads"].items()}
+
+        def one(target):
+            return with_paramiko(work, target, by_name, state_dir, scripts.get(target["kind"], "true"))
     else:
         def one(target):
             return with_paramiko(work, target, by_name, state_dir)
@@ -94,7 +112,8 @@ def main() -> int:
         failures = [f for f in pool.map(one, targets) if f]
     for failure in failures[:10]:
         print(failure)
-    print(f"{tool}: {len(targets) - len(failures)} of {len(targets)} targets ran `true`")
+    ran = "their readings" if tool == "paramiko-reads" else "`true`"
+    print(f"{tool}: {len(targets) - len(failures)} of {len(targets)} targets ran {ran}")
     return 1 if failures else 0
 
 

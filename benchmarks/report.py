@@ -50,7 +50,7 @@ def main() -> int:
             for number in (1, 2):
                 started = time.monotonic()
                 done = subprocess.run([sys.executable, "-m", "stackaudit", "run",
-                                       f"--inventory={work / 'lab' / 'inventory.yml'}", f"--reports={work / 'reports'}"],
+                                       f"--inventory={work / 'lab' / 'inventory.yml'}", f"--reports-dir={work / 'reports'}"],
                                       cwd=REPO, capture_output=True, text=True, timeout=3600)
                 wall = time.monotonic() - started
                 run_dir = (work / "reports" / "latest").resolve()

@@ -1,5 +1,5 @@
 """The install-default admin's password, recomputed from the stored hash in the suite: no login is
-tried ([CS-CODE], [CS-DOCS-ADMIN] in the README's Sources)."""
+tried ([CS-CODE], [CS-DOCS-ADMIN] in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules import admin_password
 

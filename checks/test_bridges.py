@@ -1,5 +1,5 @@
 """KVM hosts' network bridges: those agent.properties and the zone's traffic labels name exist and
-are up ([CS-CODE], [CS-DOCS-KVM] in the README's Sources)."""
+are up ([CS-CODE], [CS-DOCS-KVM] in docs/sources.md)."""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.errors import NotCheckable

@@ -1,5 +1,5 @@
 """The clock of every server and host: a time service keeps it synchronised ([CS-DOCS-NTP] in the
-README's Sources)."""
+docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules import timesync as rules
 

@@ -1,6 +1,6 @@
 """The cloud's inventory as the API lists it: zones, pods, clusters, hosts and their storage, and
 what each cluster's hosts say of themselves ([CS-API], [CS-CODE], [XAPI], [SHAPEBLUE-HOWTO] in the
-README's Sources)."""
+docs/sources.md)."""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import cloud_inventory as rules

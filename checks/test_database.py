@@ -1,5 +1,5 @@
 """Database servers: the running server as the read-only audit user, its files over SSH ([BERGSMA-OPS],
-[SHAPEBLUE-HOWTO], [CSC-WIKI], [CS-DOCS-DB] in the README's Sources)."""
+[SHAPEBLUE-HOWTO], [CSC-WIKI], [CS-DOCS-DB] in docs/sources.md)."""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import database as rules

@@ -1,5 +1,5 @@
 """Hypervisor hosts (and, for the firewall rules, management servers): facts over SSH and from the
-CloudStack API ([BERGSMA-XS-HA], [BERGSMA-XS-UUID], [CSC-WIKI] in the README's Sources)."""
+CloudStack API ([BERGSMA-XS-HA], [BERGSMA-XS-UUID], [CSC-WIKI] in docs/sources.md)."""
 from stackaudit import groups
 from stackaudit.catalog import check, escalate
 from stackaudit.errors import NotCheckable

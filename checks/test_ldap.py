@@ -1,6 +1,6 @@
 """LDAP logins: every domain whose users log in through LDAP has an LDAP configuration of its own, and
 its settings name a base DN, a bind account and its directory's attributes ([CS-CODE],
-[SHAPEBLUE-HOWTO], [CSC-WIKI] in the README's Sources)."""
+[SHAPEBLUE-HOWTO], [CSC-WIKI] in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules import ldap_attributes, ldap_link
 

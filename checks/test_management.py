@@ -1,5 +1,5 @@
 """Management servers and the cloud's settings: over SSH and from the CloudStack API
-([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in the README's Sources)."""
+([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in docs/sources.md)."""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import db_properties as db_rules

@@ -1,5 +1,5 @@
 """Whether management servers run with the settings they show: the server's start over SSH, the
-cloud's setting changes from the CloudStack API ([CS-CODE] in the README's Sources)."""
+cloud's setting changes from the CloudStack API ([CS-CODE] in docs/sources.md)."""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import config_active as rules

@@ -1,5 +1,5 @@
 """Management servers' own HTTP(S) behind a local reverse proxy, read over SSH ([CSC-WIKI], [CS-CODE]
-in the README's Sources)."""
+in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules import http_local as rules
 

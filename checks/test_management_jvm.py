@@ -1,4 +1,4 @@
-"""Management servers' JVMs, read over SSH from the running process ([BERGSMA-OPS] in the README's Sources)."""
+"""Management servers' JVMs, read over SSH from the running process ([BERGSMA-OPS] in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules import jvm_heap as rules
 

@@ -1,5 +1,5 @@
 """Management servers' logging configuration, read over SSH ([CS-DOCS-LOG4J], [SHAPEBLUE-HOWTO],
-[CS-CODE] in the README's Sources)."""
+[CS-CODE] in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules import log4j_syslog as rules
 

@@ -1,4 +1,4 @@
-"""War-dropped management servers' layout, read over SSH ([BERGSMA-OPS] in the README's Sources)."""
+"""War-dropped management servers' layout, read over SSH ([BERGSMA-OPS] in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules import war_layout as rules
 

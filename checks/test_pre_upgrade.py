@@ -1,5 +1,5 @@
 """The pre-upgrade gate: capacity to drain one host at a time, and fresh backups
-([CSC-WIKI] in the README's Sources)."""
+([CSC-WIKI] in docs/sources.md)."""
 import time
 
 from stackaudit.catalog import check

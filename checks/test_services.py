@@ -1,5 +1,5 @@
 """Services that must start at boot and run: the KVM agent, the database server ([CSC-WIKI],
-[SHAPEBLUE-HOWTO], [SYSTEMD-SYSTEMCTL] in the README's Sources)."""
+[SHAPEBLUE-HOWTO], [SYSTEMD-SYSTEMCTL] in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.collect.declared.unit_states import AGENT_UNIT
 from stackaudit.rules import unit_states as rules

@@ -1,5 +1,5 @@
 """System VMs (secondary storage, console proxy, virtual routers): reached through their host, and
-the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in the README's Sources)."""
+the zones they serve ([NALLEY-SSVM], [CS-HEARTBLEED] in docs/sources.md)."""
 from stackaudit import groups
 from stackaudit.catalog import check
 from stackaudit.rules import ssvm_mtu

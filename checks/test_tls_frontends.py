@@ -1,5 +1,5 @@
 """The TLS front ends of the UI/API that the inventory lists (nginx, haproxy or Apache in front of the
-management servers; [CS-HEARTBLEED] in the README's Sources)."""
+management servers; [CS-HEARTBLEED] in docs/sources.md)."""
 from stackaudit.catalog import check
 from stackaudit.rules.tls_frontend import tls_frontend_findings
 

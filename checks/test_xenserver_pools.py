@@ -1,4 +1,4 @@
-"""XenServer pools: facts from each pool's master, over XAPI ([BERGSMA-XS-HA] in the README's Sources)."""
+"""XenServer pools: facts from each pool's master, over XAPI ([BERGSMA-XS-HA] in docs/sources.md)."""
 from datetime import datetime, timezone
 
 from stackaudit import groups

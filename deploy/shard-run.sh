@@ -2,7 +2,7 @@
 # Runs one shard and says whether it recorded a run, for an engine that retries failed shards
 # (a Kubernetes Indexed Job, a CI matrix job).
 #
-#   deploy/shard-run.sh LINK -- stackaudit run --reports=DIR --shard=I/N ...
+#   deploy/shard-run.sh LINK -- stackaudit run --reports-dir=DIR --shard=I/N ...
 #
 # A shard's exit codes 1 (a blocker failed), 6 (could not check) and 7 (a warning) are findings,
 # not crashes: running the shard again would find them again. So when the run recorded itself
@@ -17,17 +17,17 @@ set -u
 # that others could have changed.
 umask 077
 if [ "$#" -lt 3 ] || [ "$2" != "--" ]; then
-    echo "usage: $0 LINK -- stackaudit run --reports=DIR ..." >&2
+    echo "usage: $0 LINK -- stackaudit run --reports-dir=DIR ..." >&2
     exit 2
 fi
 link=$1
 shift 2
 reports=
 for arg in "$@"; do
-    case $arg in --reports=*) reports=${arg#--reports=} ;; esac
+    case $arg in --reports-dir=*) reports=${arg#--reports-dir=} ;; esac
 done
 if [ -z "$reports" ]; then
-    echo "$0: the command must name its reports directory as --reports=DIR" >&2
+    echo "$0: the command must name its reports directory as --reports-dir=DIR" >&2
     exit 2
 fi
 before=$(readlink -f "$reports/latest" 2>/dev/null || true)

@@ -1,6 +1,6 @@
 """The files a lab machine holds, written in the formats the real software writes.
 
-Formats follow their sources (README, Sources): agent.properties and the template's
+Formats follow their sources (docs/sources.md): agent.properties and the template's
 /etc/cloudstack-release as apache/cloudstack writes them [CS-CODE], /etc/xensource-inventory [XAPI],
 libvirtd [CS-DOCS-KVM]; and the tools' own output (iptables-save, dpkg status).
 """

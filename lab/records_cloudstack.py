@@ -1,6 +1,6 @@
 """What the simulated CloudStack API answers, derived from the same topology as the lab machines.
 
-Field names and types follow [CS-API] (the 4.22.1 response classes; README, Sources).
+Field names and types follow [CS-API] (the 4.22.1 response classes; docs/sources.md).
 """
 from __future__ import annotations
 

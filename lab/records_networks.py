@@ -1,6 +1,6 @@
 """What the simulated CloudStack API answers about guest networks, VPCs, their virtual routers and the
 VMs on them (SVM-ROUTER-RUNNING). Field names follow Apache CloudStack's NetworkResponse, VpcResponse,
-DomainRouterResponse and UserVmResponse ([CS-API]; README, Sources).
+DomainRouterResponse and UserVmResponse ([CS-API]; docs/sources.md).
 
 A scenario zone's `networks` and `vpcs` are named per zone; a router says which it serves with
 `serves: {network: <name>}` or `{vpc: <name>}` and its `redundant_state`.

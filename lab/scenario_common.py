@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stackaudit.config.schema import REQUIRED, Bool, Enum, Int, ListOf, MapOf, Optional, Record, Str, f
 
-# [CSC-WIKI] (README, Sources): the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
+# [CSC-WIKI] (docs/sources.md): the ports CLOUDSTACK-SERVICES rejects (libvirt tcp/tls, two agent ports, 8250).
 DEFAULT_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
 DEFAULT_MASKED_SOCKETS = ["libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket"]
 FILES = MapOf(Optional(Str()))          # path -> content; null hides the file on the machine

@@ -45,6 +45,7 @@ from stackaudit.session import (CONFIGURATION, SHARD, STATE, controller_state, r
 
 pytest_plugins = ["stackaudit.fixtures"]
 
+NO_INVENTORY = "stackaudit: the checks need an inventory: pass --inventory=FILE, or run `stackaudit run --inventory=FILE`"
 # The fixtures a check names its target by (stackaudit/fixtures.py). The name only reads well: the
 # targets it is parametrized over are those its catalog record applies to (stackaudit/applicability.py).
 TARGET_FIXTURES = ("pool", "hypervisor_host", "kvm_host", "xen_host", "firewalled_host", "system_vm", "database",
@@ -76,6 +77,8 @@ def pytest_configure(config):
     register_markers(config)
     config.pluginmanager.register(PytestFinalizersUnwrapped(), "stackaudit-allure-fixtures")
     if not config.getoption("--inventory"):
+        if names_the_checks(config.args):     # one line, not an error per check module at collection
+            raise pytest.UsageError(NO_INVENTORY)
         register_tally(config, None)
         return
     if allure_commons.plugin_manager.get_plugin(FIXTURES_UNLISTED) is None:     # a run of checks: no fixtures shown
@@ -123,7 +126,7 @@ def pytest_generate_tests(metafunc):
         return
     state = metafunc.config.stash[STATE]
     if state is None:
-        raise pytest.UsageError("stackaudit: checks need an inventory: pass --inventory FILE")
+        raise pytest.UsageError(NO_INVENTORY)
     (name,) = names
     check_id = getattr(metafunc.function, "stackaudit_check_id", None)
     if check_id is None:
@@ -228,6 +231,13 @@ def pytest_collection_finish(session):
     state.store.prefetch(targets)
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Outside the checkout, plain `pytest` finds no checks: say where they are."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and not config.getoption("--inventory"):
+        terminalreporter.write_line(f"stackaudit: no checks here; run `stackaudit run --inventory=FILE`, or "
+                                    f"`pytest {checks_dir()} --inventory=FILE`")
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item):
     """Rewrite allure-pytest's result as an auditor reads it (report/auditor.py). Outermost, so it runs
@@ -330,6 +340,17 @@ def is_suite_ini(path: Path) -> bool:
 def register_markers(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
+
+
+def names_the_checks(args: list[str]) -> bool:
+    """Whether pytest's arguments (paths, `path::test` ids) reach the checks: a path in the checks
+    directory or one holding it."""
+    checks = checks_dir().resolve()
+    for arg in args:
+        path = Path(arg.split("::", 1)[0]).resolve()
+        if path == checks or checks in path.parents or path in checks.parents:
+            return True
+    return False
 
 
 def choose_test_paths(config: pytest.Config) -> str | None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 
-from stackaudit.cli import merge_command, run_command, small_commands
+from stackaudit.cli import access_command, known_hosts_command, merge_command, run_command, small_commands
 from stackaudit.cli.parser import build_parser
 from stackaudit.config.safe_files import use_private_umask
 
 COMMANDS = {"run": run_command.run, "merge": merge_command.merge, "summary": small_commands.summary,
-            "explain": small_commands.explain, "pdf": small_commands.pdf}
+            "explain": small_commands.explain, "pdf": small_commands.pdf, "access": access_command.access,
+            "known-hosts": known_hosts_command.known_hosts}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""`stackaudit merge`: one night's shard run directories joined into one run directory (README, "Sharding").
+"""`stackaudit merge`: one night's shard run directories joined into one run directory (docs/deployment.md, "Sharding").
 Everything is checked before the merged run directory is made."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from stackaudit.report.shard_runs import MergeRefused, read_shard_runs
 def merge(args, rest: list[str]) -> int:
     if rest:
         say(f"merge: unrecognized arguments {shown(' '.join(rest))}; merge takes --inventory, "
-            "--waivers, --reports and the shard run directories")
+            "--waivers, --reports-dir and the shard run directories")
         return EXIT_CONFIG
     try:
         configuration = checked_configuration(args.inventory, args.waivers, metrics_file=args.metrics_file)

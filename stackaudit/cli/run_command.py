@@ -14,6 +14,7 @@ from pathlib import Path
 
 from stackaudit.catalog import catalog
 from stackaudit.cli.output import say
+from stackaudit.collect.factstore import raw_dir
 from stackaudit.config.files import shown
 from stackaudit.config.shard import parse_shard
 from stackaudit.configuration import Configuration, load_configuration
@@ -71,8 +72,11 @@ def run(args, rest: list[str]) -> int:
     except NotRecordable as err:
         say(str(err))
         return EXIT_CONFIG
+    # pytest's temporary directory in the run's private part, removed with it: without --basetemp, xdist
+    # makes a numbered one in the system's temp directory, and pytest then deletes the oldest of those at
+    # the end of the run, whatever other pytest sessions of the user left there (seconds to minutes).
     options = [f"--inventory={args.inventory}", f"--run-dir={run_dir}", f"--reports-dir={reports}",
-               f"--alluredir={run_dir / 'allure-results'}",
+               f"--alluredir={run_dir / 'allure-results'}", f"--basetemp={raw_dir(run_dir) / 'pytest'}",
                f"--numprocesses={args.workers}", "--dist=loadgroup", "-q"]
     if args.waivers:
         options.append(f"--waivers={args.waivers}")

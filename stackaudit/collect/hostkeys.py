@@ -110,20 +110,26 @@ class PinnedHostKeys:
         return _FileLock(self.path.with_name(self.path.name + ".lock"))
 
     def _load(self) -> dict:
-        try:
-            data = json.loads(read_regular(self.path))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as err:
-            raise CollectionFailed(f"{self.path}: cannot read the pinned system VM host keys ({err}); "
-                                   "fix or delete the file") from None
-        if not isinstance(data, dict):
-            raise CollectionFailed(f"{self.path}: not a mapping of system VM ids; fix or delete the file")
-        return data
+        return read_pins(self.path)
 
     def _save(self, pins: dict) -> None:
         """Written whole to a temporary file and renamed: a reader never sees half a file."""
         write_file(self.path, json.dumps(pins, indent=1, sort_keys=True) + "\n")
+
+
+def read_pins(path: Path) -> dict:
+    """The pin file's {vm id: pin}, {} when there is none yet; CollectionFailed when it cannot be read.
+    Reads only: `stackaudit known-hosts` compares with it without the lock a run's pinning takes."""
+    try:
+        data = json.loads(read_regular(path))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise CollectionFailed(f"{path}: cannot read the pinned system VM host keys ({err}); "
+                               "fix or delete the file") from None
+    if not isinstance(data, dict):
+        raise CollectionFailed(f"{path}: not a mapping of system VM ids; fix or delete the file")
+    return data
 
 
 class ListedHostKeys:

@@ -14,8 +14,10 @@ def api_call(command: str, **params: str) -> str:
     return " ".join([command, *(f"{key}={value}" for key, value in params.items())])
 
 
+SCOPED_COMMANDS = ("listDomains", "listAccounts", "listConfigurations")    # read_scoped_settings sends these
 SCOPED_CALLS = (api_call("listDomains", listall="true") + "; " + api_call("listAccounts", listall="true") + "; "
                 + "; ".join(api_call("listConfigurations", **{scoped_id: "<id>"}) for scoped_id in SCOPES.values()))
+TRAFFIC_LABEL_COMMANDS = (PHYSICAL_NETWORKS, TRAFFIC_TYPES)
 TRAFFIC_LABEL_CALLS = f"{PHYSICAL_NETWORKS}; {api_call(TRAFFIC_TYPES, physicalnetworkid='<id>')} per physical network"
 
 

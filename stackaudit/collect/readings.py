@@ -66,13 +66,20 @@ class Records:
 class ApiCall:
     """One reading from the CloudStack API (collectors.read_cloud_settings): every row of `command`
     with `params`; or, where one reading takes several calls, `reader` (api, discovery snapshot) ->
-    Collected, whose calls `asks` gives in words. `rows` says what the rows are (explain shows it)."""
+    Collected, whose calls `asks` gives in words and `sends` by command name (the API role the suite
+    needs: access_needs.py). `rows` says what the rows are (explain shows it)."""
     name: str
     command: str = ""
     params: tuple[tuple[str, str], ...] = ()
     rows: str = ""
     reader: Callable[[Any, Any], Any] | None = None
     asks: str = ""
+    sends: tuple[str, ...] = ()
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """The API commands this reading sends."""
+        return (self.command,) if self.command else self.sends
 
     @property
     def calls(self) -> str:

@@ -194,8 +194,9 @@ def unverified_tls_note(channel: str) -> str:
             "written them")
 
 
-def load_inventory(path: Path) -> Inventory:
-    """The inventory at `path`, with every file it names checked and every secret it names set."""
+def load_inventory(path: Path, known_hosts_may_be_empty: bool = False) -> Inventory:
+    """The inventory at `path`, with every file it names checked and every secret it names set
+    (`known_hosts_may_be_empty`: ssh.known_hosts may be missing or hold no key yet)."""
     where = f"{shown_path(path)}:"
     read = read_yaml_file(path, "check the --inventory path", ConfigError)
     try:
@@ -223,7 +224,7 @@ def load_inventory(path: Path) -> Inventory:
     ssh = data["ssh"]
     ssh_at = child(where, "ssh")
     check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
-    check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"))
+    check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"), known_hosts_may_be_empty)
     api_source = read_api(api, api_at, local)
     xen = data["xenserver"]
     if xen is not None:

@@ -55,9 +55,12 @@ def check_private_key(path: Path, where: str) -> None:
                       "OpenSSH or PEM format); point it at the key ssh-keygen wrote")
 
 
-def check_known_hosts(path: Path, where: str) -> None:
+def check_known_hosts(path: Path, where: str, may_be_empty: bool = False) -> None:
     """Every line is a host key paramiko reads (a line it skipped would leave a host unverifiable,
-    and an `@revoked` line it ignores would leave a revoked key trusted)."""
+    and an `@revoked` line it ignores would leave a revoked key trusted). `may_be_empty`: a file
+    that does not exist yet or holds no key is no mistake (`stackaudit known-hosts` starts one)."""
+    if may_be_empty and not path.exists():
+        return
     entries = 0
     for number, line in enumerate(readable_text(path, where, KNOWN_HOSTS_LIMIT).splitlines(), 1):
         line = line.strip()
@@ -73,11 +76,11 @@ def check_known_hosts(path: Path, where: str) -> None:
             entry = None
         if entry is None:
             raise ConfigError(f"{at}: not a host key line paramiko reads (host names, key type, base64 key); "
-                              "fix it with ssh-keyscan's output")
+                              "fix it, or replace it with a line `stackaudit known-hosts` prints")
         entries += 1
-    if not entries:
+    if not entries and not may_be_empty:
         raise ConfigError(f"{where}: {shown_path(path)} holds no host key, so every host would be refused; "
-                          "add each host's key (ssh-keyscan)")
+                          "add each host's key (`stackaudit known-hosts --inventory=FILE` prints them to verify)")
 
 
 def check_ca_file(path: Path, where: str) -> None:

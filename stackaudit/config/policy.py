@@ -24,7 +24,7 @@ from stackaudit.config.schema import Bool, Enum, ListOf, MapOf, Optional, Record
 from stackaudit.errors import ConfigError
 
 
-# [CSC-WIKI] (README, Sources): the ports its CLOUDSTACK-SERVICES chain rejects.
+# [CSC-WIKI] (docs/sources.md): the ports its CLOUDSTACK-SERVICES chain rejects.
 CSC_WIKI_REJECT_PORTS = [16509, 16514, 45335, 41047, 8250]
 # [CSC-WIKI]'s global settings whose names and values survived in the page's text (two lines are
 # garbled there: `allow.public.user.templates = false = 0` and `max.project.memory = 8192 = 40 = 20`;

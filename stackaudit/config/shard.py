@@ -1,4 +1,4 @@
-"""`--shard=I/N`: which part of the cloud's targets one runner checks (README, "Sharding").
+"""`--shard=I/N`: which part of the cloud's targets one runner checks (docs/deployment.md, "Sharding").
 
 I counts from 0, as Kubernetes' Indexed Job numbers its pods (JOB_COMPLETION_INDEX, 0 to
 completions - 1; Kubernetes docs, "Jobs", "Completion mode", 2024,

@@ -15,12 +15,17 @@ from stackaudit.errors import TargetError
 from stackaudit.config.files import shown
 from stackaudit.targets import Snapshot, Target
 from stackaudit.collect.transports import cloudstack, xapi
-from stackaudit.discovery.settings import scope_settings
+from stackaudit.discovery.settings import SCOPE_SETTINGS, scope_settings
 from stackaudit.discovery.vms import STOPPED_VMS, stopped_vm_targets
-from stackaudit.discovery.networks import NETWORK_LISTINGS, network_targets
+from stackaudit.discovery.networks import NETWORK_LISTINGS, RUNNING_VMS, network_targets
 from stackaudit.discovery.pool_software import member_software
 
 HYPERVISOR_KIND = {"KVM": "kvm-host", "XenServer": "xs-host"}
+LISTINGS = (("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}), ("listSystemVms", {}),
+            ("listRouters", {"listall": "true"}), ("listManagementServers", {}), *NETWORK_LISTINGS)
+# Every command discovery sends (access_needs.py makes the API role of them; tests/unit/test_access_needs.py
+# proves that no call of the package sends another)
+API_COMMANDS = (*(command for command, _ in LISTINGS), STOPPED_VMS[0], RUNNING_VMS, SCOPE_SETTINGS)
 SYSTEM_VM_KIND = {"secondarystoragevm": "ssvm", "consoleproxy": "cpvm"}
 
 
@@ -34,10 +39,7 @@ def discover(inventory, limits: LimitsPolicy = LimitsPolicy()) -> Snapshot:
 def discover_from_answers(inventory, limits: LimitsPolicy) -> Snapshot:
     api = cloudstack.client(inventory.api.endpoint, inventory.api.key.read(), inventory.api.secret.read(),
                             inventory.api.verify, inventory.ssh.connect_timeout, limits=limits)
-    rows = {command: cloudstack.list_all(api, command, **params) for command, params in (
-        ("listZones", {}), ("listClusters", {}), ("listHosts", {"type": "Routing"}),
-        ("listSystemVms", {}), ("listRouters", {"listall": "true"}), ("listManagementServers", {}),
-        *NETWORK_LISTINGS)}
+    rows = {command: cloudstack.list_all(api, command, **params) for command, params in LISTINGS}
     stopped_vms = cloudstack.list_all(api, STOPPED_VMS[0], **STOPPED_VMS[1])
     snapshot = Snapshot(inventory.cloud_name, [], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), api=rows,
                         insecure_channels=list(inventory.insecure_channels))

@@ -18,6 +18,7 @@ from stackaudit.rules.routers import ROUTER_PROVIDERS
 from stackaudit.targets import Target
 
 NETWORK_LISTINGS = (("listNetworks", {"listall": "true", "isrecursive": "true"}), ("listVPCs", {"listall": "true"}))
+RUNNING_VMS = "listVirtualMachines"     # networkid=<id> state=Running: only its count
 
 
 def network_targets(api, network_rows: list[dict], vpc_rows: list[dict], notes: list[str]) -> list[Target]:
@@ -58,7 +59,7 @@ def network_target(api, network: GuestNetwork, tier_ids: list[str]) -> Target:
 
 def running_vm_count(api, network_id: str) -> int:
     """How many Running VMs have a NIC on the network: the listing's `count`, read from one row."""
-    data = cloudstack.call(api, "listVirtualMachines", networkid=network_id, state="Running", listall="true",
+    data = cloudstack.call(api, RUNNING_VMS, networkid=network_id, state="Running", listall="true",
                            page=1, pagesize=1)
     count = data.get("count", 0) if isinstance(data, dict) else None
     if not isinstance(count, int) or isinstance(count, bool):

@@ -10,12 +10,13 @@ from stackaudit.collect.transports import cloudstack
 from stackaudit.errors import TargetError
 
 KUBERNETES_SERVICE = "cloud.kubernetes.service.enabled"
+SCOPE_SETTINGS = "listConfigurations"
 
 
 def scope_settings(api) -> dict:
     """The cloud target's attrs: the setting's value (None when not listed), or the error reading it."""
     try:
-        rows = cloudstack.list_all(api, "listConfigurations", name=KUBERNETES_SERVICE)
+        rows = cloudstack.list_all(api, SCOPE_SETTINGS, name=KUBERNETES_SERVICE)
     except TargetError as err:
         return {"kubernetes_service_error": str(err)}
     values = [r.get("value") for r in rows if isinstance(r, dict) and r.get("name") == KUBERNETES_SERVICE]

@@ -2,7 +2,7 @@
 
 Uncapped, the JVM may grow its heap to a quarter of the machine's memory (HotSpot's default
 MaxRAMPercentage, Java SE 17 "java" tool reference, https://docs.oracle.com/en/java/javase/17/docs/specs/man/java.html),
-and it collects late: at 1,000 hosts Allure alone held 777 MB (README, "Fleet benchmark"). The cap is
+and it collects late: at 1,000 hosts Allure alone held 777 MB (docs/benchmarks.md, "Fleet benchmark"). The cap is
 the results directory's size times HEAP_PER_RESULTS_BYTE, between a floor and a ceiling measured on
 the fleet benchmark's results (below; docs/report-at-scale.md).
 

@@ -1,4 +1,4 @@
-"""summary.json (README, "Run directories and summary.json") and what changed since the previous run."""
+"""summary.json (docs/reports.md, "Run directories and summary.json") and what changed since the previous run."""
 from __future__ import annotations
 
 import datetime

@@ -102,7 +102,7 @@ def commands_html(text: str) -> str:
 # --- sources ---------------------------------------------------------------------------------------------
 def citations(source: str) -> list[tuple[str, str]]:
     """[(key, citation)] of a catalog `source`; the whole text as one keyless citation if it has no key.
-    The key names a row of the README's Sources table (`stackaudit explain` shows it; the report does not)."""
+    The key names a row of the Sources table (docs/sources.md) (`stackaudit explain` shows it; the report does not)."""
     found = CITATION.findall(" ".join(source.split()))
     return found or [("", " ".join(source.split()))]
 

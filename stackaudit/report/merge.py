@@ -1,4 +1,4 @@
-"""`stackaudit merge`: one night's shard runs joined into one run directory (README, "Sharding").
+"""`stackaudit merge`: one night's shard runs joined into one run directory (docs/deployment.md, "Sharding").
 
 The merged directory is what an unsharded run of the night writes: every shard's Allure results
 (results, containers, attachments; their file names are UUIDs, so they never collide), the union

@@ -72,7 +72,7 @@ def metrics_text(summary: dict, exit_code: int | None = None) -> str:
                     [sample("run_timestamp_seconds", cloud, timestamp(summary["finished"]))])
     lines += family("run_duration_seconds", "gauge", "How long the last run took, in seconds.",
                     [sample("run_duration_seconds", cloud, run_seconds(summary))])
-    lines += family("run_exit_code", "gauge", "The last run's exit code (README, \"Outcomes and exit codes\").",
+    lines += family("run_exit_code", "gauge", "The last run's exit code (README, \"Exit codes\").",
                     [sample("run_exit_code", cloud, summary["exit_code"] if exit_code is None else exit_code)])
     return "\n".join(lines) + "\n"
 

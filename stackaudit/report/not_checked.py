@@ -20,7 +20,7 @@ FIXES = {
         "names. Confirm out of band, on the machine's console, that the key or certificate is the "
         "machine's own (a reinstall, a rebuilt system VM, a renewed certificate): `ssh-keygen -lf "
         "/etc/ssh/ssh_host_ed25519_key.pub` there shows the fingerprint. Then update known_hosts (or the "
-        "CA file; a system VM's key pinned by its CloudStack id: the README's \"System VM host keys\"). If nothing explains the change, treat it as a machine in the middle and do not connect."),
+        "CA file; a system VM's key pinned by its CloudStack id: docs/configuration.md, \"System VM host keys\"). If nothing explains the change, treat it as a machine in the middle and do not connect."),
     "login refused": (
         "The target refused the audit account: check the user, key or password the inventory gives for "
         "it (and the file it names), that the key is in the account's authorized_keys, and that the "

@@ -24,6 +24,21 @@ from stackaudit.report.summary import Result, summary_lines
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BROKEN, EXIT_WARNING = 0, 1, 4, 6, 7
 # The run's record (run directory, summary.json, junit.xml, report.html) could not be written.
 EXIT_NOT_RECORDED = 8
+# What each exit code of `stackaudit run` (and of pytest run on the checks) means, for a gate: what to do.
+# 2, 3 and 5 are pytest's own (pytest.ExitCode); `run --help` and the README print this table.
+EXIT_CODES = (
+    (EXIT_OK, "every result passed: go"),
+    (EXIT_FAILED, "a blocker or critical check failed: do not upgrade"),
+    (2, "interrupted (Ctrl-C, a signal) before the checks were done: run again"),
+    (3, "internal error of pytest or a plugin: report it with the output"),
+    (EXIT_CONFIG, "the inventory, policy, waivers or command line is wrong: one line names the file, the place and "
+                  "the fix (`stackaudit validate` lists every mistake)"),
+    (5, "no check selected: -m, -k or --allure-label matched none, or no check applies to the cloud's targets"),
+    (EXIT_BROKEN, "something could not be checked (broken) and no blocker or critical check failed: not cleared"),
+    (EXIT_WARNING, "only normal, minor or trivial checks failed, and everything was checked: a warning"),
+    (EXIT_NOT_RECORDED, "the run's record could not be written (summary.json, report.html, --metrics-file ...): "
+                        "reports/latest stays on the last complete run; a run whose code was 1 keeps 1"),
+)
 BLOCKING_SEVERITIES = ("blocker", "critical")
 # In the run directory: the (check, target) pairs left out at collection, each {check_id, target, reason}
 NOT_APPLICABLE_FILE = "not-applicable.json"

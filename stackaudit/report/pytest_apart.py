@@ -2,7 +2,7 @@
 
 pytest's controller holds the session (items, reports, xdist's bookkeeping) until it returns, and
 Python seldom gives freed memory back to the system. Allure's report generation (a Java process) used to
-start on top of it: at 1,000 hosts the run peaked at 1,470 MiB (README, "Fleet benchmark"). The child
+start on top of it: at 1,000 hosts the run peaked at 1,470 MiB (docs/benchmarks.md, "Fleet benchmark"). The child
 runs pytest and ends with os._exit; the parent, which holds only the configuration it read, waits and
 then writes summary.html and report.html.
 

@@ -27,11 +27,11 @@ def open_run_dir(reports: Path) -> Path:
             check_directory(directory)
     except UnsafePath as err:
         where = err.problem if err.path == reports else str(err)
-        raise NotRecordable(f"--reports={shown_path(reports)}: {where}") from None
+        raise NotRecordable(f"--reports-dir={shown_path(reports)}: {where}") from None
     try:
         run_dir = new_run_dir(reports)
     except OSError as err:
-        raise NotRecordable(f"--reports={reports}: cannot create a run directory there ({err.strerror}); "
+        raise NotRecordable(f"--reports-dir={reports}: cannot create a run directory there ({err.strerror}); "
                             "give a writable directory") from None
     probe = run_dir / ".room"
     try:
@@ -42,7 +42,7 @@ def open_run_dir(reports: Path) -> Path:
     except OSError as err:
         probe.unlink(missing_ok=True)
         run_dir.rmdir()     # ours, made a moment ago and empty: no earlier run is touched
-        raise NotRecordable(f"--reports={reports}: cannot write a run's record there ({err.strerror}); "
+        raise NotRecordable(f"--reports-dir={reports}: cannot write a run's record there ({err.strerror}); "
                             "free space or give another directory") from None
     probe.unlink()
     return run_dir

@@ -52,7 +52,7 @@ def read_shard_run(path: Path) -> ShardRun:
     problem = changeable_by_others(path.resolve())
     if problem:
         raise MergeRefused(f"{problem}: another user could have changed this shard's results; give runs that only "
-                           "the user who merges (or root) can write (README, \"Sharding\")")
+                           "the user who merges (or root) can write (docs/deployment.md, \"Sharding\")")
     summary_path = path / "summary.json"
     try:
         summary = json.loads(summary_path.read_text())
@@ -104,7 +104,7 @@ def changeable_by_others(run_dir: Path, owners: frozenset[int] | None = None) ->
     return None
 
 
-# summary.json's keys a merge reads, with the types a run writes (README, "Run directories and summary.json").
+# summary.json's keys a merge reads, with the types a run writes (docs/reports.md, "Run directories and summary.json").
 SUMMARY_FIELDS = (("cloud", (str,)), ("results", (list,)), ("exit_code", (int,)), ("started", (str,)),
                   ("profile", (str, type(None))), ("cloudstack_version", (str, type(None))))
 RESULT_TYPES = {"check_id": (str,), "target": (str, type(None)), "status": (str,), "message": (str,),

@@ -1,4 +1,4 @@
-"""summary.json's fields for tools (README, "Run directories and summary.json"; docs/outputs.md): its
+"""summary.json's fields for tools (docs/reports.md, "Run directories and summary.json"; docs/outputs.md): its
 schema version, the counts by severity and outcome, each check's title and area, where the run's
 other outputs are, and how discovery went. Its JSON Schema, summary.schema.json beside this module,
 is what tools (and the suite's tests) validate a summary.json against."""

@@ -1,8 +1,7 @@
 """summary.html, the verdict page: one self-contained page (inline CSS, no script, no network) that
 an auditor reads on screen or prints (A4, each section on a page of its own).
 
-It opens with the verdict: for a pre-upgrade gate GO or NO-GO and why (README, "Outcomes and exit
-codes": a failed blocker or critical check, or anything not checked, blocks the upgrade); for any
+It opens with the verdict: for a pre-upgrade gate GO or NO-GO and why (README, "Exit codes": a failed blocker or critical check, or anything not checked, blocks the upgrade); for any
 other run what failed that had not failed before. Then the counts by severity and outcome, what was
 audited, every failed and broken result by severity with its fix, the waivers, the changes since
 the previous run, the trend and a targets-by-checks matrix (report/verdict_sections.py).

@@ -1,4 +1,4 @@
-"""A waiver's effect on a failed result (README, "Waivers").
+"""A waiver's effect on a failed result (docs/waivers.md, "Waivers").
 
 Only a failure is ever waived: a broken result (the target could not be checked) stays broken, and
 a waiver past its expiry date leaves the failure failed, saying since when.

@@ -1,4 +1,4 @@
-"""The pre-upgrade gate: N+1 capacity per cluster, fresh backups ([CSC-WIKI] in the README's Sources)."""
+"""The pre-upgrade gate: N+1 capacity per cluster, fresh backups ([CSC-WIKI] in docs/sources.md)."""
 from __future__ import annotations
 
 import fnmatch

@@ -1,4 +1,4 @@
-"""Hypervisor hosts: libvirtd's listening, identities, the agent's state ([CSC-WIKI] in the README's Sources).
+"""Hypervisor hosts: libvirtd's listening, identities, the agent's state ([CSC-WIKI] in docs/sources.md).
 The CLOUDSTACK-SERVICES firewall is rules/firewall.py."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Management servers and the cloud's settings
-([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in the README's Sources)."""
+([BERGSMA-OPS], [SHAPEBLUE-HOWTO], [CSC-WIKI] in docs/sources.md)."""
 from __future__ import annotations
 
 from stackaudit.errors import NotCheckable

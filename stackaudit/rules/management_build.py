@@ -1,5 +1,5 @@
 """MS-BUILD-IDENTICAL: every Up management server runs the same build, not merely the same version
-(a rebuilt release keeps its version number: [BERGSMA-OPS] in the README's Sources)."""
+(a rebuilt release keeps its version number: [BERGSMA-OPS] in docs/sources.md)."""
 from __future__ import annotations
 
 from collections import Counter

@@ -1,5 +1,5 @@
 """SVM-SSVM-MTU: the secondary storage VM's storage network carries the MTU the cloud is set to
-([NALLEY-SSVM], [CS-CODE] in the README's Sources).
+([NALLEY-SSVM], [CS-CODE] in docs/sources.md).
 
 How CloudStack sets it (apache/cloudstack): SecondaryStorageManagerImpl.configure reads
 `secstorage.vm.mtu.size` once, when the management server starts (NumbersUtil.parseInt(value,

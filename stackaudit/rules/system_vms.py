@@ -1,4 +1,4 @@
-"""System VMs: libssl versions and stale mappings ([CS-HEARTBLEED], README's Sources),
+"""System VMs: libssl versions and stale mappings ([CS-HEARTBLEED], docs/sources.md),
 versions after an upgrade."""
 from __future__ import annotations
 

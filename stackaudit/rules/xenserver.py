@@ -1,5 +1,5 @@
 """XenServer pools: pool HA, its heartbeat SR, members, VM restart priorities
-([BERGSMA-XS-HA] in the README's Sources)."""
+([BERGSMA-XS-HA] in docs/sources.md)."""
 from __future__ import annotations
 
 import ipaddress

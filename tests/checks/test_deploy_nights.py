@@ -58,10 +58,10 @@ def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_
     inventory = f"--inventory={state / 'inventory.yml'}"
     shards = {night: [run(str(SHARD_RUN), str(volume / "shards" / str(i) / "nights" / night), "--",
                           sys.executable, "-m", "stackaudit", "run", inventory, f"--shard={i}/{SHARDS}",
-                          f"--reports={volume / 'shards' / str(i) / 'reports'}", "--workers=0", "-p", "no:randomly")
+                          f"--reports-dir={volume / 'shards' / str(i) / 'reports'}", "--workers=0", "-p", "no:randomly")
                       for i in range(SHARDS)]
               for night in NIGHTS}
-    merged = {night: run(sys.executable, "-m", "stackaudit", "merge", inventory, f"--reports={reports}",
+    merged = {night: run(sys.executable, "-m", "stackaudit", "merge", inventory, f"--reports-dir={reports}",
                          *(str(volume / "shards" / str(i) / "nights" / night) for i in range(SHARDS)))
               for night in NIGHTS}
 
@@ -94,11 +94,11 @@ def test_two_nights_of_shards_through_the_wrapper_merge_and_keep_their_pins(tmp_
     # A shard's run that the group could change is refused, before anything is written.
     (links[second, 0] / "allure-results").chmod(0o775)
     runs_before = sorted((reports / "runs").iterdir())
-    refused = run(sys.executable, "-m", "stackaudit", "merge", inventory, f"--reports={reports}",
+    refused = run(sys.executable, "-m", "stackaudit", "merge", inventory, f"--reports-dir={reports}",
                   *(str(volume / "shards" / str(i) / "nights" / second) for i in range(SHARDS)))
     assert refused.returncode == 4 and refused.stdout == ""
     assert refused.stderr.splitlines() == [
         f"stackaudit: {links[second, 0] / 'allure-results'}: writable by group or others (mode 0775): another user "
         "could have changed this shard's results; give runs that only the user who merges (or root) can write "
-        "(README, \"Sharding\")"]
+        "(docs/deployment.md, \"Sharding\")"]
     assert sorted((reports / "runs").iterdir()) == runs_before

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compl
 # (Before test_faults_ssh_output.py, by file order, which tests/labs.py keeps: its costliest run raises
 # the largest peak RSS of the session's runs, which each test here measures before and after its own run: peak_kib.)
 # What an answer may add to a run's peak: an XML-RPC answer at its cap (policy limits.xapi_answer_mib,
-# 64 MiB) parses into about 4.5 times its size (README, "Bounded against any answer: what XAPI and the API can send").
+# 64 MiB) parses into about 4.5 times its size (docs/security.md, "Bounded against any answer: what XAPI and the API can send").
 # Before answers were bounded, Python's XML-RPC client alone peaked at 810 MiB on the gzip bomb below.
 ANSWER_PEAK_MIB = 64 * 9 // 2
 

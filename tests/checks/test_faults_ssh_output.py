@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("compl
 MIB = 1 << 20
 # What one target's batches may cost the auditor beyond a clean run: the unit cap (policy
 # limits.ssh_unit_mib, 64 MiB) times the factor measured by test_the_costliest_output_stays_in_the_memory_bound
-# (README, "Bounded against any answer").
+# (docs/security.md, "Bounded against any answer").
 UNIT_CAP_MIB = 64
 MEMORY_FACTOR = 24
 

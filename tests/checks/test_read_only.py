@@ -18,6 +18,7 @@ import pytest
 
 from lab.snapshot import differences, snapshot_lab
 from lab.state import LabState
+from stackaudit.access_needs import api_commands
 from stackaudit.report.summary import load_results
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.lab_scenario("violations.yml")]
@@ -58,7 +59,7 @@ def audited(tmp_path_factory, labs):
         logs = {path.parent.name: path for path in lab.glob("machines/*/console.log")}
         log_sizes = {name: path.stat().st_size for name, path in logs.items()}
         run = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={lab / 'inventory.yml'}",
-                              f"--reports={work / 'reports'}", "-p", "no:randomly"],
+                              f"--reports-dir={work / 'reports'}", "-p", "no:randomly"],
                              cwd=REPO, capture_output=True, text=True, timeout=900)
         after = snapshot_lab(lab)
         # what each machine's sshd logged of the run (lab/machine.py: `sshd -D -e` into console.log)
@@ -123,6 +124,14 @@ def test_the_api_was_only_read(audited):
     commands = {call["command"] or f"(not the API) {call['path']}" for call in audited["api"]}
     assert {"listHosts", "listConfigurations", "listManagementServers"} <= commands
     assert sorted(c for c in commands if not API_READ.match(c)) == []
+
+
+def test_every_api_command_a_run_sends_is_one_the_read_only_role_allows(audited):
+    """docs/accounts.md's role (access_needs.api_commands) is made from the code; a whole run sends
+    nothing outside it."""
+    commands = {call["command"] for call in audited["api"] if call["command"]}
+    assert {"listHosts", "listUsers", "listTrafficTypes"} <= commands
+    assert sorted(commands - set(api_commands())) == []
 
 
 def test_xapi_was_only_read(audited):

@@ -42,7 +42,7 @@ def waivers_file(path: Path) -> Path:
     return path
 
 
-# The contract of summary.json (issue 11; README, "Run directories and summary.json").
+# The contract of summary.json (issue 11; docs/reports.md, "Run directories and summary.json").
 ENTRY = {"check_id": str, "target": str}
 CONTRACT = {
     "run": str, "started": str, "finished": str, "cloud": str, "cloudstack_version": (str, type(None)),
@@ -84,7 +84,7 @@ def contract_problems(value, shape, where="summary") -> list[str]:
 
 def stackaudit_run(inventory: Path, waivers: Path, reports: Path, *options: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--waivers={waivers}",
-               f"--reports={reports}", "--profile", "nightly", *options, "-p", "no:randomly",
+               f"--reports-dir={reports}", "--profile", "nightly", *options, "-p", "no:randomly",
                f"--allure-link-pattern=issue:{TRACKER}"]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
 
@@ -294,7 +294,7 @@ def test_report_html_shows_the_failed_check_its_evidence_and_a_trend_of_two_runs
     assert "binlog_format = STATEMENT in /etc/mysql/conf.d/cloudstack.cnf" in page
     attachments = [a["name"] for a in case["testStage"]["attachments"]]
     assert "cnf_files" in attachments and all(name in page for name in attachments)
-    keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # README's pictures: taken here, kept on request
+    keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # docs/reports.md's pictures: taken here, kept on request
     shots = Path(keep) if keep else tmp_path
     for name, fragment in (("report-overview.png", ""), ("report-failed-check.png", f"#testresult/{case['uid']}")):
         assert rendered_report.screenshot(report, shots / name, fragment).stat().st_size > 10_000
@@ -343,7 +343,7 @@ def test_report_html_shows_an_auditor_the_waiver_the_fix_and_the_target_without_
         categories_page
     assert list(shown.values()) == sorted(shown.values()), shown       # in our order: by severity first
     assert "Product defects" not in categories_page
-    keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # README's pictures: taken here, kept on request
+    keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # docs/reports.md's pictures: taken here, kept on request
     shots = Path(keep) if keep else tmp_path
     for name, check in (("report-waived-result.png", WAIVED),
                         ("report-failed-commands.png", ("XS-POOL-HA-TIMEOUT", "xs-pool://zone1/xen-pool1"))):

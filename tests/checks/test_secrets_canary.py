@@ -76,7 +76,7 @@ def canary_runs(tmp_path_factory, labs):
     with labs.own(scenario, state):
         inventory = state / "inventory.yml"
         run = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}",
-                              f"--reports={tmp_path / 'reports'}", "-p", "no:randomly"],
+                              f"--reports-dir={tmp_path / 'reports'}", "-p", "no:randomly"],
                              cwd=REPO, capture_output=True, text=True, timeout=900)
         verbose = subprocess.run([sys.executable, "-m", "pytest", f"--inventory={inventory}", "-vv", "-l",
                                   "--tb=long", "-p", "no:randomly", f"--alluredir={tmp_path / 'verbose-allure'}",

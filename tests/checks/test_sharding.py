@@ -59,12 +59,12 @@ def night(tmp_path_factory, lab) -> Night:
     tmp = tmp_path_factory.mktemp("sharding")
     state = lab("violations.yml").state_dir
     inventory, waivers = f"--inventory={state / 'inventory.yml'}", f"--waivers={waivers_file(tmp / 'waivers.yml')}"
-    single = stackaudit("run", inventory, waivers, f"--reports={tmp / 'single'}", "-p", "no:randomly")
-    shards = [stackaudit("run", inventory, waivers, f"--reports={tmp / 'sharded'}", f"--shard={i}/{SHARDS}",
+    single = stackaudit("run", inventory, waivers, f"--reports-dir={tmp / 'single'}", "-p", "no:randomly")
+    shards = [stackaudit("run", inventory, waivers, f"--reports-dir={tmp / 'sharded'}", f"--shard={i}/{SHARDS}",
                          f"--workers={2 if i == 0 else 0}", "-p", "no:randomly") for i in range(SHARDS)]
     for done in [single, *shards]:
         assert "Run directory: " in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
-    merged = stackaudit("merge", inventory, waivers, f"--reports={tmp / 'sharded'}",
+    merged = stackaudit("merge", inventory, waivers, f"--reports-dir={tmp / 'sharded'}",
                         *(str(run_directory(s)) for s in shards))
     return Night(single, shards, merged)
 

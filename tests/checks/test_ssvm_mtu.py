@@ -39,7 +39,7 @@ def mtu_run(tmp_path_factory, lab):
     boot_lines = {vm.name: (machine_dir(handle.state_dir, vm.name) / "overlay/var/cache/cloud/cmdline").read_text()
                   for vm in handle.topology.system_vms if vm.facts["type"] == "secondarystoragevm"}
     run = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={handle.path('inventory.yml')}",
-                          f"--reports={work / 'reports'}", "-p", "no:randomly", "-v",
+                          f"--reports-dir={work / 'reports'}", "-p", "no:randomly", "-v",
                           "--allure-label", "check_id=SVM-SSVM-MTU"],
                          cwd=REPO, capture_output=True, text=True, timeout=900)
     return work, run, boot_lines

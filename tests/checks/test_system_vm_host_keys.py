@@ -107,7 +107,7 @@ def test_first_run_pins_second_run_accepts_a_recreated_router_and_refuses_a_chan
 
 def stackaudit_run(inventory: Path, reports: Path, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
     """`stackaudit run` as an operator runs it; the run and its run directory."""
-    done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--reports={reports}",
+    done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}", f"--reports-dir={reports}",
                            "--workers=2", "-p", "no:randomly", *args], cwd=REPO, capture_output=True, text=True,
                           timeout=600)
     (run_dir,) = (reports / "runs").iterdir()

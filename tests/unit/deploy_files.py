@@ -27,7 +27,7 @@ IMAGE_SHARD_RUN = "/opt/stackaudit/deploy/shard-run.sh"     # where deploy/Docke
 GITHUB = DEPLOY / "ci" / "github-actions.yml"
 DOCKERFILE = DEPLOY / "Dockerfile"
 LOCK = REPO / "requirements.txt"
-PIN_FILE = "system-vm-host-keys.json"      # beside a reports directory's runs/ (README, "System VM host keys")
+PIN_FILE = "system-vm-host-keys.json"      # beside a reports directory's runs/ (docs/configuration.md, "System VM host keys")
 # An image named by its registry's digest only: no tag a push can move.
 BY_DIGEST = re.compile(r"^([a-z0-9.-]+(:[0-9]+)?/)?[a-z0-9._-]+(/[a-z0-9._-]+)*(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$")
 

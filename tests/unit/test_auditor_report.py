@@ -117,7 +117,7 @@ def test_description_shows_rule_severity_why_with_sources_remediation_and_verifi
                  "CloudStack (Computer Science Club of the University of Waterloo, CSCWiki (Max Erenberg), 2022)",
                  "Apache CloudStack source code"):
         assert part in text, part
-    # Sources by title and link: no README keys, no "keys of the README's Sources table".
+    # Sources by title and link: no README keys, no "keys of the Sources table".
     assert '<a href="https://wiki.csclub.uwaterloo.ca/CloudStack" target="_blank" rel="noopener noreferrer">CloudStack</a>' in page
     assert "[CS-CODE]" not in text and "README" not in text
     assert "<code>host=</code>" in page and "`" not in text.replace("`host=`", "") and "script" not in tags

@@ -53,10 +53,11 @@ def test_every_check_has_a_docstring_stating_its_rule():
     assert [f.__qualname__ for _, f in implementations() if len((f.__doc__ or "").split()) < 5] == []
 
 
-README = CHECKS_DIR.parent / "README.md"
+SOURCES = CHECKS_DIR.parent / "docs" / "sources.md"
+WHAT_IT_CHECKS = CHECKS_DIR.parent / "docs" / "what-it-checks.md"
 CITATION = re.compile(r"\[([A-Z0-9-]+)\] (.+?)(?=; \[[A-Z0-9-]+\] |$)")
 # The documents this project started from (../shared/seeds/NNN_*.txt, which users never have, and
-# which ../shared/CHECKS.md's "source" column names by number), and the README's Sources keys that
+# which ../shared/CHECKS.md's "source" column names by number), and the Sources keys (docs/sources.md) that
 # cite each one publicly. One seed file is a blog archive page holding several posts.
 SEED_SOURCES = {
     "000": {"BERGSMA-OPS"},                                        # blog.remibergsma.com, front page
@@ -67,9 +68,9 @@ SEED_SOURCES = {
 }
 
 
-def readme_sources() -> dict[str, str]:
-    """The README's Sources table: key -> citation."""
-    section = README.read_text().split("\n## Sources\n", 1)[1]
+def sources_table() -> dict[str, str]:
+    """The Sources table of docs/sources.md: key -> citation."""
+    section = SOURCES.read_text()
     return dict(re.findall(r"^\| \[([A-Z0-9-]+)\] \| ([^|]+?) \|", section, re.M))
 
 
@@ -77,8 +78,8 @@ def cited(record) -> dict[str, str]:
     return dict(CITATION.findall(record.source))
 
 
-def test_every_record_is_complete_and_cites_public_sources_of_the_readme_table():
-    sources = readme_sources()
+def test_every_record_is_complete_and_cites_public_sources_of_the_sources_table():
+    sources = sources_table()
     for record in catalog().values():
         assert all(part.strip() for part in (record.title, record.rationale, record.remediation, record.verify))
         citations = cited(record)
@@ -94,8 +95,8 @@ def test_nothing_a_user_reads_names_the_project_s_internal_documents():
             assert not internal.search(part), (record.id, internal.search(part).group())
 
 
-def test_every_seed_maps_to_sources_of_the_readme_table():
-    assert set().union(*SEED_SOURCES.values()) <= set(readme_sources())
+def test_every_seed_maps_to_sources_of_the_sources_table():
+    assert set().union(*SEED_SOURCES.values()) <= set(sources_table())
 
 
 def test_a_record_with_a_missing_field_is_refused_with_its_id_and_key():
@@ -171,8 +172,8 @@ def test_the_catalog_covers_every_id_of_the_second_wave_s_first_part():
     assert sorted(wave2_part_ids(1) - set(catalog())) == []
 
 
-def test_the_readme_counts_the_catalog_s_checks_and_lists_the_gate_s():
-    text = README.read_text()
+def test_what_it_checks_counts_the_catalog_s_checks_and_lists_the_gate_s():
+    text = WHAT_IT_CHECKS.read_text()
     assert f"\nThe {len(catalog())} checks of the catalog" in text
     gate = re.search(r"^The upgrade gate .*?runs these checks: (.+?)\.\n", text, re.M | re.S)
     listed = re.findall(r"[A-Z0-9]+(?:-[A-Z0-9]+)+", gate.group(1))

@@ -80,7 +80,7 @@ THROUGH_PYTEST = ("inventory-fifo", "inventory-alias-bomb", "policy-reject-ports
 def run_command(case: Case, work: Path, command: str):
     site = broken_site(work, case)
     reports = site.directory / "reports"
-    arguments = {"stackaudit": ["-m", "stackaudit", "run", f"--reports={reports}", f"--workers={site.workers}"],
+    arguments = {"stackaudit": ["-m", "stackaudit", "run", f"--reports-dir={reports}", f"--workers={site.workers}"],
                  "pytest": ["-m", "pytest", f"--reports-dir={reports}", "-p", "no:randomly", "-q"]}[command]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SA_TEST_", "CLOUDSTACK_"))} | site.env
     done = subprocess.run([sys.executable, *arguments, f"--inventory={site.inventory}", f"--waivers={site.waivers}"],

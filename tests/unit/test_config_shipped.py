@@ -1,4 +1,4 @@
-"""Every file shipped in inventories/ loads as the README documents it: the example inventory once the
+"""Every file shipped in inventories/ loads as docs/configuration.md documents it: the example inventory once the
 files and variables it names exist, the policy as the defaults, the waivers as written."""
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ READ_FROM = {"source": "", "sha256": None}
 
 def test_the_example_inventory_loads_once_filled_in(tmp_path, monkeypatch):
     inventory = load_inventory(filled_in_example(tmp_path, monkeypatch))
-    assert inventory.api.verify is True           # `verify: true`, as the README documents it
+    assert inventory.api.verify is True           # `verify: true`, as docs/configuration.md documents it
     assert inventory.api.endpoint == "https://cloud.example.com/client/api"
     assert [s.name for s in inventory.databases.servers] == ["db1", "db2"]
     assert load_policy(inventory.policy_path).__dict__ | READ_FROM == load_policy(None).__dict__ | READ_FROM

@@ -106,7 +106,7 @@ def test_gitlab_keeps_each_shards_pins_from_one_pipeline_to_the_next():
     path, = cache["paths"]
     for index in range(GITLAB_CI[".shard"]["parallel"]):
         words = shell_words(gitlab_script_line(".shard", "shard-run.sh"), gitlab_values(index=str(index)))
-        pins = f"{option_value(after_separator(words), '--reports')}/{PIN_FILE}"
+        pins = f"{option_value(after_separator(words), '--reports-dir')}/{PIN_FILE}"
         assert fnmatch.fnmatch(pins, path)      # a shard job holds only its own shard's directory
 
 
@@ -226,7 +226,7 @@ def test_github_keeps_each_shards_pins_from_one_night_to_the_next():
     assert save["if"] == "always()"
     n = option_value(after_separator(github_shard_words("2")), "--shard").split("/")[1]
     for shard in ("0", "2"):
-        reports = option_value(after_separator(github_shard_words(shard)), "--reports")
+        reports = option_value(after_separator(github_shard_words(shard)), "--reports-dir")
         for step in (restore, save):
             assert step["with"]["path"].replace("${{ matrix.shard }}", shard) == f"{reports}/{PIN_FILE}"
     key = restore["with"]["key"]

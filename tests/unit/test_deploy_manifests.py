@@ -73,7 +73,7 @@ def test_the_shard_job_is_an_indexed_job_of_n_pods_each_running_its_own_shard():
     assert job["completionMode"] == "Indexed"
     assert job["completions"] == job["parallelism"] == n
     assert option_value(command, "--shard") == f"$(JOB_COMPLETION_INDEX)/{n}"
-    reports = {volume_path(SHARD_SPEC, option_value(command, "--reports"), shard_env(str(i))) for i in range(n)}
+    reports = {volume_path(SHARD_SPEC, option_value(command, "--reports-dir"), shard_env(str(i))) for i in range(n)}
     assert len(reports) == n                        # a reports directory per index
     env = {e["name"]: e for e in container(SHARD_SPEC, "shard")["env"]}
     assert env["JOB_COMPLETION_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"] == \
@@ -196,7 +196,7 @@ def test_each_shard_writes_only_its_own_directory_and_the_merge_only_reads_them(
     for mount in merge_mounts:
         if not mount.get("readOnly"):
             assert not any(d.startswith(mount["subPath"] + "/") or d == mount["subPath"] for d in own)
-    merged = volume_path(MERGE_SPEC, option_value(merge_words({"night": "x"}), "--reports"), {})
+    merged = volume_path(MERGE_SPEC, option_value(merge_words({"night": "x"}), "--reports-dir"), {})
     assert merged[2] is False and not merged[1].startswith(shards_mount["subPath"] + "/")
 
 
@@ -204,7 +204,7 @@ def test_the_pins_stay_on_the_volume_from_one_night_to_the_next():
     """The shard's reports directory, which holds the pin file beside runs/, is the same place every
     night (it does not name the night's Job) and lies outside the night's link."""
     command = after_separator(SHARD_ARGS)
-    reports = option_value(command, "--reports")
+    reports = option_value(command, "--reports-dir")
     nights = [volume_path(SHARD_SPEC, reports, shard_env("1", job)) for job in ("stackaudit-shards-1", "stackaudit-shards-2")]
     assert nights[0] == nights[1] and nights[0][2] is False
     claim, = [v for v in SHARD_SPEC["volumes"] if v["name"] == nights[0][0]]

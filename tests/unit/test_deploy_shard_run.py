@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration     # starts processes (see pytest.ini)
 FAKE_RUN = textwrap.dedent("""
     import os, sys
     from pathlib import Path
-    reports = Path(next(a for a in sys.argv if a.startswith("--reports="))[len("--reports="):])
+    reports = Path(next(a for a in sys.argv if a.startswith("--reports-dir="))[len("--reports-dir="):])
     record, code, stamp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     if record == "record":
         run = reports / "runs" / stamp
@@ -42,7 +42,7 @@ def shard(tmp_path):
 
     def run(record: str, code: int, stamp: str = "20261125T010000Z", *, link_to: Path = link):
         return subprocess.run([str(SHARD_RUN), str(link_to), "--", sys.executable, str(fake), record, str(code), stamp,
-                               f"--reports={reports}"], capture_output=True, text=True, timeout=60)
+                               f"--reports-dir={reports}"], capture_output=True, text=True, timeout=60)
     run.reports, run.link = reports, link
     return run
 

@@ -165,3 +165,11 @@ def test_a_bad_command_line_is_one_line_before_any_lab():
     assert arguments_problem(5, 9, "") == "--hosts 5 --zones 9: give at least one host, and from 1 to --hosts zones"
     assert arguments_problem(100, None, "100,five") == ("--scale '100,five': give host counts separated by commas, "
                                                         "e.g. 100,500")
+
+
+def test_the_floor_with_reads_runs_every_reading_of_the_kind_in_its_own_subshell():
+    from benchmarks.floor import reads_script
+    reads = {"iptables": {"line": "iptables-save -c", "ok": [0], "absent_ok": False},
+             "fstab": {"line": "cat /etc/fstab || exit 3", "ok": [0], "absent_ok": True}}
+    script = reads_script(reads)
+    assert script == "( iptables-save -c ) 2>&1; ( cat /etc/fstab || exit 3 ) 2>&1; true"

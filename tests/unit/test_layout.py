@@ -1,6 +1,6 @@
 """The package layout follows the flow of an operator's data, and no import runs back up it.
 
-Stages, earliest first (README, "Layout"). A module may import stackaudit.errors and modules of its
+Stages, earliest first (docs/adding-a-check.md, "Layout"). A module may import stackaudit.errors and modules of its
 own stage or of earlier stages, never of a later one. stackaudit.errors imports nothing of the suite,
 and the target model (targets.py) stands on the configuration only, so every later stage can name
 targets. One stage is a sub-package of another: the transports (collect/transports/) come before
@@ -36,6 +36,11 @@ STAGES = [
     "stackaudit.explain_source",
     "stackaudit.explain_lab",
     "stackaudit.explain",
+    # what the accounts need and the checks' list, made from the declarations and the catalog (docs/)
+    "stackaudit.access_needs",
+    "stackaudit.access_document",
+    "stackaudit.checks_document",
+    "stackaudit.generated_docs",
     "stackaudit.cli",
     "stackaudit.__main__",
 ]

@@ -147,7 +147,7 @@ def test_the_nights_exit_code(from_results, shard_codes, unchecked, expected):
 def stackaudit_merge(inventory: Path, reports: Path, *runs: Path,
                      env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "stackaudit", "merge", f"--inventory={inventory}",
-                           f"--reports={reports}", *map(str, runs)], cwd=REPO, capture_output=True, text=True,
+                           f"--reports-dir={reports}", *map(str, runs)], cwd=REPO, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "K": "key", "S": "secret", **(env or {})})
 
 
@@ -169,7 +169,7 @@ def refused_cases(reports: Path, tmp_path: Path) -> dict[str, tuple[list[Path], 
     linked = record_shard(reports, 0, 1)
     (linked / "facts" / "planted.json").symlink_to(reports / "elsewhere.json")
     changeable = ": another user could have changed this shard's results; give runs that only the user who " \
-                 "merges (or root) can write (README, \"Sharding\")"
+                 "merges (or root) can write (docs/deployment.md, \"Sharding\")"
     return {
         "missing": ([s[0], s[1], s[3]], "shard 2/4 missing: a merge needs all 4 shards of the night; run the missing "
                                         "ones or give their run directories"),
@@ -237,13 +237,13 @@ def test_every_refused_merge_is_one_line_exit_4_and_writes_nothing(tmp_path, inv
     cases = refused_cases(reports, tmp_path)
     before = sorted(p.name for p in (reports / "runs").iterdir())
     for name, (runs, expected) in cases.items():      # in this process: a command each would take seconds
-        code = main(["merge", f"--inventory={inventory}", f"--reports={reports}", *map(str, runs)])
+        code = main(["merge", f"--inventory={inventory}", f"--reports-dir={reports}", *map(str, runs)])
         out, err = capsys.readouterr()
         assert (code, err.splitlines(), out) == (4, [f"stackaudit: {expected}"], ""), name
-    code = main(["merge", f"--inventory={inventory}", f"--reports={reports}", "--workers=2",
+    code = main(["merge", f"--inventory={inventory}", f"--reports-dir={reports}", "--workers=2",
                  str(cases["missing"][0][0])])
     assert (code, capsys.readouterr().err.splitlines()) == (4, [
-        "stackaudit: merge: unrecognized arguments '--workers=2'; merge takes --inventory, --waivers, --reports and "
+        "stackaudit: merge: unrecognized arguments '--workers=2'; merge takes --inventory, --waivers, --reports-dir and "
         "the shard run directories"])
     assert sorted(p.name for p in (reports / "runs").iterdir()) == before
     assert not (reports / "latest").exists()

@@ -151,7 +151,7 @@ def test_the_overview_links_the_verdict_page_beside_the_report_first_among_execu
 
 def test_screenshots_of_the_three_pages(report, tmp_path):
     page, uids = report
-    keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # README's pictures: taken here, kept on request
+    keep = os.environ.get("STACKAUDIT_SCREENSHOTS")     # docs/reports.md's pictures: taken here, kept on request
     shots = Path(keep) if keep else tmp_path
     for kind in ("failed", "broken", "waived"):
         uid = uids[kind]

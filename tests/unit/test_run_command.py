@@ -45,7 +45,7 @@ def test_a_bad_file_is_exit_4_one_line_and_nothing_written(tmp_path, inventory, 
     if bad == "policy":
         (tmp_path / "policy.yml").write_text("waivers: {max_days_ahead: 0}\n")
         inventory.write_text(inventory.read_text() + "policy: policy.yml\n")
-    done = stackaudit_run(f"--inventory={inventory}", f"--waivers={waivers}", f"--reports={reports}")
+    done = stackaudit_run(f"--inventory={inventory}", f"--waivers={waivers}", f"--reports-dir={reports}")
     assert done.returncode == 4, done.stdout + done.stderr
     expected = {"waivers": f"stackaudit: {waivers}: waivers[0] (MS-CA-STRICT): expires missing; every waiver needs "
                            "check, target, reason, approver, ticket, expires",
@@ -67,7 +67,7 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
     reports = tmp_path / "reports"
     metrics_file = tmp_path / "stackaudit.prom"
     done = subprocess.run([sys.executable, "-m", "stackaudit", "run", f"--inventory={inventory}",
-                           f"--reports={reports}", "--workers=0", f"--metrics-file={metrics_file}"], cwd=REPO,
+                           f"--reports-dir={reports}", "--workers=0", f"--metrics-file={metrics_file}"], cwd=REPO,
                           capture_output=True, text=True, timeout=120, env={**os.environ, "K": "key", "S": "secret"})
     assert done.returncode == 6, done.stdout + done.stderr
     (run,) = (reports / "runs").iterdir()
@@ -99,7 +99,7 @@ def test_a_night_that_cannot_list_the_targets_is_recorded_as_not_checked(tmp_pat
 
 def test_a_metrics_file_the_textfile_collector_would_skip_is_exit_4_before_anything_is_written(tmp_path, inventory):
     reports = tmp_path / "reports"
-    done = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}", f"--metrics-file={tmp_path / 'm.txt'}")
+    done = stackaudit_run(f"--inventory={inventory}", f"--reports-dir={reports}", f"--metrics-file={tmp_path / 'm.txt'}")
     assert done.returncode == 4, done.stdout + done.stderr
     assert done.stderr.splitlines() == [
         f"stackaudit: --metrics-file={tmp_path / 'm.txt'}: node_exporter's textfile collector reads only files whose "

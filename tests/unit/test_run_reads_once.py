@@ -45,7 +45,7 @@ def test_the_run_reads_the_inventory_once_and_its_summary_has_the_hash_of_what_i
     checks = tmp_path / "checks"
     checks.mkdir()
     reports = tmp_path / "reports"
-    cli.main(["run", f"--inventory={inventory}", f"--reports={reports}", "--workers=0", "-p", "no:cacheprovider",
+    cli.main(["run", f"--inventory={inventory}", f"--reports-dir={reports}", "--workers=0", "-p", "no:cacheprovider",
               str(checks)])
     assert loads == [inventory]
     assert hashlib.sha256(inventory.read_bytes()).hexdigest() != as_read

@@ -51,9 +51,9 @@ def one_error_line(done: subprocess.CompletedProcess) -> str:
 def test_a_reports_directory_that_cannot_take_a_run_is_exit_4_before_anything_connects(
         tmp_path, inventory, options, expected):  # noqa: F811
     with tmpfs(tmp_path / "reports", options) as reports:
-        done = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}")
+        done = stackaudit_run(f"--inventory={inventory}", f"--reports-dir={reports}")
         assert done.returncode == 4, done.stdout + done.stderr
-        assert one_error_line(done) == f"stackaudit: --reports={reports}: {expected}"
+        assert one_error_line(done) == f"stackaudit: --reports-dir={reports}: {expected}"
         assert "cannot discover" not in done.stdout + done.stderr
         assert not (reports / "runs").is_dir() or list((reports / "runs").iterdir()) == []
 
@@ -61,7 +61,7 @@ def test_a_reports_directory_that_cannot_take_a_run_is_exit_4_before_anything_co
 def test_a_disk_that_fills_during_the_run_is_exit_8_and_latest_stays(tmp_path, inventory):  # noqa: F811
     refused_api(inventory)
     with tmpfs(tmp_path / "reports", "size=512k,mode=0700") as reports:    # room for a summary, not for report.html
-        first = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}")
+        first = stackaudit_run(f"--inventory={inventory}", f"--reports-dir={reports}")
         assert first.returncode == 8, first.stdout + first.stderr
         line = one_error_line(first)
         assert line.startswith("stackaudit: the run's record is incomplete: report.html not written: "), line

@@ -246,7 +246,7 @@ def test_stackaudit_run_refuses_a_group_writable_reports_directory_with_one_line
     (shared if where == "reports" else shared / "runs").chmod(0o777)
     before = os.umask(0o022)
     try:
-        code = main(["run", f"--inventory={inventory}", f"--reports={shared}"])
+        code = main(["run", f"--inventory={inventory}", f"--reports-dir={shared}"])
         assert os.umask(0o022) == 0o022, "main gives the caller its umask back"
     finally:
         os.umask(before)
@@ -254,6 +254,6 @@ def test_stackaudit_run_refuses_a_group_writable_reports_directory_with_one_line
     assert code == 4 and out == ""
     problem = ("is writable by group or others (mode 0777)" if where == "reports"
                else f"{shared / 'runs'}: is writable by group or others (mode 0777)")
-    assert err == (f"stackaudit: --reports={shared}: {problem}: another user could plant files there; run chmod go-w "
+    assert err == (f"stackaudit: --reports-dir={shared}: {problem}: another user could plant files there; run chmod go-w "
                    "on it, or give a private directory\n")
     assert [p.name for p in shared.rglob("*")] == ["runs"]      # nothing written

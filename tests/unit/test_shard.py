@@ -75,7 +75,7 @@ def test_a_result_without_a_target_runs_in_shard_zero_only():
 @pytest.mark.integration
 def test_stackaudit_run_with_a_bad_shard_is_exit_4_before_anything_is_written(tmp_path, inventory):  # noqa: F811
     reports = tmp_path / "reports"
-    done = stackaudit_run(f"--inventory={inventory}", f"--reports={reports}", "--shard=4/4")
+    done = stackaudit_run(f"--inventory={inventory}", f"--reports-dir={reports}", "--shard=4/4")
     assert done.returncode == 4, done.stdout + done.stderr
     assert done.stderr.splitlines() == [f"stackaudit: --shard: found '4/4': shard index 4 is not below the number "
                                         f"of shards 4 (indexes count from 0); {FIX}"]

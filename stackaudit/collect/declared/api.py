@@ -2,7 +2,8 @@
 reading says which calls it makes, and the collector makes them as declared here."""
 from __future__ import annotations
 
-from stackaudit.collect.readers import SCOPED_CALLS, TRAFFIC_LABEL_CALLS, read_scoped_settings, read_traffic_labels
+from stackaudit.collect.readers import (SCOPED_CALLS, SCOPED_COMMANDS, TRAFFIC_LABEL_CALLS, TRAFFIC_LABEL_COMMANDS,
+                                       read_scoped_settings, read_traffic_labels)
 from stackaudit.collect.readings import ApiCall, Fact
 from stackaudit.parsers.api_rows import (parse_configurations, parse_image_stores, parse_ldap_configurations,
                                          parse_pods, parse_scoped_domains, parse_scoped_settings,
@@ -14,7 +15,7 @@ from stackaudit.parsers.setting_edits import CONFIG_EDIT, parse_setting_edits
 from stackaudit.parsers.traffic_labels import parse_traffic_labels
 
 # Each scope's own settings, the domains and accounts listed first (read by two facts, asked once).
-SCOPED = ApiCall("scoped", reader=read_scoped_settings, asks=SCOPED_CALLS,
+SCOPED = ApiCall("scoped", reader=read_scoped_settings, asks=SCOPED_CALLS, sends=SCOPED_COMMANDS,
                  rows="each zone's, cluster's, account's and domain's own values; each domain's name and path")
 
 # The system offerings a secondary storage VM may run on (ListServiceOfferingsCmd's issystem and systemvmtype).
@@ -34,7 +35,8 @@ FACTS = [
     Fact("ssvm_offerings", ("cloud",), (ApiCall("ssvm_offerings", "listServiceOfferings", SSVM_OFFERINGS),),
          lambda facts: parse_service_offerings(facts.api("ssvm_offerings"))),
     # zone id -> traffic type -> its KVM and XenServer labels (KVM-BRIDGES, SVM-SSVM-MTU)
-    Fact("traffic_labels", ("cloud",), (ApiCall("traffic_labels", reader=read_traffic_labels, asks=TRAFFIC_LABEL_CALLS),),
+    Fact("traffic_labels", ("cloud",), (ApiCall("traffic_labels", reader=read_traffic_labels, asks=TRAFFIC_LABEL_CALLS,
+                                             sends=TRAFFIC_LABEL_COMMANDS),),
          lambda facts: parse_traffic_labels(facts.api("traffic_labels"))),
     Fact("storage_pools", ("cloud",),
          (ApiCall("storage_pools", "listStoragePools", rows="every primary storage pool, with its type, state and zone"),),

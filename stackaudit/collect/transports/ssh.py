@@ -62,7 +62,8 @@ class RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):
         self.label, self.known_hosts = label, known_hosts
 
     def missing_host_key(self, client, hostname, key):
-        raise HostKeyRejected(f"{self.label}: host key unknown (not in {self.known_hosts})")
+        raise HostKeyRejected(f"{self.label}: host key unknown (not in {self.known_hosts}; `stackaudit known-hosts` "
+                              "prints it to verify and append)")
 
 
 class VerifiedParamikoBackend(ParamikoBackend):
