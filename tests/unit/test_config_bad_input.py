@@ -93,6 +93,7 @@ def end_to_end_runs(tmp_path_factory):
     """The end-to-end rows through `python -m stackaudit run`, and a few through pytest, four at a time."""
     runs = [(case, "stackaudit") for case in END_TO_END] + \
            [(case, "pytest") for case in CASES if case.name in THROUGH_PYTEST]
+    tmp_path_factory.getbasetemp()     # made here, once: pytest makes it on first use, and threads would race to
     with ThreadPoolExecutor(4) as pool:
         return dict(pool.map(lambda run: run_command(run[0], tmp_path_factory.mktemp(run[0].name), run[1]), runs))
 
