@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackaudit.errors import ConfigError
+from stackaudit.config.api_credentials import OPERATOR_FIELDS, ApiTlsPlaces, KnownSecret, operator_credentials
 from stackaudit.config.files import shown, shown_path
 from stackaudit.config.kinds import (ENV_NAME, LOCAL_PATH, NAME, PORT, REMOTE_PATH, USER, ApiUrl, Bounded, Host,
                                      NonEmptyList, seconds)
@@ -16,7 +17,7 @@ from stackaudit.config.host_key_fingerprints import read_fingerprints
 from stackaudit.config.named_files import check_ca_file, check_known_hosts, check_private_key
 from stackaudit.config.problems import Problems
 from stackaudit.config.schema import REQUIRED, Bool, Enum, Kind, ListOf, Optional, Record, Str, child, f, read_yaml_file
-from stackaudit.config.secrets import SecretSource
+from stackaudit.config.secrets import SecretSource, secret_source
 
 
 def _secret_fields(name: str) -> dict:
@@ -36,8 +37,9 @@ class Verify(Kind):
         return {"true": True, "false": False}.get(text.lower(), text)
 
 
-API = Record({"endpoint": f(ApiUrl(), REQUIRED), **_secret_fields("key"), **_secret_fields("secret"),
-              "verify": f(Verify(), True), "insecure": f(Bool(), False)})
+# endpoint and the key and secret, or the operator's file that holds them (config/api_credentials.py)
+API = Record({"endpoint": f(ApiUrl()), **_secret_fields("key"), **_secret_fields("secret"),
+              "verify": f(Verify()), "insecure": f(Bool(), False), **OPERATOR_FIELDS})
 SSH = Record({
     "user": f(USER, "root"), "port": f(PORT, 22), "private_key": f(LOCAL_PATH, REQUIRED),
     "known_hosts": f(LOCAL_PATH, REQUIRED), "connect_timeout": f(seconds(300), 15),
@@ -90,8 +92,8 @@ INVENTORY = Record({
 @dataclass(frozen=True)
 class ApiSettings:
     endpoint: str
-    key: SecretSource
-    secret: SecretSource
+    key: SecretSource | KnownSecret     # KnownSecret: read from the operator's file or CLOUDSTACK_* variables
+    secret: SecretSource | KnownSecret
     verify: bool | str
     insecure: bool = False      # cloud.api.insecure: true, the explicit opt-out that allows http:// or verify: false
 
@@ -234,7 +236,6 @@ def read_inventory(path: Path, problems: Problems, known_hosts_may_be_empty: boo
 
     api = data["cloud"]["api"] if "cloud" in data else None
     api_at = child(child(where, "cloud"), "api")
-    verify = None if api is None else api["verify"] if isinstance(api["verify"], bool) else str(local(api["verify"]))
     ssh = data.get("ssh")
     ssh_at = child(where, "ssh")
     if ssh is not None:
@@ -242,12 +243,10 @@ def read_inventory(path: Path, problems: Problems, known_hosts_may_be_empty: boo
             check_private_key(local(ssh["private_key"]), child(ssh_at, "private_key"))
         with problems.step():
             check_known_hosts(local(ssh["known_hosts"]), child(ssh_at, "known_hosts"), known_hosts_may_be_empty)
+    api_source = None
     if api is not None:
-        if isinstance(verify, str):
-            with problems.step():
-                check_ca_file(Path(verify), child(api_at, "verify"))
         with problems.step():
-            check_api_tls(api, api_at)
+            api_source = read_api(api, api_at, local)
     xen = data.get("xenserver")
     if xen is not None:
         with problems.step():
@@ -262,7 +261,12 @@ def read_inventory(path: Path, problems: Problems, known_hosts_may_be_empty: boo
         if key in data:
             with problems.step():
                 unique_names(data[key], child(where, key))
-    key, api_secret = (None, None) if api is None else (secret(api, "key", api_at), secret(api, "secret", api_at))
+    # The API's key and secret: the operator's file's (read_api), else the inventory's own, read as every
+    # other secret of it; not looked for when cloud.api itself could not be read.
+    key = api_secret = None
+    if api_source is not None:
+        key = api_source.key or secret(api, "key", api_at)
+        api_secret = api_source.secret or secret(api, "secret", api_at)
     system_vms = None
     if "system_vms" in data:
         with problems.step():
@@ -284,7 +288,7 @@ def read_inventory(path: Path, problems: Problems, known_hosts_may_be_empty: boo
         return reading
     return replace(reading, inventory=Inventory(
         path=path, cloud_name=data["cloud"]["name"],
-        api=ApiSettings(api["endpoint"], key, api_secret, verify, api["insecure"]),
+        api=ApiSettings(api_source.endpoint, key, api_secret, api_source.verify, api["insecure"]),
         ssh=SshSettings(ssh["user"], ssh["port"], local(ssh["private_key"]), local(ssh["known_hosts"]),
                         ssh["connect_timeout"], ssh["command_timeout"], ssh["max_connections"]),
         system_vms=system_vms,
@@ -299,37 +303,55 @@ def read_inventory(path: Path, problems: Problems, known_hosts_may_be_empty: boo
         tls_frontends=tuple(TlsFrontend(**t) for t in data["tls_frontends"])))
 
 
-def secret_source(section: dict, name: str, at: str, local) -> SecretSource:
-    """Where the section's secret `name` comes from (NAME_env or NAME_file), checked: set, protected."""
-    if section.get(name) is not None:
-        raise ConfigError(f"{child(at, name)}: inline secrets are refused; use {name}_env (an environment "
-                          f"variable) or {name}_file (a file with mode 0600)")
-    env, file = section.get(f"{name}_env"), section.get(f"{name}_file")
-    if (env is None) == (file is None):
-        raise ConfigError(f"{child(at, name + '_env')}: give exactly one of {name}_env or {name}_file")
-    source = SecretSource(child(at, f"{name}_env" if env else f"{name}_file"), env, local(file))
-    source.check()
-    return source
-
-
 def check_jump_host(jump: str | None, management_servers: list[dict], where: str) -> None:
     if jump is not None and jump not in {m["name"] for m in management_servers if m["ssh_address"]}:
         raise ConfigError(f"{where}: {shown(jump)} is not a management server with an ssh_address in "
                           "management_servers; name one")
 
 
-def check_api_tls(api: dict, where: str) -> None:
+@dataclass(frozen=True)
+class ApiSource:
+    """cloud.api's endpoint and TLS verification, checked; its key and secret when the operator's file
+    gave them (None: the inventory's own key_*/secret_*, read as every other secret of it)."""
+    endpoint: str
+    verify: bool | str
+    key: KnownSecret | None = None
+    secret: KnownSecret | None = None
+
+
+def read_api(api: dict, at: str, local) -> ApiSource:
+    """cloud.api's endpoint as it gives it, or with the key from the operator's file it names
+    (config/api_credentials.py); the CA bundle and the TLS rules checked alike for both."""
+    operator = operator_credentials(api, at, local)
+    if operator is not None:
+        source, places = ApiSource(operator.endpoint, operator.verify, operator.key, operator.secret), operator.places
+    elif api["endpoint"] is None:
+        raise ConfigError(f"{child(at, 'endpoint')}: missing; expected an http(s) URL such as "
+                          "https://cloud.example.com/client/api, or name the operator's file: cloudstack_ini: REGION "
+                          "or cmk_profile: NAME")
+    else:
+        verify = True if api["verify"] is None else api["verify"] if isinstance(api["verify"], bool) else \
+            str(local(api["verify"]))
+        source = ApiSource(api["endpoint"], verify)
+        places = ApiTlsPlaces(child(at, "endpoint"), f"{child(at, 'verify')}: false", "give true or a CA bundle's path",
+                              child(at, "verify"))
+    if isinstance(source.verify, str):
+        check_ca_file(Path(source.verify), places.bundle)
+    check_api_tls(source.endpoint, source.verify, api["insecure"], at, places)
+    return source
+
+
+def check_api_tls(endpoint: str, verify: bool | str, insecure: bool, where: str, places: ApiTlsPlaces) -> None:
     """http:// or verify: false only with cloud.api.insecure: true, written out; and that only where it
     weakens something (summary.json lists the channel as not verified)."""
-    plain = api["endpoint"].lower().startswith("http://")
-    if plain and not api["insecure"]:
-        raise ConfigError(f"{child(where, 'endpoint')}: {shown(api['endpoint'])} is not TLS: the API key and every "
-                          "answer travel in clear text; use https://, or set cloud.api.insecure: true to accept that")
-    if api["verify"] is False and not api["insecure"]:
-        raise ConfigError(f"{child(where, 'verify')}: false turns off the API's TLS certificate check, so anyone on "
-                          "the path can answer as the API; give true or a CA bundle's path, or set "
-                          "cloud.api.insecure: true to accept that")
-    if api["insecure"] and not plain and api["verify"] is not False:
+    plain = endpoint.lower().startswith("http://")
+    if plain and not insecure:
+        raise ConfigError(f"{places.endpoint}: {shown(endpoint)} is not TLS: the API key and every answer travel in "
+                          "clear text; use https://, or set cloud.api.insecure: true to accept that")
+    if verify is False and not insecure:
+        raise ConfigError(f"{places.verify_off} turns off the API's TLS certificate check, so anyone on the path can "
+                          f"answer as the API; {places.verify_fix}, or set cloud.api.insecure: true to accept that")
+    if insecure and not plain and verify is not False:
         raise ConfigError(f"{child(where, 'insecure')}: true, but the endpoint is https:// and its certificate is "
                           "verified; remove it")
 

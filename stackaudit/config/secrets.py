@@ -14,6 +14,7 @@ from pathlib import Path
 from stackaudit.config.named_files import owner_only, readable_text
 from stackaudit.config.files import shown_path
 from stackaudit.config.redact import remember_secret
+from stackaudit.config.schema import child
 from stackaudit.errors import ConfigError
 
 # A name is quoted back only when it looks like a conventional variable name: a secret pasted into
@@ -52,3 +53,16 @@ class SecretSource:
             readable_text(self.file, self.where)
             owner_only(self.file, self.where)
         self.read()
+
+
+def secret_source(section: dict, name: str, at: str, local) -> SecretSource:
+    """Where the section's secret `name` comes from (NAME_env or NAME_file), checked: set, protected."""
+    if section.get(name) is not None:
+        raise ConfigError(f"{child(at, name)}: inline secrets are refused; use {name}_env (an environment "
+                          f"variable) or {name}_file (a file with mode 0600)")
+    env, file = section.get(f"{name}_env"), section.get(f"{name}_file")
+    if (env is None) == (file is None):
+        raise ConfigError(f"{child(at, name + '_env')}: give exactly one of {name}_env or {name}_file")
+    source = SecretSource(child(at, f"{name}_env" if env else f"{name}_file"), env, local(file))
+    source.check()
+    return source

@@ -30,11 +30,12 @@ class SuiteRun:
         return {key: status for key, status in self.outcomes().items() if status != "passed"}
 
 
-def run_suite(inventory: Path, work: Path, *args: str) -> SuiteRun:
+def run_suite(inventory: Path, work: Path, *args: str, env: dict[str, str] | None = None) -> SuiteRun:
+    """`env`: the run's environment, when not this process's."""
     allure_dir = work / "allure-results"
     command = [sys.executable, "-m", "pytest", f"--inventory={inventory}", f"--alluredir={allure_dir}",
                f"--reports-dir={work / 'reports'}", "-q", *args]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     return SuiteRun(done.returncode, load_results(allure_dir), done.stdout + done.stderr, work,
                     not_applicable_of(work / "reports"))
 

@@ -18,13 +18,14 @@ import pytest
 
 from stackaudit.cli.run_command import validate
 from tests.unit.config_breakage import Case, make_site
+from tests.unit.config_bad_credentials import OPERATOR_FILES
 from tests.unit.config_bad_trust import DATABASE_TLS, FILES_NAMED, TLS_OPT_OUTS
 from tests.unit.config_bad_values import ENCODINGS_AND_FILE_KINDS, NAMES, NUMBERS, URLS, VERSIONS_AND_TEXT, YAML_STRUCTURE
 
 REPO = Path(__file__).resolve().parents[2]
 
 CASES = (ENCODINGS_AND_FILE_KINDS + YAML_STRUCTURE + NUMBERS + VERSIONS_AND_TEXT + NAMES + URLS + TLS_OPT_OUTS
-         + FILES_NAMED + DATABASE_TLS)
+         + FILES_NAMED + DATABASE_TLS + OPERATOR_FILES)
 
 
 def broken_site(tmp_path: Path, case: Case):
@@ -36,7 +37,7 @@ def broken_site(tmp_path: Path, case: Case):
 def broken_site_in_env(tmp_path: Path, monkeypatch, case: Case):
     """The broken site, with exactly the variables it sets in the environment."""
     site = broken_site(tmp_path, case)
-    for name in ("SA_TEST_API_KEY", "SA_TEST_DB_PASSWORD"):
+    for name in ("SA_TEST_API_KEY", "SA_TEST_DB_PASSWORD", *(n for n in os.environ if n.startswith("CLOUDSTACK_"))):
         monkeypatch.delenv(name, raising=False)
     for name, value in site.env.items():
         monkeypatch.setenv(name, value)
@@ -87,7 +88,7 @@ def run_command(case: Case, work: Path, command: str):
     reports = site.directory / "reports"
     arguments = {"stackaudit": ["-m", "stackaudit", "run", f"--reports-dir={reports}", f"--workers={site.workers}"],
                  "pytest": ["-m", "pytest", f"--reports-dir={reports}", "-p", "no:randomly", "-q"]}[command]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SA_TEST_")} | site.env
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SA_TEST_", "CLOUDSTACK_"))} | site.env
     done = subprocess.run([sys.executable, *arguments, f"--inventory={site.inventory}", f"--waivers={site.waivers}"],
                           cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
     return (command, case.name), (site, reports, done)
@@ -98,6 +99,7 @@ def end_to_end_runs(tmp_path_factory):
     """The end-to-end rows through `python -m stackaudit run`, and a few through pytest, four at a time."""
     runs = [(case, "stackaudit") for case in END_TO_END] + \
            [(case, "pytest") for case in CASES if case.name in THROUGH_PYTEST]
+    tmp_path_factory.getbasetemp()     # made here, once: pytest makes it on first use, and threads would race to
     with ThreadPoolExecutor(4) as pool:
         return dict(pool.map(lambda run: run_command(run[0], tmp_path_factory.mktemp(run[0].name), run[1]), runs))
 
