@@ -1,4 +1,4 @@
-"""The `stackaudit` command: run|merge|summary|explain|pdf (parser.py), one module per command.
+"""The `stackaudit` command, one module per command (parser.py has them all, with their help).
 
 pytest stays the interface: `run` only adds defaults and passes every other argument through
 (run_command.py); the other commands read a run directory, the catalog or the checks' declarations.
